@@ -1,0 +1,32 @@
+# The README's two commands are the contract: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+NPM_FLAGS := --ignore-scripts --no-audit --no-fund --loglevel=error
+
+.PHONY: run test lint bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci $(NPM_FLAGS)
+	touch $@
+
+## Start the bot on the embedded default and Agents Playground pointed at it. Ctrl-C stops both.
+run: $(VENV)/.installed node_modules/.installed
+	$(PY) -m scripts.run_local
+
+## Lint, then the whole test suite (unit, end to end over HTTP, Agents Playground smoke test).
+test: $(VENV)/.installed node_modules/.installed
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed
+	$(PY) -m bench.approval_click
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

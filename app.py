@@ -1,0 +1,124 @@
+"""Deputy's Den: wires the adapters, the bot and the web routes together. Nothing else."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiohttp import web
+from aiohttp.web import Request, Response
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+    aiohttp_error_middleware,
+)
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot import logs
+from bot.adapters.org_directory import OrgFileDirectory
+from bot.adapters.sqlite_store import SqliteStore
+from bot.adapters.teams_channel import TeamsChannel
+from bot.config import Settings
+from bot.domain.model import Role
+from bot.i18n import Messages
+from bot.middleware import TenantGuard
+from bot.notifications import OutboxDispatcher, RetryPolicy
+from bot.services import DenService
+from bot.teams_bot import DenBot, invoke_message
+from dialogs.main import MainDialog
+from dialogs.notify import NotificationRenderer
+
+log = logging.getLogger("deputys_den")
+
+STORE_KEY = web.AppKey("store", SqliteStore)
+DISPATCHER_KEY = web.AppKey("dispatcher", OutboxDispatcher)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_store(settings: Settings) -> SqliteStore:
+    if settings.store == "sqlite":
+        return SqliteStore(settings.sqlite_path)
+    raise SystemExit(f"DEN_STORE={settings.store!r} is not available in this build; use 'sqlite'.")
+
+
+async def on_turn_error(context: TurnContext, error: Exception) -> None:
+    log.error("turn failed", exc_info=error, extra={"activity_type": context.activity.type})
+    m = Messages(context.activity.locale)
+    if context.activity.type == ActivityTypes.invoke:
+        response: InvokeResponse = invoke_message(m.t("error.generic"))
+        await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=response))
+    else:
+        await context.send_activity(m.t("error.generic"))
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> web.Application:
+    store = build_store(settings)
+    directory = OrgFileDirectory.from_file(settings.org_file)
+
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
+    adapter.on_turn_error = on_turn_error
+    if settings.tenant_to_enforce:
+        adapter.use(TenantGuard(settings.tenant_to_enforce))
+
+    dispatcher = OutboxDispatcher(
+        store,
+        TeamsChannel(adapter, store, app_id=settings.app_id),
+        NotificationRenderer(store),
+        clock=clock,
+        policy=RetryPolicy(base_seconds=settings.notify_retry_base_seconds, max_attempts=settings.notify_max_attempts),
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    service = DenService(
+        store, directory, clock=clock, top_role=Role(settings.chain_top_role), on_outbox=dispatcher.kick
+    )
+    bot = DenBot(service, MainDialog(service, clock))
+
+    async def messages(request: Request) -> Response:
+        return await adapter.process(request, bot)
+
+    async def healthz(request: Request) -> Response:
+        store_ok = await store.ping()
+        return web.json_response(
+            {"status": "ok" if store_ok else "degraded", "store": "ok" if store_ok else "unreachable"},
+            status=200 if store_ok else 503,
+        )
+
+    async def start(app: web.Application) -> None:
+        await store.open()
+        dispatcher.start()
+
+    async def stop(app: web.Application) -> None:
+        await dispatcher.stop()
+        await store.close()
+
+    app = web.Application(middlewares=[aiohttp_error_middleware])
+    app[STORE_KEY] = store
+    app[DISPATCHER_KEY] = dispatcher
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    return app
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    logs.configure(settings.log_level)
+    log.info(
+        "starting",
+        extra={
+            "port": settings.port,
+            "store": settings.store,
+            "auth": "on" if settings.auth_enabled else "off (local)",
+        },
+    )
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

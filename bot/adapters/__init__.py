@@ -1,0 +1,1 @@
+"""Adapters: the real implementations of the ports (SQLite, org file, Bot Framework)."""

@@ -1,0 +1,77 @@
+"""The directory from a local org file: the default for the embedded mode and for demos.
+
+The file lists people with their manager's id; a position marked `"vacant": true` keeps the
+line of management intact while nobody fills it (the chain skips it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.domain.model import Person, Role
+
+
+@dataclass(frozen=True)
+class OrgEntry:
+    person: Person
+    manager_id: str | None
+    vacant: bool
+    given_name: str = ""
+    surname: str = ""
+
+
+class OrgFileDirectory:
+    """Directory port over a JSON org file. Read once at start; the file is the source of truth."""
+
+    def __init__(self, entries: dict[str, OrgEntry], tenant_id: str = "") -> None:
+        self._entries = entries
+        self.tenant_id = tenant_id
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> OrgFileDirectory:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OrgFileDirectory:
+        entries: dict[str, OrgEntry] = {}
+        for raw in data["people"]:
+            person = Person(
+                id=raw["id"],
+                name=raw["name"],
+                role=Role(raw.get("role", "staff")),
+                job_title=raw.get("jobTitle", ""),
+                email=raw.get("email", ""),
+                branch=raw.get("branch", ""),
+            )
+            entries[person.id] = OrgEntry(
+                person=person,
+                manager_id=raw.get("managerId"),
+                vacant=bool(raw.get("vacant", False)),
+                given_name=raw.get("givenName", ""),
+                surname=raw.get("surname", ""),
+            )
+        return cls(entries, data.get("tenantId", ""))
+
+    def people(self) -> list[OrgEntry]:
+        """Everyone who is a real person (not a vacant position), in file order."""
+        return [e for e in self._entries.values() if not e.vacant]
+
+    async def get_person(self, user_id: str) -> Person | None:
+        entry = self._entries.get(user_id)
+        return entry.person if entry and not entry.vacant else None
+
+    async def line_of_management(self, user_id: str) -> list[Person | None]:
+        chain: list[Person | None] = []
+        seen = {user_id}
+        entry = self._entries.get(user_id)
+        while entry and entry.manager_id and entry.manager_id not in seen:
+            seen.add(entry.manager_id)
+            entry = self._entries.get(entry.manager_id)
+            if entry is None:
+                break
+            chain.append(None if entry.vacant else entry.person)
+        return chain

@@ -1,0 +1,347 @@
+"""The embedded store: one SQLite file, safe to share between several app processes.
+
+WAL mode lets readers and one writer work together; every update is conditional on the
+row's version (as SharePoint's If-Match is), and the outbox rows that a change causes are
+written in the same transaction, so a decision and its notifications stand or fall together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import aiosqlite
+
+from bot.adapters.serialization import idea_from_dict, idea_to_dict
+from bot.domain.model import Idea
+from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS ideas (
+    id TEXT PRIMARY KEY,
+    reference TEXT NOT NULL UNIQUE,
+    submitter_id TEXT NOT NULL,
+    holder_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ideas_submitter ON ideas (submitter_id, created_at);
+CREATE INDEX IF NOT EXISTS ideas_holder ON ideas (holder_id, status);
+CREATE INDEX IF NOT EXISTS ideas_status ON ideas (status, updated_at);
+
+CREATE TABLE IF NOT EXISTS decisions (
+    idea_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    step_index INTEGER NOT NULL,
+    approver_id TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (idea_id, revision, step_index)
+);
+CREATE INDEX IF NOT EXISTS decisions_when ON decisions (decided_at);
+
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS conversations (
+    user_id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY,
+    recipient_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    idea_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    not_before TEXT NOT NULL,
+    claimed_until TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT 'pending'
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, not_before);
+"""
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+class SqliteStore:
+    """IdeaStore over a local SQLite file (the default, so `make run` needs no tenant)."""
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
+        self._path = str(path)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._db: aiosqlite.Connection | None = None
+        # One connection serves this instance; the lock keeps one coroutine's transaction
+        # from interleaving with another's. Other processes are kept out by SQLite's own lock.
+        self._lock = asyncio.Lock()
+
+    # ---- lifecycle --------------------------------------------------------------------
+    async def open(self) -> None:
+        if self._path != ":memory:":
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self._path, timeout=self._busy_timeout_ms / 1000, isolation_level=None)
+        self._db.row_factory = aiosqlite.Row
+        await self._db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        await self._db.execute("PRAGMA journal_mode = WAL")
+        await self._db.execute("PRAGMA synchronous = NORMAL")
+        await self._db.executescript(SCHEMA)
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise StoreUnavailable("store is not open")
+        return self._db
+
+    async def ping(self) -> bool:
+        try:
+            return (await self._fetchone("SELECT 1")) is not None
+        except (sqlite3.Error, StoreUnavailable, ValueError):
+            return False
+
+    # ---- ideas --------------------------------------------------------------------------
+    async def next_reference(self, year: int) -> str:
+        name = f"reference-{year}"
+        async with (
+            self._transaction() as db,
+            db.execute(
+                "INSERT INTO counters (name, value) VALUES (?, 1) "
+                "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
+                (name,),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        return f"DEN-{year}-{row[0]:04d}"
+
+    async def add(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
+        try:
+            await self._insert(idea, outbox)
+        except sqlite3.IntegrityError as exc:
+            raise ConcurrencyConflict(idea.id) from exc
+        idea.version = 1
+
+    async def _insert(self, idea: Idea, outbox: Sequence[OutboxMessage]) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO ideas (id, reference, submitter_id, holder_id, status, created_at, updated_at,"
+                " version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    idea.id,
+                    idea.reference,
+                    idea.submitter.id,
+                    idea.holder_id,
+                    idea.status.value,
+                    _iso(idea.created_at),
+                    _iso(idea.updated_at or idea.created_at),
+                    1,
+                    json.dumps(idea_to_dict(idea)),
+                ),
+            )
+            await self._write_decisions(db, idea)
+            await self._write_outbox(db, outbox)
+
+    async def get(self, idea_id: str) -> Idea | None:
+        row = await self._fetchone("SELECT body, version FROM ideas WHERE id = ?", (idea_id,))
+        return idea_from_dict(json.loads(row["body"]), version=row["version"]) if row else None
+
+    async def update(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
+        expected = idea.version
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE ideas SET holder_id = ?, status = ?, updated_at = ?, version = version + 1, body = ?"
+                " WHERE id = ? AND version = ?",
+                (
+                    idea.holder_id,
+                    idea.status.value,
+                    _iso(idea.updated_at or idea.created_at),
+                    json.dumps(idea_to_dict(idea)),
+                    idea.id,
+                    expected,
+                ),
+            )
+            if cursor.rowcount != 1:
+                raise ConcurrencyConflict(idea.id)
+            await self._write_decisions(db, idea)
+            await self._write_outbox(db, outbox)
+        idea.version = expected + 1
+
+    async def list_by_submitter(self, user_id: str, limit: int = 50) -> list[Idea]:
+        return await self._list(
+            "SELECT body, version FROM ideas WHERE submitter_id = ? ORDER BY created_at DESC LIMIT ?", (user_id, limit)
+        )
+
+    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
+        return await self._list(
+            "SELECT body, version FROM ideas WHERE holder_id = ? AND status = 'in_review' ORDER BY updated_at LIMIT ?",
+            (user_id, limit),
+        )
+
+    async def _list(self, sql: str, params: tuple) -> list[Idea]:
+        rows = await self._fetchall(sql, params)
+        return [idea_from_dict(json.loads(r["body"]), version=r["version"]) for r in rows]
+
+    async def _write_decisions(self, db: aiosqlite.Connection, idea: Idea) -> None:
+        # The primary key makes "one decision per step per revision" a storage guarantee too.
+        await db.executemany(
+            "INSERT OR IGNORE INTO decisions (idea_id, revision, step_index, approver_id, outcome, decided_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (idea.id, d.revision, d.step_index, d.approver_id, d.outcome.value, _iso(d.decided_at))
+                for d in idea.decisions
+            ],
+        )
+
+    # ---- conversation references ----------------------------------------------------
+    async def save_conversation(self, record: ConversationRecord) -> None:
+        body = asdict(record)
+        body["updated_at"] = _iso(record.updated_at) if record.updated_at else None
+        await self._execute(
+            "INSERT INTO conversations (user_id, body, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(user_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            (record.user_id, json.dumps(body), body["updated_at"] or ""),
+        )
+
+    async def get_conversation(self, user_id: str) -> ConversationRecord | None:
+        row = await self._fetchone("SELECT body FROM conversations WHERE user_id = ?", (user_id,))
+        return _conversation_from_json(row["body"]) if row else None
+
+    async def any_conversation(self) -> ConversationRecord | None:
+        row = await self._fetchone("SELECT body FROM conversations ORDER BY updated_at DESC LIMIT 1")
+        return _conversation_from_json(row["body"]) if row else None
+
+    # ---- outbox ---------------------------------------------------------------------
+    async def _write_outbox(self, db: aiosqlite.Connection, outbox: Sequence[OutboxMessage]) -> None:
+        await db.executemany(
+            "INSERT INTO outbox (id, recipient_id, kind, idea_id, payload, created_at, not_before, attempts)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    m.id,
+                    m.recipient_id,
+                    m.kind,
+                    m.idea_id,
+                    json.dumps(m.payload),
+                    _iso(m.created_at),
+                    _iso(m.not_before),
+                    m.attempts,
+                )
+                for m in outbox
+            ],
+        )
+
+    async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
+        """Lease due messages so that two app instances never send the same one at once."""
+        lease_until = _iso(now + timedelta(seconds=lease_seconds))
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT * FROM outbox WHERE state = 'pending' AND not_before <= ?"
+                " AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY not_before LIMIT ?",
+                (_iso(now), _iso(now), limit),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            await db.executemany(
+                "UPDATE outbox SET claimed_until = ? WHERE id = ?", [(lease_until, r["id"]) for r in rows]
+            )
+        return [
+            OutboxMessage(
+                id=r["id"],
+                recipient_id=r["recipient_id"],
+                kind=r["kind"],
+                idea_id=r["idea_id"],
+                created_at=datetime.fromisoformat(r["created_at"]),
+                not_before=datetime.fromisoformat(r["not_before"]),
+                payload=json.loads(r["payload"]),
+                attempts=r["attempts"],
+                last_error=r["last_error"],
+            )
+            for r in rows
+        ]
+
+    async def complete(self, message_id: str) -> None:
+        await self._execute("UPDATE outbox SET state = 'sent', claimed_until = NULL WHERE id = ?", (message_id,))
+
+    async def reschedule(self, message_id: str, not_before: datetime, attempts: int, error: str) -> None:
+        await self._execute(
+            "UPDATE outbox SET not_before = ?, attempts = ?, last_error = ?, claimed_until = NULL WHERE id = ?",
+            (_iso(not_before), attempts, error[:500], message_id),
+        )
+
+    async def give_up(self, message_id: str, error: str) -> None:
+        await self._execute(
+            "UPDATE outbox SET state = 'failed', last_error = ?, claimed_until = NULL WHERE id = ?",
+            (error[:500], message_id),
+        )
+
+    async def pending_outbox(self) -> int:
+        row = await self._fetchone("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
+        return int(row[0])
+
+    async def outbox_states(self) -> dict[str, int]:
+        rows = await self._fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+        return {r[0]: int(r[1]) for r in rows}
+
+    # ---- helpers --------------------------------------------------------------------
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.db, self._lock)
+
+    async def _fetchone(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
+        async with self._lock, self.db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _fetchall(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
+        async with self._lock, self.db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _execute(self, sql: str, params: tuple = ()) -> None:
+        async with self._lock:
+            await self.db.execute(sql, params)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT/ROLLBACK: takes SQLite's write lock up front, so two
+    processes never deadlock upgrading a read lock to a write lock."""
+
+    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
+        self._db = db
+        self._lock = lock
+
+    async def __aenter__(self) -> aiosqlite.Connection:
+        await self._lock.acquire()
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+        return self._db
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        try:
+            await self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        finally:
+            self._lock.release()
+
+
+def _conversation_from_json(text: str) -> ConversationRecord:
+    data = json.loads(text)
+    updated = data.pop("updated_at", None)
+    return ConversationRecord(**data, updated_at=datetime.fromisoformat(updated) if updated else None)

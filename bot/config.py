@@ -1,0 +1,88 @@
+"""Settings from the environment (and an optional `.env`), with the names Azure Bot Service uses."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _get(env: dict[str, str], name: str, default: str = "") -> str:
+    return env.get(name, default).strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_id: str = ""
+    app_password: str = ""
+    app_type: str = "SingleTenant"
+    app_tenant_id: str = ""
+    host: str = "localhost"
+    port: int = 3978
+    store: str = "sqlite"
+    sqlite_path: str = str(ROOT / "var" / "den.sqlite3")
+    org_file: str = str(ROOT / "data" / "demo-org.json")
+    chain_top_role: str = "adm"
+    allowed_tenant_id: str = ""
+    notify_retry_base_seconds: float = 2.0
+    notify_max_attempts: int = 12
+    outbox_poll_seconds: float = 5.0
+    log_level: str = "INFO"
+
+    # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
+    @property
+    def APP_ID(self) -> str:  # noqa: N802
+        return self.app_id
+
+    @property
+    def APP_PASSWORD(self) -> str:  # noqa: N802
+        return self.app_password
+
+    @property
+    def APP_TYPE(self) -> str:  # noqa: N802
+        # SingleTenant without an app id is refused by botbuilder; locally there is neither.
+        return self.app_type if self.app_id else "MultiTenant"
+
+    @property
+    def APP_TENANTID(self) -> str:  # noqa: N802
+        return self.app_tenant_id
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.app_id)
+
+    @property
+    def tenant_to_enforce(self) -> str:
+        """Activities from any other tenant are refused. Defaults to the bot's own tenant."""
+        return self.allowed_tenant_id or self.app_tenant_id
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+        if env is None:
+            if dotenv:
+                load_dotenv(ROOT / ".env", override=False)
+            env = dict(os.environ)
+        d = cls()
+        return cls(
+            app_id=_get(env, "MicrosoftAppId"),
+            app_password=_get(env, "MicrosoftAppPassword"),
+            app_type=_get(env, "MicrosoftAppType", d.app_type) or d.app_type,
+            app_tenant_id=_get(env, "MicrosoftAppTenantId"),
+            host=_get(env, "DEN_HOST", d.host),
+            port=int(_get(env, "PORT", "") or _get(env, "DEN_PORT", str(d.port))),
+            store=_get(env, "DEN_STORE", d.store).lower(),
+            sqlite_path=_get(env, "DEN_SQLITE_PATH", d.sqlite_path),
+            org_file=_get(env, "DEN_ORG_FILE", d.org_file),
+            chain_top_role=_get(env, "DEN_CHAIN_TOP_ROLE", d.chain_top_role).lower(),
+            allowed_tenant_id=_get(env, "DEN_ALLOWED_TENANT_ID"),
+            notify_retry_base_seconds=float(
+                _get(env, "DEN_NOTIFY_RETRY_BASE_SECONDS", str(d.notify_retry_base_seconds))
+            ),
+            notify_max_attempts=int(_get(env, "DEN_NOTIFY_MAX_ATTEMPTS", str(d.notify_max_attempts))),
+            outbox_poll_seconds=float(_get(env, "DEN_OUTBOX_POLL_SECONDS", str(d.outbox_poll_seconds))),
+            log_level=_get(env, "DEN_LOG_LEVEL", d.log_level).upper(),
+        )

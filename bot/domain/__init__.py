@@ -1,0 +1,1 @@
+"""The domain core: ideas, approval chains, decisions. Knows nothing of Teams or Graph."""

@@ -1,0 +1,155 @@
+"""Delivering the outbox: proactive messages that survive a Bot Connector outage.
+
+Every notification was written to the store with the change that caused it. This worker
+leases due messages (so two app instances never send the same one at once), renders the
+card from the idea as it is *now*, sends it, and on a failure reschedules it with
+exponential backoff and jitter, honouring the connector's Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.ports import IdeaStore, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Channel(Protocol):
+    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
+        """Deliver a card to the person's 1:1 chat, or raise DeliveryFailed."""
+        ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_seconds: float = 2.0
+    max_seconds: float = 600.0
+    max_attempts: int = 12
+
+    def delay(self, attempts: int, retry_after: float | None) -> float:
+        backoff = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
+        jittered = backoff * random.uniform(0.5, 1.0)
+        return max(jittered, retry_after or 0.0)
+
+
+Rendered = tuple[dict[str, Any], str] | None
+Renderer = Callable[[OutboxMessage], Awaitable[Rendered]]
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        store: IdeaStore,
+        channel: Channel,
+        render: Renderer,
+        *,
+        clock: Callable[[], datetime],
+        policy: RetryPolicy = RetryPolicy(),
+        poll_seconds: float = 5.0,
+        lease_seconds: float = 60.0,
+        batch_size: int = 20,
+    ) -> None:
+        self._store = store
+        self._channel = channel
+        self._render = render
+        self._clock = clock
+        self._policy = policy
+        self._poll_seconds = poll_seconds
+        self._lease_seconds = lease_seconds
+        self._batch_size = batch_size
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def kick(self) -> None:
+        """Something was just queued: deliver now rather than at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                while await self.drain_once():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the store itself failed: keep the worker alive, try again later
+                log.exception("outbox pass failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def drain_once(self) -> int:
+        """Deliver what is due now. Returns how many messages were attempted."""
+        messages = await self._store.claim_due(self._clock(), self._lease_seconds, self._batch_size)
+        if messages:
+            await asyncio.gather(*(self._deliver(m) for m in messages))
+        return len(messages)
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        try:
+            rendered = await self._render(message)
+            if rendered is None:  # nothing to say any more (e.g. the step was decided meanwhile)
+                await self._store.complete(message.id)
+                return
+            card, summary = rendered
+            await self._channel.send_card(message.recipient_id, card, summary=summary)
+        except DeliveryFailed as failure:
+            await self._failed(message, failure)
+            return
+        except Exception as exc:  # unexpected: treat as transient, keep the message
+            log.exception("notification crashed", extra={"message_id": message.id})
+            await self._failed(message, DeliveryFailed(type(exc).__name__))
+            return
+        await self._store.complete(message.id)
+        log.info("notification sent", extra={"message_id": message.id, "kind": message.kind})
+
+    async def _failed(self, message: OutboxMessage, failure: DeliveryFailed) -> None:
+        attempts = message.attempts + 1
+        if failure.permanent or attempts >= self._policy.max_attempts:
+            log.error(
+                "notification abandoned",
+                extra={"message_id": message.id, "attempts": attempts, "reason": failure.reason},
+            )
+            await self._store.give_up(message.id, failure.reason)
+            return
+        delay = self._policy.delay(attempts, failure.retry_after)
+        log.warning(
+            "notification will be retried",
+            extra={
+                "message_id": message.id,
+                "attempts": attempts,
+                "delay_s": round(delay, 2),
+                "reason": failure.reason,
+            },
+        )
+        await self._store.reschedule(message.id, self._clock() + timedelta(seconds=delay), attempts, failure.reason)
+        asyncio.get_running_loop().call_later(delay, self._wake.set)

@@ -1,0 +1,259 @@
+"""The service layer: the use cases, each one a read, a domain decision and an atomic write.
+
+Handlers in `dialogs/` call these; nothing here knows about Teams. Every change is written
+together with the notifications it causes (the outbox), so a decision never exists without
+its messages, and a message is never sent for a change that did not happen.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from bot.domain import events
+from bot.domain.chain import build_chain
+from bot.domain.model import (
+    CommentRequired,
+    Decision,
+    Idea,
+    NotAllowed,
+    NotYourStep,
+    Outcome,
+    Person,
+    Role,
+    StaleCard,
+)
+from bot.domain.pitch import validate_pitch
+from bot.ports import ConcurrencyConflict, ConversationRecord, Directory, IdeaStore, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+APPROVAL_REQUEST = "approval_request"
+DECISION_UPDATE = "decision_update"
+
+
+class DecisionKind(enum.StrEnum):
+    RECORDED = "recorded"
+    ALREADY_DECIDED = "already_decided"
+    STALE = "stale"
+    NOT_YOURS = "not_yours"
+    COMMENT_REQUIRED = "comment_required"
+    NOT_FOUND = "not_found"
+    NOT_ALLOWED = "not_allowed"
+    INVALID = "invalid"
+
+
+@dataclass
+class SubmitResult:
+    idea: Idea | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    not_in_directory: bool = False
+
+
+@dataclass
+class DecisionResult:
+    kind: DecisionKind
+    idea: Idea | None = None
+    decision: Decision | None = None
+
+
+def _conflict_retry() -> AsyncRetrying:
+    """Re-read and decide again when another click or instance wrote first."""
+    return AsyncRetrying(
+        retry=retry_if_exception_type(ConcurrencyConflict),
+        stop=stop_after_attempt(8),
+        wait=wait_random_exponential(multiplier=0.005, max=0.1),
+        reraise=True,
+    )
+
+
+def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> list[OutboxMessage]:
+    """Turn domain events into notifications. Ids are deterministic, so a retried write can't duplicate one."""
+    messages: list[OutboxMessage] = []
+    for event in raised:
+        if isinstance(event, events.ApprovalRequested):
+            messages.append(
+                OutboxMessage(
+                    id=f"{idea.id}:{APPROVAL_REQUEST}:{event.revision}:{event.step_index}",
+                    recipient_id=event.approver_id,
+                    kind=APPROVAL_REQUEST,
+                    idea_id=idea.id,
+                    created_at=now,
+                    not_before=now,
+                    payload={"step": event.step_index, "revision": event.revision},
+                )
+            )
+        elif isinstance(event, events.StepDecided):
+            messages.append(
+                OutboxMessage(
+                    id=f"{idea.id}:{DECISION_UPDATE}:{event.revision}:{event.step_index}",
+                    recipient_id=idea.submitter.id,
+                    kind=DECISION_UPDATE,
+                    idea_id=idea.id,
+                    created_at=now,
+                    not_before=now,
+                    payload={"step": event.step_index, "revision": event.revision},
+                )
+            )
+    return messages
+
+
+class DenService:
+    def __init__(
+        self,
+        store: IdeaStore,
+        directory: Directory,
+        *,
+        clock: Callable[[], datetime],
+        top_role: Role = Role.ADM,
+        on_outbox: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.directory = directory
+        self.clock = clock
+        self.top_role = top_role
+        self._on_outbox = on_outbox or (lambda: None)
+
+    # ---- people and conversations ------------------------------------------------------
+    async def remember_conversation(self, record: ConversationRecord) -> None:
+        record.updated_at = self.clock()
+        await self.store.save_conversation(record)
+
+    # ---- pitching ----------------------------------------------------------------------
+    async def submit_pitch(self, *, submitter_id: str, submitter_name: str, form: Mapping[str, Any]) -> SubmitResult:
+        pitch, values, errors = validate_pitch(form)
+        if pitch is None:
+            return SubmitResult(values=values, errors=errors)
+
+        idea_id = _idea_id_from(form.get("formId"))
+        existing = await self.store.get(idea_id)
+        if existing is not None:
+            if existing.submitter.id == submitter_id:
+                return SubmitResult(idea=existing, values=values)  # a retried or double submit
+            idea_id = str(uuid.uuid4())
+
+        submitter = await self.directory.get_person(submitter_id)
+        if submitter is None:
+            return SubmitResult(values=values, not_in_directory=True)
+        if submitter_name and not submitter.name:
+            submitter = Person(submitter.id, submitter_name, submitter.role, submitter.job_title, submitter.email)
+        chain = build_chain(submitter, await self.directory.line_of_management(submitter_id), top_role=self.top_role)
+
+        now = self.clock()
+        reference = await self.store.next_reference(now.year)
+        idea, raised = Idea.submit(
+            idea_id=idea_id, reference=reference, submitter=submitter, pitch=pitch, chain=chain, now=now
+        )
+        try:
+            await self.store.add(idea, outbox_for(idea, raised, now))
+        except ConcurrencyConflict:
+            # The same form arrived twice at once and the other copy was stored first.
+            stored = await self.store.get(idea_id)
+            if stored is None or stored.submitter.id != submitter_id:
+                raise
+            return SubmitResult(idea=stored, values=values)
+        log.info("idea submitted", extra={"idea_id": idea.id, "reference": idea.reference, "steps": len(chain)})
+        self._on_outbox()
+        return SubmitResult(idea=idea, values=values)
+
+    async def resubmit(
+        self, *, actor_id: str, idea_id: str, revision: int, form: Mapping[str, Any]
+    ) -> tuple[DecisionKind, SubmitResult]:
+        pitch, values, errors = validate_pitch(form)
+        if pitch is None:
+            idea = await self.store.get(idea_id)
+            return DecisionKind.INVALID, SubmitResult(idea=idea, values=values, errors=errors)
+        async for attempt in _conflict_retry():
+            with attempt:
+                idea = await self.store.get(idea_id)
+                if idea is None:
+                    return DecisionKind.NOT_FOUND, SubmitResult(values=values)
+                now = self.clock()
+                try:
+                    raised = idea.resubmit(actor_id=actor_id, pitch=pitch, revision=revision, now=now)
+                except NotYourStep:
+                    return DecisionKind.NOT_YOURS, SubmitResult(idea=idea, values=values)
+                except (NotAllowed, StaleCard):
+                    already = idea.revision == revision + 1 and actor_id == idea.submitter.id
+                    kind = DecisionKind.ALREADY_DECIDED if already else DecisionKind.NOT_ALLOWED
+                    return kind, SubmitResult(idea=idea, values=values)
+                await self.store.update(idea, outbox_for(idea, raised, now))
+        log.info("idea resubmitted", extra={"idea_id": idea.id, "revision": idea.revision})
+        self._on_outbox()
+        return DecisionKind.RECORDED, SubmitResult(idea=idea, values=values)
+
+    # ---- deciding ----------------------------------------------------------------------
+    async def decide(
+        self, *, actor_id: str, idea_id: str, step_index: int, revision: int, outcome: Outcome, comment: str
+    ) -> DecisionResult:
+        async for attempt in _conflict_retry():
+            with attempt:
+                idea = await self.store.get(idea_id)
+                if idea is None:
+                    return DecisionResult(DecisionKind.NOT_FOUND)
+                now = self.clock()
+                try:
+                    raised = idea.decide(
+                        actor_id=actor_id,
+                        step_index=step_index,
+                        revision=revision,
+                        outcome=outcome,
+                        comment=comment,
+                        now=now,
+                    )
+                except StaleCard:
+                    earlier = idea.decision_for(step_index, revision)
+                    if earlier is not None and earlier.approver_id == actor_id:
+                        return DecisionResult(DecisionKind.ALREADY_DECIDED, idea, earlier)
+                    if _is_someone_elses(idea, actor_id, step_index):
+                        self._log_refused(idea, actor_id, "not the approver of this step")
+                        return DecisionResult(DecisionKind.NOT_YOURS, idea)
+                    return DecisionResult(DecisionKind.STALE, idea, earlier)
+                except NotYourStep:
+                    self._log_refused(idea, actor_id, "not the current approver")
+                    return DecisionResult(DecisionKind.NOT_YOURS, idea)
+                except CommentRequired:
+                    return DecisionResult(DecisionKind.COMMENT_REQUIRED, idea)
+                await self.store.update(idea, outbox_for(idea, raised, now))
+        decision = idea.decisions[-1]
+        log.info(
+            "step decided",
+            extra={"idea_id": idea.id, "step": step_index, "revision": revision, "outcome": outcome.value},
+        )
+        self._on_outbox()
+        return DecisionResult(DecisionKind.RECORDED, idea, decision)
+
+    # ---- reading -----------------------------------------------------------------------
+    async def my_ideas(self, user_id: str, limit: int = 20) -> list[Idea]:
+        return await self.store.list_by_submitter(user_id, limit)
+
+    async def get(self, idea_id: str) -> Idea | None:
+        return await self.store.get(idea_id)
+
+    @staticmethod
+    def _log_refused(idea: Idea, actor_id: str, why: str) -> None:
+        # Ids only: no names, no pitch text, no comment.
+        log.warning("decision refused", extra={"idea_id": idea.id, "actor_id": actor_id, "reason": why})
+
+
+def _is_someone_elses(idea: Idea, actor_id: str, step_index: int) -> bool:
+    """True when the clicker never held the step the card is for."""
+    if 0 <= step_index < len(idea.chain):
+        return idea.chain[step_index].approver_id != actor_id
+    return True
+
+
+def _idea_id_from(form_id: Any) -> str:
+    """The form's own id becomes the idea's id, so the same form submitted twice is one idea."""
+    try:
+        return str(uuid.UUID(str(form_id)))
+    except (ValueError, TypeError):
+        return str(uuid.uuid4())

@@ -1,0 +1,161 @@
+"""The Teams activity handler: recognise what arrived, hand it to a flow, send what it returns.
+
+Kept thin on purpose (as in Microsoft's samples): no business rule lives here.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, Attachment
+from msrest.serialization import Model
+
+from bot.adapters.teams_channel import send_in_turn
+from bot.i18n import Messages
+from bot.ports import ConversationRecord, StoreUnavailable
+from bot.services import DenService
+from cards import welcome_card
+from cards.common import CONTENT_TYPE
+from dialogs.main import MainDialog
+from dialogs.turn import Reply, Turn
+
+log = logging.getLogger(__name__)
+
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    return MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
+
+
+def turn_of(turn_context: TurnContext) -> Turn | None:
+    sender = turn_context.activity.from_property
+    user_id = getattr(sender, "aad_object_id", None) if sender else None
+    if not user_id:
+        return None
+    return Turn(user_id=user_id, user_name=sender.name or "", locale=turn_context.activity.locale or "en-US")
+
+
+def conversation_record_of(turn_context: TurnContext) -> ConversationRecord | None:
+    """Only personal (1:1) conversations are kept: that is where the bot writes to people."""
+    activity = turn_context.activity
+    conversation = activity.conversation
+    sender = activity.from_property
+    if conversation is None or sender is None or not sender.aad_object_id:
+        return None
+    if conversation.is_group or (conversation.conversation_type not in (None, "personal")):
+        return None
+    channel_data = activity.channel_data or {}
+    tenant = (channel_data.get("tenant") or {}).get("id") if isinstance(channel_data, dict) else None
+    return ConversationRecord(
+        user_id=sender.aad_object_id,
+        user_name=sender.name or "",
+        conversation_id=conversation.id,
+        service_url=activity.service_url,
+        tenant_id=tenant or conversation.tenant_id or "",
+        channel_id=activity.channel_id,
+        bot_id=activity.recipient.id if activity.recipient else "",
+        bot_name=activity.recipient.name if activity.recipient else "",
+        user_channel_id=sender.id,
+        locale=activity.locale or "en-US",
+    )
+
+
+def invoke_card(card: dict[str, Any]) -> InvokeResponse:
+    # Work around botbuilder 4.17.1: CloudAdapter.process serializes the body itself, so the
+    # body must stay a model object; a plain dict (what ActivityHandler builds) ends in a 500.
+    return InvokeResponse(
+        status=int(HTTPStatus.OK),
+        body=AdaptiveCardInvokeResponse(status_code=200, type=CONTENT_TYPE, value=card),
+    )
+
+
+class MessageInvokeResponse(Model):
+    """AdaptiveCardInvokeResponse types `value` as an object; a message response needs a string."""
+
+    _attribute_map = {
+        "status_code": {"key": "statusCode", "type": "int"},
+        "type": {"key": "type", "type": "str"},
+        "value": {"key": "value", "type": "str"},
+    }
+
+    def __init__(self, *, value: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.status_code = 200
+        self.type = MESSAGE_RESPONSE
+        self.value = value
+
+
+def invoke_message(text: str) -> InvokeResponse:
+    """Answer a click with a short message; the card stays as it was."""
+    return InvokeResponse(status=int(HTTPStatus.OK), body=MessageInvokeResponse(value=text))
+
+
+class DenBot(TeamsActivityHandler):
+    def __init__(self, service: DenService, dialog: MainDialog) -> None:
+        self._service = service
+        self._dialog = dialog
+
+    # ---- installation and welcome -----------------------------------------------------
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        added = activity.members_added or []
+        if any(member.id == bot_id for member in added):
+            await self._remember(turn_context)
+            await send_in_turn(turn_context, card_activity(welcome_card(Messages(activity.locale))))
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context)
+
+    # ---- typed messages -----------------------------------------------------------------
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        turn = turn_of(turn_context)
+        if turn is None:
+            await send_in_turn(turn_context, Messages(turn_context.activity.locale).t("error.no_user"))
+            return
+        await self._remember(turn_context)
+        reply = await self._dialog.on_text(turn, turn_context.activity.text)
+        await self._send(turn_context, reply)
+
+    # ---- card buttons (Universal Actions) -----------------------------------------------
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        m = Messages(turn_context.activity.locale)
+        turn = turn_of(turn_context)
+        if turn is None:
+            return invoke_message(m.t("error.no_user"))
+        value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
+        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        verb = str(action.get("verb") or "")
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        try:
+            reply = await self._dialog.on_action(turn, verb, data)
+        except StoreUnavailable:
+            log.exception("store unavailable during a card action", extra={"verb": verb})
+            return invoke_message(m.t("error.store_unavailable"))
+        for follow_up in reply.follow_ups:
+            await send_in_turn(turn_context, card_activity(follow_up))
+        if reply.card is not None:
+            return invoke_card(reply.card)
+        return invoke_message(reply.message or "")
+
+    # ---- helpers ------------------------------------------------------------------------
+    async def _remember(self, turn_context: TurnContext) -> None:
+        record = conversation_record_of(turn_context)
+        if record is not None:
+            await self._service.remember_conversation(record)
+
+    @staticmethod
+    async def _send(turn_context: TurnContext, reply: Reply) -> None:
+        if reply.message:
+            await send_in_turn(turn_context, reply.message)
+        if reply.card is not None:
+            await send_in_turn(turn_context, card_activity(reply.card))
+        for follow_up in reply.follow_ups:
+            await send_in_turn(turn_context, card_activity(follow_up))

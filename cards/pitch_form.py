@@ -1,0 +1,85 @@
+"""The pitch form: new or revised, empty or with what the person typed and what to fix."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.domain.pitch import FIELD_RULES, FieldRule
+from bot.i18n import Messages
+from cards import verbs
+from cards.common import attention, card, execute, heading, subtle, text
+
+
+def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
+    return m.t(f"error.{code}", label=m.t(f"field.{rule.name}"), max=rule.max_length, length=len(value))
+
+
+def _label(m: Messages, rule: FieldRule) -> str:
+    label = m.t(f"field.{rule.name}")
+    return f"{label} *" if rule.required else label
+
+
+def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[dict[str, Any]]:
+    label = _label(m, rule)
+    required_message = m.t("error.required", label=m.t(f"field.{rule.name}"))
+    if rule.choices:
+        element: dict[str, Any] = {
+            "type": "Input.ChoiceSet",
+            "id": rule.name,
+            "label": label,
+            "style": "expanded" if len(rule.choices) <= 3 else "compact",
+            "choices": [{"title": m.t(f"choice.{rule.name}.{c}"), "value": c} for c in rule.choices],
+        }
+    else:
+        element = {"type": "Input.Text", "id": rule.name, "label": label, "maxLength": rule.max_length}
+        if rule.multiline:
+            element["isMultiline"] = True
+        placeholder_key = f"field.{rule.name}.placeholder"
+        if m.has(placeholder_key):
+            element["placeholder"] = m.t(placeholder_key)
+    if rule.required:
+        element["isRequired"] = True
+        element["errorMessage"] = required_message
+    if value:
+        element["value"] = value
+    items = [element]
+    if error:
+        items.append(attention(error))
+    return items
+
+
+def pitch_form_card(
+    m: Messages,
+    *,
+    form_id: str,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    revise: tuple[str, int, str, str] | None = None,
+) -> dict[str, Any]:
+    """`revise` = (idea id, revision, reference, approver name) for a returned idea."""
+    values = values or {}
+    errors = errors or {}
+    if revise:
+        idea_id, revision, reference, approver = revise
+        body = [
+            heading(m.t("form.revise_title", reference=reference)),
+            subtle(m.t("form.revise_intro", approver=approver)),
+        ]
+        action = execute(
+            m.t("form.resubmit"), verbs.PITCH_RESUBMIT, {"ideaId": idea_id, "revision": revision}, style="positive"
+        )
+    else:
+        body = [heading(m.t("form.title")), subtle(m.t("form.intro"))]
+        action = execute(m.t("form.submit"), verbs.PITCH_SUBMIT, {"formId": form_id}, style="positive")
+    if errors:
+        body.append(attention(m.t("form.errors_summary")))
+    for rule in FIELD_RULES:
+        value = values.get(rule.name, "")
+        code = errors.get(rule.name)
+        body.extend(_input(m, rule, value, error_message(m, rule, code, value) if code else None))
+    return card(body, [action])
+
+
+def blank_note(m: Messages) -> dict[str, Any]:
+    return text(m.t("form.intro"))

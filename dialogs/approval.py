@@ -1,0 +1,50 @@
+"""One-click decisions from the approver's card."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.domain.model import Outcome
+from bot.services import DecisionKind, DenService
+from cards import approval_card
+from cards.common import when
+from cards.idea import decided_card
+from dialogs.pitch import _int
+from dialogs.turn import Reply, Turn
+
+
+async def decide(service: DenService, turn: Turn, outcome: Outcome, data: Mapping[str, Any]) -> Reply:
+    m = turn.messages
+    comment = str(data.get("comment") or "")
+    result = await service.decide(
+        actor_id=turn.user_id,
+        idea_id=str(data.get("ideaId", "")),
+        step_index=_int(data.get("step")),
+        revision=_int(data.get("revision")),
+        outcome=outcome,
+        comment=comment,
+    )
+    idea = result.idea
+    if result.kind == DecisionKind.NOT_FOUND or idea is None:
+        return Reply(message=m.t("approval.not_found"))
+    if result.kind == DecisionKind.RECORDED:
+        return Reply(card=decided_card(m, idea, result.decision))
+    if result.kind == DecisionKind.ALREADY_DECIDED:
+        d = result.decision
+        notice = m.t(
+            "approval.already_decided",
+            outcome=m.t(f"outcome.{d.outcome.value}"),
+            name=d.approver_name,
+            when=when(d.decided_at),
+        )
+        return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice))
+    if result.kind == DecisionKind.COMMENT_REQUIRED:
+        notice = m.t("approval.comment_required", name=idea.submitter.name)
+        return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice, comment=comment))
+    if result.kind == DecisionKind.NOT_YOURS:
+        step = idea.current_approver
+        if step is None:
+            return Reply(message=m.t("approval.not_yours_closed"))
+        return Reply(message=m.t("approval.not_yours", name=step.approver_name))
+    return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=m.t("approval.stale")))

@@ -1,0 +1,65 @@
+"""Pitching and revising an idea."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from bot.services import DecisionKind, DenService
+from cards import idea_status_card, pitch_form_card, receipt_card
+from dialogs.turn import Reply, Turn
+
+
+def new_form(turn: Turn) -> dict[str, Any]:
+    return pitch_form_card(turn.messages, form_id=str(uuid.uuid4()))
+
+
+async def submit(service: DenService, turn: Turn, data: Mapping[str, Any]) -> Reply:
+    m = turn.messages
+    form_id = str(data.get("formId") or uuid.uuid4())
+    result = await service.submit_pitch(submitter_id=turn.user_id, submitter_name=turn.user_name, form=data)
+    if result.errors:
+        return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, errors=result.errors))
+    if result.not_in_directory:
+        form = pitch_form_card(m, form_id=form_id, values=result.values)
+        form["body"].insert(
+            0, {"type": "TextBlock", "text": m.t("error.not_in_directory"), "wrap": True, "color": "Attention"}
+        )
+        return Reply(card=form)
+    return Reply(card=receipt_card(m, result.idea))
+
+
+async def resubmit(service: DenService, turn: Turn, data: Mapping[str, Any]) -> Reply:
+    m = turn.messages
+    idea_id = str(data.get("ideaId", ""))
+    revision = _int(data.get("revision"))
+    kind, result = await service.resubmit(actor_id=turn.user_id, idea_id=idea_id, revision=revision, form=data)
+    idea = result.idea
+    if kind == DecisionKind.RECORDED:
+        return Reply(card=receipt_card(m, idea, resubmitted=True))
+    if kind == DecisionKind.INVALID and idea is not None:
+        approver = idea.chain[idea.current_step].approver_name if idea.chain else ""
+        return Reply(
+            card=pitch_form_card(
+                m,
+                form_id=str(uuid.uuid4()),
+                values=result.values,
+                errors=result.errors,
+                revise=(idea.id, revision, idea.reference, approver),
+            )
+        )
+    if kind == DecisionKind.ALREADY_DECIDED and idea is not None:
+        return Reply(card=receipt_card(m, idea, resubmitted=True))
+    if kind == DecisionKind.NOT_YOURS:
+        return Reply(message=m.t("resubmit.not_yours"))
+    if idea is None:
+        return Reply(message=m.t("approval.not_found"))
+    return Reply(card=idea_status_card(m, idea, headline=m.t("resubmit.not_allowed")))
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1

@@ -1,0 +1,28 @@
+"""What a flow needs to know about the current turn, independent of the Bot Framework."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.i18n import Messages
+
+
+@dataclass
+class Turn:
+    user_id: str
+    user_name: str
+    locale: str
+
+    @property
+    def messages(self) -> Messages:
+        return Messages(self.locale)
+
+
+@dataclass
+class Reply:
+    """The card that answers the click in place, or a short message; plus new messages to post."""
+
+    card: dict[str, Any] | None = None
+    message: str | None = None
+    follow_ups: list[dict[str, Any]] = field(default_factory=list)

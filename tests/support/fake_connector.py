@@ -1,0 +1,117 @@
+"""A local stand-in for the Bot Connector service (the `serviceUrl` Teams gives a bot).
+
+It speaks the v3 REST routes the Bot Framework SDK calls, records every activity the bot
+sends, and can be told to fail the next requests (429 with Retry-After, 503, ...), as the
+real connector does under load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Sent:
+    conversation_id: str
+    activity: dict[str, Any]
+    method: str = "POST"
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        return [
+            a["content"]
+            for a in self.activity.get("attachments") or []
+            if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
+
+
+@dataclass
+class FakeConnector:
+    sent: list[Sent] = field(default_factory=list)
+    created: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    attempts: int = 0
+    url: str = ""
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _changed: asyncio.Condition | None = None
+    _runner: web.AppRunner | None = None
+
+    def fail_next(self, count: int, status: int = 429, retry_after: str | None = "1") -> None:
+        headers = {"Retry-After": retry_after} if retry_after else {}
+        self.failures.extend([(status, headers)] * count)
+
+    async def start(self) -> None:
+        self._changed = asyncio.Condition()
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create_conversation)
+        app.router.add_post("/v3/conversations/{conversation_id}/activities", self._post_activity)
+        app.router.add_post("/v3/conversations/{conversation_id}/activities/{activity_id}", self._post_activity)
+        app.router.add_put("/v3/conversations/{conversation_id}/activities/{activity_id}", self._put_activity)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/"
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    def _maybe_fail(self) -> web.Response | None:
+        self.attempts += 1
+        if self.failures:
+            status, headers = self.failures.pop(0)
+            body = {"error": {"code": "Throttled" if status == 429 else "ServiceError", "message": "try later"}}
+            return web.json_response(body, status=status, headers=headers)
+        return None
+
+    async def _record(self, sent: Sent) -> str:
+        self.sent.append(sent)
+        async with self._changed:
+            self._changed.notify_all()
+        return f"activity-{next(self._ids)}"
+
+    async def _post_activity(self, request: web.Request) -> web.Response:
+        failure = self._maybe_fail()
+        if failure:
+            return failure
+        activity = json.loads(await request.text())
+        activity_id = await self._record(Sent(request.match_info["conversation_id"], activity))
+        return web.json_response({"id": activity_id})
+
+    async def _put_activity(self, request: web.Request) -> web.Response:
+        activity = json.loads(await request.text())
+        await self._record(Sent(request.match_info["conversation_id"], activity, method="PUT"))
+        return web.json_response({"id": request.match_info["activity_id"]})
+
+    async def _create_conversation(self, request: web.Request) -> web.Response:
+        failure = self._maybe_fail()
+        if failure:
+            return failure
+        body = json.loads(await request.text())
+        self.created.append(body)
+        member = body["members"][0]["id"]
+        return web.json_response({"id": f"a:created-{member}", "serviceUrl": self.url})
+
+    def to(self, conversation_id: str) -> list[Sent]:
+        return [s for s in self.sent if s.conversation_id == conversation_id]
+
+    async def wait_for(self, predicate, seconds: float = 5.0) -> Any:
+        """Wait until predicate(self) returns something truthy, and return it."""
+
+        async def check() -> Any:
+            async with self._changed:
+                while True:
+                    result = predicate(self)
+                    if result:
+                        return result
+                    await self._changed.wait()
+
+        return await asyncio.wait_for(check(), seconds)

@@ -1,0 +1,30 @@
+"""The demo organisation's people, as test users."""
+
+from __future__ import annotations
+
+import json
+
+from tests.support.running_app import DEMO_ORG
+from tests.support.teams_client import User
+
+_ORG = json.loads(DEMO_ORG.read_text(encoding="utf-8"))
+TENANT_ID = _ORG["tenantId"]
+_BY_NAME = {p["name"].split()[0]: User(p["id"], p["name"]) for p in _ORG["people"] if not p.get("vacant")}
+
+SAM = _BY_NAME["Sam"]  # staff -> Maya -> Diane -> Amir (ADM)
+PRIYA = _BY_NAME["Priya"]  # staff -> (vacant manager) -> Diane -> Amir
+MAYA = _BY_NAME["Maya"]  # manager
+DIANE = _BY_NAME["Diane"]  # director
+AMIR = _BY_NAME["Amir"]  # ADM
+DANA = _BY_NAME["Dana"]  # DM
+
+VALID_PITCH = {
+    "title": "Tell us once: one address change for every program",
+    "problem": "Clients who move must tell six programs separately, and 1 in 5 letters goes to an old address.",
+    "solution": "One address-change form that updates every program the client is enrolled in.",
+    "beneficiaries": "clients",
+    "program_area": "client_services",
+    "cost_band": "50k_250k",
+    "people": "Service Design team; two regional offices",
+    "first_steps": "Map the six programs' address fields; pilot with two programs in one region.",
+}

@@ -1,0 +1,51 @@
+"""Start the real app (aiohttp server, botbuilder pipeline) on a loopback port for a test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from app import STORE_KEY, create_app
+from bot.adapters.sqlite_store import SqliteStore
+from bot.config import ROOT, Settings
+
+DEMO_ORG = ROOT / "data" / "demo-org.json"
+
+
+def settings_for_test(sqlite_path: Path, **overrides) -> Settings:
+    values = dict(
+        sqlite_path=str(sqlite_path),
+        org_file=str(DEMO_ORG),
+        host="127.0.0.1",
+        port=0,
+        notify_retry_base_seconds=0.05,
+        outbox_poll_seconds=0.05,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class RunningApp:
+    url: str
+    runner: web.AppRunner
+    store: SqliteStore
+
+    @property
+    def messages_url(self) -> str:
+        return f"{self.url}api/messages"
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+async def start_app(settings: Settings) -> RunningApp:
+    app = create_app(settings)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    return RunningApp(url=f"http://{settings.host}:{port}/", runner=runner, store=app[STORE_KEY])

@@ -1,0 +1,166 @@
+"""Sends activities to the bot over HTTP, shaped as Teams sends them in a personal chat.
+
+Fields follow what Teams (and Agents Playground) put on the wire: `from.aadObjectId`,
+`conversation.conversationType = personal`, `conversation.tenantId`, `channelData.tenant`,
+`serviceUrl`, `locale`, and for card buttons an `adaptiveCard/action` invoke whose
+`value.action.data` carries the card's data merged with the inputs' values.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+BOT_ID = "28:deputys-den-bot"
+BOT_NAME = "Deputy's Den"
+
+
+@dataclass(frozen=True)
+class User:
+    aad_id: str
+    name: str
+
+    @property
+    def channel_id(self) -> str:
+        return f"29:{self.aad_id}"
+
+    @property
+    def conversation_id(self) -> str:
+        return f"a:personal-{self.aad_id}"
+
+
+@dataclass
+class InvokeResult:
+    status: int
+    body: dict[str, Any] | None
+
+    @property
+    def card(self) -> dict[str, Any]:
+        assert self.body and self.body.get("type") == "application/vnd.microsoft.card.adaptive", self.body
+        return self.body["value"]
+
+    @property
+    def message(self) -> str:
+        assert self.body and self.body.get("type") == "application/vnd.microsoft.activity.message", self.body
+        return self.body["value"]
+
+
+class TeamsClient:
+    def __init__(self, bot_url: str, service_url: str, tenant_id: str, *, token: str | None = None) -> None:
+        self.bot_url = bot_url
+        self.service_url = service_url
+        self.tenant_id = tenant_id
+        self.token = token
+        self._ids = itertools.count(1)
+
+    def _base(self, user: User, activity_type: str, locale: str = "en-US") -> dict[str, Any]:
+        return {
+            "type": activity_type,
+            "id": f"f:{next(self._ids)}",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "serviceUrl": self.service_url,
+            "channelId": "msteams",
+            "from": {"id": user.channel_id, "name": user.name, "aadObjectId": user.aad_id},
+            "conversation": {"conversationType": "personal", "tenantId": self.tenant_id, "id": user.conversation_id},
+            "recipient": {"id": BOT_ID, "name": BOT_NAME},
+            "entities": [{"type": "clientInfo", "locale": locale, "country": "CA", "platform": "Web"}],
+            "channelData": {"tenant": {"id": self.tenant_id}},
+            "locale": locale,
+        }
+
+    async def post(self, activity: dict[str, Any], *, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        all_headers = {"Content-Type": "application/json"}
+        if self.token:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        all_headers.update(headers or {})
+        async with aiohttp.ClientSession() as session:
+            async with session.post(self.bot_url, json=activity, headers=all_headers) as response:
+                text = await response.text()
+                try:
+                    body = await response.json(content_type=None) if text else None
+                except ValueError:
+                    body = text
+                return response.status, body
+
+    async def install(self, user: User) -> int:
+        activity = self._base(user, "conversationUpdate")
+        activity["membersAdded"] = [{"id": BOT_ID}, {"id": user.channel_id, "aadObjectId": user.aad_id}]
+        activity["channelData"]["eventType"] = "teamMemberAdded"
+        status, _ = await self.post(activity)
+        return status
+
+    async def say(self, user: User, text: str, *, locale: str = "en-US") -> int:
+        activity = self._base(user, "message", locale)
+        activity["text"] = text
+        activity["textFormat"] = "plain"
+        status, _ = await self.post(activity)
+        return status
+
+    async def click(
+        self, user: User, action: dict[str, Any], inputs: dict[str, Any] | None = None, **overrides: Any
+    ) -> InvokeResult:
+        """Press an Action.Execute button of a card, with what the user typed into its inputs."""
+        activity = self._base(user, "invoke")
+        activity["name"] = "adaptiveCard/action"
+        activity["replyToId"] = str(uuid.uuid4())
+        activity["value"] = {
+            "action": {
+                "type": "Action.Execute",
+                "title": action.get("title", ""),
+                "verb": action["verb"],
+                "data": {**action.get("data", {}), **(inputs or {})},
+            },
+            "trigger": "manual",
+        }
+        activity.update(overrides)
+        status, body = await self.post(activity)
+        return InvokeResult(status, body if isinstance(body, dict) else None)
+
+
+def action(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    """The card's Action.Execute with that verb (fails the test if the card has none)."""
+    for candidate in card.get("actions", []):
+        if candidate.get("verb") == verb:
+            return candidate
+    raise AssertionError(f"no action with verb {verb!r} in card: {[a.get('verb') for a in card.get('actions', [])]}")
+
+
+def texts(card: dict[str, Any]) -> str:
+    """Every piece of visible text in a card, joined, for assertions."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("text", "title", "value", "label", "placeholder"):
+                if isinstance(node.get(key), str):
+                    found.append(node[key])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return "\n".join(found)
+
+
+def input_values(card: dict[str, Any]) -> dict[str, str]:
+    values: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input.") and "id" in node:
+                values[node["id"]] = node.get("value", "")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return values
