@@ -47,7 +47,7 @@ def free_port() -> int:
 async def playground(tmp_path, bot_endpoint: str):
     port = free_port()
     config = write_playground_config(ROOT / "data" / "demo-org.json", tmp_path / ".m365agentsplayground.yml")
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: ASYNC220 - started once, not awaited in a loop
         playground_command(ROOT, bot_endpoint, port),
         cwd=config.parent,
         env=playground_env(dict(os.environ)),
@@ -116,6 +116,24 @@ def bot_message_in_log(phrase: str):
         return None
 
     return pick
+
+
+def click(user, card_action: dict, inputs: dict, conversation_id: str, reply_to_id: str) -> dict:
+    """The body the Playground's own client posts when someone presses an Action.Execute button."""
+    return {
+        "name": "adaptiveCard/action",
+        "value": {
+            "action": {
+                "type": "Action.Execute",
+                "verb": card_action["verb"],
+                "data": {**card_action["data"], **inputs},
+            },
+            "trigger": "manual",
+        },
+        "from": {"id": user.aad_id},
+        "conversation": {"id": conversation_id},
+        "replyToId": reply_to_id,
+    }
 
 
 async def test_pitch_and_approve_through_agents_playground(tmp_path):

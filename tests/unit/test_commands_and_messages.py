@@ -37,6 +37,6 @@ def test_every_message_key_used_in_code_is_in_the_catalogue():
     for folder in ("bot", "cards", "dialogs", "app.py"):
         for path in [root / folder] if folder.endswith(".py") else (root / folder).rglob("*.py"):
             used |= set(re.findall(r'\.t\(\s*"([a-z_.]+)"', path.read_text()))
-    missing = sorted(k for k in used if k not in catalogue)
+    missing = sorted(k for k in used - {"key"} if k not in catalogue)  # "key": a docstring example
     assert not missing, missing
     assert len(used) > 40
