@@ -51,7 +51,16 @@ class InvokeResult:
 
 
 class TeamsClient:
-    def __init__(self, bot_url: str, service_url: str, tenant_id: str, *, token: str | None = None) -> None:
+    def __init__(
+        self,
+        bot_url: str,
+        service_url: str,
+        tenant_id: str,
+        *,
+        token: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.session = session  # reuse connections (the benchmark); tests open one per request
         self.bot_url = bot_url
         self.service_url = service_url
         self.tenant_id = tenant_id
@@ -78,14 +87,19 @@ class TeamsClient:
         if self.token:
             all_headers["Authorization"] = f"Bearer {self.token}"
         all_headers.update(headers or {})
+        if self.session is not None:
+            return await self._post(self.session, activity, all_headers)
         async with aiohttp.ClientSession() as session:
-            async with session.post(self.bot_url, json=activity, headers=all_headers) as response:
-                text = await response.text()
-                try:
-                    body = await response.json(content_type=None) if text else None
-                except ValueError:
-                    body = text
-                return response.status, body
+            return await self._post(session, activity, all_headers)
+
+    async def _post(self, session: aiohttp.ClientSession, activity: dict, headers: dict) -> tuple[int, Any]:
+        async with session.post(self.bot_url, json=activity, headers=headers) as response:
+            text = await response.text()
+            try:
+                body = await response.json(content_type=None) if text else None
+            except ValueError:
+                body = text
+            return response.status, body
 
     async def install(self, user: User) -> int:
         activity = self._base(user, "conversationUpdate")

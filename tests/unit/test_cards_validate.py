@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -30,7 +30,7 @@ from cards.idea import decided_card
 from tests.support.people import VALID_PITCH
 
 VALIDATOR = ROOT / "tests" / "support" / "validate_cards.js"
-T0 = datetime(2026, 11, 2, 14, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 SAM = Person("sam", "Sam Chen")
 CHAIN = build_chain(SAM, [Person("maya", "Maya Singh", Role.MANAGER), Person("amir", "Amir Haddad", Role.ADM)])
 
