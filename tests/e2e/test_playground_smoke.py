@@ -150,21 +150,7 @@ async def test_pitch_and_approve_through_agents_playground(tmp_path):
                 assert response.status == 200, await response.text()
             message_id, form = await next_matching(conversations, bot_card_in_conversation_stream(verbs.PITCH_SUBMIT))
 
-            submit = action(form, verbs.PITCH_SUBMIT)
-            invoke = {
-                "name": "adaptiveCard/action",
-                "value": {
-                    "action": {
-                        "type": "Action.Execute",
-                        "verb": submit["verb"],
-                        "data": {**submit["data"], **VALID_PITCH},
-                    },
-                    "trigger": "manual",
-                },
-                "from": {"id": SAM.aad_id},
-                "conversation": {"id": "personal-chat-id"},
-                "replyToId": message_id,
-            }
+            invoke = click(SAM, action(form, verbs.PITCH_SUBMIT), VALID_PITCH, "personal-chat-id", message_id)
             async with session.post(f"{base}/_conversation/v1/invoke", json=invoke) as response:
                 assert response.status == 200, await response.text()
                 receipt = (await response.json())["value"]
@@ -173,22 +159,8 @@ async def test_pitch_and_approve_through_agents_playground(tmp_path):
             conversation_id, card_id, sent = await next_matching(
                 logs, bot_message_in_log("An idea needs your decision")
             )
-            approval = sent["attachments"][0]["content"]
-            approve = action(approval, verbs.APPROVE)
-            invoke = {
-                "name": "adaptiveCard/action",
-                "value": {
-                    "action": {
-                        "type": "Action.Execute",
-                        "verb": approve["verb"],
-                        "data": {**approve["data"], "comment": ""},
-                    },
-                    "trigger": "manual",
-                },
-                "from": {"id": MAYA.aad_id},
-                "conversation": {"id": conversation_id},
-                "replyToId": card_id,
-            }
+            approve = action(sent["attachments"][0]["content"], verbs.APPROVE)
+            invoke = click(MAYA, approve, {"comment": ""}, conversation_id, card_id)
             async with session.post(f"{base}/_conversation/v1/invoke", json=invoke) as response:
                 assert response.status == 200, await response.text()
                 decided = (await response.json())["value"]
