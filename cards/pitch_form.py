@@ -8,7 +8,7 @@ from typing import Any
 from bot.domain.pitch import FIELD_RULES, FieldRule
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import attention, card, execute, heading, subtle, text
+from cards.common import attention, card, execute, heading, subtle
 
 
 def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
@@ -79,7 +79,3 @@ def pitch_form_card(
         code = errors.get(rule.name)
         body.extend(_input(m, rule, value, error_message(m, rule, code, value) if code else None))
     return card(body, [action])
-
-
-def blank_note(m: Messages) -> dict[str, Any]:
-    return text(m.t("form.intro"))

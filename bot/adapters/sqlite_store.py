@@ -296,10 +296,6 @@ class SqliteStore:
         row = await self._fetchone("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
         return int(row[0])
 
-    async def outbox_states(self) -> dict[str, int]:
-        rows = await self._fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
-        return {r[0]: int(r[1]) for r in rows}
-
     # ---- helpers --------------------------------------------------------------------
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db, self._lock)

@@ -8,7 +8,7 @@ and whom to notify (cosmicpython's aggregate + events pattern).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain import events
@@ -176,9 +176,6 @@ class Idea:
                 return decision
         return None
 
-    def latest_decision(self) -> Decision | None:
-        return self.decisions[-1] if self.decisions else None
-
     def days_in_status(self, now: datetime) -> int:
         since = self.status_since or self.created_at
         return max(0, (now - since).days)
@@ -252,6 +249,3 @@ class Idea:
             events.IdeaResubmitted(self.id, self.revision),
             events.ApprovalRequested(self.id, self.current_step, self.revision, step.approver_id),
         ]
-
-    def copy(self) -> Idea:
-        return replace(self, chain=list(self.chain), decisions=list(self.decisions))
