@@ -1,0 +1,90 @@
+"""The embedded store: conditional updates, the outbox lease, and two instances on one file."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.adapters.sqlite_store import SqliteStore
+from bot.domain.chain import build_chain
+from bot.domain.model import Idea, Outcome, Person, Role
+from bot.domain.pitch import Pitch
+from bot.ports import ConcurrencyConflict
+from bot.services import outbox_for
+from tests.support.people import VALID_PITCH
+
+T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
+SAM = Person("sam", "Sam Chen")
+CHAIN_OWNER = Person("maya", "Maya Singh", Role.MANAGER)
+
+
+@pytest.fixture
+async def stores(tmp_path):
+    first, second = SqliteStore(tmp_path / "den.sqlite3"), SqliteStore(tmp_path / "den.sqlite3")
+    await first.open()
+    await second.open()
+    yield first, second
+    await first.close()
+    await second.close()
+
+
+async def new_idea(store: SqliteStore, idea_id: str = "i1") -> Idea:
+    idea, raised = Idea.submit(
+        idea_id=idea_id,
+        reference=await store.next_reference(2026),
+        submitter=SAM,
+        pitch=Pitch(**VALID_PITCH),
+        chain=build_chain(SAM, [CHAIN_OWNER]),
+        now=T0,
+    )
+    await store.add(idea, outbox_for(idea, raised, T0))
+    return idea
+
+
+async def test_references_are_unique_across_instances(stores):
+    first, second = stores
+    refs = await asyncio.gather(*[s.next_reference(2026) for s in (first, second) * 10])
+    assert sorted(refs) == [f"DEN-2026-{n:04d}" for n in range(1, 21)]
+
+
+async def test_an_update_from_a_stale_copy_is_refused_and_writes_nothing(stores):
+    first, second = stores
+    await new_idea(first)
+    mine, theirs = await first.get("i1"), await second.get("i1")
+    raised = mine.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    await first.update(mine, outbox_for(mine, raised, T0))
+    theirs.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="no", now=T0)
+    with pytest.raises(ConcurrencyConflict):
+        await second.update(theirs, outbox_for(theirs, [], T0))
+    stored = await second.get("i1")
+    assert [d.outcome for d in stored.decisions] == [Outcome.APPROVED] and stored.version == 2
+
+
+async def test_the_same_idea_cannot_be_added_twice(stores):
+    first, second = stores
+    await new_idea(first)
+    with pytest.raises(ConcurrencyConflict):
+        await new_idea(second)
+
+
+async def test_a_leased_message_is_not_handed_to_another_instance_until_the_lease_ends(stores):
+    first, second = stores
+    await new_idea(first)
+    claimed = await first.claim_due(T0, lease_seconds=60, limit=10)
+    assert [m.kind for m in claimed] == ["approval_request"]
+    assert await second.claim_due(T0, lease_seconds=60, limit=10) == []
+    assert len(await second.claim_due(T0 + timedelta(seconds=61), lease_seconds=60, limit=10)) == 1
+
+
+async def test_rescheduled_and_completed_messages(stores):
+    first, _ = stores
+    await new_idea(first)
+    [message] = await first.claim_due(T0, 60, 10)
+    await first.reschedule(message.id, T0 + timedelta(seconds=30), 1, "connector answered 429")
+    assert await first.claim_due(T0 + timedelta(seconds=10), 60, 10) == []
+    [again] = await first.claim_due(T0 + timedelta(seconds=31), 60, 10)
+    assert again.attempts == 1 and again.last_error == "connector answered 429"
+    await first.complete(again.id)
+    assert await first.pending_outbox() == 0
