@@ -16,8 +16,8 @@ def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
 
 
 def _label(m: Messages, rule: FieldRule) -> str:
-    label = m.t(f"field.{rule.name}")
-    return f"{label} *" if rule.required else label
+    # No "*" here: Teams marks `isRequired` inputs itself (a second one showed as "* *").
+    return m.t(f"field.{rule.name}")
 
 
 def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[dict[str, Any]]:
