@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NPM_FLAGS := --ignore-scripts --no-audit --no-fund --loglevel=error
 
-.PHONY: run test lint bench clean
+.PHONY: run test package bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: $(VENV)/.installed node_modules/.installed
 test: $(VENV)/.installed node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+
+## The Teams app package (build/appPackage.zip), validated against the manifest schema.
+package: $(VENV)/.installed node_modules/.installed
+	$(PY) -m bot.package
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.approval_click

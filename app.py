@@ -20,7 +20,7 @@ from bot import logs
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.adapters.sqlite_store import SqliteStore
 from bot.adapters.teams_channel import TeamsChannel
-from bot.config import Settings
+from bot.config import ROOT, Settings
 from bot.domain.model import Role
 from bot.i18n import Messages
 from bot.middleware import TenantGuard
@@ -44,6 +44,15 @@ def build_store(settings: Settings) -> SqliteStore:
     if settings.store == "sqlite":
         return SqliteStore(settings.sqlite_path)
     raise SystemExit(f"DEN_STORE={settings.store!r} is not available in this build; use 'sqlite'.")
+
+
+def static_page(name: str):
+    path = ROOT / "static" / f"{name}.html"
+
+    async def serve(request: Request) -> Response:
+        return web.FileResponse(path, headers={"Content-Type": "text/html; charset=utf-8"})
+
+    return serve
 
 
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
@@ -101,6 +110,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app[DISPATCHER_KEY] = dispatcher
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    for page in ("about", "privacy", "terms"):  # linked from the Teams manifest
+        app.router.add_get(f"/{page}", static_page(page))
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
     return app

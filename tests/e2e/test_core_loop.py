@@ -321,3 +321,12 @@ async def test_healthz_reports_the_store(app):
     async with aiohttp.ClientSession() as session, session.get(f"{app.url}healthz") as response:
         assert response.status == 200
         assert await response.json() == {"status": "ok", "store": "ok"}
+
+
+async def test_the_manifests_pages_are_served(app):
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        for page, phrase in (("about", "Deputy's Den"), ("privacy", "Privacy notice"), ("terms", "Terms of use")):
+            async with session.get(f"{app.url}{page}") as response:
+                assert response.status == 200 and phrase in await response.text()

@@ -1,0 +1,94 @@
+"""The Teams app package: manifest schema (good and broken), icons, and the zip's contents."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+
+import pytest
+from PIL import Image
+
+from bot.config import ROOT
+from bot.package import MANIFEST_DIR, PackageError, build_package, deployment_values
+
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+
+SETTINGS = {
+    "TEAMS_APP_ID": "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+    "MicrosoftAppId": "6f1d2c3b-0000-4000-8000-000000000001",
+    "BOT_DOMAIN": "den.ministry.example",
+    "APP_VERSION": "1.2.3",
+}
+
+
+@pytest.fixture(autouse=True)
+def _schema_package_installed():
+    if shutil.which("node") and not (ROOT / "node_modules" / "@microsoft" / "app-manifest").exists():
+        pytest.fail("@microsoft/app-manifest is missing: `make test` installs it with npm ci")
+
+
+@needs_node
+def test_the_package_holds_the_filled_in_manifest_and_both_icons(tmp_path):
+    out = build_package(deployment_values(SETTINGS), tmp_path / "appPackage.zip")
+    with zipfile.ZipFile(out) as package:
+        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(package.read("manifest.json"))
+    assert manifest["id"] == SETTINGS["TEAMS_APP_ID"]
+    assert manifest["version"] == "1.2.3"
+    assert manifest["bots"][0]["botId"] == SETTINGS["MicrosoftAppId"]
+    assert manifest["validDomains"] == ["den.ministry.example"]
+    assert manifest["webApplicationInfo"]["id"] == SETTINGS["MicrosoftAppId"]
+    assert float(manifest["manifestVersion"]) >= 1.22
+    commands = [c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]]
+    assert commands == ["pitch", "my ideas", "help"]
+    assert "${{" not in json.dumps(manifest)
+
+
+@needs_node
+def test_a_broken_manifest_fails_with_the_schemas_message(tmp_path):
+    template = json.loads((MANIFEST_DIR / "manifest.json").read_text())
+    template["accentColor"] = "blue"
+    del template["description"]["short"]
+    broken = tmp_path / "manifest" / "manifest.json"
+    broken.parent.mkdir()
+    broken.write_text(json.dumps(template))
+    for icon in ("color.png", "outline.png"):
+        shutil.copy(MANIFEST_DIR / icon, broken.parent / icon)
+
+    with pytest.raises(PackageError) as failure:
+        build_package(deployment_values(SETTINGS), tmp_path / "out" / "appPackage.zip", template=broken)
+
+    message = str(failure.value)
+    assert "/accentColor must match pattern" in message
+    assert "must have required property 'short'" in message
+    assert not (tmp_path / "out" / "appPackage.zip").exists()
+
+
+@pytest.mark.parametrize(
+    "change, complaint",
+    [
+        ({"TEAMS_APP_ID": ""}, "set TEAMS_APP_ID"),
+        ({"MicrosoftAppId": "not-a-guid"}, "BOT_ID must be a GUID"),
+        ({"BOT_DOMAIN": "https://den.example/"}, "BOT_DOMAIN must be a host name"),
+    ],
+)
+def test_missing_or_malformed_settings_are_refused(change, complaint):
+    with pytest.raises(PackageError, match=complaint):
+        deployment_values({**SETTINGS, **change})
+
+
+def test_colour_icon_is_192_square_and_opaque():
+    image = Image.open(MANIFEST_DIR / "color.png")
+    assert image.size == (192, 192)
+    assert image.convert("RGBA").getchannel("A").getextrema() == (255, 255)
+
+
+def test_outline_icon_is_32_square_white_on_transparent():
+    image = Image.open(MANIFEST_DIR / "outline.png").convert("RGBA")
+    assert image.size == (32, 32)
+    alpha = image.getchannel("A")
+    assert alpha.getextrema()[0] == 0, "has transparent pixels"
+    assert alpha.getextrema()[1] == 255, "has a visible shape"
+    visible = [pixel[:3] for pixel in image.get_flattened_data() if pixel[3] > 0]
+    assert set(visible) == {(255, 255, 255)}, "every visible pixel is white"
