@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NPM_FLAGS := --ignore-scripts --no-audit --no-fund --loglevel=error
 
-.PHONY: run test package bench clean
+.PHONY: run test package bench browser clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ run: $(VENV)/.installed node_modules/.installed
 	$(PY) -m scripts.run_local
 
 ## Lint, then the whole test suite (unit, end to end over HTTP, Agents Playground smoke test).
-test: $(VENV)/.installed node_modules/.installed
+test: $(VENV)/.installed node_modules/.installed browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
@@ -29,8 +29,11 @@ test: $(VENV)/.installed node_modules/.installed
 package: $(VENV)/.installed node_modules/.installed
 	$(PY) -m bot.package
 
+browser:
+	@bash scripts/ensure_chromium.sh
+
 bench: $(VENV)/.installed
 	$(PY) -m bench.approval_click
 
 clean:
-	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules var build test-output .pytest_cache .ruff_cache

@@ -12,17 +12,15 @@ import asyncio
 import json
 import os
 import shutil
-import socket
-import subprocess
-from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
 
 from bot.config import ROOT
-from bot.playground import PLAYGROUND_CLI, playground_command, playground_env, write_playground_config
+from bot.playground import PLAYGROUND_CLI
 from cards import verbs
 from tests.support.people import MAYA, SAM, VALID_PITCH
+from tests.support.playground import playground
 from tests.support.running_app import settings_for_test, start_app
 from tests.support.teams_client import action, texts
 
@@ -35,47 +33,6 @@ if not (ROOT / PLAYGROUND_CLI).exists():
     if os.environ.get("CI"):
         raise RuntimeError("Agents Playground is missing: `make test` installs it with npm ci")
     pytest.skip("Agents Playground is not installed: run `npm ci --ignore-scripts`", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@asynccontextmanager
-async def playground(tmp_path, bot_endpoint: str):
-    port = free_port()
-    config = write_playground_config(ROOT / "data" / "demo-org.json", tmp_path / ".m365agentsplayground.yml")
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once, not awaited in a loop
-        playground_command(ROOT, bot_endpoint, port),
-        cwd=config.parent,
-        env=playground_env(dict(os.environ)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(150):
-                try:
-                    async with session.get(f"{base}/_internal/v1/config") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                if process.poll() is not None:
-                    raise RuntimeError(process.stdout.read().decode(errors="replace"))
-                await asyncio.sleep(0.2)
-            else:
-                raise RuntimeError("Agents Playground did not start within 30 s")
-            yield base, session
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 async def next_matching(ws: aiohttp.ClientWebSocketResponse, predicate, seconds: float = 15.0):
