@@ -20,11 +20,17 @@ from bot import logs
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.adapters.sqlite_store import SqliteStore
 from bot.adapters.teams_channel import TeamsChannel
+from bot.admin_api import admin_routes
 from bot.config import ROOT, Settings
+from bot.digest_service import DigestService
+from bot.domain.calendar import WorkCalendar, parse_holidays
+from bot.domain.digest import DigestRules
 from bot.domain.model import Role
 from bot.i18n import Messages
 from bot.middleware import TenantGuard
 from bot.notifications import OutboxDispatcher, RetryPolicy
+from bot.nudges import Nudger
+from bot.scheduler import Timer, daily, weekly
 from bot.services import DenService
 from bot.teams_bot import DenBot, invoke_message
 from dialogs.main import MainDialog
@@ -74,9 +80,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     if settings.tenant_to_enforce:
         adapter.use(TenantGuard(settings.tenant_to_enforce))
 
+    channel = TeamsChannel(adapter, store, app_id=settings.app_id)
     dispatcher = OutboxDispatcher(
         store,
-        TeamsChannel(adapter, store, app_id=settings.app_id),
+        channel,
         NotificationRenderer(store),
         clock=clock,
         policy=RetryPolicy(base_seconds=settings.notify_retry_base_seconds, max_attempts=settings.notify_max_attempts),
@@ -85,7 +92,31 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     service = DenService(
         store, directory, clock=clock, top_role=Role(settings.chain_top_role), on_outbox=dispatcher.kick
     )
-    bot = DenBot(service, MainDialog(service, clock))
+    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
+    nudger = Nudger(
+        store,
+        clock=clock,
+        calendar=calendar,
+        remind_after_business_days=settings.remind_after_business_days,
+        tell_submitter_after_business_days=settings.tell_submitter_after_business_days,
+        on_outbox=dispatcher.kick,
+    )
+    digests = DigestService(
+        store,
+        directory,
+        channel,
+        nudger,
+        clock=clock,
+        calendar=calendar,
+        rules=DigestRules.from_settings(settings.stall_business_days, settings.challenge_start, calendar),
+        report_url=settings.report_url,
+        retry_base_seconds=settings.notify_retry_base_seconds,
+    )
+    timers = [
+        Timer("weekly-digest", digests.run, weekly(settings.digest_weekday, settings.digest_time, calendar.tz), clock),
+        Timer("daily-nudges", nudger.run, daily(settings.nudge_time, calendar.tz), clock),
+    ]
+    bot = DenBot(service, MainDialog(service, clock, digests))
 
     async def messages(request: Request) -> Response:
         return await adapter.process(request, bot)
@@ -100,8 +131,13 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     async def start(app: web.Application) -> None:
         await store.open()
         dispatcher.start()
+        if settings.digest_schedule:
+            for timer in timers:
+                timer.start()
 
     async def stop(app: web.Application) -> None:
+        for timer in timers:
+            await timer.stop()
         await dispatcher.stop()
         await store.close()
 
@@ -110,6 +146,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app[DISPATCHER_KEY] = dispatcher
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    admin_routes(app, digests, nudger, settings.digest_secret)
     for page in ("about", "privacy", "terms"):  # linked from the Teams manifest
         app.router.add_get(f"/{page}", static_page(page))
     app.on_startup.append(start)

@@ -32,6 +32,18 @@ class Settings:
     notify_max_attempts: int = 12
     outbox_poll_seconds: float = 5.0
     log_level: str = "INFO"
+    timezone: str = "America/Toronto"
+    holidays: str = ""
+    digest_schedule: bool = True
+    digest_weekday: str = "monday"
+    digest_time: str = "08:00"
+    digest_secret: str = ""
+    stall_business_days: int = 5
+    remind_after_business_days: int = 3
+    tell_submitter_after_business_days: int = 7
+    nudge_time: str = "09:30"
+    challenge_start: str = ""
+    report_url: str = ""
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property
@@ -85,4 +97,20 @@ class Settings:
             notify_max_attempts=int(_get(env, "DEN_NOTIFY_MAX_ATTEMPTS", str(d.notify_max_attempts))),
             outbox_poll_seconds=float(_get(env, "DEN_OUTBOX_POLL_SECONDS", str(d.outbox_poll_seconds))),
             log_level=_get(env, "DEN_LOG_LEVEL", d.log_level).upper(),
+            timezone=_get(env, "DEN_TIMEZONE", d.timezone),
+            holidays=_get(env, "DEN_HOLIDAYS"),
+            digest_schedule=_get(env, "DEN_DIGEST_SCHEDULE", "on").lower() not in ("off", "false", "0", "no"),
+            digest_weekday=_get(env, "DEN_DIGEST_WEEKDAY", d.digest_weekday).lower(),
+            digest_time=_get(env, "DEN_DIGEST_TIME", d.digest_time),
+            digest_secret=_get(env, "DEN_DIGEST_SECRET"),
+            stall_business_days=int(_get(env, "DEN_STALL_BUSINESS_DAYS", str(d.stall_business_days))),
+            remind_after_business_days=int(
+                _get(env, "DEN_REMIND_AFTER_BUSINESS_DAYS", str(d.remind_after_business_days))
+            ),
+            tell_submitter_after_business_days=int(
+                _get(env, "DEN_TELL_SUBMITTER_AFTER_BUSINESS_DAYS", str(d.tell_submitter_after_business_days))
+            ),
+            nudge_time=_get(env, "DEN_NUDGE_TIME", d.nudge_time),
+            challenge_start=_get(env, "DEN_CHALLENGE_START"),
+            report_url=_get(env, "DEN_REPORT_URL"),
         )

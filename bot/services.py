@@ -145,12 +145,19 @@ class DenService:
             return SubmitResult(values=values, not_in_directory=True)
         if submitter_name and not submitter.name:
             submitter = Person(submitter.id, submitter_name, submitter.role, submitter.job_title, submitter.email)
-        chain = build_chain(submitter, await self.directory.line_of_management(submitter_id), top_role=self.top_role)
+        line = await self.directory.line_of_management(submitter_id)
+        chain = build_chain(submitter, line, top_role=self.top_role)
 
         now = self.clock()
         reference = await self.store.next_reference(now.year)
         idea, raised = Idea.submit(
-            idea_id=idea_id, reference=reference, submitter=submitter, pitch=pitch, chain=chain, now=now
+            idea_id=idea_id,
+            reference=reference,
+            submitter=submitter,
+            pitch=pitch,
+            chain=chain,
+            now=now,
+            line_ids=[p.id for p in line if p is not None],
         )
         try:
             await self.store.add(idea, outbox_for(idea, raised, now))

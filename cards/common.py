@@ -60,5 +60,11 @@ def when(moment: datetime) -> str:
     return f"{{{{DATE({iso}, SHORT)}}}} {{{{TIME({iso})}}}}"
 
 
+def day(moment: datetime) -> str:
+    """A date Teams renders in the reader's own locale."""
+    iso = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{{{{DATE({iso}, SHORT)}}}}"
+
+
 def attachment(content: dict[str, Any]) -> dict[str, Any]:
     return {"contentType": CONTENT_TYPE, "content": content}

@@ -8,5 +8,7 @@ HELP = "help.show"
 APPROVE = "idea.approve"
 RETURN = "idea.return"
 REJECT = "idea.reject"
+DIGEST_SHORTLIST = "digest.shortlist"
+DIGEST_NUDGE = "digest.nudge"
 
 DECISION_VERBS = {APPROVE: "approved", RETURN: "returned", REJECT: "rejected"}

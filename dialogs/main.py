@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.digest_service import DigestService
 from bot.domain.model import Outcome
 from bot.services import DenService
 from cards import help_card, my_ideas_card, verbs
@@ -17,9 +18,12 @@ MY_IDEAS_LIMIT = 20
 
 
 class MainDialog:
-    def __init__(self, service: DenService, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, service: DenService, clock: Callable[[], datetime], digests: DigestService | None = None
+    ) -> None:
         self._service = service
         self._clock = clock
+        self._digests = digests
 
     async def on_text(self, turn: Turn, text: str | None) -> Reply:
         """A typed message: answer with a new card."""
@@ -41,6 +45,11 @@ class MainDialog:
             return await pitch.resubmit(self._service, turn, data)
         if verb in verbs.DECISION_VERBS:
             return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
+        if verb in (verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE) and self._digests is not None:
+            kind, content = await self._digests.act(
+                actor_id=turn.user_id, verb=verb, data=dict(data), locale=turn.locale
+            )
+            return Reply(card=content) if kind == "card" else Reply(message=content)
         if verb == verbs.PITCH_OPEN:
             return Reply(card=pitch.new_form(turn))
         if verb == verbs.MY_IDEAS:

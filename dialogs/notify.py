@@ -7,9 +7,11 @@ from typing import Any
 
 from bot.domain.model import IdeaStatus, Outcome
 from bot.i18n import Messages
+from bot.nudges import REMINDER, WAITING
 from bot.ports import IdeaStore, OutboxMessage
 from bot.services import APPROVAL_REQUEST, DECISION_UPDATE
 from cards import approval_card, returned_card, submitter_update_card
+from cards.digest import reminder_card, waiting_card
 
 
 class NotificationRenderer:
@@ -29,6 +31,17 @@ class NotificationRenderer:
             if not still_waiting:
                 return None  # decided or withdrawn before we could deliver: nothing to ask
             return approval_card(m, idea, viewer_id=message.recipient_id), m.t("approval.title")
+
+        if message.kind in (REMINDER, WAITING):
+            if not (idea.is_open and idea.current_step == step and idea.revision == revision):
+                return None  # decided since: no reminder needed
+            days = int(message.payload.get("days", 0))
+            if message.kind == REMINDER:
+                card = reminder_card(
+                    m, idea, viewer_id=message.recipient_id, days=days, from_dm=message.payload.get("fromDm", "")
+                )
+                return card, m.t("reminder.title")
+            return waiting_card(m, idea, days=days), m.t("waiting.title", reference=idea.reference)
 
         if message.kind == DECISION_UPDATE:
             decision = idea.decision_for(step, revision)

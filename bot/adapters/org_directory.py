@@ -60,6 +60,9 @@ class OrgFileDirectory:
         """Everyone who is a real person (not a vacant position), in file order."""
         return [e for e in self._entries.values() if not e.vacant]
 
+    async def deputy_ministers(self) -> list[Person]:
+        return [e.person for e in self.people() if e.person.role == Role.DM]
+
     async def get_person(self, user_id: str) -> Person | None:
         entry = self._entries.get(user_id)
         return entry.person if entry and not entry.vacant else None

@@ -57,12 +57,16 @@ def idea_to_dict(idea: Idea) -> dict[str, Any]:
                 "outcome": d.outcome.value,
                 "comment": d.comment,
                 "decidedAt": d.decided_at.isoformat(),
+                "requestedAt": d.requested_at.isoformat() if d.requested_at else None,
             }
             for d in idea.decisions
         ],
         "statusSince": idea.status_since.isoformat() if idea.status_since else None,
         "updatedAt": idea.updated_at.isoformat() if idea.updated_at else None,
         "challenge": idea.challenge,
+        "lineIds": idea.line_ids,
+        "shortlistedBy": idea.shortlisted_by,
+        "shortlistedAt": idea.shortlisted_at.isoformat() if idea.shortlisted_at else None,
     }
 
 
@@ -86,6 +90,7 @@ def idea_from_dict(data: dict[str, Any], *, version: int = 0) -> Idea:
                 outcome=Outcome(d["outcome"]),
                 comment=d["comment"],
                 decided_at=datetime.fromisoformat(d["decidedAt"]),
+                requested_at=_dt(d.get("requestedAt")),
             )
             for d in data["decisions"]
         ],
@@ -93,4 +98,7 @@ def idea_from_dict(data: dict[str, Any], *, version: int = 0) -> Idea:
         updated_at=_dt(data.get("updatedAt")),
         version=version,
         challenge=data.get("challenge", ""),
+        line_ids=list(data.get("lineIds") or []),
+        shortlisted_by=data.get("shortlistedBy", ""),
+        shortlisted_at=_dt(data.get("shortlistedAt")),
     )

@@ -73,6 +73,16 @@ CREATE TABLE IF NOT EXISTS outbox (
     state TEXT NOT NULL DEFAULT 'pending'
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, not_before);
+
+CREATE TABLE IF NOT EXISTS digest_deliveries (
+    dm_id TEXT NOT NULL,
+    week_key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    claimed_until TEXT,
+    detail TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (dm_id, week_key)
+);
 """
 
 
@@ -90,6 +100,7 @@ class SqliteStore:
         # One connection serves this instance; the lock keeps one coroutine's transaction
         # from interleaving with another's. Other processes are kept out by SQLite's own lock.
         self._lock = asyncio.Lock()
+        self.queries = 0  # statements sent, for the benchmarks
 
     # ---- lifecycle --------------------------------------------------------------------
     async def open(self) -> None:
@@ -190,6 +201,57 @@ class SqliteStore:
             "SELECT body, version FROM ideas WHERE submitter_id = ? ORDER BY created_at DESC LIMIT ?", (user_id, limit)
         )
 
+    async def list_for_digest(self, since: datetime | None) -> list[Idea]:
+        """Everything still open, and everything touched since `since` (all ideas when None)."""
+        if since is None:
+            return await self._list("SELECT body, version FROM ideas", ())
+        return await self._list(
+            "SELECT body, version FROM ideas WHERE status = 'in_review' OR updated_at >= ?", (_iso(since),)
+        )
+
+    async def list_open(self) -> list[Idea]:
+        return await self._list("SELECT body, version FROM ideas WHERE status = 'in_review' ORDER BY updated_at", ())
+
+    # ---- digest deliveries: exactly once per DM per week -----------------------------------
+    async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:
+        """True if this run may send this DM's digest for this week (nobody sent it or is sending it)."""
+        until = _iso(now + timedelta(seconds=lease_seconds))
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT state, claimed_until FROM digest_deliveries WHERE dm_id = ? AND week_key = ?",
+                (dm_id, week_key),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                await db.execute(
+                    "INSERT INTO digest_deliveries (dm_id, week_key, state, claimed_until, updated_at)"
+                    " VALUES (?, ?, 'sending', ?, ?)",
+                    (dm_id, week_key, until, _iso(now)),
+                )
+                return True
+            retryable = row["state"] == "failed" or (row["state"] == "sending" and row["claimed_until"] <= _iso(now))
+            if not retryable:
+                return False
+            await db.execute(
+                "UPDATE digest_deliveries SET state = 'sending', claimed_until = ?, updated_at = ?"
+                " WHERE dm_id = ? AND week_key = ?",
+                (until, _iso(now), dm_id, week_key),
+            )
+            return True
+
+    async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None:
+        await self._execute(
+            "UPDATE digest_deliveries SET state = ?, detail = ?, claimed_until = NULL, updated_at = ?"
+            " WHERE dm_id = ? AND week_key = ?",
+            (state, detail[:500], _iso(now), dm_id, week_key),
+        )
+
+    async def digest_deliveries(self, week_key: str) -> dict[str, tuple[str, str]]:
+        rows = await self._fetchall(
+            "SELECT dm_id, state, detail FROM digest_deliveries WHERE week_key = ?", (week_key,)
+        )
+        return {r["dm_id"]: (r["state"], r["detail"]) for r in rows}
+
     async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
         return await self._list(
             "SELECT body, version FROM ideas WHERE holder_id = ? AND status = 'in_review' ORDER BY updated_at LIMIT ?",
@@ -232,7 +294,8 @@ class SqliteStore:
     # ---- outbox ---------------------------------------------------------------------
     async def _write_outbox(self, db: aiosqlite.Connection, outbox: Sequence[OutboxMessage]) -> None:
         await db.executemany(
-            "INSERT INTO outbox (id, recipient_id, kind, idea_id, payload, created_at, not_before, attempts)"
+            # OR IGNORE: message ids are deterministic, so a message queued twice is one message.
+            "INSERT OR IGNORE INTO outbox (id, recipient_id, kind, idea_id, payload, created_at, not_before, attempts)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
@@ -248,6 +311,18 @@ class SqliteStore:
                 for m in outbox
             ],
         )
+
+    async def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue notifications that no idea change carries (reminders)."""
+        async with self._transaction() as db:
+            await self._write_outbox(db, messages)
+
+    async def existing_outbox_ids(self, ids: Sequence[str]) -> set[str]:
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        rows = await self._fetchall(f"SELECT id FROM outbox WHERE id IN ({marks})", tuple(ids))
+        return {r[0] for r in rows}
 
     async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
         """Lease due messages so that two app instances never send the same one at once."""
@@ -298,17 +373,21 @@ class SqliteStore:
 
     # ---- helpers --------------------------------------------------------------------
     def _transaction(self) -> _Transaction:
+        self.queries += 1
         return _Transaction(self.db, self._lock)
 
     async def _fetchone(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
+        self.queries += 1
         async with self._lock, self.db.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def _fetchall(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
+        self.queries += 1
         async with self._lock, self.db.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def _execute(self, sql: str, params: tuple = ()) -> None:
+        self.queries += 1
         async with self._lock:
             await self.db.execute(sql, params)
 

@@ -68,6 +68,7 @@ class Decision:
     outcome: Outcome
     comment: str
     decided_at: datetime
+    requested_at: datetime | None = None  # when the step started waiting: gives time-to-decision
 
 
 class DecisionRefused(Exception):
@@ -116,6 +117,9 @@ class Idea:
     updated_at: datetime | None = None
     version: int = 0
     challenge: str = ""
+    line_ids: list[str] = field(default_factory=list)  # the submitter's line of management, for digests
+    shortlisted_by: str = ""
+    shortlisted_at: datetime | None = None
 
     # ---- creation -------------------------------------------------------------------
     @classmethod
@@ -128,6 +132,7 @@ class Idea:
         pitch: Pitch,
         chain: list[ApprovalStep],
         now: datetime,
+        line_ids: list[str] | None = None,
     ) -> tuple[Idea, list[events.Event]]:
         if any(step.approver_id == submitter.id for step in chain):
             raise ValueError("an approval chain must never include the submitter")
@@ -140,6 +145,7 @@ class Idea:
             created_at=now,
             status_since=now,
             updated_at=now,
+            line_ids=list(line_ids or []),
         )
         raised: list[events.Event] = [events.IdeaSubmitted(idea_id)]
         if chain:
@@ -209,6 +215,7 @@ class Idea:
             outcome=outcome,
             comment=comment,
             decided_at=now,
+            requested_at=self.status_since or self.created_at,
         )
         self.decisions.append(decision)
         self.updated_at = now
@@ -249,3 +256,14 @@ class Idea:
             events.IdeaResubmitted(self.id, self.revision),
             events.ApprovalRequested(self.id, self.current_step, self.revision, step.approver_id),
         ]
+
+    def shortlist(self, *, dm_id: str, now: datetime) -> bool:
+        """A DM shortlists an approved idea for the Den. Returns False if it already was."""
+        if self.status != IdeaStatus.APPROVED:
+            raise NotAllowed(self.id)
+        if self.shortlisted_by:
+            return False
+        self.shortlisted_by = dm_id
+        self.shortlisted_at = now
+        self.updated_at = now
+        return True

@@ -38,6 +38,7 @@ class FakeConnector:
     failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     attempts: int = 0
     url: str = ""
+    not_installed: set[str] = field(default_factory=set)  # members a 1:1 chat cannot be created with
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition | None = None
     _runner: web.AppRunner | None = None
@@ -96,8 +97,11 @@ class FakeConnector:
         if failure:
             return failure
         body = json.loads(await request.text())
-        self.created.append(body)
         member = body["members"][0]["id"]
+        if member in self.not_installed:
+            error = {"error": {"code": "Forbidden", "message": "The bot is not installed for this user."}}
+            return web.json_response(error, status=403)
+        self.created.append(body)
         return web.json_response({"id": f"a:created-{member}", "serviceUrl": self.url})
 
     def to(self, conversation_id: str) -> list[Sent]:

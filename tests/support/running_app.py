@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -41,8 +43,21 @@ class RunningApp:
         await self.runner.cleanup()
 
 
-async def start_app(settings: Settings) -> RunningApp:
-    app = create_app(settings)
+class FakeClock:
+    """Time the tests control: the app reads it wherever it would read the wall clock."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+async def start_app(settings: Settings, clock: Callable[[], datetime] | None = None) -> RunningApp:
+    app = create_app(settings, clock=clock) if clock else create_app(settings)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)

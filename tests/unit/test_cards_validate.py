@@ -26,8 +26,10 @@ from cards import (
     submitter_update_card,
     welcome_card,
 )
+from cards.digest import digest_card, reminder_card, waiting_card
 from cards.idea import decided_card
 from tests.support.people import VALID_PITCH
+from tests.unit.test_digest_content import digest_for_dana
 
 VALIDATOR = ROOT / "tests" / "support" / "validate_cards.js"
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
@@ -59,6 +61,11 @@ def all_cards() -> dict[str, dict]:
     cards["update"] = submitter_update_card(m, idea, idea.decisions[-1])
     cards["status"] = idea_status_card(m, idea, headline="Where it is")
     cards["my_ideas"] = my_ideas_card(m, [idea] * 25, T0 + timedelta(days=2), limit=20)
+    cards["reminder"] = reminder_card(m, idea, viewer_id="amir", days=6, from_dm="Dana Morel")
+    cards["waiting"] = waiting_card(m, idea, days=8)
+    digest = digest_for_dana()
+    cards["digest"] = digest_card(m, digest, nudged={"i3"}, report_url="https://sharepoint.example/den", stall_days=5)
+    cards["digest_quiet"] = digest_card(m, digest_for_dana([]))
     return cards
 
 

@@ -1,0 +1,188 @@
+"""The deputy minister's weekly digest card, and the reminder cards nudges send."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.domain.digest import Counts, Digest, IdeaLine
+from bot.domain.model import Idea
+from bot.i18n import Messages
+from cards import verbs
+from cards.common import attention, card, container, day, execute, heading, subtle, text
+from cards.idea import approval_card
+
+
+def digest_data(digest: Digest, idea_id: str = "") -> dict[str, Any]:
+    """What a digest button carries: whose digest, which week, which idea."""
+    return {
+        "dmId": digest.dm.id,
+        "weekKey": digest.week.key,
+        "weekStart": digest.week.start.isoformat(),
+        "weekEnd": digest.week.end.isoformat(),
+        "ideaId": idea_id,
+    }
+
+
+def _counts_table(m: Messages, week: Counts, so_far: Counts) -> dict[str, Any]:
+    rows = [
+        ("digest.row.new", week.new_pitches, so_far.new_pitches),
+        ("digest.row.approved", week.approved, so_far.approved),
+        ("digest.row.returned", week.returned, so_far.returned),
+        ("digest.row.rejected", week.rejected, so_far.rejected),
+        ("digest.row.den", week.approved_for_den, so_far.approved_for_den),
+        ("digest.row.staff", week.staff_pitched, so_far.staff_pitched),
+    ]
+
+    def column(items: list[str], *, bold: bool = False, width: str = "auto") -> dict[str, Any]:
+        return {
+            "type": "Column",
+            "width": width,
+            "items": [
+                text(v, weight="Bolder" if bold or i == 0 else "Default", spacing="Small") for i, v in enumerate(items)
+            ],
+        }
+
+    return {
+        "type": "ColumnSet",
+        "columns": [
+            column([""] + [m.t(key) for key, _, _ in rows], width="stretch"),
+            column([m.t("digest.col.week")] + [str(w) for _, w, _ in rows]),
+            column([m.t("digest.col.so_far")] + [str(s) for _, _, s in rows]),
+        ],
+    }
+
+
+def _item(line_text: str, action: dict[str, Any] | None, done: str = "") -> dict[str, Any]:
+    right: list[dict[str, Any]] = []
+    if done:
+        right = [subtle(done)]
+    elif action:
+        right = [{"type": "ActionSet", "actions": [action]}]
+    return {
+        "type": "ColumnSet",
+        "spacing": "Small",
+        "columns": [
+            {"type": "Column", "width": "stretch", "items": [text(line_text, spacing="None")]},
+            {"type": "Column", "width": "auto", "items": right, "verticalContentAlignment": "Center"},
+        ],
+    }
+
+
+def _pending_text(m: Messages, line: IdeaLine) -> str:
+    return m.t(
+        "digest.pending_line",
+        reference=line.reference,
+        title=line.title,
+        name=line.holder_name,
+        role=m.t(f"role.{line.holder_role}"),
+        days=line.waiting_days,
+    )
+
+
+def digest_card(
+    m: Messages, digest: Digest, *, nudged: set[str] = frozenset(), report_url: str = "", stall_days: int = 5
+) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [
+        heading(m.t("digest.title")),
+        subtle(
+            m.t(
+                "digest.subtitle",
+                name=digest.dm.name,
+                start=day(digest.week.start),
+                end=day(digest.week.end - timedelta(seconds=1)),  # the end is exclusive: the last day shown
+            )
+        ),
+    ]
+    if digest.quiet_week:
+        body.append(text(m.t("digest.quiet")))
+    body.append(_counts_table(m, digest.this_week, digest.so_far))
+
+    def more(shown: int, total: int) -> None:
+        if total > shown:
+            body.append(subtle(m.t("digest.more", count=total - shown)))
+
+    if digest.recent_pitches:
+        body.append(text(m.t("digest.recent"), weight="Bolder", spacing="Medium", separator=True))
+        for line in digest.recent_pitches:
+            body.append(
+                text(m.t("digest.recent_line", reference=line.reference, title=line.title, name=line.submitter_name))
+            )
+        more(len(digest.recent_pitches), digest.this_week.new_pitches)
+
+    if digest.approved:
+        body.append(
+            text(m.t("digest.approved", count=digest.approved_total), weight="Bolder", spacing="Medium", separator=True)
+        )
+        for line in digest.approved:
+            action = execute(m.t("digest.shortlist"), verbs.DIGEST_SHORTLIST, digest_data(digest, line.idea_id))
+            done = m.t("digest.shortlisted") if line.shortlisted else ""
+            body.append(_item(f"{line.reference}: {line.title} ({line.submitter_name})", action, done))
+        more(len(digest.approved), digest.approved_total)
+
+    if digest.stalled:
+        body.append(attention(m.t("digest.stalled", days=stall_days, count=digest.stalled_total)) | {"separator": True})
+        for line in digest.stalled:
+            action = execute(m.t("digest.nudge"), verbs.DIGEST_NUDGE, digest_data(digest, line.idea_id))
+            done = m.t("digest.nudged") if line.idea_id in nudged else ""
+            body.append(_item(_pending_text(m, line), action, done))
+        more(len(digest.stalled), digest.stalled_total)
+
+    if digest.pending:
+        body.append(
+            text(m.t("digest.pending", count=digest.pending_total), weight="Bolder", spacing="Medium", separator=True)
+        )
+        for line in digest.pending:
+            body.append(text(_pending_text(m, line), spacing="Small"))
+        more(len(digest.pending), digest.pending_total)
+
+    if digest.timings:
+        items = [text(m.t("digest.bottleneck"), weight="Bolder")]
+        for timing in digest.timings:
+            role = m.t(f"role.{timing.role.value}")
+            items.append(text(m.t("digest.level_line", role=role, days=timing.median_days, count=timing.decisions)))
+        slowest = digest.slowest
+        items.append(
+            text(
+                m.t("digest.slowest", role=m.t(f"role.{slowest.role.value}"), days=slowest.median_days), weight="Bolder"
+            )
+        )
+        body.append(container(items, separator=True, spacing="Medium"))
+
+    if digest.participation_by_branch:
+        items = [text(m.t("digest.participation"), weight="Bolder"), subtle(m.t("digest.by_branch"))]
+        items += [
+            text(m.t("digest.participation_line", name=name, count=count), spacing="None")
+            for name, count in digest.participation_by_branch
+        ]
+        items.append(subtle(m.t("digest.by_area")))
+        items += [
+            text(m.t("digest.participation_line", name=m.t(f"choice.program_area.{area}"), count=count), spacing="None")
+            for area, count in digest.participation_by_area
+        ]
+        body.append(container(items, separator=True, spacing="Medium"))
+
+    actions = [{"type": "Action.OpenUrl", "title": m.t("digest.open_report"), "url": report_url}] if report_url else []
+    return card(body, actions)
+
+
+def reminder_card(m: Messages, idea: Idea, *, viewer_id: str, days: int, from_dm: str = "") -> dict[str, Any]:
+    """The approver's card again, with the one-click buttons, headed by a reminder."""
+    result = approval_card(m, idea, viewer_id=viewer_id)
+    header = [heading(m.t("reminder.title"))]
+    if from_dm:
+        header.append(text(m.t("reminder.from_dm", name=from_dm), weight="Bolder"))
+    header.append(subtle(m.t("reminder.waiting", days=days)))
+    result["body"] = header + result["body"][1:]
+    return result
+
+
+def waiting_card(m: Messages, idea: Idea, *, days: int) -> dict[str, Any]:
+    step = idea.chain[idea.current_step]
+    return card(
+        [
+            heading(m.t("waiting.title", reference=idea.reference)),
+            text(m.t("waiting.body", name=step.approver_name, role=m.t(f"role.{step.role.value}"), days=days)),
+        ],
+        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
+    )

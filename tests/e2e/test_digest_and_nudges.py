@@ -1,0 +1,235 @@
+"""The weekly digest and the nudges, over HTTP: the real app, a controlled clock, and the
+local Bot Connector stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+
+from cards import verbs
+from tests.support.fake_connector import FakeConnector
+from tests.support.people import DANA, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
+from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
+from tests.support.teams_client import TeamsClient, User, action, texts
+
+SECRET = "digest-timer-secret-for-tests"
+TORONTO = ZoneInfo("America/Toronto")
+MONDAY = datetime(2026, 11, 9, 9, 0, tzinfo=TORONTO)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(MONDAY)
+
+
+@pytest.fixture
+async def app(tmp_path, connector, clock):
+    running = await start_app(
+        settings_for_test(tmp_path / "den.sqlite3", digest_secret=SECRET, digest_schedule=False), clock
+    )
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+def teams(app: RunningApp, connector: FakeConnector) -> TeamsClient:
+    return TeamsClient(app.messages_url, connector.url, TENANT_ID)
+
+
+async def run_digest(app: RunningApp, secret: str | None = SECRET, body: dict | None = None) -> tuple[int, dict]:
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{app.url}api/digest/run", json=body or {}, headers=headers) as response:
+            return response.status, await response.json()
+
+
+def cards_to(connector: FakeConnector, user: User, phrase: str) -> list[dict]:
+    return [c for s in connector.to(user.conversation_id) for c in s.cards if phrase in texts(c)]
+
+
+async def pitch_as(teams: TeamsClient, connector: FakeConnector, user: User, title: str) -> None:
+    await teams.install(user)
+    form = {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None}}
+    result = await teams.click(user, form, {**VALID_PITCH, "title": title})
+    assert "Thanks, your idea is in!" in texts(result.card)
+
+
+async def approve_all_pending(teams: TeamsClient, connector: FakeConnector, approver: User) -> None:
+    asks = [c for s in connector.to(approver.conversation_id) for c in s.cards if any(
+        a.get("verb") == verbs.APPROVE for a in c.get("actions", []))]  # fmt: skip
+    for card in asks:
+        await teams.click(approver, action(card, verbs.APPROVE), {"comment": ""})
+
+
+async def seed(teams, connector, clock) -> None:
+    """Two weeks of activity: one idea all the way to the Den, one stalled with the director."""
+    for person in (MAYA, DIANE, DANA):
+        await teams.install(person)
+    await pitch_as(teams, connector, SAM, "Tell us once")
+    await connector.wait_for(lambda c: cards_to(c, MAYA, "An idea needs your decision") or None)
+    clock.advance(days=1)
+    await approve_all_pending(teams, connector, MAYA)
+    await pitch_as(teams, connector, PRIYA, "Plain-language letters")  # vacant manager: goes to Diane
+    await connector.wait_for(lambda c: len(cards_to(c, DIANE, "An idea needs your decision")) >= 2 or None)
+    clock.advance(days=1)
+    diane_cards = cards_to(connector, DIANE, "An idea needs your decision")
+    await teams.click(DIANE, action(diane_cards[0], verbs.APPROVE), {"comment": ""})  # Sam's idea
+    amir = User("e5b4a7c6-9fa1-42b3-8edf-4a5b6c7d8e05", "Amir Haddad")
+    await teams.install(amir)
+    ask = await connector.wait_for(
+        lambda c: next(
+            (
+                x
+                for s in c.sent
+                for x in s.cards
+                if "An idea needs your decision" in texts(x) and "Step 3 of 3" in texts(x)
+            ),
+            None,
+        )  # fmt: skip
+    )
+    await teams.click(amir, action(ask, verbs.APPROVE), {"comment": ""})
+    # Monday 23 Nov: Priya's idea has waited since Tuesday 10 Nov, 9 business days: stalled.
+    clock.now = datetime(2026, 11, 23, 8, 0, tzinfo=TORONTO)
+
+
+async def test_digest_is_sent_once_per_dm_per_week_with_content(teams, connector, clock, app):
+    await seed(teams, connector, clock)
+
+    status, result = await run_digest(app)
+
+    assert status == 200
+    assert result["week"] == "2026-W48"
+    assert result["results"] == [{"dmId": DANA.aad_id, "name": "Dana Morel", "outcome": "sent", "detail": ""}]
+    [card] = cards_to(connector, DANA, "Your Den this week")
+    shown = texts(card)
+    assert "Approved for the Den (1)" in shown
+    assert "Stalled: waiting more than 5 business days (1)" in shown
+    assert "Plain-language letters. With Diane Tremblay (Director) for 9 business day(s)" in shown
+    assert "Slowest level:" in shown
+
+    status, again = await run_digest(app)
+    assert again["results"][0]["outcome"] == "already_sent"
+    assert len(cards_to(connector, DANA, "Your Den this week")) == 1, "a second run sends nothing new"
+
+
+async def test_two_instances_running_the_digest_together_send_it_once(tmp_path, connector, clock):
+    db = tmp_path / "den.sqlite3"
+    first = await start_app(settings_for_test(db, digest_secret=SECRET, digest_schedule=False), clock)
+    second = await start_app(settings_for_test(db, digest_secret=SECRET, digest_schedule=False), clock)
+    try:
+        await TeamsClient(first.messages_url, connector.url, TENANT_ID).install(DANA)
+        results = await asyncio.gather(*(run_digest(app) for app in (first, second, first, second)))
+        outcomes = sorted(r[1]["results"][0]["outcome"] for r in results)
+        assert outcomes == ["already_sent", "already_sent", "already_sent", "sent"]
+        assert len(cards_to(connector, DANA, "Your Den this week")) == 1
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_a_throttled_connector_is_retried_with_backoff(teams, connector, app):
+    await teams.install(DANA)
+    connector.fail_next(1, status=429, retry_after="0")
+    status, result = await run_digest(app)
+    assert result["results"][0]["outcome"] == "sent"
+    assert len(cards_to(connector, DANA, "Your Den this week")) == 1
+
+
+async def test_a_dm_who_never_installed_the_app_is_reported_not_skipped(teams, connector, app):
+    await teams.install(SAM)  # the bot knows the service URL, but Dana never installed the app
+    connector.not_installed.add(DANA.aad_id)
+    status, result = await run_digest(app)
+    [outcome] = result["results"]
+    assert outcome["outcome"] == "unreachable"
+    assert "403" in outcome["detail"]
+
+
+async def test_the_endpoint_needs_the_shared_secret(app):
+    assert (await run_digest(app, secret=None))[0] == 401
+    assert (await run_digest(app, secret="wrong"))[0] == 401
+
+
+async def test_only_the_dm_who_owns_the_digest_can_use_its_buttons(teams, connector, clock, app):
+    await seed(teams, connector, clock)
+    await run_digest(app)
+    [card] = cards_to(connector, DANA, "Your Den this week")
+    shortlist = next_button(card, verbs.DIGEST_SHORTLIST)
+
+    stranger = await teams.click(DIANE, shortlist, {})
+    assert stranger.message == (
+        "Only the deputy minister who received this digest can use its buttons. Nothing was changed."
+    )
+    forged = await teams.click(DIANE, {**shortlist, "data": {**shortlist["data"], "dmId": DIANE.aad_id}}, {})
+    assert "Only the deputy minister" in forged.message
+    idea = await app.store.get(shortlist["data"]["ideaId"])
+    assert idea.shortlisted_by == ""
+
+
+async def test_shortlist_and_nudge_update_the_card_in_place(teams, connector, clock, app):
+    await seed(teams, connector, clock)
+    await run_digest(app)
+    [card] = cards_to(connector, DANA, "Your Den this week")
+
+    shortlisted = await teams.click(DANA, next_button(card, verbs.DIGEST_SHORTLIST), {})
+    assert "Shortlisted" in texts(shortlisted.card)
+    idea = await app.store.get(next_button(card, verbs.DIGEST_SHORTLIST)["data"]["ideaId"])
+    assert idea.shortlisted_by == DANA.aad_id
+
+    nudged = await teams.click(DANA, next_button(card, verbs.DIGEST_NUDGE), {})
+    assert "Reminder sent today" in texts(nudged.card)
+    reminder = await connector.wait_for(
+        lambda c: next(iter(cards_to(c, DIANE, "Reminder: an idea is waiting for your decision")), None)
+    )
+    assert "Dana Morel asked for a decision on this idea." in texts(reminder)
+    assert next_button(reminder, verbs.APPROVE), "the reminder carries the one-click buttons"
+
+    await teams.click(DANA, next_button(card, verbs.DIGEST_NUDGE), {})  # a second nudge the same day
+    await asyncio.sleep(0.3)
+    assert len(cards_to(connector, DIANE, "Reminder:")) == 1, "one reminder a day at most"
+
+
+async def test_daily_nudges_remind_once_a_day_and_tell_the_submitter_later(teams, connector, clock, app):
+    await teams.install(DIANE)
+    await pitch_as(teams, connector, PRIYA, "Plain-language letters")  # Monday 9 Nov, with Diane
+    clock.now = datetime(2026, 11, 12, 10, 0, tzinfo=TORONTO)  # Thursday: 3 business days
+
+    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 0}
+    assert await run_nudges(app) == {"reminders": 0, "submittersTold": 0}, "once a day at most"
+    await connector.wait_for(lambda c: cards_to(c, DIANE, "It has been waiting for 3 business day(s).") or None)
+
+    clock.now = datetime(2026, 11, 14, 10, 0, tzinfo=TORONTO)  # Saturday: no nudges at weekends
+    assert await run_nudges(app) == {"reminders": 0, "submittersTold": 0}
+
+    clock.now = datetime(2026, 11, 18, 10, 0, tzinfo=TORONTO)  # Wednesday: 7 business days
+    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 1}
+    told = await connector.wait_for(lambda c: cards_to(c, PRIYA, "is still waiting") or None)
+    assert "It has been with Diane Tremblay (Director) for 7 business day(s)." in texts(told[0])
+
+
+async def run_nudges(app: RunningApp) -> dict:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{app.url}api/nudges/run", headers={"Authorization": f"Bearer {SECRET}"}) as response:
+            assert response.status == 200
+            return await response.json()
+
+
+def next_button(card: dict, verb: str) -> dict:
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute" and node.get("verb") == verb:
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    assert found, f"no {verb} button"
+    return found[0]

@@ -1,0 +1,142 @@
+"""Digest content from seeded ideas, for a fixed clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.calendar import DigestWeek, WorkCalendar
+from bot.domain.chain import build_chain
+from bot.domain.digest import DigestRules, build_digest, scope_by_dm
+from bot.domain.model import Idea, Outcome, Person, Role
+from bot.domain.pitch import Pitch
+from bot.i18n import Messages
+from cards.digest import digest_card
+from tests.support.people import VALID_PITCH
+
+TZ = ZoneInfo("America/Toronto")
+RUN = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)  # Monday 08:00
+WEEK = DigestWeek.ending_at(RUN, TZ)
+CAL = WorkCalendar.of()
+DANA = Person("dana", "Dana Morel", Role.DM)
+OTHER_DM = Person("olga", "Olga Other", Role.DM)
+AMIR = Person("amir", "Amir Haddad", Role.ADM)
+DIANE = Person("diane", "Diane Tremblay", Role.DIRECTOR)
+MAYA = Person("maya", "Maya Singh", Role.MANAGER)
+LINE = [MAYA, DIANE, AMIR, DANA]
+
+
+def staff(n: int, branch: str = "Client Services Branch") -> Person:
+    return Person(f"s{n}", f"Staff {n}", Role.STAFF, branch=branch)
+
+
+def idea(n: int, created: datetime, submitter: Person | None = None, line=LINE, area="client_services") -> Idea:
+    submitter = submitter or staff(n)
+    made, _ = Idea.submit(
+        idea_id=f"i{n}",
+        reference=f"DEN-2026-{n:04d}",
+        submitter=submitter,
+        pitch=Pitch(**{**VALID_PITCH, "title": f"Idea {n}", "program_area": area}),
+        chain=build_chain(submitter, line),
+        now=created,
+        line_ids=[p.id for p in line],
+    )
+    return made
+
+
+def decide(item: Idea, outcome: Outcome, when: datetime, comment: str = "") -> None:
+    item.decide(
+        actor_id=item.chain[item.current_step].approver_id,
+        step_index=item.current_step,
+        revision=item.revision,
+        outcome=outcome,
+        comment=comment or "because",
+        now=when,
+    )
+
+
+def seeded() -> list[Idea]:
+    old = RUN - timedelta(days=30)
+    a = idea(1, old)  # approved all the way last week
+    decide(a, Outcome.APPROVED, old + timedelta(days=1))  # manager: 1 day
+    decide(a, Outcome.APPROVED, old + timedelta(days=5))  # director: 4 days
+    decide(a, Outcome.APPROVED, RUN - timedelta(days=3))  # ADM, this week
+    b = idea(2, RUN - timedelta(days=2))  # new this week, waiting with the manager
+    c = idea(3, RUN - timedelta(days=20), staff(3, "Service Design Branch"), area="digital_it")  # stalled
+    decide(c, Outcome.APPROVED, RUN - timedelta(days=19))
+    d = idea(4, RUN - timedelta(days=4))
+    decide(d, Outcome.REJECTED, RUN - timedelta(days=1))  # rejected this week
+    e = idea(5, RUN - timedelta(days=3), line=[MAYA, DIANE, AMIR, OTHER_DM])  # another DM's ministry
+    return [a, b, c, d, e]
+
+
+def digest_for_dana(ideas=None):
+    ideas = seeded() if ideas is None else ideas
+    grouped = scope_by_dm([DANA, OTHER_DM], ideas)
+    return build_digest(DANA, grouped.get("dana", []), week=WEEK, now=RUN, calendar=CAL, rules=DigestRules())
+
+
+def test_scope_is_the_dms_own_organisation():
+    grouped = scope_by_dm([DANA, OTHER_DM], seeded())
+    assert sorted(i.id for i in grouped["dana"]) == ["i1", "i2", "i3", "i4"]
+    assert [i.id for i in grouped["olga"]] == ["i5"]
+
+
+def test_counts_for_the_week_and_so_far():
+    digest = digest_for_dana()
+    assert (digest.this_week.new_pitches, digest.so_far.new_pitches) == (2, 4)
+    assert (digest.this_week.approved, digest.this_week.rejected, digest.this_week.returned) == (1, 1, 0)
+    assert (digest.this_week.approved_for_den, digest.so_far.approved_for_den) == (1, 1)
+    assert digest.so_far.approved == 4 and digest.so_far.staff_pitched == 4
+
+
+def test_recent_pitches_newest_first_and_approved_ideas():
+    digest = digest_for_dana()
+    assert [line.reference for line in digest.recent_pitches] == ["DEN-2026-0002", "DEN-2026-0004"]
+    assert [line.idea_id for line in digest.approved] == ["i1"]
+
+
+def test_pending_oldest_first_with_holder_and_business_days_and_stalled():
+    digest = digest_for_dana()
+    assert [(p.idea_id, p.holder_name, p.waiting_days) for p in digest.pending] == [
+        ("i3", "Diane Tremblay", 13),  # waiting since Wed 4 Nov: 13 business days by Mon 23 Nov
+        ("i2", "Maya Singh", 1),  # since Sat 21 Nov: Monday counts
+    ]
+    assert [s.idea_id for s in digest.stalled] == ["i3"] and digest.stalled_total == 1
+
+
+def test_median_days_per_level_and_the_slowest():
+    digest = digest_for_dana()
+    by_role = {t.role: (t.median_days, t.decisions) for t in digest.timings}
+    assert by_role[Role.MANAGER] == (1.0, 3)  # i1 1 day, i3 1 day, i4 3 days -> median 1
+    assert by_role[Role.DIRECTOR] == (4.0, 1)
+    assert by_role[Role.ADM] == (22.0, 1)
+    assert digest.slowest.role == Role.ADM
+
+
+def test_participation_by_branch_and_area():
+    digest = digest_for_dana()
+    assert dict(digest.participation_by_branch) == {"Client Services Branch": 3, "Service Design Branch": 1}
+    assert dict(digest.participation_by_area) == {"client_services": 3, "digital_it": 1}
+
+
+def test_an_empty_week_says_so_in_one_line():
+    digest = digest_for_dana([])
+    assert digest.quiet_week
+    card = digest_card(Messages("en"), digest)
+    assert "A quiet week" in json.dumps(card)
+    assert "Waiting for a decision" not in json.dumps(card)
+
+
+def test_500_pending_items_are_summarised_under_the_teams_size_limit():
+    start = datetime.combine(date(2026, 10, 1), time(9), tzinfo=TZ)
+    many = [idea(100 + n, start + timedelta(minutes=n)) for n in range(500)]
+    digest = digest_for_dana(many)
+    card = digest_card(Messages("en"), digest)
+    size = len(json.dumps(card).encode())
+    assert size < 28 * 1024, size
+    text = json.dumps(card)
+    assert "Waiting for a decision (500), oldest first" in text
+    assert "...and 490 more." in text
+    assert len(digest.pending) == 10 and digest.pending[0].idea_id == "i100"
