@@ -34,6 +34,7 @@ browser:
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.approval_click
+	$(PY) -m bench.digest_build
 
 clean:
 	rm -rf $(VENV) node_modules var build test-output .pytest_cache .ruff_cache
