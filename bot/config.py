@@ -44,6 +44,19 @@ class Settings:
     nudge_time: str = "09:30"
     challenge_start: str = ""
     report_url: str = ""
+    sharepoint_site: str = ""
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    graph_client_id: str = ""
+    graph_client_secret: str = ""
+    graph_certificate_path: str = ""
+    graph_managed_identity: bool = False
+    graph_max_retries: int = 5
+    organisation: str = "Ministry"
+    directory: str = ""  # "org-file" or "entra"; empty: entra with the SharePoint store, else the org file
+    dm_ids: str = ""
+    role_patterns: str = ""
+    directory_cache_seconds: int = 3600
+    spool_path: str = str(ROOT / "var" / "spool.sqlite3")
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property
@@ -71,6 +84,10 @@ class Settings:
     def tenant_to_enforce(self) -> str:
         """Activities from any other tenant are refused. Defaults to the bot's own tenant."""
         return self.allowed_tenant_id or self.app_tenant_id
+
+    @property
+    def uses_entra_directory(self) -> bool:
+        return self.directory == "entra" or (not self.directory and self.store == "sharepoint")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -113,4 +130,17 @@ class Settings:
             nudge_time=_get(env, "DEN_NUDGE_TIME", d.nudge_time),
             challenge_start=_get(env, "DEN_CHALLENGE_START"),
             report_url=_get(env, "DEN_REPORT_URL"),
+            sharepoint_site=_get(env, "DEN_SHAREPOINT_SITE"),
+            graph_base_url=_get(env, "DEN_GRAPH_BASE_URL", d.graph_base_url) or d.graph_base_url,
+            graph_client_id=_get(env, "DEN_GRAPH_CLIENT_ID") or _get(env, "MicrosoftAppId"),
+            graph_client_secret=_get(env, "DEN_GRAPH_CLIENT_SECRET"),
+            graph_certificate_path=_get(env, "DEN_GRAPH_CERTIFICATE_PATH"),
+            graph_managed_identity=_get(env, "DEN_GRAPH_MANAGED_IDENTITY").lower() in ("1", "true", "yes", "on"),
+            graph_max_retries=int(_get(env, "DEN_GRAPH_MAX_RETRIES", str(d.graph_max_retries))),
+            organisation=_get(env, "DEN_ORGANISATION", d.organisation) or d.organisation,
+            directory=_get(env, "DEN_DIRECTORY").lower(),
+            dm_ids=_get(env, "DEN_DM_IDS"),
+            role_patterns=_get(env, "DEN_ROLE_PATTERNS"),
+            directory_cache_seconds=int(_get(env, "DEN_DIRECTORY_CACHE_SECONDS", str(d.directory_cache_seconds))),
+            spool_path=_get(env, "DEN_SPOOL_PATH", d.spool_path),
         )

@@ -70,7 +70,7 @@ def idea_to_dict(idea: Idea) -> dict[str, Any]:
     }
 
 
-def idea_from_dict(data: dict[str, Any], *, version: int = 0) -> Idea:
+def idea_from_dict(data: dict[str, Any], *, version: int | str = 0) -> Idea:
     return Idea(
         id=data["id"],
         reference=data["reference"],

@@ -115,7 +115,7 @@ class Idea:
     decisions: list[Decision] = field(default_factory=list)
     status_since: datetime | None = None
     updated_at: datetime | None = None
-    version: int = 0
+    version: int | str = 0  # the store's concurrency token, opaque here (a number, or a SharePoint eTag)
     challenge: str = ""
     line_ids: list[str] = field(default_factory=list)  # the submitter's line of management, for digests
     shortlisted_by: str = ""

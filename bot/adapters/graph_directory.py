@@ -1,0 +1,133 @@
+"""The directory from Entra ID through Microsoft Graph: who is whose manager, and their role.
+
+The whole line of management comes back in one request,
+`GET /users/{id}?$expand=manager($levels=max;$select=id,displayName,jobTitle,mail)`, and is
+cached for a while (a reorganisation shows up within the cache time). The role that ends an
+approval chain is read from the job title with configurable patterns; deputy ministers can
+also be named by id (DEN_DM_IDS).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cachetools import TTLCache
+from kiota_abstractions.api_error import APIError
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from msgraph import GraphServiceClient
+from msgraph.generated.models.user import User
+from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+
+from bot.adapters.graph_client import fresh_headers
+from bot.domain.model import Person, Role
+from bot.ports import StoreUnavailable
+
+DEFAULT_PATTERNS = {
+    Role.DM: r"^\s*deputy minister\b|^\s*DM\b",
+    Role.ADM: r"assistant deputy minister|\bADM\b",
+    Role.DIRECTOR: r"\bdirector\b",
+    Role.MANAGER: r"\bmanager\b|\bsupervisor\b|\bchief\b|\bhead\b",
+}
+SELECT = ["id", "displayName", "jobTitle", "mail", "department"]
+
+
+@dataclass(frozen=True)
+class RoleRules:
+    """Job-title patterns, checked from the top of the hierarchy down; the first match wins."""
+
+    patterns: dict[Role, re.Pattern] = field(default_factory=dict)
+    dm_ids: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, text: str = "", dm_ids: str = "") -> RoleRules:
+        """`text`: 'adm=assistant deputy|ADM;director=director' overrides the defaults by role."""
+        raw = {role: pattern for role, pattern in DEFAULT_PATTERNS.items()}
+        for part in filter(None, (p.strip() for p in text.split(";"))):
+            name, _, pattern = part.partition("=")
+            raw[Role(name.strip().lower())] = pattern.strip()
+        ordered = [Role.DM, Role.ADM, Role.DIRECTOR, Role.MANAGER]
+        compiled = {role: re.compile(raw[role], re.IGNORECASE) for role in ordered if raw.get(role)}
+        ids = frozenset(i.strip() for i in dm_ids.split(",") if i.strip())
+        return cls(compiled, ids)
+
+    def role_of(self, user_id: str, job_title: str | None) -> Role:
+        if user_id in self.dm_ids:
+            return Role.DM
+        for role, pattern in self.patterns.items():
+            if job_title and pattern.search(job_title):
+                return role
+        return Role.STAFF
+
+
+class GraphDirectory:
+    def __init__(
+        self,
+        client: GraphServiceClient,
+        rules: RoleRules,
+        *,
+        cache_seconds: float = 3600,
+        timer: Callable[[], float] | None = None,
+    ) -> None:
+        self._client = client
+        self._rules = rules
+        kwargs = {"timer": timer} if timer else {}
+        self._people: TTLCache = TTLCache(maxsize=10_000, ttl=cache_seconds, **kwargs)
+        self._lines: TTLCache = TTLCache(maxsize=10_000, ttl=cache_seconds, **kwargs)
+
+    def _person(self, user: User) -> Person:
+        return Person(
+            id=user.id,
+            name=user.display_name or "",
+            role=self._rules.role_of(user.id, user.job_title),
+            job_title=user.job_title or "",
+            email=user.mail or "",
+            branch=user.department or "",
+        )
+
+    async def get_person(self, user_id: str) -> Person | None:
+        if user_id in self._people:
+            return self._people[user_id]
+        params = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=SELECT)
+        try:
+            user = await self._client.users.by_user_id(user_id).get(
+                request_configuration=RequestConfiguration(query_parameters=params, headers=fresh_headers())
+            )
+        except APIError as error:
+            if error.response_status_code == 404:
+                return None
+            raise StoreUnavailable(f"Graph answered {error.response_status_code} for a user") from error
+        person = self._person(user) if user else None
+        self._people[user_id] = person
+        return person
+
+    async def line_of_management(self, user_id: str) -> list[Person | None]:
+        if user_id in self._lines:
+            return self._lines[user_id]
+        params = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
+            select=SELECT,
+            expand=["manager($levels=max;$select=id,displayName,jobTitle,mail,department)"],
+            count=True,
+        )
+        try:
+            user = await self._client.users.by_user_id(user_id).get(
+                request_configuration=RequestConfiguration(
+                    query_parameters=params, headers=fresh_headers(ConsistencyLevel="eventual")
+                )
+            )
+        except APIError as error:
+            if error.response_status_code == 404:
+                return []
+            raise StoreUnavailable(f"Graph answered {error.response_status_code} for a manager chain") from error
+        line: list[Person | None] = []
+        node = getattr(user, "manager", None)
+        while isinstance(node, User) and len(line) < 20:
+            line.append(self._person(node))
+            node = getattr(node, "manager", None)
+        self._lines[user_id] = line
+        return line
+
+    async def deputy_ministers(self) -> list[Person]:
+        people = [await self.get_person(user_id) for user_id in sorted(self._rules.dm_ids)]
+        return [p for p in people if p is not None]

@@ -1,0 +1,149 @@
+"""The SharePoint lists the app keeps its records in: names, typed columns, and indexes.
+
+Every column the app filters on is indexed (lists pass 5,000 items); the columns that must be
+unique (an idea's id, a person's conversation, a counter's name, a digest delivery) enforce it,
+so SharePoint itself refuses a duplicate with 409 even when two app instances race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+IDEA_STATUSES = ["in_review", "returned", "approved", "rejected"]
+OUTCOMES = ["approved", "returned", "rejected"]
+LEVELS = ["manager", "director", "adm", "dm"]
+OUTBOX_STATES = ["pending", "sent", "failed"]
+DIGEST_STATES = ["sending", "sent", "unreachable", "failed"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # text | note | choice | number | dateTime | boolean
+    max_length: int = 255
+    choices: tuple[str, ...] = ()
+    indexed: bool = False
+    unique: bool = False
+
+    def definition(self) -> dict[str, Any]:
+        """The Graph columnDefinition body that creates this column."""
+        body: dict[str, Any] = {"name": self.name, "displayName": self.name}
+        if self.kind == "text":
+            body["text"] = {"maxLength": self.max_length}
+        elif self.kind == "note":
+            body["text"] = {"allowMultipleLines": True, "textType": "plain", "linesForEditing": 6}
+        elif self.kind == "choice":
+            body["choice"] = {"choices": list(self.choices), "displayAs": "dropDownMenu", "allowTextEntry": False}
+        elif self.kind == "number":
+            body["number"] = {"decimalPlaces": "none"}
+        elif self.kind == "dateTime":
+            body["dateTime"] = {"format": "dateTime", "displayAs": "standard"}
+        elif self.kind == "boolean":
+            body["boolean"] = {}
+        if self.indexed:
+            body["indexed"] = True
+        if self.unique:
+            body["enforceUniqueValues"] = True
+        return body
+
+    def kind_of(self, existing: dict[str, Any]) -> str:
+        """What kind an existing column (as Graph returns it) is, in this module's words."""
+        if "text" in existing and existing["text"] is not None:
+            return "note" if existing["text"].get("allowMultipleLines") else "text"
+        for kind in ("choice", "number", "dateTime", "boolean"):
+            if existing.get(kind) is not None:
+                return kind
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    key: str
+    name: str
+    description: str
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+
+def text(name: str, length: int = 255, **flags: bool) -> Column:
+    return Column(name, "text", max_length=length, **flags)
+
+
+LISTS: tuple[ListSpec, ...] = (
+    ListSpec(
+        "ideas",
+        "DenIdeas",
+        "Deputy's Den: every pitched idea (Body holds the full record as JSON).",
+        (
+            text("IdeaId", 64, indexed=True, unique=True),
+            text("Reference", 32, indexed=True),
+            text("IdeaTitle", 255),
+            text("SubmitterId", 64, indexed=True),
+            text("HolderId", 64, indexed=True),
+            Column("Status", "choice", choices=tuple(IDEA_STATUSES), indexed=True),
+            Column("CreatedAt", "dateTime", indexed=True),
+            Column("UpdatedAt", "dateTime", indexed=True),
+            Column("Body", "note"),
+        ),
+    ),
+    ListSpec(
+        "decisions",
+        "DenDecisions",
+        "Deputy's Den: one row per approval decision.",
+        (
+            text("DecisionKey", 128, indexed=True, unique=True),
+            text("IdeaId", 64, indexed=True),
+            Column("Revision", "number"),
+            Column("StepIndex", "number"),
+            text("ApproverId", 64, indexed=True),
+            Column("Level", "choice", choices=tuple(LEVELS)),
+            Column("Outcome", "choice", choices=tuple(OUTCOMES), indexed=True),
+            Column("RequestedAt", "dateTime"),
+            Column("DecidedAt", "dateTime", indexed=True),
+            Column("Comment", "note"),
+        ),
+    ),
+    ListSpec(
+        "conversations",
+        "DenConversations",
+        "Deputy's Den: how to reach each person in Teams (conversation references).",
+        (text("UserId", 64, indexed=True, unique=True), Column("Body", "note"), Column("UpdatedAt", "dateTime")),
+    ),
+    ListSpec(
+        "outbox",
+        "DenOutbox",
+        "Deputy's Den: notifications waiting to be delivered, with their retries.",
+        (
+            text("MessageId", 200, indexed=True, unique=True),
+            text("RecipientId", 64),
+            text("Kind", 32),
+            text("IdeaId", 64, indexed=True),
+            Column("Payload", "note"),
+            Column("State", "choice", choices=tuple(OUTBOX_STATES), indexed=True),
+            Column("NotBefore", "dateTime", indexed=True),
+            Column("Attempts", "number"),
+            text("LastError", 255),
+            Column("CreatedAt", "dateTime"),
+        ),
+    ),
+    ListSpec(
+        "counters",
+        "DenCounters",
+        "Deputy's Den: counters for human references such as DEN-2026-0042.",
+        (text("Name", 64, indexed=True, unique=True), Column("Value", "number")),
+    ),
+    ListSpec(
+        "digests",
+        "DenDigestDeliveries",
+        "Deputy's Den: one row per deputy minister per week: the weekly digest's delivery.",
+        (
+            text("DeliveryKey", 128, indexed=True, unique=True),
+            text("DmId", 64),
+            text("WeekKey", 16, indexed=True),
+            Column("State", "choice", choices=tuple(DIGEST_STATES)),
+            Column("ClaimedUntil", "dateTime"),
+            text("Detail", 255),
+        ),
+    ),
+)
+LISTS_BY_KEY = {spec.key: spec for spec in LISTS}

@@ -1,0 +1,203 @@
+"""`python -m bot.provision`: create the app's SharePoint lists on the Den's site.
+
+Idempotent: it compares what the site has with `bot/adapters/sharepoint_schema.py` and does
+only what is missing (a list, a column, an index, a uniqueness rule); run twice, the second run
+changes nothing and says so. A column that exists with the wrong type is reported, never
+changed (that could lose data); the command then exits 1. `--dry-run` prints the plan only.
+
+    python -m bot.provision [--site <site id or URL>] [--dry-run]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from dataclasses import dataclass
+
+from kiota_abstractions.api_error import APIError
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from msgraph import GraphServiceClient
+from msgraph.generated.models.boolean_column import BooleanColumn
+from msgraph.generated.models.choice_column import ChoiceColumn
+from msgraph.generated.models.column_definition import ColumnDefinition
+from msgraph.generated.models.date_time_column import DateTimeColumn
+from msgraph.generated.models.list_ import List_
+from msgraph.generated.models.list_info import ListInfo
+from msgraph.generated.models.number_column import NumberColumn
+from msgraph.generated.models.text_column import TextColumn
+
+from bot.adapters.graph_client import fresh_headers
+from bot.adapters.provisioned_site import resolve_site_id
+from bot.adapters.sharepoint_schema import LISTS, Column, ListSpec
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str  # create-list | add-column | index-column | unique-column | wrong-type
+    list_name: str
+    column: str = ""
+    detail: str = ""
+
+    def describe(self) -> str:
+        if self.action == "create-list":
+            return f"create list {self.list_name} with its columns"
+        if self.action == "add-column":
+            return f"add column {self.list_name}.{self.column} ({self.detail})"
+        if self.action == "index-column":
+            return f"index column {self.list_name}.{self.column}"
+        if self.action == "unique-column":
+            return f"enforce unique values in {self.list_name}.{self.column}"
+        return f"PROBLEM: {self.list_name}.{self.column} is {self.detail}; fix it by hand (not changed)"
+
+
+def column_model(column: Column) -> ColumnDefinition:
+    model = ColumnDefinition(name=column.name, display_name=column.name)
+    if column.kind == "text":
+        model.text = TextColumn(max_length=column.max_length)
+    elif column.kind == "note":
+        model.text = TextColumn(allow_multiple_lines=True, lines_for_editing=6, text_type="plain")
+    elif column.kind == "choice":
+        model.choice = ChoiceColumn(choices=list(column.choices), display_as="dropDownMenu", allow_text_entry=False)
+    elif column.kind == "number":
+        model.number = NumberColumn(decimal_places="none")
+    elif column.kind == "dateTime":
+        model.date_time = DateTimeColumn(format="dateTime", display_as="standard")
+    elif column.kind == "boolean":
+        model.boolean = BooleanColumn()
+    if column.indexed:
+        model.indexed = True
+    if column.unique:
+        model.enforce_unique_values = True
+    return model
+
+
+def kind_of(existing: ColumnDefinition) -> str:
+    if existing.text is not None:
+        return "note" if existing.text.allow_multiple_lines else "text"
+    for kind, value in (
+        ("choice", existing.choice),
+        ("number", existing.number),
+        ("dateTime", existing.date_time),
+        ("boolean", existing.boolean),
+    ):
+        if value is not None:
+            return kind
+    return "another type"
+
+
+class Provisioner:
+    def __init__(self, client: GraphServiceClient, site: str) -> None:
+        self.client = client
+        self.site = resolve_site_id(site)
+
+    def _lists(self):
+        return self.client.sites.by_site_id(self.site).lists
+
+    async def site_id(self) -> str:
+        site = await self.client.sites.by_site_id(self.site).get(
+            request_configuration=RequestConfiguration(headers=fresh_headers())
+        )
+        return site.id
+
+    async def plan(self) -> list[Step]:
+        existing = await self._lists().get(request_configuration=RequestConfiguration(headers=fresh_headers()))
+        names = {(lst.display_name or lst.name): lst for lst in (existing.value or [])}
+        steps: list[Step] = []
+        for spec in LISTS:
+            if spec.name not in names:
+                steps.append(Step("create-list", spec.name))
+                continue
+            columns = (
+                await self._lists()
+                .by_list_id(spec.name)
+                .columns.get(request_configuration=RequestConfiguration(headers=fresh_headers()))
+            )
+            steps.extend(self._compare(spec, {c.name: c for c in (columns.value or [])}))
+        return steps
+
+    def _compare(self, spec: ListSpec, have: dict[str, ColumnDefinition]) -> list[Step]:
+        steps = []
+        for column in spec.columns:
+            current = have.get(column.name)
+            if current is None:
+                steps.append(Step("add-column", spec.name, column.name, column.kind))
+                continue
+            if kind_of(current) != column.kind:
+                steps.append(Step("wrong-type", spec.name, column.name, f"{kind_of(current)}, expected {column.kind}"))
+                continue
+            if column.indexed and not current.indexed:
+                steps.append(Step("index-column", spec.name, column.name))
+            if column.unique and not current.enforce_unique_values:
+                steps.append(Step("unique-column", spec.name, column.name))
+        return steps
+
+    async def apply(self, steps: list[Step]) -> None:
+        specs = {spec.name: spec for spec in LISTS}
+        for step in steps:
+            spec = specs[step.list_name]
+            column = next((c for c in spec.columns if c.name == step.column), None)
+            config = RequestConfiguration(headers=fresh_headers())
+            if step.action == "create-list":
+                body = List_(
+                    display_name=spec.name,
+                    description=spec.description,
+                    list_=ListInfo(template="genericList"),
+                    columns=[column_model(c) for c in spec.columns],
+                )
+                await self._lists().post(body, request_configuration=config)
+            elif step.action == "add-column":
+                await (
+                    self._lists().by_list_id(spec.name).columns.post(column_model(column), request_configuration=config)
+                )
+            elif step.action in ("index-column", "unique-column"):
+                change = ColumnDefinition(indexed=True)
+                if step.action == "unique-column":
+                    change.enforce_unique_values = True
+                await (
+                    self._lists()
+                    .by_list_id(spec.name)
+                    .columns.by_column_definition_id(step.column)
+                    .patch(change, request_configuration=config)
+                )
+
+
+async def run(client: GraphServiceClient, site: str, *, dry_run: bool, out=print) -> int:
+    provisioner = Provisioner(client, site)
+    try:
+        steps = await provisioner.plan()
+    except APIError as error:
+        out(f"Could not read the site {site!r}: Graph answered {error.response_status_code}.")
+        return 2
+    problems = [s for s in steps if s.action == "wrong-type"]
+    changes = [s for s in steps if s.action != "wrong-type"]
+    if not steps:
+        out("Nothing to change: every list, column and index is in place.")
+        return 0
+    out("Plan (dry run, nothing changed):" if dry_run else "Plan:")
+    for step in steps:
+        out(f"  - {step.describe()}")
+    if not dry_run and changes:
+        await provisioner.apply(changes)
+        out(f"Done: {len(changes)} change(s) made.")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bot.config import Settings
+    from bot.wiring import graph_client_from
+
+    parser = argparse.ArgumentParser(prog="python -m bot.provision", description=__doc__.splitlines()[0])
+    parser.add_argument("--site", help="the site id or URL (default: DEN_SHAREPOINT_SITE)")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    site = args.site or settings.sharepoint_site
+    if not site:
+        parser.error("give --site or set DEN_SHAREPOINT_SITE")
+    client = graph_client_from(settings)
+    return asyncio.run(run(client, site, dry_run=args.dry_run))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""The behaviour every store must have, run against the SQLite store and the SharePoint store.
+
+The SharePoint store talks through the real msgraph-sdk, over HTTP, to the local Graph server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.adapters.sharepoint_store import SharePointStore
+from bot.adapters.sqlite_store import SqliteStore
+from bot.domain.chain import build_chain
+from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
+from bot.domain.pitch import Pitch
+from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage
+from bot.services import outbox_for
+from tests.support.graph_fixtures import graph_client, provisioned_site
+from tests.support.people import VALID_PITCH
+
+T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
+MAYA = Person("maya", "Maya Singh", Role.MANAGER)
+DIANE = Person("diane", "Diane Tremblay", Role.DIRECTOR)
+
+
+@pytest.fixture(params=["sqlite", "sharepoint"])
+async def store(request, tmp_path, fake_graph):
+    if request.param == "sqlite":
+        made = SqliteStore(tmp_path / "den.sqlite3")
+    else:
+        made = SharePointStore(graph_client(fake_graph), await provisioned_site(fake_graph), page_size=50)
+    await made.open()
+    yield made
+    await made.close()
+
+
+def new_idea(n: int, submitter: Person | None = None, created: datetime = T0) -> tuple[Idea, list]:
+    submitter = submitter or Person("sam", "Sam Chen")
+    return Idea.submit(
+        idea_id=f"00000000-0000-4000-8000-{n:012d}",
+        reference=f"DEN-2026-{n:04d}",
+        submitter=submitter,
+        pitch=Pitch(**{**VALID_PITCH, "title": f"Idea {n}"}),
+        chain=build_chain(submitter, [MAYA, DIANE]),
+        now=created,
+        line_ids=["maya", "diane", "dana"],
+    )
+
+
+async def add(store, n: int, **kwargs) -> Idea:
+    idea, raised = new_idea(n, **kwargs)
+    await store.add(idea, outbox_for(idea, raised, idea.created_at))
+    return idea
+
+
+async def test_create_then_get_returns_the_same_idea(store):
+    idea = await add(store, 1, submitter=Person("o'brien", "Siobhán O'Brien"))
+    got = await store.get(idea.id)
+    assert got.reference == idea.reference and got.pitch == idea.pitch and got.submitter == idea.submitter
+    assert got.chain == idea.chain and got.status == IdeaStatus.IN_REVIEW and got.line_ids == idea.line_ids
+    assert await store.get("00000000-0000-4000-8000-999999999999") is None
+
+
+async def test_the_same_idea_cannot_be_created_twice(store):
+    await add(store, 1)
+    with pytest.raises(ConcurrencyConflict):
+        await add(store, 1)
+
+
+async def test_references_count_up_without_gaps_or_repeats(store):
+    refs = [await store.next_reference(2026) for _ in range(3)] + [await store.next_reference(2027)]
+    assert refs == ["DEN-2026-0001", "DEN-2026-0002", "DEN-2026-0003", "DEN-2027-0001"]
+
+
+async def test_list_by_submitter_pages_to_the_end_newest_first(store):
+    for n in range(120):
+        await add(store, n, created=T0 + timedelta(minutes=n))
+    await add(store, 500, submitter=Person("someone-else", "Other"))
+    mine = await store.list_by_submitter("sam", limit=1000)
+    assert len(mine) == 120
+    assert mine[0].pitch.title == "Idea 119" and mine[-1].pitch.title == "Idea 0"
+    assert len(await store.list_by_submitter("sam", limit=5)) == 5
+
+
+async def test_quotes_in_values_are_data_never_query(store):
+    await add(store, 1, submitter=Person("o'brien", 'Kids\' "Tell us once"'))
+    await add(store, 2, submitter=Person("x' or fields/SubmitterId ne 'y", "Injector"))
+    assert [i.submitter.name for i in await store.list_by_submitter("o'brien")] == ['Kids\' "Tell us once"']
+    assert len(await store.list_by_submitter("x' or fields/SubmitterId ne 'y")) == 1
+    assert await store.list_by_submitter("nobody' or 'a' eq 'a") == []
+
+
+async def test_list_by_holder_and_for_the_digest(store):
+    first = await add(store, 1)
+    second = await add(store, 2)
+    raised = second.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="no",
+                           now=T0 + timedelta(days=3))  # fmt: skip
+    await store.update(second, outbox_for(second, raised, T0))
+    assert [i.id for i in await store.list_by_holder("maya")] == [first.id]
+    assert [i.id for i in await store.list_open()] == [first.id]
+    assert {i.id for i in await store.list_for_digest(T0 + timedelta(days=1))} == {first.id, second.id}
+    assert {i.id for i in await store.list_for_digest(T0 + timedelta(days=10))} == {first.id}
+    assert len(await store.list_for_digest(None)) == 2
+
+
+async def test_update_is_conditional_on_the_version_read(store):
+    await add(store, 1)
+    mine, theirs = await store.get(new_idea(1)[0].id), await store.get(new_idea(1)[0].id)
+    raised = mine.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    await store.update(mine, outbox_for(mine, raised, T0))
+    theirs.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="x", now=T0)
+    with pytest.raises(ConcurrencyConflict):
+        await store.update(theirs, outbox_for(theirs, [], T0))
+    stored = await store.get(mine.id)
+    assert [d.outcome for d in stored.decisions] == [Outcome.APPROVED] and stored.holder_id == "diane"
+    again = await store.get(mine.id)  # a fresh read can be updated again
+    raised = again.decide(actor_id="diane", step_index=1, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    await store.update(again, outbox_for(again, raised, T0))
+    assert (await store.get(mine.id)).status == IdeaStatus.APPROVED
+
+
+async def test_two_concurrent_updates_one_wins(store):
+    await add(store, 1)
+    copies = [await store.get(new_idea(1)[0].id) for _ in range(4)]
+    for copy in copies:
+        copy.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    results = await asyncio.gather(*(store.update(c) for c in copies), return_exceptions=True)
+    assert sum(r is None for r in results) == 1
+    assert all(isinstance(r, ConcurrencyConflict) for r in results if r is not None)
+
+
+async def test_outbox_lease_reschedule_complete_and_idempotent_enqueue(store):
+    await add(store, 1)  # queues the approval request
+    claimed = await store.claim_due(T0, 60, 10)
+    assert [m.kind for m in claimed] == ["approval_request"]
+    assert await store.claim_due(T0 + timedelta(seconds=30), 60, 10) == [], "leased"
+    message = claimed[0]
+    await store.reschedule(message.id, T0 + timedelta(seconds=120), 1, "connector answered 429")
+    [again] = await store.claim_due(T0 + timedelta(seconds=121), 60, 10)
+    assert again.attempts == 1 and again.last_error == "connector answered 429"
+    await store.complete(again.id)
+    assert await store.pending_outbox() == 0
+    reminder = OutboxMessage("i:reminder:1", "maya", "reminder", "i", T0, T0, {"days": 3})
+    await store.enqueue([reminder])
+    await store.enqueue([reminder])
+    assert await store.existing_outbox_ids(["i:reminder:1", "i:reminder:2"]) == {"i:reminder:1"}
+    assert await store.pending_outbox() == 1
+
+
+async def test_conversation_references_are_kept_and_replaced(store):
+    record = ConversationRecord("sam", "Sam", "a:1", "https://smba", "t", "msteams", "28:bot", "Den", "29:sam")
+    await store.save_conversation(record)
+    await store.save_conversation(ConversationRecord(**{**record.__dict__, "conversation_id": "a:2"}))
+    assert (await store.get_conversation("sam")).conversation_id == "a:2"
+    assert (await store.any_conversation()).user_id == "sam"
+    assert await store.get_conversation("nobody") is None
+
+
+async def test_a_digest_is_claimed_once_per_dm_and_week(store):
+    claims = await asyncio.gather(*(store.claim_digest("dana", "2026-W48", T0, 600) for _ in range(3)))
+    assert sorted(claims) == [False, False, True]
+    await store.record_digest("dana", "2026-W48", "failed", "connector answered 503", T0)
+    assert await store.claim_digest("dana", "2026-W48", T0, 600), "a failed delivery may be tried again"
+    await store.record_digest("dana", "2026-W48", "sent", "", T0)
+    assert not await store.claim_digest("dana", "2026-W48", T0 + timedelta(hours=2), 600)
+    assert await store.digest_deliveries("2026-W48") == {"dana": ("sent", "")}

@@ -1,0 +1,535 @@
+"""A local Microsoft Graph stand-in for SharePoint lists and the Entra ID directory.
+
+It behaves as the public documentation describes, closely enough for the real msgraph-sdk
+to talk to it over HTTP:
+- sites (by id, or by `hostname:/path:`), lists with typed columns, column create/update;
+- list items: create (`POST .../items {"fields": ...}`), get (`$expand=fields`), update
+  (`PATCH .../items/{id}/fields`) with `If-Match` and 412 on a stale eTag, delete;
+- eTags of the form `"{guid},{version}"`, bumped on every update;
+- `$filter` on `fields/X` refused with 400 for a column that is not indexed, unless the
+  request sends `Prefer: HonorNonIndexedQueriesWarningMayFailRandomly`;
+- `enforceUniqueValues` columns refuse a duplicate with 409;
+- paging: 200 items a page by default (`$top` up to 5,000), `@odata.nextLink` with a skip token;
+- JSON `$batch` (at most 20 requests, `dependsOn` giving 424 when a dependency failed);
+- users with `manager` and `$expand=manager($levels=max;...)`;
+- injectable faults: the next N requests answer 429/503 with `Retry-After`, or Graph is down.
+Every request is counted, so tests and benchmarks can measure round trips.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from aiohttp import web
+
+HONOR_NON_INDEXED = "HonorNonIndexedQueriesWarningMayFailRandomly"
+DEFAULT_PAGE = 200
+MAX_PAGE = 5000
+BATCH_LIMIT = 20
+
+
+def odata_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers)
+
+
+class GraphError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class Item:
+    id: str
+    fields: dict[str, Any]
+    guid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    version: int = 1
+    created: str = ""
+    modified: str = ""
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.guid},{self.version}"'
+
+
+@dataclass
+class SpList:
+    id: str
+    name: str
+    columns: dict[str, dict[str, Any]]
+    items: dict[str, Item] = field(default_factory=dict)
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "displayName": self.name, "list": {"template": "genericList"}}
+
+
+# ---- a small OData $filter evaluator ----------------------------------------------------------
+_TOKEN = re.compile(
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)(?![\w-])|(?P<lp>\()|(?P<rp>\))"
+    r"|(?P<word>[A-Za-z_][\w/.:-]*))"
+)
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        match = _TOKEN.match(text, pos)
+        if not match:
+            raise GraphError(400, "BadRequest", f"Invalid filter clause near '{text[pos : pos + 20]}'")
+        kind = match.lastgroup
+        value = match.group(kind)
+        out.append((kind, value))
+        pos = match.end()
+    return out
+
+
+class _Filter:
+    """Grammar: expr := term ('or' term)*; term := factor ('and' factor)*;
+    factor := '(' expr ')' | 'not' factor | operand op operand."""
+
+    OPS = {"eq", "ne", "gt", "ge", "lt", "le"}
+
+    def __init__(self, text: str) -> None:
+        self.tokens = _tokens(text)
+        self.pos = 0
+        self.fields: set[str] = set()
+        self.tree = self._expr()
+        if self.pos != len(self.tokens):
+            raise GraphError(400, "BadRequest", "Invalid filter clause: unexpected trailing tokens")
+
+    def _peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def _take(self) -> tuple[str, str]:
+        token = self._peek()
+        if token is None:
+            raise GraphError(400, "BadRequest", "Invalid filter clause: unexpected end")
+        self.pos += 1
+        return token
+
+    def _expr(self):
+        node = self._term()
+        while self._peek() == ("word", "or"):
+            self._take()
+            node = ("or", node, self._term())
+        return node
+
+    def _term(self):
+        node = self._factor()
+        while self._peek() == ("word", "and"):
+            self._take()
+            node = ("and", node, self._factor())
+        return node
+
+    def _factor(self):
+        token = self._peek()
+        if token == ("lp", "("):
+            self._take()
+            node = self._expr()
+            if self._take() != ("rp", ")"):
+                raise GraphError(400, "BadRequest", "Invalid filter clause: missing ')'")
+            return node
+        if token == ("word", "not"):
+            self._take()
+            return ("not", self._factor())
+        left = self._operand()
+        kind, op = self._take()
+        if kind != "word" or op not in self.OPS:
+            raise GraphError(400, "BadRequest", f"Invalid filter clause: unknown operator '{op}'")
+        return (op, left, self._operand())
+
+    def _operand(self):
+        kind, value = self._take()
+        if kind == "str":
+            return ("lit", value[1:-1].replace("''", "'"))
+        if kind == "num":
+            return ("lit", float(value))
+        if kind == "word" and value in ("true", "false", "null"):
+            return ("lit", {"true": True, "false": False, "null": None}[value])
+        if kind == "word" and value.startswith("fields/"):
+            name = value[len("fields/") :]
+            self.fields.add(name)
+            return ("field", name)
+        raise GraphError(400, "BadRequest", f"Invalid filter clause: unsupported operand '{value}'")
+
+    def matches(self, fields: dict[str, Any]) -> bool:
+        return bool(self._eval(self.tree, fields))
+
+    def _value(self, node, fields):
+        return fields.get(node[1]) if node[0] == "field" else node[1]
+
+    def _eval(self, node, fields):
+        op = node[0]
+        if op == "or":
+            return self._eval(node[1], fields) or self._eval(node[2], fields)
+        if op == "and":
+            return self._eval(node[1], fields) and self._eval(node[2], fields)
+        if op == "not":
+            return not self._eval(node[1], fields)
+        left, right = self._value(node[1], fields), self._value(node[2], fields)
+        if op == "eq":
+            return _norm(left) == _norm(right)
+        if op == "ne":
+            return _norm(left) != _norm(right)
+        if left is None or right is None:
+            return False
+        left, right = _comparable(left, right)
+        return {"gt": left > right, "ge": left >= right, "lt": left < right, "le": left <= right}[op]
+
+
+def _norm(value):
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    return value
+
+
+def _comparable(left, right):
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return float(left), float(right)
+    left, right = str(left), str(right)
+    try:
+        return _dt(left), _dt(right)
+    except ValueError:
+        return left, right
+
+
+def _dt(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+# ---- the server ---------------------------------------------------------------------------------
+@dataclass
+class FakeGraph:
+    sites: dict[str, dict[str, SpList]] = field(default_factory=dict)
+    site_urls: dict[str, str] = field(default_factory=dict)  # "host:/path" -> site id
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    managers: dict[str, str] = field(default_factory=dict)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    faults: list[tuple[int, str | None, str]] = field(default_factory=list)  # (status, retry-after, path part)
+    down: bool = False
+    user_agents: list[str] = field(default_factory=list)
+    url: str = ""
+    _runner: web.AppRunner | None = None
+
+    # ---- setup ----------------------------------------------------------------------------
+    def add_site(self, hostname: str, path: str) -> str:
+        site_id = f"{hostname},{uuid.uuid4()},{uuid.uuid4()}"
+        self.sites[site_id] = {}
+        self.site_urls[f"{hostname}:{path}"] = site_id
+        return site_id
+
+    def add_user(self, user_id: str, name: str, job_title: str = "", mail: str = "", manager_id: str = "") -> None:
+        self.users[user_id] = {"id": user_id, "displayName": name, "jobTitle": job_title, "mail": mail}
+        if manager_id:
+            self.managers[user_id] = manager_id
+
+    def fail_next(self, count: int, status: int = 429, retry_after: str | None = "1", path_part: str = "") -> None:
+        self.faults.extend([(status, retry_after, path_part)] * count)
+
+    def reset_counts(self) -> None:
+        self.requests.clear()
+
+    def count(self, method: str | None = None, path_part: str = "") -> int:
+        return sum(1 for m, p in self.requests if (method is None or m == method) and path_part in p)
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_route("*", "/v1.0/{tail:.*}", self._entry)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/v1.0"
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    # ---- entry: counting and faults --------------------------------------------------------
+    async def _entry(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        self.requests.append((request.method, path))
+        self.user_agents.append(request.headers.get("User-Agent", ""))
+        if self.down:
+            return odata_error(503, "serviceNotAvailable", "Service unavailable", {"Retry-After": "1"})
+        for index, (status, retry_after, part) in enumerate(self.faults):
+            if part in path:
+                del self.faults[index]
+                headers = {"Retry-After": retry_after} if retry_after else {}
+                code = "TooManyRequests" if status == 429 else "serviceNotAvailable"
+                return odata_error(status, code, "Injected fault", headers)
+        body = None
+        if request.can_read_body:
+            text = await request.text()
+            body = json.loads(text) if text else None
+        query = {k: v[0] for k, v in parse_qs(request.query_string, keep_blank_values=True).items()}
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if path == "/$batch" and request.method == "POST":
+            return await self._batch(body or {}, headers)
+        status, payload, extra = self._dispatch(request.method, path, query, headers, body)
+        if payload is None:
+            return web.Response(status=status, headers=extra)
+        return web.json_response(payload, status=status, headers=extra)
+
+    def _dispatch(self, method, path, query, headers, body) -> tuple[int, Any, dict[str, str]]:
+        try:
+            return self._route(method, path, query, headers, body)
+        except GraphError as error:
+            return error.status, {"error": {"code": error.code, "message": error.message}}, {}
+
+    async def _batch(self, body: dict[str, Any], headers: dict[str, str]) -> web.Response:
+        requests = body.get("requests") or []
+        if len(requests) > BATCH_LIMIT:
+            return odata_error(400, "BadRequest", f"A batch may hold at most {BATCH_LIMIT} requests")
+        responses, statuses = [], {}
+        for inner in requests:
+            depends = inner.get("dependsOn") or []
+            if any(statuses.get(d, 500) >= 400 for d in depends):
+                statuses[inner["id"]] = 424
+                responses.append({"id": inner["id"], "status": 424, "body": {"error": {"code": "FailedDependency"}}})
+                continue
+            url = urlsplit(inner["url"] if inner["url"].startswith("/") else "/" + inner["url"])
+            inner_headers = {k.lower(): v for k, v in (inner.get("headers") or {}).items()}
+            fault = next((i for i, f in enumerate(self.faults) if f[2] in url.path), None)
+            if fault is not None:
+                status, retry_after, _ = self.faults.pop(fault)
+                statuses[inner["id"]] = status
+                responses.append(
+                    {
+                        "id": inner["id"],
+                        "status": status,
+                        "headers": {"Retry-After": retry_after} if retry_after else {},
+                        "body": {"error": {"code": "TooManyRequests", "message": "Injected fault"}},
+                    }
+                )
+                continue
+            query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+            status, payload, extra = self._dispatch(
+                inner["method"], unquote(url.path), query, inner_headers, inner.get("body")
+            )
+            statuses[inner["id"]] = status
+            responses.append({"id": inner["id"], "status": status, "headers": extra, "body": payload})
+        return web.json_response({"responses": responses})
+
+    # ---- routing ---------------------------------------------------------------------------
+    def _route(self, method, path, query, headers, body):
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        if parts[0] == "users":
+            return self._users(method, parts, query)
+        if parts[0] != "sites" or len(parts) < 2:
+            raise GraphError(404, "itemNotFound", f"Resource not found: {path}")
+        site_ref = parts[1]
+        rest = parts[2:]
+        if site_ref.endswith(":") or ":" in site_ref:  # hostname:/path: form
+            joined = "/".join(parts[1:])
+            match = re.match(r"([^:/]+):(/[^:]*):?(.*)$", joined)
+            if not match:
+                raise GraphError(400, "BadRequest", "Bad site reference")
+            site_ref = self.site_urls.get(f"{match.group(1)}:{match.group(2)}")
+            rest = [p for p in match.group(3).split("/") if p]
+            if site_ref is None:
+                raise GraphError(404, "itemNotFound", "Site not found")
+        if site_ref not in self.sites:
+            raise GraphError(404, "itemNotFound", "Site not found")
+        lists = self.sites[site_ref]
+        if not rest:
+            return 200, {"id": site_ref, "displayName": "Deputy's Den", "webUrl": "https://example"}, {}
+        if rest[0] != "lists":
+            raise GraphError(404, "itemNotFound", "Not found")
+        if len(rest) == 1:
+            if method == "GET":
+                return 200, {"value": [sp.as_json() for sp in lists.values()]}, {}
+            if method == "POST":
+                return self._create_list(lists, body)
+        sp = self._find_list(lists, rest[1])
+        if len(rest) == 2:
+            if method == "GET":
+                return 200, sp.as_json(), {}
+            if method == "DELETE":
+                lists.pop(sp.id)
+                return 204, None, {}
+        if rest[2] == "columns":
+            return self._columns(sp, method, rest[3:], body)
+        if rest[2] == "items":
+            return self._items(sp, method, rest[3:], query, headers, body)
+        raise GraphError(404, "itemNotFound", "Not found")
+
+    def _find_list(self, lists: dict[str, SpList], ref: str) -> SpList:
+        for sp in lists.values():
+            if sp.id == ref or sp.name == ref:
+                return sp
+        raise GraphError(404, "itemNotFound", f"List '{ref}' does not exist")
+
+    def _create_list(self, lists, body):
+        name = body["displayName"]
+        if any(sp.name == name for sp in lists.values()):
+            raise GraphError(409, "nameAlreadyExists", f"A list named '{name}' already exists")
+        columns = {"Title": {"name": "Title", "text": {"maxLength": 255}, "indexed": False, "id": str(uuid.uuid4())}}
+        for column in body.get("columns") or []:
+            columns[column["name"]] = {**column, "id": str(uuid.uuid4())}
+        sp = SpList(str(uuid.uuid4()), name, columns)
+        lists[sp.id] = sp
+        return 201, sp.as_json(), {}
+
+    def _columns(self, sp: SpList, method, rest, body):
+        if not rest:
+            if method == "GET":
+                return 200, {"value": list(sp.columns.values())}, {}
+            if method == "POST":
+                if body["name"] in sp.columns:
+                    raise GraphError(409, "nameAlreadyExists", f"Column '{body['name']}' already exists")
+                if body.get("enforceUniqueValues") and not body.get("indexed"):
+                    raise GraphError(400, "invalidRequest", "enforceUniqueValues needs indexed: true")
+                sp.columns[body["name"]] = {**body, "id": str(uuid.uuid4())}
+                return 201, sp.columns[body["name"]], {}
+        column = next((c for c in sp.columns.values() if c["id"] == rest[0] or c["name"] == rest[0]), None)
+        if column is None:
+            raise GraphError(404, "itemNotFound", "Column not found")
+        if method == "PATCH":
+            column.update({k: v for k, v in body.items() if k != "name"})
+            return 200, column, {}
+        return 200, column, {}
+
+    # ---- items -----------------------------------------------------------------------------
+    def _item_json(self, sp: SpList, item: Item, select: set[str] | None = None) -> dict[str, Any]:
+        fields = {k: v for k, v in item.fields.items() if select is None or k in select}
+        fields.update({"@odata.etag": item.etag, "id": item.id})
+        return {
+            "@odata.etag": item.etag,
+            "eTag": item.etag,
+            "id": item.id,
+            "createdDateTime": item.created,
+            "lastModifiedDateTime": item.modified,
+            "fields": fields,
+        }
+
+    def _check_fields(self, sp: SpList, fields: dict[str, Any], *, exclude: str | None = None) -> None:
+        for name, value in fields.items():
+            if name.startswith("@odata") or name == "id":
+                continue
+            column = sp.columns.get(name)
+            if column is None:
+                raise GraphError(400, "invalidRequest", f"Field '{name}' is not recognized")
+            limit = (column.get("text") or {}).get("maxLength")
+            if (
+                limit
+                and isinstance(value, str)
+                and len(value) > limit
+                and not (column["text"].get("allowMultipleLines"))
+            ):
+                raise GraphError(400, "invalidRequest", f"The value of field '{name}' is too long")
+            if column.get("enforceUniqueValues") and value is not None:
+                for other in sp.items.values():
+                    if other.id != exclude and other.fields.get(name) == value:
+                        raise GraphError(
+                            409, "nameAlreadyExists", "The list item could not be added or updated because duplicate "
+                            f"values were found in the following field(s) in the list: [{name}]"
+                        )  # fmt: skip
+
+    def _items(self, sp: SpList, method, rest, query, headers, body):
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if not rest:
+            if method == "POST":
+                fields = dict((body or {}).get("fields") or {})
+                self._check_fields(sp, fields)
+                item = Item(str(next(sp.ids)), fields, created=now, modified=now)
+                sp.items[item.id] = item
+                return 201, self._item_json(sp, item), {}
+            if method == "GET":
+                return self._query(sp, query, headers)
+        item = sp.items.get(rest[0])
+        if item is None:
+            raise GraphError(404, "itemNotFound", "The specified list item was not found")
+        match = headers.get("if-match")
+        if method in ("PATCH", "DELETE") and match and match != "*" and match != item.etag:
+            raise GraphError(412, "resourceModified", "The resource has changed since it was last read (eTag mismatch)")
+        if method == "DELETE":
+            del sp.items[item.id]
+            return 204, None, {}
+        if method == "PATCH" and rest[1:] == ["fields"]:
+            fields = {k: v for k, v in (body or {}).items() if not k.startswith("@odata")}
+            self._check_fields(sp, fields, exclude=item.id)
+            item.fields.update(fields)
+            item.version += 1
+            item.modified = now
+            return 200, {**item.fields, "@odata.etag": item.etag, "id": item.id}, {"ETag": item.etag}
+        if method == "GET":
+            return 200, self._item_json(sp, item, _selected(query.get("$expand", ""))), {}
+        raise GraphError(405, "methodNotAllowed", "Method not allowed")
+
+    def _query(self, sp: SpList, query, headers):
+        items = sorted(sp.items.values(), key=lambda i: int(i.id))
+        text = query.get("$filter")
+        if text:
+            parsed = _Filter(text)
+            honour = HONOR_NON_INDEXED.lower() in headers.get("prefer", "").lower()
+            for name in parsed.fields:
+                column = sp.columns.get(name)
+                if column is None:
+                    raise GraphError(400, "invalidRequest", f"Field '{name}' is not recognized")
+                if not column.get("indexed") and not honour:
+                    raise GraphError(
+                        400,
+                        "invalidRequest",
+                        f"Field '{name}' cannot be referenced in filter or orderby as it is not indexed. Provide "
+                        f"the 'Prefer: {HONOR_NON_INDEXED}' header to allow this, but be warned that such queries "
+                        "may fail on large lists.",
+                    )
+            items = [i for i in items if parsed.matches(i.fields)]
+        top = min(int(query.get("$top", DEFAULT_PAGE)), MAX_PAGE)
+        skip = int(query.get("$skiptoken", "0") or 0)
+        page = items[skip : skip + top]
+        select = _selected(query.get("$expand", ""))
+        payload: dict[str, Any] = {"value": [self._item_json(sp, i, select) for i in page]}
+        if skip + top < len(items):
+            params = {k: v for k, v in query.items() if k != "$skiptoken"}
+            params["$skiptoken"] = str(skip + top)
+            encoded = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in params.items())
+            payload["@odata.nextLink"] = f"{self.url}/sites/{_site_of(self, sp)}/lists/{sp.id}/items?{encoded}"
+        return 200, payload, {}
+
+    # ---- users -----------------------------------------------------------------------------
+    def _users(self, method, parts, query):
+        if len(parts) < 2 or parts[1] not in self.users:
+            raise GraphError(404, "Request_ResourceNotFound", "Resource does not exist")
+        user_id = parts[1]
+        if parts[2:] == ["manager"]:
+            manager = self.managers.get(user_id)
+            if not manager:
+                raise GraphError(404, "Request_ResourceNotFound", "Resource 'manager' does not exist")
+            return 200, {"@odata.type": "#microsoft.graph.user", **self.users[manager]}, {}
+        user = {"@odata.type": "#microsoft.graph.user", **self.users[user_id]}
+        expand = query.get("$expand", "")
+        if expand.startswith("manager"):
+            levels = "max" if "$levels=max" in expand else "1"
+            node, current, depth = user, user_id, 0
+            while current in self.managers and (levels == "max" or depth < 1):
+                current = self.managers[current]
+                node["manager"] = {"@odata.type": "#microsoft.graph.user", **self.users[current]}
+                node = node["manager"]
+                depth += 1
+        return 200, user, {}
+
+
+def _selected(expand: str) -> set[str] | None:
+    match = re.search(r"fields\(\$select=([^)]*)\)", expand)
+    return {name.strip() for name in match.group(1).split(",")} if match else None
+
+
+def _site_of(graph: FakeGraph, sp: SpList) -> str:
+    for site_id, lists in graph.sites.items():
+        if sp.id in lists:
+            return site_id
+    raise GraphError(404, "itemNotFound", "Site not found")
