@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from aiohttp.web import Request, Response
+from azure.core.credentials_async import AsyncTokenCredential
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -17,8 +18,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot import logs
-from bot.adapters.org_directory import OrgFileDirectory
-from bot.adapters.sqlite_store import SqliteStore
+from bot.adapters.spool import SubmissionSpool
 from bot.adapters.teams_channel import TeamsChannel
 from bot.admin_api import admin_routes
 from bot.config import ROOT, Settings
@@ -33,23 +33,18 @@ from bot.nudges import Nudger
 from bot.scheduler import Timer, daily, weekly
 from bot.services import DenService
 from bot.teams_bot import DenBot, invoke_message
+from bot.wiring import build_directory, build_store, graph_client_from, needs_graph
 from dialogs.main import MainDialog
 from dialogs.notify import NotificationRenderer
 
 log = logging.getLogger("deputys_den")
 
-STORE_KEY = web.AppKey("store", SqliteStore)
+STORE_KEY = web.AppKey("store", object)
 DISPATCHER_KEY = web.AppKey("dispatcher", OutboxDispatcher)
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def build_store(settings: Settings) -> SqliteStore:
-    if settings.store == "sqlite":
-        return SqliteStore(settings.sqlite_path)
-    raise SystemExit(f"DEN_STORE={settings.store!r} is not available in this build; use 'sqlite'.")
 
 
 def static_page(name: str):
@@ -71,9 +66,20 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
         await context.send_activity(m.t("error.generic"))
 
 
-def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> web.Application:
-    store = build_store(settings)
-    directory = OrgFileDirectory.from_file(settings.org_file)
+def every(seconds: float) -> Callable[[datetime], datetime]:
+    return lambda now: now + timedelta(seconds=seconds)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    graph_credential: AsyncTokenCredential | None = None,
+) -> web.Application:
+    graph = graph_client_from(settings, graph_credential) if needs_graph(settings) else None
+    store = build_store(settings, graph)
+    directory = build_directory(settings, graph)
+    spool = SubmissionSpool(settings.spool_path) if settings.store != "sqlite" else None
 
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
     adapter.on_turn_error = on_turn_error
@@ -90,7 +96,12 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         poll_seconds=settings.outbox_poll_seconds,
     )
     service = DenService(
-        store, directory, clock=clock, top_role=Role(settings.chain_top_role), on_outbox=dispatcher.kick
+        store,
+        directory,
+        clock=clock,
+        top_role=Role(settings.chain_top_role),
+        on_outbox=dispatcher.kick,
+        spool=spool,
     )
     calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
     nudger = Nudger(
@@ -116,6 +127,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         Timer("weekly-digest", digests.run, weekly(settings.digest_weekday, settings.digest_time, calendar.tz), clock),
         Timer("daily-nudges", nudger.run, daily(settings.nudge_time, calendar.tz), clock),
     ]
+    always = [Timer("file-spooled-pitches", service.file_spooled, every(settings.spool_retry_seconds), utc_now)]
     bot = DenBot(service, MainDialog(service, clock, digests))
 
     async def messages(request: Request) -> Response:
@@ -131,12 +143,15 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     async def start(app: web.Application) -> None:
         await store.open()
         dispatcher.start()
+        if spool is not None:
+            for timer in always:
+                timer.start()
         if settings.digest_schedule:
             for timer in timers:
                 timer.start()
 
     async def stop(app: web.Application) -> None:
-        for timer in timers:
+        for timer in timers + always:
             await timer.stop()
         await dispatcher.stop()
         await store.close()

@@ -57,6 +57,7 @@ class Settings:
     role_patterns: str = ""
     directory_cache_seconds: int = 3600
     spool_path: str = str(ROOT / "var" / "spool.sqlite3")
+    spool_retry_seconds: float = 30.0
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property
@@ -143,4 +144,5 @@ class Settings:
             role_patterns=_get(env, "DEN_ROLE_PATTERNS"),
             directory_cache_seconds=int(_get(env, "DEN_DIRECTORY_CACHE_SECONDS", str(d.directory_cache_seconds))),
             spool_path=_get(env, "DEN_SPOOL_PATH", d.spool_path),
+            spool_retry_seconds=float(_get(env, "DEN_SPOOL_RETRY_SECONDS", str(d.spool_retry_seconds))),
         )

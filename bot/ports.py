@@ -95,3 +95,20 @@ class Directory(Protocol):
     async def line_of_management(self, user_id: str) -> list[Person | None]:
         """The person's managers, nearest first; None marks a vacant position."""
         ...
+
+
+@dataclass(frozen=True)
+class SpooledPitch:
+    """A pitch accepted while the records were unreachable, waiting to be filed."""
+
+    form_id: str
+    submitter_id: str
+    submitter_name: str
+    form: dict[str, Any]
+    received_at: datetime
+
+
+class Spool(Protocol):
+    async def put(self, pitch: SpooledPitch) -> None: ...
+    async def waiting(self) -> list[SpooledPitch]: ...
+    async def remove(self, form_id: str) -> None: ...

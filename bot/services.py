@@ -31,12 +31,22 @@ from bot.domain.model import (
     StaleCard,
 )
 from bot.domain.pitch import validate_pitch
-from bot.ports import ConcurrencyConflict, ConversationRecord, Directory, IdeaStore, OutboxMessage
+from bot.ports import (
+    ConcurrencyConflict,
+    ConversationRecord,
+    Directory,
+    IdeaStore,
+    OutboxMessage,
+    Spool,
+    SpooledPitch,
+    StoreUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
 APPROVAL_REQUEST = "approval_request"
 DECISION_UPDATE = "decision_update"
+FILED_RECEIPT = "filed_receipt"
 
 
 class DecisionKind(enum.StrEnum):
@@ -56,6 +66,7 @@ class SubmitResult:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     not_in_directory: bool = False
+    spooled: bool = False  # accepted while the records were unreachable: filed later
 
 
 @dataclass
@@ -115,11 +126,13 @@ class DenService:
         clock: Callable[[], datetime],
         top_role: Role = Role.ADM,
         on_outbox: Callable[[], None] | None = None,
+        spool: Spool | None = None,
     ) -> None:
         self.store = store
         self.directory = directory
         self.clock = clock
         self.top_role = top_role
+        self.spool = spool
         self._on_outbox = on_outbox or (lambda: None)
 
     # ---- people and conversations ------------------------------------------------------
@@ -132,7 +145,51 @@ class DenService:
         pitch, values, errors = validate_pitch(form)
         if pitch is None:
             return SubmitResult(values=values, errors=errors)
+        form = {**form, "formId": _idea_id_from(form.get("formId"))}
+        try:
+            return await self._file(submitter_id, submitter_name, form, pitch, values)
+        except StoreUnavailable:
+            if self.spool is None:
+                raise
+            await self.spool.put(SpooledPitch(form["formId"], submitter_id, submitter_name, dict(form), self.clock()))
+            log.warning("pitch spooled while the records are unreachable", extra={"form_id": form["formId"]})
+            return SubmitResult(values=values, spooled=True)
 
+    async def file_spooled(self) -> int:
+        """File the pitches accepted during an outage; each one's submitter then gets the receipt."""
+        if self.spool is None:
+            return 0
+        filed = 0
+        for spooled in await self.spool.waiting():
+            pitch, values, _ = validate_pitch(spooled.form)
+            try:
+                result = await self._file(spooled.submitter_id, spooled.submitter_name, spooled.form, pitch, values)
+            except StoreUnavailable:
+                break  # still down: try again later
+            if result.idea is not None:
+                now = self.clock()
+                await self.store.enqueue(
+                    [
+                        OutboxMessage(
+                            id=f"{result.idea.id}:{FILED_RECEIPT}",
+                            recipient_id=spooled.submitter_id,
+                            kind=FILED_RECEIPT,
+                            idea_id=result.idea.id,
+                            created_at=now,
+                            not_before=now,
+                        )
+                    ]
+                )
+                self._on_outbox()
+                filed += 1
+            else:
+                log.error("a spooled pitch could not be filed", extra={"form_id": spooled.form_id})
+            await self.spool.remove(spooled.form_id)
+        return filed
+
+    async def _file(
+        self, submitter_id: str, submitter_name: str, form: Mapping[str, Any], pitch, values: dict[str, str]
+    ) -> SubmitResult:
         idea_id = _idea_id_from(form.get("formId"))
         existing = await self.store.get(idea_id)
         if existing is not None:

@@ -198,3 +198,21 @@ def submitter_update_card(m: Messages, idea: Idea, decision: Decision) -> dict[s
     if decision.comment:
         result["body"].insert(1, text(m.t("chain.comment", comment=decision.comment)))
     return result
+
+
+def spooled_card(m: Messages, values: dict[str, str]) -> dict[str, Any]:
+    """Accepted during an outage of the records: saved here, filed (and numbered) later."""
+    return card(
+        [
+            heading(m.t("spooled.title")),
+            text(m.t("spooled.body")),
+            text(values.get("title", ""), weight="Bolder"),
+        ],
+        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
+    )
+
+
+def filed_card(m: Messages, idea: Idea) -> dict[str, Any]:
+    result = receipt_card(m, idea)
+    result["body"][0] = heading(m.t("spooled.filed_title", reference=idea.reference))
+    return result

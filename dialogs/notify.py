@@ -9,9 +9,10 @@ from bot.domain.model import IdeaStatus, Outcome
 from bot.i18n import Messages
 from bot.nudges import REMINDER, WAITING
 from bot.ports import IdeaStore, OutboxMessage
-from bot.services import APPROVAL_REQUEST, DECISION_UPDATE
+from bot.services import APPROVAL_REQUEST, DECISION_UPDATE, FILED_RECEIPT
 from cards import approval_card, returned_card, submitter_update_card
 from cards.digest import reminder_card, waiting_card
+from cards.idea import filed_card
 
 
 class NotificationRenderer:
@@ -31,6 +32,9 @@ class NotificationRenderer:
             if not still_waiting:
                 return None  # decided or withdrawn before we could deliver: nothing to ask
             return approval_card(m, idea, viewer_id=message.recipient_id), m.t("approval.title")
+
+        if message.kind == FILED_RECEIPT:
+            return filed_card(m, idea), m.t("spooled.filed_title", reference=idea.reference)
 
         if message.kind in (REMINDER, WAITING):
             if not (idea.is_open and idea.current_step == step and idea.revision == revision):

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.services import DecisionKind, DenService
 from cards import idea_status_card, pitch_form_card, receipt_card
+from cards.idea import spooled_card
 from dialogs.turn import Reply, Turn
 
 
@@ -21,6 +22,8 @@ async def submit(service: DenService, turn: Turn, data: Mapping[str, Any]) -> Re
     result = await service.submit_pitch(submitter_id=turn.user_id, submitter_name=turn.user_name, form=data)
     if result.errors:
         return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, errors=result.errors))
+    if result.spooled:
+        return Reply(card=spooled_card(m, result.values))
     if result.not_in_directory:
         form = pitch_form_card(m, form_id=form_id, values=result.values)
         form["body"].insert(

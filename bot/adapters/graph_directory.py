@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from cachetools import TTLCache
 from kiota_abstractions.api_error import APIError
@@ -105,16 +106,18 @@ class GraphDirectory:
     async def line_of_management(self, user_id: str) -> list[Person | None]:
         if user_id in self._lines:
             return self._lines[user_id]
-        params = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
-            select=SELECT,
-            expand=["manager($levels=max;$select=id,displayName,jobTitle,mail,department)"],
-            count=True,
+        # As documented for $levels=max: ConsistencyLevel: eventual and $count=true (the SDK's
+        # typed query parameters for a single user have no $count, so the URL is written out).
+        base = self._client.request_adapter.base_url
+        url = (
+            f"{base}/users/{quote(user_id)}?$select={','.join(SELECT)}"
+            f"&$expand=manager($levels=max;$select={','.join(SELECT)})&$count=true"
         )
         try:
-            user = await self._client.users.by_user_id(user_id).get(
-                request_configuration=RequestConfiguration(
-                    query_parameters=params, headers=fresh_headers(ConsistencyLevel="eventual")
-                )
+            user = (
+                await self._client.users.by_user_id(user_id)
+                .with_url(url)
+                .get(request_configuration=RequestConfiguration(headers=fresh_headers(ConsistencyLevel="eventual")))
             )
         except APIError as error:
             if error.response_status_code == 404:

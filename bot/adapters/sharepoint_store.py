@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -149,7 +150,10 @@ class _ListApi:
 
 
 def _fields(item: ListItem) -> dict[str, Any]:
-    return dict(item.fields.additional_data) if item.fields and item.fields.additional_data else {}
+    """An item's fields as plain values. (The SDK's JSON reader turns GUID-shaped text into UUID
+    objects, and ids here are Entra object ids: they must stay the strings they were.)"""
+    raw = item.fields.additional_data if item.fields and item.fields.additional_data else {}
+    return {k: str(v) if isinstance(v, UUID) else v for k, v in raw.items()}
 
 
 def _etag(item: ListItem) -> str:

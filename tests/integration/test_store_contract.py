@@ -166,3 +166,12 @@ async def test_a_digest_is_claimed_once_per_dm_and_week(store):
     await store.record_digest("dana", "2026-W48", "sent", "", T0)
     assert not await store.claim_digest("dana", "2026-W48", T0 + timedelta(hours=2), 600)
     assert await store.digest_deliveries("2026-W48") == {"dana": ("sent", "")}
+
+
+async def test_entra_object_ids_come_back_as_the_same_strings(store):
+    approver = "b2e1d4f3-6c7e-4f80-9bac-1d2e3f4a5b02"
+    message = OutboxMessage("m:1", approver, "reminder", "9c1d2e3f-0000-4000-8000-000000000001", T0, T0, {})
+    await store.enqueue([message])
+    [claimed] = await store.claim_due(T0, 60, 10)
+    assert claimed.recipient_id == approver and isinstance(claimed.recipient_id, str)
+    assert claimed.idea_id == "9c1d2e3f-0000-4000-8000-000000000001" and isinstance(claimed.idea_id, str)

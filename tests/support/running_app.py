@@ -33,7 +33,7 @@ def settings_for_test(sqlite_path: Path, **overrides) -> Settings:
 class RunningApp:
     url: str
     runner: web.AppRunner
-    store: SqliteStore
+    store: SqliteStore  # or the SharePoint store: the same interface
 
     @property
     def messages_url(self) -> str:
@@ -56,8 +56,11 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
-async def start_app(settings: Settings, clock: Callable[[], datetime] | None = None) -> RunningApp:
-    app = create_app(settings, clock=clock) if clock else create_app(settings)
+async def start_app(
+    settings: Settings, clock: Callable[[], datetime] | None = None, graph_credential=None
+) -> RunningApp:
+    kwargs = {"clock": clock} if clock else {}
+    app = create_app(settings, graph_credential=graph_credential, **kwargs)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)

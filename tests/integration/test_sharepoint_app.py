@@ -1,0 +1,176 @@
+"""The whole app on the production adapters: SharePoint lists and Entra ID, through the real
+msgraph-sdk, against the local Graph server; Teams traffic over HTTP as in the core-loop tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from bot.config import ROOT
+from cards import verbs
+from tests.support.fake_connector import FakeConnector
+from tests.support.fake_graph import FakeGraph
+from tests.support.graph_fixtures import StaticCredential, provisioned_site
+from tests.support.people import DANA, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
+from tests.support.running_app import RunningApp, settings_for_test, start_app
+from tests.support.teams_client import TeamsClient, User, action, texts
+
+
+def seed_directory(graph: FakeGraph) -> None:
+    """The demo organisation as Entra ID users (no vacant positions there: Priya reports to Diane)."""
+    people = json.loads((ROOT / "data" / "demo-org.json").read_text())["people"]
+    vacant = {p["id"]: p["managerId"] for p in people if p.get("vacant")}
+    for p in people:
+        if p.get("vacant"):
+            continue
+        manager = p.get("managerId") or ""
+        graph.add_user(p["id"], p["name"], p.get("jobTitle", ""), p.get("email", ""), vacant.get(manager, manager))
+
+
+@pytest.fixture
+async def site(fake_graph) -> str:
+    seed_directory(fake_graph)
+    return await provisioned_site(fake_graph)
+
+
+def sharepoint_settings(tmp_path, fake_graph, site, **overrides):
+    return settings_for_test(
+        tmp_path / "unused.sqlite3",
+        store="sharepoint",
+        sharepoint_site=site,
+        graph_base_url=fake_graph.url,
+        directory="entra",
+        dm_ids=DANA.aad_id,
+        spool_path=str(tmp_path / "spool.sqlite3"),
+        spool_retry_seconds=0.2,
+        outbox_poll_seconds=0.1,
+        **overrides,
+    )
+
+
+async def start(tmp_path, fake_graph, site, **overrides) -> RunningApp:
+    return await start_app(
+        sharepoint_settings(tmp_path, fake_graph, site, **overrides), graph_credential=StaticCredential()
+    )
+
+
+def items(fake_graph: FakeGraph, site: str, list_name: str) -> list[dict]:
+    sp = next(sp for sp in fake_graph.sites[site].values() if sp.name == list_name)
+    return [i.fields for i in sp.items.values()]
+
+
+def approval_cards(connector: FakeConnector, user: User) -> list[dict]:
+    return [c for s in connector.to(user.conversation_id) for c in s.cards
+            if any(a.get("verb") == verbs.APPROVE for a in c.get("actions", []))]  # fmt: skip
+
+
+async def pitch(teams: TeamsClient, user: User = SAM, title: str = VALID_PITCH["title"]):
+    await teams.install(user)
+    return await teams.click(
+        user, {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None}}, {**VALID_PITCH, "title": title}
+    )
+
+
+async def test_pitch_and_approval_are_recorded_in_sharepoint(tmp_path, fake_graph, site, connector):
+    app = await start(tmp_path, fake_graph, site)
+    try:
+        teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
+        for person in (MAYA, DIANE):
+            await teams.install(person)
+        receipt = await pitch(teams, title='Kids\' "Tell us once"')
+        assert "Now with Maya Singh (Manager)" in texts(receipt.card), "the chain comes from Entra ID"
+        card = await connector.wait_for(lambda c: (approval_cards(c, MAYA) or [None])[0])
+        decided = await teams.click(MAYA, action(card, verbs.APPROVE), {"comment": "Yes"})
+        assert "You decided: Approved" in texts(decided.card)
+        await connector.wait_for(lambda c: approval_cards(c, DIANE) or None)
+
+        [idea] = items(fake_graph, site, "DenIdeas")
+        assert idea["IdeaTitle"] == 'Kids\' "Tell us once"' and idea["HolderId"] == DIANE.aad_id
+        [decision] = items(fake_graph, site, "DenDecisions")
+        assert decision["Outcome"] == "approved" and decision["Level"] == "manager"
+        assert {o["Kind"] for o in items(fake_graph, site, "DenOutbox")} == {"approval_request", "decision_update"}
+        assert {c["UserId"] for c in items(fake_graph, site, "DenConversations")} >= {SAM.aad_id, MAYA.aad_id}
+    finally:
+        await app.stop()
+
+
+async def test_two_instances_approving_the_same_step_at_once_record_one_decision(tmp_path, fake_graph, site, connector):
+    first = await start(tmp_path / "a", fake_graph, site)
+    second = await start(tmp_path / "b", fake_graph, site)
+    try:
+        one = TeamsClient(first.messages_url, connector.url, TENANT_ID)
+        two = TeamsClient(second.messages_url, connector.url, TENANT_ID)
+        await one.install(MAYA)
+        await pitch(one)
+        card = await connector.wait_for(lambda c: (approval_cards(c, MAYA) or [None])[0])
+        approve = action(card, verbs.APPROVE)
+        results = await asyncio.gather(one.click(MAYA, approve, {}), two.click(MAYA, approve, {}))
+        shown = [texts(r.card) for r in results]
+        assert sum("You decided: Approved" in t for t in shown) == 1
+        assert sum("This step was already decided" in t for t in shown) == 1, "the other sees the current state"
+        assert len(items(fake_graph, site, "DenDecisions")) == 1
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_a_429_storm_and_a_503_burst_are_ridden_out(tmp_path, fake_graph, site, connector):
+    app = await start(tmp_path, fake_graph, site)
+    try:
+        teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
+        await teams.install(MAYA)
+        fake_graph.fail_next(3, status=429, retry_after="1", path_part="/lists/DenIdeas")
+        receipt = await pitch(teams)
+        assert "Thanks, your idea is in!" in texts(receipt.card)
+        card = await connector.wait_for(lambda c: (approval_cards(c, MAYA) or [None])[0], seconds=15)
+
+        fake_graph.fail_next(2, status=503, retry_after=None, path_part="/lists/DenIdeas")
+        decided = await teams.click(MAYA, action(card, verbs.APPROVE), {})
+        assert "You decided: Approved" in texts(decided.card)
+        assert not fake_graph.faults, "every injected fault was met and retried"
+        assert len(items(fake_graph, site, "DenIdeas")) == 1
+    finally:
+        await app.stop()
+
+
+async def test_graph_down_during_a_pitch_then_back_files_it_exactly_once(tmp_path, fake_graph, site, connector):
+    app = await start(tmp_path, fake_graph, site, graph_max_retries=1)
+    try:
+        teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
+        await teams.install(SAM)
+        await teams.install(MAYA)
+        fake_graph.down = True
+        saved = await teams.click(SAM, {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None}}, VALID_PITCH)
+        assert saved.status == 200
+        assert "Your idea is saved" in texts(saved.card)
+        again = await teams.click(SAM, {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None}}, VALID_PITCH)
+        assert "Your idea is saved" in texts(again.card)
+        await asyncio.sleep(0.5)
+        assert items(fake_graph, site, "DenIdeas") == []
+
+        fake_graph.down = False
+        filed = await connector.wait_for(
+            lambda c: (
+                [x for s in c.to(SAM.conversation_id) for x in s.cards if "Your idea is filed" in texts(x)] or None
+            ),
+            seconds=15,
+        )
+        assert "DEN-" in texts(filed[0])
+        await connector.wait_for(lambda c: len(approval_cards(c, MAYA)) >= 2 or None, seconds=15)
+        await asyncio.sleep(0.5)
+        assert len(items(fake_graph, site, "DenIdeas")) == 2, "each pitch filed once (two forms were sent)"
+        assert len(approval_cards(connector, MAYA)) == 2
+    finally:
+        await app.stop()
+
+
+async def test_priya_without_a_vacancy_in_entra_goes_to_her_director(tmp_path, fake_graph, site, connector):
+    app = await start(tmp_path, fake_graph, site)
+    try:
+        teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
+        receipt = await pitch(teams, user=PRIYA)
+        assert "Now with Diane Tremblay (Director)" in texts(receipt.card)
+    finally:
+        await app.stop()
