@@ -35,6 +35,7 @@ browser:
 bench: $(VENV)/.installed
 	$(PY) -m bench.approval_click
 	$(PY) -m bench.digest_build
+	$(PY) -m bench.graph_round_trips
 
 clean:
 	rm -rf $(VENV) node_modules var build test-output .pytest_cache .ruff_cache

@@ -219,9 +219,17 @@ class SharePointStore:
         raise AssertionError("unreachable")
 
     async def add(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
-        created = await self._api("ideas").create(self._idea_values(idea))  # IdeaId is unique: 409 on a repeat
-        idea.version = f"{created.id}|{_etag(created)}"
-        if outbox:
+        """One $batch: the idea (IdeaId is unique, so a repeat is a 409), then its notifications."""
+        ideas, box = self._api("ideas"), self._api("outbox")
+        requests = [("idea", ideas.create_request(self._idea_values(idea)), [])]
+        requests += [(f"o{n}", box.create_request(_outbox_values(m)), ["idea"]) for n, m in enumerate(outbox)]
+        statuses, created = await self._batch(requests[:BATCH_LIMIT])
+        if statuses["idea"] == 409:
+            raise ConcurrencyConflict(idea.id)
+        if statuses["idea"] >= 400:
+            raise StoreUnavailable(f"Graph answered {statuses['idea']} to the new idea")
+        idea.version = f"{created.get('id')}|{created.get('eTag') or created.get('@odata.etag') or '*'}"
+        if len(requests) > BATCH_LIMIT or any(v >= 400 and v != 409 for k, v in statuses.items() if k != "idea"):
             await self.enqueue(outbox)
 
     async def get(self, idea_id: str) -> Idea | None:
@@ -242,7 +250,8 @@ class SharePointStore:
             requests.append((f"d{n}", decisions.create_request(_decision_values(idea, d)), ["idea"]))
         for n, message in enumerate(outbox):
             requests.append((f"o{n}", box.create_request(_outbox_values(message)), ["idea"]))
-        statuses, new_etag = await self._batch(requests[:BATCH_LIMIT])
+        statuses, written = await self._batch(requests[:BATCH_LIMIT])
+        new_etag = written.get("@odata.etag")
         if statuses["idea"] == 412:
             raise ConcurrencyConflict(idea.id)
         if statuses["idea"] >= 400:
@@ -263,9 +272,11 @@ class SharePointStore:
             await _create_ignoring_duplicates(self._api("decisions"), _decision_values(idea, d))
         await self.enqueue(outbox)
 
-    async def _batch(self, requests: list[tuple[str, dict[str, Any], list[str]]]) -> tuple[dict[str, int], str | None]:
+    async def _batch(
+        self, requests: list[tuple[str, dict[str, Any], list[str]]]
+    ) -> tuple[dict[str, int], dict[str, Any]]:
         """Send up to 20 requests as one JSON $batch (through the SDK's pipeline: auth, retries,
-        User-Agent). Returns {id: status} and the first request's new eTag.
+        User-Agent). Returns {id: status} and the first request's response body.
 
         Built by hand rather than with msgraph-core's batch helpers, which (1.5.x) write
         `depends_on` instead of `dependsOn` and absolute URLs, both of which Graph rejects or ignores.
@@ -291,13 +302,13 @@ class SharePointStore:
                     raise _graph_call(error) from error
         answer = json.loads(raw or b"{}")
         statuses: dict[str, int] = {}
-        etag: str | None = None
+        first_body: dict[str, Any] = {}
         first = requests[0][0] if requests else None
         for response in answer.get("responses") or []:
             statuses[response["id"]] = int(response.get("status") or 0)
             if response["id"] == first and statuses[first] < 300:
-                etag = (response.get("body") or {}).get("@odata.etag")
-        return statuses, etag
+                first_body = response.get("body") or {}
+        return statuses, first_body
 
     async def _list_ideas(self, filter_: str | None, limit: int | None = None) -> list[Idea]:
         items = await self._api("ideas").query(filter_, self.IDEA_FIELDS, limit=limit)

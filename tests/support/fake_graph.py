@@ -241,6 +241,16 @@ class FakeGraph:
     def reset_counts(self) -> None:
         self.requests.clear()
 
+    def requests_summary(self) -> str:
+        """E.g. '(GET items, POST $batch)': what the counted round trips were."""
+        names = []
+        for method, path in self.requests:
+            last = path.rstrip("/").split("/")[-1]
+            if last not in ("$batch", "items", "fields", "manager"):
+                last = "users" if "/users/" in path else last
+            names.append(f"{method} {last}")
+        return "(" + ", ".join(names) + ")"
+
     def count(self, method: str | None = None, path_part: str = "") -> int:
         return sum(1 for m, p in self.requests if (method is None or m == method) and path_part in p)
 

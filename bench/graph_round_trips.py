@@ -1,0 +1,72 @@
+"""Benchmark: Microsoft Graph round trips per operation on the SharePoint store.
+
+Runs the service layer on the real SharePoint store and Entra ID directory, through the real
+msgraph-sdk, against the local Graph server (tests/support/fake_graph.py), and counts the HTTP
+requests each operation makes before its answer is ready (notifications, which the outbox
+sends afterwards, are not counted). Aim: an approval click at most 2 sequential round trips;
+"My ideas" one query per page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+from bot.adapters.graph_directory import GraphDirectory, RoleRules
+from bot.adapters.sharepoint_store import SharePointStore
+from bot.domain.model import Outcome
+from bot.services import DenService
+from tests.integration.test_sharepoint_app import seed_directory
+from tests.support.fake_graph import FakeGraph
+from tests.support.graph_fixtures import graph_client, provisioned_site
+from tests.support.people import DANA, MAYA, SAM, VALID_PITCH
+
+
+async def main() -> None:
+    graph = FakeGraph()
+    await graph.start()
+    seed_directory(graph)
+    site = await provisioned_site(graph)
+    client = graph_client(graph)
+    store = SharePointStore(client, site, page_size=100)
+    directory = GraphDirectory(client, RoleRules.parse(dm_ids=DANA.aad_id))
+    service = DenService(store, directory, clock=lambda: datetime.now(UTC))
+
+    def measure(label: str, count: int, note: str = "") -> None:
+        print(f"  {label:<44} {count:>3} round trip(s) {note}")
+
+    print("Graph round trips per operation (SharePoint store, Entra ID directory):")
+    graph.reset_counts()
+    result = await service.submit_pitch(submitter_id=SAM.aad_id, submitter_name=SAM.name, form=VALID_PITCH)
+    measure("submit a pitch (cold directory cache)", len(graph.requests), f"{graph.requests_summary()}")
+
+    graph.reset_counts()
+    await service.submit_pitch(submitter_id=SAM.aad_id, submitter_name=SAM.name, form=VALID_PITCH)
+    measure("submit a pitch (directory cached)", len(graph.requests), graph.requests_summary())
+
+    graph.reset_counts()
+    started = time.perf_counter()
+    decided = await service.decide(
+        actor_id=MAYA.aad_id, idea_id=result.idea.id, step_index=0, revision=1, outcome=Outcome.APPROVED, comment=""
+    )
+    elapsed = (time.perf_counter() - started) * 1000
+    assert decided.kind.value == "recorded"
+    measure("approval click, before the card answers", len(graph.requests), f"{graph.requests_summary()} (aim: <= 2)")
+    print(f"  {'':<44} {elapsed:6.1f} ms on loopback")
+
+    for n in range(250):
+        await service.submit_pitch(
+            submitter_id=SAM.aad_id, submitter_name=SAM.name, form={**VALID_PITCH, "title": f"Idea {n}"}
+        )
+    graph.reset_counts()
+    ideas = await service.my_ideas(SAM.aad_id, limit=1000)
+    pages = -(-len(ideas) // 100)
+    measure(
+        f"'My ideas' for {len(ideas)} ideas, 100 a page", len(graph.requests), f"({pages} pages: one query per page)"
+    )
+    await graph.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
