@@ -119,7 +119,9 @@ def create_app(
         nudger,
         clock=clock,
         calendar=calendar,
-        rules=DigestRules.from_settings(settings.stall_business_days, settings.challenge_start, calendar),
+        rules=DigestRules.from_settings(
+            settings.stall_business_days, settings.challenge_start, calendar, settings.digest_scope
+        ),
         report_url=settings.report_url,
         retry_base_seconds=settings.notify_retry_base_seconds,
     )

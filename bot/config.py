@@ -39,6 +39,7 @@ class Settings:
     digest_time: str = "08:00"
     digest_secret: str = ""
     stall_business_days: int = 5
+    digest_scope: str = "organisation"
     remind_after_business_days: int = 3
     tell_submitter_after_business_days: int = 7
     nudge_time: str = "09:30"
@@ -122,6 +123,7 @@ class Settings:
             digest_time=_get(env, "DEN_DIGEST_TIME", d.digest_time),
             digest_secret=_get(env, "DEN_DIGEST_SECRET"),
             stall_business_days=int(_get(env, "DEN_STALL_BUSINESS_DAYS", str(d.stall_business_days))),
+            digest_scope=_get(env, "DEN_DIGEST_SCOPE", d.digest_scope).lower() or d.digest_scope,
             remind_after_business_days=int(
                 _get(env, "DEN_REMIND_AFTER_BUSINESS_DAYS", str(d.remind_after_business_days))
             ),

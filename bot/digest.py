@@ -50,7 +50,9 @@ async def _main(args: argparse.Namespace) -> int:
             Nudger(store, clock=clock, calendar=calendar),
             clock=clock,
             calendar=calendar,
-            rules=DigestRules.from_settings(settings.stall_business_days, settings.challenge_start, calendar),
+            rules=DigestRules.from_settings(
+                settings.stall_business_days, settings.challenge_start, calendar, settings.digest_scope
+            ),
             report_url=settings.report_url,
         )
         if args.list:

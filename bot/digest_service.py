@@ -96,7 +96,7 @@ class DigestService:
         dms = dms if dms is not None else await self.directory.deputy_ministers()
         now = self.clock()
         ideas = await self.store.list_for_digest(self.rules.challenge_start)
-        grouped = scope_by_dm(dms, ideas)
+        grouped = scope_by_dm(dms, ideas, whole_ministry=self.rules.whole_ministry)
         return {
             dm.id: build_digest(
                 dm, grouped.get(dm.id, []), week=week, now=now, calendar=self.calendar, rules=self.rules

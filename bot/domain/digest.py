@@ -87,18 +87,24 @@ class DigestRules:
     list_limit: int = 10
     recent_limit: int = 5
     challenge_start: datetime | None = None
+    whole_ministry: bool = False  # every DM sees every idea, not only their own organisation's
 
     @classmethod
-    def from_settings(cls, stall_days: int, challenge_start: str, calendar: WorkCalendar) -> DigestRules:
+    def from_settings(
+        cls, stall_days: int, challenge_start: str, calendar: WorkCalendar, scope: str = "organisation"
+    ) -> DigestRules:
         """`challenge_start` is a local date ('2026-09-01'); empty means 'since the beginning'."""
         start = None
         if challenge_start:
             start = datetime.combine(date.fromisoformat(challenge_start), time.min, tzinfo=calendar.tz)
-        return cls(stall_after_business_days=stall_days, challenge_start=start)
+        return cls(stall_after_business_days=stall_days, challenge_start=start, whole_ministry=scope == "all")
 
 
-def scope_by_dm(dms: Iterable[Person], ideas: Iterable[Idea]) -> dict[str, list[Idea]]:
+def scope_by_dm(dms: Iterable[Person], ideas: Iterable[Idea], *, whole_ministry: bool = False) -> dict[str, list[Idea]]:
     """Group ideas under every DM whose organisation they come from, in one pass."""
+    if whole_ministry:
+        everything = list(ideas)
+        return {dm.id: everything for dm in dms}
     wanted = {dm.id for dm in dms}
     grouped: dict[str, list[Idea]] = defaultdict(list)
     for idea in ideas:

@@ -140,3 +140,8 @@ def test_500_pending_items_are_summarised_under_the_teams_size_limit():
     assert "Waiting for a decision (500), oldest first" in text
     assert "...and 490 more." in text
     assert len(digest.pending) == 10 and digest.pending[0].idea_id == "i100"
+
+
+def test_the_scope_can_be_the_whole_ministry():
+    grouped = scope_by_dm([DANA, OTHER_DM], seeded(), whole_ministry=True)
+    assert len(grouped["dana"]) == len(grouped["olga"]) == 5
