@@ -20,13 +20,14 @@ from typing import Any
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from bot.background import conflict_retry
 from bot.domain.calendar import DigestWeek, WorkCalendar
 from bot.domain.digest import Digest, DigestRules, build_digest, scope_by_dm
 from bot.domain.model import NotAllowed, Person, Role
 from bot.i18n import Messages
 from bot.notifications import Channel, DeliveryFailed
 from bot.nudges import Nudger, reminder_id
-from bot.ports import ConcurrencyConflict, Directory, IdeaStore
+from bot.ports import Directory, IdeaStore
 from cards.digest import digest_card
 
 log = logging.getLogger(__name__)
@@ -203,16 +204,13 @@ class DigestService:
         return "card", await self.card_for(digest, locale)
 
     async def _shortlist(self, idea_id: str, dm_id: str) -> None:
-        for _ in range(8):
-            idea = await self.store.get(idea_id)
-            try:
-                if not idea.shortlist(dm_id=dm_id, now=self.clock()):
+        async for attempt in conflict_retry():
+            with attempt:
+                idea = await self.store.get(idea_id)
+                try:
+                    if not idea.shortlist(dm_id=dm_id, now=self.clock()):
+                        return
+                except NotAllowed:
                     return
-            except NotAllowed:
-                return
-            try:
                 await self.store.update(idea)
-                log.info("idea shortlisted", extra={"idea_id": idea_id, "dm_id": dm_id})
-                return
-            except ConcurrencyConflict:
-                continue
+        log.info("idea shortlisted", extra={"idea_id": idea_id, "dm_id": dm_id})

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.background import BackgroundTask
 from bot.ports import IdeaStore, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,9 @@ Rendered = tuple[dict[str, Any], str] | None
 Renderer = Callable[[OutboxMessage], Awaitable[Rendered]]
 
 
-class OutboxDispatcher:
+class OutboxDispatcher(BackgroundTask):
+    name = "outbox-dispatcher"
+
     def __init__(
         self,
         store: IdeaStore,
@@ -73,24 +76,10 @@ class OutboxDispatcher:
         self._lease_seconds = lease_seconds
         self._batch_size = batch_size
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
 
     def kick(self) -> None:
         """Something was just queued: deliver now rather than at the next poll."""
         self._wake.set()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
 
     async def _run(self) -> None:
         while True:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.background import BackgroundTask
 from bot.domain.calendar import next_weekly_run
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ def parse_time(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-class Timer:
+class Timer(BackgroundTask):
     """Runs `job` at each moment `next_at(now)` returns, forever, until stopped."""
 
     def __init__(
@@ -40,20 +41,10 @@ class Timer:
         self._job = job
         self._next_at = next_at
         self._clock = clock
-        self._task: asyncio.Task | None = None
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=self._name)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+    @property
+    def name(self) -> str:
+        return self._name
 
     async def _run(self) -> None:
         due = self._next_at(self._clock())

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
-
+from bot.background import conflict_retry
 from bot.domain import events
 from bot.domain.chain import build_chain
 from bot.domain.model import (
@@ -74,16 +73,6 @@ class DecisionResult:
     kind: DecisionKind
     idea: Idea | None = None
     decision: Decision | None = None
-
-
-def _conflict_retry() -> AsyncRetrying:
-    """Re-read and decide again when another click or instance wrote first."""
-    return AsyncRetrying(
-        retry=retry_if_exception_type(ConcurrencyConflict),
-        stop=stop_after_attempt(8),
-        wait=wait_random_exponential(multiplier=0.005, max=0.1),
-        reraise=True,
-    )
 
 
 def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> list[OutboxMessage]:
@@ -235,7 +224,7 @@ class DenService:
         if pitch is None:
             idea = await self.store.get(idea_id)
             return DecisionKind.INVALID, SubmitResult(idea=idea, values=values, errors=errors)
-        async for attempt in _conflict_retry():
+        async for attempt in conflict_retry():
             with attempt:
                 idea = await self.store.get(idea_id)
                 if idea is None:
@@ -258,7 +247,7 @@ class DenService:
     async def decide(
         self, *, actor_id: str, idea_id: str, step_index: int, revision: int, outcome: Outcome, comment: str
     ) -> DecisionResult:
-        async for attempt in _conflict_retry():
+        async for attempt in conflict_retry():
             with attempt:
                 idea = await self.store.get(idea_id)
                 if idea is None:

@@ -10,8 +10,7 @@ from bot.services import DecisionKind, DenService
 from cards import approval_card
 from cards.common import when
 from cards.idea import decided_card
-from dialogs.pitch import _int
-from dialogs.turn import Reply, Turn
+from dialogs.turn import Reply, Turn, as_int
 
 
 async def decide(service: DenService, turn: Turn, outcome: Outcome, data: Mapping[str, Any]) -> Reply:
@@ -20,8 +19,8 @@ async def decide(service: DenService, turn: Turn, outcome: Outcome, data: Mappin
     result = await service.decide(
         actor_id=turn.user_id,
         idea_id=str(data.get("ideaId", "")),
-        step_index=_int(data.get("step")),
-        revision=_int(data.get("revision")),
+        step_index=as_int(data.get("step")),
+        revision=as_int(data.get("revision")),
         outcome=outcome,
         comment=comment,
     )

@@ -9,7 +9,7 @@ from typing import Any
 from bot.services import DecisionKind, DenService
 from cards import idea_status_card, pitch_form_card, receipt_card
 from cards.idea import spooled_card
-from dialogs.turn import Reply, Turn
+from dialogs.turn import Reply, Turn, as_int
 
 
 def new_form(turn: Turn) -> dict[str, Any]:
@@ -36,7 +36,7 @@ async def submit(service: DenService, turn: Turn, data: Mapping[str, Any]) -> Re
 async def resubmit(service: DenService, turn: Turn, data: Mapping[str, Any]) -> Reply:
     m = turn.messages
     idea_id = str(data.get("ideaId", ""))
-    revision = _int(data.get("revision"))
+    revision = as_int(data.get("revision"))
     kind, result = await service.resubmit(actor_id=turn.user_id, idea_id=idea_id, revision=revision, form=data)
     idea = result.idea
     if kind == DecisionKind.RECORDED:
@@ -59,10 +59,3 @@ async def resubmit(service: DenService, turn: Turn, data: Mapping[str, Any]) -> 
     if idea is None:
         return Reply(message=m.t("approval.not_found"))
     return Reply(card=idea_status_card(m, idea, headline=m.t("resubmit.not_allowed")))
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1

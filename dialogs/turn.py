@@ -26,3 +26,11 @@ class Reply:
     card: dict[str, Any] | None = None
     message: str | None = None
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
+
+
+def as_int(value: Any) -> int:
+    """A number from card data, or -1 (which matches no step or revision) for anything else."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1

@@ -35,6 +35,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from bot.adapters.graph_client import fresh_headers, odata_string
 from bot.adapters.serialization import idea_from_dict, idea_to_dict
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
+from bot.background import conflict_retry
 from bot.domain.model import Idea
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
 
@@ -207,7 +208,7 @@ class SharePointStore:
     async def next_reference(self, year: int) -> str:
         counters = self._api("counters")
         name = f"reference-{year}"
-        async for attempt in _conflict_retry():
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
             with attempt:
                 item = await counters.first("Name", name, ["Name", "Value"])
                 if item is None:
@@ -339,7 +340,7 @@ class SharePointStore:
         api = self._api("conversations")
         body = {**record.__dict__, "updated_at": _iso(record.updated_at) if record.updated_at else None}
         values = {"UserId": record.user_id, "Body": json.dumps(body), "UpdatedAt": body["updated_at"]}
-        async for attempt in _conflict_retry():
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
             with attempt:
                 existing = await api.first("UserId", record.user_id, ["UserId", "Body"])
                 if existing is None:
@@ -453,15 +454,6 @@ class SharePointStore:
             f"fields/WeekKey eq {odata_string(week_key)}", ["DmId", "State", "Detail"]
         )
         return {_fields(i)["DmId"]: (_fields(i).get("State", ""), _fields(i).get("Detail", "")) for i in items}
-
-
-def _conflict_retry() -> AsyncRetrying:
-    return AsyncRetrying(
-        retry=retry_if_exception_type(ConcurrencyConflict),
-        stop=stop_after_attempt(8),
-        wait=wait_random_exponential(multiplier=0.02, max=0.5),
-        reraise=True,
-    )
 
 
 async def _create_ignoring_duplicates(api: _ListApi, values: dict[str, Any]) -> None:

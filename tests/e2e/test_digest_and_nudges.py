@@ -14,7 +14,7 @@ from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import DANA, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
-from tests.support.teams_client import TeamsClient, User, action, texts
+from tests.support.teams_client import TeamsClient, User, action, button, texts
 
 SECRET = "digest-timer-secret-for-tests"
 TORONTO = ZoneInfo("America/Toronto")
@@ -157,7 +157,7 @@ async def test_only_the_dm_who_owns_the_digest_can_use_its_buttons(teams, connec
     await seed(teams, connector, clock)
     await run_digest(app)
     [card] = cards_to(connector, DANA, "Your Den this week")
-    shortlist = next_button(card, verbs.DIGEST_SHORTLIST)
+    shortlist = button(card, verbs.DIGEST_SHORTLIST)
 
     stranger = await teams.click(DIANE, shortlist, {})
     assert stranger.message == (
@@ -174,20 +174,20 @@ async def test_shortlist_and_nudge_update_the_card_in_place(teams, connector, cl
     await run_digest(app)
     [card] = cards_to(connector, DANA, "Your Den this week")
 
-    shortlisted = await teams.click(DANA, next_button(card, verbs.DIGEST_SHORTLIST), {})
+    shortlisted = await teams.click(DANA, button(card, verbs.DIGEST_SHORTLIST), {})
     assert "Shortlisted" in texts(shortlisted.card)
-    idea = await app.store.get(next_button(card, verbs.DIGEST_SHORTLIST)["data"]["ideaId"])
+    idea = await app.store.get(button(card, verbs.DIGEST_SHORTLIST)["data"]["ideaId"])
     assert idea.shortlisted_by == DANA.aad_id
 
-    nudged = await teams.click(DANA, next_button(card, verbs.DIGEST_NUDGE), {})
+    nudged = await teams.click(DANA, button(card, verbs.DIGEST_NUDGE), {})
     assert "Reminder sent today" in texts(nudged.card)
     reminder = await connector.wait_for(
         lambda c: next(iter(cards_to(c, DIANE, "Reminder: an idea is waiting for your decision")), None)
     )
     assert "Dana Morel asked for a decision on this idea." in texts(reminder)
-    assert next_button(reminder, verbs.APPROVE), "the reminder carries the one-click buttons"
+    assert button(reminder, verbs.APPROVE), "the reminder carries the one-click buttons"
 
-    await teams.click(DANA, next_button(card, verbs.DIGEST_NUDGE), {})  # a second nudge the same day
+    await teams.click(DANA, button(card, verbs.DIGEST_NUDGE), {})  # a second nudge the same day
     await asyncio.sleep(0.3)
     assert len(cards_to(connector, DIANE, "Reminder:")) == 1, "one reminder a day at most"
 
@@ -215,21 +215,3 @@ async def run_nudges(app: RunningApp) -> dict:
         async with session.post(f"{app.url}api/nudges/run", headers={"Authorization": f"Bearer {SECRET}"}) as response:
             assert response.status == 200
             return await response.json()
-
-
-def next_button(card: dict, verb: str) -> dict:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("verb") == verb:
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    assert found, f"no {verb} button"
-    return found[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -144,37 +145,34 @@ def action(card: dict[str, Any], verb: str) -> dict[str, Any]:
     raise AssertionError(f"no action with verb {verb!r} in card: {[a.get('verb') for a in card.get('actions', [])]}")
 
 
+def nodes(card: Any) -> Iterator[dict[str, Any]]:
+    """Every element, action and input of a card, depth first."""
+    if isinstance(card, dict):
+        yield card
+        for value in card.values():
+            yield from nodes(value)
+    elif isinstance(card, list):
+        for item in card:
+            yield from nodes(item)
+
+
 def texts(card: dict[str, Any]) -> str:
     """Every piece of visible text in a card, joined, for assertions."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key in ("text", "title", "value", "label", "placeholder"):
-                if isinstance(node.get(key), str):
-                    found.append(node[key])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return "\n".join(found)
+    keys = ("text", "title", "value", "label", "placeholder")
+    return "\n".join(node[key] for node in nodes(card) for key in keys if isinstance(node.get(key), str))
 
 
 def input_values(card: dict[str, Any]) -> dict[str, str]:
-    values: dict[str, str] = {}
+    return {
+        node["id"]: node.get("value", "")
+        for node in nodes(card)
+        if str(node.get("type", "")).startswith("Input.") and "id" in node
+    }
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input.") and "id" in node:
-                values[node["id"]] = node.get("value", "")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
 
-    walk(card)
-    return values
+def button(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    """The first Action.Execute with that verb anywhere in the card (body ActionSets included)."""
+    for node in nodes(card):
+        if node.get("type") == "Action.Execute" and node.get("verb") == verb:
+            return node
+    raise AssertionError(f"no {verb} button")
