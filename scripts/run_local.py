@@ -1,7 +1,8 @@
 """`make run`: the bot on the embedded default, and Agents Playground pointed at it.
 
-Writes `.m365agentsplayground.yml` from the org file, starts both processes, prints the
-URL to open, and stops both on Ctrl-C.
+Writes `.m365agentsplayground.yml` from the org file (and one per approver), starts the bot
+and a Playground for each person of the demo organisation, prints the URLs to open, and stops
+everything on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import time
 import urllib.request
 
+from bot.adapters.org_directory import OrgFileDirectory
 from bot.config import ROOT, Settings
 from bot.playground import playground_command, playground_env, write_playground_config
 
@@ -35,22 +37,36 @@ def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 30.
 
 def main() -> None:
     settings = Settings.from_env()
-    write_playground_config(settings.org_file, ROOT / ".m365agentsplayground.yml")
+    people = [entry.person for entry in OrgFileDirectory.from_file(settings.org_file).people()]
     local = f"http://localhost:{settings.port}"
     bot = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT)
     processes = [bot]
     try:
         wait_until_healthy(f"{local}/healthz", bot)
-        playground = subprocess.Popen(
-            playground_command(ROOT, f"{local}/api/messages", PLAYGROUND_PORT),
-            cwd=ROOT,
-            env=playground_env(dict(os.environ)),
-        )
-        processes.append(playground)
+        lines = []
+        # One Playground per person (it shows one signed-in user): the first, staff, from the
+        # project folder's .m365agentsplayground.yml; the others from var/playground/<name>/.
+        for index, person in enumerate(people):
+            folder = ROOT if index == 0 else ROOT / "var" / "playground" / person.id
+            folder.mkdir(parents=True, exist_ok=True)
+            write_playground_config(settings.org_file, folder / ".m365agentsplayground.yml", person.id)
+            port = PLAYGROUND_PORT + index
+            processes.append(
+                subprocess.Popen(
+                    playground_command(ROOT, f"{local}/api/messages", port),
+                    cwd=folder,
+                    env=playground_env(dict(os.environ)),
+                    stdout=subprocess.DEVNULL if index else None,
+                )
+            )
+            role = person.job_title or person.role.value
+            lines.append(f"    http://localhost:{port}   {person.name} ({role})")
         print(
             f"\n  Deputy's Den is running on {local}/api/messages (SQLite: {settings.sqlite_path})."
-            f"\n  Open http://localhost:{PLAYGROUND_PORT} to chat with it as Sam Chen (staff)."
-            "\n  Press Ctrl-C to stop both.\n",
+            "\n  Agents Playground, one page per person of the demo organisation:\n"
+            + "\n".join(lines)
+            + "\n  Open the approvers' pages once first (that installs the app for them), then pitch as"
+            f"\n  {people[0].name} and approve from each approver's page. Press Ctrl-C to stop everything.\n",
             flush=True,
         )
         while all(p.poll() is None for p in processes):
