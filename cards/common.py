@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -60,10 +60,10 @@ def when(moment: datetime) -> str:
     return f"{{{{DATE({iso}, SHORT)}}}} {{{{TIME({iso})}}}}"
 
 
-def day(moment: datetime) -> str:
-    """A date Teams renders in the reader's own locale."""
-    iso = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"{{{{DATE({iso}, SHORT)}}}}"
+def local_day(day: date) -> str:
+    """A calendar date (already in the ministry's time zone) in the reader's own date format.
+    Given as noon UTC, so every reader's time zone shows the same date."""
+    return f"{{{{DATE({day.isoformat()}T12:00:00Z, SHORT)}}}}"
 
 
 def attachment(content: dict[str, Any]) -> dict[str, Any]:

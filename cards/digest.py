@@ -9,7 +9,7 @@ from bot.domain.digest import Counts, Digest, IdeaLine
 from bot.domain.model import Idea
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import attention, card, container, day, execute, heading, subtle, text
+from cards.common import attention, card, container, execute, heading, local_day, subtle, text
 from cards.idea import approval_card
 
 
@@ -25,32 +25,39 @@ def digest_data(digest: Digest, idea_id: str = "") -> dict[str, Any]:
 
 
 def _counts_table(m: Messages, week: Counts, so_far: Counts) -> dict[str, Any]:
+    """Label | this week | so far, one ColumnSet a row so the figures always line up."""
     rows = [
-        ("digest.row.new", week.new_pitches, so_far.new_pitches),
-        ("digest.row.approved", week.approved, so_far.approved),
-        ("digest.row.returned", week.returned, so_far.returned),
-        ("digest.row.rejected", week.rejected, so_far.rejected),
-        ("digest.row.den", week.approved_for_den, so_far.approved_for_den),
-        ("digest.row.staff", week.staff_pitched, so_far.staff_pitched),
+        ("", m.t("digest.col.week"), m.t("digest.col.so_far")),
+        (m.t("digest.row.new"), week.new_pitches, so_far.new_pitches),
+        (m.t("digest.row.approved"), week.approved, so_far.approved),
+        (m.t("digest.row.returned"), week.returned, so_far.returned),
+        (m.t("digest.row.rejected"), week.rejected, so_far.rejected),
+        (m.t("digest.row.den"), week.approved_for_den, so_far.approved_for_den),
+        (m.t("digest.row.staff"), week.staff_pitched, so_far.staff_pitched),
     ]
-
-    def column(items: list[str], *, bold: bool = False, width: str = "auto") -> dict[str, Any]:
-        return {
-            "type": "Column",
-            "width": width,
-            "items": [
-                text(v, weight="Bolder" if bold or i == 0 else "Default", spacing="Small") for i, v in enumerate(items)
-            ],
-        }
-
-    return {
-        "type": "ColumnSet",
-        "columns": [
-            column([""] + [m.t(key) for key, _, _ in rows], width="stretch"),
-            column([m.t("digest.col.week")] + [str(w) for _, w, _ in rows]),
-            column([m.t("digest.col.so_far")] + [str(s) for _, _, s in rows]),
-        ],
-    }
+    lines = []
+    for index, (label, this_week, total) in enumerate(rows):
+        weight = "Bolder" if index == 0 else "Default"
+        lines.append(
+            {
+                "type": "ColumnSet",
+                "spacing": "None" if index else "Small",
+                "columns": [
+                    {"type": "Column", "width": "stretch", "items": [text(label or " ", weight=weight)]},
+                    {
+                        "type": "Column",
+                        "width": "70px",
+                        "items": [text(str(this_week), weight=weight, horizontalAlignment="Right")],
+                    },
+                    {
+                        "type": "Column",
+                        "width": "70px",
+                        "items": [text(str(total), weight=weight, horizontalAlignment="Right")],
+                    },
+                ],
+            }
+        )
+    return container(lines)
 
 
 def _item(line_text: str, action: dict[str, Any] | None, done: str = "") -> dict[str, Any]:
@@ -89,8 +96,8 @@ def digest_card(
             m.t(
                 "digest.subtitle",
                 name=digest.dm.name,
-                start=day(digest.week.start),
-                end=day(digest.week.end - timedelta(seconds=1)),  # the end is exclusive: the last day shown
+                start=local_day(digest.week.start.date()),
+                end=local_day((digest.week.end - timedelta(days=1)).date()),  # the end is exclusive
             )
         ),
     ]
