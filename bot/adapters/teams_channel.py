@@ -127,7 +127,8 @@ class TeamsChannel:
     async def _create_and_send(self, recipient_id: str, send) -> None:
         template = await self._store.any_conversation()
         if template is None:
-            raise DeliveryFailed("no conversation known yet to learn the service URL from")
+            # Nobody has ever talked to the bot: no service URL to create a chat with. Nothing to retry.
+            raise DeliveryFailed("no conversation known yet to learn the service URL from", permanent=True)
         parameters = ConversationParameters(
             is_group=False,
             bot=ChannelAccount(id=template.bot_id, name=template.bot_name),
