@@ -59,13 +59,12 @@ class Nudger:
         return self.calendar.business_days_between(idea.status_since or idea.created_at, now)
 
     def _reminder(self, idea: Idea, now: datetime, days: int, from_dm: str) -> OutboxMessage:
-        return OutboxMessage(
-            id=reminder_id(idea.id, idea.revision, idea.current_step, self.calendar.local_date(now).isoformat()),
+        return OutboxMessage.due_now(
+            reminder_id(idea.id, idea.revision, idea.current_step, self.calendar.local_date(now).isoformat()),
             recipient_id=idea.chain[idea.current_step].approver_id,
             kind=REMINDER,
             idea_id=idea.id,
-            created_at=now,
-            not_before=now,
+            now=now,
             payload={"step": idea.current_step, "revision": idea.revision, "days": days, "fromDm": from_dm},
         )
 
@@ -94,13 +93,12 @@ class Nudger:
                 messages.append(self._reminder(idea, now, days, ""))
             if days >= self.tell_after:
                 messages.append(
-                    OutboxMessage(
-                        id=waiting_id(idea.id, idea.revision, idea.current_step),
+                    OutboxMessage.due_now(
+                        waiting_id(idea.id, idea.revision, idea.current_step),
                         recipient_id=idea.submitter.id,
                         kind=WAITING,
                         idea_id=idea.id,
-                        created_at=now,
-                        not_before=now,
+                        now=now,
                         payload={"step": idea.current_step, "revision": idea.revision, "days": days},
                     )
                 )

@@ -49,6 +49,20 @@ class OutboxMessage:
     attempts: int = 0
     last_error: str = ""
 
+    @classmethod
+    def due_now(
+        cls,
+        id: str,
+        *,
+        recipient_id: str,
+        kind: str,
+        idea_id: str,
+        now: datetime,
+        payload: dict[str, Any] | None = None,
+    ) -> OutboxMessage:
+        """A notification to send as soon as possible (every new one is)."""
+        return cls(id, recipient_id, kind, idea_id, created_at=now, not_before=now, payload=payload or {})
+
 
 class IdeaStore(Protocol):
     async def open(self) -> None: ...

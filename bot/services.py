@@ -80,29 +80,21 @@ def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> lis
     messages: list[OutboxMessage] = []
     for event in raised:
         if isinstance(event, events.ApprovalRequested):
-            messages.append(
-                OutboxMessage(
-                    id=f"{idea.id}:{APPROVAL_REQUEST}:{event.revision}:{event.step_index}",
-                    recipient_id=event.approver_id,
-                    kind=APPROVAL_REQUEST,
-                    idea_id=idea.id,
-                    created_at=now,
-                    not_before=now,
-                    payload={"step": event.step_index, "revision": event.revision},
-                )
-            )
+            kind, recipient = APPROVAL_REQUEST, event.approver_id
         elif isinstance(event, events.StepDecided):
-            messages.append(
-                OutboxMessage(
-                    id=f"{idea.id}:{DECISION_UPDATE}:{event.revision}:{event.step_index}",
-                    recipient_id=idea.submitter.id,
-                    kind=DECISION_UPDATE,
-                    idea_id=idea.id,
-                    created_at=now,
-                    not_before=now,
-                    payload={"step": event.step_index, "revision": event.revision},
-                )
+            kind, recipient = DECISION_UPDATE, idea.submitter.id
+        else:
+            continue
+        messages.append(
+            OutboxMessage.due_now(
+                f"{idea.id}:{kind}:{event.revision}:{event.step_index}",
+                recipient_id=recipient,
+                kind=kind,
+                idea_id=idea.id,
+                now=now,
+                payload={"step": event.step_index, "revision": event.revision},
             )
+        )
     return messages
 
 
@@ -156,19 +148,14 @@ class DenService:
             except StoreUnavailable:
                 break  # still down: try again later
             if result.idea is not None:
-                now = self.clock()
-                await self.store.enqueue(
-                    [
-                        OutboxMessage(
-                            id=f"{result.idea.id}:{FILED_RECEIPT}",
-                            recipient_id=spooled.submitter_id,
-                            kind=FILED_RECEIPT,
-                            idea_id=result.idea.id,
-                            created_at=now,
-                            not_before=now,
-                        )
-                    ]
+                receipt = OutboxMessage.due_now(
+                    f"{result.idea.id}:{FILED_RECEIPT}",
+                    recipient_id=spooled.submitter_id,
+                    kind=FILED_RECEIPT,
+                    idea_id=result.idea.id,
+                    now=self.clock(),
                 )
+                await self.store.enqueue([receipt])
                 self._on_outbox()
                 filed += 1
             else:
