@@ -94,12 +94,6 @@ class Provisioner:
     def _lists(self):
         return self.client.sites.by_site_id(self.site).lists
 
-    async def site_id(self) -> str:
-        site = await self.client.sites.by_site_id(self.site).get(
-            request_configuration=RequestConfiguration(headers=fresh_headers())
-        )
-        return site.id
-
     async def plan(self) -> list[Step]:
         existing = await self._lists().get(request_configuration=RequestConfiguration(headers=fresh_headers()))
         names = {(lst.display_name or lst.name): lst for lst in (existing.value or [])}

@@ -8,7 +8,6 @@ so SharePoint itself refuses a duplicate with 409 even when two app instances ra
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 IDEA_STATUSES = ["in_review", "returned", "approved", "rejected"]
 OUTCOMES = ["approved", "returned", "rejected"]
@@ -25,36 +24,6 @@ class Column:
     choices: tuple[str, ...] = ()
     indexed: bool = False
     unique: bool = False
-
-    def definition(self) -> dict[str, Any]:
-        """The Graph columnDefinition body that creates this column."""
-        body: dict[str, Any] = {"name": self.name, "displayName": self.name}
-        if self.kind == "text":
-            body["text"] = {"maxLength": self.max_length}
-        elif self.kind == "note":
-            body["text"] = {"allowMultipleLines": True, "textType": "plain", "linesForEditing": 6}
-        elif self.kind == "choice":
-            body["choice"] = {"choices": list(self.choices), "displayAs": "dropDownMenu", "allowTextEntry": False}
-        elif self.kind == "number":
-            body["number"] = {"decimalPlaces": "none"}
-        elif self.kind == "dateTime":
-            body["dateTime"] = {"format": "dateTime", "displayAs": "standard"}
-        elif self.kind == "boolean":
-            body["boolean"] = {}
-        if self.indexed:
-            body["indexed"] = True
-        if self.unique:
-            body["enforceUniqueValues"] = True
-        return body
-
-    def kind_of(self, existing: dict[str, Any]) -> str:
-        """What kind an existing column (as Graph returns it) is, in this module's words."""
-        if "text" in existing and existing["text"] is not None:
-            return "note" if existing["text"].get("allowMultipleLines") else "text"
-        for kind in ("choice", "number", "dateTime", "boolean"):
-            if existing.get(kind) is not None:
-                return kind
-        return "unknown"
 
 
 @dataclass(frozen=True)

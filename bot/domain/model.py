@@ -75,10 +75,6 @@ class DecisionRefused(Exception):
     """Base class: the click changes nothing, and the caller shows why."""
 
 
-class NotFound(DecisionRefused):
-    pass
-
-
 class NotYourStep(DecisionRefused):
     """Someone other than the current step's approver tried to decide it."""
 
