@@ -1,0 +1,195 @@
+"""A challenge's report: the funnel, time at each stage, who took part, and the funded ideas.
+
+Pure: it takes the challenge, its ideas and their stage records (read in a fixed number of
+store queries, however many ideas there are) and the moment, and computes everything in memory.
+The same figures feed the report card, the CSV export and the sponsor's weekly digest.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain.challenge import Challenge
+from bot.domain.model import Idea, IdeaStatus
+from bot.domain.stage import FUNNEL, IdeaStage, ProgressStatus, Stage
+
+# The funnel as the report shows it: pitches first, then each stage reached.
+FUNNEL_STEPS: tuple[str, ...] = ("pitched", "approved", "shortlisted", "finalist", "winner", "implemented")
+_REACHED = {
+    "approved": Stage.POOL,
+    "shortlisted": Stage.SHORTLISTED,
+    "finalist": Stage.FINALIST,
+    "winner": Stage.WINNER,
+    "implemented": Stage.IMPLEMENTED,
+}
+# Time at each stage: "in_review" is the approval chain (pitched to approved).
+TIMED_STAGES: tuple[str, ...] = ("in_review", *(s.value for s in FUNNEL[:-1]))
+
+
+def stage_entry(idea: Idea) -> IdeaStage | None:
+    """An approved idea is in the pool from its final approval, with no stored record yet."""
+    if idea.status != IdeaStatus.APPROVED or not idea.challenge:
+        return None
+    last = idea.decisions[-1] if idea.decisions else None
+    return IdeaStage.enter_pool(
+        idea_id=idea.id,
+        challenge_id=idea.challenge,
+        owner_id=idea.submitter.id,
+        at=last.decided_at if last else idea.created_at,
+        by=last.approver_id if last else idea.submitter.id,
+    )
+
+
+def stages_of(ideas: Iterable[Idea], stored: Iterable[IdeaStage]) -> dict[str, IdeaStage]:
+    """Every approved idea's stage: the stored record, or its pool entry when it has none."""
+    by_id = {s.idea_id: s for s in stored}
+    for idea in ideas:
+        if idea.id not in by_id:
+            entry = stage_entry(idea)
+            if entry is not None:
+                by_id[idea.id] = entry
+    return by_id
+
+
+@dataclass(frozen=True)
+class FundedLine:
+    idea_id: str
+    reference: str
+    title: str
+    owner_name: str
+    amount: int
+    branch: str
+    stage: Stage
+    latest: ProgressStatus | None
+    latest_at: datetime | None
+    stalled: bool
+
+
+@dataclass
+class ChallengeReport:
+    challenge: Challenge
+    funnel: dict[str, int]
+    median_days: dict[str, float | None]
+    by_branch: list[tuple[str, int]]
+    by_program_area: list[tuple[str, int]]
+    by_level: list[tuple[str, int]]
+    funded: list[FundedLine] = field(default_factory=list)
+    rows: list[dict[str, str]] = field(default_factory=list)  # one per idea, for the CSV
+
+    @property
+    def stalled(self) -> list[FundedLine]:
+        return [f for f in self.funded if f.stalled]
+
+
+def build_report(
+    challenge: Challenge, ideas: Sequence[Idea], stored: Iterable[IdeaStage], now: datetime
+) -> ChallengeReport:
+    mine = [i for i in ideas if i.challenge == challenge.id]
+    stages = stages_of(mine, (s for s in stored if s.challenge_id == challenge.id))
+
+    funnel = {"pitched": len(mine)}
+    for step, stage in _REACHED.items():
+        funnel[step] = sum(1 for s in stages.values() if s.reached(stage))
+
+    durations: dict[str, list[float]] = {name: [] for name in TIMED_STAGES}
+    for idea in mine:
+        stage = stages.get(idea.id)
+        if stage is not None:
+            durations["in_review"].append(_days(idea.created_at, stage.history[0].at))
+            for before, after in zip(stage.history, stage.history[1:], strict=False):
+                if before.to_stage.value in durations:
+                    durations[before.to_stage.value].append(_days(before.at, after.at))
+
+    funded: list[FundedLine] = []
+    ideas_by_id = {i.id: i for i in mine}
+    for stage in stages.values():
+        if stage.funding is None:
+            continue
+        idea = ideas_by_id.get(stage.idea_id)
+        latest = stage.latest_update
+        funded.append(
+            FundedLine(
+                idea_id=stage.idea_id,
+                reference=idea.reference if idea else "",
+                title=idea.pitch.title if idea else "",
+                owner_name=idea.submitter.name if idea else "",
+                amount=stage.funding.amount,
+                branch=stage.funding.branch,
+                stage=stage.stage,
+                latest=latest.status if latest else None,
+                latest_at=latest.at if latest else None,
+                stalled=stage.is_stalled(now),
+            )
+        )
+    funded.sort(key=lambda f: f.reference)
+
+    return ChallengeReport(
+        challenge=challenge,
+        funnel=funnel,
+        median_days={k: round(statistics.median(v), 1) if v else None for k, v in durations.items()},
+        by_branch=_count(i.submitter.branch for i in mine),
+        by_program_area=_count(i.pitch.program_area for i in mine),
+        by_level=_count(i.submitter.role.value for i in mine),
+        funded=funded,
+        rows=[_row(idea, stages.get(idea.id)) for idea in sorted(mine, key=lambda i: i.reference)],
+    )
+
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "reference",
+    "title",
+    "submitter",
+    "branch",
+    "program_area",
+    "level",
+    "approval_status",
+    "stage",
+    "furthest_stage",
+    "pitched_at",
+    *(f"{s.value}_at" for s in FUNNEL),
+    "not_selected_at",
+    "funding_amount",
+    "funding_branch",
+    "latest_progress",
+    "latest_progress_at",
+)
+
+
+def _row(idea: Idea, stage: IdeaStage | None) -> dict[str, str]:
+    row = {
+        "reference": idea.reference,
+        "title": idea.pitch.title,
+        "submitter": idea.submitter.name,
+        "branch": idea.submitter.branch,
+        "program_area": idea.pitch.program_area,
+        "level": idea.submitter.role.value,
+        "approval_status": idea.status.value,
+        "stage": stage.stage.value if stage else "",
+        "furthest_stage": stage.furthest.value if stage else "",
+        "pitched_at": _when(idea.created_at),
+    }
+    for s in (*FUNNEL, Stage.NOT_SELECTED):
+        row[f"{s.value}_at"] = _when(stage.entered_at(s)) if stage else ""
+    latest = stage.latest_update if stage else None
+    row["funding_amount"] = str(stage.funding.amount) if stage and stage.funding else ""
+    row["funding_branch"] = stage.funding.branch if stage and stage.funding else ""
+    row["latest_progress"] = latest.status.value if latest else ""
+    row["latest_progress_at"] = _when(latest.at) if latest else ""
+    return row
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else ""
+
+
+def _days(start: datetime, end: datetime) -> float:
+    return max(0.0, (end - start).total_seconds() / 86400)
+
+
+def _count(values: Iterable[str]) -> list[tuple[str, int]]:
+    counts = Counter(v or "unknown" for v in values)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
