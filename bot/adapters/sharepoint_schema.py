@@ -14,6 +14,8 @@ OUTCOMES = ["approved", "returned", "rejected"]
 LEVELS = ["manager", "director", "adm", "dm"]
 OUTBOX_STATES = ["pending", "sent", "failed"]
 DIGEST_STATES = ["sending", "sent", "unreachable", "failed"]
+STAGES = ["pool", "shortlisted", "finalist", "winner", "implementing", "implemented", "not_selected"]
+PROGRESS = ["on_track", "at_risk", "blocked", "done"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ LISTS: tuple[ListSpec, ...] = (
             text("IdeaTitle", 255),
             text("SubmitterId", 64, indexed=True),
             text("HolderId", 64, indexed=True),
+            text("ChallengeId", 64, indexed=True),
             Column("Status", "choice", choices=tuple(IDEA_STATUSES), indexed=True),
             Column("CreatedAt", "dateTime", indexed=True),
             Column("UpdatedAt", "dateTime", indexed=True),
@@ -115,4 +118,86 @@ LISTS: tuple[ListSpec, ...] = (
         ),
     ),
 )
+# The Den challenge (see bot/adapters/sharepoint_den.py). A stage's Body is the record; history,
+# funding and progress repeat it one row per fact, unique per key, for list views and reports.
+DEN_LISTS: tuple[ListSpec, ...] = (
+    ListSpec(
+        "challenges",
+        "DenChallenges",
+        "Deputy's Den: each challenge (call for ideas), its window, sponsors and criteria.",
+        (
+            text("ChallengeId", 64, indexed=True, unique=True),
+            text("ChallengeName", 255),
+            Column("OpensAt", "dateTime", indexed=True),
+            Column("ClosesAt", "dateTime", indexed=True),
+            Column("Body", "note"),
+        ),
+    ),
+    ListSpec(
+        "stages",
+        "DenIdeaStages",
+        "Deputy's Den: each approved idea's stage in its challenge (pool to implemented).",
+        (
+            text("IdeaId", 64, indexed=True, unique=True),
+            text("ChallengeId", 64, indexed=True),
+            text("OwnerId", 64, indexed=True),
+            Column("Stage", "choice", choices=tuple(STAGES), indexed=True),
+            Column("Body", "note"),
+        ),
+    ),
+    ListSpec(
+        "stage_history",
+        "DenStageHistory",
+        "Deputy's Den: one row per stage change, dated, with who made it.",
+        (
+            text("ChangeKey", 128, indexed=True, unique=True),
+            text("IdeaId", 64, indexed=True),
+            text("ChallengeId", 64, indexed=True),
+            Column("FromStage", "choice", choices=tuple(STAGES)),
+            Column("ToStage", "choice", choices=tuple(STAGES), indexed=True),
+            Column("ChangedAt", "dateTime", indexed=True),
+            text("ChangedBy", 64),
+            Column("Reason", "note"),
+        ),
+    ),
+    ListSpec(
+        "funding",
+        "DenFunding",
+        "Deputy's Den: the funding a sponsor committed to each winner.",
+        (
+            text("IdeaId", 64, indexed=True, unique=True),
+            text("ChallengeId", 64, indexed=True),
+            Column("Amount", "number"),
+            text("FundingBranch", 120),
+            Column("Conditions", "note"),
+            text("RecordedBy", 64),
+            Column("RecordedAt", "dateTime"),
+        ),
+    ),
+    ListSpec(
+        "progress",
+        "DenProgressUpdates",
+        "Deputy's Den: funded ideas' monthly implementation updates.",
+        (
+            text("UpdateKey", 128, indexed=True, unique=True),
+            text("IdeaId", 64, indexed=True),
+            Column("ProgressStatus", "choice", choices=tuple(PROGRESS)),
+            Column("Note", "note"),
+            Column("FiledAt", "dateTime", indexed=True),
+            text("FiledBy", 64),
+        ),
+    ),
+    ListSpec(
+        "channels",
+        "DenChannels",
+        "Deputy's Den: Teams channels the bot was added to (where calls for ideas go).",
+        (
+            text("ChannelKey", 200, indexed=True, unique=True),
+            text("TeamName", 255),
+            text("ChannelName", 255),
+            Column("UpdatedAt", "dateTime"),
+        ),
+    ),
+)
+LISTS = LISTS + DEN_LISTS
 LISTS_BY_KEY = {spec.key: spec for spec in LISTS}

@@ -196,6 +196,7 @@ class SharePointStore:
             "IdeaTitle": idea.pitch.title[:255],
             "SubmitterId": idea.submitter.id,
             "HolderId": idea.holder_id,
+            "ChallengeId": idea.challenge,
             "Status": idea.status.value,
             "CreatedAt": _iso(idea.created_at),
             "UpdatedAt": _iso(idea.updated_at or idea.created_at),

@@ -18,6 +18,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.adapters.serialization import idea_from_dict, idea_to_dict
+from bot.adapters.sqlite_den import DEN_SCHEMA, SqliteDenTables
 from bot.domain.model import Idea
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
 
@@ -90,7 +91,7 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
-class SqliteStore:
+class SqliteStore(SqliteDenTables):
     """IdeaStore over a local SQLite file (the default, so `make run` needs no tenant)."""
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
@@ -112,6 +113,7 @@ class SqliteStore:
         await self._db.execute("PRAGMA journal_mode = WAL")
         await self._db.execute("PRAGMA synchronous = NORMAL")
         await self._db.executescript(SCHEMA)
+        await self._db.executescript(DEN_SCHEMA)
 
     async def close(self) -> None:
         if self._db is not None:
