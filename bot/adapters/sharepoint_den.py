@@ -42,8 +42,7 @@ from bot.adapters.sharepoint_store import (
 from bot.domain.challenge import Challenge
 from bot.domain.model import Idea
 from bot.domain.stage import IdeaStage, Stage
-from bot.ports import ConcurrencyConflict, OutboxMessage, StoreUnavailable
-from bot.ports_den import ChannelInfo
+from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage, StoreUnavailable
 
 Request = tuple[str, dict[str, Any], list[str]]
 

@@ -19,8 +19,7 @@ from bot.adapters.serialization import idea_from_dict
 from bot.domain.challenge import Challenge
 from bot.domain.model import Idea
 from bot.domain.stage import IdeaStage, Stage
-from bot.ports import ConcurrencyConflict, OutboxMessage
-from bot.ports_den import ChannelInfo
+from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage
 
 DEN_SCHEMA = """
 CREATE TABLE IF NOT EXISTS challenges (

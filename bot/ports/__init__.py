@@ -3,6 +3,7 @@
 Import the names from here; each lives in the module named after what it describes.
 """
 
+from bot.ports.challenge import Challenges, ChannelInfo, DenStore, Stages, channel_recipient
 from bot.ports.channel import Channel, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
 from bot.ports.spool import Spool, SpooledPitch
@@ -20,11 +21,14 @@ from bot.ports.store import (
 )
 
 __all__ = [
+    "Challenges",
     "Channel",
+    "ChannelInfo",
     "ConcurrencyConflict",
     "ConversationRecord",
     "Conversations",
     "DeliveryFailed",
+    "DenStore",
     "DigestLedger",
     "Directory",
     "IdeaStore",
@@ -35,5 +39,7 @@ __all__ = [
     "OutboxMessage",
     "Spool",
     "SpooledPitch",
+    "Stages",
     "StoreUnavailable",
+    "channel_recipient",
 ]

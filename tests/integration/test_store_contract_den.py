@@ -13,8 +13,7 @@ from bot.adapters.sqlite_store import SqliteStore
 from bot.domain import stage as st
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.stage import IdeaStage, ProgressStatus, Stage
-from bot.ports import ConcurrencyConflict, OutboxMessage
-from bot.ports_den import ChannelInfo
+from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage
 from tests.integration.test_store_contract import add
 from tests.support.graph_fixtures import graph_client, provisioned_site
 

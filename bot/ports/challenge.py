@@ -14,7 +14,7 @@ from typing import Protocol
 from bot.domain.challenge import Challenge
 from bot.domain.model import Idea
 from bot.domain.stage import IdeaStage, Stage
-from bot.ports import OutboxMessage
+from bot.ports.store import OutboxMessage
 
 
 @dataclass(frozen=True)
