@@ -28,6 +28,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from bot.adapters.den_serialization import challenge_from_dict, challenge_to_dict, stage_from_dict, stage_to_dict
 from bot.adapters.graph_client import odata_string
+from bot.adapters.sharepoint_pitch_day import SharePointPitchDayLists
 from bot.adapters.sharepoint_store import (
     BATCH_LIMIT,
     SharePointStore,
@@ -52,8 +53,9 @@ def _version(body: dict[str, Any], item_id: str = "") -> str:
     return f"{body.get('id') or item_id}|{etag}"
 
 
-class SharePointDenStore(SharePointStore):
-    """The SharePoint store with the Den challenge's lists (Challenges and Stages ports)."""
+class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
+    """The SharePoint store with the Den challenge's lists (Challenges and Stages ports) and
+    pitch day's (Panels and Votes)."""
 
     BODY_FIELDS = ("Body",)
 

@@ -16,6 +16,7 @@ OUTBOX_STATES = ["pending", "sent", "failed"]
 DIGEST_STATES = ["sending", "sent", "unreachable", "failed"]
 STAGES = ["pool", "shortlisted", "finalist", "winner", "implementing", "implemented", "not_selected"]
 PROGRESS = ["on_track", "at_risk", "blocked", "done"]
+CONFLICTS = ["undeclared", "none", "recused"]
 
 
 @dataclass(frozen=True)
@@ -200,4 +201,52 @@ DEN_LISTS: tuple[ListSpec, ...] = (
     ),
 )
 LISTS = LISTS + DEN_LISTS
+# Pitch day (see bot/adapters/sharepoint_pitch_day.py). A vote's VoteKey is <challenge>:<voter>,
+# unique: one vote per person per challenge is SharePoint's rule, whatever the app instances do.
+PITCH_DAY_LISTS: tuple[ListSpec, ...] = (
+    ListSpec(
+        "panels",
+        "DenPanels",
+        "Deputy's Den: each challenge's selection panel (judges, chair, scoring closed).",
+        (text("ChallengeId", 64, indexed=True, unique=True), text("ChairId", 64), Column("Body", "note")),
+    ),
+    ListSpec(
+        "scorecards",
+        "DenScorecards",
+        "Deputy's Den: one judge's conflict declaration and scores for one finalist (private to the judge).",
+        (
+            text("ScoreKey", 200, indexed=True, unique=True),
+            text("ChallengeId", 64, indexed=True),
+            text("FinalistId", 64, indexed=True),
+            text("JudgeId", 64, indexed=True),
+            Column("Conflict", "choice", choices=tuple(CONFLICTS), indexed=True),
+            Column("Body", "note"),
+        ),
+    ),
+    ListSpec(
+        "polls",
+        "DenPeoplesChoice",
+        "Deputy's Den: each challenge's People's Choice vote (open, closed, final counts).",
+        (
+            text("ChallengeId", 64, indexed=True, unique=True),
+            Column("VotingOpen", "boolean", indexed=True),
+            Column("Body", "note"),
+        ),
+    ),
+    ListSpec(
+        "votes",
+        "DenVotes",
+        "Deputy's Den: one People's Choice vote per person per challenge.",
+        (
+            text("VoteKey", 200, indexed=True, unique=True),
+            text("ChallengeId", 64, indexed=True),
+            text("VoterId", 64, indexed=True),
+            text("FinalistId", 64, indexed=True),
+            Column("CastAt", "dateTime"),
+            Column("ChangedAt", "dateTime", indexed=True),
+            Column("Moves", "number"),
+        ),
+    ),
+)
+LISTS = LISTS + PITCH_DAY_LISTS
 LISTS_BY_KEY = {spec.key: spec for spec in LISTS}

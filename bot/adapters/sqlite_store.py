@@ -19,6 +19,7 @@ import aiosqlite
 
 from bot.adapters.serialization import idea_from_dict, idea_to_dict
 from bot.adapters.sqlite_den import DEN_SCHEMA, SqliteDenTables
+from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
 from bot.domain.model import Idea
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
 
@@ -91,7 +92,7 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
-class SqliteStore(SqliteDenTables):
+class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
     """IdeaStore over a local SQLite file (the default, so `make run` needs no tenant)."""
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
@@ -113,6 +114,7 @@ class SqliteStore(SqliteDenTables):
         await self._db.execute("PRAGMA synchronous = NORMAL")
         await self._db.executescript(SCHEMA)
         await self._db.executescript(DEN_SCHEMA)
+        await self._db.executescript(PITCH_DAY_SCHEMA)
 
     async def close(self) -> None:
         if self._db is not None:

@@ -6,6 +6,7 @@ Import the names from here; each lives in the module named after what it describ
 from bot.ports.challenge import Challenges, ChannelInfo, DenStore, Stages, channel_recipient
 from bot.ports.channel import Channel, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
+from bot.ports.pitch_day import Panels, PitchDayStore, Votes
 from bot.ports.spool import Spool, SpooledPitch
 from bot.ports.store import (
     ConcurrencyConflict,
@@ -37,9 +38,12 @@ __all__ = [
     "NoSending",
     "Outbox",
     "OutboxMessage",
+    "Panels",
+    "PitchDayStore",
     "Spool",
     "SpooledPitch",
     "Stages",
     "StoreUnavailable",
+    "Votes",
     "channel_recipient",
 ]
