@@ -39,7 +39,7 @@ def create_app(
     app[DEN_KEY] = den
     app.router.add_post("/api/messages", den.edge.messages_handler(den.ideas, den.dialog))
     health_routes(app, den.store)
-    admin_routes(app, den.digests, den.nudger, settings.digest_secret)
+    admin_routes(app, den.digests, den.nudger, settings.digest_secret, den.challenges)
     page_routes(app)
     app.on_startup.append(start)
     app.on_cleanup.append(stop)

@@ -19,6 +19,7 @@ from msgraph import GraphServiceClient
 from bot.adapters.graph_client import GraphSettings, make_credential, make_graph_client
 from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.org_directory import OrgFileDirectory
+from bot.adapters.organisers import OrganiserRoster
 from bot.adapters.provisioned_site import resolve_site_id
 from bot.adapters.sharepoint_den import SharePointDenStore
 from bot.adapters.spool import SubmissionSpool
@@ -28,12 +29,14 @@ from bot.domain.digest import DigestRules
 from bot.domain.model import Role
 from bot.ports import Channel, Directory, IdeaStore
 from bot.ports.retry import Backoff
+from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
 from bot.services.schedule import Timer, daily, weekly
 from bot.settings import Settings
+from dialogs.den_notifications import DenNotificationRenderer
 from dialogs.digest import digest_renderer
 from dialogs.main import MainDialog
 from dialogs.notifications import NotificationRenderer
@@ -107,6 +110,7 @@ class Den:
     edge: TeamsEdge | None = None  # the Bot Framework adapter, when the app talks to Teams
     scheduled: list[Timer] = field(default_factory=list)  # the digest and nudges, if DEN_DIGEST_SCHEDULE
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
+    challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -152,10 +156,24 @@ def bootstrap(
         edge = TeamsEdge.build(settings, store)
         channel = edge.channel
 
+    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
+    kick = Kick()
+    organisers = OrganiserRoster.from_settings(
+        settings.organiser_ids, settings.organiser_group_id, directory if hasattr(directory, "is_member") else None
+    )
+    challenges = ChallengeService(
+        store,
+        directory,
+        organisers,
+        clock=clock,
+        tz=calendar.tz,
+        follow_up_days=settings.follow_up_days,
+        on_outbox=kick,
+    )
     dispatcher = OutboxDispatcher(
         store,
         channel,
-        NotificationRenderer(store),
+        NotificationRenderer(store, DenNotificationRenderer(challenges)),
         clock=clock,
         backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0),
         max_attempts=settings.notify_max_attempts,
@@ -169,7 +187,7 @@ def bootstrap(
         on_outbox=dispatcher.kick,
         spool=spool,
     )
-    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
+    kick.to(dispatcher.kick)
     nudger = Nudger(
         store,
         clock=clock,
@@ -195,6 +213,13 @@ def bootstrap(
     scheduled = [
         Timer("weekly-digest", digests.run, weekly(settings.digest_weekday, settings.digest_time, calendar.tz), clock),
         Timer("daily-nudges", nudger.run, daily(settings.nudge_time, calendar.tz), clock),
+        Timer("den-follow-ups", challenges.queue_follow_ups, daily(settings.nudge_time, calendar.tz), clock),
+        Timer(
+            "den-sponsor-digests",
+            challenges.queue_sponsor_digests,
+            weekly(settings.digest_weekday, settings.digest_time, calendar.tz),
+            clock,
+        ),
     ]
     spool_timer = (
         Timer("file-spooled-pitches", ideas.file_spooled, every(settings.spool_retry_seconds), utc_now)
@@ -210,8 +235,22 @@ def bootstrap(
         dispatcher=dispatcher,
         nudger=nudger,
         digests=digests,
-        dialog=MainDialog(ideas, clock, digests),
+        dialog=MainDialog(ideas, clock, digests, challenges),
         edge=edge,
         scheduled=scheduled,
         spool_timer=spool_timer,
+        challenges=challenges,
     )
+
+
+class Kick:
+    """The dispatcher's wake-up, for services built before the dispatcher (which renders their messages)."""
+
+    def __init__(self) -> None:
+        self._kick: Callable[[], None] = lambda: None
+
+    def to(self, kick: Callable[[], None]) -> None:
+        self._kick = kick
+
+    def __call__(self) -> None:
+        self._kick()

@@ -59,6 +59,9 @@ class Settings:
     directory_cache_seconds: int = 3600
     spool_path: str = str(ROOT / "var" / "spool.sqlite3")
     spool_retry_seconds: float = 30.0
+    organiser_ids: str = ""  # Den organisers by object id, comma-separated
+    organiser_group_id: str = ""  # and/or the Entra group whose members are Den organisers
+    follow_up_days: int = 30  # a funded idea's owner is asked for an update this long after the last
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property
@@ -147,4 +150,7 @@ class Settings:
             directory_cache_seconds=int(_get(env, "DEN_DIRECTORY_CACHE_SECONDS", str(d.directory_cache_seconds))),
             spool_path=_get(env, "DEN_SPOOL_PATH", d.spool_path),
             spool_retry_seconds=float(_get(env, "DEN_SPOOL_RETRY_SECONDS", str(d.spool_retry_seconds))),
+            organiser_ids=_get(env, "DEN_ORGANISER_IDS"),
+            organiser_group_id=_get(env, "DEN_ORGANISER_GROUP_ID"),
+            follow_up_days=int(_get(env, "DEN_FOLLOW_UP_DAYS", str(d.follow_up_days))),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,11 @@ def _holder_line(m: Messages, idea: Idea, now: datetime) -> str:
     return m.t("my_ideas.closed", when=when(idea.status_since or idea.created_at))
 
 
-def my_ideas_card(m: Messages, ideas: list[Idea], now: datetime, *, limit: int) -> dict[str, Any]:
+def my_ideas_card(
+    m: Messages, ideas: list[Idea], now: datetime, *, limit: int, den_lines: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """`den_lines`: for ideas pitched to a Den challenge, the challenge and the idea's stage in it."""
+    den_lines = den_lines or {}
     body: list[dict[str, Any]] = [heading(m.t("my_ideas.title"))]
     if not ideas:
         body.append(text(m.t("my_ideas.empty")))
@@ -31,6 +36,7 @@ def my_ideas_card(m: Messages, ideas: list[Idea], now: datetime, *, limit: int) 
                 [
                     text(f"{idea.reference}: {idea.pitch.title}", weight="Bolder"),
                     subtle(f"{m.t(f'status.{idea.status.value}')}. {_holder_line(m, idea, now)}"),
+                    *([subtle(den_lines[idea.id])] if idea.id in den_lines else []),
                 ],
                 separator=True,
             )

@@ -58,11 +58,13 @@ def pitch_form_card(
     revise: tuple[str, int, str, str] | None = None,
     preface: list[dict[str, Any]] | None = None,
     notice: str = "",
+    challenge_id: str = "",
 ) -> dict[str, Any]:
     """`revise` = (idea id, revision, reference, approver name) for a returned idea.
 
     `preface` comes before the form (the approver's comment on a returned idea); `notice` is a
     problem with the whole form (e.g. the submitter is not in the directory), shown first.
+    `challenge_id` is the Den challenge the pitch goes to (its question is in the preface).
     """
     values = values or {}
     errors = errors or {}
@@ -77,7 +79,8 @@ def pitch_form_card(
         )
     else:
         body = [heading(m.t("form.title")), subtle(m.t("form.intro"))]
-        action = execute(m.t("form.submit"), verbs.PITCH_SUBMIT, {"formId": form_id}, style="positive")
+        data = {"formId": form_id, **({"challengeId": challenge_id} if challenge_id else {})}
+        action = execute(m.t("form.submit"), verbs.PITCH_SUBMIT, data, style="positive")
     if notice:
         body.insert(0, text(notice, color="Attention"))
     body = [*(preface or []), *body]

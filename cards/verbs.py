@@ -11,4 +11,25 @@ REJECT = "idea.reject"
 DIGEST_SHORTLIST = "digest.shortlist"
 DIGEST_NUDGE = "digest.nudge"
 
+# The Den challenge
+CHALLENGES = "challenge.list"
+CHALLENGE_NEW = "challenge.new"
+CHALLENGE_OPEN = "challenge.open"
+CHALLENGE_SHOW = "challenge.show"
+CHALLENGE_EDIT_FORM = "challenge.editForm"
+CHALLENGE_EDIT = "challenge.edit"
+CHALLENGE_CLOSE = "challenge.close"
+CHALLENGE_PITCH = "challenge.pitch"  # the channel's "Pitch an idea": the form goes to the 1:1 chat
+DEN_POOL = "den.pool"
+DEN_VIEW = "den.view"
+DEN_SHORTLIST = "den.shortlist"
+DEN_UNSHORTLIST = "den.unshortlist"
+DEN_FINALISTS = "den.finalists"
+DEN_WINNERS = "den.winners"
+DEN_FUND_FORM = "den.fundForm"
+DEN_FUND = "den.fund"
+DEN_CONSENT = "den.consent"
+DEN_PROGRESS = "den.progress"
+DEN_REPORT = "den.report"
+
 DECISION_VERBS = {APPROVE: "approved", RETURN: "returned", REJECT: "rejected"}

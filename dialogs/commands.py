@@ -11,11 +11,13 @@ class Command(enum.StrEnum):
     PITCH = "pitch"
     MY_IDEAS = "my_ideas"
     HELP = "help"
+    CHALLENGES = "challenges"
 
 
 _PHRASES = {
     Command.PITCH: ("pitch", "pitch an idea", "new idea", "new", "idea", "submit", "submit an idea", "start"),
     Command.MY_IDEAS: ("my ideas", "ideas", "status", "my status", "track", "mine", "list"),
+    Command.CHALLENGES: ("challenges", "challenge", "den", "the den", "defis", "défis", "défi"),
     Command.HELP: ("help", "hi", "hello", "hey", "menu", "?", "bonjour", "aide"),
 }
 _LOOKUP = {phrase: command for command, phrases in _PHRASES.items() for phrase in phrases}

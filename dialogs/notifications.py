@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol
 
+from bot.domain.den_outbox import DEN_KINDS
 from bot.domain.model import IdeaStatus, Outcome
 from bot.domain.outbox import MessageKind, still_relevant
 from bot.i18n import Messages
@@ -23,11 +24,19 @@ class NotificationRecords(Ideas, Conversations, Protocol):
     """What rendering needs: the idea now, and the recipient's language."""
 
 
+class DenRenderer(Protocol):
+    async def __call__(self, message: OutboxMessage, m: Messages) -> tuple[dict[str, Any], str] | None: ...
+
+
 class NotificationRenderer:
-    def __init__(self, store: NotificationRecords) -> None:
+    def __init__(self, store: NotificationRecords, den: DenRenderer | None = None) -> None:
         self._store = store
+        self._den = den  # the Den challenge's messages (dialogs/den_notifications.py)
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
+        if self._den is not None and message.kind in DEN_KINDS:
+            record = await self._store.get_conversation(message.recipient_id)
+            return await self._den(message, Messages(record.locale if record else None))
         idea = await self._store.get(message.idea_id)
         if idea is None:
             return None

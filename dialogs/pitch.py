@@ -6,22 +6,39 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from bot.services.challenge import ChallengeService
 from bot.services.ideas import ActionStatus, IdeaService
 from cards import idea_status_card, pitch_form_card, receipt_card
+from cards.challenge import challenge_preface, late_pitch_card
 from cards.idea import spooled_card
 from dialogs.turn import Reply, Turn, as_int
 
 
-def new_form(turn: Turn) -> dict[str, Any]:
-    return pitch_form_card(turn.messages, form_id=str(uuid.uuid4()))
+def new_form(turn: Turn, *, preface: list[dict[str, Any]] | None = None, challenge_id: str = "") -> dict[str, Any]:
+    return pitch_form_card(turn.messages, form_id=str(uuid.uuid4()), preface=preface, challenge_id=challenge_id)
 
 
-async def submit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) -> Reply:
+async def submit(
+    service: IdeaService, turn: Turn, data: Mapping[str, Any], challenges: ChallengeService | None = None
+) -> Reply:
     m = turn.messages
     form_id = str(data.get("formId") or uuid.uuid4())
+    preface, challenge_id = None, ""
+    if challenges is not None:
+        # The pitch goes to the open challenge; a form from a challenge that has closed is late.
+        target = await challenges.target_for_pitch(str(data.get("challengeId") or ""))
+        if target.late:
+            return Reply(card=late_pitch_card(m, target.next_one, now=challenges.clock(), tz=challenges.tz))
+        if target.challenge is not None:
+            challenge_id = target.challenge.id
+            preface = challenge_preface(m, target.challenge, tz=challenges.tz)
+        data = {**data, "challengeId": challenge_id}
     result = await service.submit_pitch(submitter_id=turn.user_id, submitter_name=turn.user_name, form=data)
     if result.errors:
-        return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, errors=result.errors))
+        card = pitch_form_card(
+            m, form_id=form_id, values=result.values, errors=result.errors, preface=preface, challenge_id=challenge_id
+        )
+        return Reply(card=card)
     if result.spooled:
         return Reply(card=spooled_card(m, result.values))
     if result.not_in_directory:

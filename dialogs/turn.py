@@ -13,6 +13,11 @@ class Turn:
     user_id: str
     user_name: str
     locale: str
+    conversation_type: str = "personal"  # "personal", "channel" or "groupChat"
+
+    @property
+    def is_personal(self) -> bool:
+        return self.conversation_type in ("", "personal")
 
     @property
     def messages(self) -> Messages:

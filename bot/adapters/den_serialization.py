@@ -75,8 +75,14 @@ def challenge_from_dict(d: dict[str, Any], *, version: int | str) -> Challenge:
 
 
 def change_to_dict(c: StageChange) -> dict[str, Any]:
-    return {"seq": c.seq, "from": c.from_stage.value if c.from_stage else None, "to": c.to_stage.value,
-            "at": _iso(c.at), "by": c.by, "reason": c.reason}  # fmt: skip
+    return {
+        "seq": c.seq,
+        "from": c.from_stage.value if c.from_stage else None,
+        "to": c.to_stage.value,
+        "at": _iso(c.at),
+        "by": c.by,
+        "reason": c.reason,
+    }
 
 
 def stage_to_dict(s: IdeaStage) -> dict[str, Any]:
@@ -89,10 +95,16 @@ def stage_to_dict(s: IdeaStage) -> dict[str, Any]:
         "history": [change_to_dict(c) for c in s.history],
         "funding": None
         if f is None
-        else {"amount": f.amount, "branch": f.branch, "conditions": f.conditions, "by": f.recorded_by,
-              "at": _iso(f.recorded_at)},  # fmt: skip
-        "updates": [{"seq": u.seq, "status": u.status.value, "note": u.note, "at": _iso(u.at), "by": u.by}
-                    for u in s.updates],  # fmt: skip
+        else {
+            "amount": f.amount,
+            "branch": f.branch,
+            "conditions": f.conditions,
+            "by": f.recorded_by,
+            "at": _iso(f.recorded_at),
+        },
+        "updates": [
+            {"seq": u.seq, "status": u.status.value, "note": u.note, "at": _iso(u.at), "by": u.by} for u in s.updates
+        ],
         "consent": s.consent_to_name,
     }
 
@@ -105,17 +117,29 @@ def stage_from_dict(d: dict[str, Any], *, version: int | str) -> IdeaStage:
         owner_id=d.get("ownerId", ""),
         stage=Stage(d["stage"]),
         history=[
-            StageChange(int(c["seq"]), Stage(c["from"]) if c.get("from") else None, Stage(c["to"]),
-                        datetime.fromisoformat(c["at"]), c.get("by", ""), c.get("reason", ""))  # fmt: skip
+            StageChange(
+                int(c["seq"]),
+                Stage(c["from"]) if c.get("from") else None,
+                Stage(c["to"]),
+                datetime.fromisoformat(c["at"]),
+                c.get("by", ""),
+                c.get("reason", ""),
+            )
             for c in d.get("history") or []
         ],
         funding=None
         if not f
-        else Funding(int(f["amount"]), f["branch"], f.get("conditions", ""), f.get("by", ""),
-                     datetime.fromisoformat(f["at"])),  # fmt: skip
+        else Funding(
+            int(f["amount"]), f["branch"], f.get("conditions", ""), f.get("by", ""), datetime.fromisoformat(f["at"])
+        ),
         updates=[
-            ProgressUpdate(int(u["seq"]), ProgressStatus(u["status"]), u.get("note", ""),
-                           datetime.fromisoformat(u["at"]), u.get("by", ""))  # fmt: skip
+            ProgressUpdate(
+                int(u["seq"]),
+                ProgressStatus(u["status"]),
+                u.get("note", ""),
+                datetime.fromisoformat(u["at"]),
+                u.get("by", ""),
+            )
             for u in d.get("updates") or []
         ],
         consent_to_name=d.get("consent"),

@@ -19,6 +19,9 @@ from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
 from msgraph.generated.models.user import User
+from msgraph.generated.users.item.check_member_groups.check_member_groups_post_request_body import (
+    CheckMemberGroupsPostRequestBody,
+)
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 
 from bot.adapters.graph_client import fresh_headers
@@ -76,6 +79,7 @@ class GraphDirectory:
         kwargs = {"timer": timer} if timer else {}
         self._people: TTLCache = TTLCache(maxsize=10_000, ttl=cache_seconds, **kwargs)
         self._lines: TTLCache = TTLCache(maxsize=10_000, ttl=cache_seconds, **kwargs)
+        self._members: TTLCache = TTLCache(maxsize=10_000, ttl=cache_seconds, **kwargs)
 
     def _person(self, user: User) -> Person:
         return Person(
@@ -134,3 +138,21 @@ class GraphDirectory:
     async def deputy_ministers(self) -> list[Person]:
         people = [await self.get_person(user_id) for user_id in sorted(self._rules.dm_ids)]
         return [p for p in people if p is not None]
+
+    async def is_member(self, user_id: str, group_id: str) -> bool:
+        """`POST /users/{id}/checkMemberGroups`: transitive membership, so nested groups count."""
+        key = (user_id, group_id)
+        if key in self._members:
+            return self._members[key]
+        try:
+            answer = await self._client.users.by_user_id(user_id).check_member_groups.post(
+                CheckMemberGroupsPostRequestBody(group_ids=[group_id]),
+                request_configuration=RequestConfiguration(headers=fresh_headers()),
+            )
+        except APIError as error:
+            if error.response_status_code == 404:
+                return False
+            raise StoreUnavailable(f"Graph answered {error.response_status_code} for a group check") from error
+        member = group_id in [str(g) for g in (answer.value if answer and answer.value else [])]
+        self._members[key] = member
+        return member

@@ -26,9 +26,12 @@ class OrgEntry:
 class OrgFileDirectory:
     """Directory port over a JSON org file. Read once at start; the file is the source of truth."""
 
-    def __init__(self, entries: dict[str, OrgEntry], tenant_id: str = "") -> None:
+    def __init__(
+        self, entries: dict[str, OrgEntry], tenant_id: str = "", groups: dict[str, frozenset[str]] | None = None
+    ) -> None:
         self._entries = entries
         self.tenant_id = tenant_id
+        self._groups = groups or {}
 
     @classmethod
     def from_file(cls, path: str | Path) -> OrgFileDirectory:
@@ -54,7 +57,8 @@ class OrgFileDirectory:
                 given_name=raw.get("givenName", ""),
                 surname=raw.get("surname", ""),
             )
-        return cls(entries, data.get("tenantId", ""))
+        groups = {g["id"]: frozenset(g.get("members") or []) for g in data.get("groups") or []}
+        return cls(entries, data.get("tenantId", ""), groups)
 
     def people(self) -> list[OrgEntry]:
         """Everyone who is a real person (not a vacant position), in file order."""
@@ -78,3 +82,7 @@ class OrgFileDirectory:
                 break
             chain.append(None if entry.vacant else entry.person)
         return chain
+
+    async def is_member(self, user_id: str, group_id: str) -> bool:
+        """Membership of the file's `groups` (standing in for Entra groups)."""
+        return user_id in self._groups.get(group_id, frozenset())

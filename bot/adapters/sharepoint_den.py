@@ -99,8 +99,12 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
 
     async def save_channel(self, channel: ChannelInfo) -> None:
         api = self._api("channels")
-        values = {"ChannelKey": channel.key, "TeamName": channel.team_name[:255],
-                  "ChannelName": channel.channel_name[:255], "UpdatedAt": _iso(channel.updated_at)}  # fmt: skip
+        values = {
+            "ChannelKey": channel.key,
+            "TeamName": channel.team_name[:255],
+            "ChannelName": channel.channel_name[:255],
+            "UpdatedAt": _iso(channel.updated_at),
+        }
         existing = await api.first("ChannelKey", channel.key, ("ChannelKey",))
         if existing is None:
             try:
@@ -116,8 +120,14 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
         found = []
         for item in items:
             f = _fields(item)
-            found.append(ChannelInfo(f["ChannelKey"], f.get("TeamName") or "", f.get("ChannelName") or "",
-                                     _dt(f.get("UpdatedAt")) or datetime.min))  # fmt: skip
+            found.append(
+                ChannelInfo(
+                    f["ChannelKey"],
+                    f.get("TeamName") or "",
+                    f.get("ChannelName") or "",
+                    _dt(f.get("UpdatedAt")) or datetime.min,
+                )
+            )
         return sorted(found, key=lambda c: (c.team_name, c.channel_name))
 
     # ---- stages ---------------------------------------------------------------------------
@@ -159,24 +169,52 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
         """The rows this write adds beside the stage: its latest change, funding, latest update."""
         rows: list[tuple[str, dict[str, Any]]] = []
         change = stage.history[-1]
-        rows.append(("stage_history", {
-            "ChangeKey": f"{stage.idea_id}:{change.seq}", "IdeaId": stage.idea_id, "ChallengeId": stage.challenge_id,
-            "FromStage": change.from_stage.value if change.from_stage else None, "ToStage": change.to_stage.value,
-            "ChangedAt": _iso(change.at), "ChangedBy": change.by, "Reason": change.reason,
-        }))  # fmt: skip
+        rows.append(
+            (
+                "stage_history",
+                {
+                    "ChangeKey": f"{stage.idea_id}:{change.seq}",
+                    "IdeaId": stage.idea_id,
+                    "ChallengeId": stage.challenge_id,
+                    "FromStage": change.from_stage.value if change.from_stage else None,
+                    "ToStage": change.to_stage.value,
+                    "ChangedAt": _iso(change.at),
+                    "ChangedBy": change.by,
+                    "Reason": change.reason,
+                },
+            )
+        )
         if stage.funding is not None and change.to_stage == Stage.IMPLEMENTING:
             f = stage.funding
-            rows.append(("funding", {
-                "IdeaId": stage.idea_id, "ChallengeId": stage.challenge_id, "Amount": f.amount,
-                "FundingBranch": f.branch, "Conditions": f.conditions, "RecordedBy": f.recorded_by,
-                "RecordedAt": _iso(f.recorded_at),
-            }))  # fmt: skip
+            rows.append(
+                (
+                    "funding",
+                    {
+                        "IdeaId": stage.idea_id,
+                        "ChallengeId": stage.challenge_id,
+                        "Amount": f.amount,
+                        "FundingBranch": f.branch,
+                        "Conditions": f.conditions,
+                        "RecordedBy": f.recorded_by,
+                        "RecordedAt": _iso(f.recorded_at),
+                    },
+                )
+            )
         if stage.updates:
             u = stage.updates[-1]
-            rows.append(("progress", {
-                "UpdateKey": f"{stage.idea_id}:{u.seq}", "IdeaId": stage.idea_id, "ProgressStatus": u.status.value,
-                "Note": u.note, "FiledAt": _iso(u.at), "FiledBy": u.by,
-            }))  # fmt: skip
+            rows.append(
+                (
+                    "progress",
+                    {
+                        "UpdateKey": f"{stage.idea_id}:{u.seq}",
+                        "IdeaId": stage.idea_id,
+                        "ProgressStatus": u.status.value,
+                        "Note": u.note,
+                        "FiledAt": _iso(u.at),
+                        "FiledBy": u.by,
+                    },
+                )
+            )
         return rows
 
     async def write_stages(
@@ -257,8 +295,11 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
 
     async def _send(self, requests: list[Request]) -> dict[str, tuple[int, dict[str, Any]]]:
         """One JSON $batch through the SDK's pipeline; {request id: (status, body)}."""
-        body = {"requests": [{"id": rid, **request, **({"dependsOn": deps} if deps else {})}
-                             for rid, request, deps in requests]}  # fmt: skip
+        body = {
+            "requests": [
+                {"id": rid, **request, **({"dependsOn": deps} if deps else {})} for rid, request, deps in requests
+            ]
+        }
         info = RequestInformation()
         info.http_method = Method.POST
         info.url = f"{self.client.request_adapter.base_url}/$batch"
@@ -277,6 +318,4 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
                 except APIError as error:
                     raise _graph_call(error) from error
         answer = json.loads(raw or b"{}")
-        return {
-            r["id"]: (int(r.get("status") or 0), r.get("body") or {}) for r in answer.get("responses") or []
-        }
+        return {r["id"]: (int(r.get("status") or 0), r.get("body") or {}) for r in answer.get("responses") or []}

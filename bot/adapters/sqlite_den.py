@@ -95,8 +95,12 @@ class SqliteDenTables:
             async with self._transaction() as db:
                 await db.execute(
                     "INSERT INTO challenges (id, opens_at, closes_at, version, body) VALUES (?, ?, ?, 1, ?)",
-                    (challenge.id, challenge.opens_at.isoformat(), challenge.closes_at.isoformat(),
-                     json.dumps(challenge_to_dict(challenge))),  # fmt: skip
+                    (
+                        challenge.id,
+                        challenge.opens_at.isoformat(),
+                        challenge.closes_at.isoformat(),
+                        json.dumps(challenge_to_dict(challenge)),
+                    ),
                 )
                 await self._write_outbox(db, outbox)
         except sqlite3.IntegrityError as exc:
@@ -121,8 +125,13 @@ class SqliteDenTables:
         cursor = await db.execute(
             "UPDATE challenges SET opens_at = ?, closes_at = ?, version = version + 1, body = ?"
             " WHERE id = ? AND version = ?",
-            (challenge.opens_at.isoformat(), challenge.closes_at.isoformat(),
-             json.dumps(challenge_to_dict(challenge)), challenge.id, challenge.version),  # fmt: skip
+            (
+                challenge.opens_at.isoformat(),
+                challenge.closes_at.isoformat(),
+                json.dumps(challenge_to_dict(challenge)),
+                challenge.id,
+                challenge.version,
+            ),
         )
         if cursor.rowcount != 1:
             raise ConcurrencyConflict(challenge.id)
@@ -137,8 +146,10 @@ class SqliteDenTables:
 
     async def list_channels(self) -> list[ChannelInfo]:
         rows = await self._fetchall("SELECT * FROM den_channels ORDER BY team_name, channel_name")
-        return [ChannelInfo(r["key"], r["team_name"], r["channel_name"], datetime.fromisoformat(r["updated_at"]))
-                for r in rows]  # fmt: skip
+        return [
+            ChannelInfo(r["key"], r["team_name"], r["channel_name"], datetime.fromisoformat(r["updated_at"]))
+            for r in rows
+        ]
 
     # ---- stages ---------------------------------------------------------------------------
     async def get_stage(self, idea_id: str) -> IdeaStage | None:
@@ -200,16 +211,34 @@ class SqliteDenTables:
         await db.executemany(
             "INSERT OR IGNORE INTO stage_history (idea_id, seq, challenge_id, from_stage, to_stage, changed_at,"
             " changed_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(stage.idea_id, c.seq, stage.challenge_id, c.from_stage.value if c.from_stage else None,
-              c.to_stage.value, c.at.isoformat(), c.by, c.reason) for c in stage.history],  # fmt: skip
+            [
+                (
+                    stage.idea_id,
+                    c.seq,
+                    stage.challenge_id,
+                    c.from_stage.value if c.from_stage else None,
+                    c.to_stage.value,
+                    c.at.isoformat(),
+                    c.by,
+                    c.reason,
+                )
+                for c in stage.history
+            ],
         )
         if stage.funding is not None:
             f = stage.funding
             await db.execute(
                 "INSERT OR IGNORE INTO funding (idea_id, challenge_id, amount, branch, conditions, recorded_by,"
                 " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (stage.idea_id, stage.challenge_id, f.amount, f.branch, f.conditions, f.recorded_by,
-                 f.recorded_at.isoformat()),  # fmt: skip
+                (
+                    stage.idea_id,
+                    stage.challenge_id,
+                    f.amount,
+                    f.branch,
+                    f.conditions,
+                    f.recorded_by,
+                    f.recorded_at.isoformat(),
+                ),
             )
         await db.executemany(
             "INSERT OR IGNORE INTO progress_updates (idea_id, seq, status, note, filed_at, filed_by)"

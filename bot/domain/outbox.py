@@ -19,6 +19,16 @@ class MessageKind(enum.StrEnum):
     FILED_RECEIPT = "filed_receipt"  # to the submitter: a pitch spooled during an outage is filed
     REMINDER = "reminder"  # to an approver holding a step too long (at most one a day)
     WAITING = "waiting"  # to the submitter: where their idea waits, once per step
+    # The Den challenge (bot/domain/den_outbox.py says when each still matters)
+    CALL_FOR_IDEAS = "call_for_ideas"  # to the challenge's channel, when its window opens
+    WINDOW_CLOSED = "window_closed"  # to the channel, when the window closes
+    POOL_READY = "pool_ready"  # to the sponsors, when the window closes: the pool to review
+    PITCH_FORM = "pitch_form"  # to a person who pressed "Pitch an idea" in a channel: the form, in 1:1
+    STAGE_UPDATE = "stage_update"  # to the submitter and their approvers: the idea's stage changed
+    FINALISTS_ANNOUNCED = "finalists_announced"  # to the channel
+    WINNERS_ANNOUNCED = "winners_announced"  # to the channel
+    FOLLOW_UP = "follow_up"  # to a funded idea's owner, monthly: how is implementation going?
+    CHALLENGE_DIGEST = "challenge_digest"  # to each sponsor, weekly: the funnel and funded ideas' status
 
 
 def message_id(kind: MessageKind, idea_id: str, *parts: object) -> str:

@@ -3,7 +3,16 @@
 Import the names from here; each lives in the module named after what it describes.
 """
 
-from bot.ports.challenge import Challenges, ChannelInfo, DenStore, Stages, channel_recipient
+from bot.ports.challenge import (
+    CHANNEL_PREFIX,
+    Challenges,
+    ChannelInfo,
+    DenStore,
+    GroupMembership,
+    Organisers,
+    Stages,
+    channel_recipient,
+)
 from bot.ports.channel import Channel, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
 from bot.ports.pitch_day import Panels, PitchDayStore, Votes
@@ -22,6 +31,7 @@ from bot.ports.store import (
 )
 
 __all__ = [
+    "CHANNEL_PREFIX",
     "Challenges",
     "Channel",
     "ChannelInfo",
@@ -31,6 +41,7 @@ __all__ = [
     "DeliveryFailed",
     "DenStore",
     "DigestLedger",
+    "GroupMembership",
     "Directory",
     "IdeaStore",
     "Ideas",
@@ -38,6 +49,7 @@ __all__ = [
     "NoSending",
     "Outbox",
     "OutboxMessage",
+    "Organisers",
     "Panels",
     "PitchDayStore",
     "Spool",

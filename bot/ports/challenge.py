@@ -31,9 +31,12 @@ class ChannelInfo:
     updated_at: datetime
 
 
+CHANNEL_PREFIX = "channel:"
+
+
 def channel_recipient(key: str) -> str:
     """The outbox recipient (and conversation record id) of a channel."""
-    return f"channel:{key}"
+    return f"{CHANNEL_PREFIX}{key}"
 
 
 class Challenges(Protocol):
@@ -71,6 +74,18 @@ class Stages(Protocol):
 
     async def update_stage(self, stage: IdeaStage, outbox: Sequence[OutboxMessage] = ()) -> None:
         """An owner's change (progress update, consent), conditional on the stage's version."""
+        ...
+
+
+class GroupMembership(Protocol):
+    async def is_member(self, user_id: str, group_id: str) -> bool:
+        """Is the person a member (directly or through nested groups) of the group?"""
+        ...
+
+
+class Organisers(Protocol):
+    async def is_organiser(self, user_id: str) -> bool:
+        """May this person open, edit and close challenges?"""
         ...
 
 

@@ -196,6 +196,7 @@ class IdeaService:
             now=now,
             line_ids=[p.id for p in line if p is not None],
         )
+        idea.challenge = str(form.get("challengeId") or "")[:64]  # the Den challenge it was pitched to, if any
         try:
             await self.store.add(idea, outbox_for(idea, raised, now))
         except ConcurrencyConflict:

@@ -22,7 +22,7 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
-from bot.ports import ConversationRecord, Conversations, DeliveryFailed
+from bot.ports import CHANNEL_PREFIX, ConversationRecord, Conversations, DeliveryFailed
 from bot.ports.retry import Backoff, retrying
 from cards.common import CONTENT_TYPE
 
@@ -32,12 +32,18 @@ RETRYABLE_STATUSES = {408, 409, 412, 429, 500, 502, 503, 504}
 
 
 def reference_from(record: ConversationRecord) -> ConversationReference:
+    in_channel = record.user_id.startswith(CHANNEL_PREFIX)  # a team channel (Den calls for ideas)
     return ConversationReference(
         activity_id=None,
-        user=ChannelAccount(id=record.user_channel_id, name=record.user_name, aad_object_id=record.user_id),
+        user=None
+        if in_channel
+        else ChannelAccount(id=record.user_channel_id, name=record.user_name, aad_object_id=record.user_id),
         bot=ChannelAccount(id=record.bot_id, name=record.bot_name),
         conversation=ConversationAccount(
-            id=record.conversation_id, conversation_type="personal", tenant_id=record.tenant_id, is_group=False
+            id=record.conversation_id,
+            conversation_type="channel" if in_channel else "personal",
+            tenant_id=record.tenant_id,
+            is_group=in_channel,
         ),
         channel_id=record.channel_id,
         locale=record.locale,
@@ -111,6 +117,8 @@ class TeamsChannel:
                 failures.append(exc)
 
         record = await self._store.get_conversation(recipient_id)
+        if record is None and recipient_id.startswith(CHANNEL_PREFIX):
+            raise DeliveryFailed("the bot is not in that channel (add it to the team)", permanent=True)
         try:
             if record is None:
                 await self._create_and_send(recipient_id, send)

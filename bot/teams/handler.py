@@ -37,7 +37,43 @@ def turn_of(turn_context: TurnContext) -> Turn | None:
     user_id = getattr(sender, "aad_object_id", None) if sender else None
     if not user_id:
         return None
-    return Turn(user_id=user_id, user_name=sender.name or "", locale=turn_context.activity.locale or "en-US")
+    conversation = turn_context.activity.conversation
+    kind = (conversation.conversation_type if conversation else None) or "personal"
+    return Turn(
+        user_id=user_id,
+        user_name=sender.name or "",
+        locale=turn_context.activity.locale or "en-US",
+        conversation_type=kind,
+    )
+
+
+def channel_of(turn_context: TurnContext) -> tuple[ConversationRecord, str, str] | None:
+    """A team channel the activity came from: (how to post there, team name, channel name).
+
+    When the bot is added to a team, Teams sends conversationUpdate in the team's General
+    channel, whose conversation id is the channel's (`19:...@thread.tacv2`)."""
+    activity = turn_context.activity
+    conversation = activity.conversation
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = channel_data.get("team") or {}
+    channel = channel_data.get("channel") or {}
+    if conversation is None or not (team or conversation.conversation_type == "channel"):
+        return None
+    tenant = (channel_data.get("tenant") or {}).get("id") or conversation.tenant_id or ""
+    channel_id = channel.get("id") or conversation.id.split(";")[0]
+    record = ConversationRecord(
+        user_id="",
+        user_name=channel.get("name") or "General",
+        conversation_id=channel_id,
+        service_url=activity.service_url,
+        tenant_id=tenant,
+        channel_id=activity.channel_id,
+        bot_id=activity.recipient.id if activity.recipient else "",
+        bot_name=activity.recipient.name if activity.recipient else "",
+        user_channel_id="",
+        locale=activity.locale or "en-US",
+    )
+    return record, team.get("name") or "", channel.get("name") or "General"
 
 
 def conversation_record_of(turn_context: TurnContext) -> ConversationRecord | None:
@@ -105,11 +141,24 @@ class DenBot(TeamsActivityHandler):
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else None
         added = activity.members_added or []
+        channel = channel_of(turn_context)
+        if channel is not None:
+            event = (activity.channel_data or {}).get("eventType") if isinstance(activity.channel_data, dict) else None
+            bot_added = any(member.id == bot_id for member in added)
+            if bot_added or event in ("channelCreated", "channelRenamed", "channelRestored"):
+                known = await self._dialog.on_channel_added(*channel)
+                if bot_added and known:
+                    await send_in_turn(turn_context, Messages(activity.locale).t("den.channel.hello"))
+            return
         if any(member.id == bot_id for member in added):
             await self._remember(turn_context)
             await send_in_turn(turn_context, card_activity(welcome_card(Messages(activity.locale))))
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        channel = channel_of(turn_context)
+        if channel is not None:
+            await self._dialog.on_channel_added(*channel)
+            return
         await self._remember(turn_context)
 
     # ---- typed messages -----------------------------------------------------------------

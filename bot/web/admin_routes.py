@@ -12,6 +12,7 @@ import logging
 
 from aiohttp import web
 
+from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
 from bot.services.nudges import Nudger
 
@@ -24,7 +25,16 @@ def _authorised(request: web.Request, secret: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), secret.encode())
 
 
-def admin_routes(app: web.Application, digests: DigestService, nudger: Nudger, secret: str) -> None:
+def admin_routes(
+    app: web.Application,
+    digests: DigestService,
+    nudger: Nudger,
+    secret: str,
+    challenges: ChallengeService | None = None,
+) -> None:
+    """`challenges`: the weekly run also queues each sponsor's challenge digest, the daily run
+    the funded ideas' monthly follow-ups."""
+
     async def guard(request: web.Request) -> web.Response | None:
         if not secret:
             return web.json_response({"error": "the digest endpoint is off: set DEN_DIGEST_SECRET"}, status=404)
@@ -45,14 +55,20 @@ def admin_routes(app: web.Application, digests: DigestService, nudger: Nudger, s
         if dm_ids is not None and not (isinstance(dm_ids, list) and all(isinstance(i, str) for i in dm_ids)):
             return web.json_response({"error": "dmIds must be a list of ids"}, status=400)
         result = await digests.run(dm_ids=dm_ids)
-        return web.json_response(result.as_json())
+        answer = result.as_json()
+        if challenges is not None and dm_ids is None:
+            answer["challengeDigests"] = await challenges.queue_sponsor_digests(result.week_key)
+        return web.json_response(answer)
 
     async def run_nudges(request: web.Request) -> web.Response:
         refused = await guard(request)
         if refused is not None:
             return refused
         result = await nudger.run()
-        return web.json_response({"reminders": result.reminders, "submittersTold": result.submitters_told})
+        answer = {"reminders": result.reminders, "submittersTold": result.submitters_told}
+        if challenges is not None:
+            answer["followUps"] = await challenges.queue_follow_ups()
+        return web.json_response(answer)
 
     app.router.add_post("/api/digest/run", run_digest)
     app.router.add_post("/api/nudges/run", run_nudges)

@@ -43,8 +43,9 @@ def store(stores):
 
 
 def a_challenge(cid: str = "c1", **changes) -> Challenge:
-    draft = ChallengeDraft("Tell us once", "How can clients tell us things only once?", ("dana", "luc"),
-                           T0 - timedelta(days=1), CLOSES)  # fmt: skip
+    draft = ChallengeDraft(
+        "Tell us once", "How can clients tell us things only once?", ("dana", "luc"), T0 - timedelta(days=1), CLOSES
+    )
     made = Challenge.open_new(challenge_id=cid, draft=draft, actor_id="olga", is_organiser=True, now=T0)
     for name, value in changes.items():
         setattr(made, name, value)
@@ -52,8 +53,9 @@ def a_challenge(cid: str = "c1", **changes) -> Challenge:
 
 
 def note(n: int, recipient: str = "sam") -> OutboxMessage:
-    return OutboxMessage.due_now(f"c1:stage:{n}:{recipient}", recipient_id=recipient, kind="stage_update",
-                                 idea_id=f"i{n}", now=T0)  # fmt: skip
+    return OutboxMessage.due_now(
+        f"c1:stage:{n}:{recipient}", recipient_id=recipient, kind="stage_update", idea_id=f"i{n}", now=T0
+    )
 
 
 def pooled(n: int) -> IdeaStage:
@@ -166,8 +168,15 @@ async def test_funding_and_progress_updates_are_kept(store):
     await store.write_stages(challenge, changed)
     changed, _ = st.choose_winners(challenge, changed, ["i1"], actor_id="luc", now=AFTER, ranking=["i1"])
     await store.write_stages(challenge, changed)
-    st.record_funding(challenge, stage, actor_id="luc", amount=75_000, branch="Digital Services",
-                      conditions="Report to the ADM's table quarterly", now=AFTER)  # fmt: skip
+    st.record_funding(
+        challenge,
+        stage,
+        actor_id="luc",
+        amount=75_000,
+        branch="Digital Services",
+        conditions="Report to the ADM's table quarterly",
+        now=AFTER,
+    )
     await store.write_stages(challenge, [stage])
     mine, stale = await store.get_stage("i1"), await store.get_stage("i1")
     assert mine.funding == st.Funding(75_000, "Digital Services", "Report to the ADM's table quarterly", "luc", AFTER)

@@ -11,7 +11,8 @@ to talk to it over HTTP:
 - `enforceUniqueValues` columns refuse a duplicate with 409;
 - paging: 200 items a page by default (`$top` up to 5,000), `@odata.nextLink` with a skip token;
 - JSON `$batch` (at most 20 requests, `dependsOn` giving 424 when a dependency failed);
-- users with `manager` and `$expand=manager($levels=max;...)`;
+- users with `manager` and `$expand=manager($levels=max;...)`; group membership through
+  `POST /users/{id}/checkMemberGroups` (transitive: a member of a nested group counts);
 - injectable faults: the next N requests answer 429/503 with `Retry-After`, or Graph is down.
 Every request is counted, so tests and benchmarks can measure round trips.
 """
@@ -216,6 +217,7 @@ class FakeGraph:
     site_urls: dict[str, str] = field(default_factory=dict)  # "host:/path" -> site id
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     managers: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, set[str]] = field(default_factory=dict)  # group id -> members (people or groups)
     requests: list[tuple[str, str]] = field(default_factory=list)
     faults: list[tuple[int, str | None, str]] = field(default_factory=list)  # (status, retry-after, path part)
     down: bool = False
@@ -234,6 +236,16 @@ class FakeGraph:
         self.users[user_id] = {"id": user_id, "displayName": name, "jobTitle": job_title, "mail": mail}
         if manager_id:
             self.managers[user_id] = manager_id
+
+    def add_group(self, group_id: str, *members: str) -> None:
+        self.groups.setdefault(group_id, set()).update(members)
+
+    def _member_of(self, member: str, group_id: str, seen: frozenset[str] = frozenset()) -> bool:
+        direct = self.groups.get(group_id, set())
+        if member in direct:
+            return True
+        nested = [g for g in direct if g in self.groups and g not in seen]
+        return any(self._member_of(member, g, seen | {group_id}) for g in nested)
 
     def fail_next(self, count: int, status: int = 429, retry_after: str | None = "1", path_part: str = "") -> None:
         self.faults.extend([(status, retry_after, path_part)] * count)
@@ -336,6 +348,13 @@ class FakeGraph:
     # ---- routing ---------------------------------------------------------------------------
     def _route(self, method, path, query, headers, body):
         parts = [unquote(p) for p in path.strip("/").split("/")]
+        if parts[0] == "users" and parts[2:] == ["checkMemberGroups"] and method == "POST":
+            if len(parts) < 2 or parts[1] not in self.users:
+                raise GraphError(404, "Request_ResourceNotFound", "Resource does not exist")
+            asked = (body or {}).get("groupIds") or []
+            if len(asked) > 20:
+                raise GraphError(400, "Request_BadRequest", "At most 20 groups can be checked at once")
+            return 200, {"value": [g for g in asked if self._member_of(parts[1], g)]}, {}
         if parts[0] == "users":
             return self._users(method, parts, query)
         if parts[0] != "sites" or len(parts) < 2:

@@ -33,8 +33,13 @@ DANA, LUC, SAM, OLGA = "dana", "luc", "sam", "olga"
 
 
 def draft(**changes) -> ChallengeDraft:
-    base = dict(name="Tell us once", question="How can clients tell us things only once?", sponsor_ids=(DANA, LUC),
-                opens_at=OPENS, closes_at=CLOSES)  # fmt: skip
+    base = dict(
+        name="Tell us once",
+        question="How can clients tell us things only once?",
+        sponsor_ids=(DANA, LUC),
+        opens_at=OPENS,
+        closes_at=CLOSES,
+    )
     return ChallengeDraft(**{**base, **changes})
 
 
@@ -53,12 +58,16 @@ def pooled(n: int, owner: str = SAM) -> IdeaStage:
 
 # ---- the table itself --------------------------------------------------------------------
 EXPECTED_MOVES = {
-    ("pool", "shortlisted"), ("pool", "not_selected"),
-    ("shortlisted", "pool"), ("shortlisted", "finalist"), ("shortlisted", "not_selected"),
-    ("finalist", "winner"), ("finalist", "not_selected"),
+    ("pool", "shortlisted"),
+    ("pool", "not_selected"),
+    ("shortlisted", "pool"),
+    ("shortlisted", "finalist"),
+    ("shortlisted", "not_selected"),
+    ("finalist", "winner"),
+    ("finalist", "not_selected"),
     ("winner", "implementing"),
     ("implementing", "implemented"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("source,target", list(itertools.product(Stage, Stage)))
@@ -130,9 +139,17 @@ def test_the_open_and_the_next_challenge():
 
 
 # ---- the organiser's form -------------------------------------------------------------------
-FORM = {"name": "Tell us once", "question": "How?", "sponsors": "dana,luc", "opens_on": "2026-09-01",
-        "closes_on": "2026-09-30", "program_areas": "client_services,policy", "finalist_count": "5",
-        "pitch_day": "2026-11-05", "peoples_choice": "true"}  # fmt: skip
+FORM = {
+    "name": "Tell us once",
+    "question": "How?",
+    "sponsors": "dana,luc",
+    "opens_on": "2026-09-01",
+    "closes_on": "2026-09-30",
+    "program_areas": "client_services,policy",
+    "finalist_count": "5",
+    "pitch_day": "2026-11-05",
+    "peoples_choice": "true",
+}
 
 
 def parse(**changes):

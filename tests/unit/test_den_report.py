@@ -27,8 +27,14 @@ def pitched(n: int, outcome: Outcome | None, branch: str = "Digital", challenge:
     submitter = Person(f"s{n}", f"Staff {n}", Role.STAFF, branch=branch)
     area = "policy" if n % 2 else "client_services"
     pitch = Pitch(f"Idea {n}", "p", "s", "clients", area, "unknown", "f")
-    idea, _ = Idea.submit(idea_id=f"i{n}", reference=f"DEN-2026-{n:04d}", submitter=submitter, pitch=pitch,
-                          chain=build_chain(submitter, [MAYA]), now=T0)  # fmt: skip
+    idea, _ = Idea.submit(
+        idea_id=f"i{n}",
+        reference=f"DEN-2026-{n:04d}",
+        submitter=submitter,
+        pitch=pitch,
+        chain=build_chain(submitter, [MAYA]),
+        now=T0,
+    )
     idea.challenge = challenge
     if outcome is not None:
         idea.decide(actor_id="maya", step_index=0, revision=1, outcome=outcome, comment="c", now=T0 + timedelta(days=2))
@@ -47,13 +53,26 @@ def test_funnel_times_participation_and_funded_ideas():
     after = CLOSES + timedelta(days=1)
     st.choose_finalists(challenge, stages.values(), ["i0", "i1"], actor_id=DANA, now=after)
     st.choose_winners(challenge, stages.values(), ["i0"], actor_id=DANA, now=after + timedelta(days=10))
-    st.record_funding(challenge, stages["i0"], actor_id=DANA, amount=25_000, branch="Digital", conditions="",
-                      now=after + timedelta(days=11))  # fmt: skip
+    st.record_funding(
+        challenge,
+        stages["i0"],
+        actor_id=DANA,
+        amount=25_000,
+        branch="Digital",
+        conditions="",
+        now=after + timedelta(days=11),
+    )
 
     now = after + timedelta(days=11 + 46)
     report = build_report(challenge, ideas, stages.values(), now)
-    assert report.funnel == {"pitched": 8, "approved": 6, "shortlisted": 4, "finalist": 2, "winner": 1,
-                             "implemented": 0}  # fmt: skip
+    assert report.funnel == {
+        "pitched": 8,
+        "approved": 6,
+        "shortlisted": 4,
+        "finalist": 2,
+        "winner": 1,
+        "implemented": 0,
+    }
     assert report.median_days["in_review"] == 2.0 and report.median_days["pool"] == 2.0
     assert report.by_branch == [("Digital", 6), ("Policy", 2)]
     assert dict(report.by_program_area) == {"client_services": 4, "policy": 4} and report.by_level == [("staff", 8)]

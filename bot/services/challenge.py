@@ -1,0 +1,644 @@
+"""The Den challenge's use cases: open and run a challenge, decide its stages, follow up its winners.
+
+Each action is a read, a domain decision and one write that carries its notifications (the
+outbox): stage changes to the submitter and every approver who said yes, announcements to the
+challenge's channel, forms and follow-ups to people. Calls for ideas and window notices are
+queued when the challenge is opened, due when the window opens and closes, so no timer is
+needed and a restart loses nothing. Nothing here knows about Teams or cards.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.domain import stage as st
+from bot.domain.challenge import (
+    AlreadyClosed,
+    AlreadyOpen,
+    Challenge,
+    ChallengeRefused,
+    NotOrganiser,
+    NotSponsor,
+    next_challenge,
+    open_challenge,
+    parse_challenge_form,
+)
+from bot.domain.den_report import ChallengeReport, build_report, stage_entry, stages_of
+from bot.domain.model import Idea, Outcome, Person
+from bot.domain.outbox import MessageKind, message_id
+from bot.domain.stage import IdeaStage, ProgressStatus, Stage, StageChanged
+from bot.ports import (
+    Challenges,
+    ChannelInfo,
+    ConcurrencyConflict,
+    ConversationRecord,
+    Conversations,
+    Directory,
+    Ideas,
+    Organisers,
+    Outbox,
+    OutboxMessage,
+    Stages,
+    channel_recipient,
+)
+from bot.ports.retry import conflict_retry
+
+log = logging.getLogger(__name__)
+
+AMOUNT_MAX = 100_000_000
+_AMOUNT_NOISE = re.compile(r"[\s$,\u00a0\u202f]|CAD|\$", re.IGNORECASE)
+
+
+class ChallengeRecords(Challenges, Stages, Ideas, Outbox, Conversations, Protocol):
+    """What the challenge use cases need from the store."""
+
+
+class Status(enum.StrEnum):
+    """What became of someone's action on a challenge or a stage."""
+
+    RECORDED = "recorded"
+    ALREADY = "already"  # a second click: it is already so
+    STALE = "stale"  # an old card: the idea or challenge moved on
+    NOT_ORGANISER = "not_organiser"
+    NOT_SPONSOR = "not_sponsor"
+    NOT_OWNER = "not_owner"
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"  # the form has errors: see `errors`
+    REFUSED = "refused"  # a rule said no: see `reason`
+
+
+@dataclass
+class ChallengeResult:
+    status: Status
+    challenge: Challenge | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class StageResult:
+    status: Status
+    challenge: Challenge | None = None
+    stage: IdeaStage | None = None
+    idea: Idea | None = None
+    reason: str = ""  # a message-catalogue key suffix saying why, when refused
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PitchTarget:
+    """Where a new pitch goes: the open challenge, nowhere in particular, or refused as late."""
+
+    challenge: Challenge | None = None
+    late: bool = False
+    next_one: Challenge | None = None
+
+
+@dataclass(frozen=True)
+class PoolEntry:
+    idea: Idea
+    stage: IdeaStage
+
+
+_REFUSALS: dict[type[ChallengeRefused], tuple[Status, str]] = {
+    NotOrganiser: (Status.NOT_ORGANISER, "not_organiser"),
+    NotSponsor: (Status.NOT_SPONSOR, "not_sponsor"),
+    st.NotOwner: (Status.NOT_OWNER, "not_owner"),
+    st.AlreadyDone: (Status.ALREADY, "already"),
+    st.StageStale: (Status.STALE, "stale"),
+    AlreadyOpen: (Status.REFUSED, "already_open"),
+    AlreadyClosed: (Status.ALREADY, "already_closed"),
+    st.WindowStillOpen: (Status.REFUSED, "window_open"),
+    st.FinalistsChosen: (Status.REFUSED, "finalists_chosen"),
+    st.TooManyFinalists: (Status.REFUSED, "too_many"),
+    st.NothingPicked: (Status.REFUSED, "nothing_picked"),
+    st.ReasonRequired: (Status.REFUSED, "reason_required"),
+    st.InvalidFunding: (Status.REFUSED, "invalid_funding"),
+    st.NoteRequired: (Status.REFUSED, "note_required"),
+    st.NoteTooLong: (Status.REFUSED, "note_too_long"),
+}
+
+
+def refusal(error: ChallengeRefused) -> tuple[Status, str]:
+    for kind in type(error).__mro__:
+        if kind in _REFUSALS:
+            return _REFUSALS[kind]
+    return Status.REFUSED, "refused"
+
+
+def parse_amount(text: Any) -> int:
+    """'$50,000', '50 000', '50000 CAD' -> 50000; anything else -> 0 (refused as invalid)."""
+    cleaned = _AMOUNT_NOISE.sub("", str(text or ""))
+    if not cleaned.isdigit():
+        return 0
+    amount = int(cleaned)
+    return amount if 0 < amount <= AMOUNT_MAX else 0
+
+
+def approvers_of(idea: Idea) -> list[str]:
+    """Everyone who said yes on the idea's way up, in chain order, once each (never the submitter)."""
+    seen: dict[str, None] = {}
+    for decision in idea.decisions:
+        if decision.outcome == Outcome.APPROVED and decision.approver_id != idea.submitter.id:
+            seen.setdefault(decision.approver_id, None)
+    return list(seen)
+
+
+def stage_messages(idea: Idea, raised: Iterable[object], now: datetime) -> list[OutboxMessage]:
+    """Each stage change goes to the submitter and to the approvers who said yes."""
+    messages: list[OutboxMessage] = []
+    for event in raised:
+        if not isinstance(event, StageChanged):
+            continue
+        if event.to_stage == Stage.POOL and event.from_stage == Stage.SHORTLISTED:
+            recipients = [idea.submitter.id]  # an undone shortlisting: the submitter was told, so tell them
+        else:
+            recipients = [idea.submitter.id, *approvers_of(idea)]
+        for recipient in recipients:
+            messages.append(
+                OutboxMessage.due_now(
+                    message_id(MessageKind.STAGE_UPDATE, idea.id, event.seq, recipient),
+                    recipient_id=recipient,
+                    kind=MessageKind.STAGE_UPDATE,
+                    idea_id=idea.id,
+                    now=now,
+                    payload={"seq": event.seq, "role": "submitter" if recipient == idea.submitter.id else "approver"},
+                )
+            )
+    return messages
+
+
+def window_messages(challenge: Challenge, now: datetime) -> list[OutboxMessage]:
+    """The call for ideas at the opening, the closing notice and the sponsors' pool at the close."""
+    opens, closes = challenge.opens_at.isoformat(), challenge.closed_at.isoformat()
+    messages: list[OutboxMessage] = []
+    if challenge.channel_key:
+        channel = channel_recipient(challenge.channel_key)
+        if challenge.closed_early_at is None:
+            messages.append(
+                OutboxMessage(
+                    message_id(MessageKind.CALL_FOR_IDEAS, challenge.id, opens),
+                    channel,
+                    MessageKind.CALL_FOR_IDEAS,
+                    challenge.id,
+                    created_at=now,
+                    not_before=max(now, challenge.opens_at),
+                    payload={"opensAt": opens},
+                )
+            )
+        messages.append(
+            OutboxMessage(
+                message_id(MessageKind.WINDOW_CLOSED, challenge.id, closes),
+                channel,
+                MessageKind.WINDOW_CLOSED,
+                challenge.id,
+                created_at=now,
+                not_before=max(now, challenge.closed_at),
+                payload={"closesAt": closes},
+            )
+        )
+    for sponsor in challenge.sponsor_ids:
+        messages.append(
+            OutboxMessage(
+                message_id(MessageKind.POOL_READY, challenge.id, closes, sponsor),
+                sponsor,
+                MessageKind.POOL_READY,
+                challenge.id,
+                created_at=now,
+                not_before=max(now, challenge.closed_at),
+                payload={"closesAt": closes},
+            )
+        )
+    return messages
+
+
+def announcement(kind: MessageKind, challenge: Challenge, now: datetime) -> list[OutboxMessage]:
+    if not challenge.channel_key:
+        return []
+    return [
+        OutboxMessage.due_now(
+            message_id(kind, challenge.id),
+            recipient_id=channel_recipient(challenge.channel_key),
+            kind=kind,
+            idea_id=challenge.id,
+            now=now,
+        )
+    ]
+
+
+class ChallengeService:
+    def __init__(
+        self,
+        store: ChallengeRecords,
+        directory: Directory,
+        organisers: Organisers,
+        *,
+        clock: Callable[[], datetime],
+        tz: ZoneInfo,
+        follow_up_days: int = 30,
+        on_outbox: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.directory = directory
+        self.organisers = organisers
+        self.clock = clock
+        self.tz = tz
+        self.follow_up_after = timedelta(days=follow_up_days)
+        self._on_outbox = on_outbox or (lambda: None)
+
+    # ---- who is who -----------------------------------------------------------------------
+    async def is_organiser(self, user_id: str) -> bool:
+        return await self.organisers.is_organiser(user_id)
+
+    async def sponsors_available(self) -> list[Person]:
+        return await self.directory.deputy_ministers()
+
+    async def names(self, ids: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for user_id in dict.fromkeys(ids):
+            person = await self.directory.get_person(user_id)
+            found[user_id] = person.name if person else ""
+        return found
+
+    # ---- channels ------------------------------------------------------------------------
+    async def register_channel(self, record: ConversationRecord, team_name: str, channel_name: str) -> None:
+        """The bot was added to a team (or a channel spoke to it): remember how to post there."""
+        now = self.clock()
+        record.user_id = channel_recipient(record.conversation_id)
+        record.updated_at = now
+        await self.store.save_conversation(record)
+        await self.store.save_channel(ChannelInfo(record.conversation_id, team_name, channel_name, now))
+        log.info("channel registered", extra={"channel": record.conversation_id})
+
+    async def channels(self) -> list[ChannelInfo]:
+        return await self.store.list_channels()
+
+    # ---- the organisers' part -------------------------------------------------------------
+    async def challenges(self) -> list[Challenge]:
+        return await self.store.list_challenges()
+
+    async def get(self, challenge_id: str) -> Challenge | None:
+        return await self.store.get_challenge(challenge_id)
+
+    async def _parse(self, form: Mapping[str, Any]):
+        known = [p.id for p in await self.sponsors_available()]
+        return parse_challenge_form(
+            form, tz=self.tz, known_sponsors=known, today=self.clock().astimezone(self.tz).date()
+        )
+
+    async def _channel_key(self, form: Mapping[str, Any]) -> tuple[str, str | None]:
+        key = str(form.get("channel") or "").strip()
+        if key and key not in {c.key for c in await self.channels()}:
+            return "", "invalid_choice"
+        return key, None
+
+    async def open(self, *, actor_id: str, form: Mapping[str, Any]) -> ChallengeResult:
+        if not await self.is_organiser(actor_id):
+            return ChallengeResult(Status.NOT_ORGANISER)
+        draft, values, errors = await self._parse(form)
+        channel, channel_error = await self._channel_key(form)
+        values["channel"] = str(form.get("channel") or "")
+        if channel_error:
+            errors["channel"] = channel_error
+        if draft is None or errors:
+            return ChallengeResult(Status.INVALID, values=values, errors=errors)
+        challenge_id = _id_from(form.get("formId"))
+        existing = await self.store.get_challenge(challenge_id)
+        if existing is not None:
+            return ChallengeResult(Status.ALREADY, existing, values)  # the same form sent twice
+        now = self.clock()
+        challenge = Challenge.open_new(
+            challenge_id=challenge_id, draft=draft, actor_id=actor_id, is_organiser=True, now=now
+        )
+        challenge.channel_key = channel
+        try:
+            await self.store.add_challenge(challenge, window_messages(challenge, now))
+        except ConcurrencyConflict:
+            return ChallengeResult(Status.ALREADY, await self.store.get_challenge(challenge_id), values)
+        log.info("challenge opened", extra={"challenge_id": challenge.id})
+        self._on_outbox()
+        return ChallengeResult(Status.RECORDED, challenge, values)
+
+    async def edit(self, *, actor_id: str, challenge_id: str, form: Mapping[str, Any]) -> ChallengeResult:
+        organiser = await self.is_organiser(actor_id)
+        draft, values, errors = await self._parse(form)
+        channel, channel_error = await self._channel_key(form)
+        if channel_error:
+            errors["channel"] = channel_error
+        async for attempt in conflict_retry():
+            with attempt:
+                challenge = await self.store.get_challenge(challenge_id)
+                if challenge is None:
+                    return ChallengeResult(Status.NOT_FOUND)
+                if not organiser:
+                    return ChallengeResult(Status.NOT_ORGANISER, challenge)
+                if draft is None or errors:
+                    return ChallengeResult(Status.INVALID, challenge, values, errors)
+                now = self.clock()
+                try:
+                    challenge.edit(draft=draft, is_organiser=True, now=now)
+                except ChallengeRefused as refused:
+                    return ChallengeResult(refusal(refused)[0], challenge, values, {"_": refusal(refused)[1]})
+                challenge.channel_key = channel
+                await self.store.update_challenge(challenge, window_messages(challenge, now))
+        self._on_outbox()
+        return ChallengeResult(Status.RECORDED, challenge, values)
+
+    async def close(self, *, actor_id: str, challenge_id: str) -> ChallengeResult:
+        organiser = await self.is_organiser(actor_id)
+        async for attempt in conflict_retry():
+            with attempt:
+                challenge = await self.store.get_challenge(challenge_id)
+                if challenge is None:
+                    return ChallengeResult(Status.NOT_FOUND)
+                now = self.clock()
+                try:
+                    challenge.close_early(actor_id=actor_id, is_organiser=organiser, now=now)
+                except ChallengeRefused as refused:
+                    return ChallengeResult(refusal(refused)[0], challenge)
+                await self.store.update_challenge(challenge, window_messages(challenge, now))
+        log.info("challenge closed early", extra={"challenge_id": challenge.id})
+        self._on_outbox()
+        return ChallengeResult(Status.RECORDED, challenge)
+
+    # ---- pitching into a challenge ----------------------------------------------------------
+    async def target_for_pitch(self, form_challenge_id: str = "") -> PitchTarget:
+        """The open challenge a new pitch belongs to. A form from a challenge whose window has
+        closed is late (refused, naming the next challenge if one is scheduled). With no
+        challenge open and none named, the pitch is an idea outside any challenge, as before."""
+        now = self.clock()
+        challenges = await self.store.list_challenges()
+        named = next((c for c in challenges if c.id == form_challenge_id), None) if form_challenge_id else None
+        if named is not None:
+            if named.accepts_pitches(now):
+                return PitchTarget(named)
+            if named.opens_at <= now:
+                return PitchTarget(
+                    late=True, next_one=open_challenge(challenges, now) or next_challenge(challenges, now)
+                )
+        return PitchTarget(open_challenge(challenges, now))
+
+    async def request_form(self, *, user_id: str, challenge_id: str) -> Status:
+        """'Pitch an idea' pressed in a channel: the form goes to the person's 1:1 chat."""
+        now = self.clock()
+        message = OutboxMessage.due_now(
+            message_id(MessageKind.PITCH_FORM, challenge_id or "none", user_id, uuid.uuid4().hex[:8]),
+            recipient_id=user_id,
+            kind=MessageKind.PITCH_FORM,
+            idea_id=challenge_id,
+            now=now,
+        )
+        await self.store.enqueue([message])
+        self._on_outbox()
+        return Status.RECORDED
+
+    # ---- reading the pool --------------------------------------------------------------------
+    async def entries(self, challenge_id: str) -> tuple[list[Idea], dict[str, IdeaStage]]:
+        """Every idea pitched to the challenge and every approved one's stage: two queries."""
+        ideas = await self.store.list_challenge_ideas(challenge_id)
+        stages = stages_of(ideas, await self.store.list_stages(challenge_id))
+        return ideas, stages
+
+    async def pool(self, challenge_id: str) -> tuple[Challenge | None, list[PoolEntry]]:
+        challenge = await self.store.get_challenge(challenge_id)
+        if challenge is None:
+            return None, []
+        ideas, stages = await self.entries(challenge_id)
+        rows = [PoolEntry(i, stages[i.id]) for i in ideas if i.id in stages]
+        rows.sort(key=lambda r: (r.stage.stage != Stage.SHORTLISTED, r.idea.reference))
+        return challenge, rows
+
+    async def view(self, idea_id: str) -> tuple[Idea | None, IdeaStage | None, Challenge | None]:
+        idea = await self.store.get(idea_id)
+        if idea is None:
+            return None, None, None
+        stage = await self.store.get_stage(idea_id) or stage_entry(idea)
+        challenge = await self.store.get_challenge(idea.challenge) if idea.challenge else None
+        return idea, stage, challenge
+
+    async def stages_for(self, ideas: Sequence[Idea]) -> dict[str, IdeaStage]:
+        """The stage of each of these ideas (for 'my ideas'), one read per idea with a challenge."""
+        found: dict[str, IdeaStage] = {}
+        for idea in ideas:
+            if idea.challenge:
+                stage = await self.store.get_stage(idea.id) or stage_entry(idea)
+                if stage is not None:
+                    found[idea.id] = stage
+        return found
+
+    async def report(self, challenge_id: str) -> ChallengeReport | None:
+        challenge = await self.store.get_challenge(challenge_id)
+        if challenge is None:
+            return None
+        ideas = await self.store.list_challenge_ideas(challenge_id)
+        return build_report(challenge, ideas, await self.store.list_stages(challenge_id), self.clock())
+
+    # ---- the sponsors' decisions -------------------------------------------------------------
+    async def shortlist(self, *, actor_id: str, idea_id: str, undo: bool = False) -> StageResult:
+        async for attempt in conflict_retry():
+            with attempt:
+                idea, stage, challenge = await self.view(idea_id)
+                if idea is None or stage is None or challenge is None:
+                    return StageResult(Status.NOT_FOUND, challenge, stage, idea)
+                now = self.clock()
+                action = st.undo_shortlist if undo else st.shortlist
+                try:
+                    raised = action(challenge, stage, actor_id=actor_id, now=now)
+                except ChallengeRefused as refused:
+                    return self._refused(refused, challenge, stage, idea, actor_id)
+                challenge.updated_at = now
+                await self.store.write_stages(challenge, [stage], stage_messages(idea, raised, now))
+        log.info("stage changed", extra={"idea_id": idea_id, "stage": stage.stage.value})
+        self._on_outbox()
+        return StageResult(Status.RECORDED, challenge, stage, idea)
+
+    async def choose_finalists(self, *, actor_id: str, challenge_id: str, picks: Sequence[str]) -> StageResult:
+        return await self._choose(actor_id, challenge_id, picks, finalists=True)
+
+    async def choose_winners(
+        self, *, actor_id: str, challenge_id: str, picks: Sequence[str], reason: str = "", ranking: Sequence[str] = ()
+    ) -> StageResult:
+        return await self._choose(actor_id, challenge_id, picks, finalists=False, reason=reason, ranking=ranking)
+
+    async def _choose(
+        self,
+        actor_id: str,
+        challenge_id: str,
+        picks: Sequence[str],
+        *,
+        finalists: bool,
+        reason: str = "",
+        ranking: Sequence[str] = (),
+    ) -> StageResult:
+        async for attempt in conflict_retry():
+            with attempt:
+                challenge = await self.store.get_challenge(challenge_id)
+                if challenge is None:
+                    return StageResult(Status.NOT_FOUND)
+                ideas, stages = await self.entries(challenge_id)
+                now = self.clock()
+                try:
+                    if finalists:
+                        changed, raised = st.choose_finalists(
+                            challenge, stages.values(), picks, actor_id=actor_id, now=now
+                        )
+                    else:
+                        changed, raised = st.choose_winners(
+                            challenge,
+                            stages.values(),
+                            picks,
+                            actor_id=actor_id,
+                            now=now,
+                            ranking=ranking,
+                            reason=reason,
+                        )
+                except ChallengeRefused as refused:
+                    return self._refused(refused, challenge, None, None, actor_id)
+                by_id = {i.id: i for i in ideas}
+                outbox = [m for s in changed for m in stage_messages(by_id[s.idea_id], raised, now)]
+                kind = MessageKind.FINALISTS_ANNOUNCED if finalists else MessageKind.WINNERS_ANNOUNCED
+                outbox += announcement(kind, challenge, now)
+                await self.store.write_stages(challenge, changed, outbox)
+        log.info("finalists chosen" if finalists else "winners chosen", extra={"challenge_id": challenge_id})
+        self._on_outbox()
+        return StageResult(Status.RECORDED, challenge)
+
+    async def record_funding(
+        self, *, actor_id: str, idea_id: str, amount: Any, branch: str, conditions: str
+    ) -> StageResult:
+        async for attempt in conflict_retry():
+            with attempt:
+                idea, stage, challenge = await self.view(idea_id)
+                if idea is None or stage is None or challenge is None:
+                    return StageResult(Status.NOT_FOUND, challenge, stage, idea)
+                now = self.clock()
+                try:
+                    raised = st.record_funding(
+                        challenge,
+                        stage,
+                        actor_id=actor_id,
+                        amount=parse_amount(amount),
+                        branch=str(branch or ""),
+                        conditions=str(conditions or ""),
+                        now=now,
+                    )
+                except ChallengeRefused as refused:
+                    return self._refused(refused, challenge, stage, idea, actor_id)
+                challenge.updated_at = now
+                await self.store.write_stages(challenge, [stage], stage_messages(idea, raised, now))
+        log.info("funding recorded", extra={"idea_id": idea_id})
+        self._on_outbox()
+        return StageResult(Status.RECORDED, challenge, stage, idea)
+
+    # ---- the owner's part ------------------------------------------------------------------
+    async def file_progress(self, *, actor_id: str, idea_id: str, status: str, note: str) -> StageResult:
+        try:
+            progress = ProgressStatus(status)
+        except ValueError:
+            return StageResult(Status.REFUSED, reason="invalid_status")
+        async for attempt in conflict_retry():
+            with attempt:
+                idea, stage, challenge = await self.view(idea_id)
+                if idea is None or stage is None or stage.version == 0:
+                    return StageResult(Status.NOT_FOUND, challenge, stage, idea)
+                now = self.clock()
+                try:
+                    raised = st.file_progress(stage, actor_id=actor_id, status=progress, note=note, now=now)
+                except ChallengeRefused as refused:
+                    return self._refused(refused, challenge, stage, idea, actor_id)
+                await self.store.update_stage(stage, stage_messages(idea, raised, now))
+        log.info("progress filed", extra={"idea_id": idea_id, "status": progress.value})
+        self._on_outbox()
+        return StageResult(Status.RECORDED, challenge, stage, idea)
+
+    async def give_consent(self, *, actor_id: str, idea_id: str, consent: bool) -> StageResult:
+        async for attempt in conflict_retry():
+            with attempt:
+                idea, stage, challenge = await self.view(idea_id)
+                if idea is None or stage is None or stage.version == 0:
+                    return StageResult(Status.NOT_FOUND, challenge, stage, idea)
+                try:
+                    st.give_consent(stage, actor_id=actor_id, consent=consent)
+                except ChallengeRefused as refused:
+                    return self._refused(refused, challenge, stage, idea, actor_id)
+                await self.store.update_stage(stage)
+        return StageResult(Status.RECORDED, challenge, stage, idea)
+
+    # ---- scheduled passes --------------------------------------------------------------------
+    async def queue_follow_ups(self) -> int:
+        """Ask each funded idea's owner for an update when the last one (or the funding) is a
+        month old; at most one request per idea per calendar month, however often this runs."""
+        now = self.clock()
+        month = now.astimezone(self.tz).strftime("%Y-%m")
+        due = []
+        for stage in await self.store.list_stages_in(Stage.IMPLEMENTING):
+            last = stage.latest_update.at if stage.updates else stage.since
+            if now - last >= self.follow_up_after:
+                due.append(
+                    OutboxMessage.due_now(
+                        message_id(MessageKind.FOLLOW_UP, stage.idea_id, month),
+                        recipient_id=stage.owner_id,
+                        kind=MessageKind.FOLLOW_UP,
+                        idea_id=stage.idea_id,
+                        now=now,
+                        payload={"month": month},
+                    )
+                )
+        if due:
+            await self.store.enqueue(due)
+            self._on_outbox()
+        return len(due)
+
+    async def queue_sponsor_digests(self, week_key: str = "") -> int:
+        """Each sponsor's weekly challenge digest: the funnel and funded ideas' latest status,
+        one per sponsor per challenge per week (the id makes a second run a no-op)."""
+        now = self.clock()
+        if not week_key:
+            year, week, _ = now.astimezone(self.tz).isocalendar()
+            week_key = f"{year}-W{week:02d}"
+        messages = []
+        for challenge in await self.store.list_challenges():
+            if challenge.opens_at > now:
+                continue
+            for sponsor in challenge.sponsor_ids:
+                messages.append(
+                    OutboxMessage.due_now(
+                        message_id(MessageKind.CHALLENGE_DIGEST, challenge.id, week_key, sponsor),
+                        recipient_id=sponsor,
+                        kind=MessageKind.CHALLENGE_DIGEST,
+                        idea_id=challenge.id,
+                        now=now,
+                        payload={"week": week_key},
+                    )
+                )
+        if messages:
+            await self.store.enqueue(messages)
+            self._on_outbox()
+        return len(messages)
+
+    # ---- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _refused(
+        error: ChallengeRefused, challenge: Challenge | None, stage: IdeaStage | None, idea: Idea | None, actor: str
+    ) -> StageResult:
+        status, reason = refusal(error)
+        if status in (Status.NOT_SPONSOR, Status.NOT_OWNER):
+            log.warning(
+                "stage action refused", extra={"actor_id": actor, "reason": reason, "idea_id": idea.id if idea else ""}
+            )
+        return StageResult(status, challenge, stage, idea, reason)
+
+
+def _id_from(form_id: Any) -> str:
+    try:
+        return str(uuid.UUID(str(form_id)))
+    except (ValueError, TypeError):
+        return str(uuid.uuid4())

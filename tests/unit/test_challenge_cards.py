@@ -1,0 +1,207 @@
+"""Every card of the Den challenge, in every stage an idea can be in, validated by Microsoft's
+Adaptive Cards library and kept well under Teams' 28 KB."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain import stage as st
+from bot.domain.chain import build_chain
+from bot.domain.challenge import Challenge, ChallengeDraft
+from bot.domain.den_report import build_report, stages_of
+from bot.domain.model import Idea, Outcome, Person, Role
+from bot.domain.pitch import Pitch
+from bot.domain.stage import ProgressStatus
+from bot.i18n import Messages
+from bot.settings import ROOT
+from cards import my_ideas_card, pitch_form_card
+from cards.challenge import (
+    announcement_card,
+    call_for_ideas_card,
+    challenge_card,
+    challenge_digest_card,
+    challenge_form_card,
+    challenge_preface,
+    challenges_card,
+    consent_card,
+    follow_up_card,
+    funding_form_card,
+    idea_view_card,
+    late_pitch_card,
+    pitch_privately_card,
+    pool_card,
+    progress_filed_card,
+    report_card,
+    stage_update_card,
+    window_closed_card,
+)
+from tests.support.people import VALID_PITCH
+
+VALIDATOR = ROOT / "tests" / "support" / "validate_cards.js"
+TZ = ZoneInfo("America/Toronto")
+T0 = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
+CLOSES = datetime(2026, 10, 1, 4, 0, tzinfo=UTC)
+AFTER = CLOSES + timedelta(days=2)
+DANA = Person("dana", "Dana Morel", Role.DM)
+MAYA = Person("maya", "Maya Singh", Role.MANAGER)
+
+
+def scenario(n: int = 12, text_size: int = 0):
+    draft = ChallengeDraft(
+        "Tell us once",
+        "How could clients tell us things only once?",
+        ("dana",),
+        T0 - timedelta(days=1),
+        CLOSES,
+        program_areas=("client_services",),
+        pitch_day=CLOSES.date() + timedelta(days=30),
+        peoples_choice=True,
+    )
+    challenge = Challenge.open_new(challenge_id="c1", draft=draft, actor_id="olga", is_organiser=True, now=T0)
+    challenge.channel_key = "19:abc@thread.tacv2"
+    ideas = []
+    for k in range(n):
+        submitter = Person(f"s{k}", f"Staff {k}", branch="Client Services Branch")
+        pitch = {**VALID_PITCH, "title": f"Idea {k} " + "t" * min(text_size, 100)}
+        idea, _ = Idea.submit(
+            idea_id=f"i{k}",
+            reference=f"DEN-2026-{k:04d}",
+            submitter=submitter,
+            pitch=Pitch(**pitch),
+            chain=build_chain(submitter, [MAYA]),
+            now=T0,
+        )
+        idea.challenge = "c1"
+        idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+        ideas.append(idea)
+    stages = stages_of(ideas, [])
+    return challenge, ideas, stages
+
+
+def all_cards() -> dict[str, dict]:
+    m = Messages("en-US")
+    challenge, ideas, stages = scenario()
+    rows = lambda: [(i, stages[i.id]) for i in ideas]  # noqa: E731
+    cards = {
+        "form": challenge_form_card(m, form_id="f", sponsors=[DANA], channels=[("19:abc", "Ministry › General")]),
+        "form_errors": challenge_form_card(
+            m,
+            form_id="f",
+            sponsors=[DANA],
+            channels=[],
+            challenge_id="c1",
+            values={"name": ""},
+            errors={"name": "required", "weights": "weights_sum"},
+            notice="Only organisers",
+        ),
+        "challenge": challenge_card(
+            m,
+            challenge,
+            now=T0,
+            tz=TZ,
+            sponsor_names={"dana": "Dana Morel"},
+            organiser=True,
+            sponsor=True,
+            headline="Opened",
+        ),
+        "challenges": challenges_card(m, [challenge], now=T0, tz=TZ, organiser=True, user_id="olga"),
+        "challenges_empty": challenges_card(m, [], now=T0, tz=TZ, organiser=False, user_id="sam"),
+        "call": call_for_ideas_card(m, challenge, tz=TZ),
+        "closed": window_closed_card(m, challenge, pitched=24),
+        "late": late_pitch_card(m, challenge, now=T0 - timedelta(days=3), tz=TZ),
+        "late_none": late_pitch_card(m, None, now=T0, tz=TZ),
+        "pitch_with_question": pitch_form_card(
+            m, form_id="f", preface=challenge_preface(m, challenge, tz=TZ), challenge_id="c1"
+        ),
+        "pitch_privately": pitch_privately_card(m, "c1"),
+        "pool_open": pool_card(m, challenge, rows(), now=T0),
+    }
+    for idea in ideas[:8]:
+        st.shortlist(challenge, stages[idea.id], actor_id="dana", now=T0)
+    cards["pool_shortlisted"] = pool_card(m, challenge, rows(), now=AFTER, headline="Shortlisted")
+    cards["update_shortlisted"] = stage_update_card(m, ideas[0], stages["i0"], challenge, seq=2, for_submitter=True)
+    cards["update_shortlisted_approver"] = stage_update_card(
+        m, ideas[0], stages["i0"], challenge, seq=2, for_submitter=False
+    )
+    st.choose_finalists(challenge, stages.values(), [f"i{k}" for k in range(5)], actor_id="dana", now=AFTER)
+    cards["pool_finalists"] = pool_card(m, challenge, rows(), now=AFTER)
+    cards["update_finalist"] = consent_card(m, ideas[0], stages["i0"], challenge)
+    cards["update_not_selected"] = stage_update_card(m, ideas[10], stages["i10"], challenge, seq=2, for_submitter=True)
+    cards["announce_finalists"] = announcement_card(m, challenge, [(i, stages[i.id]) for i in ideas[:5]], winners=False)
+    st.give_consent(stages["i0"], actor_id="s0", consent=True)
+    st.choose_winners(challenge, stages.values(), ["i0"], actor_id="dana", now=AFTER, ranking=["i1"], reason="Budget")
+    cards["pool_winners"] = pool_card(m, challenge, rows(), now=AFTER)
+    cards["view"] = idea_view_card(m, ideas[0], stages["i0"], challenge, {"dana": "Dana Morel"})
+    cards["announce_winners"] = announcement_card(m, challenge, [(ideas[0], stages["i0"])], winners=True)
+    cards["fund_form"] = funding_form_card(m, ideas[0], notice="Please enter an amount")
+    st.record_funding(
+        challenge, stages["i0"], actor_id="dana", amount=50_000, branch="Digital", conditions="Q", now=AFTER
+    )
+    cards["update_funded"] = stage_update_card(m, ideas[0], stages["i0"], challenge, seq=5, for_submitter=True)
+    cards["follow_up"] = follow_up_card(m, ideas[0], stages["i0"])
+    st.file_progress(stages["i0"], actor_id="s0", status=ProgressStatus.AT_RISK, note="Vendor", now=AFTER)
+    cards["follow_up_again"] = follow_up_card(
+        m, ideas[0], stages["i0"], notice="A note is needed", values={"status": "blocked"}
+    )
+    cards["progress_filed"] = progress_filed_card(m, ideas[0], stages["i0"])
+    report = build_report(challenge, ideas, stages.values(), AFTER + timedelta(days=60))
+    cards["digest"] = challenge_digest_card(m, report)
+    cards["report"] = report_card(m, report)
+    cards["my_ideas"] = my_ideas_card(m, ideas[:3], AFTER, limit=20, den_lines={"i0": "Tell us once: Winner"})
+    return cards
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_every_challenge_card_parses_and_validates_in_the_adaptive_cards_library():
+    if not (ROOT / "node_modules" / "adaptivecards").exists():
+        pytest.fail("the adaptivecards npm package is missing: `make test` installs it with npm ci")
+    cards = all_cards()
+    result = subprocess.run(
+        ["node", str(VALIDATOR)], input=json.dumps(list(cards.values())), capture_output=True, text=True, check=True
+    )
+    problems = {
+        name: verdict
+        for name, verdict in zip(cards, json.loads(result.stdout), strict=True)
+        if verdict["failures"] or verdict["parseEvents"] or verdict["version"] != "1.5"
+    }
+    assert problems == {}
+
+
+def test_a_big_pool_and_report_stay_well_under_the_teams_size_limit():
+    m = Messages("en-US")
+    challenge, ideas, stages = scenario(n=400, text_size=100)
+    pool = pool_card(m, challenge, [(i, stages[i.id]) for i in ideas], now=T0)
+    assert len(json.dumps(pool).encode()) < 24 * 1024
+    assert "…and 370 more." in json.dumps(pool, ensure_ascii=False)
+    report = report_card(m, build_report(challenge, ideas, stages.values(), T0))
+    assert len(json.dumps(report).encode()) < 24 * 1024
+
+
+def test_the_not_selected_thank_you_says_how_far_the_idea_got():
+    m = Messages("en-US")
+    challenge, ideas, stages = scenario()
+    for idea in ideas[:8]:
+        st.shortlist(challenge, stages[idea.id], actor_id="dana", now=T0)
+    st.choose_finalists(challenge, stages.values(), ["i0"], actor_id="dana", now=AFTER)
+    shortlisted = json.dumps(stage_update_card(m, ideas[3], stages["i3"], challenge, seq=3, for_submitter=True))
+    pooled = json.dumps(stage_update_card(m, ideas[10], stages["i10"], challenge, seq=2, for_submitter=True))
+    assert "It reached this stage: Shortlisted" in shortlisted and "Thank you for your idea" in shortlisted
+    assert "It reached this stage: In the pool" in pooled
+
+
+def test_the_channel_names_only_finalists_who_consented():
+    m = Messages("en-US")
+    challenge, ideas, stages = scenario()
+    for idea in ideas[:2]:
+        st.shortlist(challenge, stages[idea.id], actor_id="dana", now=T0)
+    st.choose_finalists(challenge, stages.values(), ["i0", "i1"], actor_id="dana", now=AFTER)
+    st.give_consent(stages["i0"], actor_id="s0", consent=True)
+    st.give_consent(stages["i1"], actor_id="s1", consent=False)
+    shown = json.dumps(announcement_card(m, challenge, [(i, stages[i.id]) for i in ideas[:2]], winners=False))
+    assert "Staff 0" in shown and "Staff 1" not in shown and "From Client Services Branch" in shown
