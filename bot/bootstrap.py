@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from azure.core.credentials_async import AsyncTokenCredential
@@ -34,12 +34,15 @@ from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
+from bot.services.pitch_day import PitchDayService
 from bot.services.schedule import Timer, daily, weekly
 from bot.settings import Settings
 from dialogs.den_notifications import DenNotificationRenderer
 from dialogs.digest import digest_renderer
 from dialogs.main import MainDialog
 from dialogs.notifications import NotificationRenderer
+from dialogs.pitch_day_notifications import PitchDayNotificationRenderer
+from dialogs.voting import ChannelCards
 
 if TYPE_CHECKING:
     from bot.teams.edge import TeamsEdge
@@ -111,6 +114,7 @@ class Den:
     scheduled: list[Timer] = field(default_factory=list)  # the digest and nudges, if DEN_DIGEST_SCHEDULE
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
     challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
+    pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -133,6 +137,8 @@ class Den:
         for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else [])]:
             await timer.stop()
         await self.dispatcher.stop()
+        if self.pitch_day is not None:
+            await self.pitch_day.settle()  # a pending People's Choice refresh-list update
         await self.close()
 
 
@@ -170,10 +176,23 @@ def bootstrap(
         follow_up_days=settings.follow_up_days,
         on_outbox=kick,
     )
+    pitch_day = PitchDayService(
+        store,
+        directory,
+        organisers,
+        clock=clock,
+        tz=calendar.tz,
+        quorum=settings.panel_quorum,
+        reminder_time=time.fromisoformat(settings.panel_reminder_time),
+        organiser_ids=settings.organiser_ids.split(","),
+        posts=channel if hasattr(channel, "post_card") else None,
+        on_outbox=kick,
+    )
+    pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
     dispatcher = OutboxDispatcher(
         store,
         channel,
-        NotificationRenderer(store, DenNotificationRenderer(challenges)),
+        NotificationRenderer(store, DenNotificationRenderer(challenges), PitchDayNotificationRenderer(pitch_day)),
         clock=clock,
         backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0),
         max_attempts=settings.notify_max_attempts,
@@ -235,11 +254,12 @@ def bootstrap(
         dispatcher=dispatcher,
         nudger=nudger,
         digests=digests,
-        dialog=MainDialog(ideas, clock, digests, challenges),
+        dialog=MainDialog(ideas, clock, digests, challenges, pitch_day),
         edge=edge,
         scheduled=scheduled,
         spool_timer=spool_timer,
         challenges=challenges,
+        pitch_day=pitch_day,
     )
 
 

@@ -62,6 +62,8 @@ class Settings:
     organiser_ids: str = ""  # Den organisers by object id, comma-separated
     organiser_group_id: str = ""  # and/or the Entra group whose members are Den organisers
     follow_up_days: int = 30  # a funded idea's owner is asked for an update this long after the last
+    panel_quorum: int = 3  # a finalist scored by fewer judges is marked "below quorum"
+    panel_reminder_time: str = "09:00"  # judges not done get one reminder the day after pitch day, at this time
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property
@@ -153,4 +155,6 @@ class Settings:
             organiser_ids=_get(env, "DEN_ORGANISER_IDS"),
             organiser_group_id=_get(env, "DEN_ORGANISER_GROUP_ID"),
             follow_up_days=int(_get(env, "DEN_FOLLOW_UP_DAYS", str(d.follow_up_days))),
+            panel_quorum=int(_get(env, "DEN_PANEL_QUORUM", str(d.panel_quorum))),
+            panel_reminder_time=_get(env, "DEN_PANEL_REMINDER_TIME", d.panel_reminder_time),
         )

@@ -258,6 +258,8 @@ def challenge_card(
         actions.append(execute(m.t("den.action.pool"), verbs.DEN_POOL, ref, style="positive"))
     if organiser or sponsor:
         actions.append(execute(m.t("den.action.report"), verbs.DEN_REPORT, ref))
+    if (organiser or sponsor) and challenge.finalists_chosen_at is not None:
+        actions.append(execute(m.t("pd.action.open"), verbs.PITCH_DAY, ref))  # the panel and People's Choice
     return card(body, actions)
 
 

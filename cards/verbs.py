@@ -32,4 +32,25 @@ DEN_CONSENT = "den.consent"
 DEN_PROGRESS = "den.progress"
 DEN_REPORT = "den.report"
 
+# Pitch day: the panel, the room and People's Choice
+PITCH_DAY = "pd.show"  # the pitch-day card of a challenge (organisers, chair, judges, sponsors)
+PANEL_FORM = "pd.panelForm"
+PANEL_NAME = "pd.panelName"
+SCORECARDS = "pd.scorecards"  # a judge's list of their own scorecards
+SCORECARD = "pd.scorecard"  # one of them
+DECLARE = "pd.declare"
+SCORE = "pd.score"
+CLOSE_SCORING = "pd.closeScoring"
+RESULTS = "pd.results"
+ROOM = "pd.room"  # the chair moves the "now pitching" card (data: step)
+VOTING_OPEN = "pc.open"
+VOTING_CLOSE = "pc.close"
+VOTING_REPOST = "pc.repost"
+VOTE = "pc.vote"
+VOTE_VIEW = "pc.view"  # the People's Choice card's refresh (automatic, or the manual button)
+PITCH_DAY_VERBS = frozenset(
+    {PITCH_DAY, PANEL_FORM, PANEL_NAME, SCORECARDS, SCORECARD, DECLARE, SCORE, CLOSE_SCORING, RESULTS, ROOM,
+     VOTING_OPEN, VOTING_CLOSE, VOTING_REPOST, VOTE, VOTE_VIEW}
+)  # fmt: skip
+
 DECISION_VERBS = {APPROVE: "approved", RETURN: "returned", REJECT: "rejected"}

@@ -11,11 +11,13 @@ from bot.ports import ConversationRecord
 from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
+from bot.services.pitch_day import PitchDayService
 from cards import help_card, my_ideas_card, verbs
 from cards.challenge import challenge_preface, pitch_privately_card, stage_label
 from dialogs import approval, digest, pitch
 from dialogs.challenge import ChallengeFlows
 from dialogs.commands import Command, recognise
+from dialogs.pitch_day import PitchDayFlows
 from dialogs.turn import Reply, Turn
 
 MY_IDEAS_LIMIT = 20
@@ -28,12 +30,14 @@ class MainDialog:
         clock: Callable[[], datetime],
         digests: DigestService | None = None,
         challenges: ChallengeService | None = None,
+        pitch_day: PitchDayService | None = None,
     ) -> None:
         self._service = service
         self._clock = clock
         self._digests = digests
         self._challenges = challenges
         self._den = ChallengeFlows(challenges) if challenges is not None else None
+        self._pitch_day = PitchDayFlows(pitch_day) if pitch_day is not None else None
 
     async def on_channel_added(self, record: ConversationRecord, team_name: str, channel_name: str) -> bool:
         """The bot is in a team's channel: remember it (calls for ideas go there). False if no Den."""
@@ -69,6 +73,8 @@ class MainDialog:
             return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
         if verb in (verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE) and self._digests is not None:
             return await digest.act(self._digests, turn, verb, data)
+        if self._pitch_day is not None and verb in verbs.PITCH_DAY_VERBS:
+            return await self._pitch_day.on_action(turn, verb, data)
         if self._den is not None and verb in DEN_VERBS:
             return await self._on_den_action(turn, verb, data)
         if verb == verbs.PITCH_OPEN:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from bot.domain.den_outbox import DEN_KINDS
 from bot.domain.model import IdeaStatus, Outcome
 from bot.domain.outbox import MessageKind, still_relevant
+from bot.domain.pitch_day_outbox import PITCH_DAY_KINDS
 from bot.i18n import Messages
 from bot.ports import Conversations, Ideas, OutboxMessage
 from cards import approval_card, returned_card, submitter_update_card
@@ -29,14 +30,20 @@ class DenRenderer(Protocol):
 
 
 class NotificationRenderer:
-    def __init__(self, store: NotificationRecords, den: DenRenderer | None = None) -> None:
+    def __init__(
+        self, store: NotificationRecords, den: DenRenderer | None = None, pitch_day: DenRenderer | None = None
+    ) -> None:
         self._store = store
         self._den = den  # the Den challenge's messages (dialogs/den_notifications.py)
+        self._pitch_day = pitch_day  # pitch day's (dialogs/pitch_day_notifications.py)
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
         if self._den is not None and message.kind in DEN_KINDS:
             record = await self._store.get_conversation(message.recipient_id)
             return await self._den(message, Messages(record.locale if record else None))
+        if self._pitch_day is not None and message.kind in PITCH_DAY_KINDS:
+            record = await self._store.get_conversation(message.recipient_id)
+            return await self._pitch_day(message, Messages(record.locale if record else None))
         idea = await self._store.get(message.idea_id)
         if idea is None:
             return None

@@ -14,6 +14,7 @@ class Turn:
     user_name: str
     locale: str
     conversation_type: str = "personal"  # "personal", "channel" or "groupChat"
+    user_channel_id: str = ""  # the person's Teams id (an MRI, 29:...): Universal Actions refresh lists these
 
     @property
     def is_personal(self) -> bool:

@@ -29,6 +29,12 @@ class MessageKind(enum.StrEnum):
     WINNERS_ANNOUNCED = "winners_announced"  # to the channel
     FOLLOW_UP = "follow_up"  # to a funded idea's owner, monthly: how is implementation going?
     CHALLENGE_DIGEST = "challenge_digest"  # to each sponsor, weekly: the funnel and funded ideas' status
+    # Pitch day (bot/domain/pitch_day_outbox.py says when each still matters)
+    PANEL_NAMED = "panel_named"  # to each judge: you are on the panel, pitch day is on ...
+    SCORECARD = "scorecard"  # to each judge, one per finalist: declare, then score
+    PANEL_REMINDER = "panel_reminder"  # to a judge with scoring left at the set time (once)
+    PANEL_RESULTS = "panel_results"  # to the chair, organisers and sponsors, when scoring closes
+    PEOPLES_CHOICE_RESULT = "peoples_choice_result"  # to the channel, when voting closes
 
 
 def message_id(kind: MessageKind, idea_id: str, *parts: object) -> str:

@@ -7,7 +7,7 @@ into the poll, so the result shown and announced is the one computed once, whate
 after. A tie for the most votes is announced as a tie (joint winners), never broken arbitrarily.
 
 Universal Actions can refresh a card automatically for at most 60 users (Teams' limit on
-`refresh.userIds`); the poll keeps that list (the most recent voters) and the card offers a
+`refresh.userIds`); the poll keeps that list (the first 60 voters) and the card offers a
 manual refresh to everyone else.
 
 Pure rules: no Teams, no storage, no clock.
@@ -105,11 +105,16 @@ class Poll:
 
     def remember_for_refresh(self, user_mri: str) -> bool:
         """Add a voter to the card's automatic-refresh list; True if the list changed (so the
-        channel card is worth updating). The 60 most recent voters are kept."""
-        if not user_mri or user_mri in self.refresh_ids[-REFRESH_LIMIT:]:
+        channel card is worth updating). The list keeps the first 60 voters: once full it never
+        changes again, so the channel card is updated at most 60 times, and everyone else uses
+        the card's manual refresh button."""
+        if not user_mri or user_mri in self.refresh_ids or len(self.refresh_ids) >= REFRESH_LIMIT:
             return False
-        self.refresh_ids = [*[u for u in self.refresh_ids if u != user_mri], user_mri][-REFRESH_LIMIT:]
+        self.refresh_ids = [*self.refresh_ids, user_mri]
         return True
+
+    def needs_refresh_entry(self, user_mri: str) -> bool:
+        return bool(user_mri) and user_mri not in self.refresh_ids and len(self.refresh_ids) < REFRESH_LIMIT
 
     @property
     def total(self) -> int:

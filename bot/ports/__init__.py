@@ -13,7 +13,7 @@ from bot.ports.challenge import (
     Stages,
     channel_recipient,
 )
-from bot.ports.channel import Channel, DeliveryFailed, NoSending
+from bot.ports.channel import Channel, ChannelPosts, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
 from bot.ports.pitch_day import Panels, PitchDayStore, Votes
 from bot.ports.spool import Spool, SpooledPitch
@@ -35,6 +35,7 @@ __all__ = [
     "Challenges",
     "Channel",
     "ChannelInfo",
+    "ChannelPosts",
     "ConcurrencyConflict",
     "ConversationRecord",
     "Conversations",

@@ -21,8 +21,25 @@ class Channel(Protocol):
         ...
 
 
+class ChannelPosts(Protocol):
+    """Posting a card that is later updated in place (a channel's People's Choice or "now
+    pitching" card): the post returns the message's id, the update replaces that message."""
+
+    async def post_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> str: ...
+
+    async def update_card(self, recipient_id: str, message_id: str, card: dict[str, Any], *, summary: str) -> None:
+        """Replace the posted message's card, or raise DeliveryFailed."""
+        ...
+
+
 class NoSending:
     """A channel that refuses to send, loudly: for previews and commands that must send nothing."""
 
     async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
+        raise DeliveryFailed("this command sends nothing", permanent=True)
+
+    async def post_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> str:
+        raise DeliveryFailed("this command sends nothing", permanent=True)
+
+    async def update_card(self, recipient_id: str, message_id: str, card: dict[str, Any], *, summary: str) -> None:
         raise DeliveryFailed("this command sends nothing", permanent=True)

@@ -129,6 +129,50 @@ class TeamsChannel:
         if failures:
             raise classify(failures[0]) from failures[0]
 
+    async def post_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> str:
+        """Post a card where the bot has been (a channel, a 1:1 chat) and return its message id,
+        so it can be updated in place later (pitch day's channel cards)."""
+        activity = MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
+        activity.summary = summary
+        posted: list[str] = []
+
+        async def post(turn_context: TurnContext) -> None:
+            response = await turn_context.send_activity(activity)
+            posted.append(getattr(response, "id", "") or "")
+
+        await self._in_conversation(recipient_id, post)
+        return posted[0] if posted else ""
+
+    async def update_card(self, recipient_id: str, message_id: str, card: dict[str, Any], *, summary: str) -> None:
+        activity = MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
+        activity.summary = summary
+        activity.id = message_id
+
+        async def update(turn_context: TurnContext) -> None:
+            await turn_context.update_activity(activity)
+
+        await self._in_conversation(recipient_id, update)
+
+    async def _in_conversation(self, recipient_id: str, callback) -> None:
+        """Run `callback` in a stored conversation; a failure is raised as DeliveryFailed."""
+        record = await self._store.get_conversation(recipient_id)
+        if record is None:
+            raise DeliveryFailed("no conversation with that recipient yet", permanent=True)
+        failures: list[BaseException] = []
+
+        async def guarded(turn_context: TurnContext) -> None:
+            try:
+                await callback(turn_context)
+            except Exception as exc:  # not left to the adapter's turn-error handler (see send_card)
+                failures.append(exc)
+
+        try:
+            await self._adapter.continue_conversation(reference_from(record), guarded, self._app_id)
+        except Exception as exc:
+            raise classify(exc) from exc
+        if failures:
+            raise classify(failures[0]) from failures[0]
+
     async def _create_and_send(self, recipient_id: str, send) -> None:
         template = await self._store.any_conversation()
         if template is None:

@@ -44,6 +44,7 @@ def turn_of(turn_context: TurnContext) -> Turn | None:
         user_name=sender.name or "",
         locale=turn_context.activity.locale or "en-US",
         conversation_type=kind,
+        user_channel_id=sender.id or "",
     )
 
 

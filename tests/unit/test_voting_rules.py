@@ -69,14 +69,15 @@ def test_a_tie_for_first_is_announced_as_joint_winners_and_no_votes_means_no_win
     assert empty.winners() == [] and empty.total == 0
 
 
-def test_the_refresh_list_keeps_the_60_most_recent_voters():
+def test_the_refresh_list_keeps_the_first_60_voters():
     made = poll()
+    assert made.needs_refresh_entry("29:a")
     assert made.remember_for_refresh("29:a") and not made.remember_for_refresh("29:a")
-    assert not made.remember_for_refresh("")
+    assert not made.remember_for_refresh("") and not made.needs_refresh_entry("29:a")
     for n in range(70):
         made.remember_for_refresh(f"29:{n}")
-    assert len(made.refresh_ids) == 60 and made.refresh_ids[0] == "29:10" and made.refresh_ids[-1] == "29:69"
-    assert made.remember_for_refresh("29:a") and made.refresh_ids[-1] == "29:a" and len(made.refresh_ids) == 60
+    assert len(made.refresh_ids) == 60 and made.refresh_ids[0] == "29:a" and made.refresh_ids[-1] == "29:58"
+    assert not made.needs_refresh_entry("29:69") and not made.remember_for_refresh("29:69")
 
 
 def test_a_vote_result_says_whether_it_was_new_moved_or_unchanged():

@@ -1,0 +1,536 @@
+"""Pitch day's use cases: the panel scores the finalists, the room follows along, staff vote.
+
+Each action is a read, a domain decision and one conditional write carrying its notifications
+(the outbox). Two instances, two fast clicks: the loser of the write re-reads and decides again.
+People's Choice votes go through the store's `cast_vote`, which keeps one vote per person per
+challenge whatever the concurrency. The channel cards (People's Choice, "now pitching") are
+posted and updated in place through `ChannelPosts`; they are views, so a failure to update one
+is logged and never loses a vote or a score. Nothing here knows about Teams or cards: the channel
+cards come from a renderer the dialogs layer provides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.domain import panel as pn
+from bot.domain import voting as vt
+from bot.domain.challenge import Challenge
+from bot.domain.model import Idea
+from bot.domain.outbox import MessageKind, message_id
+from bot.domain.panel import Conflict, FinalistResult, Panel, Scorecard
+from bot.domain.pitch_day_outbox import panel_message_relevant, results_recipients
+from bot.domain.stage import Stage
+from bot.domain.voting import Poll, Vote, VoteResult
+from bot.ports import (
+    Challenges,
+    ChannelPosts,
+    Conversations,
+    DeliveryFailed,
+    Directory,
+    Ideas,
+    Organisers,
+    Outbox,
+    OutboxMessage,
+    Panels,
+    Stages,
+    Votes,
+    channel_recipient,
+)
+from bot.ports.retry import conflict_retry
+
+log = logging.getLogger(__name__)
+
+
+class PitchDayRecords(Panels, Votes, Challenges, Stages, Ideas, Outbox, Conversations, Protocol):
+    """What the pitch-day use cases need from the store."""
+
+
+class Status(enum.StrEnum):
+    RECORDED = "recorded"
+    UNCHANGED = "unchanged"  # a second click: it is already so
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"  # a form with errors: see `errors`
+    REFUSED = "refused"  # a rule said no: see `reason` (a message-catalogue key suffix)
+
+
+_REASONS: dict[type[Exception], str] = {
+    pn.NotOrganiser: "not_organiser",
+    pn.NotJudge: "not_judge",
+    pn.NotChair: "not_chair",
+    pn.ScoringClosed: "scoring_closed",
+    pn.Recused: "recused",
+    pn.DeclarationNeeded: "declare_first",
+    pn.NotFinalist: "not_finalist",
+    pn.ResultsPrivate: "results_private",
+    vt.NotOrganiser: "not_organiser_voting",
+    vt.NotRunning: "not_running",
+    vt.VotingClosed: "voting_closed",
+    vt.VotingOpen: "voting_open",
+    vt.NotFinalist: "not_finalist",
+}
+
+
+def reason_of(error: Exception) -> str:
+    for kind in type(error).__mro__:
+        if kind in _REASONS:
+            return _REASONS[kind]
+    return "refused"
+
+
+@dataclass
+class PitchDay:
+    """Everything a pitch-day card shows about a challenge, read together."""
+
+    challenge: Challenge
+    finalists: list[Idea]
+    panel: Panel | None
+    poll: Poll | None
+
+    def finalist(self, idea_id: str) -> Idea | None:
+        return next((i for i in self.finalists if i.id == idea_id), None)
+
+    @property
+    def finalist_ids(self) -> list[str]:
+        return [i.id for i in self.finalists]
+
+
+@dataclass
+class Outcome:
+    status: Status
+    day: PitchDay | None = None
+    reason: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    card: Scorecard | None = None
+    results: list[FinalistResult] = field(default_factory=list)
+    vote: Vote | None = None
+    vote_result: VoteResult | None = None
+
+
+class ChannelCardRenderer(Protocol):
+    """The channel's cards as things stand (built by the dialogs layer, which knows cards)."""
+
+    async def poll_card(self, day: PitchDay, poll: Poll) -> tuple[dict[str, Any], str]: ...
+    async def room_card(self, day: PitchDay, panel: Panel) -> tuple[dict[str, Any], str]: ...
+
+
+class PitchDayService:
+    def __init__(
+        self,
+        store: PitchDayRecords,
+        directory: Directory,
+        organisers: Organisers,
+        *,
+        clock: Callable[[], datetime],
+        tz: ZoneInfo,
+        quorum: int = pn.DEFAULT_QUORUM,
+        reminder_time: time = time(9, 0),
+        organiser_ids: Iterable[str] = (),
+        posts: ChannelPosts | None = None,
+        refresh_delay: float = 1.0,
+        on_outbox: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.directory = directory
+        self.organisers = organisers
+        self.clock = clock
+        self.tz = tz
+        self.quorum = quorum
+        self.reminder_time = reminder_time
+        self.organiser_ids = [i.strip() for i in organiser_ids if i.strip()]
+        self.posts = posts
+        self.renderer: ChannelCardRenderer | None = None  # set by the dialogs layer
+        self._refresh_delay = refresh_delay
+        self._pending_refresh: dict[str, set[str]] = {}
+        self._refreshing: dict[str, asyncio.Task] = {}
+        self._on_outbox = on_outbox or (lambda: None)
+
+    # ---- reading ------------------------------------------------------------------------
+    async def is_organiser(self, user_id: str) -> bool:
+        return await self.organisers.is_organiser(user_id)
+
+    async def day(self, challenge_id: str) -> PitchDay | None:
+        challenge = await self.store.get_challenge(challenge_id)
+        if challenge is None:
+            return None
+        stages = [s for s in await self.store.list_stages(challenge_id) if s.reached(Stage.FINALIST)]
+        finalists = [i for i in [await self.store.get(s.idea_id) for s in stages] if i is not None]
+        finalists.sort(key=lambda i: i.reference)  # the pitching order: by reference
+        return PitchDay(challenge, finalists, await self.store.get_panel(challenge_id),
+                        await self.store.get_poll(challenge_id))  # fmt: skip
+
+    async def names(self, ids: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for user_id in dict.fromkeys(ids):
+            person = await self.directory.get_person(user_id)
+            found[user_id] = person.name if person else ""
+        return found
+
+    def default_reminder(self, challenge: Challenge) -> datetime | None:
+        """Judges who have not scored by the morning after pitch day get one reminder."""
+        if challenge.pitch_day is None:
+            return None
+        return datetime.combine(challenge.pitch_day + timedelta(days=1), self.reminder_time, tzinfo=self.tz)
+
+    # ---- the panel ------------------------------------------------------------------------
+    async def name_panel(
+        self, *, actor_id: str, challenge_id: str, judge_ids: Sequence[str], chair_id: str, remind_at: datetime | None
+    ) -> Outcome:
+        is_organiser = await self.is_organiser(actor_id)
+        known = [j for j in dict.fromkeys(judge_ids) if j and await self.directory.get_person(j) is not None]
+        async for attempt in conflict_retry():
+            with attempt:
+                day = await self.day(challenge_id)
+                if day is None:
+                    return Outcome(Status.NOT_FOUND)
+                now = self.clock()
+                try:
+                    panel = Panel.name(challenge=day.challenge, judge_ids=judge_ids, chair_id=chair_id,
+                                       known_ids=known, actor_id=actor_id, is_organiser=is_organiser, now=now,
+                                       remind_at=remind_at or self.default_reminder(day.challenge),
+                                       current=day.panel)  # fmt: skip
+                except pn.InvalidPanel as error:
+                    return Outcome(Status.INVALID, day, errors={"judges": error.code})
+                except pn.PanelRefused as error:
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error))
+                if not day.finalists:
+                    return Outcome(Status.REFUSED, day, reason="no_finalists")
+                await self.store.save_panel(panel, self._panel_named(panel, day.finalist_ids, now))
+                day.panel = panel
+        self._on_outbox()
+        return Outcome(Status.RECORDED, day)
+
+    @staticmethod
+    def _panel_named(panel: Panel, finalist_ids: Sequence[str], now: datetime) -> list[OutboxMessage]:
+        """Each judge: the news (with the pitch-day date), a scorecard per finalist, the reminder.
+        Ids are stable, so renaming the panel tells only the judges who are new to it."""
+        cid = panel.challenge_id
+        messages: list[OutboxMessage] = []
+        for judge in panel.judge_ids:
+            messages.append(OutboxMessage.due_now(message_id(MessageKind.PANEL_NAMED, cid, judge), recipient_id=judge,
+                                                  kind=MessageKind.PANEL_NAMED, idea_id=cid, now=now))  # fmt: skip
+            messages += [
+                OutboxMessage.due_now(message_id(MessageKind.SCORECARD, cid, judge, f), recipient_id=judge,
+                                      kind=MessageKind.SCORECARD, idea_id=cid, now=now, payload={"finalistId": f})
+                for f in finalist_ids
+            ]  # fmt: skip
+            if panel.remind_at is not None:
+                at = panel.remind_at.isoformat()
+                reminder_id = message_id(MessageKind.PANEL_REMINDER, cid, judge, at)
+                due = max(now, panel.remind_at)
+                messages.append(OutboxMessage(reminder_id, judge, MessageKind.PANEL_REMINDER, cid, created_at=now,
+                                              not_before=due, payload={"remindAt": at}))  # fmt: skip
+        return messages
+
+    async def scorecard(self, *, judge_id: str, challenge_id: str, finalist_id: str) -> Outcome:
+        """A judge's own scorecard for a finalist (never anyone else's)."""
+        day = await self.day(challenge_id)
+        if day is None or day.panel is None:
+            return Outcome(Status.NOT_FOUND, day)
+        if not day.panel.is_judge(judge_id):
+            return Outcome(Status.REFUSED, day, reason="not_judge")
+        if day.finalist(finalist_id) is None:
+            return Outcome(Status.REFUSED, day, reason="not_finalist")
+        card = await self.store.get_scorecard(challenge_id, finalist_id, judge_id)
+        return Outcome(Status.RECORDED, day, card=card or Scorecard(challenge_id, finalist_id, judge_id))
+
+    async def my_scorecards(self, *, judge_id: str, challenge_id: str) -> tuple[PitchDay | None, list[Scorecard]]:
+        day = await self.day(challenge_id)
+        if day is None or day.panel is None or not day.panel.is_judge(judge_id):
+            return day, []
+        mine = {c.finalist_id: c for c in await self.store.list_scorecards(challenge_id) if c.judge_id == judge_id}
+        return day, [mine.get(f) or Scorecard(challenge_id, f, judge_id) for f in day.finalist_ids]
+
+    async def declare(self, *, actor_id: str, challenge_id: str, finalist_id: str, conflict: str) -> Outcome:
+        try:
+            declared = Conflict(conflict)
+        except ValueError:
+            return Outcome(Status.INVALID, errors={"conflict": "required"})
+        return await self._change_card(
+            actor_id, challenge_id, finalist_id,
+            lambda card, panel, day, now: card.declare(panel=panel, actor_id=actor_id, conflict=declared, now=now),
+        )  # fmt: skip
+
+    async def score(self, *, actor_id: str, challenge_id: str, finalist_id: str, form: Mapping[str, Any]) -> Outcome:
+        return await self._change_card(
+            actor_id, challenge_id, finalist_id,
+            lambda card, panel, day, now: card.score(panel=panel, criteria=day.challenge.criteria,
+                                                     actor_id=actor_id, form=form, now=now),
+        )  # fmt: skip
+
+    async def _change_card(self, actor_id: str, challenge_id: str, finalist_id: str, change) -> Outcome:
+        async for attempt in conflict_retry():
+            with attempt:
+                day = await self.day(challenge_id)
+                if day is None or day.panel is None:
+                    return Outcome(Status.NOT_FOUND, day)
+                if day.finalist(finalist_id) is None:
+                    return Outcome(Status.REFUSED, day, reason="not_finalist")
+                stored = await self.store.get_scorecard(challenge_id, finalist_id, actor_id)
+                card = stored or Scorecard(challenge_id, finalist_id, actor_id)
+                try:
+                    changed = change(card, day.panel, day, self.clock())
+                except pn.InvalidScores as error:
+                    return Outcome(Status.INVALID, day, errors=error.errors, card=card)
+                except pn.PanelRefused as error:
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error), card=stored)
+                if not changed:
+                    return Outcome(Status.UNCHANGED, day, card=card)
+                await self.store.save_scorecard(card)
+        return Outcome(Status.RECORDED, day, card=card)
+
+    async def close_scoring(self, *, actor_id: str, challenge_id: str) -> Outcome:
+        async for attempt in conflict_retry():
+            with attempt:
+                day = await self.day(challenge_id)
+                if day is None or day.panel is None:
+                    return Outcome(Status.NOT_FOUND, day)
+                now = self.clock()
+                try:
+                    day.panel.close_scoring(actor_id=actor_id, now=now)
+                except pn.ScoringClosed:
+                    return Outcome(Status.UNCHANGED, day, reason="scoring_closed")
+                except pn.PanelRefused as error:
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error))
+                recipients = results_recipients(day.panel, day.challenge, self.organiser_ids)
+                messages = [
+                    OutboxMessage.due_now(message_id(MessageKind.PANEL_RESULTS, challenge_id, r), recipient_id=r,
+                                          kind=MessageKind.PANEL_RESULTS, idea_id=challenge_id, now=now)
+                    for r in recipients
+                ]  # fmt: skip
+                await self.store.save_panel(day.panel, messages)
+        self._on_outbox()
+        return Outcome(Status.RECORDED, day)
+
+    async def results(self, *, viewer_id: str, challenge_id: str) -> Outcome:
+        """The panel's results, for the chair, organisers and sponsors, once scoring is closed."""
+        day = await self.day(challenge_id)
+        if day is None or day.panel is None:
+            return Outcome(Status.NOT_FOUND, day)
+        organiser = await self.is_organiser(viewer_id)
+        if not pn.may_see_results(day.panel, day.challenge, viewer_id, is_organiser=organiser):
+            reason = "results_private" if day.panel.scoring_closed else "scoring_open"
+            return Outcome(Status.REFUSED, day, reason=reason)
+        cards = await self.store.list_scorecards(challenge_id)
+        ranked = pn.results(day.panel, day.challenge.criteria, day.finalist_ids, cards, quorum=self.quorum)
+        return Outcome(Status.RECORDED, day, results=ranked)
+
+    async def progress(self, challenge_id: str) -> tuple[PitchDay | None, dict[str, int]]:
+        """How many finalists each judge has finished (scored or recused): counts, never scores."""
+        day = await self.day(challenge_id)
+        if day is None or day.panel is None:
+            return day, {}
+        done: dict[str, int] = dict.fromkeys(day.panel.judge_ids, 0)
+        for card in await self.store.list_scorecards(challenge_id):
+            if card.judge_id in done and card.finalist_id in day.finalist_ids and card.is_done:
+                done[card.judge_id] += 1
+        return day, done
+
+    async def panel_message_relevant(self, message: OutboxMessage) -> PitchDay | None:
+        """The pitch day a queued panel message is about, if it still matters; else None."""
+        day = await self.day(message.idea_id)
+        if day is None:
+            return None
+        cards = await self.store.list_scorecards(day.challenge.id) if message.kind == MessageKind.PANEL_REMINDER else []
+        relevant = panel_message_relevant(message.kind, message.recipient_id, message.payload, day.panel,
+                                          day.finalist_ids, cards, self.clock())  # fmt: skip
+        return day if relevant else None
+
+    # ---- the room: "now pitching" -------------------------------------------------------------
+    async def advance_room(self, *, actor_id: str, challenge_id: str, step: int) -> Outcome:
+        """The chair moves the channel's "now pitching" card; the first move posts it."""
+        async for attempt in conflict_retry():
+            with attempt:
+                day = await self.day(challenge_id)
+                if day is None or day.panel is None:
+                    return Outcome(Status.NOT_FOUND, day)
+                try:
+                    day.panel.advance(actor_id=actor_id, finalist_count=len(day.finalists), step=step)
+                except pn.PanelRefused as error:
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error))
+                await self.store.save_panel(day.panel)
+        panel = day.panel
+        if not day.challenge.channel_key:
+            return Outcome(Status.RECORDED, day, reason="no_channel")
+        recipient = channel_recipient(day.challenge.channel_key)
+        rendered = await self._render(lambda r: r.room_card(day, panel))
+        if rendered is None or self.posts is None:
+            return Outcome(Status.RECORDED, day)
+        card, summary = rendered
+        try:
+            if panel.room_card_id:
+                await self.posts.update_card(recipient, panel.room_card_id, card, summary=summary)
+            else:
+                panel.room_card_id = await self.posts.post_card(recipient, card, summary=summary)
+                await self._keep_card_id(challenge_id, panel.room_card_id)
+        except DeliveryFailed as failure:
+            log.warning("the room card could not be posted or updated", extra={"reason": failure.reason})
+            return Outcome(Status.RECORDED, day, reason="channel_unreachable")
+        return Outcome(Status.RECORDED, day)
+
+    async def _keep_card_id(self, challenge_id: str, card_id: str) -> None:
+        async for attempt in conflict_retry():
+            with attempt:
+                panel = await self.store.get_panel(challenge_id)
+                if panel is None or panel.room_card_id:
+                    return
+                panel.room_card_id = card_id
+                await self.store.save_panel(panel)
+
+    async def _render(self, build: Callable[[ChannelCardRenderer], Awaitable[tuple[dict[str, Any], str]]]):
+        return await build(self.renderer) if self.renderer is not None else None
+
+    # ---- People's Choice ------------------------------------------------------------------
+    async def open_voting(self, *, actor_id: str, challenge_id: str) -> Outcome:
+        is_organiser = await self.is_organiser(actor_id)
+        async for attempt in conflict_retry():
+            with attempt:
+                day = await self.day(challenge_id)
+                if day is None:
+                    return Outcome(Status.NOT_FOUND)
+                try:
+                    poll = Poll.open(challenge=day.challenge, finalist_ids=day.finalist_ids, actor_id=actor_id,
+                                     is_organiser=is_organiser, now=self.clock(), current=day.poll)  # fmt: skip
+                except vt.VotingOpen:
+                    return Outcome(Status.UNCHANGED, day, reason="voting_open")
+                except vt.VotingRefused as error:
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error))
+                if not poll.channel_key:
+                    return Outcome(Status.REFUSED, day, reason="no_channel")
+                await self.store.save_poll(poll)
+                day.poll = poll
+        reason = await self._post_poll_card(day, poll)
+        return Outcome(Status.RECORDED, day, reason=reason)
+
+    async def _post_poll_card(self, day: PitchDay, poll: Poll) -> str:
+        """Post (or re-post) the People's Choice card in the channel; '' or why it failed."""
+        rendered = await self._render(lambda r: r.poll_card(day, poll))
+        if rendered is None or self.posts is None:
+            return ""
+        card, summary = rendered
+        try:
+            card_id = await self.posts.post_card(channel_recipient(poll.channel_key), card, summary=summary)
+        except DeliveryFailed as failure:
+            log.warning("the People's Choice card could not be posted", extra={"reason": failure.reason})
+            return "channel_unreachable"
+        async for attempt in conflict_retry():
+            with attempt:
+                stored = await self.store.get_poll(poll.challenge_id)
+                if stored is None:
+                    return ""
+                stored.card_id = card_id
+                await self.store.save_poll(stored)
+                poll.card_id, poll.version = card_id, stored.version
+        return ""
+
+    async def repost_poll_card(self, *, actor_id: str, challenge_id: str) -> Outcome:
+        """An organiser posts the card again (after the channel was unreachable)."""
+        if not await self.is_organiser(actor_id):
+            return Outcome(Status.REFUSED, reason="not_organiser_voting")
+        day = await self.day(challenge_id)
+        if day is None or day.poll is None:
+            return Outcome(Status.NOT_FOUND, day)
+        return Outcome(Status.RECORDED, day, reason=await self._post_poll_card(day, day.poll))
+
+    async def vote(self, *, voter_id: str, voter_mri: str, challenge_id: str, finalist_id: str) -> Outcome:
+        poll = await self.store.get_poll(challenge_id)
+        if poll is None:
+            return Outcome(Status.NOT_FOUND)
+        try:
+            poll.check_vote(finalist_id)
+        except vt.VotingRefused as error:
+            vote = await self.store.get_vote(challenge_id, voter_id)
+            return Outcome(Status.REFUSED, reason=reason_of(error), vote=vote)
+        result = await self.store.cast_vote(challenge_id, voter_id, finalist_id, self.clock())
+        after = await self.store.get_poll(challenge_id)
+        if after is not None and not after.is_open:
+            # Closed while this click was on its way: the frozen count is the result; say so.
+            return Outcome(Status.REFUSED, reason="voting_closed", vote=result.vote)
+        if poll.needs_refresh_entry(voter_mri):
+            self._queue_refresh(challenge_id, voter_mri)
+        status = Status.UNCHANGED if result.unchanged else Status.RECORDED
+        return Outcome(status, vote=result.vote, vote_result=result)
+
+    async def my_vote(self, voter_id: str, challenge_id: str) -> Vote | None:
+        return await self.store.get_vote(challenge_id, voter_id)
+
+    async def close_voting(self, *, actor_id: str, challenge_id: str) -> Outcome:
+        is_organiser = await self.is_organiser(actor_id)
+        async for attempt in conflict_retry():
+            with attempt:
+                day = await self.day(challenge_id)
+                if day is None or day.poll is None:
+                    return Outcome(Status.NOT_FOUND, day)
+                poll = day.poll
+                if not poll.is_open and is_organiser:
+                    return Outcome(Status.UNCHANGED, day, reason="voting_closed")
+                try:
+                    counts = await self.store.count_votes(challenge_id) if is_organiser else {}
+                    poll.close(actor_id=actor_id, is_organiser=is_organiser, counts=counts, now=self.clock())
+                except vt.VotingRefused as error:
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error))
+                announce = OutboxMessage.due_now(
+                    message_id(MessageKind.PEOPLES_CHOICE_RESULT, challenge_id),
+                    recipient_id=channel_recipient(poll.channel_key),
+                    kind=MessageKind.PEOPLES_CHOICE_RESULT,
+                    idea_id=challenge_id,
+                    now=self.clock(),
+                )
+                await self.store.save_poll(poll, [announce])
+        self._on_outbox()
+        await self._update_poll_card(day, poll)
+        return Outcome(Status.RECORDED, day)
+
+    async def _update_poll_card(self, day: PitchDay, poll: Poll) -> None:
+        if not poll.card_id or self.posts is None:
+            return
+        rendered = await self._render(lambda r: r.poll_card(day, poll))
+        if rendered is None:
+            return
+        card, summary = rendered
+        try:
+            await self.posts.update_card(channel_recipient(poll.channel_key), poll.card_id, card, summary=summary)
+        except DeliveryFailed as failure:
+            log.warning("the People's Choice card could not be updated", extra={"reason": failure.reason})
+
+    # ---- keeping the channel card's refresh list ----------------------------------------------
+    def _queue_refresh(self, challenge_id: str, voter_mri: str) -> None:
+        """Add a voter to the card's automatic-refresh list soon: votes arriving together make one
+        poll write and one card update, not one each."""
+        self._pending_refresh.setdefault(challenge_id, set()).add(voter_mri)
+        task = self._refreshing.get(challenge_id)
+        if task is None or task.done():
+            self._refreshing[challenge_id] = asyncio.create_task(self._refresh_later(challenge_id))
+
+    async def _refresh_later(self, challenge_id: str) -> None:
+        await asyncio.sleep(self._refresh_delay)
+        pending = self._pending_refresh.pop(challenge_id, set())
+        try:
+            await self._add_to_refresh_list(challenge_id, pending)
+        except Exception:  # a view, not a record: never let it take anything down
+            log.exception("the People's Choice refresh list could not be updated")
+
+    async def _add_to_refresh_list(self, challenge_id: str, mris: set[str]) -> None:
+        async for attempt in conflict_retry():
+            with attempt:
+                day = await self.day(challenge_id)
+                if day is None or day.poll is None or not day.poll.is_open:
+                    return
+                poll = day.poll
+                changed = [m for m in sorted(mris) if poll.remember_for_refresh(m)]
+                if not changed:
+                    return
+                await self.store.save_poll(poll)
+        await self._update_poll_card(day, poll)
+
+    async def settle(self) -> None:
+        """Wait for queued refresh-list updates (tests, and a clean shutdown)."""
+        while any(not t.done() for t in self._refreshing.values()):
+            await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
