@@ -1,0 +1,155 @@
+"""Pitch day over HTTP: an organiser names the panel, three judges score five finalists in their
+1:1 chats (one recusal, one changed score), the chair closes scoring, and the results (ranking
+with ties, quorum) reach the chair, the organisers and the sponsor only."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from cards import verbs
+from tests.support.people import AMIR, DANA, DIANE, MAYA, SAM, TENANT_ID
+from tests.support.pitch_day import OLGA_ID, T0, seed
+from tests.support.running_app import FakeClock, settings_for_test, start_app
+from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts
+
+OLGA = User(OLGA_ID, "Olga Kowalski")
+JUDGES = (MAYA, DIANE, AMIR)
+
+
+@pytest.fixture
+async def app(tmp_path, connector):
+    running = await start_app(settings_for_test(tmp_path / "den.sqlite3", organiser_ids=OLGA_ID), clock=FakeClock(T0))
+    yield running
+    await running.stop()
+
+
+def cards_to(connector, user: User) -> list[dict]:
+    return [card for sent in connector.to(user.conversation_id) for card in sent.cards]
+
+
+def scorecards(connector, judge: User) -> dict[str, dict]:
+    """The judge's scorecards, by finalist id (from their Declare buttons)."""
+    found = {}
+    for card in cards_to(connector, judge):
+        for node in nodes(card):
+            if node.get("type") == "Action.Execute" and node.get("verb") == verbs.DECLARE:
+                found[node["data"]["finalistId"]] = card
+    return found
+
+
+def uniform(card_or_criteria, value: int) -> dict[str, str]:
+    return {node["id"]: str(value) for node in nodes(card_or_criteria) if str(node.get("id", "")).startswith("score_")}
+
+
+async def test_three_judges_score_five_finalists_and_the_chair_closes_scoring(app, connector):
+    challenge, ideas = await seed(app.store, connector_url=connector.url)
+    teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
+    for person in (*JUDGES, OLGA, DANA, SAM):
+        await teams.install(person)
+    ref = {"challengeId": challenge.id}
+
+    # Someone who is not an organiser cannot name the panel, and is told why.
+    refused = await teams.click(SAM, {"verb": verbs.PANEL_NAME, "data": ref},
+                                {"judges": MAYA.aad_id, "chair": MAYA.aad_id})  # fmt: skip
+    assert refused.message == "Only Den organisers can name the panel."
+    assert await app.store.get_panel(challenge.id) is None
+
+    console = await teams.click(OLGA, {"verb": verbs.PITCH_DAY, "data": ref})
+    form = await teams.click(OLGA, action(console.card, verbs.PANEL_FORM))
+    named = await teams.click(
+        OLGA, action(form.card, verbs.PANEL_NAME),
+        {"judges": ",".join(j.aad_id for j in JUDGES), "chair": DIANE.aad_id, "remind_on": "", "remind_time": ""},
+    )  # fmt: skip
+    assert "The panel is named: 3 judges are being told." in texts(named.card)
+
+    # Each judge: told, with the pitch-day date, and one scorecard per finalist, declaration first.
+    for judge in JUDGES:
+        await connector.wait_for(lambda c, j=judge: len(scorecards(c, j)) == 5 or None)
+        told = next(c for c in cards_to(connector, judge) if "You are on the panel" in texts(c))
+        assert "{{DATE(2026-11-20T12:00:00Z, SHORT)}}" in texts(told) and "Diane Tremblay" in texts(told)
+        first = next(iter(scorecards(connector, judge).values()))
+        assert "conflict of interest" in texts(first) and not uniform(first, 1)  # no scores before declaring
+    assert scorecards(connector, SAM) == {}
+
+    f = [i.id for i in ideas]
+    plan = {  # judge -> finalist -> score for every criterion (None: recuse)
+        MAYA: {f[0]: 2, f[1]: 5, f[2]: 5, f[3]: 3, f[4]: 2},
+        DIANE: {f[0]: 4, f[1]: 3, f[2]: 5, f[3]: 3, f[4]: 2},
+        AMIR: {f[0]: 4, f[1]: 4, f[2]: None, f[3]: 3, f[4]: 2},
+    }
+
+    async def judge_scores(judge: User) -> None:
+        for finalist, value in plan[judge].items():
+            card = scorecards(connector, judge)[finalist]
+            if value is None:
+                recused = await teams.click(judge, button(card, verbs.DECLARE) | {"data": {**ref, "finalistId": finalist,
+                                                                                        "conflict": "recused"}})  # fmt: skip
+                assert "Your recusal is recorded" in texts(recused.card)
+                late = await teams.click(judge, {"verb": verbs.SCORE, "data": {**ref, "finalistId": finalist}},
+                                         uniform(scorecards(connector, MAYA)[finalist], 5))  # fmt: skip
+                assert "Your recusal is recorded" in texts(late.card) and "Save my scores" not in texts(late.card)
+                continue
+            declared = await teams.click(judge, button(card, verbs.DECLARE))
+            assert "Recorded: no conflict of interest." in texts(declared.card)
+            saved = await teams.click(judge, button(declared.card, verbs.SCORE), uniform(declared.card, value))
+            assert "Your scores are saved." in texts(saved.card)
+
+    await asyncio.gather(*(judge_scores(j) for j in JUDGES))
+
+    # Amir's last finalist: one criterion off the uniform score (weighted mean still 2).
+    amir_f5 = await teams.click(AMIR, {"verb": verbs.SCORECARD, "data": {**ref, "finalistId": f[4]}})
+    odd = uniform(amir_f5.card, 2) | {"score_client_impact": "1", "score_feasibility": "3"}
+    assert "Your changed scores are saved." in texts((await teams.click(AMIR, button(amir_f5.card, verbs.SCORE),
+                                                                         odd)).card)  # fmt: skip
+
+    # Maya changes her mind about the first finalist; a missing score is refused and loses nothing.
+    mine = await teams.click(MAYA, {"verb": verbs.SCORECARD, "data": {**ref, "finalistId": f[0]}})
+    incomplete = await teams.click(MAYA, button(mine.card, verbs.SCORE), {**uniform(mine.card, 4), "score_cost": "",
+                                                                         "comment": "Strong on clients"})  # fmt: skip
+    assert "Some scores are missing." in texts(incomplete.card) and "Strong on clients" in texts(incomplete.card)
+    changed = await teams.click(MAYA, button(mine.card, verbs.SCORE), uniform(mine.card, 4))
+    assert "Your changed scores are saved." in texts(changed.card)
+
+    # Only named judges score; only the chair closes scoring; results are private until then.
+    stranger = await teams.click(SAM, {"verb": verbs.SCORE, "data": {**ref, "finalistId": f[0]}}, uniform(mine.card, 1))
+    assert stranger.message == "Only the judges named on the panel can see and fill in scorecards."
+    not_chair = await teams.click(MAYA, {"verb": verbs.CLOSE_SCORING, "data": ref})
+    assert not_chair.message == "Only the chair of the panel can do that."
+    early = await teams.click(OLGA, {"verb": verbs.RESULTS, "data": ref})
+    assert early.message == "Results are available once the chair closes scoring."
+    assert not (await app.store.get_panel(challenge.id)).scoring_closed
+
+    closed = await teams.click(DIANE, {"verb": verbs.CLOSE_SCORING, "data": ref})
+    assert "Scoring is closed." in texts(closed.card)
+    again = await teams.click(DIANE, {"verb": verbs.CLOSE_SCORING, "data": ref})
+    assert "closed scoring" in texts(again.card)
+    too_late = await teams.click(MAYA, button(mine.card, verbs.SCORE), uniform(mine.card, 1))
+    assert "The chair has closed scoring." in texts(too_late.card)
+
+    def results_of(user: User) -> list[dict]:
+        return [c for c in cards_to(connector, user) if "Panel results" in texts(c)]
+
+    for reader in (DIANE, OLGA, DANA):
+        await connector.wait_for(lambda c, r=reader: results_of(r) or None)
+    shown = texts(results_of(DANA)[0])
+    # f3 5.00 (2 judges: below quorum); f1 and f2 4.00 (a tie); f4 3.00; f5 2.00
+    order = [line for line in shown.splitlines() if line.startswith("#")]
+    assert order == ["#1 · DEN-2026-0003 · Open data for grants", "#2 (tie) · DEN-2026-0001 · Tell us once",
+                     "#2 (tie) · DEN-2026-0002 · Plain-language letters", "#4 · DEN-2026-0004 · Shared intake desk",
+                     "#5 · DEN-2026-0005 · Digital signatures"]  # fmt: skip
+    assert "Below quorum: scored by 2 judge(s), fewer than the 3 required." in shown
+    assert shown.count("Below quorum") == 1
+    assert "lowest 3.00, highest 5.00" in shown  # f2's spread
+    assert "lowest 1.80, highest 2.20" not in shown  # judges' weighted scores of f5 are all 2.00
+    # The results never reach the other judges, the finalists, or anyone else.
+    await asyncio.sleep(0.2)
+    for other in (MAYA, AMIR, SAM):
+        assert results_of(other) == []
+    peek = await teams.click(MAYA, {"verb": verbs.RESULTS, "data": ref})
+    assert peek.message == "The panel's results are only for the chair, the organisers and the sponsors."
+
+    stored = {(c.judge_id, c.finalist_id): c for c in await app.store.list_scorecards(challenge.id)}
+    assert stored[(AMIR.aad_id, f[2])].conflict.value == "recused" and stored[(AMIR.aad_id, f[2])].scores == {}
+    assert stored[(MAYA.aad_id, f[0])].changes == 1 and set(stored[(MAYA.aad_id, f[0])].scores.values()) == {4}
