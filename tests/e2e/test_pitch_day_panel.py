@@ -84,8 +84,8 @@ async def test_three_judges_score_five_finalists_and_the_chair_closes_scoring(ap
         for finalist, value in plan[judge].items():
             card = scorecards(connector, judge)[finalist]
             if value is None:
-                recused = await teams.click(judge, button(card, verbs.DECLARE) | {"data": {**ref, "finalistId": finalist,
-                                                                                        "conflict": "recused"}})  # fmt: skip
+                recuse = {"verb": verbs.DECLARE, "data": {**ref, "finalistId": finalist, "conflict": "recused"}}
+                recused = await teams.click(judge, button(card, verbs.DECLARE) | {"data": recuse["data"]})
                 assert "Your recusal is recorded" in texts(recused.card)
                 late = await teams.click(judge, {"verb": verbs.SCORE, "data": {**ref, "finalistId": finalist}},
                                          uniform(scorecards(connector, MAYA)[finalist], 5))  # fmt: skip
