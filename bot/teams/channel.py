@@ -120,7 +120,9 @@ class TeamsChannel:
         if record is None and recipient_id.startswith(CHANNEL_PREFIX):
             raise DeliveryFailed("the bot is not in that channel (add it to the team)", permanent=True)
         try:
-            if record is None:
+            if record is not None and recipient_id.startswith(CHANNEL_PREFIX):
+                await self._new_channel_post(record, activity)
+            elif record is None:
                 await self._create_and_send(recipient_id, send)
             else:
                 await self._adapter.continue_conversation(reference_from(record), send, self._app_id)
@@ -128,6 +130,24 @@ class TeamsChannel:
             raise classify(exc) from exc
         if failures:
             raise classify(failures[0]) from failures[0]
+
+    async def _new_channel_post(self, record: ConversationRecord, activity: Activity) -> None:
+        """A new post (thread) in a team channel: Create Conversation with `isGroup` and the
+        channel's id, the post itself as its first activity (Microsoft's proactive-messaging docs)."""
+        parameters = ConversationParameters(
+            is_group=True,
+            bot=ChannelAccount(id=record.bot_id, name=record.bot_name),
+            channel_data={"channel": {"id": record.conversation_id}, "tenant": {"id": record.tenant_id}},
+            tenant_id=record.tenant_id,
+            activity=activity,
+        )
+
+        async def posted(turn_context: TurnContext) -> None:
+            """The post went with the request; nothing more to send in the new thread."""
+
+        await self._adapter.create_conversation(
+            self._app_id, posted, parameters, record.channel_id, record.service_url, None
+        )
 
     async def _create_and_send(self, recipient_id: str, send) -> None:
         template = await self._store.any_conversation()

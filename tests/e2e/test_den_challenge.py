@@ -251,7 +251,9 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
             any(s.activity.get("summary") == "Call for ideas: Tell us once" for s in c.in_channel(CHANNEL)) or None
         )
     )
-    call = next(s.cards[0] for s in connector.in_channel(CHANNEL) if s.activity.get("summary", "").startswith("Call"))
+    posted = next(s for s in connector.in_channel(CHANNEL) if s.activity.get("summary", "").startswith("Call"))
+    assert posted.conversation_id.startswith(f"{CHANNEL};messageid="), "a new post (thread) in the channel"
+    call = posted.cards[0]
     assert "How could our clients tell us things only once?" in texts(call)
     answer = await click_in_channel(teams, STAFF[0], button(call, verbs.CHALLENGE_PITCH))
     assert answer["value"] == "The form is in your chat with Deputy's Den."

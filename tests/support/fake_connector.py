@@ -114,12 +114,30 @@ class FakeConnector:
         if failure:
             return failure
         body = json.loads(await request.text())
+        channel = ((body.get("channelData") or {}).get("channel") or {}).get("id")
+        if body.get("isGroup") and channel:
+            return await self._new_channel_post(channel, body)
         member = body["members"][0]["id"]
         if member in self.not_installed:
             error = {"error": {"code": "Forbidden", "message": "The bot is not installed for this user."}}
             return web.json_response(error, status=403)
         self.created.append(body)
         return web.json_response({"id": f"a:created-{member}", "serviceUrl": self.url})
+
+    async def _new_channel_post(self, channel: str, body: dict[str, Any]) -> web.Response:
+        """A new thread in a team channel: the post is the request's `activity`; the new
+        conversation's id is `<channel id>;messageid=<post id>`, as Teams answers."""
+        refused = self._roster_refusal(channel)
+        if refused is not None:
+            return refused
+        if not body.get("activity"):
+            error = {"error": {"code": "BadArgument", "message": "A channel post needs an activity."}}
+            return web.json_response(error, status=400)
+        post_id = f"{next(self._ids)}"
+        thread = f"{channel};messageid={post_id}"
+        await self._record(Sent(thread, body["activity"]))
+        self.created.append(body)
+        return web.json_response({"id": thread, "activityId": post_id, "serviceUrl": self.url})
 
     def to(self, conversation_id: str) -> list[Sent]:
         return [s for s in self.sent if s.conversation_id == conversation_id]
