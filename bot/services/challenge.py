@@ -156,7 +156,7 @@ def stage_messages(idea: Idea, raised: Iterable[object], now: datetime) -> list[
     """Each stage change goes to the submitter and to the approvers who said yes."""
     messages: list[OutboxMessage] = []
     for event in raised:
-        if not isinstance(event, StageChanged):
+        if not isinstance(event, StageChanged) or event.idea_id != idea.id:
             continue
         if event.to_stage == Stage.POOL and event.from_stage == Stage.SHORTLISTED:
             recipients = [idea.submitter.id]  # an undone shortlisting: the submitter was told, so tell them
@@ -220,18 +220,17 @@ def window_messages(challenge: Challenge, now: datetime) -> list[OutboxMessage]:
     return messages
 
 
+CONSENT_WINDOW = timedelta(days=1)
+
+
 def announcement(kind: MessageKind, challenge: Challenge, now: datetime) -> list[OutboxMessage]:
+    """The channel hears the finalists a day later, so each can say on their card whether to be
+    named; winners (asked as finalists already) at once."""
     if not challenge.channel_key:
         return []
-    return [
-        OutboxMessage.due_now(
-            message_id(kind, challenge.id),
-            recipient_id=channel_recipient(challenge.channel_key),
-            kind=kind,
-            idea_id=challenge.id,
-            now=now,
-        )
-    ]
+    when = now + CONSENT_WINDOW if kind == MessageKind.FINALISTS_ANNOUNCED else now
+    channel = channel_recipient(challenge.channel_key)
+    return [OutboxMessage(message_id(kind, challenge.id), channel, kind, challenge.id, created_at=now, not_before=when)]
 
 
 class ChallengeService:

@@ -120,7 +120,9 @@ class TeamsChannel:
         if record is None and recipient_id.startswith(CHANNEL_PREFIX):
             raise DeliveryFailed("the bot is not in that channel (add it to the team)", permanent=True)
         try:
-            if record is None:
+            if record is not None and recipient_id.startswith(CHANNEL_PREFIX):
+                await self._new_channel_post(record, activity)
+            elif record is None:
                 await self._create_and_send(recipient_id, send)
             else:
                 await self._adapter.continue_conversation(reference_from(record), send, self._app_id)
@@ -134,6 +136,14 @@ class TeamsChannel:
         so it can be updated in place later (pitch day's channel cards)."""
         activity = MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
         activity.summary = summary
+        if recipient_id.startswith(CHANNEL_PREFIX):
+            record = await self._store.get_conversation(recipient_id)
+            if record is None:
+                raise DeliveryFailed("the bot is not in that channel (add it to the team)", permanent=True)
+            try:
+                return await self._new_channel_post(record, activity)
+            except Exception as exc:
+                raise classify(exc) from exc
         posted: list[str] = []
 
         async def post(turn_context: TurnContext) -> None:
@@ -151,9 +161,11 @@ class TeamsChannel:
         async def update(turn_context: TurnContext) -> None:
             await turn_context.update_activity(activity)
 
-        await self._in_conversation(recipient_id, update)
+        # A channel post is the first activity of its own thread, `<channel>;messageid=<post id>`.
+        thread = f";messageid={message_id}" if recipient_id.startswith(CHANNEL_PREFIX) else ""
+        await self._in_conversation(recipient_id, update, thread=thread)
 
-    async def _in_conversation(self, recipient_id: str, callback) -> None:
+    async def _in_conversation(self, recipient_id: str, callback, *, thread: str = "") -> None:
         """Run `callback` in a stored conversation; a failure is raised as DeliveryFailed."""
         record = await self._store.get_conversation(recipient_id)
         if record is None:
@@ -167,11 +179,36 @@ class TeamsChannel:
                 failures.append(exc)
 
         try:
-            await self._adapter.continue_conversation(reference_from(record), guarded, self._app_id)
+            reference = reference_from(record)
+            reference.conversation.id += thread
+            await self._adapter.continue_conversation(reference, guarded, self._app_id)
         except Exception as exc:
             raise classify(exc) from exc
         if failures:
             raise classify(failures[0]) from failures[0]
+
+    async def _new_channel_post(self, record: ConversationRecord, activity: Activity) -> str:
+        """A new post (thread) in a team channel: Create Conversation with `isGroup` and the
+        channel's id, the post itself as its first activity (Microsoft's proactive-messaging docs).
+        Returns the post's id (the new conversation's activity id)."""
+        parameters = ConversationParameters(
+            is_group=True,
+            bot=ChannelAccount(id=record.bot_id, name=record.bot_name),
+            channel_data={"channel": {"id": record.conversation_id}, "tenant": {"id": record.tenant_id}},
+            tenant_id=record.tenant_id,
+            activity=activity,
+        )
+
+        post_ids: list[str] = []
+
+        async def posted(turn_context: TurnContext) -> None:
+            """The post went with the request; nothing more to send in the new thread."""
+            post_ids.append(turn_context.activity.id or "")
+
+        await self._adapter.create_conversation(
+            self._app_id, posted, parameters, record.channel_id, record.service_url, None
+        )
+        return post_ids[0] if post_ids else ""
 
     async def _create_and_send(self, recipient_id: str, send) -> None:
         template = await self._store.any_conversation()

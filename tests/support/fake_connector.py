@@ -39,6 +39,7 @@ class FakeConnector:
     attempts: int = 0
     url: str = ""
     not_installed: set[str] = field(default_factory=set)  # members a 1:1 chat cannot be created with
+    channels: set[str] = field(default_factory=set)  # team channels the bot is in (see add_to_team)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition | None = None
     _runner: web.AppRunner | None = None
@@ -79,8 +80,24 @@ class FakeConnector:
             self._changed.notify_all()
         return f"activity-{next(self._ids)}"
 
+    def add_to_team(self, *channel_ids: str) -> None:
+        """The bot was added to a team: it may post in these channels (a new post, or a reply)."""
+        self.channels.update(channel_ids)
+
+    def _roster_refusal(self, conversation_id: str) -> web.Response | None:
+        """Teams refuses a post to a channel of a team the bot is not in (403, BotNotInConversationRoster)."""
+        channel = conversation_id.split(";")[0]
+        if channel.endswith("@thread.tacv2") and channel not in self.channels:
+            error = {"error": {"code": "BotNotInConversationRoster", "message": "The bot is not part of the roster."}}
+            return web.json_response(error, status=403)
+        return None
+
+    def in_channel(self, channel_id: str) -> list[Sent]:
+        """Posts in a channel: new threads (the channel's id) and replies (`<id>;messageid=...`)."""
+        return [s for s in self.sent if s.conversation_id.split(";")[0] == channel_id]
+
     async def _post_activity(self, request: web.Request) -> web.Response:
-        failure = self._maybe_fail()
+        failure = self._maybe_fail() or self._roster_refusal(request.match_info["conversation_id"])
         if failure:
             return failure
         activity = json.loads(await request.text())
@@ -97,12 +114,30 @@ class FakeConnector:
         if failure:
             return failure
         body = json.loads(await request.text())
+        channel = ((body.get("channelData") or {}).get("channel") or {}).get("id")
+        if body.get("isGroup") and channel:
+            return await self._new_channel_post(channel, body)
         member = body["members"][0]["id"]
         if member in self.not_installed:
             error = {"error": {"code": "Forbidden", "message": "The bot is not installed for this user."}}
             return web.json_response(error, status=403)
         self.created.append(body)
         return web.json_response({"id": f"a:created-{member}", "serviceUrl": self.url})
+
+    async def _new_channel_post(self, channel: str, body: dict[str, Any]) -> web.Response:
+        """A new thread in a team channel: the post is the request's `activity`; the new
+        conversation's id is `<channel id>;messageid=<post id>`, as Teams answers."""
+        refused = self._roster_refusal(channel)
+        if refused is not None:
+            return refused
+        if not body.get("activity"):
+            error = {"error": {"code": "BadArgument", "message": "A channel post needs an activity."}}
+            return web.json_response(error, status=400)
+        post_id = f"{next(self._ids)}"
+        thread = f"{channel};messageid={post_id}"
+        await self._record(Sent(thread, body["activity"]))
+        self.created.append(body)
+        return web.json_response({"id": thread, "activityId": post_id, "serviceUrl": self.url})
 
     def to(self, conversation_id: str) -> list[Sent]:
         return [s for s in self.sent if s.conversation_id == conversation_id]

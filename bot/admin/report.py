@@ -1,0 +1,101 @@
+"""Administrators' command line for a Den challenge's report.
+
+    python -m bot.admin.report --list                          the challenges, with their ids
+    python -m bot.admin.report --challenge <id>                 the funnel, time at each stage, participation
+    python -m bot.admin.report --challenge <id> --csv [--out F]  one row per idea (stdout, or the file F)
+
+Reads the same settings as the app, through the same bootstrap: the same store (SQLite or
+SharePoint) and directory. Three store queries whatever the number of ideas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import sys
+from pathlib import Path
+
+from azure.core.credentials_async import AsyncTokenCredential
+
+from bot.bootstrap import bootstrap
+from bot.domain.den_report import CSV_COLUMNS, FUNNEL_STEPS, TIMED_STAGES, ChallengeReport
+from bot.ports import NoSending
+from bot.settings import Settings
+
+
+def as_csv(report: ChallengeReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(report.rows)
+    return buffer.getvalue()
+
+
+def as_text(report: ChallengeReport) -> list[str]:
+    lines = [f"{report.challenge.name} ({report.challenge.id})", "", "Funnel:"]
+    lines += [f"  {step:<12} {report.funnel[step]:>6}" for step in FUNNEL_STEPS]
+    lines += ["", "Median days at each stage:"]
+    for name in TIMED_STAGES:
+        days = report.median_days.get(name)
+        lines.append(f"  {name:<12} {'-' if days is None else days:>6}")
+    for title, pairs in (
+        ("branch", report.by_branch),
+        ("program area", report.by_program_area),
+        ("level", report.by_level),
+    ):
+        lines += ["", f"Pitches by {title}:"] + [f"  {k:<40} {v:>6}" for k, v in pairs]
+    lines += ["", "Funded:"]
+    for f in report.funded:
+        status = f.latest.value if f.latest else "no update yet"
+        lines.append(f"  {f.reference}  ${f.amount:,}  {f.branch}  {status}{'  STALLED' if f.stalled else ''}")
+    return lines
+
+
+async def run(
+    args: argparse.Namespace, settings: Settings, *, graph_credential: AsyncTokenCredential | None = None, out=print
+) -> int:
+    den = bootstrap(settings, channel=NoSending(), graph_credential=graph_credential)
+    await den.open()
+    try:
+        if args.list:
+            for challenge in await den.challenges.challenges():
+                out(f"{challenge.id}\t{challenge.name}")
+            return 0
+        report = await den.challenges.report(args.challenge)
+        if report is None:
+            print(f"bot.admin.report: no challenge with id {args.challenge}", file=sys.stderr)
+            return 2
+        if args.csv:
+            text = as_csv(report)
+            if args.out:
+                await asyncio.to_thread(Path(args.out).write_text, text, encoding="utf-8")
+            else:
+                out(text.rstrip("\n"))
+            return 0
+        for line in as_text(report):
+            out(line)
+        return 0
+    finally:
+        await den.close()
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot.admin.report", description=__doc__.splitlines()[0])
+    parser.add_argument("--challenge", help="the challenge's id (see --list)")
+    parser.add_argument("--csv", action="store_true", help="one row per idea, as CSV")
+    parser.add_argument("--out", help="write the CSV to this file instead of standard output")
+    parser.add_argument("--list", action="store_true", help="list the challenges")
+    args = parser.parse_args(argv)
+    if not args.list and not args.challenge:
+        parser.error("use --challenge <id> [--csv], or --list")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    return asyncio.run(run(parse(argv), Settings.from_env()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
