@@ -19,8 +19,8 @@ from tests.support.running_app import FakeClock, settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, User, button, nodes, texts
 
 OLGA = User(OLGA_ID, "Olga Kowalski")
-IN_CHANNEL = {"conversation": {"conversationType": "channel", "tenantId": TENANT_ID, "id": CHANNEL_KEY,
-                               "isGroup": True}}  # fmt: skip
+IN_CHANNEL = {"conversation": {"conversationType": "channel", "tenantId": TENANT_ID, "isGroup": True,
+                               "id": f"{CHANNEL_KEY};messageid=1"}}  # a click on the card's thread  # fmt: skip
 
 
 def vote_buttons(card: dict) -> dict[str, dict]:
@@ -33,6 +33,7 @@ async def test_two_hundred_voters_through_two_instances_and_thirty_move(tmp_path
     first = await start_app(settings, clock=FakeClock(T0))
     second = await start_app(settings, clock=FakeClock(T0))
     try:
+        connector.add_to_team(CHANNEL_KEY)
         challenge, ideas = await seed(first.store, connector_url=connector.url)
         one = TeamsClient(first.messages_url, connector.url, TENANT_ID)
         two = TeamsClient(second.messages_url, connector.url, TENANT_ID)
@@ -43,7 +44,7 @@ async def test_two_hundred_voters_through_two_instances_and_thirty_move(tmp_path
         assert refused.message == "Only Den organisers can open or close People's Choice voting."
         opened = await one.click(OLGA, {"verb": verbs.VOTING_OPEN, "data": ref})
         assert "People's Choice voting is open" in texts(opened.card)
-        posted = await connector.wait_for(lambda c: next((s for s in c.to(CHANNEL_KEY) if s.cards), None))
+        posted = await connector.wait_for(lambda c: next((s for s in c.in_channel(CHANNEL_KEY) if s.cards), None))
         card = posted.cards[0]
         assert set(vote_buttons(card)) == {i.id for i in ideas}
         assert card["refresh"]["action"]["verb"] == verbs.VOTE_VIEW and card["refresh"]["userIds"] == []
@@ -82,7 +83,7 @@ async def test_two_hundred_voters_through_two_instances_and_thirty_move(tmp_path
         # The channel card's automatic-refresh list holds the first 60 voters (Teams' limit).
         for running in (first, second):
             await running.runner.app[DEN_KEY].pitch_day.settle()
-        updated = [s for s in connector.to(CHANNEL_KEY) if s.method == "PUT"]
+        updated = [s for s in connector.in_channel(CHANNEL_KEY) if s.method == "PUT"]
         assert updated, "the card's refresh list was updated in place"
         assert len(updated[-1].cards[0]["refresh"]["userIds"]) <= REFRESH_LIMIT
         stored_poll = await first.store.get_poll(challenge.id)
@@ -112,11 +113,11 @@ async def test_two_hundred_voters_through_two_instances_and_thirty_move(tmp_path
         top = max(expected.values())
         winners = [title[i.id] for i in ideas if expected.get(i.id) == top]
         announced = await connector.wait_for(
-            lambda c: next((s for s in c.to(CHANNEL_KEY) if s.method == "POST" and s.cards
+            lambda c: next((s for s in c.in_channel(CHANNEL_KEY) if s.method == "POST" and s.cards
                             and "People's Choice result" in texts(s.cards[0])), None)
         )  # fmt: skip
         assert all(w in texts(announced.cards[0]) for w in winners)
-        final_card = [s for s in connector.to(CHANNEL_KEY) if s.method == "PUT"][-1].cards[0]
+        final_card = [s for s in connector.in_channel(CHANNEL_KEY) if s.method == "PUT"][-1].cards[0]
         assert "refresh" not in final_card and "200 vote(s) in all." in texts(final_card)
     finally:
         await first.stop()
