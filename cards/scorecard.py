@@ -73,10 +73,20 @@ def pitch_day_card(
             lines = [m.t("pd.progress_line", name=names.get(j) or j, done=done.get(j, 0), total=len(finalists))
                      for j in panel.judge_ids]  # fmt: skip
             body.append(container([subtle(line) for line in lines], spacing="Small"))
+    ref = _ref(challenge)
+    voting: list[Element] = []
+    if organiser and challenge.peoples_choice and finalists:
+        if poll is None:
+            voting.append(execute(m.t("pc.action.open"), verbs.VOTING_OPEN, ref))
+        elif poll.is_open:
+            voting.append(execute(m.t("pc.action.close"), verbs.VOTING_CLOSE, ref, style="destructive"))
+            if not poll.card_id:
+                voting.append(execute(m.t("pc.action.repost"), verbs.VOTING_REPOST, ref))
     if poll is not None:
         key = "pd.voting.open" if poll.is_open else "pd.voting.closed"
         body.append(facts([(m.t("pd.label.peoples_choice"), m.t(key))]))
-    ref = _ref(challenge)
+    if voting:
+        body.append({"type": "ActionSet", "actions": voting})
     if organiser and (panel is None or not panel.scoring_closed) and finalists:
         actions.append(execute(m.t("pd.action.name_panel"), verbs.PANEL_FORM, ref, style="positive"))
     if judge and not panel.scoring_closed:
@@ -88,14 +98,7 @@ def pitch_day_card(
         actions.append(execute(m.t(label), verbs.ROOM, _ref(challenge, step=1)))
     if panel is not None and panel.scoring_closed and (chair or organiser or challenge.is_sponsor(viewer_id)):
         actions.append(execute(m.t("pd.action.results"), verbs.RESULTS, ref, style="positive"))
-    if organiser and challenge.peoples_choice and finalists:
-        if poll is None:
-            actions.append(execute(m.t("pc.action.open"), verbs.VOTING_OPEN, ref))
-        elif poll.is_open:
-            actions.append(execute(m.t("pc.action.close"), verbs.VOTING_CLOSE, ref, style="destructive"))
-            if not poll.card_id:
-                actions.append(execute(m.t("pc.action.repost"), verbs.VOTING_REPOST, ref))
-    return card(body, actions[:6])
+    return card(body, actions)
 
 
 def panel_form_card(

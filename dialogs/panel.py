@@ -71,8 +71,14 @@ class PanelFlows:
             "remind_on": local.date().isoformat() if local else "",
             "remind_time": local.strftime("%H:%M") if local else "",
         }
-        known = await self.service.names(panel.judge_ids if panel else [])
-        return Reply(card=panel_form_card(turn.messages, day.challenge, values=values, known=list(known.items())))
+        known = await self._known(turn, day, panel.judge_ids if panel else [])
+        return Reply(card=panel_form_card(turn.messages, day.challenge, values=values, known=known))
+
+    async def _known(self, turn: Turn, day: PitchDay, ids: list[str]) -> list[tuple[str, str]]:
+        """The static choices beside Teams' people picker: the judges so far, the sponsors and the
+        organiser (so the list is never empty, and a client without the picker can still choose)."""
+        names = await self.service.names([*ids, *day.challenge.sponsor_ids, turn.user_id])
+        return [(person_id, name) for person_id, name in names.items() if name]
 
     async def name(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         challenge_id = str(data.get("challengeId") or "")
@@ -94,9 +100,8 @@ class PanelFlows:
         day = await self.service.day(challenge_id)
         if day is None:
             return Reply(message=turn.messages.t("pd.refused.not_found"))
-        known = await self.service.names(_ids(values.get("judges")))
-        card = panel_form_card(turn.messages, day.challenge, values=values, errors={"judges": code},
-                               known=list(known.items()))  # fmt: skip
+        known = await self._known(turn, day, _ids(values.get("judges")))
+        card = panel_form_card(turn.messages, day.challenge, values=values, errors={"judges": code}, known=known)
         return Reply(card=card)
 
     def _remind_at(self, data: Mapping[str, Any]) -> tuple[datetime | None, bool]:

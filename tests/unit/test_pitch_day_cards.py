@@ -1,0 +1,128 @@
+"""Pitch day's cards: they validate with Microsoft's Adaptive Cards library, stay small, and show
+each person only what is theirs to see."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import timedelta
+
+import pytest
+
+from bot.domain.panel import Conflict, Panel, Scorecard, results
+from bot.domain.voting import Poll
+from bot.i18n import Messages
+from bot.settings import ROOT
+from cards.peoples_choice import now_pitching_card, peoples_choice_card, peoples_choice_result_card
+from cards.scorecard import (
+    my_scorecards_card,
+    panel_form_card,
+    panel_named_card,
+    panel_reminder_card,
+    pitch_day_card,
+    results_card,
+    scorecard_card,
+)
+from tests.support.pitch_day import OLGA_ID, T0, a_challenge, finalist_ideas
+from tests.support.teams_client import nodes, texts
+
+VALIDATOR = ROOT / "tests" / "support" / "validate_cards.js"
+JUDGES = ["maya", "diane", "amir"]
+
+
+def scored(judge: str, finalist: str, value: int, challenge, panel) -> Scorecard:
+    card = Scorecard(challenge.id, finalist, judge)
+    card.declare(panel=panel, actor_id=judge, conflict=Conflict.NONE, now=T0)
+    form = {f"score_{c.key}": str(value) for c in challenge.criteria} | {"comment": f"Note by {judge}"}
+    card.score(panel=panel, criteria=challenge.criteria, actor_id=judge, form=form, now=T0)
+    return card
+
+
+def pitch_day_cards(locale: str = "en-CA") -> dict[str, dict]:
+    """Every pitch-day card, in one locale (also used by the catalogue's tests)."""
+    m = Messages(locale)
+    challenge = a_challenge()
+    ideas = finalist_ideas(challenge)
+    panel = Panel(challenge.id, JUDGES, "diane", OLGA_ID, T0, remind_at=T0 + timedelta(days=5))
+    mine = scored("maya", ideas[0].id, 4, challenge, panel)
+    cards = [mine, scored("diane", ideas[0].id, 2, challenge, panel), scored("amir", ideas[1].id, 5, challenge, panel)]
+    recused = Scorecard(challenge.id, ideas[2].id, "maya")
+    recused.declare(panel=panel, actor_id="maya", conflict=Conflict.RECUSED, now=T0)
+    poll = Poll(challenge.id, [i.id for i in ideas], OLGA_ID, T0, refresh_ids=["29:a", "29:b"])
+    undeclared = Scorecard(challenge.id, ideas[1].id, "maya")
+    made = {
+        "pitch_day": pitch_day_card(m, challenge, ideas, panel, poll, viewer_id="diane", organiser=True,
+                                    names={"maya": "Maya Singh"}, done={"maya": 2}),  # fmt: skip
+        "pitch_day_empty": pitch_day_card(m, challenge, ideas, None, None, viewer_id=OLGA_ID, organiser=True, names={}),
+        "panel_form": panel_form_card(m, challenge, values={"judges": "maya"}, known=[("maya", "Maya Singh")]),
+        "panel_form_errors": panel_form_card(m, challenge, values={}, errors={"judges": "chair_not_judge"},
+                                             known=[(OLGA_ID, "Olga Kowalski")]),
+        "panel_named": panel_named_card(m, challenge, panel, ideas, chair_name="Diane Tremblay"),
+        "scorecard_declare": scorecard_card(m, challenge, ideas[1], undeclared, panel),
+        "scorecard_score": scorecard_card(m, challenge, ideas[0], mine, panel, notice="Saved"),
+        "scorecard_errors": scorecard_card(m, challenge, ideas[0], mine, panel, notice="Fix",
+                                           errors={"cost": "required"}, values={"comment": "kept"}),  # fmt: skip
+        "scorecard_recused": scorecard_card(m, challenge, ideas[2], recused, panel),
+        "my_scorecards": my_scorecards_card(m, challenge, ideas, [mine, recused], panel),
+        "reminder": panel_reminder_card(m, challenge, 3),
+        "peoples_choice": peoples_choice_card(m, challenge, ideas, poll),
+        "peoples_choice_mine": peoples_choice_card(m, challenge, ideas, poll, my_vote=ideas[1].id, personal=True,
+                                                   organiser=True, notice="Recorded"),  # fmt: skip
+        "room_start": now_pitching_card(m, challenge, ideas, panel),
+    }
+    panel.now_pitching = 1
+    made["room"] = now_pitching_card(m, challenge, ideas, panel)
+    panel.now_pitching = len(ideas)
+    made["room_done"] = now_pitching_card(m, challenge, ideas, panel)
+    panel.close_scoring(actor_id="diane", now=T0)
+    made["scorecard_closed"] = scorecard_card(m, challenge, ideas[0], mine, panel)
+    ranked = results(panel, challenge.criteria, [i.id for i in ideas], cards, quorum=3)
+    made["results"] = results_card(m, challenge, ideas, ranked, quorum=3, closed_at=T0)
+    poll.close(actor_id=OLGA_ID, is_organiser=True, counts={ideas[0].id: 5, ideas[3].id: 5, ideas[1].id: 2}, now=T0)
+    made["peoples_choice_closed"] = peoples_choice_card(m, challenge, ideas, poll)
+    made["peoples_choice_result"] = peoples_choice_result_card(m, challenge, ideas, poll)
+    return made
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+@pytest.mark.parametrize("locale", ["en-CA", "fr-CA"])
+def test_every_pitch_day_card_validates_in_the_adaptive_cards_library(locale):
+    if not (ROOT / "node_modules" / "adaptivecards").exists():
+        pytest.fail("the adaptivecards npm package is missing: `make test` installs it with npm ci")
+    cards = pitch_day_cards(locale)
+    result = subprocess.run(
+        ["node", str(VALIDATOR)], input=json.dumps(list(cards.values())), capture_output=True, text=True, check=True
+    )
+    problems = {
+        name: verdict
+        for name, verdict in zip(cards, json.loads(result.stdout), strict=True)
+        if verdict["failures"] or verdict["parseEvents"] or verdict["version"] != "1.5"
+    }
+    assert problems == {}
+
+
+def test_pitch_day_cards_stay_well_under_the_teams_size_limit():
+    for name, card in pitch_day_cards().items():
+        assert len(json.dumps(card).encode()) < 28 * 1024, name
+
+
+def test_a_judge_sees_only_their_own_scores_and_the_results_show_no_judge():
+    cards = pitch_day_cards()
+    assert "Note by maya" in texts(cards["scorecard_score"]) and "Note by diane" not in texts(cards["scorecard_score"])
+    shown = texts(cards["results"])
+    assert not any(f"Note by {j}" in shown or j in shown for j in JUDGES)
+    assert "#1 · DEN-2026-0002" in shown and "lowest 2.00, highest 4.00" in shown and "Below quorum" in shown
+
+
+def test_the_peoples_choice_card_refreshes_for_listed_voters_and_hides_counts_while_open():
+    cards = pitch_day_cards()
+    open_card, mine = cards["peoples_choice"], cards["peoples_choice_mine"]
+    assert open_card["refresh"]["userIds"] == ["29:a", "29:b"] and open_card["refresh"]["action"]["verb"] == "pc.view"
+    assert "vote(s)" not in texts(open_card) + texts(mine)
+    assert "Your vote: Plain-language letters" in texts(mine) and "Your vote:" not in texts(open_card)
+    assert [n["title"] for n in nodes(mine) if n.get("verb") == "pc.close"] == ["Close voting"]
+    assert not [n for n in nodes(open_card) if n.get("verb") == "pc.close"]  # the everyone view has no Close
+    closed = texts(cards["peoples_choice_closed"])
+    assert "A tie for People's Choice: Tell us once · Shared intake desk, with 5 vote(s) each." in closed
+    assert "refresh" not in cards["peoples_choice_closed"] and "12 vote(s) in all." in closed
