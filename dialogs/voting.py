@@ -14,7 +14,7 @@ from bot.domain.panel import Panel
 from bot.domain.voting import Poll
 from bot.i18n import Messages
 from bot.ports import channel_recipient
-from bot.services.pitch_day import PitchDay, PitchDayService, Status
+from bot.services.pitch_day import Outcome, PitchDay, PitchDayService, Status
 from cards.peoples_choice import now_pitching_card, peoples_choice_card
 from dialogs.panel import PanelFlows, refused
 from dialogs.turn import Reply, Turn
@@ -44,15 +44,16 @@ class VotingFlows:
         self.service = service
         self._panel = panel_flows
 
-    async def _view(self, turn: Turn, challenge_id: str, notice: str = "") -> Reply:
-        day = await self.service.day(challenge_id)
+    async def _view(self, turn: Turn, challenge_id: str, notice: str = "", outcome: Outcome | None = None) -> Reply:
+        """This person's view of the voting card (after their vote: from what the vote read)."""
+        outcome = outcome or await self.service.ballot(voter_id=turn.user_id, challenge_id=challenge_id)
+        day, vote = outcome.day, outcome.vote
         if day is None or day.poll is None:
             return refused(turn, "not_found")
-        vote = await self.service.my_vote(turn.user_id, challenge_id) if day.poll.is_open else None
-        organiser = await self.service.is_organiser(turn.user_id)
+        organiser = day.poll.is_open and await self.service.is_organiser(turn.user_id)
         return Reply(card=peoples_choice_card(turn.messages, day.challenge, day.finalists, day.poll,
-                                              my_vote=vote.finalist_id if vote else None, personal=True,
-                                              organiser=organiser, notice=notice))  # fmt: skip
+                                              my_vote=vote.finalist_id if vote and day.poll.is_open else None,
+                                              personal=True, organiser=organiser, notice=notice))  # fmt: skip
 
     async def view(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         """The card's refresh (automatic or by hand): this person's own view."""
@@ -68,11 +69,11 @@ class VotingFlows:
             return refused(turn, "not_found")
         if result.status == Status.REFUSED:
             if result.reason == "voting_closed":
-                return await self._view(turn, challenge_id, m.t("pd.refused.voting_closed"))
+                return await self._view(turn, challenge_id, m.t("pd.refused.voting_closed"), result)
             return refused(turn, result.reason)
         moved = result.vote_result is not None and result.vote_result.moved
         key = "pc.voted.unchanged" if result.status == Status.UNCHANGED else "pc.voted.moved" if moved else "pc.voted"
-        return await self._view(turn, challenge_id, m.t(key))
+        return await self._view(turn, challenge_id, m.t(key), result)
 
     async def open(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         result = await self.service.open_voting(actor_id=turn.user_id, challenge_id=str(data.get("challengeId") or ""))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import time as time_module
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -47,6 +48,9 @@ from bot.ports import (
 from bot.ports.retry import conflict_retry
 
 log = logging.getLogger(__name__)
+
+BALLOT_SECONDS = 60.0
+time_now = time_module.monotonic
 
 
 class PitchDayRecords(Panels, Votes, Challenges, Stages, Ideas, Outbox, Conversations, Protocol):
@@ -148,6 +152,7 @@ class PitchDayService:
         self.posts = posts
         self.renderer: ChannelCardRenderer | None = None  # set by the dialogs layer
         self._refresh_delay = refresh_delay
+        self._ballots: dict[str, tuple[float, Challenge, list[Idea]]] = {}
         self._pending_refresh: dict[str, set[str]] = {}
         self._refreshing: dict[str, asyncio.Task] = {}
         self._on_outbox = on_outbox or (lambda: None)
@@ -439,27 +444,52 @@ class PitchDayService:
             return Outcome(Status.NOT_FOUND, day)
         return Outcome(Status.RECORDED, day, reason=await self._post_poll_card(day, day.poll))
 
-    async def vote(self, *, voter_id: str, voter_mri: str, challenge_id: str, finalist_id: str) -> Outcome:
+    async def _ballot(self, challenge_id: str) -> PitchDay | None:
+        """The challenge and its finalists as a voting card shows them, with the poll read now.
+
+        Hundreds of people vote within seconds, so what cannot change while voting is open (a
+        challenge that has closed its window, its finalists' approved pitches) is kept for a
+        minute per app instance; the poll and each vote are always read from the store."""
         poll = await self.store.get_poll(challenge_id)
         if poll is None:
+            return None
+        cached = self._ballots.get(challenge_id)
+        if cached is None or cached[0] < time_now() or not poll.is_open:
+            day = await self.day(challenge_id)
+            if day is None:
+                return None
+            cached = (time_now() + BALLOT_SECONDS, day.challenge, day.finalists)
+            self._ballots[challenge_id] = cached
+        return PitchDay(cached[1], cached[2], None, poll)
+
+    async def vote(self, *, voter_id: str, voter_mri: str, challenge_id: str, finalist_id: str) -> Outcome:
+        day = await self._ballot(challenge_id)
+        if day is None or day.poll is None:
             return Outcome(Status.NOT_FOUND)
+        poll = day.poll
         try:
             poll.check_vote(finalist_id)
         except vt.VotingRefused as error:
             vote = await self.store.get_vote(challenge_id, voter_id)
-            return Outcome(Status.REFUSED, reason=reason_of(error), vote=vote)
+            return Outcome(Status.REFUSED, day, reason=reason_of(error), vote=vote)
         result = await self.store.cast_vote(challenge_id, voter_id, finalist_id, self.clock())
         after = await self.store.get_poll(challenge_id)
         if after is not None and not after.is_open:
             # Closed while this click was on its way: the frozen count is the result; say so.
-            return Outcome(Status.REFUSED, reason="voting_closed", vote=result.vote)
+            day.poll = after
+            return Outcome(Status.REFUSED, day, reason="voting_closed", vote=result.vote)
         if poll.needs_refresh_entry(voter_mri):
             self._queue_refresh(challenge_id, voter_mri)
         status = Status.UNCHANGED if result.unchanged else Status.RECORDED
-        return Outcome(status, vote=result.vote, vote_result=result)
+        return Outcome(status, day, vote=result.vote, vote_result=result)
 
-    async def my_vote(self, voter_id: str, challenge_id: str) -> Vote | None:
-        return await self.store.get_vote(challenge_id, voter_id)
+    async def ballot(self, *, voter_id: str, challenge_id: str) -> Outcome:
+        """What one person's view of the voting card shows: the finalists, the poll, their vote."""
+        day = await self._ballot(challenge_id)
+        if day is None or day.poll is None:
+            return Outcome(Status.NOT_FOUND)
+        vote = await self.store.get_vote(challenge_id, voter_id) if day.poll.is_open else None
+        return Outcome(Status.RECORDED, day, vote=vote)
 
     async def close_voting(self, *, actor_id: str, challenge_id: str) -> Outcome:
         is_organiser = await self.is_organiser(actor_id)

@@ -136,9 +136,9 @@ async def test_three_judges_score_five_finalists_and_the_chair_closes_scoring(ap
     shown = texts(results_of(DANA)[0])
     # f3 5.00 (2 judges: below quorum); f1 and f2 4.00 (a tie); f4 3.00; f5 2.00
     order = [line for line in shown.splitlines() if line.startswith("#")]
-    assert order == ["#1 · DEN-2026-0003 · Open data for grants", "#2 (tie) · DEN-2026-0001 · Tell us once",
-                     "#2 (tie) · DEN-2026-0002 · Plain-language letters", "#4 · DEN-2026-0004 · Shared intake desk",
-                     "#5 · DEN-2026-0005 · Digital signatures"]  # fmt: skip
+    assert order == ["#1 · DEN-2025-0003 · Open data for grants", "#2 (tie) · DEN-2025-0001 · Tell us once",
+                     "#2 (tie) · DEN-2025-0002 · Plain-language letters", "#4 · DEN-2025-0004 · Shared intake desk",
+                     "#5 · DEN-2025-0005 · Digital signatures"]  # fmt: skip
     assert "Below quorum: scored by 2 judge(s), fewer than the 3 required." in shown
     assert shown.count("Below quorum") == 1
     assert "lowest 3.00, highest 5.00" in shown  # f2's spread

@@ -35,7 +35,7 @@ def finalist_ideas(challenge: Challenge, count: int = 5) -> list[Idea]:
     ideas = []
     for n in range(count):
         submitter = Person(f"staff-{n}", f"Staff Member {n}")
-        idea, _ = Idea.submit(idea_id=f"00000000-0000-4000-9000-{n:012d}", reference=f"DEN-2026-{n + 1:04d}",
+        idea, _ = Idea.submit(idea_id=f"00000000-0000-4000-9000-{n:012d}", reference=f"DEN-2025-{n + 1:04d}",
                               submitter=submitter, pitch=Pitch(**{**VALID_PITCH, "title": TITLES[n % len(TITLES)]}),
                               chain=build_chain(submitter, [Person("maya", "Maya", Role.MANAGER)]),
                               now=T0 - timedelta(days=50))  # fmt: skip

@@ -112,7 +112,7 @@ def test_a_judge_sees_only_their_own_scores_and_the_results_show_no_judge():
     assert "Note by maya" in texts(cards["scorecard_score"]) and "Note by diane" not in texts(cards["scorecard_score"])
     shown = texts(cards["results"])
     assert not any(f"Note by {j}" in shown or j in shown for j in JUDGES)
-    assert "#1 · DEN-2026-0002" in shown and "lowest 2.00, highest 4.00" in shown and "Below quorum" in shown
+    assert "#1 · DEN-2025-0002" in shown and "lowest 2.00, highest 4.00" in shown and "Below quorum" in shown
 
 
 def test_the_peoples_choice_card_refreshes_for_listed_voters_and_hides_counts_while_open():
