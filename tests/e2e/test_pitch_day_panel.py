@@ -5,12 +5,13 @@ with ties, quorum) reach the chair, the organisers and the sponsor only."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from cards import verbs
 from tests.support.people import AMIR, DANA, DIANE, MAYA, SAM, TENANT_ID
-from tests.support.pitch_day import OLGA_ID, T0, seed
+from tests.support.pitch_day import CHANNEL_KEY, OLGA_ID, T0, seed
 from tests.support.running_app import FakeClock, settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts
 
@@ -153,3 +154,60 @@ async def test_three_judges_score_five_finalists_and_the_chair_closes_scoring(ap
     stored = {(c.judge_id, c.finalist_id): c for c in await app.store.list_scorecards(challenge.id)}
     assert stored[(AMIR.aad_id, f[2])].conflict.value == "recused" and stored[(AMIR.aad_id, f[2])].scores == {}
     assert stored[(MAYA.aad_id, f[0])].changes == 1 and set(stored[(MAYA.aad_id, f[0])].scores.values()) == {4}
+
+
+async def test_one_reminder_reaches_judges_with_scoring_left_and_the_chair_moves_the_room(tmp_path, connector):
+    clock = FakeClock(T0)
+    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", organiser_ids=OLGA_ID), clock=clock)
+    try:
+        connector.add_to_team(CHANNEL_KEY)
+        challenge, ideas = await seed(app.store, connector_url=connector.url, count=2)
+        teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
+        for person in (*JUDGES, OLGA):
+            await teams.install(person)
+        ref = {"challengeId": challenge.id}
+        named = await teams.click(OLGA, {"verb": verbs.PANEL_NAME, "data": ref},
+                                  {"judges": ",".join(j.aad_id for j in JUDGES), "chair": DIANE.aad_id,
+                                   "remind_on": "2026-11-20", "remind_time": "16:30"})  # fmt: skip
+        assert "The panel is named" in texts(named.card)
+        for judge in JUDGES:
+            await connector.wait_for(lambda c, j=judge: len(scorecards(c, j)) == 2 or None)
+        # Maya finishes (scores one, recuses from the other); Diane does one of two; Amir nothing.
+        first = await teams.click(MAYA, button(scorecards(connector, MAYA)[ideas[0].id], verbs.DECLARE))
+        await teams.click(MAYA, button(first.card, verbs.SCORE), uniform(first.card, 3))
+        await teams.click(MAYA, {"verb": verbs.DECLARE, "data": {**ref, "finalistId": ideas[1].id,
+                                                                 "conflict": "recused"}})  # fmt: skip
+        declared = await teams.click(DIANE, button(scorecards(connector, DIANE)[ideas[0].id], verbs.DECLARE))
+        await teams.click(DIANE, button(declared.card, verbs.SCORE), uniform(declared.card, 4))
+        await teams.click(AMIR, button(scorecards(connector, AMIR)[ideas[0].id], verbs.DECLARE))  # declared, not scored
+
+        def reminders(user: User) -> list[dict]:
+            return [c for c in cards_to(connector, user) if "A reminder about scoring" in texts(c)]
+
+        await asyncio.sleep(0.3)
+        assert all(reminders(j) == [] for j in JUDGES)  # not before the set time (16:30 Toronto, 21:30 UTC)
+        clock.now = datetime(2026, 11, 20, 21, 31, tzinfo=UTC)
+        await connector.wait_for(lambda c: (reminders(DIANE) and reminders(AMIR)) or None)
+        assert "2 finalist(s)" in texts(reminders(AMIR)[0]) and "1 finalist(s)" in texts(reminders(DIANE)[0])
+        clock.now += timedelta(days=2)
+        await asyncio.sleep(0.3)
+        assert [len(reminders(j)) for j in JUDGES] == [0, 1, 1]  # one reminder, to those with scoring left
+
+        # The room: only the chair moves the channel's "now pitching" card.
+        refused = await teams.click(MAYA, {"verb": verbs.ROOM, "data": {**ref, "step": 1}})
+        assert refused.message == "Only the chair of the panel can do that."
+        started = await teams.click(DIANE, {"verb": verbs.ROOM, "data": {**ref, "step": 1}})
+        assert "The room's card is updated in the channel." in texts(started.card)
+        room = await connector.wait_for(lambda c: next((s for s in c.in_channel(CHANNEL_KEY) if s.cards), None))
+        assert "Finalist 1 of 2" in texts(room.cards[0]) and ideas[0].pitch.title in texts(room.cards[0])
+        in_thread = {"conversation": {"conversationType": "channel", "tenantId": TENANT_ID, "isGroup": True,
+                                      "id": f"{CHANNEL_KEY};messageid=1"}}  # fmt: skip
+        nope = await teams.click(AMIR, action(room.cards[0], verbs.ROOM) | {"data": {**ref, "step": 1}}, **in_thread)
+        assert nope.message == "Only the chair of the panel can do that."
+        moved = await teams.click(DIANE, {"verb": verbs.ROOM, "data": {**ref, "step": 1}}, **in_thread)
+        assert "Finalist 2 of 2" in texts(moved.card)
+        update = await connector.wait_for(
+            lambda c: next((s for s in c.in_channel(CHANNEL_KEY) if s.method == "PUT"), None))
+        assert "Finalist 2 of 2" in texts(update.cards[0])
+    finally:
+        await app.stop()
