@@ -141,7 +141,9 @@ def panel_named_card(m: Messages, challenge: Challenge, panel: Panel, finalists:
     if panel.remind_at is not None:
         body.append(subtle(m.t("pd.named.reminder", when=when_shown(panel.remind_at))))
     body.append(subtle(m.t("pd.private")))
-    return card(body, [execute(m.t("pd.action.my_scorecards"), verbs.SCORECARDS, _ref(challenge), style="positive")])
+    actions = [execute(m.t("pd.action.my_scorecards"), verbs.SCORECARDS, _ref(challenge), style="positive"),
+               execute(m.t("pd.action.open"), verbs.PITCH_DAY, _ref(challenge))]  # the chair closes scoring there
+    return card(body, actions)
 
 
 def _criterion_label(m: Messages, key: str, weight: int) -> str:
