@@ -226,12 +226,11 @@ class PitchDayService:
                                       kind=MessageKind.SCORECARD, idea_id=cid, now=now, payload={"finalistId": f})
                 for f in finalist_ids
             ]  # fmt: skip
-            if panel.remind_at is not None:
+            if panel.remind_at is not None and panel.remind_at > now:  # a time already past: they just got them
                 at = panel.remind_at.isoformat()
                 reminder_id = message_id(MessageKind.PANEL_REMINDER, cid, judge, at)
-                due = max(now, panel.remind_at)
                 messages.append(OutboxMessage(reminder_id, judge, MessageKind.PANEL_REMINDER, cid, created_at=now,
-                                              not_before=due, payload={"remindAt": at}))  # fmt: skip
+                                              not_before=panel.remind_at, payload={"remindAt": at}))  # fmt: skip
         return messages
 
     async def scorecard(self, *, judge_id: str, challenge_id: str, finalist_id: str) -> Outcome:

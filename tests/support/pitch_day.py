@@ -20,13 +20,13 @@ DANA_ID = "f6a5b8d7-a0b2-43c4-9fe0-5b6c7d8e9f06"  # the sponsor DM
 TITLES = ["Tell us once", "Plain-language letters", "Open data for grants", "Shared intake desk", "Digital signatures"]
 
 
-def a_challenge(cid: str = "den-2026", *, peoples_choice: bool = True) -> Challenge:
+def a_challenge(cid: str = "den-2026", *, peoples_choice: bool = True, channel_key: str = CHANNEL_KEY) -> Challenge:
     window = (T0 - timedelta(days=60), T0 - timedelta(days=30))
     draft = ChallengeDraft("The 2026 Den", "How can we serve clients better?", (DANA_ID,), *window,
                            pitch_day=date(2026, 11, 20), peoples_choice=peoples_choice)  # fmt: skip
     made = Challenge.open_new(challenge_id=cid, draft=draft, actor_id=OLGA_ID, is_organiser=True,
                               now=T0 - timedelta(days=61))
-    made.channel_key = CHANNEL_KEY
+    made.channel_key = channel_key
     made.finalists_chosen_at, made.finalists_chosen_by = T0 - timedelta(days=5), DANA_ID
     return made
 
@@ -51,9 +51,10 @@ def finalist_stage(idea: Idea, challenge: Challenge) -> IdeaStage:
     return IdeaStage(idea.id, challenge.id, idea.submitter.id, Stage.FINALIST, history)
 
 
-async def seed(store, *, connector_url: str = "", count: int = 5, peoples_choice: bool = True):
-    """Store a challenge whose finalists are chosen, and the channel it posts to."""
-    challenge = a_challenge(peoples_choice=peoples_choice)
+async def seed(store, *, connector_url: str = "", count: int = 5, peoples_choice: bool = True,
+               channel_key: str = CHANNEL_KEY):
+    """Store a challenge whose finalists are chosen, and (with a connector) the channel it posts to."""
+    challenge = a_challenge(peoples_choice=peoples_choice, channel_key=channel_key)
     await store.add_challenge(challenge)
     ideas = finalist_ideas(challenge, count)
     for idea in ideas:
