@@ -153,6 +153,7 @@ class PitchDayService:
         self.renderer: ChannelCardRenderer | None = None  # set by the dialogs layer
         self._refresh_delay = refresh_delay
         self._ballots: dict[str, tuple[float, Challenge, list[Idea]]] = {}
+        self._ballot_locks: dict[str, asyncio.Lock] = {}
         self._pending_refresh: dict[str, set[str]] = {}
         self._refreshing: dict[str, asyncio.Task] = {}
         self._on_outbox = on_outbox or (lambda: None)
@@ -452,13 +453,14 @@ class PitchDayService:
         poll = await self.store.get_poll(challenge_id)
         if poll is None:
             return None
-        cached = self._ballots.get(challenge_id)
-        if cached is None or cached[0] < time_now() or not poll.is_open:
-            day = await self.day(challenge_id)
-            if day is None:
-                return None
-            cached = (time_now() + BALLOT_SECONDS, day.challenge, day.finalists)
-            self._ballots[challenge_id] = cached
+        async with self._ballot_locks.setdefault(challenge_id, asyncio.Lock()):  # one read for a burst of clicks
+            cached = self._ballots.get(challenge_id)
+            if cached is None or cached[0] < time_now() or not poll.is_open:
+                day = await self.day(challenge_id)
+                if day is None:
+                    return None
+                cached = (time_now() + BALLOT_SECONDS, day.challenge, day.finalists)
+                self._ballots[challenge_id] = cached
         return PitchDay(cached[1], cached[2], None, poll)
 
     async def vote(self, *, voter_id: str, voter_mri: str, challenge_id: str, finalist_id: str) -> Outcome:
