@@ -65,8 +65,10 @@ class Pitch:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Pitch:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: str(v) for k, v in data.items() if k in names})
+        return cls(**{k: str(v) for k, v in data.items() if k in _PITCH_FIELDS})
+
+
+_PITCH_FIELDS = frozenset(f.name for f in fields(Pitch))  # once, not per idea read (reports read thousands)
 
 
 def clean_text(value: Any, *, multiline: bool) -> str:
