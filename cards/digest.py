@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.domain.digest import Counts, Digest, IdeaLine
 from bot.domain.model import Idea
+from bot.formatting import format_number
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import attention, card, container, execute, heading, local_day, subtle, text
@@ -147,13 +148,11 @@ def digest_card(
         items = [text(m.t("digest.bottleneck"), weight="Bolder")]
         for timing in digest.timings:
             role = m.t(f"role.{timing.role.value}")
-            items.append(text(m.t("digest.level_line", role=role, days=timing.median_days, count=timing.decisions)))
+            days = format_number(timing.median_days, m.locale)
+            items.append(text(m.t("digest.level_line", role=role, days=days, count=timing.decisions)))
         slowest = digest.slowest
-        items.append(
-            text(
-                m.t("digest.slowest", role=m.t(f"role.{slowest.role.value}"), days=slowest.median_days), weight="Bolder"
-            )
-        )
+        days = format_number(slowest.median_days, m.locale)
+        items.append(text(m.t("digest.slowest", role=m.t(f"role.{slowest.role.value}"), days=days), weight="Bolder"))
         body.append(container(items, separator=True, spacing="Medium"))
 
     if digest.participation_by_branch:

@@ -101,7 +101,7 @@ async def test_invalid_pitch_comes_back_with_values_kept_and_a_message_per_field
     again = result.card
     shown = texts(again)
     assert 'Please fill in "Title of your idea"' in shown
-    assert "please keep it to 2000 characters (you have 2001)" in shown
+    assert "please keep it to 2,000 characters (you have 2,001)" in shown
     assert 'Please pick one of the options for "Rough cost"' in shown
     values = input_values(again)
     assert values["problem"] == "x" * 2001
