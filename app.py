@@ -164,8 +164,9 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     admin_routes(app, digests, nudger, settings.digest_secret)
-    for page in ("about", "privacy", "terms"):  # linked from the Teams manifest
-        app.router.add_get(f"/{page}", static_page(page))
+    for page in ("about", "privacy", "terms"):  # linked from the Teams manifest; each links to its French page
+        for name in (page, f"{page}-fr"):
+            app.router.add_get(f"/{name}", static_page(name))
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
     return app

@@ -327,6 +327,17 @@ async def test_the_manifests_pages_are_served(app):
     import aiohttp
 
     async with aiohttp.ClientSession() as session:
-        for page, phrase in (("about", "Deputy's Den"), ("privacy", "Privacy notice"), ("terms", "Terms of use")):
+        pages = (
+            ("about", "Deputy's Den", "about-fr"),
+            ("privacy", "Privacy notice", "privacy-fr"),
+            ("terms", "Terms of use", "terms-fr"),
+            ("about-fr", "l’application Microsoft Teams du ministère", "about"),
+            ("privacy-fr", "Avis de collecte de renseignements personnels", "privacy"),
+            ("terms-fr", "Conditions d’utilisation", "terms"),
+        )
+        for page, phrase, other_language in pages:
             async with session.get(f"{app.url}{page}") as response:
-                assert response.status == 200 and phrase in await response.text()
+                html = await response.text()
+                assert response.status == 200 and phrase in html
+                assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+                assert f'<a href="{other_language}" hreflang=' in html
