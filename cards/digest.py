@@ -125,7 +125,10 @@ def digest_card(
         for line in digest.approved:
             action = execute(m.t("digest.shortlist"), verbs.DIGEST_SHORTLIST, digest_data(digest, line.idea_id))
             done = m.t("digest.shortlisted") if line.shortlisted else ""
-            body.append(_item(f"{line.reference}: {line.title} ({line.submitter_name})", action, done))
+            line_text = m.t(
+                "digest.approved_line", reference=line.reference, title=line.title, name=line.submitter_name
+            )
+            body.append(_item(line_text, action, done))
         more(len(digest.approved), digest.approved_total)
 
     if digest.stalled:

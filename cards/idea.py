@@ -104,7 +104,9 @@ def approval_card(m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", 
     if deciding:
         body.append(heading(m.t("approval.title")))
     else:
-        body.append(heading(f"{idea.reference}: {m.t(f'status.{idea.status.value}')}"))
+        body.append(
+            heading(m.t("idea.reference_title", reference=idea.reference, title=m.t(f"status.{idea.status.value}")))
+        )
     if notice:
         body.append(attention(notice) if deciding else text(notice, weight="Bolder"))
     body.append(subtle(m.t("approval.from", name=idea.submitter.name)))
