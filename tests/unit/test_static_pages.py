@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.config import ROOT
+from bot.settings import ROOT
 
 PAGES = ("about", "privacy", "terms")
 NBSP = "\u00a0"
