@@ -2,39 +2,67 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from bot.domain.model import Decision, Idea, IdeaStatus, Outcome
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import Element, attention, card, container, execute, facts, good, heading, subtle, text, when
+from cards.common import (
+    Element,
+    attention,
+    card,
+    container,
+    execute,
+    facts,
+    good,
+    heading,
+    navigate,
+    subtle,
+    text,
+    when,
+)
 from cards.pitch_form import pitch_form_card
 
 
-def pitch_summary(m: Messages, idea: Idea, *, full: bool = True) -> list[dict[str, Any]]:
+def _label(m: Messages, key: str, name: str, changed: Collection[str]) -> str:
+    """A field's label; a field the latest revision changed says so in words (never colour alone)."""
+    label = m.t(key)
+    return m.t("revision.changed_label", label=label) if name in changed else label
+
+
+def pitch_summary(
+    m: Messages, idea: Idea, *, full: bool = True, changed: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """The pitch. `changed` names the fields to mark as changed by the latest revision."""
     p = idea.pitch
-    items: list[dict[str, Any]] = [text(p.title, size="Medium", weight="Bolder")]
+    items: list[dict[str, Any]] = []
+    if "title" in changed:
+        items.append(subtle(m.t("revision.changed_title")))
+    items.append(text(p.title, size="Medium", weight="Bolder", spacing="Small"))
     items.append(
         facts(
             [
                 (m.t("receipt.reference"), idea.reference),
-                (m.t("idea.label.beneficiaries"), m.t(f"choice.beneficiaries.{p.beneficiaries}")),
-                (m.t("idea.label.program_area"), m.t(f"choice.program_area.{p.program_area}")),
-                (m.t("idea.label.cost_band"), m.t(f"choice.cost_band.{p.cost_band}")),
+                (_label(m, "idea.label.beneficiaries", "beneficiaries", changed),
+                 m.t(f"choice.beneficiaries.{p.beneficiaries}")),
+                (_label(m, "idea.label.program_area", "program_area", changed),
+                 m.t(f"choice.program_area.{p.program_area}")),
+                (_label(m, "idea.label.cost_band", "cost_band", changed), m.t(f"choice.cost_band.{p.cost_band}")),
                 (m.t("idea.label.status"), m.t(f"status.{idea.status.value}")),
             ]
         )
     )
     if full:
-        for label, value in (
-            ("idea.label.problem", p.problem),
-            ("idea.label.solution", p.solution),
-            ("idea.label.first_steps", p.first_steps),
-            ("idea.label.people", p.people),
+        for key, name, value in (
+            ("idea.label.problem", "problem", p.problem),
+            ("idea.label.solution", "solution", p.solution),
+            ("idea.label.first_steps", "first_steps", p.first_steps),
+            ("idea.label.people", "people", p.people),
         ):
-            if value:
-                items.append(text(m.t(label), weight="Bolder", spacing="Medium"))
-                items.append(text(value, spacing="Small"))
+            if value or name in changed:
+                items.append(text(_label(m, key, name, changed), weight="Bolder", spacing="Medium"))
+                items.append(text(value or m.t("revision.removed"), spacing="Small"))
     return items
 
 
@@ -44,34 +72,50 @@ def _decision_line(m: Messages, d: Decision) -> str:
     )
 
 
+def _step_state(m: Messages, idea: Idea, index: int, decided: bool) -> str:
+    """What a step is waiting for now, if anything. A closed idea has no "Next"."""
+    if idea.status == IdeaStatus.IN_REVIEW and index == idea.current_step:
+        return m.t("chain.current")
+    if idea.status == IdeaStatus.RETURNED and index == idea.current_step:
+        return m.t("chain.after_revision")
+    if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED) and index > idea.current_step:
+        return m.t("chain.upcoming")
+    if not decided and idea.is_closed:
+        return m.t("chain.not_reached")
+    return ""
+
+
 def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
-    """Every step with what was decided there (all revisions), and where the idea is now."""
+    """Every step in order; under each, every decision taken there (all revisions) with its date and,
+    right beneath it, its comment; then what the step is waiting for now."""
     items: list[dict[str, Any]] = [text(m.t("chain.title"), weight="Bolder", spacing="Medium")]
+    several_revisions = idea.revision > 1
     for index, step in enumerate(idea.chain):
         who = m.t("chain.step", name=step.approver_name, role=m.t(f"role.{step.role.value}"))
+        lines: list[dict[str, Any]] = [text(who, weight="Bolder")]
         decided = [d for d in idea.decisions if d.step_index == index]
-        lines = [_decision_line(m, d) for d in decided]
-        comments = [m.t("chain.comment", comment=d.comment) for d in decided if d.comment]
-        if idea.status == IdeaStatus.IN_REVIEW and index == idea.current_step:
-            lines.append(m.t("chain.current"))
-        elif not decided or (idea.is_open and index > idea.current_step):
-            lines.append(m.t("chain.upcoming"))
+        for d in decided:
+            line = _decision_line(m, d)
+            if several_revisions:
+                line = m.t("chain.in_revision", revision=d.revision, line=line)
+            lines.append(subtle(line))
+            if d.comment:
+                lines.append(text(m.t("chain.comment", comment=d.comment), spacing="None"))
+        state = _step_state(m, idea, index, bool(decided))
+        if state:
+            lines.append(subtle(state))
         items.append(
             {
                 "type": "ColumnSet",
                 "spacing": "Small",
                 "columns": [
                     {"type": "Column", "width": "auto", "items": [text(f"{index + 1}.", weight="Bolder")]},
-                    {
-                        "type": "Column",
-                        "width": "stretch",
-                        "items": [text(who, weight="Bolder")]
-                        + [subtle(line) for line in lines]
-                        + [text(c, spacing="Small") for c in comments],
-                    },
+                    {"type": "Column", "width": "stretch", "items": lines},
                 ],
             }
         )
+    if idea.status == IdeaStatus.APPROVED:
+        items.append(text(m.t("chain.after_final"), spacing="Medium"))
     return container(items, separator=True)
 
 
@@ -79,7 +123,14 @@ def where_now(m: Messages, idea: Idea) -> str:
     if idea.status == IdeaStatus.IN_REVIEW:
         step = idea.chain[idea.current_step]
         return m.t("receipt.now_with", name=step.approver_name, role=m.t(f"role.{step.role.value}"))
+    if idea.status == IdeaStatus.APPROVED and idea.shortlisted_by:
+        return m.t("status.shortlisted")
     return m.t(f"status.{idea.status.value}")
+
+
+def view_button(m: Messages, idea: Idea) -> Element:
+    """Opens the idea's details card (posted as a new card)."""
+    return navigate(m.t("idea.view", reference=idea.reference), verbs.VIEW_IDEA, {"ideaId": idea.id})
 
 
 def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False, title: str = "") -> dict[str, Any]:
@@ -90,23 +141,43 @@ def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False, title: s
     body.extend(pitch_summary(m, idea, full=False))
     if idea.chain:
         body.append(chain_view(m, idea))
-    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    return card(body, [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
 
 
 def _decision_data(idea: Idea) -> dict[str, Any]:
     return {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision}
 
 
+def _revision_notes(m: Messages, idea: Idea, viewer_id: str) -> list[Element]:
+    """On a revised pitch: which revision this is, what it changed, and the comment it answers."""
+    if idea.revision < 2:
+        return []
+    notes: list[Element] = [text(m.t("revision.marker", revision=idea.revision), weight="Bolder")]
+    changed = [m.t(f"idea.label.{name}") for name in idea.changes_in(idea.revision)]
+    notes.append(
+        text(m.t("revision.changed", fields=", ".join(changed)) if changed else m.t("revision.unchanged"),
+             spacing="Small")
+    )
+    earlier = idea.return_before(idea.revision)
+    if earlier is not None and earlier.comment:
+        key = "revision.your_comment" if earlier.approver_id == viewer_id else "revision.their_comment"
+        notes.append(text(m.t(key, name=earlier.approver_name, comment=earlier.comment), spacing="Small"))
+    return [container(notes, style="emphasis")]
+
+
 def approval_parts(
-    m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", comment: str = ""
+    m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", comment: str = "", comment_error: str = ""
 ) -> tuple[Element, list[Element], list[Element]]:
-    """The approver's card in three parts (title, body, buttons), so a reminder can put its own title on it."""
+    """The approver's card in three parts (title, body, buttons), so a reminder can put its own title on it.
+
+    `comment_error` is shown right under the comment box it is about (not at the top of a tall card).
+    """
     step = idea.current_approver
     deciding = step is not None and step.approver_id == viewer_id
     if deciding:
         title = heading(m.t("approval.title"))
     else:
-        title = heading(m.t("idea.reference_title", reference=idea.reference, title=m.t(f"status.{idea.status.value}")))
+        title = heading(f"{idea.reference}: {m.t(f'status.{idea.status.value}')}")
     body: list[Element] = []
     if notice:
         body.append(attention(notice) if deciding else text(notice, weight="Bolder"))
@@ -122,7 +193,8 @@ def approval_parts(
                 )
             )
         )
-    body.extend(pitch_summary(m, idea))
+    body.extend(_revision_notes(m, idea, viewer_id))
+    body.extend(pitch_summary(m, idea, changed=idea.changes_in(idea.revision)))
     body.append(chain_view(m, idea))
     actions: list[Element] = []
     if deciding:
@@ -133,22 +205,31 @@ def approval_parts(
             "placeholder": m.t("approval.comment.placeholder"),
             "isMultiline": True,
             "maxLength": 1000,
+            "errorMessage": comment_error or m.t("approval.comment_required", name=idea.submitter.name),
         }
         if comment:
             comment_input["value"] = comment
         body.append(comment_input)
+        if comment_error:
+            body.append(attention(comment_error) | {"spacing": "Small"})
         data = _decision_data(idea)
         actions = [
             execute(m.t("approval.approve"), verbs.APPROVE, data, style="positive"),
             execute(m.t("approval.return"), verbs.RETURN, data),
             execute(m.t("approval.reject"), verbs.REJECT, data, style="destructive"),
         ]
+    else:
+        actions = [view_button(m, idea)]
     return title, body, actions
 
 
-def approval_card(m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", comment: str = "") -> dict[str, Any]:
+def approval_card(
+    m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", comment: str = "", comment_error: str = ""
+) -> dict[str, Any]:
     """The approver's card. Buttons only while this viewer holds the open step."""
-    title, body, actions = approval_parts(m, idea, viewer_id=viewer_id, notice=notice, comment=comment)
+    title, body, actions = approval_parts(
+        m, idea, viewer_id=viewer_id, notice=notice, comment=comment, comment_error=comment_error
+    )
     return card([title, *body], actions)
 
 
@@ -163,7 +244,7 @@ def decided_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
         body.append(text(m.t("chain.comment", comment=decision.comment)))
     body.extend(pitch_summary(m, idea, full=False))
     body.append(chain_view(m, idea))
-    return card(body)
+    return card(body, [view_button(m, idea)])
 
 
 def idea_status_card(m: Messages, idea: Idea, *, headline: str = "", comment: str = "") -> dict[str, Any]:
@@ -173,10 +254,10 @@ def idea_status_card(m: Messages, idea: Idea, *, headline: str = "", comment: st
         body.append(text(headline, weight="Bolder", size="Medium"))
     if comment:
         body.append(text(m.t("chain.comment", comment=comment)))
-    body.append(good(where_now(m, idea)) if idea.status != IdeaStatus.REJECTED else attention(where_now(m, idea)))
+    body.append(good(where_now(m, idea)))
     body.extend(pitch_summary(m, idea, full=False))
     body.append(chain_view(m, idea))
-    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    return card(body, [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
 
 
 def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) -> dict[str, Any]:
@@ -216,10 +297,20 @@ def spooled_card(m: Messages, values: dict[str, str]) -> dict[str, Any]:
             text(m.t("spooled.body")),
             text(values.get("title", ""), weight="Bolder"),
         ],
-        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
+        [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
     )
 
 
 def filed_card(m: Messages, idea: Idea) -> dict[str, Any]:
     """The receipt for a pitch accepted during an outage, sent once it is filed."""
     return receipt_card(m, idea, title=m.t("spooled.filed_title", reference=idea.reference))
+
+
+def shortlisted_card(m: Messages, idea: Idea) -> dict[str, Any]:
+    """Tell the submitter a deputy minister shortlisted their idea for the Den, and what comes next."""
+    body = [
+        heading(m.t("shortlisted.title", reference=idea.reference)),
+        text(m.t("shortlisted.body")),
+        *pitch_summary(m, idea, full=False),
+    ]
+    return card(body, [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])

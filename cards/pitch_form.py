@@ -9,7 +9,7 @@ from bot.domain.pitch import FIELD_RULES, FieldRule
 from bot.formatting import format_number
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import attention, card, execute, heading, subtle, text
+from cards.common import attention, card, execute, heading, subtle
 
 
 def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
@@ -38,7 +38,7 @@ def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[
             "choices": [{"title": m.t(f"choice.{rule.name}.{c}"), "value": c} for c in rule.choices],
         }
     else:
-        element = {"type": "Input.Text", "id": rule.name, "label": label, "maxLength": rule.max_length}
+        element = {"type": "Input.Text", "id": rule.name, "label": label}
         if rule.multiline:
             element["isMultiline"] = True
         placeholder_key = f"field.{rule.name}.placeholder"
@@ -51,7 +51,8 @@ def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[
         element["value"] = value
     items = [element]
     if error:
-        items.append(attention(error))
+        element["errorMessage"] = error
+        items.append(attention(error) | {"spacing": "Small"})
     return items
 
 
@@ -85,7 +86,7 @@ def pitch_form_card(
         body = [heading(m.t("form.title")), subtle(m.t("form.intro"))]
         action = execute(m.t("form.submit"), verbs.PITCH_SUBMIT, {"formId": form_id}, style="positive")
     if notice:
-        body.insert(0, text(notice, color="Attention"))
+        body.insert(0, attention(notice))
     body = [*(preface or []), *body]
     if errors:
         body.append(attention(m.t("form.errors_summary")))
@@ -93,4 +94,5 @@ def pitch_form_card(
         value = values.get(rule.name, "")
         code = errors.get(rule.name)
         body.extend(_input(m, rule, value, error_message(m, rule, code, value) if code else None))
+    body.append(subtle(m.t("form.notice_of_collection")) | {"spacing": "Large", "separator": True})
     return card(body, [action])

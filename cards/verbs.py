@@ -10,5 +10,11 @@ RETURN = "idea.return"
 REJECT = "idea.reject"
 DIGEST_SHORTLIST = "digest.shortlist"
 DIGEST_NUDGE = "digest.nudge"
+VIEW_IDEA = "idea.view"
+LANGUAGE = "language.set"
+
+# Buttons that open another view: the bot posts that view as a new card and leaves the card
+# they were on as it was (a receipt keeps its approval route).
+NAVIGATION_VERBS = {PITCH_OPEN, MY_IDEAS, HELP, VIEW_IDEA}
 
 DECISION_VERBS = {APPROVE: "approved", RETURN: "returned", REJECT: "rejected"}

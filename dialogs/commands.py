@@ -11,6 +11,8 @@ class Command(enum.StrEnum):
     PITCH = "pitch"
     MY_IDEAS = "my_ideas"
     HELP = "help"
+    FRENCH = "french"  # the Français / English switch, typed
+    ENGLISH = "english"
 
 
 # English, then French: the French catalogue tells people to type `proposer`, `mes idées`, `aide`.
@@ -21,6 +23,8 @@ _PHRASES = {
     + ("mes idées", "idées", "état", "suivi", "suivre", "mes propositions"),
     Command.HELP: ("help", "hi", "hello", "hey", "menu", "?")
     + ("aide", "bonjour", "allô", "allo", "salut", "menu d’aide"),
+    Command.FRENCH: ("français", "french", "en français", "in french"),
+    Command.ENGLISH: ("english", "anglais", "en anglais", "in english"),
 }
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
 

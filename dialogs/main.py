@@ -1,32 +1,64 @@
-"""Routing: a typed command or a card verb to the flow that handles it."""
+"""Routing: a typed command or a card verb to the flow that handles it, in the reader's language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.domain.model import Outcome
+from bot.domain.calendar import WorkCalendar
+from bot.domain.model import Outcome, Role
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
+from bot.services.language import Languages
 from cards import help_card, my_ideas_card, verbs
+from cards.details import idea_details_card
+from cards.welcome import Audience, welcome_card
 from dialogs import approval, digest, pitch
 from dialogs.commands import Command, recognise
 from dialogs.turn import Reply, Turn
 
 MY_IDEAS_LIMIT = 20
+_AUDIENCE = {Role.MANAGER: Audience.APPROVER, Role.DIRECTOR: Audience.APPROVER, Role.ADM: Audience.APPROVER,
+             Role.DM: Audience.DM}
 
 
 class MainDialog:
     def __init__(
-        self, service: IdeaService, clock: Callable[[], datetime], digests: DigestService | None = None
+        self,
+        service: IdeaService,
+        clock: Callable[[], datetime],
+        digests: DigestService | None = None,
+        *,
+        languages: Languages | None = None,
+        organiser_ids: frozenset[str] = frozenset(),
     ) -> None:
         self._service = service
         self._clock = clock
         self._digests = digests
+        self._languages = languages or Languages(service.store, clock)
+        self._calendar = digests.calendar if digests is not None else WorkCalendar.of()
+        self._organisers = organiser_ids
+
+    async def localise(self, turn: Turn) -> Turn:
+        """The turn in the language the person chose (the switch), else their Teams locale."""
+        return replace(turn, locale=await self._languages.locale_for(turn.user_id, turn.locale) or turn.locale)
+
+    async def welcome(self, turn: Turn) -> dict[str, Any]:
+        """The first card someone sees: what the Den is for them (staff, approver, DM, organiser)."""
+        turn = await self.localise(turn)
+        return welcome_card(turn.messages, await self._audience(turn.user_id))
+
+    async def _audience(self, user_id: str) -> Audience:
+        if user_id in self._organisers:
+            return Audience.ORGANISER
+        person = await self._service.directory.get_person(user_id)
+        return _AUDIENCE.get(person.role, Audience.STAFF) if person is not None else Audience.STAFF
 
     async def on_text(self, turn: Turn, text: str | None) -> Reply:
         """A typed message: answer with a new card."""
+        turn = await self.localise(turn)
         command = recognise(text)
         if command == Command.PITCH:
             return Reply(card=pitch.new_form(turn))
@@ -34,11 +66,15 @@ class MainDialog:
             return Reply(card=await self._my_ideas(turn))
         if command == Command.HELP:
             return Reply(card=help_card(turn.messages))
+        if command in (Command.FRENCH, Command.ENGLISH):
+            return await self._choose_language(turn, "fr" if command == Command.FRENCH else "en", typed=True)
         shown = (text or "").strip()[:60]
         return Reply(message=turn.messages.t("unknown.text", text=shown), follow_ups=[help_card(turn.messages)])
 
     async def on_action(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-        """A card button (Action.Execute): answer with the card that replaces it, in place."""
+        """A card button (Action.Execute): answer with the card that replaces it in place; a button
+        that opens another view posts that view as a new card and leaves this one as it was."""
+        turn = await self.localise(turn)
         if verb == verbs.PITCH_SUBMIT:
             return await pitch.submit(self._service, turn, data)
         if verb == verbs.PITCH_RESUBMIT:
@@ -47,14 +83,36 @@ class MainDialog:
             return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
         if verb in (verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE) and self._digests is not None:
             return await digest.act(self._digests, turn, verb, data)
-        if verb == verbs.PITCH_OPEN:
-            return Reply(card=pitch.new_form(turn))
-        if verb == verbs.MY_IDEAS:
-            return Reply(card=await self._my_ideas(turn))
-        if verb == verbs.HELP:
-            return Reply(card=help_card(turn.messages))
+        if verb == verbs.LANGUAGE:
+            return await self._choose_language(turn, str(data.get("language", "")), typed=False)
+        if verb in verbs.NAVIGATION_VERBS:
+            view = await self._view(turn, verb, data)
+            if view is None:
+                return Reply(message=turn.messages.t("approval.not_found"))
+            return Reply(message=turn.messages.t("nav.posted_below"), follow_ups=[view])
         return Reply(message=turn.messages.t("error.unknown_action"))
+
+    async def _view(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> dict[str, Any] | None:
+        if verb == verbs.PITCH_OPEN:
+            return pitch.new_form(turn)
+        if verb == verbs.MY_IDEAS:
+            return await self._my_ideas(turn)
+        if verb == verbs.VIEW_IDEA:
+            idea = await self._service.view(turn.user_id, str(data.get("ideaId", "")))
+            return idea_details_card(turn.messages, idea) if idea is not None else None
+        return help_card(turn.messages)
+
+    async def _choose_language(self, turn: Turn, language: str, *, typed: bool) -> Reply:
+        """The Français / English switch: remembered, then the welcome again in the new language."""
+        if language not in ("en", "fr"):
+            return Reply(message=turn.messages.t("error.unknown_action"))
+        await self._languages.choose(turn.user_id, language)
+        turn = await self.localise(turn)
+        welcome = welcome_card(turn.messages, await self._audience(turn.user_id))
+        if typed:
+            return Reply(message=turn.messages.t("language.chosen"), card=welcome)
+        return Reply(message=turn.messages.t("language.chosen"), follow_ups=[welcome])
 
     async def _my_ideas(self, turn: Turn) -> dict[str, Any]:
         ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)
-        return my_ideas_card(turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT)
+        return my_ideas_card(turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.model import ApprovalStep, Decision, Idea, IdeaStatus, Outcome, Person, Role
-from bot.domain.pitch import Pitch
+from bot.domain.pitch import Pitch, PitchVersion
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -67,6 +67,10 @@ def idea_to_dict(idea: Idea) -> dict[str, Any]:
         "lineIds": idea.line_ids,
         "shortlistedBy": idea.shortlisted_by,
         "shortlistedAt": idea.shortlisted_at.isoformat() if idea.shortlisted_at else None,
+        "earlierPitches": [
+            {"revision": v.revision, "pitch": v.pitch.as_dict(), "replacedAt": v.replaced_at.isoformat()}
+            for v in idea.earlier_pitches
+        ],
     }
 
 
@@ -101,4 +105,8 @@ def idea_from_dict(data: dict[str, Any], *, version: int | str = 0) -> Idea:
         line_ids=list(data.get("lineIds") or []),
         shortlisted_by=data.get("shortlistedBy", ""),
         shortlisted_at=_dt(data.get("shortlistedAt")),
+        earlier_pitches=[
+            PitchVersion(v["revision"], Pitch.from_dict(v["pitch"]), datetime.fromisoformat(v["replacedAt"]))
+            for v in data.get("earlierPitches") or []
+        ],
     )

@@ -14,6 +14,7 @@ OUTCOMES = ["approved", "returned", "rejected"]
 LEVELS = ["manager", "director", "adm", "dm"]
 OUTBOX_STATES = ["pending", "sent", "failed"]
 DIGEST_STATES = ["sending", "sent", "unreachable", "failed"]
+LANGUAGES = ["en", "fr"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,16 @@ LISTS: tuple[ListSpec, ...] = (
             Column("State", "choice", choices=tuple(DIGEST_STATES)),
             Column("ClaimedUntil", "dateTime"),
             text("Detail", 255),
+        ),
+    ),
+    ListSpec(
+        "preferences",
+        "DenPreferences",
+        "Deputy's Den: what each person chose for themselves (the language of the bot's cards).",
+        (
+            text("UserId", 64, indexed=True, unique=True),
+            Column("Language", "choice", choices=tuple(LANGUAGES)),
+            Column("UpdatedAt", "dateTime"),
         ),
     ),
 )

@@ -19,6 +19,7 @@ class MessageKind(enum.StrEnum):
     FILED_RECEIPT = "filed_receipt"  # to the submitter: a pitch spooled during an outage is filed
     REMINDER = "reminder"  # to an approver holding a step too long (at most one a day)
     WAITING = "waiting"  # to the submitter: where their idea waits, once per step
+    SHORTLISTED = "shortlisted"  # to the submitter: a deputy minister shortlisted their idea for the Den
 
 
 def message_id(kind: MessageKind, idea_id: str, *parts: object) -> str:
@@ -51,4 +52,6 @@ def still_relevant(kind: MessageKind, idea: Idea, step: object, revision: object
         return still_waiting_on(idea, step, revision)
     if kind == MessageKind.DECISION_UPDATE:
         return isinstance(step, int) and isinstance(revision, int) and idea.decision_for(step, revision) is not None
+    if kind == MessageKind.SHORTLISTED:
+        return bool(idea.shortlisted_by)
     return kind == MessageKind.FILED_RECEIPT

@@ -16,6 +16,7 @@ from bot.ports.store import (
     Lifecycle,
     Outbox,
     OutboxMessage,
+    Preferences,
     StoreUnavailable,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "NoSending",
     "Outbox",
     "OutboxMessage",
+    "Preferences",
     "Spool",
     "SpooledPitch",
     "StoreUnavailable",

@@ -128,7 +128,18 @@ class DigestLedger(Protocol):
     async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None: ...
 
 
-class IdeaStore(Lifecycle, Ideas, Outbox, Conversations, DigestLedger, Protocol):
+class Preferences(Protocol):
+    """What a person chose for themselves (today: the language of the bot's cards), kept apart from
+    the conversation reference so a new chat or a Teams locale change never overwrites a choice."""
+
+    async def get_language(self, user_id: str) -> str | None:
+        """'fr' or 'en' if the person chose one; None if they never did (their Teams locale decides)."""
+        ...
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None: ...
+
+
+class IdeaStore(Lifecycle, Ideas, Outbox, Conversations, DigestLedger, Preferences, Protocol):
     """Everything a store adapter implements. Services ask for the narrow interfaces above."""
 
 
