@@ -114,7 +114,7 @@ def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
                 ],
             }
         )
-    if idea.status == IdeaStatus.APPROVED:
+    if idea.status == IdeaStatus.APPROVED and not idea.shortlisted_by:
         items.append(text(m.t("chain.after_final"), spacing="Medium"))
     return container(items, separator=True)
 

@@ -36,7 +36,7 @@ def my_ideas_card(
         body.append(
             container(
                 [
-                    text(f"{idea.reference}: {idea.pitch.title}", weight="Bolder"),
+                    text(m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title), weight="Bolder"),
                     subtle(f"{status}. {_holder_line(m, idea, now, calendar)}"),
                     {"type": "ActionSet", "actions": [view_button(m, idea)]},
                 ],
