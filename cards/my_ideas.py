@@ -33,10 +33,11 @@ def my_ideas_card(
         return card(body, [execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive")])
     for idea in ideas[:limit]:
         status = where_now(m, idea) if idea.status != IdeaStatus.IN_REVIEW else m.t("status.in_review")
+        title = m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title)
         body.append(
             container(
                 [
-                    text(m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title), weight="Bolder"),
+                    text(title, weight="Bolder"),
                     subtle(f"{status}. {_holder_line(m, idea, now, calendar)}"),
                     {"type": "ActionSet", "actions": [view_button(m, idea)]},
                 ],

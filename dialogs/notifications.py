@@ -15,8 +15,9 @@ from bot.i18n import Messages
 from bot.ports import Conversations, Ideas, OutboxMessage, Preferences
 from bot.services.language import Languages
 from cards import approval_card, returned_card, submitter_update_card
-from cards.idea import filed_card, shortlisted_card
+from cards.receipt import filed_card
 from cards.reminder import reminder_card
+from cards.status import shortlisted_card
 from cards.waiting import waiting_card
 
 

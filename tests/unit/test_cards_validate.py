@@ -26,10 +26,11 @@ from cards import (
     submitter_update_card,
     welcome_card,
 )
-from cards.digest import digest_card
+from cards.approval import decided_card
 from cards.details import idea_details_card
-from cards.idea import decided_card, shortlisted_card
+from cards.digest import digest_card
 from cards.reminder import reminder_card
+from cards.status import shortlisted_card
 from cards.waiting import waiting_card
 from cards.welcome import Audience
 from tests.support.people import VALID_PITCH
