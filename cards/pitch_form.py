@@ -13,6 +13,8 @@ from cards.common import attention, card, execute, heading, subtle
 
 
 def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
+    if code == "required" and rule.choices:
+        code = "required_choice"  # "please choose", not "please fill in", for a drop-down
     return m.t(
         f"error.{code}",
         label=m.t(f"field.{rule.name}"),
@@ -23,12 +25,17 @@ def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
 
 def _label(m: Messages, rule: FieldRule) -> str:
     # No "*" here: Teams marks `isRequired` inputs itself (a second one showed as "* *").
-    return m.t(f"field.{rule.name}")
+    label = m.t(f"field.{rule.name}")
+    if rule.max_length:
+        # Said in the label (what a screen reader announces) because the card sets no maxLength:
+        # Teams would cut pasted text silently; the server says how much to trim instead.
+        return m.t("form.limit", label=label, max=format_number(rule.max_length, m.locale))
+    return label
 
 
 def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[dict[str, Any]]:
     label = _label(m, rule)
-    required_message = m.t("error.required", label=m.t(f"field.{rule.name}"))
+    required_message = error_message(m, rule, "required", "")
     if rule.choices:
         element: dict[str, Any] = {
             "type": "Input.ChoiceSet",
