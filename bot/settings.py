@@ -138,6 +138,10 @@ class Settings:
     nudge_time: str = env("DEN_NUDGE_TIME", default="09:30", check=_clock_time)
     challenge_start: str = env("DEN_CHALLENGE_START", default="", check=_date)
     report_url: str = env("DEN_REPORT_URL", default="")
+    # A DM may type `digest` for the week so far (local trials, demos); off in production by default.
+    digest_on_request: bool = env("DEN_DIGEST_ON_REQUEST", default=False)
+    # ---- people ---------------------------------------------------------------------------------
+    organiser_ids: str = env("DEN_ORGANISER_IDS", default="")  # Den organisers' object ids: their own welcome
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property

@@ -11,6 +11,7 @@ class Command(enum.StrEnum):
     PITCH = "pitch"
     MY_IDEAS = "my_ideas"
     HELP = "help"
+    DIGEST = "digest"  # a deputy minister's digest for the week so far (when the setting allows it)
     FRENCH = "french"  # the Français / English switch, typed
     ENGLISH = "english"
 
@@ -23,6 +24,7 @@ _PHRASES = {
     + ("mes idées", "idées", "état", "suivi", "suivre", "mes propositions"),
     Command.HELP: ("help", "hi", "hello", "hey", "menu", "?")
     + ("aide", "bonjour", "allô", "allo", "salut", "menu d’aide"),
+    Command.DIGEST: ("digest", "my digest", "résumé", "mon résumé", "résumé hebdomadaire"),
     Command.FRENCH: ("français", "french", "en français", "in french"),
     Command.ENGLISH: ("english", "anglais", "en anglais", "in english"),
 }

@@ -33,6 +33,7 @@ class MainDialog:
         *,
         languages: Languages | None = None,
         organiser_ids: frozenset[str] = frozenset(),
+        digest_on_request: bool = False,
     ) -> None:
         self._service = service
         self._clock = clock
@@ -40,6 +41,7 @@ class MainDialog:
         self._languages = languages or Languages(service.store, clock)
         self._calendar = digests.calendar if digests is not None else WorkCalendar.of()
         self._organisers = organiser_ids
+        self._digest_on_request = digest_on_request
 
     async def localise(self, turn: Turn) -> Turn:
         """The turn in the language the person chose (the switch), else their Teams locale."""
@@ -66,6 +68,8 @@ class MainDialog:
             return Reply(card=await self._my_ideas(turn))
         if command == Command.HELP:
             return Reply(card=help_card(turn.messages))
+        if command == Command.DIGEST:
+            return await self._digest_so_far(turn)
         if command in (Command.FRENCH, Command.ENGLISH):
             return await self._choose_language(turn, "fr" if command == Command.FRENCH else "en", typed=True)
         shown = (text or "").strip()[:60]
@@ -101,6 +105,15 @@ class MainDialog:
             idea = await self._service.view(turn.user_id, str(data.get("ideaId", "")))
             return idea_details_card(turn.messages, idea) if idea is not None else None
         return help_card(turn.messages)
+
+    async def _digest_so_far(self, turn: Turn) -> Reply:
+        """A DM's digest for the week so far, in their chat, when DEN_DIGEST_ON_REQUEST allows it."""
+        dm = await self._digests.deputy_minister(turn.user_id) if self._digests is not None else None
+        if dm is None:
+            return Reply(message=turn.messages.t("digest.only_dms"), follow_ups=[help_card(turn.messages)])
+        if not self._digest_on_request:
+            return Reply(message=turn.messages.t("digest.on_mondays"))
+        return Reply(card=await self._digests.for_chat(dm, turn.locale))
 
     async def _choose_language(self, turn: Turn, language: str, *, typed: bool) -> Reply:
         """The Français / English switch: remembered, then the welcome again in the new language."""

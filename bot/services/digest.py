@@ -134,11 +134,29 @@ class DigestService:
         """The digest's card as it stands now, and its notification summary."""
         return self._render(digest, locale, await self.nudged_today(digest))
 
-    async def preview(self, dm_id: str) -> dict[str, Any]:
+    def week_so_far(self) -> DigestWeek:
+        """This week up to today (the weekly run reports on the last complete week)."""
+        return DigestWeek.so_far(self.clock(), self.calendar.tz)
+
+    def week_named(self, name: str) -> DigestWeek:
+        """'last' (what the weekly run sends) or 'current' (the week so far)."""
+        if name == "current":
+            return self.week_so_far()
+        if name == "last":
+            return self.current_week()
+        raise ValueError(f"unknown week {name!r}: use 'last' or 'current'")
+
+    async def preview(self, dm_id: str, week: str = "last") -> dict[str, Any]:
         dm = await self.deputy_minister(dm_id)
         if dm is None:
             raise LookupError(f"{dm_id} is not a deputy minister in the directory")
-        card, _ = await self.render(await self.build_for(dm, self.current_week()))
+        card, _ = await self.render(await self.build_for(dm, self.week_named(week)))
+        return card
+
+    async def for_chat(self, dm: Person, locale: str | None) -> dict[str, Any]:
+        """The DM's digest for the week so far, to post in their own chat (the `digest` command, when
+        DEN_DIGEST_ON_REQUEST allows it): nothing is claimed, so the weekly delivery is unaffected."""
+        card, _ = await self.render(await self.build_for(dm, self.week_so_far()), locale)
         return card
 
     # ---- delivering -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
+from bot.domain.calendar import DigestWeek
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import DANA, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
@@ -254,3 +255,31 @@ async def test_the_digests_view_button_posts_the_ideas_details_and_keeps_the_dig
     stranger = PRIYA if idea.submitter.id == SAM.aad_id else SAM  # staff outside this idea's line
     refused = await teams.click(stranger, view, {})
     assert "couldn't find that idea" in refused.message, "only the idea's own people see its details"
+
+
+async def test_a_dm_can_see_the_week_so_far_when_the_setting_allows_it(tmp_path, connector, clock):
+    """Issue #14: right after trying the bot the digest said "A quiet week" (it covers the last complete week)."""
+    settings = settings_for_test(tmp_path / "den.sqlite3", digest_schedule=False, digest_on_request=True)
+    running = await start_app(settings, clock)
+    try:
+        teams = TeamsClient(running.messages_url, connector.url, TENANT_ID)
+        await teams.install(DANA)
+        await pitch_as(teams, connector, SAM, "Tell us once")
+        before = len(connector.to(DANA.conversation_id))
+        await teams.say(DANA, "digest")
+        sent = await connector.wait_for(lambda c: c.to(DANA.conversation_id)[before:] or None)
+        shown = texts(sent[-1].cards[0])
+        assert "Your Den this week" in shown and "Tell us once" in shown and "A quiet week" not in shown
+        assert button(sent[-1].cards[0], verbs.VIEW_IDEA)
+        weekly = DigestWeek.ending_at(clock.now, TORONTO).key
+        assert await running.store.claim_digest(DANA.aad_id, weekly, clock.now, 600), "the weekly one is not used up"
+    finally:
+        await running.stop()
+
+
+async def test_without_the_setting_the_digest_command_says_when_it_comes(teams, connector):
+    await teams.install(DANA)
+    before = len(connector.to(DANA.conversation_id))
+    await teams.say(DANA, "digest")
+    sent = await connector.wait_for(lambda c: c.to(DANA.conversation_id)[before:] or None)
+    assert "Your digest arrives every Monday morning" in sent[-1].activity.get("text", "")
