@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -20,8 +20,15 @@ from dialogs.commands import Command, recognise
 from dialogs.turn import Reply, Turn
 
 MY_IDEAS_LIMIT = 20
-_AUDIENCE = {Role.MANAGER: Audience.APPROVER, Role.DIRECTOR: Audience.APPROVER, Role.ADM: Audience.APPROVER,
-             Role.DM: Audience.DM}
+_AUDIENCE = {
+    Role.MANAGER: Audience.APPROVER,
+    Role.DIRECTOR: Audience.APPROVER,
+    Role.ADM: Audience.APPROVER,
+    Role.DM: Audience.DM,
+}
+
+Route = Callable[[Turn, str, Mapping[str, Any]], Awaitable[Reply]]
+View = Callable[[Turn, Mapping[str, Any]], Awaitable[dict[str, Any] | None]]
 
 
 class MainDialog:
@@ -42,7 +49,26 @@ class MainDialog:
         self._calendar = digests.calendar if digests is not None else WorkCalendar.of()
         self._organisers = organiser_ids
         self._digest_on_request = digest_on_request
+        # Buttons that open another view: the view is posted as a new card and the card the button
+        # was on stays as it was (a receipt keeps its route; a digest stays a digest).
+        self._views: dict[str, View] = {
+            verbs.PITCH_OPEN: self._form_view,
+            verbs.MY_IDEAS: self._my_ideas_view,
+            verbs.HELP: self._help_view,
+            verbs.VIEW_IDEA: self._details_view,
+        }
+        # Every verb the bot answers, declared in one table (as the Agents SDK's routes are).
+        self._routes: dict[str, Route] = {
+            verbs.PITCH_SUBMIT: self._submit,
+            verbs.PITCH_RESUBMIT: self._resubmit,
+            **dict.fromkeys(verbs.DECISION_VERBS, self._decide),
+            **dict.fromkeys(self._views, self._navigate),
+            verbs.LANGUAGE: self._language_button,
+        }
+        if digests is not None:
+            self._routes.update(dict.fromkeys((verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE), self._digest_button))
 
+    # ---- language and welcome -----------------------------------------------------------------
     async def localise(self, turn: Turn) -> Turn:
         """The turn in the language the person chose (the switch), else their Teams locale."""
         return replace(turn, locale=await self._languages.locale_for(turn.user_id, turn.locale) or turn.locale)
@@ -58,6 +84,7 @@ class MainDialog:
         person = await self._service.directory.get_person(user_id)
         return _AUDIENCE.get(person.role, Audience.STAFF) if person is not None else Audience.STAFF
 
+    # ---- entry points -------------------------------------------------------------------------
     async def on_text(self, turn: Turn, text: str | None) -> Reply:
         """A typed message: answer with a new card."""
         turn = await self.localise(turn)
@@ -76,35 +103,53 @@ class MainDialog:
         return Reply(message=turn.messages.t("unknown.text", text=shown), follow_ups=[help_card(turn.messages)])
 
     async def on_action(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-        """A card button (Action.Execute): answer with the card that replaces it in place; a button
-        that opens another view posts that view as a new card and leaves this one as it was."""
+        """A card button (Action.Execute): answer with the card that replaces it in place, or, for a
+        button that opens another view, post that view as a new card."""
         turn = await self.localise(turn)
-        if verb == verbs.PITCH_SUBMIT:
-            return await pitch.submit(self._service, turn, data)
-        if verb == verbs.PITCH_RESUBMIT:
-            return await pitch.resubmit(self._service, turn, data)
-        if verb in verbs.DECISION_VERBS:
-            return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
-        if verb in (verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE) and self._digests is not None:
-            return await digest.act(self._digests, turn, verb, data)
-        if verb == verbs.LANGUAGE:
-            return await self._choose_language(turn, str(data.get("language", "")), typed=False)
-        if verb in verbs.NAVIGATION_VERBS:
-            view = await self._view(turn, verb, data)
-            if view is None:
-                return Reply(message=turn.messages.t("approval.not_found"))
-            return Reply(message=turn.messages.t("nav.posted_below"), follow_ups=[view])
-        return Reply(message=turn.messages.t("error.unknown_action"))
+        handler = self._routes.get(verb)
+        if handler is None:
+            return Reply(message=turn.messages.t("error.unknown_action"))
+        return await handler(turn, verb, data)
 
-    async def _view(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> dict[str, Any] | None:
-        if verb == verbs.PITCH_OPEN:
-            return pitch.new_form(turn)
-        if verb == verbs.MY_IDEAS:
-            return await self._my_ideas(turn)
-        if verb == verbs.VIEW_IDEA:
-            idea = await self._service.view(turn.user_id, str(data.get("ideaId", "")))
-            return idea_details_card(turn.messages, idea) if idea is not None else None
+    # ---- the flows each verb leads to ---------------------------------------------------------
+    async def _submit(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await pitch.submit(self._service, turn, data)
+
+    async def _resubmit(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await pitch.resubmit(self._service, turn, data)
+
+    async def _decide(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
+
+    async def _digest_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await digest.act(self._digests, turn, verb, data)
+
+    async def _navigate(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        view = await self._views[verb](turn, data)
+        if view is None:
+            return Reply(message=turn.messages.t("approval.not_found"))
+        return Reply(message=turn.messages.t("nav.posted_below"), follow_ups=[view])
+
+    async def _language_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await self._choose_language(turn, str(data.get("language", "")), typed=False)
+
+    # ---- views --------------------------------------------------------------------------------
+    async def _form_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any]:
+        return pitch.new_form(turn)
+
+    async def _my_ideas_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._my_ideas(turn)
+
+    async def _help_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any]:
         return help_card(turn.messages)
+
+    async def _details_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any] | None:
+        idea = await self._service.view(turn.user_id, str(data.get("ideaId", "")))
+        return idea_details_card(turn.messages, idea) if idea is not None else None
+
+    async def _my_ideas(self, turn: Turn) -> dict[str, Any]:
+        ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)
+        return my_ideas_card(turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar)
 
     async def _digest_so_far(self, turn: Turn) -> Reply:
         """A DM's digest for the week so far, in their chat, when DEN_DIGEST_ON_REQUEST allows it."""
@@ -125,7 +170,3 @@ class MainDialog:
         if typed:
             return Reply(message=turn.messages.t("language.chosen"), card=welcome)
         return Reply(message=turn.messages.t("language.chosen"), follow_ups=[welcome])
-
-    async def _my_ideas(self, turn: Turn) -> dict[str, Any]:
-        ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)
-        return my_ideas_card(turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar)
