@@ -131,7 +131,11 @@ class MainDialog:
         return Reply(message=turn.messages.t("nav.posted_below"), follow_ups=[view])
 
     async def _language_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-        return await self._choose_language(turn, str(data.get("language", "")), typed=False)
+        """The button names the language it switches to; without one (an older card) it switches to the other."""
+        language = str(data.get("language", ""))
+        if language not in ("en", "fr"):
+            language = "en" if turn.messages.language == "fr" else "fr"
+        return await self._choose_language(turn, language, typed=False)
 
     # ---- views --------------------------------------------------------------------------------
     async def _form_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -162,8 +166,6 @@ class MainDialog:
 
     async def _choose_language(self, turn: Turn, language: str, *, typed: bool) -> Reply:
         """The Français / English switch: remembered, then the welcome again in the new language."""
-        if language not in ("en", "fr"):
-            return Reply(message=turn.messages.t("error.unknown_action"))
         await self._languages.choose(turn.user_id, language)
         turn = await self.localise(turn)
         welcome = welcome_card(turn.messages, await self._audience(turn.user_id))
