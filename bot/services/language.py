@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.i18n import language_of
-from bot.ports import Conversations, Preferences
+from bot.ports import Conversations, Preferences, StoreUnavailable
 
 LANGUAGES = ("en", "fr")
 CANADIAN_LOCALE = {"en": "en-CA", "fr": "fr-CA"}
@@ -40,10 +40,15 @@ class Languages:
     async def locale_for(self, user_id: str, teams_locale: str | None = None) -> str | None:
         """The locale to write to `user_id` in. `teams_locale` is the one on the activity being
         answered; without it (a notification) the one last seen in their chat."""
-        chosen = await self._store.get_language(user_id) if user_id else None
-        if teams_locale is None and user_id:
-            record = await self._store.get_conversation(user_id)
-            teams_locale = record.locale if record else None
+        try:
+            chosen = await self._store.get_language(user_id) if user_id else None
+            if teams_locale is None and user_id:
+                record = await self._store.get_conversation(user_id)
+                teams_locale = record.locale if record else None
+        except StoreUnavailable:
+            # The records are down: answer in the Teams locale rather than not at all (a pitch
+            # sent now must still be spooled, in a language the person reads).
+            return teams_locale
         return locale_with(chosen, teams_locale)
 
     async def choose(self, user_id: str, language: str) -> str:
