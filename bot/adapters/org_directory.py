@@ -21,6 +21,8 @@ class OrgEntry:
     vacant: bool
     given_name: str = ""
     surname: str = ""
+    away: bool = False  # out of office now (the demo's stand-in for an Outlook automatic reply)
+    away_until: str = ""  # optional last day away, YYYY-MM-DD
 
 
 class OrgFileDirectory:
@@ -53,8 +55,13 @@ class OrgFileDirectory:
                 vacant=bool(raw.get("vacant", False)),
                 given_name=raw.get("givenName", ""),
                 surname=raw.get("surname", ""),
+                away=bool(raw.get("away", False)),
+                away_until=str(raw.get("awayUntil", "") or ""),
             )
         return cls(entries, data.get("tenantId", ""))
+
+    def entry(self, user_id: str) -> OrgEntry | None:
+        return self._entries.get(user_id)
 
     def people(self) -> list[OrgEntry]:
         """Everyone who is a real person (not a vacant position), in file order."""
