@@ -527,9 +527,15 @@ class Idea:
     def second_look_reviewer(self) -> ApprovalStep | None:
         """Who a second look would go to: the next deciding level above the rejection, if any."""
         rejection = self._rejection()
-        if rejection is None or rejection.step_index + 1 >= len(self.chain):
-            return None
-        return self.chain[rejection.step_index + 1]
+        index = self._second_look_step(rejection) if rejection else None
+        return self.chain[index] if index is not None else None
+
+    def _second_look_step(self, rejection: Decision) -> int | None:
+        """The first later step held by someone other than whoever rejected it."""
+        for index in range(rejection.step_index + 1, len(self.chain)):
+            if self.chain[index].approver_id != rejection.approver_id:
+                return index
+        return None
 
     def _rejection(self) -> Decision | None:
         if self.status != IdeaStatus.REJECTED or not self.decisions:
@@ -552,14 +558,16 @@ class Idea:
             raise AlreadyUsed(self.id)
         if not reason:
             raise CommentRequired(self.id)
-        if rejection.step_index + 1 < len(self.chain):
-            reviewer = self.chain[rejection.step_index + 1]
+        index = self._second_look_step(rejection)
+        if index is not None:
+            reviewer = self.chain[index]
         elif above is not None and above.id != self.submitter.id and above.id != rejection.approver_id:
             reviewer = ApprovalStep(above.id, above.name, _level(above.role))
             self.chain.append(reviewer)
+            index = len(self.chain) - 1
         else:
             raise NotAllowed(self.id)  # nobody above the last approver
-        self.current_step = rejection.step_index + 1
+        self.current_step = index
         self.status = IdeaStatus.IN_REVIEW
         self.status_since = now
         self.held_since = now

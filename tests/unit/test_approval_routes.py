@@ -267,3 +267,29 @@ def test_only_a_rejected_idea_gets_a_second_look():
     idea, _ = new_idea()
     with pytest.raises(NotAllowed):
         idea.ask_second_look(actor_id="sam", reason="r", now=T0)
+
+
+def test_every_route_detail_survives_the_stores_json():
+    from bot.adapters.serialization import idea_from_dict, idea_to_dict
+
+    idea, _ = new_idea(SMALL)
+    idea.act_for(DIANE, reason="away", now=T0)
+    idea.comment(actor_id="amir", actor_name="Amir Haddad", text="Keen.", now=T0)
+    decide(idea, DIANE, Outcome.REJECTED, "No.")
+    idea.ask_second_look(actor_id="sam", reason="Please.", now=T0, above=AMIR)
+    idea.reassign(actor_id="amir", actor_name="Amir Haddad", to=DANA, reason="Yours.", now=T0 + timedelta(hours=1))
+    copy = idea_from_dict(idea_to_dict(idea), version=idea.version)
+    assert copy == idea
+    assert copy.decisions[0].on_behalf_of_name == "Maya Singh"
+
+
+def test_records_written_before_routes_existed_still_read():
+    from bot.adapters.serialization import idea_from_dict, idea_to_dict
+
+    idea, _ = new_idea()
+    old = idea_to_dict(idea)
+    for key in ("informed", "routeRule", "routeWhy", "history", "secondLookUsed", "heldSince"):
+        old.pop(key)
+    copy = idea_from_dict(old)
+    assert copy.history == [] and copy.informed == [] and copy.held_since is None
+    assert copy.waiting_since == idea.status_since
