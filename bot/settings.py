@@ -59,6 +59,8 @@ class Settings:
     directory_cache_seconds: int = 3600
     spool_path: str = str(ROOT / "var" / "spool.sqlite3")
     spool_retry_seconds: float = 30.0
+    routing_file: str = str(ROOT / "data" / "routing.yml")  # "off": every level up to chain_top_role decides
+    out_of_office: str = ""  # "off", "org-file" or "graph"; empty: graph with Entra ID, else the org file
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property
@@ -147,4 +149,6 @@ class Settings:
             directory_cache_seconds=int(_get(env, "DEN_DIRECTORY_CACHE_SECONDS", str(d.directory_cache_seconds))),
             spool_path=_get(env, "DEN_SPOOL_PATH", d.spool_path),
             spool_retry_seconds=float(_get(env, "DEN_SPOOL_RETRY_SECONDS", str(d.spool_retry_seconds))),
+            routing_file=_get(env, "DEN_ROUTING_FILE", d.routing_file) or d.routing_file,
+            out_of_office=_get(env, "DEN_OUT_OF_OFFICE").lower(),
         )

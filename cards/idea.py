@@ -7,6 +7,20 @@ from typing import Any
 from bot.domain.model import Decision, Idea, IdeaStatus, Outcome
 from bot.i18n import Messages
 from cards import verbs
+from cards.approvals import (
+    comments_view,
+    decider,
+    handover_notice,
+    holder_now,
+    informed_line,
+    reassign_action,
+    refresh,
+    route_why,
+    second_look_action,
+    step_holder,
+    step_notes,
+    withdraw_action,
+)
 from cards.common import Element, attention, card, container, execute, facts, good, heading, subtle, text, when
 from cards.pitch_form import pitch_form_card
 
@@ -39,18 +53,16 @@ def pitch_summary(m: Messages, idea: Idea, *, full: bool = True) -> list[dict[st
 
 
 def _decision_line(m: Messages, d: Decision) -> str:
-    return m.t(
-        "chain.decided", outcome=m.t(f"outcome.{d.outcome.value}"), name=d.approver_name, when=when(d.decided_at)
-    )
+    return m.t("chain.decided", outcome=m.t(f"outcome.{d.outcome.value}"), name=decider(m, d), when=when(d.decided_at))
 
 
 def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
     """Every step with what was decided there (all revisions), and where the idea is now."""
     items: list[dict[str, Any]] = [text(m.t("chain.title"), weight="Bolder", spacing="Medium")]
     for index, step in enumerate(idea.chain):
-        who = m.t("chain.step", name=step.approver_name, role=m.t(f"role.{step.role.value}"))
+        who = m.t("chain.step", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
         decided = [d for d in idea.decisions if d.step_index == index]
-        lines = [_decision_line(m, d) for d in decided]
+        lines = step_notes(m, idea, index) + [_decision_line(m, d) for d in decided]
         comments = [m.t("chain.comment", comment=d.comment) for d in decided if d.comment]
         if idea.status == IdeaStatus.IN_REVIEW and index == idea.current_step:
             lines.append(m.t("chain.current"))
@@ -72,13 +84,14 @@ def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
                 ],
             }
         )
+    items += informed_line(m, idea)
     return container(items, separator=True)
 
 
 def where_now(m: Messages, idea: Idea) -> str:
     if idea.status == IdeaStatus.IN_REVIEW:
         step = idea.chain[idea.current_step]
-        return m.t("receipt.now_with", name=step.approver_name, role=m.t(f"role.{step.role.value}"))
+        return m.t("receipt.now_with", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
     return m.t(f"status.{idea.status.value}")
 
 
@@ -88,9 +101,13 @@ def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False, title: s
     body = [heading(title), text(m.t("receipt.saved"))]
     body.append(good(where_now(m, idea)) if idea.chain else good(m.t("receipt.no_chain")))
     body.extend(pitch_summary(m, idea, full=False))
+    body.extend(route_why(m, idea))
     if idea.chain:
         body.append(chain_view(m, idea))
-    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    actions = [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
+    if idea.is_open:
+        actions.append(withdraw_action(m, idea))
+    return card(body, actions)
 
 
 def _decision_data(idea: Idea) -> dict[str, Any]:
@@ -102,7 +119,8 @@ def approval_parts(
 ) -> tuple[Element, list[Element], list[Element]]:
     """The approver's card in three parts (title, body, buttons), so a reminder can put its own title on it."""
     step = idea.current_approver
-    deciding = step is not None and step.approver_id == viewer_id
+    deciding = idea.may_decide(viewer_id)
+    notice = notice or handover_notice(m, idea, viewer_id)
     if deciding:
         title = heading(m.t("approval.title"))
     else:
@@ -110,6 +128,8 @@ def approval_parts(
     body: list[Element] = []
     if notice:
         body.append(attention(notice) if deciding else text(notice, weight="Bolder"))
+    if not deciding:
+        body.append(good(holder_now(m, idea)))  # a stale card says who holds the idea now
     body.append(subtle(m.t("approval.from", name=idea.submitter.name)))
     if deciding:
         body.append(
@@ -142,6 +162,7 @@ def approval_parts(
             execute(m.t("approval.approve"), verbs.APPROVE, data, style="positive"),
             execute(m.t("approval.return"), verbs.RETURN, data),
             execute(m.t("approval.reject"), verbs.REJECT, data, style="destructive"),
+            reassign_action(m, idea),
         ]
     return title, body, actions
 
@@ -149,7 +170,7 @@ def approval_parts(
 def approval_card(m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", comment: str = "") -> dict[str, Any]:
     """The approver's card. Buttons only while this viewer holds the open step."""
     title, body, actions = approval_parts(m, idea, viewer_id=viewer_id, notice=notice, comment=comment)
-    return card([title, *body], actions)
+    return {**card([title, *body], actions), "refresh": refresh(idea)}
 
 
 def decided_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
@@ -166,8 +187,11 @@ def decided_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
     return card(body)
 
 
-def idea_status_card(m: Messages, idea: Idea, *, headline: str = "", comment: str = "") -> dict[str, Any]:
-    """Where an idea stands. `comment` is the approver's comment on the decision the headline reports."""
+def idea_status_card(
+    m: Messages, idea: Idea, *, headline: str = "", comment: str = "", second_look: bool = True
+) -> dict[str, Any]:
+    """Where an idea stands. `comment` is the approver's comment on the decision the headline reports;
+    `second_look`: whether a rejected idea may ask the next level up (the routing file says)."""
     body: list[dict[str, Any]] = []
     if headline:
         body.append(text(headline, weight="Bolder", size="Medium"))
@@ -176,7 +200,13 @@ def idea_status_card(m: Messages, idea: Idea, *, headline: str = "", comment: st
     body.append(good(where_now(m, idea)) if idea.status != IdeaStatus.REJECTED else attention(where_now(m, idea)))
     body.extend(pitch_summary(m, idea, full=False))
     body.append(chain_view(m, idea))
-    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    body.extend(comments_view(m, idea))
+    actions = [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
+    if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED):
+        actions.append(withdraw_action(m, idea))
+    if second_look and idea.status == IdeaStatus.REJECTED and not idea.second_look_used:
+        actions.append(second_look_action(m, idea))
+    return card(body, actions)
 
 
 def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) -> dict[str, Any]:
@@ -196,7 +226,7 @@ def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) 
     )
 
 
-def submitter_update_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
+def submitter_update_card(m: Messages, idea: Idea, decision: Decision, *, second_look: bool = True) -> dict[str, Any]:
     """Tell the submitter what was decided (for a return, see `returned_card`)."""
     role = m.t(f"role.{idea.chain[decision.step_index].role.value}")
     if decision.outcome == Outcome.REJECTED:
@@ -205,7 +235,7 @@ def submitter_update_card(m: Messages, idea: Idea, decision: Decision) -> dict[s
         headline = m.t("update.final", reference=idea.reference)
     else:
         headline = m.t("update.approved_step", name=decision.approver_name, role=role, reference=idea.reference)
-    return idea_status_card(m, idea, headline=headline, comment=decision.comment)
+    return idea_status_card(m, idea, headline=headline, comment=decision.comment, second_look=second_look)
 
 
 def spooled_card(m: Messages, values: dict[str, str]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from cards import help_card, my_ideas_card, verbs
 from dialogs import approval, digest, pitch
+from dialogs.approvals import ApprovalFlows
 from dialogs.commands import Command, recognise
 from dialogs.turn import Reply, Turn
 
@@ -19,11 +20,16 @@ MY_IDEAS_LIMIT = 20
 
 class MainDialog:
     def __init__(
-        self, service: IdeaService, clock: Callable[[], datetime], digests: DigestService | None = None
+        self,
+        service: IdeaService,
+        clock: Callable[[], datetime],
+        digests: DigestService | None = None,
+        approvals: ApprovalFlows | None = None,
     ) -> None:
         self._service = service
         self._clock = clock
         self._digests = digests
+        self._approvals = approvals
 
     async def on_text(self, turn: Turn, text: str | None) -> Reply:
         """A typed message: answer with a new card."""
@@ -34,6 +40,10 @@ class MainDialog:
             return Reply(card=await self._my_ideas(turn))
         if command == Command.HELP:
             return Reply(card=help_card(turn.messages))
+        if command == Command.MY_APPROVALS and self._approvals is not None:
+            return await self._approvals.my_approvals(turn)
+        if command == Command.DELEGATE and self._approvals is not None:
+            return await self._approvals.delegation_form(turn)
         shown = (text or "").strip()[:60]
         return Reply(message=turn.messages.t("unknown.text", text=shown), follow_ups=[help_card(turn.messages)])
 
@@ -53,7 +63,28 @@ class MainDialog:
             return Reply(card=await self._my_ideas(turn))
         if verb == verbs.HELP:
             return Reply(card=help_card(turn.messages))
+        if self._approvals is not None:
+            reply = await self._approval_action(turn, verb, data)
+            if reply is not None:
+                return reply
         return Reply(message=turn.messages.t("error.unknown_action"))
+
+    async def _approval_action(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply | None:
+        flows = self._approvals
+        handlers = {
+            verbs.REFRESH: lambda: flows.refresh(turn, data),
+            verbs.REASSIGN: lambda: flows.reassign(turn, data),
+            verbs.WITHDRAW: lambda: flows.withdraw(turn, data),
+            verbs.SECOND_LOOK: lambda: flows.second_look(turn, data),
+            verbs.COMMENT: lambda: flows.comment(turn, data),
+            verbs.OPEN_APPROVAL: lambda: flows.open_approval(turn, data),
+            verbs.MY_APPROVALS: lambda: flows.my_approvals(turn),
+            verbs.DELEGATE_OPEN: lambda: flows.delegation_form(turn),
+            verbs.DELEGATE_SET: lambda: flows.delegate(turn, data),
+            verbs.DELEGATE_END: lambda: flows.end_delegation(turn),
+        }
+        handler = handlers.get(verb)
+        return await handler() if handler else None
 
     async def _my_ideas(self, turn: Turn) -> dict[str, Any]:
         ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)

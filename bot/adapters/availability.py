@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +29,7 @@ from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
 from bot.adapters.org_directory import OrgFileDirectory
+from bot.ports.availability import Absence
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +44,6 @@ WINDOWS_ZONES = {
     "atlantic standard time": "America/Halifax",
     "newfoundland standard time": "America/St_Johns",
 }
-
-
-@dataclass(frozen=True)
-class Absence:
-    """Away now; `until` is when they are expected back, if known."""
-
-    until: datetime | None = None
-
-
-class Availability(Protocol):
-    async def absence(self, user_id: str, now: datetime) -> Absence | None: ...
 
 
 class NobodyAway:

@@ -71,7 +71,11 @@ class OrgFileDirectory:
         return [e.person for e in self.people() if e.person.role == Role.DM]
 
     async def get_person(self, user_id: str) -> Person | None:
+        """By id, or by email (as Graph finds a user by user principal name)."""
         entry = self._entries.get(user_id)
+        if entry is None and "@" in user_id:
+            wanted = user_id.strip().lower()
+            entry = next((e for e in self._entries.values() if e.person.email.lower() == wanted), None)
         return entry.person if entry and not entry.vacant else None
 
     async def line_of_management(self, user_id: str) -> list[Person | None]:

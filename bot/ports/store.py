@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
 from bot.domain.outbox import MessageKind
 
@@ -128,7 +129,23 @@ class DigestLedger(Protocol):
     async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None: ...
 
 
-class IdeaStore(Lifecycle, Ideas, Outbox, Conversations, DigestLedger, Protocol):
+class Approvals(Protocol):
+    """What waits for whom: the open ideas whose current step a person holds."""
+
+    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]: ...
+
+
+class Delegations(Protocol):
+    """Acting approvers: one delegation per approver (a new one replaces the old)."""
+
+    async def save_delegation(self, delegation: Delegation) -> None: ...
+    async def get_delegation(self, principal_id: str) -> Delegation | None: ...
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        """Principal id -> their delegation, for every delegation active at `now`."""
+        ...
+
+
+class IdeaStore(Lifecycle, Ideas, Outbox, Conversations, DigestLedger, Approvals, Delegations, Protocol):
     """Everything a store adapter implements. Services ask for the narrow interfaces above."""
 
 
