@@ -60,9 +60,10 @@ def history_line(m: Messages, entry: HistoryEntry) -> str:
 
 
 def step_notes(m: Messages, idea: Idea, index: int) -> list[str]:
-    """What happened at one step besides decisions: hand-overs, a second look (comments are separate)."""
+    """What happened at one step besides decisions: hand-overs, a second look, who was informed
+    (comments are shown apart)."""
     shown = {HistoryKind.ACTING, HistoryKind.REASSIGNED, HistoryKind.ESCALATED, HistoryKind.MOVED_ON}
-    shown.add(HistoryKind.SECOND_LOOK)
+    shown |= {HistoryKind.SECOND_LOOK, HistoryKind.INFORMED}
     return [history_line(m, h) for h in idea.history_for(index) if h.kind in shown]
 
 
