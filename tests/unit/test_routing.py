@@ -169,3 +169,21 @@ def test_a_bad_file_names_the_line(text, line, words):
 def test_a_missing_file_is_reported(tmp_path):
     with pytest.raises(RoutingFileError, match="cannot be read"):
         load_routing_file(tmp_path / "nope.yml")
+
+
+def test_a_bad_rules_file_stops_start_up_naming_the_line(tmp_path):
+    from bot.bootstrap import load_routes
+    from bot.settings import Settings
+
+    bad = tmp_path / "routing.yml"
+    bad.write_text("default:\n  decide: [manager]\nrules:\n  - name: x\n    cost_band: huge\n    decide: [adm]\n")
+    with pytest.raises(SystemExit) as stopped:
+        load_routes(Settings(routing_file=str(bad)))
+    assert "routing.yml, line 5: 'huge' is not a cost band" in str(stopped.value)
+
+    early = tmp_path / "early.yml"
+    early.write_text("default:\n  decide: [manager]\nescalation:\n  after_business_days: 2\n")
+    with pytest.raises(SystemExit, match="escalation must come after the reminders"):
+        load_routes(Settings(routing_file=str(early), remind_after_business_days=3))
+    off = load_routes(Settings(routing_file="off", chain_top_role="director"))
+    assert off.source == "built-in" and off.default.decide == (Role.MANAGER, Role.DIRECTOR)
