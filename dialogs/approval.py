@@ -8,8 +8,8 @@ from typing import Any
 from bot.domain.model import Outcome
 from bot.services.ideas import ActionStatus, IdeaService
 from cards import approval_card
+from cards.approval import decided_card
 from cards.common import when
-from cards.idea import decided_card
 from dialogs.approvals import decision_comment
 from dialogs.turn import Reply, Turn, as_int
 

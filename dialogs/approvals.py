@@ -13,7 +13,7 @@ from bot.domain.model import Idea, IdeaStatus
 from bot.services.approvals import ApprovalService
 from bot.services.ideas import ActionStatus
 from cards import approval_card, idea_status_card
-from cards.approvals import (
+from cards.approval_routes import (
     delegation_card,
     informed_card,
     my_approvals_card,

@@ -14,8 +14,9 @@ from bot.domain.outbox import MessageKind, still_relevant
 from bot.i18n import Messages
 from bot.ports import Conversations, Ideas, OutboxMessage
 from cards import approval_card, returned_card, submitter_update_card
-from cards.approvals import comment_card, informed_card, withdrawn_card
-from cards.idea import chain_view, filed_card, pitch_summary
+from cards.approval_routes import comment_card, informed_card, withdrawn_card
+from cards.idea import chain_view, pitch_summary
+from cards.receipt import filed_card
 from cards.reminder import reminder_card
 from cards.waiting import waiting_card
 
@@ -57,7 +58,9 @@ class NotificationRenderer:
                 card = returned_card(m, idea, decision, form_id=str(uuid.uuid4()))
             else:
                 card = submitter_update_card(m, idea, decision, second_look=self._second_look)
-            return card, f"{idea.reference}: {m.t(f'outcome.{decision.outcome.value}')}"
+            return card, m.t(
+                "idea.reference_title", reference=idea.reference, title=m.t(f"outcome.{decision.outcome.value}")
+            )
         if message.kind == MessageKind.INFORMED:
             chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
             return informed_card(m, idea, summary=summary, chain=chain), m.t("informed.title", reference=idea.reference)

@@ -214,6 +214,13 @@ class SqliteStore:
             "SELECT body, version FROM ideas WHERE submitter_id = ? ORDER BY created_at DESC LIMIT ?", (user_id, limit)
         )
 
+    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
+        """Open ideas whose current step this person holds (my approvals; steps to hand to a delegate)."""
+        return await self._list(
+            "SELECT body, version FROM ideas WHERE holder_id = ? AND status = 'in_review' ORDER BY updated_at LIMIT ?",
+            (user_id, limit),
+        )
+
     async def list_for_digest(self, since: datetime | None) -> list[Idea]:
         """Everything still open, and everything touched since `since` (all ideas when None)."""
         if since is None:
@@ -257,18 +264,6 @@ class SqliteStore:
             "UPDATE digest_deliveries SET state = ?, detail = ?, claimed_until = NULL, updated_at = ?"
             " WHERE dm_id = ? AND week_key = ?",
             (state, detail[:500], _iso(now), dm_id, week_key),
-        )
-
-    async def digest_deliveries(self, week_key: str) -> dict[str, tuple[str, str]]:
-        rows = await self._fetchall(
-            "SELECT dm_id, state, detail FROM digest_deliveries WHERE week_key = ?", (week_key,)
-        )
-        return {r["dm_id"]: (r["state"], r["detail"]) for r in rows}
-
-    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
-        return await self._list(
-            "SELECT body, version FROM ideas WHERE holder_id = ? AND status = 'in_review' ORDER BY updated_at LIMIT ?",
-            (user_id, limit),
         )
 
     async def _list(self, sql: str, params: tuple) -> list[Idea]:
@@ -379,10 +374,6 @@ class SqliteStore:
             "UPDATE outbox SET state = 'failed', last_error = ?, claimed_until = NULL WHERE id = ?",
             (error[:500], message_id),
         )
-
-    async def pending_outbox(self) -> int:
-        row = await self._fetchone("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
-        return int(row[0])
 
     # ---- helpers --------------------------------------------------------------------
     # ---- acting approvers ------------------------------------------------------------------

@@ -26,8 +26,8 @@ from cards import (
     submitter_update_card,
     welcome_card,
 )
+from cards.approval import decided_card
 from cards.digest import digest_card
-from cards.idea import decided_card
 from cards.reminder import reminder_card
 from cards.waiting import waiting_card
 from tests.support.people import VALID_PITCH
@@ -39,8 +39,8 @@ SAM = Person("sam", "Sam Chen")
 CHAIN = build_chain(SAM, [Person("maya", "Maya Singh", Role.MANAGER), Person("amir", "Amir Haddad", Role.ADM)])
 
 
-def all_cards() -> dict[str, dict]:
-    m = Messages("en-US")
+def all_cards(locale: str = "en-US") -> dict[str, dict]:
+    m = Messages(locale)
     idea, _ = Idea.submit(
         idea_id="i", reference="DEN-2026-0001", submitter=SAM, pitch=Pitch(**VALID_PITCH), chain=CHAIN, now=T0
     )
@@ -79,7 +79,7 @@ def route_cards(m: Messages) -> dict[str, dict]:
     from bot.domain.calendar import WorkCalendar
     from bot.domain.delegation import new_delegation
     from bot.domain.routing import Rule, route_with
-    from cards.approvals import comment_card, delegation_card, informed_card, my_approvals_card, withdrawn_card
+    from cards.approval_routes import comment_card, delegation_card, informed_card, my_approvals_card, withdrawn_card
     from cards.idea import chain_view, pitch_summary
 
     maya, diane = Person("maya", "Maya Singh", Role.MANAGER), Person("diane", "Diane Tremblay", Role.DIRECTOR)
@@ -120,7 +120,7 @@ def route_cards(m: Messages) -> dict[str, dict]:
 def test_every_card_parses_and_validates_in_the_adaptive_cards_library():
     if not (ROOT / "node_modules" / "adaptivecards").exists():
         pytest.fail("the adaptivecards npm package is missing: `make test` installs it with npm ci")
-    cards = all_cards()
+    cards = all_cards() | {f"fr/{name}": card for name, card in all_cards("fr-CA").items()}
     result = subprocess.run(
         ["node", str(VALIDATOR)], input=json.dumps(list(cards.values())), capture_output=True, text=True, check=True
     )
