@@ -101,7 +101,7 @@ def route_cards(m: Messages) -> dict[str, dict]:
     cards["informed"] = informed_card(m, idea, summary=summary, chain=chain, notice="Sent")
     cards["comment"] = comment_card(m, idea, idea.history[-1], chain=chain)
     idea.decide(actor_id="amir", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="No", now=T0)
-    cards["rejected_second_look"] = idea_status_card(m, idea, headline="Not approved")
+    cards["rejected_second_look"] = idea_status_card(m, idea, headline=m.t("status.rejected"))
     idea.ask_second_look(actor_id="sam", reason="Please", now=T0)
     cards["approval_second_look"] = approval_card(m, idea, viewer_id="diane")
     cards["my_approvals"] = my_approvals_card(m, [idea, idea], T0, waiting_days=lambda _: 3)
