@@ -106,3 +106,12 @@ async def test_unknown_text_gets_a_polite_answer_and_the_menu(den):
     reply = await den.dialog.on_text(turn(SAM), "what is this")
     assert "what is this" in reply.message and reply.card is None
     assert "Pitch an idea" in texts(reply.follow_ups[0]) and den.store.ideas == {}
+
+
+async def test_every_verb_a_card_can_carry_has_a_route(den):
+    declared = {value for name, value in vars(verbs).items() if name.isupper() and isinstance(value, str)}
+    unknown = turn(SAM).messages.t("error.unknown_action")
+    for verb in sorted(declared):
+        reply = await den.dialog.on_action(turn(SAM), verb, {})
+        assert reply.message != unknown, verb
+    assert (await den.dialog.on_action(turn(SAM), "no.such.verb", {})).message == unknown
