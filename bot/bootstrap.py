@@ -16,24 +16,30 @@ from typing import TYPE_CHECKING
 from azure.core.credentials_async import AsyncTokenCredential
 from msgraph import GraphServiceClient
 
+from bot.adapters.availability import GraphAvailability, NobodyAway, OrgFileAvailability
 from bot.adapters.graph_client import GraphSettings, make_credential, make_graph_client
 from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.adapters.provisioned_site import resolve_site_id
+from bot.adapters.routing_file import RoutingFileError, load_routing_file
 from bot.adapters.sharepoint_store import SharePointStore
 from bot.adapters.spool import SubmissionSpool
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.calendar import WorkCalendar, parse_holidays
 from bot.domain.digest import DigestRules
 from bot.domain.model import Role
-from bot.ports import Channel, Directory, IdeaStore
+from bot.domain.routing import RoutingRules
+from bot.ports import Availability, Channel, Directory, IdeaStore
 from bot.ports.retry import Backoff
+from bot.services.approvals import ApprovalService
+from bot.services.assignment import StepAssigner
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
 from bot.services.schedule import Timer, daily, weekly
 from bot.settings import Settings
+from dialogs.approvals import ApprovalFlows
 from dialogs.digest import digest_renderer
 from dialogs.main import MainDialog
 from dialogs.notifications import NotificationRenderer
@@ -83,11 +89,56 @@ def build_store(settings: Settings, graph: GraphServiceClient | None) -> IdeaSto
     raise SystemExit(f"DEN_STORE={settings.store!r} is not a store this app knows: use 'sqlite' or 'sharepoint'.")
 
 
+def load_routes(settings: Settings) -> RoutingRules:
+    """The routing rules file; a mistake in it stops start-up with a message naming the line."""
+    if settings.routing_file.strip().lower() in ("off", "none"):
+        return RoutingRules.every_level_up_to(Role(settings.chain_top_role))
+    try:
+        routes = load_routing_file(settings.routing_file)
+    except RoutingFileError as error:
+        message = f"The routing rules cannot be used: {error}. Fix the file (DEN_ROUTING_FILE) and start again."
+        raise SystemExit(message) from None
+    escalation = routes.escalation
+    if escalation.enabled and escalation.after_business_days <= settings.remind_after_business_days:
+        raise SystemExit(
+            f"The routing rules cannot be used: {routes.source} escalates after {escalation.after_business_days} "
+            f"business days, but reminders start after {settings.remind_after_business_days} "
+            "(DEN_REMIND_AFTER_BUSINESS_DAYS): escalation must come after the reminders."
+        )
+    return routes
+
+
+def build_availability(
+    settings: Settings, directory: Directory, graph: GraphServiceClient | None, calendar: WorkCalendar
+) -> Availability:
+    """Who is away: off, the org file's markers, or Outlook automatic replies through Graph."""
+    choice = settings.out_of_office or ("graph" if settings.uses_entra_directory else "org-file")
+    if choice == "off":
+        return NobodyAway()
+    if choice == "graph":
+        if graph is None:
+            graph = graph_client_from(settings)
+        return GraphAvailability(graph)
+    if choice == "org-file":
+        if isinstance(directory, OrgFileDirectory):
+            return OrgFileAvailability(directory, calendar.tz)
+        return OrgFileAvailability(OrgFileDirectory.from_file(settings.org_file), calendar.tz)
+    raise SystemExit(f"DEN_OUT_OF_OFFICE={choice!r} is not known: use 'off', 'org-file' or 'graph'.")
+
+
 def build_directory(settings: Settings, graph: GraphServiceClient | None) -> Directory:
     if settings.uses_entra_directory:
         rules = RoleRules.parse(settings.role_patterns, settings.dm_ids)
         return GraphDirectory(graph, rules, cache_seconds=settings.directory_cache_seconds)
     return OrgFileDirectory.from_file(settings.org_file)
+
+
+def _picker_people(directory: Directory) -> Callable[[], list[tuple[str, str]]]:
+    """A small org file's people, offered in the people picker for clients without Teams' search."""
+    if isinstance(directory, OrgFileDirectory) and len(directory.people()) <= 200:
+        people = [(e.person.id, e.person.name) for e in directory.people()]
+        return lambda: people
+    return lambda: []
 
 
 # ---- the assembled application --------------------------------------------------------------
@@ -104,6 +155,7 @@ class Den:
     nudger: Nudger
     digests: DigestService
     dialog: MainDialog
+    approvals: ApprovalService | None = None
     edge: TeamsEdge | None = None  # the Bot Framework adapter, when the app talks to Teams
     scheduled: list[Timer] = field(default_factory=list)  # the digest and nudges, if DEN_DIGEST_SCHEDULE
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
@@ -143,6 +195,9 @@ def bootstrap(
     graph = graph_client_from(settings, graph_credential) if needs_graph(settings) else None
     store = build_store(settings, graph)
     directory = build_directory(settings, graph)
+    routes = load_routes(settings)
+    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
+    assigner = StepAssigner(store, build_availability(settings, directory, graph, calendar), directory)
     spool = SubmissionSpool(settings.spool_path) if settings.store != "sqlite" else None
 
     edge = None
@@ -155,7 +210,7 @@ def bootstrap(
     dispatcher = OutboxDispatcher(
         store,
         channel,
-        NotificationRenderer(store),
+        NotificationRenderer(store, second_look=routes.second_look),
         clock=clock,
         backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0),
         max_attempts=settings.notify_max_attempts,
@@ -168,8 +223,12 @@ def bootstrap(
         top_role=Role(settings.chain_top_role),
         on_outbox=dispatcher.kick,
         spool=spool,
+        routes=routes,
+        assigner=assigner,
     )
-    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
+    approvals = ApprovalService(
+        store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick
+    )
     nudger = Nudger(
         store,
         clock=clock,
@@ -177,6 +236,7 @@ def bootstrap(
         remind_after_business_days=settings.remind_after_business_days,
         tell_submitter_after_business_days=settings.tell_submitter_after_business_days,
         on_outbox=dispatcher.kick,
+        escalate=approvals.escalate_waiting,
     )
     rules = DigestRules.from_settings(
         settings.stall_business_days, settings.challenge_start, calendar, settings.digest_scope
@@ -210,10 +270,12 @@ def bootstrap(
         dispatcher=dispatcher,
         nudger=nudger,
         digests=digests,
+        approvals=approvals,
         dialog=MainDialog(
             ideas,
             clock,
             digests,
+            ApprovalFlows(approvals, clock, calendar, _picker_people(directory)),
             organiser_ids=frozenset(i.strip() for i in settings.organiser_ids.split(",") if i.strip()),
             digest_on_request=settings.digest_on_request,
         ),

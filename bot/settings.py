@@ -138,6 +138,10 @@ class Settings:
     nudge_time: str = env("DEN_NUDGE_TIME", default="09:30", check=_clock_time)
     challenge_start: str = env("DEN_CHALLENGE_START", default="", check=_date)
     report_url: str = env("DEN_REPORT_URL", default="")
+    # ---- approval routes ------------------------------------------------------------------------
+    routing_file: str = env("DEN_ROUTING_FILE", default=str(ROOT / "data" / "routing.yml"))  # "off": every level
+    out_of_office: str = env("DEN_OUT_OF_OFFICE", default="", case="lower",  # empty: graph with Entra, else file
+                             check=_one_of("", "off", "org-file", "graph"))
     # A DM may type `digest` for the week so far (local trials, demos); off in production by default.
     digest_on_request: bool = env("DEN_DIGEST_ON_REQUEST", default=False)
     # ---- people ---------------------------------------------------------------------------------

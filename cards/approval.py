@@ -7,6 +7,7 @@ from typing import Any
 from bot.domain.model import Decision, Idea
 from bot.i18n import Messages
 from cards import verbs
+from cards.approval_routes import handover_notice, holder_now, reassign_action, refresh
 from cards.common import Element, attention, card, execute, good, heading, subtle, text
 from cards.idea import chain_view, decision_line, pitch_summary, revision_notes, view_button
 
@@ -25,7 +26,8 @@ def approval_parts(
     about, not at the top of a tall card.
     """
     step = idea.current_approver
-    deciding = step is not None and step.approver_id == viewer_id
+    deciding = idea.may_decide(viewer_id)
+    notice = notice or handover_notice(m, idea, viewer_id)
     if deciding:
         title = heading(m.t("approval.title"))
     else:
@@ -33,6 +35,8 @@ def approval_parts(
     body: list[Element] = []
     if notice:
         body.append(attention(notice) if deciding else text(notice, weight="Bolder"))
+    if not deciding:
+        body.append(good(holder_now(m, idea)))  # a stale card says who holds the idea now
     body.append(subtle(m.t("approval.from", name=idea.submitter.name)))
     if deciding:
         body.append(
@@ -69,6 +73,7 @@ def approval_parts(
             execute(m.t("approval.approve"), verbs.APPROVE, data, style="positive"),
             execute(m.t("approval.return"), verbs.RETURN, data),
             execute(m.t("approval.reject"), verbs.REJECT, data, style="destructive"),
+            reassign_action(m, idea),
         ]
     else:
         actions = [view_button(m, idea)]
@@ -82,7 +87,7 @@ def approval_card(
     title, body, actions = approval_parts(
         m, idea, viewer_id=viewer_id, notice=notice, comment=comment, comment_error=comment_error
     )
-    return card([title, *body], actions)
+    return {**card([title, *body], actions), "refresh": refresh(idea)}
 
 
 def decided_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:

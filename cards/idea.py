@@ -9,6 +9,7 @@ from typing import Any
 from bot.domain.model import Decision, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
+from cards.approval_routes import decider, informed_line, step_holder, step_notes
 from cards.common import Element, container, facts, navigate, subtle, text, when
 
 
@@ -55,7 +56,7 @@ def pitch_summary(
 
 def decision_line(m: Messages, d: Decision) -> str:
     return m.t(
-        "chain.decided", outcome=m.t(f"outcome.{d.outcome.value}"), name=d.approver_name, when=when(d.decided_at)
+        "chain.decided", outcome=m.t(f"outcome.{d.outcome.value}"), name=decider(m, d), when=when(d.decided_at)
     )
 
 
@@ -78,8 +79,9 @@ def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
     items: list[dict[str, Any]] = [text(m.t("chain.title"), weight="Bolder", spacing="Medium")]
     several_revisions = idea.revision > 1
     for index, step in enumerate(idea.chain):
-        who = m.t("chain.step", name=step.approver_name, role=m.t(f"role.{step.role.value}"))
+        who = m.t("chain.step", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
         lines: list[dict[str, Any]] = [text(who, weight="Bolder")]
+        lines += [subtle(note) for note in step_notes(m, idea, index)]
         decided = [d for d in idea.decisions if d.step_index == index]
         for d in decided:
             line = decision_line(m, d)
@@ -101,6 +103,7 @@ def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
                 ],
             }
         )
+    items += informed_line(m, idea)
     if idea.status == IdeaStatus.APPROVED and not idea.shortlisted_by:
         items.append(text(m.t("chain.after_final"), spacing="Medium"))
     return container(items, separator=True)
@@ -109,7 +112,7 @@ def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
 def where_now(m: Messages, idea: Idea) -> str:
     if idea.status == IdeaStatus.IN_REVIEW:
         step = idea.chain[idea.current_step]
-        return m.t("receipt.now_with", name=step.approver_name, role=m.t(f"role.{step.role.value}"))
+        return m.t("receipt.now_with", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
     if idea.status == IdeaStatus.APPROVED and idea.shortlisted_by:
         return m.t("status.shortlisted")
     return m.t(f"status.{idea.status.value}")

@@ -7,6 +7,7 @@ from typing import Any
 from bot.domain.model import Idea
 from bot.i18n import Messages
 from cards import verbs
+from cards.approval_routes import route_why, withdraw_action
 from cards.common import card, good, heading, navigate, text
 from cards.idea import chain_view, pitch_summary, view_button, where_now
 
@@ -17,9 +18,13 @@ def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False, title: s
     body = [heading(title), text(m.t("receipt.saved"))]
     body.append(good(where_now(m, idea)) if idea.chain else good(m.t("receipt.no_chain")))
     body.extend(pitch_summary(m, idea, full=False))
+    body.extend(route_why(m, idea))
     if idea.chain:
         body.append(chain_view(m, idea))
-    return card(body, [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    actions = [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
+    if idea.is_open:
+        actions.append(withdraw_action(m, idea))
+    return card(body, actions)
 
 
 def filed_card(m: Messages, idea: Idea) -> dict[str, Any]:

@@ -11,6 +11,8 @@ class Command(enum.StrEnum):
     PITCH = "pitch"
     MY_IDEAS = "my_ideas"
     HELP = "help"
+    MY_APPROVALS = "my_approvals"
+    DELEGATE = "delegate"
     DIGEST = "digest"  # a deputy minister's digest for the week so far (when the setting allows it)
     FRENCH = "french"  # the Français / English switch, typed
     ENGLISH = "english"
@@ -24,6 +26,10 @@ _PHRASES = {
     + ("mes idées", "idées", "état", "suivi", "suivre", "mes propositions"),
     Command.HELP: ("help", "hi", "hello", "hey", "menu", "?")
     + ("aide", "bonjour", "allô", "allo", "salut", "menu d’aide"),
+    Command.MY_APPROVALS: ("my approvals", "approvals", "to approve", "waiting for me")
+    + ("mes approbations", "approbations", "à approuver"),
+    Command.DELEGATE: ("acting", "delegate", "someone acts for me", "away", "out of office")
+    + ("intérim", "interim", "déléguer", "absent", "absente"),
     Command.DIGEST: ("digest", "my digest", "résumé", "mon résumé", "résumé hebdomadaire"),
     Command.FRENCH: ("français", "french", "en français", "in french"),
     Command.ENGLISH: ("english", "anglais", "en anglais", "in english"),

@@ -16,6 +16,7 @@ from cards import help_card, my_ideas_card, verbs
 from cards.details import idea_details_card
 from cards.welcome import Audience, welcome_card
 from dialogs import approval, digest, pitch
+from dialogs.approvals import ApprovalFlows
 from dialogs.commands import Command, recognise
 from dialogs.turn import Reply, Turn
 
@@ -37,6 +38,7 @@ class MainDialog:
         service: IdeaService,
         clock: Callable[[], datetime],
         digests: DigestService | None = None,
+        approvals: ApprovalFlows | None = None,
         *,
         languages: Languages | None = None,
         organiser_ids: frozenset[str] = frozenset(),
@@ -45,6 +47,7 @@ class MainDialog:
         self._service = service
         self._clock = clock
         self._digests = digests
+        self._approvals = approvals
         self._languages = languages or Languages(service.store, clock)
         self._calendar = digests.calendar if digests is not None else WorkCalendar.of()
         self._organisers = organiser_ids
@@ -67,6 +70,8 @@ class MainDialog:
         }
         if digests is not None:
             self._routes.update(dict.fromkeys((verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE), self._digest_button))
+        if approvals is not None:
+            self._routes.update(approval_routes(approvals))
 
     # ---- language and welcome -----------------------------------------------------------------
     async def localise(self, turn: Turn) -> Turn:
@@ -95,6 +100,10 @@ class MainDialog:
             return Reply(card=await self._my_ideas(turn))
         if command == Command.HELP:
             return Reply(card=help_card(turn.messages))
+        if command == Command.MY_APPROVALS and self._approvals is not None:
+            return await self._approvals.my_approvals(turn)
+        if command == Command.DELEGATE and self._approvals is not None:
+            return await self._approvals.delegation_form(turn)
         if command == Command.DIGEST:
             return await self._digest_so_far(turn)
         if command in (Command.FRENCH, Command.ENGLISH):
@@ -172,3 +181,19 @@ class MainDialog:
         if typed:
             return Reply(message=turn.messages.t("language.chosen"), card=welcome)
         return Reply(message=turn.messages.t("language.chosen"), follow_ups=[welcome])
+
+
+def approval_routes(flows: ApprovalFlows) -> dict[str, Route]:
+    """The verbs of lean approval routes: hand-overs, withdrawal, a second look, acting approvers."""
+    return {
+        verbs.REFRESH: lambda turn, verb, data: flows.refresh(turn, data),
+        verbs.REASSIGN: lambda turn, verb, data: flows.reassign(turn, data),
+        verbs.WITHDRAW: lambda turn, verb, data: flows.withdraw(turn, data),
+        verbs.SECOND_LOOK: lambda turn, verb, data: flows.second_look(turn, data),
+        verbs.COMMENT: lambda turn, verb, data: flows.comment(turn, data),
+        verbs.OPEN_APPROVAL: lambda turn, verb, data: flows.open_approval(turn, data),
+        verbs.MY_APPROVALS: lambda turn, verb, data: flows.my_approvals(turn),
+        verbs.DELEGATE_OPEN: lambda turn, verb, data: flows.delegation_form(turn),
+        verbs.DELEGATE_SET: lambda turn, verb, data: flows.delegate(turn, data),
+        verbs.DELEGATE_END: lambda turn, verb, data: flows.end_delegation(turn),
+    }

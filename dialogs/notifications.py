@@ -15,6 +15,8 @@ from bot.i18n import Messages
 from bot.ports import Conversations, Ideas, OutboxMessage, Preferences
 from bot.services.language import Languages
 from cards import approval_card, returned_card, submitter_update_card
+from cards.approval_routes import comment_card, informed_card, withdrawn_card
+from cards.idea import chain_view, pitch_summary
 from cards.receipt import filed_card
 from cards.reminder import reminder_card
 from cards.status import shortlisted_card
@@ -29,8 +31,9 @@ class NotificationRenderer:
     """Each card is written in its recipient's language at delivery time, never in the language of
     the person whose action caused it (Sam's French pitch reaches Maya in English if she reads English)."""
 
-    def __init__(self, store: NotificationRecords) -> None:
+    def __init__(self, store: NotificationRecords, *, second_look: bool = True) -> None:
         self._store = store
+        self._second_look = second_look  # whether a rejection card offers a second look
         self._languages = Languages(store, clock=lambda: None)  # only reads here
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
@@ -38,7 +41,7 @@ class NotificationRenderer:
         if idea is None:
             return None
         step, revision = message.payload.get("step"), message.payload.get("revision")
-        if not still_relevant(message.kind, idea, step, revision):
+        if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
             return None  # decided or withdrawn before we could deliver: nothing to say
         m = Messages(await self._languages.locale_for(message.recipient_id))
         days = int(message.payload.get("days", 0))
@@ -61,8 +64,22 @@ class NotificationRenderer:
             if decision.outcome == Outcome.RETURNED and still_returned:
                 card = returned_card(m, idea, decision, form_id=str(uuid.uuid4()))
             else:
-                card = submitter_update_card(m, idea, decision)
+                card = submitter_update_card(m, idea, decision, second_look=self._second_look)
             return card, m.t(
                 "idea.reference_title", reference=idea.reference, title=m.t(f"outcome.{decision.outcome.value}")
             )
+        if message.kind == MessageKind.INFORMED:
+            chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
+            return informed_card(m, idea, summary=summary, chain=chain), m.t("informed.title", reference=idea.reference)
+        if message.kind == MessageKind.WITHDRAWN:
+            chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
+            card = withdrawn_card(m, idea, summary=summary, chain=chain)
+            return card, m.t("withdraw.approver_title", reference=idea.reference)
+        if message.kind == MessageKind.COMMENT:
+            number = int(message.payload.get("number", 0))
+            if not 0 < number <= len(idea.history):
+                return None
+            entry = idea.history[number - 1]
+            card = comment_card(m, idea, entry, chain=chain_view(m, idea))
+            return card, m.t("comments.new_title", name=entry.actor_name, reference=idea.reference)
         return None

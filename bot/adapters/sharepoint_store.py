@@ -32,8 +32,9 @@ from msgraph.generated.models.list_item import ListItem
 from msgraph.generated.sites.item.lists.item.items.items_request_builder import ItemsRequestBuilder
 
 from bot.adapters.graph_client import fresh_headers, odata_string
-from bot.adapters.serialization import idea_from_dict, idea_to_dict
+from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
+from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
 from bot.ports.retry import Backoff, conflict_retry, retrying
@@ -314,6 +315,12 @@ class SharePointStore:
         ideas.sort(key=lambda i: i.created_at, reverse=True)
         return ideas[:limit]
 
+    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
+        """Open ideas whose current step this person holds (HolderId and Status are indexed)."""
+        ideas = await self._list_ideas(f"fields/HolderId eq {odata_string(user_id)} and fields/Status eq 'in_review'")
+        ideas.sort(key=lambda i: i.updated_at or i.created_at)
+        return ideas[:limit]
+
     async def list_for_digest(self, since: datetime | None) -> list[Idea]:
         if since is None:
             return await self._list_ideas(None)
@@ -323,6 +330,37 @@ class SharePointStore:
 
     async def list_open(self) -> list[Idea]:
         return await self._list_ideas("fields/Status eq 'in_review'")
+
+    # ---- acting approvers -------------------------------------------------------------------
+    DELEGATION_FIELDS = ("PrincipalId", "Body")
+
+    async def save_delegation(self, delegation: Delegation) -> None:
+        """One row per approver (PrincipalId is unique): a new delegation replaces the old one."""
+        api = self._api("delegations")
+        values = {
+            "PrincipalId": delegation.principal_id,
+            "DelegateId": delegation.delegate_id,
+            "EndsAt": _iso(delegation.ends_at),
+            "Body": json.dumps(delegation_to_dict(delegation), ensure_ascii=False),
+        }
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                item = await api.first("PrincipalId", delegation.principal_id, ["PrincipalId"])
+                if item is None:
+                    await api.create(values)  # a racing create is refused as a duplicate: read and patch
+                else:
+                    await api.patch(item.id, values)
+
+    async def get_delegation(self, principal_id: str) -> Delegation | None:
+        item = await self._api("delegations").first("PrincipalId", principal_id, self.DELEGATION_FIELDS)
+        return delegation_from_dict(json.loads(_fields(item)["Body"])) if item else None
+
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        items = await self._api("delegations").query(
+            f"fields/EndsAt gt {odata_string(_iso(now))}", self.DELEGATION_FIELDS
+        )
+        found = [delegation_from_dict(json.loads(_fields(item)["Body"])) for item in items]
+        return {d.principal_id: d for d in found if d.active(now)}
 
     # ---- conversation references --------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:

@@ -12,12 +12,13 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 
-from bot.adapters.serialization import idea_from_dict, idea_to_dict
+from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
+from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
 
@@ -74,6 +75,14 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, not_before);
 
+CREATE TABLE IF NOT EXISTS delegations (
+    principal_id TEXT PRIMARY KEY,
+    delegate_id TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS delegations_end ON delegations (ends_at);
+
 CREATE TABLE IF NOT EXISTS digest_deliveries (
     dm_id TEXT NOT NULL,
     week_key TEXT NOT NULL,
@@ -94,6 +103,11 @@ CREATE TABLE IF NOT EXISTS preferences (
 
 def _iso(value: datetime) -> str:
     return value.isoformat()
+
+
+def _utc(value: datetime) -> str:
+    """Comparable as text: every moment in UTC, one format."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class SqliteStore:
@@ -204,6 +218,13 @@ class SqliteStore:
     async def list_by_submitter(self, user_id: str, limit: int = 50) -> list[Idea]:
         return await self._list(
             "SELECT body, version FROM ideas WHERE submitter_id = ? ORDER BY created_at DESC LIMIT ?", (user_id, limit)
+        )
+
+    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
+        """Open ideas whose current step this person holds (my approvals; steps to hand to a delegate)."""
+        return await self._list(
+            "SELECT body, version FROM ideas WHERE holder_id = ? AND status = 'in_review' ORDER BY updated_at LIMIT ?",
+            (user_id, limit),
         )
 
     async def list_for_digest(self, since: datetime | None) -> list[Idea]:
@@ -373,6 +394,30 @@ class SqliteStore:
         )
 
     # ---- helpers --------------------------------------------------------------------
+    # ---- acting approvers ------------------------------------------------------------------
+    async def save_delegation(self, delegation: Delegation) -> None:
+        """One delegation per approver: a new one replaces the old (ending it early is a save too)."""
+        await self._execute(
+            "INSERT INTO delegations (principal_id, delegate_id, ends_at, body) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(principal_id) DO UPDATE SET delegate_id = excluded.delegate_id, "
+            "ends_at = excluded.ends_at, body = excluded.body",
+            (
+                delegation.principal_id,
+                delegation.delegate_id,
+                _utc(delegation.ends_at),
+                json.dumps(delegation_to_dict(delegation)),
+            ),
+        )
+
+    async def get_delegation(self, principal_id: str) -> Delegation | None:
+        row = await self._fetchone("SELECT body FROM delegations WHERE principal_id = ?", (principal_id,))
+        return delegation_from_dict(json.loads(row["body"])) if row else None
+
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        rows = await self._fetchall("SELECT body FROM delegations WHERE ends_at > ?", (_utc(now),))
+        found = [delegation_from_dict(json.loads(r["body"])) for r in rows]
+        return {d.principal_id: d for d in found if d.active(now)}
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db, self._lock)
 

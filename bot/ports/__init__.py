@@ -3,13 +3,16 @@
 Import the names from here; each lives in the module named after what it describes.
 """
 
+from bot.ports.availability import Absence, Availability
 from bot.ports.channel import Channel, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
 from bot.ports.spool import Spool, SpooledPitch
 from bot.ports.store import (
+    Approvals,
     ConcurrencyConflict,
     ConversationRecord,
     Conversations,
+    Delegations,
     DigestLedger,
     Ideas,
     IdeaStore,
@@ -21,6 +24,10 @@ from bot.ports.store import (
 )
 
 __all__ = [
+    "Absence",
+    "Approvals",
+    "Availability",
+    "Delegations",
     "Channel",
     "ConcurrencyConflict",
     "ConversationRecord",

@@ -126,7 +126,8 @@ async def test_valid_pitch_gets_a_receipt_and_the_manager_an_approval_card(teams
     card = await approval_card_for(connector, MAYA)
     shown = texts(card)
     assert VALID_PITCH["title"] in shown and "Pitched by Sam Chen" in shown
-    assert [a["verb"] for a in card["actions"]] == [verbs.APPROVE, verbs.RETURN, verbs.REJECT]
+    assert [a.get("verb") for a in card["actions"]][:3] == [verbs.APPROVE, verbs.RETURN, verbs.REJECT]
+    assert card["actions"][3]["type"] == "Action.ShowCard"  # pass to a colleague
     assert last_card_with(connector, DIANE, verbs.APPROVE) is None, "the director waits for the manager"
 
 

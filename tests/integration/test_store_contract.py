@@ -190,3 +190,41 @@ async def test_entra_object_ids_come_back_as_the_same_strings(store):
     [claimed] = await store.claim_due(T0, 60, 10)
     assert claimed.recipient_id == approver and isinstance(claimed.recipient_id, str)
     assert claimed.idea_id == "9c1d2e3f-0000-4000-8000-000000000001" and isinstance(claimed.idea_id, str)
+
+
+# ---- acting approvers and approval routes ------------------------------------------------------
+async def test_a_delegation_is_kept_replaced_and_ends(store):
+    from datetime import date
+
+    from bot.domain.calendar import WorkCalendar
+    from bot.domain.delegation import new_delegation
+
+    cal = WorkCalendar.of("America/Toronto")
+    sam = Person("sam", "Sam Chen")
+    first = new_delegation(principal=MAYA, delegate=DIANE, last_day=date(2026, 11, 6), now=T0, calendar=cal, active={})
+    await store.save_delegation(first)
+    assert await store.get_delegation("maya") == first
+    assert await store.delegations_in_force(T0) == {"maya": first}
+    # A new one replaces the old: one row per approver.
+    second = new_delegation(principal=MAYA, delegate=sam, last_day=date(2026, 11, 3), now=T0, calendar=cal, active={})
+    await store.save_delegation(second)
+    assert await store.get_delegation("maya") == second
+    assert await store.delegations_in_force(T0) == {"maya": second}
+    assert await store.delegations_in_force(T0 + timedelta(days=3)) == {}, "ended at midnight, Toronto time"
+    assert await store.get_delegation("nobody") is None
+
+
+async def test_route_history_and_a_withdrawal_survive_the_store(store):
+    idea = await add(store, 1)
+    stored = await store.get(idea.id)
+    stored.act_for(DIANE, reason="delegation", now=T0 + timedelta(hours=1))
+    await store.update(stored, outbox_for(stored, [], T0))
+    assert [i.id for i in await store.list_by_holder("diane")] == [idea.id]
+    assert await store.list_by_holder("maya") == []
+    again = await store.get(idea.id)
+    assert again.current_approver.on_behalf_of_name == "Maya Singh" and again.history == stored.history
+    again.withdraw(actor_id="sam", reason="Not needed now", now=T0 + timedelta(hours=2))
+    await store.update(again)
+    final = await store.get(idea.id)
+    assert final.status == IdeaStatus.WITHDRAWN and final.history[-1].reason == "Not needed now"
+    assert await store.list_by_holder("diane") == [] and idea.id not in [i.id for i in await store.list_open()]

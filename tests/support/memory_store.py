@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.domain.delegation import Delegation
 from bot.domain.model import Idea, IdeaStatus
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
 
@@ -38,6 +39,7 @@ class MemoryStore:
         self.conversations: dict[str, ConversationRecord] = {}
         self.deliveries: dict[tuple[str, str], _Delivery] = {}
         self.counters: dict[str, int] = {}
+        self.delegations: dict[str, Delegation] = {}
         self.languages: dict[str, str] = {}
         self.down = False
         self._lock = asyncio.Lock()
@@ -94,6 +96,23 @@ class MemoryStore:
     async def list_by_submitter(self, user_id: str, limit: int = 50) -> list[Idea]:
         mine = [i for i in self._all() if i.submitter.id == user_id]
         return sorted(mine, key=lambda i: i.created_at, reverse=True)[:limit]
+
+    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
+        self._check()
+        return [i for i in await self.list_open() if i.holder_id == user_id][:limit]
+
+    # ---- acting approvers ---------------------------------------------------------------
+    async def save_delegation(self, delegation: Delegation) -> None:
+        self._check()
+        self.delegations[delegation.principal_id] = delegation
+
+    async def get_delegation(self, principal_id: str) -> Delegation | None:
+        self._check()
+        return self.delegations.get(principal_id)
+
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        self._check()
+        return {p: d for p, d in self.delegations.items() if d.active(now)}
 
     async def list_for_digest(self, since: datetime | None) -> list[Idea]:
         return [
