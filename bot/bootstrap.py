@@ -236,7 +236,7 @@ def bootstrap(
         remind_after_business_days=settings.remind_after_business_days,
         tell_submitter_after_business_days=settings.tell_submitter_after_business_days,
         on_outbox=dispatcher.kick,
-        escalate=approvals.escalate_waiting,
+        escalate=approvals.daily_pass,
     )
     rules = DigestRules.from_settings(
         settings.stall_business_days, settings.challenge_start, calendar, settings.digest_scope
