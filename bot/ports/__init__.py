@@ -19,6 +19,7 @@ from bot.ports.store import (
     Lifecycle,
     Outbox,
     OutboxMessage,
+    StoredSetting,
     StoreUnavailable,
 )
 
@@ -43,4 +44,5 @@ __all__ = [
     "Spool",
     "SpooledPitch",
     "StoreUnavailable",
+    "StoredSetting",
 ]

@@ -145,7 +145,26 @@ class Delegations(Protocol):
         ...
 
 
-class IdeaStore(Lifecycle, Ideas, Outbox, Conversations, DigestLedger, Approvals, Delegations, Protocol):
+@dataclass(frozen=True)
+class StoredSetting:
+    """A piece of configuration kept with the records (on SharePoint, an item of the DenSettings list)."""
+
+    key: str
+    text: str
+    updated_at: datetime
+    updated_by: str = ""
+
+
+class StoredSettings(Protocol):
+    """Configuration administrators keep with the records, e.g. the routing rules (key "routing")."""
+
+    async def get_setting(self, key: str) -> StoredSetting | None: ...
+    async def put_setting(self, setting: StoredSetting) -> None: ...
+
+
+class IdeaStore(
+    Lifecycle, Ideas, Outbox, Conversations, DigestLedger, Approvals, Delegations, StoredSettings, Protocol
+):
     """Everything a store adapter implements. Services ask for the narrow interfaces above."""
 
 
