@@ -21,7 +21,7 @@ from bot.adapters.graph_client import GraphSettings, make_credential, make_graph
 from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.adapters.provisioned_site import resolve_site_id
-from bot.adapters.routing_file import RoutingFileError, load_routing_file
+from bot.adapters.routing_file import RoutingFileError, load_routing_file, parse_routing
 from bot.adapters.sharepoint_store import SharePointStore
 from bot.adapters.spool import SubmissionSpool
 from bot.adapters.sqlite_store import SqliteStore
@@ -98,6 +98,25 @@ def load_routes(settings: Settings) -> RoutingRules:
     except RoutingFileError as error:
         message = f"The routing rules cannot be used: {error}. Fix the file (DEN_ROUTING_FILE) and start again."
         raise SystemExit(message) from None
+    return checked_against(routes, settings)
+
+
+ROUTING_KEY = "routing"  # the DenSettings item (or SQLite settings row) holding routing rules, as YAML
+STORED_SOURCE = "the stored routing rules (DenSettings item 'routing')"
+
+
+def stored_routes(text: str, settings: Settings) -> RoutingRules:
+    """Routing rules an administrator uploaded to the records; a mistake stops start-up, naming the line."""
+    try:
+        routes = parse_routing(text, source=STORED_SOURCE)
+    except RoutingFileError as error:
+        fix = "Upload a corrected file with `python -m bot.admin.routing --upload`."
+        message = f"The routing rules cannot be used: {error}. {fix}"
+        raise SystemExit(message) from None
+    return checked_against(routes, settings)
+
+
+def checked_against(routes: RoutingRules, settings: Settings) -> RoutingRules:
     escalation = routes.escalation
     if escalation.enabled and escalation.after_business_days <= settings.remind_after_business_days:
         raise SystemExit(
@@ -156,6 +175,7 @@ class Den:
     digests: DigestService
     dialog: MainDialog
     approvals: ApprovalService | None = None
+    renderer: NotificationRenderer | None = None
     edge: TeamsEdge | None = None  # the Bot Framework adapter, when the app talks to Teams
     scheduled: list[Timer] = field(default_factory=list)  # the digest and nudges, if DEN_DIGEST_SCHEDULE
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
@@ -170,12 +190,26 @@ class Den:
     async def start(self) -> None:
         """Open the store and start the workers: the app's start-up."""
         await self.open()
+        await self.use_stored_routes()
         self.dispatcher.start()
         if self.spool_timer is not None:
             self.spool_timer.start()
         if self.settings.digest_schedule:
             for timer in self.scheduled:
                 timer.start()
+
+    async def use_stored_routes(self) -> None:
+        """Routing rules uploaded to the records (on SharePoint, the DenSettings list) win over the file."""
+        if self.settings.routing_file.strip().lower() in ("off", "none") or self.approvals is None:
+            return
+        stored = await self.store.get_setting(ROUTING_KEY)
+        if stored is None:
+            return
+        routes = stored_routes(stored.text, self.settings)
+        self.ideas.routes = routes
+        self.approvals.routes = routes
+        if self.renderer is not None:
+            self.renderer.second_look = routes.second_look
 
     async def stop(self) -> None:
         for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else [])]:
@@ -207,10 +241,11 @@ def bootstrap(
         edge = TeamsEdge.build(settings, store)
         channel = edge.channel
 
+    renderer = NotificationRenderer(store, second_look=routes.second_look)
     dispatcher = OutboxDispatcher(
         store,
         channel,
-        NotificationRenderer(store, second_look=routes.second_look),
+        renderer,
         clock=clock,
         backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0),
         max_attempts=settings.notify_max_attempts,
@@ -236,7 +271,7 @@ def bootstrap(
         remind_after_business_days=settings.remind_after_business_days,
         tell_submitter_after_business_days=settings.tell_submitter_after_business_days,
         on_outbox=dispatcher.kick,
-        escalate=approvals.escalate_waiting,
+        escalate=approvals.daily_pass,
     )
     rules = DigestRules.from_settings(
         settings.stall_business_days, settings.challenge_start, calendar, settings.digest_scope
@@ -271,6 +306,7 @@ def bootstrap(
         nudger=nudger,
         digests=digests,
         approvals=approvals,
+        renderer=renderer,
         dialog=MainDialog(
             ideas,
             clock,

@@ -33,7 +33,7 @@ class NotificationRenderer:
 
     def __init__(self, store: NotificationRecords, *, second_look: bool = True) -> None:
         self._store = store
-        self._second_look = second_look  # whether a rejection card offers a second look
+        self.second_look = second_look  # whether a rejection card offers a second look (the routing rules say)
         self._languages = Languages(store, clock=lambda: None)  # only reads here
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
@@ -64,7 +64,7 @@ class NotificationRenderer:
             if decision.outcome == Outcome.RETURNED and still_returned:
                 card = returned_card(m, idea, decision, form_id=str(uuid.uuid4()))
             else:
-                card = submitter_update_card(m, idea, decision, second_look=self._second_look)
+                card = submitter_update_card(m, idea, decision, second_look=self.second_look)
             return card, m.t(
                 "idea.reference_title", reference=idea.reference, title=m.t(f"outcome.{decision.outcome.value}")
             )

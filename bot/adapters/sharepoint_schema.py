@@ -116,6 +116,17 @@ LISTS: tuple[ListSpec, ...] = (
         ),
     ),
     ListSpec(
+        "settings",
+        "DenSettings",
+        "Deputy's Den: configuration kept by administrators (the item 'routing' holds the routing rules, YAML).",
+        (
+            text("SettingKey", 64, indexed=True, unique=True),
+            Column("Body", "note"),
+            Column("UpdatedAt", "dateTime"),
+            text("UpdatedBy", 255),
+        ),
+    ),
+    ListSpec(
         "delegations",
         "DenDelegations",
         "Deputy's Den: acting approvers (one row per approver: who acts for them, until when).",

@@ -36,7 +36,7 @@ from bot.adapters.serialization import delegation_from_dict, delegation_to_dict,
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
 from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
+from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoredSetting, StoreUnavailable
 from bot.ports.retry import Backoff, conflict_retry, retrying
 
 log = logging.getLogger(__name__)
@@ -330,6 +330,33 @@ class SharePointStore:
 
     async def list_open(self) -> list[Idea]:
         return await self._list_ideas("fields/Status eq 'in_review'")
+
+    # ---- configuration kept with the records --------------------------------------------------
+    SETTING_FIELDS = ("SettingKey", "Body", "UpdatedAt", "UpdatedBy")
+
+    async def get_setting(self, key: str) -> StoredSetting | None:
+        item = await self._api("settings").first("SettingKey", key, self.SETTING_FIELDS)
+        if item is None:
+            return None
+        fields = _fields(item)
+        updated = _dt(fields.get("UpdatedAt")) or datetime.now(UTC)
+        return StoredSetting(key, str(fields.get("Body") or ""), updated, str(fields.get("UpdatedBy") or ""))
+
+    async def put_setting(self, setting: StoredSetting) -> None:
+        api = self._api("settings")
+        values = {
+            "SettingKey": setting.key,
+            "Body": setting.text,
+            "UpdatedAt": _iso(setting.updated_at),
+            "UpdatedBy": setting.updated_by[:255],
+        }
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                item = await api.first("SettingKey", setting.key, ["SettingKey"])
+                if item is None:
+                    await api.create(values)
+                else:
+                    await api.patch(item.id, values)
 
     # ---- acting approvers -------------------------------------------------------------------
     DELEGATION_FIELDS = ("PrincipalId", "Body")

@@ -20,7 +20,7 @@ import aiosqlite
 from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
 from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
+from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoredSetting, StoreUnavailable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ideas (
@@ -74,6 +74,13 @@ CREATE TABLE IF NOT EXISTS outbox (
     state TEXT NOT NULL DEFAULT 'pending'
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, not_before);
+
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL DEFAULT ''
+);
 
 CREATE TABLE IF NOT EXISTS delegations (
     principal_id TEXT PRIMARY KEY,
@@ -394,6 +401,20 @@ class SqliteStore:
         )
 
     # ---- helpers --------------------------------------------------------------------
+    # ---- configuration kept with the records --------------------------------------------------
+    async def get_setting(self, key: str) -> StoredSetting | None:
+        row = await self._fetchone("SELECT key, body, updated_at, updated_by FROM settings WHERE key = ?", (key,))
+        if row is None:
+            return None
+        return StoredSetting(row["key"], row["body"], datetime.fromisoformat(row["updated_at"]), row["updated_by"])
+
+    async def put_setting(self, setting: StoredSetting) -> None:
+        await self._execute(
+            "INSERT INTO settings (key, body, updated_at, updated_by) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO "
+            "UPDATE SET body = excluded.body, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            (setting.key, setting.text, setting.updated_at.isoformat(), setting.updated_by),
+        )
+
     # ---- acting approvers ------------------------------------------------------------------
     async def save_delegation(self, delegation: Delegation) -> None:
         """One delegation per approver: a new one replaces the old (ending it early is a save too)."""

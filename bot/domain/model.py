@@ -462,6 +462,36 @@ class Idea:
         )
         return self._hand_to(step, entry, now)
 
+    def hand_back(self, *, now: datetime) -> list[events.Event]:
+        """The acting arrangement ended: the step goes back to the approver it was held for."""
+        if not self.is_open:
+            raise NotAllowed(self.id)
+        old = self.chain[self.current_step]
+        if not old.on_behalf_of_id:
+            raise NotAllowed(self.id)
+        entry = HistoryEntry(
+            HistoryKind.ACTING,
+            now,
+            step_index=self.current_step,
+            revision=self.revision,
+            from_id=old.approver_id,
+            from_name=old.approver_name,
+            to_id=old.on_behalf_of_id,
+            to_name=old.on_behalf_of_name,
+            reason="back",
+        )
+        return self._hand_to(ApprovalStep(old.on_behalf_of_id, old.on_behalf_of_name, old.role), entry, now)
+
+    def acting_reason(self) -> str:
+        """Why the current step is with someone acting for its approver ('' if it is not)."""
+        step = self.current_approver
+        if step is None or not step.on_behalf_of_id:
+            return ""
+        for entry in reversed(self.history_for(self.current_step)):
+            if entry.kind == HistoryKind.ACTING and entry.to_id == step.approver_id:
+                return entry.reason
+        return ""
+
     def reassign(self, *, actor_id: str, actor_name: str, to: Person, reason: str, now: datetime) -> list[events.Event]:
         """The current approver passes the step to a named colleague, with a reason."""
         reason = reason.strip()

@@ -20,6 +20,7 @@ from bot.ports.store import (
     Outbox,
     OutboxMessage,
     Preferences,
+    StoredSetting,
     StoreUnavailable,
 )
 
@@ -45,4 +46,5 @@ __all__ = [
     "Spool",
     "SpooledPitch",
     "StoreUnavailable",
+    "StoredSetting",
 ]

@@ -145,6 +145,23 @@ class Delegations(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoredSetting:
+    """A piece of configuration kept with the records (on SharePoint, an item of the DenSettings list)."""
+
+    key: str
+    text: str
+    updated_at: datetime
+    updated_by: str = ""
+
+
+class StoredSettings(Protocol):
+    """Configuration administrators keep with the records, e.g. the routing rules (key "routing")."""
+
+    async def get_setting(self, key: str) -> StoredSetting | None: ...
+    async def put_setting(self, setting: StoredSetting) -> None: ...
+
+
 class Preferences(Protocol):
     """What a person chose for themselves (today: the language of the bot's cards), kept apart from
     the conversation reference so a new chat or a Teams locale change never overwrites a choice."""
@@ -157,7 +174,16 @@ class Preferences(Protocol):
 
 
 class IdeaStore(
-    Lifecycle, Ideas, Outbox, Conversations, DigestLedger, Approvals, Delegations, Preferences, Protocol
+    Lifecycle,
+    Ideas,
+    Outbox,
+    Conversations,
+    DigestLedger,
+    Approvals,
+    Delegations,
+    StoredSettings,
+    Preferences,
+    Protocol,
 ):
     """Everything a store adapter implements. Services ask for the narrow interfaces above."""
 

@@ -147,15 +147,43 @@ class ApprovalService:
         return DelegationResult(delegation, steps_handed_over=moved)
 
     async def end_delegation(self, *, actor_id: str) -> Delegation | None:
-        """Back early: the delegation ends now. Steps already handed over stay with the acting
-        approver, and the approver may still decide them."""
+        """Back early: the delegation ends now, and the steps held for the approver come back to them."""
         delegation = await self.delegation_of(actor_id)
         if delegation is None:
             return None
         ended = replace(delegation, ends_at=self.clock())
         await self.store.save_delegation(ended)
         log.info("delegation ended", extra={"principal_id": actor_id})
+        await self._hand_back(await self.store.list_by_holder(ended.delegate_id, limit=500))
         return ended
+
+    async def _hand_back(self, ideas: list[Idea]) -> int:
+        """Give each step held under a delegation that is no longer in force back to its approver."""
+        in_force = await self.store.delegations_in_force(self.clock())
+
+        def ended(idea: Idea) -> bool:
+            step = idea.current_approver
+            return (
+                step is not None
+                and idea.acting_reason() in ("delegation", "away_delegate")
+                and step.on_behalf_of_id not in in_force
+            )
+
+        returned = 0
+        for idea in ideas:
+            if not ended(idea):
+                continue
+            result = await self._change(idea.id, lambda fresh, now: fresh.hand_back(now=now) if ended(fresh) else [])
+            returned += result.status == ActionStatus.RECORDED
+        return returned
+
+    # ---- the daily pass (after the nudger's reminders) --------------------------------------------
+    async def daily_pass(self) -> int:
+        """Steps whose delegation ended go back to their approver; then escalation. Returns escalations."""
+        returned = await self._hand_back(await self.store.list_open())
+        if returned:
+            log.info("steps handed back after delegations ended", extra={"count": returned})
+        return await self.escalate_waiting()
 
     # ---- hand-overs -----------------------------------------------------------------------------
     async def reassign(

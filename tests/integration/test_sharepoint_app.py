@@ -214,3 +214,33 @@ async def test_lean_routes_on_sharepoint_with_out_of_office_from_outlook(tmp_pat
     finally:
         await first.stop()
         await second.stop()
+
+
+async def test_routing_rules_uploaded_to_sharepoint_win_over_the_file(tmp_path, fake_graph, site, connector):
+    import argparse
+
+    from bot.admin.routing import run as routing_command
+
+    rules = tmp_path / "routing.yml"
+    rules.write_text("default:\n  decide: [manager]\n  inform: [director]\n  why: Managers decide everything.\n")
+    settings = sharepoint_settings(tmp_path, fake_graph, site)
+    out: list[str] = []
+    args = argparse.Namespace(check=None, upload=str(rules), show=False, by="Den administrator")
+    assert await routing_command(args, settings, graph_credential=StaticCredential(), out=out.append) == 0
+    assert "default: anything else -> decide: manager; informed: director" in out
+    [item] = items(fake_graph, site, "DenSettings")
+    assert item["SettingKey"] == "routing" and item["UpdatedBy"] == "Den administrator"
+
+    app = await start(tmp_path, fake_graph, site)
+    try:
+        teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
+        receipt = await pitch(teams)
+        assert "Why this route: Managers decide everything." in texts(receipt.card)
+        assert "Kept informed (no decision needed): Diane Tremblay (Director)" in texts(receipt.card)
+    finally:
+        await app.stop()
+
+    sp = next(sp for sp in fake_graph.sites[site].values() if sp.name == "DenSettings")
+    next(iter(sp.items.values())).fields["Body"] = "default:\n  decide: [manager, drector]\n"
+    with pytest.raises(SystemExit, match=r"DenSettings item 'routing'\), line 2: 'drector' is not a level"):
+        await start(tmp_path / "b", fake_graph, site)

@@ -99,8 +99,9 @@ async def test_quotes_in_values_are_data_never_query(store):
 async def test_list_by_holder_and_for_the_digest(store):
     first = await add(store, 1)
     second = await add(store, 2)
-    raised = second.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="no",
-                           now=T0 + timedelta(days=3))
+    raised = second.decide(
+        actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="no", now=T0 + timedelta(days=3)
+    )
     await store.update(second, outbox_for(second, raised, T0))
     assert [i.id for i in await held_by(store, "maya")] == [first.id]
     assert [i.id for i in await store.list_open()] == [first.id]
@@ -228,3 +229,18 @@ async def test_route_history_and_a_withdrawal_survive_the_store(store):
     final = await store.get(idea.id)
     assert final.status == IdeaStatus.WITHDRAWN and final.history[-1].reason == "Not needed now"
     assert await store.list_by_holder("diane") == [] and idea.id not in [i.id for i in await store.list_open()]
+
+
+async def test_configuration_is_kept_and_replaced(store):
+    from bot.ports import StoredSetting
+
+    assert await store.get_setting("routing") is None
+    first = StoredSetting("routing", "default:\n  decide: [manager]\n", T0, "Admin One")
+    await store.put_setting(first)
+    got = await store.get_setting("routing")
+    assert (got.text, got.updated_by, got.updated_at) == (first.text, "Admin One", T0)
+    await store.put_setting(
+        StoredSetting("routing", "default:\n  decide: [director]\n", T0 + timedelta(hours=1), "Two")
+    )
+    got = await store.get_setting("routing")
+    assert got.text.endswith("[director]\n") and got.updated_by == "Two"

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.delegation import Delegation
 from bot.domain.model import Idea, IdeaStatus
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
+from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoredSetting, StoreUnavailable
 
 
 @dataclass
@@ -41,6 +41,7 @@ class MemoryStore:
         self.counters: dict[str, int] = {}
         self.delegations: dict[str, Delegation] = {}
         self.languages: dict[str, str] = {}
+        self.settings: dict[str, StoredSetting] = {}
         self.down = False
         self._lock = asyncio.Lock()
 
@@ -100,6 +101,15 @@ class MemoryStore:
     async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
         self._check()
         return [i for i in await self.list_open() if i.holder_id == user_id][:limit]
+
+    # ---- configuration ------------------------------------------------------------------
+    async def get_setting(self, key: str) -> StoredSetting | None:
+        self._check()
+        return self.settings.get(key)
+
+    async def put_setting(self, setting: StoredSetting) -> None:
+        self._check()
+        self.settings[setting.key] = setting
 
     # ---- acting approvers ---------------------------------------------------------------
     async def save_delegation(self, delegation: Delegation) -> None:

@@ -293,3 +293,22 @@ def test_records_written_before_routes_existed_still_read():
     copy = idea_from_dict(old)
     assert copy.history == [] and copy.informed == [] and copy.held_since is None
     assert copy.waiting_since == idea.status_since
+
+
+def test_when_the_acting_arrangement_ends_the_step_goes_back():
+    idea, _ = new_idea()
+    idea.act_for(DIANE, reason="delegation", now=T0)
+    assert idea.acting_reason() == "delegation"
+    raised = idea.hand_back(now=T0 + timedelta(days=2))
+    assert idea.holder_id == "maya" and idea.current_approver.on_behalf_of_id == ""
+    assert events.ApprovalRequested("i1", 0, 1, "maya", handoff=2) in raised
+    entry = idea.history[-1]
+    assert (entry.kind, entry.reason, entry.from_name, entry.to_name) == (
+        HistoryKind.ACTING,
+        "back",
+        "Diane Tremblay",
+        "Maya Singh",
+    )
+    assert idea.acting_reason() == ""
+    with pytest.raises(NotAllowed):
+        idea.hand_back(now=T0)

@@ -187,3 +187,21 @@ def test_a_bad_rules_file_stops_start_up_naming_the_line(tmp_path):
         load_routes(Settings(routing_file=str(early), remind_after_business_days=3))
     off = load_routes(Settings(routing_file="off", chain_top_role="director"))
     assert off.source == "built-in" and off.default.decide == (Role.MANAGER, Role.DIRECTOR)
+
+
+async def test_the_admin_command_checks_a_file_and_names_the_line(tmp_path, capsys):
+    import argparse
+
+    from bot.admin.routing import run
+    from bot.settings import Settings
+
+    out: list[str] = []
+    args = argparse.Namespace(check=str(ROOT / "data" / "routing.yml"), upload=None, show=False, by=None)
+    assert await run(args, Settings(), out=out.append) == 0
+    assert out[0] == "small-ideas: cost band 10k_50k or under_10k -> decide: manager, director; informed: adm"
+    assert out[-2:] == ["escalation: after 10 business days, manager", "second look: on"]
+    bad = tmp_path / "routing.yml"
+    bad.write_text("default:\n  decide: [manager]\n  why: [1\n")
+    args = argparse.Namespace(check=str(bad), upload=None, show=False, by=None)
+    assert await run(args, Settings(), out=out.append) == 1
+    assert "routing.yml, line 4: is not valid YAML" in capsys.readouterr().err

@@ -100,7 +100,7 @@ def den() -> UseCases:
         store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick
     )
     nudger = Nudger(
-        store, clock=clock, calendar=calendar, on_outbox=dispatcher.kick, escalate=approvals.escalate_waiting
+        store, clock=clock, calendar=calendar, on_outbox=dispatcher.kick, escalate=approvals.daily_pass
     )
     rules = DigestRules()
     digests = DigestService(
