@@ -3,6 +3,7 @@
 Import the names from here; each lives in the module named after what it describes.
 """
 
+from bot.ports.availability import Absence, Availability
 from bot.ports.challenge import (
     CHANNEL_PREFIX,
     Challenges,
@@ -17,19 +18,26 @@ from bot.ports.channel import Channel, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
 from bot.ports.spool import Spool, SpooledPitch
 from bot.ports.store import (
+    Approvals,
     ConcurrencyConflict,
     ConversationRecord,
     Conversations,
+    Delegations,
     DigestLedger,
     Ideas,
     IdeaStore,
     Lifecycle,
     Outbox,
     OutboxMessage,
+    Preferences,
+    StoredSetting,
     StoreUnavailable,
 )
 
 __all__ = [
+    "Absence",
+    "Approvals",
+    "Availability",
     "CHANNEL_PREFIX",
     "Challenges",
     "Channel",
@@ -37,21 +45,24 @@ __all__ = [
     "ConcurrencyConflict",
     "ConversationRecord",
     "Conversations",
+    "Delegations",
     "DeliveryFailed",
     "DenStore",
     "DigestLedger",
-    "GroupMembership",
     "Directory",
+    "GroupMembership",
     "IdeaStore",
     "Ideas",
     "Lifecycle",
     "NoSending",
+    "Organisers",
     "Outbox",
     "OutboxMessage",
-    "Organisers",
+    "Preferences",
     "Spool",
     "SpooledPitch",
     "Stages",
     "StoreUnavailable",
+    "StoredSetting",
     "channel_recipient",
 ]
