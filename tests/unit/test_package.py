@@ -61,8 +61,9 @@ def test_the_french_localization_file_translates_every_string_and_every_command(
     assert french["$schema"].endswith(f"/v{version}/MicrosoftTeams.Localization.schema.json")
     commands = manifest["bots"][0]["commandLists"][0]["commands"]
     expected = {"name.short", "name.full", "description.short", "description.full"}
-    for i in range(len(commands)):
-        expected |= {f"bots[0].commandLists[0].commands[{i}].{field}" for field in ("title", "description")}
+    for n, command_list in enumerate(manifest["bots"][0]["commandLists"]):  # personal, then team and group chat
+        for i in range(len(command_list["commands"])):
+            expected |= {f"bots[0].commandLists[{n}].commands[{i}].{field}" for field in ("title", "description")}
     assert set(french) - {"$schema"} == expected
     for key in ("name.full", "description.short", "description.full"):
         section, field = key.split(".")
