@@ -16,6 +16,7 @@ from bot.domain.den_report import FUNNEL_STEPS, TIMED_STAGES, ChallengeReport
 from bot.domain.model import Idea, Person
 from bot.domain.pitch import PROGRAM_AREAS
 from bot.domain.stage import FUNNEL, NOTE_MAX, IdeaStage, ProgressStatus, Stage
+from bot.formatting import format_money, format_number
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import (
@@ -389,7 +390,9 @@ def pool_card(
         body.append(
             container(
                 [
-                    text(f"{idea.reference}: {idea.pitch.title}", weight="Bolder"),
+                    text(
+                        m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title), weight="Bolder"
+                    ),
                     subtle(f"{stage_label(m, stage)} · {idea.submitter.branch or idea.submitter.name} · {area}"),
                     {"type": "ActionSet", "actions": actions},
                 ],
@@ -414,7 +417,11 @@ def pool_card(
                         "isMultiSelect": True,
                         "style": "expanded",
                         "choices": [
-                            {"title": f"{i.reference}: {i.pitch.title}", "value": i.id} for i, _ in shortlisted
+                            {
+                                "title": m.t("idea.reference_title", reference=i.reference, title=i.pitch.title),
+                                "value": i.id,
+                            }
+                            for i, _ in shortlisted
                         ],
                     },
                 ],
@@ -438,7 +445,13 @@ def pool_card(
                         "id": "picks",
                         "isMultiSelect": True,
                         "style": "expanded",
-                        "choices": [{"title": f"{i.reference}: {i.pitch.title}", "value": i.id} for i, _ in finalists],
+                        "choices": [
+                            {
+                                "title": m.t("idea.reference_title", reference=i.reference, title=i.pitch.title),
+                                "value": i.id,
+                            }
+                            for i, _ in finalists
+                        ],
                     },
                     {
                         "type": "Input.Text",
@@ -495,7 +508,7 @@ def funding_facts(m: Messages, stage: IdeaStage) -> Element:
     assert f is not None
     return facts(
         [
-            (m.t("den.label.amount"), m.t("den.amount", amount=f"{f.amount:,}")),
+            (m.t("den.label.amount"), format_money(f.amount, m.locale)),
             (m.t("den.label.funding_branch"), f.branch),
             (m.t("den.label.conditions"), f.conditions),
         ]
@@ -506,7 +519,10 @@ def funding_form_card(
     m: Messages, idea: Idea, *, values: Mapping[str, str] | None = None, notice: str = ""
 ) -> dict[str, Any]:
     values = values or {}
-    body: list[Element] = [heading(m.t("den.fund.title")), text(f"{idea.reference}: {idea.pitch.title}")]
+    body: list[Element] = [
+        heading(m.t("den.fund.title")),
+        text(m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title)),
+    ]
     if notice:
         body.append(attention(notice))
     body += [
@@ -557,7 +573,7 @@ def stage_update_card(
     body: list[Element] = [
         subtle(challenge.name),
         heading(m.t(f"den.update.{key}.title")),
-        text(f"{idea.reference}: {idea.pitch.title}", weight="Bolder"),
+        text(m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title), weight="Bolder"),
     ]
     if not for_submitter:
         body.append(subtle(m.t("den.update.approver_intro", name=idea.submitter.name)))
@@ -612,7 +628,10 @@ def follow_up_card(
     m: Messages, idea: Idea, stage: IdeaStage, *, notice: str = "", values: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     values = values or {}
-    body: list[Element] = [heading(m.t("den.follow_up.title")), text(f"{idea.reference}: {idea.pitch.title}")]
+    body: list[Element] = [
+        heading(m.t("den.follow_up.title")),
+        text(m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title)),
+    ]
     if notice:
         body.append(attention(notice))
     latest = stage.latest_update
@@ -650,7 +669,10 @@ def follow_up_card(
 
 def progress_filed_card(m: Messages, idea: Idea, stage: IdeaStage) -> dict[str, Any]:
     latest = stage.latest_update
-    body = [good(m.t("den.follow_up.thanks")), text(f"{idea.reference}: {idea.pitch.title}")]
+    body = [
+        good(m.t("den.follow_up.thanks")),
+        text(m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title)),
+    ]
     if latest is not None:
         body.append(
             facts(
@@ -679,8 +701,15 @@ def _funded(m: Messages, report: ChallengeReport) -> list[Element]:
         if line.stage == Stage.IMPLEMENTED:
             status = m.t("den.stage.implemented")
         row = [
-            text(f"{line.reference}: {line.title}", weight="Bolder"),
-            subtle(m.t("den.report.funded_line", amount=f"{line.amount:,}", branch=line.branch, status=status)),
+            text(m.t("idea.reference_title", reference=line.reference, title=line.title), weight="Bolder"),
+            subtle(
+                m.t(
+                    "den.report.funded_line",
+                    amount=format_money(line.amount, m.locale),
+                    branch=line.branch,
+                    status=status,
+                )
+            ),
         ]
         if line.stalled:
             row.append(attention(m.t("den.report.stalled")))
@@ -711,7 +740,8 @@ def report_card(m: Messages, report: ChallengeReport) -> dict[str, Any]:
     times = []
     for name in TIMED_STAGES:
         days = report.median_days.get(name)
-        times.append((m.t(f"den.stage.{name}"), m.t("den.days", days=days) if days is not None else "—"))
+        shown = m.t("den.days", days=format_number(days, m.locale)) if days is not None else "—"
+        times.append((m.t(f"den.stage.{name}"), shown))
     body.append(facts(times))
     for title, pairs, label in (
         ("den.report.by_branch", report.by_branch, lambda v: v),

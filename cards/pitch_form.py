@@ -6,23 +6,36 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.domain.pitch import FIELD_RULES, FieldRule
+from bot.formatting import format_number
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import attention, card, execute, heading, subtle, text
+from cards.common import attention, card, execute, heading, subtle
 
 
 def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
-    return m.t(f"error.{code}", label=m.t(f"field.{rule.name}"), max=rule.max_length, length=len(value))
+    if code == "required" and rule.choices:
+        code = "required_choice"  # "please choose", not "please fill in", for a drop-down
+    return m.t(
+        f"error.{code}",
+        label=m.t(f"field.{rule.name}"),
+        max=format_number(rule.max_length, m.locale),
+        length=format_number(len(value), m.locale),
+    )
 
 
 def _label(m: Messages, rule: FieldRule) -> str:
     # No "*" here: Teams marks `isRequired` inputs itself (a second one showed as "* *").
-    return m.t(f"field.{rule.name}")
+    label = m.t(f"field.{rule.name}")
+    if rule.max_length:
+        # Said in the label (what a screen reader announces) because the card sets no maxLength:
+        # Teams would cut pasted text silently; the server says how much to trim instead.
+        return m.t("form.limit", label=label, max=format_number(rule.max_length, m.locale))
+    return label
 
 
 def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[dict[str, Any]]:
     label = _label(m, rule)
-    required_message = m.t("error.required", label=m.t(f"field.{rule.name}"))
+    required_message = error_message(m, rule, "required", "")
     if rule.choices:
         element: dict[str, Any] = {
             "type": "Input.ChoiceSet",
@@ -32,7 +45,7 @@ def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[
             "choices": [{"title": m.t(f"choice.{rule.name}.{c}"), "value": c} for c in rule.choices],
         }
     else:
-        element = {"type": "Input.Text", "id": rule.name, "label": label, "maxLength": rule.max_length}
+        element = {"type": "Input.Text", "id": rule.name, "label": label}
         if rule.multiline:
             element["isMultiline"] = True
         placeholder_key = f"field.{rule.name}.placeholder"
@@ -45,7 +58,8 @@ def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[
         element["value"] = value
     items = [element]
     if error:
-        items.append(attention(error))
+        element["errorMessage"] = error
+        items.append(attention(error) | {"spacing": "Small"})
     return items
 
 
@@ -82,7 +96,7 @@ def pitch_form_card(
         data = {"formId": form_id, **({"challengeId": challenge_id} if challenge_id else {})}
         action = execute(m.t("form.submit"), verbs.PITCH_SUBMIT, data, style="positive")
     if notice:
-        body.insert(0, text(notice, color="Attention"))
+        body.insert(0, attention(notice))
     body = [*(preface or []), *body]
     if errors:
         body.append(attention(m.t("form.errors_summary")))
@@ -90,4 +104,5 @@ def pitch_form_card(
         value = values.get(rule.name, "")
         code = errors.get(rule.name)
         body.extend(_input(m, rule, value, error_message(m, rule, code, value) if code else None))
+    body.append(subtle(m.t("form.notice_of_collection")) | {"spacing": "Large", "separator": True})
     return card(body, [action])

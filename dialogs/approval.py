@@ -8,14 +8,15 @@ from typing import Any
 from bot.domain.model import Outcome
 from bot.services.ideas import ActionStatus, IdeaService
 from cards import approval_card
+from cards.approval import decided_card
 from cards.common import when
-from cards.idea import decided_card
+from dialogs.approvals import decision_comment
 from dialogs.turn import Reply, Turn, as_int
 
 
 async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mapping[str, Any]) -> Reply:
     m = turn.messages
-    comment = str(data.get("comment") or "")
+    comment = decision_comment(data)
     result = await service.decide(
         actor_id=turn.user_id,
         idea_id=str(data.get("ideaId", "")),
@@ -39,8 +40,8 @@ async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mappi
         )
         return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice))
     if result.status == ActionStatus.COMMENT_REQUIRED:
-        notice = m.t("approval.comment_required", name=idea.submitter.name)
-        return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice, comment=comment))
+        error = m.t("approval.comment_required", name=idea.submitter.name)
+        return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, comment=comment, comment_error=error))
     if result.status == ActionStatus.NOT_YOURS:
         step = idea.current_approver
         if step is None:

@@ -86,7 +86,9 @@ class DenNotificationRenderer:
             m, idea, stage, challenge, seq=seq, for_submitter=message.recipient_id == idea.submitter.id
         )
         change = stage.history[seq - 1]
-        return card, f"{idea.reference}: {m.t(f'den.stage.{change.to_stage.value}')}"
+        return card, m.t(
+            "idea.reference_title", reference=idea.reference, title=m.t(f"den.stage.{change.to_stage.value}")
+        )
 
     async def _pitch_form(self, message: OutboxMessage, m: Messages) -> Rendered:
         service = self._service

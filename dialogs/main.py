@@ -1,26 +1,41 @@
-"""Routing: a typed command or a card verb to the flow that handles it."""
+"""Routing: a typed command or a card verb to the flow that handles it, in the reader's language."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.domain.model import Outcome
+from bot.domain.calendar import WorkCalendar
+from bot.domain.model import Outcome, Role
 from bot.ports import ConversationRecord
 from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
+from bot.services.language import Languages
 from bot.services.pitch_day import PitchDayService
 from cards import help_card, my_ideas_card, verbs
 from cards.challenge import challenge_preface, pitch_privately_card, stage_label
+from cards.details import idea_details_card
+from cards.welcome import Audience, welcome_card
 from dialogs import approval, digest, pitch
+from dialogs.approvals import ApprovalFlows
 from dialogs.challenge import ChallengeFlows
 from dialogs.commands import Command, recognise
 from dialogs.pitch_day import PitchDayFlows
 from dialogs.turn import Reply, Turn
 
 MY_IDEAS_LIMIT = 20
+_AUDIENCE = {
+    Role.MANAGER: Audience.APPROVER,
+    Role.DIRECTOR: Audience.APPROVER,
+    Role.ADM: Audience.APPROVER,
+    Role.DM: Audience.DM,
+}
+
+Route = Callable[[Turn, str, Mapping[str, Any]], Awaitable[Reply]]
+View = Callable[[Turn, Mapping[str, Any]], Awaitable[dict[str, Any] | None]]
 
 
 class MainDialog:
@@ -29,25 +44,70 @@ class MainDialog:
         service: IdeaService,
         clock: Callable[[], datetime],
         digests: DigestService | None = None,
+        approvals: ApprovalFlows | None = None,
+        *,
+        languages: Languages | None = None,
+        organiser_ids: frozenset[str] = frozenset(),
+        digest_on_request: bool = False,
         challenges: ChallengeService | None = None,
         pitch_day: PitchDayService | None = None,
     ) -> None:
         self._service = service
         self._clock = clock
         self._digests = digests
+        self._approvals = approvals
+        self._languages = languages or Languages(service.store, clock)
+        self._calendar = digests.calendar if digests is not None else WorkCalendar.of()
+        self._organisers = organiser_ids
+        self._digest_on_request = digest_on_request
         self._challenges = challenges
         self._den = ChallengeFlows(challenges) if challenges is not None else None
         self._pitch_day = PitchDayFlows(pitch_day) if pitch_day is not None else None
+        # Buttons that open another view: the view is posted as a new card and the card the button
+        # was on stays as it was (a receipt keeps its route; a digest stays a digest).
+        self._views: dict[str, View] = {
+            verbs.PITCH_OPEN: self._form_view,
+            verbs.MY_IDEAS: self._my_ideas_view,
+            verbs.HELP: self._help_view,
+            verbs.VIEW_IDEA: self._details_view,
+        }
+        # Every verb the bot answers, declared in one table (as the Agents SDK's routes are).
+        self._routes: dict[str, Route] = {
+            verbs.PITCH_SUBMIT: self._submit,
+            verbs.PITCH_RESUBMIT: self._resubmit,
+            **dict.fromkeys(verbs.DECISION_VERBS, self._decide),
+            **dict.fromkeys(self._views, self._navigate),
+            verbs.LANGUAGE: self._language_button,
+        }
+        if digests is not None:
+            self._routes.update(dict.fromkeys((verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE), self._digest_button))
+        if approvals is not None:
+            self._routes.update(approval_routes(approvals))
+        if self._den is not None:
+            self._routes.update(challenge_routes(self._den))
+        if self._pitch_day is not None:
+            self._routes.update(pitch_day_routes(self._pitch_day))
 
-    async def on_channel_added(self, record: ConversationRecord, team_name: str, channel_name: str) -> bool:
-        """The bot is in a team's channel: remember it (calls for ideas go there). False if no Den."""
-        if self._challenges is None:
-            return False
-        await self._challenges.register_channel(record, team_name, channel_name)
-        return True
+    # ---- language and welcome -----------------------------------------------------------------
+    async def localise(self, turn: Turn) -> Turn:
+        """The turn in the language the person chose (the switch), else their Teams locale."""
+        return replace(turn, locale=await self._languages.locale_for(turn.user_id, turn.locale) or turn.locale)
 
+    async def welcome(self, turn: Turn) -> dict[str, Any]:
+        """The first card someone sees: what the Den is for them (staff, approver, DM, organiser)."""
+        turn = await self.localise(turn)
+        return welcome_card(turn.messages, await self._audience(turn.user_id))
+
+    async def _audience(self, user_id: str) -> Audience:
+        if user_id in self._organisers or (self._challenges and await self._challenges.is_organiser(user_id)):
+            return Audience.ORGANISER
+        person = await self._service.directory.get_person(user_id)
+        return _AUDIENCE.get(person.role, Audience.STAFF) if person is not None else Audience.STAFF
+
+    # ---- entry points -------------------------------------------------------------------------
     async def on_text(self, turn: Turn, text: str | None) -> Reply:
         """A typed message: answer with a new card."""
+        turn = await self.localise(turn)
         if not turn.is_personal:
             # In a channel or group chat nothing private is shown: pitching happens in the 1:1 chat.
             return Reply(card=await self._pitch_privately(turn))
@@ -60,56 +120,80 @@ class MainDialog:
             return Reply(card=await self._my_ideas(turn))
         if command == Command.HELP:
             return Reply(card=help_card(turn.messages))
+        if command == Command.MY_APPROVALS and self._approvals is not None:
+            return await self._approvals.my_approvals(turn)
+        if command == Command.DELEGATE and self._approvals is not None:
+            return await self._approvals.delegation_form(turn)
+        if command == Command.DIGEST:
+            return await self._digest_so_far(turn)
+        if command in (Command.FRENCH, Command.ENGLISH):
+            return await self._choose_language(turn, "fr" if command == Command.FRENCH else "en", typed=True)
         shown = (text or "").strip()[:60]
         return Reply(message=turn.messages.t("unknown.text", text=shown), follow_ups=[help_card(turn.messages)])
 
     async def on_action(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-        """A card button (Action.Execute): answer with the card that replaces it, in place."""
-        if verb == verbs.PITCH_SUBMIT:
-            return await pitch.submit(self._service, turn, data, self._challenges)
-        if verb == verbs.PITCH_RESUBMIT:
-            return await pitch.resubmit(self._service, turn, data)
-        if verb in verbs.DECISION_VERBS:
-            return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
-        if verb in (verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE) and self._digests is not None:
-            return await digest.act(self._digests, turn, verb, data)
-        if self._pitch_day is not None and verb in verbs.PITCH_DAY_VERBS:
-            return await self._pitch_day.on_action(turn, verb, data)
-        if self._den is not None and verb in DEN_VERBS:
-            return await self._on_den_action(turn, verb, data)
-        if verb == verbs.PITCH_OPEN:
-            return Reply(card=await self._pitch_form(turn))
-        if verb == verbs.MY_IDEAS:
-            return Reply(card=await self._my_ideas(turn))
-        if verb == verbs.HELP:
-            return Reply(card=help_card(turn.messages))
-        return Reply(message=turn.messages.t("error.unknown_action"))
+        """A card button (Action.Execute): answer with the card that replaces it in place, or, for a
+        button that opens another view, post that view as a new card."""
+        turn = await self.localise(turn)
+        handler = self._routes.get(verb)
+        if handler is None:
+            return Reply(message=turn.messages.t("error.unknown_action"))
+        return await handler(turn, verb, data)
 
-    async def _on_den_action(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-        den = self._den
-        assert den is not None
-        routes = {
-            verbs.CHALLENGES: lambda: den.list(turn),
-            verbs.CHALLENGE_NEW: lambda: den.new_form(turn),
-            verbs.CHALLENGE_OPEN: lambda: den.open(turn, data),
-            verbs.CHALLENGE_SHOW: lambda: den.show(turn, data),
-            verbs.CHALLENGE_EDIT_FORM: lambda: den.edit_form(turn, data),
-            verbs.CHALLENGE_EDIT: lambda: den.edit(turn, data),
-            verbs.CHALLENGE_CLOSE: lambda: den.close(turn, data),
-            verbs.CHALLENGE_PITCH: lambda: den.pitch_from_channel(turn, data),
-            verbs.DEN_POOL: lambda: den.pool(turn, data),
-            verbs.DEN_VIEW: lambda: den.view(turn, data),
-            verbs.DEN_SHORTLIST: lambda: den.shortlist(turn, data),
-            verbs.DEN_UNSHORTLIST: lambda: den.shortlist(turn, data, undo=True),
-            verbs.DEN_FINALISTS: lambda: den.finalists(turn, data),
-            verbs.DEN_WINNERS: lambda: den.winners(turn, data),
-            verbs.DEN_FUND_FORM: lambda: den.fund_form(turn, data),
-            verbs.DEN_FUND: lambda: den.fund(turn, data),
-            verbs.DEN_CONSENT: lambda: den.consent(turn, data),
-            verbs.DEN_PROGRESS: lambda: den.progress(turn, data),
-            verbs.DEN_REPORT: lambda: den.report(turn, data),
-        }
-        return await routes[verb]()
+    # ---- the flows each verb leads to ---------------------------------------------------------
+    async def _submit(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await pitch.submit(self._service, turn, data, self._challenges)
+
+    async def _resubmit(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await pitch.resubmit(self._service, turn, data)
+
+    async def _decide(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
+
+    async def _digest_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await digest.act(self._digests, turn, verb, data)
+
+    async def _navigate(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        view = await self._views[verb](turn, data)
+        if view is None:
+            return Reply(message=turn.messages.t("approval.not_found"))
+        return Reply(message=turn.messages.t("nav.posted_below"), follow_ups=[view])
+
+    async def _language_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        """The button names the language it switches to; without one (an older card) it switches to the other."""
+        language = str(data.get("language", ""))
+        if language not in ("en", "fr"):
+            language = "en" if turn.messages.language == "fr" else "fr"
+        return await self._choose_language(turn, language, typed=False)
+
+    # ---- views --------------------------------------------------------------------------------
+    async def _form_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._pitch_form(turn)
+
+    async def _my_ideas_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._my_ideas(turn)
+
+    async def _help_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any]:
+        return help_card(turn.messages)
+
+    async def _details_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any] | None:
+        idea = await self._service.view(turn.user_id, str(data.get("ideaId", "")))
+        return idea_details_card(turn.messages, idea) if idea is not None else None
+
+    async def _my_ideas(self, turn: Turn) -> dict[str, Any]:
+        ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)
+        den_lines = await self._den_lines(turn, ideas)
+        return my_ideas_card(
+            turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar, den_lines=den_lines
+        )
+
+    # ---- the Den challenge --------------------------------------------------------------------
+    async def on_channel_added(self, record: ConversationRecord, team_name: str, channel_name: str) -> bool:
+        """The bot is in a team's channel: remember it (calls for ideas go there). False if no Den."""
+        if self._challenges is None:
+            return False
+        await self._challenges.register_channel(record, team_name, channel_name)
+        return True
 
     async def _pitch_form(self, turn: Turn) -> dict[str, Any]:
         """The form, showing the open challenge's question when one is open."""
@@ -126,42 +210,80 @@ class MainDialog:
         challenge_id = target.challenge.id if target and target.challenge else ""
         return pitch_privately_card(turn.messages, challenge_id)
 
-    async def _my_ideas(self, turn: Turn) -> dict[str, Any]:
-        ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)
-        den_lines: dict[str, str] = {}
-        if self._challenges is not None:
-            stages = await self._challenges.stages_for(ideas)
-            names = {c.id: c.name for c in await self._challenges.challenges()}
-            for idea in ideas:
-                if idea.challenge in names:
-                    stage = stages.get(idea.id)
-                    label = stage_label(turn.messages, stage) if stage else turn.messages.t("den.stage.in_review")
-                    den_lines[idea.id] = turn.messages.t(
-                        "den.my_ideas.stage", challenge=names[idea.challenge], stage=label
-                    )
-        return my_ideas_card(turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, den_lines=den_lines)
+    async def _den_lines(self, turn: Turn, ideas: list) -> dict[str, str]:
+        """For ideas pitched to a challenge: the challenge and the idea's stage in it."""
+        if self._challenges is None or not any(i.challenge for i in ideas):
+            return {}
+        stages = await self._challenges.stages_for(ideas)
+        names = {c.id: c.name for c in await self._challenges.challenges()}
+        lines: dict[str, str] = {}
+        for idea in ideas:
+            if idea.challenge in names:
+                stage = stages.get(idea.id)
+                label = stage_label(turn.messages, stage) if stage else turn.messages.t("den.stage.in_review")
+                lines[idea.id] = turn.messages.t("den.my_ideas.stage", challenge=names[idea.challenge], stage=label)
+        return lines
+
+    async def _digest_so_far(self, turn: Turn) -> Reply:
+        """A DM's digest for the week so far, in their chat, when DEN_DIGEST_ON_REQUEST allows it."""
+        dm = await self._digests.deputy_minister(turn.user_id) if self._digests is not None else None
+        if dm is None:
+            return Reply(message=turn.messages.t("digest.only_dms"), follow_ups=[help_card(turn.messages)])
+        if not self._digest_on_request:
+            return Reply(message=turn.messages.t("digest.on_mondays"))
+        return Reply(card=await self._digests.for_chat(dm, turn.locale))
+
+    async def _choose_language(self, turn: Turn, language: str, *, typed: bool) -> Reply:
+        """The Français / English switch: remembered, then the welcome again in the new language."""
+        await self._languages.choose(turn.user_id, language)
+        turn = await self.localise(turn)
+        welcome = welcome_card(turn.messages, await self._audience(turn.user_id))
+        if typed:
+            return Reply(message=turn.messages.t("language.chosen"), card=welcome)
+        return Reply(message=turn.messages.t("language.chosen"), follow_ups=[welcome])
 
 
-DEN_VERBS = frozenset(
-    {
-        verbs.CHALLENGES,
-        verbs.CHALLENGE_NEW,
-        verbs.CHALLENGE_OPEN,
-        verbs.CHALLENGE_SHOW,
-        verbs.CHALLENGE_EDIT_FORM,
-        verbs.CHALLENGE_EDIT,
-        verbs.CHALLENGE_CLOSE,
-        verbs.CHALLENGE_PITCH,
-        verbs.DEN_POOL,
-        verbs.DEN_VIEW,
-        verbs.DEN_SHORTLIST,
-        verbs.DEN_UNSHORTLIST,
-        verbs.DEN_FINALISTS,
-        verbs.DEN_WINNERS,
-        verbs.DEN_FUND_FORM,
-        verbs.DEN_FUND,
-        verbs.DEN_CONSENT,
-        verbs.DEN_PROGRESS,
-        verbs.DEN_REPORT,
+def approval_routes(flows: ApprovalFlows) -> dict[str, Route]:
+    """The verbs of lean approval routes: hand-overs, withdrawal, a second look, acting approvers."""
+    return {
+        verbs.REFRESH: lambda turn, verb, data: flows.refresh(turn, data),
+        verbs.REASSIGN: lambda turn, verb, data: flows.reassign(turn, data),
+        verbs.WITHDRAW: lambda turn, verb, data: flows.withdraw(turn, data),
+        verbs.SECOND_LOOK: lambda turn, verb, data: flows.second_look(turn, data),
+        verbs.COMMENT: lambda turn, verb, data: flows.comment(turn, data),
+        verbs.OPEN_APPROVAL: lambda turn, verb, data: flows.open_approval(turn, data),
+        verbs.MY_APPROVALS: lambda turn, verb, data: flows.my_approvals(turn),
+        verbs.DELEGATE_OPEN: lambda turn, verb, data: flows.delegation_form(turn),
+        verbs.DELEGATE_SET: lambda turn, verb, data: flows.delegate(turn, data),
+        verbs.DELEGATE_END: lambda turn, verb, data: flows.end_delegation(turn),
     }
-)
+
+
+def pitch_day_routes(flows: PitchDayFlows) -> dict[str, Route]:
+    """The verbs of pitch day: the panel, the room and People's Choice."""
+    return dict.fromkeys(verbs.PITCH_DAY_VERBS, lambda turn, verb, data: flows.on_action(turn, verb, data))
+
+
+def challenge_routes(den: ChallengeFlows) -> dict[str, Route]:
+    """The verbs of the Den challenge: organisers, the channel's button, sponsors, owners."""
+    return {
+        verbs.CHALLENGES: lambda turn, verb, data: den.list(turn),
+        verbs.CHALLENGE_NEW: lambda turn, verb, data: den.new_form(turn),
+        verbs.CHALLENGE_OPEN: lambda turn, verb, data: den.open(turn, data),
+        verbs.CHALLENGE_SHOW: lambda turn, verb, data: den.show(turn, data),
+        verbs.CHALLENGE_EDIT_FORM: lambda turn, verb, data: den.edit_form(turn, data),
+        verbs.CHALLENGE_EDIT: lambda turn, verb, data: den.edit(turn, data),
+        verbs.CHALLENGE_CLOSE: lambda turn, verb, data: den.close(turn, data),
+        verbs.CHALLENGE_PITCH: lambda turn, verb, data: den.pitch_from_channel(turn, data),
+        verbs.DEN_POOL: lambda turn, verb, data: den.pool(turn, data),
+        verbs.DEN_VIEW: lambda turn, verb, data: den.view(turn, data),
+        verbs.DEN_SHORTLIST: lambda turn, verb, data: den.shortlist(turn, data),
+        verbs.DEN_UNSHORTLIST: lambda turn, verb, data: den.shortlist(turn, data, undo=True),
+        verbs.DEN_FINALISTS: lambda turn, verb, data: den.finalists(turn, data),
+        verbs.DEN_WINNERS: lambda turn, verb, data: den.winners(turn, data),
+        verbs.DEN_FUND_FORM: lambda turn, verb, data: den.fund_form(turn, data),
+        verbs.DEN_FUND: lambda turn, verb, data: den.fund(turn, data),
+        verbs.DEN_CONSENT: lambda turn, verb, data: den.consent(turn, data),
+        verbs.DEN_PROGRESS: lambda turn, verb, data: den.progress(turn, data),
+        verbs.DEN_REPORT: lambda turn, verb, data: den.report(turn, data),
+    }

@@ -14,15 +14,19 @@ from bot.domain.model import IdeaStatus, Outcome
 from bot.domain.outbox import MessageKind, still_relevant
 from bot.domain.pitch_day_outbox import PITCH_DAY_KINDS
 from bot.i18n import Messages
-from bot.ports import Conversations, Ideas, OutboxMessage
+from bot.ports import Conversations, Ideas, OutboxMessage, Preferences
+from bot.services.language import Languages
 from cards import approval_card, returned_card, submitter_update_card
-from cards.idea import filed_card
+from cards.approval_routes import comment_card, informed_card, withdrawn_card
+from cards.idea import chain_view, pitch_summary
+from cards.receipt import filed_card
 from cards.reminder import reminder_card
+from cards.status import shortlisted_card
 from cards.waiting import waiting_card
 
 
-class NotificationRecords(Ideas, Conversations, Protocol):
-    """What rendering needs: the idea now, and the recipient's language."""
+class NotificationRecords(Ideas, Conversations, Preferences, Protocol):
+    """What rendering needs: the idea now, and the recipient's language (chosen, or their Teams locale)."""
 
 
 class DenRenderer(Protocol):
@@ -30,28 +34,35 @@ class DenRenderer(Protocol):
 
 
 class NotificationRenderer:
+    """Each card is written in its recipient's language at delivery time, never in the language of
+    the person whose action caused it (Sam's French pitch reaches Maya in English if she reads English)."""
+
     def __init__(
-        self, store: NotificationRecords, den: DenRenderer | None = None, pitch_day: DenRenderer | None = None
+        self,
+        store: NotificationRecords,
+        *,
+        second_look: bool = True,
+        den: DenRenderer | None = None,
+        pitch_day: DenRenderer | None = None,
     ) -> None:
         self._store = store
         self._den = den  # the Den challenge's messages (dialogs/den_notifications.py)
         self._pitch_day = pitch_day  # pitch day's (dialogs/pitch_day_notifications.py)
+        self.second_look = second_look  # whether a rejection card offers a second look (the routing rules say)
+        self._languages = Languages(store, clock=lambda: None)  # only reads here
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
         if self._den is not None and message.kind in DEN_KINDS:
-            record = await self._store.get_conversation(message.recipient_id)
-            return await self._den(message, Messages(record.locale if record else None))
+            return await self._den(message, Messages(await self._languages.locale_for(message.recipient_id)))
         if self._pitch_day is not None and message.kind in PITCH_DAY_KINDS:
-            record = await self._store.get_conversation(message.recipient_id)
-            return await self._pitch_day(message, Messages(record.locale if record else None))
+            return await self._pitch_day(message, Messages(await self._languages.locale_for(message.recipient_id)))
         idea = await self._store.get(message.idea_id)
         if idea is None:
             return None
         step, revision = message.payload.get("step"), message.payload.get("revision")
-        if not still_relevant(message.kind, idea, step, revision):
+        if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
             return None  # decided or withdrawn before we could deliver: nothing to say
-        record = await self._store.get_conversation(message.recipient_id)
-        m = Messages(record.locale if record else None)
+        m = Messages(await self._languages.locale_for(message.recipient_id))
         days = int(message.payload.get("days", 0))
 
         if message.kind == MessageKind.APPROVAL_REQUEST:
@@ -62,6 +73,8 @@ class NotificationRenderer:
             from_dm = str(message.payload.get("fromDm", ""))
             card = reminder_card(m, idea, viewer_id=message.recipient_id, days=days, from_dm=from_dm)
             return card, m.t("reminder.title")
+        if message.kind == MessageKind.SHORTLISTED:
+            return shortlisted_card(m, idea), m.t("shortlisted.title", reference=idea.reference)
         if message.kind == MessageKind.WAITING:
             return waiting_card(m, idea, days=days), m.t("waiting.title", reference=idea.reference)
         if message.kind == MessageKind.DECISION_UPDATE:
@@ -70,6 +83,22 @@ class NotificationRenderer:
             if decision.outcome == Outcome.RETURNED and still_returned:
                 card = returned_card(m, idea, decision, form_id=str(uuid.uuid4()))
             else:
-                card = submitter_update_card(m, idea, decision)
-            return card, f"{idea.reference}: {m.t(f'outcome.{decision.outcome.value}')}"
+                card = submitter_update_card(m, idea, decision, second_look=self.second_look)
+            return card, m.t(
+                "idea.reference_title", reference=idea.reference, title=m.t(f"outcome.{decision.outcome.value}")
+            )
+        if message.kind == MessageKind.INFORMED:
+            chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
+            return informed_card(m, idea, summary=summary, chain=chain), m.t("informed.title", reference=idea.reference)
+        if message.kind == MessageKind.WITHDRAWN:
+            chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
+            card = withdrawn_card(m, idea, summary=summary, chain=chain)
+            return card, m.t("withdraw.approver_title", reference=idea.reference)
+        if message.kind == MessageKind.COMMENT:
+            number = int(message.payload.get("number", 0))
+            if not 0 < number <= len(idea.history):
+                return None
+            entry = idea.history[number - 1]
+            card = comment_card(m, idea, entry, chain=chain_view(m, idea))
+            return card, m.t("comments.new_title", name=entry.actor_name, reference=idea.reference)
         return None

@@ -7,12 +7,14 @@ everything on Ctrl-C.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.settings import ROOT, Settings
@@ -35,14 +37,29 @@ def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 30.
     raise SystemExit(f"The bot did not answer {url} within {seconds:.0f} s.")
 
 
+def demo_env(settings: Settings) -> dict[str, str]:
+    """The demo's Den organisers are the org file's "Den organisers" group, unless set otherwise."""
+    env = dict(os.environ)
+    if not settings.organiser_ids and not settings.organiser_group_id:
+        groups = json.loads(Path(settings.org_file).read_text(encoding="utf-8")).get("groups") or []
+        group = next((g for g in groups if g.get("name") == "Den organisers"), None)
+        if group:
+            env["DEN_ORGANISER_GROUP_ID"] = group["id"]
+    return env
+
+
 def main() -> None:
     settings = Settings.from_env()
     people = [entry.person for entry in OrgFileDirectory.from_file(settings.org_file).people()]
     local = f"http://localhost:{settings.port}"
-    bot = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT)
+    # Locally, the DM can type `digest` to see the week so far (the Monday digest covers last week).
+    os.environ.setdefault("DEN_DIGEST_ON_REQUEST", "on")
+    print(f">>> Starting Deputy's Den on {local} ...", flush=True)
+    bot = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=demo_env(settings))
     processes = [bot]
     try:
         wait_until_healthy(f"{local}/healthz", bot)
+        print(f">>> Starting Agents Playground for the {len(people)} people of the demo organisation ...", flush=True)
         lines = []
         # One Playground per person (it shows one signed-in user): the first, staff, from the
         # project folder's .m365agentsplayground.yml; the others from var/playground/<name>/.

@@ -29,7 +29,7 @@ def as_csv(report: ChallengeReport) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(report.rows)
+    writer.writerows(report.rows())
     return buffer.getvalue()
 
 

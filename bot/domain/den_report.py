@@ -78,11 +78,16 @@ class ChallengeReport:
     by_program_area: list[tuple[str, int]]
     by_level: list[tuple[str, int]]
     funded: list[FundedLine] = field(default_factory=list)
-    rows: list[dict[str, str]] = field(default_factory=list)  # one per idea, for the CSV
+    ideas: list[Idea] = field(default_factory=list, repr=False)
+    stages: dict[str, IdeaStage] = field(default_factory=dict, repr=False)
 
     @property
     def stalled(self) -> list[FundedLine]:
         return [f for f in self.funded if f.stalled]
+
+    def rows(self) -> list[dict[str, str]]:
+        """One row per idea, for the CSV (built on demand: the cards do not need them)."""
+        return [_row(idea, self.stages.get(idea.id)) for idea in sorted(self.ideas, key=lambda i: i.reference)]
 
 
 def build_report(
@@ -135,7 +140,8 @@ def build_report(
         by_program_area=_count(i.pitch.program_area for i in mine),
         by_level=_count(i.submitter.role.value for i in mine),
         funded=funded,
-        rows=[_row(idea, stages.get(idea.id)) for idea in sorted(mine, key=lambda i: i.reference)],
+        ideas=mine,
+        stages=stages,
     )
 
 

@@ -3,6 +3,7 @@
 Import the names from here; each lives in the module named after what it describes.
 """
 
+from bot.ports.availability import Absence, Availability
 from bot.ports.challenge import (
     CHANNEL_PREFIX,
     Challenges,
@@ -18,19 +19,26 @@ from bot.ports.directory import Directory
 from bot.ports.pitch_day import Panels, PitchDayStore, Votes
 from bot.ports.spool import Spool, SpooledPitch
 from bot.ports.store import (
+    Approvals,
     ConcurrencyConflict,
     ConversationRecord,
     Conversations,
+    Delegations,
     DigestLedger,
     Ideas,
     IdeaStore,
     Lifecycle,
     Outbox,
     OutboxMessage,
+    Preferences,
+    StoredSetting,
     StoreUnavailable,
 )
 
 __all__ = [
+    "Absence",
+    "Approvals",
+    "Availability",
     "CHANNEL_PREFIX",
     "Challenges",
     "Channel",
@@ -39,24 +47,27 @@ __all__ = [
     "ConcurrencyConflict",
     "ConversationRecord",
     "Conversations",
+    "Delegations",
     "DeliveryFailed",
     "DenStore",
     "DigestLedger",
-    "GroupMembership",
     "Directory",
+    "GroupMembership",
     "IdeaStore",
     "Ideas",
     "Lifecycle",
     "NoSending",
+    "Organisers",
     "Outbox",
     "OutboxMessage",
-    "Organisers",
     "Panels",
     "PitchDayStore",
+    "Preferences",
     "Spool",
     "SpooledPitch",
     "Stages",
     "StoreUnavailable",
+    "StoredSetting",
     "Votes",
     "channel_recipient",
 ]

@@ -65,7 +65,11 @@ def admin_routes(
         if refused is not None:
             return refused
         result = await nudger.run()
-        answer = {"reminders": result.reminders, "submittersTold": result.submitters_told}
+        answer = {
+            "reminders": result.reminders,
+            "submittersTold": result.submitters_told,
+            "escalated": result.escalated,
+        }
         if challenges is not None:
             answer["followUps"] = await challenges.queue_follow_ups()
         return web.json_response(answer)

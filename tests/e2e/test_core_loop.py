@@ -12,6 +12,7 @@ from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import AMIR, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import RunningApp, settings_for_test, start_app
+from tests.support.store_probes import pending_outbox
 from tests.support.teams_client import TeamsClient, User, action, input_values, texts
 
 YEAR = dt.datetime.now(dt.UTC).year
@@ -81,11 +82,12 @@ async def install_approvers(teams: TeamsClient) -> None:
         await teams.install(approver)
 
 
-async def test_install_shows_welcome_card_with_the_three_choices(teams, connector):
+async def test_install_shows_welcome_card_with_the_three_choices_and_the_language_switch(teams, connector):
     assert await teams.install(SAM) in (200, 201)
     card = await connector.wait_for(lambda c: last_card_with(c, SAM, verbs.PITCH_OPEN))
     assert "Welcome to Deputy's Den" in texts(card)
-    assert [a["verb"] for a in card["actions"]] == [verbs.PITCH_OPEN, verbs.MY_IDEAS, verbs.HELP]
+    assert [a["verb"] for a in card["actions"]] == [verbs.PITCH_OPEN, verbs.MY_IDEAS, verbs.HELP, verbs.LANGUAGE]
+    assert card["actions"][-1]["title"] == "Français"
     assert card["version"] == "1.5"
 
 
@@ -101,7 +103,7 @@ async def test_invalid_pitch_comes_back_with_values_kept_and_a_message_per_field
     again = result.card
     shown = texts(again)
     assert 'Please fill in "Title of your idea"' in shown
-    assert "please keep it to 2000 characters (you have 2001)" in shown
+    assert "please keep it to 2,000 characters (you have 2,001)" in shown
     assert 'Please pick one of the options for "Rough cost"' in shown
     values = input_values(again)
     assert values["problem"] == "x" * 2001
@@ -124,7 +126,8 @@ async def test_valid_pitch_gets_a_receipt_and_the_manager_an_approval_card(teams
     card = await approval_card_for(connector, MAYA)
     shown = texts(card)
     assert VALID_PITCH["title"] in shown and "Pitched by Sam Chen" in shown
-    assert [a["verb"] for a in card["actions"]] == [verbs.APPROVE, verbs.RETURN, verbs.REJECT]
+    assert [a.get("verb") for a in card["actions"]][:3] == [verbs.APPROVE, verbs.RETURN, verbs.REJECT]
+    assert card["actions"][3]["type"] == "Action.ShowCard"  # pass to a colleague
     assert last_card_with(connector, DIANE, verbs.APPROVE) is None, "the director waits for the manager"
 
 
@@ -138,7 +141,8 @@ async def test_whole_chain_approved_one_click_each(teams, connector):
         assert result.status == 200
         decided = result.card
         assert "You decided: Approved" in texts(decided)
-        assert "actions" not in decided, "the buttons are gone once decided"
+        verbs_left = [a["verb"] for a in decided.get("actions", [])]
+        assert verbs_left == [verbs.VIEW_IDEA], "the decision buttons are gone once decided; View stays"
 
     for name in ("Maya Singh (Manager)", "Diane Tremblay (Director)"):
         await update_saying(connector, SAM, f"{name} approved your idea DEN-{YEAR}-0001")
@@ -252,7 +256,7 @@ async def test_click_on_an_old_card_returns_the_current_state(teams, connector):
     shown = texts(old.card)
     assert "This step was already decided: Approved by Maya Singh" in shown
     assert "Deciding now" in shown and "Amir Haddad" in shown
-    assert "actions" not in old.card
+    assert [a["verb"] for a in old.card["actions"]] == [verbs.VIEW_IDEA], "no decision buttons for Maya now"
 
 
 async def test_vacant_manager_is_skipped(teams, connector):
@@ -287,7 +291,7 @@ async def test_connector_throttling_delays_but_never_loses_the_notification(team
     assert action(card, verbs.APPROVE)
     assert connector.attempts - attempts_before == 4, "three failures, then the delivery"
     await asyncio.sleep(0.1)
-    assert await app.store.pending_outbox() == 0
+    assert await pending_outbox(app.store) == 0
 
 
 async def test_a_throttled_reply_in_the_users_turn_is_retried(teams, connector):
@@ -302,7 +306,7 @@ async def test_my_ideas_shows_status_holder_and_days(teams, connector):
     await pitch(teams, connector)
     shown = await teams_my_ideas(teams, connector)
     assert f"DEN-{YEAR}-0001: {VALID_PITCH['title']}" in shown
-    assert "In review. With Maya Singh for 0 day(s)" in shown
+    assert "In review. With Maya Singh for less than a business day" in shown, "no '0 day(s)'"
 
 
 async def test_unknown_text_gets_a_polite_answer_and_help(teams, connector):
@@ -327,6 +331,17 @@ async def test_the_manifests_pages_are_served(app):
     import aiohttp
 
     async with aiohttp.ClientSession() as session:
-        for page, phrase in (("about", "Deputy's Den"), ("privacy", "Privacy notice"), ("terms", "Terms of use")):
+        pages = (
+            ("about", "Deputy's Den", "about-fr"),
+            ("privacy", "Privacy notice", "privacy-fr"),
+            ("terms", "Terms of use", "terms-fr"),
+            ("about-fr", "l’application Microsoft Teams du ministère", "about"),
+            ("privacy-fr", "Avis de collecte de renseignements personnels", "privacy"),
+            ("terms-fr", "Conditions d’utilisation", "terms"),
+        )
+        for page, phrase, other_language in pages:
             async with session.get(f"{app.url}{page}") as response:
-                assert response.status == 200 and phrase in await response.text()
+                html = await response.text()
+                assert response.status == 200 and phrase in html
+                assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+                assert f'<a href="{other_language}" hreflang=' in html

@@ -4,6 +4,7 @@ Adaptive Cards library and kept well under Teams' 28 KB."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -84,8 +85,8 @@ def scenario(n: int = 12, text_size: int = 0):
     return challenge, ideas, stages
 
 
-def all_cards() -> dict[str, dict]:
-    m = Messages("en-US")
+def all_cards(locale: str = "en-US") -> dict[str, dict]:
+    m = Messages(locale)
     challenge, ideas, stages = scenario()
     rows = lambda: [(i, stages[i.id]) for i in ideas]  # noqa: E731
     cards = {
@@ -205,3 +206,21 @@ def test_the_channel_names_only_finalists_who_consented():
     st.give_consent(stages["i1"], actor_id="s1", consent=False)
     shown = json.dumps(announcement_card(m, challenge, [(i, stages[i.id]) for i in ideas[:2]], winners=False))
     assert "Staff 0" in shown and "Staff 1" not in shown and "From Client Services Branch" in shown
+
+
+def test_a_french_reader_sees_no_english_on_any_challenge_card():
+    from tests.unit.test_catalogue import _texts, catalogue
+
+    fragments = {
+        key: [p for p in (part.strip(" .,:;()") for part in re.split(r"\{[a-z_]*\}", value)) if len(p.split()) >= 2]
+        for key, value in catalogue("en").items()
+        if key != "app.name"
+    }
+    leaks = {}
+    for name, card in all_cards("fr-CA").items():
+        shown = "\n".join(_texts(card))
+        found = [key for key, parts in fragments.items() if parts and all(part in shown for part in parts)]
+        if found:
+            leaks[name] = found
+    assert leaks == {}
+    assert "Proposer une idée" in "\n".join(_texts(all_cards("fr-CA")["call"]))

@@ -79,10 +79,10 @@ def test_funnel_times_participation_and_funded_ideas():
     (funded,) = report.funded
     assert funded.reference == "DEN-2026-0000" and funded.amount == 25_000 and funded.stalled and funded.latest is None
     assert report.stalled == [funded]
-    assert [r["reference"] for r in report.rows] == [f"DEN-2026-{n:04d}" for n in range(8)]
-    assert set(report.rows[0]) == set(CSV_COLUMNS) and report.rows[0]["stage"] == "implementing"
-    assert report.rows[5]["furthest_stage"] == "pool" and report.rows[5]["not_selected_at"]
-    assert report.rows[6]["stage"] == "" and report.rows[6]["approval_status"] == "rejected"
+    assert [r["reference"] for r in report.rows()] == [f"DEN-2026-{n:04d}" for n in range(8)]
+    assert set(report.rows()[0]) == set(CSV_COLUMNS) and report.rows()[0]["stage"] == "implementing"
+    assert report.rows()[5]["furthest_stage"] == "pool" and report.rows()[5]["not_selected_at"]
+    assert report.rows()[6]["stage"] == "" and report.rows()[6]["approval_status"] == "rejected"
 
     st.file_progress(stages["i0"], actor_id="s0", status=ProgressStatus.DONE, note="", now=now)
     report = build_report(challenge, ideas, stages.values(), now)
