@@ -164,8 +164,8 @@ def scorecard_card(
     """One judge's card for one finalist: the declaration first, then the scores (their own only)."""
     errors = errors or {}
     body: list[Element] = [
-        subtle(m.t("pd.scorecard.kicker", name=challenge.name)),
         heading(finalist.pitch.title),
+        subtle(m.t("pd.scorecard.kicker", name=challenge.name)),
         subtle(finalist.reference),
         text(finalist.pitch.solution[:600], spacing="Small"),
     ]

@@ -82,6 +82,9 @@ def all_cards(locale: str = "en-US") -> dict[str, dict]:
     cards["digest"] = digest_card(m, digest, nudged={"i3"}, report_url="https://sharepoint.example/den", stall_days=5)
     cards["digest_quiet"] = digest_card(m, digest_for_dana([]))
     cards.update(route_cards(m))
+    from tests.unit.test_pitch_day_cards import pitch_day_cards
+
+    cards.update({f"pitch_day/{name}": card for name, card in pitch_day_cards(locale).items()})
     return cards
 
 
