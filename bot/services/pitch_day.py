@@ -163,6 +163,8 @@ class PitchDayService:
         return await self.organisers.is_organiser(user_id)
 
     async def day(self, challenge_id: str) -> PitchDay | None:
+        if not challenge_id:  # a card without one (forged, or from another version): nothing to look up
+            return None
         challenge = await self.store.get_challenge(challenge_id)
         if challenge is None:
             return None
@@ -450,7 +452,7 @@ class PitchDayService:
         Hundreds of people vote within seconds, so what cannot change while voting is open (a
         challenge that has closed its window, its finalists' approved pitches) is kept for a
         minute per app instance; the poll and each vote are always read from the store."""
-        poll = await self.store.get_poll(challenge_id)
+        poll = await self.store.get_poll(challenge_id) if challenge_id else None
         if poll is None:
             return None
         async with self._ballot_locks.setdefault(challenge_id, asyncio.Lock()):  # one read for a burst of clicks

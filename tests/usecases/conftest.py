@@ -10,6 +10,7 @@ import pytest
 
 from bot.adapters.availability import OrgFileAvailability
 from bot.adapters.org_directory import OrgFileDirectory
+from bot.adapters.organisers import OrganiserRoster
 from bot.adapters.routing_file import load_routing_file
 from bot.domain.calendar import WorkCalendar
 from bot.domain.digest import DigestRules
@@ -21,6 +22,7 @@ from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
+from bot.services.pitch_day import PitchDayService
 from dialogs.approvals import ApprovalFlows
 from dialogs.digest import digest_renderer
 from dialogs.main import MainDialog
@@ -114,5 +116,6 @@ def den() -> UseCases:
         rules=rules,
         retry_base_seconds=0.01,
     )
-    dialog = MainDialog(ideas, clock, digests, ApprovalFlows(approvals, clock, calendar))
+    pitch_day = PitchDayService(store, directory, OrganiserRoster(), clock=clock, tz=calendar.tz)
+    dialog = MainDialog(ideas, clock, digests, ApprovalFlows(approvals, clock, calendar), pitch_day=pitch_day)
     return UseCases(clock, store, channel, spool, ideas, dispatcher, nudger, digests, dialog, approvals)
