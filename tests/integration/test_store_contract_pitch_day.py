@@ -1,6 +1,6 @@
 """The store contract for pitch day (panels, scorecards, People's Choice polls and votes), run
-against the SQLite store and the SharePoint store (real msgraph-sdk, local Graph server), each
-as two store objects on the same records: two app instances."""
+against the SQLite store and the SharePoint store (real msgraph-sdk, local Graph server), each as
+two store objects on the same records (two app instances), and the use-case tests' in-memory store."""
 
 from __future__ import annotations
 
