@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from bot.domain.delegation import Delegation
 from bot.domain.model import Idea, IdeaStatus
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoredSetting, StoreUnavailable
+from tests.support.memory_den import MemoryDenTables
 
 
 @dataclass
@@ -32,7 +33,7 @@ class _Delivery:
     claimed_until: datetime | None = None
 
 
-class MemoryStore:
+class MemoryStore(MemoryDenTables):
     def __init__(self) -> None:
         self.ideas: dict[str, Idea] = {}
         self.outbox: dict[str, _Queued] = {}
@@ -44,6 +45,7 @@ class MemoryStore:
         self.settings: dict[str, StoredSetting] = {}
         self.down = False
         self._lock = asyncio.Lock()
+        self._init_den()
 
     def _check(self) -> None:
         if self.down:
