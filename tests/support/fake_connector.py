@@ -133,10 +133,10 @@ class FakeConnector:
         failure = self._maybe_fail() or self._over_limit(request.match_info["conversation_id"])
         if failure:
             return failure
-        if self.latency_seconds:
-            await asyncio.sleep(self.latency_seconds)
         activity = json.loads(await request.text())
         activity_id = await self._record(Sent(request.match_info["conversation_id"], activity))
+        if self.latency_seconds:
+            await asyncio.sleep(self.latency_seconds)
         return web.json_response({"id": activity_id})
 
     async def _put_activity(self, request: web.Request) -> web.Response:
