@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 from botframework.connector.auth import BotFrameworkAuthentication
 
-from bot.notifications import DeliveryFailed
+from bot.ports import DeliveryFailed
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.rate_limits import PER_CONVERSATION, PER_TENANT_PER_SECOND, SlidingWindows
+from bot.ports.rate_limits import PER_CONVERSATION, PER_TENANT_PER_SECOND, SlidingWindows
 
 
 @dataclass

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import ROOT
 from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.i18n import Messages
+from bot.settings import ROOT
 from cards import (
     approval_card,
     help_card,
@@ -26,8 +26,10 @@ from cards import (
     submitter_update_card,
     welcome_card,
 )
-from cards.digest import digest_card, reminder_card, waiting_card
+from cards.digest import digest_card
 from cards.idea import decided_card
+from cards.reminder import reminder_card
+from cards.waiting import waiting_card
 from tests.support.people import VALID_PITCH
 from tests.unit.test_digest_content import digest_for_dana
 
@@ -37,8 +39,8 @@ SAM = Person("sam", "Sam Chen")
 CHAIN = build_chain(SAM, [Person("maya", "Maya Singh", Role.MANAGER), Person("amir", "Amir Haddad", Role.ADM)])
 
 
-def all_cards() -> dict[str, dict]:
-    m = Messages("en-US")
+def all_cards(locale: str = "en-US") -> dict[str, dict]:
+    m = Messages(locale)
     idea, _ = Idea.submit(
         idea_id="i", reference="DEN-2026-0001", submitter=SAM, pitch=Pitch(**VALID_PITCH), chain=CHAIN, now=T0
     )
@@ -73,7 +75,7 @@ def all_cards() -> dict[str, dict]:
 def test_every_card_parses_and_validates_in_the_adaptive_cards_library():
     if not (ROOT / "node_modules" / "adaptivecards").exists():
         pytest.fail("the adaptivecards npm package is missing: `make test` installs it with npm ci")
-    cards = all_cards()
+    cards = all_cards() | {f"fr/{name}": card for name, card in all_cards("fr-CA").items()}
     result = subprocess.run(
         ["node", str(VALIDATOR)], input=json.dumps(list(cards.values())), capture_output=True, text=True, check=True
     )

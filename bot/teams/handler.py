@@ -13,10 +13,10 @@ from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, Attachment
 
-from bot.adapters.teams_channel import send_in_turn
 from bot.i18n import Messages
 from bot.ports import ConversationRecord, StoreUnavailable
-from bot.services import DenService
+from bot.services.ideas import IdeaService
+from bot.teams.channel import send_in_turn
 from cards import welcome_card
 from cards.common import CONTENT_TYPE
 from dialogs.main import MainDialog
@@ -75,7 +75,7 @@ def invoke_message(text: str) -> InvokeResponse:
 
 
 class DenBot(TeamsActivityHandler):
-    def __init__(self, service: DenService, dialog: MainDialog) -> None:
+    def __init__(self, service: IdeaService, dialog: MainDialog) -> None:
         self._service = service
         self._dialog = dialog
 
