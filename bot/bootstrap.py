@@ -27,6 +27,7 @@ from bot.domain.calendar import WorkCalendar, parse_holidays
 from bot.domain.digest import DigestRules
 from bot.domain.model import Role
 from bot.ports import Channel, Directory, IdeaStore
+from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
@@ -162,6 +163,10 @@ def bootstrap(
         backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0),
         max_attempts=settings.notify_max_attempts,
         poll_seconds=settings.outbox_poll_seconds,
+        lease_seconds=settings.outbox_lease_seconds,
+        max_in_flight=settings.outbox_max_in_flight,
+        limiter=TeamsRateLimiter(per_tenant_per_second=settings.teams_messages_per_second),
+        drain_seconds=settings.shutdown_drain_seconds,
     )
     ideas = IdeaService(
         store,

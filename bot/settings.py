@@ -59,6 +59,12 @@ class Settings:
     directory_cache_seconds: int = 3600
     spool_path: str = str(ROOT / "var" / "spool.sqlite3")
     spool_retry_seconds: float = 30.0
+    # Delivery (issue #9): Teams allows 50 messages a second per app per tenant, shared by all instances.
+    teams_messages_per_second: float = 48.0
+    outbox_max_in_flight: int = 64
+    outbox_lease_seconds: float = 60.0
+    shutdown_drain_seconds: float = 20.0
+    health_outbox_max_age_seconds: float = 900.0
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property
@@ -147,4 +153,13 @@ class Settings:
             directory_cache_seconds=int(_get(env, "DEN_DIRECTORY_CACHE_SECONDS", str(d.directory_cache_seconds))),
             spool_path=_get(env, "DEN_SPOOL_PATH", d.spool_path),
             spool_retry_seconds=float(_get(env, "DEN_SPOOL_RETRY_SECONDS", str(d.spool_retry_seconds))),
+            teams_messages_per_second=float(
+                _get(env, "DEN_TEAMS_MESSAGES_PER_SECOND", str(d.teams_messages_per_second))
+            ),
+            outbox_max_in_flight=int(_get(env, "DEN_OUTBOX_MAX_IN_FLIGHT", str(d.outbox_max_in_flight))),
+            outbox_lease_seconds=float(_get(env, "DEN_OUTBOX_LEASE_SECONDS", str(d.outbox_lease_seconds))),
+            shutdown_drain_seconds=float(_get(env, "DEN_SHUTDOWN_DRAIN_SECONDS", str(d.shutdown_drain_seconds))),
+            health_outbox_max_age_seconds=float(
+                _get(env, "DEN_HEALTH_OUTBOX_MAX_AGE_SECONDS", str(d.health_outbox_max_age_seconds))
+            ),
         )

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 
 from bot.adapters.serialization import idea_from_dict, idea_to_dict
 from bot.domain.model import Idea
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
+from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxBacklog, OutboxMessage, StoreUnavailable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ideas (
@@ -74,6 +76,11 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, not_before);
 
+CREATE TABLE IF NOT EXISTS health_probes (
+    instance TEXT PRIMARY KEY,
+    written_at TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS digest_deliveries (
     dm_id TEXT NOT NULL,
     week_key TEXT NOT NULL,
@@ -100,6 +107,7 @@ class SqliteStore:
         # One connection serves this instance; the lock keeps one coroutine's transaction
         # from interleaving with another's. Other processes are kept out by SQLite's own lock.
         self._lock = asyncio.Lock()
+        self._instance = f"{socket.gethostname()}:{os.getpid()}"  # the health probe's row
 
     # ---- lifecycle --------------------------------------------------------------------
     async def open(self) -> None:
@@ -370,6 +378,39 @@ class SqliteStore:
         row = await self._fetchone("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
         return int(row[0])
 
+    async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
+        if not message_ids:
+            return
+        async with self._transaction() as db:
+            await db.executemany(
+                "UPDATE outbox SET claimed_until = ? WHERE id = ? AND state = 'pending'",
+                [(_iso(until), message_id) for message_id in message_ids],
+            )
+
+    async def release(self, message_ids: Sequence[str], now: datetime) -> None:
+        if not message_ids:
+            return
+        async with self._transaction() as db:
+            await db.executemany(
+                "UPDATE outbox SET claimed_until = NULL WHERE id = ? AND state = 'pending'",
+                [(message_id,) for message_id in message_ids],
+            )
+
+    # ---- health -----------------------------------------------------------------------
+    async def outbox_backlog(self) -> OutboxBacklog:
+        row = await self._fetchone("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'")
+        return OutboxBacklog(int(row[0]), datetime.fromisoformat(row[1]) if row[1] else None)
+
+    async def probe_write(self, timeout_seconds: float = 2.0) -> bool:
+        """A real write on a connection of its own, with a short busy timeout.
+
+        Not on the shared connection: a write that waits on another process's lock would hold
+        up every turn, and a cancelled one could leave a transaction open.
+        """
+        if self._path == ":memory:":
+            return self._db is not None
+        return await asyncio.to_thread(_probe_write, self._path, timeout_seconds, self._instance)
+
     # ---- helpers --------------------------------------------------------------------
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db, self._lock)
@@ -409,6 +450,28 @@ class _Transaction:
             await self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
         finally:
             self._lock.release()
+
+
+def _probe_write(path: str, timeout_seconds: float, instance: str) -> bool:
+    try:
+        connection = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None)
+    except sqlite3.Error:
+        return False
+    try:
+        now = datetime.now(UTC)
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("DELETE FROM health_probes WHERE written_at < ?", ((now - timedelta(days=1)).isoformat(),))
+        connection.execute(
+            "INSERT INTO health_probes (instance, written_at) VALUES (?, ?)"
+            " ON CONFLICT(instance) DO UPDATE SET written_at = excluded.written_at",
+            (instance, now.isoformat()),
+        )
+        connection.execute("COMMIT")
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
 
 
 def _conversation_from_json(text: str) -> ConversationRecord:
