@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.model import Decision, Idea, IdeaStatus, Outcome
+from bot.domain.model import Decision, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import Element, attention, card, container, execute, facts, good, heading, subtle, text, when
@@ -194,18 +194,6 @@ def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) 
         revise=(idea.id, idea.revision, idea.reference, decision.approver_name),
         preface=header,
     )
-
-
-def submitter_update_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
-    """Tell the submitter what was decided (for a return, see `returned_card`)."""
-    role = m.t(f"role.{idea.chain[decision.step_index].role.value}")
-    if decision.outcome == Outcome.REJECTED:
-        headline = m.t("update.rejected", name=decision.approver_name, role=role, reference=idea.reference)
-    elif idea.status == IdeaStatus.APPROVED and decision.step_index == len(idea.chain) - 1:
-        headline = m.t("update.final", reference=idea.reference)
-    else:
-        headline = m.t("update.approved_step", name=decision.approver_name, role=role, reference=idea.reference)
-    return idea_status_card(m, idea, headline=headline, comment=decision.comment)
 
 
 def spooled_card(m: Messages, values: dict[str, str]) -> dict[str, Any]:

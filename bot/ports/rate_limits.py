@@ -67,7 +67,10 @@ class TeamsRateLimiter:
         per_conversation: Sequence[tuple[float, int]] = PER_CONVERSATION,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._tenant = SlidingWindows([(1.0, max(1, int(per_tenant_per_second)))])
+        per_second = max(1, int(per_tenant_per_second))
+        # Also at most a fifth of that in any 200 ms: sends spread over the second instead of leaving
+        # in one burst, so delays between here and the connector cannot push two bursts into one second.
+        self._tenant = SlidingWindows([(1.0, per_second), (0.2, max(1, -(-per_second // 5)))])
         self._per_conversation = tuple(per_conversation)
         self._conversations: dict[str, SlidingWindows] = {}
         self._paused_until: dict[str, float] = {}

@@ -28,7 +28,7 @@ from bot.domain.model import (
     Role,
     StaleCard,
 )
-from bot.domain.outbox import MessageKind, message_id, step_message_id
+from bot.domain.outbox import DecisionFacts, MessageKind, message_id, request_facts, step_message_id
 from bot.domain.pitch import validate_pitch
 from bot.ports import (
     ConcurrencyConflict,
@@ -85,8 +85,14 @@ def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> lis
     for event in raised:
         if isinstance(event, events.ApprovalRequested):
             kind, recipient = MessageKind.APPROVAL_REQUEST, event.approver_id
+            payload: dict[str, Any] = {"step": event.step_index, "revision": event.revision}
+            payload["facts"] = request_facts(idea, event.step_index)
         elif isinstance(event, events.StepDecided):
             kind, recipient = MessageKind.DECISION_UPDATE, idea.submitter.id
+            payload = {"step": event.step_index, "revision": event.revision}
+            decision = idea.decision_for(event.step_index, event.revision)
+            if decision is not None:  # the row says what was decided, not what the idea will be later
+                payload["facts"] = DecisionFacts.of(idea, decision).as_payload()
         else:
             continue
         messages.append(
@@ -96,7 +102,7 @@ def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> lis
                 kind=kind,
                 idea_id=idea.id,
                 now=now,
-                payload={"step": event.step_index, "revision": event.revision},
+                payload=payload,
             )
         )
     return messages
