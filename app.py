@@ -43,7 +43,13 @@ def create_app(
     app = web.Application(middlewares=[error_middleware])
     app[DEN_KEY] = den
     app.router.add_post("/api/messages", den.edge.messages_handler(den.ideas, den.dialog))
-    health_routes(app, den.store)
+    health_routes(
+        app,
+        den.store,
+        clock=clock,
+        outbox_max_age_seconds=settings.health_outbox_max_age_seconds,
+        in_flight=lambda: den.dispatcher.in_flight,
+    )
     admin_routes(app, den.digests, den.nudger, settings.digest_secret)
     page_routes(app)
     app.on_startup.append(start)

@@ -40,6 +40,7 @@ class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
     failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    conversation_failures: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     attempts: int = 0
     url: str = ""
     not_installed: set[str] = field(default_factory=set)  # members a 1:1 chat cannot be created with
@@ -52,6 +53,13 @@ class FakeConnector:
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition | None = None
     _runner: web.AppRunner | None = None
+
+    def fail_conversation(
+        self, conversation_id: str, count: int, status: int = 429, retry_after: str | None = "1"
+    ) -> None:
+        """Refuse the next `count` sends to one conversation only (Teams throttles per conversation too)."""
+        headers = {"Retry-After": retry_after} if retry_after else {}
+        self.conversation_failures.setdefault(conversation_id, []).extend([(status, headers)] * count)
 
     def fail_next(self, count: int, status: int = 429, retry_after: str | None = "1") -> None:
         headers = {"Retry-After": retry_after} if retry_after else {}
@@ -77,10 +85,11 @@ class FakeConnector:
         if self._runner:
             await self._runner.cleanup()
 
-    def _maybe_fail(self) -> web.Response | None:
+    def _maybe_fail(self, conversation_id: str = "") -> web.Response | None:
         self.attempts += 1
-        if self.failures:
-            status, headers = self.failures.pop(0)
+        targeted = self.conversation_failures.get(conversation_id)
+        if targeted or self.failures:
+            status, headers = (targeted or self.failures).pop(0)
             body = {"error": {"code": "Throttled" if status == 429 else "ServiceError", "message": "try later"}}
             return web.json_response(body, status=status, headers=headers)
         return None
@@ -130,7 +139,8 @@ class FakeConnector:
         return web.json_response([{"conversationId": s.conversation_id, "activity": s.activity} for s in self.sent])
 
     async def _post_activity(self, request: web.Request) -> web.Response:
-        failure = self._maybe_fail() or self._over_limit(request.match_info["conversation_id"])
+        conversation_id = request.match_info["conversation_id"]
+        failure = self._maybe_fail(conversation_id) or self._over_limit(conversation_id)
         if failure:
             return failure
         activity = json.loads(await request.text())
