@@ -31,8 +31,8 @@ from typing import Any
 import aiohttp
 
 from bench.harness import Figure, Server, free_port, percentile, python, start_server, verdict
-from bench.seed import BenchOrg, seed_ideas
 from cards import verbs
+from tests.support.bulk import BenchOrg, seed_ideas
 from tests.support.teams_client import TeamsClient, User
 
 RUNS = 3

@@ -1,4 +1,4 @@
-"""A larger organisation and a store full of ideas, for the benchmarks.
+"""A larger organisation and a store full of ideas, for the benchmarks and the delivery tests.
 
 The demo org has one manager; a click benchmark there measures Teams' per-conversation limit
 (7 messages a second to one chat), not the Den. This one has as many managers and directors as
@@ -17,9 +17,10 @@ from typing import Any
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.chain import build_chain
-from bot.domain.model import Idea
+from bot.domain.model import Idea, Outcome
 from bot.domain.pitch import Pitch
 from bot.ports import ConversationRecord
+from bot.services.ideas import IdeaService
 from tests.support.teams_client import BOT_ID, BOT_NAME, User
 
 TENANT_ID = "8f3c2a1e-0d4b-4c6e-9a7f-1b2c3d4e5f60"
@@ -120,5 +121,20 @@ async def seed_ideas(db: Path, org: BenchOrg, count: int, *, service_url: str) -
             await store.add(idea)
             ideas.append((idea.id, manager_id))
         return ideas
+    finally:
+        await store.close()
+
+
+async def approve_first_steps(db: Path, org: BenchOrg, ideas: list[tuple[str, str]]) -> None:
+    """Each manager approves their step, through the real service: each decision queues the update
+    to the submitter and the request to the director, in the same transaction as the decision."""
+    store = SqliteStore(db)
+    await store.open()
+    try:
+        service = IdeaService(store, org.directory(), clock=lambda: datetime.now(UTC))
+        for idea_id, manager_id in ideas:
+            await service.decide(
+                actor_id=manager_id, idea_id=idea_id, step_index=0, revision=1, outcome=Outcome.APPROVED, comment=""
+            )
     finally:
         await store.close()
