@@ -60,7 +60,7 @@ class Settings:
     spool_path: str = str(ROOT / "var" / "spool.sqlite3")
     spool_retry_seconds: float = 30.0
     # Delivery (issue #9): Teams allows 50 messages a second per app per tenant, shared by all instances.
-    teams_messages_per_second: float = 48.0
+    teams_messages_per_second: float = 50.0
     outbox_max_in_flight: int = 64
     outbox_lease_seconds: float = 60.0
     shutdown_drain_seconds: float = 20.0

@@ -6,8 +6,9 @@ one at once) and sends them:
 
 - to different people concurrently (up to `max_in_flight` leased at a time), to any one person
   in the order they were queued;
-- within Teams' limits: each send waits on the per-conversation windows and the per-tenant rate
-  (`bot/ports/rate_limits.py`); a 429's Retry-After pauses that conversation;
+- within Teams' limits: each send waits on the per-conversation windows and the per-tenant rate,
+  counted so that no window as Teams measures it can overflow (`bot/ports/rate_limits.py`); a
+  429's Retry-After pauses that conversation;
 - on a failure, rescheduled with exponential backoff and jitter (Retry-After honoured), the rest
   of that person's queue with it, so their messages stay in order;
 - a message that no longer applies (an approval request for a step already closed) is dropped
@@ -221,11 +222,11 @@ class OutboxDispatcher(BackgroundTask):
                 await self._record(message, lambda: self._store.complete(message.id))
                 return None
             card, summary = rendered
-            await self._limiter.acquire(message.recipient_id)
-            if self._stopping:
-                raise _Stopping
-            self._sending.add(message.id)
-            await self._channel.send_card(message.recipient_id, card, summary=summary)
+            async with self._limiter.slot(message.recipient_id):
+                if self._stopping:
+                    raise _Stopping
+                self._sending.add(message.id)
+                await self._channel.send_card(message.recipient_id, card, summary=summary)
         except DeliveryFailed as failure:
             if failure.retry_after:
                 self._limiter.pause(message.recipient_id, failure.retry_after)

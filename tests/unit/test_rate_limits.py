@@ -41,14 +41,36 @@ class Clock:
         return self.now
 
 
-async def test_the_tenant_rate_spreads_a_burst_over_the_second():
+async def test_a_send_counts_while_under_way_and_for_a_second_after_it_ends():
     clock = Clock()
-    limiter = TeamsRateLimiter(per_tenant_per_second=50, clock=clock)
-    for n in range(10):
+    limiter = TeamsRateLimiter(per_tenant_per_second=3, clock=clock)
+    for n in range(3):
         await limiter.acquire(f"person-{n}")
-    assert limiter.wait_needed("person-10") > 0, "at most a fifth of the second's sends in any 200 ms"
-    clock.now = 0.21
-    assert limiter.wait_needed("person-10") == 0
+    assert limiter.wait_needed("person-3") > 0, "three under way: the tenant's second is full"
+    clock.now = 5.0  # a slow connector: the sends are still under way seconds later
+    assert limiter.wait_needed("person-3") > 0, "however long they take, they may still land in any second"
+    limiter.release("person-0")
+    assert limiter.wait_needed("person-3") == pytest.approx(1.0), "a second after the first one ended"
+    clock.now = 6.0
+    assert limiter.wait_needed("person-3") == 0
+
+
+async def test_the_connector_never_sees_more_than_the_limit_in_any_second():
+    """A send is tried every 10 ms for 4 s; each takes 250 ms and reaches the connector as it ends."""
+    clock = Clock()
+    limiter = TeamsRateLimiter(per_tenant_per_second=10, clock=clock)
+    ongoing: dict[str, float] = {}  # key -> when its request reaches the connector
+    arrivals: list[float] = []
+    for step in range(400):
+        clock.now = step * 0.01
+        for key in [k for k, end in ongoing.items() if end <= clock.now]:
+            limiter.release(key)
+            arrivals.append(ongoing.pop(key))
+        if limiter.wait_needed(f"p{step}") == 0:
+            await limiter.acquire(f"p{step}")
+            ongoing[f"p{step}"] = clock.now + 0.25
+    assert len(arrivals) > 20
+    assert max(sum(1 for a in arrivals if t <= a < t + 1.0) for t in arrivals) <= 10
 
 
 async def test_retry_after_pauses_only_that_conversation():
