@@ -103,12 +103,13 @@ async def test_healthz_reports_the_outbox_backlog_when_healthy(app):
 
 async def test_healthz_is_unhealthy_while_the_store_cannot_be_written(app, tmp_path):
     # Another process holds SQLite's write lock (as a stuck writer or a full disk would stop writes).
-    blocker = sqlite3.connect(tmp_path / "den.sqlite3", isolation_level=None, timeout=10)
-    blocker.execute("BEGIN IMMEDIATE")
+    # (In a thread: waiting for the lock must not block the event loop the app's store runs on.)
+    blocker = sqlite3.connect(tmp_path / "den.sqlite3", isolation_level=None, timeout=10, check_same_thread=False)
+    await asyncio.to_thread(blocker.execute, "BEGIN IMMEDIATE")
     try:
         status, body = await health(app.url)
     finally:
-        blocker.execute("ROLLBACK")
+        await asyncio.to_thread(blocker.execute, "ROLLBACK")
         blocker.close()
     assert status == 503
     assert body["status"] == "unhealthy" and body["store"] == "not writable"
