@@ -88,6 +88,7 @@ class OutboxDispatcher(BackgroundTask):
         self._lane_tasks: dict[str, asyncio.Task] = {}
         self._stopping = False
         self._renewer: asyncio.Task | None = None
+        self._last_room = max_in_flight
 
     # ---- what the app and the health check see ------------------------------------------------
     def kick(self) -> None:
@@ -147,15 +148,15 @@ class OutboxDispatcher(BackgroundTask):
                 log.exception("outbox pass failed")
             if self._stopping:
                 return
-            if claimed and len(self._held) < self._max_in_flight:
-                continue  # there may be more due right now
+            if claimed and claimed >= self._last_room and len(self._held) < self._max_in_flight:
+                continue  # the batch came back full: there may be more due right now
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
 
     async def claim_once(self) -> int:
         """Lease as many due messages as there is room for and hand them to their lanes."""
-        room = self._max_in_flight - len(self._held)
+        room = self._last_room = self._max_in_flight - len(self._held)
         if room <= 0:
             return 0
         messages = await self._store.claim_due(self._clock(), self._lease_seconds, room)

@@ -17,6 +17,7 @@ from bot.i18n import Messages
 from bot.ports import ConversationRecord, StoreUnavailable
 from bot.services.ideas import IdeaService
 from bot.teams.channel import send_in_turn
+from bot.teams.lean import answer_invoke
 from cards import welcome_card
 from cards.common import CONTENT_TYPE
 from dialogs.main import MainDialog
@@ -105,6 +106,11 @@ class DenBot(TeamsActivityHandler):
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
+        response = await self._on_card_action(turn_context)
+        answer_invoke(turn_context, response)
+        return response
+
+    async def _on_card_action(self, turn_context: TurnContext) -> InvokeResponse:
         m = Messages(turn_context.activity.locale)
         turn = turn_of(turn_context)
         if turn is None:
