@@ -7,13 +7,14 @@ away ("My ideas").
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.domain.model import Outcome
 from bot.domain.outbox import DecisionFacts
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import attention, card, execute, facts, good, heading, subtle, text, when
+from cards.common import Element, attention, card, execute, facts, good, heading, subtle, text, when
 
 
 def decision_headline(m: Messages, fact: DecisionFacts) -> str:
@@ -28,7 +29,8 @@ def decision_headline(m: Messages, fact: DecisionFacts) -> str:
     return m.t("update.approved_step", **names)
 
 
-def decision_update_card(m: Messages, fact: DecisionFacts) -> dict[str, Any]:
+def decision_update_card(m: Messages, fact: DecisionFacts, *, actions: Sequence[Element] = ()) -> dict[str, Any]:
+    """`actions`: what the submitter can do now (withdraw, ask for a second look), after "My ideas"."""
     headline = decision_headline(m, fact)
     body: list[dict[str, Any]] = [
         heading(headline),
@@ -48,4 +50,4 @@ def decision_update_card(m: Messages, fact: DecisionFacts) -> dict[str, Any]:
     elif fact.outcome == Outcome.REJECTED:
         body.append(attention(m.t("outcome.rejected")))
     body.append(facts([(m.t("receipt.reference"), fact.reference), (m.t("update.idea"), fact.title)]))
-    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS), *actions])

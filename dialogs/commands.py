@@ -11,6 +11,8 @@ class Command(enum.StrEnum):
     PITCH = "pitch"
     MY_IDEAS = "my_ideas"
     HELP = "help"
+    MY_APPROVALS = "my_approvals"
+    DELEGATE = "delegate"
 
 
 # English, then French: the French catalogue tells people to type `proposer`, `mes idées`, `aide`.
@@ -21,6 +23,10 @@ _PHRASES = {
     + ("mes idées", "idées", "état", "suivi", "suivre", "mes propositions"),
     Command.HELP: ("help", "hi", "hello", "hey", "menu", "?")
     + ("aide", "bonjour", "allô", "allo", "salut", "menu d’aide"),
+    Command.MY_APPROVALS: ("my approvals", "approvals", "to approve", "waiting for me")
+    + ("mes approbations", "approbations", "à approuver"),
+    Command.DELEGATE: ("acting", "delegate", "someone acts for me", "away", "out of office")
+    + ("intérim", "interim", "déléguer", "absent", "absente"),
 }
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
 

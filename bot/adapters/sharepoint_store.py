@@ -32,10 +32,18 @@ from msgraph.generated.models.list_item import ListItem
 from msgraph.generated.sites.item.lists.item.items.items_request_builder import ItemsRequestBuilder
 
 from bot.adapters.graph_client import fresh_headers, odata_string
-from bot.adapters.serialization import idea_from_dict, idea_to_dict
+from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
+from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxBacklog, OutboxMessage, StoreUnavailable
+from bot.ports import (
+    ConcurrencyConflict,
+    ConversationRecord,
+    OutboxBacklog,
+    OutboxMessage,
+    StoredSetting,
+    StoreUnavailable,
+)
 from bot.ports.retry import Backoff, conflict_retry, retrying
 
 log = logging.getLogger(__name__)
@@ -62,10 +70,6 @@ def _dt(value: Any) -> datetime | None:
 
 def _status(error: BaseException) -> int | None:
     return getattr(error, "response_status_code", None)
-
-
-class _Retryable(Exception):
-    """An inner $batch request failed for a reason worth another try (429/5xx)."""
 
 
 def _graph_call(error: APIError) -> Exception:
@@ -320,6 +324,7 @@ class SharePointStore:
         return ideas[:limit]
 
     async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
+        """Open ideas whose current step this person holds (HolderId and Status are indexed)."""
         ideas = await self._list_ideas(f"fields/HolderId eq {odata_string(user_id)} and fields/Status eq 'in_review'")
         ideas.sort(key=lambda i: i.updated_at or i.created_at)
         return ideas[:limit]
@@ -333,6 +338,64 @@ class SharePointStore:
 
     async def list_open(self) -> list[Idea]:
         return await self._list_ideas("fields/Status eq 'in_review'")
+
+    # ---- configuration kept with the records --------------------------------------------------
+    SETTING_FIELDS = ("SettingKey", "Body", "UpdatedAt", "UpdatedBy")
+
+    async def get_setting(self, key: str) -> StoredSetting | None:
+        item = await self._api("settings").first("SettingKey", key, self.SETTING_FIELDS)
+        if item is None:
+            return None
+        fields = _fields(item)
+        updated = _dt(fields.get("UpdatedAt")) or datetime.now(UTC)
+        return StoredSetting(key, str(fields.get("Body") or ""), updated, str(fields.get("UpdatedBy") or ""))
+
+    async def put_setting(self, setting: StoredSetting) -> None:
+        api = self._api("settings")
+        values = {
+            "SettingKey": setting.key,
+            "Body": setting.text,
+            "UpdatedAt": _iso(setting.updated_at),
+            "UpdatedBy": setting.updated_by[:255],
+        }
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                item = await api.first("SettingKey", setting.key, ["SettingKey"])
+                if item is None:
+                    await api.create(values)
+                else:
+                    await api.patch(item.id, values)
+
+    # ---- acting approvers -------------------------------------------------------------------
+    DELEGATION_FIELDS = ("PrincipalId", "Body")
+
+    async def save_delegation(self, delegation: Delegation) -> None:
+        """One row per approver (PrincipalId is unique): a new delegation replaces the old one."""
+        api = self._api("delegations")
+        values = {
+            "PrincipalId": delegation.principal_id,
+            "DelegateId": delegation.delegate_id,
+            "EndsAt": _iso(delegation.ends_at),
+            "Body": json.dumps(delegation_to_dict(delegation), ensure_ascii=False),
+        }
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                item = await api.first("PrincipalId", delegation.principal_id, ["PrincipalId"])
+                if item is None:
+                    await api.create(values)  # a racing create is refused as a duplicate: read and patch
+                else:
+                    await api.patch(item.id, values)
+
+    async def get_delegation(self, principal_id: str) -> Delegation | None:
+        item = await self._api("delegations").first("PrincipalId", principal_id, self.DELEGATION_FIELDS)
+        return delegation_from_dict(json.loads(_fields(item)["Body"])) if item else None
+
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        items = await self._api("delegations").query(
+            f"fields/EndsAt gt {odata_string(_iso(now))}", self.DELEGATION_FIELDS
+        )
+        found = [delegation_from_dict(json.loads(_fields(item)["Body"])) for item in items]
+        return {d.principal_id: d for d in found if d.active(now)}
 
     # ---- conversation references --------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:
@@ -414,9 +477,6 @@ class SharePointStore:
         if item is not None:
             await self._api("outbox").patch(item.id, {"State": "failed", "LastError": error[:255]})
 
-    async def pending_outbox(self) -> int:
-        return len(await self._api("outbox").query("fields/State eq 'pending'", ["MessageId"]))
-
     async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
         """A lease here is NotBefore moved past now (see claim_due): move it further."""
         for message_id in message_ids:
@@ -481,11 +541,6 @@ class SharePointStore:
         if item is not None:
             await api.patch(item.id, {"State": state, "Detail": detail[:255], "ClaimedUntil": None})
 
-    async def digest_deliveries(self, week_key: str) -> dict[str, tuple[str, str]]:
-        items = await self._api("digests").query(
-            f"fields/WeekKey eq {odata_string(week_key)}", ["DmId", "State", "Detail"]
-        )
-        return {_fields(i)["DmId"]: (_fields(i).get("State", ""), _fields(i).get("Detail", "")) for i in items}
 
 
 async def _create_ignoring_duplicates(api: _ListApi, values: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain.model import Decision, Idea, Outcome, Role
+from bot.domain.model import Decision, Idea, IdeaStatus, Outcome, Role
 
 
 class MessageKind(enum.StrEnum):
@@ -22,6 +22,9 @@ class MessageKind(enum.StrEnum):
     FILED_RECEIPT = "filed_receipt"  # to the submitter: a pitch spooled during an outage is filed
     REMINDER = "reminder"  # to an approver holding a step too long (at most one a day)
     WAITING = "waiting"  # to the submitter: where their idea waits, once per step
+    INFORMED = "informed"  # to a level the route only keeps informed: a read-only card
+    WITHDRAWN = "withdrawn"  # to the approver who held a step when the submitter withdrew the idea
+    COMMENT = "comment"  # to the submitter: someone on the route commented
 
 
 def message_id(kind: MessageKind, idea_id: str, *parts: object) -> str:
@@ -34,6 +37,12 @@ def step_message_id(kind: MessageKind, idea_id: str, revision: int, step: int) -
     return message_id(kind, idea_id, revision, step)
 
 
+def handoff_message_id(kind: MessageKind, idea_id: str, revision: int, step: int, handoff: int) -> str:
+    """A step asked again of someone else (delegation, reassignment, escalation): one per hand-over."""
+    base = step_message_id(kind, idea_id, revision, step)
+    return f"{base}:h{handoff}" if handoff else base
+
+
 def reminder_id(idea_id: str, revision: int, step: int, local_day: str) -> str:
     """Reminders: one per step and revision per local calendar day."""
     return message_id(MessageKind.REMINDER, idea_id, revision, step, local_day)
@@ -44,14 +53,22 @@ def still_waiting_on(idea: Idea, step: object, revision: object) -> bool:
     return idea.is_open and idea.current_step == step and idea.revision == revision
 
 
-def still_relevant(kind: MessageKind, idea: Idea, step: object, revision: object) -> bool:
+def still_relevant(kind: MessageKind, idea: Idea, step: object, revision: object, recipient_id: str = "") -> bool:
     """Is a queued message of this kind, about this step and revision, still worth sending now?
 
     Asking an approver to decide, or reminding anyone, is moot once the step is decided or the
     idea withdrawn; a decision update needs the decision to exist; a receipt always matters.
     """
-    if kind in (MessageKind.APPROVAL_REQUEST, MessageKind.REMINDER, MessageKind.WAITING):
+    if kind in (MessageKind.APPROVAL_REQUEST, MessageKind.REMINDER):
+        # After a hand-over, a request still queued for the old holder is moot too.
+        holds = not recipient_id or idea.may_decide(recipient_id)
+        return still_waiting_on(idea, step, revision) and holds
+    if kind == MessageKind.WAITING:
         return still_waiting_on(idea, step, revision)
+    if kind == MessageKind.WITHDRAWN:
+        return idea.status == IdeaStatus.WITHDRAWN
+    if kind in (MessageKind.INFORMED, MessageKind.COMMENT):
+        return True
     if kind == MessageKind.DECISION_UPDATE:
         return isinstance(step, int) and isinstance(revision, int) and idea.decision_for(step, revision) is not None
     return kind == MessageKind.FILED_RECEIPT
@@ -79,10 +96,15 @@ class DecisionFacts:
     next_role: Role | None = None
 
     @classmethod
-    def of(cls, idea: Idea, decision: Decision) -> DecisionFacts:
-        last = len(idea.chain) - 1
+    def of(cls, idea: Idea, decision: Decision, *, just_decided: bool = False) -> DecisionFacts:
+        """The facts of `decision`. With `just_decided`, `idea` is as the decision left it, so where it
+        went next is known; otherwise (an old row read later) only the decision itself is stated."""
         approved = decision.outcome == Outcome.APPROVED
-        following = idea.chain[decision.step_index + 1] if approved and decision.step_index < last else None
+        following = idea.current_approver if just_decided and approved else None
+        if just_decided:
+            final = approved and idea.status == IdeaStatus.APPROVED
+        else:
+            final = approved and decision.step_index == len(idea.chain) - 1
         return cls(
             reference=idea.reference,
             title=idea.pitch.title,
@@ -93,7 +115,7 @@ class DecisionFacts:
             role=idea.chain[decision.step_index].role,
             comment=decision.comment,
             decided_at=decision.decided_at,
-            final=approved and decision.step_index == last,
+            final=final,
             next_name=following.approver_name if following else "",
             next_role=following.role if following else None,
         )

@@ -3,13 +3,16 @@
 Import the names from here; each lives in the module named after what it describes.
 """
 
+from bot.ports.availability import Absence, Availability
 from bot.ports.channel import Channel, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
 from bot.ports.spool import Spool, SpooledPitch
 from bot.ports.store import (
+    Approvals,
     ConcurrencyConflict,
     ConversationRecord,
     Conversations,
+    Delegations,
     DigestLedger,
     Health,
     Ideas,
@@ -19,10 +22,15 @@ from bot.ports.store import (
     OutboxBacklog,
     OutboxLeases,
     OutboxMessage,
+    StoredSetting,
     StoreUnavailable,
 )
 
 __all__ = [
+    "Absence",
+    "Approvals",
+    "Availability",
+    "Delegations",
     "Channel",
     "ConcurrencyConflict",
     "ConversationRecord",
@@ -42,4 +50,5 @@ __all__ = [
     "Spool",
     "SpooledPitch",
     "StoreUnavailable",
+    "StoredSetting",
 ]
