@@ -148,6 +148,10 @@ class Settings:
     routing_file: str = env("DEN_ROUTING_FILE", default=str(ROOT / "data" / "routing.yml"))  # "off": every level
     out_of_office: str = env("DEN_OUT_OF_OFFICE", default="", case="lower",  # empty: graph with Entra, else file
                              check=_one_of("", "off", "org-file", "graph"))
+    # A DM may type `digest` for the week so far (local trials, demos); off in production by default.
+    digest_on_request: bool = env("DEN_DIGEST_ON_REQUEST", default=False)
+    # ---- people ---------------------------------------------------------------------------------
+    organiser_ids: str = env("DEN_ORGANISER_IDS", default="")  # Den organisers' object ids: their own welcome
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property

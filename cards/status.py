@@ -8,8 +8,8 @@ from bot.domain.model import Decision, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
 from cards.approval_routes import comments_view, second_look_action, withdraw_action
-from cards.common import attention, card, execute, good, subtle, text
-from cards.idea import chain_view, pitch_summary, where_now
+from cards.common import card, good, heading, navigate, subtle, text
+from cards.idea import chain_view, pitch_summary, view_button, where_now
 from cards.pitch_form import pitch_form_card
 
 
@@ -23,11 +23,11 @@ def idea_status_card(
         body.append(text(headline, weight="Bolder", size="Medium"))
     if comment:
         body.append(text(m.t("chain.comment", comment=comment)))
-    body.append(good(where_now(m, idea)) if idea.status != IdeaStatus.REJECTED else attention(where_now(m, idea)))
+    body.append(good(where_now(m, idea)))
     body.extend(pitch_summary(m, idea, full=False))
     body.append(chain_view(m, idea))
     body.extend(comments_view(m, idea))
-    actions = [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
+    actions = [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
     if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED):
         actions.append(withdraw_action(m, idea))
     if second_look and idea.status == IdeaStatus.REJECTED and not idea.second_look_used:
@@ -50,3 +50,13 @@ def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) 
         revise=(idea.id, idea.revision, idea.reference, decision.approver_name),
         preface=header,
     )
+
+
+def shortlisted_card(m: Messages, idea: Idea) -> dict[str, Any]:
+    """Tell the submitter a deputy minister shortlisted their idea for the Den, and what comes next."""
+    body = [
+        heading(m.t("shortlisted.title", reference=idea.reference)),
+        text(m.t("shortlisted.body")),
+        *pitch_summary(m, idea, full=False),
+    ]
+    return card(body, [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])

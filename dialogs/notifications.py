@@ -15,24 +15,30 @@ from typing import Any, Protocol
 from bot.domain.model import IdeaStatus, Outcome
 from bot.domain.outbox import DecisionFacts, MessageKind, still_relevant
 from bot.i18n import Messages
-from bot.ports import Conversations, Ideas, OutboxMessage
+from bot.ports import Conversations, Ideas, OutboxMessage, Preferences
+from bot.services.language import Languages
 from cards import approval_card, returned_card
 from cards.approval_routes import comment_card, informed_card, second_look_action, withdraw_action, withdrawn_card
 from cards.decision_update import decision_update_card
 from cards.idea import chain_view, pitch_summary
 from cards.receipt import filed_card
 from cards.reminder import reminder_card
+from cards.status import shortlisted_card
 from cards.waiting import waiting_card
 
 
-class NotificationRecords(Ideas, Conversations, Protocol):
-    """What rendering needs: the idea now, and the recipient's language."""
+class NotificationRecords(Ideas, Conversations, Preferences, Protocol):
+    """What rendering needs: the idea now, and the recipient's language (chosen, or their Teams locale)."""
 
 
 class NotificationRenderer:
+    """Each card is written in its recipient's language at delivery time, never in the language of
+    the person whose action caused it (Sam's French pitch reaches Maya in English if she reads English)."""
+
     def __init__(self, store: NotificationRecords, *, second_look: bool = True) -> None:
         self._store = store
         self.second_look = second_look  # whether a rejection card offers a second look (the routing rules say)
+        self._languages = Languages(store, clock=lambda: None)  # only reads here
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
         idea = await self._store.get(message.idea_id)
@@ -41,8 +47,7 @@ class NotificationRenderer:
         step, revision = message.payload.get("step"), message.payload.get("revision")
         if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
             return None  # decided or withdrawn before we could deliver: nothing to say
-        record = await self._store.get_conversation(message.recipient_id)
-        m = Messages(record.locale if record else None)
+        m = Messages(await self._languages.locale_for(message.recipient_id))
         days = int(message.payload.get("days", 0))
 
         if message.kind == MessageKind.APPROVAL_REQUEST:
@@ -53,6 +58,8 @@ class NotificationRenderer:
             from_dm = str(message.payload.get("fromDm", ""))
             card = reminder_card(m, idea, viewer_id=message.recipient_id, days=days, from_dm=from_dm)
             return card, m.t("reminder.title")
+        if message.kind == MessageKind.SHORTLISTED:
+            return shortlisted_card(m, idea), m.t("shortlisted.title", reference=idea.reference)
         if message.kind == MessageKind.WAITING:
             return waiting_card(m, idea, days=days), m.t("waiting.title", reference=idea.reference)
         if message.kind == MessageKind.DECISION_UPDATE:

@@ -418,6 +418,22 @@ class SharePointStore:
         items = await self._api("conversations").query(None, ["UserId", "Body"], top=1, limit=1)
         return _conversation_from(_fields(items[0])["Body"]) if items else None
 
+    # ---- preferences --------------------------------------------------------------------
+    async def get_language(self, user_id: str) -> str | None:
+        item = await self._api("preferences").first("UserId", user_id, ["UserId", "Language"])
+        return (_fields(item).get("Language") or None) if item else None
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None:
+        api = self._api("preferences")
+        values = {"UserId": user_id, "Language": language, "UpdatedAt": _iso(now)}
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                existing = await api.first("UserId", user_id, ["UserId", "Language"])
+                if existing is None:
+                    await api.create(values)
+                elif _fields(existing).get("Language") != language:
+                    await api.patch(existing.id, values, _etag(existing))
+
     # ---- outbox -------------------------------------------------------------------------
     OUTBOX_FIELDS = ("MessageId", "RecipientId", "Kind", "IdeaId", "Payload", "NotBefore", "Attempts", "LastError",
                      "CreatedAt")

@@ -113,6 +113,12 @@ CREATE TABLE IF NOT EXISTS digest_deliveries (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (dm_id, week_key)
 );
+
+CREATE TABLE IF NOT EXISTS preferences (
+    user_id TEXT PRIMARY KEY,
+    language TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
 
 
@@ -320,6 +326,18 @@ class SqliteStore:
     async def any_conversation(self) -> ConversationRecord | None:
         row = await self._fetchone("SELECT body FROM conversations ORDER BY updated_at DESC LIMIT 1")
         return _conversation_from_json(row["body"]) if row else None
+
+    # ---- preferences ----------------------------------------------------------------
+    async def get_language(self, user_id: str) -> str | None:
+        row = await self._fetchone("SELECT language FROM preferences WHERE user_id = ?", (user_id,))
+        return row["language"] if row else None
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None:
+        await self._execute(
+            "INSERT INTO preferences (user_id, language, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(user_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at",
+            (user_id, language, _iso(now)),
+        )
 
     # ---- outbox ---------------------------------------------------------------------
     async def _write_outbox(self, db: aiosqlite.Connection, outbox: Sequence[OutboxMessage]) -> None:

@@ -25,6 +25,7 @@ class MessageKind(enum.StrEnum):
     INFORMED = "informed"  # to a level the route only keeps informed: a read-only card
     WITHDRAWN = "withdrawn"  # to the approver who held a step when the submitter withdrew the idea
     COMMENT = "comment"  # to the submitter: someone on the route commented
+    SHORTLISTED = "shortlisted"  # to the submitter: a deputy minister shortlisted their idea for the Den
 
 
 def message_id(kind: MessageKind, idea_id: str, *parts: object) -> str:
@@ -71,6 +72,8 @@ def still_relevant(kind: MessageKind, idea: Idea, step: object, revision: object
         return True
     if kind == MessageKind.DECISION_UPDATE:
         return isinstance(step, int) and isinstance(revision, int) and idea.decision_for(step, revision) is not None
+    if kind == MessageKind.SHORTLISTED:
+        return bool(idea.shortlisted_by)
     return kind == MessageKind.FILED_RECEIPT
 
 

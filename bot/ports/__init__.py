@@ -22,6 +22,7 @@ from bot.ports.store import (
     OutboxBacklog,
     OutboxLeases,
     OutboxMessage,
+    Preferences,
     StoredSetting,
     StoreUnavailable,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "OutboxBacklog",
     "OutboxLeases",
     "OutboxMessage",
+    "Preferences",
     "Spool",
     "SpooledPitch",
     "StoreUnavailable",

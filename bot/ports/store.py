@@ -195,6 +195,17 @@ class StoredSettings(Protocol):
     async def put_setting(self, setting: StoredSetting) -> None: ...
 
 
+class Preferences(Protocol):
+    """What a person chose for themselves (today: the language of the bot's cards), kept apart from
+    the conversation reference so a new chat or a Teams locale change never overwrites a choice."""
+
+    async def get_language(self, user_id: str) -> str | None:
+        """'fr' or 'en' if the person chose one; None if they never did (their Teams locale decides)."""
+        ...
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None: ...
+
+
 class IdeaStore(
     Lifecycle,
     Ideas,
@@ -206,6 +217,7 @@ class IdeaStore(
     Approvals,
     Delegations,
     StoredSettings,
+    Preferences,
     Protocol,
 ):
     """Everything a store adapter implements. Services ask for the narrow interfaces above."""

@@ -338,6 +338,15 @@ class IdeaService:
     async def my_ideas(self, user_id: str, limit: int = 20) -> list[Idea]:
         return await self.store.list_by_submitter(user_id, limit)
 
+    async def view(self, viewer_id: str, idea_id: str) -> Idea | None:
+        """The idea, if `viewer_id` may see it (see Idea.visible_to); None otherwise, as if it did not exist."""
+        idea = await self.store.get(idea_id) if idea_id else None
+        if idea is None or not idea.visible_to(viewer_id):
+            if idea is not None:
+                log.warning("idea view refused", extra={"idea_id": idea.id, "actor_id": viewer_id})
+            return None
+        return idea
+
     @staticmethod
     def _log_refused(idea: Idea, actor_id: str, why: str) -> None:
         # Ids only: no names, no pitch text, no comment.

@@ -87,7 +87,9 @@ class DenBot(TeamsActivityHandler):
         added = activity.members_added or []
         if any(member.id == bot_id for member in added):
             await self._remember(turn_context)
-            await send_in_turn(turn_context, card_activity(welcome_card(Messages(activity.locale))))
+            turn = turn_of(turn_context)
+            welcome = await self._dialog.welcome(turn) if turn else welcome_card(Messages(activity.locale))
+            await send_in_turn(turn_context, card_activity(welcome))
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)

@@ -196,6 +196,17 @@ async def test_conversation_references_are_kept_and_replaced(store):
     assert await store.get_conversation("nobody") is None
 
 
+async def test_a_language_choice_is_remembered_and_outlives_a_new_conversation(store):
+    assert await store.get_language("sam") is None, "no choice yet: the Teams locale decides"
+    await store.set_language("sam", "fr", T0)
+    record = ConversationRecord("sam", "Sam", "a:1", "https://smba", "t", "msteams", "28:bot", "Den", "29:sam")
+    await store.save_conversation(ConversationRecord(**{**record.__dict__, "locale": "en-US"}))
+    assert await store.get_language("sam") == "fr"
+    await asyncio.gather(store.set_language("sam", "en", T0), store.set_language("sam", "en", T0))
+    assert await store.get_language("sam") == "en"
+    assert await store.get_language("o'brien") is None
+
+
 async def test_a_digest_is_claimed_once_per_dm_and_week(store):
     claims = await asyncio.gather(*(store.claim_digest("dana", "2026-W48", T0, 600) for _ in range(3)))
     assert sorted(claims) == [False, False, True]

@@ -47,6 +47,7 @@ class MemoryStore:
         self.deliveries: dict[tuple[str, str], _Delivery] = {}
         self.counters: dict[str, int] = {}
         self.delegations: dict[str, Delegation] = {}
+        self.languages: dict[str, str] = {}
         self.settings: dict[str, StoredSetting] = {}
         self.down = False
         self._lock = asyncio.Lock()
@@ -226,6 +227,15 @@ class MemoryStore:
             return None
         newest = max(self.conversations.values(), key=lambda r: r.updated_at.isoformat() if r.updated_at else "")
         return copy.deepcopy(newest)
+
+    # ---- preferences --------------------------------------------------------------------
+    async def get_language(self, user_id: str) -> str | None:
+        self._check()
+        return self.languages.get(user_id)
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None:
+        self._check()
+        self.languages[user_id] = language
 
     # ---- digest ledger ------------------------------------------------------------------
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:
