@@ -1,8 +1,8 @@
 """The submitter's card about one decision, built only from the facts the outbox row carries.
 
 It states what was decided, by whom, when, and where the idea went next at that moment, so a
-card delivered late or twice never contradicts what happened. Where the idea is now is one click
-away ("My ideas").
+card delivered late or twice never contradicts what happened. Below that news comes the idea's
+record (every decision so far, each with its own date); where the idea is now is one click away.
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ def decision_headline(m: Messages, fact: DecisionFacts) -> str:
     return m.t("update.approved_step", **names)
 
 
-def decision_update_card(m: Messages, fact: DecisionFacts, *, actions: Sequence[Element] = ()) -> dict[str, Any]:
-    """`actions`: what the submitter can do now (withdraw, ask for a second look), after "My ideas"."""
+def decision_update_card(
+    m: Messages, fact: DecisionFacts, *, record: Sequence[Element] = (), actions: Sequence[Element] = ()
+) -> dict[str, Any]:
+    """`record`: the idea's record below the news (the route with every decision so far, comments);
+    `actions`: what the submitter can do now (withdraw, ask for a second look), after "My ideas"."""
     headline = decision_headline(m, fact)
     body: list[dict[str, Any]] = [
         heading(headline),
@@ -38,7 +41,9 @@ def decision_update_card(m: Messages, fact: DecisionFacts, *, actions: Sequence[
             m.t(
                 "chain.decided",
                 outcome=m.t(f"outcome.{fact.outcome.value}"),
-                name=fact.approver_name,
+                name=m.t("acting.for", name=fact.approver_name, principal=fact.on_behalf_name)
+                if fact.on_behalf_name
+                else fact.approver_name,
                 when=when(fact.decided_at),
             )
         ),
@@ -50,4 +55,5 @@ def decision_update_card(m: Messages, fact: DecisionFacts, *, actions: Sequence[
     elif fact.outcome == Outcome.REJECTED:
         body.append(attention(m.t("outcome.rejected")))
     body.append(facts([(m.t("receipt.reference"), fact.reference), (m.t("update.idea"), fact.title)]))
+    body.extend(record)
     return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS), *actions])

@@ -18,7 +18,14 @@ from bot.i18n import Messages
 from bot.ports import Conversations, Ideas, OutboxMessage, Preferences
 from bot.services.language import Languages
 from cards import approval_card, returned_card
-from cards.approval_routes import comment_card, informed_card, second_look_action, withdraw_action, withdrawn_card
+from cards.approval_routes import (
+    comment_card,
+    comments_view,
+    informed_card,
+    second_look_action,
+    withdraw_action,
+    withdrawn_card,
+)
 from cards.decision_update import decision_update_card
 from cards.idea import chain_view, pitch_summary
 from cards.receipt import filed_card
@@ -77,7 +84,8 @@ class NotificationRenderer:
             rejected_now = fact.outcome == Outcome.REJECTED and idea.status == IdeaStatus.REJECTED
             if self.second_look and rejected_now and not idea.second_look_used:
                 actions.append(second_look_action(m, idea))
-            return decision_update_card(m, fact, actions=actions), summary
+            record = [chain_view(m, idea), *comments_view(m, idea)]
+            return decision_update_card(m, fact, record=record, actions=actions), summary
         if message.kind == MessageKind.INFORMED:
             chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
             return informed_card(m, idea, summary=summary, chain=chain), m.t("informed.title", reference=idea.reference)

@@ -97,6 +97,7 @@ class DecisionFacts:
     final: bool = False  # the last step approved: the idea goes to the Den
     next_name: str = ""  # who it went on to, when approved at an earlier step
     next_role: Role | None = None
+    on_behalf_name: str = ""  # the approver the decider acted for
 
     @classmethod
     def of(cls, idea: Idea, decision: Decision, *, just_decided: bool = False) -> DecisionFacts:
@@ -121,6 +122,7 @@ class DecisionFacts:
             final=final,
             next_name=following.approver_name if following else "",
             next_role=following.role if following else None,
+            on_behalf_name=decision.on_behalf_of_name if decision.on_behalf_of_id else "",
         )
 
     def as_payload(self) -> dict[str, Any]:
@@ -136,6 +138,7 @@ class DecisionFacts:
             "decidedAt": self.decided_at.isoformat(),
             "final": self.final,
             "next": {"name": self.next_name, "role": self.next_role.value} if self.next_role else None,
+            "onBehalfOf": self.on_behalf_name,
         }
 
     @classmethod
@@ -158,6 +161,7 @@ class DecisionFacts:
                 final=bool(data.get("final", False)),
                 next_name=str(following.get("name", "")),
                 next_role=Role(following["role"]) if following.get("role") else None,
+                on_behalf_name=str(data.get("onBehalfOf", "")),
             )
         except (KeyError, ValueError, TypeError):
             return None
