@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.model import Outcome, Role
-from bot.ports import ConversationRecord
+from bot.ports import ConversationRecord, StoreUnavailable
 from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
@@ -199,7 +199,10 @@ class MainDialog:
         """The form, showing the open challenge's question when one is open."""
         if self._challenges is None:
             return pitch.new_form(turn)
-        target = await self._challenges.target_for_pitch()
+        try:
+            target = await self._challenges.target_for_pitch()
+        except StoreUnavailable:
+            return pitch.new_form(turn)  # the records are down: the pitch is spooled, as any other
         if target.challenge is None:
             return pitch.new_form(turn)
         preface = challenge_preface(turn.messages, target.challenge, tz=self._challenges.tz)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from bot.ports import StoreUnavailable
 from bot.services.challenge import ChallengeService
 from bot.services.ideas import ActionStatus, IdeaService
 from cards import idea_status_card, pitch_form_card, receipt_card
@@ -24,9 +25,15 @@ async def submit(
     m = turn.messages
     form_id = str(data.get("formId") or uuid.uuid4())
     preface, challenge_id = None, ""
+    target = None
     if challenges is not None:
         # The pitch goes to the open challenge; a form from a challenge that has closed is late.
-        target = await challenges.target_for_pitch(str(data.get("challengeId") or ""))
+        # With the records unreachable, the form keeps the challenge it names and is spooled.
+        try:
+            target = await challenges.target_for_pitch(str(data.get("challengeId") or ""))
+        except StoreUnavailable:
+            target = None
+    if challenges is not None and target is not None:
         if target.late:
             return Reply(card=late_pitch_card(m, target.next_one, now=challenges.clock(), tz=challenges.tz))
         if target.challenge is not None:

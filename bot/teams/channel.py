@@ -1,5 +1,7 @@
-"""The Teams channel port over the Bot Framework: proactive 1:1 messages.
+"""The Teams channel port over the Bot Framework: proactive 1:1 messages, and replies in a turn.
 
+Proactive messages are posted to the Bot Connector's REST API as plain JSON through the app's
+one shared HTTP session (`bot/teams/connector.py`), not through a new connector client each.
 Conversation references come from the store, never from memory, so any app instance can
 reach anyone the bot has ever talked to. Someone the bot has never talked to gets a new
 1:1 conversation created through the Bot Connector (this needs the app installed for them,
@@ -12,43 +14,17 @@ import logging
 from typing import Any
 
 import aiohttp
-from botbuilder.core import CloudAdapterBase, MessageFactory, TurnContext
-from botbuilder.schema import (
-    Activity,
-    Attachment,
-    ChannelAccount,
-    ConversationAccount,
-    ConversationParameters,
-    ConversationReference,
-)
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
 
 from bot.ports import CHANNEL_PREFIX, ConversationRecord, Conversations, DeliveryFailed
 from bot.ports.retry import Backoff, retrying
+from bot.teams.connector import ConnectorSender
 from cards.common import CONTENT_TYPE
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = {408, 409, 412, 429, 500, 502, 503, 504}
-
-
-def reference_from(record: ConversationRecord) -> ConversationReference:
-    in_channel = record.user_id.startswith(CHANNEL_PREFIX)  # a team channel (Den calls for ideas)
-    return ConversationReference(
-        activity_id=None,
-        user=None
-        if in_channel
-        else ChannelAccount(id=record.user_channel_id, name=record.user_name, aad_object_id=record.user_id),
-        bot=ChannelAccount(id=record.bot_id, name=record.bot_name),
-        conversation=ConversationAccount(
-            id=record.conversation_id,
-            conversation_type="channel" if in_channel else "personal",
-            tenant_id=record.tenant_id,
-            is_group=in_channel,
-        ),
-        channel_id=record.channel_id,
-        locale=record.locale,
-        service_url=record.service_url,
-    )
 
 
 def classify(exc: BaseException) -> DeliveryFailed:
@@ -96,156 +72,121 @@ def _seconds(value: Any) -> float | None:
         return None
 
 
+def proactive_activity(record: ConversationRecord, card: dict[str, Any], summary: str) -> dict[str, Any]:
+    """The message activity botbuilder's continue_conversation would post, as plain JSON."""
+    return {
+        "type": "message",
+        "channelId": record.channel_id,
+        "serviceUrl": record.service_url,
+        "conversation": {
+            "id": record.conversation_id,
+            "conversationType": "personal",
+            "isGroup": False,
+            "tenantId": record.tenant_id,
+        },
+        "from": {"id": record.bot_id, "name": record.bot_name},
+        "recipient": {"id": record.user_channel_id, "name": record.user_name, "aadObjectId": record.user_id},
+        "locale": record.locale,
+        "inputHint": "acceptingInput",
+        "attachments": [{"contentType": CONTENT_TYPE, "content": card}],
+        "summary": summary,
+    }
+
+
+def channel_post(record: ConversationRecord, card: dict[str, Any], summary: str) -> dict[str, Any]:
+    """A new post (thread) in a team channel: Create Conversation with `isGroup` and the channel's id,
+    the post itself as its first activity (Microsoft's proactive-messaging docs)."""
+    return {
+        "isGroup": True,
+        "bot": {"id": record.bot_id, "name": record.bot_name},
+        "tenantId": record.tenant_id,
+        "channelData": {"channel": {"id": record.conversation_id}, "tenant": {"id": record.tenant_id}},
+        "activity": {
+            "type": "message",
+            "from": {"id": record.bot_id, "name": record.bot_name},
+            "locale": record.locale,
+            "attachments": [{"contentType": CONTENT_TYPE, "content": card}],
+            "summary": summary,
+        },
+    }
+
+
 class TeamsChannel:
-    def __init__(self, adapter: CloudAdapterBase, store: Conversations, *, app_id: str) -> None:
-        self._adapter = adapter
+    """Proactive 1:1 cards through the Bot Connector's REST API, over one shared HTTP session."""
+
+    def __init__(self, sender: ConnectorSender, store: Conversations, *, app_id: str) -> None:
+        self._sender = sender
         self._store = store
         self._app_id = app_id
 
     async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
-        activity = MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
-        activity.summary = summary
-
-        failures: list[BaseException] = []
-
-        async def send(turn_context: TurnContext) -> None:
-            # Caught here, not left to the adapter: its turn-error handler would swallow the
-            # failure (and try to message the user), and the outbox must know to retry.
-            try:
-                await turn_context.send_activity(activity)
-            except Exception as exc:
-                failures.append(exc)
-
         record = await self._store.get_conversation(recipient_id)
-        if record is None and recipient_id.startswith(CHANNEL_PREFIX):
-            raise DeliveryFailed("the bot is not in that channel (add it to the team)", permanent=True)
-        try:
-            if record is not None and recipient_id.startswith(CHANNEL_PREFIX):
-                await self._new_channel_post(record, activity)
-            elif record is None:
-                await self._create_and_send(recipient_id, send)
-            else:
-                await self._adapter.continue_conversation(reference_from(record), send, self._app_id)
-        except Exception as exc:
-            raise classify(exc) from exc
-        if failures:
-            raise classify(failures[0]) from failures[0]
-
-    async def post_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> str:
-        """Post a card where the bot has been (a channel, a 1:1 chat) and return its message id,
-        so it can be updated in place later (pitch day's channel cards)."""
-        activity = MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
-        activity.summary = summary
-        if recipient_id.startswith(CHANNEL_PREFIX):
-            record = await self._store.get_conversation(recipient_id)
+        if recipient_id.startswith(CHANNEL_PREFIX):  # a Den call for ideas or announcement
             if record is None:
                 raise DeliveryFailed("the bot is not in that channel (add it to the team)", permanent=True)
-            try:
-                return await self._new_channel_post(record, activity)
-            except Exception as exc:
-                raise classify(exc) from exc
-        posted: list[str] = []
+            await self._sender.create_conversation(record.service_url, channel_post(record, card, summary))
+            return
+        if record is None:
+            record = await self._create_conversation(recipient_id)
+        await self._sender.send_to_conversation(
+            record.service_url, record.conversation_id, proactive_activity(record, card, summary)
+        )
 
-        async def post(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(activity)
-            posted.append(getattr(response, "id", "") or "")
-
-        await self._in_conversation(recipient_id, post)
-        return posted[0] if posted else ""
+    async def post_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> str:
+        """Post a card where the bot has been (a new post in a channel, or a 1:1 chat) and return
+        its message id, so it can be updated in place later (pitch day's channel cards)."""
+        record = await self._store.get_conversation(recipient_id)
+        if record is None:
+            raise DeliveryFailed("no conversation with that recipient yet (for a channel: add the bot)", permanent=True)
+        if recipient_id.startswith(CHANNEL_PREFIX):
+            created = await self._sender.create_conversation(record.service_url, channel_post(record, card, summary))
+            return str(created.get("activityId") or "")
+        return await self._sender.send_to_conversation(
+            record.service_url, record.conversation_id, proactive_activity(record, card, summary)
+        )
 
     async def update_card(self, recipient_id: str, message_id: str, card: dict[str, Any], *, summary: str) -> None:
-        activity = MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
-        activity.summary = summary
-        activity.id = message_id
-
-        async def update(turn_context: TurnContext) -> None:
-            await turn_context.update_activity(activity)
-
-        # A channel post is the first activity of its own thread, `<channel>;messageid=<post id>`.
-        thread = f";messageid={message_id}" if recipient_id.startswith(CHANNEL_PREFIX) else ""
-        await self._in_conversation(recipient_id, update, thread=thread)
-
-    async def _in_conversation(self, recipient_id: str, callback, *, thread: str = "") -> None:
-        """Run `callback` in a stored conversation; a failure is raised as DeliveryFailed."""
+        """Replace a posted card (PUT .../activities/{id}); a channel post is the first activity of
+        its own thread, `<channel id>;messageid=<post id>`."""
         record = await self._store.get_conversation(recipient_id)
         if record is None:
             raise DeliveryFailed("no conversation with that recipient yet", permanent=True)
-        failures: list[BaseException] = []
+        activity = proactive_activity(record, card, summary)
+        conversation = record.conversation_id
+        if recipient_id.startswith(CHANNEL_PREFIX):
+            conversation = f"{record.conversation_id};messageid={message_id}"
+            activity["conversation"] = {"id": conversation, "conversationType": "channel", "isGroup": True,
+                                        "tenantId": record.tenant_id}  # fmt: skip
+            activity.pop("recipient", None)
+        activity["id"] = message_id
+        await self._sender.update_activity(record.service_url, conversation, message_id, activity)
 
-        async def guarded(turn_context: TurnContext) -> None:
-            try:
-                await callback(turn_context)
-            except Exception as exc:  # not left to the adapter's turn-error handler (see send_card)
-                failures.append(exc)
-
-        try:
-            reference = reference_from(record)
-            reference.conversation.id += thread
-            await self._adapter.continue_conversation(reference, guarded, self._app_id)
-        except Exception as exc:
-            raise classify(exc) from exc
-        if failures:
-            raise classify(failures[0]) from failures[0]
-
-    async def _new_channel_post(self, record: ConversationRecord, activity: Activity) -> str:
-        """A new post (thread) in a team channel: Create Conversation with `isGroup` and the
-        channel's id, the post itself as its first activity (Microsoft's proactive-messaging docs).
-        Returns the post's id (the new conversation's activity id)."""
-        parameters = ConversationParameters(
-            is_group=True,
-            bot=ChannelAccount(id=record.bot_id, name=record.bot_name),
-            channel_data={"channel": {"id": record.conversation_id}, "tenant": {"id": record.tenant_id}},
-            tenant_id=record.tenant_id,
-            activity=activity,
-        )
-
-        post_ids: list[str] = []
-
-        async def posted(turn_context: TurnContext) -> None:
-            """The post went with the request; nothing more to send in the new thread."""
-            post_ids.append(turn_context.activity.id or "")
-
-        await self._adapter.create_conversation(
-            self._app_id, posted, parameters, record.channel_id, record.service_url, None
-        )
-        return post_ids[0] if post_ids else ""
-
-    async def _create_and_send(self, recipient_id: str, send) -> None:
+    async def _create_conversation(self, recipient_id: str) -> ConversationRecord:
         template = await self._store.any_conversation()
         if template is None:
             # Nobody has ever talked to the bot: no service URL to create a chat with. Nothing to retry.
             raise DeliveryFailed("no conversation known yet to learn the service URL from", permanent=True)
-        parameters = ConversationParameters(
-            is_group=False,
-            bot=ChannelAccount(id=template.bot_id, name=template.bot_name),
-            members=[ChannelAccount(id=recipient_id, aad_object_id=recipient_id)],
-            tenant_id=template.tenant_id,
-            channel_data={"tenant": {"id": template.tenant_id}},
-        )
-
-        async def remember_then_send(turn_context: TurnContext) -> None:
-            conversation = turn_context.activity.conversation
-            await self._store.save_conversation(
-                ConversationRecord(
-                    user_id=recipient_id,
-                    user_name="",
-                    conversation_id=conversation.id,
-                    service_url=template.service_url,
-                    tenant_id=template.tenant_id,
-                    channel_id=template.channel_id,
-                    bot_id=template.bot_id,
-                    bot_name=template.bot_name,
-                    user_channel_id=recipient_id,
-                    locale=template.locale,
-                )
-            )
-            await send(turn_context)
-
-        await self._adapter.create_conversation(
-            self._app_id,
-            remember_then_send,
-            parameters,
-            template.channel_id,
+        created = await self._sender.create_conversation(
             template.service_url,
-            None,
+            {
+                "isGroup": False,
+                "bot": {"id": template.bot_id, "name": template.bot_name},
+                "members": [{"id": recipient_id, "aadObjectId": recipient_id}],
+                "tenantId": template.tenant_id,
+                "channelData": {"tenant": {"id": template.tenant_id}},
+            },
         )
+        record = ConversationRecord(
+            user_id=recipient_id,
+            user_name="",
+            conversation_id=str(created.get("id", "")),
+            service_url=str(created.get("serviceUrl") or template.service_url),
+            tenant_id=template.tenant_id,
+            channel_id=template.channel_id,
+            bot_id=template.bot_id,
+            bot_name=template.bot_name,
+            user_channel_id=recipient_id,
+            locale=template.locale,
+        )
+        await self._store.save_conversation(record)
+        return record

@@ -70,8 +70,8 @@ def admin_routes(
             "submittersTold": result.submitters_told,
             "escalated": result.escalated,
         }
-        if challenges is not None:
-            answer["followUps"] = await challenges.queue_follow_ups()
+        if challenges is not None and (follow_ups := await challenges.queue_follow_ups()):
+            answer["followUps"] = follow_ups  # funded ideas' monthly check-ins (reported when there are some)
         return web.json_response(answer)
 
     app.router.add_post("/api/digest/run", run_digest)

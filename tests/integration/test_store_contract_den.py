@@ -16,16 +16,20 @@ from bot.domain.stage import IdeaStage, ProgressStatus, Stage
 from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage
 from tests.integration.test_store_contract import add
 from tests.support.graph_fixtures import graph_client, provisioned_site
+from tests.support.memory_store import MemoryStore
 
 T0 = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
 CLOSES = datetime(2026, 10, 1, 4, 0, tzinfo=UTC)
 AFTER = CLOSES + timedelta(days=1)
 
 
-@pytest.fixture(params=["sqlite", "sharepoint"])
+@pytest.fixture(params=["sqlite", "sharepoint", "memory"])
 async def stores(request, tmp_path, fake_graph):
     """Two store objects on the same records: two app instances."""
-    if request.param == "sqlite":
+    if request.param == "memory":
+        shared = MemoryStore()  # the use-case tests' store: two instances share one
+        made = [shared, shared]
+    elif request.param == "sqlite":
         made = [SqliteStore(tmp_path / "den.sqlite3") for _ in range(2)]
     else:
         site = await provisioned_site(fake_graph)

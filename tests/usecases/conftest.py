@@ -18,6 +18,7 @@ from bot.ports import DeliveryFailed, SpooledPitch
 from bot.ports.retry import Backoff
 from bot.services.approvals import ApprovalService
 from bot.services.assignment import StepAssigner
+from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.nudges import Nudger
@@ -31,6 +32,7 @@ from tests.support.memory_store import MemoryStore
 from tests.support.running_app import DEMO_ORG, ROUTING_FILE, FakeClock
 
 MONDAY = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # 09:00 in Toronto
+ORGANISERS = "0d3e9a51-6b2c-4f7e-8a19-3c5d7e9f1b08"  # the demo org's "Den organisers" group
 
 
 @dataclass
@@ -116,6 +118,10 @@ def den() -> UseCases:
         rules=rules,
         retry_base_seconds=0.01,
     )
+    challenges = ChallengeService(
+        store, directory, OrganiserRoster.from_settings("", ORGANISERS, directory), clock=clock, tz=calendar.tz
+    )
     pitch_day = PitchDayService(store, directory, OrganiserRoster(), clock=clock, tz=calendar.tz)
-    dialog = MainDialog(ideas, clock, digests, ApprovalFlows(approvals, clock, calendar), pitch_day=pitch_day)
+    dialog = MainDialog(ideas, clock, digests, ApprovalFlows(approvals, clock, calendar), challenges=challenges,
+                        pitch_day=pitch_day)
     return UseCases(clock, store, channel, spool, ideas, dispatcher, nudger, digests, dialog, approvals)
