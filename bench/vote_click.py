@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import random
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -22,8 +21,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.approval_click import free_port as free_port_for_app
-from bench.approval_click import percentile, start_process
+from bench.harness import free_port, percentile, python, start_server
 from bot.adapters.sqlite_store import SqliteStore
 from bot.settings import ROOT
 from cards import verbs
@@ -31,6 +29,7 @@ from tests.support.fake_connector import FakeConnector
 from tests.support.people import MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.pitch_day import CHANNEL_KEY, OLGA_ID, seed
 from tests.support.running_app import DEMO_ORG
+from tests.support.store_probes import pending_outbox
 from tests.support.teams_client import TeamsClient, User, action, nodes
 
 VOTERS = 500
@@ -40,11 +39,12 @@ APPROVALS = 100
 OLGA = User(OLGA_ID, "Olga Kowalski")
 
 
-async def start_den(db: Path) -> tuple[str, object]:
-    port = free_port_for_app()
+async def start_den(db: Path):
+    port = free_port()
     env = {"PORT": str(port), "DEN_HOST": "127.0.0.1", "DEN_SQLITE_PATH": str(db), "DEN_ORG_FILE": str(DEMO_ORG),
-           "DEN_LOG_LEVEL": "WARNING", "MicrosoftAppId": "", "DEN_ORGANISER_IDS": OLGA_ID}  # fmt: skip
-    return await start_process([sys.executable, str(ROOT / "app.py")], env, port)
+           "DEN_LOG_LEVEL": "WARNING", "MicrosoftAppId": "", "DEN_ORGANISER_IDS": OLGA_ID,
+           "DEN_DIGEST_SCHEDULE": "off"}  # fmt: skip
+    return await start_server("Deputy's Den", python(str(ROOT / "app.py")), port=port, env=env)
 
 
 async def approval_latencies(den: TeamsClient, connector: FakeConnector, store: SqliteStore) -> list[float]:
@@ -55,7 +55,7 @@ async def approval_latencies(den: TeamsClient, connector: FakeConnector, store: 
     for i in range(APPROVALS):
         receipt = await den.click(SAM, {**submit, "data": {"formId": None}}, {**VALID_PITCH, "title": f"Idea {i}"})
         assert receipt.status == 200
-    while await store.pending_outbox():  # noqa: ASYNC110 - let the submissions go out first
+    while await pending_outbox(store):  # noqa: ASYNC110 - let the submissions go out first
         await asyncio.sleep(0.1)
     latencies = []
     for idea in await store.list_by_holder(MAYA.aad_id, limit=APPROVALS):
@@ -100,7 +100,8 @@ async def main() -> None:
         store = SqliteStore(db)
         await store.open()
         challenge, ideas = await seed(store, connector_url=connector.url)
-        den_url, process = await start_den(db)
+        server = await start_den(db)
+        den_url = f"{server.url}/api/messages"
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
         try:
             den = TeamsClient(den_url, connector.url, TENANT_ID, session=session)
@@ -127,8 +128,7 @@ async def main() -> None:
         finally:
             await session.close()
             await store.close()
-            process.terminate()
-            process.wait(timeout=10)
+            server.stop()
             await connector.stop()
 
     approval_p95 = percentile(approvals, 95)
