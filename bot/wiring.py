@@ -8,7 +8,6 @@ from msgraph import GraphServiceClient
 from bot.adapters.graph_client import GraphSettings, make_credential, make_graph_client
 from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.org_directory import OrgFileDirectory
-from bot.adapters.provisioned_site import resolve_site_id
 from bot.adapters.sharepoint_store import SharePointStore
 from bot.adapters.sqlite_store import SqliteStore
 from bot.config import Settings
@@ -43,7 +42,7 @@ def build_store(settings: Settings, graph: GraphServiceClient | None) -> IdeaSto
     if settings.store == "sharepoint":
         if not settings.sharepoint_site:
             raise SystemExit("DEN_STORE=sharepoint needs DEN_SHAREPOINT_SITE (the site id or URL).")
-        return SharePointStore(graph, resolve_site_id(settings.sharepoint_site))
+        return SharePointStore(graph, settings.sharepoint_site)  # a URL is resolved to the id once, at open
     raise SystemExit(f"DEN_STORE={settings.store!r} is not a store this app knows: use 'sqlite' or 'sharepoint'.")
 
 
