@@ -56,6 +56,8 @@ class Behaviours:
     rate_limit_headers: bool = True  # RateLimit-Limit/-Remaining/-Reset once usage reaches 80%
     manager_expand_refused: bool = False  # $expand=manager($levels=...) refused (application permission)
     manager_expand_status: int = 403
+    inner_throttle_every: int | None = None  # every Nth request inside a $batch answers 429 (its own Retry-After)
+    inner_retry_after: str = "1"
     site_role: str = "fullcontrol"  # the Sites.Selected role granted: fullcontrol | manage | write | read | none
     strict_site_paths: bool = True  # a site address percent-encoded ("host%3A%2Fpath") is refused
 
@@ -428,6 +430,9 @@ class FakeGraph:
             inner_headers = {k.lower(): v for k, v in (inner.get("headers") or {}).items()}
             fault = self._take_fault(url.path)
             status, payload, extra = None, None, {}
+            every = self.behaviours.inner_throttle_every
+            if fault is None and every and len(self.inner_requests) % every == 0:
+                fault = Fault(429, self.behaviours.inner_retry_after, "")
             if fault is None or fault.applied:
                 throttled, extra = self._admit(inner["method"], url.path)
                 if throttled:
