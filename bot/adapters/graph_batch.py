@@ -28,14 +28,16 @@ from kiota_abstractions.api_error import APIError
 from kiota_abstractions.method import Method
 from kiota_abstractions.request_information import RequestInformation
 from msgraph import GraphServiceClient
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from bot.adapters.graph_pressure import RateLimitGauge, retry_after_seconds
 from bot.ports import StoreUnavailable
+from bot.ports.retry import Backoff, retrying
 
 BATCH_LIMIT = 20
 THROTTLED = {429, 503, 504}  # worth sending again (after Retry-After): the request was not carried out
 DEFAULT_WAIT = 0.5  # an inner 429/503 without Retry-After: a short wait, then exponential
+INNER_BACKOFF = Backoff(first=DEFAULT_WAIT, longest=8.0)  # inner throttling without a Retry-After
+ENVELOPE_BACKOFF = Backoff(first=0.2, longest=2.0)  # the whole $batch refused (throttled or down): try again
 
 
 @dataclass
@@ -124,7 +126,7 @@ class BatchRunner:
                     outcome.status.setdefault(request.id, int(answer.get(request.id, {}).get("status") or 0))
                 break
             await self._sleep(longest)
-            wait = min(wait * 2, 8.0)
+            wait = INNER_BACKOFF.delay(outcome.round_trips + 1)
             pending = again
         return outcome
 
@@ -141,11 +143,8 @@ class BatchRunner:
         info.headers.try_add("Accept", "application/json")
         info.content = json.dumps(body).encode()
         raw = b""
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(StoreUnavailable),
-            stop=stop_after_attempt(3),
-            wait=wait_random_exponential(multiplier=0.2, max=2),
-            reraise=True,
+        async for attempt in retrying(
+            ENVELOPE_BACKOFF, attempts=3, retry_if=lambda failure: isinstance(failure, StoreUnavailable)
         ):
             with attempt:
                 try:

@@ -145,7 +145,7 @@ class GraphDirectory:
             if status in (400, 403):
                 self.expand_refused = status
                 log.warning("manager chain: $expand=manager($levels=max) refused; walking it level by level",
-                            extra={"status": status})  # fmt: skip
+                            extra={"status": status})
                 return None
             raise StoreUnavailable(f"Graph answered {status} for a manager chain") from error
         line: list[Person | None] = []

@@ -53,16 +53,16 @@ from bot.adapters.pending_writes import PendingRow, PendingWrites
 from bot.adapters.provisioned_site import is_site_url, resolve_site_id
 from bot.adapters.serialization import idea_from_dict, idea_to_dict
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
-from bot.background import conflict_retry
 from bot.domain.model import Idea
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreBusy, StoreUnavailable
+from bot.ports.retry import conflict_retry
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500
 UNAVAILABLE = {429, 500, 502, 503, 504}
 UNIQUE_KEYS = {"ideas": "IdeaId", "decisions": "DecisionKey", "outbox": "MessageId", "counters": "Name",
-               "digests": "DeliveryKey", "conversations": "UserId"}  # fmt: skip
+               "digests": "DeliveryKey", "conversations": "UserId"}
 
 
 def _iso(moment: datetime) -> str:
@@ -185,7 +185,7 @@ class _ListApi:
             {"$filter": f"fields/{column} eq {odata_string(value)}", "$expand": f"fields($select={','.join(fields)})",
              "$top": "1"},
             quote_via=quote,
-        )  # fmt: skip
+        )
         return Request(request_id, "GET", f"{self.path}?{query}")
 
 
@@ -217,7 +217,7 @@ class SharePointStore:
 
     IDEA_FIELDS = ("IdeaId", "Body")
     OUTBOX_FIELDS = ("MessageId", "RecipientId", "Kind", "IdeaId", "Payload", "NotBefore", "Attempts", "LastError",
-                     "CreatedAt")  # fmt: skip
+                     "CreatedAt")
 
     def __init__(
         self,
@@ -262,9 +262,15 @@ class SharePointStore:
         if self.site_id:
             self._build_lists()
 
+    def deliver_own_writes(self, kick) -> None:
+        """This instance runs an outbox dispatcher: rows it writes are written already leased to
+        it and delivered from memory; `kick` wakes the dispatcher when rows are written later."""
+        self.claim_on_write = True
+        self.on_outbox_written = kick
+
     def _build_lists(self) -> None:
         self._lists = {key: _ListApi(self.client, self.site_id, spec.name, self.page_size)
-                       for key, spec in LISTS_BY_KEY.items()}  # fmt: skip
+                       for key, spec in LISTS_BY_KEY.items()}
 
     def _api(self, key: str) -> _ListApi:
         return self._lists[key]
@@ -329,7 +335,7 @@ class SharePointStore:
                 if item is None:
                     token = _token()
                     _, ours = await counters.create_or_read({"Name": name, "Value": 1, "WriteToken": token}, "Name",
-                                                            token)  # fmt: skip
+                                                            token)
                     if not ours:
                         raise ConcurrencyConflict(name)  # another instance made it first: count from theirs
                     return f"DEN-{year}-0001"
@@ -371,7 +377,7 @@ class SharePointStore:
             raise ConcurrencyConflict("idea has no stored version")
         new_decisions = [d for d in idea.decisions if idea.updated_at and d.decided_at == idea.updated_at]
         rows = [PendingRow("decisions", values["DecisionKey"], values)
-                for values in (_decision_values(idea, d) for d in new_decisions)]  # fmt: skip
+                for values in (_decision_values(idea, d) for d in new_decisions)]
         rows += self._outbox_rows(outbox)
         requests = [self._api("ideas").patch_request("idea", item_id, self._idea_values(idea), etag)]
         requests += self._row_requests(rows[: BATCH_LIMIT - 1])
@@ -516,7 +522,7 @@ class SharePointStore:
                         owed.append(row)
                     elif found is None:
                         log.error("a row was refused", extra={"list": row.list_key, "key": row.key_value,
-                                                              "status": status})  # fmt: skip
+                                                              "status": status})
             self._remember_written(written, lease_held=lease_held)
         return owed
 
@@ -566,12 +572,12 @@ class SharePointStore:
         cutoff = now - self.retention
         box = self._api("outbox")
         old = await box.query(f"fields/NotBefore lt {odata_string(_iso(cutoff))}", ["MessageId", "State"],
-                              limit=BATCH_LIMIT * 25)  # fmt: skip
+                              limit=BATCH_LIMIT * 25)
         doomed = [(box, i.id) for i in old if _fields(i).get("State") in ("sent", "failed")]
         digests = self._api("digests")
         year, week, _ = cutoff.isocalendar()
         claims = await digests.query(f"fields/WeekKey lt {odata_string(f'{year}-W{week:02d}')}", ["WeekKey"],
-                                     limit=BATCH_LIMIT * 25)  # fmt: skip
+                                     limit=BATCH_LIMIT * 25)
         doomed += [(digests, i.id) for i in claims]
         for start in range(0, len(doomed), BATCH_LIMIT):
             chunk = doomed[start : start + BATCH_LIMIT]
@@ -629,12 +635,12 @@ class SharePointStore:
         items = await box.query(
             f"fields/State eq 'pending' and fields/NotBefore le {odata_string(_iso(now))}", self.OUTBOX_FIELDS,
             limit=limit,
-        )  # fmt: skip
+        )
         if not items:
             return []
         until = _iso(now + timedelta(seconds=lease_seconds))
         requests = [box.patch_request(f"c{n}", item.id, {"NotBefore": until}, _etag(item))
-                    for n, item in enumerate(items[:BATCH_LIMIT])]  # fmt: skip
+                    for n, item in enumerate(items[:BATCH_LIMIT])]
         outcome = await self._batches.run(requests, sequential=False, deadline=self._deadline(self.click_budget))
         claimed: list[OutboxMessage] = []
         for n, item in enumerate(items[:BATCH_LIMIT]):
@@ -681,7 +687,7 @@ class SharePointStore:
         until = _iso(now + timedelta(seconds=lease_seconds))
         token = _token()
         values = {"DeliveryKey": key, "DmId": dm_id, "WeekKey": week_key, "State": "sending", "ClaimedUntil": until,
-                  "WriteToken": token}  # fmt: skip
+                  "WriteToken": token}
         item, ours = await api.create_or_read(values, "DeliveryKey", token, ["State", "ClaimedUntil"])
         if ours:
             return True
@@ -730,7 +736,7 @@ def _outbox_values(message: OutboxMessage, leased_until: datetime | None = None)
     return {
         "MessageId": message.id,
         "RecipientId": message.recipient_id,
-        "Kind": message.kind,
+        "Kind": str(message.kind),
         "IdeaId": message.idea_id,
         "Payload": json.dumps(message.payload),
         "State": "pending",

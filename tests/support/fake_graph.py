@@ -283,7 +283,7 @@ class FakeGraph:
     def fail_next(
         self, count: int, status: int = 429, retry_after: str | None = "1", path_part: str = "", *,
         applied: bool = False,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.faults.extend(Fault(status, retry_after, path_part, applied) for _ in range(count))
 
     def reset_counts(self) -> None:
@@ -318,14 +318,14 @@ class FakeGraph:
             headers = {"Retry-After": str(reset)}
             if b.rate_limit_headers:
                 headers |= {"RateLimit-Limit": str(b.quota_units), "RateLimit-Remaining": "0",
-                            "RateLimit-Reset": str(reset)}  # fmt: skip
+                            "RateLimit-Reset": str(reset)}
             return 429, headers
         self.units_used += cost
         remaining = b.quota_units - self.units_used
         if b.rate_limit_headers and self.units_used >= 0.8 * b.quota_units:
             self.rate_limit_headers_sent += 1
             return None, {"RateLimit-Limit": str(b.quota_units), "RateLimit-Remaining": str(remaining),
-                          "RateLimit-Reset": str(reset)}  # fmt: skip
+                          "RateLimit-Reset": str(reset)}
         return None, {}
 
     def _take_fault(self, path: str) -> Fault | None:
@@ -438,7 +438,7 @@ class FakeGraph:
                 if throttled:
                     status = 429
                     payload = {"error": {"code": "TooManyRequests", "message": "Please retry again later.",
-                                         "innerError": {"code": "429", "status": "429"}}}  # fmt: skip
+                                         "innerError": {"code": "429", "status": "429"}}}
                 else:
                     query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
                     status, payload, more = self._dispatch(
@@ -449,7 +449,7 @@ class FakeGraph:
                 status = fault.status
                 extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 payload = {"error": {"code": "TooManyRequests" if status == 429 else "serviceNotAvailable",
-                                     "message": "Injected fault"}}  # fmt: skip
+                                     "message": "Injected fault"}}
             statuses[inner["id"]] = status
             responses.append({"id": inner["id"], "status": status, "headers": extra, "body": payload})
         return web.json_response({"responses": responses})
@@ -587,7 +587,7 @@ class FakeGraph:
                             status, CLASH_CODES.get(status, "invalidRequest"), "The list item could not be added or "
                             "updated because duplicate values were found in the following field(s) in the list: "
                             f"[{name}]"
-                        )  # fmt: skip
+                        )
 
     def _items(self, sp: SpList, method, rest, query, headers, body):
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -59,6 +59,9 @@ class Settings:
     directory_cache_seconds: int = 3600
     spool_path: str = str(ROOT / "var" / "spool.sqlite3")
     spool_retry_seconds: float = 30.0
+    click_budget_seconds: float = 3.0  # how long a click may wait on a throttled store before it answers
+    sharepoint_retention_days: float = 30.0  # delivered outbox rows and old digest claims are removed after
+    sharepoint_idle_poll_seconds: float = 60.0  # how often an idle instance looks for other instances' rows
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property
@@ -147,4 +150,11 @@ class Settings:
             directory_cache_seconds=int(_get(env, "DEN_DIRECTORY_CACHE_SECONDS", str(d.directory_cache_seconds))),
             spool_path=_get(env, "DEN_SPOOL_PATH", d.spool_path),
             spool_retry_seconds=float(_get(env, "DEN_SPOOL_RETRY_SECONDS", str(d.spool_retry_seconds))),
+            click_budget_seconds=float(_get(env, "DEN_CLICK_BUDGET_SECONDS", str(d.click_budget_seconds))),
+            sharepoint_retention_days=float(
+                _get(env, "DEN_SHAREPOINT_RETENTION_DAYS", str(d.sharepoint_retention_days))
+            ),
+            sharepoint_idle_poll_seconds=float(
+                _get(env, "DEN_SHAREPOINT_IDLE_POLL_SECONDS", str(d.sharepoint_idle_poll_seconds))
+            ),
         )

@@ -1,4 +1,4 @@
-"""The preflight check: `python -m bot.provision --check`, run by an administrator before go-live.
+"""The preflight check: `python -m bot.admin.provision --check`, run by an administrator before go-live.
 
 It tries, against the real site and directory, every Microsoft Graph behaviour the app relies
 on, and prints a table of what works, with the fix for what does not:
@@ -84,7 +84,7 @@ class Preflight:
         return self.client.sites.by_site_id(self.site_id).lists.by_list_id(PROBE_LIST).items
 
     async def run(self) -> list[Finding]:
-        from bot.provision import Provisioner, explain
+        from bot.admin.provision import Provisioner, explain
 
         try:
             self.site_id = await resolve_site_id(self.client, self.site)
@@ -103,7 +103,8 @@ class Preflight:
             steps = None
         if steps:
             missing = "; ".join(step.describe() for step in steps[:4]) + (" ..." if len(steps) > 4 else "")
-            self.add("Lists and columns", FAIL, missing, "Run `python -m bot.provision` with the fullcontrol role.")
+            fix = "Run `python -m bot.admin.provision` with the fullcontrol role."
+            self.add("Lists and columns", FAIL, missing, fix)
         elif steps is not None:
             self.add("Lists and columns", OK, "every list, column, index and uniqueness rule is in place")
         lists_ready = steps is not None and not any(s.list_name == PROBE_LIST for s in steps)
@@ -117,7 +118,7 @@ class Preflight:
                     await self._inner_throttling(probe)
             else:
                 for check in ("Create and read back", "Unique-column clash", "If-Match conflict", "$batch shape",
-                              "Throttling inside $batch"):  # fmt: skip
+                              "Throttling inside $batch"):
                     self.add(check, SKIP, f"the list {PROBE_LIST} is not provisioned yet")
             await self._list_rights()
         finally:
@@ -151,14 +152,14 @@ class Preflight:
             found = await self._find(name)
         except APIError as error:
             self.add("Create and read back", FAIL, f"Graph answered {_status(error)} {_code(error)}".strip(),
-                     "The app needs the `write` role on the site (Sites.Selected).")  # fmt: skip
+                     "The app needs the `write` role on the site (Sites.Selected).")
             return None
         fields = found[0].fields.additional_data if found and found[0].fields else {}
         if len(found) == 1 and fields.get("WriteToken") == self._token:
             self.add("Create and read back", OK, f"created item {created.id} in {PROBE_LIST} and found it by its key")
             return found[0]
         self.add("Create and read back", FAIL, f"created item {created.id} but a query by its key found {len(found)}",
-                 f"Index {PROBE_LIST}.Name (run `python -m bot.provision`).")  # fmt: skip
+                 f"Index {PROBE_LIST}.Name (run `python -m bot.admin.provision`).")
         return None
 
     async def _unique_clash(self, probe: ListItem) -> None:
@@ -173,11 +174,11 @@ class Preflight:
         ours = [r for r in rows if (r.fields.additional_data if r.fields else {}).get("WriteToken") == self._token]
         if len(rows) == 1 and ours:
             self.add("Unique-column clash", OK, f"a duplicate was refused with {answered}; reading the key back "
-                     "finds one row, ours (the app settles every clash this way, whatever the status)")  # fmt: skip
+                     "finds one row, ours (the app settles every clash this way, whatever the status)")
         else:
             self.add("Unique-column clash", FAIL, f"a duplicate was answered {answered} and {len(rows)} rows now "
-                     "share the key", f"Run `python -m bot.provision`: it restores {PROBE_LIST}.Name's "
-                     "uniqueness rule.")  # fmt: skip
+                     "share the key", f"Run `python -m bot.admin.provision`: it restores {PROBE_LIST}.Name's "
+                     "uniqueness rule.")
 
     async def _if_match(self, probe: ListItem) -> None:
         fields = self._items.by_list_item_id(probe.id).fields
@@ -186,7 +187,7 @@ class Preflight:
                                request_configuration=RequestConfiguration(headers=fresh_headers(If_Match=probe.e_tag)))
         except APIError as error:
             self.add("If-Match conflict", FAIL, f"an update with the current eTag was answered {_status(error)}",
-                     "The app needs the `write` role on the site.")  # fmt: skip
+                     "The app needs the `write` role on the site.")
             return
         try:
             await fields.patch(FieldValueSet(additional_data={"Value": 3}),
@@ -196,10 +197,10 @@ class Preflight:
                 self.add("If-Match conflict", OK, "an update with a stale eTag was refused with 412")
                 return
             self.add("If-Match conflict", FAIL, f"a stale eTag was answered {_status(error)}, not 412",
-                     "Report it: the app detects concurrent approvals by 412.")  # fmt: skip
+                     "Report it: the app detects concurrent approvals by 412.")
             return
         self.add("If-Match conflict", FAIL, "an update with a stale eTag was accepted: concurrent approvals could "
-                 "both win", "Report it to Microsoft support; do not run two app instances meanwhile.")  # fmt: skip
+                 "both win", "Report it to Microsoft support; do not run two app instances meanwhile.")
 
     async def _batch_shape(self, probe: ListItem) -> None:
         runner = BatchRunner(self.client, self.gauge)
@@ -224,16 +225,16 @@ class Preflight:
                 self._created.append(str(refused.body["2"].get("id")))
         except (APIError, Exception) as error:  # noqa: BLE001 - reported, never raised
             self.add("$batch shape", FAIL, f"the batch itself failed: {_status(error) or type(error).__name__}",
-                     "Check that the app may call https://graph.microsoft.com/v1.0/$batch.")  # fmt: skip
+                     "Check that the app may call https://graph.microsoft.com/v1.0/$batch.")
             return
         statuses = [outcome.status.get(i) for i in ("1", "2", "3")]
         if statuses == [200, 201, 201] and refused.status == {"1": 412, "2": 424}:
             self.add("$batch shape", OK, "a sequential batch (update, then two creates depending on it) "
                      "answered 200, 201, 201; with a stale eTag 412 then 424: nothing written after a refused "
-                     "update")  # fmt: skip
+                     "update")
         else:
             self.add("$batch shape", FAIL, f"answered {statuses}, and with a stale eTag {refused.status}",
-                     "Report it: the app writes a decision and its notifications in one sequential batch.")  # fmt: skip
+                     "Report it: the app writes a decision and its notifications in one sequential batch.")
 
     async def _inner_throttling(self, probe: ListItem) -> None:
         path = f"/sites/{self.site_id}/lists/{PROBE_LIST}/items/{probe.id}"
@@ -244,7 +245,7 @@ class Preflight:
         if not throttled:
             self.add("Throttling inside $batch", INFO, f"{THROTTLE_PROBE} reads in one batch were not throttled, "
                      "so this could not be tried; the app sends a throttled request again after its own "
-                     "Retry-After")  # fmt: skip
+                     "Retry-After")
             return
         with_header = [r for r in throttled.values() if any(k.lower() == "retry-after" for k in r.get("headers") or {})]
         again = [r for r in reads if r.id in throttled]
@@ -254,24 +255,24 @@ class Preflight:
         self.add("Throttling inside $batch", result, f"{len(throttled)} of {THROTTLE_PROBE} reads throttled inside the "
                  f"batch (envelope 200), {len(with_header)} with their own Retry-After; sent again after it: "
                  f"{answered} answered", "" if result == OK else "Wait for the tenant's quota to refill, then run "
-                 "the check again.")  # fmt: skip
+                 "the check again.")
 
     async def _list_rights(self) -> None:
         name = f"DenPreflight{self._token}"
         lists = self.client.sites.by_site_id(self.site_id).lists
         try:
             created = await lists.post(List_(display_name=name, list_=ListInfo(template="genericList")),
-                                       request_configuration=RequestConfiguration(headers=fresh_headers()))  # fmt: skip
+                                       request_configuration=RequestConfiguration(headers=fresh_headers()))
         except APIError as error:
             if _status(error) == 403:
                 self.add("Provisioning rights", OK, "the app cannot create lists (role `write`): right for running; "
-                         "grant `fullcontrol` only while provisioning")  # fmt: skip
+                         "grant `fullcontrol` only while provisioning")
             else:
                 self.add("Provisioning rights", WARN, f"creating a list was answered {_status(error)}")
             return
         self._lists_created.append(created.id or name)
         self.add("Provisioning rights", WARN, "the app can create lists (role `fullcontrol` or `manage`), more than "
-                 "it needs to run", "After provisioning, set the app's role on the site back to `write`.")  # fmt: skip
+                 "it needs to run", "After provisioning, set the app's role on the site back to `write`.")
 
     async def _clean_up(self) -> None:
         left: list[str] = []
@@ -299,10 +300,10 @@ class Preflight:
     def _rate_limit_headers(self) -> None:
         if self.gauge.readings:
             self.add("RateLimit headers", OK, f"seen (limit {self.gauge.limit}, remaining {self.gauge.remaining}): "
-                     "the app slows its background work when they show up")  # fmt: skip
+                     "the app slows its background work when they show up")
         else:
             self.add("RateLimit headers", INFO, "none seen: SharePoint sends them only past 80% of the app's "
-                     "one-minute quota; the app slows its background work when they show up")  # fmt: skip
+                     "one-minute quota; the app slows its background work when they show up")
 
     async def _manager_chain(self) -> None:
         if not self.user:
@@ -313,12 +314,12 @@ class Preflight:
             line = await directory.line_of_management(self.user)
         except Exception as error:  # noqa: BLE001 - reported, never raised
             self.add("Manager chain", FAIL, f"Graph answered {_status(error) or type(error).__name__}",
-                     "Grant the application permission User.Read.All and admin consent.")  # fmt: skip
+                     "Grant the application permission User.Read.All and admin consent.")
             return
         names = " > ".join(p.name for p in line if p is not None) or "(no manager)"
         if directory.expand_refused:
             self.add("Manager chain", OK, f"$expand=manager($levels=max) refused ({directory.expand_refused}); "
-                     f"walking /manager level by level works: {names}")  # fmt: skip
+                     f"walking /manager level by level works: {names}")
         else:
             self.add("Manager chain", OK, f"$expand=manager($levels=max) works: {names}")
 
@@ -334,12 +335,12 @@ def table(findings: list[Finding]) -> list[str]:
 
 
 async def run_check(client: GraphServiceClient, site: str, *, user: str | None = None,
-                    out: Callable[[str], Any] = print) -> int:  # fmt: skip
+                    out: Callable[[str], Any] = print) -> int:
     """Print the table; exit code 1 when anything the app relies on does not work."""
     try:
         findings = await Preflight(client, site, user=user).run()
     except AzureError as error:
-        from bot.provision import explain
+        from bot.admin.provision import explain
 
         out(explain(error, site))
         return 2

@@ -1,17 +1,17 @@
-"""`python -m bot.provision`: create the app's SharePoint lists on the Den's site.
+"""`python -m bot.admin.provision`: create the app's SharePoint lists on the Den's site.
 
 Idempotent: it compares what the site has with `bot/adapters/sharepoint_schema.py` and does
 only what is missing (a list, a column, an index, a uniqueness rule); run twice, the second run
 changes nothing and says so. A column that exists with the wrong type is reported, never
 changed (that could lose data); the command then exits 1. `--dry-run` prints the plan only.
-`--check` runs the preflight check instead (bot/preflight.py): every Graph behaviour the app
+`--check` runs the preflight check instead (bot/admin/preflight.py): every Graph behaviour the app
 relies on, tried against the real site and directory, then cleaned up.
 
 Rights, as Microsoft states them for `Sites.Selected`: `write` reads and modifies content, which
 is what the app needs to run; creating lists and columns needs `fullcontrol` (or `manage`). A
 refusal is explained in a sentence, not a traceback.
 
-    python -m bot.provision [--site <site id or URL>] [--dry-run | --check [--user <id or UPN>]]
+    python -m bot.admin.provision [--site <site id or URL>] [--dry-run | --check [--user <id or UPN>]]
 """
 
 from __future__ import annotations
@@ -224,10 +224,10 @@ async def run(client: GraphServiceClient, site: str, *, dry_run: bool, out=print
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.config import Settings
-    from bot.wiring import graph_client_from
+    from bot.bootstrap import graph_client_from
+    from bot.settings import Settings
 
-    parser = argparse.ArgumentParser(prog="python -m bot.provision", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.admin.provision", description=__doc__.splitlines()[0])
     parser.add_argument("--site", help="the site id or URL (default: DEN_SHAREPOINT_SITE)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         print(explain(error, site))
         return 2
     if args.check:
-        from bot.preflight import run_check
+        from bot.admin.preflight import run_check
 
         return asyncio.run(run_check(client, site, user=args.user))
     return asyncio.run(run(client, site, dry_run=args.dry_run))
