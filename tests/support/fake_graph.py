@@ -68,6 +68,7 @@ class Fault:
     retry_after: str | None
     path_part: str
     applied: bool = False  # do the work, then answer the fault (an answer lost on the way back)
+    method: str = ""  # only requests with this method (any when empty)
 
 
 CLASH_CODES = {409: "nameAlreadyExists", 400: "invalidRequest", 500: "generalException"}
@@ -256,6 +257,7 @@ class FakeGraph:
     managers: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)  # HTTP round trips
     inner_requests: list[tuple[str, str]] = field(default_factory=list)  # requests inside a $batch
+    batches: list[list[dict[str, Any]]] = field(default_factory=list)  # each $batch's requests, as sent
     faults: list[Fault] = field(default_factory=list)
     behaviours: Behaviours = field(default_factory=Behaviours)
     clock: Callable[[], float] = time.monotonic
@@ -282,9 +284,9 @@ class FakeGraph:
 
     def fail_next(
         self, count: int, status: int = 429, retry_after: str | None = "1", path_part: str = "", *,
-        applied: bool = False,
+        applied: bool = False, method: str = "",
     ) -> None:
-        self.faults.extend(Fault(status, retry_after, path_part, applied) for _ in range(count))
+        self.faults.extend(Fault(status, retry_after, path_part, applied, method) for _ in range(count))
 
     def reset_counts(self) -> None:
         self.requests.clear()
@@ -328,9 +330,9 @@ class FakeGraph:
                           "RateLimit-Reset": str(reset)}
         return None, {}
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, path: str, method: str) -> Fault | None:
         for index, fault in enumerate(self.faults):
-            if fault.path_part in path:
+            if fault.path_part in path and fault.method in ("", method):
                 return self.faults.pop(index)
         return None
 
@@ -376,12 +378,12 @@ class FakeGraph:
         query = {k: v[0] for k, v in parse_qs(request.query_string, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in request.headers.items()}
         if path == "/$batch" and request.method == "POST":
-            fault = self._take_fault(path)
+            fault = self._take_fault(path, request.method)
             if fault is not None and not fault.applied:
                 return self._fault_response(fault)
             answer = await self._batch(body or {}, headers)
             return self._fault_response(fault) if fault is not None else answer
-        fault = self._take_fault(path)
+        fault = self._take_fault(path, request.method)
         if fault is not None and not fault.applied:
             return self._fault_response(fault)
         throttled, limit_headers = self._admit(request.method, path)
@@ -413,6 +415,7 @@ class FakeGraph:
             return odata_error(400, "BadRequest", f"A batch may hold at most {BATCH_LIMIT} requests")
         if len({str(r.get("id", "")).lower() for r in requests}) != len(requests):
             return odata_error(400, "BadRequest", "Batch request ids must be unique")
+        self.batches.append(requests)
         responses, statuses = [], {}
         for inner in requests:
             depends = inner.get("dependsOn") or []
@@ -428,7 +431,7 @@ class FakeGraph:
                                   "body": {"error": {"code": "invalidRequest", "message": "Invalid hostname"}}})
                 continue
             inner_headers = {k.lower(): v for k, v in (inner.get("headers") or {}).items()}
-            fault = self._take_fault(url.path)
+            fault = self._take_fault(url.path, inner["method"])
             status, payload, extra = None, None, {}
             every = self.behaviours.inner_throttle_every
             if fault is None and every and len(self.inner_requests) % every == 0:
