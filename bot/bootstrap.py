@@ -178,6 +178,7 @@ def bootstrap(
         top_role=Role(settings.chain_top_role),
         on_outbox=dispatcher.kick,
         spool=spool,
+        decision_spool=spool,
     )
     calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
     nudger = Nudger(

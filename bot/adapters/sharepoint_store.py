@@ -350,7 +350,7 @@ class SharePointStore:
         token = _token()
         requests = [ideas.create_request("idea", {**self._idea_values(idea), "WriteToken": token})]
         rows = self._outbox_rows(outbox)
-        requests += self._row_requests(rows[: BATCH_LIMIT - 1])
+        requests += self._row_requests(rows[: BATCH_LIMIT - 1], lease=True)
         outcome = await self._batches.run(requests, sequential=True, deadline=self._deadline(self.click_budget))
         if any(r.id == "idea" for r in outcome.leftover):
             raise StoreBusy("the new idea was throttled past the time budget", outcome.retry_after)
@@ -380,7 +380,7 @@ class SharePointStore:
                 for values in (_decision_values(idea, d) for d in new_decisions)]
         rows += self._outbox_rows(outbox)
         requests = [self._api("ideas").patch_request("idea", item_id, self._idea_values(idea), etag)]
-        requests += self._row_requests(rows[: BATCH_LIMIT - 1])
+        requests += self._row_requests(rows[: BATCH_LIMIT - 1], lease=True)
         outcome = await self._batches.run(requests, sequential=True, deadline=self._deadline(self.click_budget))
         if any(r.id == "idea" for r in outcome.leftover):
             raise StoreBusy("the idea's update was throttled past the time budget", outcome.retry_after)
@@ -455,13 +455,19 @@ class SharePointStore:
 
     # ---- rows with a unique key: written in a batch, settled whatever the batch said -----
     def _outbox_rows(self, messages: Sequence[OutboxMessage]) -> list[PendingRow]:
-        return [PendingRow("outbox", m.id, _outbox_values(m, self._write_lease_for(m))) for m in messages]
+        return [PendingRow("outbox", m.id, _outbox_values(m)) for m in messages]
 
-    def _write_lease_for(self, message: OutboxMessage) -> datetime | None:
-        return message.not_before + self.write_lease if self.claim_on_write else None
-
-    def _row_requests(self, rows: Sequence[PendingRow]) -> list[Request]:
-        return [self._api(row.list_key).create_request(f"r{n}", row.fields) for n, row in enumerate(rows)]
+    def _row_requests(self, rows: Sequence[PendingRow], *, lease: bool = False) -> list[Request]:
+        """Create requests for rows. With `lease` (and this instance delivering what it writes),
+        outbox rows are written already leased to this instance: NotBefore is the lease's end."""
+        requests = []
+        for n, row in enumerate(rows):
+            fields = row.fields
+            if lease and self.claim_on_write and row.list_key == "outbox":
+                due = _dt(fields.get("NotBefore")) or datetime.now(UTC)
+                fields = {**fields, "NotBefore": _iso(due + self.write_lease)}
+            requests.append(self._api(row.list_key).create_request(f"r{n}", fields))
+        return requests
 
     async def _settle_rows(self, rows: list[PendingRow], outcome) -> None:
         """After a batch: rows it wrote are done; the rest are written now (parallel, within the
@@ -475,7 +481,7 @@ class SharePointStore:
                 owed.append(row)
         self._remember_written(written, lease_held=True)
         if owed:
-            await self._owe(await self._ensure_rows(owed, self._deadline(self.click_budget / 2), lease_held=False))
+            await self._owe(await self._ensure_rows(owed, self._deadline(self.click_budget / 2), lease_held=True))
 
     def _remember_written(self, written: list[tuple[PendingRow, dict[str, Any]]], *, lease_held: bool) -> None:
         """Note the item ids of outbox rows just written; with `lease_held` (written within the
@@ -500,7 +506,8 @@ class SharePointStore:
         for start in range(0, len(rows), BATCH_LIMIT):
             chunk = rows[start : start + BATCH_LIMIT]
             try:
-                outcome = await self._batches.run(self._row_requests(chunk), sequential=False, deadline=deadline)
+                requests = self._row_requests(chunk, lease=lease_held)
+                outcome = await self._batches.run(requests, sequential=False, deadline=deadline)
             except StoreUnavailable:
                 owed.extend(chunk)
                 continue

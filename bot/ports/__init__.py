@@ -5,7 +5,7 @@ Import the names from here; each lives in the module named after what it describ
 
 from bot.ports.channel import Channel, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
-from bot.ports.spool import Spool, SpooledPitch
+from bot.ports.spool import DecisionSpool, Spool, SpooledDecision, SpooledPitch
 from bot.ports.store import (
     ConcurrencyConflict,
     ConversationRecord,
@@ -25,6 +25,7 @@ __all__ = [
     "ConcurrencyConflict",
     "ConversationRecord",
     "Conversations",
+    "DecisionSpool",
     "DeliveryFailed",
     "DigestLedger",
     "Directory",
@@ -35,6 +36,7 @@ __all__ = [
     "Outbox",
     "OutboxMessage",
     "Spool",
+    "SpooledDecision",
     "SpooledPitch",
     "StoreBusy",
     "StoreUnavailable",
