@@ -6,8 +6,9 @@ from typing import Any
 
 from bot.domain.model import Idea
 from bot.i18n import Messages
+from cards.approval import approval_parts
+from cards.approval_routes import refresh
 from cards.common import card, heading, subtle, text
-from cards.idea import approval_parts
 
 
 def reminder_card(m: Messages, idea: Idea, *, viewer_id: str, days: int, from_dm: str = "") -> dict[str, Any]:
@@ -17,4 +18,4 @@ def reminder_card(m: Messages, idea: Idea, *, viewer_id: str, days: int, from_dm
     if from_dm:
         header.append(text(m.t("reminder.from_dm", name=from_dm), weight="Bolder"))
     header.append(subtle(m.t("reminder.waiting", days=days)))
-    return card(header + body, actions)
+    return {**card(header + body, actions), "refresh": refresh(idea)}  # an old reminder shows the idea now

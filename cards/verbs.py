@@ -10,5 +10,15 @@ RETURN = "idea.return"
 REJECT = "idea.reject"
 DIGEST_SHORTLIST = "digest.shortlist"
 DIGEST_NUDGE = "digest.nudge"
+REFRESH = "idea.refresh"  # Universal Actions refresh: the card as it is now
+REASSIGN = "idea.reassign"
+WITHDRAW = "idea.withdraw"
+SECOND_LOOK = "idea.second_look"
+COMMENT = "idea.comment"
+OPEN_APPROVAL = "idea.open"  # the full approval card for one idea (from "my approvals")
+MY_APPROVALS = "approvals.mine"
+DELEGATE_OPEN = "delegate.open"
+DELEGATE_SET = "delegate.set"
+DELEGATE_END = "delegate.end"
 
 DECISION_VERBS = {APPROVE: "approved", RETURN: "returned", REJECT: "rejected"}

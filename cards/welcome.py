@@ -22,8 +22,18 @@ def welcome_card(m: Messages) -> dict[str, Any]:
 
 
 def help_card(m: Messages) -> dict[str, Any]:
+    approvers = [
+        execute(m.t("welcome.my_approvals"), verbs.MY_APPROVALS),
+        execute(m.t("welcome.delegate"), verbs.DELEGATE_OPEN),
+    ]
     return card(
-        [heading(m.t("help.title")), text(m.t("help.body")), text(m.t("help.commands"), isSubtle=True)],
+        [
+            heading(m.t("help.title")),
+            text(m.t("help.body")),
+            text(m.t("help.approvers")),
+            text(m.t("help.commands"), isSubtle=True),
+            {"type": "ActionSet", "actions": approvers},
+        ],
         _menu(m),
     )
 

@@ -8,14 +8,15 @@ from typing import Any
 from bot.domain.model import Outcome
 from bot.services.ideas import ActionStatus, IdeaService
 from cards import approval_card
+from cards.approval import decided_card
 from cards.common import when
-from cards.idea import decided_card
+from dialogs.approvals import decision_comment
 from dialogs.turn import Reply, Turn, as_int
 
 
 async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mapping[str, Any]) -> Reply:
     m = turn.messages
-    comment = str(data.get("comment") or "")
+    comment = decision_comment(data)
     result = await service.decide(
         actor_id=turn.user_id,
         idea_id=str(data.get("ideaId", "")),

@@ -11,22 +11,36 @@ class Command(enum.StrEnum):
     PITCH = "pitch"
     MY_IDEAS = "my_ideas"
     HELP = "help"
+    MY_APPROVALS = "my_approvals"
+    DELEGATE = "delegate"
 
 
+# English, then French: the French catalogue tells people to type `proposer`, `mes idées`, `aide`.
 _PHRASES = {
-    Command.PITCH: ("pitch", "pitch an idea", "new idea", "new", "idea", "submit", "submit an idea", "start"),
-    Command.MY_IDEAS: ("my ideas", "ideas", "status", "my status", "track", "mine", "list"),
-    Command.HELP: ("help", "hi", "hello", "hey", "menu", "?", "bonjour", "aide"),
+    Command.PITCH: ("pitch", "pitch an idea", "new idea", "new", "idea", "submit", "submit an idea", "start")
+    + ("proposer", "proposer une idée", "nouvelle idée", "idée", "soumettre", "soumettre une idée", "commencer"),
+    Command.MY_IDEAS: ("my ideas", "ideas", "status", "my status", "track", "mine", "list")
+    + ("mes idées", "idées", "état", "suivi", "suivre", "mes propositions"),
+    Command.HELP: ("help", "hi", "hello", "hey", "menu", "?")
+    + ("aide", "bonjour", "allô", "allo", "salut", "menu d’aide"),
+    Command.MY_APPROVALS: ("my approvals", "approvals", "to approve", "waiting for me")
+    + ("mes approbations", "approbations", "à approuver"),
+    Command.DELEGATE: ("acting", "delegate", "someone acts for me", "away", "out of office")
+    + ("intérim", "interim", "déléguer", "absent", "absente"),
 }
-_LOOKUP = {phrase: command for command, phrases in _PHRASES.items() for phrase in phrases}
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
 
 
 def normalise(text: str | None) -> str:
+    """Lower case, no mention, no punctuation but "?", no accents ("mes idees" is "mes idées")."""
     text = _MENTION.sub(" ", text or "")
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = unicodedata.normalize("NFKD", text).lower()
+    text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"[^\w\s?]", " ", text)
     return " ".join(text.split())
+
+
+_LOOKUP = {normalise(phrase): command for command, phrases in _PHRASES.items() for phrase in phrases}
 
 
 def recognise(text: str | None) -> Command | None:

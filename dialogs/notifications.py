@@ -14,7 +14,9 @@ from bot.domain.outbox import MessageKind, still_relevant
 from bot.i18n import Messages
 from bot.ports import Conversations, Ideas, OutboxMessage
 from cards import approval_card, returned_card, submitter_update_card
-from cards.idea import filed_card
+from cards.approval_routes import comment_card, informed_card, withdrawn_card
+from cards.idea import chain_view, pitch_summary
+from cards.receipt import filed_card
 from cards.reminder import reminder_card
 from cards.waiting import waiting_card
 
@@ -24,15 +26,16 @@ class NotificationRecords(Ideas, Conversations, Protocol):
 
 
 class NotificationRenderer:
-    def __init__(self, store: NotificationRecords) -> None:
+    def __init__(self, store: NotificationRecords, *, second_look: bool = True) -> None:
         self._store = store
+        self.second_look = second_look  # whether a rejection card offers a second look (the routing rules say)
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
         idea = await self._store.get(message.idea_id)
         if idea is None:
             return None
         step, revision = message.payload.get("step"), message.payload.get("revision")
-        if not still_relevant(message.kind, idea, step, revision):
+        if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
             return None  # decided or withdrawn before we could deliver: nothing to say
         record = await self._store.get_conversation(message.recipient_id)
         m = Messages(record.locale if record else None)
@@ -54,6 +57,22 @@ class NotificationRenderer:
             if decision.outcome == Outcome.RETURNED and still_returned:
                 card = returned_card(m, idea, decision, form_id=str(uuid.uuid4()))
             else:
-                card = submitter_update_card(m, idea, decision)
-            return card, f"{idea.reference}: {m.t(f'outcome.{decision.outcome.value}')}"
+                card = submitter_update_card(m, idea, decision, second_look=self.second_look)
+            return card, m.t(
+                "idea.reference_title", reference=idea.reference, title=m.t(f"outcome.{decision.outcome.value}")
+            )
+        if message.kind == MessageKind.INFORMED:
+            chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
+            return informed_card(m, idea, summary=summary, chain=chain), m.t("informed.title", reference=idea.reference)
+        if message.kind == MessageKind.WITHDRAWN:
+            chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
+            card = withdrawn_card(m, idea, summary=summary, chain=chain)
+            return card, m.t("withdraw.approver_title", reference=idea.reference)
+        if message.kind == MessageKind.COMMENT:
+            number = int(message.payload.get("number", 0))
+            if not 0 < number <= len(idea.history):
+                return None
+            entry = idea.history[number - 1]
+            card = comment_card(m, idea, entry, chain=chain_view(m, idea))
+            return card, m.t("comments.new_title", name=entry.actor_name, reference=idea.reference)
         return None

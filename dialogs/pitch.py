@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.services.ideas import ActionStatus, IdeaService
 from cards import idea_status_card, pitch_form_card, receipt_card
-from cards.idea import spooled_card
+from cards.receipt import spooled_card
 from dialogs.turn import Reply, Turn, as_int
 
 

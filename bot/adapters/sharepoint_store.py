@@ -51,10 +51,18 @@ from bot.adapters.graph_client import fresh_headers, odata_string
 from bot.adapters.graph_pressure import RateLimitGauge
 from bot.adapters.pending_writes import PendingRow, PendingWrites
 from bot.adapters.provisioned_site import is_site_url, resolve_site_id
-from bot.adapters.serialization import idea_from_dict, idea_to_dict
+from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
+from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreBusy, StoreUnavailable
+from bot.ports import (
+    ConcurrencyConflict,
+    ConversationRecord,
+    OutboxMessage,
+    StoreBusy,
+    StoredSetting,
+    StoreUnavailable,
+)
 from bot.ports.retry import conflict_retry
 
 log = logging.getLogger(__name__)
@@ -150,12 +158,16 @@ class _ListApi:
             return await self.create(values), True
         except (ConcurrencyConflict, StoreUnavailable, APIError) as error:
             failure = error
-        existing = await self.first(key, str(values[key]), [key, "WriteToken", *fields])
+        existing = await self.first(key, str(values[key]), [key, *(["WriteToken"] if token else []), *fields])
         if existing is None:
             if isinstance(failure, APIError):
                 raise StoreUnavailable(f"Graph answered {_status(failure)} to a create") from failure
             raise failure
         return existing, token is not None and _fields(existing).get("WriteToken") == token
+
+    # Rows without a WriteToken column (conversations, settings, delegations): a row found after a
+    # failed create counts as another writer's; the caller reads it and updates it, which is
+    # harmless when it was in fact this create's, whose answer was lost.
 
     async def patch(self, item_id: str, values: dict[str, Any], etag: str = "*") -> None:
         try:
@@ -407,6 +419,7 @@ class SharePointStore:
         return ideas[:limit]
 
     async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
+        """Open ideas whose current step this person holds (HolderId and Status are indexed)."""
         ideas = await self._list_ideas(f"fields/HolderId eq {odata_string(user_id)} and fields/Status eq 'in_review'")
         ideas.sort(key=lambda i: i.updated_at or i.created_at)
         return ideas[:limit]
@@ -423,6 +436,64 @@ class SharePointStore:
 
     async def list_open(self) -> list[Idea]:
         return await self._list_ideas("fields/Status eq 'in_review'")
+
+    # ---- configuration kept with the records --------------------------------------------------
+    SETTING_FIELDS = ("SettingKey", "Body", "UpdatedAt", "UpdatedBy")
+
+    async def get_setting(self, key: str) -> StoredSetting | None:
+        item = await self._api("settings").first("SettingKey", key, self.SETTING_FIELDS)
+        if item is None:
+            return None
+        fields = _fields(item)
+        updated = _dt(fields.get("UpdatedAt")) or datetime.now(UTC)
+        return StoredSetting(key, str(fields.get("Body") or ""), updated, str(fields.get("UpdatedBy") or ""))
+
+    async def put_setting(self, setting: StoredSetting) -> None:
+        api = self._api("settings")
+        values = {
+            "SettingKey": setting.key,
+            "Body": setting.text,
+            "UpdatedAt": _iso(setting.updated_at),
+            "UpdatedBy": setting.updated_by[:255],
+        }
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                item = await api.first("SettingKey", setting.key, ["SettingKey"])
+                if item is None:
+                    await _create_or_conflict(api, values, "SettingKey")
+                else:
+                    await api.patch(item.id, values)
+
+    # ---- acting approvers -------------------------------------------------------------------
+    DELEGATION_FIELDS = ("PrincipalId", "Body")
+
+    async def save_delegation(self, delegation: Delegation) -> None:
+        """One row per approver (PrincipalId is unique): a new delegation replaces the old one."""
+        api = self._api("delegations")
+        values = {
+            "PrincipalId": delegation.principal_id,
+            "DelegateId": delegation.delegate_id,
+            "EndsAt": _iso(delegation.ends_at),
+            "Body": json.dumps(delegation_to_dict(delegation), ensure_ascii=False),
+        }
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                item = await api.first("PrincipalId", delegation.principal_id, ["PrincipalId"])
+                if item is None:
+                    await _create_or_conflict(api, values, "PrincipalId")  # a racing create: read and patch
+                else:
+                    await api.patch(item.id, values)
+
+    async def get_delegation(self, principal_id: str) -> Delegation | None:
+        item = await self._api("delegations").first("PrincipalId", principal_id, self.DELEGATION_FIELDS)
+        return delegation_from_dict(json.loads(_fields(item)["Body"])) if item else None
+
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        items = await self._api("delegations").query(
+            f"fields/EndsAt gt {odata_string(_iso(now))}", self.DELEGATION_FIELDS
+        )
+        found = [delegation_from_dict(json.loads(_fields(item)["Body"])) for item in items]
+        return {d.principal_id: d for d in found if d.active(now)}
 
     # ---- conversation references --------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:
@@ -684,9 +755,6 @@ class SharePointStore:
             await self._api("outbox").patch(item_id, {"State": "failed", "LastError": error[:255]})
         self._item_ids.pop(message_id, None)
 
-    async def pending_outbox(self) -> int:
-        return len(await self._api("outbox").query("fields/State eq 'pending'", ["MessageId"]))
-
     # ---- digest deliveries --------------------------------------------------------------
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:
         api = self._api("digests")
@@ -715,11 +783,13 @@ class SharePointStore:
         if item is not None:
             await api.patch(item.id, {"State": state, "Detail": detail[:255], "ClaimedUntil": None})
 
-    async def digest_deliveries(self, week_key: str) -> dict[str, tuple[str, str]]:
-        items = await self._api("digests").query(
-            f"fields/WeekKey eq {odata_string(week_key)}", ["DmId", "State", "Detail"]
-        )
-        return {_fields(i)["DmId"]: (_fields(i).get("State", ""), _fields(i).get("Detail", "")) for i in items}
+
+async def _create_or_conflict(api: _ListApi, values: dict[str, Any], key: str) -> None:
+    """Create a row keyed by a unique column; if another writer's row is there (whatever status the
+    clash came back with), raise ConcurrencyConflict so the caller reads it and updates it instead."""
+    _, made = await api.create_or_read(values, key)
+    if not made:
+        raise ConcurrencyConflict(key)
 
 
 def _decision_values(idea: Idea, d) -> dict[str, Any]:

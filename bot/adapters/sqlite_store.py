@@ -12,14 +12,15 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 
-from bot.adapters.serialization import idea_from_dict, idea_to_dict
+from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
+from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
+from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoredSetting, StoreUnavailable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ideas (
@@ -74,6 +75,21 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, not_before);
 
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE IF NOT EXISTS delegations (
+    principal_id TEXT PRIMARY KEY,
+    delegate_id TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS delegations_end ON delegations (ends_at);
+
 CREATE TABLE IF NOT EXISTS digest_deliveries (
     dm_id TEXT NOT NULL,
     week_key TEXT NOT NULL,
@@ -88,6 +104,11 @@ CREATE TABLE IF NOT EXISTS digest_deliveries (
 
 def _iso(value: datetime) -> str:
     return value.isoformat()
+
+
+def _utc(value: datetime) -> str:
+    """Comparable as text: every moment in UTC, one format."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class SqliteStore:
@@ -200,6 +221,13 @@ class SqliteStore:
             "SELECT body, version FROM ideas WHERE submitter_id = ? ORDER BY created_at DESC LIMIT ?", (user_id, limit)
         )
 
+    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
+        """Open ideas whose current step this person holds (my approvals; steps to hand to a delegate)."""
+        return await self._list(
+            "SELECT body, version FROM ideas WHERE holder_id = ? AND status = 'in_review' ORDER BY updated_at LIMIT ?",
+            (user_id, limit),
+        )
+
     async def list_for_digest(self, since: datetime | None) -> list[Idea]:
         """Everything still open, and everything touched since `since` (all ideas when None)."""
         if since is None:
@@ -243,18 +271,6 @@ class SqliteStore:
             "UPDATE digest_deliveries SET state = ?, detail = ?, claimed_until = NULL, updated_at = ?"
             " WHERE dm_id = ? AND week_key = ?",
             (state, detail[:500], _iso(now), dm_id, week_key),
-        )
-
-    async def digest_deliveries(self, week_key: str) -> dict[str, tuple[str, str]]:
-        rows = await self._fetchall(
-            "SELECT dm_id, state, detail FROM digest_deliveries WHERE week_key = ?", (week_key,)
-        )
-        return {r["dm_id"]: (r["state"], r["detail"]) for r in rows}
-
-    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
-        return await self._list(
-            "SELECT body, version FROM ideas WHERE holder_id = ? AND status = 'in_review' ORDER BY updated_at LIMIT ?",
-            (user_id, limit),
         )
 
     async def _list(self, sql: str, params: tuple) -> list[Idea]:
@@ -366,11 +382,45 @@ class SqliteStore:
             (error[:500], message_id),
         )
 
-    async def pending_outbox(self) -> int:
-        row = await self._fetchone("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
-        return int(row[0])
-
     # ---- helpers --------------------------------------------------------------------
+    # ---- configuration kept with the records --------------------------------------------------
+    async def get_setting(self, key: str) -> StoredSetting | None:
+        row = await self._fetchone("SELECT key, body, updated_at, updated_by FROM settings WHERE key = ?", (key,))
+        if row is None:
+            return None
+        return StoredSetting(row["key"], row["body"], datetime.fromisoformat(row["updated_at"]), row["updated_by"])
+
+    async def put_setting(self, setting: StoredSetting) -> None:
+        await self._execute(
+            "INSERT INTO settings (key, body, updated_at, updated_by) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO "
+            "UPDATE SET body = excluded.body, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            (setting.key, setting.text, setting.updated_at.isoformat(), setting.updated_by),
+        )
+
+    # ---- acting approvers ------------------------------------------------------------------
+    async def save_delegation(self, delegation: Delegation) -> None:
+        """One delegation per approver: a new one replaces the old (ending it early is a save too)."""
+        await self._execute(
+            "INSERT INTO delegations (principal_id, delegate_id, ends_at, body) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(principal_id) DO UPDATE SET delegate_id = excluded.delegate_id, "
+            "ends_at = excluded.ends_at, body = excluded.body",
+            (
+                delegation.principal_id,
+                delegation.delegate_id,
+                _utc(delegation.ends_at),
+                json.dumps(delegation_to_dict(delegation)),
+            ),
+        )
+
+    async def get_delegation(self, principal_id: str) -> Delegation | None:
+        row = await self._fetchone("SELECT body FROM delegations WHERE principal_id = ?", (principal_id,))
+        return delegation_from_dict(json.loads(row["body"])) if row else None
+
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        rows = await self._fetchall("SELECT body FROM delegations WHERE ends_at > ?", (_utc(now),))
+        found = [delegation_from_dict(json.loads(r["body"])) for r in rows]
+        return {d.principal_id: d for d in found if d.active(now)}
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db, self._lock)
 

@@ -41,7 +41,7 @@ from bot.adapters.sharepoint_schema import LISTS, Column, ListSpec
 
 @dataclass(frozen=True)
 class Step:
-    action: str  # create-list | add-column | index-column | unique-column | wrong-type
+    action: str  # create-list | add-column | index-column | unique-column | add-choices | wrong-type
     list_name: str
     column: str = ""
     detail: str = ""
@@ -55,6 +55,8 @@ class Step:
             return f"index column {self.list_name}.{self.column}"
         if self.action == "unique-column":
             return f"enforce unique values in {self.list_name}.{self.column}"
+        if self.action == "add-choices":
+            return f"add choices to {self.list_name}.{self.column}: {self.detail}"
         return f"PROBLEM: {self.list_name}.{self.column} is {self.detail}; fix it by hand (not changed)"
 
 
@@ -77,6 +79,13 @@ def column_model(column: Column) -> ColumnDefinition:
     if column.unique:
         model.enforce_unique_values = True
     return model
+
+
+def _missing_choices(column: Column, current: ColumnDefinition) -> list[str]:
+    if column.kind != "choice" or current.choice is None:
+        return []
+    have = set(current.choice.choices or [])
+    return [choice for choice in column.choices if choice not in have]
 
 
 def kind_of(existing: ColumnDefinition) -> str:
@@ -166,6 +175,9 @@ class Provisioner:
                 steps.append(Step("index-column", spec.name, column.name))
             if column.unique and not current.enforce_unique_values:
                 steps.append(Step("unique-column", spec.name, column.name))
+            missing = _missing_choices(column, current)
+            if missing:
+                steps.append(Step("add-choices", spec.name, column.name, ", ".join(missing)))
         return steps
 
     async def apply(self, steps: list[Step]) -> None:
@@ -185,6 +197,28 @@ class Provisioner:
             elif step.action == "add-column":
                 await (
                     self._lists().by_list_id(spec.name).columns.post(column_model(column), request_configuration=config)
+                )
+            elif step.action == "add-choices":
+                # A newer release added values (e.g. an idea's status "withdrawn"): the whole list is sent.
+                current = (
+                    await self._lists()
+                    .by_list_id(spec.name)
+                    .columns.by_column_definition_id(step.column)
+                    .get(request_configuration=RequestConfiguration(headers=fresh_headers()))
+                )
+                kept = list(current.choice.choices or []) if current and current.choice else []
+                change = ColumnDefinition(
+                    choice=ChoiceColumn(
+                        choices=kept + [c for c in column.choices if c not in kept],
+                        display_as="dropDownMenu",
+                        allow_text_entry=False,
+                    )
+                )
+                await (
+                    self._lists()
+                    .by_list_id(spec.name)
+                    .columns.by_column_definition_id(step.column)
+                    .patch(change, request_configuration=config)
                 )
             elif step.action in ("index-column", "unique-column"):
                 change = ColumnDefinition(indexed=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 
-from bot.domain.model import Idea
+from bot.domain.model import Idea, IdeaStatus
 
 
 class MessageKind(enum.StrEnum):
@@ -19,6 +19,9 @@ class MessageKind(enum.StrEnum):
     FILED_RECEIPT = "filed_receipt"  # to the submitter: a pitch spooled during an outage is filed
     REMINDER = "reminder"  # to an approver holding a step too long (at most one a day)
     WAITING = "waiting"  # to the submitter: where their idea waits, once per step
+    INFORMED = "informed"  # to a level the route only keeps informed: a read-only card
+    WITHDRAWN = "withdrawn"  # to the approver who held a step when the submitter withdrew the idea
+    COMMENT = "comment"  # to the submitter: someone on the route commented
 
 
 def message_id(kind: MessageKind, idea_id: str, *parts: object) -> str:
@@ -31,6 +34,12 @@ def step_message_id(kind: MessageKind, idea_id: str, revision: int, step: int) -
     return message_id(kind, idea_id, revision, step)
 
 
+def handoff_message_id(kind: MessageKind, idea_id: str, revision: int, step: int, handoff: int) -> str:
+    """A step asked again of someone else (delegation, reassignment, escalation): one per hand-over."""
+    base = step_message_id(kind, idea_id, revision, step)
+    return f"{base}:h{handoff}" if handoff else base
+
+
 def reminder_id(idea_id: str, revision: int, step: int, local_day: str) -> str:
     """Reminders: one per step and revision per local calendar day."""
     return message_id(MessageKind.REMINDER, idea_id, revision, step, local_day)
@@ -41,14 +50,22 @@ def still_waiting_on(idea: Idea, step: object, revision: object) -> bool:
     return idea.is_open and idea.current_step == step and idea.revision == revision
 
 
-def still_relevant(kind: MessageKind, idea: Idea, step: object, revision: object) -> bool:
+def still_relevant(kind: MessageKind, idea: Idea, step: object, revision: object, recipient_id: str = "") -> bool:
     """Is a queued message of this kind, about this step and revision, still worth sending now?
 
     Asking an approver to decide, or reminding anyone, is moot once the step is decided or the
     idea withdrawn; a decision update needs the decision to exist; a receipt always matters.
     """
-    if kind in (MessageKind.APPROVAL_REQUEST, MessageKind.REMINDER, MessageKind.WAITING):
+    if kind in (MessageKind.APPROVAL_REQUEST, MessageKind.REMINDER):
+        # After a hand-over, a request still queued for the old holder is moot too.
+        holds = not recipient_id or idea.may_decide(recipient_id)
+        return still_waiting_on(idea, step, revision) and holds
+    if kind == MessageKind.WAITING:
         return still_waiting_on(idea, step, revision)
+    if kind == MessageKind.WITHDRAWN:
+        return idea.status == IdeaStatus.WITHDRAWN
+    if kind in (MessageKind.INFORMED, MessageKind.COMMENT):
+        return True
     if kind == MessageKind.DECISION_UPDATE:
         return isinstance(step, int) and isinstance(revision, int) and idea.decision_for(step, revision) is not None
     return kind == MessageKind.FILED_RECEIPT

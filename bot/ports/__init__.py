@@ -3,13 +3,16 @@
 Import the names from here; each lives in the module named after what it describes.
 """
 
+from bot.ports.availability import Absence, Availability
 from bot.ports.channel import Channel, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
 from bot.ports.spool import DecisionSpool, Spool, SpooledDecision, SpooledPitch
 from bot.ports.store import (
+    Approvals,
     ConcurrencyConflict,
     ConversationRecord,
     Conversations,
+    Delegations,
     DigestLedger,
     Ideas,
     IdeaStore,
@@ -17,10 +20,15 @@ from bot.ports.store import (
     Outbox,
     OutboxMessage,
     StoreBusy,
+    StoredSetting,
     StoreUnavailable,
 )
 
 __all__ = [
+    "Absence",
+    "Approvals",
+    "Availability",
+    "Delegations",
     "Channel",
     "ConcurrencyConflict",
     "ConversationRecord",
@@ -40,4 +48,5 @@ __all__ = [
     "SpooledPitch",
     "StoreBusy",
     "StoreUnavailable",
+    "StoredSetting",
 ]

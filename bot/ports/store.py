@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
 from bot.domain.outbox import MessageKind
 
@@ -138,7 +139,42 @@ class DigestLedger(Protocol):
     async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None: ...
 
 
-class IdeaStore(Lifecycle, Ideas, Outbox, Conversations, DigestLedger, Protocol):
+class Approvals(Protocol):
+    """What waits for whom: the open ideas whose current step a person holds."""
+
+    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]: ...
+
+
+class Delegations(Protocol):
+    """Acting approvers: one delegation per approver (a new one replaces the old)."""
+
+    async def save_delegation(self, delegation: Delegation) -> None: ...
+    async def get_delegation(self, principal_id: str) -> Delegation | None: ...
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        """Principal id -> their delegation, for every delegation active at `now`."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredSetting:
+    """A piece of configuration kept with the records (on SharePoint, an item of the DenSettings list)."""
+
+    key: str
+    text: str
+    updated_at: datetime
+    updated_by: str = ""
+
+
+class StoredSettings(Protocol):
+    """Configuration administrators keep with the records, e.g. the routing rules (key "routing")."""
+
+    async def get_setting(self, key: str) -> StoredSetting | None: ...
+    async def put_setting(self, setting: StoredSetting) -> None: ...
+
+
+class IdeaStore(
+    Lifecycle, Ideas, Outbox, Conversations, DigestLedger, Approvals, Delegations, StoredSettings, Protocol
+):
     """Everything a store adapter implements. Services ask for the narrow interfaces above."""
 
 

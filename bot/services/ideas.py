@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain import events
-from bot.domain.chain import build_chain
 from bot.domain.model import (
     CommentRequired,
     Decision,
@@ -28,8 +27,9 @@ from bot.domain.model import (
     Role,
     StaleCard,
 )
-from bot.domain.outbox import MessageKind, message_id, step_message_id
+from bot.domain.outbox import MessageKind, handoff_message_id, message_id, step_message_id
 from bot.domain.pitch import validate_pitch
+from bot.domain.routing import RoutingRules
 from bot.ports import (
     ConcurrencyConflict,
     ConversationRecord,
@@ -46,8 +46,10 @@ from bot.ports import (
     StoreUnavailable,
 )
 from bot.ports.retry import conflict_retry
+from bot.services.assignment import StepAssigner
 
 log = logging.getLogger(__name__)
+
 
 class IdeaRecords(Ideas, Outbox, Conversations, Protocol):
     """What the idea use cases need from the store."""
@@ -65,6 +67,10 @@ class ActionStatus(enum.StrEnum):
     NOT_ALLOWED = "not_allowed"
     INVALID = "invalid"
     BEING_RECORDED = "being_recorded"  # the store is throttling: it is recorded in the background
+    OWN_IDEA = "own_idea"  # nobody is handed their own idea
+    ALREADY_USED = "already_used"  # a second look is asked for once
+    UNKNOWN_PERSON = "unknown_person"  # not in the directory
+    SWITCHED_OFF = "switched_off"  # the administrators turned this off
 
 
 @dataclass
@@ -86,24 +92,58 @@ class DecisionResult:
 def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> list[OutboxMessage]:
     """Turn domain events into notifications. Ids are deterministic, so a retried write can't duplicate one."""
     messages: list[OutboxMessage] = []
-    for event in raised:
-        if isinstance(event, events.ApprovalRequested):
-            kind, recipient = MessageKind.APPROVAL_REQUEST, event.approver_id
-        elif isinstance(event, events.StepDecided):
-            kind, recipient = MessageKind.DECISION_UPDATE, idea.submitter.id
-        else:
-            continue
+
+    def add(message_id_: str, kind: MessageKind, recipient: str, payload: dict[str, Any] | None = None) -> None:
         messages.append(
             OutboxMessage.due_now(
-                step_message_id(kind, idea.id, event.revision, event.step_index),
-                recipient_id=recipient,
-                kind=kind,
-                idea_id=idea.id,
-                now=now,
-                payload={"step": event.step_index, "revision": event.revision},
+                message_id_, recipient_id=recipient, kind=kind, idea_id=idea.id, now=now, payload=payload or {}
             )
         )
+
+    for event in raised:
+        if isinstance(event, events.ApprovalRequested):
+            if not _still_holds(idea, event):
+                continue  # handed on within the same change (a delegate, someone away): ask only the holder
+            kind = MessageKind.APPROVAL_REQUEST
+            add(
+                handoff_message_id(kind, idea.id, event.revision, event.step_index, event.handoff),
+                kind,
+                event.approver_id,
+                {"step": event.step_index, "revision": event.revision},
+            )
+        elif isinstance(event, events.StepDecided):
+            add(
+                step_message_id(MessageKind.DECISION_UPDATE, idea.id, event.revision, event.step_index),
+                MessageKind.DECISION_UPDATE,
+                idea.submitter.id,
+                {"step": event.step_index, "revision": event.revision},
+            )
+        elif isinstance(event, events.Informed):
+            add(message_id(MessageKind.INFORMED, idea.id, event.person_id), MessageKind.INFORMED, event.person_id)
+        elif isinstance(event, events.IdeaWithdrawn) and event.approver_id:
+            add(
+                message_id(MessageKind.WITHDRAWN, idea.id),
+                MessageKind.WITHDRAWN,
+                event.approver_id,
+                {"step": event.step_index, "revision": event.revision},
+            )
+        elif isinstance(event, events.CommentAdded):
+            add(
+                message_id(MessageKind.COMMENT, idea.id, event.number),
+                MessageKind.COMMENT,
+                idea.submitter.id,
+                {"number": event.number},
+            )
     return messages
+
+
+def _still_holds(idea: Idea, event: events.ApprovalRequested) -> bool:
+    return (
+        idea.is_open
+        and idea.current_step == event.step_index
+        and idea.revision == event.revision
+        and idea.chain[event.step_index].approver_id == event.approver_id
+    )
 
 
 class IdeaService:
@@ -117,6 +157,8 @@ class IdeaService:
         on_outbox: Callable[[], None] | None = None,
         spool: Spool | None = None,
         decision_spool: DecisionSpool | None = None,
+        routes: RoutingRules | None = None,
+        assigner: StepAssigner | None = None,
     ) -> None:
         self.store = store
         self.directory = directory
@@ -124,6 +166,8 @@ class IdeaService:
         self.top_role = top_role
         self.spool = spool
         self.decision_spool = decision_spool
+        self.routes = routes or RoutingRules.every_level_up_to(top_role)
+        self.assigner = assigner
         self._on_outbox = on_outbox or (lambda: None)
 
     # ---- people and conversations ------------------------------------------------------
@@ -191,7 +235,8 @@ class IdeaService:
         if submitter_name and not submitter.name:
             submitter = Person(submitter.id, submitter_name, submitter.role, submitter.job_title, submitter.email)
         line = await self.directory.line_of_management(submitter_id)
-        chain = build_chain(submitter, line, top_role=self.top_role)
+        route = self.routes.route(submitter, line, pitch)
+        chain = route.deciders
 
         now = self.clock()
         reference = await self.store.next_reference(now.year)
@@ -203,7 +248,11 @@ class IdeaService:
             chain=chain,
             now=now,
             line_ids=[p.id for p in line if p is not None],
+            informed=route.informed,
+            route_rule=route.rule,
+            route_why=dict(route.why),
         )
+        raised += await self.settle(idea, now)
         try:
             await self.store.add(idea, outbox_for(idea, raised, now))
         except ConcurrencyConflict:
@@ -231,6 +280,7 @@ class IdeaService:
                 now = self.clock()
                 try:
                     raised = idea.resubmit(actor_id=actor_id, pitch=pitch, revision=revision, now=now)
+                    raised += await self.settle(idea, now)
                 except NotYourStep:
                     return ActionStatus.NOT_YOURS, SubmitResult(idea=idea, values=values)
                 except (NotAllowed, StaleCard):
@@ -313,6 +363,7 @@ class IdeaService:
                     return DecisionResult(ActionStatus.NOT_YOURS, idea)
                 except CommentRequired:
                     return DecisionResult(ActionStatus.COMMENT_REQUIRED, idea)
+                raised += await self.settle(idea, now)
                 await self.store.update(idea, outbox_for(idea, raised, now))
         decision = idea.decisions[-1]
         log.info(
@@ -321,6 +372,10 @@ class IdeaService:
         )
         self._on_outbox()
         return DecisionResult(ActionStatus.RECORDED, idea, decision)
+
+    async def settle(self, idea: Idea, now: datetime) -> list[events.Event]:
+        """A step that just started waiting goes to whoever acts for its approver, if anyone."""
+        return await self.assigner.settle(idea, now) if self.assigner else []
 
     # ---- reading -----------------------------------------------------------------------
     async def my_ideas(self, user_id: str, limit: int = 20) -> list[Idea]:
@@ -335,7 +390,8 @@ class IdeaService:
 def _is_someone_elses(idea: Idea, actor_id: str, step_index: int) -> bool:
     """True when the clicker never held the step the card is for."""
     if 0 <= step_index < len(idea.chain):
-        return idea.chain[step_index].approver_id != actor_id
+        step = idea.chain[step_index]
+        return actor_id not in (step.approver_id, step.on_behalf_of_id)
     return True
 
 

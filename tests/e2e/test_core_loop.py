@@ -12,6 +12,7 @@ from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import AMIR, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import RunningApp, settings_for_test, start_app
+from tests.support.store_probes import pending_outbox
 from tests.support.teams_client import TeamsClient, User, action, input_values, texts
 
 YEAR = dt.datetime.now(dt.UTC).year
@@ -101,7 +102,7 @@ async def test_invalid_pitch_comes_back_with_values_kept_and_a_message_per_field
     again = result.card
     shown = texts(again)
     assert 'Please fill in "Title of your idea"' in shown
-    assert "please keep it to 2000 characters (you have 2001)" in shown
+    assert "please keep it to 2,000 characters (you have 2,001)" in shown
     assert 'Please pick one of the options for "Rough cost"' in shown
     values = input_values(again)
     assert values["problem"] == "x" * 2001
@@ -124,7 +125,8 @@ async def test_valid_pitch_gets_a_receipt_and_the_manager_an_approval_card(teams
     card = await approval_card_for(connector, MAYA)
     shown = texts(card)
     assert VALID_PITCH["title"] in shown and "Pitched by Sam Chen" in shown
-    assert [a["verb"] for a in card["actions"]] == [verbs.APPROVE, verbs.RETURN, verbs.REJECT]
+    assert [a.get("verb") for a in card["actions"]][:3] == [verbs.APPROVE, verbs.RETURN, verbs.REJECT]
+    assert card["actions"][3]["type"] == "Action.ShowCard"  # pass to a colleague
     assert last_card_with(connector, DIANE, verbs.APPROVE) is None, "the director waits for the manager"
 
 
@@ -287,7 +289,7 @@ async def test_connector_throttling_delays_but_never_loses_the_notification(team
     assert action(card, verbs.APPROVE)
     assert connector.attempts - attempts_before == 4, "three failures, then the delivery"
     await asyncio.sleep(0.1)
-    assert await app.store.pending_outbox() == 0
+    assert await pending_outbox(app.store) == 0
 
 
 async def test_a_throttled_reply_in_the_users_turn_is_retried(teams, connector):
@@ -327,6 +329,17 @@ async def test_the_manifests_pages_are_served(app):
     import aiohttp
 
     async with aiohttp.ClientSession() as session:
-        for page, phrase in (("about", "Deputy's Den"), ("privacy", "Privacy notice"), ("terms", "Terms of use")):
+        pages = (
+            ("about", "Deputy's Den", "about-fr"),
+            ("privacy", "Privacy notice", "privacy-fr"),
+            ("terms", "Terms of use", "terms-fr"),
+            ("about-fr", "l’application Microsoft Teams du ministère", "about"),
+            ("privacy-fr", "Avis de collecte de renseignements personnels", "privacy"),
+            ("terms-fr", "Conditions d’utilisation", "terms"),
+        )
+        for page, phrase, other_language in pages:
             async with session.get(f"{app.url}{page}") as response:
-                assert response.status == 200 and phrase in await response.text()
+                html = await response.text()
+                assert response.status == 200 and phrase in html
+                assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+                assert f'<a href="{other_language}" hreflang=' in html

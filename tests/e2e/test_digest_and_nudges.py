@@ -197,15 +197,15 @@ async def test_daily_nudges_remind_once_a_day_and_tell_the_submitter_later(teams
     await pitch_as(teams, connector, PRIYA, "Plain-language letters")  # Monday 9 Nov, with Diane
     clock.now = datetime(2026, 11, 12, 10, 0, tzinfo=TORONTO)  # Thursday: 3 business days
 
-    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 0}
-    assert await run_nudges(app) == {"reminders": 0, "submittersTold": 0}, "once a day at most"
+    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 0, "escalated": 0}
+    assert await run_nudges(app) == {"reminders": 0, "submittersTold": 0, "escalated": 0}, "once a day at most"
     await connector.wait_for(lambda c: cards_to(c, DIANE, "It has been waiting for 3 business day(s).") or None)
 
     clock.now = datetime(2026, 11, 14, 10, 0, tzinfo=TORONTO)  # Saturday: no nudges at weekends
-    assert await run_nudges(app) == {"reminders": 0, "submittersTold": 0}
+    assert await run_nudges(app) == {"reminders": 0, "submittersTold": 0, "escalated": 0}
 
     clock.now = datetime(2026, 11, 18, 10, 0, tzinfo=TORONTO)  # Wednesday: 7 business days
-    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 1}
+    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 1, "escalated": 0}
     told = await connector.wait_for(lambda c: cards_to(c, PRIYA, "is still waiting") or None)
     assert "It has been with Diane Tremblay (Director) for 7 business day(s)." in texts(told[0])
 

@@ -17,7 +17,7 @@ async def test_provisioning_creates_every_list_with_typed_indexed_columns(fake_g
     assert sorted(lists) == sorted(spec.name for spec in LISTS)
     ideas = lists["DenIdeas"].columns
     assert ideas["IdeaId"]["indexed"] and ideas["IdeaId"]["enforceUniqueValues"]
-    assert ideas["Status"]["choice"]["choices"] == ["in_review", "returned", "approved", "rejected"]
+    assert ideas["Status"]["choice"]["choices"] == ["in_review", "returned", "approved", "rejected", "withdrawn"]
     assert ideas["Body"]["text"]["allowMultipleLines"] is True
     assert ideas["CreatedAt"]["dateTime"]["format"] == "dateTime"
     assert ideas["IdeaTitle"]["text"]["maxLength"] == 255
@@ -72,3 +72,19 @@ async def test_traffic_is_decorated_for_sharepoint(fake_graph):
     assert all(ua.startswith("NONISV|TestMinistry|DeputysDen/") for ua in fake_graph.user_agents), (
         fake_graph.user_agents[0]
     )
+
+
+async def test_a_choice_added_by_a_newer_release_is_added_to_an_existing_list(fake_graph):
+    """A site provisioned before ideas could be withdrawn gets the new status, keeping the others."""
+    site_id = fake_graph.add_site(SITE_HOST, SITE_PATH)
+    client = graph_client(fake_graph)
+    await run(client, site_id, dry_run=False, out=lambda _: None)
+    ideas = next(sp for sp in fake_graph.sites[site_id].values() if sp.name == "DenIdeas")
+    ideas.columns["Status"]["choice"]["choices"] = ["in_review", "returned", "approved", "rejected"]
+
+    out: list[str] = []
+    assert await run(client, site_id, dry_run=False, out=out.append) == 0
+    assert "  - add choices to DenIdeas.Status: withdrawn" in out
+    assert ideas.columns["Status"]["choice"]["choices"][-1] == "withdrawn"
+    assert len(ideas.columns["Status"]["choice"]["choices"]) == 5
+    assert await run(client, site_id, dry_run=False, out=lambda _: None) == 0

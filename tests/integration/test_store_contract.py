@@ -1,4 +1,4 @@
-"""The behaviour every store must have, run against the SQLite store and the SharePoint store.
+"""The behaviour every store must have: the SQLite store, the SharePoint store, and the in-memory one.
 
 The SharePoint store talks through the real msgraph-sdk, over HTTP, to the local Graph server,
 once as that server answers by default and once with a real tenant's awkward behaviours on
@@ -21,7 +21,9 @@ from bot.domain.pitch import Pitch
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage
 from bot.services.ideas import outbox_for
 from tests.support.graph_fixtures import graph_client, provisioned_site
+from tests.support.memory_store import MemoryStore
 from tests.support.people import VALID_PITCH
+from tests.support.store_probes import digest_deliveries, held_by, pending_outbox
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 MAYA = Person("maya", "Maya Singh", Role.MANAGER)
@@ -35,10 +37,12 @@ def strict(graph) -> None:
     graph.behaviours.strict_site_paths = True
 
 
-@pytest.fixture(params=["sqlite", "sharepoint", "sharepoint-strict"])
+@pytest.fixture(params=["sqlite", "sharepoint", "sharepoint-strict", "memory"])
 async def store(request, tmp_path, fake_graph):
     if request.param == "sqlite":
         made = SqliteStore(tmp_path / "den.sqlite3")
+    elif request.param == "memory":
+        made = MemoryStore()  # the use-case tests' store must behave as the real ones do
     else:
         site = await provisioned_site(fake_graph)
         if request.param == "sharepoint-strict":
@@ -108,10 +112,11 @@ async def test_quotes_in_values_are_data_never_query(store):
 async def test_list_by_holder_and_for_the_digest(store):
     first = await add(store, 1)
     second = await add(store, 2)
-    raised = second.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="no",
-                           now=T0 + timedelta(days=3))
+    raised = second.decide(
+        actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="no", now=T0 + timedelta(days=3)
+    )
     await store.update(second, outbox_for(second, raised, T0))
-    assert [i.id for i in await store.list_by_holder("maya")] == [first.id]
+    assert [i.id for i in await held_by(store, "maya")] == [first.id]
     assert [i.id for i in await store.list_open()] == [first.id]
     assert {i.id for i in await store.list_for_digest(T0 + timedelta(days=1))} == {first.id, second.id}
     assert {i.id for i in await store.list_for_digest(T0 + timedelta(days=10))} == {first.id}
@@ -154,12 +159,12 @@ async def test_outbox_lease_reschedule_complete_and_idempotent_enqueue(store):
     [again] = await store.claim_due(T0 + timedelta(seconds=121), 60, 10)
     assert again.attempts == 1 and again.last_error == "connector answered 429"
     await store.complete(again.id)
-    assert await store.pending_outbox() == 0
+    assert await pending_outbox(store) == 0
     reminder = OutboxMessage("i:reminder:1", "maya", "reminder", "i", T0, T0, {"days": 3})
     await store.enqueue([reminder])
     await store.enqueue([reminder])
     assert await store.existing_outbox_ids(["i:reminder:1", "i:reminder:2"]) == {"i:reminder:1"}
-    assert await store.pending_outbox() == 1
+    assert await pending_outbox(store) == 1
 
 
 async def test_conversation_references_are_kept_and_replaced(store):
@@ -178,7 +183,7 @@ async def test_a_digest_is_claimed_once_per_dm_and_week(store):
     assert await store.claim_digest("dana", "2026-W48", T0, 600), "a failed delivery may be tried again"
     await store.record_digest("dana", "2026-W48", "sent", "", T0)
     assert not await store.claim_digest("dana", "2026-W48", T0 + timedelta(hours=2), 600)
-    assert await store.digest_deliveries("2026-W48") == {"dana": ("sent", "")}
+    assert await digest_deliveries(store, "2026-W48") == {"dana": ("sent", "")}
 
 
 async def test_entra_object_ids_come_back_as_the_same_strings(store):
@@ -188,3 +193,56 @@ async def test_entra_object_ids_come_back_as_the_same_strings(store):
     [claimed] = await store.claim_due(T0, 60, 10)
     assert claimed.recipient_id == approver and isinstance(claimed.recipient_id, str)
     assert claimed.idea_id == "9c1d2e3f-0000-4000-8000-000000000001" and isinstance(claimed.idea_id, str)
+
+
+# ---- acting approvers and approval routes ------------------------------------------------------
+async def test_a_delegation_is_kept_replaced_and_ends(store):
+    from datetime import date
+
+    from bot.domain.calendar import WorkCalendar
+    from bot.domain.delegation import new_delegation
+
+    cal = WorkCalendar.of("America/Toronto")
+    sam = Person("sam", "Sam Chen")
+    first = new_delegation(principal=MAYA, delegate=DIANE, last_day=date(2026, 11, 6), now=T0, calendar=cal, active={})
+    await store.save_delegation(first)
+    assert await store.get_delegation("maya") == first
+    assert await store.delegations_in_force(T0) == {"maya": first}
+    # A new one replaces the old: one row per approver.
+    second = new_delegation(principal=MAYA, delegate=sam, last_day=date(2026, 11, 3), now=T0, calendar=cal, active={})
+    await store.save_delegation(second)
+    assert await store.get_delegation("maya") == second
+    assert await store.delegations_in_force(T0) == {"maya": second}
+    assert await store.delegations_in_force(T0 + timedelta(days=3)) == {}, "ended at midnight, Toronto time"
+    assert await store.get_delegation("nobody") is None
+
+
+async def test_route_history_and_a_withdrawal_survive_the_store(store):
+    idea = await add(store, 1)
+    stored = await store.get(idea.id)
+    stored.act_for(DIANE, reason="delegation", now=T0 + timedelta(hours=1))
+    await store.update(stored, outbox_for(stored, [], T0))
+    assert [i.id for i in await store.list_by_holder("diane")] == [idea.id]
+    assert await store.list_by_holder("maya") == []
+    again = await store.get(idea.id)
+    assert again.current_approver.on_behalf_of_name == "Maya Singh" and again.history == stored.history
+    again.withdraw(actor_id="sam", reason="Not needed now", now=T0 + timedelta(hours=2))
+    await store.update(again)
+    final = await store.get(idea.id)
+    assert final.status == IdeaStatus.WITHDRAWN and final.history[-1].reason == "Not needed now"
+    assert await store.list_by_holder("diane") == [] and idea.id not in [i.id for i in await store.list_open()]
+
+
+async def test_configuration_is_kept_and_replaced(store):
+    from bot.ports import StoredSetting
+
+    assert await store.get_setting("routing") is None
+    first = StoredSetting("routing", "default:\n  decide: [manager]\n", T0, "Admin One")
+    await store.put_setting(first)
+    got = await store.get_setting("routing")
+    assert (got.text, got.updated_by, got.updated_at) == (first.text, "Admin One", T0)
+    await store.put_setting(
+        StoredSetting("routing", "default:\n  decide: [director]\n", T0 + timedelta(hours=1), "Two")
+    )
+    got = await store.get_setting("routing")
+    assert got.text.endswith("[director]\n") and got.updated_by == "Two"

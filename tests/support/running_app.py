@@ -14,6 +14,7 @@ from bot.adapters.sqlite_store import SqliteStore
 from bot.settings import ROOT, Settings
 
 DEMO_ORG = ROOT / "data" / "demo-org.json"
+ROUTING_FILE = ROOT / "data" / "routing.yml"
 
 
 def settings_for_test(sqlite_path: Path, **overrides) -> Settings:

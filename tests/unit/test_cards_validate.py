@@ -26,8 +26,8 @@ from cards import (
     submitter_update_card,
     welcome_card,
 )
+from cards.approval import decided_card
 from cards.digest import digest_card
-from cards.idea import decided_card
 from cards.reminder import reminder_card
 from cards.waiting import waiting_card
 from tests.support.people import VALID_PITCH
@@ -39,8 +39,8 @@ SAM = Person("sam", "Sam Chen")
 CHAIN = build_chain(SAM, [Person("maya", "Maya Singh", Role.MANAGER), Person("amir", "Amir Haddad", Role.ADM)])
 
 
-def all_cards() -> dict[str, dict]:
-    m = Messages("en-US")
+def all_cards(locale: str = "en-US") -> dict[str, dict]:
+    m = Messages(locale)
     idea, _ = Idea.submit(
         idea_id="i", reference="DEN-2026-0001", submitter=SAM, pitch=Pitch(**VALID_PITCH), chain=CHAIN, now=T0
     )
@@ -68,6 +68,51 @@ def all_cards() -> dict[str, dict]:
     digest = digest_for_dana()
     cards["digest"] = digest_card(m, digest, nudged={"i3"}, report_url="https://sharepoint.example/den", stall_days=5)
     cards["digest_quiet"] = digest_card(m, digest_for_dana([]))
+    cards.update(route_cards(m))
+    return cards
+
+
+def route_cards(m: Messages) -> dict[str, dict]:
+    """The lean-route cards: informed, withdrawn, hand-overs, a second look, my approvals, acting approvers."""
+    from datetime import date
+
+    from bot.domain.calendar import WorkCalendar
+    from bot.domain.delegation import new_delegation
+    from bot.domain.routing import Rule, route_with
+    from cards.approval_routes import comment_card, delegation_card, informed_card, my_approvals_card, withdrawn_card
+    from cards.idea import chain_view, pitch_summary
+
+    maya, diane = Person("maya", "Maya Singh", Role.MANAGER), Person("diane", "Diane Tremblay", Role.DIRECTOR)
+    amir = Person("amir", "Amir Haddad", Role.ADM)
+    rule = Rule("small", (Role.MANAGER, Role.DIRECTOR), (Role.ADM,), why={"en": "Under $50,000."})
+    route = route_with(rule, SAM, [maya, diane, amir])
+    idea, _ = Idea.submit(
+        idea_id="r", reference="DEN-2026-0002", submitter=SAM, pitch=Pitch(**VALID_PITCH), chain=route.deciders,
+        now=T0, informed=route.informed, route_rule=route.rule, route_why=dict(route.why),
+    )  # fmt: skip
+    cards = {"receipt_route": receipt_card(m, idea)}
+    idea.act_for(diane, reason="away_next_level", now=T0)
+    cards["approval_acting"] = approval_card(m, idea, viewer_id="diane")
+    idea.reassign(actor_id="diane", actor_name="Diane Tremblay", to=amir, reason="Amir knows it", now=T0)
+    cards["approval_reassigned"] = approval_card(m, idea, viewer_id="amir")
+    cards["approval_stale"] = approval_card(m, idea, viewer_id="maya")
+    idea.comment(actor_id="amir", actor_name="Amir Haddad", text="Keen.", now=T0)
+    summary, chain = pitch_summary(m, idea, full=False), chain_view(m, idea)
+    cards["informed"] = informed_card(m, idea, summary=summary, chain=chain, notice="Sent")
+    cards["comment"] = comment_card(m, idea, idea.history[-1], chain=chain)
+    idea.decide(actor_id="amir", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="No", now=T0)
+    cards["rejected_second_look"] = idea_status_card(m, idea, headline=m.t("status.rejected"))
+    idea.ask_second_look(actor_id="sam", reason="Please", now=T0)
+    cards["approval_second_look"] = approval_card(m, idea, viewer_id="diane")
+    cards["my_approvals"] = my_approvals_card(m, [idea, idea], T0, waiting_days=lambda _: 3)
+    cards["my_approvals_none"] = my_approvals_card(m, [], T0, waiting_days=lambda _: 0)
+    idea.withdraw(actor_id="sam", reason="Later", now=T0)
+    cards["withdrawn"] = withdrawn_card(m, idea, summary=summary, chain=chain_view(m, idea))
+    cal = WorkCalendar.of()
+    last = date(2026, 11, 6)
+    current = new_delegation(principal=maya, delegate=diane, last_day=last, now=T0, calendar=cal, active={})
+    cards["delegate"] = delegation_card(m, today=date(2026, 11, 2), current=current, people=[("d", "Diane")])
+    cards["delegate_email"] = delegation_card(m, today=date(2026, 11, 2), current=None, problem="Bad")
     return cards
 
 
@@ -75,7 +120,7 @@ def all_cards() -> dict[str, dict]:
 def test_every_card_parses_and_validates_in_the_adaptive_cards_library():
     if not (ROOT / "node_modules" / "adaptivecards").exists():
         pytest.fail("the adaptivecards npm package is missing: `make test` installs it with npm ci")
-    cards = all_cards()
+    cards = all_cards() | {f"fr/{name}": card for name, card in all_cards("fr-CA").items()}
     result = subprocess.run(
         ["node", str(VALIDATOR)], input=json.dumps(list(cards.values())), capture_output=True, text=True, check=True
     )
