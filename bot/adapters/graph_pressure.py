@@ -59,8 +59,9 @@ class RateLimitGauge:
                 self.reset_at = self.clock() + float(lower.get("ratelimit-reset", "1"))
                 self.readings += 1
             elif "retry-after" in lower:  # throttled by a policy without RateLimit headers
+                wait = retry_after_seconds(lower)
                 self.remaining = 0
-                self.reset_at = self.clock() + (retry_after_seconds(lower) or 1.0)
+                self.reset_at = self.clock() + (1.0 if wait is None else wait)
                 self.readings += 1
         except ValueError:
             return

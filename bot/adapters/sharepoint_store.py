@@ -58,6 +58,7 @@ from bot.domain.model import Idea
 from bot.ports import (
     ConcurrencyConflict,
     ConversationRecord,
+    OutboxBacklog,
     OutboxMessage,
     StoreBusy,
     StoredSetting,
@@ -68,6 +69,7 @@ from bot.ports.retry import conflict_retry
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500
+HEALTH_MARKER = "health-probe"  # the counters row /healthz writes to prove the store takes writes
 UNAVAILABLE = {429, 500, 502, 503, 504}
 UNIQUE_KEYS = {"ideas": "IdeaId", "decisions": "DecisionKey", "outbox": "MessageId", "counters": "Name",
                "digests": "DeliveryKey", "conversations": "UserId"}
@@ -524,6 +526,22 @@ class SharePointStore:
         items = await self._api("conversations").query(None, ["UserId", "Body"], top=1, limit=1)
         return _conversation_from(_fields(items[0])["Body"]) if items else None
 
+    # ---- preferences --------------------------------------------------------------------
+    async def get_language(self, user_id: str) -> str | None:
+        item = await self._api("preferences").first("UserId", user_id, ["UserId", "Language"])
+        return (_fields(item).get("Language") or None) if item else None
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None:
+        api = self._api("preferences")
+        values = {"UserId": user_id, "Language": language, "UpdatedAt": _iso(now)}
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                existing = await api.first("UserId", user_id, ["UserId", "Language"])
+                if existing is None:
+                    await _create_or_conflict(api, values, "UserId")
+                elif _fields(existing).get("Language") != language:
+                    await api.patch(existing.id, values, _etag(existing))
+
     # ---- rows with a unique key: written in a batch, settled whatever the batch said -----
     def _outbox_rows(self, messages: Sequence[OutboxMessage]) -> list[PendingRow]:
         return [PendingRow("outbox", m.id, _outbox_values(m)) for m in messages]
@@ -754,6 +772,42 @@ class SharePointStore:
         if item_id is not None:
             await self._api("outbox").patch(item_id, {"State": "failed", "LastError": error[:255]})
         self._item_ids.pop(message_id, None)
+
+    async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
+        """A lease here is NotBefore moved past now (see claim_due): move it further."""
+        for message_id in message_ids:
+            item_id = await self._outbox_item_id(message_id)
+            if item_id is not None:
+                await self._api("outbox").patch(item_id, {"NotBefore": _iso(until)})
+
+    async def release(self, message_ids: Sequence[str], now: datetime) -> None:
+        for message_id in message_ids:
+            self._local.pop(message_id, None)
+            item_id = await self._outbox_item_id(message_id)
+            if item_id is not None:
+                await self._api("outbox").patch(item_id, {"NotBefore": _iso(now)})
+        if message_ids:
+            self._poll_now = True  # given back: due at once, for this instance or another
+
+    # ---- health -------------------------------------------------------------------------
+    async def outbox_backlog(self) -> OutboxBacklog:
+        items = await self._api("outbox").query("fields/State eq 'pending'", ["MessageId", "CreatedAt"])
+        queued = [moment for item in items if (moment := _dt(_fields(item).get("CreatedAt"))) is not None]
+        return OutboxBacklog(len(items), min(queued) if queued else None)
+
+    async def probe_write(self) -> bool:
+        """Write the health marker (a row of the counters list), as any change would be written."""
+        counters = self._api("counters")
+        value = int(datetime.now(UTC).timestamp())
+        try:
+            item = await counters.first("Name", HEALTH_MARKER, ["Name"])
+            if item is None:
+                await counters.create_or_read({"Name": HEALTH_MARKER, "Value": value}, "Name")
+            else:
+                await counters.patch(item.id, {"Value": value})
+            return True
+        except (StoreUnavailable, APIError, ConcurrencyConflict):
+            return False
 
     # ---- digest deliveries --------------------------------------------------------------
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:

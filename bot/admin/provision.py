@@ -112,11 +112,7 @@ NEEDS_FULLCONTROL = (
 def explain(error: BaseException, site: str, what: str = "read the site") -> str:
     """One sentence for an administrator, instead of a traceback."""
     if isinstance(error, ClientAuthenticationError) or type(error).__name__ == "CredentialUnavailableError":
-        return (
-            "Could not sign in to Entra ID: set DEN_GRAPH_CLIENT_ID, MicrosoftAppTenantId and a secret "
-            "(DEN_GRAPH_CLIENT_SECRET), a certificate (DEN_GRAPH_CERTIFICATE_PATH) or a managed identity "
-            f"(DEN_GRAPH_MANAGED_IDENTITY=true) ({type(error).__name__})."
-        )
+        return SIGN_IN_HELP
     status = getattr(error, "response_status_code", None)
     if status == 403:
         if what != "read the site":
@@ -232,6 +228,12 @@ class Provisioner:
                 )
 
 
+SIGN_IN_HELP = (
+    "Could not sign in to Microsoft Graph: set DEN_GRAPH_CLIENT_ID, MicrosoftAppTenantId and DEN_GRAPH_CLIENT_SECRET"
+    " (or DEN_GRAPH_CERTIFICATE_PATH) in .env, or run it where `az login` or a managed identity is available."
+)
+
+
 async def run(client: GraphServiceClient, site: str, *, dry_run: bool, out=print) -> int:
     provisioner = Provisioner(client, site)
     try:
@@ -258,7 +260,8 @@ async def run(client: GraphServiceClient, site: str, *, dry_run: bool, out=print
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.bootstrap import graph_client_from
+    from bot.adapters.graph_client import make_credential, make_graph_client
+    from bot.bootstrap import graph_settings
     from bot.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m bot.admin.provision", description=__doc__.splitlines()[0])
@@ -272,16 +275,25 @@ def main(argv: list[str] | None = None) -> int:
     site = args.site or settings.sharepoint_site
     if not site:
         parser.error("give --site or set DEN_SHAREPOINT_SITE")
+    graph = graph_settings(settings)
     try:
-        client = graph_client_from(settings)
+        credential = make_credential(graph)
     except (AzureError, ValueError) as error:
         print(explain(error, site))
         return 2
-    if args.check:
-        from bot.admin.preflight import run_check
 
-        return asyncio.run(run_check(client, site, user=args.user))
-    return asyncio.run(run(client, site, dry_run=args.dry_run))
+    async def command() -> int:
+        try:
+            client = make_graph_client(graph, credential)
+            if args.check:
+                from bot.admin.preflight import run_check
+
+                return await run_check(client, site, user=args.user)
+            return await run(client, site, dry_run=args.dry_run)
+        finally:
+            await credential.close()
+
+    return asyncio.run(command())
 
 
 if __name__ == "__main__":

@@ -303,7 +303,7 @@ async def test_provisioning_with_the_write_role_says_why_in_one_sentence(fake_gr
 def test_provisioning_without_credentials_says_so_in_one_sentence(monkeypatch, capsys):
     from azure.core.exceptions import ClientAuthenticationError
 
-    import bot.bootstrap
+    import bot.adapters.graph_client
     from bot.admin import provision as command
 
     class NoCredential:
@@ -316,10 +316,10 @@ def test_provisioning_without_credentials_says_so_in_one_sentence(monkeypatch, c
         async def close(self):
             pass
 
-    monkeypatch.setattr(bot.bootstrap, "make_credential", lambda settings: NoCredential())
+    monkeypatch.setattr(bot.adapters.graph_client, "make_credential", lambda settings: NoCredential())
     monkeypatch.setenv("DEN_GRAPH_BASE_URL", "http://127.0.0.1:9/v1.0")
     code = command.main(["--site", f"https://{SITE_HOST}{SITE_PATH}", "--dry-run"])
     printed = capsys.readouterr()
     assert code == 2
-    assert printed.out.count("\n") == 1 and "Could not sign in to Entra ID" in printed.out
+    assert printed.out.count("\n") == 1 and "Could not sign in to Microsoft Graph" in printed.out
     assert "Traceback" not in printed.err
