@@ -16,7 +16,7 @@ from bot.ports.challenge import (
 )
 from bot.ports.channel import Channel, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
-from bot.ports.spool import Spool, SpooledPitch
+from bot.ports.spool import DecisionSpool, Spool, SpooledDecision, SpooledPitch
 from bot.ports.store import (
     Approvals,
     ConcurrencyConflict,
@@ -33,6 +33,7 @@ from bot.ports.store import (
     OutboxLeases,
     OutboxMessage,
     Preferences,
+    StoreBusy,
     StoredSetting,
     StoreUnavailable,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "ConversationRecord",
     "Conversations",
     "Delegations",
+    "DecisionSpool",
     "DeliveryFailed",
     "DenStore",
     "DigestLedger",
@@ -66,8 +68,10 @@ __all__ = [
     "OutboxMessage",
     "Preferences",
     "Spool",
+    "SpooledDecision",
     "SpooledPitch",
     "Stages",
+    "StoreBusy",
     "StoreUnavailable",
     "StoredSetting",
     "channel_recipient",
