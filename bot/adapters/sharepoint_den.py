@@ -1,15 +1,16 @@
 """The Den challenge's SharePoint lists: challenges, ideas' stages, stage history, funding,
-progress updates and channels (provisioned by `python -m bot.provision` like the others).
+progress updates and channels (provisioned by `python -m bot.admin.provision` like the others).
 
 How a sponsor's decision keeps its guarantees on SharePoint:
-- it is one JSON `$batch` whose first request is the challenge's `PATCH` with `If-Match` (the
-  gate: every sponsor decision on a challenge passes it, so concurrent clicks on two instances
-  make one change; a 412 re-reads and decides again), and everything else (the stages it moved,
-  their history row, the funding row, the notifications) depends on it;
-- a stage row that answers 412/409 after the gate passed was changed by its owner (consent, a
-  progress update): it is re-read, the owner's fields are kept, and it is written again;
-- rows past the batch's 20 and inner failures (throttling) are written one by one after it; the
-  history, funding, progress and outbox rows have unique keys, so a repeat is a harmless 409.
+- it is one sequential JSON `$batch` whose first request is the challenge's `PATCH` with
+  `If-Match` (the gate: every sponsor decision on a challenge passes it, so concurrent clicks on
+  two instances make one change; a 412 re-reads and decides again), then the stages it moves;
+  nothing is written after a refused gate;
+- a stage not written with the gate (past the batch's 20, throttled, or changed by its owner
+  meanwhile: consent, a progress update) is re-read and written again, keeping the owner's fields;
+- the history, funding, progress and notification rows have unique keys and are written once
+  after it, as the idea store writes decisions (settled by reading the key back, owed on disk
+  and written in the background when Graph is throttling or down).
 A challenge's or stage's version is `<list item id>|<eTag>`, as an idea's is.
 """
 
@@ -20,32 +21,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from kiota_abstractions.api_error import APIError
-from kiota_abstractions.method import Method
-from kiota_abstractions.request_information import RequestInformation
 from msgraph.generated.models.list_item import ListItem
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from bot.adapters.den_serialization import challenge_from_dict, challenge_to_dict, stage_from_dict, stage_to_dict
+from bot.adapters.graph_batch import BATCH_LIMIT, Outcome, Request
 from bot.adapters.graph_client import odata_string
+from bot.adapters.pending_writes import PendingRow
 from bot.adapters.sharepoint_pitch_day import SharePointPitchDayLists
-from bot.adapters.sharepoint_store import (
-    BATCH_LIMIT,
-    SharePointStore,
-    _create_ignoring_duplicates,
-    _dt,
-    _etag,
-    _fields,
-    _graph_call,
-    _iso,
-    _outbox_values,
-)
+from bot.adapters.sharepoint_store import UNIQUE_KEYS, SharePointStore, _dt, _etag, _fields, _iso
 from bot.domain.challenge import Challenge
 from bot.domain.model import Idea
 from bot.domain.stage import IdeaStage, Stage
-from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage, StoreUnavailable
-
-Request = tuple[str, dict[str, Any], list[str]]
+from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage, StoreBusy, StoreUnavailable
+from bot.ports.retry import conflict_retry
 
 
 def _version(body: dict[str, Any], item_id: str = "") -> str:
@@ -73,18 +61,15 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
         return challenge_from_dict(json.loads(_fields(item)["Body"]), version=f"{item.id}|{_etag(item)}")
 
     async def add_challenge(self, challenge: Challenge, outbox: Sequence[OutboxMessage] = ()) -> None:
-        api, box = self._api("challenges"), self._api("outbox")
-        requests: list[Request] = [("gate", api.create_request(self._challenge_values(challenge)), [])]
-        requests += [(f"o{n}", box.create_request(_outbox_values(m)), ["gate"]) for n, m in enumerate(outbox)]
-        answers = await self._send(requests[:BATCH_LIMIT])
-        status, body = answers["gate"]
-        if status == 409:
+        """ChallengeId is unique: a second create of the same challenge finds the first one's row."""
+        item, made = await self._api("challenges").create_or_read(
+            self._challenge_values(challenge), "ChallengeId", fields=("ChallengeId",)
+        )
+        if not made:
             raise ConcurrencyConflict(challenge.id)
-        if status >= 400:
-            raise StoreUnavailable(f"Graph answered {status} to the new challenge")
-        challenge.version = _version(body)
-        if len(requests) > BATCH_LIMIT or any(s >= 400 and s != 409 for k, (s, _) in answers.items() if k != "gate"):
-            await self.enqueue(outbox)
+        challenge.version = f"{item.id}|{_etag(item)}"
+        if outbox:
+            await self._settle_rows(self._outbox_rows(outbox), Outcome())
 
     async def get_challenge(self, challenge_id: str) -> Challenge | None:
         item = await self._api("challenges").first("ChallengeId", challenge_id, ("ChallengeId", "Body"))
@@ -158,12 +143,12 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
     async def list_challenge_ideas(self, challenge_id: str) -> list[Idea]:
         return await self._list_ideas(f"fields/ChallengeId eq {odata_string(challenge_id)}")
 
-    def _stage_request(self, stage: IdeaStage) -> dict[str, Any]:
+    def _stage_request(self, request_id: str, stage: IdeaStage) -> Request:
         api = self._api("stages")
         if not stage.version:
-            return api.create_request(self._stage_values(stage))
+            return api.create_request(request_id, self._stage_values(stage))
         item_id, _, etag = str(stage.version).partition("|")
-        return api.patch_request(item_id, self._stage_values(stage), etag)
+        return api.patch_request(request_id, item_id, self._stage_values(stage), etag)
 
     def _fact_rows(self, stage: IdeaStage) -> list[tuple[str, dict[str, Any]]]:
         """The rows this write adds beside the stage: its latest change, funding, latest update."""
@@ -223,11 +208,11 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
         item_id, _, etag = str(challenge.version).partition("|")
         if not item_id:
             raise ConcurrencyConflict("challenge has no stored version")
-        gate = ("gate", self._api("challenges").patch_request(item_id, self._challenge_values(challenge), etag), [])
+        gate = self._api("challenges").patch_request("gate", item_id, self._challenge_values(challenge), etag)
         challenge.version = await self._gated(gate, stages, outbox)
 
     async def update_stage(self, stage: IdeaStage, outbox: Sequence[OutboxMessage] = ()) -> None:
-        stage.version = await self._gated(("gate", self._stage_request(stage), []), (), outbox, gate_stage=stage)
+        stage.version = await self._gated(self._stage_request("gate", stage), (), outbox, gate_stage=stage)
 
     async def _gated(
         self,
@@ -236,48 +221,41 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
         outbox: Sequence[OutboxMessage],
         gate_stage: IdeaStage | None = None,
     ) -> str:
-        """Send the gate and what depends on it; returns the gate item's new version."""
-        requests: list[Request] = [gate]
-        stage_ids: dict[str, IdeaStage] = {}
-        facts: dict[str, tuple[str, dict[str, Any]]] = {}
-        for n, stage in enumerate(stages):
-            stage_ids[f"s{n}"] = stage
-            requests.append((f"s{n}", self._stage_request(stage), ["gate"]))
-        for n, stage in enumerate([*stages, *([gate_stage] if gate_stage else [])]):
-            for m, (key, values) in enumerate(self._fact_rows(stage)):
-                facts[f"f{n}_{m}"] = (key, values)
-                requests.append((f"f{n}_{m}", self._api(key).create_request(values), ["gate"]))
-        box = self._api("outbox")
-        requests += [(f"o{n}", box.create_request(_outbox_values(m)), ["gate"]) for n, m in enumerate(outbox)]
-
-        answers = await self._send(requests[:BATCH_LIMIT])
-        status, body = answers["gate"]
+        """The gate, then the stages it moves, in one sequential $batch (nothing after a refused
+        gate is written); then the rows beside them (history, funding, progress, notifications),
+        each written once whatever happens now. Returns the gate item's new version."""
+        stage_ids = {f"s{n}": stage for n, stage in enumerate(stages)}
+        requests = [gate] + [self._stage_request(rid, stage) for rid, stage in stage_ids.items()]
+        outcome = await self._batches.run(
+            requests[:BATCH_LIMIT], sequential=True, deadline=self._deadline(self.click_budget)
+        )
+        if any(r.id == "gate" for r in outcome.leftover):
+            raise StoreBusy("the stage change was throttled past the time budget", outcome.retry_after)
+        status = outcome.status.get("gate", 0)
         if status in (409, 412):
             raise ConcurrencyConflict("gate")
-        if status >= 400:
+        if status >= 400 or not status:
             raise StoreUnavailable(f"Graph answered {status} to a stage change")
-        gate_version = _version(body, str(gate[1].get("url", "")).rsplit("/", 2)[-2])
-        # The decision is written. Everything after it is written whatever happens now.
-        for rid, _request, _deps in requests[BATCH_LIMIT:]:
-            answers[rid] = (0, {})
+        gate_item = gate.url.rsplit("/", 2)[-2] if gate.method == "PATCH" else ""
+        gate_version = _version(outcome.body.get("gate") or {}, gate_item)
+        # The decision is written. The stages not written with it (past the batch, throttled, or
+        # changed by their owner meanwhile) are written now, keeping what the owner changed.
         for rid, stage in stage_ids.items():
-            status, body = answers.get(rid, (0, {}))
-            if 200 <= status < 300:
-                stage.version = _version(body, str(stage.version).partition("|")[0])
+            if outcome.ok(rid):
+                stage.version = _version(outcome.body[rid], str(stage.version).partition("|")[0])
             else:
                 await self._rewrite_stage(stage)
-        for rid, (key, values) in facts.items():
-            if not 200 <= answers.get(rid, (0, {}))[0] < 300:
-                await _create_ignoring_duplicates(self._api(key), values)
-        if any(not 200 <= answers.get(f"o{n}", (0, {}))[0] < 300 for n in range(len(outbox))):
-            await self.enqueue(outbox)
+        rows = [
+            PendingRow(key, str(values[UNIQUE_KEYS[key]]), values)
+            for stage in [*stages, *([gate_stage] if gate_stage else [])]
+            for key, values in self._fact_rows(stage)
+        ]
+        await self._settle_rows(rows + self._outbox_rows(outbox), Outcome())
         return gate_version
 
     async def _rewrite_stage(self, stage: IdeaStage) -> None:
         """After the gate: write the sponsor's move, keeping what the owner changed meanwhile."""
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(ConcurrencyConflict), stop=stop_after_attempt(5), reraise=True
-        ):
+        async for attempt in conflict_retry():
             with attempt:
                 stored = await self.get_stage(stage.idea_id)
                 if stored is None:
@@ -292,30 +270,3 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
                 await self._api("stages").patch(item_id, self._stage_values(stage), etag)
                 fresh = await self.get_stage(stage.idea_id)
                 stage.version = fresh.version if fresh else stored.version
-
-    async def _send(self, requests: list[Request]) -> dict[str, tuple[int, dict[str, Any]]]:
-        """One JSON $batch through the SDK's pipeline; {request id: (status, body)}."""
-        body = {
-            "requests": [
-                {"id": rid, **request, **({"dependsOn": deps} if deps else {})} for rid, request, deps in requests
-            ]
-        }
-        info = RequestInformation()
-        info.http_method = Method.POST
-        info.url = f"{self.client.request_adapter.base_url}/$batch"
-        info.headers.try_add("Content-Type", "application/json")
-        info.headers.try_add("Accept", "application/json")
-        info.content = json.dumps(body).encode()
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(StoreUnavailable),
-            stop=stop_after_attempt(3),
-            wait=wait_random_exponential(multiplier=0.2, max=2),
-            reraise=True,
-        ):
-            with attempt:
-                try:
-                    raw = await self.client.request_adapter.send_primitive_async(info, "bytes", {})
-                except APIError as error:
-                    raise _graph_call(error) from error
-        answer = json.loads(raw or b"{}")
-        return {r["id"]: (int(r.get("status") or 0), r.get("body") or {}) for r in answer.get("responses") or []}

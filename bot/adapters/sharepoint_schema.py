@@ -2,7 +2,10 @@
 
 Every column the app filters on is indexed (lists pass 5,000 items); the columns that must be
 unique (an idea's id, a person's conversation, a counter's name, a digest delivery) enforce it,
-so SharePoint itself refuses a duplicate with 409 even when two app instances race.
+so SharePoint itself refuses a duplicate even when two app instances race. What status that
+refusal comes back with is not documented, so the app never relies on it: where it matters
+whose create won (an idea, a counter, a digest claim), each create carries a `WriteToken`
+and the row is read back by its key to see whether it is ours.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ LISTS: tuple[ListSpec, ...] = (
             Column("CreatedAt", "dateTime", indexed=True),
             Column("UpdatedAt", "dateTime", indexed=True),
             Column("Body", "note"),
+            text("WriteToken", 64),
         ),
     ),
     ListSpec(
@@ -104,7 +108,7 @@ LISTS: tuple[ListSpec, ...] = (
         "counters",
         "DenCounters",
         "Deputy's Den: counters for human references such as DEN-2026-0042.",
-        (text("Name", 64, indexed=True, unique=True), Column("Value", "number")),
+        (text("Name", 64, indexed=True, unique=True), Column("Value", "number"), text("WriteToken", 64)),
     ),
     ListSpec(
         "digests",
@@ -117,6 +121,7 @@ LISTS: tuple[ListSpec, ...] = (
             Column("State", "choice", choices=tuple(DIGEST_STATES)),
             Column("ClaimedUntil", "dateTime"),
             text("Detail", 255),
+            text("WriteToken", 64),
         ),
     ),
     ListSpec(
@@ -241,7 +246,8 @@ PITCH_DAY_LISTS: tuple[ListSpec, ...] = (
         "panels",
         "DenPanels",
         "Deputy's Den: each challenge's selection panel (judges, chair, scoring closed).",
-        (text("ChallengeId", 64, indexed=True, unique=True), text("ChairId", 64), Column("Body", "note")),
+        (text("ChallengeId", 64, indexed=True, unique=True), text("ChairId", 64), Column("Body", "note"),
+         text("WriteToken", 64)),
     ),
     ListSpec(
         "scorecards",
@@ -254,6 +260,7 @@ PITCH_DAY_LISTS: tuple[ListSpec, ...] = (
             text("JudgeId", 64, indexed=True),
             Column("Conflict", "choice", choices=tuple(CONFLICTS), indexed=True),
             Column("Body", "note"),
+            text("WriteToken", 64),
         ),
     ),
     ListSpec(
@@ -264,6 +271,7 @@ PITCH_DAY_LISTS: tuple[ListSpec, ...] = (
             text("ChallengeId", 64, indexed=True, unique=True),
             Column("VotingOpen", "boolean", indexed=True),
             Column("Body", "note"),
+            text("WriteToken", 64),
         ),
     ),
     ListSpec(
@@ -278,6 +286,7 @@ PITCH_DAY_LISTS: tuple[ListSpec, ...] = (
             Column("CastAt", "dateTime"),
             Column("ChangedAt", "dateTime", indexed=True),
             Column("Moves", "number"),
+            text("WriteToken", 64),
         ),
     ),
 )

@@ -17,7 +17,7 @@ from bot.ports.challenge import (
 from bot.ports.channel import Channel, ChannelPosts, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
 from bot.ports.pitch_day import Panels, PitchDayStore, Votes
-from bot.ports.spool import Spool, SpooledPitch
+from bot.ports.spool import DecisionSpool, Spool, SpooledDecision, SpooledPitch
 from bot.ports.store import (
     Approvals,
     ConcurrencyConflict,
@@ -34,6 +34,7 @@ from bot.ports.store import (
     OutboxLeases,
     OutboxMessage,
     Preferences,
+    StoreBusy,
     StoredSetting,
     StoreUnavailable,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "ConversationRecord",
     "Conversations",
     "Delegations",
+    "DecisionSpool",
     "DeliveryFailed",
     "DenStore",
     "DigestLedger",
@@ -70,8 +72,10 @@ __all__ = [
     "PitchDayStore",
     "Preferences",
     "Spool",
+    "SpooledDecision",
     "SpooledPitch",
     "Stages",
+    "StoreBusy",
     "StoreUnavailable",
     "StoredSetting",
     "Votes",

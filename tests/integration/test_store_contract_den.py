@@ -17,6 +17,7 @@ from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage
 from tests.integration.test_store_contract import add
 from tests.support.graph_fixtures import graph_client, provisioned_site
 from tests.support.memory_store import MemoryStore
+from tests.support.store_probes import pending_outbox
 
 T0 = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
 CLOSES = datetime(2026, 10, 1, 4, 0, tzinfo=UTC)
@@ -159,7 +160,7 @@ async def test_choosing_finalists_moves_many_stages_in_one_decision(store):
     assert sum(s.stage == Stage.NOT_SELECTED for s in final.values()) == 20
     assert final["i6"].furthest == Stage.SHORTLISTED and final["i20"].furthest == Stage.POOL
     assert (await store.get_challenge("c1")).finalists_chosen_at == AFTER
-    assert len(await store.claim_due(AFTER, 60, 100)) == 25
+    assert await pending_outbox(store) == 25
 
 
 async def test_funding_and_progress_updates_are_kept(store):
