@@ -140,6 +140,7 @@ async def test_a_revised_pitch_is_marked_with_what_changed_and_the_earlier_comme
     details = texts(await next_card(connector, SAM, before))
     assert "Revision history" in details and "Revision 2, sent" in details
     assert "Comment it answers, from Maya Singh: Please add the cost of the pilot." in details
+    assert f"First steps before: {VALID_PITCH['first_steps']}" in details, "what changed, not only where"
 
 
 async def test_a_missing_comment_is_said_under_the_comment_box(teams, connector):
