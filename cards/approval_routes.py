@@ -27,6 +27,7 @@ from cards.common import (
     local_day,
     subtle,
     text,
+    view_idea,
     when,
 )
 
@@ -261,6 +262,7 @@ def informed_card(
     if idea.status != IdeaStatus.WITHDRAWN:
         body.append(reason_input(m, "comment", m.t("informed.comment"), required=False))
         actions.append(execute(m.t("informed.comment_button"), verbs.COMMENT, {"ideaId": idea.id}))
+    actions.append(view_idea(m, idea.id, idea.reference))
     return {**card(body, actions), "refresh": refresh(idea, "informed")}
 
 
@@ -275,7 +277,7 @@ def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: El
         body.append(subtle(history_line(m, entry)))
     body += summary
     body.append(chain)
-    return card(body)
+    return card(body, [view_idea(m, idea.id, idea.reference)])
 
 
 def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element) -> dict[str, Any]:
@@ -286,7 +288,7 @@ def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element
             text(entry.reason),
             chain,
         ],
-        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
+        [view_idea(m, idea.id, idea.reference), execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
     )
 
 

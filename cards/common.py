@@ -55,6 +55,13 @@ def navigate(title: str, verb: str, data: dict[str, Any] | None = None) -> Eleme
     return execute(title, verb, data)
 
 
+def view_idea(m: Messages, idea_id: str, reference: str) -> Element:
+    """The button that opens an idea's details card (posted as a new card), named by its reference."""
+    from cards import verbs  # cards.verbs is a plain list of names: no cycle
+
+    return navigate(m.t("idea.view", reference=reference), verbs.VIEW_IDEA, {"ideaId": idea_id})
+
+
 def facts(pairs: list[tuple[str, str]]) -> Element:
     return {"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in pairs if v]}
 
