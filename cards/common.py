@@ -24,6 +24,12 @@ def card(body: list[Element], actions: list[Element] | None = None) -> dict[str,
     return result
 
 
+def in_language(made: dict[str, Any], m: Messages) -> dict[str, Any]:
+    """The card marked with the language it is written in (`lang`), so a screen reader reads it with
+    the right voice and pronunciation. A card already marked keeps its mark."""
+    return {"lang": m.language, **made}
+
+
 def text(value: str, **style: Any) -> Element:
     return {"type": "TextBlock", "text": value, "wrap": True, **style}
 

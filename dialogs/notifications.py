@@ -9,13 +9,14 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol
 
-from bot.domain.model import IdeaStatus, Outcome
+from bot.domain.model import Idea, IdeaStatus, Outcome
 from bot.domain.outbox import MessageKind, still_relevant
 from bot.i18n import Messages
 from bot.ports import Conversations, Ideas, OutboxMessage, Preferences
 from bot.services.language import Languages
 from cards import approval_card, returned_card, submitter_update_card
 from cards.approval_routes import comment_card, informed_card, withdrawn_card
+from cards.common import in_language
 from cards.idea import chain_view, pitch_summary
 from cards.receipt import filed_card
 from cards.reminder import reminder_card
@@ -44,8 +45,15 @@ class NotificationRenderer:
         if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
             return None  # decided or withdrawn before we could deliver: nothing to say
         m = Messages(await self._languages.locale_for(message.recipient_id))
-        days = int(message.payload.get("days", 0))
+        rendered = self._render(message, idea, m)
+        if rendered is None:
+            return None
+        card, summary = rendered
+        return in_language(card, m), summary
 
+    def _render(self, message: OutboxMessage, idea: Idea, m: Messages) -> tuple[dict[str, Any], str] | None:
+        step, revision = message.payload.get("step"), message.payload.get("revision")
+        days = int(message.payload.get("days", 0))
         if message.kind == MessageKind.APPROVAL_REQUEST:
             return approval_card(m, idea, viewer_id=message.recipient_id), m.t("approval.title")
         if message.kind == MessageKind.FILED_RECEIPT:
