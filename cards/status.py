@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.model import Decision, Idea, IdeaStatus, Outcome
+from bot.domain.model import Decision, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
 from cards.approval_routes import comments_view, second_look_action, withdraw_action
@@ -33,18 +33,6 @@ def idea_status_card(
     if second_look and idea.status == IdeaStatus.REJECTED and not idea.second_look_used:
         actions.append(second_look_action(m, idea))
     return card(body, actions)
-
-
-def submitter_update_card(m: Messages, idea: Idea, decision: Decision, *, second_look: bool = True) -> dict[str, Any]:
-    """Tell the submitter what was decided (for a return, see `returned_card`)."""
-    role = m.t(f"role.{idea.chain[decision.step_index].role.value}")
-    if decision.outcome == Outcome.REJECTED:
-        headline = m.t("update.rejected", name=decision.approver_name, role=role, reference=idea.reference)
-    elif idea.status == IdeaStatus.APPROVED and decision.step_index == len(idea.chain) - 1:
-        headline = m.t("update.final", reference=idea.reference)
-    else:
-        headline = m.t("update.approved_step", name=decision.approver_name, role=role, reference=idea.reference)
-    return idea_status_card(m, idea, headline=headline, comment=decision.comment, second_look=second_look)
 
 
 def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) -> dict[str, Any]:

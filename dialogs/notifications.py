@@ -1,7 +1,10 @@
-"""What each queued notification says, rendered from the idea as it is when it is sent.
+"""What each queued notification says, from the facts its outbox row carries.
 
 The outbox dispatcher calls this just before delivery. Whether a message still matters is the
-domain's rule (`bot.domain.outbox.still_relevant`); this module only picks the card.
+domain's rule (`bot.domain.outbox.still_relevant`); one that does not is dropped (and logged by
+the dispatcher). A decision update is built from the decision as it was made (`DecisionFacts`,
+written with the decision), never from the idea as it is later; an approval request or reminder
+is only sent while its step still waits, so the live card and the facts agree.
 """
 
 from __future__ import annotations
@@ -10,13 +13,21 @@ import uuid
 from typing import Any, Protocol
 
 from bot.domain.model import Idea, IdeaStatus, Outcome
-from bot.domain.outbox import MessageKind, still_relevant
+from bot.domain.outbox import DecisionFacts, MessageKind, still_relevant
 from bot.i18n import Messages
 from bot.ports import Conversations, Ideas, OutboxMessage, Preferences
 from bot.services.language import Languages
-from cards import approval_card, returned_card, submitter_update_card
-from cards.approval_routes import comment_card, informed_card, withdrawn_card
-from cards.common import in_language
+from cards import approval_card, returned_card
+from cards.approval_routes import (
+    comment_card,
+    comments_view,
+    informed_card,
+    second_look_action,
+    withdraw_action,
+    withdrawn_card,
+)
+from cards.common import in_language, view_idea
+from cards.decision_update import decision_update_card
 from cards.idea import chain_view, pitch_summary
 from cards.receipt import filed_card
 from cards.reminder import reminder_card
@@ -68,14 +79,21 @@ class NotificationRenderer:
             return waiting_card(m, idea, days=days), m.t("waiting.title", reference=idea.reference)
         if message.kind == MessageKind.DECISION_UPDATE:
             decision = idea.decision_for(step, revision)
-            still_returned = idea.status == IdeaStatus.RETURNED and idea.revision == revision
-            if decision.outcome == Outcome.RETURNED and still_returned:
-                card = returned_card(m, idea, decision, form_id=str(uuid.uuid4()))
-            else:
-                card = submitter_update_card(m, idea, decision, second_look=self.second_look)
-            return card, m.t(
-                "idea.reference_title", reference=idea.reference, title=m.t(f"outcome.{decision.outcome.value}")
-            )
+            fact = DecisionFacts.from_payload(message.payload.get("facts")) or DecisionFacts.of(idea, decision)
+            summary = m.t("idea.reference_title", reference=fact.reference, title=m.t(f"outcome.{fact.outcome.value}"))
+            still_returned = idea.status == IdeaStatus.RETURNED and idea.revision == fact.revision
+            if fact.outcome == Outcome.RETURNED and still_returned:
+                # The return still stands: the card carries the pitch as a form, ready to revise.
+                return returned_card(m, idea, decision, form_id=str(uuid.uuid4())), summary
+            # What happened comes from the row's facts; the buttons are what can be done now.
+            actions = [view_idea(m, idea.id, idea.reference)]
+            if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED):
+                actions.append(withdraw_action(m, idea))
+            rejected_now = fact.outcome == Outcome.REJECTED and idea.status == IdeaStatus.REJECTED
+            if self.second_look and rejected_now and not idea.second_look_used:
+                actions.append(second_look_action(m, idea))
+            record = [chain_view(m, idea), *comments_view(m, idea)]
+            return decision_update_card(m, fact, record=record, actions=actions), summary
         if message.kind == MessageKind.INFORMED:
             chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
             return informed_card(m, idea, summary=summary, chain=chain), m.t("informed.title", reference=idea.reference)

@@ -27,7 +27,7 @@ from bot.domain.model import (
     Role,
     StaleCard,
 )
-from bot.domain.outbox import MessageKind, handoff_message_id, message_id, step_message_id
+from bot.domain.outbox import DecisionFacts, MessageKind, handoff_message_id, message_id, request_facts, step_message_id
 from bot.domain.pitch import validate_pitch
 from bot.domain.routing import RoutingRules
 from bot.ports import (
@@ -105,14 +105,18 @@ def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> lis
                 handoff_message_id(kind, idea.id, event.revision, event.step_index, event.handoff),
                 kind,
                 event.approver_id,
-                {"step": event.step_index, "revision": event.revision},
+                {"step": event.step_index, "revision": event.revision, "facts": request_facts(idea, event.step_index)},
             )
         elif isinstance(event, events.StepDecided):
+            payload: dict[str, Any] = {"step": event.step_index, "revision": event.revision}
+            decision = idea.decision_for(event.step_index, event.revision)
+            if decision is not None:  # the row says what was decided, not what the idea is when it is sent
+                payload["facts"] = DecisionFacts.of(idea, decision, just_decided=True).as_payload()
             add(
                 step_message_id(MessageKind.DECISION_UPDATE, idea.id, event.revision, event.step_index),
                 MessageKind.DECISION_UPDATE,
                 idea.submitter.id,
-                {"step": event.step_index, "revision": event.revision},
+                payload,
             )
         elif isinstance(event, events.Informed):
             add(message_id(MessageKind.INFORMED, idea.id, event.person_id), MessageKind.INFORMED, event.person_id)

@@ -15,7 +15,14 @@ from datetime import datetime, timedelta
 
 from bot.domain.delegation import Delegation
 from bot.domain.model import Idea, IdeaStatus
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoredSetting, StoreUnavailable
+from bot.ports import (
+    ConcurrencyConflict,
+    ConversationRecord,
+    OutboxBacklog,
+    OutboxMessage,
+    StoredSetting,
+    StoreUnavailable,
+)
 
 
 @dataclass
@@ -180,6 +187,29 @@ class MemoryStore:
         queued = self.outbox[message_id]
         queued.state, queued.claimed_until = "failed", None
         queued.message = replace(queued.message, last_error=error[:500])
+
+    async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
+        self._check()
+        for message_id in message_ids:
+            queued = self.outbox.get(message_id)
+            if queued is not None and queued.state == "pending":
+                queued.claimed_until = until
+
+    async def release(self, message_ids: Sequence[str], now: datetime) -> None:
+        self._check()
+        for message_id in message_ids:
+            queued = self.outbox.get(message_id)
+            if queued is not None and queued.state == "pending":
+                queued.claimed_until = None
+
+    # ---- health -------------------------------------------------------------------------
+    async def outbox_backlog(self) -> OutboxBacklog:
+        self._check()
+        pending = [q.message.created_at for q in self.outbox.values() if q.state == "pending"]
+        return OutboxBacklog(len(pending), min(pending) if pending else None)
+
+    async def probe_write(self) -> bool:
+        return not self.down
 
     # ---- conversations ------------------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome, Person, Role
+from bot.domain.outbox import DecisionFacts
 from bot.domain.pitch import Pitch
 from bot.i18n import Messages
 from bot.settings import ROOT
@@ -23,11 +24,11 @@ from cards import (
     pitch_form_card,
     receipt_card,
     returned_card,
-    submitter_update_card,
     welcome_card,
 )
 from cards.approval import decided_card
 from cards.common import in_language
+from cards.decision_update import decision_update_card
 from cards.details import idea_details_card
 from cards.digest import digest_card
 from cards.reminder import reminder_card
@@ -61,13 +62,14 @@ def all_cards(locale: str = "en-US") -> dict[str, dict]:
     }
     idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.RETURNED, comment="More data", now=T0)
     cards["returned"] = returned_card(m, idea, idea.decisions[-1], form_id="g")
+    cards["update_returned"] = decision_update_card(m, DecisionFacts.of(idea, idea.decisions[-1]))
     cards["decided"] = decided_card(m, idea, idea.decisions[-1])
     revised = Pitch(**{**VALID_PITCH, "title": "Tell us once, province-wide", "cost_band": "50k_250k"})
     idea.resubmit(actor_id="sam", pitch=revised, revision=1, now=T0 + timedelta(days=1))
     cards["approval_revised"] = approval_card(m, idea, viewer_id="maya")
     cards["approval_comment_needed"] = approval_card(m, idea, viewer_id="maya", comment_error="Add a comment")
     idea.decide(actor_id="maya", step_index=0, revision=2, outcome=Outcome.APPROVED, comment="", now=T0)
-    cards["update"] = submitter_update_card(m, idea, idea.decisions[-1])
+    cards["update"] = decision_update_card(m, DecisionFacts.of(idea, idea.decisions[-1]))
     cards["status"] = idea_status_card(m, idea, headline="Where it is")
     cards["my_ideas"] = my_ideas_card(m, [idea] * 25, T0 + timedelta(days=2), limit=20)
     cards["reminder"] = reminder_card(m, idea, viewer_id="amir", days=6, from_dm="Dana Morel")
