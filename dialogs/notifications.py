@@ -13,7 +13,7 @@ import uuid
 from typing import Any, Protocol
 
 from bot.domain.den_outbox import DEN_KINDS
-from bot.domain.model import IdeaStatus, Outcome
+from bot.domain.model import Idea, IdeaStatus, Outcome
 from bot.domain.outbox import DecisionFacts, MessageKind, still_relevant
 from bot.domain.pitch_day_outbox import PITCH_DAY_KINDS
 from bot.i18n import Messages
@@ -28,6 +28,7 @@ from cards.approval_routes import (
     withdraw_action,
     withdrawn_card,
 )
+from cards.common import in_language, view_idea
 from cards.decision_update import decision_update_card
 from cards.idea import chain_view, pitch_summary
 from cards.receipt import filed_card
@@ -74,8 +75,15 @@ class NotificationRenderer:
         if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
             return None  # decided or withdrawn before we could deliver: nothing to say
         m = Messages(await self._languages.locale_for(message.recipient_id))
-        days = int(message.payload.get("days", 0))
+        rendered = self._render(message, idea, m)
+        if rendered is None:
+            return None
+        card, summary = rendered
+        return in_language(card, m), summary
 
+    def _render(self, message: OutboxMessage, idea: Idea, m: Messages) -> tuple[dict[str, Any], str] | None:
+        step, revision = message.payload.get("step"), message.payload.get("revision")
+        days = int(message.payload.get("days", 0))
         if message.kind == MessageKind.APPROVAL_REQUEST:
             return approval_card(m, idea, viewer_id=message.recipient_id), m.t("approval.title")
         if message.kind == MessageKind.FILED_RECEIPT:
@@ -97,7 +105,7 @@ class NotificationRenderer:
                 # The return still stands: the card carries the pitch as a form, ready to revise.
                 return returned_card(m, idea, decision, form_id=str(uuid.uuid4())), summary
             # What happened comes from the row's facts; the buttons are what can be done now.
-            actions = []
+            actions = [view_idea(m, idea.id, idea.reference)]
             if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED):
                 actions.append(withdraw_action(m, idea))
             rejected_now = fact.outcome == Outcome.REJECTED and idea.status == IdeaStatus.REJECTED
