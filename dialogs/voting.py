@@ -15,6 +15,7 @@ from bot.domain.voting import Poll
 from bot.i18n import Messages
 from bot.ports import channel_recipient
 from bot.services.pitch_day import Outcome, PitchDay, PitchDayService, Status
+from cards.common import in_language
 from cards.peoples_choice import now_pitching_card, peoples_choice_card
 from dialogs.panel import PanelFlows, refused
 from dialogs.turn import Reply, Turn
@@ -32,11 +33,13 @@ class ChannelCards:
 
     async def poll_card(self, day: PitchDay, poll: Poll) -> tuple[dict[str, Any], str]:
         m = await self._messages(day)
-        return peoples_choice_card(m, day.challenge, day.finalists, poll), m.t("pc.title", name=day.challenge.name)
+        card = in_language(peoples_choice_card(m, day.challenge, day.finalists, poll), m)
+        return card, m.t("pc.title", name=day.challenge.name)
 
     async def room_card(self, day: PitchDay, panel: Panel) -> tuple[dict[str, Any], str]:
         m = await self._messages(day)
-        return now_pitching_card(m, day.challenge, day.finalists, panel), m.t("room.title", name=day.challenge.name)
+        card = in_language(now_pitching_card(m, day.challenge, day.finalists, panel), m)
+        return card, m.t("room.title", name=day.challenge.name)
 
 
 class VotingFlows:
