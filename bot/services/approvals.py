@@ -111,6 +111,10 @@ class ApprovalService:
     async def my_approvals(self, user_id: str, limit: int = 20) -> list[Idea]:
         """Everything waiting for this approver's decision, oldest first."""
         ideas = await self.store.list_by_holder(user_id, limit=200)
+        delegation = await self.store.get_delegation(user_id)
+        if delegation is not None:  # steps their acting approver holds for them: they may still decide
+            held = await self.store.list_by_holder(delegation.delegate_id, limit=200)
+            ideas += [i for i in held if i.current_approver and i.current_approver.on_behalf_of_id == user_id]
         waiting = [i for i in ideas if i.may_decide(user_id)]
         return sorted(waiting, key=lambda i: i.waiting_since)[:limit]
 

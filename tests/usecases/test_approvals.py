@@ -33,6 +33,8 @@ async def test_when_a_delegation_ends_the_waiting_steps_go_back(den):
     idea = await filed(den)
     assert idea.holder_id == DIANE.aad_id and idea.current_approver.on_behalf_of_id == MAYA.aad_id
     assert [i.id for i in await den.approvals.my_approvals(DIANE.aad_id)] == [idea.id]
+    mine = await den.dialog.on_text(turn(MAYA), "my approvals")
+    assert "Diane Tremblay holds this for you; you can still decide." in texts(mine.card)
 
     den.clock.advance(days=3)  # Thursday: the arrangement is over
     await den.nudger.run()
