@@ -100,6 +100,8 @@ def handover_notice(m: Messages, idea: Idea, viewer_id: str) -> str:
     step = idea.current_approver
     if step is None:
         return ""
+    if viewer_id and viewer_id == step.on_behalf_of_id:
+        return m.t("my_approvals.held_for_you", name=step.approver_name)
     entries = [h for h in idea.history_for(idea.current_step) if h.revision == idea.revision]
     latest = next((h for h in reversed(entries) if h.to_id == step.approver_id), None)
     if latest is None or viewer_id != step.approver_id:
