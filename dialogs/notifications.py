@@ -7,6 +7,7 @@ domain's rule (`bot.domain.outbox.still_relevant`); this module only picks the c
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bot.domain.model import IdeaStatus, Outcome
@@ -26,11 +27,21 @@ class NotificationRecords(Ideas, Conversations, Protocol):
 
 
 class NotificationRenderer:
-    def __init__(self, store: NotificationRecords, *, second_look: bool = True) -> None:
+    def __init__(
+        self,
+        store: NotificationRecords,
+        *,
+        second_look: bool = True,
+        before_request: Callable[[OutboxMessage], Awaitable[bool]] | None = None,
+    ) -> None:
         self._store = store
+        # Hands a step on (acting approver, someone away) before its request is sent; True: handed on.
+        self.before_request = before_request
         self.second_look = second_look  # whether a rejection card offers a second look (the routing rules say)
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
+        if self.before_request is not None and await self.before_request(message):
+            return None  # the step went to someone else, whose own request is now queued
         idea = await self._store.get(message.idea_id)
         if idea is None:
             return None

@@ -30,10 +30,12 @@ class StepAssigner:
                 return person
         return None
 
-    async def settle(self, idea: Idea, now: datetime) -> list[events.Event]:
-        """Hand the current step to whoever should act on it now; the events it caused."""
+    async def settle(
+        self, idea: Idea, now: datetime, *, in_force: dict[str, Delegation] | None = None
+    ) -> list[events.Event]:
+        """Hand the current step to whoever should act on it now; the events it caused.
+        `in_force`: the delegations in force, when the caller already has them (a daily pass)."""
         raised: list[events.Event] = []
-        in_force: dict[str, Delegation] | None = None
         for _ in range(len(idea.chain) + 1):
             step = idea.current_approver
             if step is None or step.on_behalf_of_id:
