@@ -30,6 +30,7 @@ from bot.domain.digest import DigestRules
 from bot.domain.model import Role
 from bot.domain.routing import RoutingRules
 from bot.ports import Availability, Channel, Directory, IdeaStore
+from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff
 from bot.services.approvals import ApprovalService
 from bot.services.assignment import StepAssigner
@@ -215,6 +216,8 @@ class Den:
         for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else [])]:
             await timer.stop()
         await self.dispatcher.stop()
+        if self.edge is not None:
+            await self.edge.close()
         await self.close()
 
 
@@ -250,6 +253,10 @@ def bootstrap(
         backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0),
         max_attempts=settings.notify_max_attempts,
         poll_seconds=settings.outbox_poll_seconds,
+        lease_seconds=settings.outbox_lease_seconds,
+        max_in_flight=settings.outbox_max_in_flight,
+        limiter=TeamsRateLimiter(per_tenant_per_second=settings.teams_messages_per_second),
+        drain_seconds=settings.shutdown_drain_seconds,
     )
     ideas = IdeaService(
         store,
@@ -308,7 +315,14 @@ def bootstrap(
         digests=digests,
         approvals=approvals,
         renderer=renderer,
-        dialog=MainDialog(ideas, clock, digests, ApprovalFlows(approvals, clock, calendar, _picker_people(directory))),
+        dialog=MainDialog(
+            ideas,
+            clock,
+            digests,
+            ApprovalFlows(approvals, clock, calendar, _picker_people(directory)),
+            organiser_ids=frozenset(i.strip() for i in settings.organiser_ids.split(",") if i.strip()),
+            digest_on_request=settings.digest_on_request,
+        ),
         edge=edge,
         scheduled=scheduled,
         spool_timer=spool_timer,

@@ -9,7 +9,7 @@ from bot.i18n import Messages
 from cards import verbs
 from cards.approval_routes import handover_notice, holder_now, reassign_action, refresh
 from cards.common import Element, attention, card, execute, good, heading, subtle, text
-from cards.idea import chain_view, decision_line, pitch_summary
+from cards.idea import chain_view, decision_line, pitch_summary, revision_notes, view_button
 
 
 def _decision_data(idea: Idea) -> dict[str, Any]:
@@ -17,9 +17,14 @@ def _decision_data(idea: Idea) -> dict[str, Any]:
 
 
 def approval_parts(
-    m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", comment: str = ""
+    m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", comment: str = "", comment_error: str = ""
 ) -> tuple[Element, list[Element], list[Element]]:
-    """The approver's card in three parts (title, body, buttons), so a reminder can put its own title on it."""
+    """The approver's card in three parts (title, body, buttons), so a reminder can put its own title on it.
+
+    A revised pitch says which revision it is, what it changed (marked in words on each changed
+    field) and the comment it answers. `comment_error` is shown right under the comment box it is
+    about, not at the top of a tall card.
+    """
     step = idea.current_approver
     deciding = idea.may_decide(viewer_id)
     notice = notice or handover_notice(m, idea, viewer_id)
@@ -44,7 +49,8 @@ def approval_parts(
                 )
             )
         )
-    body.extend(pitch_summary(m, idea))
+    body.extend(revision_notes(m, idea, viewer_id))
+    body.extend(pitch_summary(m, idea, changed=idea.changes_in(idea.revision)))
     body.append(chain_view(m, idea))
     actions: list[Element] = []
     if deciding:
@@ -55,10 +61,13 @@ def approval_parts(
             "placeholder": m.t("approval.comment.placeholder"),
             "isMultiline": True,
             "maxLength": 1000,
+            "errorMessage": comment_error or m.t("approval.comment_required", name=idea.submitter.name),
         }
         if comment:
             comment_input["value"] = comment
         body.append(comment_input)
+        if comment_error:
+            body.append(attention(comment_error) | {"spacing": "Small"})
         data = _decision_data(idea)
         actions = [
             execute(m.t("approval.approve"), verbs.APPROVE, data, style="positive"),
@@ -66,12 +75,18 @@ def approval_parts(
             execute(m.t("approval.reject"), verbs.REJECT, data, style="destructive"),
             reassign_action(m, idea),
         ]
+    else:
+        actions = [view_button(m, idea)]
     return title, body, actions
 
 
-def approval_card(m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", comment: str = "") -> dict[str, Any]:
-    """The approver's card. Buttons only while this viewer holds the open step."""
-    title, body, actions = approval_parts(m, idea, viewer_id=viewer_id, notice=notice, comment=comment)
+def approval_card(
+    m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", comment: str = "", comment_error: str = ""
+) -> dict[str, Any]:
+    """The approver's card. Decision buttons only while this viewer holds the open step."""
+    title, body, actions = approval_parts(
+        m, idea, viewer_id=viewer_id, notice=notice, comment=comment, comment_error=comment_error
+    )
     return {**card([title, *body], actions), "refresh": refresh(idea)}
 
 
@@ -86,4 +101,4 @@ def decided_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
         body.append(text(m.t("chain.comment", comment=decision.comment)))
     body.extend(pitch_summary(m, idea, full=False))
     body.append(chain_view(m, idea))
-    return card(body)
+    return card(body, [view_button(m, idea)])

@@ -8,8 +8,8 @@ from bot.domain.model import Idea
 from bot.i18n import Messages
 from cards import verbs
 from cards.approval_routes import route_why, withdraw_action
-from cards.common import card, execute, good, heading, text
-from cards.idea import chain_view, pitch_summary, where_now
+from cards.common import card, good, heading, navigate, text
+from cards.idea import chain_view, pitch_summary, view_button, where_now
 
 
 def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False, title: str = "") -> dict[str, Any]:
@@ -21,7 +21,7 @@ def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False, title: s
     body.extend(route_why(m, idea))
     if idea.chain:
         body.append(chain_view(m, idea))
-    actions = [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
+    actions = [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
     if idea.is_open:
         actions.append(withdraw_action(m, idea))
     return card(body, actions)
@@ -40,5 +40,5 @@ def spooled_card(m: Messages, values: dict[str, str]) -> dict[str, Any]:
             text(m.t("spooled.body")),
             text(values.get("title", ""), weight="Bolder"),
         ],
-        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
+        [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
     )

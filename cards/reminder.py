@@ -8,7 +8,7 @@ from bot.domain.model import Idea
 from bot.i18n import Messages
 from cards.approval import approval_parts
 from cards.approval_routes import refresh
-from cards.common import card, heading, subtle, text
+from cards.common import business_days, card, heading, subtle, text
 
 
 def reminder_card(m: Messages, idea: Idea, *, viewer_id: str, days: int, from_dm: str = "") -> dict[str, Any]:
@@ -17,5 +17,5 @@ def reminder_card(m: Messages, idea: Idea, *, viewer_id: str, days: int, from_dm
     header = [heading(m.t("reminder.title"))]
     if from_dm:
         header.append(text(m.t("reminder.from_dm", name=from_dm), weight="Bolder"))
-    header.append(subtle(m.t("reminder.waiting", days=days)))
+    header.append(subtle(m.t("reminder.waiting", duration=business_days(m, days))))
     return {**card(header + body, actions), "refresh": refresh(idea)}  # an old reminder shows the idea now

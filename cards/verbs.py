@@ -20,5 +20,12 @@ MY_APPROVALS = "approvals.mine"
 DELEGATE_OPEN = "delegate.open"
 DELEGATE_SET = "delegate.set"
 DELEGATE_END = "delegate.end"
+VIEW_IDEA = "idea.view"
+LANGUAGE = "language.set"
+
+
+# Buttons that open another view: the bot posts that view as a new card and leaves the card
+# they were on as it was (a receipt keeps its approval route).
+NAVIGATION_VERBS = {PITCH_OPEN, MY_IDEAS, HELP, VIEW_IDEA}
 
 DECISION_VERBS = {APPROVE: "approved", RETURN: "returned", REJECT: "rejected"}

@@ -40,8 +40,8 @@ async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mappi
         )
         return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice))
     if result.status == ActionStatus.COMMENT_REQUIRED:
-        notice = m.t("approval.comment_required", name=idea.submitter.name)
-        return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice, comment=comment))
+        error = m.t("approval.comment_required", name=idea.submitter.name)
+        return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, comment=comment, comment_error=error))
     if result.status == ActionStatus.NOT_YOURS:
         step = idea.current_approver
         if step is None:

@@ -13,6 +13,9 @@ class Command(enum.StrEnum):
     HELP = "help"
     MY_APPROVALS = "my_approvals"
     DELEGATE = "delegate"
+    DIGEST = "digest"  # a deputy minister's digest for the week so far (when the setting allows it)
+    FRENCH = "french"  # the Français / English switch, typed
+    ENGLISH = "english"
 
 
 # English, then French: the French catalogue tells people to type `proposer`, `mes idées`, `aide`.
@@ -27,6 +30,9 @@ _PHRASES = {
     + ("mes approbations", "approbations", "à approuver"),
     Command.DELEGATE: ("acting", "delegate", "someone acts for me", "away", "out of office")
     + ("intérim", "interim", "déléguer", "absent", "absente"),
+    Command.DIGEST: ("digest", "my digest", "résumé", "mon résumé", "résumé hebdomadaire"),
+    Command.FRENCH: ("français", "french", "en français", "in french"),
+    Command.ENGLISH: ("english", "anglais", "en anglais", "in english"),
 }
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
 

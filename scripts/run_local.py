@@ -39,10 +39,14 @@ def main() -> None:
     settings = Settings.from_env()
     people = [entry.person for entry in OrgFileDirectory.from_file(settings.org_file).people()]
     local = f"http://localhost:{settings.port}"
+    # Locally, the DM can type `digest` to see the week so far (the Monday digest covers last week).
+    os.environ.setdefault("DEN_DIGEST_ON_REQUEST", "on")
+    print(f">>> Starting Deputy's Den on {local} ...", flush=True)
     bot = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT)
     processes = [bot]
     try:
         wait_until_healthy(f"{local}/healthz", bot)
+        print(f">>> Starting Agents Playground for the {len(people)} people of the demo organisation ...", flush=True)
         lines = []
         # One Playground per person (it shows one signed-in user): the first, staff, from the
         # project folder's .m365agentsplayground.yml; the others from var/playground/<name>/.

@@ -18,7 +18,7 @@ from bot.domain.model import (
     Person,
     Role,
 )
-from bot.domain.pitch import Pitch
+from bot.domain.pitch import Pitch, PitchVersion
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -79,6 +79,10 @@ def idea_to_dict(idea: Idea) -> dict[str, Any]:
         "shortlistedBy": idea.shortlisted_by,
         "shortlistedAt": idea.shortlisted_at.isoformat() if idea.shortlisted_at else None,
         **_route_to_dict(idea),
+        "earlierPitches": [
+            {"revision": v.revision, "pitch": v.pitch.as_dict(), "replacedAt": v.replaced_at.isoformat()}
+            for v in idea.earlier_pitches
+        ],
     }
 
 
@@ -115,6 +119,10 @@ def idea_from_dict(data: dict[str, Any], *, version: int | str = 0) -> Idea:
         line_ids=list(data.get("lineIds") or []),
         shortlisted_by=data.get("shortlistedBy", ""),
         shortlisted_at=_dt(data.get("shortlistedAt")),
+        earlier_pitches=[
+            PitchVersion(v["revision"], Pitch.from_dict(v["pitch"]), datetime.fromisoformat(v["replacedAt"]))
+            for v in data.get("earlierPitches") or []
+        ],
         informed=[
             InformedStep(i["personId"], i["personName"], Role(i["role"]), i["afterStep"])
             for i in data.get("informed") or []

@@ -14,6 +14,7 @@ OUTCOMES = ["approved", "returned", "rejected"]
 LEVELS = ["manager", "director", "adm", "dm"]
 OUTBOX_STATES = ["pending", "sent", "failed"]
 DIGEST_STATES = ["sending", "sent", "unreachable", "failed"]
+LANGUAGES = ["en", "fr"]
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,16 @@ LISTS: tuple[ListSpec, ...] = (
             text("DelegateId", 64),
             Column("EndsAt", "dateTime", indexed=True),
             Column("Body", "note"),
+        ),
+    ),
+    ListSpec(
+        "preferences",
+        "DenPreferences",
+        "Deputy's Den: what each person chose for themselves (the language of the bot's cards).",
+        (
+            text("UserId", 64, indexed=True, unique=True),
+            Column("Language", "choice", choices=tuple(LANGUAGES)),
+            Column("UpdatedAt", "dateTime"),
         ),
     ),
 )

@@ -36,7 +36,14 @@ from bot.adapters.serialization import delegation_from_dict, delegation_to_dict,
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
 from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoredSetting, StoreUnavailable
+from bot.ports import (
+    ConcurrencyConflict,
+    ConversationRecord,
+    OutboxBacklog,
+    OutboxMessage,
+    StoredSetting,
+    StoreUnavailable,
+)
 from bot.ports.retry import Backoff, conflict_retry, retrying
 
 log = logging.getLogger(__name__)
@@ -45,6 +52,7 @@ BATCH_BACKOFF = Backoff(first=0.2, longest=2.0)  # a whole $batch refused (throt
 
 PAGE_SIZE = 500
 BATCH_LIMIT = 20
+HEALTH_MARKER = "health-probe"  # the counters row /healthz writes to prove the store takes writes
 UNAVAILABLE = {429, 500, 502, 503, 504}
 
 
@@ -410,6 +418,22 @@ class SharePointStore:
         items = await self._api("conversations").query(None, ["UserId", "Body"], top=1, limit=1)
         return _conversation_from(_fields(items[0])["Body"]) if items else None
 
+    # ---- preferences --------------------------------------------------------------------
+    async def get_language(self, user_id: str) -> str | None:
+        item = await self._api("preferences").first("UserId", user_id, ["UserId", "Language"])
+        return (_fields(item).get("Language") or None) if item else None
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None:
+        api = self._api("preferences")
+        values = {"UserId": user_id, "Language": language, "UpdatedAt": _iso(now)}
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                existing = await api.first("UserId", user_id, ["UserId", "Language"])
+                if existing is None:
+                    await api.create(values)
+                elif _fields(existing).get("Language") != language:
+                    await api.patch(existing.id, values, _etag(existing))
+
     # ---- outbox -------------------------------------------------------------------------
     OUTBOX_FIELDS = ("MessageId", "RecipientId", "Kind", "IdeaId", "Payload", "NotBefore", "Attempts", "LastError",
                      "CreatedAt")
@@ -468,6 +492,39 @@ class SharePointStore:
         item = await self._outbox_item(message_id)
         if item is not None:
             await self._api("outbox").patch(item.id, {"State": "failed", "LastError": error[:255]})
+
+    async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
+        """A lease here is NotBefore moved past now (see claim_due): move it further."""
+        for message_id in message_ids:
+            item = await self._outbox_item(message_id)
+            if item is not None:
+                await self._api("outbox").patch(item.id, {"NotBefore": _iso(until)})
+
+    async def release(self, message_ids: Sequence[str], now: datetime) -> None:
+        for message_id in message_ids:
+            item = await self._outbox_item(message_id)
+            if item is not None:
+                await self._api("outbox").patch(item.id, {"NotBefore": _iso(now)})
+
+    # ---- health -------------------------------------------------------------------------
+    async def outbox_backlog(self) -> OutboxBacklog:
+        items = await self._api("outbox").query("fields/State eq 'pending'", ["MessageId", "CreatedAt"])
+        queued = [moment for item in items if (moment := _dt(_fields(item).get("CreatedAt"))) is not None]
+        return OutboxBacklog(len(items), min(queued) if queued else None)
+
+    async def probe_write(self) -> bool:
+        """Write the health marker (a row of the counters list), as any change would be written."""
+        counters = self._api("counters")
+        value = int(datetime.now(UTC).timestamp())
+        try:
+            item = await counters.first("Name", HEALTH_MARKER, ["Name"])
+            if item is None:
+                await _create_ignoring_duplicates(counters, {"Name": HEALTH_MARKER, "Value": value})
+            else:
+                await counters.patch(item.id, {"Value": value})
+            return True
+        except (StoreUnavailable, APIError, ConcurrencyConflict):
+            return False
 
     # ---- digest deliveries --------------------------------------------------------------
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -20,7 +22,14 @@ import aiosqlite
 from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
 from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoredSetting, StoreUnavailable
+from bot.ports import (
+    ConcurrencyConflict,
+    ConversationRecord,
+    OutboxBacklog,
+    OutboxMessage,
+    StoredSetting,
+    StoreUnavailable,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ideas (
@@ -75,6 +84,11 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, not_before);
 
+CREATE TABLE IF NOT EXISTS health_probes (
+    instance TEXT PRIMARY KEY,
+    written_at TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS settings (
     key TEXT PRIMARY KEY,
     body TEXT NOT NULL,
@@ -99,6 +113,12 @@ CREATE TABLE IF NOT EXISTS digest_deliveries (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (dm_id, week_key)
 );
+
+CREATE TABLE IF NOT EXISTS preferences (
+    user_id TEXT PRIMARY KEY,
+    language TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
 
 
@@ -121,6 +141,7 @@ class SqliteStore:
         # One connection serves this instance; the lock keeps one coroutine's transaction
         # from interleaving with another's. Other processes are kept out by SQLite's own lock.
         self._lock = asyncio.Lock()
+        self._instance = f"{socket.gethostname()}:{os.getpid()}"  # the health probe's row
 
     # ---- lifecycle --------------------------------------------------------------------
     async def open(self) -> None:
@@ -306,6 +327,18 @@ class SqliteStore:
         row = await self._fetchone("SELECT body FROM conversations ORDER BY updated_at DESC LIMIT 1")
         return _conversation_from_json(row["body"]) if row else None
 
+    # ---- preferences ----------------------------------------------------------------
+    async def get_language(self, user_id: str) -> str | None:
+        row = await self._fetchone("SELECT language FROM preferences WHERE user_id = ?", (user_id,))
+        return row["language"] if row else None
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None:
+        await self._execute(
+            "INSERT INTO preferences (user_id, language, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(user_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at",
+            (user_id, language, _iso(now)),
+        )
+
     # ---- outbox ---------------------------------------------------------------------
     async def _write_outbox(self, db: aiosqlite.Connection, outbox: Sequence[OutboxMessage]) -> None:
         await db.executemany(
@@ -342,16 +375,17 @@ class SqliteStore:
     async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
         """Lease due messages so that two app instances never send the same one at once."""
         lease_until = _iso(now + timedelta(seconds=lease_seconds))
+        due = "state = 'pending' AND not_before <= ? AND (claimed_until IS NULL OR claimed_until <= ?)"
+        if await self._fetchone(f"SELECT 1 FROM outbox WHERE {due} LIMIT 1", (_iso(now), _iso(now))) is None:
+            return []  # a poll that finds nothing takes no write lock
         async with self._transaction() as db:
-            async with db.execute(
-                "SELECT * FROM outbox WHERE state = 'pending' AND not_before <= ?"
-                " AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY not_before LIMIT ?",
-                (_iso(now), _iso(now), limit),
-            ) as cursor:
-                rows = await cursor.fetchall()
-            await db.executemany(
-                "UPDATE outbox SET claimed_until = ? WHERE id = ?", [(lease_until, r["id"]) for r in rows]
+            rows = await db.execute_fetchall(
+                f"SELECT * FROM outbox WHERE {due} ORDER BY not_before LIMIT ?", (_iso(now), _iso(now), limit)
             )
+            if rows:
+                await db.executemany(
+                    "UPDATE outbox SET claimed_until = ? WHERE id = ?", [(lease_until, r["id"]) for r in rows]
+                )
         return [
             OutboxMessage(
                 id=r["id"],
@@ -381,6 +415,39 @@ class SqliteStore:
             "UPDATE outbox SET state = 'failed', last_error = ?, claimed_until = NULL WHERE id = ?",
             (error[:500], message_id),
         )
+
+    async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
+        if not message_ids:
+            return
+        async with self._transaction() as db:
+            await db.executemany(
+                "UPDATE outbox SET claimed_until = ? WHERE id = ? AND state = 'pending'",
+                [(_iso(until), message_id) for message_id in message_ids],
+            )
+
+    async def release(self, message_ids: Sequence[str], now: datetime) -> None:
+        if not message_ids:
+            return
+        async with self._transaction() as db:
+            await db.executemany(
+                "UPDATE outbox SET claimed_until = NULL WHERE id = ? AND state = 'pending'",
+                [(message_id,) for message_id in message_ids],
+            )
+
+    # ---- health -----------------------------------------------------------------------
+    async def outbox_backlog(self) -> OutboxBacklog:
+        row = await self._fetchone("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'")
+        return OutboxBacklog(int(row[0]), datetime.fromisoformat(row[1]) if row[1] else None)
+
+    async def probe_write(self, timeout_seconds: float = 2.0) -> bool:
+        """A real write on a connection of its own, with a short busy timeout.
+
+        Not on the shared connection: a write that waits on another process's lock would hold
+        up every turn, and a cancelled one could leave a transaction open.
+        """
+        if self._path == ":memory:":
+            return self._db is not None
+        return await asyncio.to_thread(_probe_write, self._path, timeout_seconds, self._instance)
 
     # ---- helpers --------------------------------------------------------------------
     # ---- configuration kept with the records --------------------------------------------------
@@ -424,13 +491,16 @@ class SqliteStore:
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db, self._lock)
 
+    # One trip to SQLite's thread per read (execute_fetchall), not three (execute, fetch, close):
+    # each trip is a thread hand-off, the largest cost of a click.
     async def _fetchone(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
-        async with self._lock, self.db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        async with self._lock:
+            rows = await self.db.execute_fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def _fetchall(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
-        async with self._lock, self.db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        async with self._lock:
+            return list(await self.db.execute_fetchall(sql, params))
 
     async def _execute(self, sql: str, params: tuple = ()) -> None:
         async with self._lock:
@@ -459,6 +529,28 @@ class _Transaction:
             await self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
         finally:
             self._lock.release()
+
+
+def _probe_write(path: str, timeout_seconds: float, instance: str) -> bool:
+    try:
+        connection = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None)
+    except sqlite3.Error:
+        return False
+    try:
+        now = datetime.now(UTC)
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("DELETE FROM health_probes WHERE written_at < ?", ((now - timedelta(days=1)).isoformat(),))
+        connection.execute(
+            "INSERT INTO health_probes (instance, written_at) VALUES (?, ?)"
+            " ON CONFLICT(instance) DO UPDATE SET written_at = excluded.written_at",
+            (instance, now.isoformat()),
+        )
+        connection.execute("COMMIT")
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
 
 
 def _conversation_from_json(text: str) -> ConversationRecord:

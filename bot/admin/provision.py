@@ -15,6 +15,7 @@ import asyncio
 import sys
 from dataclasses import dataclass
 
+from azure.core.exceptions import ClientAuthenticationError
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
@@ -190,12 +191,21 @@ class Provisioner:
                 )
 
 
+SIGN_IN_HELP = (
+    "Could not sign in to Microsoft Graph: set DEN_GRAPH_CLIENT_ID, MicrosoftAppTenantId and DEN_GRAPH_CLIENT_SECRET"
+    " (or DEN_GRAPH_CERTIFICATE_PATH) in .env, or run it where `az login` or a managed identity is available."
+)
+
+
 async def run(client: GraphServiceClient, site: str, *, dry_run: bool, out=print) -> int:
     provisioner = Provisioner(client, site)
     try:
         steps = await provisioner.plan()
     except APIError as error:
         out(f"Could not read the site {site!r}: Graph answered {error.response_status_code}.")
+        return 2
+    except ClientAuthenticationError:
+        out(SIGN_IN_HELP)
         return 2
     problems = [s for s in steps if s.action == "wrong-type"]
     changes = [s for s in steps if s.action != "wrong-type"]
@@ -212,7 +222,8 @@ async def run(client: GraphServiceClient, site: str, *, dry_run: bool, out=print
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.bootstrap import graph_client_from
+    from bot.adapters.graph_client import make_credential, make_graph_client
+    from bot.bootstrap import graph_settings
     from bot.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m bot.admin.provision", description=__doc__.splitlines()[0])
@@ -223,8 +234,16 @@ def main(argv: list[str] | None = None) -> int:
     site = args.site or settings.sharepoint_site
     if not site:
         parser.error("give --site or set DEN_SHAREPOINT_SITE")
-    client = graph_client_from(settings)
-    return asyncio.run(run(client, site, dry_run=args.dry_run))
+    graph = graph_settings(settings)
+    credential = make_credential(graph)
+
+    async def provision() -> int:
+        try:
+            return await run(make_graph_client(graph, credential), site, dry_run=args.dry_run)
+        finally:
+            await credential.close()
+
+    return asyncio.run(provision())
 
 
 if __name__ == "__main__":

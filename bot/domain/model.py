@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain import events
-from bot.domain.pitch import Pitch
+from bot.domain.pitch import Pitch, PitchVersion, changed_fields
 
 
 class IdeaStatus(enum.StrEnum):
@@ -191,6 +191,7 @@ class Idea:
     history: list[HistoryEntry] = field(default_factory=list)
     second_look_used: bool = False
     held_since: datetime | None = None  # when the current holder got the step (reminders, escalation)
+    earlier_pitches: list[PitchVersion] = field(default_factory=list)  # what each revision replaced
 
     # ---- creation -------------------------------------------------------------------
     @classmethod
@@ -256,9 +257,48 @@ class Idea:
             return self.submitter.id
         return ""
 
+    def visible_to(self, user_id: str) -> bool:
+        """Who may open the idea's details: its submitter, everyone on its route (approvers, those
+        acting for them, informed levels) and its line of management (which includes the deputy
+        minister whose digest lists it)."""
+        if not user_id:
+            return False
+        return (
+            user_id == self.submitter.id
+            or any(user_id in (step.approver_id, step.on_behalf_of_id) for step in self.chain)
+            or any(d.approver_id == user_id for d in self.decisions)
+            or any(i.person_id == user_id for i in self.informed)
+            or any(user_id in (h.from_id, h.to_id) for h in self.history)
+            or user_id in self.line_ids
+        )
+
     def decision_for(self, step_index: int, revision: int) -> Decision | None:
         for decision in self.decisions:
             if decision.step_index == step_index and decision.revision == revision:
+                return decision
+        return None
+
+    @property
+    def is_closed(self) -> bool:
+        """Over for good (approved, not approved or withdrawn): no step is still to come."""
+        return self.status in (IdeaStatus.APPROVED, IdeaStatus.REJECTED, IdeaStatus.WITHDRAWN)
+
+    @property
+    def revised_at(self) -> datetime:
+        """When the current revision was sent (the idea's creation for the first)."""
+        return self.earlier_pitches[-1].replaced_at if self.earlier_pitches else self.created_at
+
+    def changes_in(self, revision: int) -> list[str]:
+        """The fields revision `revision` changed compared with the one before (none for the first)."""
+        versions = {v.revision: v.pitch for v in self.earlier_pitches} | {self.revision: self.pitch}
+        if revision - 1 not in versions or revision not in versions:
+            return []
+        return changed_fields(versions[revision - 1], versions[revision])
+
+    def return_before(self, revision: int) -> Decision | None:
+        """The decision that sent revision `revision - 1` back for changes (what the revision answers)."""
+        for decision in reversed(self.decisions):
+            if decision.revision == revision - 1 and decision.outcome == Outcome.RETURNED:
                 return decision
         return None
 
@@ -658,6 +698,7 @@ class Idea:
             raise NotAllowed(self.id)
         if revision != self.revision:
             raise StaleCard(self.id)
+        self.earlier_pitches.append(PitchVersion(self.revision, self.pitch, now))
         self.pitch = pitch
         self.revision += 1
         self.status = IdeaStatus.IN_REVIEW

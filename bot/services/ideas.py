@@ -27,7 +27,7 @@ from bot.domain.model import (
     Role,
     StaleCard,
 )
-from bot.domain.outbox import MessageKind, handoff_message_id, message_id, step_message_id
+from bot.domain.outbox import DecisionFacts, MessageKind, handoff_message_id, message_id, request_facts, step_message_id
 from bot.domain.pitch import validate_pitch
 from bot.domain.routing import RoutingRules
 from bot.ports import (
@@ -105,14 +105,18 @@ def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> lis
                 handoff_message_id(kind, idea.id, event.revision, event.step_index, event.handoff),
                 kind,
                 event.approver_id,
-                {"step": event.step_index, "revision": event.revision},
+                {"step": event.step_index, "revision": event.revision, "facts": request_facts(idea, event.step_index)},
             )
         elif isinstance(event, events.StepDecided):
+            payload: dict[str, Any] = {"step": event.step_index, "revision": event.revision}
+            decision = idea.decision_for(event.step_index, event.revision)
+            if decision is not None:  # the row says what was decided, not what the idea is when it is sent
+                payload["facts"] = DecisionFacts.of(idea, decision, just_decided=True).as_payload()
             add(
                 step_message_id(MessageKind.DECISION_UPDATE, idea.id, event.revision, event.step_index),
                 MessageKind.DECISION_UPDATE,
                 idea.submitter.id,
-                {"step": event.step_index, "revision": event.revision},
+                payload,
             )
         elif isinstance(event, events.Informed):
             add(message_id(MessageKind.INFORMED, idea.id, event.person_id), MessageKind.INFORMED, event.person_id)
@@ -333,6 +337,15 @@ class IdeaService:
     # ---- reading -----------------------------------------------------------------------
     async def my_ideas(self, user_id: str, limit: int = 20) -> list[Idea]:
         return await self.store.list_by_submitter(user_id, limit)
+
+    async def view(self, viewer_id: str, idea_id: str) -> Idea | None:
+        """The idea, if `viewer_id` may see it (see Idea.visible_to); None otherwise, as if it did not exist."""
+        idea = await self.store.get(idea_id) if idea_id else None
+        if idea is None or not idea.visible_to(viewer_id):
+            if idea is not None:
+                log.warning("idea view refused", extra={"idea_id": idea.id, "actor_id": viewer_id})
+            return None
+        return idea
 
     @staticmethod
     def _log_refused(idea: Idea, actor_id: str, why: str) -> None:

@@ -154,6 +154,39 @@ async def test_outbox_lease_reschedule_complete_and_idempotent_enqueue(store):
     assert await pending_outbox(store) == 1
 
 
+async def test_a_lease_is_renewed_while_a_send_is_in_flight_and_released_when_never_sent(store):
+    await add(store, 1)
+    await add(store, 2)
+    first, second = sorted(await store.claim_due(T0, 60, 10), key=lambda m: m.idea_id)
+    await store.renew_leases([first.id], T0 + timedelta(seconds=180))
+    assert [m.id for m in await store.claim_due(T0 + timedelta(seconds=90), 60, 10)] == [second.id], (
+        "the renewed lease still holds; the other one expired and was taken again"
+    )
+    await store.release([second.id], T0 + timedelta(seconds=100))
+    assert [m.id for m in await store.claim_due(T0 + timedelta(seconds=100), 60, 10)] == [second.id]
+    await store.complete(first.id)
+    await store.renew_leases([first.id], T0 + timedelta(seconds=600))  # a late renewal changes nothing
+    assert [m.id for m in await store.claim_due(T0 + timedelta(seconds=700), 60, 10)] == [second.id]
+
+
+async def test_the_outbox_backlog_counts_what_is_undelivered_and_the_oldest_one(store):
+    assert (await store.outbox_backlog()).pending == 0
+    await add(store, 1, created=T0)
+    await add(store, 2, created=T0 + timedelta(minutes=5))
+    backlog = await store.outbox_backlog()
+    assert backlog.pending == 2 and backlog.oldest_queued_at == T0
+    assert backlog.oldest_age_seconds(T0 + timedelta(minutes=10)) == 600
+    first = min(await store.claim_due(T0 + timedelta(minutes=6), 60, 10), key=lambda m: m.created_at)
+    await store.complete(first.id)
+    backlog = await store.outbox_backlog()
+    assert backlog.pending == 1 and backlog.oldest_queued_at == T0 + timedelta(minutes=5)
+
+
+async def test_the_store_takes_a_health_probe_write(store):
+    assert await store.probe_write()
+    assert await store.probe_write(), "a second probe overwrites the first"
+
+
 async def test_conversation_references_are_kept_and_replaced(store):
     record = ConversationRecord("sam", "Sam", "a:1", "https://smba", "t", "msteams", "28:bot", "Den", "29:sam")
     await store.save_conversation(record)
@@ -161,6 +194,17 @@ async def test_conversation_references_are_kept_and_replaced(store):
     assert (await store.get_conversation("sam")).conversation_id == "a:2"
     assert (await store.any_conversation()).user_id == "sam"
     assert await store.get_conversation("nobody") is None
+
+
+async def test_a_language_choice_is_remembered_and_outlives_a_new_conversation(store):
+    assert await store.get_language("sam") is None, "no choice yet: the Teams locale decides"
+    await store.set_language("sam", "fr", T0)
+    record = ConversationRecord("sam", "Sam", "a:1", "https://smba", "t", "msteams", "28:bot", "Den", "29:sam")
+    await store.save_conversation(ConversationRecord(**{**record.__dict__, "locale": "en-US"}))
+    assert await store.get_language("sam") == "fr"
+    await asyncio.gather(store.set_language("sam", "en", T0), store.set_language("sam", "en", T0))
+    assert await store.get_language("sam") == "en"
+    assert await store.get_language("o'brien") is None
 
 
 async def test_a_digest_is_claimed_once_per_dm_and_week(store):

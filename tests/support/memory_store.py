@@ -15,7 +15,14 @@ from datetime import datetime, timedelta
 
 from bot.domain.delegation import Delegation
 from bot.domain.model import Idea, IdeaStatus
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoredSetting, StoreUnavailable
+from bot.ports import (
+    ConcurrencyConflict,
+    ConversationRecord,
+    OutboxBacklog,
+    OutboxMessage,
+    StoredSetting,
+    StoreUnavailable,
+)
 
 
 @dataclass
@@ -40,6 +47,7 @@ class MemoryStore:
         self.deliveries: dict[tuple[str, str], _Delivery] = {}
         self.counters: dict[str, int] = {}
         self.delegations: dict[str, Delegation] = {}
+        self.languages: dict[str, str] = {}
         self.settings: dict[str, StoredSetting] = {}
         self.down = False
         self._lock = asyncio.Lock()
@@ -180,6 +188,29 @@ class MemoryStore:
         queued.state, queued.claimed_until = "failed", None
         queued.message = replace(queued.message, last_error=error[:500])
 
+    async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
+        self._check()
+        for message_id in message_ids:
+            queued = self.outbox.get(message_id)
+            if queued is not None and queued.state == "pending":
+                queued.claimed_until = until
+
+    async def release(self, message_ids: Sequence[str], now: datetime) -> None:
+        self._check()
+        for message_id in message_ids:
+            queued = self.outbox.get(message_id)
+            if queued is not None and queued.state == "pending":
+                queued.claimed_until = None
+
+    # ---- health -------------------------------------------------------------------------
+    async def outbox_backlog(self) -> OutboxBacklog:
+        self._check()
+        pending = [q.message.created_at for q in self.outbox.values() if q.state == "pending"]
+        return OutboxBacklog(len(pending), min(pending) if pending else None)
+
+    async def probe_write(self) -> bool:
+        return not self.down
+
     # ---- conversations ------------------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:
         self._check()
@@ -196,6 +227,15 @@ class MemoryStore:
             return None
         newest = max(self.conversations.values(), key=lambda r: r.updated_at.isoformat() if r.updated_at else "")
         return copy.deepcopy(newest)
+
+    # ---- preferences --------------------------------------------------------------------
+    async def get_language(self, user_id: str) -> str | None:
+        self._check()
+        return self.languages.get(user_id)
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None:
+        self._check()
+        self.languages[user_id] = language
 
     # ---- digest ledger ------------------------------------------------------------------
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:

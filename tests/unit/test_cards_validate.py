@@ -11,6 +11,7 @@ import pytest
 
 from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome, Person, Role
+from bot.domain.outbox import DecisionFacts
 from bot.domain.pitch import Pitch
 from bot.i18n import Messages
 from bot.settings import ROOT
@@ -23,13 +24,16 @@ from cards import (
     pitch_form_card,
     receipt_card,
     returned_card,
-    submitter_update_card,
     welcome_card,
 )
 from cards.approval import decided_card
+from cards.decision_update import decision_update_card
+from cards.details import idea_details_card
 from cards.digest import digest_card
 from cards.reminder import reminder_card
+from cards.status import shortlisted_card
 from cards.waiting import waiting_card
+from cards.welcome import Audience
 from tests.support.people import VALID_PITCH
 from tests.unit.test_digest_content import digest_for_dana
 
@@ -57,14 +61,25 @@ def all_cards(locale: str = "en-US") -> dict[str, dict]:
     }
     idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.RETURNED, comment="More data", now=T0)
     cards["returned"] = returned_card(m, idea, idea.decisions[-1], form_id="g")
+    cards["update_returned"] = decision_update_card(m, DecisionFacts.of(idea, idea.decisions[-1]))
     cards["decided"] = decided_card(m, idea, idea.decisions[-1])
-    idea.resubmit(actor_id="sam", pitch=idea.pitch, revision=1, now=T0 + timedelta(days=1))
+    revised = Pitch(**{**VALID_PITCH, "title": "Tell us once, province-wide", "cost_band": "50k_250k"})
+    idea.resubmit(actor_id="sam", pitch=revised, revision=1, now=T0 + timedelta(days=1))
+    cards["approval_revised"] = approval_card(m, idea, viewer_id="maya")
+    cards["approval_comment_needed"] = approval_card(m, idea, viewer_id="maya", comment_error="Add a comment")
     idea.decide(actor_id="maya", step_index=0, revision=2, outcome=Outcome.APPROVED, comment="", now=T0)
-    cards["update"] = submitter_update_card(m, idea, idea.decisions[-1])
+    cards["update"] = decision_update_card(m, DecisionFacts.of(idea, idea.decisions[-1]))
     cards["status"] = idea_status_card(m, idea, headline="Where it is")
     cards["my_ideas"] = my_ideas_card(m, [idea] * 25, T0 + timedelta(days=2), limit=20)
     cards["reminder"] = reminder_card(m, idea, viewer_id="amir", days=6, from_dm="Dana Morel")
     cards["waiting"] = waiting_card(m, idea, days=8)
+    cards["details_in_review"] = idea_details_card(m, idea)
+    idea.decide(actor_id="amir", step_index=1, revision=2, outcome=Outcome.APPROVED, comment="Go", now=T0)
+    idea.shortlist(dm_id="dana", now=T0)
+    cards["details_shortlisted"] = idea_details_card(m, idea)
+    cards["shortlisted"] = shortlisted_card(m, idea)
+    for audience in Audience:
+        cards[f"welcome_{audience.value}"] = welcome_card(m, audience)
     digest = digest_for_dana()
     cards["digest"] = digest_card(m, digest, nudged={"i3"}, report_url="https://sharepoint.example/den", stall_days=5)
     cards["digest_quiet"] = digest_card(m, digest_for_dana([]))
