@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from bot.domain.model import IdeaStatus, Outcome
+from bot.domain.model import Idea, IdeaStatus, Outcome
 from bot.domain.outbox import DecisionFacts, MessageKind, still_relevant
 from bot.i18n import Messages
 from bot.ports import Conversations, Ideas, OutboxMessage, Preferences
@@ -48,7 +48,7 @@ class NotificationRenderer:
         store: NotificationRecords,
         *,
         second_look: bool = True,
-        before_request: Callable[[OutboxMessage], Awaitable[bool]] | None = None,
+        before_request: Callable[[OutboxMessage, Idea], Awaitable[bool]] | None = None,
     ) -> None:
         self._store = store
         # Hands a step on (acting approver, someone away) before its request is sent; True: handed on.
@@ -57,11 +57,11 @@ class NotificationRenderer:
         self._languages = Languages(store, clock=lambda: None)  # only reads here
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
-        if self.before_request is not None and await self.before_request(message):
-            return None  # the step went to someone else, whose own request is now queued
         idea = await self._store.get(message.idea_id)
         if idea is None:
             return None
+        if self.before_request is not None and await self.before_request(message, idea):
+            return None  # the step went to someone else, whose own request is now queued
         step, revision = message.payload.get("step"), message.payload.get("revision")
         if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
             return None  # decided or withdrawn before we could deliver: nothing to say

@@ -145,6 +145,7 @@ class ApprovalService:
         except DelegationRefused as refused:
             return DelegationResult(problem=refused.problem)
         await self.store.save_delegation(delegation)
+        self.assigner.forget_delegations()
         log.info("delegation set", extra={"principal_id": actor_id, "delegate_id": delegation.delegate_id})
         moved = 0
         for idea in await self.store.list_by_holder(actor_id, limit=500):
@@ -159,6 +160,7 @@ class ApprovalService:
             return None
         ended = replace(delegation, ends_at=self.clock())
         await self.store.save_delegation(ended)
+        self.assigner.forget_delegations()
         log.info("delegation ended", extra={"principal_id": actor_id})
         await self._hand_back(await self.store.list_by_holder(ended.delegate_id, limit=500))
         return ended
@@ -184,10 +186,13 @@ class ApprovalService:
         return returned
 
     # ---- before a request is delivered, and the daily pass ------------------------------------------
-    async def settle_before_delivery(self, message: OutboxMessage) -> bool:
+    async def settle_before_delivery(self, message: OutboxMessage, idea: Idea) -> bool:
         """Just before an approval request goes out: if its approver has someone acting for them, or
-        is away, hand the step on now (a new request is queued) and say so, so this one is dropped."""
-        if message.kind != MessageKind.APPROVAL_REQUEST:
+        is away, hand the step on now (a new request is queued) and say so, so this one is dropped.
+        Tried in memory first on the idea the renderer read, so the usual case costs no request."""
+        if message.kind != MessageKind.APPROVAL_REQUEST or not idea.is_open:
+            return False
+        if not await self.assigner.settle(copy.deepcopy(idea), self.clock()):
             return False
         result = await self._change(message.idea_id, None)
         return result.status == ActionStatus.RECORDED
