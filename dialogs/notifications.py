@@ -27,6 +27,7 @@ from cards.approval_routes import (
     withdraw_action,
     withdrawn_card,
 )
+from cards.common import in_language, view_idea
 from cards.decision_update import decision_update_card
 from cards.idea import chain_view, pitch_summary
 from cards.receipt import filed_card
@@ -66,8 +67,15 @@ class NotificationRenderer:
         if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
             return None  # decided or withdrawn before we could deliver: nothing to say
         m = Messages(await self._languages.locale_for(message.recipient_id))
-        days = int(message.payload.get("days", 0))
+        rendered = self._render(message, idea, m)
+        if rendered is None:
+            return None
+        card, summary = rendered
+        return in_language(card, m), summary
 
+    def _render(self, message: OutboxMessage, idea: Idea, m: Messages) -> tuple[dict[str, Any], str] | None:
+        step, revision = message.payload.get("step"), message.payload.get("revision")
+        days = int(message.payload.get("days", 0))
         if message.kind == MessageKind.APPROVAL_REQUEST:
             return approval_card(m, idea, viewer_id=message.recipient_id), m.t("approval.title")
         if message.kind == MessageKind.FILED_RECEIPT:
@@ -89,7 +97,7 @@ class NotificationRenderer:
                 # The return still stands: the card carries the pitch as a form, ready to revise.
                 return returned_card(m, idea, decision, form_id=str(uuid.uuid4())), summary
             # What happened comes from the row's facts; the buttons are what can be done now.
-            actions = []
+            actions = [view_idea(m, idea.id, idea.reference)]
             if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED):
                 actions.append(withdraw_action(m, idea))
             rejected_now = fact.outcome == Outcome.REJECTED and idea.status == IdeaStatus.REJECTED
