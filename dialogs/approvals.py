@@ -42,7 +42,7 @@ class ApprovalFlows:
         def days(idea: Idea) -> int:
             return self.calendar.business_days_between(idea.waiting_since, now)
 
-        return Reply(card=my_approvals_card(turn.messages, ideas, now, waiting_days=days))
+        return Reply(card=my_approvals_card(turn.messages, ideas, now, waiting_days=days, viewer_id=turn.user_id))
 
     async def open_approval(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         idea = await self.service.store.get(str(data.get("ideaId", "")))

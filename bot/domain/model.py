@@ -354,7 +354,7 @@ class Idea:
             outcome=outcome,
             comment=comment,
             decided_at=now,
-            requested_at=self.waiting_since,
+            requested_at=self.status_since or self.created_at,  # the whole step's wait, hand-overs included
             on_behalf_of_id=behalf_id,
             on_behalf_of_name=behalf_name,
         )
