@@ -246,6 +246,7 @@ class SharePointStore:
         claim_on_write: bool = False,
         write_lease_seconds: float = 60.0,
         conversation_cache_seconds: float = 300.0,
+        preference_cache_seconds: float = 60.0,
         pending: PendingWrites | None = None,
         gauge: RateLimitGauge | None = None,
     ) -> None:
@@ -267,6 +268,9 @@ class SharePointStore:
         self._local: dict[str, _LocalRow] = {}  # message id -> row leased to this instance on write
         self._item_ids: dict[str, str] = {}  # message id -> list item id, for rows this instance handled
         self._conversations: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
+        # Each turn and each notification asks for its reader's language: kept a minute per instance
+        # (a choice made on another instance shows here within that minute; on this one, at once).
+        self._languages: TTLCache = TTLCache(maxsize=10_000, ttl=preference_cache_seconds)
         self._last_poll: datetime | None = None
         self._poll_now = True  # this instance wrote or rescheduled rows others could not know about
         self._wake_at: datetime | None = None
@@ -528,8 +532,12 @@ class SharePointStore:
 
     # ---- preferences --------------------------------------------------------------------
     async def get_language(self, user_id: str) -> str | None:
+        if user_id in self._languages:
+            return self._languages[user_id] or None
         item = await self._api("preferences").first("UserId", user_id, ["UserId", "Language"])
-        return (_fields(item).get("Language") or None) if item else None
+        language = (_fields(item).get("Language") or "") if item else ""
+        self._languages[user_id] = language
+        return language or None
 
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
         api = self._api("preferences")
@@ -541,6 +549,7 @@ class SharePointStore:
                     await _create_or_conflict(api, values, "UserId")
                 elif _fields(existing).get("Language") != language:
                     await api.patch(existing.id, values, _etag(existing))
+        self._languages[user_id] = language
 
     # ---- rows with a unique key: written in a batch, settled whatever the batch said -----
     def _outbox_rows(self, messages: Sequence[OutboxMessage]) -> list[PendingRow]:
