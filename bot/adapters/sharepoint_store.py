@@ -267,6 +267,7 @@ class SharePointStore:
         self._local: dict[str, _LocalRow] = {}  # message id -> row leased to this instance on write
         self._item_ids: dict[str, str] = {}  # message id -> list item id, for rows this instance handled
         self._conversations: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
+        self._languages: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
         self._last_poll: datetime | None = None
         self._poll_now = True  # this instance wrote or rescheduled rows others could not know about
         self._wake_at: datetime | None = None
@@ -528,8 +529,14 @@ class SharePointStore:
 
     # ---- preferences --------------------------------------------------------------------
     async def get_language(self, user_id: str) -> str | None:
+        """Cached like conversation references (every notification asks): a change made on
+        another instance shows here within the cache time."""
+        if user_id in self._languages:
+            return self._languages[user_id] or None
         item = await self._api("preferences").first("UserId", user_id, ["UserId", "Language"])
-        return (_fields(item).get("Language") or None) if item else None
+        language = (_fields(item).get("Language") or None) if item else None
+        self._languages[user_id] = language or ""
+        return language
 
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
         api = self._api("preferences")
@@ -541,6 +548,7 @@ class SharePointStore:
                     await _create_or_conflict(api, values, "UserId")
                 elif _fields(existing).get("Language") != language:
                     await api.patch(existing.id, values, _etag(existing))
+        self._languages[user_id] = language
 
     # ---- rows with a unique key: written in a batch, settled whatever the batch said -----
     def _outbox_rows(self, messages: Sequence[OutboxMessage]) -> list[PendingRow]:
