@@ -1,7 +1,8 @@
-"""The language choice on SharePoint (list DenPreferences): kept in the list, read once a minute at most.
+"""The language choice on SharePoint (list DenPreferences): kept in the list, read once per cache time at most.
 
 Every turn and every notification asks for its reader's language, so each instance keeps the answer
-for a minute; a choice is written to the list at once, so another instance (or a restart) reads it.
+as long as conversation references; a choice is written to the list at once, so another instance (or
+a restart) reads it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from tests.support.graph_fixtures import graph_client, provisioned_site
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 
 
-async def test_a_choice_is_written_to_the_list_and_read_from_it_once_a_minute_at_most(fake_graph):
+async def test_a_choice_is_written_to_the_list_and_read_from_it_once_per_cache_time(fake_graph):
     site = await provisioned_site(fake_graph)
     one = SharePointStore(graph_client(fake_graph), site)
     other = SharePointStore(graph_client(fake_graph), site)  # a second app instance, or after a restart
@@ -30,7 +31,7 @@ async def test_a_choice_is_written_to_the_list_and_read_from_it_once_a_minute_at
         assert asked == 2
         for _ in range(5):
             assert await other.get_language("sam") == "fr" and await other.get_language("nobody") is None
-        assert fake_graph.count() == asked, "answered from the instance's minute-long memory"
+        assert fake_graph.count() == asked, "answered from the instance's memory"
 
         await other.set_language("sam", "en", T0)
         assert await other.get_language("sam") == "en", "the instance that wrote it knows at once"

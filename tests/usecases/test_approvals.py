@@ -139,3 +139,12 @@ async def test_the_daily_pass_moves_a_step_whose_approver_went_away_afterwards(d
     moved = await den.store.get(idea.id)
     assert moved.holder_id == DIANE.aad_id
     assert (moved.history[-1].kind, moved.history[-1].reason) == (HistoryKind.MOVED_ON, "away")
+
+
+async def test_an_old_card_shows_nothing_to_someone_with_no_part_in_the_idea(den):
+    idea = await filed(den)
+    for verb in (verbs.REFRESH, verbs.OPEN_APPROVAL):
+        outsider = await den.dialog.on_action(turn(NOAH), verb, {"ideaId": idea.id})
+        assert outsider.card is None and "couldn't find that idea" in outsider.message
+        insider = await den.dialog.on_action(turn(MAYA), verb, {"ideaId": idea.id})
+        assert VALID_PITCH["title"] in texts(insider.card)
