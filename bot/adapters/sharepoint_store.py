@@ -399,7 +399,8 @@ class SharePointStore:
         rows = [PendingRow("decisions", values["DecisionKey"], values)
                 for values in (_decision_values(idea, d) for d in new_decisions)]
         rows += self._outbox_rows(outbox)
-        values = self._idea_values(idea)
+        token = _token()
+        values = {**self._idea_values(idea), "WriteToken": token}
         requests = [self._api("ideas").patch_request("idea", item_id, values, etag)]
         requests += self._row_requests(rows[: BATCH_LIMIT - 1], lease=True)
         outcome = await self._batches.run(requests, sequential=True, deadline=self._deadline(self.click_budget))
@@ -409,9 +410,9 @@ class SharePointStore:
         new_etag = None
         if status == 412 and outcome.round_trips > 1:
             # Sent again after a 503/504 that may have been carried out after all: if the stored
-            # idea is exactly what we wrote, the refusal is our own first write.
-            mine = await self._api("ideas").first("IdeaId", idea.id, self.IDEA_FIELDS)
-            if mine is not None and _fields(mine).get("Body") == values["Body"]:
+            # idea carries this write's token, the refusal is our own first write.
+            mine = await self._api("ideas").first("IdeaId", idea.id, ["IdeaId", "WriteToken"])
+            if mine is not None and _fields(mine).get("WriteToken") == token:
                 status, new_etag = 200, _etag(mine)
         if status == 412:
             raise ConcurrencyConflict(idea.id)
