@@ -321,6 +321,7 @@ def bootstrap(
         store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick
     )
     kick.to(dispatcher.kick)
+    renderer.before_request = approvals.settle_before_delivery
     nudger = Nudger(
         store,
         clock=clock,

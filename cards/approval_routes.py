@@ -78,7 +78,7 @@ def step_notes(m: Messages, idea: Idea, index: int) -> list[str]:
     """What happened at one step besides decisions: hand-overs, a second look, who was informed
     (comments are shown apart)."""
     shown = {HistoryKind.ACTING, HistoryKind.REASSIGNED, HistoryKind.ESCALATED, HistoryKind.MOVED_ON}
-    shown |= {HistoryKind.SECOND_LOOK, HistoryKind.INFORMED}
+    shown |= {HistoryKind.SECOND_LOOK, HistoryKind.INFORMED, HistoryKind.WITHDRAWN}
     return [history_line(m, h) for h in idea.history_for(index) if h.kind in shown]
 
 
@@ -115,6 +115,8 @@ def handover_notice(m: Messages, idea: Idea, viewer_id: str) -> str:
     step = idea.current_approver
     if step is None:
         return ""
+    if viewer_id and viewer_id == step.on_behalf_of_id:
+        return m.t("my_approvals.held_for_you", name=step.approver_name)
     entries = [h for h in idea.history_for(idea.current_step) if h.revision == idea.revision]
     latest = next((h for h in reversed(entries) if h.to_id == step.approver_id), None)
     if latest is None or viewer_id != step.approver_id:
@@ -272,10 +274,7 @@ def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: El
         heading(m.t("withdraw.approver_title", reference=idea.reference)),
         attention(m.t("withdraw.approver_notice", name=idea.submitter.name)),
     ]
-    entry = next((h for h in reversed(idea.history) if h.kind == HistoryKind.WITHDRAWN), None)
-    if entry is not None:
-        body.append(subtle(history_line(m, entry)))
-    body += summary
+    body += summary  # the chain below shows who withdrew it, when and why
     body.append(chain)
     return card(body, [view_idea(m, idea.id, idea.reference)])
 
@@ -292,7 +291,9 @@ def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element
     )
 
 
-def my_approvals_card(m: Messages, ideas: list[Idea], now: datetime, *, waiting_days) -> dict[str, Any]:
+def my_approvals_card(
+    m: Messages, ideas: list[Idea], now: datetime, *, waiting_days, viewer_id: str = ""
+) -> dict[str, Any]:
     """Everything waiting for the approver, oldest first, each with its one-click buttons.
     `waiting_days(idea)` gives business days waiting. Each idea has its own comment box."""
     body: list[Element] = [heading(m.t("my_approvals.title"))]
@@ -307,7 +308,9 @@ def my_approvals_card(m: Messages, ideas: list[Idea], now: datetime, *, waiting_
             text(m.t("my_approvals.item", reference=idea.reference, title=idea.pitch.title), weight="Bolder"),
             subtle(m.t("my_approvals.from", name=idea.submitter.name, duration=business_days(m, waiting_days(idea)))),
         ]
-        if step is not None and step.on_behalf_of_id:
+        if step is not None and step.on_behalf_of_id == viewer_id:
+            lines.append(subtle(m.t("my_approvals.held_for_you", name=step.approver_name)))
+        elif step is not None and step.on_behalf_of_id:
             lines.append(subtle(m.t("my_approvals.acting", principal=step.on_behalf_of_name)))
         lines.append(
             {

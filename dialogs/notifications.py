@@ -10,6 +10,7 @@ is only sent while its step still waits, so the live card and the facts agree.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bot.domain.den_outbox import DEN_KINDS
@@ -54,12 +55,15 @@ class NotificationRenderer:
         store: NotificationRecords,
         *,
         second_look: bool = True,
+        before_request: Callable[[OutboxMessage, Idea], Awaitable[bool]] | None = None,
         den: DenRenderer | None = None,
         pitch_day: DenRenderer | None = None,
     ) -> None:
         self._store = store
         self._den = den  # the Den challenge's messages (dialogs/den_notifications.py)
         self._pitch_day = pitch_day  # pitch day's (dialogs/pitch_day_notifications.py)
+        # Hands a step on (acting approver, someone away) before its request is sent; True: handed on.
+        self.before_request = before_request
         self.second_look = second_look  # whether a rejection card offers a second look (the routing rules say)
         self._languages = Languages(store, clock=lambda: None)  # only reads here
 
@@ -71,6 +75,8 @@ class NotificationRenderer:
         idea = await self._store.get(message.idea_id)
         if idea is None:
             return None
+        if self.before_request is not None and await self.before_request(message, idea):
+            return None  # the step went to someone else, whose own request is now queued
         step, revision = message.payload.get("step"), message.payload.get("revision")
         if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
             return None  # decided or withdrawn before we could deliver: nothing to say

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.domain.challenge import Challenge, Criterion
+from bot.domain.den_report import IdeaSummary
+from bot.domain.model import IdeaStatus
 from bot.domain.stage import Funding, IdeaStage, ProgressStatus, ProgressUpdate, Stage, StageChange
 
 
@@ -71,6 +73,27 @@ def challenge_from_dict(d: dict[str, Any], *, version: int | str) -> Challenge:
         winners_reason=d.get("winnersReason", ""),
         channel_key=d.get("channelKey", ""),
         version=version,
+    )
+
+
+def summary_from_dict(d: dict[str, Any]) -> IdeaSummary:
+    """An idea's stored JSON, read only for what a report needs (no chain, route or pitch text)."""
+    submitter, pitch = d.get("submitter") or {}, d.get("pitch") or {}
+    last = (d.get("decisions") or [None])[-1] or {}
+    return IdeaSummary(
+        id=d["id"],
+        reference=d.get("reference", ""),
+        title=pitch.get("title", ""),
+        challenge=d.get("challenge", ""),
+        submitter_id=submitter.get("id", ""),
+        submitter_name=submitter.get("name", ""),
+        branch=submitter.get("branch", ""),
+        level=submitter.get("role", "staff"),
+        program_area=pitch.get("program_area", ""),
+        status=IdeaStatus(d["status"]),
+        created_at=datetime.fromisoformat(d["createdAt"]),
+        last_decided_at=_dt(last.get("decidedAt")),
+        last_decided_by=last.get("approverId", ""),
     )
 
 

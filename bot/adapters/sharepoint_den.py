@@ -23,13 +23,20 @@ from typing import Any
 
 from msgraph.generated.models.list_item import ListItem
 
-from bot.adapters.den_serialization import challenge_from_dict, challenge_to_dict, stage_from_dict, stage_to_dict
+from bot.adapters.den_serialization import (
+    challenge_from_dict,
+    challenge_to_dict,
+    stage_from_dict,
+    stage_to_dict,
+    summary_from_dict,
+)
 from bot.adapters.graph_batch import BATCH_LIMIT, Outcome, Request
 from bot.adapters.graph_client import odata_string
 from bot.adapters.pending_writes import PendingRow
 from bot.adapters.sharepoint_pitch_day import SharePointPitchDayLists
 from bot.adapters.sharepoint_store import UNIQUE_KEYS, SharePointStore, _dt, _etag, _fields, _iso
 from bot.domain.challenge import Challenge
+from bot.domain.den_report import IdeaSummary
 from bot.domain.model import Idea
 from bot.domain.stage import IdeaStage, Stage
 from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage, StoreBusy, StoreUnavailable
@@ -142,6 +149,10 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
 
     async def list_challenge_ideas(self, challenge_id: str) -> list[Idea]:
         return await self._list_ideas(f"fields/ChallengeId eq {odata_string(challenge_id)}")
+
+    async def list_challenge_summaries(self, challenge_id: str) -> list[IdeaSummary]:
+        items = await self._api("ideas").query(f"fields/ChallengeId eq {odata_string(challenge_id)}", ("Body",))
+        return [summary_from_dict(json.loads(_fields(item)["Body"])) for item in items]
 
     def _stage_request(self, request_id: str, stage: IdeaStage) -> Request:
         api = self._api("stages")

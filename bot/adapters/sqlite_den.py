@@ -17,7 +17,8 @@ import aiosqlite
 from bot.adapters.den_serialization import challenge_from_dict, challenge_to_dict, stage_from_dict, stage_to_dict
 from bot.adapters.serialization import idea_from_dict
 from bot.domain.challenge import Challenge
-from bot.domain.model import Idea
+from bot.domain.den_report import IdeaSummary
+from bot.domain.model import Idea, IdeaStatus
 from bot.domain.stage import IdeaStage, Stage
 from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage
 
@@ -171,6 +172,36 @@ class SqliteDenTables:
             "SELECT body, version FROM ideas WHERE json_extract(body, '$.challenge') = ?", (challenge_id,)
         )
         return [idea_from_dict(json.loads(r["body"]), version=r["version"]) for r in rows]
+
+    async def list_challenge_summaries(self, challenge_id: str) -> list[IdeaSummary]:
+        """The fields a report reads, extracted by SQLite itself: no JSON parsed in Python."""
+        rows = await self._fetchall(
+            "SELECT id, json_extract(body, '$.reference'), json_extract(body, '$.pitch.title'),"
+            " json_extract(body, '$.submitter.id'), json_extract(body, '$.submitter.name'),"
+            " json_extract(body, '$.submitter.branch'), json_extract(body, '$.submitter.role'),"
+            " json_extract(body, '$.pitch.program_area'), status, json_extract(body, '$.createdAt'),"
+            " json_extract(body, '$.decisions[#-1].decidedAt'), json_extract(body, '$.decisions[#-1].approverId')"
+            " FROM ideas WHERE json_extract(body, '$.challenge') = ?",
+            (challenge_id,),
+        )
+        return [
+            IdeaSummary(
+                id=r[0],
+                reference=r[1] or "",
+                title=r[2] or "",
+                challenge=challenge_id,
+                submitter_id=r[3] or "",
+                submitter_name=r[4] or "",
+                branch=r[5] or "",
+                level=r[6] or "staff",
+                program_area=r[7] or "",
+                status=IdeaStatus(r[8]),
+                created_at=datetime.fromisoformat(r[9]),
+                last_decided_at=datetime.fromisoformat(r[10]) if r[10] else None,
+                last_decided_by=r[11] or "",
+            )
+            for r in rows
+        ]
 
     async def write_stages(
         self, challenge: Challenge, stages: Sequence[IdeaStage], outbox: Sequence[OutboxMessage] = ()

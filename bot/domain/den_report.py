@@ -30,21 +30,59 @@ _REACHED = {
 TIMED_STAGES: tuple[str, ...] = ("in_review", *(s.value for s in FUNNEL[:-1]))
 
 
-def stage_entry(idea: Idea) -> IdeaStage | None:
+@dataclass(frozen=True)
+class IdeaSummary:
+    """What a report needs of an idea: a light read, for the thousands of a large challenge."""
+
+    id: str
+    reference: str
+    title: str
+    challenge: str
+    submitter_id: str
+    submitter_name: str
+    branch: str
+    level: str
+    program_area: str
+    status: IdeaStatus
+    created_at: datetime
+    last_decided_at: datetime | None = None  # the last decision (the final approval, when approved)
+    last_decided_by: str = ""
+
+    @classmethod
+    def of(cls, idea: Idea) -> IdeaSummary:
+        last = idea.decisions[-1] if idea.decisions else None
+        return cls(
+            id=idea.id,
+            reference=idea.reference,
+            title=idea.pitch.title,
+            challenge=idea.challenge,
+            submitter_id=idea.submitter.id,
+            submitter_name=idea.submitter.name,
+            branch=idea.submitter.branch,
+            level=idea.submitter.role.value,
+            program_area=idea.pitch.program_area,
+            status=idea.status,
+            created_at=idea.created_at,
+            last_decided_at=last.decided_at if last else None,
+            last_decided_by=last.approver_id if last else "",
+        )
+
+
+def stage_entry(idea: Idea | IdeaSummary) -> IdeaStage | None:
     """An approved idea is in the pool from its final approval, with no stored record yet."""
-    if idea.status != IdeaStatus.APPROVED or not idea.challenge:
+    summary = idea if isinstance(idea, IdeaSummary) else IdeaSummary.of(idea)
+    if summary.status != IdeaStatus.APPROVED or not summary.challenge:
         return None
-    last = idea.decisions[-1] if idea.decisions else None
     return IdeaStage.enter_pool(
-        idea_id=idea.id,
-        challenge_id=idea.challenge,
-        owner_id=idea.submitter.id,
-        at=last.decided_at if last else idea.created_at,
-        by=last.approver_id if last else idea.submitter.id,
+        idea_id=summary.id,
+        challenge_id=summary.challenge,
+        owner_id=summary.submitter_id,
+        at=summary.last_decided_at or summary.created_at,
+        by=summary.last_decided_by or summary.submitter_id,
     )
 
 
-def stages_of(ideas: Iterable[Idea], stored: Iterable[IdeaStage]) -> dict[str, IdeaStage]:
+def stages_of(ideas: Iterable[Idea | IdeaSummary], stored: Iterable[IdeaStage]) -> dict[str, IdeaStage]:
     """Every approved idea's stage: the stored record, or its pool entry when it has none."""
     by_id = {s.idea_id: s for s in stored}
     for idea in ideas:
@@ -78,7 +116,7 @@ class ChallengeReport:
     by_program_area: list[tuple[str, int]]
     by_level: list[tuple[str, int]]
     funded: list[FundedLine] = field(default_factory=list)
-    ideas: list[Idea] = field(default_factory=list, repr=False)
+    ideas: list[IdeaSummary] = field(default_factory=list, repr=False)
     stages: dict[str, IdeaStage] = field(default_factory=dict, repr=False)
 
     @property
@@ -91,9 +129,10 @@ class ChallengeReport:
 
 
 def build_report(
-    challenge: Challenge, ideas: Sequence[Idea], stored: Iterable[IdeaStage], now: datetime
+    challenge: Challenge, ideas: Sequence[Idea | IdeaSummary], stored: Iterable[IdeaStage], now: datetime
 ) -> ChallengeReport:
-    mine = [i for i in ideas if i.challenge == challenge.id]
+    summaries = (i if isinstance(i, IdeaSummary) else IdeaSummary.of(i) for i in ideas)
+    mine = [i for i in summaries if i.challenge == challenge.id]
     stages = stages_of(mine, (s for s in stored if s.challenge_id == challenge.id))
 
     funnel = {"pitched": len(mine)}
@@ -120,8 +159,8 @@ def build_report(
             FundedLine(
                 idea_id=stage.idea_id,
                 reference=idea.reference if idea else "",
-                title=idea.pitch.title if idea else "",
-                owner_name=idea.submitter.name if idea else "",
+                title=idea.title if idea else "",
+                owner_name=idea.submitter_name if idea else "",
                 amount=stage.funding.amount,
                 branch=stage.funding.branch,
                 stage=stage.stage,
@@ -136,9 +175,9 @@ def build_report(
         challenge=challenge,
         funnel=funnel,
         median_days={k: round(statistics.median(v), 1) if v else None for k, v in durations.items()},
-        by_branch=_count(i.submitter.branch for i in mine),
-        by_program_area=_count(i.pitch.program_area for i in mine),
-        by_level=_count(i.submitter.role.value for i in mine),
+        by_branch=_count(i.branch for i in mine),
+        by_program_area=_count(i.program_area for i in mine),
+        by_level=_count(i.level for i in mine),
         funded=funded,
         ideas=mine,
         stages=stages,
@@ -165,14 +204,14 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _row(idea: Idea, stage: IdeaStage | None) -> dict[str, str]:
+def _row(idea: IdeaSummary, stage: IdeaStage | None) -> dict[str, str]:
     row = {
         "reference": idea.reference,
-        "title": idea.pitch.title,
-        "submitter": idea.submitter.name,
-        "branch": idea.submitter.branch,
-        "program_area": idea.pitch.program_area,
-        "level": idea.submitter.role.value,
+        "title": idea.title,
+        "submitter": idea.submitter_name,
+        "branch": idea.branch,
+        "program_area": idea.program_area,
+        "level": idea.level,
         "approval_status": idea.status.value,
         "stage": stage.stage.value if stage else "",
         "furthest_stage": stage.furthest.value if stage else "",

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.domain.challenge import Challenge
+from bot.domain.den_report import IdeaSummary
 from bot.domain.model import Idea
 from bot.domain.stage import IdeaStage, Stage
 from bot.ports.store import OutboxMessage
@@ -61,6 +62,10 @@ class Stages(Protocol):
     async def list_stages_in(self, stage: Stage) -> list[IdeaStage]: ...
     async def list_challenge_ideas(self, challenge_id: str) -> list[Idea]:
         """Every idea pitched to the challenge, whatever its approval status (one query)."""
+        ...
+
+    async def list_challenge_summaries(self, challenge_id: str) -> list[IdeaSummary]:
+        """The same ideas, read light (what a report needs), for the thousands of a large challenge."""
         ...
 
     async def write_stages(

@@ -437,7 +437,7 @@ class ChallengeService:
         challenge = await self.store.get_challenge(challenge_id)
         if challenge is None:
             return None
-        ideas = await self.store.list_challenge_ideas(challenge_id)
+        ideas = await self.store.list_challenge_summaries(challenge_id)  # a light read: thousands of ideas
         return build_report(challenge, ideas, await self.store.list_stages(challenge_id), self.clock())
 
     # ---- the sponsors' decisions -------------------------------------------------------------

@@ -10,9 +10,10 @@ see the decision, his idea's details and "my ideas". It runs twice, in English a
 every step found by the text of the catalogue in that language; a screenshot of each card kind
 goes to test-output/playground-browser/<locale>/. Agents Playground stamps every activity it
 sends with `locale: en-US` whatever the browser's language, so the French run is the path of a
-person whose Teams is in English: the browser is in fr-CA, and each person presses *Français* on
-the welcome card (the choice is remembered). The fr-CA Teams locale itself is tested over HTTP
-(tests/e2e/test_bilingual_and_views.py).
+person whose Teams is in English: the browser stays in en-US, and each person presses *Français*
+on the welcome card (the choice is remembered). Dates then read in French too: every card carries
+its `lang`, which the Adaptive Cards renderer uses to write {{DATE}} and {{TIME}}. The fr-CA Teams
+locale itself is tested over HTTP (tests/e2e/test_bilingual_and_views.py).
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
             async_playwright() as pw,
         ):
             browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            context = await browser.new_context(locale=locale, viewport={"width": 1280, "height": 1000})
+            context = await browser.new_context(locale="en-US", viewport={"width": 1280, "height": 1000})
             maya = await context.new_page()
             await maya.goto(maya_url)  # Maya has the app open: her chat is where her card will land
             await welcome(maya, m)
@@ -145,6 +146,9 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
 
             await sam.get_by_role("button", name=loose(m.t("idea.view", reference=reference))).last.click()
             await sam.get_by_text(loose(m.t("details.title", reference=reference))).wait_for()
+            pitched = await sam.get_by_text(loose(m.t("details.submitted", name="Sam Chen", when=""))).last.inner_text()
+            weekday = r"(lun|mar|mer|jeu|ven|sam|dim)\." if m.language == "fr" else r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+            assert re.search(weekday, pitched), f"the date is written in the card's language: {pitched!r}"
             await shot(sam, shots, "7-idea-details")
             await sam.get_by_role("button", name=loose(m.t("welcome.my_ideas"))).last.click()
             await sam.get_by_text(loose(m.t("my_ideas.title"))).last.wait_for()

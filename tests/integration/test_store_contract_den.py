@@ -12,6 +12,8 @@ from bot.adapters.sharepoint_den import SharePointDenStore
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain import stage as st
 from bot.domain.challenge import Challenge, ChallengeDraft
+from bot.domain.den_report import IdeaSummary
+from bot.domain.model import Outcome
 from bot.domain.stage import IdeaStage, ProgressStatus, Stage
 from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage
 from tests.integration.test_store_contract import add
@@ -205,6 +207,14 @@ async def test_ideas_are_listed_by_challenge(store):
     await add(store, 2)
     assert [i.id for i in await store.list_challenge_ideas("c1")] == [one.id]
     assert await store.list_challenge_ideas("c2") == []
+    [summary] = await store.list_challenge_summaries("c1")
+    assert summary == IdeaSummary.of(one)
+    assert await store.list_challenge_summaries("c2") == []
+    decided = await store.get(one.id)
+    decided.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    await store.update(decided)
+    [summary] = await store.list_challenge_summaries("c1")
+    assert summary == IdeaSummary.of(decided) and summary.last_decided_by == "maya"
 
 
 async def test_channels_are_registered_once_and_renamed(store):

@@ -7,6 +7,7 @@ import copy
 from collections.abc import Sequence
 
 from bot.domain.challenge import Challenge
+from bot.domain.den_report import IdeaSummary
 from bot.domain.model import Idea
 from bot.domain.stage import IdeaStage, Stage
 from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage
@@ -69,6 +70,9 @@ class MemoryDenTables:
     async def list_challenge_ideas(self, challenge_id: str) -> list[Idea]:
         self._check()
         return [copy.deepcopy(i) for i in self.ideas.values() if i.challenge == challenge_id]
+
+    async def list_challenge_summaries(self, challenge_id: str) -> list[IdeaSummary]:
+        return [IdeaSummary.of(i) for i in await self.list_challenge_ideas(challenge_id)]
 
     async def write_stages(
         self, challenge: Challenge, stages: Sequence[IdeaStage], outbox: Sequence[OutboxMessage] = ()
