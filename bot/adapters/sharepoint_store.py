@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -32,9 +32,16 @@ from msgraph.generated.models.list_item import ListItem
 from msgraph.generated.sites.item.lists.item.items.items_request_builder import ItemsRequestBuilder
 
 from bot.adapters.graph_client import fresh_headers, odata_string
-from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
+from bot.adapters.serialization import (
+    delegation_from_dict,
+    delegation_to_dict,
+    digest_idea_from_dict,
+    idea_from_dict,
+    idea_to_dict,
+)
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
 from bot.domain.delegation import Delegation
+from bot.domain.digest import DigestIdea
 from bot.domain.model import Idea
 from bot.ports import (
     ConcurrencyConflict,
@@ -111,6 +118,26 @@ class _ListApi:
         except APIError as error:
             raise _graph_call(error) from error
         return found[:limit] if limit is not None else found
+
+    async def pages(
+        self, filter_: str | None, fields: Iterable[str], *, top: int | None = None
+    ) -> AsyncIterator[list[ListItem]]:
+        """The same query, one page of items at a time (for scans that must not hold them all)."""
+        params = ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters(
+            expand=[f"fields($select={','.join(fields)})"], filter=filter_, top=top or self.page_size
+        )
+        config = RequestConfiguration(query_parameters=params, headers=fresh_headers())
+        try:
+            page = await self.items.get(request_configuration=config)
+            while page is not None:
+                yield list(page.value or [])
+                if not page.odata_next_link:
+                    break
+                page = await self.items.with_url(page.odata_next_link).get(
+                    request_configuration=RequestConfiguration(headers=fresh_headers())
+                )
+        except APIError as error:
+            raise _graph_call(error) from error
 
     async def first(self, column: str, value: str, fields: Iterable[str]) -> ListItem | None:
         found = await self.query(f"fields/{column} eq {odata_string(value)}", fields, top=1, limit=1)
@@ -335,6 +362,14 @@ class SharePointStore:
         return await self._list_ideas(
             f"fields/Status eq 'in_review' or fields/UpdatedAt ge {odata_string(_iso(since))}"
         )
+
+    async def scan_for_digest(self, since: datetime | None, page_size: int = 2000) -> AsyncIterator[list[DigestIdea]]:
+        """Graph's pages as they come, each projected and let go before the next is fetched."""
+        filter_ = None
+        if since is not None:
+            filter_ = f"fields/Status eq 'in_review' or fields/UpdatedAt ge {odata_string(_iso(since))}"
+        async for items in self._api("ideas").pages(filter_, self.IDEA_FIELDS, top=min(page_size, PAGE_SIZE)):
+            yield [digest_idea_from_dict(json.loads(_fields(item)["Body"])) for item in items]
 
     async def list_open(self) -> list[Idea]:
         return await self._list_ideas("fields/Status eq 'in_review'")
