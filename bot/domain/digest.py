@@ -218,21 +218,20 @@ class _CountsSoFar:
         self.counts = Counts()
         self.pitchers: set[str] = set()
 
-    def add(self, idea: DigestIdea, start: datetime | None, end: datetime) -> None:
+    def pitched(self, idea: DigestIdea) -> None:
+        self.counts.new_pitches += 1
+        self.pitchers.add(idea.submitter_id)
+
+    def decided(self, decision: DigestDecision, last_step: int) -> None:
         counts = self.counts
-        if _within(idea.created_at, start, end):
-            counts.new_pitches += 1
-            self.pitchers.add(idea.submitter_id)
-        for decision in idea.decisions:
-            if _within(decision.decided_at, start, end):
-                if decision.outcome == Outcome.APPROVED:
-                    counts.approved += 1
-                    if decision.step_index == idea.chain_length - 1:
-                        counts.approved_for_den += 1
-                elif decision.outcome == Outcome.RETURNED:
-                    counts.returned += 1
-                else:
-                    counts.rejected += 1
+        if decision.outcome == Outcome.APPROVED:
+            counts.approved += 1
+            if decision.step_index == last_step:
+                counts.approved_for_den += 1
+        elif decision.outcome == Outcome.RETURNED:
+            counts.returned += 1
+        else:
+            counts.rejected += 1
 
     def result(self) -> Counts:
         return replace(self.counts, staff_pitched=len(self.pitchers))
@@ -255,14 +254,39 @@ class DigestAccumulator:
         self._by_branch: Counter[str] = Counter()
         self._by_area: Counter[str] = Counter()
         self._seen: set[tuple[str, str]] = set()
-        self._days: dict[tuple[date, date], int] = {}
+        self._dates: dict[int, date] = {}
+        self._day_numbers: dict[int, int] = {}
+        self._week_start, self._week_end = week.start.timestamp(), week.end.timestamp()
+        self._start = rules.challenge_start.timestamp() if rules.challenge_start else float("-inf")
+
+    def _local_date(self, moment: datetime) -> date:
+        # Every time zone's offset is a multiple of 15 minutes, so all moments of one UTC quarter
+        # hour share a local date: one conversion per quarter hour, not one per moment.
+        bucket = int(moment.timestamp()) // 900
+        day = self._dates.get(bucket)
+        if day is None:
+            day = self._dates[bucket] = self.calendar.local_date(moment)
+        return day
+
+    def _business_day_number(self, day: date) -> int:
+        """How many business days from a fixed origin up to and including `day` (so a difference counts)."""
+        ordinal = day.toordinal()
+        number = self._day_numbers.get(ordinal)
+        if number is None:
+            weeks, extra = divmod(ordinal, 7)
+            number = weeks * 5 + sum(
+                1 for d in range(ordinal - extra + 1, ordinal + 1) if date.fromordinal(d).weekday() < 5
+            )
+            number -= sum(1 for h in self.calendar.holidays if h.toordinal() <= ordinal and h.weekday() < 5)
+            self._day_numbers[ordinal] = number
+        return number
 
     def _business_days(self, start: datetime, end: datetime) -> int:
-        key = (self.calendar.local_date(start), self.calendar.local_date(end))
-        days = self._days.get(key)
-        if days is None:
-            days = self._days[key] = self.calendar.business_days_between(start, end)
-        return days
+        """WorkCalendar.business_days_between, by difference of day numbers (same result, O(1))."""
+        first, last = self._local_date(start), self._local_date(end)
+        if last <= first:
+            return 0
+        return self._business_day_number(last) - self._business_day_number(first)
 
     def _line(self, idea: DigestIdea) -> DigestRow:
         since = idea.status_since or idea.created_at
@@ -282,28 +306,19 @@ class DigestAccumulator:
         )
 
     def add(self, idea: DigestIdea) -> None:
-        rules, week, start = self.rules, self.week, self.rules.challenge_start
+        rules = self.rules
         self._seq += 1
         seq = self._seq
-        self._this_week.add(idea, week.start, week.end)
-        self._so_far.add(idea, start, week.end)
-        if _within(idea.created_at, week.start, week.end):
+        week_start, end, start = self._week_start, self._week_end, self._start
+        created = idea.created_at.timestamp()
+        in_week = week_start <= created < end
+        so_far = start <= created < end
+        if in_week:
+            self._this_week.pitched(idea)
             # Most recent first; among equal times, the later in the scan first (as a stable sort reversed).
-            self._recent.offer((-idea.created_at.timestamp(),), -seq, idea)
-        if idea.status == IdeaStatus.APPROVED and _within(idea.status_since, start, week.end):
-            # Not yet shortlisted first, most recently approved first: what the DM can act on.
-            since = idea.status_since or idea.created_at
-            self._approved.offer((int(idea.shortlisted), -since.timestamp()), seq, idea)
-        if idea.is_open:
-            line = self._line(idea)
-            key = ((idea.status_since or idea.created_at).timestamp(),)
-            # Each open idea is listed once: a stalled one under "Stalled" (with its Nudge), the rest under "Waiting".
-            target = self._stalled if line.waiting_days > rules.stall_after_business_days else self._waiting
-            target.offer(key, seq, line)
-        for decision in idea.decisions:
-            if decision.requested_at is not None and _within(decision.decided_at, start, week.end):
-                self._timings[decision.role].append(self._business_days(decision.requested_at, decision.decided_at))
-        if _within(idea.created_at, start, week.end):
+            self._recent.offer((-created,), -seq, idea)
+        if so_far:
+            self._so_far.pitched(idea)
             branch_key = (idea.submitter_id, "branch")
             if branch_key not in self._seen:
                 self._seen.add(branch_key)
@@ -312,6 +327,25 @@ class DigestAccumulator:
             if area_key not in self._seen:
                 self._seen.add(area_key)
                 self._by_area[idea.program_area] += 1
+        last_step = idea.chain_length - 1
+        for decision in idea.decisions:
+            decided = decision.decided_at.timestamp()
+            if not start <= decided < end:
+                continue
+            self._so_far.decided(decision, last_step)
+            if decided >= week_start:
+                self._this_week.decided(decision, last_step)
+            if decision.requested_at is not None:
+                self._timings[decision.role].append(self._business_days(decision.requested_at, decision.decided_at))
+        since = idea.status_since or idea.created_at
+        if idea.status == IdeaStatus.APPROVED and idea.status_since is not None and start <= since.timestamp() < end:
+            # Not yet shortlisted first, most recently approved first: what the DM can act on.
+            self._approved.offer((int(idea.shortlisted), -since.timestamp()), seq, idea)
+        if idea.is_open:
+            line = self._line(idea)
+            # Each open idea is listed once: a stalled one under "Stalled" (with its Nudge), the rest under "Waiting".
+            target = self._stalled if line.waiting_days > rules.stall_after_business_days else self._waiting
+            target.offer((since.timestamp(),), seq, line)
 
     def result(self, dm: Person) -> Digest:
         order = [Role.MANAGER, Role.DIRECTOR, Role.ADM, Role.DM]
