@@ -15,7 +15,21 @@ from bot.domain.delegation import Delegation
 from bot.domain.model import ApprovalStep, Decision, HistoryEntry, HistoryKind, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import Element, attention, card, container, execute, good, heading, local_day, subtle, text, when
+from cards.common import (
+    Element,
+    attention,
+    business_days,
+    card,
+    container,
+    execute,
+    good,
+    heading,
+    local_day,
+    subtle,
+    text,
+    view_idea,
+    when,
+)
 
 PICKER_DATASET = "graph.microsoft.com/users"  # Teams' people picker: searches the whole organisation
 REASON_MAX = 500
@@ -45,10 +59,11 @@ def history_line(m: Messages, entry: HistoryEntry) -> str:
     if entry.kind == HistoryKind.REASSIGNED:
         return m.t("history.reassigned", actor=entry.actor_name, name=entry.to_name, reason=entry.reason, when=at)
     if entry.kind == HistoryKind.ESCALATED:
-        return m.t("history.escalated", principal=entry.from_name, name=entry.to_name, days=entry.days, when=at)
+        duration = business_days(m, entry.days)
+        return m.t("history.escalated", principal=entry.from_name, name=entry.to_name, duration=duration, when=at)
     if entry.kind == HistoryKind.MOVED_ON:
         key = "history.moved_on.no_decision" if entry.reason == "no_decision" else "history.moved_on.away"
-        return m.t(key, principal=entry.from_name, days=entry.days, when=at)
+        return m.t(key, principal=entry.from_name, duration=business_days(m, entry.days), when=at)
     if entry.kind == HistoryKind.WITHDRAWN:
         key = "history.withdrawn_reason" if entry.reason else "history.withdrawn"
         return m.t(key, name=entry.actor_name, reason=entry.reason, when=at)
@@ -63,7 +78,7 @@ def step_notes(m: Messages, idea: Idea, index: int) -> list[str]:
     """What happened at one step besides decisions: hand-overs, a second look, who was informed
     (comments are shown apart)."""
     shown = {HistoryKind.ACTING, HistoryKind.REASSIGNED, HistoryKind.ESCALATED, HistoryKind.MOVED_ON}
-    shown |= {HistoryKind.SECOND_LOOK, HistoryKind.INFORMED}
+    shown |= {HistoryKind.SECOND_LOOK, HistoryKind.INFORMED, HistoryKind.WITHDRAWN}
     return [history_line(m, h) for h in idea.history_for(index) if h.kind in shown]
 
 
@@ -100,6 +115,8 @@ def handover_notice(m: Messages, idea: Idea, viewer_id: str) -> str:
     step = idea.current_approver
     if step is None:
         return ""
+    if viewer_id and viewer_id == step.on_behalf_of_id:
+        return m.t("my_approvals.held_for_you", name=step.approver_name)
     entries = [h for h in idea.history_for(idea.current_step) if h.revision == idea.revision]
     latest = next((h for h in reversed(entries) if h.to_id == step.approver_id), None)
     if latest is None or viewer_id != step.approver_id:
@@ -109,7 +126,7 @@ def handover_notice(m: Messages, idea: Idea, viewer_id: str) -> str:
     if latest.kind == HistoryKind.REASSIGNED:
         return m.t("reassign.notice", actor=latest.actor_name, reason=latest.reason)
     if latest.kind == HistoryKind.ESCALATED:
-        return m.t("escalate.notice", principal=latest.from_name, days=latest.days)
+        return m.t("escalate.notice", principal=latest.from_name, duration=business_days(m, latest.days))
     if latest.kind == HistoryKind.SECOND_LOOK:
         rejected = next((d for d in reversed(idea.decisions) if d.approver_id == latest.from_id), None)
         comment = rejected.comment if rejected else ""
@@ -247,6 +264,7 @@ def informed_card(
     if idea.status != IdeaStatus.WITHDRAWN:
         body.append(reason_input(m, "comment", m.t("informed.comment"), required=False))
         actions.append(execute(m.t("informed.comment_button"), verbs.COMMENT, {"ideaId": idea.id}))
+    actions.append(view_idea(m, idea.id, idea.reference))
     return {**card(body, actions), "refresh": refresh(idea, "informed")}
 
 
@@ -256,12 +274,9 @@ def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: El
         heading(m.t("withdraw.approver_title", reference=idea.reference)),
         attention(m.t("withdraw.approver_notice", name=idea.submitter.name)),
     ]
-    entry = next((h for h in reversed(idea.history) if h.kind == HistoryKind.WITHDRAWN), None)
-    if entry is not None:
-        body.append(subtle(history_line(m, entry)))
-    body += summary
+    body += summary  # the chain below shows who withdrew it, when and why
     body.append(chain)
-    return card(body)
+    return card(body, [view_idea(m, idea.id, idea.reference)])
 
 
 def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element) -> dict[str, Any]:
@@ -272,11 +287,13 @@ def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element
             text(entry.reason),
             chain,
         ],
-        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
+        [view_idea(m, idea.id, idea.reference), execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
     )
 
 
-def my_approvals_card(m: Messages, ideas: list[Idea], now: datetime, *, waiting_days) -> dict[str, Any]:
+def my_approvals_card(
+    m: Messages, ideas: list[Idea], now: datetime, *, waiting_days, viewer_id: str = ""
+) -> dict[str, Any]:
     """Everything waiting for the approver, oldest first, each with its one-click buttons.
     `waiting_days(idea)` gives business days waiting. Each idea has its own comment box."""
     body: list[Element] = [heading(m.t("my_approvals.title"))]
@@ -289,9 +306,11 @@ def my_approvals_card(m: Messages, ideas: list[Idea], now: datetime, *, waiting_
         data = {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision, "commentField": f"comment{n}"}
         lines = [
             text(m.t("my_approvals.item", reference=idea.reference, title=idea.pitch.title), weight="Bolder"),
-            subtle(m.t("my_approvals.from", name=idea.submitter.name, days=waiting_days(idea))),
+            subtle(m.t("my_approvals.from", name=idea.submitter.name, duration=business_days(m, waiting_days(idea)))),
         ]
-        if step is not None and step.on_behalf_of_id:
+        if step is not None and step.on_behalf_of_id == viewer_id:
+            lines.append(subtle(m.t("my_approvals.held_for_you", name=step.approver_name)))
+        elif step is not None and step.on_behalf_of_id:
             lines.append(subtle(m.t("my_approvals.acting", principal=step.on_behalf_of_name)))
         lines.append(
             {

@@ -171,14 +171,18 @@ class DigestService:
         return card
 
     # ---- delivering -----------------------------------------------------------------------
-    async def run(self, *, week: DigestWeek | None = None, dm_ids: list[str] | None = None) -> RunResult:
+    async def run(
+        self, *, week: DigestWeek | None = None, dm_ids: list[str] | None = None, resend: bool = False
+    ) -> RunResult:
+        """Send each DM's digest once per week. `resend` sends it again even if it went out already
+        (local trials, when DEN_DIGEST_ON_REQUEST allows it); the delivery is recorded as usual."""
         week = week or self.current_week()
         dms = await self.directory.deputy_ministers()
         if dm_ids:
             dms = [dm for dm in dms if dm.id in dm_ids]
         digests = await self.build_all(week, dms)
         result = RunResult(week.key)
-        outcomes = await asyncio.gather(*(self._deliver(digests[dm.id]) for dm in dms))
+        outcomes = await asyncio.gather(*(self._deliver(digests[dm.id], resend=resend) for dm in dms))
         result.deliveries.extend(outcomes)
         for outcome in outcomes:
             level = logging.WARNING if outcome.outcome in ("unreachable", "failed") else logging.INFO
@@ -189,9 +193,9 @@ class DigestService:
             )
         return result
 
-    async def _deliver(self, digest: Digest) -> DeliveryOutcome:
+    async def _deliver(self, digest: Digest, *, resend: bool = False) -> DeliveryOutcome:
         dm, week = digest.dm, digest.week
-        if not await self.store.claim_digest(dm.id, week.key, self.clock(), lease_seconds=600):
+        if not resend and not await self.store.claim_digest(dm.id, week.key, self.clock(), lease_seconds=600):
             return DeliveryOutcome(dm.id, dm.name, "already_sent")
         card, summary = await self.render(digest, await Languages(self.store, self.clock).locale_for(dm.id))
         try:
