@@ -426,17 +426,26 @@ class SharePointStore:
         rows = [PendingRow("decisions", values["DecisionKey"], values)
                 for values in (_decision_values(idea, d) for d in new_decisions)]
         rows += self._outbox_rows(outbox)
-        requests = [self._api("ideas").patch_request("idea", item_id, self._idea_values(idea), etag)]
+        token = _token()
+        values = {**self._idea_values(idea), "WriteToken": token}
+        requests = [self._api("ideas").patch_request("idea", item_id, values, etag)]
         requests += self._row_requests(rows[: BATCH_LIMIT - 1], lease=True)
         outcome = await self._batches.run(requests, sequential=True, deadline=self._deadline(self.click_budget))
         if any(r.id == "idea" for r in outcome.leftover):
             raise StoreBusy("the idea's update was throttled past the time budget", outcome.retry_after)
         status = outcome.status.get("idea", 0)
+        new_etag = None
+        if status == 412 and outcome.round_trips > 1:
+            # Sent again after a 503/504 that may have been carried out after all: if the stored
+            # idea carries this write's token, the refusal is our own first write.
+            mine = await self._api("ideas").first("IdeaId", idea.id, ["IdeaId", "WriteToken"])
+            if mine is not None and _fields(mine).get("WriteToken") == token:
+                status, new_etag = 200, _etag(mine)
         if status == 412:
             raise ConcurrencyConflict(idea.id)
         if status >= 400 or not status:
             raise StoreUnavailable(f"Graph answered {status} to the idea update")
-        new_etag = outcome.body["idea"].get("@odata.etag")
+        new_etag = new_etag or outcome.body["idea"].get("@odata.etag")
         await self._settle_rows(rows, outcome)
         if new_etag:
             idea.version = f"{item_id}|{new_etag}"
