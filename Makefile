@@ -27,7 +27,7 @@ test: $(VENV)/.installed node_modules/.installed browser
 
 ## The Teams app package (build/appPackage.zip), validated against the manifest schema.
 package: $(VENV)/.installed node_modules/.installed
-	$(PY) -m bot.package
+	$(PY) -m scripts.package
 
 browser:
 	@bash scripts/ensure_chromium.sh

@@ -21,7 +21,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.adapters.sqlite_store import SqliteStore
-from bot.config import ROOT
+from bot.settings import ROOT
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import MAYA, SAM, TENANT_ID, VALID_PITCH

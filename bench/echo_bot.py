@@ -11,7 +11,7 @@ from aiohttp import web
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
-from bot.config import Settings
+from bot.settings import Settings
 
 
 class EchoBot(ActivityHandler):

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.sharepoint_store import SharePointStore
 from bot.domain.model import Outcome
-from bot.services import DenService
+from bot.services.ideas import IdeaService
 from tests.integration.test_sharepoint_app import seed_directory
 from tests.support.fake_graph import FakeGraph
 from tests.support.graph_fixtures import graph_client, provisioned_site
@@ -31,7 +31,7 @@ async def main() -> None:
     client = graph_client(graph)
     store = SharePointStore(client, site, page_size=100)
     directory = GraphDirectory(client, RoleRules.parse(dm_ids=DANA.aad_id))
-    service = DenService(store, directory, clock=lambda: datetime.now(UTC))
+    service = IdeaService(store, directory, clock=lambda: datetime.now(UTC))
 
     def measure(label: str, count: int, note: str = "") -> None:
         print(f"  {label:<44} {count:>3} round trip(s) {note}")
@@ -51,7 +51,7 @@ async def main() -> None:
         actor_id=MAYA.aad_id, idea_id=result.idea.id, step_index=0, revision=1, outcome=Outcome.APPROVED, comment=""
     )
     elapsed = (time.perf_counter() - started) * 1000
-    assert decided.kind.value == "recorded"
+    assert decided.status.value == "recorded"
     measure("approval click, before the card answers", len(graph.requests), f"{graph.requests_summary()} (aim: <= 2)")
     print(f"  {'':<44} {elapsed:6.1f} ms on loopback")
 

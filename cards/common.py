@@ -64,7 +64,3 @@ def local_day(day: date) -> str:
     """A calendar date (already in the ministry's time zone) in the reader's own date format.
     Given as noon UTC, so every reader's time zone shows the same date."""
     return f"{{{{DATE({day.isoformat()}T12:00:00Z, SHORT)}}}}"
-
-
-def attachment(content: dict[str, Any]) -> dict[str, Any]:
-    return {"contentType": CONTENT_TYPE, "content": content}

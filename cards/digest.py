@@ -1,16 +1,14 @@
-"""The deputy minister's weekly digest card, and the reminder cards nudges send."""
+"""The deputy minister's weekly digest card."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from bot.domain.digest import Counts, Digest, IdeaLine
-from bot.domain.model import Idea
+from bot.domain.digest import Counts, Digest, DigestRow
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import attention, card, container, execute, heading, local_day, subtle, text
-from cards.idea import approval_card
 
 
 def digest_data(digest: Digest, idea_id: str = "") -> dict[str, Any]:
@@ -76,7 +74,7 @@ def _item(line_text: str, action: dict[str, Any] | None, done: str = "") -> dict
     }
 
 
-def _pending_text(m: Messages, line: IdeaLine) -> str:
+def _pending_text(m: Messages, line: DigestRow) -> str:
     return m.t(
         "digest.pending_line",
         reference=line.reference,
@@ -171,25 +169,3 @@ def digest_card(
 
     actions = [{"type": "Action.OpenUrl", "title": m.t("digest.open_report"), "url": report_url}] if report_url else []
     return card(body, actions)
-
-
-def reminder_card(m: Messages, idea: Idea, *, viewer_id: str, days: int, from_dm: str = "") -> dict[str, Any]:
-    """The approver's card again, with the one-click buttons, headed by a reminder."""
-    result = approval_card(m, idea, viewer_id=viewer_id)
-    header = [heading(m.t("reminder.title"))]
-    if from_dm:
-        header.append(text(m.t("reminder.from_dm", name=from_dm), weight="Bolder"))
-    header.append(subtle(m.t("reminder.waiting", days=days)))
-    result["body"] = header + result["body"][1:]
-    return result
-
-
-def waiting_card(m: Messages, idea: Idea, *, days: int) -> dict[str, Any]:
-    step = idea.chain[idea.current_step]
-    return card(
-        [
-            heading(m.t("waiting.title", reference=idea.reference)),
-            text(m.t("waiting.body", name=step.approver_name, role=m.t(f"role.{step.role.value}"), days=days)),
-        ],
-        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
-    )

@@ -7,7 +7,7 @@ from typing import Any
 from bot.domain.model import Decision, Idea, IdeaStatus, Outcome
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import attention, card, container, execute, facts, good, heading, subtle, text, when
+from cards.common import Element, attention, card, container, execute, facts, good, heading, subtle, text, when
 from cards.pitch_form import pitch_form_card
 
 
@@ -82,8 +82,9 @@ def where_now(m: Messages, idea: Idea) -> str:
     return m.t(f"status.{idea.status.value}")
 
 
-def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False) -> dict[str, Any]:
-    title = m.t("receipt.resubmitted_title") if resubmitted else m.t("receipt.title")
+def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False, title: str = "") -> dict[str, Any]:
+    """Where a new (or revised) idea went. `title` overrides the usual one (e.g. for a spooled pitch filed later)."""
+    title = title or (m.t("receipt.resubmitted_title") if resubmitted else m.t("receipt.title"))
     body = [heading(title), text(m.t("receipt.saved"))]
     body.append(good(where_now(m, idea)) if idea.chain else good(m.t("receipt.no_chain")))
     body.extend(pitch_summary(m, idea, full=False))
@@ -96,15 +97,17 @@ def _decision_data(idea: Idea) -> dict[str, Any]:
     return {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision}
 
 
-def approval_card(m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", comment: str = "") -> dict[str, Any]:
-    """The approver's card. Buttons only while this viewer holds the open step."""
+def approval_parts(
+    m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", comment: str = ""
+) -> tuple[Element, list[Element], list[Element]]:
+    """The approver's card in three parts (title, body, buttons), so a reminder can put its own title on it."""
     step = idea.current_approver
     deciding = step is not None and step.approver_id == viewer_id
-    body: list[dict[str, Any]] = []
     if deciding:
-        body.append(heading(m.t("approval.title")))
+        title = heading(m.t("approval.title"))
     else:
-        body.append(heading(f"{idea.reference}: {m.t(f'status.{idea.status.value}')}"))
+        title = heading(f"{idea.reference}: {m.t(f'status.{idea.status.value}')}")
+    body: list[Element] = []
     if notice:
         body.append(attention(notice) if deciding else text(notice, weight="Bolder"))
     body.append(subtle(m.t("approval.from", name=idea.submitter.name)))
@@ -121,9 +124,9 @@ def approval_card(m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", 
         )
     body.extend(pitch_summary(m, idea))
     body.append(chain_view(m, idea))
-    actions: list[dict[str, Any]] = []
+    actions: list[Element] = []
     if deciding:
-        comment_input: dict[str, Any] = {
+        comment_input: Element = {
             "type": "Input.Text",
             "id": "comment",
             "label": m.t("approval.comment"),
@@ -140,7 +143,13 @@ def approval_card(m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", 
             execute(m.t("approval.return"), verbs.RETURN, data),
             execute(m.t("approval.reject"), verbs.REJECT, data, style="destructive"),
         ]
-    return card(body, actions)
+    return title, body, actions
+
+
+def approval_card(m: Messages, idea: Idea, *, viewer_id: str, notice: str = "", comment: str = "") -> dict[str, Any]:
+    """The approver's card. Buttons only while this viewer holds the open step."""
+    title, body, actions = approval_parts(m, idea, viewer_id=viewer_id, notice=notice, comment=comment)
+    return card([title, *body], actions)
 
 
 def decided_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
@@ -157,10 +166,13 @@ def decided_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
     return card(body)
 
 
-def idea_status_card(m: Messages, idea: Idea, *, headline: str = "") -> dict[str, Any]:
+def idea_status_card(m: Messages, idea: Idea, *, headline: str = "", comment: str = "") -> dict[str, Any]:
+    """Where an idea stands. `comment` is the approver's comment on the decision the headline reports."""
     body: list[dict[str, Any]] = []
     if headline:
         body.append(text(headline, weight="Bolder", size="Medium"))
+    if comment:
+        body.append(text(m.t("chain.comment", comment=comment)))
     body.append(good(where_now(m, idea)) if idea.status != IdeaStatus.REJECTED else attention(where_now(m, idea)))
     body.extend(pitch_summary(m, idea, full=False))
     body.append(chain_view(m, idea))
@@ -175,14 +187,13 @@ def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) 
         text(m.t("chain.comment", comment=decision.comment)),
         subtle(m.t("update.returned_hint", name=decision.approver_name)),
     ]
-    form = pitch_form_card(
+    return pitch_form_card(
         m,
         form_id=form_id,
         values=idea.pitch.as_dict(),
         revise=(idea.id, idea.revision, idea.reference, decision.approver_name),
+        preface=header,
     )
-    form["body"] = header + form["body"]
-    return form
 
 
 def submitter_update_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
@@ -194,10 +205,7 @@ def submitter_update_card(m: Messages, idea: Idea, decision: Decision) -> dict[s
         headline = m.t("update.final", reference=idea.reference)
     else:
         headline = m.t("update.approved_step", name=decision.approver_name, role=role, reference=idea.reference)
-    result = idea_status_card(m, idea, headline=headline)
-    if decision.comment:
-        result["body"].insert(1, text(m.t("chain.comment", comment=decision.comment)))
-    return result
+    return idea_status_card(m, idea, headline=headline, comment=decision.comment)
 
 
 def spooled_card(m: Messages, values: dict[str, str]) -> dict[str, Any]:
@@ -213,6 +221,5 @@ def spooled_card(m: Messages, values: dict[str, str]) -> dict[str, Any]:
 
 
 def filed_card(m: Messages, idea: Idea) -> dict[str, Any]:
-    result = receipt_card(m, idea)
-    result["body"][0] = heading(m.t("spooled.filed_title", reference=idea.reference))
-    return result
+    """The receipt for a pitch accepted during an outage, sent once it is filed."""
+    return receipt_card(m, idea, title=m.t("spooled.filed_title", reference=idea.reference))

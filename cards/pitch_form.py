@@ -8,7 +8,7 @@ from typing import Any
 from bot.domain.pitch import FIELD_RULES, FieldRule
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import attention, card, execute, heading, subtle
+from cards.common import attention, card, execute, heading, subtle, text
 
 
 def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
@@ -56,8 +56,14 @@ def pitch_form_card(
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
     revise: tuple[str, int, str, str] | None = None,
+    preface: list[dict[str, Any]] | None = None,
+    notice: str = "",
 ) -> dict[str, Any]:
-    """`revise` = (idea id, revision, reference, approver name) for a returned idea."""
+    """`revise` = (idea id, revision, reference, approver name) for a returned idea.
+
+    `preface` comes before the form (the approver's comment on a returned idea); `notice` is a
+    problem with the whole form (e.g. the submitter is not in the directory), shown first.
+    """
     values = values or {}
     errors = errors or {}
     if revise:
@@ -72,6 +78,9 @@ def pitch_form_card(
     else:
         body = [heading(m.t("form.title")), subtle(m.t("form.intro"))]
         action = execute(m.t("form.submit"), verbs.PITCH_SUBMIT, {"formId": form_id}, style="positive")
+    if notice:
+        body.insert(0, text(notice, color="Attention"))
+    body = [*(preface or []), *body]
     if errors:
         body.append(attention(m.t("form.errors_summary")))
     for rule in FIELD_RULES:

@@ -6,14 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.domain.model import Outcome
-from bot.services import DecisionKind, DenService
+from bot.services.ideas import ActionStatus, IdeaService
 from cards import approval_card
 from cards.common import when
 from cards.idea import decided_card
 from dialogs.turn import Reply, Turn, as_int
 
 
-async def decide(service: DenService, turn: Turn, outcome: Outcome, data: Mapping[str, Any]) -> Reply:
+async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mapping[str, Any]) -> Reply:
     m = turn.messages
     comment = str(data.get("comment") or "")
     result = await service.decide(
@@ -25,11 +25,11 @@ async def decide(service: DenService, turn: Turn, outcome: Outcome, data: Mappin
         comment=comment,
     )
     idea = result.idea
-    if result.kind == DecisionKind.NOT_FOUND or idea is None:
+    if result.status == ActionStatus.NOT_FOUND or idea is None:
         return Reply(message=m.t("approval.not_found"))
-    if result.kind == DecisionKind.RECORDED:
+    if result.status == ActionStatus.RECORDED:
         return Reply(card=decided_card(m, idea, result.decision))
-    if result.kind == DecisionKind.ALREADY_DECIDED:
+    if result.status == ActionStatus.ALREADY_DECIDED:
         d = result.decision
         notice = m.t(
             "approval.already_decided",
@@ -38,10 +38,10 @@ async def decide(service: DenService, turn: Turn, outcome: Outcome, data: Mappin
             when=when(d.decided_at),
         )
         return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice))
-    if result.kind == DecisionKind.COMMENT_REQUIRED:
+    if result.status == ActionStatus.COMMENT_REQUIRED:
         notice = m.t("approval.comment_required", name=idea.submitter.name)
         return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice, comment=comment))
-    if result.kind == DecisionKind.NOT_YOURS:
+    if result.status == ActionStatus.NOT_YOURS:
         step = idea.current_approver
         if step is None:
             return Reply(message=m.t("approval.not_yours_closed"))

@@ -6,11 +6,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.digest_service import DigestService
 from bot.domain.model import Outcome
-from bot.services import DenService
+from bot.services.digest import DigestService
+from bot.services.ideas import IdeaService
 from cards import help_card, my_ideas_card, verbs
-from dialogs import approval, pitch
+from dialogs import approval, digest, pitch
 from dialogs.commands import Command, recognise
 from dialogs.turn import Reply, Turn
 
@@ -19,7 +19,7 @@ MY_IDEAS_LIMIT = 20
 
 class MainDialog:
     def __init__(
-        self, service: DenService, clock: Callable[[], datetime], digests: DigestService | None = None
+        self, service: IdeaService, clock: Callable[[], datetime], digests: DigestService | None = None
     ) -> None:
         self._service = service
         self._clock = clock
@@ -46,10 +46,7 @@ class MainDialog:
         if verb in verbs.DECISION_VERBS:
             return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
         if verb in (verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE) and self._digests is not None:
-            kind, content = await self._digests.act(
-                actor_id=turn.user_id, verb=verb, data=dict(data), locale=turn.locale
-            )
-            return Reply(card=content) if kind == "card" else Reply(message=content)
+            return await digest.act(self._digests, turn, verb, data)
         if verb == verbs.PITCH_OPEN:
             return Reply(card=pitch.new_form(turn))
         if verb == verbs.MY_IDEAS:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from bot.services import DecisionKind, DenService
+from bot.services.ideas import ActionStatus, IdeaService
 from cards import idea_status_card, pitch_form_card, receipt_card
 from cards.idea import spooled_card
 from dialogs.turn import Reply, Turn, as_int
@@ -16,7 +16,7 @@ def new_form(turn: Turn) -> dict[str, Any]:
     return pitch_form_card(turn.messages, form_id=str(uuid.uuid4()))
 
 
-async def submit(service: DenService, turn: Turn, data: Mapping[str, Any]) -> Reply:
+async def submit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) -> Reply:
     m = turn.messages
     form_id = str(data.get("formId") or uuid.uuid4())
     result = await service.submit_pitch(submitter_id=turn.user_id, submitter_name=turn.user_name, form=data)
@@ -25,23 +25,20 @@ async def submit(service: DenService, turn: Turn, data: Mapping[str, Any]) -> Re
     if result.spooled:
         return Reply(card=spooled_card(m, result.values))
     if result.not_in_directory:
-        form = pitch_form_card(m, form_id=form_id, values=result.values)
-        form["body"].insert(
-            0, {"type": "TextBlock", "text": m.t("error.not_in_directory"), "wrap": True, "color": "Attention"}
-        )
-        return Reply(card=form)
+        notice = m.t("error.not_in_directory")
+        return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, notice=notice))
     return Reply(card=receipt_card(m, result.idea))
 
 
-async def resubmit(service: DenService, turn: Turn, data: Mapping[str, Any]) -> Reply:
+async def resubmit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) -> Reply:
     m = turn.messages
     idea_id = str(data.get("ideaId", ""))
     revision = as_int(data.get("revision"))
     kind, result = await service.resubmit(actor_id=turn.user_id, idea_id=idea_id, revision=revision, form=data)
     idea = result.idea
-    if kind == DecisionKind.RECORDED:
+    if kind == ActionStatus.RECORDED:
         return Reply(card=receipt_card(m, idea, resubmitted=True))
-    if kind == DecisionKind.INVALID and idea is not None:
+    if kind == ActionStatus.INVALID and idea is not None:
         approver = idea.chain[idea.current_step].approver_name if idea.chain else ""
         return Reply(
             card=pitch_form_card(
@@ -52,9 +49,9 @@ async def resubmit(service: DenService, turn: Turn, data: Mapping[str, Any]) -> 
                 revise=(idea.id, revision, idea.reference, approver),
             )
         )
-    if kind == DecisionKind.ALREADY_DECIDED and idea is not None:
+    if kind == ActionStatus.ALREADY_DECIDED and idea is not None:
         return Reply(card=receipt_card(m, idea, resubmitted=True))
-    if kind == DecisionKind.NOT_YOURS:
+    if kind == ActionStatus.NOT_YOURS:
         return Reply(message=m.t("resubmit.not_yours"))
     if idea is None:
         return Reply(message=m.t("approval.not_found"))

@@ -15,8 +15,8 @@ import time
 import urllib.request
 
 from bot.adapters.org_directory import OrgFileDirectory
-from bot.config import ROOT, Settings
-from bot.playground import playground_command, playground_env, write_playground_config
+from bot.settings import ROOT, Settings
+from scripts.playground import playground_command, playground_env, write_playground_config
 
 PLAYGROUND_PORT = int(os.environ.get("DEN_PLAYGROUND_PORT", "56150"))
 

@@ -30,16 +30,17 @@ from msgraph import GraphServiceClient
 from msgraph.generated.models.field_value_set import FieldValueSet
 from msgraph.generated.models.list_item import ListItem
 from msgraph.generated.sites.item.lists.item.items.items_request_builder import ItemsRequestBuilder
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from bot.adapters.graph_client import fresh_headers, odata_string
 from bot.adapters.serialization import idea_from_dict, idea_to_dict
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
-from bot.background import conflict_retry
 from bot.domain.model import Idea
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
+from bot.ports.retry import Backoff, conflict_retry, retrying
 
 log = logging.getLogger(__name__)
+
+BATCH_BACKOFF = Backoff(first=0.2, longest=2.0)  # a whole $batch refused (throttled or down): try it again
 
 PAGE_SIZE = 500
 BATCH_LIMIT = 20
@@ -174,7 +175,7 @@ class SharePointStore:
 
     # ---- lifecycle --------------------------------------------------------------------
     async def open(self) -> None:
-        """Nothing to open: lists are provisioned by `python -m bot.provision`."""
+        """Nothing to open: lists are provisioned by `python -m bot.admin.provision`."""
 
     async def close(self) -> None:
         """The HTTP client belongs to whoever built it."""
@@ -283,18 +284,15 @@ class SharePointStore:
         `depends_on` instead of `dependsOn` and absolute URLs, both of which Graph rejects or ignores.
         """
         body = {"requests": [{"id": rid, **request, **({"dependsOn": deps} if deps else {})}
-                             for rid, request, deps in requests]}  # fmt: skip
+                             for rid, request, deps in requests]}
         info = RequestInformation()
         info.http_method = Method.POST
         info.url = f"{self.client.request_adapter.base_url}/$batch"
         info.headers.try_add("Content-Type", "application/json")
         info.headers.try_add("Accept", "application/json")
         info.content = json.dumps(body).encode()
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(StoreUnavailable),
-            stop=stop_after_attempt(3),
-            wait=wait_random_exponential(multiplier=0.2, max=2),
-            reraise=True,
+        async for attempt in retrying(
+            BATCH_BACKOFF, attempts=3, retry_if=lambda failure: isinstance(failure, StoreUnavailable)
         ):
             with attempt:
                 try:
@@ -358,7 +356,7 @@ class SharePointStore:
 
     # ---- outbox -------------------------------------------------------------------------
     OUTBOX_FIELDS = ("MessageId", "RecipientId", "Kind", "IdeaId", "Payload", "NotBefore", "Attempts", "LastError",
-                     "CreatedAt")  # fmt: skip
+                     "CreatedAt")
 
     async def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
         box = self._api("outbox")
@@ -385,7 +383,7 @@ class SharePointStore:
         items = await box.query(
             f"fields/State eq 'pending' and fields/NotBefore le {odata_string(_iso(now))}", self.OUTBOX_FIELDS,
             limit=limit,
-        )  # fmt: skip
+        )
         claimed: list[OutboxMessage] = []
         until = _iso(now + timedelta(seconds=lease_seconds))
         for item in items:
@@ -425,7 +423,7 @@ class SharePointStore:
         until = _iso(now + timedelta(seconds=lease_seconds))
         try:
             await api.create({"DeliveryKey": key, "DmId": dm_id, "WeekKey": week_key, "State": "sending",
-                              "ClaimedUntil": until})  # fmt: skip
+                              "ClaimedUntil": until})
             return True
         except ConcurrencyConflict:
             pass  # 409: a row exists; it may be a failed or abandoned attempt
@@ -482,7 +480,7 @@ def _outbox_values(message: OutboxMessage) -> dict[str, Any]:
     return {
         "MessageId": message.id,
         "RecipientId": message.recipient_id,
-        "Kind": message.kind,
+        "Kind": str(message.kind),
         "IdeaId": message.idea_id,
         "Payload": json.dumps(message.payload),
         "State": "pending",

@@ -46,7 +46,7 @@ class SubmissionSpool:
                 "INSERT OR IGNORE INTO spooled_pitches VALUES (?, ?, ?, ?, ?)",
                 (pitch.form_id, pitch.submitter_id, pitch.submitter_name, json.dumps(pitch.form),
                  pitch.received_at.isoformat()),
-            )  # fmt: skip
+            )
             await db.commit()
 
     async def waiting(self) -> list[SpooledPitch]:

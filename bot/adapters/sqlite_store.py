@@ -100,7 +100,6 @@ class SqliteStore:
         # One connection serves this instance; the lock keeps one coroutine's transaction
         # from interleaving with another's. Other processes are kept out by SQLite's own lock.
         self._lock = asyncio.Lock()
-        self.queries = 0  # statements sent, for the benchmarks
 
     # ---- lifecycle --------------------------------------------------------------------
     async def open(self) -> None:
@@ -301,7 +300,7 @@ class SqliteStore:
                 (
                     m.id,
                     m.recipient_id,
-                    m.kind,
+                    str(m.kind),
                     m.idea_id,
                     json.dumps(m.payload),
                     _iso(m.created_at),
@@ -373,21 +372,17 @@ class SqliteStore:
 
     # ---- helpers --------------------------------------------------------------------
     def _transaction(self) -> _Transaction:
-        self.queries += 1
         return _Transaction(self.db, self._lock)
 
     async def _fetchone(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
-        self.queries += 1
         async with self._lock, self.db.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def _fetchall(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
-        self.queries += 1
         async with self._lock, self.db.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def _execute(self, sql: str, params: tuple = ()) -> None:
-        self.queries += 1
         async with self._lock:
             await self.db.execute(sql, params)
 

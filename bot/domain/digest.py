@@ -19,7 +19,7 @@ SECONDS_PER_DAY = 86_400
 
 
 @dataclass(frozen=True)
-class IdeaLine:
+class DigestRow:
     idea_id: str
     reference: str
     title: str
@@ -61,12 +61,12 @@ class Digest:
     generated_at: datetime
     this_week: Counts
     so_far: Counts
-    recent_pitches: list[IdeaLine] = field(default_factory=list)
-    approved: list[IdeaLine] = field(default_factory=list)
+    recent_pitches: list[DigestRow] = field(default_factory=list)
+    approved: list[DigestRow] = field(default_factory=list)
     approved_total: int = 0
-    pending: list[IdeaLine] = field(default_factory=list)
+    pending: list[DigestRow] = field(default_factory=list)
     pending_total: int = 0
-    stalled: list[IdeaLine] = field(default_factory=list)
+    stalled: list[DigestRow] = field(default_factory=list)
     stalled_total: int = 0
     timings: list[LevelTiming] = field(default_factory=list)
     participation_by_branch: list[tuple[str, int]] = field(default_factory=list)
@@ -118,10 +118,10 @@ def _within(moment: datetime | None, start: datetime | None, end: datetime) -> b
     return moment is not None and (start is None or moment >= start) and moment < end
 
 
-def _line(idea: Idea, now: datetime, calendar: WorkCalendar) -> IdeaLine:
+def _line(idea: Idea, now: datetime, calendar: WorkCalendar) -> DigestRow:
     step = idea.current_approver
     since = idea.status_since or idea.created_at
-    return IdeaLine(
+    return DigestRow(
         idea_id=idea.id,
         reference=idea.reference,
         title=idea.pitch.title,

@@ -60,7 +60,7 @@ async def pitch_as(teams: TeamsClient, connector: FakeConnector, user: User, tit
 
 async def approve_all_pending(teams: TeamsClient, connector: FakeConnector, approver: User) -> None:
     asks = [c for s in connector.to(approver.conversation_id) for c in s.cards if any(
-        a.get("verb") == verbs.APPROVE for a in c.get("actions", []))]  # fmt: skip
+        a.get("verb") == verbs.APPROVE for a in c.get("actions", []))]
     for card in asks:
         await teams.click(approver, action(card, verbs.APPROVE), {"comment": ""})
 
@@ -89,7 +89,7 @@ async def seed(teams, connector, clock) -> None:
                 if "An idea needs your decision" in texts(x) and "Step 3 of 3" in texts(x)
             ),
             None,
-        )  # fmt: skip
+        )
     )
     await teams.click(amir, action(ask, verbs.APPROVE), {"comment": ""})
     # Monday 23 Nov: Priya's idea has waited since Tuesday 10 Nov, 9 business days: stalled.

@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 
-from bot.config import ROOT
+from bot.settings import ROOT
 from tests.support.people import MAYA, SAM, VALID_PITCH
 from tests.support.playground import playground
 from tests.support.running_app import settings_for_test, start_app

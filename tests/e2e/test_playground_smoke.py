@@ -16,9 +16,9 @@ import shutil
 import aiohttp
 import pytest
 
-from bot.config import ROOT
-from bot.playground import PLAYGROUND_CLI
+from bot.settings import ROOT
 from cards import verbs
+from scripts.playground import PLAYGROUND_CLI
 from tests.support.people import MAYA, SAM, VALID_PITCH
 from tests.support.playground import playground
 from tests.support.running_app import settings_for_test, start_app

@@ -11,7 +11,7 @@ import aiohttp
 from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.sharepoint_store import SharePointStore
 from bot.domain.model import Outcome, Role
-from bot.services import outbox_for
+from bot.services.ideas import outbox_for
 from tests.integration.test_sharepoint_app import seed_directory
 from tests.integration.test_store_contract import add
 from tests.support.graph_fixtures import graph_client, provisioned_site
@@ -33,7 +33,7 @@ async def test_filtering_on_a_column_that_is_not_indexed_needs_the_prefer_header
     status, _ = await call(
         "GET", items, params={"$filter": "fields/IdeaTitle eq 'x'"},
         headers={"Prefer": "HonorNonIndexedQueriesWarningMayFailRandomly"},
-    )  # fmt: skip
+    )
     assert status == 200
     status, _ = await call("GET", items, params={"$filter": "fields/SubmitterId eq 'x'"})
     assert status == 200, "indexed columns filter freely"
@@ -68,7 +68,7 @@ async def test_pages_of_200_with_a_next_link_and_batches_of_at_most_20(fake_grap
          "headers": {"If-Match": '"stale,1"', "Content-Type": "application/json"}, "body": {"Value": 9}},
         {"id": "2", "method": "POST", "url": f"/sites/{site}/lists/DenCounters/items", "dependsOn": ["1"],
          "headers": {"Content-Type": "application/json"}, "body": {"fields": {"Name": "never"}}},
-    ]}  # fmt: skip
+    ]}
     status, answer = await call("POST", f"{fake_graph.url}/$batch", json=dependent)
     assert {r["id"]: r["status"] for r in answer["responses"]} == {"1": 412, "2": 424}
 
@@ -82,7 +82,7 @@ async def test_an_inner_batch_failure_after_the_idea_is_written_is_retried(fake_
     await store.update(idea, outbox_for(idea, raised, T0))
     assert not fake_graph.faults
     ids = {"00000000-0000-4000-8000-000000000001:approval_request:1:1",
-           "00000000-0000-4000-8000-000000000001:decision_update:1:0"}  # fmt: skip
+           "00000000-0000-4000-8000-000000000001:decision_update:1:0"}
     assert await store.existing_outbox_ids(sorted(ids)) == ids
     assert (await store.get(idea.id)).current_step == 1
 
@@ -96,7 +96,7 @@ async def test_the_chain_and_roles_come_from_entra_id_and_are_cached(fake_graph)
     line = await directory.line_of_management(SAM.aad_id)
     assert [(p.id, p.role) for p in line] == [
         (MAYA.aad_id, Role.MANAGER), (DIANE.aad_id, Role.DIRECTOR), (AMIR.aad_id, Role.ADM), (DANA.aad_id, Role.DM),
-    ]  # fmt: skip
+    ]
     assert [p.name for p in await directory.line_of_management(PRIYA.aad_id)][0] == "Diane Tremblay"
     assert [p.name for p in await directory.deputy_ministers()] == ["Dana Morel"]
     fake_graph.reset_counts()

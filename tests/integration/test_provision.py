@@ -1,9 +1,9 @@
-"""`python -m bot.provision` against the local Graph server, through the real msgraph-sdk."""
+"""`python -m bot.admin.provision` against the local Graph server, through the real msgraph-sdk."""
 
 from __future__ import annotations
 
 from bot.adapters.sharepoint_schema import LISTS
-from bot.provision import run
+from bot.admin.provision import run
 from tests.support.graph_fixtures import SITE_HOST, SITE_PATH, graph_client
 
 

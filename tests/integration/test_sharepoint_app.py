@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from bot.config import ROOT
+from bot.settings import ROOT
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.fake_graph import FakeGraph
@@ -36,8 +36,7 @@ async def site(fake_graph) -> str:
 
 
 def sharepoint_settings(tmp_path, fake_graph, site, **overrides):
-    return settings_for_test(
-        tmp_path / "unused.sqlite3",
+    values = dict(
         store="sharepoint",
         sharepoint_site=site,
         graph_base_url=fake_graph.url,
@@ -46,8 +45,8 @@ def sharepoint_settings(tmp_path, fake_graph, site, **overrides):
         spool_path=str(tmp_path / "spool.sqlite3"),
         spool_retry_seconds=0.2,
         outbox_poll_seconds=0.1,
-        **overrides,
     )
+    return settings_for_test(tmp_path / "unused.sqlite3", **{**values, **overrides})
 
 
 async def start(tmp_path, fake_graph, site, **overrides) -> RunningApp:
@@ -63,7 +62,7 @@ def items(fake_graph: FakeGraph, site: str, list_name: str) -> list[dict]:
 
 def approval_cards(connector: FakeConnector, user: User) -> list[dict]:
     return [c for s in connector.to(user.conversation_id) for c in s.cards
-            if any(a.get("verb") == verbs.APPROVE for a in c.get("actions", []))]  # fmt: skip
+            if any(a.get("verb") == verbs.APPROVE for a in c.get("actions", []))]
 
 
 async def pitch(teams: TeamsClient, user: User = SAM, title: str = VALID_PITCH["title"]):

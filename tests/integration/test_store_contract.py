@@ -16,7 +16,7 @@ from bot.domain.chain import build_chain
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage
-from bot.services import outbox_for
+from bot.services.ideas import outbox_for
 from tests.support.graph_fixtures import graph_client, provisioned_site
 from tests.support.people import VALID_PITCH
 
@@ -96,7 +96,7 @@ async def test_list_by_holder_and_for_the_digest(store):
     first = await add(store, 1)
     second = await add(store, 2)
     raised = second.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="no",
-                           now=T0 + timedelta(days=3))  # fmt: skip
+                           now=T0 + timedelta(days=3))
     await store.update(second, outbox_for(second, raised, T0))
     assert [i.id for i in await store.list_by_holder("maya")] == [first.id]
     assert [i.id for i in await store.list_open()] == [first.id]

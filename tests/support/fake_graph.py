@@ -446,7 +446,7 @@ class FakeGraph:
                         raise GraphError(
                             409, "nameAlreadyExists", "The list item could not be added or updated because duplicate "
                             f"values were found in the following field(s) in the list: [{name}]"
-                        )  # fmt: skip
+                        )
 
     def _items(self, sp: SpList, method, rest, query, headers, body):
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -7,7 +7,7 @@ import time
 from azure.core.credentials import AccessToken, AccessTokenInfo
 
 from bot.adapters.graph_client import GraphSettings, make_graph_client
-from bot.provision import run as provision
+from bot.admin.provision import run as provision
 from tests.support.fake_graph import FakeGraph
 
 SITE_HOST = "ministry.sharepoint.example"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.config import ROOT
-from bot.playground import playground_command, playground_env, write_playground_config
+from bot.settings import ROOT
+from scripts.playground import playground_command, playground_env, write_playground_config
 
 
 def free_port() -> int:

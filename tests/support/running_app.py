@@ -9,9 +9,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from app import STORE_KEY, create_app
+from app import DEN_KEY, create_app
 from bot.adapters.sqlite_store import SqliteStore
-from bot.config import ROOT, Settings
+from bot.settings import ROOT, Settings
 
 DEMO_ORG = ROOT / "data" / "demo-org.json"
 
@@ -66,4 +66,4 @@ async def start_app(
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
-    return RunningApp(url=f"http://{settings.host}:{port}/", runner=runner, store=app[STORE_KEY])
+    return RunningApp(url=f"http://{settings.host}:{port}/", runner=runner, store=app[DEN_KEY].store)

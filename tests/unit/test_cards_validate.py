@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import ROOT
 from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.i18n import Messages
+from bot.settings import ROOT
 from cards import (
     approval_card,
     help_card,
@@ -26,8 +26,10 @@ from cards import (
     submitter_update_card,
     welcome_card,
 )
-from cards.digest import digest_card, reminder_card, waiting_card
+from cards.digest import digest_card
 from cards.idea import decided_card
+from cards.reminder import reminder_card
+from cards.waiting import waiting_card
 from tests.support.people import VALID_PITCH
 from tests.unit.test_digest_content import digest_for_dana
 

@@ -8,7 +8,7 @@ from azure.identity.aio import (
 )
 
 from bot.adapters.graph_client import GraphSettings, make_credential, odata_string
-from bot.config import Settings
+from bot.settings import Settings
 
 
 def test_the_most_specific_credential_is_chosen():
@@ -32,7 +32,7 @@ def test_a_certificate_is_used_when_one_is_configured(tmp_path):
     cert = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256())
-    )  # fmt: skip
+    )
     pem = tmp_path / "den.pem"
     pem.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())

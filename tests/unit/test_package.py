@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from PIL import Image
 
-from bot.config import ROOT
-from bot.package import MANIFEST_DIR, PackageError, build_package, deployment_values
+from bot.settings import ROOT
+from scripts.package import MANIFEST_DIR, PackageError, build_package, deployment_values
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 

@@ -32,5 +32,5 @@ def test_people_is_optional_and_multiline_keeps_newlines():
 def test_rules_match_the_form_fields():
     assert [r.name for r in FIELD_RULES] == [
         "title", "problem", "solution", "beneficiaries", "program_area", "cost_band", "people", "first_steps",
-    ]  # fmt: skip
+    ]
     assert clean_text(None, multiline=False) == ""

@@ -2,7 +2,7 @@ import asyncio
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.scheduler import Timer, daily, weekly
+from bot.services.schedule import Timer, daily, weekly
 from tests.support.running_app import FakeClock
 
 TZ = ZoneInfo("America/Toronto")

@@ -12,7 +12,7 @@ from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.ports import ConcurrencyConflict
-from bot.services import outbox_for
+from bot.services.ideas import outbox_for
 from tests.support.people import VALID_PITCH
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)

@@ -14,10 +14,10 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, Attachment
 from msrest.serialization import Model
 
-from bot.adapters.teams_channel import send_in_turn
 from bot.i18n import Messages
 from bot.ports import ConversationRecord, StoreUnavailable
-from bot.services import DenService
+from bot.services.ideas import IdeaService
+from bot.teams.channel import send_in_turn
 from cards import welcome_card
 from cards.common import CONTENT_TYPE
 from dialogs.main import MainDialog
@@ -96,7 +96,7 @@ def invoke_message(text: str) -> InvokeResponse:
 
 
 class DenBot(TeamsActivityHandler):
-    def __init__(self, service: DenService, dialog: MainDialog) -> None:
+    def __init__(self, service: IdeaService, dialog: MainDialog) -> None:
         self._service = service
         self._dialog = dialog
 

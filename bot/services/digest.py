@@ -1,4 +1,4 @@
-"""The weekly digest for deputy ministers: build, deliver exactly once, act on its buttons.
+"""The weekly digest for deputy ministers: build, deliver exactly once, shortlist and nudge.
 
 Exactly once per DM per week holds across restarts and instances because every delivery is
 claimed in the store first (a row per DM and ISO week); a second run finds the claim and sends
@@ -11,24 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aiolimiter import AsyncLimiter
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from bot.background import conflict_retry
 from bot.domain.calendar import DigestWeek, WorkCalendar
 from bot.domain.digest import Digest, DigestRules, build_digest, scope_by_dm
-from bot.domain.model import NotAllowed, Person, Role
-from bot.i18n import Messages
-from bot.notifications import Channel, DeliveryFailed
-from bot.nudges import Nudger, reminder_id
-from bot.ports import Directory, IdeaStore
-from cards.digest import digest_card
+from bot.domain.model import Idea, NotAllowed, Person, Role
+from bot.domain.outbox import reminder_id
+from bot.ports import Channel, Conversations, DeliveryFailed, DigestLedger, Directory, Ideas, Outbox
+from bot.ports.retry import Backoff, conflict_retry, retrying
+from bot.services.nudges import Nudger
 
 log = logging.getLogger(__name__)
 
@@ -61,18 +57,26 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(exc, DeliveryFailed) and not exc.permanent
 
 
+class DigestRecords(Ideas, Outbox, Conversations, DigestLedger, Protocol):
+    """What the digest needs from the store: the scan, today's reminders, DMs' chats, the ledger."""
+
+
+DigestRenderer = Callable[[Digest, str | None, set[str]], tuple[dict[str, Any], str]]
+"""(digest, locale, ideas nudged today) -> (card, summary). The presentation layer supplies it."""
+
+
 class DigestService:
     def __init__(
         self,
-        store: IdeaStore,
+        store: DigestRecords,
         directory: Directory,
         channel: Channel,
         nudger: Nudger,
+        render: DigestRenderer,
         *,
         clock: Callable[[], datetime],
         calendar: WorkCalendar,
         rules: DigestRules = DigestRules(),
-        report_url: str = "",
         retry_base_seconds: float = 1.0,
         attempts: int = 5,
     ) -> None:
@@ -83,8 +87,8 @@ class DigestService:
         self.clock = clock
         self.calendar = calendar
         self.rules = rules
-        self.report_url = report_url
-        self._retry_base = retry_base_seconds
+        self._render = render
+        self._backoff = Backoff(first=retry_base_seconds, longest=60.0)
         self._attempts = attempts
         self._limiter = AsyncLimiter(TEAMS_APP_MESSAGES_PER_SECOND, 1)
 
@@ -105,25 +109,26 @@ class DigestService:
             for dm in dms
         }
 
-    async def card_for(self, digest: Digest, locale: str | None = None) -> dict[str, Any]:
+    async def build_for(self, dm: Person, week: DigestWeek) -> Digest:
+        return (await self.build_all(week, [dm]))[dm.id]
+
+    async def nudged_today(self, digest: Digest) -> set[str]:
+        """The stalled ideas whose approver was already reminded today (their Nudge shows as done)."""
         today = self.calendar.local_date(self.clock()).isoformat()
         ids = {reminder_id(line.idea_id, line.revision, line.step, today): line.idea_id for line in digest.stalled}
         sent_today = await self.store.existing_outbox_ids(list(ids))
-        nudged = {ids[i] for i in sent_today}
-        return digest_card(
-            Messages(locale),
-            digest,
-            nudged=nudged,
-            report_url=self.report_url,
-            stall_days=self.rules.stall_after_business_days,
-        )
+        return {ids[i] for i in sent_today}
+
+    async def render(self, digest: Digest, locale: str | None = None) -> tuple[dict[str, Any], str]:
+        """The digest's card as it stands now, and its notification summary."""
+        return self._render(digest, locale, await self.nudged_today(digest))
 
     async def preview(self, dm_id: str) -> dict[str, Any]:
-        dm = await self._dm(dm_id)
+        dm = await self.deputy_minister(dm_id)
         if dm is None:
             raise LookupError(f"{dm_id} is not a deputy minister in the directory")
-        digest = (await self.build_all(self.current_week(), [dm]))[dm.id]
-        return await self.card_for(digest)
+        card, _ = await self.render(await self.build_for(dm, self.current_week()))
+        return card
 
     # ---- delivering -----------------------------------------------------------------------
     async def run(self, *, week: DigestWeek | None = None, dm_ids: list[str] | None = None) -> RunResult:
@@ -149,15 +154,9 @@ class DigestService:
         if not await self.store.claim_digest(dm.id, week.key, self.clock(), lease_seconds=600):
             return DeliveryOutcome(dm.id, dm.name, "already_sent")
         record = await self.store.get_conversation(dm.id)
-        card = await self.card_for(digest, record.locale if record else None)
-        summary = Messages(record.locale if record else None).t("digest.summary")
+        card, summary = await self.render(digest, record.locale if record else None)
         try:
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception(_transient),
-                stop=stop_after_attempt(self._attempts),
-                wait=self._wait,
-                reraise=True,
-            ):
+            async for attempt in retrying(self._backoff, attempts=self._attempts, retry_if=_transient):
                 with attempt:
                     async with self._limiter:
                         await self.channel.send_card(dm.id, card, summary=summary)
@@ -168,42 +167,27 @@ class DigestService:
         await self.store.record_digest(dm.id, week.key, "sent", "", self.clock())
         return DeliveryOutcome(dm.id, dm.name, "sent")
 
-    def _wait(self, state: RetryCallState) -> float:
-        failure = state.outcome.exception()
-        backoff = self._retry_base * 2 ** (state.attempt_number - 1) * random.uniform(0.5, 1.0)
-        return max(backoff, getattr(failure, "retry_after", None) or 0.0)
-
     # ---- the digest's buttons -------------------------------------------------------------
-    async def _dm(self, user_id: str) -> Person | None:
+    async def deputy_minister(self, user_id: str) -> Person | None:
+        """The person, if the directory says they are a deputy minister (only DMs use digest buttons)."""
         person = await self.directory.get_person(user_id)
         return person if person is not None and person.role == Role.DM else None
 
-    async def act(self, *, actor_id: str, verb: str, data: dict[str, Any], locale: str | None) -> tuple[str, Any]:
-        """('card', card) to update the digest in place, or ('message', text) to refuse."""
-        m = Messages(locale)
-        dm = await self._dm(actor_id)
-        if dm is None or data.get("dmId") != actor_id:
-            log.warning("digest action refused", extra={"actor_id": actor_id, "verb": verb})
-            return "message", m.t("digest.not_yours")
-        try:
-            week = DigestWeek(
-                key=str(data["weekKey"]),
-                start=datetime.fromisoformat(str(data["weekStart"])),
-                end=datetime.fromisoformat(str(data["weekEnd"])),
-            )
-        except (KeyError, ValueError):
-            return "message", m.t("error.unknown_action")
-        idea = await self.store.get(str(data.get("ideaId", "")))
-        if idea is None or dm.id not in idea.line_ids:
-            return "message", m.t("approval.not_found")
-        if verb == "digest.shortlist":
-            await self._shortlist(idea.id, dm.id)
-        else:
-            await self.nudger.remind(idea, from_dm=dm.name)
-        digest = (await self.build_all(week, [dm]))[dm.id]
-        return "card", await self.card_for(digest, locale)
+    async def idea_in_scope(self, idea_id: str, dm: Person) -> Idea | None:
+        """The idea, if it is in this DM's ministry (their digest could have shown it)."""
+        idea = await self.store.get(idea_id)
+        return idea if idea is not None and dm.id in idea.line_ids else None
 
-    async def _shortlist(self, idea_id: str, dm_id: str) -> None:
+    @staticmethod
+    def log_refused(actor_id: str, verb: str) -> None:
+        log.warning("digest action refused", extra={"actor_id": actor_id, "verb": verb})
+
+    async def nudge(self, idea: Idea, dm: Person) -> bool:
+        """The DM's Nudge button: remind the current approver now (at most once a day)."""
+        return await self.nudger.remind(idea, from_dm=dm.name)
+
+    async def shortlist(self, idea_id: str, dm_id: str) -> None:
+        """The DM's Shortlist button: mark an approved idea for the Den (once; a second click changes nothing)."""
         async for attempt in conflict_retry():
             with attempt:
                 idea = await self.store.get(idea_id)

@@ -10,46 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from bot.background import BackgroundTask
-from bot.ports import IdeaStore, OutboxMessage
+from bot.ports import Channel, DeliveryFailed, Outbox, OutboxMessage
+from bot.ports.retry import Backoff
+from bot.services.workers import BackgroundTask
 
 log = logging.getLogger(__name__)
 
 
-class DeliveryFailed(Exception):
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-        self.permanent = permanent
-
-
-class Channel(Protocol):
-    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
-        """Deliver a card to the person's 1:1 chat, or raise DeliveryFailed."""
-        ...
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    base_seconds: float = 2.0
-    max_seconds: float = 600.0
-    max_attempts: int = 12
-
-    def delay(self, attempts: int, retry_after: float | None) -> float:
-        backoff = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
-        jittered = backoff * random.uniform(0.5, 1.0)
-        return max(jittered, retry_after or 0.0)
-
-
 Rendered = tuple[dict[str, Any], str] | None
 Renderer = Callable[[OutboxMessage], Awaitable[Rendered]]
+"""The card and summary for a message as things stand now, or None when it no longer matters."""
 
 
 class OutboxDispatcher(BackgroundTask):
@@ -57,12 +31,13 @@ class OutboxDispatcher(BackgroundTask):
 
     def __init__(
         self,
-        store: IdeaStore,
+        store: Outbox,
         channel: Channel,
         render: Renderer,
         *,
         clock: Callable[[], datetime],
-        policy: RetryPolicy = RetryPolicy(),
+        backoff: Backoff = Backoff(first=2.0, longest=600.0),
+        max_attempts: int = 12,
         poll_seconds: float = 5.0,
         lease_seconds: float = 60.0,
         batch_size: int = 20,
@@ -71,7 +46,8 @@ class OutboxDispatcher(BackgroundTask):
         self._channel = channel
         self._render = render
         self._clock = clock
-        self._policy = policy
+        self._backoff = backoff
+        self._max_attempts = max_attempts
         self._poll_seconds = poll_seconds
         self._lease_seconds = lease_seconds
         self._batch_size = batch_size
@@ -123,14 +99,14 @@ class OutboxDispatcher(BackgroundTask):
 
     async def _failed(self, message: OutboxMessage, failure: DeliveryFailed) -> None:
         attempts = message.attempts + 1
-        if failure.permanent or attempts >= self._policy.max_attempts:
+        if failure.permanent or attempts >= self._max_attempts:
             log.error(
                 "notification abandoned",
                 extra={"message_id": message.id, "attempts": attempts, "reason": failure.reason},
             )
             await self._store.give_up(message.id, failure.reason)
             return
-        delay = self._policy.delay(attempts, failure.retry_after)
+        delay = self._backoff.delay(attempts, failure.retry_after)
         log.warning(
             "notification will be retried",
             extra={

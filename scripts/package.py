@@ -26,7 +26,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from bot import __version__
-from bot.config import ROOT
+from bot.settings import ROOT
 
 MANIFEST_DIR = ROOT / "manifest"
 PLACEHOLDER = re.compile(r"\$\{\{([A-Z_]+)\}\}")
@@ -45,7 +45,7 @@ def deployment_values(env: dict[str, str]) -> dict[str, str]:
         "APP_VERSION": env.get("APP_VERSION", "").strip() or __version__,
     }
     missing = [name for name, key in (("TEAMS_APP_ID", "TEAMS_APP_ID"), ("MicrosoftAppId", "BOT_ID"),
-                                       ("BOT_DOMAIN", "BOT_DOMAIN")) if not values[key]]  # fmt: skip
+                                       ("BOT_DOMAIN", "BOT_DOMAIN")) if not values[key]]
     if missing:
         raise PackageError(f"set {', '.join(missing)} (in the environment or .env) before packaging")
     for name in ("TEAMS_APP_ID", "BOT_ID"):

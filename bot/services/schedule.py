@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.background import BackgroundTask
 from bot.domain.calendar import next_weekly_run
+from bot.services.workers import BackgroundTask
 
 log = logging.getLogger(__name__)
 

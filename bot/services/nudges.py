@@ -12,23 +12,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.model import Idea
-from bot.ports import IdeaStore, OutboxMessage
+from bot.domain.outbox import MessageKind, reminder_id, step_message_id
+from bot.ports import Ideas, Outbox, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-REMINDER = "reminder"
-WAITING = "waiting"
-
-
-def reminder_id(idea_id: str, revision: int, step: int, local_day: str) -> str:
-    return f"{idea_id}:{REMINDER}:{revision}:{step}:{local_day}"
-
-
-def waiting_id(idea_id: str, revision: int, step: int) -> str:
-    return f"{idea_id}:{WAITING}:{revision}:{step}"
+class NudgeRecords(Ideas, Outbox, Protocol):
+    """What the nudges need from the store: the open ideas, and the outbox."""
 
 
 @dataclass
@@ -40,7 +34,7 @@ class NudgeResult:
 class Nudger:
     def __init__(
         self,
-        store: IdeaStore,
+        store: NudgeRecords,
         *,
         clock: Callable[[], datetime],
         calendar: WorkCalendar,
@@ -62,7 +56,7 @@ class Nudger:
         return OutboxMessage.due_now(
             reminder_id(idea.id, idea.revision, idea.current_step, self.calendar.local_date(now).isoformat()),
             recipient_id=idea.chain[idea.current_step].approver_id,
-            kind=REMINDER,
+            kind=MessageKind.REMINDER,
             idea_id=idea.id,
             now=now,
             payload={"step": idea.current_step, "revision": idea.revision, "days": days, "fromDm": from_dm},
@@ -94,9 +88,9 @@ class Nudger:
             if days >= self.tell_after:
                 messages.append(
                     OutboxMessage.due_now(
-                        waiting_id(idea.id, idea.revision, idea.current_step),
+                        step_message_id(MessageKind.WAITING, idea.id, idea.revision, idea.current_step),
                         recipient_id=idea.submitter.id,
-                        kind=WAITING,
+                        kind=MessageKind.WAITING,
                         idea_id=idea.id,
                         now=now,
                         payload={"step": idea.current_step, "revision": idea.revision, "days": days},
@@ -107,7 +101,7 @@ class Nudger:
         if fresh:
             await self.store.enqueue(fresh)
             self._on_outbox()
-        result.reminders = sum(1 for m in fresh if m.kind == REMINDER)
-        result.submitters_told = sum(1 for m in fresh if m.kind == WAITING)
+        result.reminders = sum(1 for m in fresh if m.kind == MessageKind.REMINDER)
+        result.submitters_told = sum(1 for m in fresh if m.kind == MessageKind.WAITING)
         log.info("nudges queued", extra={"reminders": result.reminders, "submitters_told": result.submitters_told})
         return result

@@ -1,8 +1,8 @@
-"""`python -m bot.digest --preview --dm <id>` prints the card JSON and sends nothing."""
+"""`python -m bot.admin.digest --preview --dm <id>` prints the card JSON and sends nothing."""
 
 import json
 
-from bot.digest import main
+from bot.admin.digest import main
 from tests.support.people import DANA, SAM
 
 

@@ -9,7 +9,6 @@ which a Teams administrator can do for the whole ministry).
 from __future__ import annotations
 
 import logging
-import random
 from typing import Any
 
 import aiohttp
@@ -22,10 +21,9 @@ from botbuilder.schema import (
     ConversationParameters,
     ConversationReference,
 )
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from bot.notifications import DeliveryFailed
-from bot.ports import ConversationRecord, IdeaStore
+from bot.ports import ConversationRecord, Conversations, DeliveryFailed
+from bot.ports.retry import Backoff, retrying
 from cards.common import CONTENT_TYPE
 
 log = logging.getLogger(__name__)
@@ -67,10 +65,11 @@ def _is_transient(exc: BaseException) -> bool:
     return not classify(exc).permanent
 
 
-def _wait_for_connector(retry_state: RetryCallState) -> float:
-    failure = classify(retry_state.outcome.exception())
-    backoff = min(4.0, 0.25 * 2 ** (retry_state.attempt_number - 1)) * random.uniform(0.5, 1.0)
-    return min(10.0, max(backoff, failure.retry_after or 0.0))
+IN_TURN_BACKOFF = Backoff(first=0.25, longest=4.0, retry_after_cap=10.0)  # someone is waiting for the reply
+
+
+def _retry_after(exc: BaseException | None) -> float | None:
+    return classify(exc).retry_after if exc is not None else None
 
 
 async def send_in_turn(turn_context: TurnContext, activity: Activity | str) -> None:
@@ -79,9 +78,7 @@ async def send_in_turn(turn_context: TurnContext, activity: Activity | str) -> N
     Bounded (a few seconds at most): the user is waiting. Anything that must not be lost
     goes through the outbox instead.
     """
-    async for attempt in AsyncRetrying(
-        retry=retry_if_exception(_is_transient), stop=stop_after_attempt(4), wait=_wait_for_connector, reraise=True
-    ):
+    async for attempt in retrying(IN_TURN_BACKOFF, attempts=4, retry_if=_is_transient, retry_after_of=_retry_after):
         with attempt:
             await turn_context.send_activity(activity)
 
@@ -94,7 +91,7 @@ def _seconds(value: Any) -> float | None:
 
 
 class TeamsChannel:
-    def __init__(self, adapter: CloudAdapterBase, store: IdeaStore, *, app_id: str) -> None:
+    def __init__(self, adapter: CloudAdapterBase, store: Conversations, *, app_id: str) -> None:
         self._adapter = adapter
         self._store = store
         self._app_id = app_id

@@ -1,6 +1,6 @@
-"""The service layer: the use cases, each one a read, a domain decision and an atomic write.
+"""The ideas' use cases: pitch, resubmit, decide, track; each a read, a domain decision and an atomic write.
 
-Handlers in `dialogs/` call these; nothing here knows about Teams. Every change is written
+Handlers in `dialogs/` call these; nothing here knows about Teams or cards. Every change is written
 together with the notifications it causes (the outbox), so a decision never exists without
 its messages, and a message is never sent for a change that did not happen.
 """
@@ -13,9 +13,8 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from bot.background import conflict_retry
 from bot.domain import events
 from bot.domain.chain import build_chain
 from bot.domain.model import (
@@ -29,26 +28,31 @@ from bot.domain.model import (
     Role,
     StaleCard,
 )
+from bot.domain.outbox import MessageKind, message_id, step_message_id
 from bot.domain.pitch import validate_pitch
 from bot.ports import (
     ConcurrencyConflict,
     ConversationRecord,
+    Conversations,
     Directory,
-    IdeaStore,
+    Ideas,
+    Outbox,
     OutboxMessage,
     Spool,
     SpooledPitch,
     StoreUnavailable,
 )
+from bot.ports.retry import conflict_retry
 
 log = logging.getLogger(__name__)
 
-APPROVAL_REQUEST = "approval_request"
-DECISION_UPDATE = "decision_update"
-FILED_RECEIPT = "filed_receipt"
+class IdeaRecords(Ideas, Outbox, Conversations, Protocol):
+    """What the idea use cases need from the store."""
 
 
-class DecisionKind(enum.StrEnum):
+class ActionStatus(enum.StrEnum):
+    """What became of someone's action on an idea (a decision or a resubmission)."""
+
     RECORDED = "recorded"
     ALREADY_DECIDED = "already_decided"
     STALE = "stale"
@@ -70,7 +74,7 @@ class SubmitResult:
 
 @dataclass
 class DecisionResult:
-    kind: DecisionKind
+    status: ActionStatus
     idea: Idea | None = None
     decision: Decision | None = None
 
@@ -80,14 +84,14 @@ def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> lis
     messages: list[OutboxMessage] = []
     for event in raised:
         if isinstance(event, events.ApprovalRequested):
-            kind, recipient = APPROVAL_REQUEST, event.approver_id
+            kind, recipient = MessageKind.APPROVAL_REQUEST, event.approver_id
         elif isinstance(event, events.StepDecided):
-            kind, recipient = DECISION_UPDATE, idea.submitter.id
+            kind, recipient = MessageKind.DECISION_UPDATE, idea.submitter.id
         else:
             continue
         messages.append(
             OutboxMessage.due_now(
-                f"{idea.id}:{kind}:{event.revision}:{event.step_index}",
+                step_message_id(kind, idea.id, event.revision, event.step_index),
                 recipient_id=recipient,
                 kind=kind,
                 idea_id=idea.id,
@@ -98,10 +102,10 @@ def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> lis
     return messages
 
 
-class DenService:
+class IdeaService:
     def __init__(
         self,
-        store: IdeaStore,
+        store: IdeaRecords,
         directory: Directory,
         *,
         clock: Callable[[], datetime],
@@ -149,9 +153,9 @@ class DenService:
                 break  # still down: try again later
             if result.idea is not None:
                 receipt = OutboxMessage.due_now(
-                    f"{result.idea.id}:{FILED_RECEIPT}",
+                    message_id(MessageKind.FILED_RECEIPT, result.idea.id),
                     recipient_id=spooled.submitter_id,
-                    kind=FILED_RECEIPT,
+                    kind=MessageKind.FILED_RECEIPT,
                     idea_id=result.idea.id,
                     now=self.clock(),
                 )
@@ -206,29 +210,29 @@ class DenService:
 
     async def resubmit(
         self, *, actor_id: str, idea_id: str, revision: int, form: Mapping[str, Any]
-    ) -> tuple[DecisionKind, SubmitResult]:
+    ) -> tuple[ActionStatus, SubmitResult]:
         pitch, values, errors = validate_pitch(form)
         if pitch is None:
             idea = await self.store.get(idea_id)
-            return DecisionKind.INVALID, SubmitResult(idea=idea, values=values, errors=errors)
+            return ActionStatus.INVALID, SubmitResult(idea=idea, values=values, errors=errors)
         async for attempt in conflict_retry():
             with attempt:
                 idea = await self.store.get(idea_id)
                 if idea is None:
-                    return DecisionKind.NOT_FOUND, SubmitResult(values=values)
+                    return ActionStatus.NOT_FOUND, SubmitResult(values=values)
                 now = self.clock()
                 try:
                     raised = idea.resubmit(actor_id=actor_id, pitch=pitch, revision=revision, now=now)
                 except NotYourStep:
-                    return DecisionKind.NOT_YOURS, SubmitResult(idea=idea, values=values)
+                    return ActionStatus.NOT_YOURS, SubmitResult(idea=idea, values=values)
                 except (NotAllowed, StaleCard):
                     already = idea.revision == revision + 1 and actor_id == idea.submitter.id
-                    kind = DecisionKind.ALREADY_DECIDED if already else DecisionKind.NOT_ALLOWED
+                    kind = ActionStatus.ALREADY_DECIDED if already else ActionStatus.NOT_ALLOWED
                     return kind, SubmitResult(idea=idea, values=values)
                 await self.store.update(idea, outbox_for(idea, raised, now))
         log.info("idea resubmitted", extra={"idea_id": idea.id, "revision": idea.revision})
         self._on_outbox()
-        return DecisionKind.RECORDED, SubmitResult(idea=idea, values=values)
+        return ActionStatus.RECORDED, SubmitResult(idea=idea, values=values)
 
     # ---- deciding ----------------------------------------------------------------------
     async def decide(
@@ -238,7 +242,7 @@ class DenService:
             with attempt:
                 idea = await self.store.get(idea_id)
                 if idea is None:
-                    return DecisionResult(DecisionKind.NOT_FOUND)
+                    return DecisionResult(ActionStatus.NOT_FOUND)
                 now = self.clock()
                 try:
                     raised = idea.decide(
@@ -252,16 +256,16 @@ class DenService:
                 except StaleCard:
                     earlier = idea.decision_for(step_index, revision)
                     if earlier is not None and earlier.approver_id == actor_id:
-                        return DecisionResult(DecisionKind.ALREADY_DECIDED, idea, earlier)
+                        return DecisionResult(ActionStatus.ALREADY_DECIDED, idea, earlier)
                     if _is_someone_elses(idea, actor_id, step_index):
                         self._log_refused(idea, actor_id, "not the approver of this step")
-                        return DecisionResult(DecisionKind.NOT_YOURS, idea)
-                    return DecisionResult(DecisionKind.STALE, idea, earlier)
+                        return DecisionResult(ActionStatus.NOT_YOURS, idea)
+                    return DecisionResult(ActionStatus.STALE, idea, earlier)
                 except NotYourStep:
                     self._log_refused(idea, actor_id, "not the current approver")
-                    return DecisionResult(DecisionKind.NOT_YOURS, idea)
+                    return DecisionResult(ActionStatus.NOT_YOURS, idea)
                 except CommentRequired:
-                    return DecisionResult(DecisionKind.COMMENT_REQUIRED, idea)
+                    return DecisionResult(ActionStatus.COMMENT_REQUIRED, idea)
                 await self.store.update(idea, outbox_for(idea, raised, now))
         decision = idea.decisions[-1]
         log.info(
@@ -269,14 +273,11 @@ class DenService:
             extra={"idea_id": idea.id, "step": step_index, "revision": revision, "outcome": outcome.value},
         )
         self._on_outbox()
-        return DecisionResult(DecisionKind.RECORDED, idea, decision)
+        return DecisionResult(ActionStatus.RECORDED, idea, decision)
 
     # ---- reading -----------------------------------------------------------------------
     async def my_ideas(self, user_id: str, limit: int = 20) -> list[Idea]:
         return await self.store.list_by_submitter(user_id, limit)
-
-    async def get(self, idea_id: str) -> Idea | None:
-        return await self.store.get(idea_id)
 
     @staticmethod
     def _log_refused(idea: Idea, actor_id: str, why: str) -> None:

@@ -1,4 +1,9 @@
-"""The ports the service layer talks through. Adapters implement them; tests may fake them."""
+"""The store's ports: one narrow interface per consumer, and the records they exchange.
+
+An adapter (SQLite, SharePoint, the in-memory store of the use-case tests) implements all of
+them, as `IdeaStore`; each service asks only for the interfaces it uses, so a new list (panels,
+challenges, votes) is a new interface here rather than another method on a big one.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.domain.model import Idea, Person
+from bot.domain.model import Idea
+from bot.domain.outbox import MessageKind
 
 
 class ConcurrencyConflict(Exception):
@@ -41,7 +47,7 @@ class OutboxMessage:
 
     id: str
     recipient_id: str
-    kind: str
+    kind: MessageKind
     idea_id: str
     created_at: datetime
     not_before: datetime
@@ -49,13 +55,16 @@ class OutboxMessage:
     attempts: int = 0
     last_error: str = ""
 
+    def __post_init__(self) -> None:
+        self.kind = MessageKind(self.kind)  # stores hand back plain strings
+
     @classmethod
     def due_now(
         cls,
         id: str,
         *,
         recipient_id: str,
-        kind: str,
+        kind: MessageKind,
         idea_id: str,
         now: datetime,
         payload: dict[str, Any] | None = None,
@@ -64,13 +73,22 @@ class OutboxMessage:
         return cls(id, recipient_id, kind, idea_id, created_at=now, not_before=now, payload=payload or {})
 
 
-class IdeaStore(Protocol):
+class Lifecycle(Protocol):
+    """Opening and closing the connection; `ping` answers the health check."""
+
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def ping(self) -> bool: ...
 
+
+class Ideas(Protocol):
+    """The ideas themselves (pitching, deciding, tracking, the digest's scan, the nudges' pass)."""
+
     async def next_reference(self, year: int) -> str: ...
-    async def add(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None: ...
+    async def add(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
+        """Write a new idea and the notifications it causes in one transaction."""
+        ...
+
     async def get(self, idea_id: str) -> Idea | None: ...
     async def update(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
         """Write `idea` if its stored version is still `idea.version`, then bump it.
@@ -80,18 +98,12 @@ class IdeaStore(Protocol):
         ...
 
     async def list_by_submitter(self, user_id: str, limit: int = 50) -> list[Idea]: ...
-    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]: ...
-
     async def list_for_digest(self, since: datetime | None) -> list[Idea]: ...
     async def list_open(self) -> list[Idea]: ...
 
-    async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool: ...
-    async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None: ...
-    async def digest_deliveries(self, week_key: str) -> dict[str, tuple[str, str]]: ...
 
-    async def save_conversation(self, record: ConversationRecord) -> None: ...
-    async def get_conversation(self, user_id: str) -> ConversationRecord | None: ...
-    async def any_conversation(self) -> ConversationRecord | None: ...
+class Outbox(Protocol):
+    """Notifications waiting to be delivered, leased so two instances never send one twice."""
 
     async def enqueue(self, messages: Sequence[OutboxMessage]) -> None: ...
     async def existing_outbox_ids(self, ids: Sequence[str]) -> set[str]: ...
@@ -99,30 +111,24 @@ class IdeaStore(Protocol):
     async def complete(self, message_id: str) -> None: ...
     async def reschedule(self, message_id: str, not_before: datetime, attempts: int, error: str) -> None: ...
     async def give_up(self, message_id: str, error: str) -> None: ...
-    async def pending_outbox(self) -> int: ...
 
 
-class Directory(Protocol):
-    async def get_person(self, user_id: str) -> Person | None: ...
-    async def deputy_ministers(self) -> list[Person]: ...
+class Conversations(Protocol):
+    """Where to reach each person proactively (kept in the store, so any instance can)."""
 
-    async def line_of_management(self, user_id: str) -> list[Person | None]:
-        """The person's managers, nearest first; None marks a vacant position."""
-        ...
-
-
-@dataclass(frozen=True)
-class SpooledPitch:
-    """A pitch accepted while the records were unreachable, waiting to be filed."""
-
-    form_id: str
-    submitter_id: str
-    submitter_name: str
-    form: dict[str, Any]
-    received_at: datetime
+    async def save_conversation(self, record: ConversationRecord) -> None: ...
+    async def get_conversation(self, user_id: str) -> ConversationRecord | None: ...
+    async def any_conversation(self) -> ConversationRecord | None: ...
 
 
-class Spool(Protocol):
-    async def put(self, pitch: SpooledPitch) -> None: ...
-    async def waiting(self) -> list[SpooledPitch]: ...
-    async def remove(self, form_id: str) -> None: ...
+class DigestLedger(Protocol):
+    """One row per DM and ISO week: the digest goes out exactly once."""
+
+    async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool: ...
+    async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None: ...
+
+
+class IdeaStore(Lifecycle, Ideas, Outbox, Conversations, DigestLedger, Protocol):
+    """Everything a store adapter implements. Services ask for the narrow interfaces above."""
+
+

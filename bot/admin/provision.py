@@ -1,11 +1,11 @@
-"""`python -m bot.provision`: create the app's SharePoint lists on the Den's site.
+"""`python -m bot.admin.provision`: create the app's SharePoint lists on the Den's site.
 
 Idempotent: it compares what the site has with `bot/adapters/sharepoint_schema.py` and does
 only what is missing (a list, a column, an index, a uniqueness rule); run twice, the second run
 changes nothing and says so. A column that exists with the wrong type is reported, never
 changed (that could lose data); the command then exits 1. `--dry-run` prints the plan only.
 
-    python -m bot.provision [--site <site id or URL>] [--dry-run]
+    python -m bot.admin.provision [--site <site id or URL>] [--dry-run]
 """
 
 from __future__ import annotations
@@ -178,10 +178,10 @@ async def run(client: GraphServiceClient, site: str, *, dry_run: bool, out=print
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.config import Settings
-    from bot.wiring import graph_client_from
+    from bot.bootstrap import graph_client_from
+    from bot.settings import Settings
 
-    parser = argparse.ArgumentParser(prog="python -m bot.provision", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.admin.provision", description=__doc__.splitlines()[0])
     parser.add_argument("--site", help="the site id or URL (default: DEN_SHAREPOINT_SITE)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
     args = parser.parse_args(argv)

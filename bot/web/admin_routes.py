@@ -12,8 +12,8 @@ import logging
 
 from aiohttp import web
 
-from bot.digest_service import DigestService
-from bot.nudges import Nudger
+from bot.services.digest import DigestService
+from bot.services.nudges import Nudger
 
 log = logging.getLogger(__name__)
 

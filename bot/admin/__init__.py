@@ -1,0 +1,1 @@
+"""Administrators' commands: provisioning SharePoint, previewing the digest. Run with `python -m`."""

@@ -1,0 +1,73 @@
+"""The Teams edge: the Bot Framework adapter, its error handler, and the /api/messages handler.
+
+Everything that imports botbuilder lives in `bot/teams/`, so the edge can move to the
+Microsoft 365 Agents SDK without touching the services, dialogs or cards.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiohttp.web import Request, Response
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+    aiohttp_error_middleware,
+)
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.i18n import Messages
+from bot.ports import Conversations
+from bot.services.ideas import IdeaService
+from bot.settings import Settings
+from bot.teams.channel import TeamsChannel
+from bot.teams.handler import DenBot, invoke_message
+from bot.teams.tenant_guard import TenantGuard
+from dialogs.main import MainDialog
+
+log = logging.getLogger("deputys_den")
+
+error_middleware = aiohttp_error_middleware  # answers the Bot Framework's auth failures with 401, not 500
+
+
+async def on_turn_error(context: TurnContext, error: Exception) -> None:
+    log.error("turn failed", exc_info=error, extra={"activity_type": context.activity.type})
+    m = Messages(context.activity.locale)
+    if context.activity.type == ActivityTypes.invoke:
+        response: InvokeResponse = invoke_message(m.t("error.generic"))
+        await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=response))
+    else:
+        await context.send_activity(m.t("error.generic"))
+
+
+def bot_adapter(settings: Settings) -> CloudAdapter:
+    """The Bot Framework adapter: authentication from the settings, the tenant guard, the error handler."""
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
+    adapter.on_turn_error = on_turn_error
+    if settings.tenant_to_enforce:
+        adapter.use(TenantGuard(settings.tenant_to_enforce))
+    return adapter
+
+
+@dataclass
+class TeamsEdge:
+    """The adapter and the channel built on it (made before the services, which send through the channel)."""
+
+    adapter: CloudAdapter
+    channel: TeamsChannel
+
+    @classmethod
+    def build(cls, settings: Settings, conversations: Conversations) -> TeamsEdge:
+        adapter = bot_adapter(settings)
+        return cls(adapter, TeamsChannel(adapter, conversations, app_id=settings.app_id))
+
+    def messages_handler(self, ideas: IdeaService, dialog: MainDialog):
+        """The aiohttp handler for POST /api/messages."""
+        bot = DenBot(ideas, dialog)
+
+        async def messages(request: Request) -> Response:
+            return await self.adapter.process(request, bot)
+
+        return messages

@@ -1,0 +1,21 @@
+"""The note a submitter gets when their idea has waited too long at one step: who holds it, for how long."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.model import Idea
+from bot.i18n import Messages
+from cards import verbs
+from cards.common import card, execute, heading, text
+
+
+def waiting_card(m: Messages, idea: Idea, *, days: int) -> dict[str, Any]:
+    step = idea.chain[idea.current_step]
+    return card(
+        [
+            heading(m.t("waiting.title", reference=idea.reference)),
+            text(m.t("waiting.body", name=step.approver_name, role=m.t(f"role.{step.role.value}"), days=days)),
+        ],
+        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
+    )
