@@ -21,6 +21,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.adapters.sqlite_store import SqliteStore
+from bot.ports.service_urls import LOCAL_SERVICE_URLS
 from bot.settings import ROOT
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
@@ -85,6 +86,7 @@ async def start_den_process(db: Path) -> tuple[str, subprocess.Popen]:
         "DEN_ORG_FILE": str(DEMO_ORG),
         "DEN_LOG_LEVEL": "WARNING",
         "MicrosoftAppId": "",
+        "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
     }
     return await start_process([sys.executable, str(ROOT / "app.py")], env, port)
 

@@ -59,6 +59,14 @@ class Settings:
     directory_cache_seconds: int = 3600
     spool_path: str = str(ROOT / "var" / "spool.sqlite3")
     spool_retry_seconds: float = 30.0
+    # Hostile input (issue #10): which connector hosts the bot may call, how big a request may be,
+    # how many pitches a person may send a day, how far back a repeated pitch is noticed, and the
+    # longest wait a connector's Retry-After can impose.
+    allowed_service_urls: str = "https://smba.trafficmanager.net/"
+    max_request_bytes: int = 256 * 1024
+    daily_pitch_cap: int = 10
+    duplicate_window_days: int = 30
+    retry_after_cap_seconds: float = 60.0
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property
@@ -147,4 +155,10 @@ class Settings:
             directory_cache_seconds=int(_get(env, "DEN_DIRECTORY_CACHE_SECONDS", str(d.directory_cache_seconds))),
             spool_path=_get(env, "DEN_SPOOL_PATH", d.spool_path),
             spool_retry_seconds=float(_get(env, "DEN_SPOOL_RETRY_SECONDS", str(d.spool_retry_seconds))),
+            allowed_service_urls=_get(env, "DEN_ALLOWED_SERVICE_URLS", d.allowed_service_urls)
+            or d.allowed_service_urls,
+            max_request_bytes=int(_get(env, "DEN_MAX_REQUEST_BYTES", str(d.max_request_bytes))),
+            daily_pitch_cap=int(_get(env, "DEN_DAILY_PITCH_CAP", str(d.daily_pitch_cap))),
+            duplicate_window_days=int(_get(env, "DEN_DUPLICATE_WINDOW_DAYS", str(d.duplicate_window_days))),
+            retry_after_cap_seconds=float(_get(env, "DEN_RETRY_AFTER_CAP_SECONDS", str(d.retry_after_cap_seconds))),
         )

@@ -9,6 +9,7 @@ from bot.domain.digest import Counts, Digest, DigestRow
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import attention, card, container, execute, heading, local_day, subtle, text
+from cards.safe_text import plain
 
 
 def digest_data(digest: Digest, idea_id: str = "") -> dict[str, Any]:
@@ -78,8 +79,8 @@ def _pending_text(m: Messages, line: DigestRow) -> str:
     return m.t(
         "digest.pending_line",
         reference=line.reference,
-        title=line.title,
-        name=line.holder_name,
+        title=plain(line.title),
+        name=plain(line.holder_name),
         role=m.t(f"role.{line.holder_role}"),
         days=line.waiting_days,
     )
@@ -93,7 +94,7 @@ def digest_card(
         subtle(
             m.t(
                 "digest.subtitle",
-                name=digest.dm.name,
+                name=plain(digest.dm.name),
                 start=local_day(digest.week.start.date()),
                 end=local_day((digest.week.end - timedelta(days=1)).date()),  # the end is exclusive
             )
@@ -111,7 +112,14 @@ def digest_card(
         body.append(text(m.t("digest.recent"), weight="Bolder", spacing="Medium", separator=True))
         for line in digest.recent_pitches:
             body.append(
-                text(m.t("digest.recent_line", reference=line.reference, title=line.title, name=line.submitter_name))
+                text(
+                    m.t(
+                        "digest.recent_line",
+                        reference=line.reference,
+                        title=plain(line.title),
+                        name=plain(line.submitter_name),
+                    )
+                )
             )
         more(len(digest.recent_pitches), digest.this_week.new_pitches)
 
@@ -122,7 +130,7 @@ def digest_card(
         for line in digest.approved:
             action = execute(m.t("digest.shortlist"), verbs.DIGEST_SHORTLIST, digest_data(digest, line.idea_id))
             done = m.t("digest.shortlisted") if line.shortlisted else ""
-            body.append(_item(f"{line.reference}: {line.title} ({line.submitter_name})", action, done))
+            body.append(_item(f"{line.reference}: {plain(line.title)} ({plain(line.submitter_name)})", action, done))
         more(len(digest.approved), digest.approved_total)
 
     if digest.stalled:
@@ -157,7 +165,7 @@ def digest_card(
     if digest.participation_by_branch:
         items = [text(m.t("digest.participation"), weight="Bolder"), subtle(m.t("digest.by_branch"))]
         items += [
-            text(m.t("digest.participation_line", name=name, count=count), spacing="None")
+            text(m.t("digest.participation_line", name=plain(name), count=count), spacing="None")
             for name, count in digest.participation_by_branch
         ]
         items.append(subtle(m.t("digest.by_area")))

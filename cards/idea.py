@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.limits import COMMENT_MAX
 from bot.domain.model import Decision, Idea, IdeaStatus, Outcome
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import Element, attention, card, container, execute, facts, good, heading, subtle, text, when
 from cards.pitch_form import pitch_form_card
+from cards.safe_text import plain
 
 
 def pitch_summary(m: Messages, idea: Idea, *, full: bool = True) -> list[dict[str, Any]]:
     p = idea.pitch
-    items: list[dict[str, Any]] = [text(p.title, size="Medium", weight="Bolder")]
+    items: list[dict[str, Any]] = [text(plain(p.title), size="Medium", weight="Bolder")]
     items.append(
         facts(
             [
@@ -34,13 +36,13 @@ def pitch_summary(m: Messages, idea: Idea, *, full: bool = True) -> list[dict[st
         ):
             if value:
                 items.append(text(m.t(label), weight="Bolder", spacing="Medium"))
-                items.append(text(value, spacing="Small"))
+                items.append(text(plain(value), spacing="Small"))
     return items
 
 
 def _decision_line(m: Messages, d: Decision) -> str:
     return m.t(
-        "chain.decided", outcome=m.t(f"outcome.{d.outcome.value}"), name=d.approver_name, when=when(d.decided_at)
+        "chain.decided", outcome=m.t(f"outcome.{d.outcome.value}"), name=plain(d.approver_name), when=when(d.decided_at)
     )
 
 
@@ -48,10 +50,10 @@ def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
     """Every step with what was decided there (all revisions), and where the idea is now."""
     items: list[dict[str, Any]] = [text(m.t("chain.title"), weight="Bolder", spacing="Medium")]
     for index, step in enumerate(idea.chain):
-        who = m.t("chain.step", name=step.approver_name, role=m.t(f"role.{step.role.value}"))
+        who = m.t("chain.step", name=plain(step.approver_name), role=m.t(f"role.{step.role.value}"))
         decided = [d for d in idea.decisions if d.step_index == index]
         lines = [_decision_line(m, d) for d in decided]
-        comments = [m.t("chain.comment", comment=d.comment) for d in decided if d.comment]
+        comments = [m.t("chain.comment", comment=plain(d.comment)) for d in decided if d.comment]
         if idea.status == IdeaStatus.IN_REVIEW and index == idea.current_step:
             lines.append(m.t("chain.current"))
         elif not decided or (idea.is_open and index > idea.current_step):
@@ -78,7 +80,7 @@ def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
 def where_now(m: Messages, idea: Idea) -> str:
     if idea.status == IdeaStatus.IN_REVIEW:
         step = idea.chain[idea.current_step]
-        return m.t("receipt.now_with", name=step.approver_name, role=m.t(f"role.{step.role.value}"))
+        return m.t("receipt.now_with", name=plain(step.approver_name), role=m.t(f"role.{step.role.value}"))
     return m.t(f"status.{idea.status.value}")
 
 
@@ -110,7 +112,7 @@ def approval_parts(
     body: list[Element] = []
     if notice:
         body.append(attention(notice) if deciding else text(notice, weight="Bolder"))
-    body.append(subtle(m.t("approval.from", name=idea.submitter.name)))
+    body.append(subtle(m.t("approval.from", name=plain(idea.submitter.name))))
     if deciding:
         body.append(
             text(
@@ -132,7 +134,7 @@ def approval_parts(
             "label": m.t("approval.comment"),
             "placeholder": m.t("approval.comment.placeholder"),
             "isMultiline": True,
-            "maxLength": 1000,
+            "maxLength": COMMENT_MAX,
         }
         if comment:
             comment_input["value"] = comment
@@ -156,11 +158,11 @@ def decided_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
     """What the approver sees in place of the buttons once they have decided."""
     body = [
         heading(m.t("approval.decided_title", outcome=m.t(f"outcome.{decision.outcome.value}"))),
-        good(m.t("approval.recorded", name=idea.submitter.name)),
+        good(m.t("approval.recorded", name=plain(idea.submitter.name))),
         subtle(_decision_line(m, decision)),
     ]
     if decision.comment:
-        body.append(text(m.t("chain.comment", comment=decision.comment)))
+        body.append(text(m.t("chain.comment", comment=plain(decision.comment))))
     body.extend(pitch_summary(m, idea, full=False))
     body.append(chain_view(m, idea))
     return card(body)
@@ -172,20 +174,23 @@ def idea_status_card(m: Messages, idea: Idea, *, headline: str = "", comment: st
     if headline:
         body.append(text(headline, weight="Bolder", size="Medium"))
     if comment:
-        body.append(text(m.t("chain.comment", comment=comment)))
+        body.append(text(m.t("chain.comment", comment=plain(comment))))
     body.append(good(where_now(m, idea)) if idea.status != IdeaStatus.REJECTED else attention(where_now(m, idea)))
     body.extend(pitch_summary(m, idea, full=False))
     body.append(chain_view(m, idea))
-    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS, {"ideaId": idea.id})])
 
 
 def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) -> dict[str, Any]:
     """The comment, then the pitch as a form filled in with what was sent, ready to revise."""
     role = m.t(f"role.{idea.chain[decision.step_index].role.value}")
     header = [
-        text(m.t("update.returned", name=decision.approver_name, role=role, reference=idea.reference), weight="Bolder"),
-        text(m.t("chain.comment", comment=decision.comment)),
-        subtle(m.t("update.returned_hint", name=decision.approver_name)),
+        text(
+            m.t("update.returned", name=plain(decision.approver_name), role=role, reference=idea.reference),
+            weight="Bolder",
+        ),
+        text(m.t("chain.comment", comment=plain(decision.comment))),
+        subtle(m.t("update.returned_hint", name=plain(decision.approver_name))),
     ]
     return pitch_form_card(
         m,
@@ -200,11 +205,11 @@ def submitter_update_card(m: Messages, idea: Idea, decision: Decision) -> dict[s
     """Tell the submitter what was decided (for a return, see `returned_card`)."""
     role = m.t(f"role.{idea.chain[decision.step_index].role.value}")
     if decision.outcome == Outcome.REJECTED:
-        headline = m.t("update.rejected", name=decision.approver_name, role=role, reference=idea.reference)
+        headline = m.t("update.rejected", name=plain(decision.approver_name), role=role, reference=idea.reference)
     elif idea.status == IdeaStatus.APPROVED and decision.step_index == len(idea.chain) - 1:
         headline = m.t("update.final", reference=idea.reference)
     else:
-        headline = m.t("update.approved_step", name=decision.approver_name, role=role, reference=idea.reference)
+        headline = m.t("update.approved_step", name=plain(decision.approver_name), role=role, reference=idea.reference)
     return idea_status_card(m, idea, headline=headline, comment=decision.comment)
 
 
@@ -214,7 +219,7 @@ def spooled_card(m: Messages, values: dict[str, str]) -> dict[str, Any]:
         [
             heading(m.t("spooled.title")),
             text(m.t("spooled.body")),
-            text(values.get("title", ""), weight="Bolder"),
+            text(plain(values.get("title", "")), weight="Bolder"),
         ],
         [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
     )

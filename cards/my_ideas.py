@@ -9,12 +9,13 @@ from bot.domain.model import Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import card, container, execute, heading, subtle, text, when
+from cards.safe_text import plain
 
 
 def _holder_line(m: Messages, idea: Idea, now: datetime) -> str:
     days = idea.days_in_status(now)
     if idea.status == IdeaStatus.IN_REVIEW:
-        return m.t("my_ideas.holder", name=idea.chain[idea.current_step].approver_name, days=days)
+        return m.t("my_ideas.holder", name=plain(idea.chain[idea.current_step].approver_name), days=days)
     if idea.status == IdeaStatus.RETURNED:
         return m.t("my_ideas.holder_you", days=days)
     return m.t("my_ideas.closed", when=when(idea.status_since or idea.created_at))
@@ -29,7 +30,7 @@ def my_ideas_card(m: Messages, ideas: list[Idea], now: datetime, *, limit: int) 
         body.append(
             container(
                 [
-                    text(f"{idea.reference}: {idea.pitch.title}", weight="Bolder"),
+                    text(f"{idea.reference}: {plain(idea.pitch.title)}", weight="Bolder"),
                     subtle(f"{m.t(f'status.{idea.status.value}')}. {_holder_line(m, idea, now)}"),
                 ],
                 separator=True,

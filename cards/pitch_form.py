@@ -9,6 +9,7 @@ from bot.domain.pitch import FIELD_RULES, FieldRule
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import attention, card, execute, heading, subtle, text
+from cards.safe_text import plain
 
 
 def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
@@ -70,7 +71,7 @@ def pitch_form_card(
         idea_id, revision, reference, approver = revise
         body = [
             heading(m.t("form.revise_title", reference=reference)),
-            subtle(m.t("form.revise_intro", approver=approver)),
+            subtle(m.t("form.revise_intro", approver=plain(approver))),
         ]
         action = execute(
             m.t("form.resubmit"), verbs.PITCH_RESUBMIT, {"ideaId": idea_id, "revision": revision}, style="positive"

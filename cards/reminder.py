@@ -8,6 +8,7 @@ from bot.domain.model import Idea
 from bot.i18n import Messages
 from cards.common import card, heading, subtle, text
 from cards.idea import approval_parts
+from cards.safe_text import plain
 
 
 def reminder_card(m: Messages, idea: Idea, *, viewer_id: str, days: int, from_dm: str = "") -> dict[str, Any]:
@@ -15,6 +16,6 @@ def reminder_card(m: Messages, idea: Idea, *, viewer_id: str, days: int, from_dm
     _, body, actions = approval_parts(m, idea, viewer_id=viewer_id)
     header = [heading(m.t("reminder.title"))]
     if from_dm:
-        header.append(text(m.t("reminder.from_dm", name=from_dm), weight="Bolder"))
+        header.append(text(m.t("reminder.from_dm", name=plain(from_dm)), weight="Bolder"))
     header.append(subtle(m.t("reminder.waiting", days=days)))
     return card(header + body, actions)

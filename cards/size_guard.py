@@ -8,8 +8,9 @@ it adds `see_rest` (an action that shows the full text, paged) so nothing is hid
 Inputs' values are cut only as a last resort, and never below what a person could have typed
 in that input (its `maxLength`).
 
-    from cards.size_guard import fit_card
-    card = fit_card(card, see_rest=execute(m.t("card.read_all"), verbs.READ_IDEA, {"ideaId": idea.id}))
+    from cards.size_guard import fit_card, fit_for_teams
+    card = fit_for_teams(m, card)   # what the Teams edge does with every card it sends
+    card = fit_card(card, budget=..., see_rest=...)   # the rule itself, with your own "see the rest"
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ import copy
 import json
 from collections.abc import Iterator
 from typing import Any
+
+from bot.i18n import Messages
+from cards import verbs
+from cards.common import execute
 
 TEAMS_MESSAGE_LIMIT_BYTES = 28 * 1024
 # Room for the activity around the card (ids, conversation, summary, attachment wrapper).
@@ -129,3 +134,35 @@ def _shown_floor(node: dict[str, Any]) -> int:
 
 def _input_floor(node: dict[str, Any]) -> int:
     return max(KEEP_AT_LEAST, int(node.get("maxLength") or 0))
+
+
+def _idea_id_in(card: dict[str, Any]) -> str:
+    """The idea a card is about: the first `ideaId` its buttons carry (a digest, about many, has none)."""
+    stack: list[Any] = [card]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, dict):
+            data = node.get("data")
+            if (
+                node.get("type") == "Action.Execute"
+                and isinstance(data, dict)
+                and isinstance(data.get("ideaId"), str)
+                and "dmId" not in data
+            ):
+                return data["ideaId"]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return ""
+
+
+def read_all_action(m: Messages, idea_id: str) -> dict[str, Any]:
+    return execute(m.t("card.read_all"), verbs.IDEA_READ, {"ideaId": idea_id, "part": 1})
+
+
+def fit_for_teams(m: Messages, card: dict[str, Any]) -> dict[str, Any]:
+    """`fit_card` with the usual way to see the rest: the idea's full text, if the card is about one."""
+    if card_bytes(card) <= CARD_BUDGET_BYTES:
+        return card
+    idea_id = _idea_id_in(card)
+    return fit_card(card, see_rest=read_all_action(m, idea_id) if idea_id else None)

@@ -10,5 +10,6 @@ RETURN = "idea.return"
 REJECT = "idea.reject"
 DIGEST_SHORTLIST = "digest.shortlist"
 DIGEST_NUDGE = "digest.nudge"
+IDEA_READ = "idea.read"  # the full text of an idea whose card had to be shortened, page by page
 
 DECISION_VERBS = {APPROVE: "approved", RETURN: "returned", REJECT: "rejected"}

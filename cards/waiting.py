@@ -8,6 +8,7 @@ from bot.domain.model import Idea
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import card, execute, heading, text
+from cards.safe_text import plain
 
 
 def waiting_card(m: Messages, idea: Idea, *, days: int) -> dict[str, Any]:
@@ -15,7 +16,7 @@ def waiting_card(m: Messages, idea: Idea, *, days: int) -> dict[str, Any]:
     return card(
         [
             heading(m.t("waiting.title", reference=idea.reference)),
-            text(m.t("waiting.body", name=step.approver_name, role=m.t(f"role.{step.role.value}"), days=days)),
+            text(m.t("waiting.body", name=plain(step.approver_name), role=m.t(f"role.{step.role.value}"), days=days)),
         ],
         [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
     )

@@ -6,10 +6,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.domain.limits import TYPED_TEXT_SHOWN_MAX
 from bot.domain.model import Outcome
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from cards import help_card, my_ideas_card, verbs
+from cards.safe_text import plain
 from dialogs import approval, digest, pitch
 from dialogs.commands import Command, recognise
 from dialogs.turn import Reply, Turn
@@ -34,7 +36,7 @@ class MainDialog:
             return Reply(card=await self._my_ideas(turn))
         if command == Command.HELP:
             return Reply(card=help_card(turn.messages))
-        shown = (text or "").strip()[:60]
+        shown = plain((text or "").strip()[:TYPED_TEXT_SHOWN_MAX])  # quoted back as text, never as markdown
         return Reply(message=turn.messages.t("unknown.text", text=shown), follow_ups=[help_card(turn.messages)])
 
     async def on_action(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:

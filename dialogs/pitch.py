@@ -9,7 +9,7 @@ from typing import Any
 from bot.services.ideas import ActionStatus, IdeaService
 from cards import idea_status_card, pitch_form_card, receipt_card
 from cards.idea import spooled_card
-from dialogs.turn import Reply, Turn, as_int
+from dialogs.turn import Reply, Turn, as_id, as_int
 
 
 def new_form(turn: Turn) -> dict[str, Any]:
@@ -32,7 +32,7 @@ async def submit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) -> R
 
 async def resubmit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) -> Reply:
     m = turn.messages
-    idea_id = str(data.get("ideaId", ""))
+    idea_id = as_id(data.get("ideaId"))
     revision = as_int(data.get("revision"))
     kind, result = await service.resubmit(actor_id=turn.user_id, idea_id=idea_id, revision=revision, form=data)
     idea = result.idea

@@ -15,6 +15,7 @@ import time
 import urllib.request
 
 from bot.adapters.org_directory import OrgFileDirectory
+from bot.ports.service_urls import LOCAL_SERVICE_URLS, TEAMS_SERVICE_URLS
 from bot.settings import ROOT, Settings
 from scripts.playground import playground_command, playground_env, write_playground_config
 
@@ -39,7 +40,10 @@ def main() -> None:
     settings = Settings.from_env()
     people = [entry.person for entry in OrgFileDirectory.from_file(settings.org_file).people()]
     local = f"http://localhost:{settings.port}"
-    bot = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT)
+    # Agents Playground is the connector here: let the bot answer it on loopback (Teams' hosts stay allowed).
+    bot_env = dict(os.environ)
+    bot_env.setdefault("DEN_ALLOWED_SERVICE_URLS", f"{TEAMS_SERVICE_URLS},{LOCAL_SERVICE_URLS}")
+    bot = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=bot_env)
     processes = [bot]
     try:
         wait_until_healthy(f"{local}/healthz", bot)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from bot.domain import events
 from bot.domain.chain import build_chain
+from bot.domain.limits import COMMENT_MAX, check_text
 from bot.domain.model import (
     CommentRequired,
     Decision,
@@ -77,6 +78,7 @@ class DecisionResult:
     status: ActionStatus
     idea: Idea | None = None
     decision: Decision | None = None
+    comment_error: str = ""  # with INVALID: the comment's error code (e.g. too_long)
 
 
 def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> list[OutboxMessage]:
@@ -238,6 +240,12 @@ class IdeaService:
     async def decide(
         self, *, actor_id: str, idea_id: str, step_index: int, revision: int, outcome: Outcome, comment: str
     ) -> DecisionResult:
+        checked = check_text(comment, COMMENT_MAX)  # the card's maxLength is only a hint to the client
+        if not checked.ok:
+            idea = await self.store.get(idea_id)
+            status = ActionStatus.INVALID if idea is not None else ActionStatus.NOT_FOUND
+            return DecisionResult(status, idea, comment_error=checked.error or "")
+        comment = checked.value
         async for attempt in conflict_retry():
             with attempt:
                 idea = await self.store.get(idea_id)

@@ -22,9 +22,12 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
+from bot.i18n import Messages
 from bot.ports import ConversationRecord, Conversations, DeliveryFailed
 from bot.ports.retry import Backoff, retrying
+from bot.ports.service_urls import ServiceUrlAllowList
 from cards.common import CONTENT_TYPE
+from cards.size_guard import fit_for_teams
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +94,29 @@ def _seconds(value: Any) -> float | None:
 
 
 class TeamsChannel:
-    def __init__(self, adapter: CloudAdapterBase, store: Conversations, *, app_id: str) -> None:
+    def __init__(
+        self,
+        adapter: CloudAdapterBase,
+        store: Conversations,
+        *,
+        app_id: str,
+        allow_list: ServiceUrlAllowList | None = None,
+    ) -> None:
         self._adapter = adapter
         self._store = store
         self._app_id = app_id
+        self._allow_list = allow_list  # stored service URLs are checked again before any call
+
+    def _check_host(self, service_url: str) -> None:
+        if self._allow_list is not None and not self._allow_list.allows(service_url):
+            raise DeliveryFailed(
+                f"service URL host not allowed: {ServiceUrlAllowList.host_of(service_url) or '(none)'}",
+                permanent=True,
+            )
 
     async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
+        record = await self._store.get_conversation(recipient_id)
+        card = fit_for_teams(Messages(record.locale if record else None), card)
         activity = MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
         activity.summary = summary
 
@@ -110,7 +130,8 @@ class TeamsChannel:
             except Exception as exc:
                 failures.append(exc)
 
-        record = await self._store.get_conversation(recipient_id)
+        if record is not None:
+            self._check_host(record.service_url)
         try:
             if record is None:
                 await self._create_and_send(recipient_id, send)
@@ -126,6 +147,7 @@ class TeamsChannel:
         if template is None:
             # Nobody has ever talked to the bot: no service URL to create a chat with. Nothing to retry.
             raise DeliveryFailed("no conversation known yet to learn the service URL from", permanent=True)
+        self._check_host(template.service_url)
         parameters = ConversationParameters(
             is_group=False,
             bot=ChannelAccount(id=template.bot_id, name=template.bot_name),

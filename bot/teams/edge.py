@@ -17,9 +17,11 @@ from botbuilder.integration.aiohttp import (
     aiohttp_error_middleware,
 )
 from botbuilder.schema import Activity, ActivityTypes
+from msrest.exceptions import DeserializationError
 
 from bot.i18n import Messages
 from bot.ports import Conversations
+from bot.ports.service_urls import ServiceUrlAllowList
 from bot.services.ideas import IdeaService
 from bot.settings import Settings
 from bot.teams.channel import TeamsChannel
@@ -42,6 +44,15 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
         await context.send_activity(m.t("error.generic"))
 
 
+def activity_deserializes(body: dict) -> str | None:
+    """The request guard's last check: botbuilder can read this activity (else it would answer 500)."""
+    try:
+        Activity().deserialize(body)
+    except (DeserializationError, TypeError, ValueError, AttributeError):
+        return "activity cannot be read"
+    return None
+
+
 def bot_adapter(settings: Settings) -> CloudAdapter:
     """The Bot Framework adapter: authentication from the settings, the tenant guard, the error handler."""
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
@@ -61,7 +72,8 @@ class TeamsEdge:
     @classmethod
     def build(cls, settings: Settings, conversations: Conversations) -> TeamsEdge:
         adapter = bot_adapter(settings)
-        return cls(adapter, TeamsChannel(adapter, conversations, app_id=settings.app_id))
+        allow_list = ServiceUrlAllowList.from_setting(settings.allowed_service_urls)
+        return cls(adapter, TeamsChannel(adapter, conversations, app_id=settings.app_id, allow_list=allow_list))
 
     def messages_handler(self, ideas: IdeaService, dialog: MainDialog):
         """The aiohttp handler for POST /api/messages."""

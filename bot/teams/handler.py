@@ -20,6 +20,7 @@ from bot.services.ideas import IdeaService
 from bot.teams.channel import send_in_turn
 from cards import welcome_card
 from cards.common import CONTENT_TYPE
+from cards.size_guard import fit_for_teams
 from dialogs.main import MainDialog
 from dialogs.turn import Reply, Turn
 
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 
 
-def card_activity(card: dict[str, Any]) -> Activity:
+def card_activity(card: dict[str, Any], locale: str | None = None) -> Activity:
+    card = fit_for_teams(Messages(locale), card)  # never a card Teams would refuse
     return MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
 
 
@@ -65,7 +67,8 @@ def conversation_record_of(turn_context: TurnContext) -> ConversationRecord | No
     )
 
 
-def invoke_card(card: dict[str, Any]) -> InvokeResponse:
+def invoke_card(card: dict[str, Any], locale: str | None = None) -> InvokeResponse:
+    card = fit_for_teams(Messages(locale), card)  # never a card Teams would refuse
     # Work around botbuilder 4.17.1: CloudAdapter.process serializes the body itself, so the
     # body must stay a model object; a plain dict (what ActivityHandler builds) ends in a 500.
     return InvokeResponse(
@@ -140,9 +143,9 @@ class DenBot(TeamsActivityHandler):
             log.exception("store unavailable during a card action", extra={"verb": verb})
             return invoke_message(m.t("error.store_unavailable"))
         for follow_up in reply.follow_ups:
-            await send_in_turn(turn_context, card_activity(follow_up))
+            await send_in_turn(turn_context, card_activity(follow_up, turn.locale))
         if reply.card is not None:
-            return invoke_card(reply.card)
+            return invoke_card(reply.card, turn.locale)
         return invoke_message(reply.message or "")
 
     # ---- helpers ------------------------------------------------------------------------
@@ -155,7 +158,8 @@ class DenBot(TeamsActivityHandler):
     async def _send(turn_context: TurnContext, reply: Reply) -> None:
         if reply.message:
             await send_in_turn(turn_context, reply.message)
+        locale = turn_context.activity.locale
         if reply.card is not None:
-            await send_in_turn(turn_context, card_activity(reply.card))
+            await send_in_turn(turn_context, card_activity(reply.card, locale))
         for follow_up in reply.follow_ups:
-            await send_in_turn(turn_context, card_activity(follow_up))
+            await send_in_turn(turn_context, card_activity(follow_up, locale))

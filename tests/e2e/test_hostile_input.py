@@ -114,6 +114,7 @@ async def test_a_900000_character_comment_never_reaches_the_bot(teams, connector
 # ---- markdown link injection -----------------------------------------------------------------
 async def test_a_markdown_link_in_a_title_reaches_the_approver_as_text(teams, connector, app):
     await teams.install(MAYA)
+    await teams.install(SAM)
     title = "[Click here to approve](https://evil.example)"
     receipt = await pitch(teams, SAM, title=title, problem="![x](https://evil.example/p.png)\n# Urgent")
     assert_no_user_markdown(receipt)
@@ -134,7 +135,9 @@ async def test_a_markdown_link_in_a_title_reaches_the_approver_as_text(teams, co
 
 async def test_an_unrecognised_message_is_quoted_back_as_text(teams, connector):
     await teams.say(SAM, "[Approve all](https://evil.example)")
-    sent = await connector.wait_for(lambda c: next((s for s in c.to(SAM.conversation_id) if s.activity.get("text")), None))
+    sent = await connector.wait_for(
+        lambda c: next((s for s in c.to(SAM.conversation_id) if s.activity.get("text")), None)
+    )
     assert links_in(sent.activity["text"]) == []
 
 

@@ -9,8 +9,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.request_guard import GuardSettings, request_guard
-from bot.service_urls import ServiceUrlAllowList
+from bot.ports.service_urls import ServiceUrlAllowList
+from bot.web.request_guard import GuardSettings, request_guard
 from tests.support.hostile import nested
 
 CONNECTOR = "https://smba.trafficmanager.net/amer/"
@@ -89,7 +89,7 @@ async def test_a_good_activity_reaches_the_handler_with_its_body_intact(client):
     ],
 )
 async def test_bad_bodies_are_refused_before_the_handler(client, caplog, body, status, reason):
-    caplog.set_level(logging.WARNING, logger="bot.request_guard")
+    caplog.set_level(logging.WARNING, logger="bot.web.request_guard")
     got, answer = await post(client, body)
     assert (got, answer["error"]["message"]) == (status, reason)
     assert client.reached == []

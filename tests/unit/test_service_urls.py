@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.service_urls import LOCAL_SERVICE_URLS, TEAMS_SERVICE_URLS, ServiceUrlAllowList
+from bot.ports.service_urls import LOCAL_SERVICE_URLS, TEAMS_SERVICE_URLS, ServiceUrlAllowList
 
 TEAMS = ServiceUrlAllowList.from_setting("")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.service_urls import ServiceUrlAllowList
+from bot.ports.service_urls import ServiceUrlAllowList
 
 log = logging.getLogger(__name__)
 
