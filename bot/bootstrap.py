@@ -25,6 +25,7 @@ from bot.adapters.spool import SubmissionSpool
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.calendar import WorkCalendar, parse_holidays
 from bot.domain.digest import DigestRules
+from bot.domain.limits import PitchQuota
 from bot.domain.model import Role
 from bot.ports import Channel, Directory, IdeaStore
 from bot.ports.retry import Backoff
@@ -157,7 +158,7 @@ def bootstrap(
         channel,
         NotificationRenderer(store),
         clock=clock,
-        backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0),
+        backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0, retry_after_cap=600.0),
         max_attempts=settings.notify_max_attempts,
         poll_seconds=settings.outbox_poll_seconds,
     )
@@ -168,6 +169,7 @@ def bootstrap(
         top_role=Role(settings.chain_top_role),
         on_outbox=dispatcher.kick,
         spool=spool,
+        quota=PitchQuota(settings.daily_pitch_cap, timedelta(days=settings.duplicate_window_days)),
     )
     calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
     nudger = Nudger(
@@ -191,6 +193,7 @@ def bootstrap(
         calendar=calendar,
         rules=rules,
         retry_base_seconds=settings.notify_retry_base_seconds,
+        retry_after_cap=settings.retry_after_cap_seconds,
     )
     scheduled = [
         Timer("weekly-digest", digests.run, weekly(settings.digest_weekday, settings.digest_time, calendar.tz), clock),

@@ -59,11 +59,13 @@ def pitch_form_card(
     revise: tuple[str, int, str, str] | None = None,
     preface: list[dict[str, Any]] | None = None,
     notice: str = "",
+    confirm: str = "",
 ) -> dict[str, Any]:
     """`revise` = (idea id, revision, reference, approver name) for a returned idea.
 
     `preface` comes before the form (the approver's comment on a returned idea); `notice` is a
     problem with the whole form (e.g. the submitter is not in the directory), shown first.
+    `confirm` makes the button "Send it anyway", carrying that answer (e.g. to a repeat pitch).
     """
     values = values or {}
     errors = errors or {}
@@ -78,7 +80,9 @@ def pitch_form_card(
         )
     else:
         body = [heading(m.t("form.title")), subtle(m.t("form.intro"))]
-        action = execute(m.t("form.submit"), verbs.PITCH_SUBMIT, {"formId": form_id}, style="positive")
+        data = {"formId": form_id, **({"confirm": confirm} if confirm else {})}
+        title = m.t("pitch.send_anyway") if confirm else m.t("form.submit")
+        action = execute(title, verbs.PITCH_SUBMIT, data, style="positive")
     if notice:
         body.insert(0, text(notice, color="Attention"))
     body = [*(preface or []), *body]

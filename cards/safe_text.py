@@ -24,9 +24,10 @@ from __future__ import annotations
 import re
 
 # Inline markdown, HTML, entities, GFM strikethrough/tables, Teams mentions (<at>), card
-# templates ({{DATE(...)}}), emoji shortcodes and URL schemes (the ':' of 'https:'), e-mail
-# autolinks ('@'). Every one is ASCII punctuation, which CommonMark lets a backslash escape.
-_ALWAYS = frozenset("\\`*_[]<>&~|{}:@!")
+# templates ({{DATE(...)}}) and e-mail autolinks ('@'). Every one is ASCII punctuation, which
+# CommonMark lets a backslash escape. ('!' is harmless once '[' is escaped; '&', '.' and ':' are
+# escaped only where they start an entity, a domain or a URL, so ordinary prose stays as typed.)
+_ALWAYS = frozenset("\\`*_[]<>~|{}@")
 # At the start of a line these open a block: heading, list, quote, setext underline, thematic break.
 _LINE_START = frozenset("#-+=>")
 _ORDERED_LIST = re.compile(r"^(\d{1,9})([.)])")
@@ -41,6 +42,10 @@ def _escape_inline(line: str) -> str:
             out.append("\\" + char)
         elif char == "." and index + 1 < len(line) and line[index + 1].isalnum():
             out.append("\\.")  # 'evil.example' and 'www.x' are linked by hosts that autolink bare domains
+        elif char == "&" and index + 1 < len(line) and (line[index + 1].isalnum() or line[index + 1] == "#"):
+            out.append("\\&")  # '&lt;' or '&#91;' would become '<' or '['
+        elif char == ":" and line.startswith("//", index + 1):
+            out.append("\\:")  # 'https://...' would be linked
         else:
             out.append(char)
     return "".join(out)

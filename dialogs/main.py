@@ -12,7 +12,7 @@ from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from cards import help_card, my_ideas_card, verbs
 from cards.safe_text import plain
-from dialogs import approval, digest, pitch
+from dialogs import approval, digest, pitch, read
 from dialogs.commands import Command, recognise
 from dialogs.turn import Reply, Turn
 
@@ -49,6 +49,8 @@ class MainDialog:
             return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
         if verb in (verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE) and self._digests is not None:
             return await digest.act(self._digests, turn, verb, data)
+        if verb == verbs.IDEA_READ:
+            return await read.read(self._service, turn, data)
         if verb == verbs.PITCH_OPEN:
             return Reply(card=pitch.new_form(turn))
         if verb == verbs.MY_IDEAS:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from bot.domain import events
 from bot.domain.chain import build_chain
-from bot.domain.limits import COMMENT_MAX, check_text
+from bot.domain.limits import COMMENT_MAX, PitchQuota, check_text
 from bot.domain.model import (
     CommentRequired,
     Decision,
@@ -30,7 +30,7 @@ from bot.domain.model import (
     StaleCard,
 )
 from bot.domain.outbox import MessageKind, message_id, step_message_id
-from bot.domain.pitch import validate_pitch
+from bot.domain.pitch import Pitch, validate_pitch
 from bot.ports import (
     ConcurrencyConflict,
     ConversationRecord,
@@ -46,6 +46,8 @@ from bot.ports import (
 from bot.ports.retry import conflict_retry
 
 log = logging.getLogger(__name__)
+
+CONFIRM_DUPLICATE = "duplicate"  # a form's `confirm` value: "yes, send it although I pitched this before"
 
 class IdeaRecords(Ideas, Outbox, Conversations, Protocol):
     """What the idea use cases need from the store."""
@@ -71,6 +73,8 @@ class SubmitResult:
     errors: dict[str, str] = field(default_factory=dict)
     not_in_directory: bool = False
     spooled: bool = False  # accepted while the records were unreachable: filed later
+    duplicate_of: Idea | None = None  # the same title or problem pitched recently: ask before sending
+    over_daily_cap: bool = False  # the person reached today's number of pitches: nothing filed
 
 
 @dataclass
@@ -114,12 +118,14 @@ class IdeaService:
         top_role: Role = Role.ADM,
         on_outbox: Callable[[], None] | None = None,
         spool: Spool | None = None,
+        quota: PitchQuota = PitchQuota(),
     ) -> None:
         self.store = store
         self.directory = directory
         self.clock = clock
         self.top_role = top_role
         self.spool = spool
+        self.quota = quota
         self._on_outbox = on_outbox or (lambda: None)
 
     # ---- people and conversations ------------------------------------------------------
@@ -134,6 +140,9 @@ class IdeaService:
             return SubmitResult(values=values, errors=errors)
         form = {**form, "formId": _idea_id_from(form.get("formId"))}
         try:
+            refused = await self._flood_check(submitter_id, form, pitch, values)
+            if refused is not None:
+                return refused
             return await self._file(submitter_id, submitter_name, form, pitch, values)
         except StoreUnavailable:
             if self.spool is None:
@@ -141,6 +150,27 @@ class IdeaService:
             await self.spool.put(SpooledPitch(form["formId"], submitter_id, submitter_name, dict(form), self.clock()))
             log.warning("pitch spooled while the records are unreachable", extra={"form_id": form["formId"]})
             return SubmitResult(values=values, spooled=True)
+
+    async def _flood_check(
+        self, submitter_id: str, form: Mapping[str, Any], pitch: Pitch, values: dict[str, str]
+    ) -> SubmitResult | None:
+        """Today's cap, then a recent pitch with the same title or problem (unless confirmed).
+
+        A retried submit of a form already filed is neither: `_file` returns that idea again.
+        """
+        existing = await self.store.get(form["formId"])
+        if existing is not None and existing.submitter.id == submitter_id:
+            return None
+        now = self.clock()
+        recent = await self.store.list_by_submitter(submitter_id, self.quota.lookback)
+        if self.quota.over_daily_cap(recent, now):
+            log.warning("pitch refused: daily cap reached", extra={"submitter_id": submitter_id})
+            return SubmitResult(values=values, over_daily_cap=True)
+        if form.get("confirm") != CONFIRM_DUPLICATE:
+            earlier = self.quota.earlier_duplicate(pitch, recent, now)
+            if earlier is not None:
+                return SubmitResult(values=values, duplicate_of=earlier)
+        return None
 
     async def file_spooled(self) -> int:
         """File the pitches accepted during an outage; each one's submitter then gets the receipt."""
@@ -286,6 +316,20 @@ class IdeaService:
     # ---- reading -----------------------------------------------------------------------
     async def my_ideas(self, user_id: str, limit: int = 20) -> list[Idea]:
         return await self.store.list_by_submitter(user_id, limit)
+
+    async def readable_by(self, idea_id: str, user_id: str) -> tuple[Idea | None, bool]:
+        """(the idea, whether this person may read it in full): its submitter, approvers, line of management."""
+        idea = await self.store.get(idea_id) if idea_id else None
+        if idea is None:
+            return None, False
+        allowed = (
+            user_id == idea.submitter.id
+            or user_id in idea.line_ids
+            or any(step.approver_id == user_id for step in idea.chain)
+        )
+        if not allowed:
+            log.warning("full text refused", extra={"idea_id": idea.id, "actor_id": user_id})
+        return idea, allowed
 
     @staticmethod
     def _log_refused(idea: Idea, actor_id: str, why: str) -> None:
