@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.domain.digest import Counts, Digest, DigestRow
+from bot.formatting import format_number
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import attention, card, container, execute, heading, local_day, subtle, text
@@ -130,7 +131,13 @@ def digest_card(
         for line in digest.approved:
             action = execute(m.t("digest.shortlist"), verbs.DIGEST_SHORTLIST, digest_data(digest, line.idea_id))
             done = m.t("digest.shortlisted") if line.shortlisted else ""
-            body.append(_item(f"{line.reference}: {plain(line.title)} ({plain(line.submitter_name)})", action, done))
+            line_text = m.t(
+                "digest.approved_line",
+                reference=line.reference,
+                title=plain(line.title),
+                name=plain(line.submitter_name),
+            )
+            body.append(_item(line_text, action, done))
         more(len(digest.approved), digest.approved_total)
 
     if digest.stalled:
@@ -153,13 +160,11 @@ def digest_card(
         items = [text(m.t("digest.bottleneck"), weight="Bolder")]
         for timing in digest.timings:
             role = m.t(f"role.{timing.role.value}")
-            items.append(text(m.t("digest.level_line", role=role, days=timing.median_days, count=timing.decisions)))
+            days = format_number(timing.median_days, m.locale)
+            items.append(text(m.t("digest.level_line", role=role, days=days, count=timing.decisions)))
         slowest = digest.slowest
-        items.append(
-            text(
-                m.t("digest.slowest", role=m.t(f"role.{slowest.role.value}"), days=slowest.median_days), weight="Bolder"
-            )
-        )
+        days = format_number(slowest.median_days, m.locale)
+        items.append(text(m.t("digest.slowest", role=m.t(f"role.{slowest.role.value}"), days=days), weight="Bolder"))
         body.append(container(items, separator=True, spacing="Medium"))
 
     if digest.participation_by_branch:

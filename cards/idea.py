@@ -108,7 +108,7 @@ def approval_parts(
     if deciding:
         title = heading(m.t("approval.title"))
     else:
-        title = heading(f"{idea.reference}: {m.t(f'status.{idea.status.value}')}")
+        title = heading(m.t("idea.reference_title", reference=idea.reference, title=m.t(f"status.{idea.status.value}")))
     body: list[Element] = []
     if notice:
         body.append(attention(notice) if deciding else text(notice, weight="Bolder"))

@@ -30,8 +30,17 @@ def my_ideas_card(m: Messages, ideas: list[Idea], now: datetime, *, limit: int) 
         body.append(
             container(
                 [
-                    text(f"{idea.reference}: {plain(idea.pitch.title)}", weight="Bolder"),
-                    subtle(f"{m.t(f'status.{idea.status.value}')}. {_holder_line(m, idea, now)}"),
+                    text(
+                        m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title)),
+                        weight="Bolder",
+                    ),
+                    subtle(
+                        m.t(
+                            "my_ideas.line",
+                            status=m.t(f"status.{idea.status.value}"),
+                            holder=_holder_line(m, idea, now),
+                        )
+                    ),
                 ],
                 separator=True,
             )

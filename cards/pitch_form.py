@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.domain.pitch import FIELD_RULES, FieldRule
+from bot.formatting import format_number
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import attention, card, execute, heading, subtle, text
@@ -13,7 +14,12 @@ from cards.safe_text import plain
 
 
 def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
-    return m.t(f"error.{code}", label=m.t(f"field.{rule.name}"), max=rule.max_length, length=len(value))
+    return m.t(
+        f"error.{code}",
+        label=m.t(f"field.{rule.name}"),
+        max=format_number(rule.max_length, m.locale),
+        length=format_number(len(value), m.locale),
+    )
 
 
 def _label(m: Messages, rule: FieldRule) -> str:

@@ -13,20 +13,28 @@ class Command(enum.StrEnum):
     HELP = "help"
 
 
+# English, then French: the French catalogue tells people to type `proposer`, `mes idées`, `aide`.
 _PHRASES = {
-    Command.PITCH: ("pitch", "pitch an idea", "new idea", "new", "idea", "submit", "submit an idea", "start"),
-    Command.MY_IDEAS: ("my ideas", "ideas", "status", "my status", "track", "mine", "list"),
-    Command.HELP: ("help", "hi", "hello", "hey", "menu", "?", "bonjour", "aide"),
+    Command.PITCH: ("pitch", "pitch an idea", "new idea", "new", "idea", "submit", "submit an idea", "start")
+    + ("proposer", "proposer une idée", "nouvelle idée", "idée", "soumettre", "soumettre une idée", "commencer"),
+    Command.MY_IDEAS: ("my ideas", "ideas", "status", "my status", "track", "mine", "list")
+    + ("mes idées", "idées", "état", "suivi", "suivre", "mes propositions"),
+    Command.HELP: ("help", "hi", "hello", "hey", "menu", "?")
+    + ("aide", "bonjour", "allô", "allo", "salut", "menu d’aide"),
 }
-_LOOKUP = {phrase: command for command, phrases in _PHRASES.items() for phrase in phrases}
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
 
 
 def normalise(text: str | None) -> str:
+    """Lower case, no mention, no punctuation but "?", no accents ("mes idees" is "mes idées")."""
     text = _MENTION.sub(" ", text or "")
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = unicodedata.normalize("NFKD", text).lower()
+    text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"[^\w\s?]", " ", text)
     return " ".join(text.split())
+
+
+_LOOKUP = {normalise(phrase): command for command, phrases in _PHRASES.items() for phrase in phrases}
 
 
 def recognise(text: str | None) -> Command | None:

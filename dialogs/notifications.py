@@ -55,5 +55,7 @@ class NotificationRenderer:
                 card = returned_card(m, idea, decision, form_id=str(uuid.uuid4()))
             else:
                 card = submitter_update_card(m, idea, decision)
-            return card, f"{idea.reference}: {m.t(f'outcome.{decision.outcome.value}')}"
+            return card, m.t(
+                "idea.reference_title", reference=idea.reference, title=m.t(f"outcome.{decision.outcome.value}")
+            )
         return None

@@ -1,4 +1,5 @@
-"""`make package`: the Teams app package (manifest + two icons), filled in and validated.
+"""`make package`: the Teams app package (manifest, its French localization file, two icons), filled in
+and validated.
 
 Per-deployment values come from settings, never from editing the manifest by hand:
 
@@ -8,7 +9,8 @@ Per-deployment values come from settings, never from editing the manifest by han
     APP_VERSION       the package version (defaults to the app's version)
 
 The filled-in manifest is validated against the official JSON schema for its
-manifestVersion, shipped in Microsoft's @microsoft/app-manifest npm package (offline).
+manifestVersion, and each localization file against the localization schema of that version,
+both shipped in Microsoft's @microsoft/app-manifest npm package (offline).
 """
 
 from __future__ import annotations
@@ -86,12 +88,24 @@ def build_package(values: dict[str, str], out: Path, *, template: Path = MANIFES
     out.parent.mkdir(parents=True, exist_ok=True)
     filled = out.with_name("manifest.json")
     filled.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    translations = localization_files(manifest)
+    for name in translations:  # beside the filled-in manifest, where the validator looks for them
+        strings = json.loads(fill((template.parent / name).read_text(encoding="utf-8"), values))
+        filled.with_name(name).write_text(json.dumps(strings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     validate(filled)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
         package.write(filled, "manifest.json")
+        for name in translations:
+            package.write(filled.with_name(name), name)
         for icon in (manifest["icons"]["color"], manifest["icons"]["outline"]):
             package.write(template.parent / icon, icon)
     return out
+
+
+def localization_files(manifest: dict) -> list[str]:
+    """The translation files the manifest names (e.g. fr.json), which Teams reads from the package's root."""
+    languages = manifest.get("localizationInfo", {}).get("additionalLanguages", [])
+    return [language["file"] for language in languages]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""The health check and the static pages the Teams manifest links to (about, privacy, terms)."""
+"""The health check and the static pages the Teams manifest links to (about, privacy, terms), each also
+in French at `/<page>-fr` (the two versions link to each other)."""
 
 from __future__ import annotations
 
@@ -33,4 +34,5 @@ def health_routes(app: web.Application, store: Lifecycle) -> None:
 
 def page_routes(app: web.Application) -> None:
     for page in MANIFEST_PAGES:
-        app.router.add_get(f"/{page}", static_page(page))
+        for name in (page, f"{page}-fr"):
+            app.router.add_get(f"/{name}", static_page(name))

@@ -101,7 +101,7 @@ async def test_invalid_pitch_comes_back_with_values_kept_and_a_message_per_field
     again = result.card
     shown = texts(again)
     assert 'Please fill in "Title of your idea"' in shown
-    assert "please keep it to 2000 characters (you have 2001)" in shown
+    assert "please keep it to 2,000 characters (you have 2,001)" in shown
     assert 'Please pick one of the options for "Rough cost"' in shown
     values = input_values(again)
     assert values["problem"] == "x" * 2001
@@ -327,6 +327,17 @@ async def test_the_manifests_pages_are_served(app):
     import aiohttp
 
     async with aiohttp.ClientSession() as session:
-        for page, phrase in (("about", "Deputy's Den"), ("privacy", "Privacy notice"), ("terms", "Terms of use")):
+        pages = (
+            ("about", "Deputy's Den", "about-fr"),
+            ("privacy", "Privacy notice", "privacy-fr"),
+            ("terms", "Terms of use", "terms-fr"),
+            ("about-fr", "l’application Microsoft Teams du ministère", "about"),
+            ("privacy-fr", "Avis de collecte de renseignements personnels", "privacy"),
+            ("terms-fr", "Conditions d’utilisation", "terms"),
+        )
+        for page, phrase, other_language in pages:
             async with session.get(f"{app.url}{page}") as response:
-                assert response.status == 200 and phrase in await response.text()
+                html = await response.text()
+                assert response.status == 200 and phrase in html
+                assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+                assert f'<a href="{other_language}" hreflang=' in html

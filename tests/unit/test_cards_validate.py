@@ -39,8 +39,8 @@ SAM = Person("sam", "Sam Chen")
 CHAIN = build_chain(SAM, [Person("maya", "Maya Singh", Role.MANAGER), Person("amir", "Amir Haddad", Role.ADM)])
 
 
-def all_cards() -> dict[str, dict]:
-    m = Messages("en-US")
+def all_cards(locale: str = "en-US") -> dict[str, dict]:
+    m = Messages(locale)
     idea, _ = Idea.submit(
         idea_id="i", reference="DEN-2026-0001", submitter=SAM, pitch=Pitch(**VALID_PITCH), chain=CHAIN, now=T0
     )
@@ -75,7 +75,7 @@ def all_cards() -> dict[str, dict]:
 def test_every_card_parses_and_validates_in_the_adaptive_cards_library():
     if not (ROOT / "node_modules" / "adaptivecards").exists():
         pytest.fail("the adaptivecards npm package is missing: `make test` installs it with npm ci")
-    cards = all_cards()
+    cards = all_cards() | {f"fr/{name}": card for name, card in all_cards("fr-CA").items()}
     result = subprocess.run(
         ["node", str(VALIDATOR)], input=json.dumps(list(cards.values())), capture_output=True, text=True, check=True
     )

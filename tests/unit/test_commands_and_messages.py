@@ -14,6 +14,11 @@ from dialogs.commands import Command, recognise
         ("<at>Deputy's Den</at> pitch", Command.PITCH),
         ("My ideas", Command.MY_IDEAS),
         ("HELP", Command.HELP),
+        ("Mes idées", Command.MY_IDEAS),
+        ("mes idees", Command.MY_IDEAS),
+        ("Proposer une idée", Command.PITCH),
+        ("<at>Deputy's Den</at> proposer", Command.PITCH),
+        ("Aide", Command.HELP),
         ("what is this", None),
         ("", None),
     ],
@@ -22,9 +27,13 @@ def test_typed_commands_are_recognised(typed, command):
     assert recognise(typed) == command
 
 
-def test_french_falls_back_to_english_until_the_catalogue_exists():
-    assert language_of("fr-CA") == "en"
-    assert Messages("fr-CA").t("welcome.pitch") == "Pitch an idea"
+def test_a_teams_locale_chooses_its_catalogue_and_an_unknown_one_falls_back_to_english():
+    assert language_of("fr-CA") == "fr"
+    assert language_of("fr_FR") == "fr"
+    assert Messages("fr-CA").t("welcome.pitch") == "Proposer une idée"
+    assert language_of("de-DE") == "en"
+    assert language_of(None) == "en"
+    assert Messages("de-DE").t("welcome.pitch") == "Pitch an idea"
 
 
 def test_every_message_key_used_in_code_is_in_the_catalogue():

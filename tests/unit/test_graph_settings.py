@@ -30,8 +30,14 @@ def test_a_certificate_is_used_when_one_is_configured(tmp_path):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "deputys-den-test")])
     now = datetime.now(UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
     )
     pem = tmp_path / "den.pem"
     pem.write_bytes(

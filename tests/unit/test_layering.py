@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, int]] = [
     ("bot.domain", 0),
     ("bot.ports", 1),
     ("bot.i18n", 1),  # the message catalogue: a leaf, imports nothing of ours
+    ("bot.formatting", 1),  # dates, numbers, money per locale: needs only the catalogue's languages
     ("bot.logs", 1),
     ("bot.settings", 1),
     ("bot.services", 2),

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from bot.settings import ROOT
+from dialogs.commands import recognise
 from scripts.package import MANIFEST_DIR, PackageError, build_package, deployment_values
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
@@ -32,8 +33,9 @@ def _schema_package_installed():
 def test_the_package_holds_the_filled_in_manifest_and_both_icons(tmp_path):
     out = build_package(deployment_values(SETTINGS), tmp_path / "appPackage.zip")
     with zipfile.ZipFile(out) as package:
-        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(package.namelist()) == ["color.png", "fr.json", "manifest.json", "outline.png"]
         manifest = json.loads(package.read("manifest.json"))
+        french = json.loads(package.read("fr.json"))
     assert manifest["id"] == SETTINGS["TEAMS_APP_ID"]
     assert manifest["version"] == "1.2.3"
     assert manifest["bots"][0]["botId"] == SETTINGS["MicrosoftAppId"]
@@ -43,6 +45,49 @@ def test_the_package_holds_the_filled_in_manifest_and_both_icons(tmp_path):
     commands = [c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]]
     assert commands == ["pitch", "my ideas", "help"]
     assert "${{" not in json.dumps(manifest)
+    assert manifest["localizationInfo"] == {
+        "defaultLanguageTag": "en-ca",
+        "additionalLanguages": [{"languageTag": "fr-ca", "file": "fr.json"}],
+    }
+    assert french["name.short"] == manifest["name"]["short"]  # the app's name is a proper noun
+    assert "proposez une idée" in french["name.full"]
+
+
+def test_the_french_localization_file_translates_every_string_and_every_command():
+    manifest = json.loads((MANIFEST_DIR / "manifest.json").read_text(encoding="utf-8"))
+    french = json.loads((MANIFEST_DIR / "fr.json").read_text(encoding="utf-8"))
+    version = manifest["manifestVersion"]
+    assert french["$schema"].endswith(f"/v{version}/MicrosoftTeams.Localization.schema.json")
+    commands = manifest["bots"][0]["commandLists"][0]["commands"]
+    expected = {"name.short", "name.full", "description.short", "description.full"}
+    for i in range(len(commands)):
+        expected |= {f"bots[0].commandLists[0].commands[{i}].{field}" for field in ("title", "description")}
+    assert set(french) - {"$schema"} == expected
+    for key in ("name.full", "description.short", "description.full"):
+        section, field = key.split(".")
+        assert french[key] != manifest[section][field], f"{key} is still in English"
+    for i, command in enumerate(commands):
+        title = french[f"bots[0].commandLists[0].commands[{i}].title"]
+        assert title != command["title"]
+        assert recognise(title) == recognise(command["title"]) is not None, f"the bot must understand {title!r}"
+
+
+@needs_node
+def test_a_broken_localization_file_fails_with_the_schemas_message(tmp_path):
+    folder = tmp_path / "manifest"
+    shutil.copytree(MANIFEST_DIR, folder, ignore=shutil.ignore_patterns("*.js"))
+    french = json.loads((folder / "fr.json").read_text(encoding="utf-8"))
+    french["name.short"] = "Deputy's Den, le lieu des idées du ministère"  # over 30 characters
+    french["bots[0].commandLists[0].commands[20].title"] = "trop"  # no such command slot
+    (folder / "fr.json").write_text(json.dumps(french), encoding="utf-8")
+
+    with pytest.raises(PackageError) as failure:
+        build_package(deployment_values(SETTINGS), tmp_path / "out.zip", template=folder / "manifest.json")
+
+    message = str(failure.value)
+    assert "fr.json: /name.short must NOT have more than 30 characters" in message
+    assert "fr.json: " in message and "must NOT have additional properties" in message
+    assert not (tmp_path / "out.zip").exists()
 
 
 @needs_node
@@ -53,8 +98,8 @@ def test_a_broken_manifest_fails_with_the_schemas_message(tmp_path):
     broken = tmp_path / "manifest" / "manifest.json"
     broken.parent.mkdir()
     broken.write_text(json.dumps(template))
-    for icon in ("color.png", "outline.png"):
-        shutil.copy(MANIFEST_DIR / icon, broken.parent / icon)
+    for name in ("color.png", "outline.png", "fr.json"):
+        shutil.copy(MANIFEST_DIR / name, broken.parent / name)
 
     with pytest.raises(PackageError) as failure:
         build_package(deployment_values(SETTINGS), tmp_path / "out" / "appPackage.zip", template=broken)

@@ -31,6 +31,13 @@ def test_people_is_optional_and_multiline_keeps_newlines():
 
 def test_rules_match_the_form_fields():
     assert [r.name for r in FIELD_RULES] == [
-        "title", "problem", "solution", "beneficiaries", "program_area", "cost_band", "people", "first_steps",
+        "title",
+        "problem",
+        "solution",
+        "beneficiaries",
+        "program_area",
+        "cost_band",
+        "people",
+        "first_steps",
     ]
     assert clean_text(None, multiline=False) == ""
