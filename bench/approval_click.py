@@ -27,6 +27,7 @@ from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import DEMO_ORG
+from tests.support.store_probes import held_by, pending_outbox
 from tests.support.teams_client import TeamsClient, action
 
 CLICKS = 300
@@ -116,9 +117,9 @@ async def main() -> None:
                 pitch = {**VALID_PITCH, "title": f"Idea {i}"}
                 receipt = await den.click(SAM, {**submit, "data": {"formId": None}}, pitch)
                 assert receipt.status == 200
-            while await store.pending_outbox():  # noqa: ASYNC110 - let the submissions go out first
+            while await pending_outbox(store):  # noqa: ASYNC110 - let the submissions go out first
                 await asyncio.sleep(0.1)
-            ideas = await store.list_by_holder(MAYA.aad_id, limit=CLICKS)
+            ideas = (await held_by(store, MAYA.aad_id))[:CLICKS]
             for idea in ideas:
                 approve_actions.append({"verb": verbs.APPROVE, "data": {"ideaId": idea.id, "step": 0, "revision": 1}})
 

@@ -1,6 +1,6 @@
 """Benchmark: Microsoft Graph round trips per operation on the SharePoint store.
 
-Runs the service layer on the real SharePoint store and Entra ID directory, through the real
+Runs the use cases, built by the app's bootstrap, on the real SharePoint store and Entra ID directory, through the real
 msgraph-sdk, against the local Graph server (tests/support/fake_graph.py), and counts the HTTP
 requests each operation makes before its answer is ready (notifications, which the outbox
 sends afterwards, are not counted). Aim: an approval click at most 2 sequential round trips;
@@ -13,13 +13,13 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
-from bot.adapters.graph_directory import GraphDirectory, RoleRules
-from bot.adapters.sharepoint_store import SharePointStore
+from bot.bootstrap import bootstrap
 from bot.domain.model import Outcome
-from bot.services.ideas import IdeaService
+from bot.ports import NoSending
+from bot.settings import Settings
 from tests.integration.test_sharepoint_app import seed_directory
 from tests.support.fake_graph import FakeGraph
-from tests.support.graph_fixtures import graph_client, provisioned_site
+from tests.support.graph_fixtures import StaticCredential, provisioned_site
 from tests.support.people import DANA, MAYA, SAM, VALID_PITCH
 
 
@@ -28,10 +28,17 @@ async def main() -> None:
     await graph.start()
     seed_directory(graph)
     site = await provisioned_site(graph)
-    client = graph_client(graph)
-    store = SharePointStore(client, site, page_size=100)
-    directory = GraphDirectory(client, RoleRules.parse(dm_ids=DANA.aad_id))
-    service = IdeaService(store, directory, clock=lambda: datetime.now(UTC))
+    settings = Settings(
+        store="sharepoint",
+        sharepoint_site=site,
+        graph_base_url=graph.url,
+        graph_page_size=100,
+        organisation="Test Ministry",
+        directory="entra",
+        dm_ids=DANA.aad_id,
+    )
+    den = bootstrap(settings, clock=lambda: datetime.now(UTC), channel=NoSending(), graph_credential=StaticCredential())
+    service = den.ideas  # the use cases alone: notifications are queued, and not sent, here
 
     def measure(label: str, count: int, note: str = "") -> None:
         print(f"  {label:<44} {count:>3} round trip(s) {note}")

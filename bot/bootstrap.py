@@ -80,7 +80,7 @@ def build_store(settings: Settings, graph: GraphServiceClient | None) -> IdeaSto
     if settings.store == "sharepoint":
         if not settings.sharepoint_site:
             raise SystemExit("DEN_STORE=sharepoint needs DEN_SHAREPOINT_SITE (the site id or URL).")
-        return SharePointStore(graph, resolve_site_id(settings.sharepoint_site))
+        return SharePointStore(graph, resolve_site_id(settings.sharepoint_site), page_size=settings.graph_page_size)
     raise SystemExit(f"DEN_STORE={settings.store!r} is not a store this app knows: use 'sqlite' or 'sharepoint'.")
 
 

@@ -1,72 +1,157 @@
-"""Settings from the environment (and an optional `.env`), with the names Azure Bot Service uses."""
+"""Every setting, declared once: its environment variable, its default, its type, and its check.
+
+Read from the environment (and an optional `.env`), with the names Azure Bot Service uses. A
+value that cannot be used stops start-up with a message naming the variable, rather than
+failing later, halfway through a user's turn.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
 
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-def _get(env: dict[str, str], name: str, default: str = "") -> str:
-    return env.get(name, default).strip()
+
+class BadSetting(SystemExit):
+    """A setting's value cannot be used: start-up stops and says which variable to fix."""
+
+
+def _one_of(*allowed: str) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if value not in allowed:
+            raise ValueError(f"use one of {', '.join(repr(a) for a in allowed)}")
+
+    return check
+
+
+def _clock_time(value: str) -> None:
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value):
+        raise ValueError("use a 24-hour time such as 08:00")
+
+
+def _time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError("use an IANA time zone such as America/Toronto") from error
+
+
+def _dates(value: str) -> None:
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        date.fromisoformat(part)
+
+
+def _date(value: str) -> None:
+    if value:
+        date.fromisoformat(value)
+
+
+def _positive(value: float) -> None:
+    if value <= 0:
+        raise ValueError("use a number above 0")
+
+
+def _not_negative(value: float) -> None:
+    if value < 0:
+        raise ValueError("use 0 or more")
+
+
+def _service_urls(value: str) -> None:
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        if not re.fullmatch(r"https?://[^/\s@]+(/\S*)?", part):
+            raise ValueError("use comma-separated URLs such as https://smba.trafficmanager.net/")
+
+
+def env(
+    *names: str,
+    default: Any,
+    case: str = "",
+    check: Callable[[Any], None] | None = None,
+    or_field: str = "",
+) -> Any:
+    """One setting: the variable(s) it is read from (first set wins), its default, and its check.
+
+    `case` normalises text ("lower", "upper"); `or_field` takes another setting's value when unset.
+    """
+    return field(default=default, metadata={"env": names, "case": case, "check": check, "or_field": or_field})
 
 
 @dataclass(frozen=True)
 class Settings:
-    app_id: str = ""
-    app_password: str = ""
-    app_type: str = "SingleTenant"
-    app_tenant_id: str = ""
-    host: str = "localhost"
-    port: int = 3978
-    store: str = "sqlite"
-    sqlite_path: str = str(ROOT / "var" / "den.sqlite3")
-    org_file: str = str(ROOT / "data" / "demo-org.json")
-    chain_top_role: str = "adm"
-    allowed_tenant_id: str = ""
-    notify_retry_base_seconds: float = 2.0
-    notify_max_attempts: int = 12
-    outbox_poll_seconds: float = 5.0
-    log_level: str = "INFO"
-    timezone: str = "America/Toronto"
-    holidays: str = ""
-    digest_schedule: bool = True
-    digest_weekday: str = "monday"
-    digest_time: str = "08:00"
-    digest_secret: str = ""
-    stall_business_days: int = 5
-    digest_scope: str = "organisation"
-    remind_after_business_days: int = 3
-    tell_submitter_after_business_days: int = 7
-    nudge_time: str = "09:30"
-    challenge_start: str = ""
-    report_url: str = ""
-    sharepoint_site: str = ""
-    graph_base_url: str = "https://graph.microsoft.com/v1.0"
-    graph_client_id: str = ""
-    graph_client_secret: str = ""
-    graph_certificate_path: str = ""
-    graph_managed_identity: bool = False
-    graph_max_retries: int = 5
-    organisation: str = "Ministry"
-    directory: str = ""  # "org-file" or "entra"; empty: entra with the SharePoint store, else the org file
-    dm_ids: str = ""
-    role_patterns: str = ""
-    directory_cache_seconds: int = 3600
-    spool_path: str = str(ROOT / "var" / "spool.sqlite3")
-    spool_retry_seconds: float = 30.0
-    # Hostile input (issue #10): which connector hosts the bot may call, how big a request may be,
-    # how many pitches a person may send a day, how far back a repeated pitch is noticed, and the
-    # longest wait a connector's Retry-After can impose.
-    allowed_service_urls: str = "https://smba.trafficmanager.net/"
-    max_request_bytes: int = 256 * 1024
-    daily_pitch_cap: int = 10
-    duplicate_window_days: int = 30
-    retry_after_cap_seconds: float = 60.0
+    # ---- the Azure Bot (names ConfigurationBotFrameworkAuthentication expects) ---------------------
+    app_id: str = env("MicrosoftAppId", default="")
+    app_password: str = env("MicrosoftAppPassword", default="")
+    app_type: str = env("MicrosoftAppType", default="SingleTenant",
+                        check=_one_of("SingleTenant", "MultiTenant", "UserAssignedMSI"))
+    app_tenant_id: str = env("MicrosoftAppTenantId", default="")
+    allowed_tenant_id: str = env("DEN_ALLOWED_TENANT_ID", default="")
+    # ---- the web app ----------------------------------------------------------------------------
+    host: str = env("DEN_HOST", default="localhost")
+    port: int = env("PORT", "DEN_PORT", default=3978, check=_positive)
+    log_level: str = env("DEN_LOG_LEVEL", default="INFO", case="upper",
+                         check=_one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+    # ---- records and directory ------------------------------------------------------------------
+    store: str = env("DEN_STORE", default="sqlite", case="lower", check=_one_of("sqlite", "sharepoint"))
+    sqlite_path: str = env("DEN_SQLITE_PATH", default=str(ROOT / "var" / "den.sqlite3"))
+    org_file: str = env("DEN_ORG_FILE", default=str(ROOT / "data" / "demo-org.json"))
+    directory: str = env("DEN_DIRECTORY", default="", case="lower",  # empty: entra with SharePoint, else the file
+                         check=_one_of("", "org-file", "entra"))
+    chain_top_role: str = env("DEN_CHAIN_TOP_ROLE", default="adm", case="lower",
+                              check=_one_of("manager", "director", "adm", "dm"))
+    sharepoint_site: str = env("DEN_SHAREPOINT_SITE", default="")
+    graph_base_url: str = env("DEN_GRAPH_BASE_URL", default="https://graph.microsoft.com/v1.0")
+    graph_client_id: str = env("DEN_GRAPH_CLIENT_ID", default="", or_field="app_id")
+    graph_client_secret: str = env("DEN_GRAPH_CLIENT_SECRET", default="")
+    graph_certificate_path: str = env("DEN_GRAPH_CERTIFICATE_PATH", default="")
+    graph_managed_identity: bool = env("DEN_GRAPH_MANAGED_IDENTITY", default=False)
+    graph_max_retries: int = env("DEN_GRAPH_MAX_RETRIES", default=5, check=_not_negative)
+    graph_page_size: int = env("DEN_GRAPH_PAGE_SIZE", default=500, check=_positive)
+    organisation: str = env("DEN_ORGANISATION", default="Ministry")
+    dm_ids: str = env("DEN_DM_IDS", default="")
+    role_patterns: str = env("DEN_ROLE_PATTERNS", default="")
+    directory_cache_seconds: int = env("DEN_DIRECTORY_CACHE_SECONDS", default=3600, check=_not_negative)
+    spool_path: str = env("DEN_SPOOL_PATH", default=str(ROOT / "var" / "spool.sqlite3"))
+    spool_retry_seconds: float = env("DEN_SPOOL_RETRY_SECONDS", default=30.0, check=_positive)
+    # ---- notifications --------------------------------------------------------------------------
+    notify_retry_base_seconds: float = env("DEN_NOTIFY_RETRY_BASE_SECONDS", default=2.0, check=_positive)
+    notify_max_attempts: int = env("DEN_NOTIFY_MAX_ATTEMPTS", default=12, check=_positive)
+    outbox_poll_seconds: float = env("DEN_OUTBOX_POLL_SECONDS", default=5.0, check=_positive)
+    # ---- calendar, digest and nudges ------------------------------------------------------------
+    timezone: str = env("DEN_TIMEZONE", default="America/Toronto", check=_time_zone)
+    holidays: str = env("DEN_HOLIDAYS", default="", check=_dates)
+    digest_schedule: bool = env("DEN_DIGEST_SCHEDULE", default=True)
+    digest_weekday: str = env("DEN_DIGEST_WEEKDAY", default="monday", case="lower", check=_one_of(*WEEKDAYS))
+    digest_time: str = env("DEN_DIGEST_TIME", default="08:00", check=_clock_time)
+    digest_secret: str = env("DEN_DIGEST_SECRET", default="")
+    digest_scope: str = env("DEN_DIGEST_SCOPE", default="organisation", case="lower",
+                            check=_one_of("organisation", "all"))
+    stall_business_days: int = env("DEN_STALL_BUSINESS_DAYS", default=5, check=_not_negative)
+    remind_after_business_days: int = env("DEN_REMIND_AFTER_BUSINESS_DAYS", default=3, check=_not_negative)
+    tell_submitter_after_business_days: int = env("DEN_TELL_SUBMITTER_AFTER_BUSINESS_DAYS", default=7,
+                                                  check=_not_negative)
+    nudge_time: str = env("DEN_NUDGE_TIME", default="09:30", check=_clock_time)
+    challenge_start: str = env("DEN_CHALLENGE_START", default="", check=_date)
+    report_url: str = env("DEN_REPORT_URL", default="")
+    # ---- hostile input: connector hosts, request size, pitch floods, Retry-After ---------------------
+    allowed_service_urls: str = env(
+        "DEN_ALLOWED_SERVICE_URLS", default="https://smba.trafficmanager.net/", check=_service_urls
+    )
+    max_request_bytes: int = env("DEN_MAX_REQUEST_BYTES", default=256 * 1024, check=_positive)
+    daily_pitch_cap: int = env("DEN_DAILY_PITCH_CAP", default=10, check=_not_negative)
+    duplicate_window_days: int = env("DEN_DUPLICATE_WINDOW_DAYS", default=30, check=_not_negative)
+    retry_after_cap_seconds: float = env("DEN_RETRY_AFTER_CAP_SECONDS", default=60.0, check=_positive)
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property
@@ -100,65 +185,48 @@ class Settings:
         return self.directory == "entra" or (not self.directory and self.store == "sharepoint")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
-        if env is None:
+    def from_env(cls, environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+        """The settings from `environ` (default: the process environment, after `.env`). Unset or empty: the default."""
+        if environ is None:
             if dotenv:
                 load_dotenv(ROOT / ".env", override=False)
-            env = dict(os.environ)
-        d = cls()
-        return cls(
-            app_id=_get(env, "MicrosoftAppId"),
-            app_password=_get(env, "MicrosoftAppPassword"),
-            app_type=_get(env, "MicrosoftAppType", d.app_type) or d.app_type,
-            app_tenant_id=_get(env, "MicrosoftAppTenantId"),
-            host=_get(env, "DEN_HOST", d.host),
-            port=int(_get(env, "PORT", "") or _get(env, "DEN_PORT", str(d.port))),
-            store=_get(env, "DEN_STORE", d.store).lower(),
-            sqlite_path=_get(env, "DEN_SQLITE_PATH", d.sqlite_path),
-            org_file=_get(env, "DEN_ORG_FILE", d.org_file),
-            chain_top_role=_get(env, "DEN_CHAIN_TOP_ROLE", d.chain_top_role).lower(),
-            allowed_tenant_id=_get(env, "DEN_ALLOWED_TENANT_ID"),
-            notify_retry_base_seconds=float(
-                _get(env, "DEN_NOTIFY_RETRY_BASE_SECONDS", str(d.notify_retry_base_seconds))
-            ),
-            notify_max_attempts=int(_get(env, "DEN_NOTIFY_MAX_ATTEMPTS", str(d.notify_max_attempts))),
-            outbox_poll_seconds=float(_get(env, "DEN_OUTBOX_POLL_SECONDS", str(d.outbox_poll_seconds))),
-            log_level=_get(env, "DEN_LOG_LEVEL", d.log_level).upper(),
-            timezone=_get(env, "DEN_TIMEZONE", d.timezone),
-            holidays=_get(env, "DEN_HOLIDAYS"),
-            digest_schedule=_get(env, "DEN_DIGEST_SCHEDULE", "on").lower() not in ("off", "false", "0", "no"),
-            digest_weekday=_get(env, "DEN_DIGEST_WEEKDAY", d.digest_weekday).lower(),
-            digest_time=_get(env, "DEN_DIGEST_TIME", d.digest_time),
-            digest_secret=_get(env, "DEN_DIGEST_SECRET"),
-            stall_business_days=int(_get(env, "DEN_STALL_BUSINESS_DAYS", str(d.stall_business_days))),
-            digest_scope=_get(env, "DEN_DIGEST_SCOPE", d.digest_scope).lower() or d.digest_scope,
-            remind_after_business_days=int(
-                _get(env, "DEN_REMIND_AFTER_BUSINESS_DAYS", str(d.remind_after_business_days))
-            ),
-            tell_submitter_after_business_days=int(
-                _get(env, "DEN_TELL_SUBMITTER_AFTER_BUSINESS_DAYS", str(d.tell_submitter_after_business_days))
-            ),
-            nudge_time=_get(env, "DEN_NUDGE_TIME", d.nudge_time),
-            challenge_start=_get(env, "DEN_CHALLENGE_START"),
-            report_url=_get(env, "DEN_REPORT_URL"),
-            sharepoint_site=_get(env, "DEN_SHAREPOINT_SITE"),
-            graph_base_url=_get(env, "DEN_GRAPH_BASE_URL", d.graph_base_url) or d.graph_base_url,
-            graph_client_id=_get(env, "DEN_GRAPH_CLIENT_ID") or _get(env, "MicrosoftAppId"),
-            graph_client_secret=_get(env, "DEN_GRAPH_CLIENT_SECRET"),
-            graph_certificate_path=_get(env, "DEN_GRAPH_CERTIFICATE_PATH"),
-            graph_managed_identity=_get(env, "DEN_GRAPH_MANAGED_IDENTITY").lower() in ("1", "true", "yes", "on"),
-            graph_max_retries=int(_get(env, "DEN_GRAPH_MAX_RETRIES", str(d.graph_max_retries))),
-            organisation=_get(env, "DEN_ORGANISATION", d.organisation) or d.organisation,
-            directory=_get(env, "DEN_DIRECTORY").lower(),
-            dm_ids=_get(env, "DEN_DM_IDS"),
-            role_patterns=_get(env, "DEN_ROLE_PATTERNS"),
-            directory_cache_seconds=int(_get(env, "DEN_DIRECTORY_CACHE_SECONDS", str(d.directory_cache_seconds))),
-            spool_path=_get(env, "DEN_SPOOL_PATH", d.spool_path),
-            spool_retry_seconds=float(_get(env, "DEN_SPOOL_RETRY_SECONDS", str(d.spool_retry_seconds))),
-            allowed_service_urls=_get(env, "DEN_ALLOWED_SERVICE_URLS", d.allowed_service_urls)
-            or d.allowed_service_urls,
-            max_request_bytes=int(_get(env, "DEN_MAX_REQUEST_BYTES", str(d.max_request_bytes))),
-            daily_pitch_cap=int(_get(env, "DEN_DAILY_PITCH_CAP", str(d.daily_pitch_cap))),
-            duplicate_window_days=int(_get(env, "DEN_DUPLICATE_WINDOW_DAYS", str(d.duplicate_window_days))),
-            retry_after_cap_seconds=float(_get(env, "DEN_RETRY_AFTER_CAP_SECONDS", str(d.retry_after_cap_seconds))),
-        )
+            environ = dict(os.environ)
+        values: dict[str, Any] = {}
+        for spec in fields(cls):
+            names = spec.metadata["env"]
+            variable = next((n for n in names if environ.get(n, "").strip()), None)
+            if variable is None:
+                continue
+            values[spec.name] = _parse(variable, environ[variable].strip(), spec.type, spec.metadata)
+        for spec in fields(cls):
+            other = spec.metadata["or_field"]
+            if other and spec.name not in values and other in values:
+                values[spec.name] = values[other]
+        return cls(**values)
+
+    @classmethod
+    def variables(cls) -> dict[str, tuple[str, ...]]:
+        """Each setting's environment variable(s), for documentation and tests."""
+        return {spec.name: spec.metadata["env"] for spec in fields(cls)}
+
+
+def _parse(variable: str, raw: str, kind: Any, metadata: Any) -> Any:
+    text = raw.lower() if metadata["case"] == "lower" else raw.upper() if metadata["case"] == "upper" else raw
+    try:
+        if kind in ("bool", bool):
+            if text.lower() not in TRUE + FALSE:
+                raise ValueError("use true or false (on/off, yes/no, 1/0)")
+            value: Any = text.lower() in TRUE
+        elif kind in ("int", int):
+            value = int(text)
+        elif kind in ("float", float):
+            value = float(text)
+        else:
+            value = text
+        if metadata["check"] is not None:
+            metadata["check"](value)
+    except ValueError as error:
+        reason = str(error) if "use " in str(error) else f"expected {kind}"
+        raise BadSetting(f"{variable}={raw!r} cannot be used: {reason}.") from None
+    return value
+

@@ -6,8 +6,8 @@ from typing import Any
 
 from bot.domain.model import Idea
 from bot.i18n import Messages
+from cards.approval import approval_parts
 from cards.common import card, heading, subtle, text
-from cards.idea import approval_parts
 from cards.safe_text import plain
 
 

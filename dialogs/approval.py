@@ -9,8 +9,8 @@ from bot.domain.limits import COMMENT_MAX, echo_back
 from bot.domain.model import Outcome
 from bot.services.ideas import ActionStatus, IdeaService
 from cards import approval_card
+from cards.approval import decided_card
 from cards.common import when
-from cards.idea import decided_card
 from cards.safe_text import plain
 from dialogs.turn import Reply, Turn, as_id, as_int
 

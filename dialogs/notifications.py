@@ -14,7 +14,7 @@ from bot.domain.outbox import MessageKind, still_relevant
 from bot.i18n import Messages
 from bot.ports import Conversations, Ideas, OutboxMessage
 from cards import approval_card, returned_card, submitter_update_card
-from cards.idea import filed_card
+from cards.receipt import filed_card
 from cards.reminder import reminder_card
 from cards.waiting import waiting_card
 

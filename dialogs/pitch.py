@@ -9,7 +9,7 @@ from typing import Any
 from bot.services.ideas import CONFIRM_DUPLICATE, ActionStatus, IdeaService
 from cards import idea_status_card, pitch_form_card, receipt_card
 from cards.common import when
-from cards.idea import spooled_card
+from cards.receipt import spooled_card
 from cards.safe_text import plain
 from dialogs.turn import Reply, Turn, as_id, as_int
 

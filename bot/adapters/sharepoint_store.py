@@ -63,10 +63,6 @@ def _status(error: BaseException) -> int | None:
     return getattr(error, "response_status_code", None)
 
 
-class _Retryable(Exception):
-    """An inner $batch request failed for a reason worth another try (429/5xx)."""
-
-
 def _graph_call(error: APIError) -> Exception:
     status = _status(error)
     if status == 412 or status == 409:
@@ -318,11 +314,6 @@ class SharePointStore:
         ideas.sort(key=lambda i: i.created_at, reverse=True)
         return ideas[:limit]
 
-    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
-        ideas = await self._list_ideas(f"fields/HolderId eq {odata_string(user_id)} and fields/Status eq 'in_review'")
-        ideas.sort(key=lambda i: i.updated_at or i.created_at)
-        return ideas[:limit]
-
     async def list_for_digest(self, since: datetime | None) -> list[Idea]:
         if since is None:
             return await self._list_ideas(None)
@@ -413,9 +404,6 @@ class SharePointStore:
         if item is not None:
             await self._api("outbox").patch(item.id, {"State": "failed", "LastError": error[:255]})
 
-    async def pending_outbox(self) -> int:
-        return len(await self._api("outbox").query("fields/State eq 'pending'", ["MessageId"]))
-
     # ---- digest deliveries --------------------------------------------------------------
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:
         api = self._api("digests")
@@ -447,11 +435,6 @@ class SharePointStore:
         if item is not None:
             await api.patch(item.id, {"State": state, "Detail": detail[:255], "ClaimedUntil": None})
 
-    async def digest_deliveries(self, week_key: str) -> dict[str, tuple[str, str]]:
-        items = await self._api("digests").query(
-            f"fields/WeekKey eq {odata_string(week_key)}", ["DmId", "State", "Detail"]
-        )
-        return {_fields(i)["DmId"]: (_fields(i).get("State", ""), _fields(i).get("Detail", "")) for i in items}
 
 
 async def _create_ignoring_duplicates(api: _ListApi, values: dict[str, Any]) -> None:

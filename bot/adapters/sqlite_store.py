@@ -245,18 +245,6 @@ class SqliteStore:
             (state, detail[:500], _iso(now), dm_id, week_key),
         )
 
-    async def digest_deliveries(self, week_key: str) -> dict[str, tuple[str, str]]:
-        rows = await self._fetchall(
-            "SELECT dm_id, state, detail FROM digest_deliveries WHERE week_key = ?", (week_key,)
-        )
-        return {r["dm_id"]: (r["state"], r["detail"]) for r in rows}
-
-    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
-        return await self._list(
-            "SELECT body, version FROM ideas WHERE holder_id = ? AND status = 'in_review' ORDER BY updated_at LIMIT ?",
-            (user_id, limit),
-        )
-
     async def _list(self, sql: str, params: tuple) -> list[Idea]:
         rows = await self._fetchall(sql, params)
         return [idea_from_dict(json.loads(r["body"]), version=r["version"]) for r in rows]
@@ -365,10 +353,6 @@ class SqliteStore:
             "UPDATE outbox SET state = 'failed', last_error = ?, claimed_until = NULL WHERE id = ?",
             (error[:500], message_id),
         )
-
-    async def pending_outbox(self) -> int:
-        row = await self._fetchone("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
-        return int(row[0])
 
     # ---- helpers --------------------------------------------------------------------
     def _transaction(self) -> _Transaction:

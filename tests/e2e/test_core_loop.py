@@ -12,6 +12,7 @@ from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import AMIR, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import RunningApp, settings_for_test, start_app
+from tests.support.store_probes import pending_outbox
 from tests.support.teams_client import TeamsClient, User, action, input_values, texts
 
 YEAR = dt.datetime.now(dt.UTC).year
@@ -287,7 +288,7 @@ async def test_connector_throttling_delays_but_never_loses_the_notification(team
     assert action(card, verbs.APPROVE)
     assert connector.attempts - attempts_before == 4, "three failures, then the delivery"
     await asyncio.sleep(0.1)
-    assert await app.store.pending_outbox() == 0
+    assert await pending_outbox(app.store) == 0
 
 
 async def test_a_throttled_reply_in_the_users_turn_is_retried(teams, connector):

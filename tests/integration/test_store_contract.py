@@ -1,4 +1,4 @@
-"""The behaviour every store must have, run against the SQLite store and the SharePoint store.
+"""The behaviour every store must have: the SQLite store, the SharePoint store, and the in-memory one.
 
 The SharePoint store talks through the real msgraph-sdk, over HTTP, to the local Graph server.
 """
@@ -18,17 +18,21 @@ from bot.domain.pitch import Pitch
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage
 from bot.services.ideas import outbox_for
 from tests.support.graph_fixtures import graph_client, provisioned_site
+from tests.support.memory_store import MemoryStore
 from tests.support.people import VALID_PITCH
+from tests.support.store_probes import digest_deliveries, held_by, pending_outbox
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 MAYA = Person("maya", "Maya Singh", Role.MANAGER)
 DIANE = Person("diane", "Diane Tremblay", Role.DIRECTOR)
 
 
-@pytest.fixture(params=["sqlite", "sharepoint"])
+@pytest.fixture(params=["sqlite", "sharepoint", "memory"])
 async def store(request, tmp_path, fake_graph):
     if request.param == "sqlite":
         made = SqliteStore(tmp_path / "den.sqlite3")
+    elif request.param == "memory":
+        made = MemoryStore()  # the use-case tests' store must behave as the real ones do
     else:
         made = SharePointStore(graph_client(fake_graph), await provisioned_site(fake_graph), page_size=50)
     await made.open()
@@ -98,7 +102,7 @@ async def test_list_by_holder_and_for_the_digest(store):
     raised = second.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="no",
                            now=T0 + timedelta(days=3))
     await store.update(second, outbox_for(second, raised, T0))
-    assert [i.id for i in await store.list_by_holder("maya")] == [first.id]
+    assert [i.id for i in await held_by(store, "maya")] == [first.id]
     assert [i.id for i in await store.list_open()] == [first.id]
     assert {i.id for i in await store.list_for_digest(T0 + timedelta(days=1))} == {first.id, second.id}
     assert {i.id for i in await store.list_for_digest(T0 + timedelta(days=10))} == {first.id}
@@ -141,12 +145,12 @@ async def test_outbox_lease_reschedule_complete_and_idempotent_enqueue(store):
     [again] = await store.claim_due(T0 + timedelta(seconds=121), 60, 10)
     assert again.attempts == 1 and again.last_error == "connector answered 429"
     await store.complete(again.id)
-    assert await store.pending_outbox() == 0
+    assert await pending_outbox(store) == 0
     reminder = OutboxMessage("i:reminder:1", "maya", "reminder", "i", T0, T0, {"days": 3})
     await store.enqueue([reminder])
     await store.enqueue([reminder])
     assert await store.existing_outbox_ids(["i:reminder:1", "i:reminder:2"]) == {"i:reminder:1"}
-    assert await store.pending_outbox() == 1
+    assert await pending_outbox(store) == 1
 
 
 async def test_conversation_references_are_kept_and_replaced(store):
@@ -165,7 +169,7 @@ async def test_a_digest_is_claimed_once_per_dm_and_week(store):
     assert await store.claim_digest("dana", "2026-W48", T0, 600), "a failed delivery may be tried again"
     await store.record_digest("dana", "2026-W48", "sent", "", T0)
     assert not await store.claim_digest("dana", "2026-W48", T0 + timedelta(hours=2), 600)
-    assert await store.digest_deliveries("2026-W48") == {"dana": ("sent", "")}
+    assert await digest_deliveries(store, "2026-W48") == {"dana": ("sent", "")}
 
 
 async def test_entra_object_ids_come_back_as_the_same_strings(store):

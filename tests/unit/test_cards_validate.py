@@ -26,8 +26,8 @@ from cards import (
     submitter_update_card,
     welcome_card,
 )
+from cards.approval import decided_card
 from cards.digest import digest_card
-from cards.idea import decided_card
 from cards.reminder import reminder_card
 from cards.waiting import waiting_card
 from tests.support.people import VALID_PITCH

@@ -14,6 +14,7 @@ from bot.domain.pitch import Pitch
 from bot.ports import ConcurrencyConflict
 from bot.services.ideas import outbox_for
 from tests.support.people import VALID_PITCH
+from tests.support.store_probes import pending_outbox
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 SAM = Person("sam", "Sam Chen")
@@ -87,4 +88,4 @@ async def test_rescheduled_and_completed_messages(stores):
     [again] = await first.claim_due(T0 + timedelta(seconds=31), 60, 10)
     assert again.attempts == 1 and again.last_error == "connector answered 429"
     await first.complete(again.id)
-    assert await first.pending_outbox() == 0
+    assert await pending_outbox(first) == 0

@@ -1,0 +1,40 @@
+"""Receipts for the submitter: a pitch filed, a pitch saved during an outage, and filed later."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.model import Idea
+from bot.i18n import Messages
+from cards import verbs
+from cards.common import card, execute, good, heading, text
+from cards.idea import chain_view, pitch_summary, where_now
+from cards.safe_text import plain
+
+
+def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False, title: str = "") -> dict[str, Any]:
+    """Where a new (or revised) idea went. `title` overrides the usual one (e.g. for a spooled pitch filed later)."""
+    title = title or (m.t("receipt.resubmitted_title") if resubmitted else m.t("receipt.title"))
+    body = [heading(title), text(m.t("receipt.saved"))]
+    body.append(good(where_now(m, idea)) if idea.chain else good(m.t("receipt.no_chain")))
+    body.extend(pitch_summary(m, idea, full=False))
+    if idea.chain:
+        body.append(chain_view(m, idea))
+    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+
+
+def filed_card(m: Messages, idea: Idea) -> dict[str, Any]:
+    """The receipt for a pitch accepted during an outage, sent once it is filed."""
+    return receipt_card(m, idea, title=m.t("spooled.filed_title", reference=idea.reference))
+
+
+def spooled_card(m: Messages, values: dict[str, str]) -> dict[str, Any]:
+    """Accepted during an outage of the records: saved here, filed (and numbered) later."""
+    return card(
+        [
+            heading(m.t("spooled.title")),
+            text(m.t("spooled.body")),
+            text(plain(values.get("title", "")), weight="Bolder"),
+        ],
+        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
+    )

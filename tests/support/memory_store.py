@@ -1,0 +1,188 @@
+"""An in-memory store for the use-case tests: the whole IdeaStore, passing the same contract suite.
+
+It keeps copies (never the caller's objects), bumps versions, refuses stale writes with
+ConcurrencyConflict and leases outbox messages as the real stores do, so a use case tested on it
+behaves as it would on SQLite or SharePoint. `down = True` makes every call raise StoreUnavailable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.domain.model import Idea, IdeaStatus
+from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
+
+
+@dataclass
+class _Queued:
+    message: OutboxMessage
+    state: str = "pending"  # pending | sent | failed
+    claimed_until: datetime | None = None
+
+
+@dataclass
+class _Delivery:
+    state: str
+    detail: str = ""
+    claimed_until: datetime | None = None
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.ideas: dict[str, Idea] = {}
+        self.outbox: dict[str, _Queued] = {}
+        self.conversations: dict[str, ConversationRecord] = {}
+        self.deliveries: dict[tuple[str, str], _Delivery] = {}
+        self.counters: dict[str, int] = {}
+        self.down = False
+        self._lock = asyncio.Lock()
+
+    def _check(self) -> None:
+        if self.down:
+            raise StoreUnavailable("the in-memory store is set to be down")
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    async def open(self) -> None:
+        self._check()
+
+    async def close(self) -> None:
+        pass
+
+    async def ping(self) -> bool:
+        return not self.down
+
+    # ---- ideas --------------------------------------------------------------------------
+    async def next_reference(self, year: int) -> str:
+        self._check()
+        name = f"reference-{year}"
+        self.counters[name] = self.counters.get(name, 0) + 1
+        return f"DEN-{year}-{self.counters[name]:04d}"
+
+    async def add(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
+        self._check()
+        async with self._lock:
+            if idea.id in self.ideas:
+                raise ConcurrencyConflict(idea.id)
+            idea.version = 1
+            self.ideas[idea.id] = copy.deepcopy(idea)
+            self._queue(outbox)
+
+    async def get(self, idea_id: str) -> Idea | None:
+        self._check()
+        stored = self.ideas.get(idea_id)
+        return copy.deepcopy(stored) if stored is not None else None
+
+    async def update(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
+        self._check()
+        async with self._lock:
+            stored = self.ideas.get(idea.id)
+            if stored is None or stored.version != idea.version:
+                raise ConcurrencyConflict(idea.id)
+            idea.version += 1
+            self.ideas[idea.id] = copy.deepcopy(idea)
+            self._queue(outbox)
+
+    def _all(self) -> list[Idea]:
+        self._check()
+        return [copy.deepcopy(i) for i in self.ideas.values()]
+
+    async def list_by_submitter(self, user_id: str, limit: int = 50) -> list[Idea]:
+        mine = [i for i in self._all() if i.submitter.id == user_id]
+        return sorted(mine, key=lambda i: i.created_at, reverse=True)[:limit]
+
+    async def list_for_digest(self, since: datetime | None) -> list[Idea]:
+        return [
+            i
+            for i in self._all()
+            if since is None or i.status == IdeaStatus.IN_REVIEW or (i.updated_at or i.created_at) >= since
+        ]
+
+    async def list_open(self) -> list[Idea]:
+        return sorted(
+            (i for i in self._all() if i.status == IdeaStatus.IN_REVIEW), key=lambda i: i.updated_at or i.created_at
+        )
+
+    # ---- outbox -------------------------------------------------------------------------
+    def _queue(self, messages: Sequence[OutboxMessage]) -> None:
+        for message in messages:
+            self.outbox.setdefault(message.id, _Queued(copy.deepcopy(message)))  # the same id is one message
+
+    async def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
+        self._check()
+        self._queue(messages)
+
+    async def existing_outbox_ids(self, ids: Sequence[str]) -> set[str]:
+        self._check()
+        return {i for i in ids if i in self.outbox}
+
+    async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
+        self._check()
+        async with self._lock:
+            due = [
+                q
+                for q in self.outbox.values()
+                if q.state == "pending"
+                and q.message.not_before <= now
+                and (q.claimed_until is None or q.claimed_until <= now)
+            ]
+            due = sorted(due, key=lambda q: q.message.not_before)[:limit]
+            for queued in due:
+                queued.claimed_until = now + timedelta(seconds=lease_seconds)
+            return [copy.deepcopy(q.message) for q in due]
+
+    async def complete(self, message_id: str) -> None:
+        self._check()
+        queued = self.outbox[message_id]
+        queued.state, queued.claimed_until = "sent", None
+
+    async def reschedule(self, message_id: str, not_before: datetime, attempts: int, error: str) -> None:
+        self._check()
+        queued = self.outbox[message_id]
+        queued.message = replace(queued.message, not_before=not_before, attempts=attempts, last_error=error[:500])
+        queued.claimed_until = None
+
+    async def give_up(self, message_id: str, error: str) -> None:
+        self._check()
+        queued = self.outbox[message_id]
+        queued.state, queued.claimed_until = "failed", None
+        queued.message = replace(queued.message, last_error=error[:500])
+
+    # ---- conversations ------------------------------------------------------------------
+    async def save_conversation(self, record: ConversationRecord) -> None:
+        self._check()
+        self.conversations[record.user_id] = copy.deepcopy(record)
+
+    async def get_conversation(self, user_id: str) -> ConversationRecord | None:
+        self._check()
+        record = self.conversations.get(user_id)
+        return copy.deepcopy(record) if record is not None else None
+
+    async def any_conversation(self) -> ConversationRecord | None:
+        self._check()
+        if not self.conversations:
+            return None
+        newest = max(self.conversations.values(), key=lambda r: r.updated_at.isoformat() if r.updated_at else "")
+        return copy.deepcopy(newest)
+
+    # ---- digest ledger ------------------------------------------------------------------
+    async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:
+        self._check()
+        async with self._lock:
+            row = self.deliveries.get((dm_id, week_key))
+            if row is not None and row.state != "failed" and not _lease_over(row, now):
+                return False
+            self.deliveries[(dm_id, week_key)] = _Delivery("sending", "", now + timedelta(seconds=lease_seconds))
+            return True
+
+    async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None:
+        self._check()
+        self.deliveries[(dm_id, week_key)] = _Delivery(state, detail[:500])
+
+
+def _lease_over(row: _Delivery, now: datetime) -> bool:
+    """A 'sending' claim whose instance died: another run may take it over."""
+    return row.state == "sending" and row.claimed_until is not None and row.claimed_until <= now
