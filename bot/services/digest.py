@@ -176,7 +176,7 @@ class DigestService:
             dms = [dm for dm in dms if dm.id in dm_ids]
         digests = await self.build_all(week, dms)
         result = RunResult(week.key)
-        later = await self._dms_with_a_later_digest(week)
+        later = await self._dms_with_a_later_digest(week, dms)
         outcomes = await asyncio.gather(
             *(
                 self._deliver(digests[dm.id])
@@ -195,13 +195,17 @@ class DigestService:
             )
         return result
 
-    async def _dms_with_a_later_digest(self, week: DigestWeek, weeks_ahead: int = 4) -> set[str]:
+    async def _dms_with_a_later_digest(self, week: DigestWeek, dms: list[Person], weeks_ahead: int = 4) -> set[str]:
         """DMs whose digest for one of the next weeks was sent (or is being sent): the clock went back."""
+        later = [
+            DigestWeek.ending_at(week.end + timedelta(days=7 * ahead), self.calendar.tz).key
+            for ahead in range(1, weeks_ahead + 1)
+        ]
         found: set[str] = set()
-        for ahead in range(1, weeks_ahead + 1):
-            later = DigestWeek.ending_at(week.end + timedelta(days=7 * ahead), self.calendar.tz)
-            deliveries = await self.store.digest_deliveries(later.key)
-            found |= {dm_id for dm_id, (state, _) in deliveries.items() if state in ("sent", "sending")}
+        for dm in dms:
+            states = await self.store.digest_states(dm.id, later)
+            if any(state in ("sent", "sending") for state in states.values()):
+                found.add(dm.id)
         return found
 
     async def _deliver(self, digest: Digest) -> DeliveryOutcome:
