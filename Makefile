@@ -6,14 +6,20 @@ NPM_FLAGS := --ignore-scripts --no-audit --no-fund --loglevel=error
 
 .PHONY: run test package bench browser clean
 
+# The first run installs for a few minutes: say so, and let pip list what it fetches.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	@echo ">>> First run: creating the Python environment in $(VENV) and installing its packages."
+	@echo ">>> This takes a few minutes once; later runs start at once."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --progress-bar on -r requirements-dev.txt
+	@echo ">>> Python packages installed."
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@echo ">>> Installing Agents Playground and the Adaptive Cards validator with npm (once)..."
 	npm ci $(NPM_FLAGS)
+	@echo ">>> npm packages installed."
 	touch $@
 
 ## Start the bot on the embedded default and Agents Playground pointed at it. Ctrl-C stops both.

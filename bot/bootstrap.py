@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING
 from azure.core.credentials_async import AsyncTokenCredential
 from msgraph import GraphServiceClient
 
+from bot.adapters.availability import GraphAvailability, NobodyAway, OrgFileAvailability
 from bot.adapters.graph_client import GraphSettings, make_credential, make_graph_client
 from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.adapters.provisioned_site import resolve_site_id
+from bot.adapters.routing_file import RoutingFileError, load_routing_file, parse_routing
 from bot.adapters.sharepoint_store import SharePointStore
 from bot.adapters.spool import SubmissionSpool
 from bot.adapters.sqlite_store import SqliteStore
@@ -27,14 +29,19 @@ from bot.domain.calendar import WorkCalendar, parse_holidays
 from bot.domain.digest import DigestRules
 from bot.domain.limits import PitchQuota
 from bot.domain.model import Role
-from bot.ports import Channel, Directory, IdeaStore
+from bot.domain.routing import RoutingRules
+from bot.ports import Availability, Channel, Directory, IdeaStore
+from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff
+from bot.services.approvals import ApprovalService
+from bot.services.assignment import StepAssigner
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
 from bot.services.schedule import Timer, daily, weekly
 from bot.settings import Settings
+from dialogs.approvals import ApprovalFlows
 from dialogs.digest import digest_renderer
 from dialogs.main import MainDialog
 from dialogs.notifications import NotificationRenderer
@@ -84,11 +91,75 @@ def build_store(settings: Settings, graph: GraphServiceClient | None) -> IdeaSto
     raise SystemExit(f"DEN_STORE={settings.store!r} is not a store this app knows: use 'sqlite' or 'sharepoint'.")
 
 
+def load_routes(settings: Settings) -> RoutingRules:
+    """The routing rules file; a mistake in it stops start-up with a message naming the line."""
+    if settings.routing_file.strip().lower() in ("off", "none"):
+        return RoutingRules.every_level_up_to(Role(settings.chain_top_role))
+    try:
+        routes = load_routing_file(settings.routing_file)
+    except RoutingFileError as error:
+        message = f"The routing rules cannot be used: {error}. Fix the file (DEN_ROUTING_FILE) and start again."
+        raise SystemExit(message) from None
+    return checked_against(routes, settings)
+
+
+ROUTING_KEY = "routing"  # the DenSettings item (or SQLite settings row) holding routing rules, as YAML
+STORED_SOURCE = "the stored routing rules (DenSettings item 'routing')"
+
+
+def stored_routes(text: str, settings: Settings) -> RoutingRules:
+    """Routing rules an administrator uploaded to the records; a mistake stops start-up, naming the line."""
+    try:
+        routes = parse_routing(text, source=STORED_SOURCE)
+    except RoutingFileError as error:
+        fix = "Upload a corrected file with `python -m bot.admin.routing --upload`."
+        message = f"The routing rules cannot be used: {error}. {fix}"
+        raise SystemExit(message) from None
+    return checked_against(routes, settings)
+
+
+def checked_against(routes: RoutingRules, settings: Settings) -> RoutingRules:
+    escalation = routes.escalation
+    if escalation.enabled and escalation.after_business_days <= settings.remind_after_business_days:
+        raise SystemExit(
+            f"The routing rules cannot be used: {routes.source} escalates after {escalation.after_business_days} "
+            f"business days, but reminders start after {settings.remind_after_business_days} "
+            "(DEN_REMIND_AFTER_BUSINESS_DAYS): escalation must come after the reminders."
+        )
+    return routes
+
+
+def build_availability(
+    settings: Settings, directory: Directory, graph: GraphServiceClient | None, calendar: WorkCalendar
+) -> Availability:
+    """Who is away: off, the org file's markers, or Outlook automatic replies through Graph."""
+    choice = settings.out_of_office or ("graph" if settings.uses_entra_directory else "org-file")
+    if choice == "off":
+        return NobodyAway()
+    if choice == "graph":
+        if graph is None:
+            graph = graph_client_from(settings)
+        return GraphAvailability(graph)
+    if choice == "org-file":
+        if isinstance(directory, OrgFileDirectory):
+            return OrgFileAvailability(directory, calendar.tz)
+        return OrgFileAvailability(OrgFileDirectory.from_file(settings.org_file), calendar.tz)
+    raise SystemExit(f"DEN_OUT_OF_OFFICE={choice!r} is not known: use 'off', 'org-file' or 'graph'.")
+
+
 def build_directory(settings: Settings, graph: GraphServiceClient | None) -> Directory:
     if settings.uses_entra_directory:
         rules = RoleRules.parse(settings.role_patterns, settings.dm_ids)
         return GraphDirectory(graph, rules, cache_seconds=settings.directory_cache_seconds)
     return OrgFileDirectory.from_file(settings.org_file)
+
+
+def _picker_people(directory: Directory) -> Callable[[], list[tuple[str, str]]]:
+    """A small org file's people, offered in the people picker for clients without Teams' search."""
+    if isinstance(directory, OrgFileDirectory) and len(directory.people()) <= 200:
+        people = [(e.person.id, e.person.name) for e in directory.people()]
+        return lambda: people
+    return lambda: []
 
 
 # ---- the assembled application --------------------------------------------------------------
@@ -105,6 +176,8 @@ class Den:
     nudger: Nudger
     digests: DigestService
     dialog: MainDialog
+    approvals: ApprovalService | None = None
+    renderer: NotificationRenderer | None = None
     edge: TeamsEdge | None = None  # the Bot Framework adapter, when the app talks to Teams
     scheduled: list[Timer] = field(default_factory=list)  # the digest and nudges, if DEN_DIGEST_SCHEDULE
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
@@ -119,6 +192,7 @@ class Den:
     async def start(self) -> None:
         """Open the store and start the workers: the app's start-up."""
         await self.open()
+        await self.use_stored_routes()
         self.dispatcher.start()
         if self.spool_timer is not None:
             self.spool_timer.start()
@@ -126,10 +200,25 @@ class Den:
             for timer in self.scheduled:
                 timer.start()
 
+    async def use_stored_routes(self) -> None:
+        """Routing rules uploaded to the records (on SharePoint, the DenSettings list) win over the file."""
+        if self.settings.routing_file.strip().lower() in ("off", "none") or self.approvals is None:
+            return
+        stored = await self.store.get_setting(ROUTING_KEY)
+        if stored is None:
+            return
+        routes = stored_routes(stored.text, self.settings)
+        self.ideas.routes = routes
+        self.approvals.routes = routes
+        if self.renderer is not None:
+            self.renderer.second_look = routes.second_look
+
     async def stop(self) -> None:
         for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else [])]:
             await timer.stop()
         await self.dispatcher.stop()
+        if self.edge is not None:
+            await self.edge.close()
         await self.close()
 
 
@@ -144,6 +233,9 @@ def bootstrap(
     graph = graph_client_from(settings, graph_credential) if needs_graph(settings) else None
     store = build_store(settings, graph)
     directory = build_directory(settings, graph)
+    routes = load_routes(settings)
+    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
+    assigner = StepAssigner(store, build_availability(settings, directory, graph, calendar), directory)
     spool = SubmissionSpool(settings.spool_path) if settings.store != "sqlite" else None
 
     edge = None
@@ -153,14 +245,19 @@ def bootstrap(
         edge = TeamsEdge.build(settings, store)
         channel = edge.channel
 
+    renderer = NotificationRenderer(store, second_look=routes.second_look)
     dispatcher = OutboxDispatcher(
         store,
         channel,
-        NotificationRenderer(store),
+        renderer,
         clock=clock,
         backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0, retry_after_cap=600.0),
         max_attempts=settings.notify_max_attempts,
         poll_seconds=settings.outbox_poll_seconds,
+        lease_seconds=settings.outbox_lease_seconds,
+        max_in_flight=settings.outbox_max_in_flight,
+        limiter=TeamsRateLimiter(per_tenant_per_second=settings.teams_messages_per_second),
+        drain_seconds=settings.shutdown_drain_seconds,
     )
     ideas = IdeaService(
         store,
@@ -170,8 +267,12 @@ def bootstrap(
         on_outbox=dispatcher.kick,
         spool=spool,
         quota=PitchQuota(settings.daily_pitch_cap, timedelta(days=settings.duplicate_window_days)),
+        routes=routes,
+        assigner=assigner,
     )
-    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
+    approvals = ApprovalService(
+        store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick
+    )
     nudger = Nudger(
         store,
         clock=clock,
@@ -179,6 +280,7 @@ def bootstrap(
         remind_after_business_days=settings.remind_after_business_days,
         tell_submitter_after_business_days=settings.tell_submitter_after_business_days,
         on_outbox=dispatcher.kick,
+        escalate=approvals.daily_pass,
     )
     rules = DigestRules.from_settings(
         settings.stall_business_days, settings.challenge_start, calendar, settings.digest_scope
@@ -213,7 +315,16 @@ def bootstrap(
         dispatcher=dispatcher,
         nudger=nudger,
         digests=digests,
-        dialog=MainDialog(ideas, clock, digests),
+        approvals=approvals,
+        renderer=renderer,
+        dialog=MainDialog(
+            ideas,
+            clock,
+            digests,
+            ApprovalFlows(approvals, clock, calendar, _picker_people(directory)),
+            organiser_ids=frozenset(i.strip() for i in settings.organiser_ids.split(",") if i.strip()),
+            digest_on_request=settings.digest_on_request,
+        ),
         edge=edge,
         scheduled=scheduled,
         spool_timer=spool_timer,

@@ -10,6 +10,8 @@ import json
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
+
 CATALOGUE_DIR = Path(__file__).parent / "messages"
 DEFAULT_LANGUAGE = "en"
 
@@ -30,6 +32,11 @@ def language_of(locale: str | None) -> str:
     return language if _catalogue(language) else DEFAULT_LANGUAGE
 
 
+@cache
+def _plural_rule(language: str):
+    return Locale.parse(language).plural_form
+
+
 class Messages:
     """The catalogue bound to one locale. `m.t("key", name=...)` formats a message."""
 
@@ -44,6 +51,20 @@ class Messages:
         if template is None:
             raise KeyError(f"message '{key}' is missing from the catalogue")
         return template.format(**params) if params else template
+
+    def count(self, key: str, count: int | float, *, shown: str = "", **params: object) -> str:
+        """A phrase with a number in it, in the grammatical number the language needs (CLDR's plural
+        rules through Babel: French says "1 jour", "0 jour", English "1 day", "0 days").
+
+        Looks up `key.zero` for 0 when the catalogue has it (plain "less than a business day"
+        instead of "0 business days"), else `key.one` or `key.other`. `shown` is the number as the
+        reader's locale writes it (bot.formatting), when it differs from str(count).
+        """
+        if count == 0 and self.has(f"{key}.zero"):
+            return self.t(f"{key}.zero", count=shown or count, **params)
+        form = _plural_rule(self.language)(count)
+        chosen = f"{key}.{form}" if self.has(f"{key}.{form}") else f"{key}.other"
+        return self.t(chosen, count=shown or count, **params)
 
     def has(self, key: str) -> bool:
         return key in self._own or key in self._fallback

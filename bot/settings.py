@@ -128,6 +128,12 @@ class Settings:
     notify_retry_base_seconds: float = env("DEN_NOTIFY_RETRY_BASE_SECONDS", default=2.0, check=_positive)
     notify_max_attempts: int = env("DEN_NOTIFY_MAX_ATTEMPTS", default=12, check=_positive)
     outbox_poll_seconds: float = env("DEN_OUTBOX_POLL_SECONDS", default=5.0, check=_positive)
+    # Teams allows 50 proactive messages a second per app per tenant, all instances together.
+    teams_messages_per_second: float = env("DEN_TEAMS_MESSAGES_PER_SECOND", default=50.0, check=_positive)
+    outbox_max_in_flight: int = env("DEN_OUTBOX_MAX_IN_FLIGHT", default=64, check=_positive)
+    outbox_lease_seconds: float = env("DEN_OUTBOX_LEASE_SECONDS", default=60.0, check=_positive)
+    shutdown_drain_seconds: float = env("DEN_SHUTDOWN_DRAIN_SECONDS", default=20.0, check=_not_negative)
+    health_outbox_max_age_seconds: float = env("DEN_HEALTH_OUTBOX_MAX_AGE_SECONDS", default=900.0, check=_positive)
     # ---- calendar, digest and nudges ------------------------------------------------------------
     timezone: str = env("DEN_TIMEZONE", default="America/Toronto", check=_time_zone)
     holidays: str = env("DEN_HOLIDAYS", default="", check=_dates)
@@ -144,6 +150,14 @@ class Settings:
     nudge_time: str = env("DEN_NUDGE_TIME", default="09:30", check=_clock_time)
     challenge_start: str = env("DEN_CHALLENGE_START", default="", check=_date)
     report_url: str = env("DEN_REPORT_URL", default="")
+    # ---- approval routes ------------------------------------------------------------------------
+    routing_file: str = env("DEN_ROUTING_FILE", default=str(ROOT / "data" / "routing.yml"))  # "off": every level
+    out_of_office: str = env("DEN_OUT_OF_OFFICE", default="", case="lower",  # empty: graph with Entra, else file
+                             check=_one_of("", "off", "org-file", "graph"))
+    # A DM may type `digest` for the week so far (local trials, demos); off in production by default.
+    digest_on_request: bool = env("DEN_DIGEST_ON_REQUEST", default=False)
+    # ---- people ---------------------------------------------------------------------------------
+    organiser_ids: str = env("DEN_ORGANISER_IDS", default="")  # Den organisers' object ids: their own welcome
     # ---- hostile input: connector hosts, request size, pitch floods, Retry-After ---------------------
     allowed_service_urls: str = env(
         "DEN_ALLOWED_SERVICE_URLS", default="https://smba.trafficmanager.net/", check=_service_urls

@@ -4,7 +4,7 @@ from cards.approval import approval_card, decided_card
 from cards.my_ideas import my_ideas_card
 from cards.pitch_form import pitch_form_card
 from cards.receipt import filed_card, receipt_card, spooled_card
-from cards.status import idea_status_card, returned_card, submitter_update_card
+from cards.status import idea_status_card, returned_card
 from cards.welcome import help_card, notice_card, welcome_card
 
 __all__ = [
@@ -19,6 +19,5 @@ __all__ = [
     "receipt_card",
     "returned_card",
     "spooled_card",
-    "submitter_update_card",
     "welcome_card",
 ]

@@ -6,10 +6,20 @@ from datetime import timedelta
 from typing import Any
 
 from bot.domain.digest import Counts, Digest, DigestRow
-from bot.formatting import format_number
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import attention, card, container, execute, heading, local_day, subtle, text
+from cards.common import (
+    attention,
+    business_days,
+    card,
+    container,
+    execute,
+    heading,
+    local_day,
+    navigate,
+    subtle,
+    text,
+)
 from cards.safe_text import plain
 
 
@@ -60,20 +70,17 @@ def _counts_table(m: Messages, week: Counts, so_far: Counts) -> dict[str, Any]:
     return container(lines)
 
 
-def _item(line_text: str, action: dict[str, Any] | None, done: str = "") -> dict[str, Any]:
-    right: list[dict[str, Any]] = []
+def _item(
+    m: Messages, line: DigestRow, line_text: str, action: dict[str, Any] | None = None, done: str = ""
+) -> dict[str, Any]:
+    """One idea: its line, then (in reading order) what was done about it, and its buttons: View
+    (the idea's details, posted as a new card) and the row's own action if it is still to do."""
+    view = navigate(m.t("idea.view", reference=line.reference), verbs.VIEW_IDEA, {"ideaId": line.idea_id})
+    items: list[dict[str, Any]] = [text(line_text, spacing="None")]
     if done:
-        right = [subtle(done)]
-    elif action:
-        right = [{"type": "ActionSet", "actions": [action]}]
-    return {
-        "type": "ColumnSet",
-        "spacing": "Small",
-        "columns": [
-            {"type": "Column", "width": "stretch", "items": [text(line_text, spacing="None")]},
-            {"type": "Column", "width": "auto", "items": right, "verticalContentAlignment": "Center"},
-        ],
-    }
+        items.append(subtle(done))
+    items.append({"type": "ActionSet", "actions": [view, *([action] if action and not done else [])]})
+    return container(items, spacing="Small")
 
 
 def _pending_text(m: Messages, line: DigestRow) -> str:
@@ -83,7 +90,7 @@ def _pending_text(m: Messages, line: DigestRow) -> str:
         title=plain(line.title),
         name=plain(line.holder_name),
         role=m.t(f"role.{line.holder_role}"),
-        days=line.waiting_days,
+        duration=business_days(m, line.waiting_days),
     )
 
 
@@ -112,16 +119,10 @@ def digest_card(
     if digest.recent_pitches:
         body.append(text(m.t("digest.recent"), weight="Bolder", spacing="Medium", separator=True))
         for line in digest.recent_pitches:
-            body.append(
-                text(
-                    m.t(
-                        "digest.recent_line",
-                        reference=line.reference,
-                        title=plain(line.title),
-                        name=plain(line.submitter_name),
-                    )
-                )
+            line_text = m.t(
+                "digest.recent_line", reference=line.reference, title=plain(line.title), name=plain(line.submitter_name)
             )
+            body.append(_item(m, line, line_text))
         more(len(digest.recent_pitches), digest.this_week.new_pitches)
 
     if digest.approved:
@@ -137,15 +138,16 @@ def digest_card(
                 title=plain(line.title),
                 name=plain(line.submitter_name),
             )
-            body.append(_item(line_text, action, done))
+            body.append(_item(m, line, line_text, action, done))
         more(len(digest.approved), digest.approved_total)
 
     if digest.stalled:
-        body.append(attention(m.t("digest.stalled", days=stall_days, count=digest.stalled_total)) | {"separator": True})
+        stalled_title = m.t("digest.stalled", duration=business_days(m, stall_days), count=digest.stalled_total)
+        body.append(attention(stalled_title) | {"separator": True, "spacing": "Medium"})
         for line in digest.stalled:
             action = execute(m.t("digest.nudge"), verbs.DIGEST_NUDGE, digest_data(digest, line.idea_id))
             done = m.t("digest.nudged") if line.idea_id in nudged else ""
-            body.append(_item(_pending_text(m, line), action, done))
+            body.append(_item(m, line, _pending_text(m, line), action, done))
         more(len(digest.stalled), digest.stalled_total)
 
     if digest.pending:
@@ -153,24 +155,35 @@ def digest_card(
             text(m.t("digest.pending", count=digest.pending_total), weight="Bolder", spacing="Medium", separator=True)
         )
         for line in digest.pending:
-            body.append(text(_pending_text(m, line), spacing="Small"))
+            body.append(_item(m, line, _pending_text(m, line)))
         more(len(digest.pending), digest.pending_total)
 
     if digest.timings:
         items = [text(m.t("digest.bottleneck"), weight="Bolder")]
         for timing in digest.timings:
             role = m.t(f"role.{timing.role.value}")
-            days = format_number(timing.median_days, m.locale)
-            items.append(text(m.t("digest.level_line", role=role, days=days, count=timing.decisions)))
+            decisions = m.count("count.decisions", timing.decisions)
+            items.append(
+                text(
+                    m.t(
+                        "digest.level_line",
+                        role=role,
+                        duration=business_days(m, timing.median_days),
+                        decisions=decisions,
+                    )
+                )
+            )
         slowest = digest.slowest
-        days = format_number(slowest.median_days, m.locale)
-        items.append(text(m.t("digest.slowest", role=m.t(f"role.{slowest.role.value}"), days=days), weight="Bolder"))
+        duration = business_days(m, slowest.median_days)
+        items.append(
+            text(m.t("digest.slowest", role=m.t(f"role.{slowest.role.value}"), duration=duration), weight="Bolder")
+        )
         body.append(container(items, separator=True, spacing="Medium"))
 
     if digest.participation_by_branch:
         items = [text(m.t("digest.participation"), weight="Bolder"), subtle(m.t("digest.by_branch"))]
         items += [
-            text(m.t("digest.participation_line", name=plain(name), count=count), spacing="None")
+            text(m.t("digest.participation_line", name=name, count=count), spacing="None")
             for name, count in digest.participation_by_branch
         ]
         items.append(subtle(m.t("digest.by_area")))

@@ -1,46 +1,46 @@
-"""'My ideas': each idea, its status, who holds it and for how long."""
+"""'My ideas': each idea, its status, who holds it and for how many business days; a View button each."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from bot.domain.calendar import WorkCalendar
 from bot.domain.model import Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import card, container, execute, heading, subtle, text, when
+from cards.common import business_days, card, container, execute, heading, subtle, text, when
+from cards.idea import view_button, where_now
 from cards.safe_text import plain
 
 
-def _holder_line(m: Messages, idea: Idea, now: datetime) -> str:
-    days = idea.days_in_status(now)
+def _holder_line(m: Messages, idea: Idea, now: datetime, calendar: WorkCalendar) -> str:
+    days = calendar.business_days_between(idea.status_since or idea.created_at, now)
     if idea.status == IdeaStatus.IN_REVIEW:
-        return m.t("my_ideas.holder", name=plain(idea.chain[idea.current_step].approver_name), days=days)
+        name = idea.chain[idea.current_step].approver_name
+        return m.t("my_ideas.holder", name=name, duration=business_days(m, days))
     if idea.status == IdeaStatus.RETURNED:
-        return m.t("my_ideas.holder_you", days=days)
-    return m.t("my_ideas.closed", when=when(idea.status_since or idea.created_at))
+        return m.t("my_ideas.holder_you", duration=business_days(m, days))
+    return m.t("my_ideas.closed", when=when(idea.shortlisted_at or idea.status_since or idea.created_at))
 
 
-def my_ideas_card(m: Messages, ideas: list[Idea], now: datetime, *, limit: int) -> dict[str, Any]:
+def my_ideas_card(
+    m: Messages, ideas: list[Idea], now: datetime, *, limit: int, calendar: WorkCalendar | None = None
+) -> dict[str, Any]:
+    calendar = calendar or WorkCalendar.of()
     body: list[dict[str, Any]] = [heading(m.t("my_ideas.title"))]
     if not ideas:
         body.append(text(m.t("my_ideas.empty")))
         return card(body, [execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive")])
     for idea in ideas[:limit]:
+        status = where_now(m, idea) if idea.status != IdeaStatus.IN_REVIEW else m.t("status.in_review")
+        title = m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title))
         body.append(
             container(
                 [
-                    text(
-                        m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title)),
-                        weight="Bolder",
-                    ),
-                    subtle(
-                        m.t(
-                            "my_ideas.line",
-                            status=m.t(f"status.{idea.status.value}"),
-                            holder=_holder_line(m, idea, now),
-                        )
-                    ),
+                    text(title, weight="Bolder"),
+                    subtle(f"{status}. {_holder_line(m, idea, now, calendar)}"),
+                    {"type": "ActionSet", "actions": [view_button(m, idea)]},
                 ],
                 separator=True,
             )

@@ -9,11 +9,13 @@ from bot.domain.pitch import FIELD_RULES, FieldRule
 from bot.formatting import format_number
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import attention, card, execute, heading, subtle, text
+from cards.common import attention, card, execute, heading, subtle
 from cards.safe_text import plain
 
 
 def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
+    if code == "required" and rule.choices:
+        code = "required_choice"  # "please choose", not "please fill in", for a drop-down
     return m.t(
         f"error.{code}",
         label=m.t(f"field.{rule.name}"),
@@ -24,12 +26,17 @@ def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
 
 def _label(m: Messages, rule: FieldRule) -> str:
     # No "*" here: Teams marks `isRequired` inputs itself (a second one showed as "* *").
-    return m.t(f"field.{rule.name}")
+    label = m.t(f"field.{rule.name}")
+    if rule.max_length:
+        # Said in the label (what a screen reader announces) because the card sets no maxLength:
+        # Teams would cut pasted text silently; the server says how much to trim instead.
+        return m.t("form.limit", label=label, max=format_number(rule.max_length, m.locale))
+    return label
 
 
 def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[dict[str, Any]]:
     label = _label(m, rule)
-    required_message = m.t("error.required", label=m.t(f"field.{rule.name}"))
+    required_message = error_message(m, rule, "required", "")
     if rule.choices:
         element: dict[str, Any] = {
             "type": "Input.ChoiceSet",
@@ -39,7 +46,7 @@ def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[
             "choices": [{"title": m.t(f"choice.{rule.name}.{c}"), "value": c} for c in rule.choices],
         }
     else:
-        element = {"type": "Input.Text", "id": rule.name, "label": label, "maxLength": rule.max_length}
+        element = {"type": "Input.Text", "id": rule.name, "label": label}
         if rule.multiline:
             element["isMultiline"] = True
         placeholder_key = f"field.{rule.name}.placeholder"
@@ -52,7 +59,8 @@ def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[
         element["value"] = value
     items = [element]
     if error:
-        items.append(attention(error))
+        element["errorMessage"] = error
+        items.append(attention(error) | {"spacing": "Small"})
     return items
 
 
@@ -69,9 +77,9 @@ def pitch_form_card(
 ) -> dict[str, Any]:
     """`revise` = (idea id, revision, reference, approver name) for a returned idea.
 
+    `confirm` makes the button "Send it anyway", carrying that answer (e.g. to a repeat pitch).
     `preface` comes before the form (the approver's comment on a returned idea); `notice` is a
     problem with the whole form (e.g. the submitter is not in the directory), shown first.
-    `confirm` makes the button "Send it anyway", carrying that answer (e.g. to a repeat pitch).
     """
     values = values or {}
     errors = errors or {}
@@ -90,7 +98,7 @@ def pitch_form_card(
         title = m.t("pitch.send_anyway") if confirm else m.t("form.submit")
         action = execute(title, verbs.PITCH_SUBMIT, data, style="positive")
     if notice:
-        body.insert(0, text(notice, color="Attention"))
+        body.insert(0, attention(notice))
     body = [*(preface or []), *body]
     if errors:
         body.append(attention(m.t("form.errors_summary")))
@@ -98,4 +106,5 @@ def pitch_form_card(
         value = values.get(rule.name, "")
         code = errors.get(rule.name)
         body.extend(_input(m, rule, value, error_message(m, rule, code, value) if code else None))
+    body.append(subtle(m.t("form.notice_of_collection")) | {"spacing": "Large", "separator": True})
     return card(body, [action])

@@ -7,8 +7,9 @@ from typing import Any
 from bot.domain.model import Idea
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import card, execute, good, heading, text
-from cards.idea import chain_view, pitch_summary, where_now
+from cards.approval_routes import route_why, withdraw_action
+from cards.common import card, good, heading, navigate, text
+from cards.idea import chain_view, pitch_summary, view_button, where_now
 from cards.safe_text import plain
 
 
@@ -18,9 +19,13 @@ def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False, title: s
     body = [heading(title), text(m.t("receipt.saved"))]
     body.append(good(where_now(m, idea)) if idea.chain else good(m.t("receipt.no_chain")))
     body.extend(pitch_summary(m, idea, full=False))
+    body.extend(route_why(m, idea))
     if idea.chain:
         body.append(chain_view(m, idea))
-    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    actions = [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
+    if idea.is_open:
+        actions.append(withdraw_action(m, idea))
+    return card(body, actions)
 
 
 def filed_card(m: Messages, idea: Idea) -> dict[str, Any]:
@@ -36,5 +41,5 @@ def spooled_card(m: Messages, values: dict[str, str]) -> dict[str, Any]:
             text(m.t("spooled.body")),
             text(plain(values.get("title", "")), weight="Bolder"),
         ],
-        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
+        [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
     )

@@ -7,8 +7,8 @@ from typing import Any
 from bot.domain.model import Idea
 from bot.i18n import Messages
 from cards.approval import approval_parts
-from cards.common import card, heading, subtle, text
-from cards.safe_text import plain
+from cards.approval_routes import refresh
+from cards.common import business_days, card, heading, subtle, text
 
 
 def reminder_card(m: Messages, idea: Idea, *, viewer_id: str, days: int, from_dm: str = "") -> dict[str, Any]:
@@ -16,6 +16,6 @@ def reminder_card(m: Messages, idea: Idea, *, viewer_id: str, days: int, from_dm
     _, body, actions = approval_parts(m, idea, viewer_id=viewer_id)
     header = [heading(m.t("reminder.title"))]
     if from_dm:
-        header.append(text(m.t("reminder.from_dm", name=plain(from_dm)), weight="Bolder"))
-    header.append(subtle(m.t("reminder.waiting", days=days)))
-    return card(header + body, actions)
+        header.append(text(m.t("reminder.from_dm", name=from_dm), weight="Bolder"))
+    header.append(subtle(m.t("reminder.waiting", duration=business_days(m, days))))
+    return {**card(header + body, actions), "refresh": refresh(idea)}  # an old reminder shows the idea now

@@ -4,38 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.model import Decision, Idea, IdeaStatus, Outcome
+from bot.domain.model import Decision, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import attention, card, execute, good, subtle, text
-from cards.idea import chain_view, pitch_summary, where_now
+from cards.approval_routes import comments_view, second_look_action, withdraw_action
+from cards.common import card, good, heading, navigate, subtle, text
+from cards.idea import chain_view, pitch_summary, view_button, where_now
 from cards.pitch_form import pitch_form_card
 from cards.safe_text import plain
 
 
-def idea_status_card(m: Messages, idea: Idea, *, headline: str = "", comment: str = "") -> dict[str, Any]:
-    """Where an idea stands. `comment` is the approver's comment on the decision the headline reports."""
+def idea_status_card(
+    m: Messages, idea: Idea, *, headline: str = "", comment: str = "", second_look: bool = True
+) -> dict[str, Any]:
+    """Where an idea stands. `comment` is the approver's comment on the decision the headline reports;
+    `second_look`: whether a rejected idea may ask the next level up (the routing file says)."""
     body: list[dict[str, Any]] = []
     if headline:
         body.append(text(headline, weight="Bolder", size="Medium"))
     if comment:
-        body.append(text(m.t("chain.comment", comment=plain(comment))))
-    body.append(good(where_now(m, idea)) if idea.status != IdeaStatus.REJECTED else attention(where_now(m, idea)))
+        body.append(text(m.t("chain.comment", comment=comment)))
+    body.append(good(where_now(m, idea)))
     body.extend(pitch_summary(m, idea, full=False))
     body.append(chain_view(m, idea))
-    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS, {"ideaId": idea.id})])
-
-
-def submitter_update_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
-    """Tell the submitter what was decided (for a return, see `returned_card`)."""
-    role = m.t(f"role.{idea.chain[decision.step_index].role.value}")
-    if decision.outcome == Outcome.REJECTED:
-        headline = m.t("update.rejected", name=plain(decision.approver_name), role=role, reference=idea.reference)
-    elif idea.status == IdeaStatus.APPROVED and decision.step_index == len(idea.chain) - 1:
-        headline = m.t("update.final", reference=idea.reference)
-    else:
-        headline = m.t("update.approved_step", name=plain(decision.approver_name), role=role, reference=idea.reference)
-    return idea_status_card(m, idea, headline=headline, comment=decision.comment)
+    body.extend(comments_view(m, idea))
+    actions = [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
+    if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED):
+        actions.append(withdraw_action(m, idea))
+    if second_look and idea.status == IdeaStatus.REJECTED and not idea.second_look_used:
+        actions.append(second_look_action(m, idea))
+    return card(body, actions)
 
 
 def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) -> dict[str, Any]:
@@ -56,3 +54,13 @@ def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) 
         revise=(idea.id, idea.revision, idea.reference, decision.approver_name),
         preface=header,
     )
+
+
+def shortlisted_card(m: Messages, idea: Idea) -> dict[str, Any]:
+    """Tell the submitter a deputy minister shortlisted their idea for the Den, and what comes next."""
+    body = [
+        heading(m.t("shortlisted.title", reference=idea.reference)),
+        text(m.t("shortlisted.body")),
+        *pitch_summary(m, idea, full=False),
+    ]
+    return card(body, [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])

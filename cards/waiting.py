@@ -7,7 +7,8 @@ from typing import Any
 from bot.domain.model import Idea
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import card, execute, heading, text
+from cards.common import business_days, card, heading, navigate, text
+from cards.idea import view_button
 from cards.safe_text import plain
 
 
@@ -16,7 +17,14 @@ def waiting_card(m: Messages, idea: Idea, *, days: int) -> dict[str, Any]:
     return card(
         [
             heading(m.t("waiting.title", reference=idea.reference)),
-            text(m.t("waiting.body", name=plain(step.approver_name), role=m.t(f"role.{step.role.value}"), days=days)),
+            text(
+                m.t(
+                    "waiting.body",
+                    name=plain(step.approver_name),
+                    role=m.t(f"role.{step.role.value}"),
+                    duration=business_days(m, days),
+                )
+            ),
         ],
-        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
+        [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
     )

@@ -1,7 +1,8 @@
-"""The welcome, help and one-line notice cards."""
+"""The welcome, help and one-line notice cards, and the Français / English switch on them."""
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from bot.i18n import Messages
@@ -9,21 +10,48 @@ from cards import verbs
 from cards.common import card, execute, heading, text
 
 
+class Audience(enum.StrEnum):
+    """Who the welcome speaks to: what they will do in the Den first."""
+
+    STAFF = "staff"
+    APPROVER = "approver"  # managers, directors, ADMs: they pitch, and decide on their staff's ideas
+    DM = "dm"  # deputy ministers: the weekly digest, shortlisting
+    ORGANISER = "organiser"  # Den organisers: run the challenge
+
+
+def language_switch(m: Messages) -> dict[str, Any]:
+    """One button to the other language, labelled in that language ("Français" on an English card)."""
+    other = "en" if m.language == "fr" else "fr"
+    return execute(m.t("language.switch"), verbs.LANGUAGE, {"language": other})
+
+
 def _menu(m: Messages) -> list[dict[str, Any]]:
     return [
         execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive"),
         execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS),
         execute(m.t("welcome.help"), verbs.HELP),
+        language_switch(m),
     ]
 
 
-def welcome_card(m: Messages) -> dict[str, Any]:
-    return card([heading(m.t("welcome.title")), text(m.t("welcome.body"))], _menu(m))
+def welcome_card(m: Messages, audience: Audience = Audience.STAFF) -> dict[str, Any]:
+    body = [heading(m.t("welcome.title")), text(m.t(f"welcome.body.{audience.value}"))]
+    return card(body, _menu(m))
 
 
 def help_card(m: Messages) -> dict[str, Any]:
+    approvers = [
+        execute(m.t("welcome.my_approvals"), verbs.MY_APPROVALS),
+        execute(m.t("welcome.delegate"), verbs.DELEGATE_OPEN),
+    ]
     return card(
-        [heading(m.t("help.title")), text(m.t("help.body")), text(m.t("help.commands"), isSubtle=True)],
+        [
+            heading(m.t("help.title")),
+            text(m.t("help.body")),
+            text(m.t("help.approvers")),
+            text(m.t("help.commands"), isSubtle=True),
+            {"type": "ActionSet", "actions": approvers},
+        ],
         _menu(m),
     )
 

@@ -12,13 +12,13 @@ from cards import approval_card
 from cards.approval import decided_card
 from cards.common import when
 from cards.safe_text import plain
+from dialogs.approvals import decision_comment
 from dialogs.turn import Reply, Turn, as_id, as_int
 
 
 async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mapping[str, Any]) -> Reply:
     m = turn.messages
-    raw = data.get("comment")
-    comment = raw if isinstance(raw, str) else ""
+    comment = decision_comment(data)
     result = await service.decide(
         actor_id=turn.user_id,
         idea_id=as_id(data.get("ideaId")),
@@ -30,11 +30,12 @@ async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mappi
     idea = result.idea
     if result.status == ActionStatus.NOT_FOUND or idea is None:
         return Reply(message=m.t("approval.not_found"))
-    if result.status == ActionStatus.INVALID:  # the same polite message as the pitch form's
-        label = m.t("approval.comment")
-        notice = m.t(f"error.{result.comment_error}", label=label, max=COMMENT_MAX, length=len(comment))
+    if result.status == ActionStatus.INVALID:  # too long: the same polite message as the pitch form's
+        error = m.t(
+            f"error.{result.comment_error}", label=m.t("approval.comment"), max=COMMENT_MAX, length=len(comment)
+        )
         shown = echo_back(comment, COMMENT_MAX)
-        return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice, comment=shown))
+        return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, comment=shown, comment_error=error))
     if result.status == ActionStatus.RECORDED:
         return Reply(card=decided_card(m, idea, result.decision))
     if result.status == ActionStatus.ALREADY_DECIDED:
@@ -47,8 +48,8 @@ async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mappi
         )
         return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice))
     if result.status == ActionStatus.COMMENT_REQUIRED:
-        notice = m.t("approval.comment_required", name=plain(idea.submitter.name))
-        return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice, comment=comment))
+        error = m.t("approval.comment_required", name=plain(idea.submitter.name))
+        return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, comment=comment, comment_error=error))
     if result.status == ActionStatus.NOT_YOURS:
         step = idea.current_approver
         if step is None:

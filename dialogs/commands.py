@@ -11,6 +11,11 @@ class Command(enum.StrEnum):
     PITCH = "pitch"
     MY_IDEAS = "my_ideas"
     HELP = "help"
+    MY_APPROVALS = "my_approvals"
+    DELEGATE = "delegate"
+    DIGEST = "digest"  # a deputy minister's digest for the week so far (when the setting allows it)
+    FRENCH = "french"  # the Français / English switch, typed
+    ENGLISH = "english"
 
 
 # English, then French: the French catalogue tells people to type `proposer`, `mes idées`, `aide`.
@@ -21,6 +26,13 @@ _PHRASES = {
     + ("mes idées", "idées", "état", "suivi", "suivre", "mes propositions"),
     Command.HELP: ("help", "hi", "hello", "hey", "menu", "?")
     + ("aide", "bonjour", "allô", "allo", "salut", "menu d’aide"),
+    Command.MY_APPROVALS: ("my approvals", "approvals", "to approve", "waiting for me")
+    + ("mes approbations", "approbations", "à approuver"),
+    Command.DELEGATE: ("acting", "delegate", "someone acts for me", "away", "out of office")
+    + ("intérim", "interim", "déléguer", "absent", "absente"),
+    Command.DIGEST: ("digest", "my digest", "résumé", "mon résumé", "résumé hebdomadaire"),
+    Command.FRENCH: ("français", "french", "en français", "in french"),
+    Command.ENGLISH: ("english", "anglais", "en anglais", "in english"),
 }
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
 

@@ -1,34 +1,101 @@
-"""Routing: a typed command or a card verb to the flow that handles it."""
+"""Routing: a typed command or a card verb to the flow that handles it, in the reader's language."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from bot.domain.calendar import WorkCalendar
 from bot.domain.limits import TYPED_TEXT_SHOWN_MAX
-from bot.domain.model import Outcome
+from bot.domain.model import Outcome, Role
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
+from bot.services.language import Languages
 from cards import help_card, my_ideas_card, verbs
+from cards.details import idea_details_card
 from cards.safe_text import plain
+from cards.welcome import Audience, welcome_card
 from dialogs import approval, digest, pitch, read
+from dialogs.approvals import ApprovalFlows
 from dialogs.commands import Command, recognise
-from dialogs.turn import Reply, Turn
+from dialogs.turn import Reply, Turn, as_id
 
 MY_IDEAS_LIMIT = 20
+_AUDIENCE = {
+    Role.MANAGER: Audience.APPROVER,
+    Role.DIRECTOR: Audience.APPROVER,
+    Role.ADM: Audience.APPROVER,
+    Role.DM: Audience.DM,
+}
+
+Route = Callable[[Turn, str, Mapping[str, Any]], Awaitable[Reply]]
+View = Callable[[Turn, Mapping[str, Any]], Awaitable[dict[str, Any] | None]]
 
 
 class MainDialog:
     def __init__(
-        self, service: IdeaService, clock: Callable[[], datetime], digests: DigestService | None = None
+        self,
+        service: IdeaService,
+        clock: Callable[[], datetime],
+        digests: DigestService | None = None,
+        approvals: ApprovalFlows | None = None,
+        *,
+        languages: Languages | None = None,
+        organiser_ids: frozenset[str] = frozenset(),
+        digest_on_request: bool = False,
     ) -> None:
         self._service = service
         self._clock = clock
         self._digests = digests
+        self._approvals = approvals
+        self._languages = languages or Languages(service.store, clock)
+        self._calendar = digests.calendar if digests is not None else WorkCalendar.of()
+        self._organisers = organiser_ids
+        self._digest_on_request = digest_on_request
+        # Buttons that open another view: the view is posted as a new card and the card the button
+        # was on stays as it was (a receipt keeps its route; a digest stays a digest).
+        self._views: dict[str, View] = {
+            verbs.PITCH_OPEN: self._form_view,
+            verbs.MY_IDEAS: self._my_ideas_view,
+            verbs.HELP: self._help_view,
+            verbs.VIEW_IDEA: self._details_view,
+        }
+        # Every verb the bot answers, declared in one table (as the Agents SDK's routes are).
+        self._routes: dict[str, Route] = {
+            verbs.PITCH_SUBMIT: self._submit,
+            verbs.IDEA_READ: self._read,
+            verbs.PITCH_RESUBMIT: self._resubmit,
+            **dict.fromkeys(verbs.DECISION_VERBS, self._decide),
+            **dict.fromkeys(self._views, self._navigate),
+            verbs.LANGUAGE: self._language_button,
+        }
+        if digests is not None:
+            self._routes.update(dict.fromkeys((verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE), self._digest_button))
+        if approvals is not None:
+            self._routes.update(approval_routes(approvals))
 
+    # ---- language and welcome -----------------------------------------------------------------
+    async def localise(self, turn: Turn) -> Turn:
+        """The turn in the language the person chose (the switch), else their Teams locale."""
+        return replace(turn, locale=await self._languages.locale_for(turn.user_id, turn.locale) or turn.locale)
+
+    async def welcome(self, turn: Turn) -> dict[str, Any]:
+        """The first card someone sees: what the Den is for them (staff, approver, DM, organiser)."""
+        turn = await self.localise(turn)
+        return welcome_card(turn.messages, await self._audience(turn.user_id))
+
+    async def _audience(self, user_id: str) -> Audience:
+        if user_id in self._organisers:
+            return Audience.ORGANISER
+        person = await self._service.directory.get_person(user_id)
+        return _AUDIENCE.get(person.role, Audience.STAFF) if person is not None else Audience.STAFF
+
+    # ---- entry points -------------------------------------------------------------------------
     async def on_text(self, turn: Turn, text: str | None) -> Reply:
         """A typed message: answer with a new card."""
+        turn = await self.localise(turn)
         command = recognise(text)
         if command == Command.PITCH:
             return Reply(card=pitch.new_form(turn))
@@ -36,29 +103,103 @@ class MainDialog:
             return Reply(card=await self._my_ideas(turn))
         if command == Command.HELP:
             return Reply(card=help_card(turn.messages))
+        if command == Command.MY_APPROVALS and self._approvals is not None:
+            return await self._approvals.my_approvals(turn)
+        if command == Command.DELEGATE and self._approvals is not None:
+            return await self._approvals.delegation_form(turn)
+        if command == Command.DIGEST:
+            return await self._digest_so_far(turn)
+        if command in (Command.FRENCH, Command.ENGLISH):
+            return await self._choose_language(turn, "fr" if command == Command.FRENCH else "en", typed=True)
         shown = plain((text or "").strip()[:TYPED_TEXT_SHOWN_MAX])  # quoted back as text, never as markdown
         return Reply(message=turn.messages.t("unknown.text", text=shown), follow_ups=[help_card(turn.messages)])
 
     async def on_action(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-        """A card button (Action.Execute): answer with the card that replaces it, in place."""
-        if verb == verbs.PITCH_SUBMIT:
-            return await pitch.submit(self._service, turn, data)
-        if verb == verbs.PITCH_RESUBMIT:
-            return await pitch.resubmit(self._service, turn, data)
-        if verb in verbs.DECISION_VERBS:
-            return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
-        if verb in (verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE) and self._digests is not None:
-            return await digest.act(self._digests, turn, verb, data)
-        if verb == verbs.IDEA_READ:
-            return await read.read(self._service, turn, data)
-        if verb == verbs.PITCH_OPEN:
-            return Reply(card=pitch.new_form(turn))
-        if verb == verbs.MY_IDEAS:
-            return Reply(card=await self._my_ideas(turn))
-        if verb == verbs.HELP:
-            return Reply(card=help_card(turn.messages))
-        return Reply(message=turn.messages.t("error.unknown_action"))
+        """A card button (Action.Execute): answer with the card that replaces it in place, or, for a
+        button that opens another view, post that view as a new card."""
+        turn = await self.localise(turn)
+        handler = self._routes.get(verb)
+        if handler is None:
+            return Reply(message=turn.messages.t("error.unknown_action"))
+        return await handler(turn, verb, data)
+
+    # ---- the flows each verb leads to ---------------------------------------------------------
+    async def _submit(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await pitch.submit(self._service, turn, data)
+
+    async def _resubmit(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await pitch.resubmit(self._service, turn, data)
+
+    async def _decide(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
+
+    async def _digest_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await digest.act(self._digests, turn, verb, data)
+
+    async def _read(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await read.read(self._service, turn, data)
+
+    async def _navigate(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        view = await self._views[verb](turn, data)
+        if view is None:
+            return Reply(message=turn.messages.t("approval.not_found"))
+        return Reply(message=turn.messages.t("nav.posted_below"), follow_ups=[view])
+
+    async def _language_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        """The button names the language it switches to; without one (an older card) it switches to the other."""
+        language = str(data.get("language", ""))
+        if language not in ("en", "fr"):
+            language = "en" if turn.messages.language == "fr" else "fr"
+        return await self._choose_language(turn, language, typed=False)
+
+    # ---- views --------------------------------------------------------------------------------
+    async def _form_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any]:
+        return pitch.new_form(turn)
+
+    async def _my_ideas_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._my_ideas(turn)
+
+    async def _help_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any]:
+        return help_card(turn.messages)
+
+    async def _details_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any] | None:
+        idea = await self._service.view(turn.user_id, as_id(data.get("ideaId")))
+        return idea_details_card(turn.messages, idea) if idea is not None else None
 
     async def _my_ideas(self, turn: Turn) -> dict[str, Any]:
         ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)
-        return my_ideas_card(turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT)
+        return my_ideas_card(turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar)
+
+    async def _digest_so_far(self, turn: Turn) -> Reply:
+        """A DM's digest for the week so far, in their chat, when DEN_DIGEST_ON_REQUEST allows it."""
+        dm = await self._digests.deputy_minister(turn.user_id) if self._digests is not None else None
+        if dm is None:
+            return Reply(message=turn.messages.t("digest.only_dms"), follow_ups=[help_card(turn.messages)])
+        if not self._digest_on_request:
+            return Reply(message=turn.messages.t("digest.on_mondays"))
+        return Reply(card=await self._digests.for_chat(dm, turn.locale))
+
+    async def _choose_language(self, turn: Turn, language: str, *, typed: bool) -> Reply:
+        """The Français / English switch: remembered, then the welcome again in the new language."""
+        await self._languages.choose(turn.user_id, language)
+        turn = await self.localise(turn)
+        welcome = welcome_card(turn.messages, await self._audience(turn.user_id))
+        if typed:
+            return Reply(message=turn.messages.t("language.chosen"), card=welcome)
+        return Reply(message=turn.messages.t("language.chosen"), follow_ups=[welcome])
+
+
+def approval_routes(flows: ApprovalFlows) -> dict[str, Route]:
+    """The verbs of lean approval routes: hand-overs, withdrawal, a second look, acting approvers."""
+    return {
+        verbs.REFRESH: lambda turn, verb, data: flows.refresh(turn, data),
+        verbs.REASSIGN: lambda turn, verb, data: flows.reassign(turn, data),
+        verbs.WITHDRAW: lambda turn, verb, data: flows.withdraw(turn, data),
+        verbs.SECOND_LOOK: lambda turn, verb, data: flows.second_look(turn, data),
+        verbs.COMMENT: lambda turn, verb, data: flows.comment(turn, data),
+        verbs.OPEN_APPROVAL: lambda turn, verb, data: flows.open_approval(turn, data),
+        verbs.MY_APPROVALS: lambda turn, verb, data: flows.my_approvals(turn),
+        verbs.DELEGATE_OPEN: lambda turn, verb, data: flows.delegation_form(turn),
+        verbs.DELEGATE_SET: lambda turn, verb, data: flows.delegate(turn, data),
+        verbs.DELEGATE_END: lambda turn, verb, data: flows.end_delegation(turn),
+    }

@@ -1,7 +1,10 @@
-"""What each queued notification says, rendered from the idea as it is when it is sent.
+"""What each queued notification says, from the facts its outbox row carries.
 
 The outbox dispatcher calls this just before delivery. Whether a message still matters is the
-domain's rule (`bot.domain.outbox.still_relevant`); this module only picks the card.
+domain's rule (`bot.domain.outbox.still_relevant`); one that does not is dropped (and logged by
+the dispatcher). A decision update is built from the decision as it was made (`DecisionFacts`,
+written with the decision), never from the idea as it is later; an approval request or reminder
+is only sent while its step still waits, so the live card and the facts agree.
 """
 
 from __future__ import annotations
@@ -10,32 +13,48 @@ import uuid
 from typing import Any, Protocol
 
 from bot.domain.model import IdeaStatus, Outcome
-from bot.domain.outbox import MessageKind, still_relevant
+from bot.domain.outbox import DecisionFacts, MessageKind, still_relevant
 from bot.i18n import Messages
-from bot.ports import Conversations, Ideas, OutboxMessage
-from cards import approval_card, returned_card, submitter_update_card
+from bot.ports import Conversations, Ideas, OutboxMessage, Preferences
+from bot.services.language import Languages
+from cards import approval_card, returned_card
+from cards.approval_routes import (
+    comment_card,
+    comments_view,
+    informed_card,
+    second_look_action,
+    withdraw_action,
+    withdrawn_card,
+)
+from cards.decision_update import decision_update_card
+from cards.idea import chain_view, pitch_summary
 from cards.receipt import filed_card
 from cards.reminder import reminder_card
+from cards.status import shortlisted_card
 from cards.waiting import waiting_card
 
 
-class NotificationRecords(Ideas, Conversations, Protocol):
-    """What rendering needs: the idea now, and the recipient's language."""
+class NotificationRecords(Ideas, Conversations, Preferences, Protocol):
+    """What rendering needs: the idea now, and the recipient's language (chosen, or their Teams locale)."""
 
 
 class NotificationRenderer:
-    def __init__(self, store: NotificationRecords) -> None:
+    """Each card is written in its recipient's language at delivery time, never in the language of
+    the person whose action caused it (Sam's French pitch reaches Maya in English if she reads English)."""
+
+    def __init__(self, store: NotificationRecords, *, second_look: bool = True) -> None:
         self._store = store
+        self.second_look = second_look  # whether a rejection card offers a second look (the routing rules say)
+        self._languages = Languages(store, clock=lambda: None)  # only reads here
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
         idea = await self._store.get(message.idea_id)
         if idea is None:
             return None
         step, revision = message.payload.get("step"), message.payload.get("revision")
-        if not still_relevant(message.kind, idea, step, revision):
+        if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
             return None  # decided or withdrawn before we could deliver: nothing to say
-        record = await self._store.get_conversation(message.recipient_id)
-        m = Messages(record.locale if record else None)
+        m = Messages(await self._languages.locale_for(message.recipient_id))
         days = int(message.payload.get("days", 0))
 
         if message.kind == MessageKind.APPROVAL_REQUEST:
@@ -46,16 +65,39 @@ class NotificationRenderer:
             from_dm = str(message.payload.get("fromDm", ""))
             card = reminder_card(m, idea, viewer_id=message.recipient_id, days=days, from_dm=from_dm)
             return card, m.t("reminder.title")
+        if message.kind == MessageKind.SHORTLISTED:
+            return shortlisted_card(m, idea), m.t("shortlisted.title", reference=idea.reference)
         if message.kind == MessageKind.WAITING:
             return waiting_card(m, idea, days=days), m.t("waiting.title", reference=idea.reference)
         if message.kind == MessageKind.DECISION_UPDATE:
             decision = idea.decision_for(step, revision)
-            still_returned = idea.status == IdeaStatus.RETURNED and idea.revision == revision
-            if decision.outcome == Outcome.RETURNED and still_returned:
-                card = returned_card(m, idea, decision, form_id=str(uuid.uuid4()))
-            else:
-                card = submitter_update_card(m, idea, decision)
-            return card, m.t(
-                "idea.reference_title", reference=idea.reference, title=m.t(f"outcome.{decision.outcome.value}")
-            )
+            fact = DecisionFacts.from_payload(message.payload.get("facts")) or DecisionFacts.of(idea, decision)
+            summary = m.t("idea.reference_title", reference=fact.reference, title=m.t(f"outcome.{fact.outcome.value}"))
+            still_returned = idea.status == IdeaStatus.RETURNED and idea.revision == fact.revision
+            if fact.outcome == Outcome.RETURNED and still_returned:
+                # The return still stands: the card carries the pitch as a form, ready to revise.
+                return returned_card(m, idea, decision, form_id=str(uuid.uuid4())), summary
+            # What happened comes from the row's facts; the buttons are what can be done now.
+            actions = []
+            if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED):
+                actions.append(withdraw_action(m, idea))
+            rejected_now = fact.outcome == Outcome.REJECTED and idea.status == IdeaStatus.REJECTED
+            if self.second_look and rejected_now and not idea.second_look_used:
+                actions.append(second_look_action(m, idea))
+            record = [chain_view(m, idea), *comments_view(m, idea)]
+            return decision_update_card(m, fact, record=record, actions=actions), summary
+        if message.kind == MessageKind.INFORMED:
+            chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
+            return informed_card(m, idea, summary=summary, chain=chain), m.t("informed.title", reference=idea.reference)
+        if message.kind == MessageKind.WITHDRAWN:
+            chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
+            card = withdrawn_card(m, idea, summary=summary, chain=chain)
+            return card, m.t("withdraw.approver_title", reference=idea.reference)
+        if message.kind == MessageKind.COMMENT:
+            number = int(message.payload.get("number", 0))
+            if not 0 < number <= len(idea.history):
+                return None
+            entry = idea.history[number - 1]
+            card = comment_card(m, idea, entry, chain=chain_view(m, idea))
+            return card, m.t("comments.new_title", name=entry.actor_name, reference=idea.reference)
         return None

@@ -11,10 +11,9 @@ from dialogs.turn import Reply, Turn, as_id, as_int
 
 
 async def read(service: IdeaService, turn: Turn, data: Mapping[str, Any]) -> Reply:
-    m = turn.messages
-    idea, allowed = await service.readable_by(as_id(data.get("ideaId")), turn.user_id)
+    """Page `part` of the idea's text, for those who may see the idea (Idea.visible_to); others
+    are told it cannot be found, as for any idea they may not see."""
+    idea = await service.view(turn.user_id, as_id(data.get("ideaId")))
     if idea is None:
-        return Reply(message=m.t("approval.not_found"))
-    if not allowed:
-        return Reply(message=m.t("read.not_allowed"))
-    return Reply(card=full_text_card(m, idea, as_int(data.get("part"))))
+        return Reply(message=turn.messages.t("approval.not_found"))
+    return Reply(card=full_text_card(turn.messages, idea, as_int(data.get("part"))))

@@ -50,11 +50,12 @@ def deployment_values(env: dict[str, str]) -> dict[str, str]:
                                        ("BOT_DOMAIN", "BOT_DOMAIN")) if not values[key]]
     if missing:
         raise PackageError(f"set {', '.join(missing)} (in the environment or .env) before packaging")
-    for name in ("TEAMS_APP_ID", "BOT_ID"):
+    for setting, key in (("TEAMS_APP_ID", "TEAMS_APP_ID"), ("MicrosoftAppId", "BOT_ID")):
         try:
-            uuid.UUID(values[name])
+            uuid.UUID(values[key])
         except ValueError as exc:
-            raise PackageError(f"{name} must be a GUID, got {values[name]!r}") from exc
+            # Named as the person sets it (.env, Azure), not as the manifest template calls it.
+            raise PackageError(f"{setting} must be a GUID (the Azure Bot's app id), got {values[key]!r}") from exc
     if not DOMAIN.match(values["BOT_DOMAIN"]):
         raise PackageError(f"BOT_DOMAIN must be a host name such as den.ministry.example, got {values['BOT_DOMAIN']!r}")
     return values

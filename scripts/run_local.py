@@ -40,13 +40,16 @@ def main() -> None:
     settings = Settings.from_env()
     people = [entry.person for entry in OrgFileDirectory.from_file(settings.org_file).people()]
     local = f"http://localhost:{settings.port}"
+    # Locally, the DM can type `digest` to see the week so far (the Monday digest covers last week).
+    os.environ.setdefault("DEN_DIGEST_ON_REQUEST", "on")
     # Agents Playground is the connector here: let the bot answer it on loopback (Teams' hosts stay allowed).
-    bot_env = dict(os.environ)
-    bot_env.setdefault("DEN_ALLOWED_SERVICE_URLS", f"{TEAMS_SERVICE_URLS},{LOCAL_SERVICE_URLS}")
-    bot = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=bot_env)
+    os.environ.setdefault("DEN_ALLOWED_SERVICE_URLS", f"{TEAMS_SERVICE_URLS},{LOCAL_SERVICE_URLS}")
+    print(f">>> Starting Deputy's Den on {local} ...", flush=True)
+    bot = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT)
     processes = [bot]
     try:
         wait_until_healthy(f"{local}/healthz", bot)
+        print(f">>> Starting Agents Playground for the {len(people)} people of the demo organisation ...", flush=True)
         lines = []
         # One Playground per person (it shows one signed-in user): the first, staff, from the
         # project folder's .m365agentsplayground.yml; the others from var/playground/<name>/.

@@ -21,6 +21,8 @@ class OrgEntry:
     vacant: bool
     given_name: str = ""
     surname: str = ""
+    away: bool = False  # out of office now (the demo's stand-in for an Outlook automatic reply)
+    away_until: str = ""  # optional last day away, YYYY-MM-DD
 
 
 class OrgFileDirectory:
@@ -53,8 +55,13 @@ class OrgFileDirectory:
                 vacant=bool(raw.get("vacant", False)),
                 given_name=raw.get("givenName", ""),
                 surname=raw.get("surname", ""),
+                away=bool(raw.get("away", False)),
+                away_until=str(raw.get("awayUntil", "") or ""),
             )
         return cls(entries, data.get("tenantId", ""))
+
+    def entry(self, user_id: str) -> OrgEntry | None:
+        return self._entries.get(user_id)
 
     def people(self) -> list[OrgEntry]:
         """Everyone who is a real person (not a vacant position), in file order."""
@@ -64,7 +71,11 @@ class OrgFileDirectory:
         return [e.person for e in self.people() if e.person.role == Role.DM]
 
     async def get_person(self, user_id: str) -> Person | None:
+        """By id, or by email (as Graph finds a user by user principal name)."""
         entry = self._entries.get(user_id)
+        if entry is None and "@" in user_id:
+            wanted = user_id.strip().lower()
+            entry = next((e for e in self._entries.values() if e.person.email.lower() == wanted), None)
         return entry.person if entry and not entry.vacant else None
 
     async def line_of_management(self, user_id: str) -> list[Person | None]:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from bot.domain.model import ApprovalStep, Decision, Idea, IdeaStatus, Outcome, Person, Role
-from bot.domain.pitch import Pitch
+from bot.domain.delegation import Delegation
+from bot.domain.model import (
+    ApprovalStep,
+    Decision,
+    HistoryEntry,
+    HistoryKind,
+    Idea,
+    IdeaStatus,
+    InformedStep,
+    Outcome,
+    Person,
+    Role,
+)
+from bot.domain.pitch import Pitch, PitchVersion
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -41,9 +53,7 @@ def idea_to_dict(idea: Idea) -> dict[str, Any]:
         "reference": idea.reference,
         "submitter": person_to_dict(idea.submitter),
         "pitch": idea.pitch.as_dict(),
-        "chain": [
-            {"approverId": s.approver_id, "approverName": s.approver_name, "role": s.role.value} for s in idea.chain
-        ],
+        "chain": [_step_to_dict(s) for s in idea.chain],
         "createdAt": idea.created_at.isoformat(),
         "status": idea.status.value,
         "currentStep": idea.current_step,
@@ -58,6 +68,7 @@ def idea_to_dict(idea: Idea) -> dict[str, Any]:
                 "comment": d.comment,
                 "decidedAt": d.decided_at.isoformat(),
                 "requestedAt": d.requested_at.isoformat() if d.requested_at else None,
+                **_behalf(d.on_behalf_of_id, d.on_behalf_of_name),
             }
             for d in idea.decisions
         ],
@@ -67,6 +78,11 @@ def idea_to_dict(idea: Idea) -> dict[str, Any]:
         "lineIds": idea.line_ids,
         "shortlistedBy": idea.shortlisted_by,
         "shortlistedAt": idea.shortlisted_at.isoformat() if idea.shortlisted_at else None,
+        **_route_to_dict(idea),
+        "earlierPitches": [
+            {"revision": v.revision, "pitch": v.pitch.as_dict(), "replacedAt": v.replaced_at.isoformat()}
+            for v in idea.earlier_pitches
+        ],
     }
 
 
@@ -76,7 +92,7 @@ def idea_from_dict(data: dict[str, Any], *, version: int | str = 0) -> Idea:
         reference=data["reference"],
         submitter=person_from_dict(data["submitter"]),
         pitch=Pitch.from_dict(data["pitch"]),
-        chain=[ApprovalStep(s["approverId"], s["approverName"], Role(s["role"])) for s in data["chain"]],
+        chain=[_step_from_dict(s) for s in data["chain"]],
         created_at=datetime.fromisoformat(data["createdAt"]),
         status=IdeaStatus(data["status"]),
         current_step=data["currentStep"],
@@ -91,6 +107,8 @@ def idea_from_dict(data: dict[str, Any], *, version: int | str = 0) -> Idea:
                 comment=d["comment"],
                 decided_at=datetime.fromisoformat(d["decidedAt"]),
                 requested_at=_dt(d.get("requestedAt")),
+                on_behalf_of_id=d.get("onBehalfOfId", ""),
+                on_behalf_of_name=d.get("onBehalfOfName", ""),
             )
             for d in data["decisions"]
         ],
@@ -101,4 +119,107 @@ def idea_from_dict(data: dict[str, Any], *, version: int | str = 0) -> Idea:
         line_ids=list(data.get("lineIds") or []),
         shortlisted_by=data.get("shortlistedBy", ""),
         shortlisted_at=_dt(data.get("shortlistedAt")),
+        earlier_pitches=[
+            PitchVersion(v["revision"], Pitch.from_dict(v["pitch"]), datetime.fromisoformat(v["replacedAt"]))
+            for v in data.get("earlierPitches") or []
+        ],
+        informed=[
+            InformedStep(i["personId"], i["personName"], Role(i["role"]), i["afterStep"])
+            for i in data.get("informed") or []
+        ],
+        route_rule=data.get("routeRule", ""),
+        route_why=dict(data.get("routeWhy") or {}),
+        history=[_history_from_dict(h) for h in data.get("history") or []],
+        second_look_used=bool(data.get("secondLookUsed", False)),
+        held_since=_dt(data.get("heldSince")),
+    )
+
+
+# ---- approval routes (routing, acting approvers, hand-overs): absent in older records ----------
+def _behalf(person_id: str, name: str) -> dict[str, str]:
+    return {"onBehalfOfId": person_id, "onBehalfOfName": name} if person_id else {}
+
+
+def _step_to_dict(step: ApprovalStep) -> dict[str, Any]:
+    return {
+        "approverId": step.approver_id,
+        "approverName": step.approver_name,
+        "role": step.role.value,
+        **_behalf(step.on_behalf_of_id, step.on_behalf_of_name),
+    }
+
+
+def _step_from_dict(data: dict[str, Any]) -> ApprovalStep:
+    return ApprovalStep(
+        data["approverId"],
+        data["approverName"],
+        Role(data["role"]),
+        data.get("onBehalfOfId", ""),
+        data.get("onBehalfOfName", ""),
+    )
+
+
+def _route_to_dict(idea: Idea) -> dict[str, Any]:
+    return {
+        "informed": [
+            {"personId": i.person_id, "personName": i.person_name, "role": i.role.value, "afterStep": i.after_step}
+            for i in idea.informed
+        ],
+        "routeRule": idea.route_rule,
+        "routeWhy": dict(idea.route_why),
+        "history": [_history_to_dict(h) for h in idea.history],
+        "secondLookUsed": idea.second_look_used,
+        "heldSince": idea.held_since.isoformat() if idea.held_since else None,
+    }
+
+
+_HISTORY_TEXT = ("actor_id", "actor_name", "from_id", "from_name", "to_id", "to_name", "reason")
+
+
+def _history_to_dict(entry: HistoryEntry) -> dict[str, Any]:
+    result: dict[str, Any] = {"kind": entry.kind.value, "at": entry.at.isoformat()}
+    result.update({_camel(name): getattr(entry, name) for name in _HISTORY_TEXT if getattr(entry, name)})
+    result.update({"stepIndex": entry.step_index, "revision": entry.revision, "days": entry.days})
+    return result
+
+
+def _history_from_dict(data: dict[str, Any]) -> HistoryEntry:
+    return HistoryEntry(
+        kind=HistoryKind(data["kind"]),
+        at=datetime.fromisoformat(data["at"]),
+        step_index=int(data.get("stepIndex", -1)),
+        revision=int(data.get("revision", 0)),
+        days=int(data.get("days", 0)),
+        **{name: str(data.get(_camel(name), "")) for name in _HISTORY_TEXT},
+    )
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def delegation_to_dict(delegation: Delegation) -> dict[str, Any]:
+    return {
+        "principalId": delegation.principal_id,
+        "principalName": delegation.principal_name,
+        "delegateId": delegation.delegate_id,
+        "delegateName": delegation.delegate_name,
+        "startsAt": delegation.starts_at.isoformat(),
+        "endsAt": delegation.ends_at.isoformat(),
+        "createdAt": delegation.created_at.isoformat(),
+        "lastDay": delegation.last_day.isoformat(),
+    }
+
+
+def delegation_from_dict(data: dict[str, Any]) -> Delegation:
+    return Delegation(
+        principal_id=data["principalId"],
+        principal_name=data.get("principalName", ""),
+        delegate_id=data["delegateId"],
+        delegate_name=data.get("delegateName", ""),
+        starts_at=datetime.fromisoformat(data["startsAt"]),
+        ends_at=datetime.fromisoformat(data["endsAt"]),
+        created_at=datetime.fromisoformat(data["createdAt"]),
+        last_day=date.fromisoformat(data["lastDay"]),
     )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-IDEA_STATUSES = ["in_review", "returned", "approved", "rejected"]
+IDEA_STATUSES = ["in_review", "returned", "approved", "rejected", "withdrawn"]
 OUTCOMES = ["approved", "returned", "rejected"]
 LEVELS = ["manager", "director", "adm", "dm"]
 OUTBOX_STATES = ["pending", "sent", "failed"]
 DIGEST_STATES = ["sending", "sent", "unreachable", "failed"]
+LANGUAGES = ["en", "fr"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,38 @@ LISTS: tuple[ListSpec, ...] = (
             Column("State", "choice", choices=tuple(DIGEST_STATES)),
             Column("ClaimedUntil", "dateTime"),
             text("Detail", 255),
+        ),
+    ),
+    ListSpec(
+        "settings",
+        "DenSettings",
+        "Deputy's Den: configuration kept by administrators (the item 'routing' holds the routing rules, YAML).",
+        (
+            text("SettingKey", 64, indexed=True, unique=True),
+            Column("Body", "note"),
+            Column("UpdatedAt", "dateTime"),
+            text("UpdatedBy", 255),
+        ),
+    ),
+    ListSpec(
+        "delegations",
+        "DenDelegations",
+        "Deputy's Den: acting approvers (one row per approver: who acts for them, until when).",
+        (
+            text("PrincipalId", 64, indexed=True, unique=True),
+            text("DelegateId", 64),
+            Column("EndsAt", "dateTime", indexed=True),
+            Column("Body", "note"),
+        ),
+    ),
+    ListSpec(
+        "preferences",
+        "DenPreferences",
+        "Deputy's Den: what each person chose for themselves (the language of the bot's cards).",
+        (
+            text("UserId", 64, indexed=True, unique=True),
+            Column("Language", "choice", choices=tuple(LANGUAGES)),
+            Column("UpdatedAt", "dateTime"),
         ),
     ),
 )

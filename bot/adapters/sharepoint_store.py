@@ -32,10 +32,18 @@ from msgraph.generated.models.list_item import ListItem
 from msgraph.generated.sites.item.lists.item.items.items_request_builder import ItemsRequestBuilder
 
 from bot.adapters.graph_client import fresh_headers, odata_string
-from bot.adapters.serialization import idea_from_dict, idea_to_dict
+from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
+from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
+from bot.ports import (
+    ConcurrencyConflict,
+    ConversationRecord,
+    OutboxBacklog,
+    OutboxMessage,
+    StoredSetting,
+    StoreUnavailable,
+)
 from bot.ports.retry import Backoff, conflict_retry, retrying
 
 log = logging.getLogger(__name__)
@@ -44,6 +52,7 @@ BATCH_BACKOFF = Backoff(first=0.2, longest=2.0)  # a whole $batch refused (throt
 
 PAGE_SIZE = 500
 BATCH_LIMIT = 20
+HEALTH_MARKER = "health-probe"  # the counters row /healthz writes to prove the store takes writes
 UNAVAILABLE = {429, 500, 502, 503, 504}
 
 
@@ -314,6 +323,12 @@ class SharePointStore:
         ideas.sort(key=lambda i: i.created_at, reverse=True)
         return ideas[:limit]
 
+    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
+        """Open ideas whose current step this person holds (HolderId and Status are indexed)."""
+        ideas = await self._list_ideas(f"fields/HolderId eq {odata_string(user_id)} and fields/Status eq 'in_review'")
+        ideas.sort(key=lambda i: i.updated_at or i.created_at)
+        return ideas[:limit]
+
     async def list_for_digest(self, since: datetime | None) -> list[Idea]:
         if since is None:
             return await self._list_ideas(None)
@@ -323,6 +338,64 @@ class SharePointStore:
 
     async def list_open(self) -> list[Idea]:
         return await self._list_ideas("fields/Status eq 'in_review'")
+
+    # ---- configuration kept with the records --------------------------------------------------
+    SETTING_FIELDS = ("SettingKey", "Body", "UpdatedAt", "UpdatedBy")
+
+    async def get_setting(self, key: str) -> StoredSetting | None:
+        item = await self._api("settings").first("SettingKey", key, self.SETTING_FIELDS)
+        if item is None:
+            return None
+        fields = _fields(item)
+        updated = _dt(fields.get("UpdatedAt")) or datetime.now(UTC)
+        return StoredSetting(key, str(fields.get("Body") or ""), updated, str(fields.get("UpdatedBy") or ""))
+
+    async def put_setting(self, setting: StoredSetting) -> None:
+        api = self._api("settings")
+        values = {
+            "SettingKey": setting.key,
+            "Body": setting.text,
+            "UpdatedAt": _iso(setting.updated_at),
+            "UpdatedBy": setting.updated_by[:255],
+        }
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                item = await api.first("SettingKey", setting.key, ["SettingKey"])
+                if item is None:
+                    await api.create(values)
+                else:
+                    await api.patch(item.id, values)
+
+    # ---- acting approvers -------------------------------------------------------------------
+    DELEGATION_FIELDS = ("PrincipalId", "Body")
+
+    async def save_delegation(self, delegation: Delegation) -> None:
+        """One row per approver (PrincipalId is unique): a new delegation replaces the old one."""
+        api = self._api("delegations")
+        values = {
+            "PrincipalId": delegation.principal_id,
+            "DelegateId": delegation.delegate_id,
+            "EndsAt": _iso(delegation.ends_at),
+            "Body": json.dumps(delegation_to_dict(delegation), ensure_ascii=False),
+        }
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                item = await api.first("PrincipalId", delegation.principal_id, ["PrincipalId"])
+                if item is None:
+                    await api.create(values)  # a racing create is refused as a duplicate: read and patch
+                else:
+                    await api.patch(item.id, values)
+
+    async def get_delegation(self, principal_id: str) -> Delegation | None:
+        item = await self._api("delegations").first("PrincipalId", principal_id, self.DELEGATION_FIELDS)
+        return delegation_from_dict(json.loads(_fields(item)["Body"])) if item else None
+
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        items = await self._api("delegations").query(
+            f"fields/EndsAt gt {odata_string(_iso(now))}", self.DELEGATION_FIELDS
+        )
+        found = [delegation_from_dict(json.loads(_fields(item)["Body"])) for item in items]
+        return {d.principal_id: d for d in found if d.active(now)}
 
     # ---- conversation references --------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:
@@ -344,6 +417,22 @@ class SharePointStore:
     async def any_conversation(self) -> ConversationRecord | None:
         items = await self._api("conversations").query(None, ["UserId", "Body"], top=1, limit=1)
         return _conversation_from(_fields(items[0])["Body"]) if items else None
+
+    # ---- preferences --------------------------------------------------------------------
+    async def get_language(self, user_id: str) -> str | None:
+        item = await self._api("preferences").first("UserId", user_id, ["UserId", "Language"])
+        return (_fields(item).get("Language") or None) if item else None
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None:
+        api = self._api("preferences")
+        values = {"UserId": user_id, "Language": language, "UpdatedAt": _iso(now)}
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                existing = await api.first("UserId", user_id, ["UserId", "Language"])
+                if existing is None:
+                    await api.create(values)
+                elif _fields(existing).get("Language") != language:
+                    await api.patch(existing.id, values, _etag(existing))
 
     # ---- outbox -------------------------------------------------------------------------
     OUTBOX_FIELDS = ("MessageId", "RecipientId", "Kind", "IdeaId", "Payload", "NotBefore", "Attempts", "LastError",
@@ -403,6 +492,39 @@ class SharePointStore:
         item = await self._outbox_item(message_id)
         if item is not None:
             await self._api("outbox").patch(item.id, {"State": "failed", "LastError": error[:255]})
+
+    async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
+        """A lease here is NotBefore moved past now (see claim_due): move it further."""
+        for message_id in message_ids:
+            item = await self._outbox_item(message_id)
+            if item is not None:
+                await self._api("outbox").patch(item.id, {"NotBefore": _iso(until)})
+
+    async def release(self, message_ids: Sequence[str], now: datetime) -> None:
+        for message_id in message_ids:
+            item = await self._outbox_item(message_id)
+            if item is not None:
+                await self._api("outbox").patch(item.id, {"NotBefore": _iso(now)})
+
+    # ---- health -------------------------------------------------------------------------
+    async def outbox_backlog(self) -> OutboxBacklog:
+        items = await self._api("outbox").query("fields/State eq 'pending'", ["MessageId", "CreatedAt"])
+        queued = [moment for item in items if (moment := _dt(_fields(item).get("CreatedAt"))) is not None]
+        return OutboxBacklog(len(items), min(queued) if queued else None)
+
+    async def probe_write(self) -> bool:
+        """Write the health marker (a row of the counters list), as any change would be written."""
+        counters = self._api("counters")
+        value = int(datetime.now(UTC).timestamp())
+        try:
+            item = await counters.first("Name", HEALTH_MARKER, ["Name"])
+            if item is None:
+                await _create_ignoring_duplicates(counters, {"Name": HEALTH_MARKER, "Value": value})
+            else:
+                await counters.patch(item.id, {"Value": value})
+            return True
+        except (StoreUnavailable, APIError, ConcurrencyConflict):
+            return False
 
     # ---- digest deliveries --------------------------------------------------------------
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:

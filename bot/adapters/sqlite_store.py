@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 
-from bot.adapters.serialization import idea_from_dict, idea_to_dict
+from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
+from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
+from bot.ports import (
+    ConcurrencyConflict,
+    ConversationRecord,
+    OutboxBacklog,
+    OutboxMessage,
+    StoredSetting,
+    StoreUnavailable,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ideas (
@@ -74,6 +84,26 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, not_before);
 
+CREATE TABLE IF NOT EXISTS health_probes (
+    instance TEXT PRIMARY KEY,
+    written_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE IF NOT EXISTS delegations (
+    principal_id TEXT PRIMARY KEY,
+    delegate_id TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS delegations_end ON delegations (ends_at);
+
 CREATE TABLE IF NOT EXISTS digest_deliveries (
     dm_id TEXT NOT NULL,
     week_key TEXT NOT NULL,
@@ -83,11 +113,22 @@ CREATE TABLE IF NOT EXISTS digest_deliveries (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (dm_id, week_key)
 );
+
+CREATE TABLE IF NOT EXISTS preferences (
+    user_id TEXT PRIMARY KEY,
+    language TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
 
 
 def _iso(value: datetime) -> str:
     return value.isoformat()
+
+
+def _utc(value: datetime) -> str:
+    """Comparable as text: every moment in UTC, one format."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class SqliteStore:
@@ -100,6 +141,7 @@ class SqliteStore:
         # One connection serves this instance; the lock keeps one coroutine's transaction
         # from interleaving with another's. Other processes are kept out by SQLite's own lock.
         self._lock = asyncio.Lock()
+        self._instance = f"{socket.gethostname()}:{os.getpid()}"  # the health probe's row
 
     # ---- lifecycle --------------------------------------------------------------------
     async def open(self) -> None:
@@ -200,6 +242,13 @@ class SqliteStore:
             "SELECT body, version FROM ideas WHERE submitter_id = ? ORDER BY created_at DESC LIMIT ?", (user_id, limit)
         )
 
+    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
+        """Open ideas whose current step this person holds (my approvals; steps to hand to a delegate)."""
+        return await self._list(
+            "SELECT body, version FROM ideas WHERE holder_id = ? AND status = 'in_review' ORDER BY updated_at LIMIT ?",
+            (user_id, limit),
+        )
+
     async def list_for_digest(self, since: datetime | None) -> list[Idea]:
         """Everything still open, and everything touched since `since` (all ideas when None)."""
         if since is None:
@@ -288,6 +337,18 @@ class SqliteStore:
         row = await self._fetchone("SELECT body FROM conversations ORDER BY updated_at DESC LIMIT 1")
         return _conversation_from_json(row["body"]) if row else None
 
+    # ---- preferences ----------------------------------------------------------------
+    async def get_language(self, user_id: str) -> str | None:
+        row = await self._fetchone("SELECT language FROM preferences WHERE user_id = ?", (user_id,))
+        return row["language"] if row else None
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None:
+        await self._execute(
+            "INSERT INTO preferences (user_id, language, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(user_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at",
+            (user_id, language, _iso(now)),
+        )
+
     # ---- outbox ---------------------------------------------------------------------
     async def _write_outbox(self, db: aiosqlite.Connection, outbox: Sequence[OutboxMessage]) -> None:
         await db.executemany(
@@ -324,16 +385,17 @@ class SqliteStore:
     async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
         """Lease due messages so that two app instances never send the same one at once."""
         lease_until = _iso(now + timedelta(seconds=lease_seconds))
+        due = "state = 'pending' AND not_before <= ? AND (claimed_until IS NULL OR claimed_until <= ?)"
+        if await self._fetchone(f"SELECT 1 FROM outbox WHERE {due} LIMIT 1", (_iso(now), _iso(now))) is None:
+            return []  # a poll that finds nothing takes no write lock
         async with self._transaction() as db:
-            async with db.execute(
-                "SELECT * FROM outbox WHERE state = 'pending' AND not_before <= ?"
-                " AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY not_before LIMIT ?",
-                (_iso(now), _iso(now), limit),
-            ) as cursor:
-                rows = await cursor.fetchall()
-            await db.executemany(
-                "UPDATE outbox SET claimed_until = ? WHERE id = ?", [(lease_until, r["id"]) for r in rows]
+            rows = await db.execute_fetchall(
+                f"SELECT * FROM outbox WHERE {due} ORDER BY not_before LIMIT ?", (_iso(now), _iso(now), limit)
             )
+            if rows:
+                await db.executemany(
+                    "UPDATE outbox SET claimed_until = ? WHERE id = ?", [(lease_until, r["id"]) for r in rows]
+                )
         return [
             OutboxMessage(
                 id=r["id"],
@@ -364,17 +426,91 @@ class SqliteStore:
             (error[:500], message_id),
         )
 
+    async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
+        if not message_ids:
+            return
+        async with self._transaction() as db:
+            await db.executemany(
+                "UPDATE outbox SET claimed_until = ? WHERE id = ? AND state = 'pending'",
+                [(_iso(until), message_id) for message_id in message_ids],
+            )
+
+    async def release(self, message_ids: Sequence[str], now: datetime) -> None:
+        if not message_ids:
+            return
+        async with self._transaction() as db:
+            await db.executemany(
+                "UPDATE outbox SET claimed_until = NULL WHERE id = ? AND state = 'pending'",
+                [(message_id,) for message_id in message_ids],
+            )
+
+    # ---- health -----------------------------------------------------------------------
+    async def outbox_backlog(self) -> OutboxBacklog:
+        row = await self._fetchone("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'")
+        return OutboxBacklog(int(row[0]), datetime.fromisoformat(row[1]) if row[1] else None)
+
+    async def probe_write(self, timeout_seconds: float = 2.0) -> bool:
+        """A real write on a connection of its own, with a short busy timeout.
+
+        Not on the shared connection: a write that waits on another process's lock would hold
+        up every turn, and a cancelled one could leave a transaction open.
+        """
+        if self._path == ":memory:":
+            return self._db is not None
+        return await asyncio.to_thread(_probe_write, self._path, timeout_seconds, self._instance)
+
     # ---- helpers --------------------------------------------------------------------
+    # ---- configuration kept with the records --------------------------------------------------
+    async def get_setting(self, key: str) -> StoredSetting | None:
+        row = await self._fetchone("SELECT key, body, updated_at, updated_by FROM settings WHERE key = ?", (key,))
+        if row is None:
+            return None
+        return StoredSetting(row["key"], row["body"], datetime.fromisoformat(row["updated_at"]), row["updated_by"])
+
+    async def put_setting(self, setting: StoredSetting) -> None:
+        await self._execute(
+            "INSERT INTO settings (key, body, updated_at, updated_by) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO "
+            "UPDATE SET body = excluded.body, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            (setting.key, setting.text, setting.updated_at.isoformat(), setting.updated_by),
+        )
+
+    # ---- acting approvers ------------------------------------------------------------------
+    async def save_delegation(self, delegation: Delegation) -> None:
+        """One delegation per approver: a new one replaces the old (ending it early is a save too)."""
+        await self._execute(
+            "INSERT INTO delegations (principal_id, delegate_id, ends_at, body) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(principal_id) DO UPDATE SET delegate_id = excluded.delegate_id, "
+            "ends_at = excluded.ends_at, body = excluded.body",
+            (
+                delegation.principal_id,
+                delegation.delegate_id,
+                _utc(delegation.ends_at),
+                json.dumps(delegation_to_dict(delegation)),
+            ),
+        )
+
+    async def get_delegation(self, principal_id: str) -> Delegation | None:
+        row = await self._fetchone("SELECT body FROM delegations WHERE principal_id = ?", (principal_id,))
+        return delegation_from_dict(json.loads(row["body"])) if row else None
+
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        rows = await self._fetchall("SELECT body FROM delegations WHERE ends_at > ?", (_utc(now),))
+        found = [delegation_from_dict(json.loads(r["body"])) for r in rows]
+        return {d.principal_id: d for d in found if d.active(now)}
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db, self._lock)
 
+    # One trip to SQLite's thread per read (execute_fetchall), not three (execute, fetch, close):
+    # each trip is a thread hand-off, the largest cost of a click.
     async def _fetchone(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
-        async with self._lock, self.db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        async with self._lock:
+            rows = await self.db.execute_fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def _fetchall(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
-        async with self._lock, self.db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        async with self._lock:
+            return list(await self.db.execute_fetchall(sql, params))
 
     async def _execute(self, sql: str, params: tuple = ()) -> None:
         async with self._lock:
@@ -403,6 +539,28 @@ class _Transaction:
             await self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
         finally:
             self._lock.release()
+
+
+def _probe_write(path: str, timeout_seconds: float, instance: str) -> bool:
+    try:
+        connection = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None)
+    except sqlite3.Error:
+        return False
+    try:
+        now = datetime.now(UTC)
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("DELETE FROM health_probes WHERE written_at < ?", ((now - timedelta(days=1)).isoformat(),))
+        connection.execute(
+            "INSERT INTO health_probes (instance, written_at) VALUES (?, ?)"
+            " ON CONFLICT(instance) DO UPDATE SET written_at = excluded.written_at",
+            (instance, now.isoformat()),
+        )
+        connection.execute("COMMIT")
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
 
 
 def _conversation_from_json(text: str) -> ConversationRecord:

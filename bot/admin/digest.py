@@ -1,6 +1,8 @@
 """Administrators' command line for the weekly digest.
 
     python -m bot.admin.digest --preview --dm <DM's object id>   print that DM's digest card JSON, send nothing
+        [--week last|current]   last: the complete week the Monday run reports on (default);
+                                current: the week so far, up to today
     python -m bot.admin.digest --list                              list the deputy ministers the digest goes to
 
 Reads the same settings as the app (environment or .env) and, through the same bootstrap, the
@@ -32,7 +34,7 @@ async def run(
                 out(f"{dm.id}\t{dm.name}")
             return 0
         try:
-            card = await den.digests.preview(args.dm)
+            card = await den.digests.preview(args.dm, args.week)
         except LookupError as error:
             print(f"bot.admin.digest: {error}", file=sys.stderr)
             return 2
@@ -47,6 +49,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--preview", action="store_true", help="print the digest card JSON without sending it")
     parser.add_argument("--dm", help="the deputy minister's Entra ID object id")
     parser.add_argument("--list", action="store_true", help="list the deputy ministers")
+    parser.add_argument(
+        "--week",
+        choices=("last", "current"),
+        default="last",
+        help="last: the complete week the Monday digest covers (default); current: the week so far",
+    )
     args = parser.parse_args(argv)
     if not args.list and not (args.preview and args.dm):
         parser.error("use --preview --dm <id>, or --list")

@@ -15,6 +15,7 @@ import asyncio
 import sys
 from dataclasses import dataclass
 
+from azure.core.exceptions import ClientAuthenticationError
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
@@ -34,7 +35,7 @@ from bot.adapters.sharepoint_schema import LISTS, Column, ListSpec
 
 @dataclass(frozen=True)
 class Step:
-    action: str  # create-list | add-column | index-column | unique-column | wrong-type
+    action: str  # create-list | add-column | index-column | unique-column | add-choices | wrong-type
     list_name: str
     column: str = ""
     detail: str = ""
@@ -48,6 +49,8 @@ class Step:
             return f"index column {self.list_name}.{self.column}"
         if self.action == "unique-column":
             return f"enforce unique values in {self.list_name}.{self.column}"
+        if self.action == "add-choices":
+            return f"add choices to {self.list_name}.{self.column}: {self.detail}"
         return f"PROBLEM: {self.list_name}.{self.column} is {self.detail}; fix it by hand (not changed)"
 
 
@@ -70,6 +73,13 @@ def column_model(column: Column) -> ColumnDefinition:
     if column.unique:
         model.enforce_unique_values = True
     return model
+
+
+def _missing_choices(column: Column, current: ColumnDefinition) -> list[str]:
+    if column.kind != "choice" or current.choice is None:
+        return []
+    have = set(current.choice.choices or [])
+    return [choice for choice in column.choices if choice not in have]
 
 
 def kind_of(existing: ColumnDefinition) -> str:
@@ -124,6 +134,9 @@ class Provisioner:
                 steps.append(Step("index-column", spec.name, column.name))
             if column.unique and not current.enforce_unique_values:
                 steps.append(Step("unique-column", spec.name, column.name))
+            missing = _missing_choices(column, current)
+            if missing:
+                steps.append(Step("add-choices", spec.name, column.name, ", ".join(missing)))
         return steps
 
     async def apply(self, steps: list[Step]) -> None:
@@ -144,6 +157,28 @@ class Provisioner:
                 await (
                     self._lists().by_list_id(spec.name).columns.post(column_model(column), request_configuration=config)
                 )
+            elif step.action == "add-choices":
+                # A newer release added values (e.g. an idea's status "withdrawn"): the whole list is sent.
+                current = (
+                    await self._lists()
+                    .by_list_id(spec.name)
+                    .columns.by_column_definition_id(step.column)
+                    .get(request_configuration=RequestConfiguration(headers=fresh_headers()))
+                )
+                kept = list(current.choice.choices or []) if current and current.choice else []
+                change = ColumnDefinition(
+                    choice=ChoiceColumn(
+                        choices=kept + [c for c in column.choices if c not in kept],
+                        display_as="dropDownMenu",
+                        allow_text_entry=False,
+                    )
+                )
+                await (
+                    self._lists()
+                    .by_list_id(spec.name)
+                    .columns.by_column_definition_id(step.column)
+                    .patch(change, request_configuration=config)
+                )
             elif step.action in ("index-column", "unique-column"):
                 change = ColumnDefinition(indexed=True)
                 if step.action == "unique-column":
@@ -156,12 +191,21 @@ class Provisioner:
                 )
 
 
+SIGN_IN_HELP = (
+    "Could not sign in to Microsoft Graph: set DEN_GRAPH_CLIENT_ID, MicrosoftAppTenantId and DEN_GRAPH_CLIENT_SECRET"
+    " (or DEN_GRAPH_CERTIFICATE_PATH) in .env, or run it where `az login` or a managed identity is available."
+)
+
+
 async def run(client: GraphServiceClient, site: str, *, dry_run: bool, out=print) -> int:
     provisioner = Provisioner(client, site)
     try:
         steps = await provisioner.plan()
     except APIError as error:
         out(f"Could not read the site {site!r}: Graph answered {error.response_status_code}.")
+        return 2
+    except ClientAuthenticationError:
+        out(SIGN_IN_HELP)
         return 2
     problems = [s for s in steps if s.action == "wrong-type"]
     changes = [s for s in steps if s.action != "wrong-type"]
@@ -178,7 +222,8 @@ async def run(client: GraphServiceClient, site: str, *, dry_run: bool, out=print
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.bootstrap import graph_client_from
+    from bot.adapters.graph_client import make_credential, make_graph_client
+    from bot.bootstrap import graph_settings
     from bot.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m bot.admin.provision", description=__doc__.splitlines()[0])
@@ -189,8 +234,16 @@ def main(argv: list[str] | None = None) -> int:
     site = args.site or settings.sharepoint_site
     if not site:
         parser.error("give --site or set DEN_SHAREPOINT_SITE")
-    client = graph_client_from(settings)
-    return asyncio.run(run(client, site, dry_run=args.dry_run))
+    graph = graph_settings(settings)
+    credential = make_credential(graph)
+
+    async def provision() -> int:
+        try:
+            return await run(make_graph_client(graph, credential), site, dry_run=args.dry_run)
+        finally:
+            await credential.close()
+
+    return asyncio.run(provision())
 
 
 if __name__ == "__main__":

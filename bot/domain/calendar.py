@@ -61,6 +61,20 @@ class DigestWeek:
         return cls(key=f"{year}-W{week:02d}", start=end - timedelta(days=7), end=end)
 
 
+    @classmethod
+    def so_far(cls, now: datetime, tz: ZoneInfo) -> DigestWeek:
+        """The current week up to the end of today: Monday 00:00 local to tomorrow 00:00 local.
+
+        For a preview or a local re-send: its key ("2026-W48-so-far") never collides with the
+        weekly run's, so it never uses up (or is blocked by) the once-a-week delivery.
+        """
+        local = now.astimezone(tz)
+        start = datetime.combine(local.date() - timedelta(days=local.weekday()), time.min, tzinfo=tz)
+        end = datetime.combine(local.date() + timedelta(days=1), time.min, tzinfo=tz)
+        year, week, _ = local.isocalendar()
+        return cls(key=f"{year}-W{week:02d}-so-far", start=start, end=end)
+
+
 def next_weekly_run(now: datetime, weekday: int, at: time, tz: ZoneInfo) -> datetime:
     """The next moment (strictly after `now`) that is `weekday` (0 = Monday) at `at`, local time."""
     local = now.astimezone(tz)

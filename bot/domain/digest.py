@@ -15,8 +15,6 @@ from datetime import date, datetime, time
 from bot.domain.calendar import DigestWeek, WorkCalendar
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
 
-SECONDS_PER_DAY = 86_400
-
 
 @dataclass(frozen=True)
 class DigestRow:
@@ -50,7 +48,7 @@ class Counts:
 @dataclass(frozen=True)
 class LevelTiming:
     role: Role
-    median_days: float
+    median_days: float  # business days
     decisions: int
 
 
@@ -78,7 +76,11 @@ class Digest:
 
     @property
     def quiet_week(self) -> bool:
-        return self.this_week.new_pitches == 0 and self.this_week.decisions == 0 and self.pending_total == 0
+        return (
+            self.this_week.new_pitches == 0
+            and self.this_week.decisions == 0
+            and self.pending_total + self.stalled_total == 0
+        )
 
 
 @dataclass(frozen=True)
@@ -157,14 +159,15 @@ def _count(ideas: list[Idea], start: datetime | None, end: datetime) -> Counts:
     return counts
 
 
-def _timings(ideas: list[Idea], start: datetime | None, end: datetime) -> list[LevelTiming]:
+def _timings(ideas: list[Idea], start: datetime | None, end: datetime, calendar: WorkCalendar) -> list[LevelTiming]:
+    """Median business days from a step's request to its decision, per level (one unit everywhere)."""
     by_role: dict[Role, list[float]] = defaultdict(list)
     for idea in ideas:
         for decision in idea.decisions:
             if decision.requested_at is None or not _within(decision.decided_at, start, end):
                 continue
             role = idea.chain[decision.step_index].role
-            by_role[role].append((decision.decided_at - decision.requested_at).total_seconds() / SECONDS_PER_DAY)
+            by_role[role].append(calendar.business_days_between(decision.requested_at, decision.decided_at))
     order = [Role.MANAGER, Role.DIRECTOR, Role.ADM, Role.DM]
     return [
         LevelTiming(role, round(statistics.median(by_role[role]), 1), len(by_role[role]))
@@ -202,13 +205,15 @@ def build_digest(
 
     pending = sorted((i for i in ideas if i.is_open), key=lambda i: i.status_since or i.created_at)
     lines = [_line(i, now, calendar) for i in pending]
-    digest.pending_total = len(lines)
-    digest.pending = lines[: rules.list_limit]
+    # Each open idea is listed once: a stalled one under "Stalled" (with its Nudge), the rest under "Waiting".
     stalled = [line for line in lines if line.waiting_days > rules.stall_after_business_days]
+    waiting = [line for line in lines if line.waiting_days <= rules.stall_after_business_days]
+    digest.pending_total = len(waiting)
+    digest.pending = waiting[: rules.list_limit]
     digest.stalled_total = len(stalled)
     digest.stalled = stalled[: rules.list_limit]
 
-    digest.timings = _timings(ideas, start, week.end)
+    digest.timings = _timings(ideas, start, week.end, calendar)
 
     pitched = [i for i in ideas if _within(i.created_at, start, week.end)]
     by_branch: Counter[str] = Counter()

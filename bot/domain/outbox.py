@@ -9,8 +9,11 @@ too, next to the idea it reads.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from bot.domain.model import Idea
+from bot.domain.model import Decision, Idea, IdeaStatus, Outcome, Role
 
 
 class MessageKind(enum.StrEnum):
@@ -19,6 +22,10 @@ class MessageKind(enum.StrEnum):
     FILED_RECEIPT = "filed_receipt"  # to the submitter: a pitch spooled during an outage is filed
     REMINDER = "reminder"  # to an approver holding a step too long (at most one a day)
     WAITING = "waiting"  # to the submitter: where their idea waits, once per step
+    INFORMED = "informed"  # to a level the route only keeps informed: a read-only card
+    WITHDRAWN = "withdrawn"  # to the approver who held a step when the submitter withdrew the idea
+    COMMENT = "comment"  # to the submitter: someone on the route commented
+    SHORTLISTED = "shortlisted"  # to the submitter: a deputy minister shortlisted their idea for the Den
 
 
 def message_id(kind: MessageKind, idea_id: str, *parts: object) -> str:
@@ -31,6 +38,12 @@ def step_message_id(kind: MessageKind, idea_id: str, revision: int, step: int) -
     return message_id(kind, idea_id, revision, step)
 
 
+def handoff_message_id(kind: MessageKind, idea_id: str, revision: int, step: int, handoff: int) -> str:
+    """A step asked again of someone else (delegation, reassignment, escalation): one per hand-over."""
+    base = step_message_id(kind, idea_id, revision, step)
+    return f"{base}:h{handoff}" if handoff else base
+
+
 def reminder_id(idea_id: str, revision: int, step: int, local_day: str) -> str:
     """Reminders: one per step and revision per local calendar day."""
     return message_id(MessageKind.REMINDER, idea_id, revision, step, local_day)
@@ -41,14 +54,129 @@ def still_waiting_on(idea: Idea, step: object, revision: object) -> bool:
     return idea.is_open and idea.current_step == step and idea.revision == revision
 
 
-def still_relevant(kind: MessageKind, idea: Idea, step: object, revision: object) -> bool:
+def still_relevant(kind: MessageKind, idea: Idea, step: object, revision: object, recipient_id: str = "") -> bool:
     """Is a queued message of this kind, about this step and revision, still worth sending now?
 
     Asking an approver to decide, or reminding anyone, is moot once the step is decided or the
     idea withdrawn; a decision update needs the decision to exist; a receipt always matters.
     """
-    if kind in (MessageKind.APPROVAL_REQUEST, MessageKind.REMINDER, MessageKind.WAITING):
+    if kind in (MessageKind.APPROVAL_REQUEST, MessageKind.REMINDER):
+        # After a hand-over, a request still queued for the old holder is moot too.
+        holds = not recipient_id or idea.may_decide(recipient_id)
+        return still_waiting_on(idea, step, revision) and holds
+    if kind == MessageKind.WAITING:
         return still_waiting_on(idea, step, revision)
+    if kind == MessageKind.WITHDRAWN:
+        return idea.status == IdeaStatus.WITHDRAWN
+    if kind in (MessageKind.INFORMED, MessageKind.COMMENT):
+        return True
     if kind == MessageKind.DECISION_UPDATE:
         return isinstance(step, int) and isinstance(revision, int) and idea.decision_for(step, revision) is not None
+    if kind == MessageKind.SHORTLISTED:
+        return bool(idea.shortlisted_by)
     return kind == MessageKind.FILED_RECEIPT
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    """What a decision update says: the decision as it was made, never the idea as it is when sent.
+
+    Written into the outbox row with the decision itself, so a notification delivered late, or
+    twice, still tells what happened then (a step returned stays "returned" after a resubmission).
+    """
+
+    reference: str
+    title: str
+    step: int
+    revision: int
+    outcome: Outcome
+    approver_name: str
+    role: Role
+    comment: str
+    decided_at: datetime
+    final: bool = False  # the last step approved: the idea goes to the Den
+    next_name: str = ""  # who it went on to, when approved at an earlier step
+    next_role: Role | None = None
+    on_behalf_name: str = ""  # the approver the decider acted for
+
+    @classmethod
+    def of(cls, idea: Idea, decision: Decision, *, just_decided: bool = False) -> DecisionFacts:
+        """The facts of `decision`. With `just_decided`, `idea` is as the decision left it, so where it
+        went next is known; otherwise (an old row read later) only the decision itself is stated."""
+        approved = decision.outcome == Outcome.APPROVED
+        following = idea.current_approver if just_decided and approved else None
+        if just_decided:
+            final = approved and idea.status == IdeaStatus.APPROVED
+        else:
+            final = approved and decision.step_index == len(idea.chain) - 1
+        return cls(
+            reference=idea.reference,
+            title=idea.pitch.title,
+            step=decision.step_index,
+            revision=decision.revision,
+            outcome=decision.outcome,
+            approver_name=decision.approver_name,
+            role=idea.chain[decision.step_index].role,
+            comment=decision.comment,
+            decided_at=decision.decided_at,
+            final=final,
+            next_name=following.approver_name if following else "",
+            next_role=following.role if following else None,
+            on_behalf_name=decision.on_behalf_of_name if decision.on_behalf_of_id else "",
+        )
+
+    def as_payload(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "title": self.title,
+            "step": self.step,
+            "revision": self.revision,
+            "outcome": self.outcome.value,
+            "approver": self.approver_name,
+            "role": self.role.value,
+            "comment": self.comment,
+            "decidedAt": self.decided_at.isoformat(),
+            "final": self.final,
+            "next": {"name": self.next_name, "role": self.next_role.value} if self.next_role else None,
+            "onBehalfOf": self.on_behalf_name,
+        }
+
+    @classmethod
+    def from_payload(cls, data: Any) -> DecisionFacts | None:
+        """None for a row queued before rows carried their facts (the caller reads the history instead)."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            following = data.get("next") or {}
+            return cls(
+                reference=str(data["reference"]),
+                title=str(data["title"]),
+                step=int(data["step"]),
+                revision=int(data["revision"]),
+                outcome=Outcome(data["outcome"]),
+                approver_name=str(data["approver"]),
+                role=Role(data["role"]),
+                comment=str(data.get("comment", "")),
+                decided_at=datetime.fromisoformat(str(data["decidedAt"])),
+                final=bool(data.get("final", False)),
+                next_name=str(following.get("name", "")),
+                next_role=Role(following["role"]) if following.get("role") else None,
+                on_behalf_name=str(data.get("onBehalfOf", "")),
+            )
+        except (KeyError, ValueError, TypeError):
+            return None
+
+
+def request_facts(idea: Idea, step: int) -> dict[str, Any]:
+    """What an approval request is about, as it was asked (kept with the row for the record and the logs)."""
+    asked = idea.chain[step]
+    return {
+        "reference": idea.reference,
+        "title": idea.pitch.title,
+        "submitter": idea.submitter.name,
+        "approver": asked.approver_name,
+        "role": asked.role.value,
+        "step": step,
+        "revision": idea.revision,
+        "total": len(idea.chain),
+    }

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 from typing import Any
 
 BENEFICIARIES = ("clients", "staff", "both")
@@ -67,6 +68,21 @@ class Pitch:
     def from_dict(cls, data: Mapping[str, Any]) -> Pitch:
         names = {f.name for f in fields(cls)}
         return cls(**{k: str(v) for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class PitchVersion:
+    """An earlier revision of a pitch, kept when the submitter sends a revised one."""
+
+    revision: int
+    pitch: Pitch
+    replaced_at: datetime  # when the next revision replaced it
+
+
+def changed_fields(before: Pitch, after: Pitch) -> list[str]:
+    """The names of the fields that differ, in the form's order."""
+    old, new = before.as_dict(), after.as_dict()
+    return [rule.name for rule in FIELD_RULES if old.get(rule.name, "") != new.get(rule.name, "")]
 
 
 def clean_text(value: Any, *, multiline: bool) -> str:

@@ -3,23 +3,35 @@
 Import the names from here; each lives in the module named after what it describes.
 """
 
+from bot.ports.availability import Absence, Availability
 from bot.ports.channel import Channel, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
 from bot.ports.spool import Spool, SpooledPitch
 from bot.ports.store import (
+    Approvals,
     ConcurrencyConflict,
     ConversationRecord,
     Conversations,
+    Delegations,
     DigestLedger,
+    Health,
     Ideas,
     IdeaStore,
     Lifecycle,
     Outbox,
+    OutboxBacklog,
+    OutboxLeases,
     OutboxMessage,
+    Preferences,
+    StoredSetting,
     StoreUnavailable,
 )
 
 __all__ = [
+    "Absence",
+    "Approvals",
+    "Availability",
+    "Delegations",
     "Channel",
     "ConcurrencyConflict",
     "ConversationRecord",
@@ -31,9 +43,14 @@ __all__ = [
     "Ideas",
     "Lifecycle",
     "NoSending",
+    "Health",
     "Outbox",
+    "OutboxBacklog",
+    "OutboxLeases",
     "OutboxMessage",
+    "Preferences",
     "Spool",
     "SpooledPitch",
     "StoreUnavailable",
+    "StoredSetting",
 ]

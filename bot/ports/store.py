@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.domain.delegation import Delegation
 from bot.domain.model import Idea
 from bot.domain.outbox import MessageKind
 
@@ -113,6 +114,39 @@ class Outbox(Protocol):
     async def give_up(self, message_id: str, error: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class OutboxBacklog:
+    """What the health check reports: notifications not yet delivered, and how long the oldest has waited."""
+
+    pending: int
+    oldest_queued_at: datetime | None = None
+
+    def oldest_age_seconds(self, now: datetime) -> float:
+        return max(0.0, (now - self.oldest_queued_at).total_seconds()) if self.oldest_queued_at else 0.0
+
+
+class OutboxLeases(Protocol):
+    """Keeping a lease while a send is still in flight, so no other instance takes the message."""
+
+    async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
+        """Extend the lease of these still-pending messages to `until`."""
+        ...
+
+    async def release(self, message_ids: Sequence[str], now: datetime) -> None:
+        """Give back leased messages that were never sent (a stopping instance): due again at once."""
+        ...
+
+
+class Health(Protocol):
+    """What /healthz asks the store: can it be written, and is the outbox keeping up."""
+
+    async def probe_write(self) -> bool:
+        """Write a small marker and report whether it was stored (within a couple of seconds)."""
+        ...
+
+    async def outbox_backlog(self) -> OutboxBacklog: ...
+
+
 class Conversations(Protocol):
     """Where to reach each person proactively (kept in the store, so any instance can)."""
 
@@ -131,7 +165,64 @@ class DigestLedger(Protocol):
         ...
 
 
-class IdeaStore(Lifecycle, Ideas, Outbox, Conversations, DigestLedger, Protocol):
+class Approvals(Protocol):
+    """What waits for whom: the open ideas whose current step a person holds."""
+
+    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]: ...
+
+
+class Delegations(Protocol):
+    """Acting approvers: one delegation per approver (a new one replaces the old)."""
+
+    async def save_delegation(self, delegation: Delegation) -> None: ...
+    async def get_delegation(self, principal_id: str) -> Delegation | None: ...
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        """Principal id -> their delegation, for every delegation active at `now`."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredSetting:
+    """A piece of configuration kept with the records (on SharePoint, an item of the DenSettings list)."""
+
+    key: str
+    text: str
+    updated_at: datetime
+    updated_by: str = ""
+
+
+class StoredSettings(Protocol):
+    """Configuration administrators keep with the records, e.g. the routing rules (key "routing")."""
+
+    async def get_setting(self, key: str) -> StoredSetting | None: ...
+    async def put_setting(self, setting: StoredSetting) -> None: ...
+
+
+class Preferences(Protocol):
+    """What a person chose for themselves (today: the language of the bot's cards), kept apart from
+    the conversation reference so a new chat or a Teams locale change never overwrites a choice."""
+
+    async def get_language(self, user_id: str) -> str | None:
+        """'fr' or 'en' if the person chose one; None if they never did (their Teams locale decides)."""
+        ...
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None: ...
+
+
+class IdeaStore(
+    Lifecycle,
+    Ideas,
+    Outbox,
+    OutboxLeases,
+    Health,
+    Conversations,
+    DigestLedger,
+    Approvals,
+    Delegations,
+    StoredSettings,
+    Preferences,
+    Protocol,
+):
     """Everything a store adapter implements. Services ask for the narrow interfaces above."""
 
 

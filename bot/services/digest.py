@@ -28,9 +28,20 @@ from aiolimiter import AsyncLimiter
 from bot.domain.calendar import DigestWeek, WorkCalendar
 from bot.domain.digest import Digest, DigestRules, build_digest, scope_by_dm
 from bot.domain.model import Idea, NotAllowed, Person, Role
-from bot.domain.outbox import reminder_id
-from bot.ports import Channel, Conversations, DeliveryFailed, DigestLedger, Directory, Ideas, Outbox
+from bot.domain.outbox import MessageKind, message_id, reminder_id
+from bot.ports import (
+    Channel,
+    Conversations,
+    DeliveryFailed,
+    DigestLedger,
+    Directory,
+    Ideas,
+    Outbox,
+    OutboxMessage,
+    Preferences,
+)
 from bot.ports.retry import Backoff, conflict_retry, retrying
+from bot.services.language import Languages
 from bot.services.nudges import Nudger
 
 log = logging.getLogger(__name__)
@@ -92,8 +103,8 @@ class _Lease:
             raise _LeaseRunOut()
 
 
-class DigestRecords(Ideas, Outbox, Conversations, DigestLedger, Protocol):
-    """What the digest needs from the store: the scan, today's reminders, DMs' chats, the ledger."""
+class DigestRecords(Ideas, Outbox, Conversations, DigestLedger, Preferences, Protocol):
+    """What the digest needs from the store: the scan, today's reminders, DMs' chats and languages, the ledger."""
 
 
 DigestRenderer = Callable[[Digest, str | None, set[str]], tuple[dict[str, Any], str]]
@@ -161,11 +172,29 @@ class DigestService:
         """The digest's card as it stands now, and its notification summary."""
         return self._render(digest, locale, await self.nudged_today(digest))
 
-    async def preview(self, dm_id: str) -> dict[str, Any]:
+    def week_so_far(self) -> DigestWeek:
+        """This week up to today (the weekly run reports on the last complete week)."""
+        return DigestWeek.so_far(self.clock(), self.calendar.tz)
+
+    def week_named(self, name: str) -> DigestWeek:
+        """'last' (what the weekly run sends) or 'current' (the week so far)."""
+        if name == "current":
+            return self.week_so_far()
+        if name == "last":
+            return self.current_week()
+        raise ValueError(f"unknown week {name!r}: use 'last' or 'current'")
+
+    async def preview(self, dm_id: str, week: str = "last") -> dict[str, Any]:
         dm = await self.deputy_minister(dm_id)
         if dm is None:
             raise LookupError(f"{dm_id} is not a deputy minister in the directory")
-        card, _ = await self.render(await self.build_for(dm, self.current_week()))
+        card, _ = await self.render(await self.build_for(dm, self.week_named(week)))
+        return card
+
+    async def for_chat(self, dm: Person, locale: str | None) -> dict[str, Any]:
+        """The DM's digest for the week so far, to post in their own chat (the `digest` command, when
+        DEN_DIGEST_ON_REQUEST allows it): nothing is claimed, so the weekly delivery is unaffected."""
+        card, _ = await self.render(await self.build_for(dm, self.week_so_far()), locale)
         return card
 
     # ---- delivering -----------------------------------------------------------------------
@@ -214,8 +243,7 @@ class DigestService:
         if not await self.store.claim_digest(dm.id, week.key, claimed_at, lease_seconds=self._lease_seconds):
             return DeliveryOutcome(dm.id, dm.name, "already_sent")
         lease = _Lease(claimed_at, self._lease_seconds / 2, self.clock)
-        record = await self.store.get_conversation(dm.id)
-        card, summary = await self.render(digest, record.locale if record else None)
+        card, summary = await self.render(digest, await Languages(self.store, self.clock).locale_for(dm.id))
         try:
             async for attempt in retrying(self._backoff, attempts=self._attempts, retry_if=_transient):
                 with attempt:
@@ -259,14 +287,23 @@ class DigestService:
         return await self.nudger.remind(idea, from_dm=dm.name)
 
     async def shortlist(self, idea_id: str, dm_id: str) -> None:
-        """The DM's Shortlist button: mark an approved idea for the Den (once; a second click changes nothing)."""
+        """The DM's Shortlist button: mark an approved idea for the Den (once; a second click changes
+        nothing) and tell its submitter, in the same write."""
         async for attempt in conflict_retry():
             with attempt:
                 idea = await self.store.get(idea_id)
+                now = self.clock()
                 try:
-                    if not idea.shortlist(dm_id=dm_id, now=self.clock()):
+                    if not idea.shortlist(dm_id=dm_id, now=now):
                         return
                 except NotAllowed:
                     return
-                await self.store.update(idea)
+                told = OutboxMessage.due_now(
+                    message_id(MessageKind.SHORTLISTED, idea.id),
+                    recipient_id=idea.submitter.id,
+                    kind=MessageKind.SHORTLISTED,
+                    idea_id=idea.id,
+                    now=now,
+                )
+                await self.store.update(idea, [told])
         log.info("idea shortlisted", extra={"idea_id": idea_id, "dm_id": dm_id})

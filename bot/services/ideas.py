@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain import events
-from bot.domain.chain import build_chain
 from bot.domain.limits import COMMENT_MAX, PitchQuota, check_text
 from bot.domain.model import (
     CommentRequired,
@@ -29,8 +28,9 @@ from bot.domain.model import (
     Role,
     StaleCard,
 )
-from bot.domain.outbox import MessageKind, message_id, step_message_id
+from bot.domain.outbox import DecisionFacts, MessageKind, handoff_message_id, message_id, request_facts, step_message_id
 from bot.domain.pitch import Pitch, validate_pitch
+from bot.domain.routing import RoutingRules
 from bot.ports import (
     ConcurrencyConflict,
     ConversationRecord,
@@ -44,6 +44,7 @@ from bot.ports import (
     StoreUnavailable,
 )
 from bot.ports.retry import conflict_retry
+from bot.services.assignment import StepAssigner
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,10 @@ class ActionStatus(enum.StrEnum):
     NOT_FOUND = "not_found"
     NOT_ALLOWED = "not_allowed"
     INVALID = "invalid"
+    OWN_IDEA = "own_idea"  # nobody is handed their own idea
+    ALREADY_USED = "already_used"  # a second look is asked for once
+    UNKNOWN_PERSON = "unknown_person"  # not in the directory
+    SWITCHED_OFF = "switched_off"  # the administrators turned this off
 
 
 @dataclass
@@ -88,24 +93,62 @@ class DecisionResult:
 def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> list[OutboxMessage]:
     """Turn domain events into notifications. Ids are deterministic, so a retried write can't duplicate one."""
     messages: list[OutboxMessage] = []
-    for event in raised:
-        if isinstance(event, events.ApprovalRequested):
-            kind, recipient = MessageKind.APPROVAL_REQUEST, event.approver_id
-        elif isinstance(event, events.StepDecided):
-            kind, recipient = MessageKind.DECISION_UPDATE, idea.submitter.id
-        else:
-            continue
+
+    def add(message_id_: str, kind: MessageKind, recipient: str, payload: dict[str, Any] | None = None) -> None:
         messages.append(
             OutboxMessage.due_now(
-                step_message_id(kind, idea.id, event.revision, event.step_index),
-                recipient_id=recipient,
-                kind=kind,
-                idea_id=idea.id,
-                now=now,
-                payload={"step": event.step_index, "revision": event.revision},
+                message_id_, recipient_id=recipient, kind=kind, idea_id=idea.id, now=now, payload=payload or {}
             )
         )
+
+    for event in raised:
+        if isinstance(event, events.ApprovalRequested):
+            if not _still_holds(idea, event):
+                continue  # handed on within the same change (a delegate, someone away): ask only the holder
+            kind = MessageKind.APPROVAL_REQUEST
+            add(
+                handoff_message_id(kind, idea.id, event.revision, event.step_index, event.handoff),
+                kind,
+                event.approver_id,
+                {"step": event.step_index, "revision": event.revision, "facts": request_facts(idea, event.step_index)},
+            )
+        elif isinstance(event, events.StepDecided):
+            payload: dict[str, Any] = {"step": event.step_index, "revision": event.revision}
+            decision = idea.decision_for(event.step_index, event.revision)
+            if decision is not None:  # the row says what was decided, not what the idea is when it is sent
+                payload["facts"] = DecisionFacts.of(idea, decision, just_decided=True).as_payload()
+            add(
+                step_message_id(MessageKind.DECISION_UPDATE, idea.id, event.revision, event.step_index),
+                MessageKind.DECISION_UPDATE,
+                idea.submitter.id,
+                payload,
+            )
+        elif isinstance(event, events.Informed):
+            add(message_id(MessageKind.INFORMED, idea.id, event.person_id), MessageKind.INFORMED, event.person_id)
+        elif isinstance(event, events.IdeaWithdrawn) and event.approver_id:
+            add(
+                message_id(MessageKind.WITHDRAWN, idea.id),
+                MessageKind.WITHDRAWN,
+                event.approver_id,
+                {"step": event.step_index, "revision": event.revision},
+            )
+        elif isinstance(event, events.CommentAdded):
+            add(
+                message_id(MessageKind.COMMENT, idea.id, event.number),
+                MessageKind.COMMENT,
+                idea.submitter.id,
+                {"number": event.number},
+            )
     return messages
+
+
+def _still_holds(idea: Idea, event: events.ApprovalRequested) -> bool:
+    return (
+        idea.is_open
+        and idea.current_step == event.step_index
+        and idea.revision == event.revision
+        and idea.chain[event.step_index].approver_id == event.approver_id
+    )
 
 
 class IdeaService:
@@ -118,6 +161,8 @@ class IdeaService:
         top_role: Role = Role.ADM,
         on_outbox: Callable[[], None] | None = None,
         spool: Spool | None = None,
+        routes: RoutingRules | None = None,
+        assigner: StepAssigner | None = None,
         quota: PitchQuota = PitchQuota(),
     ) -> None:
         self.store = store
@@ -125,6 +170,8 @@ class IdeaService:
         self.clock = clock
         self.top_role = top_role
         self.spool = spool
+        self.routes = routes or RoutingRules.every_level_up_to(top_role)
+        self.assigner = assigner
         self.quota = quota
         self._on_outbox = on_outbox or (lambda: None)
 
@@ -215,7 +262,8 @@ class IdeaService:
         if submitter_name and not submitter.name:
             submitter = Person(submitter.id, submitter_name, submitter.role, submitter.job_title, submitter.email)
         line = await self.directory.line_of_management(submitter_id)
-        chain = build_chain(submitter, line, top_role=self.top_role)
+        route = self.routes.route(submitter, line, pitch)
+        chain = route.deciders
 
         now = self.clock()
         reference = await self.store.next_reference(now.year)
@@ -227,7 +275,11 @@ class IdeaService:
             chain=chain,
             now=now,
             line_ids=[p.id for p in line if p is not None],
+            informed=route.informed,
+            route_rule=route.rule,
+            route_why=dict(route.why),
         )
+        raised += await self.settle(idea, now)
         try:
             await self.store.add(idea, outbox_for(idea, raised, now))
         except ConcurrencyConflict:
@@ -255,6 +307,7 @@ class IdeaService:
                 now = self.clock()
                 try:
                     raised = idea.resubmit(actor_id=actor_id, pitch=pitch, revision=revision, now=now)
+                    raised += await self.settle(idea, now)
                 except NotYourStep:
                     return ActionStatus.NOT_YOURS, SubmitResult(idea=idea, values=values)
                 except (NotAllowed, StaleCard):
@@ -304,6 +357,7 @@ class IdeaService:
                     return DecisionResult(ActionStatus.NOT_YOURS, idea)
                 except CommentRequired:
                     return DecisionResult(ActionStatus.COMMENT_REQUIRED, idea)
+                raised += await self.settle(idea, now)
                 await self.store.update(idea, outbox_for(idea, raised, now))
         decision = idea.decisions[-1]
         log.info(
@@ -313,23 +367,22 @@ class IdeaService:
         self._on_outbox()
         return DecisionResult(ActionStatus.RECORDED, idea, decision)
 
+    async def settle(self, idea: Idea, now: datetime) -> list[events.Event]:
+        """A step that just started waiting goes to whoever acts for its approver, if anyone."""
+        return await self.assigner.settle(idea, now) if self.assigner else []
+
     # ---- reading -----------------------------------------------------------------------
     async def my_ideas(self, user_id: str, limit: int = 20) -> list[Idea]:
         return await self.store.list_by_submitter(user_id, limit)
 
-    async def readable_by(self, idea_id: str, user_id: str) -> tuple[Idea | None, bool]:
-        """(the idea, whether this person may read it in full): its submitter, approvers, line of management."""
+    async def view(self, viewer_id: str, idea_id: str) -> Idea | None:
+        """The idea, if `viewer_id` may see it (see Idea.visible_to); None otherwise, as if it did not exist."""
         idea = await self.store.get(idea_id) if idea_id else None
-        if idea is None:
-            return None, False
-        allowed = (
-            user_id == idea.submitter.id
-            or user_id in idea.line_ids
-            or any(step.approver_id == user_id for step in idea.chain)
-        )
-        if not allowed:
-            log.warning("full text refused", extra={"idea_id": idea.id, "actor_id": user_id})
-        return idea, allowed
+        if idea is None or not idea.visible_to(viewer_id):
+            if idea is not None:
+                log.warning("idea view refused", extra={"idea_id": idea.id, "actor_id": viewer_id})
+            return None
+        return idea
 
     @staticmethod
     def _log_refused(idea: Idea, actor_id: str, why: str) -> None:
@@ -340,7 +393,8 @@ class IdeaService:
 def _is_someone_elses(idea: Idea, actor_id: str, step_index: int) -> bool:
     """True when the clicker never held the step the card is for."""
     if 0 <= step_index < len(idea.chain):
-        return idea.chain[step_index].approver_id != actor_id
+        step = idea.chain[step_index]
+        return actor_id not in (step.approver_id, step.on_behalf_of_id)
     return True
 
 

@@ -9,7 +9,7 @@ daily run, a DM's "Nudge" button and a second app instance can never double a re
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -21,6 +21,7 @@ from bot.ports import Ideas, Outbox, OutboxMessage
 
 log = logging.getLogger(__name__)
 
+
 class NudgeRecords(Ideas, Outbox, Protocol):
     """What the nudges need from the store: the open ideas, and the outbox."""
 
@@ -29,6 +30,7 @@ class NudgeRecords(Ideas, Outbox, Protocol):
 class NudgeResult:
     reminders: int = 0
     submitters_told: int = 0
+    escalated: int = 0
 
 
 class Nudger:
@@ -41,8 +43,10 @@ class Nudger:
         remind_after_business_days: int = 3,
         tell_submitter_after_business_days: int = 7,
         on_outbox: Callable[[], None] | None = None,
+        escalate: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self.store = store
+        self._escalate = escalate  # after the reminders: steps waiting past the routing file's limit
         self.clock = clock
         self.calendar = calendar
         self.remind_after = remind_after_business_days
@@ -50,7 +54,7 @@ class Nudger:
         self._on_outbox = on_outbox or (lambda: None)
 
     def waiting_days(self, idea: Idea, now: datetime) -> int:
-        return self.calendar.business_days_between(idea.status_since or idea.created_at, now)
+        return self.calendar.business_days_between(idea.waiting_since, now)
 
     def _reminder(self, idea: Idea, now: datetime, days: int, from_dm: str) -> OutboxMessage:
         return OutboxMessage.due_now(
@@ -103,5 +107,14 @@ class Nudger:
             self._on_outbox()
         result.reminders = sum(1 for m in fresh if m.kind == MessageKind.REMINDER)
         result.submitters_told = sum(1 for m in fresh if m.kind == MessageKind.WAITING)
-        log.info("nudges queued", extra={"reminders": result.reminders, "submitters_told": result.submitters_told})
+        if self._escalate is not None:
+            result.escalated = await self._escalate()
+        log.info(
+            "nudges queued",
+            extra={
+                "reminders": result.reminders,
+                "submitters_told": result.submitters_told,
+                "escalated": result.escalated,
+            },
+        )
         return result

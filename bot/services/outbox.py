@@ -1,20 +1,38 @@
-"""Delivering the outbox: proactive messages that survive a Bot Connector outage.
+"""Delivering the outbox: proactive messages, effectively once, as fast as Teams allows.
 
-Every notification was written to the store with the change that caused it. This worker
-leases due messages (so two app instances never send the same one at once), renders the
-card from the idea as it is *now*, sends it, and on a failure reschedules it with
-exponential backoff and jitter, honouring the connector's Retry-After.
+Every notification was written to the store with the change that caused it, carrying the facts
+its card must state. This worker leases due messages (so two app instances never send the same
+one at once) and sends them:
+
+- to different people concurrently (up to `max_in_flight` leased at a time), to any one person
+  in the order they were queued;
+- within Teams' limits: each send waits on the per-conversation windows and the per-tenant rate,
+  counted so that no window as Teams measures it can overflow (`bot/ports/rate_limits.py`); a
+  429's Retry-After pauses that conversation;
+- on a failure, rescheduled with exponential backoff and jitter (Retry-After honoured), the rest
+  of that person's queue with it, so their messages stay in order;
+- a message that no longer applies (an approval request for a step already closed) is dropped
+  and logged, not sent.
+
+Effectively once: a lease is renewed while its message is held (waiting its turn or being
+sent), so it never lapses under a slow send. On stop (SIGTERM) the worker leases nothing more,
+gives back what it has not started sending, lets the sends already under way finish and records
+them, then returns. A crash (kill -9) can only repeat the messages whose send had started and
+whose delivery was not yet recorded: their lease lapses and another pass sends them again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from bot.ports import Channel, DeliveryFailed, Outbox, OutboxMessage
+from bot.ports import Channel, DeliveryFailed, Outbox, OutboxLeases, OutboxMessage
+from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff
 from bot.services.workers import BackgroundTask
 
@@ -23,7 +41,15 @@ log = logging.getLogger(__name__)
 
 Rendered = tuple[dict[str, Any], str] | None
 Renderer = Callable[[OutboxMessage], Awaitable[Rendered]]
-"""The card and summary for a message as things stand now, or None when it no longer matters."""
+"""The card and summary for a message, or None when it no longer applies (dropped, not sent)."""
+
+
+class OutboxStore(Outbox, OutboxLeases, Protocol):
+    """What the dispatcher needs of the store."""
+
+
+class _Stopping(Exception):
+    """Raised inside a lane when the worker is stopping before the send started."""
 
 
 class OutboxDispatcher(BackgroundTask):
@@ -31,7 +57,7 @@ class OutboxDispatcher(BackgroundTask):
 
     def __init__(
         self,
-        store: Outbox,
+        store: OutboxStore,
         channel: Channel,
         render: Renderer,
         *,
@@ -40,7 +66,9 @@ class OutboxDispatcher(BackgroundTask):
         max_attempts: int = 12,
         poll_seconds: float = 5.0,
         lease_seconds: float = 60.0,
-        batch_size: int = 20,
+        max_in_flight: int = 64,
+        limiter: TeamsRateLimiter | None = None,
+        drain_seconds: float = 20.0,
     ) -> None:
         self._store = store
         self._channel = channel
@@ -50,62 +78,192 @@ class OutboxDispatcher(BackgroundTask):
         self._max_attempts = max_attempts
         self._poll_seconds = poll_seconds
         self._lease_seconds = lease_seconds
-        self._batch_size = batch_size
+        self._max_in_flight = max_in_flight
+        self._limiter = limiter or TeamsRateLimiter()
+        self._drain_seconds = drain_seconds
         self._wake = asyncio.Event()
+        self._held: dict[str, OutboxMessage] = {}  # leased by this instance, outcome not yet recorded
+        self._sending: set[str] = set()  # held messages whose send has started
+        self._lanes: dict[str, deque[OutboxMessage]] = {}  # per recipient, in queued order
+        self._lane_tasks: dict[str, asyncio.Task] = {}
+        self._stopping = False
+        self._renewer: asyncio.Task | None = None
+        self._last_room = max_in_flight
 
+    # ---- what the app and the health check see ------------------------------------------------
     def kick(self) -> None:
         """Something was just queued: deliver now rather than at the next poll."""
         self._wake.set()
 
+    @property
+    def in_flight(self) -> int:
+        return len(self._held)
+
+    # ---- the worker -----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._stopping = False
+        super().start()
+        if self._renewer is None:
+            self._renewer = asyncio.create_task(self._renew_leases(), name="outbox-lease-renewal")
+
+    async def stop(self) -> None:
+        """Lease nothing more; give back what was not started; finish and record sends under way."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for recipient, task in list(self._lane_tasks.items()):
+            if not any(m.id in self._sending for m in self._lanes.get(recipient, ())):
+                task.cancel()  # waiting its turn or on the rate limiter: nothing sent yet
+        lanes = list(self._lane_tasks.values())
+        if lanes:
+            done, pending = await asyncio.wait(lanes, timeout=self._drain_seconds)
+            for task in pending:  # a send that outlived the drain: it may be repeated after restart
+                task.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
+        unsent = [message_id for message_id in self._held if message_id not in self._sending]
+        if unsent:
+            with contextlib.suppress(Exception):
+                await self._store.release(unsent, self._clock())
+        if self._renewer is not None:
+            self._renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewer
+            self._renewer = None
+        if self._held:
+            log.warning("outbox stopped with sends unrecorded", extra={"count": len(self._held)})
+        self._held.clear()
+        self._sending.clear()
+
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
+            claimed = 0
             try:
-                while await self.drain_once():
-                    pass
+                claimed = await self.claim_once()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the store itself failed: keep the worker alive, try again later
                 log.exception("outbox pass failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-            except TimeoutError:
-                pass
+            if self._stopping:
+                return
+            if claimed and claimed >= self._last_room and len(self._held) < self._max_in_flight:
+                continue  # the batch came back full: there may be more due right now
             self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
 
-    async def drain_once(self) -> int:
-        """Deliver what is due now. Returns how many messages were attempted."""
-        messages = await self._store.claim_due(self._clock(), self._lease_seconds, self._batch_size)
-        if messages:
-            await asyncio.gather(*(self._deliver(m) for m in messages))
+    async def claim_once(self) -> int:
+        """Lease as many due messages as there is room for and hand them to their lanes."""
+        room = self._last_room = self._max_in_flight - len(self._held)
+        if room <= 0:
+            return 0
+        messages = await self._store.claim_due(self._clock(), self._lease_seconds, room)
+        for message in messages:
+            if message.id in self._held:
+                continue
+            self._held[message.id] = message
+            self._lanes.setdefault(message.recipient_id, deque()).append(message)
+            if message.recipient_id not in self._lane_tasks:
+                self._lane_tasks[message.recipient_id] = asyncio.create_task(
+                    self._lane(message.recipient_id), name=f"outbox-lane-{message.recipient_id[:8]}"
+                )
         return len(messages)
 
-    async def _deliver(self, message: OutboxMessage) -> None:
+    async def drain_once(self) -> int:
+        """Lease what is due now, deliver it and wait for the outcome. Returns how many were attempted."""
+        claimed = await self.claim_once()
+        while self._lane_tasks:
+            await asyncio.gather(*list(self._lane_tasks.values()), return_exceptions=True)
+        return claimed
+
+    async def _renew_leases(self) -> None:
+        """Keep every held message's lease ahead of the clock while it waits or is being sent."""
+        every = max(0.05, self._lease_seconds / 3)
+        while True:
+            await asyncio.sleep(every)
+            if not self._held:
+                continue
+            try:
+                until = self._clock() + timedelta(seconds=self._lease_seconds)
+                await self._store.renew_leases(list(self._held), until)
+            except Exception:
+                log.exception("outbox lease renewal failed")
+
+    # ---- one recipient's messages, in order ---------------------------------------------------
+    async def _lane(self, recipient: str) -> None:
+        queue = self._lanes[recipient]
+        try:
+            while queue and not self._stopping:
+                retry_at = await self._deliver(queue[0])
+                queue.popleft()
+                if retry_at is not None and queue:
+                    await self._postpone(queue, retry_at)
+        except _Stopping:
+            pass
+        finally:
+            if self._lane_tasks.get(recipient) is asyncio.current_task():
+                del self._lane_tasks[recipient]
+            if not queue:
+                self._lanes.pop(recipient, None)
+            elif not self._stopping:  # a message arrived as the loop ended: keep its lane going
+                self._lane_tasks[recipient] = asyncio.create_task(self._lane(recipient))
+            self._wake.set()  # there is room for more
+
+    async def _deliver(self, message: OutboxMessage) -> datetime | None:
+        """Render, wait for the rate limits, send, record. Returns when it will be retried, if it failed."""
         try:
             rendered = await self._render(message)
-            if rendered is None:  # nothing to say any more (e.g. the step was decided meanwhile)
-                await self._store.complete(message.id)
-                return
+            if rendered is None:
+                log.info(
+                    "notification dropped: no longer applies",
+                    extra={"message_id": message.id, "kind": str(message.kind), "idea_id": message.idea_id},
+                )
+                await self._record(message, lambda: self._store.complete(message.id))
+                return None
             card, summary = rendered
-            await self._channel.send_card(message.recipient_id, card, summary=summary)
+            async with self._limiter.slot(message.recipient_id):
+                if self._stopping:
+                    raise _Stopping
+                self._sending.add(message.id)
+                await self._channel.send_card(message.recipient_id, card, summary=summary)
         except DeliveryFailed as failure:
-            await self._failed(message, failure)
-            return
+            if failure.retry_after:
+                self._limiter.pause(message.recipient_id, failure.retry_after)
+            return await self._failed(message, failure)
+        except (_Stopping, asyncio.CancelledError):
+            raise
         except Exception as exc:  # unexpected: treat as transient, keep the message
             log.exception("notification crashed", extra={"message_id": message.id})
-            await self._failed(message, DeliveryFailed(type(exc).__name__))
-            return
-        await self._store.complete(message.id)
-        log.info("notification sent", extra={"message_id": message.id, "kind": message.kind})
+            return await self._failed(message, DeliveryFailed(type(exc).__name__))
+        await self._record(message, lambda: self._store.complete(message.id))
+        log.info("notification sent", extra={"message_id": message.id, "kind": str(message.kind)})
+        return None
 
-    async def _failed(self, message: OutboxMessage, failure: DeliveryFailed) -> None:
+    async def _record(self, message: OutboxMessage, write: Callable[[], Awaitable[None]]) -> None:
+        """Record an outcome; on a store failure try again a few times (the lease is renewed meanwhile)."""
+        for attempt in range(5):
+            try:
+                await write()
+                break
+            except Exception:
+                if attempt == 4 or self._stopping:
+                    log.exception("could not record a notification's outcome", extra={"message_id": message.id})
+                    break
+                await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
+        self._held.pop(message.id, None)
+        self._sending.discard(message.id)
+
+    async def _failed(self, message: OutboxMessage, failure: DeliveryFailed) -> datetime | None:
         attempts = message.attempts + 1
         if failure.permanent or attempts >= self._max_attempts:
             log.error(
                 "notification abandoned",
                 extra={"message_id": message.id, "attempts": attempts, "reason": failure.reason},
             )
-            await self._store.give_up(message.id, failure.reason)
-            return
+            await self._record(message, lambda: self._store.give_up(message.id, failure.reason))
+            return None
         delay = self._backoff.delay(attempts, failure.retry_after)
         log.warning(
             "notification will be retried",
@@ -116,5 +274,17 @@ class OutboxDispatcher(BackgroundTask):
                 "reason": failure.reason,
             },
         )
-        await self._store.reschedule(message.id, self._clock() + timedelta(seconds=delay), attempts, failure.reason)
+        when = self._clock() + timedelta(seconds=delay)
+        await self._record(message, lambda: self._store.reschedule(message.id, when, attempts, failure.reason))
         asyncio.get_running_loop().call_later(delay, self._wake.set)
+        return when
+
+    async def _postpone(self, queue: deque[OutboxMessage], retry_at: datetime) -> None:
+        """The person's later messages wait behind the failed one, so they still arrive in order."""
+        while queue:
+            later = queue.popleft()
+            step = timedelta(milliseconds=1)  # just after, keeping their order
+            retry_at += step
+            await self._record(
+                later, lambda m=later, at=retry_at: self._store.reschedule(m.id, at, m.attempts, m.last_error)
+            )

@@ -1,5 +1,7 @@
-"""The Teams channel port over the Bot Framework: proactive 1:1 messages.
+"""The Teams channel port over the Bot Framework: proactive 1:1 messages, and replies in a turn.
 
+Proactive messages are posted to the Bot Connector's REST API as plain JSON through the app's
+one shared HTTP session (`bot/teams/connector.py`), not through a new connector client each.
 Conversation references come from the store, never from memory, so any app instance can
 reach anyone the bot has ever talked to. Someone the bot has never talked to gets a new
 1:1 conversation created through the Bot Connector (this needs the app installed for them,
@@ -12,40 +14,20 @@ import logging
 from typing import Any
 
 import aiohttp
-from botbuilder.core import CloudAdapterBase, MessageFactory, TurnContext
-from botbuilder.schema import (
-    Activity,
-    Attachment,
-    ChannelAccount,
-    ConversationAccount,
-    ConversationParameters,
-    ConversationReference,
-)
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
 
 from bot.i18n import Messages
 from bot.ports import ConversationRecord, Conversations, DeliveryFailed
 from bot.ports.retry import Backoff, retrying
 from bot.ports.service_urls import ServiceUrlAllowList
+from bot.teams.connector import ConnectorSender
 from cards.common import CONTENT_TYPE
 from cards.size_guard import fit_for_teams
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = {408, 409, 412, 429, 500, 502, 503, 504}
-
-
-def reference_from(record: ConversationRecord) -> ConversationReference:
-    return ConversationReference(
-        activity_id=None,
-        user=ChannelAccount(id=record.user_channel_id, name=record.user_name, aad_object_id=record.user_id),
-        bot=ChannelAccount(id=record.bot_id, name=record.bot_name),
-        conversation=ConversationAccount(
-            id=record.conversation_id, conversation_type="personal", tenant_id=record.tenant_id, is_group=False
-        ),
-        channel_id=record.channel_id,
-        locale=record.locale,
-        service_url=record.service_url,
-    )
 
 
 def classify(exc: BaseException) -> DeliveryFailed:
@@ -93,16 +75,39 @@ def _seconds(value: Any) -> float | None:
         return None
 
 
+def proactive_activity(record: ConversationRecord, card: dict[str, Any], summary: str) -> dict[str, Any]:
+    """The message activity botbuilder's continue_conversation would post, as plain JSON."""
+    return {
+        "type": "message",
+        "channelId": record.channel_id,
+        "serviceUrl": record.service_url,
+        "conversation": {
+            "id": record.conversation_id,
+            "conversationType": "personal",
+            "isGroup": False,
+            "tenantId": record.tenant_id,
+        },
+        "from": {"id": record.bot_id, "name": record.bot_name},
+        "recipient": {"id": record.user_channel_id, "name": record.user_name, "aadObjectId": record.user_id},
+        "locale": record.locale,
+        "inputHint": "acceptingInput",
+        "attachments": [{"contentType": CONTENT_TYPE, "content": card}],
+        "summary": summary,
+    }
+
+
 class TeamsChannel:
+    """Proactive 1:1 cards through the Bot Connector's REST API, over one shared HTTP session."""
+
     def __init__(
         self,
-        adapter: CloudAdapterBase,
+        sender: ConnectorSender,
         store: Conversations,
         *,
         app_id: str,
         allow_list: ServiceUrlAllowList | None = None,
     ) -> None:
-        self._adapter = adapter
+        self._sender = sender
         self._store = store
         self._app_id = app_id
         self._allow_list = allow_list  # stored service URLs are checked again before any call
@@ -116,69 +121,41 @@ class TeamsChannel:
 
     async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
         record = await self._store.get_conversation(recipient_id)
-        card = fit_for_teams(Messages(record.locale if record else None), card)
-        activity = MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
-        activity.summary = summary
+        if record is None:
+            record = await self._create_conversation(recipient_id)
+        self._check_host(record.service_url)
+        card = fit_for_teams(Messages(record.locale), card)  # never a card Teams would refuse
+        await self._sender.send_to_conversation(
+            record.service_url, record.conversation_id, proactive_activity(record, card, summary)
+        )
 
-        failures: list[BaseException] = []
-
-        async def send(turn_context: TurnContext) -> None:
-            # Caught here, not left to the adapter: its turn-error handler would swallow the
-            # failure (and try to message the user), and the outbox must know to retry.
-            try:
-                await turn_context.send_activity(activity)
-            except Exception as exc:
-                failures.append(exc)
-
-        if record is not None:
-            self._check_host(record.service_url)
-        try:
-            if record is None:
-                await self._create_and_send(recipient_id, send)
-            else:
-                await self._adapter.continue_conversation(reference_from(record), send, self._app_id)
-        except Exception as exc:
-            raise classify(exc) from exc
-        if failures:
-            raise classify(failures[0]) from failures[0]
-
-    async def _create_and_send(self, recipient_id: str, send) -> None:
+    async def _create_conversation(self, recipient_id: str) -> ConversationRecord:
         template = await self._store.any_conversation()
         if template is None:
             # Nobody has ever talked to the bot: no service URL to create a chat with. Nothing to retry.
             raise DeliveryFailed("no conversation known yet to learn the service URL from", permanent=True)
         self._check_host(template.service_url)
-        parameters = ConversationParameters(
-            is_group=False,
-            bot=ChannelAccount(id=template.bot_id, name=template.bot_name),
-            members=[ChannelAccount(id=recipient_id, aad_object_id=recipient_id)],
-            tenant_id=template.tenant_id,
-            channel_data={"tenant": {"id": template.tenant_id}},
-        )
-
-        async def remember_then_send(turn_context: TurnContext) -> None:
-            conversation = turn_context.activity.conversation
-            await self._store.save_conversation(
-                ConversationRecord(
-                    user_id=recipient_id,
-                    user_name="",
-                    conversation_id=conversation.id,
-                    service_url=template.service_url,
-                    tenant_id=template.tenant_id,
-                    channel_id=template.channel_id,
-                    bot_id=template.bot_id,
-                    bot_name=template.bot_name,
-                    user_channel_id=recipient_id,
-                    locale=template.locale,
-                )
-            )
-            await send(turn_context)
-
-        await self._adapter.create_conversation(
-            self._app_id,
-            remember_then_send,
-            parameters,
-            template.channel_id,
+        created = await self._sender.create_conversation(
             template.service_url,
-            None,
+            {
+                "isGroup": False,
+                "bot": {"id": template.bot_id, "name": template.bot_name},
+                "members": [{"id": recipient_id, "aadObjectId": recipient_id}],
+                "tenantId": template.tenant_id,
+                "channelData": {"tenant": {"id": template.tenant_id}},
+            },
         )
+        record = ConversationRecord(
+            user_id=recipient_id,
+            user_name="",
+            conversation_id=str(created.get("id", "")),
+            service_url=str(created.get("serviceUrl") or template.service_url),
+            tenant_id=template.tenant_id,
+            channel_id=template.channel_id,
+            bot_id=template.bot_id,
+            bot_name=template.bot_name,
+            user_channel_id=recipient_id,
+            locale=template.locale,
+        )
+        await self._store.save_conversation(record)
+        return record

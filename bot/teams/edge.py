@@ -11,11 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp.web import Request, Response
 from botbuilder.core import InvokeResponse, TurnContext
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-    aiohttp_error_middleware,
-)
+from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication, aiohttp_error_middleware
 from botbuilder.schema import Activity, ActivityTypes
 from msrest.exceptions import DeserializationError
 
@@ -25,7 +21,9 @@ from bot.ports.service_urls import ServiceUrlAllowList
 from bot.services.ideas import IdeaService
 from bot.settings import Settings
 from bot.teams.channel import TeamsChannel
+from bot.teams.connector import ConnectorSender, ConnectorToken, token_from_app_credentials
 from bot.teams.handler import DenBot, invoke_message
+from bot.teams.lean import LeanCloudAdapter, fix_msrest_retry_scan
 from bot.teams.tenant_guard import TenantGuard
 from dialogs.main import MainDialog
 
@@ -53,27 +51,45 @@ def activity_deserializes(body: dict) -> str | None:
     return None
 
 
-def bot_adapter(settings: Settings) -> CloudAdapter:
+def bot_adapter(settings: Settings) -> LeanCloudAdapter:
     """The Bot Framework adapter: authentication from the settings, the tenant guard, the error handler."""
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
+    fix_msrest_retry_scan()
+    adapter = LeanCloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
     adapter.on_turn_error = on_turn_error
     if settings.tenant_to_enforce:
         adapter.use(TenantGuard(settings.tenant_to_enforce))
     return adapter
 
 
+def connector_sender(settings: Settings, adapter: LeanCloudAdapter) -> ConnectorSender:
+    """One HTTP session for every proactive message; with authentication on, the app's own token."""
+    token = None
+    if settings.auth_enabled:
+        claims = adapter.create_claims_identity(settings.app_id)
+        token = ConnectorToken(token_from_app_credentials(adapter.bot_framework_authentication, claims))
+    return ConnectorSender(token)
+
+
 @dataclass
 class TeamsEdge:
     """The adapter and the channel built on it (made before the services, which send through the channel)."""
 
-    adapter: CloudAdapter
+    adapter: LeanCloudAdapter
     channel: TeamsChannel
+    sender: ConnectorSender
 
     @classmethod
     def build(cls, settings: Settings, conversations: Conversations) -> TeamsEdge:
         adapter = bot_adapter(settings)
+        sender = connector_sender(settings, adapter)
         allow_list = ServiceUrlAllowList.from_setting(settings.allowed_service_urls)
-        return cls(adapter, TeamsChannel(adapter, conversations, app_id=settings.app_id, allow_list=allow_list))
+        channel = TeamsChannel(sender, conversations, app_id=settings.app_id, allow_list=allow_list)
+        return cls(adapter, channel, sender)
+
+    async def close(self) -> None:
+        """Close the shared HTTP session and the kept connector clients (app shutdown)."""
+        await self.sender.close()
+        await self.adapter.close()
 
     def messages_handler(self, ideas: IdeaService, dialog: MainDialog):
         """The aiohttp handler for POST /api/messages."""

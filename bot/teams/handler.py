@@ -11,13 +11,13 @@ from typing import Any
 
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, Attachment
-from msrest.serialization import Model
+from botbuilder.schema import Activity, Attachment
 
 from bot.i18n import Messages
 from bot.ports import ConversationRecord, StoreUnavailable
 from bot.services.ideas import IdeaService
 from bot.teams.channel import send_in_turn
+from bot.teams.lean import answer_invoke
 from cards import welcome_card
 from cards.common import CONTENT_TYPE
 from cards.size_guard import fit_for_teams
@@ -68,34 +68,14 @@ def conversation_record_of(turn_context: TurnContext) -> ConversationRecord | No
 
 
 def invoke_card(card: dict[str, Any], locale: str | None = None) -> InvokeResponse:
+    """Replace the clicked card with this one. A plain dict: the lean adapter writes it with json.dumps."""
     card = fit_for_teams(Messages(locale), card)  # never a card Teams would refuse
-    # Work around botbuilder 4.17.1: CloudAdapter.process serializes the body itself, so the
-    # body must stay a model object; a plain dict (what ActivityHandler builds) ends in a 500.
-    return InvokeResponse(
-        status=int(HTTPStatus.OK),
-        body=AdaptiveCardInvokeResponse(status_code=200, type=CONTENT_TYPE, value=card),
-    )
-
-
-class MessageInvokeResponse(Model):
-    """AdaptiveCardInvokeResponse types `value` as an object; a message response needs a string."""
-
-    _attribute_map = {
-        "status_code": {"key": "statusCode", "type": "int"},
-        "type": {"key": "type", "type": "str"},
-        "value": {"key": "value", "type": "str"},
-    }
-
-    def __init__(self, *, value: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.status_code = 200
-        self.type = MESSAGE_RESPONSE
-        self.value = value
+    return InvokeResponse(status=int(HTTPStatus.OK), body={"statusCode": 200, "type": CONTENT_TYPE, "value": card})
 
 
 def invoke_message(text: str) -> InvokeResponse:
     """Answer a click with a short message; the card stays as it was."""
-    return InvokeResponse(status=int(HTTPStatus.OK), body=MessageInvokeResponse(value=text))
+    return InvokeResponse(status=int(HTTPStatus.OK), body={"statusCode": 200, "type": MESSAGE_RESPONSE, "value": text})
 
 
 class DenBot(TeamsActivityHandler):
@@ -110,7 +90,9 @@ class DenBot(TeamsActivityHandler):
         added = activity.members_added or []
         if any(member.id == bot_id for member in added):
             await self._remember(turn_context)
-            await send_in_turn(turn_context, card_activity(welcome_card(Messages(activity.locale))))
+            turn = turn_of(turn_context)
+            welcome = await self._dialog.welcome(turn) if turn else welcome_card(Messages(activity.locale))
+            await send_in_turn(turn_context, card_activity(welcome))
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
@@ -129,6 +111,11 @@ class DenBot(TeamsActivityHandler):
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
+        response = await self._on_card_action(turn_context)
+        answer_invoke(turn_context, response)
+        return response
+
+    async def _on_card_action(self, turn_context: TurnContext) -> InvokeResponse:
         m = Messages(turn_context.activity.locale)
         turn = turn_of(turn_context)
         if turn is None:

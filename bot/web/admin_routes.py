@@ -52,7 +52,9 @@ def admin_routes(app: web.Application, digests: DigestService, nudger: Nudger, s
         if refused is not None:
             return refused
         result = await nudger.run()
-        return web.json_response({"reminders": result.reminders, "submittersTold": result.submitters_told})
+        return web.json_response(
+            {"reminders": result.reminders, "submittersTold": result.submitters_told, "escalated": result.escalated}
+        )
 
     app.router.add_post("/api/digest/run", run_digest)
     app.router.add_post("/api/nudges/run", run_nudges)

@@ -1,15 +1,25 @@
-"""The health check and the static pages the Teams manifest links to (about, privacy, terms), each also
+"""The health check (/healthz) and the static pages the Teams manifest links to (about, privacy, terms), each also
 in French at `/<page>-fr` (the two versions link to each other)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
+
 from aiohttp import web
 from aiohttp.web import Request, Response
 
-from bot.ports import Lifecycle
+from bot.ports import Health, Lifecycle
 from bot.settings import ROOT
 
 MANIFEST_PAGES = ("about", "privacy", "terms")
+T = TypeVar("T")
+
+
+class HealthStore(Lifecycle, Health, Protocol):
+    """What the health check asks of the store."""
 
 
 def static_page(name: str):
@@ -21,13 +31,48 @@ def static_page(name: str):
     return serve
 
 
-def health_routes(app: web.Application, store: Lifecycle) -> None:
+def health_routes(
+    app: web.Application,
+    store: Lifecycle | HealthStore,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    outbox_max_age_seconds: float = 900.0,
+    in_flight: Callable[[], int] = lambda: 0,
+    timeout_seconds: float = 5.0,
+) -> None:
+    """GET /healthz: 200 when the store takes a write and the outbox keeps up, else 503.
+
+    Unhealthy when the store cannot be written (a real write, not a read), or when the oldest
+    notification not yet delivered was queued longer ago than `outbox_max_age_seconds`. The
+    backlog is reported either way, for whoever watches the app.
+    """
+    now_of = clock or (lambda: datetime.now(UTC))
+
+    async def within(check: Awaitable[T], fallback: T) -> T:
+        try:
+            return await asyncio.wait_for(check, timeout_seconds)
+        except Exception:
+            return fallback
+
     async def healthz(request: Request) -> Response:
-        store_ok = await store.ping()
-        return web.json_response(
-            {"status": "ok" if store_ok else "degraded", "store": "ok" if store_ok else "unreachable"},
-            status=200 if store_ok else 503,
-        )
+        writable = await within(store.probe_write(), False)
+        backlog = await within(store.outbox_backlog(), None)
+        body: dict[str, Any] = {"store": "ok" if writable else "not writable"}
+        stalled = backlog is None
+        if backlog is not None:
+            age = backlog.oldest_age_seconds(now_of())
+            stalled = age > outbox_max_age_seconds
+            body["outbox"] = {
+                "pending": backlog.pending,
+                "inFlight": in_flight(),
+                "oldestAgeSeconds": round(age, 1),
+                "maxAgeSeconds": outbox_max_age_seconds,
+                "state": "stalled" if stalled else "ok",
+            }
+        else:
+            body["outbox"] = {"state": "unknown"}
+        healthy = writable and not stalled
+        return web.json_response({"status": "ok" if healthy else "unhealthy", **body}, status=200 if healthy else 503)
 
     app.router.add_get("/healthz", healthz)
 

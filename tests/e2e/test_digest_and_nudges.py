@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
+from bot.domain.calendar import DigestWeek
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import DANA, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
@@ -108,7 +109,7 @@ async def test_digest_is_sent_once_per_dm_per_week_with_content(teams, connector
     shown = texts(card)
     assert "Approved for the Den (1)" in shown
     assert "Stalled: waiting more than 5 business days (1)" in shown
-    assert "Plain-language letters. With Diane Tremblay (Director) for 9 business day(s)" in shown
+    assert "Plain-language letters. With Diane Tremblay (Director) for 9 business days" in shown
     assert "Slowest level:" in shown
 
     status, again = await run_digest(app)
@@ -197,17 +198,17 @@ async def test_daily_nudges_remind_once_a_day_and_tell_the_submitter_later(teams
     await pitch_as(teams, connector, PRIYA, "Plain-language letters")  # Monday 9 Nov, with Diane
     clock.now = datetime(2026, 11, 12, 10, 0, tzinfo=TORONTO)  # Thursday: 3 business days
 
-    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 0}
-    assert await run_nudges(app) == {"reminders": 0, "submittersTold": 0}, "once a day at most"
-    await connector.wait_for(lambda c: cards_to(c, DIANE, "It has been waiting for 3 business day(s).") or None)
+    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 0, "escalated": 0}
+    assert await run_nudges(app) == {"reminders": 0, "submittersTold": 0, "escalated": 0}, "once a day at most"
+    await connector.wait_for(lambda c: cards_to(c, DIANE, "It has been waiting for 3 business days.") or None)
 
     clock.now = datetime(2026, 11, 14, 10, 0, tzinfo=TORONTO)  # Saturday: no nudges at weekends
-    assert await run_nudges(app) == {"reminders": 0, "submittersTold": 0}
+    assert await run_nudges(app) == {"reminders": 0, "submittersTold": 0, "escalated": 0}
 
     clock.now = datetime(2026, 11, 18, 10, 0, tzinfo=TORONTO)  # Wednesday: 7 business days
-    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 1}
+    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 1, "escalated": 0}
     told = await connector.wait_for(lambda c: cards_to(c, PRIYA, "is still waiting") or None)
-    assert "It has been with Diane Tremblay (Director) for 7 business day(s)." in texts(told[0])
+    assert "It has been with Diane Tremblay (Director) for 7 business days." in texts(told[0])
 
 
 async def run_nudges(app: RunningApp) -> dict:
@@ -215,3 +216,70 @@ async def run_nudges(app: RunningApp) -> dict:
         async with session.post(f"{app.url}api/nudges/run", headers={"Authorization": f"Bearer {SECRET}"}) as response:
             assert response.status == 200
             return await response.json()
+
+
+async def test_shortlisting_tells_the_submitter_and_shows_in_my_ideas(teams, connector, clock, app):
+    """Issue #14: the submitter was never told their idea was shortlisted, and "my ideas" didn't show it."""
+    await seed(teams, connector, clock)
+    await run_digest(app)
+    [card] = cards_to(connector, DANA, "Your Den this week")
+    shortlist = button(card, verbs.DIGEST_SHORTLIST)
+    idea = await app.store.get(shortlist["data"]["ideaId"])
+    submitter = User(idea.submitter.id, idea.submitter.name)
+    await teams.click(DANA, shortlist, {})
+
+    told = await connector.wait_for(lambda c: next(iter(cards_to(c, submitter, "is shortlisted for the Den")), None))
+    assert f"Your idea {idea.reference} is shortlisted for the Den" in texts(told)
+    before = len(connector.to(submitter.conversation_id))
+    await teams.say(submitter, "my ideas")
+    sent = await connector.wait_for(lambda c: c.to(submitter.conversation_id)[before:] or None)
+    assert f"{idea.reference}: " in texts(sent[-1].cards[0])
+    assert "Shortlisted for the Den." in texts(sent[-1].cards[0])
+
+
+async def test_the_digests_view_button_posts_the_ideas_details_and_keeps_the_digest(teams, connector, clock, app):
+    """Issue #14: a DM couldn't read an idea from the digest before shortlisting it."""
+    await seed(teams, connector, clock)
+    await run_digest(app)
+    [card] = cards_to(connector, DANA, "Your Den this week")
+    view = button(card, verbs.VIEW_IDEA)
+    idea = await app.store.get(view["data"]["ideaId"])
+    before = len(connector.to(DANA.conversation_id))
+
+    result = await teams.click(DANA, view, {})
+    assert result.status == 200 and result.message == "Opened below.", "the digest itself is left as it was"
+    sent = await connector.wait_for(lambda c: c.to(DANA.conversation_id)[before:] or None)
+    details = texts(sent[-1].cards[0])
+    assert f"Idea {idea.reference}" in details and idea.pitch.problem in details and "Approval chain" in details
+
+    stranger = PRIYA if idea.submitter.id == SAM.aad_id else SAM  # staff outside this idea's line
+    refused = await teams.click(stranger, view, {})
+    assert "couldn't find that idea" in refused.message, "only the idea's own people see its details"
+
+
+async def test_a_dm_can_see_the_week_so_far_when_the_setting_allows_it(tmp_path, connector, clock):
+    """Issue #14: right after trying the bot the digest said "A quiet week" (it covers the last complete week)."""
+    settings = settings_for_test(tmp_path / "den.sqlite3", digest_schedule=False, digest_on_request=True)
+    running = await start_app(settings, clock)
+    try:
+        teams = TeamsClient(running.messages_url, connector.url, TENANT_ID)
+        await teams.install(DANA)
+        await pitch_as(teams, connector, SAM, "Tell us once")
+        before = len(connector.to(DANA.conversation_id))
+        await teams.say(DANA, "digest")
+        sent = await connector.wait_for(lambda c: c.to(DANA.conversation_id)[before:] or None)
+        shown = texts(sent[-1].cards[0])
+        assert "Your Den this week" in shown and "Tell us once" in shown and "A quiet week" not in shown
+        assert button(sent[-1].cards[0], verbs.VIEW_IDEA)
+        weekly = DigestWeek.ending_at(clock.now, TORONTO).key
+        assert await running.store.claim_digest(DANA.aad_id, weekly, clock.now, 600), "the weekly one is not used up"
+    finally:
+        await running.stop()
+
+
+async def test_without_the_setting_the_digest_command_says_when_it_comes(teams, connector):
+    await teams.install(DANA)
+    before = len(connector.to(DANA.conversation_id))
+    await teams.say(DANA, "digest")
+    sent = await connector.wait_for(lambda c: c.to(DANA.conversation_id)[before:] or None)
+    assert "Your digest arrives every Monday morning" in sent[-1].activity.get("text", "")

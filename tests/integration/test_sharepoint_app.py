@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,7 +16,7 @@ from tests.support.fake_graph import FakeGraph
 from tests.support.graph_fixtures import StaticCredential, provisioned_site
 from tests.support.people import DANA, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import RunningApp, settings_for_test, start_app
-from tests.support.teams_client import TeamsClient, User, action, texts
+from tests.support.teams_client import TeamsClient, User, action, button, texts
 
 
 def seed_directory(graph: FakeGraph) -> None:
@@ -61,8 +62,12 @@ def items(fake_graph: FakeGraph, site: str, list_name: str) -> list[dict]:
 
 
 def approval_cards(connector: FakeConnector, user: User) -> list[dict]:
-    return [c for s in connector.to(user.conversation_id) for c in s.cards
-            if any(a.get("verb") == verbs.APPROVE for a in c.get("actions", []))]
+    return [
+        c
+        for s in connector.to(user.conversation_id)
+        for c in s.cards
+        if any(a.get("verb") == verbs.APPROVE for a in c.get("actions", []))
+    ]
 
 
 async def pitch(teams: TeamsClient, user: User = SAM, title: str = VALID_PITCH["title"]):
@@ -173,3 +178,69 @@ async def test_priya_without_a_vacancy_in_entra_goes_to_her_director(tmp_path, f
         assert "Now with Diane Tremblay (Director)" in texts(receipt.card)
     finally:
         await app.stop()
+
+
+async def test_lean_routes_on_sharepoint_with_out_of_office_from_outlook(tmp_path, fake_graph, site, connector):
+    """Maya's Outlook automatic reply is on: her step moves on to Diane; Diane hands hers to an acting
+    approver; Sam withdraws. Two instances share the lists, so the second sees what the first wrote."""
+    fake_graph.set_automatic_replies(MAYA.aad_id, {"status": "alwaysEnabled", "externalAudience": "none"})
+    first = await start(tmp_path / "a", fake_graph, site)
+    second = await start(tmp_path / "b", fake_graph, site)
+    try:
+        one = TeamsClient(first.messages_url, connector.url, TENANT_ID)
+        two = TeamsClient(second.messages_url, connector.url, TENANT_ID)
+        for person in (MAYA, DIANE, DANA):
+            await one.install(person)
+        form = (await one.click(DIANE, {"verb": verbs.DELEGATE_OPEN, "data": {}})).card
+        last_day = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
+        saved = await one.click(
+            DIANE, action(form, verbs.DELEGATE_SET), {"delegateId": DANA.aad_id, "lastDay": last_day}
+        )
+        assert "Dana Morel acts for you" in texts(saved.card)
+
+        receipt = await pitch(two)
+        assert "Maya Singh was away" in texts(receipt.card) and "Dana Morel for Diane Tremblay" in texts(receipt.card)
+        card = await connector.wait_for(lambda c: (approval_cards(c, DANA) or [None])[0])
+        assert not approval_cards(connector, MAYA)
+        [delegation] = items(fake_graph, site, "DenDelegations")
+        assert delegation["PrincipalId"] == DIANE.aad_id and delegation["DelegateId"] == DANA.aad_id
+
+        withdrawn = await two.click(SAM, button(receipt.card, verbs.WITHDRAW), {"withdrawReason": ""})
+        assert "is withdrawn" in texts(withdrawn.card)
+        late = await one.click(DANA, action(card, verbs.APPROVE), {"comment": ""})
+        assert "withdrew this idea" in texts(late.card)
+        [idea] = items(fake_graph, site, "DenIdeas")
+        assert idea["Status"] == "withdrawn" and idea["HolderId"] == ""
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_routing_rules_uploaded_to_sharepoint_win_over_the_file(tmp_path, fake_graph, site, connector):
+    import argparse
+
+    from bot.admin.routing import run as routing_command
+
+    rules = tmp_path / "routing.yml"
+    rules.write_text("default:\n  decide: [manager]\n  inform: [director]\n  why: Managers decide everything.\n")
+    settings = sharepoint_settings(tmp_path, fake_graph, site)
+    out: list[str] = []
+    args = argparse.Namespace(check=None, upload=str(rules), show=False, by="Den administrator")
+    assert await routing_command(args, settings, graph_credential=StaticCredential(), out=out.append) == 0
+    assert "default: anything else -> decide: manager; informed: director" in out
+    [item] = items(fake_graph, site, "DenSettings")
+    assert item["SettingKey"] == "routing" and item["UpdatedBy"] == "Den administrator"
+
+    app = await start(tmp_path, fake_graph, site)
+    try:
+        teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
+        receipt = await pitch(teams)
+        assert "Why this route: Managers decide everything." in texts(receipt.card)
+        assert "Kept informed (no decision needed): Diane Tremblay (Director)" in texts(receipt.card)
+    finally:
+        await app.stop()
+
+    sp = next(sp for sp in fake_graph.sites[site].values() if sp.name == "DenSettings")
+    next(iter(sp.items.values())).fields["Body"] = "default:\n  decide: [manager, drector]\n"
+    with pytest.raises(SystemExit, match=r"DenSettings item 'routing'\), line 2: 'drector' is not a level"):
+        await start(tmp_path / "b", fake_graph, site)

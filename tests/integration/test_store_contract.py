@@ -99,8 +99,9 @@ async def test_quotes_in_values_are_data_never_query(store):
 async def test_list_by_holder_and_for_the_digest(store):
     first = await add(store, 1)
     second = await add(store, 2)
-    raised = second.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="no",
-                           now=T0 + timedelta(days=3))
+    raised = second.decide(
+        actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="no", now=T0 + timedelta(days=3)
+    )
     await store.update(second, outbox_for(second, raised, T0))
     assert [i.id for i in await held_by(store, "maya")] == [first.id]
     assert [i.id for i in await store.list_open()] == [first.id]
@@ -153,6 +154,39 @@ async def test_outbox_lease_reschedule_complete_and_idempotent_enqueue(store):
     assert await pending_outbox(store) == 1
 
 
+async def test_a_lease_is_renewed_while_a_send_is_in_flight_and_released_when_never_sent(store):
+    await add(store, 1)
+    await add(store, 2)
+    first, second = sorted(await store.claim_due(T0, 60, 10), key=lambda m: m.idea_id)
+    await store.renew_leases([first.id], T0 + timedelta(seconds=180))
+    assert [m.id for m in await store.claim_due(T0 + timedelta(seconds=90), 60, 10)] == [second.id], (
+        "the renewed lease still holds; the other one expired and was taken again"
+    )
+    await store.release([second.id], T0 + timedelta(seconds=100))
+    assert [m.id for m in await store.claim_due(T0 + timedelta(seconds=100), 60, 10)] == [second.id]
+    await store.complete(first.id)
+    await store.renew_leases([first.id], T0 + timedelta(seconds=600))  # a late renewal changes nothing
+    assert [m.id for m in await store.claim_due(T0 + timedelta(seconds=700), 60, 10)] == [second.id]
+
+
+async def test_the_outbox_backlog_counts_what_is_undelivered_and_the_oldest_one(store):
+    assert (await store.outbox_backlog()).pending == 0
+    await add(store, 1, created=T0)
+    await add(store, 2, created=T0 + timedelta(minutes=5))
+    backlog = await store.outbox_backlog()
+    assert backlog.pending == 2 and backlog.oldest_queued_at == T0
+    assert backlog.oldest_age_seconds(T0 + timedelta(minutes=10)) == 600
+    first = min(await store.claim_due(T0 + timedelta(minutes=6), 60, 10), key=lambda m: m.created_at)
+    await store.complete(first.id)
+    backlog = await store.outbox_backlog()
+    assert backlog.pending == 1 and backlog.oldest_queued_at == T0 + timedelta(minutes=5)
+
+
+async def test_the_store_takes_a_health_probe_write(store):
+    assert await store.probe_write()
+    assert await store.probe_write(), "a second probe overwrites the first"
+
+
 async def test_conversation_references_are_kept_and_replaced(store):
     record = ConversationRecord("sam", "Sam", "a:1", "https://smba", "t", "msteams", "28:bot", "Den", "29:sam")
     await store.save_conversation(record)
@@ -160,6 +194,17 @@ async def test_conversation_references_are_kept_and_replaced(store):
     assert (await store.get_conversation("sam")).conversation_id == "a:2"
     assert (await store.any_conversation()).user_id == "sam"
     assert await store.get_conversation("nobody") is None
+
+
+async def test_a_language_choice_is_remembered_and_outlives_a_new_conversation(store):
+    assert await store.get_language("sam") is None, "no choice yet: the Teams locale decides"
+    await store.set_language("sam", "fr", T0)
+    record = ConversationRecord("sam", "Sam", "a:1", "https://smba", "t", "msteams", "28:bot", "Den", "29:sam")
+    await store.save_conversation(ConversationRecord(**{**record.__dict__, "locale": "en-US"}))
+    assert await store.get_language("sam") == "fr"
+    await asyncio.gather(store.set_language("sam", "en", T0), store.set_language("sam", "en", T0))
+    assert await store.get_language("sam") == "en"
+    assert await store.get_language("o'brien") is None
 
 
 async def test_a_digest_is_claimed_once_per_dm_and_week(store):
@@ -191,3 +236,56 @@ async def test_entra_object_ids_come_back_as_the_same_strings(store):
     [claimed] = await store.claim_due(T0, 60, 10)
     assert claimed.recipient_id == approver and isinstance(claimed.recipient_id, str)
     assert claimed.idea_id == "9c1d2e3f-0000-4000-8000-000000000001" and isinstance(claimed.idea_id, str)
+
+
+# ---- acting approvers and approval routes ------------------------------------------------------
+async def test_a_delegation_is_kept_replaced_and_ends(store):
+    from datetime import date
+
+    from bot.domain.calendar import WorkCalendar
+    from bot.domain.delegation import new_delegation
+
+    cal = WorkCalendar.of("America/Toronto")
+    sam = Person("sam", "Sam Chen")
+    first = new_delegation(principal=MAYA, delegate=DIANE, last_day=date(2026, 11, 6), now=T0, calendar=cal, active={})
+    await store.save_delegation(first)
+    assert await store.get_delegation("maya") == first
+    assert await store.delegations_in_force(T0) == {"maya": first}
+    # A new one replaces the old: one row per approver.
+    second = new_delegation(principal=MAYA, delegate=sam, last_day=date(2026, 11, 3), now=T0, calendar=cal, active={})
+    await store.save_delegation(second)
+    assert await store.get_delegation("maya") == second
+    assert await store.delegations_in_force(T0) == {"maya": second}
+    assert await store.delegations_in_force(T0 + timedelta(days=3)) == {}, "ended at midnight, Toronto time"
+    assert await store.get_delegation("nobody") is None
+
+
+async def test_route_history_and_a_withdrawal_survive_the_store(store):
+    idea = await add(store, 1)
+    stored = await store.get(idea.id)
+    stored.act_for(DIANE, reason="delegation", now=T0 + timedelta(hours=1))
+    await store.update(stored, outbox_for(stored, [], T0))
+    assert [i.id for i in await store.list_by_holder("diane")] == [idea.id]
+    assert await store.list_by_holder("maya") == []
+    again = await store.get(idea.id)
+    assert again.current_approver.on_behalf_of_name == "Maya Singh" and again.history == stored.history
+    again.withdraw(actor_id="sam", reason="Not needed now", now=T0 + timedelta(hours=2))
+    await store.update(again)
+    final = await store.get(idea.id)
+    assert final.status == IdeaStatus.WITHDRAWN and final.history[-1].reason == "Not needed now"
+    assert await store.list_by_holder("diane") == [] and idea.id not in [i.id for i in await store.list_open()]
+
+
+async def test_configuration_is_kept_and_replaced(store):
+    from bot.ports import StoredSetting
+
+    assert await store.get_setting("routing") is None
+    first = StoredSetting("routing", "default:\n  decide: [manager]\n", T0, "Admin One")
+    await store.put_setting(first)
+    got = await store.get_setting("routing")
+    assert (got.text, got.updated_by, got.updated_at) == (first.text, "Admin One", T0)
+    await store.put_setting(
+        StoredSetting("routing", "default:\n  decide: [director]\n", T0 + timedelta(hours=1), "Two")
+    )
+    got = await store.get_setting("routing")
+    assert got.text.endswith("[director]\n") and got.updated_by == "Two"

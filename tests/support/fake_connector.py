@@ -10,10 +10,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from bot.ports.rate_limits import PER_CONVERSATION, PER_TENANT_PER_SECOND, SlidingWindows
 
 
 @dataclass
@@ -36,27 +40,43 @@ class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
     failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    conversation_failures: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     attempts: int = 0
     url: str = ""
     not_installed: set[str] = field(default_factory=set)  # members a 1:1 chat cannot be created with
+    enforce_limits: bool = False  # answer 429 as Teams does past its per-conversation and per-tenant limits
+    latency_seconds: float = 0.0  # how long each send takes, as a real service's round trip does
+    throttled: int = 0  # sends refused with 429 for going over a limit
+    sent_at: list[float] = field(default_factory=list)  # when each activity was accepted (monotonic)
+    _tenant_window: SlidingWindows = field(default_factory=lambda: SlidingWindows([(1.0, PER_TENANT_PER_SECOND)]))
+    _conversation_windows: dict[str, SlidingWindows] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition | None = None
     _runner: web.AppRunner | None = None
+
+    def fail_conversation(
+        self, conversation_id: str, count: int, status: int = 429, retry_after: str | None = "1"
+    ) -> None:
+        """Refuse the next `count` sends to one conversation only (Teams throttles per conversation too)."""
+        headers = {"Retry-After": retry_after} if retry_after else {}
+        self.conversation_failures.setdefault(conversation_id, []).extend([(status, headers)] * count)
 
     def fail_next(self, count: int, status: int = 429, retry_after: str | None = "1") -> None:
         headers = {"Retry-After": retry_after} if retry_after else {}
         self.failures.extend([(status, headers)] * count)
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create_conversation)
         app.router.add_post("/v3/conversations/{conversation_id}/activities", self._post_activity)
         app.router.add_post("/v3/conversations/{conversation_id}/activities/{activity_id}", self._post_activity)
         app.router.add_put("/v3/conversations/{conversation_id}/activities/{activity_id}", self._put_activity)
+        app.router.add_get("/_stats", self._stats)
+        app.router.add_get("/_sent", self._sent)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}/"
@@ -65,26 +85,68 @@ class FakeConnector:
         if self._runner:
             await self._runner.cleanup()
 
-    def _maybe_fail(self) -> web.Response | None:
+    def _maybe_fail(self, conversation_id: str = "") -> web.Response | None:
         self.attempts += 1
-        if self.failures:
-            status, headers = self.failures.pop(0)
+        targeted = self.conversation_failures.get(conversation_id)
+        if targeted or self.failures:
+            status, headers = (targeted or self.failures).pop(0)
             body = {"error": {"code": "Throttled" if status == 429 else "ServiceError", "message": "try later"}}
             return web.json_response(body, status=status, headers=headers)
         return None
 
     async def _record(self, sent: Sent) -> str:
         self.sent.append(sent)
+        self.sent_at.append(time.monotonic())
         async with self._changed:
             self._changed.notify_all()
         return f"activity-{next(self._ids)}"
 
+    def _over_limit(self, conversation_id: str) -> web.Response | None:
+        """Teams' documented limits: 429 with Retry-After when a send would exceed one."""
+        if not self.enforce_limits:
+            return None
+        now = time.monotonic()
+        window = self._conversation_windows.setdefault(conversation_id, SlidingWindows(PER_CONVERSATION))
+        wait = max(window.wait_needed(now), self._tenant_window.wait_needed(now))
+        if wait > 0:
+            self.throttled += 1
+            body = {"error": {"code": "Throttled", "message": "Too many requests"}}
+            return web.json_response(body, status=429, headers={"Retry-After": str(max(1, round(wait)))})
+        window.record(now)
+        self._tenant_window.record(now)
+        return None
+
+    def max_per_second(self) -> int:
+        """The most activities accepted within any one second (checks the per-tenant limit)."""
+        best, start = 0, 0
+        for end, moment in enumerate(self.sent_at):
+            while self.sent_at[start] <= moment - 1.0:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "sent": len(self.sent),
+                "attempts": self.attempts,
+                "throttled": self.throttled,
+                "maxPerSecond": self.max_per_second(),
+            }
+        )
+
+    async def _sent(self, request: web.Request) -> web.Response:
+        return web.json_response([{"conversationId": s.conversation_id, "activity": s.activity} for s in self.sent])
+
     async def _post_activity(self, request: web.Request) -> web.Response:
-        failure = self._maybe_fail()
+        conversation_id = request.match_info["conversation_id"]
+        failure = self._maybe_fail(conversation_id) or self._over_limit(conversation_id)
         if failure:
             return failure
         activity = json.loads(await request.text())
         activity_id = await self._record(Sent(request.match_info["conversation_id"], activity))
+        if self.latency_seconds:
+            await asyncio.sleep(self.latency_seconds)
         return web.json_response({"id": activity_id})
 
     async def _put_activity(self, request: web.Request) -> web.Response:
@@ -119,3 +181,14 @@ class FakeConnector:
                     await self._changed.wait()
 
         return await asyncio.wait_for(check(), seconds)
+
+
+async def _serve(port: int, latency: float) -> None:
+    connector = FakeConnector(enforce_limits=True, latency_seconds=latency)
+    await connector.start(port)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    # Its own process for the benchmarks: `python -m tests.support.fake_connector PORT [LATENCY_SECONDS]`.
+    asyncio.run(_serve(int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0))

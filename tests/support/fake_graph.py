@@ -216,6 +216,7 @@ class FakeGraph:
     site_urls: dict[str, str] = field(default_factory=dict)  # "host:/path" -> site id
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     managers: dict[str, str] = field(default_factory=dict)
+    automatic_replies: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     faults: list[tuple[int, str | None, str]] = field(default_factory=list)  # (status, retry-after, path part)
     down: bool = False
@@ -234,6 +235,10 @@ class FakeGraph:
         self.users[user_id] = {"id": user_id, "displayName": name, "jobTitle": job_title, "mail": mail}
         if manager_id:
             self.managers[user_id] = manager_id
+
+    def set_automatic_replies(self, user_id: str, setting: dict[str, Any] | None) -> None:
+        """The user's Outlook automatic reply (`status`, schedule...); None: the user has no mailbox."""
+        self.automatic_replies[user_id] = setting
 
     def fail_next(self, count: int, status: int = 429, retry_after: str | None = "1", path_part: str = "") -> None:
         self.faults.extend([(status, retry_after, path_part)] * count)
@@ -515,6 +520,14 @@ class FakeGraph:
         if len(parts) < 2 or parts[1] not in self.users:
             raise GraphError(404, "Request_ResourceNotFound", "Resource does not exist")
         user_id = parts[1]
+        if parts[2:] == ["mailboxSettings", "automaticRepliesSetting"]:
+            setting = self.automatic_replies.get(user_id, {"status": "disabled", "externalAudience": "none"})
+            if setting is None:
+                raise GraphError(
+                    404, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive or hosted on-premise."
+                )
+            context = f"{self.url}/$metadata#users('{user_id}')/mailboxSettings/automaticRepliesSetting"
+            return 200, {"@odata.context": context, **setting}, {}
         if parts[2:] == ["manager"]:
             manager = self.managers.get(user_id)
             if not manager:

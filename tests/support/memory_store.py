@@ -13,8 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.domain.delegation import Delegation
 from bot.domain.model import Idea, IdeaStatus
-from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage, StoreUnavailable
+from bot.ports import (
+    ConcurrencyConflict,
+    ConversationRecord,
+    OutboxBacklog,
+    OutboxMessage,
+    StoredSetting,
+    StoreUnavailable,
+)
 
 
 @dataclass
@@ -38,6 +46,9 @@ class MemoryStore:
         self.conversations: dict[str, ConversationRecord] = {}
         self.deliveries: dict[tuple[str, str], _Delivery] = {}
         self.counters: dict[str, int] = {}
+        self.delegations: dict[str, Delegation] = {}
+        self.languages: dict[str, str] = {}
+        self.settings: dict[str, StoredSetting] = {}
         self.down = False
         self._lock = asyncio.Lock()
 
@@ -93,6 +104,32 @@ class MemoryStore:
     async def list_by_submitter(self, user_id: str, limit: int = 50) -> list[Idea]:
         mine = [i for i in self._all() if i.submitter.id == user_id]
         return sorted(mine, key=lambda i: i.created_at, reverse=True)[:limit]
+
+    async def list_by_holder(self, user_id: str, limit: int = 50) -> list[Idea]:
+        self._check()
+        return [i for i in await self.list_open() if i.holder_id == user_id][:limit]
+
+    # ---- configuration ------------------------------------------------------------------
+    async def get_setting(self, key: str) -> StoredSetting | None:
+        self._check()
+        return self.settings.get(key)
+
+    async def put_setting(self, setting: StoredSetting) -> None:
+        self._check()
+        self.settings[setting.key] = setting
+
+    # ---- acting approvers ---------------------------------------------------------------
+    async def save_delegation(self, delegation: Delegation) -> None:
+        self._check()
+        self.delegations[delegation.principal_id] = delegation
+
+    async def get_delegation(self, principal_id: str) -> Delegation | None:
+        self._check()
+        return self.delegations.get(principal_id)
+
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        self._check()
+        return {p: d for p, d in self.delegations.items() if d.active(now)}
 
     async def list_for_digest(self, since: datetime | None) -> list[Idea]:
         return [
@@ -151,6 +188,29 @@ class MemoryStore:
         queued.state, queued.claimed_until = "failed", None
         queued.message = replace(queued.message, last_error=error[:500])
 
+    async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
+        self._check()
+        for message_id in message_ids:
+            queued = self.outbox.get(message_id)
+            if queued is not None and queued.state == "pending":
+                queued.claimed_until = until
+
+    async def release(self, message_ids: Sequence[str], now: datetime) -> None:
+        self._check()
+        for message_id in message_ids:
+            queued = self.outbox.get(message_id)
+            if queued is not None and queued.state == "pending":
+                queued.claimed_until = None
+
+    # ---- health -------------------------------------------------------------------------
+    async def outbox_backlog(self) -> OutboxBacklog:
+        self._check()
+        pending = [q.message.created_at for q in self.outbox.values() if q.state == "pending"]
+        return OutboxBacklog(len(pending), min(pending) if pending else None)
+
+    async def probe_write(self) -> bool:
+        return not self.down
+
     # ---- conversations ------------------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:
         self._check()
@@ -167,6 +227,15 @@ class MemoryStore:
             return None
         newest = max(self.conversations.values(), key=lambda r: r.updated_at.isoformat() if r.updated_at else "")
         return copy.deepcopy(newest)
+
+    # ---- preferences --------------------------------------------------------------------
+    async def get_language(self, user_id: str) -> str | None:
+        self._check()
+        return self.languages.get(user_id)
+
+    async def set_language(self, user_id: str, language: str, now: datetime) -> None:
+        self._check()
+        self.languages[user_id] = language
 
     # ---- digest ledger ------------------------------------------------------------------
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:

@@ -28,3 +28,5 @@ VALID_PITCH = {
     "people": "Service Design team; two regional offices",
     "first_steps": "Map the six programs' address fields; pilot with two programs in one region.",
 }
+NOAH = _BY_NAME["Noah"]  # staff -> Olivia (manager, away) -> Diane -> Amir
+OLIVIA = _BY_NAME["Olivia"]  # manager, marked away in the demo org

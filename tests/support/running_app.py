@@ -15,6 +15,7 @@ from bot.ports.service_urls import LOCAL_SERVICE_URLS, TEAMS_SERVICE_URLS
 from bot.settings import ROOT, Settings
 
 DEMO_ORG = ROOT / "data" / "demo-org.json"
+ROUTING_FILE = ROOT / "data" / "routing.yml"
 
 
 def settings_for_test(sqlite_path: Path, **overrides) -> Settings:

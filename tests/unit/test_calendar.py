@@ -42,3 +42,11 @@ def test_next_weekly_run_is_strictly_after_now_in_local_time():
     assert next_weekly_run(at("2026-11-20", 12), 0, monday_8, TORONTO) == at("2026-11-23", 8)
     assert next_weekly_run(at("2026-11-23", 8), 0, monday_8, TORONTO) == at("2026-11-30", 8)
     assert next_weekly_run(at("2026-11-23", 7), 0, monday_8, TORONTO) == at("2026-11-23", 8)
+
+
+def test_the_week_so_far_runs_from_monday_to_the_end_of_today():
+    week = DigestWeek.so_far(at("2026-11-26", 15), TORONTO)  # a Thursday afternoon
+    assert week.start == at("2026-11-23", 0) and week.end == at("2026-11-27", 0)
+    assert week.key == "2026-W48-so-far", "never the weekly run's key: a preview uses up nothing"
+    monday = DigestWeek.so_far(at("2026-11-23", 8), TORONTO)
+    assert monday.start == at("2026-11-23", 0) and monday.end == at("2026-11-24", 0)

@@ -24,3 +24,11 @@ def test_list_names_the_deputy_ministers(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DEN_SQLITE_PATH", str(tmp_path / "den.sqlite3"))
     assert main(["--list"]) == 0
     assert capsys.readouterr().out.strip() == f"{DANA.aad_id}\tDana Morel"
+
+
+def test_preview_of_the_week_so_far(tmp_path, monkeypatch, capsys):
+    """Issue #14: right after trying the bot the digest said "A quiet week": it covers the last complete week."""
+    monkeypatch.setenv("DEN_SQLITE_PATH", str(tmp_path / "den.sqlite3"))
+    assert main(["--preview", "--dm", DANA.aad_id, "--week", "current"]) == 0
+    card = json.loads(capsys.readouterr().out)
+    assert card["body"][0]["text"] == "Your Den this week"

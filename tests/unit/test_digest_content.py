@@ -99,11 +99,19 @@ def test_recent_pitches_newest_first_and_approved_ideas():
 
 def test_pending_oldest_first_with_holder_and_business_days_and_stalled():
     digest = digest_for_dana()
-    assert [(p.idea_id, p.holder_name, p.waiting_days) for p in digest.pending] == [
+    assert [(p.idea_id, p.holder_name, p.waiting_days) for p in digest.stalled] == [
         ("i3", "Diane Tremblay", 13),  # waiting since Wed 4 Nov: 13 business days by Mon 23 Nov
+    ]
+    assert [(p.idea_id, p.holder_name, p.waiting_days) for p in digest.pending] == [
         ("i2", "Maya Singh", 1),  # since Sat 21 Nov: Monday counts
     ]
-    assert [s.idea_id for s in digest.stalled] == ["i3"] and digest.stalled_total == 1
+    assert digest.stalled_total == 1 and digest.pending_total == 1
+
+
+def test_a_stalled_idea_is_listed_once_not_also_under_waiting():
+    """Issue #14: the digest listed stalled items twice (under Stalled and again under Waiting)."""
+    shown = json.dumps(digest_card(Messages("en"), digest_for_dana()))
+    assert shown.count("DEN-2026-0003: Idea 3.") == 1
 
 
 def test_median_days_per_level_and_the_slowest():
@@ -111,7 +119,7 @@ def test_median_days_per_level_and_the_slowest():
     by_role = {t.role: (t.median_days, t.decisions) for t in digest.timings}
     assert by_role[Role.MANAGER] == (1.0, 3)  # i1 1 day, i3 1 day, i4 3 days -> median 1
     assert by_role[Role.DIRECTOR] == (4.0, 1)
-    assert by_role[Role.ADM] == (22.0, 1)
+    assert by_role[Role.ADM] == (16, 1)  # 22 calendar days are 16 business days: one unit everywhere
     assert digest.slowest.role == Role.ADM
 
 
@@ -137,9 +145,9 @@ def test_500_pending_items_are_summarised_under_the_teams_size_limit():
     size = len(json.dumps(card).encode())
     assert size < 28 * 1024, size
     text = json.dumps(card)
-    assert "Waiting for a decision (500), oldest first" in text
+    assert "Stalled: waiting more than 5 business days (500)" in text  # pitched in October: all stalled
     assert "...and 490 more." in text
-    assert len(digest.pending) == 10 and digest.pending[0].idea_id == "i100"
+    assert len(digest.stalled) == 10 and digest.stalled[0].idea_id == "i100"
 
 
 def test_the_scope_can_be_the_whole_ministry():

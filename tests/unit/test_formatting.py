@@ -66,6 +66,6 @@ def test_the_digest_writes_median_days_with_the_readers_decimal_mark():
     digest = replace(digest, timings=[replace(t, median_days=2.5) for t in digest.timings])
     french = json.dumps(digest_card(Messages("fr-CA"), digest), ensure_ascii=False)
     english = json.dumps(digest_card(Messages("en-CA"), digest), ensure_ascii=False)
-    assert f"Niveau le plus lent{NBSP}: " in french and "(2,5 jours)" in french
+    assert f"Niveau le plus lent{NBSP}: " in french and "(2,5 jours ouvrables)" in french
     assert "2.5" not in french
-    assert "(2.5 days)" in english
+    assert "(2.5 business days)" in english

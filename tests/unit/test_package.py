@@ -40,7 +40,7 @@ def test_the_package_holds_the_filled_in_manifest_and_both_icons(tmp_path):
     assert manifest["version"] == "1.2.3"
     assert manifest["bots"][0]["botId"] == SETTINGS["MicrosoftAppId"]
     assert manifest["validDomains"] == ["den.ministry.example"]
-    assert manifest["webApplicationInfo"]["id"] == SETTINGS["MicrosoftAppId"]
+    assert "webApplicationInfo" not in manifest, "the app uses no single sign-on: no SSO settings in its package"
     assert float(manifest["manifestVersion"]) >= 1.22
     commands = [c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]]
     assert commands == ["pitch", "my ideas", "help"]
@@ -114,13 +114,14 @@ def test_a_broken_manifest_fails_with_the_schemas_message(tmp_path):
     "change, complaint",
     [
         ({"TEAMS_APP_ID": ""}, "set TEAMS_APP_ID"),
-        ({"MicrosoftAppId": "not-a-guid"}, "BOT_ID must be a GUID"),
+        ({"MicrosoftAppId": "not-a-guid"}, "MicrosoftAppId must be a GUID"),
         ({"BOT_DOMAIN": "https://den.example/"}, "BOT_DOMAIN must be a host name"),
     ],
 )
 def test_missing_or_malformed_settings_are_refused(change, complaint):
-    with pytest.raises(PackageError, match=complaint):
+    with pytest.raises(PackageError, match=complaint) as refused:
         deployment_values({**SETTINGS, **change})
+    assert "BOT_ID" not in str(refused.value), "issue #14: name the setting people set, not the template's name"
 
 
 def test_colour_icon_is_192_square_and_opaque():

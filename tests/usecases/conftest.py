@@ -8,20 +8,25 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.availability import OrgFileAvailability
 from bot.adapters.org_directory import OrgFileDirectory
+from bot.adapters.routing_file import load_routing_file
 from bot.domain.calendar import WorkCalendar
 from bot.domain.digest import DigestRules
 from bot.ports import DeliveryFailed, SpooledPitch
 from bot.ports.retry import Backoff
+from bot.services.approvals import ApprovalService
+from bot.services.assignment import StepAssigner
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
+from dialogs.approvals import ApprovalFlows
 from dialogs.digest import digest_renderer
 from dialogs.main import MainDialog
 from dialogs.notifications import NotificationRenderer
 from tests.support.memory_store import MemoryStore
-from tests.support.running_app import DEMO_ORG, FakeClock
+from tests.support.running_app import DEMO_ORG, ROUTING_FILE, FakeClock
 
 MONDAY = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # 09:00 in Toronto
 
@@ -67,6 +72,7 @@ class UseCases:
     nudger: Nudger
     digests: DigestService
     dialog: MainDialog
+    approvals: ApprovalService
 
     async def deliver(self) -> int:
         """Run the outbox until nothing is due now."""
@@ -85,8 +91,17 @@ def den() -> UseCases:
     dispatcher = OutboxDispatcher(
         store, channel, NotificationRenderer(store), clock=clock, backoff=Backoff(first=2.0), max_attempts=3
     )
-    ideas = IdeaService(store, directory, clock=clock, spool=spool, on_outbox=dispatcher.kick)
-    nudger = Nudger(store, clock=clock, calendar=calendar, on_outbox=dispatcher.kick)
+    routes = load_routing_file(ROUTING_FILE)
+    assigner = StepAssigner(store, OrgFileAvailability(directory, calendar.tz), directory)
+    ideas = IdeaService(
+        store, directory, clock=clock, spool=spool, on_outbox=dispatcher.kick, routes=routes, assigner=assigner
+    )
+    approvals = ApprovalService(
+        store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick
+    )
+    nudger = Nudger(
+        store, clock=clock, calendar=calendar, on_outbox=dispatcher.kick, escalate=approvals.daily_pass
+    )
     rules = DigestRules()
     digests = DigestService(
         store,
@@ -99,5 +114,5 @@ def den() -> UseCases:
         rules=rules,
         retry_base_seconds=0.01,
     )
-    dialog = MainDialog(ideas, clock, digests)
-    return UseCases(clock, store, channel, spool, ideas, dispatcher, nudger, digests, dialog)
+    dialog = MainDialog(ideas, clock, digests, ApprovalFlows(approvals, clock, calendar))
+    return UseCases(clock, store, channel, spool, ideas, dispatcher, nudger, digests, dialog, approvals)

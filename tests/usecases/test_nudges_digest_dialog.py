@@ -97,7 +97,8 @@ async def test_main_dialog_pitch_then_approve_in_one_click(den):
     [(ask, _)] = den.channel.to(MAYA.aad_id)
     approve = action(ask, verbs.APPROVE)
     decided = await den.dialog.on_action(turn(MAYA), verbs.APPROVE, {**approve["data"], "comment": ""})
-    assert "Approved" in texts(decided.card) and not decided.card.get("actions")
+    assert "Approved" in texts(decided.card)
+    assert [a["verb"] for a in decided.card["actions"]] == [verbs.VIEW_IDEA], "no decision buttons left"
     mine = await den.dialog.on_text(turn(SAM), "my ideas")
     assert VALID_PITCH["title"] in texts(mine.card) and "Diane Tremblay" in texts(mine.card)
 
@@ -106,3 +107,14 @@ async def test_unknown_text_gets_a_polite_answer_and_the_menu(den):
     reply = await den.dialog.on_text(turn(SAM), "what is this")
     assert "what is this" in reply.message and reply.card is None
     assert "Pitch an idea" in texts(reply.follow_ups[0]) and den.store.ideas == {}
+
+
+async def test_every_verb_a_card_can_carry_has_a_route(den):
+    declared = {value for name, value in vars(verbs).items() if name.isupper() and isinstance(value, str)}
+    unknown = turn(SAM).messages.t("error.unknown_action")
+    for verb in sorted(declared):
+        reply = await den.dialog.on_action(turn(SAM), verb, {})
+        assert reply.message != unknown, verb
+    # language.set switched Sam to French on the way: the refusal is in the language he now reads.
+    unknown_now = (await den.dialog.localise(turn(SAM))).messages.t("error.unknown_action")
+    assert (await den.dialog.on_action(turn(SAM), "no.such.verb", {})).message == unknown_now

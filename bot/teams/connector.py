@@ -1,0 +1,167 @@
+"""Proactive messages to the Bot Connector over one shared aiohttp session.
+
+botbuilder's `continue_conversation` builds a connector client (a new HTTP session, a new TCP
+connection, a thread for credentials) for every message. The outbox sends many, so it posts the
+Bot Connector's v3 REST routes itself, as plain JSON, through one session that keeps its
+connections open. With authentication on, the bearer token is the one botbuilder would use: it
+comes from the app's own credentials (the credential factory of the adapter's
+`BotFrameworkAuthentication`), fetched in a thread, and kept until shortly before it expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from botframework.connector.auth import BotFrameworkAuthentication
+
+from bot.ports import DeliveryFailed
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({408, 409, 412, 429, 500, 502, 503, 504})
+REFRESH_MARGIN_SECONDS = 300.0  # fetch a new token this long before the old one expires
+UNKNOWN_EXPIRY_SECONDS = 1800.0  # a token whose expiry cannot be read is kept this long
+
+
+def token_expiry(token: str) -> float | None:
+    """The `exp` claim of a JWT (seconds since the epoch), read without verifying: it is our own token."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return float(claims["exp"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
+
+
+class ConnectorToken:
+    """The app's token for the Bot Connector, fetched once and reused until it is about to expire."""
+
+    def __init__(
+        self,
+        fetch: Callable[[], Awaitable[str]],
+        *,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._fetch = fetch
+        self._clock = wall_clock
+        self._token = ""
+        self._refresh_at = 0.0
+        self._lock = asyncio.Lock()
+        self.fetches = 0
+
+    async def get(self) -> str:
+        if self._token and self._clock() < self._refresh_at:
+            return self._token
+        async with self._lock:
+            if self._token and self._clock() < self._refresh_at:
+                return self._token
+            token = await self._fetch()
+            self.fetches += 1
+            expires = token_expiry(token) or self._clock() + UNKNOWN_EXPIRY_SECONDS
+            self._token = token
+            self._refresh_at = expires - REFRESH_MARGIN_SECONDS
+            return token
+
+    def forget(self) -> None:
+        """The connector refused the token (401): fetch a new one next time."""
+        self._token = ""
+
+
+def token_from_app_credentials(
+    auth: BotFrameworkAuthentication, claims_identity: Any, audience: str | None = None
+) -> Callable[[], Awaitable[str]]:
+    """A fetcher using the app's credentials exactly as botbuilder's connector client would."""
+
+    async def fetch() -> str:
+        factory = auth.create_connector_factory(claims_identity)
+        credentials = await factory._credential_factory.create_credentials(  # noqa: SLF001 - botbuilder 4.17.1
+            factory._app_id,  # noqa: SLF001
+            audience or factory._to_channel_from_bot_oauth_scope,  # noqa: SLF001
+            factory._login_endpoint,  # noqa: SLF001
+            factory._validate_authority,  # noqa: SLF001
+        )
+        return await asyncio.to_thread(credentials.get_access_token)
+
+    return fetch
+
+
+class ConnectorSender:
+    """Posts activities to the Bot Connector. One per app process; `close()` on shutdown."""
+
+    def __init__(
+        self,
+        token: ConnectorToken | None,
+        *,
+        timeout_seconds: float = 30.0,
+        connections: int = 64,
+    ) -> None:
+        self._token = token
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._connections, keepalive_timeout=60)
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=self._timeout, json_serialize=json.dumps
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def send_to_conversation(self, service_url: str, conversation_id: str, activity: dict[str, Any]) -> str:
+        """POST v3/conversations/{id}/activities; returns the new activity's id."""
+        url = f"{service_url.rstrip('/')}/v3/conversations/{_quote(conversation_id)}/activities"
+        body = await self._post(url, activity)
+        return str(body.get("id", ""))
+
+    async def create_conversation(self, service_url: str, parameters: dict[str, Any]) -> dict[str, Any]:
+        """POST v3/conversations; returns the conversation resource ({id, serviceUrl, activityId})."""
+        return await self._post(f"{service_url.rstrip('/')}/v3/conversations", parameters)
+
+    async def _post(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if self._token is not None:
+            headers["Authorization"] = f"Bearer {await self._token.get()}"
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            async with self._client().post(url, data=data, headers=headers) as response:
+                text = await response.text()
+                if response.status >= 300:
+                    if response.status == 401 and self._token is not None:
+                        self._token.forget()
+                    raise refusal(response.status, response.headers.get("Retry-After"))
+                return json.loads(text) if text else {}
+        except (aiohttp.ClientError, TimeoutError, ConnectionError, OSError) as exc:
+            raise DeliveryFailed(f"connector unreachable: {type(exc).__name__}") from exc
+
+
+def refusal(status: int, retry_after: str | None) -> DeliveryFailed:
+    """What a connector status means for the outbox: retry later (after N s), or give up."""
+    seconds = _seconds(retry_after)
+    permanent = status not in RETRYABLE_STATUSES and 400 <= status < 500 and status != 401
+    return DeliveryFailed(f"connector answered {status}", retry_after=seconds, permanent=permanent)
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _quote(conversation_id: str) -> str:
+    from urllib.parse import quote
+
+    return quote(conversation_id, safe="")

@@ -1,0 +1,375 @@
+"""Cards and card parts for lean approval routes: why the route is what it is, who acts for
+whom, hand-overs, the read-only card for informed levels, withdrawal, a second look,
+"my approvals", and the acting-approver form.
+
+Names people typed or chose are shown in TextBlocks through the catalogue like every other
+card; reasons and comments are people's own words and are shown as such.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from bot.domain.delegation import Delegation
+from bot.domain.model import ApprovalStep, Decision, HistoryEntry, HistoryKind, Idea, IdeaStatus
+from bot.i18n import Messages
+from cards import verbs
+from cards.common import Element, attention, card, container, execute, good, heading, local_day, subtle, text, when
+from cards.safe_text import plain
+
+PICKER_DATASET = "graph.microsoft.com/users"  # Teams' people picker: searches the whole organisation
+REASON_MAX = 500
+
+
+# ---- names and notes ----------------------------------------------------------------------
+def step_holder(m: Messages, step: ApprovalStep) -> str:
+    """'Diane Tremblay for Maya Singh', or just the approver's name."""
+    if step.on_behalf_of_id:
+        return m.t("acting.for", name=plain(step.approver_name), principal=plain(step.on_behalf_of_name))
+    return plain(step.approver_name)
+
+
+def decider(m: Messages, decision: Decision) -> str:
+    if decision.on_behalf_of_id:
+        return m.t("acting.for", name=plain(decision.approver_name), principal=plain(decision.on_behalf_of_name))
+    return plain(decision.approver_name)
+
+
+def history_line(m: Messages, entry: HistoryEntry) -> str:
+    """One hand-over, withdrawal or second look, as a sentence with its time."""
+    at = when(entry.at)
+    if entry.kind == HistoryKind.ACTING:
+        return m.t(
+            f"history.acting.{entry.reason or 'delegation'}",
+            name=plain(entry.to_name),
+            principal=plain(entry.from_name),
+            when=at,
+        )
+    if entry.kind == HistoryKind.REASSIGNED:
+        return m.t(
+            "history.reassigned",
+            actor=plain(entry.actor_name),
+            name=plain(entry.to_name),
+            reason=plain(entry.reason),
+            when=at,
+        )
+    if entry.kind == HistoryKind.ESCALATED:
+        return m.t(
+            "history.escalated", principal=plain(entry.from_name), name=plain(entry.to_name), days=entry.days, when=at
+        )
+    if entry.kind == HistoryKind.MOVED_ON:
+        key = "history.moved_on.no_decision" if entry.reason == "no_decision" else "history.moved_on.away"
+        return m.t(key, principal=plain(entry.from_name), days=entry.days, when=at)
+    if entry.kind == HistoryKind.WITHDRAWN:
+        key = "history.withdrawn_reason" if entry.reason else "history.withdrawn"
+        return m.t(key, name=plain(entry.actor_name), reason=plain(entry.reason), when=at)
+    if entry.kind == HistoryKind.SECOND_LOOK:
+        return m.t(
+            "history.second_look",
+            actor=plain(entry.actor_name),
+            name=plain(entry.to_name),
+            reason=plain(entry.reason),
+            when=at,
+        )
+    if entry.kind == HistoryKind.INFORMED:
+        return m.t("history.informed", name=plain(entry.to_name), when=at)
+    return m.t("history.commented", name=plain(entry.actor_name), comment=plain(entry.reason), when=at)
+
+
+def step_notes(m: Messages, idea: Idea, index: int) -> list[str]:
+    """What happened at one step besides decisions: hand-overs, a second look, who was informed
+    (comments are shown apart)."""
+    shown = {HistoryKind.ACTING, HistoryKind.REASSIGNED, HistoryKind.ESCALATED, HistoryKind.MOVED_ON}
+    shown |= {HistoryKind.SECOND_LOOK, HistoryKind.INFORMED}
+    return [history_line(m, h) for h in idea.history_for(index) if h.kind in shown]
+
+
+def comments_view(m: Messages, idea: Idea) -> list[Element]:
+    """Comments from people on the route (informed levels included), oldest first."""
+    said = [h for h in idea.history if h.kind == HistoryKind.COMMENTED]
+    if not said:
+        return []
+    items: list[Element] = [text(m.t("comments.title"), weight="Bolder", spacing="Medium")]
+    items += [text(history_line(m, h), spacing="Small") for h in said]
+    return items
+
+
+def route_why(m: Messages, idea: Idea) -> list[Element]:
+    """Why the idea takes this route (the routing rule's reason, in the reader's language)."""
+    why = idea.route_why.get(m.language) or idea.route_why.get("en", "")
+    return [subtle(m.t("route.why", why=why))] if why else []
+
+
+def informed_line(m: Messages, idea: Idea) -> list[Element]:
+    """Who the route only keeps informed."""
+    if not idea.informed:
+        return []
+    roles = [m.t("chain.step", name=plain(i.person_name), role=m.t(f"role.{i.role.value}")) for i in idea.informed]
+    return [subtle(m.t("route.informed", names=", ".join(roles)))]
+
+
+def route_view(m: Messages, idea: Idea) -> list[Element]:
+    return route_why(m, idea) + informed_line(m, idea)
+
+
+def handover_notice(m: Messages, idea: Idea, viewer_id: str) -> str:
+    """Why this step is with the viewer, if it came to them other than in the usual way."""
+    step = idea.current_approver
+    if step is None:
+        return ""
+    entries = [h for h in idea.history_for(idea.current_step) if h.revision == idea.revision]
+    latest = next((h for h in reversed(entries) if h.to_id == step.approver_id), None)
+    if latest is None or viewer_id != step.approver_id:
+        return ""
+    if latest.kind == HistoryKind.ACTING:
+        return m.t(f"acting.notice.{latest.reason or 'delegation'}", principal=plain(latest.from_name))
+    if latest.kind == HistoryKind.REASSIGNED:
+        return m.t("reassign.notice", actor=plain(latest.actor_name), reason=plain(latest.reason))
+    if latest.kind == HistoryKind.ESCALATED:
+        return m.t("escalate.notice", principal=plain(latest.from_name), days=latest.days)
+    if latest.kind == HistoryKind.SECOND_LOOK:
+        rejected = next((d for d in reversed(idea.decisions) if d.approver_id == latest.from_id), None)
+        comment = rejected.comment if rejected else ""
+        return m.t(
+            "second_look.notice",
+            name=plain(idea.submitter.name),
+            reason=plain(latest.reason),
+            principal=plain(latest.from_name),
+            comment=plain(comment),
+        )
+    return ""
+
+
+def holder_now(m: Messages, idea: Idea) -> str:
+    """For a stale card: who holds the idea now, or how it ended."""
+    step = idea.current_approver
+    if step is not None:
+        return m.t("approval.now_with", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
+    if idea.status == IdeaStatus.WITHDRAWN:
+        return m.t("withdraw.approver_notice", name=plain(idea.submitter.name))
+    return m.t(f"status.{idea.status.value}")
+
+
+# ---- inputs and buttons -----------------------------------------------------------------------
+def people_picker(m: Messages, input_id: str, label: str, people: list[tuple[str, str]] | None = None) -> Element:
+    """Teams' people picker (Input.ChoiceSet searching the organisation), offering `people` first.
+    With nobody to offer, a plain box for the colleague's email (a choice set needs a choice)."""
+    if not people:
+        return {
+            "type": "Input.Text",
+            "id": input_id,
+            "label": label,
+            "style": "Email",
+            "isRequired": True,
+            "errorMessage": m.t("picker.required"),
+            "placeholder": m.t("picker.email_placeholder"),
+            "maxLength": 254,
+        }
+    return {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": label,
+        "isRequired": True,
+        "errorMessage": m.t("picker.required"),
+        "choices": [{"title": name, "value": person_id} for person_id, name in people],
+        "choices.data": {"type": "Data.Query", "dataset": PICKER_DATASET},
+        "placeholder": m.t("picker.placeholder"),
+    }
+
+
+def route_people(idea: Idea) -> list[tuple[str, str]]:
+    """Colleagues on the idea's route a step could be passed to: not the submitter, not the holder."""
+    step = idea.current_approver
+    skip = {idea.submitter.id, step.approver_id if step else ""}
+    people: dict[str, str] = {}
+    for s in idea.chain:
+        people.setdefault(s.approver_id, s.approver_name)
+    for i in idea.informed:
+        people.setdefault(i.person_id, i.person_name)
+    return [(pid, name) for pid, name in people.items() if pid not in skip]
+
+
+def reason_input(m: Messages, input_id: str, label: str, *, required: bool = True, value: str = "") -> Element:
+    element: Element = {
+        "type": "Input.Text",
+        "id": input_id,
+        "label": label,
+        "isMultiline": True,
+        "maxLength": REASON_MAX,
+        "isRequired": required,
+    }
+    if required:
+        element["errorMessage"] = m.t("reason.required")
+    if value:
+        element["value"] = value
+    return element
+
+
+def show_card(title: str, body: list[Element], actions: list[Element]) -> Element:
+    return {
+        "type": "Action.ShowCard",
+        "title": title,
+        "card": {"type": "AdaptiveCard", "body": body, "actions": actions},
+    }
+
+
+def reassign_action(m: Messages, idea: Idea) -> Element:
+    data = {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision}
+    return show_card(
+        m.t("reassign.button"),
+        [
+            people_picker(m, "reassignTo", m.t("reassign.to"), route_people(idea)),
+            reason_input(m, "reassignReason", m.t("reassign.reason")),
+        ],
+        [execute(m.t("reassign.confirm"), verbs.REASSIGN, data)],
+    )
+
+
+def withdraw_action(m: Messages, idea: Idea) -> Element:
+    return show_card(
+        m.t("withdraw.button"),
+        [text(m.t("withdraw.confirm_text")), reason_input(m, "withdrawReason", m.t("withdraw.reason"), required=False)],
+        [execute(m.t("withdraw.confirm"), verbs.WITHDRAW, {"ideaId": idea.id}, style="destructive")],
+    )
+
+
+def second_look_action(m: Messages, idea: Idea) -> Element:
+    return show_card(
+        m.t("second_look.button"),
+        [text(m.t("second_look.explain")), reason_input(m, "secondLookReason", m.t("second_look.reason"))],
+        [execute(m.t("second_look.confirm"), verbs.SECOND_LOOK, {"ideaId": idea.id}, style="positive")],
+    )
+
+
+def refresh(idea: Idea, view: str = "approval") -> dict[str, Any]:
+    """Universal Actions refresh: Teams asks for the card again when it is shown (without userIds,
+    for everyone in a chat of 60 or fewer), so an old card shows the idea as it is now."""
+    return {"action": {"type": "Action.Execute", "verb": verbs.REFRESH, "data": {"ideaId": idea.id, "view": view}}}
+
+
+# ---- whole cards ----------------------------------------------------------------------------------
+def informed_card(
+    m: Messages, idea: Idea, *, summary: list[Element], chain: Element, notice: str = ""
+) -> dict[str, Any]:
+    """For a level the route only keeps informed: read-only, but they can comment."""
+    body: list[Element] = [heading(m.t("informed.title", reference=idea.reference))]
+    if notice:
+        body.append(good(notice))
+    body.append(text(m.t("informed.body", name=plain(idea.submitter.name))))
+    body += route_view(m, idea)
+    body += summary
+    body.append(chain)
+    body += comments_view(m, idea)
+    actions: list[Element] = []
+    if idea.status != IdeaStatus.WITHDRAWN:
+        body.append(reason_input(m, "comment", m.t("informed.comment"), required=False))
+        actions.append(execute(m.t("informed.comment_button"), verbs.COMMENT, {"ideaId": idea.id}))
+    return {**card(body, actions), "refresh": refresh(idea, "informed")}
+
+
+def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: Element) -> dict[str, Any]:
+    """The approver's card once the submitter withdrew the idea: no buttons left."""
+    body: list[Element] = [
+        heading(m.t("withdraw.approver_title", reference=idea.reference)),
+        attention(m.t("withdraw.approver_notice", name=plain(idea.submitter.name))),
+    ]
+    entry = next((h for h in reversed(idea.history) if h.kind == HistoryKind.WITHDRAWN), None)
+    if entry is not None:
+        body.append(subtle(history_line(m, entry)))
+    body += summary
+    body.append(chain)
+    return card(body)
+
+
+def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element) -> dict[str, Any]:
+    """Tell the submitter someone on the route commented."""
+    return card(
+        [
+            heading(m.t("comments.new_title", name=plain(entry.actor_name), reference=idea.reference)),
+            text(plain(entry.reason)),
+            chain,
+        ],
+        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
+    )
+
+
+def my_approvals_card(m: Messages, ideas: list[Idea], now: datetime, *, waiting_days) -> dict[str, Any]:
+    """Everything waiting for the approver, oldest first, each with its one-click buttons.
+    `waiting_days(idea)` gives business days waiting. Each idea has its own comment box."""
+    body: list[Element] = [heading(m.t("my_approvals.title"))]
+    if not ideas:
+        body.append(text(m.t("my_approvals.none")))
+        return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    body.append(subtle(m.t("my_approvals.count", count=len(ideas))))
+    for n, idea in enumerate(ideas):
+        step = idea.current_approver
+        data = {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision, "commentField": f"comment{n}"}
+        lines = [
+            text(m.t("my_approvals.item", reference=idea.reference, title=plain(idea.pitch.title)), weight="Bolder"),
+            subtle(m.t("my_approvals.from", name=plain(idea.submitter.name), days=waiting_days(idea))),
+        ]
+        if step is not None and step.on_behalf_of_id:
+            lines.append(subtle(m.t("my_approvals.acting", principal=plain(step.on_behalf_of_name))))
+        lines.append(
+            {
+                "type": "Input.Text",
+                "id": f"comment{n}",
+                "label": m.t("approval.comment"),
+                "isMultiline": False,
+                "maxLength": 1000,
+            }
+        )
+        lines.append(
+            {
+                "type": "ActionSet",
+                "actions": [
+                    execute(m.t("approval.approve"), verbs.APPROVE, data, style="positive"),
+                    execute(m.t("approval.return"), verbs.RETURN, data),
+                    execute(m.t("approval.reject"), verbs.REJECT, data, style="destructive"),
+                    execute(m.t("my_approvals.open"), verbs.OPEN_APPROVAL, {"ideaId": idea.id}),
+                ],
+            }
+        )
+        body.append(container(lines, separator=True, spacing="Medium"))
+    return card(body)
+
+
+def delegation_card(
+    m: Messages,
+    *,
+    today: date,
+    current: Delegation | None,
+    people: list[tuple[str, str]] | None = None,
+    notice: str = "",
+    problem: str = "",
+) -> dict[str, Any]:
+    """'Someone acts for me until <date>': set it, or end the one in force."""
+    body: list[Element] = [heading(m.t("delegate.title"))]
+    if notice:
+        body.append(good(notice))
+    if problem:
+        body.append(attention(problem))
+    body.append(text(m.t("delegate.body")))
+    actions: list[Element] = []
+    if current is not None:
+        body.append(
+            text(
+                m.t("delegate.current", name=plain(current.delegate_name), day=local_day(current.last_day)),
+                weight="Bolder",
+            )
+        )
+        actions.append(execute(m.t("delegate.end"), verbs.DELEGATE_END, {}))
+    body.append(people_picker(m, "delegateId", m.t("delegate.who"), people))
+    body.append(
+        {
+            "type": "Input.Date",
+            "id": "lastDay",
+            "label": m.t("delegate.until"),
+            "min": today.isoformat(),
+            "isRequired": True,
+            "errorMessage": m.t("delegate.until_required"),
+        }
+    )
+    actions.insert(0, execute(m.t("delegate.set"), verbs.DELEGATE_SET, {}, style="positive"))
+    return card(body, actions)

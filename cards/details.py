@@ -1,0 +1,59 @@
+"""An idea's details: the pitch, its route with every decision (comment and date beside it), the
+revision history with what each revision changed, and the stage it is at now.
+
+Reached from "my ideas", the digest and every notification; posted as a new card, so the card
+the reader came from (a receipt, a digest) stays as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.model import Idea, IdeaStatus
+from bot.i18n import Messages
+from cards import verbs
+from cards.common import Element, card, container, good, heading, navigate, subtle, text, when
+from cards.idea import chain_view, pitch_summary, where_now
+from cards.safe_text import plain
+
+
+def _history(m: Messages, idea: Idea) -> list[Element]:
+    """Newest revision first: when it was sent, what it changed, and the comment it answered."""
+    if idea.revision < 2:
+        return []
+    items: list[Element] = [text(m.t("details.history"), weight="Bolder", spacing="Medium")]
+    sent = {1: idea.created_at} | {v.revision + 1: v.replaced_at for v in idea.earlier_pitches}
+    for revision in range(idea.revision, 0, -1):
+        lines: list[Element] = [
+            text(m.t("details.revision_sent", revision=revision, when=when(sent[revision])), weight="Bolder")
+        ]
+        if revision > 1:
+            changed = [m.t(f"idea.label.{name}") for name in idea.changes_in(revision)]
+            lines.append(
+                subtle(m.t("revision.changed", fields=", ".join(changed)) if changed else m.t("revision.unchanged"))
+            )
+            answered = idea.return_before(revision)
+            if answered is not None:
+                lines.append(
+                    text(m.t("revision.their_comment", name=plain(answered.approver_name),
+                             comment=plain(answered.comment)),
+                         spacing="None")
+                )
+        items.append(container(lines, spacing="Small"))
+    return [container(items, separator=True)]
+
+
+def idea_details_card(m: Messages, idea: Idea) -> dict[str, Any]:
+    body: list[Element] = [
+        heading(m.t("details.title", reference=idea.reference)),
+        text(m.t("details.stage"), weight="Bolder", spacing="Small"),
+        good(where_now(m, idea)),
+    ]
+    if idea.status == IdeaStatus.APPROVED and idea.shortlisted_by:
+        body.append(text(m.t("details.shortlisted")))
+    body.extend(pitch_summary(m, idea, full=True))
+    body.append(subtle(m.t("details.submitted", name=plain(idea.submitter.name), when=when(idea.created_at))))
+    if idea.chain:
+        body.append(chain_view(m, idea))
+    body.extend(_history(m, idea))
+    return card(body, [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])

@@ -1,0 +1,148 @@
+"""The outbox worker against the real SQLite store and a channel that takes its time.
+
+Concurrency across people, order for one person, Retry-After, lease renewal during a slow
+send, and a stop that finishes what it started and gives back the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.adapters.sqlite_store import SqliteStore
+from bot.domain.outbox import MessageKind
+from bot.ports import DeliveryFailed, OutboxMessage
+from bot.ports.rate_limits import TeamsRateLimiter
+from bot.ports.retry import Backoff
+from bot.services.outbox import OutboxDispatcher
+
+T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
+
+
+class SlowChannel:
+    """Records sends; each takes `seconds`. `refuse` maps a recipient to failures to raise first."""
+
+    def __init__(self, seconds: float = 0.05) -> None:
+        self.seconds = seconds
+        self.sent: list[tuple[str, str]] = []
+        self.started: list[str] = []
+        self.refuse: dict[str, list[DeliveryFailed]] = {}
+        self.concurrent = 0
+        self.most_concurrent = 0
+
+    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
+        self.started.append(summary)
+        self.concurrent += 1
+        self.most_concurrent = max(self.most_concurrent, self.concurrent)
+        try:
+            await asyncio.sleep(self.seconds)
+            if self.refuse.get(recipient_id):
+                raise self.refuse[recipient_id].pop(0)
+            self.sent.append((recipient_id, summary))
+        finally:
+            self.concurrent -= 1
+
+
+async def render(message: OutboxMessage):
+    if message.payload.get("moot"):
+        return None
+    return {"type": "AdaptiveCard"}, message.id
+
+
+def message(n: int, recipient: str, *, moot: bool = False, at: datetime = T0) -> OutboxMessage:
+    payload = {"moot": True} if moot else {}
+    return OutboxMessage.due_now(
+        f"idea-{n}:reminder:{n}", recipient_id=recipient, kind=MessageKind.REMINDER, idea_id=f"idea-{n}",
+        now=at + timedelta(milliseconds=n), payload=payload,
+    )  # fmt: skip
+
+
+@pytest.fixture
+async def store(tmp_path):
+    made = SqliteStore(tmp_path / "den.sqlite3")
+    await made.open()
+    yield made
+    await made.close()
+
+
+def dispatcher(store, channel, **options) -> OutboxDispatcher:
+    options.setdefault("limiter", TeamsRateLimiter(per_tenant_per_second=1000, per_conversation=((1.0, 1000),)))
+    return OutboxDispatcher(
+        store, channel, render, clock=lambda: datetime.now(UTC),
+        backoff=Backoff(first=0.05, longest=0.2), poll_seconds=0.05, **options,
+    )  # fmt: skip
+
+
+async def until(condition, seconds: float = 5.0) -> None:
+    async def wait() -> None:
+        while not condition():  # noqa: ASYNC110 - polls a fake that has no event to wait on
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(wait(), seconds)
+
+
+async def test_different_people_concurrently_one_person_in_order(store):
+    channel = SlowChannel(0.05)
+    await store.enqueue([message(n, f"person-{n % 10}") for n in range(40)])
+    worker = dispatcher(store, channel)
+    worker.start()
+    await until(lambda: len(channel.sent) == 40)
+    await worker.stop()
+    assert channel.most_concurrent >= 5, "ten people: their messages go out side by side"
+    for person in range(10):
+        theirs = [summary for recipient, summary in channel.sent if recipient == f"person-{person}"]
+        assert theirs == sorted(theirs, key=lambda s: int(s.split(":")[-1])), "one person's arrive in order"
+    assert (await store.outbox_backlog()).pending == 0
+
+
+async def test_retry_after_holds_that_person_back_and_keeps_their_order(store):
+    channel = SlowChannel(0.01)
+    channel.refuse["sam"] = [DeliveryFailed("connector answered 429", retry_after=0.3)]
+    await store.enqueue([message(1, "sam"), message(2, "sam"), message(3, "maya")])
+    worker = dispatcher(store, channel)
+    worker.start()
+    await until(lambda: len(channel.sent) == 3)
+    await worker.stop()
+    assert channel.sent[0] == ("maya", "idea-3:reminder:3"), "someone else is not held back"
+    assert [s for r, s in channel.sent if r == "sam"] == ["idea-1:reminder:1", "idea-2:reminder:2"]
+
+
+async def test_a_message_that_no_longer_applies_is_dropped_not_sent(store, caplog):
+    caplog.set_level("INFO", logger="bot.services.outbox")
+    channel = SlowChannel(0.0)
+    await store.enqueue([message(1, "diane", moot=True)])
+    worker = dispatcher(store, channel)
+    assert await worker.drain_once() == 1
+    assert channel.sent == [] and (await store.outbox_backlog()).pending == 0
+    assert any("no longer applies" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_slow_send_keeps_its_lease_so_no_other_instance_takes_it(store):
+    channel = SlowChannel(1.0)  # longer than the lease
+    await store.enqueue([message(1, "sam")])
+    first = dispatcher(store, channel, lease_seconds=0.3)
+    other = dispatcher(store, SlowChannel(0.0), lease_seconds=0.3)
+    first.start()
+    await until(lambda: channel.started)
+    await asyncio.sleep(0.6)  # two lease lengths later
+    assert await other.claim_once() == 0, "still leased: renewed while the send is in flight"
+    await until(lambda: channel.sent)
+    await first.stop()
+    await other.stop()
+
+
+async def test_stop_finishes_the_sends_under_way_and_gives_back_the_rest(store):
+    channel = SlowChannel(0.3)
+    await store.enqueue([message(n, "sam") for n in range(5)])
+    worker = dispatcher(store, channel)
+    worker.start()
+    await until(lambda: channel.started)
+    await worker.stop()
+    assert channel.sent == [("sam", "idea-0:reminder:0")], "the send under way finished; nothing new started"
+    backlog = await store.outbox_backlog()
+    assert backlog.pending == 4
+    after = dispatcher(store, SlowChannel(0.0))
+    assert await after.drain_once() == 4, "the rest were given back, not left leased"

@@ -1,0 +1,104 @@
+"""The approval service called directly on the in-memory store: acting arrangements that end,
+"my approvals", escalation that moves on, and the rules that must hold."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import date
+
+from bot.domain.model import HistoryKind, IdeaStatus
+from bot.domain.routing import EscalationAction, EscalationPolicy
+from bot.services.ideas import ActionStatus
+from cards import verbs
+from dialogs.turn import Turn
+from tests.support.people import AMIR, DIANE, MAYA, NOAH, OLIVIA, SAM, VALID_PITCH
+from tests.support.teams_client import texts
+
+
+def turn(user) -> Turn:
+    return Turn(user_id=user.aad_id, user_name=user.name, locale="en-US")
+
+
+async def filed(den, who=SAM, **changes):
+    form = {**VALID_PITCH, **changes, "formId": str(uuid.uuid4())}
+    result = await den.ideas.submit_pitch(submitter_id=who.aad_id, submitter_name=who.name, form=form)
+    return result.idea
+
+
+async def test_when_a_delegation_ends_the_waiting_steps_go_back(den):
+    # Monday 2 Nov: Maya names Diane until Wednesday.
+    set_ = await den.approvals.delegate(actor_id=MAYA.aad_id, delegate_id=DIANE.aad_id, last_day=date(2026, 11, 4))
+    assert set_.problem is None and set_.steps_handed_over == 0
+    idea = await filed(den)
+    assert idea.holder_id == DIANE.aad_id and idea.current_approver.on_behalf_of_id == MAYA.aad_id
+    assert [i.id for i in await den.approvals.my_approvals(DIANE.aad_id)] == [idea.id]
+
+    den.clock.advance(days=3)  # Thursday: the arrangement is over
+    await den.nudger.run()
+    back = await den.store.get(idea.id)
+    assert back.holder_id == MAYA.aad_id and back.history[-1].reason == "back"
+    await den.deliver()
+    asks = [card for card, _ in den.channel.to(MAYA.aad_id) if "An idea needs your decision" in texts(card)]
+    assert asks and "Diane Tremblay no longer acts for you" in texts(asks[-1])
+
+
+async def test_im_back_ends_it_early_and_existing_steps_come_back(den):
+    idea = await filed(den)
+    result = await den.approvals.delegate(actor_id=MAYA.aad_id, delegate_id=DIANE.aad_id, last_day=date(2026, 11, 20))
+    assert result.steps_handed_over == 1
+    assert (await den.store.get(idea.id)).holder_id == DIANE.aad_id
+    reply = await den.dialog.on_action(turn(MAYA), verbs.DELEGATE_END, {})
+    assert "has ended" in texts(reply.card)
+    assert (await den.store.get(idea.id)).holder_id == MAYA.aad_id
+    assert await den.approvals.delegation_of(MAYA.aad_id) is None
+
+
+async def test_my_approvals_lists_what_waits_oldest_first_with_its_buttons(den):
+    first = await filed(den, title="First")
+    den.clock.advance(hours=2)
+    second = await filed(den, title="Second")
+    reply = await den.dialog.on_text(turn(MAYA), "my approvals")
+    shown = texts(reply.card)
+    assert shown.index("First") < shown.index("Second")
+    assert [i.id for i in await den.approvals.my_approvals(MAYA.aad_id)] == [first.id, second.id]
+    # A decision from the list uses that idea's own comment box.
+    approve = [n for n in reply.card["body"][2]["items"][-1]["actions"] if n["verb"] == verbs.REJECT][0]
+    refused = await den.dialog.on_action(turn(MAYA), verbs.REJECT, {**approve["data"], "comment1": "Not this one"})
+    assert "add a comment" in texts(refused.card)
+    rejected = await den.dialog.on_action(turn(MAYA), verbs.REJECT, {**approve["data"], "comment0": "Not this one"})
+    assert "You decided: Rejected" in texts(rejected.card)
+    assert (await den.store.get(first.id)).status == IdeaStatus.REJECTED
+    assert (await den.store.get(second.id)).status == IdeaStatus.IN_REVIEW
+
+
+async def test_escalation_that_moves_on_records_the_silence(den):
+    den.approvals.routes = replace(
+        den.approvals.routes, escalation=EscalationPolicy(after_business_days=5, action=EscalationAction.MOVE_ON)
+    )
+    idea = await filed(den)
+    den.clock.advance(days=7)  # next Monday: 5 business days
+    assert (await den.nudger.run()).escalated == 1
+    moved = await den.store.get(idea.id)
+    assert moved.holder_id == DIANE.aad_id
+    entry = moved.history[-1]
+    assert (entry.kind, entry.reason, entry.days, entry.from_name) == (
+        HistoryKind.MOVED_ON,
+        "no_decision",
+        5,
+        "Maya Singh",
+    )
+
+
+async def test_nobody_is_handed_their_own_idea_as_a_delegate(den):
+    # Olivia (away) names Noah, her own staff member, then Noah pitches: the step must not go to him.
+    await den.approvals.delegate(actor_id=OLIVIA.aad_id, delegate_id=NOAH.aad_id, last_day=date(2026, 11, 20))
+    idea = await filed(den, who=NOAH)
+    assert idea.holder_id == DIANE.aad_id, "Olivia is away: past her to the next level, never to Noah"
+    reassigned = await den.approvals.reassign(
+        actor_id=DIANE.aad_id, idea_id=idea.id, step_index=idea.current_step, revision=1, to_id=NOAH.aad_id, reason="x"
+    )
+    assert reassigned.status == ActionStatus.OWN_IDEA
+    withdrawn = await den.approvals.withdraw(actor_id=AMIR.aad_id, idea_id=idea.id)
+    assert withdrawn.status == ActionStatus.NOT_YOURS
+    assert (await den.store.get(idea.id)).holder_id == DIANE.aad_id
