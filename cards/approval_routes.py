@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.domain.delegation import Delegation
+from bot.domain.limits import REASON_MAX
 from bot.domain.model import ApprovalStep, Decision, HistoryEntry, HistoryKind, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
@@ -19,7 +20,6 @@ from cards.common import Element, attention, card, container, execute, good, hea
 from cards.safe_text import plain
 
 PICKER_DATASET = "graph.microsoft.com/users"  # Teams' people picker: searches the whole organisation
-REASON_MAX = 500
 
 
 # ---- names and notes ----------------------------------------------------------------------

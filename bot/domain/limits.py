@@ -24,6 +24,8 @@ TYPED_TEXT_SHOWN_MAX = 60  # how much of an unrecognised typed message the bot q
 # pitch's own rules, so the form, this table and the check can never disagree.
 TEXT_LIMITS: dict[str, int] = {name: rule.max_length for name, rule in RULES_BY_NAME.items() if rule.max_length}
 TEXT_LIMITS["comment"] = COMMENT_MAX
+REASON_MAX = 500  # a reason to reassign, withdraw or ask a second look, or an informed person's note
+TEXT_LIMITS.update(dict.fromkeys(("reassignReason", "withdrawReason", "secondLookReason"), REASON_MAX))
 
 DEFAULT_DAILY_PITCH_CAP = 10
 DEFAULT_DUPLICATE_WINDOW_DAYS = 30

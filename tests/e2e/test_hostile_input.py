@@ -299,3 +299,15 @@ async def test_the_clock_going_back_a_week_does_not_send_the_digest_again(teams,
     again = await run_digest(app)
     assert again["results"][0]["outcome"] == "already_sent"
     assert len(digests_to(connector, DANA)) == 1
+
+
+async def test_a_reason_longer_than_its_box_is_refused_politely_and_nothing_changes(teams, connector, app):
+    await teams.install(MAYA)
+    await pitch(teams, SAM)
+    [idea] = await app.store.list_by_submitter(SAM.aad_id)
+    answer = await teams.click(
+        SAM, {"verb": verbs.WITHDRAW, "data": {"ideaId": idea.id}}, {"withdrawReason": "x" * 600}
+    )
+    assert answer.status == 200
+    assert answer.message == '"Reason (optional)" is too long: please keep it to 500 characters (you have 600).'
+    assert (await app.store.get(idea.id)).status.value == "in_review"

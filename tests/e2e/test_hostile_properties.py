@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.domain.limits import TEXT_LIMITS
+from bot.domain.limits import REASON_MAX, TEXT_LIMITS
 from bot.domain.pitch import FIELD_RULES
 from cards import verbs
 from cards.size_guard import TEAMS_MESSAGE_LIMIT_BYTES, card_bytes
@@ -93,6 +93,8 @@ class Harness:
                     assert len(getattr(idea.pitch, rule.name)) <= rule.max_length, rule.name
             for decision in idea.decisions:
                 assert len(decision.comment) <= TEXT_LIMITS["comment"]
+            for entry in getattr(idea, "history", []):
+                assert len(entry.reason) <= REASON_MAX
 
     # ---- doing things ----------------------------------------------------------------------
     def click(self, user, verb: Any, data: Any) -> tuple[int, dict | None]:
@@ -185,9 +187,11 @@ def test_any_decision_is_recorded_within_limits_or_refused_politely(harness, com
 @EXAMPLES
 @given(
     verb=st.one_of(st.sampled_from(ALL_VERBS), json_values()),
-    data=st.one_of(st.dictionaries(st.sampled_from(["ideaId", "dmId", "weekKey", "weekStart", "weekEnd",
-                                                    "part", "step", "revision", "formId", "comment"]),
-                                   json_values()), json_values()),  # fmt: skip
+    data=st.one_of(st.dictionaries(st.sampled_from(["ideaId", "dmId", "weekKey", "weekStart", "weekEnd", "part",
+                                                    "step", "revision", "formId", "comment", "reassignTo",
+                                                    "reassignReason", "withdrawReason", "secondLookReason",
+                                                    "delegateId", "lastDay", "language", "view", "commentField"]),
+                                   st.one_of(json_values(), long_text(400, 3000))), json_values()),  # fmt: skip
     who=st.sampled_from([SAM, MAYA, DANA]),
 )
 @example(
