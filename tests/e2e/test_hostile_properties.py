@@ -114,7 +114,7 @@ class Harness:
             cards = [x for s in c.to(MAYA.conversation_id) for x in s.cards if f"Idea {n}" in json.dumps(x)]
             return cards[-1] if cards else None
 
-        return self.run(self.connector.wait_for(latest))
+        return self.run(self.connector.wait_for(latest, seconds=30))
 
 
 def markdown_texts(card: dict) -> list[str]:
