@@ -42,6 +42,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.approval_click
 	$(PY) -m bench.digest_build
 	$(PY) -m bench.graph_round_trips
+	$(PY) -m bench.graph_idle_cost
 
 clean:
 	rm -rf $(VENV) node_modules var build test-output .pytest_cache .ruff_cache

@@ -20,7 +20,7 @@ from bot.adapters.availability import GraphAvailability, NobodyAway, OrgFileAvai
 from bot.adapters.graph_client import GraphSettings, make_credential, make_graph_client
 from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.org_directory import OrgFileDirectory
-from bot.adapters.provisioned_site import resolve_site_id
+from bot.adapters.pending_writes import PendingWrites
 from bot.adapters.routing_file import RoutingFileError, load_routing_file, parse_routing
 from bot.adapters.sharepoint_store import SharePointStore
 from bot.adapters.spool import SubmissionSpool
@@ -87,7 +87,15 @@ def build_store(settings: Settings, graph: GraphServiceClient | None) -> IdeaSto
     if settings.store == "sharepoint":
         if not settings.sharepoint_site:
             raise SystemExit("DEN_STORE=sharepoint needs DEN_SHAREPOINT_SITE (the site id or URL).")
-        return SharePointStore(graph, resolve_site_id(settings.sharepoint_site), page_size=settings.graph_page_size)
+        return SharePointStore(
+            graph,
+            settings.sharepoint_site,  # a URL is resolved to the site's id once, when the store opens
+            click_budget_seconds=settings.click_budget_seconds,
+            retention_days=settings.sharepoint_retention_days,
+            idle_poll_seconds=settings.sharepoint_idle_poll_seconds,
+            page_size=settings.graph_page_size,
+            pending=PendingWrites(settings.spool_path),
+        )
     raise SystemExit(f"DEN_STORE={settings.store!r} is not a store this app knows: use 'sqlite' or 'sharepoint'.")
 
 
@@ -193,6 +201,9 @@ class Den:
         """Open the store and start the workers: the app's start-up."""
         await self.open()
         await self.use_stored_routes()
+        deliver_own_writes = getattr(self.store, "deliver_own_writes", None)
+        if deliver_own_writes is not None:  # the SharePoint store: this instance delivers what it writes
+            deliver_own_writes(self.dispatcher.kick)
         self.dispatcher.start()
         if self.spool_timer is not None:
             self.spool_timer.start()
@@ -266,6 +277,7 @@ def bootstrap(
         top_role=Role(settings.chain_top_role),
         on_outbox=dispatcher.kick,
         spool=spool,
+        decision_spool=spool,
         quota=PitchQuota(settings.daily_pitch_cap, timedelta(days=settings.duplicate_window_days)),
         routes=routes,
         assigner=assigner,

@@ -124,6 +124,12 @@ class Settings:
     directory_cache_seconds: int = env("DEN_DIRECTORY_CACHE_SECONDS", default=3600, check=_not_negative)
     spool_path: str = env("DEN_SPOOL_PATH", default=str(ROOT / "var" / "spool.sqlite3"))
     spool_retry_seconds: float = env("DEN_SPOOL_RETRY_SECONDS", default=30.0, check=_positive)
+    # how long a click may wait on a throttled SharePoint before it answers "being recorded"
+    click_budget_seconds: float = env("DEN_CLICK_BUDGET_SECONDS", default=3.0, check=_positive)
+    # delivered outbox rows and digest claims older than this are removed from SharePoint
+    sharepoint_retention_days: float = env("DEN_SHAREPOINT_RETENTION_DAYS", default=30.0, check=_positive)
+    # how often an instance asks SharePoint for notifications other instances wrote
+    sharepoint_idle_poll_seconds: float = env("DEN_SHAREPOINT_IDLE_POLL_SECONDS", default=60.0, check=_not_negative)
     # ---- notifications --------------------------------------------------------------------------
     notify_retry_base_seconds: float = env("DEN_NOTIFY_RETRY_BASE_SECONDS", default=2.0, check=_positive)
     notify_max_attempts: int = env("DEN_NOTIFY_MAX_ATTEMPTS", default=12, check=_positive)

@@ -28,6 +28,8 @@ async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mappi
         comment=comment,
     )
     idea = result.idea
+    if result.status == ActionStatus.BEING_RECORDED:
+        return Reply(message=m.t("approval.being_recorded", outcome=m.t(f"outcome.{outcome.value}")))
     if result.status == ActionStatus.NOT_FOUND or idea is None:
         return Reply(message=m.t("approval.not_found"))
     if result.status == ActionStatus.INVALID:  # too long: the same polite message as the pitch form's

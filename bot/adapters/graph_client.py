@@ -6,6 +6,8 @@
 - The SDK's retry middleware is configured deliberately: it honours `Retry-After` on 429/503/504.
 - Every request carries a SharePoint-style User-Agent, `NONISV|<org>|DeputysDen/<version>`, so
   SharePoint can tell this app's traffic apart (and throttles decorated traffic more gently).
+- Every response feeds a RateLimitGauge (`client.rate_limit_gauge`), which the SharePoint store
+  reads to slow its background work before SharePoint throttles it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph_core import GraphClientFactory
 
 from bot import __version__
+from bot.adapters.graph_pressure import RateLimitGauge
 
 GRAPH_DEFAULT_BASE_URL = "https://graph.microsoft.com/v1.0"
 
@@ -67,13 +70,17 @@ def make_credential(settings: GraphSettings) -> AsyncTokenCredential:
     return DefaultAzureCredential()
 
 
-def make_graph_client(settings: GraphSettings, credential: AsyncTokenCredential) -> GraphServiceClient:
+def make_graph_client(
+    settings: GraphSettings, credential: AsyncTokenCredential, gauge: RateLimitGauge | None = None
+) -> GraphServiceClient:
     host = urlsplit(settings.base_url).hostname or "graph.microsoft.com"
     auth = AzureIdentityAuthenticationProvider(credential, scopes=[settings.scope], allowed_hosts=[host])
+    gauge = gauge or RateLimitGauge()
     http_client = httpx.AsyncClient(
         headers={"User-Agent": settings.user_agent},
         timeout=settings.timeout_seconds,
         http2=False,
+        event_hooks={"response": [gauge.httpx_hook()]},
     )
     http_client = GraphClientFactory.create_with_default_middleware(
         client=http_client,
@@ -81,7 +88,9 @@ def make_graph_client(settings: GraphSettings, credential: AsyncTokenCredential)
     )
     adapter = GraphRequestAdapter(auth, http_client)
     adapter.base_url = settings.base_url.rstrip("/")
-    return GraphServiceClient(request_adapter=adapter)
+    client = GraphServiceClient(request_adapter=adapter)
+    client.rate_limit_gauge = gauge  # one reading per tenant connection, shared by its users
+    return client
 
 
 def fresh_headers(**values: str) -> HeadersCollection:

@@ -2,13 +2,17 @@
 
 The whole line of management comes back in one request,
 `GET /users/{id}?$expand=manager($levels=max;$select=id,displayName,jobTitle,mail)`, and is
-cached for a while (a reorganisation shows up within the cache time). The role that ends an
-approval chain is read from the job title with configurable patterns; deputy ministers can
-also be named by id (DEN_DM_IDS).
+cached for a while (a reorganisation shows up within the cache time). Microsoft's pages
+disagree on whether that expanded form works with application permission; when the tenant
+refuses it (any 400 or 403), the directory remembers that and walks `GET /users/{id}/manager`
+one level at a time instead, caching each person's manager, so colleagues share the walk and a
+second pitch costs nothing. The role that ends an approval chain is read from the job title
+with configurable patterns; deputy ministers can also be named by id (DEN_DM_IDS).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,11 +23,14 @@ from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
 from msgraph.generated.models.user import User
+from msgraph.generated.users.item.manager.manager_request_builder import ManagerRequestBuilder
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 
 from bot.adapters.graph_client import fresh_headers
 from bot.domain.model import Person, Role
 from bot.ports import StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PATTERNS = {
     Role.DM: r"^\s*deputy minister\b|^\s*DM\b",
@@ -32,6 +39,8 @@ DEFAULT_PATTERNS = {
     Role.MANAGER: r"\bmanager\b|\bsupervisor\b|\bchief\b|\bhead\b",
 }
 SELECT = ["id", "displayName", "jobTitle", "mail", "department"]
+MAX_LEVELS = 20
+NO_MANAGER = object()  # cached: this person has no manager (the top of the organisation)
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ class GraphDirectory:
         kwargs = {"timer": timer} if timer else {}
         self._people: TTLCache = TTLCache(maxsize=10_000, ttl=cache_seconds, **kwargs)
         self._lines: TTLCache = TTLCache(maxsize=10_000, ttl=cache_seconds, **kwargs)
+        self._managers: TTLCache = TTLCache(maxsize=10_000, ttl=cache_seconds, **kwargs)
+        self.expand_refused: int | None = None  # the status the tenant refused $levels with, once seen
 
     def _person(self, user: User) -> Person:
         return Person(
@@ -106,6 +117,14 @@ class GraphDirectory:
     async def line_of_management(self, user_id: str) -> list[Person | None]:
         if user_id in self._lines:
             return self._lines[user_id]
+        line = await self._walk(user_id) if self.expand_refused else await self._expanded(user_id)
+        if line is None:
+            line = await self._walk(user_id)
+        self._lines[user_id] = line
+        return line
+
+    async def _expanded(self, user_id: str) -> list[Person | None] | None:
+        """The whole chain in one request; None when the tenant refuses the expanded form."""
         # As documented for $levels=max: ConsistencyLevel: eventual and $count=true (the SDK's
         # typed query parameters for a single user have no $count, so the URL is written out).
         base = self._client.request_adapter.base_url
@@ -120,16 +139,60 @@ class GraphDirectory:
                 .get(request_configuration=RequestConfiguration(headers=fresh_headers(ConsistencyLevel="eventual")))
             )
         except APIError as error:
-            if error.response_status_code == 404:
+            status = error.response_status_code
+            if status == 404:
                 return []
-            raise StoreUnavailable(f"Graph answered {error.response_status_code} for a manager chain") from error
+            if status in (400, 403):
+                self.expand_refused = status
+                log.warning("manager chain: $expand=manager($levels=max) refused; walking it level by level",
+                            extra={"status": status})
+                return None
+            raise StoreUnavailable(f"Graph answered {status} for a manager chain") from error
         line: list[Person | None] = []
         node = getattr(user, "manager", None)
-        while isinstance(node, User) and len(line) < 20:
-            line.append(self._person(node))
+        previous = user_id
+        while isinstance(node, User) and len(line) < MAX_LEVELS:
+            person = self._person(node)
+            self._managers[previous] = person
+            line.append(person)
+            previous = person.id
             node = getattr(node, "manager", None)
-        self._lines[user_id] = line
+        self._managers.setdefault(previous, NO_MANAGER)
         return line
+
+    async def _walk(self, user_id: str) -> list[Person | None]:
+        """`GET /users/{id}/manager` one level at a time; each answer is cached for colleagues."""
+        line: list[Person | None] = []
+        current = user_id
+        while len(line) < MAX_LEVELS:
+            manager = await self._manager_of(current)
+            if manager is None or any(p is not None and p.id == manager.id for p in line):
+                break
+            line.append(manager)
+            current = manager.id
+        return line
+
+    async def _manager_of(self, user_id: str) -> Person | None:
+        if user_id in self._managers:
+            found = self._managers[user_id]
+            return None if found is NO_MANAGER else found
+        params = ManagerRequestBuilder.ManagerRequestBuilderGetQueryParameters(select=SELECT)
+        try:
+            manager = await self._client.users.by_user_id(user_id).manager.get(
+                request_configuration=RequestConfiguration(query_parameters=params, headers=fresh_headers())
+            )
+        except APIError as error:
+            if error.response_status_code == 404:  # no manager assigned: the top of the line
+                self._managers[user_id] = NO_MANAGER
+                return None
+            raise StoreUnavailable(f"Graph answered {error.response_status_code} for a manager") from error
+        if not isinstance(manager, User) or not manager.id:
+            self._managers[user_id] = NO_MANAGER
+            return None
+        person = self._person(manager)
+        self._managers[user_id] = person
+        self._people.setdefault(person.id, person)
+        return person
 
     async def deputy_ministers(self) -> list[Person]:
         people = [await self.get_person(user_id) for user_id in sorted(self._rules.dm_ids)]

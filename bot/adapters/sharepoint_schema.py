@@ -2,7 +2,10 @@
 
 Every column the app filters on is indexed (lists pass 5,000 items); the columns that must be
 unique (an idea's id, a person's conversation, a counter's name, a digest delivery) enforce it,
-so SharePoint itself refuses a duplicate with 409 even when two app instances race.
+so SharePoint itself refuses a duplicate even when two app instances race. What status that
+refusal comes back with is not documented, so the app never relies on it: where it matters
+whose create won (an idea, a counter, a digest claim), each create carries a `WriteToken`
+and the row is read back by its key to see whether it is ours.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ LISTS: tuple[ListSpec, ...] = (
             Column("CreatedAt", "dateTime", indexed=True),
             Column("UpdatedAt", "dateTime", indexed=True),
             Column("Body", "note"),
+            text("WriteToken", 64),
         ),
     ),
     ListSpec(
@@ -100,7 +104,7 @@ LISTS: tuple[ListSpec, ...] = (
         "counters",
         "DenCounters",
         "Deputy's Den: counters for human references such as DEN-2026-0042.",
-        (text("Name", 64, indexed=True, unique=True), Column("Value", "number")),
+        (text("Name", 64, indexed=True, unique=True), Column("Value", "number"), text("WriteToken", 64)),
     ),
     ListSpec(
         "digests",
@@ -113,6 +117,7 @@ LISTS: tuple[ListSpec, ...] = (
             Column("State", "choice", choices=tuple(DIGEST_STATES)),
             Column("ClaimedUntil", "dateTime"),
             text("Detail", 255),
+            text("WriteToken", 64),
         ),
     ),
     ListSpec(

@@ -1,37 +1,56 @@
 """The production store: SharePoint lists through Microsoft Graph (msgraph-sdk).
 
-How it keeps the same guarantees as the SQLite store:
+How it keeps the same guarantees as the SQLite store, relying only on what Microsoft documents:
+- the site is given as an id or a URL; a URL is resolved once (`GET /sites/{host}:/{path}`) and
+  the id is used for every request after;
 - updates are `PATCH .../items/{id}/fields` with `If-Match: <eTag>`; a 412 becomes
   ConcurrencyConflict, and the service re-reads and decides again;
 - uniqueness (an idea id, a counter, a person's conversation, a digest delivery, an outbox
-  message id) is enforced by SharePoint (`enforceUniqueValues`), so a duplicate create is a 409;
-- a decision is one JSON `$batch`: the idea's PATCH, then (depending on it) the decision row and
-  the notifications it causes; if the PATCH fails, the rest fail with 424 and nothing is written;
-- queries filter only on indexed columns, select only the fields they need, escape quotes in
-  `$filter` literals, and follow `@odata.nextLink` to the end.
+  message id, a decision) is enforced by SharePoint (`enforceUniqueValues`). The status of a
+  refused duplicate is undocumented, so a create that fails, whatever it answered, is settled
+  by reading its key back: absent (the failure stands), ours (its `WriteToken` is the one we
+  sent: the create did happen) or someone else's (a duplicate);
+- a decision is one JSON `$batch`, fully sequential: the idea's PATCH, then the decision row,
+  then the notifications, each depending on the one before; if the PATCH fails, nothing after it
+  is written. Requests throttled inside the batch are sent again after their own `Retry-After`
+  while the click's time budget allows; past it, an unwritten idea raises StoreBusy, and rows
+  still owed after a written idea are kept on disk (PendingWrites) and written in the background;
+- queries filter on an indexed column first (one per query: no OR of conditions), select only
+  the fields they need, escape quotes in `$filter` literals, and follow `@odata.nextLink`;
+- the outbox is cheap to watch: rows this instance writes are leased to it as they are written
+  and delivered from memory; Graph is polled for others' rows only rarely (`idle_poll_seconds`),
+  or when something this instance wrote or rescheduled is due; delivered rows and old digest
+  claims are removed after `retention_days`, so the lists stay far below 5,000 items.
 An idea's version is an opaque token: `<list item id>|<eTag>`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
+import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from uuid import UUID
 
+from cachetools import TTLCache
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from kiota_abstractions.method import Method
-from kiota_abstractions.request_information import RequestInformation
 from msgraph import GraphServiceClient
 from msgraph.generated.models.field_value_set import FieldValueSet
 from msgraph.generated.models.list_item import ListItem
 from msgraph.generated.sites.item.lists.item.items.items_request_builder import ItemsRequestBuilder
 
+from bot.adapters.graph_batch import BATCH_LIMIT, THROTTLED, BatchRunner, Request
 from bot.adapters.graph_client import fresh_headers, odata_string
+from bot.adapters.graph_pressure import RateLimitGauge
+from bot.adapters.pending_writes import PendingRow, PendingWrites
+from bot.adapters.provisioned_site import is_site_url, resolve_site_id
 from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
 from bot.domain.delegation import Delegation
@@ -41,19 +60,19 @@ from bot.ports import (
     ConversationRecord,
     OutboxBacklog,
     OutboxMessage,
+    StoreBusy,
     StoredSetting,
     StoreUnavailable,
 )
-from bot.ports.retry import Backoff, conflict_retry, retrying
+from bot.ports.retry import conflict_retry
 
 log = logging.getLogger(__name__)
 
-BATCH_BACKOFF = Backoff(first=0.2, longest=2.0)  # a whole $batch refused (throttled or down): try it again
-
 PAGE_SIZE = 500
-BATCH_LIMIT = 20
 HEALTH_MARKER = "health-probe"  # the counters row /healthz writes to prove the store takes writes
 UNAVAILABLE = {429, 500, 502, 503, 504}
+UNIQUE_KEYS = {"ideas": "IdeaId", "decisions": "DecisionKey", "outbox": "MessageId", "counters": "Name",
+               "digests": "DeliveryKey", "conversations": "UserId"}
 
 
 def _iso(moment: datetime) -> str:
@@ -79,6 +98,10 @@ def _graph_call(error: APIError) -> Exception:
     if status in UNAVAILABLE or status is None:
         return StoreUnavailable(f"Graph answered {status}")
     return error
+
+
+def _token() -> str:
+    return uuid.uuid4().hex
 
 
 class _ListApi:
@@ -125,6 +148,29 @@ class _ListApi:
         except APIError as error:
             raise _graph_call(error) from error
 
+    async def create_or_read(
+        self, values: dict[str, Any], key: str, token: str | None = None, fields: Iterable[str] = ()
+    ) -> tuple[ListItem, bool]:
+        """Create a row whose `key` column is unique. Returns (the row, whether this call made it).
+
+        Whatever a failed create answered (409, 400, 500... the status of a unique-column clash
+        is not documented), the key is read back: no row means the failure stands; a row with
+        our `WriteToken` means the create happened after all; any other row is a duplicate."""
+        try:
+            return await self.create(values), True
+        except (ConcurrencyConflict, StoreUnavailable, APIError) as error:
+            failure = error
+        existing = await self.first(key, str(values[key]), [key, *(["WriteToken"] if token else []), *fields])
+        if existing is None:
+            if isinstance(failure, APIError):
+                raise StoreUnavailable(f"Graph answered {_status(failure)} to a create") from failure
+            raise failure
+        return existing, token is not None and _fields(existing).get("WriteToken") == token
+
+    # Rows without a WriteToken column (conversations, settings, delegations): a row found after a
+    # failed create counts as another writer's; the caller reads it and updates it, which is
+    # harmless when it was in fact this create's, whose answer was lost.
+
     async def patch(self, item_id: str, values: dict[str, Any], etag: str = "*") -> None:
         try:
             await self.items.by_list_item_id(item_id).fields.patch(
@@ -135,25 +181,26 @@ class _ListApi:
             raise _graph_call(error) from error
 
     @property
-    def _path(self) -> str:
-        return f"/sites/{quote(self.site_id, safe=':,')}/lists/{quote(self.list_name)}/items"
+    def path(self) -> str:
+        return f"/sites/{quote(self.site_id, safe=',')}/lists/{quote(self.list_name)}/items"
 
-    def patch_request(self, item_id: str, values: dict[str, Any], etag: str) -> dict[str, Any]:
+    def patch_request(self, request_id: str, item_id: str, values: dict[str, Any], etag: str) -> Request:
         """One request of a JSON $batch: update an item's fields if its eTag still matches."""
-        return {
-            "method": "PATCH",
-            "url": f"{self._path}/{quote(item_id)}/fields",
-            "headers": {"Content-Type": "application/json", "If-Match": etag},
-            "body": values,
-        }
+        return Request(request_id, "PATCH", f"{self.path}/{quote(item_id)}/fields", values, {"If-Match": etag})
 
-    def create_request(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "method": "POST",
-            "url": self._path,
-            "headers": {"Content-Type": "application/json"},
-            "body": {"fields": values},
-        }
+    def create_request(self, request_id: str, values: dict[str, Any]) -> Request:
+        return Request(request_id, "POST", self.path, {"fields": values})
+
+    def delete_request(self, request_id: str, item_id: str) -> Request:
+        return Request(request_id, "DELETE", f"{self.path}/{quote(item_id)}")
+
+    def find_request(self, request_id: str, column: str, value: str, fields: Iterable[str]) -> Request:
+        query = urlencode(
+            {"$filter": f"fields/{column} eq {odata_string(value)}", "$expand": f"fields($select={','.join(fields)})",
+             "$top": "1"},
+            quote_via=quote,
+        )
+        return Request(request_id, "GET", f"{self.path}?{query}")
 
 
 def _fields(item: ListItem) -> dict[str, Any]:
@@ -167,34 +214,116 @@ def _etag(item: ListItem) -> str:
     return item.e_tag or _fields(item).get("@odata.etag", "*")
 
 
+def _body_etag(body: dict[str, Any]) -> str:
+    return body.get("eTag") or body.get("@odata.etag") or "*"
+
+
+@dataclass
+class _LocalRow:
+    """An outbox row this instance wrote and holds the lease on: delivered from memory."""
+
+    message: OutboxMessage
+    item_id: str
+
+
 class SharePointStore:
     """IdeaStore over SharePoint lists on one site."""
 
-    def __init__(self, client: GraphServiceClient, site_id: str, *, page_size: int = PAGE_SIZE) -> None:
+    IDEA_FIELDS = ("IdeaId", "Body")
+    OUTBOX_FIELDS = ("MessageId", "RecipientId", "Kind", "IdeaId", "Payload", "NotBefore", "Attempts", "LastError",
+                     "CreatedAt")
+
+    def __init__(
+        self,
+        client: GraphServiceClient,
+        site: str,
+        *,
+        page_size: int = PAGE_SIZE,
+        click_budget_seconds: float = 3.0,
+        background_budget_seconds: float = 120.0,
+        retention_days: float = 30.0,
+        idle_poll_seconds: float = 0.0,
+        claim_on_write: bool = False,
+        write_lease_seconds: float = 60.0,
+        conversation_cache_seconds: float = 300.0,
+        pending: PendingWrites | None = None,
+        gauge: RateLimitGauge | None = None,
+    ) -> None:
         self.client = client
-        self.site_id = site_id
-        self._lists = {key: _ListApi(client, site_id, spec.name, page_size) for key, spec in LISTS_BY_KEY.items()}
+        self.site = site
+        self.site_id = "" if is_site_url(site) else site
+        self.page_size = page_size
+        self.click_budget = click_budget_seconds
+        self.background_budget = background_budget_seconds
+        self.retention = timedelta(days=retention_days)
+        self.idle_poll = timedelta(seconds=idle_poll_seconds)
+        self.claim_on_write = claim_on_write
+        self.write_lease = timedelta(seconds=write_lease_seconds)
+        self.gauge = gauge or getattr(client, "rate_limit_gauge", None) or RateLimitGauge()
+        self.pending = pending or PendingWrites()
+        self.on_outbox_written = lambda: None  # the app points this at its outbox dispatcher's kick
+        self._batches = BatchRunner(client, self.gauge)
+        self._lists: dict[str, _ListApi] = {}
+        self._local: dict[str, _LocalRow] = {}  # message id -> row leased to this instance on write
+        self._item_ids: dict[str, str] = {}  # message id -> list item id, for rows this instance handled
+        self._conversations: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
+        self._last_poll: datetime | None = None
+        self._poll_now = True  # this instance wrote or rescheduled rows others could not know about
+        self._wake_at: datetime | None = None
+        self._last_purge = 0.0
+        self._task: asyncio.Task | None = None
+        self._wake = asyncio.Event()
+        if self.site_id:
+            self._build_lists()
+
+    def deliver_own_writes(self, kick) -> None:
+        """This instance runs an outbox dispatcher: rows it writes are written already leased to
+        it and delivered from memory; `kick` wakes the dispatcher when rows are written later."""
+        self.claim_on_write = True
+        self.on_outbox_written = kick
+
+    def _build_lists(self) -> None:
+        self._lists = {key: _ListApi(self.client, self.site_id, spec.name, self.page_size)
+                       for key, spec in LISTS_BY_KEY.items()}
 
     def _api(self, key: str) -> _ListApi:
         return self._lists[key]
 
+    def _deadline(self, seconds: float) -> float:
+        return time.monotonic() + seconds
+
     # ---- lifecycle --------------------------------------------------------------------
     async def open(self) -> None:
-        """Nothing to open: lists are provisioned by `python -m bot.admin.provision`."""
+        """Resolve the site (once), and start the background writer (rows owed, retention).
+        Lists are provisioned by the provisioning command, never here."""
+        if not self.site_id:
+            try:
+                self.site_id = await resolve_site_id(self.client, self.site)
+            except APIError as error:
+                raise StoreUnavailable(f"Graph answered {_status(error)} looking up the site") from error
+            self._build_lists()
+        if self._task is None:
+            self._task = asyncio.create_task(self._maintain(), name="sharepoint-maintenance")
 
     async def close(self) -> None:
-        """The HTTP client belongs to whoever built it."""
+        """Stop the background writer (what it still owes stays on disk). The HTTP client
+        belongs to whoever built it."""
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
 
     async def ping(self) -> bool:
         try:
             await self._api("counters").query(None, ["Name"], top=1, limit=1)
             return True
-        except (StoreUnavailable, APIError):
+        except (StoreUnavailable, APIError, KeyError):
             return False
 
     # ---- ideas ------------------------------------------------------------------------
-    IDEA_FIELDS = ("IdeaId", "Body")
-
     def _idea_values(self, idea: Idea) -> dict[str, Any]:
         return {
             "IdeaId": idea.id,
@@ -218,7 +347,11 @@ class SharePointStore:
             with attempt:
                 item = await counters.first("Name", name, ["Name", "Value"])
                 if item is None:
-                    await counters.create({"Name": name, "Value": 1})  # a racing create gets 409: retry
+                    token = _token()
+                    _, ours = await counters.create_or_read({"Name": name, "Value": 1, "WriteToken": token}, "Name",
+                                                            token)
+                    if not ours:
+                        raise ConcurrencyConflict(name)  # another instance made it first: count from theirs
                     return f"DEN-{year}-0001"
                 value = int(float(_fields(item).get("Value") or 0)) + 1
                 await counters.patch(item.id, {"Value": value}, _etag(item))
@@ -226,93 +359,57 @@ class SharePointStore:
         raise AssertionError("unreachable")
 
     async def add(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
-        """One $batch: the idea (IdeaId is unique, so a repeat is a 409), then its notifications."""
-        ideas, box = self._api("ideas"), self._api("outbox")
-        requests = [("idea", ideas.create_request(self._idea_values(idea)), [])]
-        requests += [(f"o{n}", box.create_request(_outbox_values(m)), ["idea"]) for n, m in enumerate(outbox)]
-        statuses, created = await self._batch(requests[:BATCH_LIMIT])
-        if statuses["idea"] == 409:
-            raise ConcurrencyConflict(idea.id)
-        if statuses["idea"] >= 400:
-            raise StoreUnavailable(f"Graph answered {statuses['idea']} to the new idea")
-        idea.version = f"{created.get('id')}|{created.get('eTag') or created.get('@odata.etag') or '*'}"
-        if len(requests) > BATCH_LIMIT or any(v >= 400 and v != 409 for k, v in statuses.items() if k != "idea"):
-            await self.enqueue(outbox)
+        """One sequential $batch: the idea (its IdeaId is unique), then its notifications."""
+        ideas = self._api("ideas")
+        token = _token()
+        requests = [ideas.create_request("idea", {**self._idea_values(idea), "WriteToken": token})]
+        rows = self._outbox_rows(outbox)
+        requests += self._row_requests(rows[: BATCH_LIMIT - 1], lease=True)
+        outcome = await self._batches.run(requests, sequential=True, deadline=self._deadline(self.click_budget))
+        if any(r.id == "idea" for r in outcome.leftover):
+            raise StoreBusy("the new idea was throttled past the time budget", outcome.retry_after)
+        if outcome.ok("idea"):
+            created = outcome.body["idea"]
+            idea.version = f"{created.get('id')}|{_body_etag(created)}"
+        else:
+            existing = await ideas.first("IdeaId", idea.id, ["IdeaId", "WriteToken"])
+            if existing is None:
+                raise StoreUnavailable(f"Graph answered {outcome.status.get('idea')} to the new idea")
+            if _fields(existing).get("WriteToken") != token:
+                raise ConcurrencyConflict(idea.id)
+            idea.version = f"{existing.id}|{_etag(existing)}"  # it was written: the answer was not ours to see
+        await self._settle_rows(rows, outcome)
 
     async def get(self, idea_id: str) -> Idea | None:
         item = await self._api("ideas").first("IdeaId", idea_id, self.IDEA_FIELDS)
         return self._idea_from(item) if item else None
 
     async def update(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
-        """One $batch: the idea (If-Match), then its new decisions and notifications, which depend on it."""
+        """One sequential $batch: the idea (If-Match), then its new decisions, then its notifications."""
         item_id, _, etag = str(idea.version).partition("|")
         if not item_id:
             raise ConcurrencyConflict("idea has no stored version")
-        ideas, decisions, box = self._api("ideas"), self._api("decisions"), self._api("outbox")
         new_decisions = [d for d in idea.decisions if idea.updated_at and d.decided_at == idea.updated_at]
-        requests: list[tuple[str, Any, list[str]]] = [
-            ("idea", ideas.patch_request(item_id, self._idea_values(idea), etag), [])
-        ]
-        for n, d in enumerate(new_decisions):
-            requests.append((f"d{n}", decisions.create_request(_decision_values(idea, d)), ["idea"]))
-        for n, message in enumerate(outbox):
-            requests.append((f"o{n}", box.create_request(_outbox_values(message)), ["idea"]))
-        statuses, written = await self._batch(requests[:BATCH_LIMIT])
-        new_etag = written.get("@odata.etag")
-        if statuses["idea"] == 412:
+        rows = [PendingRow("decisions", values["DecisionKey"], values)
+                for values in (_decision_values(idea, d) for d in new_decisions)]
+        rows += self._outbox_rows(outbox)
+        requests = [self._api("ideas").patch_request("idea", item_id, self._idea_values(idea), etag)]
+        requests += self._row_requests(rows[: BATCH_LIMIT - 1], lease=True)
+        outcome = await self._batches.run(requests, sequential=True, deadline=self._deadline(self.click_budget))
+        if any(r.id == "idea" for r in outcome.leftover):
+            raise StoreBusy("the idea's update was throttled past the time budget", outcome.retry_after)
+        status = outcome.status.get("idea", 0)
+        if status == 412:
             raise ConcurrencyConflict(idea.id)
-        if statuses["idea"] >= 400:
-            raise StoreUnavailable(f"Graph answered {statuses['idea']} to the idea update")
-        # The idea is written. What failed after it (throttled, say) is written again on its own;
-        # a 409 there means it is already in place.
-        side_failed = any(status >= 400 and status != 409 for rid, status in statuses.items() if rid != "idea")
-        if side_failed or len(requests) > BATCH_LIMIT:
-            await self._complete_side_writes(idea, new_decisions, outbox)
+        if status >= 400 or not status:
+            raise StoreUnavailable(f"Graph answered {status} to the idea update")
+        new_etag = outcome.body["idea"].get("@odata.etag")
+        await self._settle_rows(rows, outcome)
         if new_etag:
             idea.version = f"{item_id}|{new_etag}"
         else:
             fresh = await self.get(idea.id)
             idea.version = fresh.version if fresh else idea.version
-
-    async def _complete_side_writes(self, idea: Idea, decisions, outbox: Sequence[OutboxMessage]) -> None:
-        for d in decisions:
-            await _create_ignoring_duplicates(self._api("decisions"), _decision_values(idea, d))
-        await self.enqueue(outbox)
-
-    async def _batch(
-        self, requests: list[tuple[str, dict[str, Any], list[str]]]
-    ) -> tuple[dict[str, int], dict[str, Any]]:
-        """Send up to 20 requests as one JSON $batch (through the SDK's pipeline: auth, retries,
-        User-Agent). Returns {id: status} and the first request's response body.
-
-        Built by hand rather than with msgraph-core's batch helpers, which (1.5.x) write
-        `depends_on` instead of `dependsOn` and absolute URLs, both of which Graph rejects or ignores.
-        """
-        body = {"requests": [{"id": rid, **request, **({"dependsOn": deps} if deps else {})}
-                             for rid, request, deps in requests]}
-        info = RequestInformation()
-        info.http_method = Method.POST
-        info.url = f"{self.client.request_adapter.base_url}/$batch"
-        info.headers.try_add("Content-Type", "application/json")
-        info.headers.try_add("Accept", "application/json")
-        info.content = json.dumps(body).encode()
-        async for attempt in retrying(
-            BATCH_BACKOFF, attempts=3, retry_if=lambda failure: isinstance(failure, StoreUnavailable)
-        ):
-            with attempt:
-                try:
-                    raw = await self.client.request_adapter.send_primitive_async(info, "bytes", {})
-                except APIError as error:
-                    raise _graph_call(error) from error
-        answer = json.loads(raw or b"{}")
-        statuses: dict[str, int] = {}
-        first_body: dict[str, Any] = {}
-        first = requests[0][0] if requests else None
-        for response in answer.get("responses") or []:
-            statuses[response["id"]] = int(response.get("status") or 0)
-            if response["id"] == first and statuses[first] < 300:
-                first_body = response.get("body") or {}
-        return statuses, first_body
 
     async def _list_ideas(self, filter_: str | None, limit: int | None = None) -> list[Idea]:
         items = await self._api("ideas").query(filter_, self.IDEA_FIELDS, limit=limit)
@@ -330,11 +427,14 @@ class SharePointStore:
         return ideas[:limit]
 
     async def list_for_digest(self, since: datetime | None) -> list[Idea]:
+        """Open ideas, and those changed since `since`: two single-column indexed queries, merged
+        (an OR of conditions has no documented behaviour on lists past the threshold)."""
         if since is None:
             return await self._list_ideas(None)
-        return await self._list_ideas(
-            f"fields/Status eq 'in_review' or fields/UpdatedAt ge {odata_string(_iso(since))}"
-        )
+        found = {i.id: i for i in await self._list_ideas("fields/Status eq 'in_review'")}
+        for idea in await self._list_ideas(f"fields/UpdatedAt ge {odata_string(_iso(since))}"):
+            found.setdefault(idea.id, idea)
+        return list(found.values())
 
     async def list_open(self) -> list[Idea]:
         return await self._list_ideas("fields/Status eq 'in_review'")
@@ -362,7 +462,7 @@ class SharePointStore:
             with attempt:
                 item = await api.first("SettingKey", setting.key, ["SettingKey"])
                 if item is None:
-                    await api.create(values)
+                    await _create_or_conflict(api, values, "SettingKey")
                 else:
                     await api.patch(item.id, values)
 
@@ -382,7 +482,7 @@ class SharePointStore:
             with attempt:
                 item = await api.first("PrincipalId", delegation.principal_id, ["PrincipalId"])
                 if item is None:
-                    await api.create(values)  # a racing create is refused as a duplicate: read and patch
+                    await _create_or_conflict(api, values, "PrincipalId")  # a racing create: read and patch
                 else:
                     await api.patch(item.id, values)
 
@@ -406,13 +506,21 @@ class SharePointStore:
             with attempt:
                 existing = await api.first("UserId", record.user_id, ["UserId", "Body"])
                 if existing is None:
-                    await api.create(values)
+                    await api.create_or_read(values, "UserId")
                 elif json.loads(_fields(existing).get("Body") or "{}").get("conversation_id") != record.conversation_id:
                     await api.patch(existing.id, values, _etag(existing))
+        self._conversations[record.user_id] = record
 
     async def get_conversation(self, user_id: str) -> ConversationRecord | None:
+        """Cached for a few minutes: a reference changes only when the person reinstalls the app,
+        and each notification would otherwise read it twice (to render and to send)."""
+        if user_id in self._conversations:
+            return self._conversations[user_id]
         item = await self._api("conversations").first("UserId", user_id, ["UserId", "Body"])
-        return _conversation_from(_fields(item)["Body"]) if item else None
+        record = _conversation_from(_fields(item)["Body"]) if item else None
+        if record is not None:
+            self._conversations[user_id] = record
+        return record
 
     async def any_conversation(self) -> ConversationRecord | None:
         items = await self._api("conversations").query(None, ["UserId", "Body"], top=1, limit=1)
@@ -430,81 +538,256 @@ class SharePointStore:
             with attempt:
                 existing = await api.first("UserId", user_id, ["UserId", "Language"])
                 if existing is None:
-                    await api.create(values)
+                    await _create_or_conflict(api, values, "UserId")
                 elif _fields(existing).get("Language") != language:
                     await api.patch(existing.id, values, _etag(existing))
 
-    # ---- outbox -------------------------------------------------------------------------
-    OUTBOX_FIELDS = ("MessageId", "RecipientId", "Kind", "IdeaId", "Payload", "NotBefore", "Attempts", "LastError",
-                     "CreatedAt")
+    # ---- rows with a unique key: written in a batch, settled whatever the batch said -----
+    def _outbox_rows(self, messages: Sequence[OutboxMessage]) -> list[PendingRow]:
+        return [PendingRow("outbox", m.id, _outbox_values(m)) for m in messages]
 
-    async def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
+    def _row_requests(self, rows: Sequence[PendingRow], *, lease: bool = False) -> list[Request]:
+        """Create requests for rows. With `lease` (and this instance delivering what it writes),
+        outbox rows are written already leased to this instance: NotBefore is the lease's end."""
+        requests = []
+        for n, row in enumerate(rows):
+            fields = row.fields
+            if lease and self.claim_on_write and row.list_key == "outbox":
+                due = _dt(fields.get("NotBefore")) or datetime.now(UTC)
+                fields = {**fields, "NotBefore": _iso(due + self.write_lease)}
+            requests.append(self._api(row.list_key).create_request(f"r{n}", fields))
+        return requests
+
+    async def _settle_rows(self, rows: list[PendingRow], outcome) -> None:
+        """After a batch: rows it wrote are done; the rest are written now (parallel, within the
+        budget left) or owed on disk and written in the background."""
+        written, owed = [], []
+        for n, row in enumerate(rows):
+            request_id = f"r{n}"
+            if n < BATCH_LIMIT - 1 and outcome.ok(request_id):
+                written.append((row, outcome.body.get(request_id) or {}))
+            else:
+                owed.append(row)
+        self._remember_written(written, lease_held=True)
+        if owed:
+            await self._owe(await self._ensure_rows(owed, self._deadline(self.click_budget / 2), lease_held=True))
+
+    def _remember_written(self, written: list[tuple[PendingRow, dict[str, Any]]], *, lease_held: bool) -> None:
+        """Note the item ids of outbox rows just written; with `lease_held` (written within the
+        click, leased to this instance) they are delivered from memory, with no poll and no claim."""
+        outbox = [(row, body) for row, body in written if row.list_key == "outbox"]
+        for row, body in outbox:
+            item_id = str(body.get("id") or "")
+            if not item_id:
+                continue
+            self._item_ids[row.key_value] = item_id
+            if self.claim_on_write and lease_held:
+                self._local[row.key_value] = _LocalRow(_outbox_from_values(row.fields), item_id)
+        if outbox:
+            self._poll_now = self._poll_now or not (self.claim_on_write and lease_held)
+            self.on_outbox_written()
+
+    async def _ensure_rows(self, rows: list[PendingRow], deadline: float, *, lease_held: bool) -> list[PendingRow]:
+        """Write rows that must exist once: a parallel $batch per 20; a failure is settled by
+        reading the key back (exists: done, whoever wrote it). Returns the rows still owed
+        (throttled at the deadline, or Graph unavailable)."""
+        owed: list[PendingRow] = []
+        for start in range(0, len(rows), BATCH_LIMIT):
+            chunk = rows[start : start + BATCH_LIMIT]
+            try:
+                requests = self._row_requests(chunk, lease=lease_held)
+                outcome = await self._batches.run(requests, sequential=False, deadline=deadline)
+            except StoreUnavailable:
+                owed.extend(chunk)
+                continue
+            written = []
+            for n, row in enumerate(chunk):
+                request_id, status = f"r{n}", outcome.status.get(f"r{n}", 0)
+                if outcome.ok(request_id):
+                    written.append((row, outcome.body.get(request_id) or {}))
+                elif any(r.id == request_id for r in outcome.leftover) or status in THROTTLED:
+                    owed.append(row)
+                else:
+                    key = UNIQUE_KEYS[row.list_key]
+                    try:
+                        found = await self._api(row.list_key).first(key, row.key_value, [key])
+                    except StoreUnavailable:
+                        owed.append(row)
+                        continue
+                    if found is None and status >= 500:
+                        owed.append(row)
+                    elif found is None:
+                        log.error("a row was refused", extra={"list": row.list_key, "key": row.key_value,
+                                                              "status": status})
+            self._remember_written(written, lease_held=lease_held)
+        return owed
+
+    async def _owe(self, rows: list[PendingRow]) -> None:
+        if rows:
+            await self.pending.put(rows)
+            self._wake.set()
+            log.warning("rows owed to SharePoint, written in the background", extra={"rows": len(rows)})
+
+    # ---- background: owed rows, retention ---------------------------------------------
+    async def _maintain(self) -> None:
+        while True:
+            try:
+                await self.write_owed()
+                if time.monotonic() - self._last_purge >= 6 * 3600:
+                    await self.purge(datetime.now(UTC))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Graph is down or refusing: try again at the next round
+                log.warning("SharePoint maintenance round failed; will try again", exc_info=True)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=30)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def write_owed(self) -> int:
+        """Write the rows kept on disk; returns how many are still owed."""
+        rows = await self.pending.waiting()
+        if not rows:
+            return 0
+        wait = self.gauge.background_wait()
+        if wait:
+            await asyncio.sleep(min(wait, 60))
+        still = await self._ensure_rows(rows, self._deadline(self.background_budget), lease_held=False)
+        left = {(r.list_key, r.key_value) for r in still}
+        for row in rows:
+            if (row.list_key, row.key_value) not in left:
+                await self.pending.done(row)
+        return len(still)
+
+    async def purge(self, now: datetime) -> int:
+        """Remove delivered (or abandoned) outbox rows and digest claims older than the retention."""
+        self._last_purge = time.monotonic()
+        if self.gauge.background_wait():
+            return 0
+        cutoff = now - self.retention
         box = self._api("outbox")
-        for start in range(0, len(messages), BATCH_LIMIT):
-            chunk = list(messages[start : start + BATCH_LIMIT])
-            requests = [(f"o{n}", box.create_request(_outbox_values(m)), []) for n, m in enumerate(chunk)]
-            statuses, _ = await self._batch(requests)
-            for n, message in enumerate(chunk):
-                status = statuses.get(f"o{n}", 0)
-                if status >= 400 and status != 409:
-                    await _create_ignoring_duplicates(box, _outbox_values(message))
+        old = await box.query(f"fields/NotBefore lt {odata_string(_iso(cutoff))}", ["MessageId", "State"],
+                              limit=BATCH_LIMIT * 25)
+        doomed = [(box, i.id) for i in old if _fields(i).get("State") in ("sent", "failed")]
+        digests = self._api("digests")
+        year, week, _ = cutoff.isocalendar()
+        claims = await digests.query(f"fields/WeekKey lt {odata_string(f'{year}-W{week:02d}')}", ["WeekKey"],
+                                     limit=BATCH_LIMIT * 25)
+        doomed += [(digests, i.id) for i in claims]
+        for start in range(0, len(doomed), BATCH_LIMIT):
+            chunk = doomed[start : start + BATCH_LIMIT]
+            requests = [api.delete_request(f"x{n}", item_id) for n, (api, item_id) in enumerate(chunk)]
+            await self._batches.run(requests, sequential=False, deadline=self._deadline(self.background_budget))
+        if doomed:
+            log.info("old rows removed", extra={"rows": len(doomed)})
+        return len(doomed)
+
+    # ---- outbox -------------------------------------------------------------------------
+    async def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
+        """Parallel $batches of creates; a message already there (same id) is left as it is."""
+        rows = self._outbox_rows(messages)
+        await self._owe(await self._ensure_rows(rows, self._deadline(self.click_budget), lease_held=True))
 
     async def existing_outbox_ids(self, ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(ids), 15):  # keep each $filter short
-            clause = " or ".join(f"fields/MessageId eq {odata_string(i)}" for i in ids[start : start + 15])
-            items = await self._api("outbox").query(clause, ["MessageId"])
-            found |= {_fields(i)["MessageId"] for i in items}
+        """One parallel $batch of single-key lookups per 20 ids (no OR of conditions)."""
+        box, found = self._api("outbox"), set()
+        ids = list(dict.fromkeys(ids))
+        for start in range(0, len(ids), BATCH_LIMIT):
+            chunk = ids[start : start + BATCH_LIMIT]
+            requests = [box.find_request(f"q{n}", "MessageId", i, ["MessageId"]) for n, i in enumerate(chunk)]
+            outcome = await self._batches.run(requests, sequential=False, deadline=self._deadline(self.click_budget))
+            for n, message_id in enumerate(chunk):
+                if not outcome.ok(f"q{n}"):
+                    raise StoreUnavailable(f"Graph answered {outcome.status.get(f'q{n}')} to an outbox lookup")
+                if outcome.body[f"q{n}"].get("value"):
+                    found.add(message_id)
         return found
 
+    def _poll_due(self, now: datetime) -> bool:
+        if self._poll_now or self._last_poll is None:
+            return True
+        if self._wake_at is not None and self._wake_at <= now:
+            return True
+        if now - self._last_poll >= self.idle_poll:
+            return not self.gauge.background_wait()
+        return False
+
     async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
-        """Lease due messages by moving NotBefore past the lease, conditionally: 412 = taken by another."""
+        """Rows this instance wrote come from memory (their lease was written with them); Graph is
+        asked for the others only when a poll is due. A claim is a conditional PATCH of NotBefore
+        past the lease (412: another instance took it), all in one parallel $batch."""
+        mine = [row for row in self._local.values() if row.message.not_before <= now][:limit]
+        for row in mine:
+            del self._local[row.message.id]
+        if mine:
+            return [row.message for row in mine]
+        if not self._poll_due(now):
+            return []
+        self._poll_now, self._last_poll = False, now
+        if self._wake_at is not None and self._wake_at <= now:
+            self._wake_at = None
         box = self._api("outbox")
         items = await box.query(
             f"fields/State eq 'pending' and fields/NotBefore le {odata_string(_iso(now))}", self.OUTBOX_FIELDS,
             limit=limit,
         )
-        claimed: list[OutboxMessage] = []
+        if not items:
+            return []
         until = _iso(now + timedelta(seconds=lease_seconds))
-        for item in items:
-            try:
-                await box.patch(item.id, {"NotBefore": until}, _etag(item))
-            except ConcurrencyConflict:
-                continue
-            claimed.append(_outbox_from(item))
+        requests = [box.patch_request(f"c{n}", item.id, {"NotBefore": until}, _etag(item))
+                    for n, item in enumerate(items[:BATCH_LIMIT])]
+        outcome = await self._batches.run(requests, sequential=False, deadline=self._deadline(self.click_budget))
+        claimed: list[OutboxMessage] = []
+        for n, item in enumerate(items[:BATCH_LIMIT]):
+            if outcome.ok(f"c{n}"):
+                message = _outbox_from(item)
+                self._item_ids[message.id] = item.id
+                claimed.append(message)
+        if len(items) >= limit:
+            self._poll_now = True  # there may be more: the dispatcher asks again at once
         return claimed
 
-    async def _outbox_item(self, message_id: str) -> ListItem | None:
-        return await self._api("outbox").first("MessageId", message_id, ["MessageId"])
+    async def _outbox_item_id(self, message_id: str) -> str | None:
+        if message_id in self._item_ids:
+            return self._item_ids[message_id]
+        item = await self._api("outbox").first("MessageId", message_id, ["MessageId"])
+        return item.id if item else None
 
     async def complete(self, message_id: str) -> None:
-        item = await self._outbox_item(message_id)
-        if item is not None:
-            await self._api("outbox").patch(item.id, {"State": "sent"})
+        item_id = await self._outbox_item_id(message_id)
+        if item_id is not None:
+            await self._api("outbox").patch(item_id, {"State": "sent"})
+        self._item_ids.pop(message_id, None)
 
     async def reschedule(self, message_id: str, not_before: datetime, attempts: int, error: str) -> None:
-        item = await self._outbox_item(message_id)
-        if item is not None:
+        item_id = await self._outbox_item_id(message_id)
+        if item_id is not None:
             values = {"NotBefore": _iso(not_before), "Attempts": attempts, "LastError": error[:255]}
-            await self._api("outbox").patch(item.id, values)
+            await self._api("outbox").patch(item_id, values)
+            self._wake_at = not_before if self._wake_at is None else min(self._wake_at, not_before)
 
     async def give_up(self, message_id: str, error: str) -> None:
-        item = await self._outbox_item(message_id)
-        if item is not None:
-            await self._api("outbox").patch(item.id, {"State": "failed", "LastError": error[:255]})
+        item_id = await self._outbox_item_id(message_id)
+        if item_id is not None:
+            await self._api("outbox").patch(item_id, {"State": "failed", "LastError": error[:255]})
+        self._item_ids.pop(message_id, None)
 
     async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
         """A lease here is NotBefore moved past now (see claim_due): move it further."""
         for message_id in message_ids:
-            item = await self._outbox_item(message_id)
-            if item is not None:
-                await self._api("outbox").patch(item.id, {"NotBefore": _iso(until)})
+            item_id = await self._outbox_item_id(message_id)
+            if item_id is not None:
+                await self._api("outbox").patch(item_id, {"NotBefore": _iso(until)})
 
     async def release(self, message_ids: Sequence[str], now: datetime) -> None:
         for message_id in message_ids:
-            item = await self._outbox_item(message_id)
-            if item is not None:
-                await self._api("outbox").patch(item.id, {"NotBefore": _iso(now)})
+            self._local.pop(message_id, None)
+            item_id = await self._outbox_item_id(message_id)
+            if item_id is not None:
+                await self._api("outbox").patch(item_id, {"NotBefore": _iso(now)})
+        if message_ids:
+            self._poll_now = True  # given back: due at once, for this instance or another
 
     # ---- health -------------------------------------------------------------------------
     async def outbox_backlog(self) -> OutboxBacklog:
@@ -519,7 +802,7 @@ class SharePointStore:
         try:
             item = await counters.first("Name", HEALTH_MARKER, ["Name"])
             if item is None:
-                await _create_ignoring_duplicates(counters, {"Name": HEALTH_MARKER, "Value": value})
+                await counters.create_or_read({"Name": HEALTH_MARKER, "Value": value}, "Name")
             else:
                 await counters.patch(item.id, {"Value": value})
             return True
@@ -531,16 +814,13 @@ class SharePointStore:
         api = self._api("digests")
         key = f"{dm_id}|{week_key}"
         until = _iso(now + timedelta(seconds=lease_seconds))
-        try:
-            await api.create({"DeliveryKey": key, "DmId": dm_id, "WeekKey": week_key, "State": "sending",
-                              "ClaimedUntil": until})
+        token = _token()
+        values = {"DeliveryKey": key, "DmId": dm_id, "WeekKey": week_key, "State": "sending", "ClaimedUntil": until,
+                  "WriteToken": token}
+        item, ours = await api.create_or_read(values, "DeliveryKey", token, ["State", "ClaimedUntil"])
+        if ours:
             return True
-        except ConcurrencyConflict:
-            pass  # 409: a row exists; it may be a failed or abandoned attempt
-        item = await api.first("DeliveryKey", key, ["DeliveryKey", "State", "ClaimedUntil"])
-        if item is None:
-            return False
-        fields = _fields(item)
+        fields = _fields(item)  # a row exists: it may be a failed or abandoned attempt
         lease = _dt(fields.get("ClaimedUntil"))
         retryable = fields.get("State") == "failed" or (fields.get("State") == "sending" and lease and lease <= now)
         if not retryable:
@@ -567,12 +847,12 @@ class SharePointStore:
             await api.patch(item.id, {"State": state, "Detail": detail[:255], "ClaimedUntil": None})
 
 
-
-async def _create_ignoring_duplicates(api: _ListApi, values: dict[str, Any]) -> None:
-    try:
-        await api.create(values)
-    except ConcurrencyConflict:
-        pass  # 409: it is already there
+async def _create_or_conflict(api: _ListApi, values: dict[str, Any], key: str) -> None:
+    """Create a row keyed by a unique column; if another writer's row is there (whatever status the
+    clash came back with), raise ConcurrencyConflict so the caller reads it and updates it instead."""
+    _, made = await api.create_or_read(values, key)
+    if not made:
+        raise ConcurrencyConflict(key)
 
 
 def _decision_values(idea: Idea, d) -> dict[str, Any]:
@@ -590,7 +870,9 @@ def _decision_values(idea: Idea, d) -> dict[str, Any]:
     }
 
 
-def _outbox_values(message: OutboxMessage) -> dict[str, Any]:
+def _outbox_values(message: OutboxMessage, leased_until: datetime | None = None) -> dict[str, Any]:
+    """The row for a message. `leased_until`: written already leased to this instance (its
+    NotBefore is the lease's end; it is delivered from memory, others see it only if we fail)."""
     return {
         "MessageId": message.id,
         "RecipientId": message.recipient_id,
@@ -598,11 +880,25 @@ def _outbox_values(message: OutboxMessage) -> dict[str, Any]:
         "IdeaId": message.idea_id,
         "Payload": json.dumps(message.payload),
         "State": "pending",
-        "NotBefore": _iso(message.not_before),
+        "NotBefore": _iso(leased_until or message.not_before),
         "Attempts": message.attempts,
         "LastError": message.last_error[:255],
         "CreatedAt": _iso(message.created_at),
     }
+
+
+def _outbox_from_values(f: dict[str, Any]) -> OutboxMessage:
+    return OutboxMessage(
+        id=f["MessageId"],
+        recipient_id=f.get("RecipientId", ""),
+        kind=f.get("Kind", ""),
+        idea_id=f.get("IdeaId", ""),
+        created_at=_dt(f.get("CreatedAt")) or datetime.now(UTC),
+        not_before=_dt(f.get("CreatedAt")) or datetime.now(UTC),
+        payload=json.loads(f.get("Payload") or "{}"),
+        attempts=int(float(f.get("Attempts") or 0)),
+        last_error=f.get("LastError") or "",
+    )
 
 
 def _outbox_from(item: ListItem) -> OutboxMessage:

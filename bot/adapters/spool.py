@@ -1,8 +1,10 @@
-"""A local spool for pitches accepted while the records (SharePoint, Entra ID) are unreachable.
+"""A local spool for pitches accepted while the records (SharePoint, Entra ID) are unreachable,
+and for decisions SharePoint throttled past a click's time budget.
 
 The submitter's form is written to a small SQLite file on this instance's disk before they are
 told it is saved; it is filed when Graph answers again. The idea's id is the form's id, and
-SharePoint enforces that id's uniqueness, so a pitch filed twice is still one item.
+SharePoint enforces that id's uniqueness, so a pitch filed twice is still one item. A spooled
+decision is decided again until it is recorded; deciding twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.ports import SpooledPitch
+from bot.ports import SpooledDecision, SpooledPitch
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS spooled_pitches (
@@ -23,6 +25,11 @@ CREATE TABLE IF NOT EXISTS spooled_pitches (
     submitter_id TEXT NOT NULL,
     submitter_name TEXT NOT NULL,
     form TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS spooled_decisions (
+    key TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
     received_at TEXT NOT NULL
 );
 """
@@ -60,4 +67,30 @@ class SubmissionSpool:
     async def remove(self, form_id: str) -> None:
         async with self._connect() as db:
             await db.execute("DELETE FROM spooled_pitches WHERE form_id = ?", (form_id,))
+            await db.commit()
+
+    async def put_decision(self, decision: SpooledDecision) -> None:
+        body = {**decision.__dict__, "received_at": decision.received_at.isoformat()}
+        async with self._connect() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO spooled_decisions VALUES (?, ?, ?)",
+                (decision.key, json.dumps(body), decision.received_at.isoformat()),
+            )
+            await db.commit()
+
+    async def waiting_decisions(self) -> list[SpooledDecision]:
+        async with (
+            self._connect() as db,
+            db.execute("SELECT body FROM spooled_decisions ORDER BY received_at") as cursor,
+        ):
+            rows = await cursor.fetchall()
+        decisions = []
+        for (text,) in rows:
+            body = json.loads(text)
+            decisions.append(SpooledDecision(**{**body, "received_at": datetime.fromisoformat(body["received_at"])}))
+        return decisions
+
+    async def remove_decision(self, key: str) -> None:
+        async with self._connect() as db:
+            await db.execute("DELETE FROM spooled_decisions WHERE key = ?", (key,))
             await db.commit()

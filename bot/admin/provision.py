@@ -4,8 +4,14 @@ Idempotent: it compares what the site has with `bot/adapters/sharepoint_schema.p
 only what is missing (a list, a column, an index, a uniqueness rule); run twice, the second run
 changes nothing and says so. A column that exists with the wrong type is reported, never
 changed (that could lose data); the command then exits 1. `--dry-run` prints the plan only.
+`--check` runs the preflight check instead (bot/admin/preflight.py): every Graph behaviour the app
+relies on, tried against the real site and directory, then cleaned up.
 
-    python -m bot.admin.provision [--site <site id or URL>] [--dry-run]
+Rights, as Microsoft states them for `Sites.Selected`: `write` reads and modifies content, which
+is what the app needs to run; creating lists and columns needs `fullcontrol` (or `manage`). A
+refusal is explained in a sentence, not a traceback.
+
+    python -m bot.admin.provision [--site <site id or URL>] [--dry-run | --check [--user <id or UPN>]]
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import asyncio
 import sys
 from dataclasses import dataclass
 
-from azure.core.exceptions import ClientAuthenticationError
+from azure.core.exceptions import AzureError, ClientAuthenticationError
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
@@ -96,15 +102,46 @@ def kind_of(existing: ColumnDefinition) -> str:
     return "another type"
 
 
+NEEDS_FULLCONTROL = (
+    "Graph refused to {what} (403): the app's role on this site is probably `write`, which reads and "
+    "writes items but cannot create lists or columns; grant `fullcontrol` to provision, then set it back "
+    "to `write` for running the app (see the README, Microsoft Graph permissions)."
+)
+
+
+def explain(error: BaseException, site: str, what: str = "read the site") -> str:
+    """One sentence for an administrator, instead of a traceback."""
+    if isinstance(error, ClientAuthenticationError) or type(error).__name__ == "CredentialUnavailableError":
+        return SIGN_IN_HELP
+    status = getattr(error, "response_status_code", None)
+    if status == 403:
+        if what != "read the site":
+            return NEEDS_FULLCONTROL.format(what=what)
+        return (
+            f"Graph refused to read the site {site!r} (403): grant the app a role on it (Sites.Selected: "
+            "`fullcontrol` to provision, `write` to run; see the README)."
+        )
+    if status == 401:
+        return f"Graph refused the app's token (401) for {site!r}: check the tenant, the client id and admin consent."
+    if status == 404:
+        return f"Graph found no site at {site!r} (404): check the site URL or id."
+    if isinstance(error, AzureError):
+        return f"Could not reach Entra ID to sign in: {type(error).__name__}."
+    return f"Could not {what} {site!r}: Graph answered {status or type(error).__name__}."
+
+
 class Provisioner:
     def __init__(self, client: GraphServiceClient, site: str) -> None:
         self.client = client
-        self.site = resolve_site_id(site)
+        self.site_ref = site
+        self.site = ""
 
     def _lists(self):
         return self.client.sites.by_site_id(self.site).lists
 
     async def plan(self) -> list[Step]:
+        if not self.site:
+            self.site = await resolve_site_id(self.client, self.site_ref)
         existing = await self._lists().get(request_configuration=RequestConfiguration(headers=fresh_headers()))
         names = {(lst.display_name or lst.name): lst for lst in (existing.value or [])}
         steps: list[Step] = []
@@ -201,11 +238,8 @@ async def run(client: GraphServiceClient, site: str, *, dry_run: bool, out=print
     provisioner = Provisioner(client, site)
     try:
         steps = await provisioner.plan()
-    except APIError as error:
-        out(f"Could not read the site {site!r}: Graph answered {error.response_status_code}.")
-        return 2
-    except ClientAuthenticationError:
-        out(SIGN_IN_HELP)
+    except (APIError, AzureError) as error:
+        out(explain(error, site))
         return 2
     problems = [s for s in steps if s.action == "wrong-type"]
     changes = [s for s in steps if s.action != "wrong-type"]
@@ -216,7 +250,11 @@ async def run(client: GraphServiceClient, site: str, *, dry_run: bool, out=print
     for step in steps:
         out(f"  - {step.describe()}")
     if not dry_run and changes:
-        await provisioner.apply(changes)
+        try:
+            await provisioner.apply(changes)
+        except (APIError, AzureError) as error:
+            out(explain(error, site, what="create the lists and columns"))
+            return 2
         out(f"Done: {len(changes)} change(s) made.")
     return 1 if problems else 0
 
@@ -228,22 +266,34 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m bot.admin.provision", description=__doc__.splitlines()[0])
     parser.add_argument("--site", help="the site id or URL (default: DEN_SHAREPOINT_SITE)")
-    parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    mode.add_argument("--check", action="store_true", help="preflight: try every Graph behaviour the app relies on")
+    parser.add_argument("--user", help="with --check: a user (object id or UPN) whose manager chain to read")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     site = args.site or settings.sharepoint_site
     if not site:
         parser.error("give --site or set DEN_SHAREPOINT_SITE")
     graph = graph_settings(settings)
-    credential = make_credential(graph)
+    try:
+        credential = make_credential(graph)
+    except (AzureError, ValueError) as error:
+        print(explain(error, site))
+        return 2
 
-    async def provision() -> int:
+    async def command() -> int:
         try:
-            return await run(make_graph_client(graph, credential), site, dry_run=args.dry_run)
+            client = make_graph_client(graph, credential)
+            if args.check:
+                from bot.admin.preflight import run_check
+
+                return await run_check(client, site, user=args.user)
+            return await run(client, site, dry_run=args.dry_run)
         finally:
             await credential.close()
 
-    return asyncio.run(provision())
+    return asyncio.run(command())
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Import the names from here; each lives in the module named after what it describ
 from bot.ports.availability import Absence, Availability
 from bot.ports.channel import Channel, DeliveryFailed, NoSending
 from bot.ports.directory import Directory
-from bot.ports.spool import Spool, SpooledPitch
+from bot.ports.spool import DecisionSpool, Spool, SpooledDecision, SpooledPitch
 from bot.ports.store import (
     Approvals,
     ConcurrencyConflict,
@@ -23,6 +23,7 @@ from bot.ports.store import (
     OutboxLeases,
     OutboxMessage,
     Preferences,
+    StoreBusy,
     StoredSetting,
     StoreUnavailable,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "ConcurrencyConflict",
     "ConversationRecord",
     "Conversations",
+    "DecisionSpool",
     "DeliveryFailed",
     "DigestLedger",
     "Directory",
@@ -50,7 +52,9 @@ __all__ = [
     "OutboxMessage",
     "Preferences",
     "Spool",
+    "SpooledDecision",
     "SpooledPitch",
+    "StoreBusy",
     "StoreUnavailable",
     "StoredSetting",
 ]

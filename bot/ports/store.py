@@ -25,6 +25,16 @@ class StoreUnavailable(Exception):
     """The store cannot be reached right now; the caller must not lose what it holds."""
 
 
+class StoreBusy(StoreUnavailable):
+    """The store is throttling this write for longer than a click can wait; nothing was written.
+
+    `retry_after` is how long the store asked us to wait (seconds)."""
+
+    def __init__(self, message: str, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 @dataclass
 class ConversationRecord:
     """What the bot needs to message someone proactively, kept in the store (never in memory)."""

@@ -35,12 +35,15 @@ from bot.ports import (
     ConcurrencyConflict,
     ConversationRecord,
     Conversations,
+    DecisionSpool,
     Directory,
     Ideas,
     Outbox,
     OutboxMessage,
     Spool,
+    SpooledDecision,
     SpooledPitch,
+    StoreBusy,
     StoreUnavailable,
 )
 from bot.ports.retry import conflict_retry
@@ -65,6 +68,7 @@ class ActionStatus(enum.StrEnum):
     NOT_FOUND = "not_found"
     NOT_ALLOWED = "not_allowed"
     INVALID = "invalid"
+    BEING_RECORDED = "being_recorded"  # the store is throttling: it is recorded in the background
     OWN_IDEA = "own_idea"  # nobody is handed their own idea
     ALREADY_USED = "already_used"  # a second look is asked for once
     UNKNOWN_PERSON = "unknown_person"  # not in the directory
@@ -161,6 +165,7 @@ class IdeaService:
         top_role: Role = Role.ADM,
         on_outbox: Callable[[], None] | None = None,
         spool: Spool | None = None,
+        decision_spool: DecisionSpool | None = None,
         routes: RoutingRules | None = None,
         assigner: StepAssigner | None = None,
         quota: PitchQuota = PitchQuota(),
@@ -170,6 +175,7 @@ class IdeaService:
         self.clock = clock
         self.top_role = top_role
         self.spool = spool
+        self.decision_spool = decision_spool
         self.routes = routes or RoutingRules.every_level_up_to(top_role)
         self.assigner = assigner
         self.quota = quota
@@ -220,7 +226,9 @@ class IdeaService:
         return None
 
     async def file_spooled(self) -> int:
-        """File the pitches accepted during an outage; each one's submitter then gets the receipt."""
+        """File the pitches accepted during an outage; each one's submitter then gets the receipt.
+        (Then record the decisions kept while the store was throttling.)"""
+        await self.record_spooled_decisions()
         if self.spool is None:
             return 0
         filed = 0
@@ -323,12 +331,51 @@ class IdeaService:
     async def decide(
         self, *, actor_id: str, idea_id: str, step_index: int, revision: int, outcome: Outcome, comment: str
     ) -> DecisionResult:
+        """Decide a step. When the store throttles the write past the click's time budget, the
+        click is kept (on disk) and answered BEING_RECORDED; `record_spooled_decisions` finishes it."""
         checked = check_text(comment, COMMENT_MAX)  # the card's maxLength is only a hint to the client
         if not checked.ok:
             idea = await self.store.get(idea_id)
             status = ActionStatus.INVALID if idea is not None else ActionStatus.NOT_FOUND
             return DecisionResult(status, idea, comment_error=checked.error or "")
         comment = checked.value
+        try:
+            return await self._decide_now(actor_id=actor_id, idea_id=idea_id, step_index=step_index,
+                                          revision=revision, outcome=outcome, comment=comment)
+        except StoreBusy:
+            if self.decision_spool is None:
+                raise
+            spooled = SpooledDecision(actor_id, idea_id, step_index, revision, outcome.value, comment, self.clock())
+            await self.decision_spool.put_decision(spooled)
+            log.warning("decision kept to record in the background: the store is throttling",
+                        extra={"idea_id": idea_id, "step": step_index, "revision": revision})
+            return DecisionResult(ActionStatus.BEING_RECORDED)
+
+    async def record_spooled_decisions(self) -> int:
+        """Record the clicks the store could not take in time. Deciding again is safe: a decision
+        already recorded comes back ALREADY_DECIDED and nothing is written twice."""
+        if self.decision_spool is None:
+            return 0
+        recorded = 0
+        for spooled in await self.decision_spool.waiting_decisions():
+            try:
+                result = await self._decide_now(
+                    actor_id=spooled.actor_id, idea_id=spooled.idea_id, step_index=spooled.step_index,
+                    revision=spooled.revision, outcome=Outcome(spooled.outcome), comment=spooled.comment,
+                )
+            except StoreUnavailable:
+                break  # still throttled or down: try again at the next round
+            if result.status in (ActionStatus.RECORDED, ActionStatus.ALREADY_DECIDED):
+                recorded += 1
+            else:
+                log.warning("a kept decision was overtaken", extra={"idea_id": spooled.idea_id,
+                                                                    "status": result.status.value})
+            await self.decision_spool.remove_decision(spooled.key)
+        return recorded
+
+    async def _decide_now(
+        self, *, actor_id: str, idea_id: str, step_index: int, revision: int, outcome: Outcome, comment: str
+    ) -> DecisionResult:
         async for attempt in conflict_retry():
             with attempt:
                 idea = await self.store.get(idea_id)

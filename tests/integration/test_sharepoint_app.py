@@ -180,6 +180,60 @@ async def test_priya_without_a_vacancy_in_entra_goes_to_her_director(tmp_path, f
         await app.stop()
 
 
+async def test_a_click_answers_within_its_budget_when_the_idea_update_is_throttled(tmp_path, fake_graph, site,
+                                                                                  connector):
+    app = await start(tmp_path, fake_graph, site, click_budget_seconds=1.5)
+    try:
+        teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
+        for person in (MAYA, DIANE):
+            await teams.install(person)
+        await pitch(teams)
+        card = await connector.wait_for(lambda c: (approval_cards(c, MAYA) or [None])[0])
+        # Inside the decision's $batch, the idea's update is throttled for 30 s: longer than a click waits.
+        fake_graph.fail_next(1, status=429, retry_after="30", path_part="/lists/DenIdeas/items/", method="PATCH")
+        started = asyncio.get_running_loop().time()
+        answered = await teams.click(MAYA, action(card, verbs.APPROVE), {})
+        assert asyncio.get_running_loop().time() - started < 3
+        assert "is being recorded" in answered.message
+        await connector.wait_for(lambda c: approval_cards(c, DIANE) or None, seconds=15)
+        [decision] = items(fake_graph, site, "DenDecisions")
+        assert decision["Outcome"] == "approved" and decision["ApproverId"] == MAYA.aad_id
+        again = await teams.click(MAYA, action(card, verbs.APPROVE), {})
+        assert "already decided" in texts(again.card).lower() or "You decided" in texts(again.card)
+        assert len(items(fake_graph, site, "DenDecisions")) == 1, "recorded once"
+    finally:
+        await app.stop()
+
+
+async def test_a_spooled_pitch_is_filed_once_when_the_clash_is_not_a_409(tmp_path, fake_graph, site, connector):
+    fake_graph.behaviours.unique_clash_status = 400
+    app = await start(tmp_path, fake_graph, site, graph_max_retries=1)
+    try:
+        teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
+        await teams.install(SAM)
+        await teams.install(MAYA)
+        fake_graph.down = True
+        saved = await teams.click(SAM, {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None}}, VALID_PITCH)
+        assert "Your idea is saved" in texts(saved.card)
+        # When Graph is back, the first write of the idea goes through but its answer is lost: the
+        # store sends it again and meets its own row, refused with a 400.
+        fake_graph.fail_next(1, status=503, retry_after="0", path_part="/lists/DenIdeas/items", method="POST",
+                             applied=True)
+        fake_graph.down = False
+
+        def filed(c):
+            return [x for s in c.to(SAM.conversation_id) for x in s.cards if "Your idea is filed" in texts(x)]
+
+        await connector.wait_for(lambda c: filed(c) or None, seconds=15)
+        await connector.wait_for(lambda c: approval_cards(c, MAYA) or None, seconds=15)
+        await asyncio.sleep(1.0)  # a few more spool rounds: nothing more may happen
+        assert len(items(fake_graph, site, "DenIdeas")) == 1
+        assert len(filed(connector)) == 1 and len(approval_cards(connector, MAYA)) == 1
+        assert not fake_graph.faults
+    finally:
+        await app.stop()
+
+
 async def test_lean_routes_on_sharepoint_with_out_of_office_from_outlook(tmp_path, fake_graph, site, connector):
     """Maya's Outlook automatic reply is on: her step moves on to Diane; Diane hands hers to an acting
     approver; Sam withdraws. Two instances share the lists, so the second sees what the first wrote."""

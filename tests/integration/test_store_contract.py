@@ -1,6 +1,9 @@
 """The behaviour every store must have: the SQLite store, the SharePoint store, and the in-memory one.
 
-The SharePoint store talks through the real msgraph-sdk, over HTTP, to the local Graph server.
+The SharePoint store talks through the real msgraph-sdk, over HTTP, to the local Graph server,
+once as that server answers by default and once with a real tenant's awkward behaviours on
+("sharepoint-strict": a unique-column clash answered 500, every fifth request inside a $batch
+throttled with its own Retry-After, site paths only in their documented forms).
 """
 
 from __future__ import annotations
@@ -27,14 +30,24 @@ MAYA = Person("maya", "Maya Singh", Role.MANAGER)
 DIANE = Person("diane", "Diane Tremblay", Role.DIRECTOR)
 
 
-@pytest.fixture(params=["sqlite", "sharepoint", "memory"])
+def strict(graph) -> None:
+    graph.behaviours.unique_clash_status = 500
+    graph.behaviours.inner_throttle_every = 5
+    graph.behaviours.inner_retry_after = "0"
+    graph.behaviours.strict_site_paths = True
+
+
+@pytest.fixture(params=["sqlite", "sharepoint", "sharepoint-strict", "memory"])
 async def store(request, tmp_path, fake_graph):
     if request.param == "sqlite":
         made = SqliteStore(tmp_path / "den.sqlite3")
     elif request.param == "memory":
         made = MemoryStore()  # the use-case tests' store must behave as the real ones do
     else:
-        made = SharePointStore(graph_client(fake_graph), await provisioned_site(fake_graph), page_size=50)
+        site = await provisioned_site(fake_graph)
+        if request.param == "sharepoint-strict":
+            strict(fake_graph)
+        made = SharePointStore(graph_client(fake_graph), site, page_size=50)
     await made.open()
     yield made
     await made.close()

@@ -8,11 +8,20 @@ to talk to it over HTTP:
 - eTags of the form `"{guid},{version}"`, bumped on every update;
 - `$filter` on `fields/X` refused with 400 for a column that is not indexed, unless the
   request sends `Prefer: HonorNonIndexedQueriesWarningMayFailRandomly`;
-- `enforceUniqueValues` columns refuse a duplicate with 409;
+- `enforceUniqueValues` columns refuse a duplicate; Microsoft documents no status for it, so
+  the status is a behaviour (409 by default; 400 and 500 are what other clients report);
 - paging: 200 items a page by default (`$top` up to 5,000), `@odata.nextLink` with a skip token;
-- JSON `$batch` (at most 20 requests, `dependsOn` giving 424 when a dependency failed);
+- JSON `$batch` (at most 20 requests, `dependsOn` giving 424 when a dependency failed); every
+  request inside a batch is counted and throttled on its own, as Graph's throttling page says;
 - users with `manager` and `$expand=manager($levels=max;...)`;
-- injectable faults: the next N requests answer 429/503 with `Retry-After`, or Graph is down.
+- injectable faults: the next N requests answer 429/503 with `Retry-After` (optionally after
+  doing the work, as when an answer is lost), or Graph is down.
+
+The awkward parts of the real service are switchable (`FakeGraph.behaviours`, see Behaviours):
+SharePoint's per-app resource-unit quota with 429 + `Retry-After` (inner requests included) and
+the `RateLimit-*` headers at 80% of it; the clash status; `$expand=manager($levels=max)` refused
+for application permission; the site role the app was granted (`write` cannot create lists);
+site addresses accepted only in their documented forms.
 Every request is counted, so tests and benchmarks can measure round trips.
 """
 
@@ -21,7 +30,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +44,34 @@ HONOR_NON_INDEXED = "HonorNonIndexedQueriesWarningMayFailRandomly"
 DEFAULT_PAGE = 200
 MAX_PAGE = 5000
 BATCH_LIMIT = 20
+
+
+@dataclass
+class Behaviours:
+    """What a real tenant may do that is inconvenient. Each one can be switched on or off."""
+
+    unique_clash_status: int = 409  # the status of a unique-column clash (undocumented: 409, 400, 500 seen)
+    quota_units: int | None = None  # SharePoint app resource units per window; None: never throttled
+    quota_window_seconds: float = 60.0
+    rate_limit_headers: bool = True  # RateLimit-Limit/-Remaining/-Reset once usage reaches 80%
+    manager_expand_refused: bool = False  # $expand=manager($levels=...) refused (application permission)
+    manager_expand_status: int = 403
+    inner_throttle_every: int | None = None  # every Nth request inside a $batch answers 429 (its own Retry-After)
+    inner_retry_after: str = "1"
+    site_role: str = "fullcontrol"  # the Sites.Selected role granted: fullcontrol | manage | write | read | none
+    strict_site_paths: bool = True  # a site address percent-encoded ("host%3A%2Fpath") is refused
+
+
+@dataclass
+class Fault:
+    status: int
+    retry_after: str | None
+    path_part: str
+    applied: bool = False  # do the work, then answer the fault (an answer lost on the way back)
+    method: str = ""  # only requests with this method (any when empty)
+
+
+CLASH_CODES = {409: "nameAlreadyExists", 400: "invalidRequest", 500: "generalException"}
 
 
 def odata_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
@@ -217,12 +256,20 @@ class FakeGraph:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     managers: dict[str, str] = field(default_factory=dict)
     automatic_replies: dict[str, dict[str, Any] | None] = field(default_factory=dict)
-    requests: list[tuple[str, str]] = field(default_factory=list)
-    faults: list[tuple[int, str | None, str]] = field(default_factory=list)  # (status, retry-after, path part)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # HTTP round trips
+    inner_requests: list[tuple[str, str]] = field(default_factory=list)  # requests inside a $batch
+    batches: list[list[dict[str, Any]]] = field(default_factory=list)  # each $batch's requests, as sent
+    faults: list[Fault] = field(default_factory=list)
+    behaviours: Behaviours = field(default_factory=Behaviours)
+    clock: Callable[[], float] = time.monotonic
+    units_used: int = 0
+    throttled: int = 0
+    rate_limit_headers_sent: int = 0
     down: bool = False
     user_agents: list[str] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
+    _window_start: float | None = None
 
     # ---- setup ----------------------------------------------------------------------------
     def add_site(self, hostname: str, path: str) -> str:
@@ -240,11 +287,59 @@ class FakeGraph:
         """The user's Outlook automatic reply (`status`, schedule...); None: the user has no mailbox."""
         self.automatic_replies[user_id] = setting
 
-    def fail_next(self, count: int, status: int = 429, retry_after: str | None = "1", path_part: str = "") -> None:
-        self.faults.extend([(status, retry_after, path_part)] * count)
+    def fail_next(
+        self, count: int, status: int = 429, retry_after: str | None = "1", path_part: str = "", *,
+        applied: bool = False, method: str = "",
+    ) -> None:
+        self.faults.extend(Fault(status, retry_after, path_part, applied, method) for _ in range(count))
 
     def reset_counts(self) -> None:
         self.requests.clear()
+        self.inner_requests.clear()
+
+    def all_requests(self) -> int:
+        """Requests as SharePoint counts them: each request inside a $batch is one."""
+        return sum(1 for _, p in self.requests if p != "/$batch") + len(self.inner_requests)
+
+    # ---- SharePoint's app quota (resource units) and its RateLimit headers ------------------
+    @staticmethod
+    def _units(method: str, path: str) -> int:
+        """Resource units as SharePoint's throttling page prices them: a single read 1, a query
+        or any write 2; directory reads 1."""
+        if method == "GET":
+            return 2 if path.rstrip("/").endswith("/items") or path.rstrip("/").endswith("/lists") else 1
+        return 2
+
+    def _admit(self, method: str, path: str) -> tuple[int | None, dict[str, str]]:
+        """(429 or None, headers). Over quota: 429 with Retry-After until the window refills."""
+        b = self.behaviours
+        if b.quota_units is None:
+            return None, {}
+        now = self.clock()
+        if self._window_start is None or now - self._window_start >= b.quota_window_seconds:
+            self._window_start, self.units_used = now, 0
+        reset = max(1, int(-(-(self._window_start + b.quota_window_seconds - now) // 1)))
+        cost = self._units(method, path)
+        if self.units_used + cost > b.quota_units:
+            self.throttled += 1
+            headers = {"Retry-After": str(reset)}
+            if b.rate_limit_headers:
+                headers |= {"RateLimit-Limit": str(b.quota_units), "RateLimit-Remaining": "0",
+                            "RateLimit-Reset": str(reset)}
+            return 429, headers
+        self.units_used += cost
+        remaining = b.quota_units - self.units_used
+        if b.rate_limit_headers and self.units_used >= 0.8 * b.quota_units:
+            self.rate_limit_headers_sent += 1
+            return None, {"RateLimit-Limit": str(b.quota_units), "RateLimit-Remaining": str(remaining),
+                          "RateLimit-Reset": str(reset)}
+        return None, {}
+
+    def _take_fault(self, path: str, method: str) -> Fault | None:
+        for index, fault in enumerate(self.faults):
+            if fault.path_part in path and fault.method in ("", method):
+                return self.faults.pop(index)
+        return None
 
     def requests_summary(self) -> str:
         """E.g. '(GET items, POST $batch)': what the counted round trips were."""
@@ -279,12 +374,8 @@ class FakeGraph:
         self.user_agents.append(request.headers.get("User-Agent", ""))
         if self.down:
             return odata_error(503, "serviceNotAvailable", "Service unavailable", {"Retry-After": "1"})
-        for index, (status, retry_after, part) in enumerate(self.faults):
-            if part in path:
-                del self.faults[index]
-                headers = {"Retry-After": retry_after} if retry_after else {}
-                code = "TooManyRequests" if status == 429 else "serviceNotAvailable"
-                return odata_error(status, code, "Injected fault", headers)
+        if self.behaviours.strict_site_paths and re.search(r"^/v1\.0/sites/[^/?]*%3A", request.raw_path, re.I):
+            return odata_error(400, "invalidRequest", "Invalid hostname for this tenancy")
         body = None
         if request.can_read_body:
             text = await request.text()
@@ -292,11 +383,30 @@ class FakeGraph:
         query = {k: v[0] for k, v in parse_qs(request.query_string, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in request.headers.items()}
         if path == "/$batch" and request.method == "POST":
-            return await self._batch(body or {}, headers)
+            fault = self._take_fault(path, request.method)
+            if fault is not None and not fault.applied:
+                return self._fault_response(fault)
+            answer = await self._batch(body or {}, headers)
+            return self._fault_response(fault) if fault is not None else answer
+        fault = self._take_fault(path, request.method)
+        if fault is not None and not fault.applied:
+            return self._fault_response(fault)
+        throttled, limit_headers = self._admit(request.method, path)
+        if throttled:
+            return odata_error(429, "TooManyRequests", "Please retry again later.", limit_headers)
         status, payload, extra = self._dispatch(request.method, path, query, headers, body)
+        if fault is not None:
+            return self._fault_response(fault)
+        extra = {**extra, **limit_headers}
         if payload is None:
             return web.Response(status=status, headers=extra)
         return web.json_response(payload, status=status, headers=extra)
+
+    @staticmethod
+    def _fault_response(fault: Fault) -> web.Response:
+        headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+        code = "TooManyRequests" if fault.status == 429 else "serviceNotAvailable"
+        return odata_error(fault.status, code, "Injected fault", headers)
 
     def _dispatch(self, method, path, query, headers, body) -> tuple[int, Any, dict[str, str]]:
         try:
@@ -308,6 +418,9 @@ class FakeGraph:
         requests = body.get("requests") or []
         if len(requests) > BATCH_LIMIT:
             return odata_error(400, "BadRequest", f"A batch may hold at most {BATCH_LIMIT} requests")
+        if len({str(r.get("id", "")).lower() for r in requests}) != len(requests):
+            return odata_error(400, "BadRequest", "Batch request ids must be unique")
+        self.batches.append(requests)
         responses, statuses = [], {}
         for inner in requests:
             depends = inner.get("dependsOn") or []
@@ -316,24 +429,35 @@ class FakeGraph:
                 responses.append({"id": inner["id"], "status": 424, "body": {"error": {"code": "FailedDependency"}}})
                 continue
             url = urlsplit(inner["url"] if inner["url"].startswith("/") else "/" + inner["url"])
-            inner_headers = {k.lower(): v for k, v in (inner.get("headers") or {}).items()}
-            fault = next((i for i, f in enumerate(self.faults) if f[2] in url.path), None)
-            if fault is not None:
-                status, retry_after, _ = self.faults.pop(fault)
-                statuses[inner["id"]] = status
-                responses.append(
-                    {
-                        "id": inner["id"],
-                        "status": status,
-                        "headers": {"Retry-After": retry_after} if retry_after else {},
-                        "body": {"error": {"code": "TooManyRequests", "message": "Injected fault"}},
-                    }
-                )
+            self.inner_requests.append((inner["method"], unquote(url.path)))
+            if self.behaviours.strict_site_paths and re.search(r"^/sites/[^/?]*%3A", url.path, re.I):
+                statuses[inner["id"]] = 400
+                responses.append({"id": inner["id"], "status": 400,
+                                  "body": {"error": {"code": "invalidRequest", "message": "Invalid hostname"}}})
                 continue
-            query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-            status, payload, extra = self._dispatch(
-                inner["method"], unquote(url.path), query, inner_headers, inner.get("body")
-            )
+            inner_headers = {k.lower(): v for k, v in (inner.get("headers") or {}).items()}
+            fault = self._take_fault(url.path, inner["method"])
+            status, payload, extra = None, None, {}
+            every = self.behaviours.inner_throttle_every
+            if fault is None and every and len(self.inner_requests) % every == 0:
+                fault = Fault(429, self.behaviours.inner_retry_after, "")
+            if fault is None or fault.applied:
+                throttled, extra = self._admit(inner["method"], url.path)
+                if throttled:
+                    status = 429
+                    payload = {"error": {"code": "TooManyRequests", "message": "Please retry again later.",
+                                         "innerError": {"code": "429", "status": "429"}}}
+                else:
+                    query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+                    status, payload, more = self._dispatch(
+                        inner["method"], unquote(url.path), query, inner_headers, inner.get("body")
+                    )
+                    extra = {**more, **extra}
+            if fault is not None:
+                status = fault.status
+                extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                payload = {"error": {"code": "TooManyRequests" if status == 429 else "serviceNotAvailable",
+                                     "message": "Injected fault"}}
             statuses[inner["id"]] = status
             responses.append({"id": inner["id"], "status": status, "headers": extra, "body": payload})
         return web.json_response({"responses": responses})
@@ -342,9 +466,10 @@ class FakeGraph:
     def _route(self, method, path, query, headers, body):
         parts = [unquote(p) for p in path.strip("/").split("/")]
         if parts[0] == "users":
-            return self._users(method, parts, query)
+            return self._users(method, parts, query, headers)
         if parts[0] != "sites" or len(parts) < 2:
             raise GraphError(404, "itemNotFound", f"Resource not found: {path}")
+        self._authorise(method, parts)
         site_ref = parts[1]
         rest = parts[2:]
         if site_ref.endswith(":") or ":" in site_ref:  # hostname:/path: form
@@ -380,6 +505,23 @@ class FakeGraph:
         if rest[2] == "items":
             return self._items(sp, method, rest[3:], query, headers, body)
         raise GraphError(404, "itemNotFound", "Not found")
+
+    def _authorise(self, method: str, parts: list[str]) -> None:
+        """Sites.Selected: `read` reads; `write` also writes items ("read and modify the contents",
+        in practice SharePoint's Contribute); creating or changing lists and columns needs
+        `manage` or `fullcontrol`."""
+        role = self.behaviours.site_role
+        structural = method != "GET" and ("columns" in parts or parts[-1] == "lists" or parts[-2:-1] == ["lists"])
+        allowed = {
+            "fullcontrol": True,
+            "manage": True,
+            "owner": True,
+            "write": not structural,
+            "read": method == "GET",
+            "none": False,
+        }.get(role, False)
+        if not allowed:
+            raise GraphError(403, "accessDenied", "Access denied")
 
     def _find_list(self, lists: dict[str, SpList], ref: str) -> SpList:
         for sp in lists.values():
@@ -448,9 +590,11 @@ class FakeGraph:
             if column.get("enforceUniqueValues") and value is not None:
                 for other in sp.items.values():
                     if other.id != exclude and other.fields.get(name) == value:
+                        status = self.behaviours.unique_clash_status
                         raise GraphError(
-                            409, "nameAlreadyExists", "The list item could not be added or updated because duplicate "
-                            f"values were found in the following field(s) in the list: [{name}]"
+                            status, CLASH_CODES.get(status, "invalidRequest"), "The list item could not be added or "
+                            "updated because duplicate values were found in the following field(s) in the list: "
+                            f"[{name}]"
                         )
 
     def _items(self, sp: SpList, method, rest, query, headers, body):
@@ -516,7 +660,7 @@ class FakeGraph:
         return 200, payload, {}
 
     # ---- users -----------------------------------------------------------------------------
-    def _users(self, method, parts, query):
+    def _users(self, method, parts, query, headers):
         if len(parts) < 2 or parts[1] not in self.users:
             raise GraphError(404, "Request_ResourceNotFound", "Resource does not exist")
         user_id = parts[1]
@@ -528,13 +672,20 @@ class FakeGraph:
                 )
             context = f"{self.url}/$metadata#users('{user_id}')/mailboxSettings/automaticRepliesSetting"
             return 200, {"@odata.context": context, **setting}, {}
+        expand = query.get("$expand", "")
+        if "$levels" in expand:
+            if self.behaviours.manager_expand_refused:
+                status = self.behaviours.manager_expand_status
+                code = "Authorization_RequestDenied" if status == 403 else "Request_UnsupportedQuery"
+                raise GraphError(status, code, "Insufficient privileges to complete the operation.")
+            if headers.get("consistencylevel", "").lower() != "eventual":
+                raise GraphError(400, "Request_UnsupportedQuery", "$levels requires the ConsistencyLevel header")
         if parts[2:] == ["manager"]:
             manager = self.managers.get(user_id)
             if not manager:
                 raise GraphError(404, "Request_ResourceNotFound", "Resource 'manager' does not exist")
             return 200, {"@odata.type": "#microsoft.graph.user", **self.users[manager]}, {}
         user = {"@odata.type": "#microsoft.graph.user", **self.users[user_id]}
-        expand = query.get("$expand", "")
         if expand.startswith("manager"):
             levels = "max" if "$levels=max" in expand else "1"
             node, current, depth = user, user_id, 0
