@@ -60,7 +60,7 @@ def create_app(
         outbox_max_age_seconds=settings.health_outbox_max_age_seconds,
         in_flight=lambda: den.dispatcher.in_flight,
     )
-    admin_routes(app, den.digests, den.nudger, settings.digest_secret)
+    admin_routes(app, den.digests, den.nudger, settings.digest_secret, allow_resend=settings.digest_on_request)
     page_routes(app)
     app.on_startup.append(start)
     app.on_cleanup.append(stop)

@@ -285,6 +285,7 @@ def bootstrap(
     approvals = ApprovalService(
         store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick
     )
+    renderer.before_request = approvals.settle_before_delivery
     nudger = Nudger(
         store,
         clock=clock,

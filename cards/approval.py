@@ -76,6 +76,7 @@ def approval_parts(
             execute(m.t("approval.return"), verbs.RETURN, data),
             execute(m.t("approval.reject"), verbs.REJECT, data, style="destructive"),
             reassign_action(m, idea),
+            view_button(m, idea),
         ]
     else:
         actions = [view_button(m, idea)]

@@ -16,7 +16,21 @@ from bot.domain.limits import REASON_MAX
 from bot.domain.model import ApprovalStep, Decision, HistoryEntry, HistoryKind, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import Element, attention, card, container, execute, good, heading, local_day, subtle, text, when
+from cards.common import (
+    Element,
+    attention,
+    business_days,
+    card,
+    container,
+    execute,
+    good,
+    heading,
+    local_day,
+    subtle,
+    text,
+    view_idea,
+    when,
+)
 from cards.safe_text import plain
 
 PICKER_DATASET = "graph.microsoft.com/users"  # Teams' people picker: searches the whole organisation
@@ -55,12 +69,13 @@ def history_line(m: Messages, entry: HistoryEntry) -> str:
             when=at,
         )
     if entry.kind == HistoryKind.ESCALATED:
+        duration = business_days(m, entry.days)
         return m.t(
-            "history.escalated", principal=plain(entry.from_name), name=plain(entry.to_name), days=entry.days, when=at
+            "history.escalated", principal=plain(entry.from_name), name=plain(entry.to_name), duration=duration, when=at
         )
     if entry.kind == HistoryKind.MOVED_ON:
         key = "history.moved_on.no_decision" if entry.reason == "no_decision" else "history.moved_on.away"
-        return m.t(key, principal=plain(entry.from_name), days=entry.days, when=at)
+        return m.t(key, principal=plain(entry.from_name), duration=business_days(m, entry.days), when=at)
     if entry.kind == HistoryKind.WITHDRAWN:
         key = "history.withdrawn_reason" if entry.reason else "history.withdrawn"
         return m.t(key, name=plain(entry.actor_name), reason=plain(entry.reason), when=at)
@@ -81,7 +96,7 @@ def step_notes(m: Messages, idea: Idea, index: int) -> list[str]:
     """What happened at one step besides decisions: hand-overs, a second look, who was informed
     (comments are shown apart)."""
     shown = {HistoryKind.ACTING, HistoryKind.REASSIGNED, HistoryKind.ESCALATED, HistoryKind.MOVED_ON}
-    shown |= {HistoryKind.SECOND_LOOK, HistoryKind.INFORMED}
+    shown |= {HistoryKind.SECOND_LOOK, HistoryKind.INFORMED, HistoryKind.WITHDRAWN}
     return [history_line(m, h) for h in idea.history_for(index) if h.kind in shown]
 
 
@@ -118,6 +133,8 @@ def handover_notice(m: Messages, idea: Idea, viewer_id: str) -> str:
     step = idea.current_approver
     if step is None:
         return ""
+    if viewer_id and viewer_id == step.on_behalf_of_id:
+        return m.t("my_approvals.held_for_you", name=plain(step.approver_name))
     entries = [h for h in idea.history_for(idea.current_step) if h.revision == idea.revision]
     latest = next((h for h in reversed(entries) if h.to_id == step.approver_id), None)
     if latest is None or viewer_id != step.approver_id:
@@ -127,7 +144,7 @@ def handover_notice(m: Messages, idea: Idea, viewer_id: str) -> str:
     if latest.kind == HistoryKind.REASSIGNED:
         return m.t("reassign.notice", actor=plain(latest.actor_name), reason=plain(latest.reason))
     if latest.kind == HistoryKind.ESCALATED:
-        return m.t("escalate.notice", principal=plain(latest.from_name), days=latest.days)
+        return m.t("escalate.notice", principal=plain(latest.from_name), duration=business_days(m, latest.days))
     if latest.kind == HistoryKind.SECOND_LOOK:
         rejected = next((d for d in reversed(idea.decisions) if d.approver_id == latest.from_id), None)
         comment = rejected.comment if rejected else ""
@@ -265,6 +282,7 @@ def informed_card(
     if idea.status != IdeaStatus.WITHDRAWN:
         body.append(reason_input(m, "comment", m.t("informed.comment"), required=False))
         actions.append(execute(m.t("informed.comment_button"), verbs.COMMENT, {"ideaId": idea.id}))
+    actions.append(view_idea(m, idea.id, idea.reference))
     return {**card(body, actions), "refresh": refresh(idea, "informed")}
 
 
@@ -274,12 +292,9 @@ def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: El
         heading(m.t("withdraw.approver_title", reference=idea.reference)),
         attention(m.t("withdraw.approver_notice", name=plain(idea.submitter.name))),
     ]
-    entry = next((h for h in reversed(idea.history) if h.kind == HistoryKind.WITHDRAWN), None)
-    if entry is not None:
-        body.append(subtle(history_line(m, entry)))
-    body += summary
+    body += summary  # the chain below shows who withdrew it, when and why
     body.append(chain)
-    return card(body)
+    return card(body, [view_idea(m, idea.id, idea.reference)])
 
 
 def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element) -> dict[str, Any]:
@@ -290,11 +305,13 @@ def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element
             text(plain(entry.reason)),
             chain,
         ],
-        [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
+        [view_idea(m, idea.id, idea.reference), execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
     )
 
 
-def my_approvals_card(m: Messages, ideas: list[Idea], now: datetime, *, waiting_days) -> dict[str, Any]:
+def my_approvals_card(
+    m: Messages, ideas: list[Idea], now: datetime, *, waiting_days, viewer_id: str = ""
+) -> dict[str, Any]:
     """Everything waiting for the approver, oldest first, each with its one-click buttons.
     `waiting_days(idea)` gives business days waiting. Each idea has its own comment box."""
     body: list[Element] = [heading(m.t("my_approvals.title"))]
@@ -307,9 +324,13 @@ def my_approvals_card(m: Messages, ideas: list[Idea], now: datetime, *, waiting_
         data = {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision, "commentField": f"comment{n}"}
         lines = [
             text(m.t("my_approvals.item", reference=idea.reference, title=plain(idea.pitch.title)), weight="Bolder"),
-            subtle(m.t("my_approvals.from", name=plain(idea.submitter.name), days=waiting_days(idea))),
+            subtle(
+                m.t("my_approvals.from", name=plain(idea.submitter.name), duration=business_days(m, waiting_days(idea)))
+            ),
         ]
-        if step is not None and step.on_behalf_of_id:
+        if step is not None and step.on_behalf_of_id == viewer_id:
+            lines.append(subtle(m.t("my_approvals.held_for_you", name=plain(step.approver_name))))
+        elif step is not None and step.on_behalf_of_id:
             lines.append(subtle(m.t("my_approvals.acting", principal=plain(step.on_behalf_of_name))))
         lines.append(
             {

@@ -24,6 +24,12 @@ def card(body: list[Element], actions: list[Element] | None = None) -> dict[str,
     return result
 
 
+def in_language(made: dict[str, Any], m: Messages) -> dict[str, Any]:
+    """The card marked with the language it is written in (`lang`), so a screen reader reads it with
+    the right voice and pronunciation. A card already marked keeps its mark."""
+    return {"lang": m.language, **made}
+
+
 def text(value: str, **style: Any) -> Element:
     return {"type": "TextBlock", "text": value, "wrap": True, **style}
 
@@ -53,6 +59,13 @@ def good(value: str) -> Element:
 def navigate(title: str, verb: str, data: dict[str, Any] | None = None) -> Element:
     """A button that opens another view: the bot posts it as a new card, this one stays."""
     return execute(title, verb, data)
+
+
+def view_idea(m: Messages, idea_id: str, reference: str) -> Element:
+    """The button that opens an idea's details card (posted as a new card), named by its reference."""
+    from cards import verbs  # cards.verbs is a plain list of names: no cycle
+
+    return navigate(m.t("idea.view", reference=reference), verbs.VIEW_IDEA, {"ideaId": idea_id})
 
 
 def facts(pairs: list[tuple[str, str]]) -> Element:

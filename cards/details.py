@@ -16,6 +16,17 @@ from cards.common import Element, card, container, good, heading, navigate, subt
 from cards.idea import chain_view, pitch_summary, where_now
 from cards.safe_text import plain
 
+BEFORE_LIMIT = 200  # characters of an earlier answer shown in the history; the rest is summarised
+
+
+def _shown(m: Messages, name: str, value: str) -> str:
+    """An earlier answer as the history shows it: a choice in words, long text shortened, empty said so."""
+    if not value:
+        return m.t("revision.was_empty")
+    if name in ("beneficiaries", "program_area", "cost_band"):
+        return m.t(f"choice.{name}.{value}")
+    return value if len(value) <= BEFORE_LIMIT else value[:BEFORE_LIMIT].rstrip() + "…"
+
 
 def _history(m: Messages, idea: Idea) -> list[Element]:
     """Newest revision first: when it was sent, what it changed, and the comment it answered."""
@@ -23,15 +34,23 @@ def _history(m: Messages, idea: Idea) -> list[Element]:
         return []
     items: list[Element] = [text(m.t("details.history"), weight="Bolder", spacing="Medium")]
     sent = {1: idea.created_at} | {v.revision + 1: v.replaced_at for v in idea.earlier_pitches}
+    versions = {v.revision: v.pitch for v in idea.earlier_pitches}
     for revision in range(idea.revision, 0, -1):
         lines: list[Element] = [
             text(m.t("details.revision_sent", revision=revision, when=when(sent[revision])), weight="Bolder")
         ]
         if revision > 1:
-            changed = [m.t(f"idea.label.{name}") for name in idea.changes_in(revision)]
+            names = idea.changes_in(revision)
+            changed = [m.t(f"idea.label.{name}") for name in names]
             lines.append(
                 subtle(m.t("revision.changed", fields=", ".join(changed)) if changed else m.t("revision.unchanged"))
             )
+            before = versions[revision - 1].as_dict()
+            for name in names:
+                lines.append(
+                    text(m.t("revision.before", label=m.t(f"idea.label.{name}"), text=_shown(m, name, before[name])),
+                         spacing="None")
+                )
             answered = idea.return_before(revision)
             if answered is not None:
                 lines.append(

@@ -8,9 +8,8 @@ from typing import Any
 
 from bot.domain.model import Decision, Idea, IdeaStatus
 from bot.i18n import Messages
-from cards import verbs
 from cards.approval_routes import decider, informed_line, step_holder, step_notes
-from cards.common import Element, container, facts, navigate, subtle, text, when
+from cards.common import Element, container, facts, subtle, text, view_idea, when
 from cards.safe_text import plain
 
 
@@ -121,7 +120,7 @@ def where_now(m: Messages, idea: Idea) -> str:
 
 def view_button(m: Messages, idea: Idea) -> Element:
     """Opens the idea's details card (posted as a new card)."""
-    return navigate(m.t("idea.view", reference=idea.reference), verbs.VIEW_IDEA, {"ideaId": idea.id})
+    return view_idea(m, idea.id, idea.reference)
 
 
 def revision_notes(m: Messages, idea: Idea, viewer_id: str) -> list[Element]:

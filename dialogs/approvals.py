@@ -43,11 +43,11 @@ class ApprovalFlows:
         def days(idea: Idea) -> int:
             return self.calendar.business_days_between(idea.waiting_since, now)
 
-        return Reply(card=my_approvals_card(turn.messages, ideas, now, waiting_days=days))
+        return Reply(card=my_approvals_card(turn.messages, ideas, now, waiting_days=days, viewer_id=turn.user_id))
 
     async def open_approval(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         idea = await self.service.store.get(str(data.get("ideaId", "")))
-        if idea is None:
+        if idea is None or not idea.involves(turn.user_id):  # nobody reads an idea they have no part in
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(card=self.card_for(turn, idea))
 
@@ -65,7 +65,7 @@ class ApprovalFlows:
 
     async def refresh(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         idea = await self.service.store.get(str(data.get("ideaId", "")))
-        if idea is None:
+        if idea is None or not idea.involves(turn.user_id):  # a forwarded card shows nothing to others
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(card=self.card_for(turn, idea, view=str(data.get("view", "approval"))))
 

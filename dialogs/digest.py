@@ -12,6 +12,7 @@ from bot.domain.digest import Digest
 from bot.i18n import Messages
 from bot.services.digest import DigestService
 from cards import verbs
+from cards.common import in_language
 from cards.digest import digest_card
 from dialogs.turn import Reply, Turn, as_id
 
@@ -22,7 +23,7 @@ def digest_renderer(*, report_url: str, stall_days: int):
     def render(digest: Digest, locale: str | None, nudged: set[str]) -> tuple[dict[str, Any], str]:
         m = Messages(locale)
         card = digest_card(m, digest, nudged=nudged, report_url=report_url, stall_days=stall_days)
-        return card, m.t("digest.summary")
+        return in_language(card, m), m.t("digest.summary")
 
     return render
 

@@ -14,6 +14,7 @@ from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.language import Languages
 from cards import help_card, my_ideas_card, verbs
+from cards.common import in_language
 from cards.details import idea_details_card
 from cards.safe_text import plain
 from cards.welcome import Audience, welcome_card
@@ -84,7 +85,7 @@ class MainDialog:
     async def welcome(self, turn: Turn) -> dict[str, Any]:
         """The first card someone sees: what the Den is for them (staff, approver, DM, organiser)."""
         turn = await self.localise(turn)
-        return welcome_card(turn.messages, await self._audience(turn.user_id))
+        return in_language(welcome_card(turn.messages, await self._audience(turn.user_id)), turn.messages)
 
     async def _audience(self, user_id: str) -> Audience:
         if user_id in self._organisers:
@@ -96,6 +97,9 @@ class MainDialog:
     async def on_text(self, turn: Turn, text: str | None) -> Reply:
         """A typed message: answer with a new card."""
         turn = await self.localise(turn)
+        return self._in_language(turn, await self._answer_text(turn, text))
+
+    async def _answer_text(self, turn: Turn, text: str | None) -> Reply:
         command = recognise(text)
         if command == Command.PITCH:
             return Reply(card=pitch.new_form(turn))
@@ -121,7 +125,15 @@ class MainDialog:
         handler = self._routes.get(verb)
         if handler is None:
             return Reply(message=turn.messages.t("error.unknown_action"))
-        return await handler(turn, verb, data)
+        return self._in_language(turn, await handler(turn, verb, data))
+
+    @staticmethod
+    def _in_language(turn: Turn, reply: Reply) -> Reply:
+        """Every card of a reply says which language it is written in (for screen readers)."""
+        m = turn.messages
+        reply.card = in_language(reply.card, m) if reply.card is not None else None
+        reply.follow_ups = [in_language(card, m) for card in reply.follow_ups]
+        return reply
 
     # ---- the flows each verb leads to ---------------------------------------------------------
     async def _submit(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
@@ -183,7 +195,7 @@ class MainDialog:
         """The Français / English switch: remembered, then the welcome again in the new language."""
         await self._languages.choose(turn.user_id, language)
         turn = await self.localise(turn)
-        welcome = welcome_card(turn.messages, await self._audience(turn.user_id))
+        welcome = in_language(welcome_card(turn.messages, await self._audience(turn.user_id)), turn.messages)
         if typed:
             return Reply(message=turn.messages.t("language.chosen"), card=welcome)
         return Reply(message=turn.messages.t("language.chosen"), follow_ups=[welcome])

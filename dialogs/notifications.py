@@ -10,9 +10,10 @@ is only sent while its step still waits, so the live card and the facts agree.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from bot.domain.model import IdeaStatus, Outcome
+from bot.domain.model import Idea, IdeaStatus, Outcome
 from bot.domain.outbox import DecisionFacts, MessageKind, still_relevant
 from bot.i18n import Messages
 from bot.ports import Conversations, Ideas, OutboxMessage, Preferences
@@ -26,6 +27,7 @@ from cards.approval_routes import (
     withdraw_action,
     withdrawn_card,
 )
+from cards.common import in_language, view_idea
 from cards.decision_update import decision_update_card
 from cards.idea import chain_view, pitch_summary
 from cards.receipt import filed_card
@@ -42,8 +44,16 @@ class NotificationRenderer:
     """Each card is written in its recipient's language at delivery time, never in the language of
     the person whose action caused it (Sam's French pitch reaches Maya in English if she reads English)."""
 
-    def __init__(self, store: NotificationRecords, *, second_look: bool = True) -> None:
+    def __init__(
+        self,
+        store: NotificationRecords,
+        *,
+        second_look: bool = True,
+        before_request: Callable[[OutboxMessage, Idea], Awaitable[bool]] | None = None,
+    ) -> None:
         self._store = store
+        # Hands a step on (acting approver, someone away) before its request is sent; True: handed on.
+        self.before_request = before_request
         self.second_look = second_look  # whether a rejection card offers a second look (the routing rules say)
         self._languages = Languages(store, clock=lambda: None)  # only reads here
 
@@ -51,12 +61,21 @@ class NotificationRenderer:
         idea = await self._store.get(message.idea_id)
         if idea is None:
             return None
+        if self.before_request is not None and await self.before_request(message, idea):
+            return None  # the step went to someone else, whose own request is now queued
         step, revision = message.payload.get("step"), message.payload.get("revision")
         if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
             return None  # decided or withdrawn before we could deliver: nothing to say
         m = Messages(await self._languages.locale_for(message.recipient_id))
-        days = int(message.payload.get("days", 0))
+        rendered = self._render(message, idea, m)
+        if rendered is None:
+            return None
+        card, summary = rendered
+        return in_language(card, m), summary
 
+    def _render(self, message: OutboxMessage, idea: Idea, m: Messages) -> tuple[dict[str, Any], str] | None:
+        step, revision = message.payload.get("step"), message.payload.get("revision")
+        days = int(message.payload.get("days", 0))
         if message.kind == MessageKind.APPROVAL_REQUEST:
             return approval_card(m, idea, viewer_id=message.recipient_id), m.t("approval.title")
         if message.kind == MessageKind.FILED_RECEIPT:
@@ -78,7 +97,7 @@ class NotificationRenderer:
                 # The return still stands: the card carries the pitch as a form, ready to revise.
                 return returned_card(m, idea, decision, form_id=str(uuid.uuid4())), summary
             # What happened comes from the row's facts; the buttons are what can be done now.
-            actions = []
+            actions = [view_idea(m, idea.id, idea.reference)]
             if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED):
                 actions.append(withdraw_action(m, idea))
             rejected_now = fact.outcome == Outcome.REJECTED and idea.status == IdeaStatus.REJECTED

@@ -318,6 +318,17 @@ class Idea:
             return False
         return actor_id in (step.approver_id, step.on_behalf_of_id)
 
+    def involves(self, user_id: str) -> bool:
+        """Whether this person has a part in the idea: its submitter, anyone on its route (acting
+        approvers and informed levels included), or anyone who decided or handed it on."""
+        if not user_id:
+            return False
+        people = {self.submitter.id} | {i.person_id for i in self.informed}
+        people |= {s.approver_id for s in self.chain} | {s.on_behalf_of_id for s in self.chain}
+        people |= {d.approver_id for d in self.decisions} | {d.on_behalf_of_id for d in self.decisions}
+        people |= {who for h in self.history for who in (h.actor_id, h.from_id, h.to_id)}
+        return user_id in people
+
     def history_for(self, step_index: int) -> list[HistoryEntry]:
         return [h for h in self.history if h.step_index == step_index]
 
@@ -354,7 +365,7 @@ class Idea:
             outcome=outcome,
             comment=comment,
             decided_at=now,
-            requested_at=self.waiting_since,
+            requested_at=self.status_since or self.created_at,  # the whole step's wait, hand-overs included
             on_behalf_of_id=behalf_id,
             on_behalf_of_name=behalf_name,
         )

@@ -8,6 +8,7 @@ use cases. Every hand-over, withdrawal and second look lands in the idea's histo
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -28,8 +29,9 @@ from bot.domain.model import (
     OwnIdea,
     StaleCard,
 )
+from bot.domain.outbox import MessageKind
 from bot.domain.routing import EscalationAction, RoutingRules
-from bot.ports import Approvals, Delegations, Directory, Ideas, Outbox
+from bot.ports import Approvals, Delegations, Directory, Ideas, Outbox, OutboxMessage
 from bot.ports.retry import conflict_retry
 from bot.services.assignment import StepAssigner
 from bot.services.ideas import ActionStatus, outbox_for
@@ -111,6 +113,10 @@ class ApprovalService:
     async def my_approvals(self, user_id: str, limit: int = 20) -> list[Idea]:
         """Everything waiting for this approver's decision, oldest first."""
         ideas = await self.store.list_by_holder(user_id, limit=200)
+        delegation = await self.store.get_delegation(user_id)
+        if delegation is not None:  # steps their acting approver holds for them: they may still decide
+            held = await self.store.list_by_holder(delegation.delegate_id, limit=200)
+            ideas += [i for i in held if i.current_approver and i.current_approver.on_behalf_of_id == user_id]
         waiting = [i for i in ideas if i.may_decide(user_id)]
         return sorted(waiting, key=lambda i: i.waiting_since)[:limit]
 
@@ -139,6 +145,7 @@ class ApprovalService:
         except DelegationRefused as refused:
             return DelegationResult(problem=refused.problem)
         await self.store.save_delegation(delegation)
+        self.assigner.forget_delegations()
         log.info("delegation set", extra={"principal_id": actor_id, "delegate_id": delegation.delegate_id})
         moved = 0
         for idea in await self.store.list_by_holder(actor_id, limit=500):
@@ -153,6 +160,7 @@ class ApprovalService:
             return None
         ended = replace(delegation, ends_at=self.clock())
         await self.store.save_delegation(ended)
+        self.assigner.forget_delegations()
         log.info("delegation ended", extra={"principal_id": actor_id})
         await self._hand_back(await self.store.list_by_holder(ended.delegate_id, limit=500))
         return ended
@@ -177,12 +185,32 @@ class ApprovalService:
             returned += result.status == ActionStatus.RECORDED
         return returned
 
-    # ---- the daily pass (after the nudger's reminders) --------------------------------------------
+    # ---- before a request is delivered, and the daily pass ------------------------------------------
+    async def settle_before_delivery(self, message: OutboxMessage, idea: Idea) -> bool:
+        """Just before an approval request goes out: if its approver has someone acting for them, or
+        is away, hand the step on now (a new request is queued) and say so, so this one is dropped.
+        Tried in memory first on the idea the renderer read, so the usual case costs no request."""
+        if message.kind != MessageKind.APPROVAL_REQUEST or not idea.is_open:
+            return False
+        if not await self.assigner.settle(copy.deepcopy(idea), self.clock()):
+            return False
+        result = await self._change(message.idea_id, None)
+        return result.status == ActionStatus.RECORDED
+
     async def daily_pass(self) -> int:
-        """Steps whose delegation ended go back to their approver; then escalation. Returns escalations."""
-        returned = await self._hand_back(await self.store.list_open())
-        if returned:
-            log.info("steps handed back after delegations ended", extra={"count": returned})
+        """Steps whose delegation ended go back to their approver; steps whose approver has since gone
+        away, or named someone to act for them, move on; then escalation. Returns escalations."""
+        open_ideas = await self.store.list_open()
+        returned = await self._hand_back(open_ideas)
+        now = self.clock()
+        in_force = await self.store.delegations_in_force(now)
+        moved = 0
+        for idea in open_ideas:
+            trial = copy.deepcopy(idea)  # try it in memory first: most ideas need nothing
+            if await self.assigner.settle(trial, now, in_force=in_force):
+                moved += (await self._change(idea.id, None)).status == ActionStatus.RECORDED
+        if returned or moved:
+            log.info("daily hand-overs", extra={"handed_back": returned, "handed_on": moved})
         return await self.escalate_waiting()
 
     # ---- hand-overs -----------------------------------------------------------------------------

@@ -9,6 +9,8 @@ step moves on with the absence recorded. The submitter is never handed their own
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.domain import events
@@ -18,10 +20,32 @@ from bot.ports import Availability, Delegations, Directory
 
 
 class StepAssigner:
-    def __init__(self, delegations: Delegations, availability: Availability, directory: Directory) -> None:
+    def __init__(
+        self,
+        delegations: Delegations,
+        availability: Availability,
+        directory: Directory,
+        *,
+        cache_seconds: float = 60.0,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.delegations = delegations
         self.availability = availability
         self.directory = directory
+        # The delegations in force are read at most once a minute per instance (one Graph request on
+        # SharePoint); a delegation set on this instance is seen at once (`forget_delegations`), one set
+        # on another within the minute, and the daily pass catches anything missed.
+        self._cache_seconds = cache_seconds
+        self._timer = timer
+        self._cached: tuple[float, dict[str, Delegation]] | None = None
+
+    async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
+        if self._cached is None or self._timer() - self._cached[0] > self._cache_seconds:
+            self._cached = (self._timer(), await self.delegations.delegations_in_force(now))
+        return {p: d for p, d in self._cached[1].items() if d.active(now)}
+
+    def forget_delegations(self) -> None:
+        self._cached = None
 
     async def manager_of(self, user_id: str) -> Person | None:
         """The person's nearest manager in post (vacant positions skipped)."""
@@ -30,16 +54,18 @@ class StepAssigner:
                 return person
         return None
 
-    async def settle(self, idea: Idea, now: datetime) -> list[events.Event]:
-        """Hand the current step to whoever should act on it now; the events it caused."""
+    async def settle(
+        self, idea: Idea, now: datetime, *, in_force: dict[str, Delegation] | None = None
+    ) -> list[events.Event]:
+        """Hand the current step to whoever should act on it now; the events it caused.
+        `in_force`: the delegations in force, when the caller already has them (a daily pass)."""
         raised: list[events.Event] = []
-        in_force: dict[str, Delegation] | None = None
         for _ in range(len(idea.chain) + 1):
             step = idea.current_approver
             if step is None or step.on_behalf_of_id:
                 break  # closed, or already with someone acting for the approver
             if in_force is None:
-                in_force = await self.delegations.delegations_in_force(now)
+                in_force = await self.delegations_in_force(now)
             away = await self.availability.absence(step.approver_id, now) is not None
             acting = acting_for(step.approver_id, in_force, now, excluded={idea.submitter.id})
             if acting is not None:

@@ -198,17 +198,21 @@ class DigestService:
         return card
 
     # ---- delivering -----------------------------------------------------------------------
-    async def run(self, *, week: DigestWeek | None = None, dm_ids: list[str] | None = None) -> RunResult:
+    async def run(
+        self, *, week: DigestWeek | None = None, dm_ids: list[str] | None = None, resend: bool = False
+    ) -> RunResult:
+        """Send each DM's digest once per week. `resend` sends it again even if it went out already
+        (local trials, when DEN_DIGEST_ON_REQUEST allows it); the delivery is recorded as usual."""
         week = week or self.current_week()
         dms = await self.directory.deputy_ministers()
         if dm_ids:
             dms = [dm for dm in dms if dm.id in dm_ids]
         digests = await self.build_all(week, dms)
         result = RunResult(week.key)
-        later = await self._dms_with_a_later_digest(week, dms)
+        later = set() if resend else await self._dms_with_a_later_digest(week, dms)
         outcomes = await asyncio.gather(
             *(
-                self._deliver(digests[dm.id])
+                self._deliver(digests[dm.id], resend=resend)
                 if dm.id not in later
                 else _already(dm, "a later week's digest was sent: the clock went back")
                 for dm in dms
@@ -237,10 +241,12 @@ class DigestService:
                 found.add(dm.id)
         return found
 
-    async def _deliver(self, digest: Digest) -> DeliveryOutcome:
+    async def _deliver(self, digest: Digest, *, resend: bool = False) -> DeliveryOutcome:
         dm, week = digest.dm, digest.week
         claimed_at = self.clock()
-        if not await self.store.claim_digest(dm.id, week.key, claimed_at, lease_seconds=self._lease_seconds):
+        if not resend and not await self.store.claim_digest(
+            dm.id, week.key, claimed_at, lease_seconds=self._lease_seconds
+        ):
             return DeliveryOutcome(dm.id, dm.name, "already_sent")
         lease = _Lease(claimed_at, self._lease_seconds / 2, self.clock)
         card, summary = await self.render(digest, await Languages(self.store, self.clock).locale_for(dm.id))

@@ -315,7 +315,6 @@ class IdeaService:
                 now = self.clock()
                 try:
                     raised = idea.resubmit(actor_id=actor_id, pitch=pitch, revision=revision, now=now)
-                    raised += await self.settle(idea, now)
                 except NotYourStep:
                     return ActionStatus.NOT_YOURS, SubmitResult(idea=idea, values=values)
                 except (NotAllowed, StaleCard):
@@ -404,7 +403,6 @@ class IdeaService:
                     return DecisionResult(ActionStatus.NOT_YOURS, idea)
                 except CommentRequired:
                     return DecisionResult(ActionStatus.COMMENT_REQUIRED, idea)
-                raised += await self.settle(idea, now)
                 await self.store.update(idea, outbox_for(idea, raised, now))
         decision = idea.decisions[-1]
         log.info(
@@ -415,7 +413,9 @@ class IdeaService:
         return DecisionResult(ActionStatus.RECORDED, idea, decision)
 
     async def settle(self, idea: Idea, now: datetime) -> list[events.Event]:
-        """A step that just started waiting goes to whoever acts for its approver, if anyone."""
+        """A new idea's first step goes to whoever acts for its approver, if anyone, so the receipt
+        is right. Later steps are settled just before their request is delivered (off the click's
+        path: see ApprovalService.settle_before_delivery)."""
         return await self.assigner.settle(idea, now) if self.assigner else []
 
     # ---- reading -----------------------------------------------------------------------

@@ -24,7 +24,14 @@ def _authorised(request: web.Request, secret: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), secret.encode())
 
 
-def admin_routes(app: web.Application, digests: DigestService, nudger: Nudger, secret: str) -> None:
+RESEND_OFF = "re-sending a digest is off: set DEN_DIGEST_ON_REQUEST=on (meant for local trials)"
+
+
+def admin_routes(
+    app: web.Application, digests: DigestService, nudger: Nudger, secret: str, *, allow_resend: bool = False
+) -> None:
+    """`allow_resend` (DEN_DIGEST_ON_REQUEST): the digest endpoint may send a week's digest again."""
+
     async def guard(request: web.Request) -> web.Response | None:
         if not secret:
             return web.json_response({"error": "the digest endpoint is off: set DEN_DIGEST_SECRET"}, status=404)
@@ -44,7 +51,13 @@ def admin_routes(app: web.Application, digests: DigestService, nudger: Nudger, s
         dm_ids = body.get("dmIds") if isinstance(body, dict) else None
         if dm_ids is not None and not (isinstance(dm_ids, list) and all(isinstance(i, str) for i in dm_ids)):
             return web.json_response({"error": "dmIds must be a list of ids"}, status=400)
-        result = await digests.run(dm_ids=dm_ids)
+        week_name = body.get("week", "last") if isinstance(body, dict) else "last"
+        if week_name not in ("last", "current"):
+            return web.json_response({"error": 'week must be "last" (the default) or "current"'}, status=400)
+        resend = isinstance(body, dict) and body.get("resend") is True
+        if resend and not allow_resend:
+            return web.json_response({"error": RESEND_OFF}, status=403)
+        result = await digests.run(dm_ids=dm_ids, week=digests.week_named(week_name), resend=resend)
         return web.json_response(result.as_json())
 
     async def run_nudges(request: web.Request) -> web.Response:

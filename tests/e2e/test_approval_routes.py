@@ -165,7 +165,7 @@ async def test_a_withdrawal_updates_the_approvers_card(teams, connector):
     assert "is withdrawn" in texts(withdrawn.card)
 
     notice = await card_to(connector, MAYA, "withdrew this idea")
-    assert not deciding(notice) and not notice.get("actions")
+    assert not deciding(notice) and [a["verb"] for a in notice["actions"]] == [verbs.VIEW_IDEA], "only View"
     shown_again = await refresh(teams, MAYA, maya_card)
     assert "Sam Chen withdrew this idea. Nothing more is needed from you." in texts(shown_again)
     assert "Another team is on it" in texts(shown_again) and not deciding(shown_again)

@@ -67,8 +67,10 @@ async def test_the_language_switch_is_remembered_and_each_reader_gets_their_own(
     before = len(cards_to(connector, SAM))
     switched = await teams.click(SAM, action(welcome, verbs.LANGUAGE))
     assert switched.message == "Je vous écrirai désormais en français.", "the welcome card stays as it was"
-    french_welcome = texts(await next_card(connector, SAM, before))
+    french_card = await next_card(connector, SAM, before)
+    french_welcome = texts(french_card)
     assert "Bienvenue" in french_welcome and "English" in french_welcome
+    assert french_card["lang"] == "fr" and welcome["lang"] == "en", "screen readers read each in its language"
     assert await app.store.get_language(SAM.aad_id) == "fr"
 
     before = len(cards_to(connector, SAM))
@@ -79,6 +81,7 @@ async def test_the_language_switch_is_remembered_and_each_reader_gets_their_own(
     assert "Merci, votre idée a bien été reçue" in texts(receipt)
     maya_card = await card_saying(connector, MAYA, "An idea needs your decision")
     assert "Approval chain" in texts(maya_card), "Maya reads English whatever language Sam writes in"
+    assert maya_card["lang"] == "en"
     await teams.click(MAYA, action(maya_card, verbs.APPROVE), {"comment": ""})
     update = await card_saying(connector, SAM, "Maya Singh (gestionnaire)")
     assert "approved your idea" not in texts(update)
@@ -140,6 +143,7 @@ async def test_a_revised_pitch_is_marked_with_what_changed_and_the_earlier_comme
     details = texts(await next_card(connector, SAM, before))
     assert "Revision history" in details and "Revision 2, sent" in details
     assert "Comment it answers, from Maya Singh: Please add the cost of the pilot." in details
+    assert f"First steps before: {VALID_PITCH['first_steps']}" in details, "what changed, not only where"
 
 
 async def test_a_missing_comment_is_said_under_the_comment_box(teams, connector):

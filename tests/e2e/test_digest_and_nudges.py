@@ -283,3 +283,29 @@ async def test_without_the_setting_the_digest_command_says_when_it_comes(teams, 
     await teams.say(DANA, "digest")
     sent = await connector.wait_for(lambda c: c.to(DANA.conversation_id)[before:] or None)
     assert "Your digest arrives every Monday morning" in sent[-1].activity.get("text", "")
+
+
+async def test_a_sent_digest_is_re_sent_only_when_the_setting_allows_it(teams, connector, clock, app, tmp_path):
+    """Issue #14: no documented way to re-send the digest locally; in production it stays once a week."""
+    await teams.install(DANA)
+    await run_digest(app)
+    status, refused = await run_digest(app, body={"resend": True})
+    assert status == 403 and "DEN_DIGEST_ON_REQUEST" in refused["error"]
+    assert len(cards_to(connector, DANA, "Your Den this week")) == 1
+
+    allowed = settings_for_test(
+        tmp_path / "resend.sqlite3", digest_secret=SECRET, digest_schedule=False, digest_on_request=True
+    )
+    local = await start_app(allowed, clock)
+    try:
+        await TeamsClient(local.messages_url, connector.url, TENANT_ID).install(DANA)
+        await pitch_as(TeamsClient(local.messages_url, connector.url, TENANT_ID), connector, SAM, "This very week")
+        assert (await run_digest(local))[1]["results"][0]["outcome"] == "sent"
+        status, again = await run_digest(local, body={"resend": True, "week": "current"})
+        assert status == 200 and again["results"][0]["outcome"] == "sent" and again["week"].endswith("-so-far")
+        latest = cards_to(connector, DANA, "Your Den this week")[-1]
+        assert "This very week" in texts(latest), "the week so far, with what was just pitched"
+        status, bad = await run_digest(local, body={"week": "next"})
+        assert status == 400
+    finally:
+        await local.stop()

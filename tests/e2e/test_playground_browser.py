@@ -1,20 +1,31 @@
-"""End to end in a real client: Agents Playground's own web UI, in headless Chromium.
+"""End to end in a real client: Agents Playground's own web UI, in headless Chromium, in English and
+in French.
 
 The app runs on a loopback port. Agents Playground shows one signed-in user per instance,
 so each person gets their own: Sam (staff) on one, Maya (his manager) on another, both
 pointed at the same bot, as two people on two Teams clients would be. Chromium (Debian's
 package, driven by Playwright) goes through the welcome card, fills in and submits the
 pitch form, switches to Maya's Playground to approve from her card, and back to Sam's to
-see the decision. A screenshot of each step goes to test-output/playground-browser/.
+see the decision, his idea's details and "my ideas". It runs twice, in English and in French,
+every step found by the text of the catalogue in that language; a screenshot of each card kind
+goes to test-output/playground-browser/<locale>/. Agents Playground stamps every activity it
+sends with `locale: en-US` whatever the browser's language, so the French run is the path of a
+person whose Teams is in English: the browser stays in en-US, and each person presses *Français*
+on the welcome card (the choice is remembered). Dates then read in French too: every card carries
+its `lang`, which the Adaptive Cards renderer uses to write {{DATE}} and {{TIME}}. The fr-CA Teams
+locale itself is tested over HTTP (tests/e2e/test_bilingual_and_views.py).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+from datetime import date
 
 import pytest
 
+from bot.i18n import Messages
 from bot.settings import ROOT
 from tests.support.people import MAYA, SAM, VALID_PITCH
 from tests.support.playground import playground
@@ -41,29 +52,53 @@ if CHROMIUM is None:
 async_playwright = pytest.importorskip("playwright.async_api").async_playwright
 
 
-async def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+def loose(text: str) -> re.Pattern[str]:
+    """The catalogue's text as shown: any run of spaces (French no-break spaces included) matches any other."""
+    return re.compile(r"\s+".join(re.escape(part) for part in text.split()))
 
 
-async def fill_pitch_form(page) -> None:
-    await page.get_by_label("Title of your idea").fill(VALID_PITCH["title"])
-    await page.get_by_label("What problem does it solve?").fill(VALID_PITCH["problem"])
-    await page.get_by_label("What is your proposed solution?").fill(VALID_PITCH["solution"])
-    await page.get_by_role("radio", name="Clients and citizens").check()
-    for label, option in (("Program area", "Client services"), ("Rough cost", "$50,000 to $250,000")):
-        await page.get_by_role("combobox", name=label).click()
-        await page.get_by_role("option", name=option).click()
-    await page.get_by_label("People involved (optional)").fill(VALID_PITCH["people"])
-    await page.get_by_label("First steps to implement").fill(VALID_PITCH["first_steps"])
+async def shot(page, folder, name: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
-async def test_pitch_and_approve_in_the_playground_ui(tmp_path):
+async def fill_pitch_form(page, m: Messages) -> None:
+    async def field(key: str, value: str) -> None:
+        await page.get_by_label(loose(m.t(key))).fill(value)
+
+    await field("field.title", VALID_PITCH["title"])
+    await field("field.problem", VALID_PITCH["problem"])
+    await field("field.solution", VALID_PITCH["solution"])
+    await page.get_by_role("radio", name=loose(m.t("choice.beneficiaries.clients"))).check()
+    for label, option in (
+        ("field.program_area", "choice.program_area.client_services"),
+        ("field.cost_band", "choice.cost_band.50k_250k"),
+    ):
+        await page.get_by_role("combobox", name=loose(m.t(label))).click()
+        await page.get_by_role("option", name=loose(m.t(option))).click()
+    await field("field.people", VALID_PITCH["people"])
+    await field("field.first_steps", VALID_PITCH["first_steps"])
+
+
+async def welcome(page, m: Messages) -> None:
+    """Wait for the welcome; for the French run, press Français and wait for the French welcome."""
+    english = Messages("en-US")
+    await page.get_by_text(loose(english.t("welcome.title"))).wait_for()
+    if m.language == "fr":
+        await page.get_by_role("button", name=english.t("language.switch")).first.click()
+        await page.get_by_text(loose(m.t("welcome.title"))).wait_for()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "fr-CA"])
+async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
+    m = Messages(locale)
+    shots = SHOTS / locale
     app = await start_app(settings_for_test(tmp_path / "den.sqlite3", outbox_poll_seconds=0.2))
-    shutil.rmtree(SHOTS, ignore_errors=True)
+    shutil.rmtree(shots, ignore_errors=True)
     sam_dir, maya_dir = tmp_path / "sam", tmp_path / "maya"
     sam_dir.mkdir()
     maya_dir.mkdir()
+    reference = f"DEN-{date.today().year}-0001"
     try:
         async with (
             playground(sam_dir, app.messages_url, current_user=SAM.aad_id) as (sam_url, _),
@@ -71,45 +106,64 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path):
             async_playwright() as pw,
         ):
             browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            maya = await browser.new_page(viewport={"width": 1280, "height": 1000})
+            context = await browser.new_context(locale="en-US", viewport={"width": 1280, "height": 1000})
+            maya = await context.new_page()
             await maya.goto(maya_url)  # Maya has the app open: her chat is where her card will land
-            await maya.get_by_text("Welcome to Deputy's Den").wait_for()
+            await welcome(maya, m)
+            await shot(maya, shots, "0-welcome-approver")
 
-            sam = await browser.new_page(viewport={"width": 1280, "height": 1000})
+            sam = await context.new_page()
             await sam.goto(sam_url)
-            await sam.get_by_text("Welcome to Deputy's Den").wait_for()
-            await shot(sam, "1-welcome-card")
+            await welcome(sam, m)
+            await shot(sam, shots, "1-welcome-card")
 
-            await sam.get_by_role("button", name="Pitch an idea").click()
-            await sam.get_by_label("Title of your idea").wait_for()
-            await fill_pitch_form(sam)
-            await shot(sam, "2-pitch-form-filled")
-            await sam.get_by_role("button", name="Submit my pitch").click()
-            await sam.get_by_text("Thanks, your idea is in!").wait_for()
-            await sam.get_by_text("Now with Maya Singh (Manager).").first.wait_for()
-            await shot(sam, "3-receipt")
+            await sam.get_by_role("button", name=loose(m.t("welcome.pitch"))).click()
+            await sam.get_by_label(loose(m.t("field.title"))).wait_for()
+            await fill_pitch_form(sam, m)
+            await shot(sam, shots, "2-pitch-form-filled")
+            await sam.get_by_role("button", name=loose(m.t("form.submit"))).click()
+            await sam.get_by_text(loose(m.t("receipt.title"))).wait_for()
+            now_with = m.t("receipt.now_with", name="Maya Singh", role=m.t("role.manager"))
+            await sam.get_by_text(loose(now_with)).first.wait_for()
+            await shot(sam, shots, "3-receipt")
 
             await maya.bring_to_front()
-            await maya.get_by_text("An idea needs your decision").wait_for(timeout=15_000)
-            await shot(maya, "4-approver-card")
-            await maya.get_by_label("Comment (needed to return or reject)").fill("Great idea, go ahead.")
-            await maya.get_by_role("button", name="Approve").click()
-            await maya.get_by_text("You decided: Approved").wait_for()
-            assert await maya.get_by_role("button", name="Approve").count() == 0, "the buttons are gone"
-            await shot(maya, "5-approver-decided")
+            await maya.get_by_text(loose(m.t("approval.title"))).wait_for(timeout=15_000)
+            await shot(maya, shots, "4-approver-card")
+            comment = "Bonne idée, allez-y." if m.language == "fr" else "Great idea, go ahead."
+            await maya.get_by_label(loose(m.t("approval.comment"))).fill(comment)
+            await maya.get_by_role("button", name=loose(m.t("approval.approve"))).click()
+            decided = m.t("approval.decided_title", outcome=m.t("outcome.approved"))
+            await maya.get_by_text(loose(decided)).wait_for()
+            assert await maya.get_by_role("button", name=loose(m.t("approval.approve"))).count() == 0
+            await shot(maya, shots, "5-approver-decided")
 
             await sam.bring_to_front()
-            await sam.get_by_text("Maya Singh (Manager) approved your idea").wait_for(timeout=15_000)
-            await sam.get_by_text("Comment: Great idea, go ahead.").first.wait_for()
-            await shot(sam, "6-submitter-sees-decision")
+            update = m.t("update.approved_step", name="Maya Singh", role=m.t("role.manager"), reference=reference)
+            await sam.get_by_text(loose(update)).wait_for(timeout=15_000)
+            await sam.get_by_text(loose(m.t("chain.comment", comment=comment))).first.wait_for()
+            await shot(sam, shots, "6-submitter-sees-decision")
+
+            await sam.get_by_role("button", name=loose(m.t("idea.view", reference=reference))).last.click()
+            await sam.get_by_text(loose(m.t("details.title", reference=reference))).wait_for()
+            pitched = await sam.get_by_text(loose(m.t("details.submitted", name="Sam Chen", when=""))).last.inner_text()
+            weekday = r"(lun|mar|mer|jeu|ven|sam|dim)\." if m.language == "fr" else r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+            assert re.search(weekday, pitched), f"the date is written in the card's language: {pitched!r}"
+            await shot(sam, shots, "7-idea-details")
+            await sam.get_by_role("button", name=loose(m.t("welcome.my_ideas"))).last.click()
+            await sam.get_by_text(loose(m.t("my_ideas.title"))).last.wait_for()
+            await shot(sam, shots, "8-my-ideas")
             await browser.close()
     finally:
         await app.stop()
-    assert sorted(p.name for p in SHOTS.glob("*.png")) == [
+    assert sorted(p.name for p in shots.glob("*.png")) == [
+        "0-welcome-approver.png",
         "1-welcome-card.png",
         "2-pitch-form-filled.png",
         "3-receipt.png",
         "4-approver-card.png",
         "5-approver-decided.png",
         "6-submitter-sees-decision.png",
+        "7-idea-details.png",
+        "8-my-ideas.png",
     ]

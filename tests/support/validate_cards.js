@@ -6,6 +6,10 @@ let input = "";
 process.stdin.on("data", (chunk) => (input += chunk));
 process.stdin.on("end", () => {
   const results = JSON.parse(input).map((json) => {
+    // The library checks `lang` with a global (/g) regular expression, whose lastIndex survives
+    // from one test to the next: every other card with a valid "fr" would be reported invalid.
+    // A renderer parses one card per page load, so start each card afresh, as it would.
+    AC.CardElement.langProperty.regEx.lastIndex = 0;
     const card = new AC.AdaptiveCard();
     const context = new AC.SerializationContext();
     card.parse(json, context);

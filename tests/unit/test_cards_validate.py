@@ -27,6 +27,7 @@ from cards import (
     welcome_card,
 )
 from cards.approval import decided_card
+from cards.common import in_language
 from cards.decision_update import decision_update_card
 from cards.details import idea_details_card
 from cards.digest import digest_card
@@ -79,7 +80,7 @@ def all_cards(locale: str = "en-US") -> dict[str, dict]:
     cards["details_shortlisted"] = idea_details_card(m, idea)
     cards["shortlisted"] = shortlisted_card(m, idea)
     for audience in Audience:
-        cards[f"welcome_{audience.value}"] = welcome_card(m, audience)
+        cards[f"welcome_{audience.value}"] = in_language(welcome_card(m, audience), m)
     digest = digest_for_dana()
     cards["digest"] = digest_card(m, digest, nudged={"i3"}, report_url="https://sharepoint.example/den", stall_days=5)
     cards["digest_quiet"] = digest_card(m, digest_for_dana([]))

@@ -43,7 +43,7 @@ def test_the_package_holds_the_filled_in_manifest_and_both_icons(tmp_path):
     assert "webApplicationInfo" not in manifest, "the app uses no single sign-on: no SSO settings in its package"
     assert float(manifest["manifestVersion"]) >= 1.22
     commands = [c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]]
-    assert commands == ["pitch", "my ideas", "help"]
+    assert commands == ["pitch", "my ideas", "help", "my approvals", "acting"]
     assert "${{" not in json.dumps(manifest)
     assert manifest["localizationInfo"] == {
         "defaultLanguageTag": "en-ca",

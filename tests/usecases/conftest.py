@@ -89,7 +89,7 @@ def den() -> UseCases:
     directory = OrgFileDirectory.from_file(DEMO_ORG)
     calendar = WorkCalendar.of("America/Toronto")
     dispatcher = OutboxDispatcher(
-        store, channel, NotificationRenderer(store), clock=clock, backoff=Backoff(first=2.0), max_attempts=3
+        store, channel, renderer := NotificationRenderer(store), clock=clock, backoff=Backoff(first=2.0), max_attempts=3
     )
     routes = load_routing_file(ROUTING_FILE)
     assigner = StepAssigner(store, OrgFileAvailability(directory, calendar.tz), directory)
@@ -99,9 +99,8 @@ def den() -> UseCases:
     approvals = ApprovalService(
         store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick
     )
-    nudger = Nudger(
-        store, clock=clock, calendar=calendar, on_outbox=dispatcher.kick, escalate=approvals.daily_pass
-    )
+    renderer.before_request = approvals.settle_before_delivery
+    nudger = Nudger(store, clock=clock, calendar=calendar, on_outbox=dispatcher.kick, escalate=approvals.daily_pass)
     rules = DigestRules()
     digests = DigestService(
         store,

@@ -7,12 +7,13 @@ import uuid
 from dataclasses import replace
 from datetime import date
 
-from bot.domain.model import HistoryKind, IdeaStatus
+from bot.domain.model import HistoryKind, IdeaStatus, Outcome
 from bot.domain.routing import EscalationAction, EscalationPolicy
+from bot.ports import Absence
 from bot.services.ideas import ActionStatus
 from cards import verbs
 from dialogs.turn import Turn
-from tests.support.people import AMIR, DIANE, MAYA, NOAH, OLIVIA, SAM, VALID_PITCH
+from tests.support.people import AMIR, DANA, DIANE, MAYA, NOAH, OLIVIA, SAM, VALID_PITCH
 from tests.support.teams_client import texts
 
 
@@ -34,6 +35,8 @@ async def test_when_a_delegation_ends_the_waiting_steps_go_back(den):
     idea = await filed(den)
     assert idea.holder_id == DIANE.aad_id and idea.current_approver.on_behalf_of_id == MAYA.aad_id
     assert [i.id for i in await den.approvals.my_approvals(DIANE.aad_id)] == [idea.id]
+    mine = await den.dialog.on_text(turn(MAYA), "my approvals")
+    assert "Diane Tremblay holds this for you; you can still decide." in texts(mine.card)
 
     den.clock.advance(days=3)  # Thursday: the arrangement is over
     await den.nudger.run()
@@ -103,3 +106,46 @@ async def test_nobody_is_handed_their_own_idea_as_a_delegate(den):
     withdrawn = await den.approvals.withdraw(actor_id=AMIR.aad_id, idea_id=idea.id)
     assert withdrawn.status == ActionStatus.NOT_YOURS
     assert (await den.store.get(idea.id)).holder_id == DIANE.aad_id
+
+
+async def test_a_later_step_is_handed_on_just_before_its_request_goes_out(den):
+    """After a click the card answers at once; whether the next approver has someone acting for them
+    is settled when their request is about to be delivered, and only the acting approver gets it."""
+    await den.approvals.delegate(actor_id=DIANE.aad_id, delegate_id=DANA.aad_id, last_day=date(2026, 11, 20))
+    idea = await filed(den)
+    await den.deliver()
+    asked = await den.ideas.decide(
+        actor_id=MAYA.aad_id, idea_id=idea.id, step_index=0, revision=1, outcome=Outcome.APPROVED, comment=""
+    )
+    assert asked.idea.holder_id == DIANE.aad_id, "the click's own write does not wait for the hand-over"
+    await den.deliver()
+    now = await den.store.get(idea.id)
+    assert now.holder_id == DANA.aad_id and now.current_approver.on_behalf_of_id == DIANE.aad_id
+    assert not [c for c, _ in den.channel.to(DIANE.aad_id) if "An idea needs your decision" in texts(c)]
+    [ask] = [c for c, _ in den.channel.to(DANA.aad_id) if "An idea needs your decision" in texts(c)]
+    assert "You act for Diane Tremblay" in texts(ask)
+
+
+async def test_the_daily_pass_moves_a_step_whose_approver_went_away_afterwards(den):
+    idea = await filed(den)
+    assert idea.holder_id == MAYA.aad_id
+
+    class MayaAway:
+        async def absence(self, user_id, now):
+            return Absence() if user_id == MAYA.aad_id else None
+
+    den.approvals.assigner.availability = MayaAway()  # her automatic reply went on after the request
+    den.clock.advance(days=1)
+    await den.nudger.run()
+    moved = await den.store.get(idea.id)
+    assert moved.holder_id == DIANE.aad_id
+    assert (moved.history[-1].kind, moved.history[-1].reason) == (HistoryKind.MOVED_ON, "away")
+
+
+async def test_an_old_card_shows_nothing_to_someone_with_no_part_in_the_idea(den):
+    idea = await filed(den)
+    for verb in (verbs.REFRESH, verbs.OPEN_APPROVAL):
+        outsider = await den.dialog.on_action(turn(NOAH), verb, {"ideaId": idea.id})
+        assert outsider.card is None and "couldn't find that idea" in outsider.message
+        insider = await den.dialog.on_action(turn(MAYA), verb, {"ideaId": idea.id})
+        assert VALID_PITCH["title"] in texts(insider.card)
