@@ -105,6 +105,8 @@ class BatchRunner:
                 response = answer.get(request.id, {})
                 status = int(response.get("status") or 0)
                 self._gauge.observe(response.get("headers"))
+                if status in THROTTLED or status >= 500:
+                    self._gauge.failed()
                 if status in THROTTLED or status == 424 or status == 0:
                     again.append(request)
                     if status in THROTTLED:
@@ -152,6 +154,7 @@ class BatchRunner:
                 except APIError as error:
                     status = getattr(error, "response_status_code", None)
                     if status is None or status == 429 or status >= 500:
+                        self._gauge.failed()
                         raise StoreUnavailable(f"Graph answered {status} to a $batch") from error
                     raise
         answer = json.loads(raw or b"{}")

@@ -45,6 +45,10 @@ class RateLimitGauge:
     remaining: int | None = None
     reset_at: float = 0.0
     readings: int = field(default=0)
+    last_failure_at: float = 0.0  # when Graph last answered 429 or 5xx (or did not answer)
+
+    def failed(self) -> None:
+        self.last_failure_at = self.clock()
 
     def observe(self, headers: Mapping[str, str] | None) -> None:
         if not headers:
@@ -79,6 +83,8 @@ class RateLimitGauge:
         """An httpx response hook that feeds the gauge from every plain Graph response."""
 
         async def hook(response) -> None:
+            if response.status_code == 429 or response.status_code >= 500:
+                self.failed()
             self.observe(response.headers)
 
         return hook

@@ -70,6 +70,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500
 HEALTH_MARKER = "health-probe"  # the counters row /healthz writes to prove the store takes writes
+HEALTH_WRITE_SECONDS = 120.0  # a successful health write stands this long, unless a failure is seen
 UNAVAILABLE = {429, 500, 502, 503, 504}
 UNIQUE_KEYS = {"ideas": "IdeaId", "decisions": "DecisionKey", "outbox": "MessageId", "counters": "Name",
                "digests": "DeliveryKey", "conversations": "UserId"}
@@ -267,10 +268,15 @@ class SharePointStore:
         self._local: dict[str, _LocalRow] = {}  # message id -> row leased to this instance on write
         self._item_ids: dict[str, str] = {}  # message id -> list item id, for rows this instance handled
         self._conversations: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
+        self._languages: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
         self._last_poll: datetime | None = None
         self._poll_now = True  # this instance wrote or rescheduled rows others could not know about
         self._wake_at: datetime | None = None
         self._last_purge = 0.0
+        self._backlog: tuple[float, OutboxBacklog] | None = None
+        self._probe_ok_at: float | None = None
+        self.health_write_seconds = HEALTH_WRITE_SECONDS
+        self._probe_item_id: str | None = None
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
         if self.site_id:
@@ -528,8 +534,14 @@ class SharePointStore:
 
     # ---- preferences --------------------------------------------------------------------
     async def get_language(self, user_id: str) -> str | None:
+        """Cached like conversation references (every notification asks): a change made on
+        another instance shows here within the cache time."""
+        if user_id in self._languages:
+            return self._languages[user_id] or None
         item = await self._api("preferences").first("UserId", user_id, ["UserId", "Language"])
-        return (_fields(item).get("Language") or None) if item else None
+        language = (_fields(item).get("Language") or None) if item else None
+        self._languages[user_id] = language or ""
+        return language
 
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
         api = self._api("preferences")
@@ -541,6 +553,7 @@ class SharePointStore:
                     await _create_or_conflict(api, values, "UserId")
                 elif _fields(existing).get("Language") != language:
                     await api.patch(existing.id, values, _etag(existing))
+        self._languages[user_id] = language
 
     # ---- rows with a unique key: written in a batch, settled whatever the batch said -----
     def _outbox_rows(self, messages: Sequence[OutboxMessage]) -> list[PendingRow]:
@@ -584,6 +597,7 @@ class SharePointStore:
             if self.claim_on_write and lease_held:
                 self._local[row.key_value] = _LocalRow(_outbox_from_values(row.fields), item_id)
         if outbox:
+            self._backlog = None
             self._poll_now = self._poll_now or not (self.claim_on_write and lease_held)
             self.on_outbox_written()
 
@@ -724,16 +738,18 @@ class SharePointStore:
             return [row.message for row in mine]
         if not self._poll_due(now):
             return []
+        idle_poll = not self._poll_now and not (self._wake_at is not None and self._wake_at <= now)
         self._poll_now, self._last_poll = False, now
         if self._wake_at is not None and self._wake_at <= now:
             self._wake_at = None
-        box = self._api("outbox")
-        items = await box.query(
-            f"fields/State eq 'pending' and fields/NotBefore le {odata_string(_iso(now))}", self.OUTBOX_FIELDS,
-            limit=limit,
-        )
+        try:
+            items = await self._poll(now, limit, idle_poll)
+        except Exception:
+            self.gauge.failed()  # Graph did not answer: the health probe must not vouch for it
+            raise
         if not items:
             return []
+        box = self._api("outbox")
         until = _iso(now + timedelta(seconds=lease_seconds))
         requests = [box.patch_request(f"c{n}", item.id, {"NotBefore": until}, _etag(item))
                     for n, item in enumerate(items[:BATCH_LIMIT])]
@@ -748,6 +764,21 @@ class SharePointStore:
             self._poll_now = True  # there may be more: the dispatcher asks again at once
         return claimed
 
+    async def _poll(self, now: datetime, limit: int, idle_poll: bool) -> list[ListItem]:
+        box = self._api("outbox")
+        if idle_poll:
+            # The rare idle poll reads every pending row (one indexed filter): what is due, and the
+            # backlog the health check reports, in one request.
+            pending = await box.query("fields/State eq 'pending'", self.OUTBOX_FIELDS)
+            self._remember_backlog(pending)
+            items = [i for i in pending if (_dt(_fields(i).get("NotBefore")) or now) <= now][:limit]
+        else:
+            items = await box.query(
+                f"fields/State eq 'pending' and fields/NotBefore le {odata_string(_iso(now))}", self.OUTBOX_FIELDS,
+                limit=limit,
+            )
+        return items
+
     async def _outbox_item_id(self, message_id: str) -> str | None:
         if message_id in self._item_ids:
             return self._item_ids[message_id]
@@ -755,6 +786,7 @@ class SharePointStore:
         return item.id if item else None
 
     async def complete(self, message_id: str) -> None:
+        self._backlog = None
         item_id = await self._outbox_item_id(message_id)
         if item_id is not None:
             await self._api("outbox").patch(item_id, {"State": "sent"})
@@ -768,6 +800,7 @@ class SharePointStore:
             self._wake_at = not_before if self._wake_at is None else min(self._wake_at, not_before)
 
     async def give_up(self, message_id: str, error: str) -> None:
+        self._backlog = None
         item_id = await self._outbox_item_id(message_id)
         if item_id is not None:
             await self._api("outbox").patch(item_id, {"State": "failed", "LastError": error[:255]})
@@ -790,24 +823,43 @@ class SharePointStore:
             self._poll_now = True  # given back: due at once, for this instance or another
 
     # ---- health -------------------------------------------------------------------------
+    def _remember_backlog(self, pending: list[ListItem]) -> None:
+        queued = [moment for item in pending if (moment := _dt(_fields(item).get("CreatedAt"))) is not None]
+        self._backlog = (time.monotonic(), OutboxBacklog(len(pending), min(queued) if queued else None))
+
     async def outbox_backlog(self) -> OutboxBacklog:
+        """From the last idle poll if it is recent and this instance changed no outbox row since
+        (an idle instance answers its health checks without asking Graph again)."""
+        if self._backlog is not None and time.monotonic() - self._backlog[0] < max(self.idle_poll.total_seconds(), 1):
+            return self._backlog[1]
         items = await self._api("outbox").query("fields/State eq 'pending'", ["MessageId", "CreatedAt"])
-        queued = [moment for item in items if (moment := _dt(_fields(item).get("CreatedAt"))) is not None]
-        return OutboxBacklog(len(items), min(queued) if queued else None)
+        self._remember_backlog(items)
+        return self._backlog[1]
 
     async def probe_write(self) -> bool:
-        """Write the health marker (a row of the counters list), as any change would be written."""
+        """Write the health marker (a row of the counters list), as any change would be written.
+        A successful probe stands for HEALTH_WRITE_SECONDS unless Graph has refused or failed a
+        request since (the gauge sees every answer), so health checks every minute cost less."""
+        if (
+            self._probe_ok_at is not None
+            and time.monotonic() - self._probe_ok_at < self.health_write_seconds
+            and self.gauge.last_failure_at <= self._probe_ok_at
+        ):
+            return True
         counters = self._api("counters")
         value = int(datetime.now(UTC).timestamp())
         try:
-            item = await counters.first("Name", HEALTH_MARKER, ["Name"])
-            if item is None:
-                await counters.create_or_read({"Name": HEALTH_MARKER, "Value": value}, "Name")
-            else:
-                await counters.patch(item.id, {"Value": value})
-            return True
+            if self._probe_item_id is None:
+                item = await counters.first("Name", HEALTH_MARKER, ["Name"])
+                if item is None:
+                    item, _ = await counters.create_or_read({"Name": HEALTH_MARKER, "Value": value}, "Name")
+                self._probe_item_id = item.id
+            await counters.patch(self._probe_item_id, {"Value": value})
         except (StoreUnavailable, APIError, ConcurrencyConflict):
+            self._probe_ok_at = self._probe_item_id = None
             return False
+        self._probe_ok_at = time.monotonic()
+        return True
 
     # ---- digest deliveries --------------------------------------------------------------
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:

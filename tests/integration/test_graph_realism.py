@@ -22,7 +22,7 @@ from bot.adapters.graph_pressure import RateLimitGauge
 from bot.adapters.sharepoint_store import SharePointStore
 from bot.admin.provision import run as provision
 from bot.domain.model import Outcome
-from bot.ports import ConcurrencyConflict, OutboxMessage, StoreBusy
+from bot.ports import ConcurrencyConflict, OutboxMessage, StoreBusy, StoreUnavailable
 from bot.services.ideas import outbox_for
 from tests.integration.test_sharepoint_app import seed_directory
 from tests.integration.test_store_contract import add
@@ -323,3 +323,20 @@ def test_provisioning_without_credentials_says_so_in_one_sentence(monkeypatch, c
     assert code == 2
     assert printed.out.count("\n") == 1 and "Could not sign in to Microsoft Graph" in printed.out
     assert "Traceback" not in printed.err
+
+
+async def test_health_checks_of_an_idle_instance_cost_little_and_never_hide_a_failure(fake_graph):
+    site = await provisioned_site(fake_graph)
+    store = SharePointStore(graph_client(fake_graph, max_retries=0), site, idle_poll_seconds=60)
+    assert await store.probe_write()
+    await store.claim_due(T0, 60, 20)  # the first poll
+    await store.claim_due(T0 + timedelta(seconds=60), 60, 20)  # an idle poll: reads the backlog too
+    fake_graph.reset_counts()
+    assert await store.probe_write() and (await store.outbox_backlog()).pending == 0
+    assert fake_graph.count() == 0, "a health check a minute after a good write and an idle poll asks nothing"
+    fake_graph.down = True
+    with pytest.raises(StoreUnavailable):
+        await store.claim_due(T0 + timedelta(seconds=120), 60, 20)
+    assert not await store.probe_write(), "once Graph has failed, the probe writes again, and says so"
+    fake_graph.down = False
+    assert await store.probe_write()
