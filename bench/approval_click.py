@@ -11,8 +11,9 @@ Per run, interleaved (yardstick, then the Den), three runs:
   the click's two notifications (the decision to the submitter, the request to the next approver);
 - sequential click latency (p50, p95);
 - clicks per second with 8 concurrent clickers.
-Then notification delivery: 600 queued approval requests, drained through the stand-in, with
-the highest number of sends it accepted in any one second (Teams allows 50 per app per tenant).
+Then notification delivery: 900 approval requests queued in three bursts, drained through the
+stand-in (20 ms per send): the sustained rate from first to last arrival, the highest number of
+sends it accepted in any one second (Teams allows 50 per app per tenant) and how many it refused.
 Run: `make bench`. Figures are min / median / max; nothing here is a test.
 """
 

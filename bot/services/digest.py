@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from aiolimiter import AsyncLimiter
 
 from bot.domain.calendar import DigestWeek, WorkCalendar
-from bot.domain.digest import Digest, DigestRules, build_digest, scope_by_dm
+from bot.domain.digest import Digest, DigestAccumulator, DigestRules
 from bot.domain.model import Idea, NotAllowed, Person, Role
 from bot.domain.outbox import MessageKind, message_id, reminder_id
 from bot.ports import (
@@ -34,6 +34,7 @@ from bot.ports import (
     Conversations,
     DeliveryFailed,
     DigestLedger,
+    DigestScan,
     Directory,
     Ideas,
     Outbox,
@@ -103,7 +104,7 @@ class _Lease:
             raise _LeaseRunOut()
 
 
-class DigestRecords(Ideas, Outbox, Conversations, DigestLedger, Preferences, Protocol):
+class DigestRecords(Ideas, DigestScan, Outbox, Conversations, DigestLedger, Preferences, Protocol):
     """What the digest needs from the store: the scan, today's reminders, DMs' chats and languages, the ledger."""
 
 
@@ -149,14 +150,24 @@ class DigestService:
         """Every DM's digest from one scan of the store (no query per idea, none per DM)."""
         dms = dms if dms is not None else await self.directory.deputy_ministers()
         now = self.clock()
-        ideas = await self.store.list_for_digest(self.rules.challenge_start)
-        grouped = scope_by_dm(dms, ideas, whole_ministry=self.rules.whole_ministry)
-        return {
-            dm.id: build_digest(
-                dm, grouped.get(dm.id, []), week=week, now=now, calendar=self.calendar, rules=self.rules
-            )
-            for dm in dms
-        }
+
+        def accumulator() -> DigestAccumulator:
+            return DigestAccumulator(week=week, now=now, calendar=self.calendar, rules=self.rules)
+
+        # One pass over a page at a time: each idea goes to the DMs whose organisation it comes from
+        # (or, for the whole ministry, to the one accumulator every DM's digest shares).
+        shared = accumulator() if self.rules.whole_ministry else None
+        per_dm = {} if shared is not None else {dm.id: accumulator() for dm in dms}
+        async for page in self.store.scan_for_digest(self.rules.challenge_start):
+            for idea in page:
+                if shared is not None:
+                    shared.add(idea)
+                    continue
+                for person_id in idea.line_ids:
+                    target = per_dm.get(person_id)
+                    if target is not None:
+                        target.add(idea)
+        return {dm.id: (shared or per_dm[dm.id]).result(dm) for dm in dms}
 
     async def build_for(self, dm: Person, week: DigestWeek) -> Digest:
         return (await self.build_all(week, [dm]))[dm.id]

@@ -127,6 +127,8 @@ async def run_burst_with_interruption(burst, sig: int) -> tuple[Counter, dict, s
     finally:
         if process.poll() is None:
             process.kill()
+    # Requests already on the wire when the process died are still being read by the stand-in.
+    await asyncio.sleep(0.5)
     # What reached the connector but is not recorded as sent: the only messages allowed to repeat.
     with sqlite3.connect(db) as connection:
         unrecorded_rows = connection.execute(

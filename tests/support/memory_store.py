@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.delegation import Delegation
+from bot.domain.digest import DigestIdea
 from bot.domain.model import Idea, IdeaStatus
 from bot.ports import (
     ConcurrencyConflict,
@@ -201,6 +202,11 @@ class MemoryStore:
             queued = self.outbox.get(message_id)
             if queued is not None and queued.state == "pending":
                 queued.claimed_until = None
+
+    async def scan_for_digest(self, since: datetime | None, page_size: int = 2000) -> AsyncIterator[list[DigestIdea]]:
+        ideas = [DigestIdea.of(i) for i in await self.list_for_digest(since)]
+        for start in range(0, len(ideas), page_size):
+            yield ideas[start : start + page_size]
 
     # ---- health -------------------------------------------------------------------------
     async def outbox_backlog(self) -> OutboxBacklog:
