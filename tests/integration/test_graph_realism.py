@@ -340,3 +340,19 @@ async def test_health_checks_of_an_idle_instance_cost_little_and_never_hide_a_fa
     assert not await store.probe_write(), "once Graph has failed, the probe writes again, and says so"
     fake_graph.down = False
     assert await store.probe_write()
+
+
+async def test_an_update_whose_answer_was_lost_is_recognised_and_its_notifications_written(fake_graph):
+    store = SharePointStore(graph_client(fake_graph), await provisioned_site(fake_graph))
+    await add(store, 1)
+    idea = await store.get(IDEA_1)
+    raised = idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    # The idea's update is carried out, but its answer inside the batch is a 503: sent again, it gets 412.
+    fake_graph.fail_next(1, status=503, retry_after="0", path_part="/lists/DenIdeas/items/", method="PATCH",
+                         applied=True)
+    await store.update(idea, outbox_for(idea, raised, T0))
+    assert (await store.get(IDEA_1)).current_step == 1
+    ids = {f"{IDEA_1}:approval_request:1:1", f"{IDEA_1}:decision_update:1:0"}
+    assert await store.existing_outbox_ids(sorted(ids)) == ids, "the notifications are not lost"
+    decisions = next(sp for sp in fake_graph.sites[store.site_id].values() if sp.name == "DenDecisions")
+    assert len(decisions.items) == 1
