@@ -256,6 +256,7 @@ def bootstrap(
         channel = edge.channel
 
     renderer = NotificationRenderer(store, second_look=routes.second_look)
+    limiter = TeamsRateLimiter(per_tenant_per_second=settings.teams_messages_per_second)  # one per instance
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -266,7 +267,7 @@ def bootstrap(
         poll_seconds=settings.outbox_poll_seconds,
         lease_seconds=settings.outbox_lease_seconds,
         max_in_flight=settings.outbox_max_in_flight,
-        limiter=TeamsRateLimiter(per_tenant_per_second=settings.teams_messages_per_second),
+        limiter=limiter,
         drain_seconds=settings.shutdown_drain_seconds,
     )
     ideas = IdeaService(
@@ -306,6 +307,7 @@ def bootstrap(
         calendar=calendar,
         rules=rules,
         retry_base_seconds=settings.notify_retry_base_seconds,
+        limiter=limiter,
     )
     scheduled = [
         Timer("weekly-digest", digests.run, weekly(settings.digest_weekday, settings.digest_time, calendar.tz), clock),

@@ -3,8 +3,8 @@
 Exactly once per DM per week holds across restarts and instances because every delivery is
 claimed in the store first (a row per DM and ISO week); a second run finds the claim and sends
 nothing. Delivery retries 429 and 5xx with backoff and jitter, and stays under Teams' rate
-limits (50 messages a second per app per tenant; each DM gets one message, far below the
-7-a-second per conversation).
+limits through the same per-instance limiter as the outbox (50 messages a second per app per
+tenant, shared with the notifications; each DM gets one message).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
-
-from aiolimiter import AsyncLimiter
 
 from bot.domain.calendar import DigestWeek, WorkCalendar
 from bot.domain.digest import Digest, DigestAccumulator, DigestRules
@@ -34,13 +32,13 @@ from bot.ports import (
     OutboxMessage,
     Preferences,
 )
+from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff, conflict_retry, retrying
 from bot.services.language import Languages
 from bot.services.nudges import Nudger
 
 log = logging.getLogger(__name__)
 
-TEAMS_APP_MESSAGES_PER_SECOND = 50
 
 
 @dataclass
@@ -91,6 +89,7 @@ class DigestService:
         rules: DigestRules = DigestRules(),
         retry_base_seconds: float = 1.0,
         attempts: int = 5,
+        limiter: TeamsRateLimiter | None = None,
     ) -> None:
         self.store = store
         self.directory = directory
@@ -102,7 +101,9 @@ class DigestService:
         self._render = render
         self._backoff = Backoff(first=retry_base_seconds, longest=60.0)
         self._attempts = attempts
-        self._limiter = AsyncLimiter(TEAMS_APP_MESSAGES_PER_SECOND, 1)
+        # The same windows as the outbox's (one limiter per instance), so digests and notifications
+        # together stay within Teams' per-tenant rate.
+        self._limiter = limiter or TeamsRateLimiter()
 
     # ---- building -------------------------------------------------------------------------
     def current_week(self) -> DigestWeek:
@@ -201,7 +202,7 @@ class DigestService:
         try:
             async for attempt in retrying(self._backoff, attempts=self._attempts, retry_if=_transient):
                 with attempt:
-                    async with self._limiter:
+                    async with self._limiter.slot(dm.id):
                         await self.channel.send_card(dm.id, card, summary=summary)
         except DeliveryFailed as failure:
             state = "unreachable" if failure.permanent else "failed"
