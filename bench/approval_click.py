@@ -32,6 +32,7 @@ from typing import Any
 import aiohttp
 
 from bench.harness import Figure, Server, free_port, percentile, python, start_server, verdict
+from bot.ports.service_urls import LOCAL_SERVICE_URLS
 from cards import verbs
 from tests.support.bulk import BenchOrg, seed_ideas
 from tests.support.teams_client import TeamsClient, User
@@ -144,6 +145,7 @@ async def main() -> None:
                 "DEN_OUTBOX_POLL_SECONDS": "0.5",
                 "DEN_DIGEST_SCHEDULE": "off",
                 "MicrosoftAppId": "",
+                "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
             },
         )
         yardstick = await start_server("yardstick", python("-m", "bench.yardstick", str(yard_port)), port=yard_port)

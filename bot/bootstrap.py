@@ -27,6 +27,7 @@ from bot.adapters.spool import SubmissionSpool
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.calendar import WorkCalendar, parse_holidays
 from bot.domain.digest import DigestRules
+from bot.domain.limits import PitchQuota
 from bot.domain.model import Role
 from bot.domain.routing import RoutingRules
 from bot.ports import Availability, Channel, Directory, IdeaStore
@@ -262,7 +263,7 @@ def bootstrap(
         channel,
         renderer,
         clock=clock,
-        backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0),
+        backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0, retry_after_cap=600.0),
         max_attempts=settings.notify_max_attempts,
         poll_seconds=settings.outbox_poll_seconds,
         lease_seconds=settings.outbox_lease_seconds,
@@ -278,6 +279,7 @@ def bootstrap(
         on_outbox=dispatcher.kick,
         spool=spool,
         decision_spool=spool,
+        quota=PitchQuota(settings.daily_pitch_cap, timedelta(days=settings.duplicate_window_days)),
         routes=routes,
         assigner=assigner,
     )
@@ -307,6 +309,7 @@ def bootstrap(
         calendar=calendar,
         rules=rules,
         retry_base_seconds=settings.notify_retry_base_seconds,
+        retry_after_cap=settings.retry_after_cap_seconds,
         limiter=limiter,
     )
     scheduled = [

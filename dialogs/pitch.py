@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from bot.services.ideas import ActionStatus, IdeaService
+from bot.services.ideas import CONFIRM_DUPLICATE, ActionStatus, IdeaService
 from cards import idea_status_card, pitch_form_card, receipt_card
+from cards.common import when
 from cards.receipt import spooled_card
-from dialogs.turn import Reply, Turn, as_int
+from cards.safe_text import plain
+from dialogs.turn import Reply, Turn, as_id, as_int
 
 
 def new_form(turn: Turn) -> dict[str, Any]:
@@ -18,10 +20,23 @@ def new_form(turn: Turn) -> dict[str, Any]:
 
 async def submit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) -> Reply:
     m = turn.messages
-    form_id = str(data.get("formId") or uuid.uuid4())
+    form_id = as_id(data.get("formId")) or str(uuid.uuid4())
     result = await service.submit_pitch(submitter_id=turn.user_id, submitter_name=turn.user_name, form=data)
     if result.errors:
         return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, errors=result.errors))
+    if result.over_daily_cap:
+        notice = m.t("pitch.daily_cap", cap=service.quota.daily_cap)
+        return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, notice=notice))
+    if result.duplicate_of is not None:
+        earlier = result.duplicate_of
+        notice = m.t(
+            "pitch.duplicate",
+            when=when(earlier.created_at),
+            reference=earlier.reference,
+            title=plain(earlier.pitch.title),
+        )
+        form = pitch_form_card(m, form_id=form_id, values=result.values, notice=notice, confirm=CONFIRM_DUPLICATE)
+        return Reply(card=form)
     if result.spooled:
         return Reply(card=spooled_card(m, result.values))
     if result.not_in_directory:
@@ -32,7 +47,7 @@ async def submit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) -> R
 
 async def resubmit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) -> Reply:
     m = turn.messages
-    idea_id = str(data.get("ideaId", ""))
+    idea_id = as_id(data.get("ideaId"))
     revision = as_int(data.get("revision"))
     kind, result = await service.resubmit(actor_id=turn.user_id, idea_id=idea_id, revision=revision, form=data)
     idea = result.idea

@@ -927,6 +927,15 @@ class SharePointStore:
             return False
         return True
 
+    async def digest_states(self, dm_id: str, week_keys: list[str]) -> dict[str, str]:
+        api = self._api("digests")
+        states: dict[str, str] = {}
+        for week_key in week_keys:  # a few weeks, once a week: one lookup each on the unique key
+            item = await api.first("DeliveryKey", f"{dm_id}|{week_key}", ["DeliveryKey", "State"])
+            if item is not None:
+                states[week_key] = _fields(item).get("State", "")
+        return states
+
     async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None:
         api = self._api("digests")
         item = await api.first("DeliveryKey", f"{dm_id}|{week_key}", ["DeliveryKey"])

@@ -317,6 +317,16 @@ class SqliteStore:
             )
             return True
 
+    async def digest_states(self, dm_id: str, week_keys: list[str]) -> dict[str, str]:
+        if not week_keys:
+            return {}
+        marks = ",".join("?" for _ in week_keys)
+        rows = await self._fetchall(
+            f"SELECT week_key, state FROM digest_deliveries WHERE dm_id = ? AND week_key IN ({marks})",
+            (dm_id, *week_keys),
+        )
+        return {r["week_key"]: r["state"] for r in rows}
+
     async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None:
         await self._execute(
             "UPDATE digest_deliveries SET state = ?, detail = ?, claimed_until = NULL, updated_at = ?"

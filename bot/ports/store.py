@@ -179,6 +179,9 @@ class DigestLedger(Protocol):
 
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool: ...
     async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None: ...
+    async def digest_states(self, dm_id: str, week_keys: list[str]) -> dict[str, str]:
+        """{week key: state} of this DM's digest for those weeks that have a row (to notice a clock gone back)."""
+        ...
 
 
 class Approvals(Protocol):

@@ -246,6 +246,18 @@ async def test_a_digest_is_claimed_once_per_dm_and_week(store):
     assert await digest_deliveries(store, "2026-W48") == {"dana": ("sent", "")}
 
 
+async def test_a_dm_s_digest_states_for_some_weeks(store):
+    await store.claim_digest("dana", "2026-W48", T0, 600)
+    await store.record_digest("dana", "2026-W48", "sent", "", T0)
+    await store.claim_digest("dana", "2026-W49", T0, 600)
+    await store.claim_digest("amir", "2026-W50", T0, 600)
+    assert await store.digest_states("dana", ["2026-W48", "2026-W49", "2026-W50"]) == {
+        "2026-W48": "sent",
+        "2026-W49": "sending",
+    }
+    assert await store.digest_states("dana", []) == {}
+
+
 async def test_entra_object_ids_come_back_as_the_same_strings(store):
     approver = "b2e1d4f3-6c7e-4f80-9bac-1d2e3f4a5b02"
     message = OutboxMessage("m:1", approver, "reminder", "9c1d2e3f-0000-4000-8000-000000000001", T0, T0, {})

@@ -253,6 +253,10 @@ class MemoryStore:
             self.deliveries[(dm_id, week_key)] = _Delivery("sending", "", now + timedelta(seconds=lease_seconds))
             return True
 
+    async def digest_states(self, dm_id: str, week_keys: list[str]) -> dict[str, str]:
+        self._check()
+        return {k: self.deliveries[(dm_id, k)].state for k in week_keys if (dm_id, k) in self.deliveries}
+
     async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None:
         self._check()
         self.deliveries[(dm_id, week_key)] = _Delivery(state, detail[:500])
