@@ -274,6 +274,7 @@ def bootstrap(
         on_outbox=kick,
     )
     renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges))
+    limiter = TeamsRateLimiter(per_tenant_per_second=settings.teams_messages_per_second)  # one per instance
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -284,7 +285,7 @@ def bootstrap(
         poll_seconds=settings.outbox_poll_seconds,
         lease_seconds=settings.outbox_lease_seconds,
         max_in_flight=settings.outbox_max_in_flight,
-        limiter=TeamsRateLimiter(per_tenant_per_second=settings.teams_messages_per_second),
+        limiter=limiter,
         drain_seconds=settings.shutdown_drain_seconds,
     )
     ideas = IdeaService(
@@ -327,6 +328,7 @@ def bootstrap(
         rules=rules,
         retry_base_seconds=settings.notify_retry_base_seconds,
         retry_after_cap=settings.retry_after_cap_seconds,
+        limiter=limiter,
     )
     scheduled = [
         Timer("weekly-digest", digests.run, weekly(settings.digest_weekday, settings.digest_time, calendar.tz), clock),

@@ -9,8 +9,8 @@ may have arrived and is not tried again; and a run whose clock went back into an
 sends nothing to a DM who already has a later week's digest.
 
 Delivery retries 429 and 5xx with backoff and jitter, and stays under Teams' rate limits
-(50 messages a second per app per tenant; each DM gets one message, far below the 7-a-second
-per conversation).
+through the same per-instance limiter as the outbox (50 messages a second per app per tenant,
+shared with the notifications; each DM gets one message).
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-
-from aiolimiter import AsyncLimiter
 
 from bot.domain.calendar import DigestWeek, WorkCalendar
 from bot.domain.digest import Digest, DigestAccumulator, DigestRules
@@ -41,13 +39,13 @@ from bot.ports import (
     OutboxMessage,
     Preferences,
 )
+from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff, conflict_retry, retrying
 from bot.services.language import Languages
 from bot.services.nudges import Nudger
 
 log = logging.getLogger(__name__)
 
-TEAMS_APP_MESSAGES_PER_SECOND = 50
 
 
 @dataclass
@@ -128,6 +126,7 @@ class DigestService:
         attempts: int = 5,
         retry_after_cap: float = 60.0,
         lease_seconds: float = 600.0,
+        limiter: TeamsRateLimiter | None = None,
     ) -> None:
         self.store = store
         self.directory = directory
@@ -140,7 +139,9 @@ class DigestService:
         self._backoff = Backoff(first=retry_base_seconds, longest=60.0, retry_after_cap=retry_after_cap)
         self._attempts = attempts
         self._lease_seconds = lease_seconds
-        self._limiter = AsyncLimiter(TEAMS_APP_MESSAGES_PER_SECOND, 1)
+        # The same windows as the outbox's (one limiter per instance), so digests and notifications
+        # together stay within Teams' per-tenant rate.
+        self._limiter = limiter or TeamsRateLimiter()
 
     # ---- building -------------------------------------------------------------------------
     def current_week(self) -> DigestWeek:
@@ -265,7 +266,7 @@ class DigestService:
             async for attempt in retrying(self._backoff, attempts=self._attempts, retry_if=_transient):
                 with attempt:
                     lease.check()
-                    async with self._limiter:
+                    async with self._limiter.slot(dm.id):
                         await asyncio.wait_for(
                             self.channel.send_card(dm.id, card, summary=summary), timeout=lease.remaining()
                         )
