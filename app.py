@@ -12,10 +12,12 @@ from azure.core.credentials_async import AsyncTokenCredential
 
 from bot import logs
 from bot.bootstrap import Den, bootstrap, utc_now
+from bot.ports.service_urls import ServiceUrlAllowList
 from bot.settings import Settings
-from bot.teams.edge import error_middleware
+from bot.teams.edge import activity_deserializes, error_middleware
 from bot.web.admin_routes import admin_routes
 from bot.web.pages import health_routes, page_routes
+from bot.web.request_guard import GuardSettings, request_guard
 
 log = logging.getLogger("deputys_den")
 
@@ -40,7 +42,15 @@ def create_app(
     async def stop(app: web.Application) -> None:
         await den.stop()
 
-    app = web.Application(middlewares=[error_middleware])
+    # The guard comes first: size, JSON, activity shape and serviceUrl, before authentication.
+    guard = request_guard(
+        GuardSettings(
+            ServiceUrlAllowList.from_setting(settings.allowed_service_urls),
+            max_body_bytes=settings.max_request_bytes,
+        ),
+        extra_checks=[activity_deserializes],
+    )
+    app = web.Application(middlewares=[guard, error_middleware], client_max_size=settings.max_request_bytes + 1)
     app[DEN_KEY] = den
     app.router.add_post("/api/messages", den.edge.messages_handler(den.ideas, den.dialog))
     health_routes(

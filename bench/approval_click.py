@@ -11,8 +11,9 @@ Per run, interleaved (yardstick, then the Den), three runs:
   the click's two notifications (the decision to the submitter, the request to the next approver);
 - sequential click latency (p50, p95);
 - clicks per second with 8 concurrent clickers.
-Then notification delivery: 600 queued approval requests, drained through the stand-in, with
-the highest number of sends it accepted in any one second (Teams allows 50 per app per tenant).
+Then notification delivery: 900 approval requests queued in three bursts, drained through the
+stand-in (20 ms per send): the sustained rate from first to last arrival, the highest number of
+sends it accepted in any one second (Teams allows 50 per app per tenant) and how many it refused.
 Run: `make bench`. Figures are min / median / max; nothing here is a test.
 """
 
@@ -31,6 +32,7 @@ from typing import Any
 import aiohttp
 
 from bench.harness import Figure, Server, free_port, percentile, python, start_server, verdict
+from bot.ports.service_urls import LOCAL_SERVICE_URLS
 from cards import verbs
 from tests.support.bulk import BenchOrg, seed_ideas
 from tests.support.teams_client import TeamsClient, User
@@ -143,6 +145,7 @@ async def main() -> None:
                 "DEN_OUTBOX_POLL_SECONDS": "0.5",
                 "DEN_DIGEST_SCHEDULE": "off",
                 "MicrosoftAppId": "",
+                "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
             },
         )
         yardstick = await start_server("yardstick", python("-m", "bench.yardstick", str(yard_port)), port=yard_port)

@@ -20,8 +20,8 @@ from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.i18n import Messages
+from cards.approval import decided_card
 from cards.common import CONTENT_TYPE
-from cards.idea import decided_card
 
 NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
 

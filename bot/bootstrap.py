@@ -28,6 +28,7 @@ from bot.adapters.spool import SubmissionSpool
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.calendar import WorkCalendar, parse_holidays
 from bot.domain.digest import DigestRules
+from bot.domain.limits import PitchQuota
 from bot.domain.model import Role
 from bot.domain.routing import RoutingRules
 from bot.ports import Availability, Channel, Directory, IdeaStore
@@ -293,17 +294,18 @@ def bootstrap(
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
     renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges),
                                     pitch_day=PitchDayNotificationRenderer(pitch_day))
+    limiter = TeamsRateLimiter(per_tenant_per_second=settings.teams_messages_per_second)  # one per instance
     dispatcher = OutboxDispatcher(
         store,
         channel,
         renderer,
         clock=clock,
-        backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0),
+        backoff=Backoff(first=settings.notify_retry_base_seconds, longest=600.0, retry_after_cap=600.0),
         max_attempts=settings.notify_max_attempts,
         poll_seconds=settings.outbox_poll_seconds,
         lease_seconds=settings.outbox_lease_seconds,
         max_in_flight=settings.outbox_max_in_flight,
-        limiter=TeamsRateLimiter(per_tenant_per_second=settings.teams_messages_per_second),
+        limiter=limiter,
         drain_seconds=settings.shutdown_drain_seconds,
     )
     ideas = IdeaService(
@@ -314,6 +316,7 @@ def bootstrap(
         on_outbox=dispatcher.kick,
         spool=spool,
         decision_spool=spool,
+        quota=PitchQuota(settings.daily_pitch_cap, timedelta(days=settings.duplicate_window_days)),
         routes=routes,
         assigner=assigner,
     )
@@ -344,6 +347,8 @@ def bootstrap(
         calendar=calendar,
         rules=rules,
         retry_base_seconds=settings.notify_retry_base_seconds,
+        retry_after_cap=settings.retry_after_cap_seconds,
+        limiter=limiter,
     )
     scheduled = [
         Timer("weekly-digest", digests.run, weekly(settings.digest_weekday, settings.digest_time, calendar.tz), clock),

@@ -68,6 +68,12 @@ def _not_negative(value: float) -> None:
         raise ValueError("use 0 or more")
 
 
+def _service_urls(value: str) -> None:
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        if not re.fullmatch(r"https?://[^/\s@]+(/\S*)?", part):
+            raise ValueError("use comma-separated URLs such as https://smba.trafficmanager.net/")
+
+
 def env(
     *names: str,
     default: Any,
@@ -166,6 +172,14 @@ class Settings:
     panel_quorum: int = env("DEN_PANEL_QUORUM", default=3, check=_positive)  # fewer judges: "below quorum"
     # judges not done get one reminder the day after pitch day, at this time (unless the organiser sets one)
     panel_reminder_time: str = env("DEN_PANEL_REMINDER_TIME", default="09:00", check=_clock_time)
+    # ---- hostile input: connector hosts, request size, pitch floods, Retry-After ---------------------
+    allowed_service_urls: str = env(
+        "DEN_ALLOWED_SERVICE_URLS", default="https://smba.trafficmanager.net/", check=_service_urls
+    )
+    max_request_bytes: int = env("DEN_MAX_REQUEST_BYTES", default=256 * 1024, check=_positive)
+    daily_pitch_cap: int = env("DEN_DAILY_PITCH_CAP", default=10, check=_not_negative)
+    duplicate_window_days: int = env("DEN_DUPLICATE_WINDOW_DAYS", default=30, check=_not_negative)
+    retry_after_cap_seconds: float = env("DEN_RETRY_AFTER_CAP_SECONDS", default=60.0, check=_positive)
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property

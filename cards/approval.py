@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.limits import COMMENT_MAX
 from bot.domain.model import Decision, Idea
 from bot.i18n import Messages
 from cards import verbs
 from cards.approval_routes import handover_notice, holder_now, reassign_action, refresh
 from cards.common import Element, attention, card, execute, good, heading, subtle, text
 from cards.idea import chain_view, decision_line, pitch_summary, revision_notes, view_button
+from cards.safe_text import plain
 
 
 def _decision_data(idea: Idea) -> dict[str, Any]:
@@ -37,7 +39,7 @@ def approval_parts(
         body.append(attention(notice) if deciding else text(notice, weight="Bolder"))
     if not deciding:
         body.append(good(holder_now(m, idea)))  # a stale card says who holds the idea now
-    body.append(subtle(m.t("approval.from", name=idea.submitter.name)))
+    body.append(subtle(m.t("approval.from", name=plain(idea.submitter.name))))
     if deciding:
         body.append(
             text(
@@ -60,7 +62,7 @@ def approval_parts(
             "label": m.t("approval.comment"),
             "placeholder": m.t("approval.comment.placeholder"),
             "isMultiline": True,
-            "maxLength": 1000,
+            "maxLength": COMMENT_MAX,
             "errorMessage": comment_error or m.t("approval.comment_required", name=idea.submitter.name),
         }
         if comment:
@@ -95,11 +97,11 @@ def decided_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
     """What the approver sees in place of the buttons once they have decided."""
     body = [
         heading(m.t("approval.decided_title", outcome=m.t(f"outcome.{decision.outcome.value}"))),
-        good(m.t("approval.recorded", name=idea.submitter.name)),
+        good(m.t("approval.recorded", name=plain(idea.submitter.name))),
         subtle(decision_line(m, decision)),
     ]
     if decision.comment:
-        body.append(text(m.t("chain.comment", comment=decision.comment)))
+        body.append(text(m.t("chain.comment", comment=plain(decision.comment))))
     body.extend(pitch_summary(m, idea, full=False))
     body.append(chain_view(m, idea))
     return card(body, [view_button(m, idea)])

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.domain.delegation import Delegation
+from bot.domain.limits import REASON_MAX
 from bot.domain.model import ApprovalStep, Decision, HistoryEntry, HistoryKind, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
@@ -30,23 +31,23 @@ from cards.common import (
     view_idea,
     when,
 )
+from cards.safe_text import plain
 
 PICKER_DATASET = "graph.microsoft.com/users"  # Teams' people picker: searches the whole organisation
-REASON_MAX = 500
 
 
 # ---- names and notes ----------------------------------------------------------------------
 def step_holder(m: Messages, step: ApprovalStep) -> str:
     """'Diane Tremblay for Maya Singh', or just the approver's name."""
     if step.on_behalf_of_id:
-        return m.t("acting.for", name=step.approver_name, principal=step.on_behalf_of_name)
-    return step.approver_name
+        return m.t("acting.for", name=plain(step.approver_name), principal=plain(step.on_behalf_of_name))
+    return plain(step.approver_name)
 
 
 def decider(m: Messages, decision: Decision) -> str:
     if decision.on_behalf_of_id:
-        return m.t("acting.for", name=decision.approver_name, principal=decision.on_behalf_of_name)
-    return decision.approver_name
+        return m.t("acting.for", name=plain(decision.approver_name), principal=plain(decision.on_behalf_of_name))
+    return plain(decision.approver_name)
 
 
 def history_line(m: Messages, entry: HistoryEntry) -> str:
@@ -54,24 +55,41 @@ def history_line(m: Messages, entry: HistoryEntry) -> str:
     at = when(entry.at)
     if entry.kind == HistoryKind.ACTING:
         return m.t(
-            f"history.acting.{entry.reason or 'delegation'}", name=entry.to_name, principal=entry.from_name, when=at
+            f"history.acting.{entry.reason or 'delegation'}",
+            name=plain(entry.to_name),
+            principal=plain(entry.from_name),
+            when=at,
         )
     if entry.kind == HistoryKind.REASSIGNED:
-        return m.t("history.reassigned", actor=entry.actor_name, name=entry.to_name, reason=entry.reason, when=at)
+        return m.t(
+            "history.reassigned",
+            actor=plain(entry.actor_name),
+            name=plain(entry.to_name),
+            reason=plain(entry.reason),
+            when=at,
+        )
     if entry.kind == HistoryKind.ESCALATED:
         duration = business_days(m, entry.days)
-        return m.t("history.escalated", principal=entry.from_name, name=entry.to_name, duration=duration, when=at)
+        return m.t(
+            "history.escalated", principal=plain(entry.from_name), name=plain(entry.to_name), duration=duration, when=at
+        )
     if entry.kind == HistoryKind.MOVED_ON:
         key = "history.moved_on.no_decision" if entry.reason == "no_decision" else "history.moved_on.away"
-        return m.t(key, principal=entry.from_name, duration=business_days(m, entry.days), when=at)
+        return m.t(key, principal=plain(entry.from_name), duration=business_days(m, entry.days), when=at)
     if entry.kind == HistoryKind.WITHDRAWN:
         key = "history.withdrawn_reason" if entry.reason else "history.withdrawn"
-        return m.t(key, name=entry.actor_name, reason=entry.reason, when=at)
+        return m.t(key, name=plain(entry.actor_name), reason=plain(entry.reason), when=at)
     if entry.kind == HistoryKind.SECOND_LOOK:
-        return m.t("history.second_look", actor=entry.actor_name, name=entry.to_name, reason=entry.reason, when=at)
+        return m.t(
+            "history.second_look",
+            actor=plain(entry.actor_name),
+            name=plain(entry.to_name),
+            reason=plain(entry.reason),
+            when=at,
+        )
     if entry.kind == HistoryKind.INFORMED:
-        return m.t("history.informed", name=entry.to_name, when=at)
-    return m.t("history.commented", name=entry.actor_name, comment=entry.reason, when=at)
+        return m.t("history.informed", name=plain(entry.to_name), when=at)
+    return m.t("history.commented", name=plain(entry.actor_name), comment=plain(entry.reason), when=at)
 
 
 def step_notes(m: Messages, idea: Idea, index: int) -> list[str]:
@@ -102,7 +120,7 @@ def informed_line(m: Messages, idea: Idea) -> list[Element]:
     """Who the route only keeps informed."""
     if not idea.informed:
         return []
-    roles = [m.t("chain.step", name=i.person_name, role=m.t(f"role.{i.role.value}")) for i in idea.informed]
+    roles = [m.t("chain.step", name=plain(i.person_name), role=m.t(f"role.{i.role.value}")) for i in idea.informed]
     return [subtle(m.t("route.informed", names=", ".join(roles)))]
 
 
@@ -116,26 +134,26 @@ def handover_notice(m: Messages, idea: Idea, viewer_id: str) -> str:
     if step is None:
         return ""
     if viewer_id and viewer_id == step.on_behalf_of_id:
-        return m.t("my_approvals.held_for_you", name=step.approver_name)
+        return m.t("my_approvals.held_for_you", name=plain(step.approver_name))
     entries = [h for h in idea.history_for(idea.current_step) if h.revision == idea.revision]
     latest = next((h for h in reversed(entries) if h.to_id == step.approver_id), None)
     if latest is None or viewer_id != step.approver_id:
         return ""
     if latest.kind == HistoryKind.ACTING:
-        return m.t(f"acting.notice.{latest.reason or 'delegation'}", principal=latest.from_name)
+        return m.t(f"acting.notice.{latest.reason or 'delegation'}", principal=plain(latest.from_name))
     if latest.kind == HistoryKind.REASSIGNED:
-        return m.t("reassign.notice", actor=latest.actor_name, reason=latest.reason)
+        return m.t("reassign.notice", actor=plain(latest.actor_name), reason=plain(latest.reason))
     if latest.kind == HistoryKind.ESCALATED:
-        return m.t("escalate.notice", principal=latest.from_name, duration=business_days(m, latest.days))
+        return m.t("escalate.notice", principal=plain(latest.from_name), duration=business_days(m, latest.days))
     if latest.kind == HistoryKind.SECOND_LOOK:
         rejected = next((d for d in reversed(idea.decisions) if d.approver_id == latest.from_id), None)
         comment = rejected.comment if rejected else ""
         return m.t(
             "second_look.notice",
-            name=idea.submitter.name,
-            reason=latest.reason,
-            principal=latest.from_name,
-            comment=comment,
+            name=plain(idea.submitter.name),
+            reason=plain(latest.reason),
+            principal=plain(latest.from_name),
+            comment=plain(comment),
         )
     return ""
 
@@ -146,7 +164,7 @@ def holder_now(m: Messages, idea: Idea) -> str:
     if step is not None:
         return m.t("approval.now_with", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
     if idea.status == IdeaStatus.WITHDRAWN:
-        return m.t("withdraw.approver_notice", name=idea.submitter.name)
+        return m.t("withdraw.approver_notice", name=plain(idea.submitter.name))
     return m.t(f"status.{idea.status.value}")
 
 
@@ -255,7 +273,7 @@ def informed_card(
     body: list[Element] = [heading(m.t("informed.title", reference=idea.reference))]
     if notice:
         body.append(good(notice))
-    body.append(text(m.t("informed.body", name=idea.submitter.name)))
+    body.append(text(m.t("informed.body", name=plain(idea.submitter.name))))
     body += route_view(m, idea)
     body += summary
     body.append(chain)
@@ -272,7 +290,7 @@ def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: El
     """The approver's card once the submitter withdrew the idea: no buttons left."""
     body: list[Element] = [
         heading(m.t("withdraw.approver_title", reference=idea.reference)),
-        attention(m.t("withdraw.approver_notice", name=idea.submitter.name)),
+        attention(m.t("withdraw.approver_notice", name=plain(idea.submitter.name))),
     ]
     body += summary  # the chain below shows who withdrew it, when and why
     body.append(chain)
@@ -283,8 +301,8 @@ def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element
     """Tell the submitter someone on the route commented."""
     return card(
         [
-            heading(m.t("comments.new_title", name=entry.actor_name, reference=idea.reference)),
-            text(entry.reason),
+            heading(m.t("comments.new_title", name=plain(entry.actor_name), reference=idea.reference)),
+            text(plain(entry.reason)),
             chain,
         ],
         [view_idea(m, idea.id, idea.reference), execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
@@ -305,13 +323,15 @@ def my_approvals_card(
         step = idea.current_approver
         data = {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision, "commentField": f"comment{n}"}
         lines = [
-            text(m.t("my_approvals.item", reference=idea.reference, title=idea.pitch.title), weight="Bolder"),
-            subtle(m.t("my_approvals.from", name=idea.submitter.name, duration=business_days(m, waiting_days(idea)))),
+            text(m.t("my_approvals.item", reference=idea.reference, title=plain(idea.pitch.title)), weight="Bolder"),
+            subtle(
+                m.t("my_approvals.from", name=plain(idea.submitter.name), duration=business_days(m, waiting_days(idea)))
+            ),
         ]
         if step is not None and step.on_behalf_of_id == viewer_id:
-            lines.append(subtle(m.t("my_approvals.held_for_you", name=step.approver_name)))
+            lines.append(subtle(m.t("my_approvals.held_for_you", name=plain(step.approver_name))))
         elif step is not None and step.on_behalf_of_id:
-            lines.append(subtle(m.t("my_approvals.acting", principal=step.on_behalf_of_name)))
+            lines.append(subtle(m.t("my_approvals.acting", principal=plain(step.on_behalf_of_name))))
         lines.append(
             {
                 "type": "Input.Text",
@@ -355,7 +375,10 @@ def delegation_card(
     actions: list[Element] = []
     if current is not None:
         body.append(
-            text(m.t("delegate.current", name=current.delegate_name, day=local_day(current.last_day)), weight="Bolder")
+            text(
+                m.t("delegate.current", name=plain(current.delegate_name), day=local_day(current.last_day)),
+                weight="Bolder",
+            )
         )
         actions.append(execute(m.t("delegate.end"), verbs.DELEGATE_END, {}))
     body.append(people_picker(m, "delegateId", m.t("delegate.who"), people))

@@ -34,6 +34,7 @@ from cards.common import (
     when,
 )
 from cards.idea import pitch_summary
+from cards.safe_text import plain
 
 POOL_ROWS = 30
 LIST_ROWS = 15
@@ -214,7 +215,7 @@ def challenge_facts(m: Messages, challenge: Challenge, tz, sponsor_names: Mappin
     areas = ", ".join(m.t(f"choice.program_area.{a}") for a in challenge.program_areas) or m.t("den.all_areas")
     criteria = ", ".join(f"{m.t(f'den.criterion.{c.key}')} {c.weight} %" for c in challenge.criteria)
     return [
-        text(challenge.question, spacing="Small"),
+        text(plain(challenge.question), spacing="Small"),
         facts(
             [
                 (m.t("den.label.sponsors"), ", ".join(sponsor_names.get(s) or s for s in challenge.sponsor_ids)),
@@ -244,7 +245,7 @@ def challenge_card(
     headline: str = "",
 ) -> dict[str, Any]:
     phase = challenge.phase(now)
-    body: list[Element] = [heading(challenge.name)]
+    body: list[Element] = [heading(plain(challenge.name))]
     if headline:
         body.insert(0, good(headline))
     body.append(subtle(m.t(f"den.phase.{phase.value}")))
@@ -281,7 +282,7 @@ def challenges_card(
         body.append(
             container(
                 [
-                    text(challenge.name, weight="Bolder"),
+                    text(plain(challenge.name), weight="Bolder"),
                     subtle(line),
                     {
                         "type": "ActionSet",
@@ -300,8 +301,8 @@ def challenges_card(
 def call_for_ideas_card(m: Messages, challenge: Challenge, *, tz) -> dict[str, Any]:
     """Posted in the channel when the window opens. The button opens the form in a 1:1 chat."""
     body = [
-        heading(m.t("den.call.title", name=challenge.name)),
-        text(challenge.question, size="Medium", weight="Bolder"),
+        heading(m.t("den.call.title", name=plain(challenge.name))),
+        text(plain(challenge.question), size="Medium", weight="Bolder"),
         text(m.t("den.call.body", closes=_last_day(challenge, tz))),
     ]
     if challenge.program_areas:
@@ -316,7 +317,7 @@ def call_for_ideas_card(m: Messages, challenge: Challenge, *, tz) -> dict[str, A
 def window_closed_card(m: Messages, challenge: Challenge, *, pitched: int) -> dict[str, Any]:
     return card(
         [
-            heading(m.t("den.closed.title", name=challenge.name)),
+            heading(m.t("den.closed.title", name=plain(challenge.name))),
             text(m.t("den.closed.body", count=pitched)),
         ]
     )
@@ -340,8 +341,11 @@ def challenge_preface(m: Messages, challenge: Challenge, *, tz) -> list[Element]
     return [
         container(
             [
-                text(m.t("den.form_preface", name=challenge.name, closes=_last_day(challenge, tz)), weight="Bolder"),
-                text(challenge.question, spacing="Small"),
+                text(
+                    m.t("den.form_preface", name=plain(challenge.name), closes=_last_day(challenge, tz)),
+                    weight="Bolder",
+                ),
+                text(plain(challenge.question), spacing="Small"),
             ],
             style="emphasis",
         ),
@@ -358,7 +362,7 @@ def stage_label(m: Messages, stage: IdeaStage) -> str:
 def pool_card(
     m: Messages, challenge: Challenge, rows: Sequence[tuple[Idea, IdeaStage]], *, now: datetime, headline: str = ""
 ) -> dict[str, Any]:
-    body: list[Element] = [heading(m.t("den.pool.title", name=challenge.name))]
+    body: list[Element] = [heading(m.t("den.pool.title", name=plain(challenge.name)))]
     if headline:
         body.insert(0, good(headline))
     counts = {s: sum(1 for _, st in rows if st.stage == s) for s in Stage}
@@ -391,9 +395,10 @@ def pool_card(
             container(
                 [
                     text(
-                        m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title), weight="Bolder"
+                        m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title)),
+                        weight="Bolder",
                     ),
-                    subtle(f"{stage_label(m, stage)} · {idea.submitter.branch or idea.submitter.name} · {area}"),
+                    subtle(f"{stage_label(m, stage)} · {plain(idea.submitter.branch or idea.submitter.name)} · {area}"),
                     {"type": "ActionSet", "actions": actions},
                 ],
                 separator=True,
@@ -418,7 +423,7 @@ def pool_card(
                         "style": "expanded",
                         "choices": [
                             {
-                                "title": m.t("idea.reference_title", reference=i.reference, title=i.pitch.title),
+                                "title": m.t("idea.reference_title", reference=i.reference, title=plain(i.pitch.title)),
                                 "value": i.id,
                             }
                             for i, _ in shortlisted
@@ -447,7 +452,7 @@ def pool_card(
                         "style": "expanded",
                         "choices": [
                             {
-                                "title": m.t("idea.reference_title", reference=i.reference, title=i.pitch.title),
+                                "title": m.t("idea.reference_title", reference=i.reference, title=plain(i.pitch.title)),
                                 "value": i.id,
                             }
                             for i, _ in finalists
@@ -479,7 +484,7 @@ def history_lines(m: Messages, stage: IdeaStage, names: Mapping[str, str]) -> li
         who = names.get(change.by) or ""
         lines.append(subtle(m.t("den.history.line", stage=label, when=when(change.at), who=who)))
         if change.reason and change.reason not in ("finalists_chosen", "winners_chosen", "shortlist_undone"):
-            lines.append(text(m.t("den.history.reason", reason=change.reason), spacing="Small"))
+            lines.append(text(m.t("den.history.reason", reason=plain(change.reason)), spacing="Small"))
     return lines
 
 
@@ -489,10 +494,15 @@ def idea_view_card(
     """A sponsor's *View*: the pitch in full, who pitched it, and its path so far."""
     body: list[Element] = []
     if challenge is not None:
-        body.append(subtle(challenge.name))
+        body.append(subtle(plain(challenge.name)))
     body += pitch_summary(m, idea)
     body.append(
-        facts([(m.t("den.label.submitter"), idea.submitter.name), (m.t("den.label.branch"), idea.submitter.branch)])
+        facts(
+            [
+                (m.t("den.label.submitter"), plain(idea.submitter.name)),
+                (m.t("den.label.branch"), plain(idea.submitter.branch)),
+            ]
+        )
     )
     if stage is not None:
         body.append(text(m.t("den.label.path"), weight="Bolder", spacing="Medium"))
@@ -509,8 +519,8 @@ def funding_facts(m: Messages, stage: IdeaStage) -> Element:
     return facts(
         [
             (m.t("den.label.amount"), format_money(f.amount, m.locale)),
-            (m.t("den.label.funding_branch"), f.branch),
-            (m.t("den.label.conditions"), f.conditions),
+            (m.t("den.label.funding_branch"), plain(f.branch)),
+            (m.t("den.label.conditions"), plain(f.conditions)),
         ]
     )
 
@@ -521,7 +531,7 @@ def funding_form_card(
     values = values or {}
     body: list[Element] = [
         heading(m.t("den.fund.title")),
-        text(m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title)),
+        text(m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title))),
     ]
     if notice:
         body.append(attention(notice))
@@ -571,13 +581,13 @@ def stage_update_card(
     audience = "you" if for_submitter else "they"
     furthest = m.t(f"den.stage.{_furthest_before(stage, seq).value}")
     body: list[Element] = [
-        subtle(challenge.name),
+        subtle(plain(challenge.name)),
         heading(m.t(f"den.update.{key}.title")),
-        text(m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title), weight="Bolder"),
+        text(m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title)), weight="Bolder"),
     ]
     if not for_submitter:
         body.append(subtle(m.t("den.update.approver_intro", name=idea.submitter.name)))
-    body.append(text(m.t(f"den.update.{key}.{audience}", name=challenge.name, furthest=furthest)))
+    body.append(text(m.t(f"den.update.{key}.{audience}", name=plain(challenge.name), furthest=furthest)))
     body.append(subtle(m.t(f"den.next.{key}")))
     if to == Stage.IMPLEMENTING and stage.funding is not None:
         body.append(funding_facts(m, stage))
@@ -609,15 +619,15 @@ def announcement_card(
 ) -> dict[str, Any]:
     """Finalists or winners in the channel: the submitter named only with their consent."""
     kind = "winners" if winners else "finalists"
-    body: list[Element] = [heading(m.t(f"den.announce.{kind}.title", name=challenge.name))]
+    body: list[Element] = [heading(m.t(f"den.announce.{kind}.title", name=plain(challenge.name)))]
     body.append(text(m.t(f"den.announce.{kind}.body", count=len(rows))))
     for idea, stage in rows:
         who = (
             idea.submitter.name
             if stage.consent_to_name
-            else m.t("den.announce.anonymous", branch=idea.submitter.branch or "—")
+            else m.t("den.announce.anonymous", branch=plain(idea.submitter.branch or "—"))
         )
-        body.append(container([text(idea.pitch.title, weight="Bolder"), subtle(who)], separator=True))
+        body.append(container([text(plain(idea.pitch.title), weight="Bolder"), subtle(who)], separator=True))
     if not winners and challenge.pitch_day:
         body.append(text(m.t("den.announce.pitch_day", day=local_day(challenge.pitch_day))))
     return card(body)
@@ -630,7 +640,7 @@ def follow_up_card(
     values = values or {}
     body: list[Element] = [
         heading(m.t("den.follow_up.title")),
-        text(m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title)),
+        text(m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title))),
     ]
     if notice:
         body.append(attention(notice))
@@ -671,14 +681,14 @@ def progress_filed_card(m: Messages, idea: Idea, stage: IdeaStage) -> dict[str, 
     latest = stage.latest_update
     body = [
         good(m.t("den.follow_up.thanks")),
-        text(m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title)),
+        text(m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title))),
     ]
     if latest is not None:
         body.append(
             facts(
                 [
                     (m.t("den.follow_up.status"), m.t(f"den.progress.{latest.status.value}")),
-                    (m.t("den.follow_up.note"), latest.note),
+                    (m.t("den.follow_up.note"), plain(latest.note)),
                 ]
             )
         )
@@ -701,12 +711,12 @@ def _funded(m: Messages, report: ChallengeReport) -> list[Element]:
         if line.stage == Stage.IMPLEMENTED:
             status = m.t("den.stage.implemented")
         row = [
-            text(m.t("idea.reference_title", reference=line.reference, title=line.title), weight="Bolder"),
+            text(m.t("idea.reference_title", reference=line.reference, title=plain(line.title)), weight="Bolder"),
             subtle(
                 m.t(
                     "den.report.funded_line",
                     amount=format_money(line.amount, m.locale),
-                    branch=line.branch,
+                    branch=plain(line.branch),
                     status=status,
                 )
             ),
@@ -721,7 +731,7 @@ def _funded(m: Messages, report: ChallengeReport) -> list[Element]:
 
 def challenge_digest_card(m: Messages, report: ChallengeReport) -> dict[str, Any]:
     """The sponsor's weekly view of a challenge: its funnel and every funded idea's latest status."""
-    body: list[Element] = [heading(m.t("den.digest.title", name=report.challenge.name)), _funnel(m, report)]
+    body: list[Element] = [heading(m.t("den.digest.title", name=plain(report.challenge.name))), _funnel(m, report)]
     if report.stalled:
         body.append(attention(m.t("den.digest.stalled", count=len(report.stalled))))
     body += _funded(m, report)
@@ -735,7 +745,7 @@ def challenge_digest_card(m: Messages, report: ChallengeReport) -> dict[str, Any
 
 
 def report_card(m: Messages, report: ChallengeReport) -> dict[str, Any]:
-    body: list[Element] = [heading(m.t("den.report.title", name=report.challenge.name)), _funnel(m, report)]
+    body: list[Element] = [heading(m.t("den.report.title", name=plain(report.challenge.name))), _funnel(m, report)]
     body.append(text(m.t("den.report.time"), weight="Bolder", spacing="Medium"))
     times = []
     for name in TIMED_STAGES:

@@ -15,6 +15,7 @@ from bot.domain.outbox import DecisionFacts
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import Element, attention, card, execute, facts, good, heading, subtle, text, when
+from cards.safe_text import plain
 
 
 def decision_headline(m: Messages, fact: DecisionFacts) -> str:
@@ -41,7 +42,7 @@ def decision_update_card(
             m.t(
                 "chain.decided",
                 outcome=m.t(f"outcome.{fact.outcome.value}"),
-                name=m.t("acting.for", name=fact.approver_name, principal=fact.on_behalf_name)
+                name=m.t("acting.for", name=plain(fact.approver_name), principal=fact.on_behalf_name)
                 if fact.on_behalf_name
                 else fact.approver_name,
                 when=when(fact.decided_at),
@@ -49,9 +50,9 @@ def decision_update_card(
         ),
     ]
     if fact.comment:
-        body.append(text(m.t("chain.comment", comment=fact.comment)))
+        body.append(text(m.t("chain.comment", comment=plain(fact.comment))))
     if fact.next_role is not None:
-        body.append(good(m.t("update.went_on", name=fact.next_name, role=m.t(f"role.{fact.next_role.value}"))))
+        body.append(good(m.t("update.went_on", name=plain(fact.next_name), role=m.t(f"role.{fact.next_role.value}"))))
     elif fact.outcome == Outcome.REJECTED:
         body.append(attention(m.t("outcome.rejected")))
     body.append(facts([(m.t("receipt.reference"), fact.reference), (m.t("update.idea"), fact.title)]))

@@ -14,6 +14,7 @@ from bot.i18n import Messages
 from cards import verbs
 from cards.common import Element, card, container, good, heading, navigate, subtle, text, when
 from cards.idea import chain_view, pitch_summary, where_now
+from cards.safe_text import plain
 
 BEFORE_LIMIT = 200  # characters of an earlier answer shown in the history; the rest is summarised
 
@@ -53,7 +54,8 @@ def _history(m: Messages, idea: Idea) -> list[Element]:
             answered = idea.return_before(revision)
             if answered is not None:
                 lines.append(
-                    text(m.t("revision.their_comment", name=answered.approver_name, comment=answered.comment),
+                    text(m.t("revision.their_comment", name=plain(answered.approver_name),
+                             comment=plain(answered.comment)),
                          spacing="None")
                 )
         items.append(container(lines, spacing="Small"))
@@ -69,7 +71,7 @@ def idea_details_card(m: Messages, idea: Idea) -> dict[str, Any]:
     if idea.status == IdeaStatus.APPROVED and idea.shortlisted_by:
         body.append(text(m.t("details.shortlisted")))
     body.extend(pitch_summary(m, idea, full=True))
-    body.append(subtle(m.t("details.submitted", name=idea.submitter.name, when=when(idea.created_at))))
+    body.append(subtle(m.t("details.submitted", name=plain(idea.submitter.name), when=when(idea.created_at))))
     if idea.chain:
         body.append(chain_view(m, idea))
     body.extend(_history(m, idea))

@@ -20,6 +20,7 @@ from cards.common import (
     subtle,
     text,
 )
+from cards.safe_text import plain
 
 
 def digest_data(digest: Digest, idea_id: str = "") -> dict[str, Any]:
@@ -86,8 +87,8 @@ def _pending_text(m: Messages, line: DigestRow) -> str:
     return m.t(
         "digest.pending_line",
         reference=line.reference,
-        title=line.title,
-        name=line.holder_name,
+        title=plain(line.title),
+        name=plain(line.holder_name),
         role=m.t(f"role.{line.holder_role}"),
         duration=business_days(m, line.waiting_days),
     )
@@ -101,7 +102,7 @@ def digest_card(
         subtle(
             m.t(
                 "digest.subtitle",
-                name=digest.dm.name,
+                name=plain(digest.dm.name),
                 start=local_day(digest.week.start.date()),
                 end=local_day((digest.week.end - timedelta(days=1)).date()),  # the end is exclusive
             )
@@ -118,7 +119,9 @@ def digest_card(
     if digest.recent_pitches:
         body.append(text(m.t("digest.recent"), weight="Bolder", spacing="Medium", separator=True))
         for line in digest.recent_pitches:
-            line_text = m.t("digest.recent_line", reference=line.reference, title=line.title, name=line.submitter_name)
+            line_text = m.t(
+                "digest.recent_line", reference=line.reference, title=plain(line.title), name=plain(line.submitter_name)
+            )
             body.append(_item(m, line, line_text))
         more(len(digest.recent_pitches), digest.this_week.new_pitches)
 
@@ -130,7 +133,10 @@ def digest_card(
             action = execute(m.t("digest.shortlist"), verbs.DIGEST_SHORTLIST, digest_data(digest, line.idea_id))
             done = m.t("digest.shortlisted") if line.shortlisted else ""
             line_text = m.t(
-                "digest.approved_line", reference=line.reference, title=line.title, name=line.submitter_name
+                "digest.approved_line",
+                reference=line.reference,
+                title=plain(line.title),
+                name=plain(line.submitter_name),
             )
             body.append(_item(m, line, line_text, action, done))
         more(len(digest.approved), digest.approved_total)

@@ -10,6 +10,7 @@ from bot.domain.model import Decision, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards.approval_routes import decider, informed_line, step_holder, step_notes
 from cards.common import Element, container, facts, subtle, text, view_idea, when
+from cards.safe_text import plain
 
 
 def _label(m: Messages, key: str, name: str, changed: Collection[str]) -> str:
@@ -26,7 +27,7 @@ def pitch_summary(
     items: list[dict[str, Any]] = []
     if "title" in changed:
         items.append(subtle(m.t("revision.changed_title")))
-    items.append(text(p.title, size="Medium", weight="Bolder", spacing="Small"))
+    items.append(text(plain(p.title), size="Medium", weight="Bolder", spacing="Small"))
     items.append(
         facts(
             [
@@ -49,7 +50,7 @@ def pitch_summary(
         ):
             if value or name in changed:
                 items.append(text(_label(m, key, name, changed), weight="Bolder", spacing="Medium"))
-                items.append(text(value or m.t("revision.removed"), spacing="Small"))
+                items.append(text(plain(value) if value else m.t("revision.removed"), spacing="Small"))
     return items
 
 
@@ -88,7 +89,7 @@ def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
                 line = m.t("chain.in_revision", revision=d.revision, line=line)
             lines.append(subtle(line))
             if d.comment:
-                lines.append(text(m.t("chain.comment", comment=d.comment), spacing="None"))
+                lines.append(text(m.t("chain.comment", comment=plain(d.comment)), spacing="None"))
         state = _step_state(m, idea, index, bool(decided))
         if state:
             lines.append(subtle(state))
@@ -135,5 +136,5 @@ def revision_notes(m: Messages, idea: Idea, viewer_id: str) -> list[Element]:
     earlier = idea.return_before(idea.revision)
     if earlier is not None and earlier.comment:
         key = "revision.your_comment" if earlier.approver_id == viewer_id else "revision.their_comment"
-        notes.append(text(m.t(key, name=earlier.approver_name, comment=earlier.comment), spacing="Small"))
+        notes.append(text(m.t(key, name=plain(earlier.approver_name), comment=plain(earlier.comment)), spacing="Small"))
     return [container(notes, style="emphasis")]

@@ -12,6 +12,7 @@ from bot.i18n import Messages
 from cards import verbs
 from cards.common import business_days, card, container, execute, heading, subtle, text, when
 from cards.idea import view_button, where_now
+from cards.safe_text import plain
 
 
 def _holder_line(m: Messages, idea: Idea, now: datetime, calendar: WorkCalendar) -> str:
@@ -42,7 +43,7 @@ def my_ideas_card(
         return card(body, [execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive")])
     for idea in ideas[:limit]:
         status = where_now(m, idea) if idea.status != IdeaStatus.IN_REVIEW else m.t("status.in_review")
-        title = m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title)
+        title = m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title))
         body.append(
             container(
                 [

@@ -10,6 +10,7 @@ from bot.formatting import format_number
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import attention, card, execute, heading, subtle
+from cards.safe_text import plain
 
 
 def error_message(m: Messages, rule: FieldRule, code: str, value: str) -> str:
@@ -72,10 +73,12 @@ def pitch_form_card(
     revise: tuple[str, int, str, str] | None = None,
     preface: list[dict[str, Any]] | None = None,
     notice: str = "",
+    confirm: str = "",
     challenge_id: str = "",
 ) -> dict[str, Any]:
     """`revise` = (idea id, revision, reference, approver name) for a returned idea.
 
+    `confirm` makes the button "Send it anyway", carrying that answer (e.g. to a repeat pitch).
     `preface` comes before the form (the approver's comment on a returned idea); `notice` is a
     problem with the whole form (e.g. the submitter is not in the directory), shown first.
     `challenge_id` is the Den challenge the pitch goes to (its question is in the preface).
@@ -86,15 +89,20 @@ def pitch_form_card(
         idea_id, revision, reference, approver = revise
         body = [
             heading(m.t("form.revise_title", reference=reference)),
-            subtle(m.t("form.revise_intro", approver=approver)),
+            subtle(m.t("form.revise_intro", approver=plain(approver))),
         ]
         action = execute(
             m.t("form.resubmit"), verbs.PITCH_RESUBMIT, {"ideaId": idea_id, "revision": revision}, style="positive"
         )
     else:
         body = [heading(m.t("form.title")), subtle(m.t("form.intro"))]
-        data = {"formId": form_id, **({"challengeId": challenge_id} if challenge_id else {})}
-        action = execute(m.t("form.submit"), verbs.PITCH_SUBMIT, data, style="positive")
+        data = {
+            "formId": form_id,
+            **({"confirm": confirm} if confirm else {}),
+            **({"challengeId": challenge_id} if challenge_id else {}),
+        }
+        title = m.t("pitch.send_anyway") if confirm else m.t("form.submit")
+        action = execute(title, verbs.PITCH_SUBMIT, data, style="positive")
     if notice:
         body.insert(0, attention(notice))
     body = [*(preface or []), *body]

@@ -10,6 +10,7 @@ from cards import verbs
 from cards.approval_routes import route_why, withdraw_action
 from cards.common import card, good, heading, navigate, text
 from cards.idea import chain_view, pitch_summary, view_button, where_now
+from cards.safe_text import plain
 
 
 def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False, title: str = "") -> dict[str, Any]:
@@ -38,7 +39,7 @@ def spooled_card(m: Messages, values: dict[str, str]) -> dict[str, Any]:
         [
             heading(m.t("spooled.title")),
             text(m.t("spooled.body")),
-            text(values.get("title", ""), weight="Bolder"),
+            text(plain(values.get("title", "")), weight="Bolder"),
         ],
         [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)],
     )

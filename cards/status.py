@@ -11,6 +11,7 @@ from cards.approval_routes import comments_view, second_look_action, withdraw_ac
 from cards.common import card, good, heading, navigate, subtle, text
 from cards.idea import chain_view, pitch_summary, view_button, where_now
 from cards.pitch_form import pitch_form_card
+from cards.safe_text import plain
 
 
 def idea_status_card(
@@ -39,9 +40,12 @@ def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) 
     """The comment, then the pitch as a form filled in with what was sent, ready to revise."""
     role = m.t(f"role.{idea.chain[decision.step_index].role.value}")
     header = [
-        text(m.t("update.returned", name=decision.approver_name, role=role, reference=idea.reference), weight="Bolder"),
-        text(m.t("chain.comment", comment=decision.comment)),
-        subtle(m.t("update.returned_hint", name=decision.approver_name)),
+        text(
+            m.t("update.returned", name=plain(decision.approver_name), role=role, reference=idea.reference),
+            weight="Bolder",
+        ),
+        text(m.t("chain.comment", comment=plain(decision.comment))),
+        subtle(m.t("update.returned_hint", name=plain(decision.approver_name))),
     ]
     return pitch_form_card(
         m,

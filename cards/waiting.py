@@ -9,6 +9,7 @@ from bot.i18n import Messages
 from cards import verbs
 from cards.common import business_days, card, heading, navigate, text
 from cards.idea import view_button
+from cards.safe_text import plain
 
 
 def waiting_card(m: Messages, idea: Idea, *, days: int) -> dict[str, Any]:
@@ -19,7 +20,7 @@ def waiting_card(m: Messages, idea: Idea, *, days: int) -> dict[str, Any]:
             text(
                 m.t(
                     "waiting.body",
-                    name=step.approver_name,
+                    name=plain(step.approver_name),
                     role=m.t(f"role.{step.role.value}"),
                     duration=business_days(m, days),
                 )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.domain.limits import COMMENT_MAX, echo_back
 from bot.domain.model import Outcome
 from bot.services.ideas import ActionStatus, IdeaService
 from cards import approval_card
 from cards.approval import decided_card
 from cards.common import when
+from cards.safe_text import plain
 from dialogs.approvals import decision_comment
-from dialogs.turn import Reply, Turn, as_int
+from dialogs.turn import Reply, Turn, as_id, as_int
 
 
 async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mapping[str, Any]) -> Reply:
@@ -19,7 +21,7 @@ async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mappi
     comment = decision_comment(data)
     result = await service.decide(
         actor_id=turn.user_id,
-        idea_id=str(data.get("ideaId", "")),
+        idea_id=as_id(data.get("ideaId")),
         step_index=as_int(data.get("step")),
         revision=as_int(data.get("revision")),
         outcome=outcome,
@@ -30,6 +32,12 @@ async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mappi
         return Reply(message=m.t("approval.being_recorded", outcome=m.t(f"outcome.{outcome.value}")))
     if result.status == ActionStatus.NOT_FOUND or idea is None:
         return Reply(message=m.t("approval.not_found"))
+    if result.status == ActionStatus.INVALID:  # too long: the same polite message as the pitch form's
+        error = m.t(
+            f"error.{result.comment_error}", label=m.t("approval.comment"), max=COMMENT_MAX, length=len(comment)
+        )
+        shown = echo_back(comment, COMMENT_MAX)
+        return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, comment=shown, comment_error=error))
     if result.status == ActionStatus.RECORDED:
         return Reply(card=decided_card(m, idea, result.decision))
     if result.status == ActionStatus.ALREADY_DECIDED:
@@ -37,12 +45,12 @@ async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mappi
         notice = m.t(
             "approval.already_decided",
             outcome=m.t(f"outcome.{d.outcome.value}"),
-            name=d.approver_name,
+            name=plain(d.approver_name),
             when=when(d.decided_at),
         )
         return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice))
     if result.status == ActionStatus.COMMENT_REQUIRED:
-        error = m.t("approval.comment_required", name=idea.submitter.name)
+        error = m.t("approval.comment_required", name=plain(idea.submitter.name))
         return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, comment=comment, comment_error=error))
     if result.status == ActionStatus.NOT_YOURS:
         step = idea.current_approver

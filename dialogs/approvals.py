@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.limits import REASON_MAX, check_text
 from bot.domain.model import Idea, IdeaStatus
 from bot.services.approvals import ApprovalService
 from bot.services.ideas import ActionStatus
@@ -71,6 +72,9 @@ class ApprovalFlows:
     # ---- hand-overs and the submitter's moves --------------------------------------------------
     async def reassign(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         m = turn.messages
+        too_long = _too_long(m, data, "reassignReason", "reassign.reason")
+        if too_long is not None:
+            return too_long
         result = await self.service.reassign(
             actor_id=turn.user_id,
             idea_id=str(data.get("ideaId", "")),
@@ -98,6 +102,9 @@ class ApprovalFlows:
 
     async def withdraw(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         m = turn.messages
+        too_long = _too_long(m, data, "withdrawReason", "withdraw.reason")
+        if too_long is not None:
+            return too_long
         result = await self.service.withdraw(
             actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=str(data.get("withdrawReason") or "")
         )
@@ -112,6 +119,9 @@ class ApprovalFlows:
 
     async def second_look(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         m = turn.messages
+        too_long = _too_long(m, data, "secondLookReason", "second_look.reason")
+        if too_long is not None:
+            return too_long
         result = await self.service.second_look(
             actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=str(data.get("secondLookReason") or "")
         )
@@ -132,6 +142,9 @@ class ApprovalFlows:
 
     async def comment(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         m = turn.messages
+        too_long = _too_long(m, data, "comment", "informed.comment")
+        if too_long is not None:
+            return too_long
         result = await self.service.comment(
             actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), text=str(data.get("comment") or "")
         )
@@ -199,5 +212,15 @@ class ApprovalFlows:
 
 def decision_comment(data: Mapping[str, Any]) -> str:
     """The comment for a decision: from the card's own box, or (in "my approvals") the idea's box."""
-    field = str(data.get("commentField") or "comment")
-    return str(data.get(field) or data.get("comment") or "")
+    field = data.get("commentField") if isinstance(data.get("commentField"), str) else "comment"
+    value = data.get(field) or data.get("comment") or ""
+    return value if isinstance(value, str) else ""  # a number or an object is no comment
+
+
+def _too_long(m, data: Mapping[str, Any], field: str, label_key: str) -> Reply | None:
+    """A reason or note longer than its box allows (REASON_MAX): the same sentence as any form's,
+    and nothing recorded. The card's maxLength is only a hint; this is the check."""
+    checked = check_text(data.get(field), REASON_MAX)
+    if checked.error != "too_long":
+        return None
+    return Reply(message=m.t("error.too_long", label=m.t(label_key), max=REASON_MAX, length=len(checked.value)))

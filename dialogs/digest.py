@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.calendar import DigestWeek
@@ -13,7 +14,7 @@ from bot.services.digest import DigestService
 from cards import verbs
 from cards.common import in_language
 from cards.digest import digest_card
-from dialogs.turn import Reply, Turn
+from dialogs.turn import Reply, Turn, as_id
 
 
 def digest_renderer(*, report_url: str, stall_days: int):
@@ -27,15 +28,27 @@ def digest_renderer(*, report_url: str, stall_days: int):
     return render
 
 
+_WEEK_KEY = re.compile(r"^\d{4}-W\d{2}$")
+
+
 def _week_of(data: Mapping[str, Any]) -> DigestWeek | None:
-    try:
-        return DigestWeek(
-            key=str(data["weekKey"]),
-            start=datetime.fromisoformat(str(data["weekStart"])),
-            end=datetime.fromisoformat(str(data["weekEnd"])),
-        )
-    except (KeyError, ValueError):
+    """The week a digest button names, or None if the data is not what our card sends.
+
+    Dates must carry a time zone (a naive one cannot be compared with the ideas' times), the
+    week must be a real ISO week key, and the span at most a week.
+    """
+    key, start, end = data.get("weekKey"), data.get("weekStart"), data.get("weekEnd")
+    if not (isinstance(key, str) and _WEEK_KEY.match(key) and isinstance(start, str) and isinstance(end, str)):
         return None
+    try:
+        week = DigestWeek(key=key, start=datetime.fromisoformat(start), end=datetime.fromisoformat(end))
+    except ValueError:
+        return None
+    if week.start.tzinfo is None or week.end.tzinfo is None or week.start.utcoffset() is None:
+        return None
+    if not timedelta(0) < week.end - week.start <= timedelta(days=8):
+        return None
+    return week
 
 
 async def act(digests: DigestService, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
@@ -48,7 +61,7 @@ async def act(digests: DigestService, turn: Turn, verb: str, data: Mapping[str, 
     week = _week_of(data)
     if week is None:
         return Reply(message=m.t("error.unknown_action"))
-    idea = await digests.idea_in_scope(str(data.get("ideaId", "")), dm)
+    idea = await digests.idea_in_scope(as_id(data.get("ideaId")), dm)
     if idea is None:
         return Reply(message=m.t("approval.not_found"))
     if verb == verbs.DIGEST_SHORTLIST:

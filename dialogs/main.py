@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.limits import TYPED_TEXT_SHOWN_MAX
 from bot.domain.model import Outcome, Role
 from bot.ports import ConversationRecord, StoreUnavailable
 from bot.services.challenge import ChallengeService
@@ -19,13 +20,14 @@ from cards import help_card, my_ideas_card, verbs
 from cards.challenge import challenge_preface, pitch_privately_card, stage_label
 from cards.common import in_language
 from cards.details import idea_details_card
+from cards.safe_text import plain
 from cards.welcome import Audience, welcome_card
-from dialogs import approval, digest, pitch
+from dialogs import approval, digest, pitch, read
 from dialogs.approvals import ApprovalFlows
 from dialogs.challenge import ChallengeFlows
 from dialogs.commands import Command, recognise
 from dialogs.pitch_day import PitchDayFlows
-from dialogs.turn import Reply, Turn
+from dialogs.turn import Reply, Turn, as_id
 
 MY_IDEAS_LIMIT = 20
 _AUDIENCE = {
@@ -75,6 +77,7 @@ class MainDialog:
         # Every verb the bot answers, declared in one table (as the Agents SDK's routes are).
         self._routes: dict[str, Route] = {
             verbs.PITCH_SUBMIT: self._submit,
+            verbs.IDEA_READ: self._read,
             verbs.PITCH_RESUBMIT: self._resubmit,
             **dict.fromkeys(verbs.DECISION_VERBS, self._decide),
             **dict.fromkeys(self._views, self._navigate),
@@ -132,7 +135,7 @@ class MainDialog:
             return await self._digest_so_far(turn)
         if command in (Command.FRENCH, Command.ENGLISH):
             return await self._choose_language(turn, "fr" if command == Command.FRENCH else "en", typed=True)
-        shown = (text or "").strip()[:60]
+        shown = plain((text or "").strip()[:TYPED_TEXT_SHOWN_MAX])  # quoted back as text, never as markdown
         return Reply(message=turn.messages.t("unknown.text", text=shown), follow_ups=[help_card(turn.messages)])
 
     async def on_action(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
@@ -165,6 +168,9 @@ class MainDialog:
     async def _digest_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         return await digest.act(self._digests, turn, verb, data)
 
+    async def _read(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return await read.read(self._service, turn, data)
+
     async def _navigate(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         view = await self._views[verb](turn, data)
         if view is None:
@@ -189,7 +195,7 @@ class MainDialog:
         return help_card(turn.messages)
 
     async def _details_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any] | None:
-        idea = await self._service.view(turn.user_id, str(data.get("ideaId", "")))
+        idea = await self._service.view(turn.user_id, as_id(data.get("ideaId")))
         return idea_details_card(turn.messages, idea) if idea is not None else None
 
     async def _my_ideas(self, turn: Turn) -> dict[str, Any]:

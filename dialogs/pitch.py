@@ -8,11 +8,13 @@ from typing import Any
 
 from bot.ports import StoreUnavailable
 from bot.services.challenge import ChallengeService
-from bot.services.ideas import ActionStatus, IdeaService
+from bot.services.ideas import CONFIRM_DUPLICATE, ActionStatus, IdeaService
 from cards import idea_status_card, pitch_form_card, receipt_card
 from cards.challenge import challenge_preface, late_pitch_card
+from cards.common import when
 from cards.receipt import spooled_card
-from dialogs.turn import Reply, Turn, as_int
+from cards.safe_text import plain
+from dialogs.turn import Reply, Turn, as_id, as_int
 
 
 def new_form(turn: Turn, *, preface: list[dict[str, Any]] | None = None, challenge_id: str = "") -> dict[str, Any]:
@@ -23,7 +25,7 @@ async def submit(
     service: IdeaService, turn: Turn, data: Mapping[str, Any], challenges: ChallengeService | None = None
 ) -> Reply:
     m = turn.messages
-    form_id = str(data.get("formId") or uuid.uuid4())
+    form_id = as_id(data.get("formId")) or str(uuid.uuid4())
     preface, challenge_id = None, ""
     target = None
     if challenges is not None:
@@ -33,19 +35,32 @@ async def submit(
             target = await challenges.target_for_pitch(str(data.get("challengeId") or ""))
         except StoreUnavailable:
             target = None
-    if challenges is not None and target is not None:
+    if target is not None:
         if target.late:
             return Reply(card=late_pitch_card(m, target.next_one, now=challenges.clock(), tz=challenges.tz))
         if target.challenge is not None:
             challenge_id = target.challenge.id
             preface = challenge_preface(m, target.challenge, tz=challenges.tz)
         data = {**data, "challengeId": challenge_id}
+    again = {"preface": preface, "challenge_id": challenge_id}  # the form comes back for the same challenge
     result = await service.submit_pitch(submitter_id=turn.user_id, submitter_name=turn.user_name, form=data)
     if result.errors:
-        card = pitch_form_card(
-            m, form_id=form_id, values=result.values, errors=result.errors, preface=preface, challenge_id=challenge_id
+        return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, errors=result.errors, **again))
+    if result.over_daily_cap:
+        notice = m.t("pitch.daily_cap", cap=service.quota.daily_cap)
+        return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, notice=notice, **again))
+    if result.duplicate_of is not None:
+        earlier = result.duplicate_of
+        notice = m.t(
+            "pitch.duplicate",
+            when=when(earlier.created_at),
+            reference=earlier.reference,
+            title=plain(earlier.pitch.title),
         )
-        return Reply(card=card)
+        form = pitch_form_card(
+            m, form_id=form_id, values=result.values, notice=notice, confirm=CONFIRM_DUPLICATE, **again
+        )
+        return Reply(card=form)
     if result.spooled:
         return Reply(card=spooled_card(m, result.values))
     if result.not_in_directory:
@@ -56,7 +71,7 @@ async def submit(
 
 async def resubmit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) -> Reply:
     m = turn.messages
-    idea_id = str(data.get("ideaId", ""))
+    idea_id = as_id(data.get("ideaId"))
     revision = as_int(data.get("revision"))
     kind, result = await service.resubmit(actor_id=turn.user_id, idea_id=idea_id, revision=revision, form=data)
     idea = result.idea

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,8 +36,22 @@ class Reply:
 
 
 def as_int(value: Any) -> int:
-    """A number from card data, or -1 (which matches no step or revision) for anything else."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    """A whole number from card data (as our cards send it: an int, or its digits), or -1 (which
+    matches no step or revision) for anything else: a bool, a fraction, a huge or negative number."""
+    if isinstance(value, bool):
         return -1
+    if isinstance(value, int):
+        return value if 0 <= value < 1_000_000 else -1
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 6:
+        return int(value)
+    return -1
+
+
+def as_id(value: Any) -> str:
+    """An idea id from card data (a UUID, as the bot makes them), or "" for anything else."""
+    if not isinstance(value, str) or len(value) > 64:
+        return ""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return ""

@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from bot.adapters.org_directory import OrgFileDirectory
+from bot.ports.service_urls import LOCAL_SERVICE_URLS, TEAMS_SERVICE_URLS
 from bot.settings import ROOT, Settings
 from scripts.playground import playground_command, playground_env, write_playground_config
 
@@ -54,6 +55,8 @@ def main() -> None:
     local = f"http://localhost:{settings.port}"
     # Locally, the DM can type `digest` to see the week so far (the Monday digest covers last week).
     os.environ.setdefault("DEN_DIGEST_ON_REQUEST", "on")
+    # Agents Playground is the connector here: let the bot answer it on loopback (Teams' hosts stay allowed).
+    os.environ.setdefault("DEN_ALLOWED_SERVICE_URLS", f"{TEAMS_SERVICE_URLS},{LOCAL_SERVICE_URLS}")
     print(f">>> Starting Deputy's Den on {local} ...", flush=True)
     bot = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=demo_env(settings))
     processes = [bot]

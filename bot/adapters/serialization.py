@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.domain.delegation import Delegation
+from bot.domain.digest import DigestDecision, DigestIdea
 from bot.domain.model import (
     ApprovalStep,
     Decision,
@@ -133,6 +134,58 @@ def idea_from_dict(data: dict[str, Any], *, version: int | str = 0) -> Idea:
         second_look_used=bool(data.get("secondLookUsed", False)),
         held_since=_dt(data.get("heldSince")),
     )
+
+
+def digest_idea_from_dict(data: dict[str, Any]) -> DigestIdea:
+    """The digest's projection of a stored idea, read straight from its record (no full Idea)."""
+    chain = data["chain"]
+    status = IdeaStatus(data["status"])
+    current = data["currentStep"]
+    step = chain[current] if status == IdeaStatus.IN_REVIEW and 0 <= current < len(chain) else None
+    submitter = data["submitter"]
+    pitch = data["pitch"]
+    return DigestIdea(
+        id=data["id"],
+        reference=data["reference"],
+        title=pitch.get("title", ""),
+        submitter_id=submitter["id"],
+        submitter_name=submitter.get("name", ""),
+        submitter_branch=submitter.get("branch", ""),
+        program_area=pitch.get("program_area", ""),
+        status=status,
+        created_at=datetime.fromisoformat(data["createdAt"]),
+        status_since=_dt(data.get("statusSince")),
+        revision=data["revision"],
+        current_step=current,
+        chain_length=len(chain),
+        holder_name=step["approverName"] if step else "",
+        holder_role=Role(step["role"]) if step else None,
+        shortlisted=bool(data.get("shortlistedBy")),
+        line_ids=tuple(data.get("lineIds") or ()),
+        decisions=tuple(
+            DigestDecision(
+                d["stepIndex"],
+                Outcome(d["outcome"]),
+                datetime.fromisoformat(d["decidedAt"]),
+                _dt(d.get("requestedAt")),
+                Role(chain[d["stepIndex"]]["role"]),
+            )
+            for d in data["decisions"]
+        ),
+    )
+
+
+# The parts of a stored idea the digest never reads: left out in the store, before Python parses it.
+DIGEST_UNREAD_PATHS = (
+    "$.pitch.problem",
+    "$.pitch.solution",
+    "$.pitch.first_steps",
+    "$.pitch.people",
+    "$.earlierPitches",
+    "$.history",
+    "$.routeWhy",
+    "$.informed",
+)
 
 
 # ---- approval routes (routing, acting approvers, hand-overs): absent in older records ----------

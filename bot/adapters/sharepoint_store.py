@@ -31,7 +31,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,9 +51,16 @@ from bot.adapters.graph_client import fresh_headers, odata_string
 from bot.adapters.graph_pressure import RateLimitGauge
 from bot.adapters.pending_writes import PendingRow, PendingWrites
 from bot.adapters.provisioned_site import is_site_url, resolve_site_id
-from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
+from bot.adapters.serialization import (
+    delegation_from_dict,
+    delegation_to_dict,
+    digest_idea_from_dict,
+    idea_from_dict,
+    idea_to_dict,
+)
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
 from bot.domain.delegation import Delegation
+from bot.domain.digest import DigestIdea
 from bot.domain.model import Idea
 from bot.ports import (
     ConcurrencyConflict,
@@ -137,6 +144,26 @@ class _ListApi:
         except APIError as error:
             raise _graph_call(error) from error
         return found[:limit] if limit is not None else found
+
+    async def pages(
+        self, filter_: str | None, fields: Iterable[str], *, top: int | None = None
+    ) -> AsyncIterator[list[ListItem]]:
+        """The same query, one page of items at a time (for scans that must not hold them all)."""
+        params = ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters(
+            expand=[f"fields($select={','.join(fields)})"], filter=filter_, top=top or self.page_size
+        )
+        config = RequestConfiguration(query_parameters=params, headers=fresh_headers())
+        try:
+            page = await self.items.get(request_configuration=config)
+            while page is not None:
+                yield list(page.value or [])
+                if not page.odata_next_link:
+                    break
+                page = await self.items.with_url(page.odata_next_link).get(
+                    request_configuration=RequestConfiguration(headers=fresh_headers())
+                )
+        except APIError as error:
+            raise _graph_call(error) from error
 
     async def first(self, column: str, value: str, fields: Iterable[str]) -> ListItem | None:
         found = await self.query(f"fields/{column} eq {odata_string(value)}", fields, top=1, limit=1)
@@ -453,6 +480,14 @@ class SharePointStore:
         for idea in await self._list_ideas(f"fields/UpdatedAt ge {odata_string(_iso(since))}"):
             found.setdefault(idea.id, idea)
         return list(found.values())
+
+    async def scan_for_digest(self, since: datetime | None, page_size: int = 2000) -> AsyncIterator[list[DigestIdea]]:
+        """Graph's pages as they come, each projected and let go before the next is fetched."""
+        filter_ = None
+        if since is not None:
+            filter_ = f"fields/Status eq 'in_review' or fields/UpdatedAt ge {odata_string(_iso(since))}"
+        async for items in self._api("ideas").pages(filter_, self.IDEA_FIELDS, top=min(page_size, PAGE_SIZE)):
+            yield [digest_idea_from_dict(json.loads(_fields(item)["Body"])) for item in items]
 
     async def list_open(self) -> list[Idea]:
         return await self._list_ideas("fields/Status eq 'in_review'")
@@ -894,6 +929,15 @@ class SharePointStore:
         except ConcurrencyConflict:
             return False
         return True
+
+    async def digest_states(self, dm_id: str, week_keys: list[str]) -> dict[str, str]:
+        api = self._api("digests")
+        states: dict[str, str] = {}
+        for week_key in week_keys:  # a few weeks, once a week: one lookup each on the unique key
+            item = await api.first("DeliveryKey", f"{dm_id}|{week_key}", ["DeliveryKey", "State"])
+            if item is not None:
+                states[week_key] = _fields(item).get("State", "")
+        return states
 
     async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None:
         api = self._api("digests")

@@ -12,17 +12,25 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 
-from bot.adapters.serialization import delegation_from_dict, delegation_to_dict, idea_from_dict, idea_to_dict
+from bot.adapters.serialization import (
+    DIGEST_UNREAD_PATHS,
+    delegation_from_dict,
+    delegation_to_dict,
+    digest_idea_from_dict,
+    idea_from_dict,
+    idea_to_dict,
+)
 from bot.adapters.sqlite_den import DEN_SCHEMA, SqliteDenTables
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
 from bot.domain.delegation import Delegation
+from bot.domain.digest import DigestIdea
 from bot.domain.model import Idea
 from bot.ports import (
     ConcurrencyConflict,
@@ -261,6 +269,28 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
             "SELECT body, version FROM ideas WHERE status = 'in_review' OR updated_at >= ?", (_iso(since),)
         )
 
+    async def scan_for_digest(self, since: datetime | None, page_size: int = 2000) -> AsyncIterator[list[DigestIdea]]:
+        """Pages of projections, read on a connection of the scan's own in a worker thread: WAL lets
+        it read while clicks write, and the parts of each record the digest never reads are left out
+        by SQLite (json_remove) before Python parses the rest."""
+        where, params = "", ()
+        if since is not None:
+            where, params = " WHERE status = 'in_review' OR updated_at >= ?", (_iso(since),)
+        paths = ", ".join("?" * len(DIGEST_UNREAD_PATHS))
+        sql = f"SELECT json_remove(body, {paths}) FROM ideas{where}"
+        if self._path == ":memory:":
+            rows = await self._fetchall(sql, (*DIGEST_UNREAD_PATHS, *params))
+            for start in range(0, len(rows), page_size):
+                yield [digest_idea_from_dict(json.loads(r[0])) for r in rows[start : start + page_size]]
+            return
+        connection = sqlite3.connect(self._path, timeout=self._busy_timeout_ms / 1000, check_same_thread=False)
+        try:
+            cursor = await asyncio.to_thread(connection.execute, sql, (*DIGEST_UNREAD_PATHS, *params))
+            while page := await asyncio.to_thread(_project_page, cursor, page_size):
+                yield page
+        finally:
+            connection.close()
+
     async def list_open(self) -> list[Idea]:
         return await self._list("SELECT body, version FROM ideas WHERE status = 'in_review' ORDER BY updated_at", ())
 
@@ -290,6 +320,16 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
                 (until, _iso(now), dm_id, week_key),
             )
             return True
+
+    async def digest_states(self, dm_id: str, week_keys: list[str]) -> dict[str, str]:
+        if not week_keys:
+            return {}
+        marks = ",".join("?" for _ in week_keys)
+        rows = await self._fetchall(
+            f"SELECT week_key, state FROM digest_deliveries WHERE dm_id = ? AND week_key IN ({marks})",
+            (dm_id, *week_keys),
+        )
+        return {r["week_key"]: r["state"] for r in rows}
 
     async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None:
         await self._execute(
@@ -533,6 +573,10 @@ class _Transaction:
             await self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
         finally:
             self._lock.release()
+
+
+def _project_page(cursor: sqlite3.Cursor, size: int) -> list[DigestIdea]:
+    return [digest_idea_from_dict(json.loads(row[0])) for row in cursor.fetchmany(size)]
 
 
 def _probe_write(path: str, timeout_seconds: float, instance: str) -> bool:

@@ -1,15 +1,19 @@
 """What a deputy minister's weekly digest says, computed from ideas (pure; time is passed in).
 
+Built one idea at a time (`DigestAccumulator`), from a light projection of each idea
+(`DigestIdea`), so the digests for 100,000 ideas never hold them all in memory.
+
 Scope: the ideas whose submitter's line of management runs through the DM (the DM is in the
 idea's `line_ids`), so each DM sees their own ministry's Den.
 """
 
 from __future__ import annotations
 
+import heapq
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from bot.domain.calendar import DigestWeek, WorkCalendar
@@ -120,114 +124,264 @@ def _within(moment: datetime | None, start: datetime | None, end: datetime) -> b
     return moment is not None and (start is None or moment >= start) and moment < end
 
 
-def _line(idea: Idea, now: datetime, calendar: WorkCalendar) -> DigestRow:
-    step = idea.current_approver
-    since = idea.status_since or idea.created_at
-    return DigestRow(
-        idea_id=idea.id,
-        reference=idea.reference,
-        title=idea.pitch.title,
-        submitter_name=idea.submitter.name,
-        holder_name=step.approver_name if step else "",
-        holder_role=step.role.value if step else "",
-        waiting_days=calendar.business_days_between(since, now) if step else 0,
-        since=since,
-        shortlisted=bool(idea.shortlisted_by),
-        revision=idea.revision,
-        step=idea.current_step,
-    )
+@dataclass(frozen=True, slots=True)
+class DigestDecision:
+    step_index: int
+    outcome: Outcome
+    decided_at: datetime
+    requested_at: datetime | None
+    role: Role  # the level of the step decided
 
 
-def _count(ideas: list[Idea], start: datetime | None, end: datetime) -> Counts:
-    counts = Counts()
-    pitchers: set[str] = set()
-    for idea in ideas:
-        if _within(idea.created_at, start, end):
-            counts.new_pitches += 1
-            pitchers.add(idea.submitter.id)
+@dataclass(frozen=True, slots=True)
+class DigestIdea:
+    """What a digest reads of an idea, and nothing more: a scan of 100,000 ideas stays light.
+
+    Stores project their records straight into this (no full Idea, no pitch text but the title).
+    """
+
+    id: str
+    reference: str
+    title: str
+    submitter_id: str
+    submitter_name: str
+    submitter_branch: str
+    program_area: str
+    status: IdeaStatus
+    created_at: datetime
+    status_since: datetime | None
+    revision: int
+    current_step: int
+    chain_length: int
+    holder_name: str  # the current step's approver while in review
+    holder_role: Role | None
+    shortlisted: bool
+    line_ids: tuple[str, ...]
+    decisions: tuple[DigestDecision, ...]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == IdeaStatus.IN_REVIEW
+
+    @classmethod
+    def of(cls, idea: Idea) -> DigestIdea:
+        step = idea.current_approver
+        return cls(
+            id=idea.id,
+            reference=idea.reference,
+            title=idea.pitch.title,
+            submitter_id=idea.submitter.id,
+            submitter_name=idea.submitter.name,
+            submitter_branch=idea.submitter.branch,
+            program_area=idea.pitch.program_area,
+            status=idea.status,
+            created_at=idea.created_at,
+            status_since=idea.status_since,
+            revision=idea.revision,
+            current_step=idea.current_step,
+            chain_length=len(idea.chain),
+            holder_name=step.approver_name if step else "",
+            holder_role=step.role if step else None,
+            shortlisted=bool(idea.shortlisted_by),
+            line_ids=tuple(idea.line_ids),
+            decisions=tuple(
+                DigestDecision(d.step_index, d.outcome, d.decided_at, d.requested_at, idea.chain[d.step_index].role)
+                for d in idea.decisions
+            ),
+        )
+
+
+class _Top:
+    """The `limit` smallest items by key, in order, and how many were offered (a bounded list)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.total = 0
+        self._heap: list[tuple] = []  # (negated key, seq, item): the largest kept key on top
+
+    def offer(self, key: tuple, seq: int, item: object) -> None:
+        self.total += 1
+        if self.limit <= 0:
+            return
+        entry = (tuple(-k for k in key), -seq, item)
+        if len(self._heap) < self.limit:
+            heapq.heappush(self._heap, entry)
+        elif entry > self._heap[0]:
+            heapq.heapreplace(self._heap, entry)
+
+    def ordered(self) -> list:
+        return [item for _, _, item in sorted(self._heap, reverse=True)]
+
+
+class _CountsSoFar:
+    def __init__(self) -> None:
+        self.counts = Counts()
+        self.pitchers: set[str] = set()
+
+    def pitched(self, idea: DigestIdea) -> None:
+        self.counts.new_pitches += 1
+        self.pitchers.add(idea.submitter_id)
+
+    def decided(self, decision: DigestDecision, last_step: int) -> None:
+        counts = self.counts
+        if decision.outcome == Outcome.APPROVED:
+            counts.approved += 1
+            if decision.step_index == last_step:
+                counts.approved_for_den += 1
+        elif decision.outcome == Outcome.RETURNED:
+            counts.returned += 1
+        else:
+            counts.rejected += 1
+
+    def result(self) -> Counts:
+        return replace(self.counts, staff_pitched=len(self.pitchers))
+
+
+class DigestAccumulator:
+    """One DM's digest, built one idea at a time: what it keeps does not grow with the ideas
+    (bounded lists, counters, one number per decision for the medians)."""
+
+    def __init__(self, *, week: DigestWeek, now: datetime, calendar: WorkCalendar, rules: DigestRules) -> None:
+        self.week, self.now, self.calendar, self.rules = week, now, calendar, rules
+        self._seq = 0
+        self._this_week = _CountsSoFar()
+        self._so_far = _CountsSoFar()
+        self._recent = _Top(rules.recent_limit)
+        self._approved = _Top(rules.list_limit)
+        self._waiting = _Top(rules.list_limit)
+        self._stalled = _Top(rules.list_limit)
+        self._timings: dict[Role, list[float]] = defaultdict(list)
+        self._by_branch: Counter[str] = Counter()
+        self._by_area: Counter[str] = Counter()
+        self._seen: set[tuple[str, str]] = set()
+        self._dates: dict[int, date] = {}
+        self._day_numbers: dict[int, int] = {}
+        self._week_start, self._week_end = week.start.timestamp(), week.end.timestamp()
+        self._start = rules.challenge_start.timestamp() if rules.challenge_start else float("-inf")
+
+    def _local_date(self, moment: datetime) -> date:
+        # Every time zone's offset is a multiple of 15 minutes, so all moments of one UTC quarter
+        # hour share a local date: one conversion per quarter hour, not one per moment.
+        bucket = int(moment.timestamp()) // 900
+        day = self._dates.get(bucket)
+        if day is None:
+            day = self._dates[bucket] = self.calendar.local_date(moment)
+        return day
+
+    def _business_day_number(self, day: date) -> int:
+        """How many business days from a fixed origin up to and including `day` (so a difference counts)."""
+        ordinal = day.toordinal()
+        number = self._day_numbers.get(ordinal)
+        if number is None:
+            weeks, extra = divmod(ordinal, 7)
+            number = weeks * 5 + sum(
+                1 for d in range(ordinal - extra + 1, ordinal + 1) if date.fromordinal(d).weekday() < 5
+            )
+            number -= sum(1 for h in self.calendar.holidays if h.toordinal() <= ordinal and h.weekday() < 5)
+            self._day_numbers[ordinal] = number
+        return number
+
+    def _business_days(self, start: datetime, end: datetime) -> int:
+        """WorkCalendar.business_days_between, by difference of day numbers (same result, O(1))."""
+        first, last = self._local_date(start), self._local_date(end)
+        if last <= first:
+            return 0
+        return self._business_day_number(last) - self._business_day_number(first)
+
+    def _line(self, idea: DigestIdea) -> DigestRow:
+        since = idea.status_since or idea.created_at
+        in_review = idea.holder_role is not None and idea.is_open
+        return DigestRow(
+            idea_id=idea.id,
+            reference=idea.reference,
+            title=idea.title,
+            submitter_name=idea.submitter_name,
+            holder_name=idea.holder_name if in_review else "",
+            holder_role=idea.holder_role.value if in_review else "",
+            waiting_days=self._business_days(since, self.now) if in_review else 0,
+            since=since,
+            shortlisted=idea.shortlisted,
+            revision=idea.revision,
+            step=idea.current_step,
+        )
+
+    def add(self, idea: DigestIdea) -> None:
+        rules = self.rules
+        self._seq += 1
+        seq = self._seq
+        week_start, end, start = self._week_start, self._week_end, self._start
+        created = idea.created_at.timestamp()
+        in_week = week_start <= created < end
+        so_far = start <= created < end
+        if in_week:
+            self._this_week.pitched(idea)
+            # Most recent first; among equal times, the later in the scan first (as a stable sort reversed).
+            self._recent.offer((-created,), -seq, idea)
+        if so_far:
+            self._so_far.pitched(idea)
+            branch_key = (idea.submitter_id, "branch")
+            if branch_key not in self._seen:
+                self._seen.add(branch_key)
+                self._by_branch[idea.submitter_branch or "-"] += 1
+            area_key = (idea.submitter_id, idea.program_area)
+            if area_key not in self._seen:
+                self._seen.add(area_key)
+                self._by_area[idea.program_area] += 1
+        last_step = idea.chain_length - 1
         for decision in idea.decisions:
-            if _within(decision.decided_at, start, end):
-                if decision.outcome == Outcome.APPROVED:
-                    counts.approved += 1
-                    if decision.step_index == len(idea.chain) - 1:
-                        counts.approved_for_den += 1
-                elif decision.outcome == Outcome.RETURNED:
-                    counts.returned += 1
-                else:
-                    counts.rejected += 1
-    counts.staff_pitched = len(pitchers)
-    return counts
-
-
-def _timings(ideas: list[Idea], start: datetime | None, end: datetime, calendar: WorkCalendar) -> list[LevelTiming]:
-    """Median business days from a step's request to its decision, per level (one unit everywhere)."""
-    by_role: dict[Role, list[float]] = defaultdict(list)
-    for idea in ideas:
-        for decision in idea.decisions:
-            if decision.requested_at is None or not _within(decision.decided_at, start, end):
+            decided = decision.decided_at.timestamp()
+            if not start <= decided < end:
                 continue
-            role = idea.chain[decision.step_index].role
-            by_role[role].append(calendar.business_days_between(decision.requested_at, decision.decided_at))
-    order = [Role.MANAGER, Role.DIRECTOR, Role.ADM, Role.DM]
-    return [
-        LevelTiming(role, round(statistics.median(by_role[role]), 1), len(by_role[role]))
-        for role in order
-        if by_role.get(role)
-    ]
+            self._so_far.decided(decision, last_step)
+            if decided >= week_start:
+                self._this_week.decided(decision, last_step)
+            if decision.requested_at is not None:
+                self._timings[decision.role].append(self._business_days(decision.requested_at, decision.decided_at))
+        since = idea.status_since or idea.created_at
+        if idea.status == IdeaStatus.APPROVED and idea.status_since is not None and start <= since.timestamp() < end:
+            # Not yet shortlisted first, most recently approved first: what the DM can act on.
+            self._approved.offer((int(idea.shortlisted), -since.timestamp()), seq, idea)
+        if idea.is_open:
+            line = self._line(idea)
+            # Each open idea is listed once: a stalled one under "Stalled" (with its Nudge), the rest under "Waiting".
+            target = self._stalled if line.waiting_days > rules.stall_after_business_days else self._waiting
+            target.offer((since.timestamp(),), seq, line)
+
+    def result(self, dm: Person) -> Digest:
+        order = [Role.MANAGER, Role.DIRECTOR, Role.ADM, Role.DM]
+        return Digest(
+            dm=dm,
+            week=self.week,
+            generated_at=self.now,
+            this_week=self._this_week.result(),
+            so_far=self._so_far.result(),
+            recent_pitches=[self._line(i) for i in self._recent.ordered()],
+            approved=[self._line(i) for i in self._approved.ordered()],
+            approved_total=self._approved.total,
+            pending=self._waiting.ordered(),
+            pending_total=self._waiting.total,
+            stalled=self._stalled.ordered(),
+            stalled_total=self._stalled.total,
+            timings=[
+                LevelTiming(role, round(statistics.median(self._timings[role]), 1), len(self._timings[role]))
+                for role in order
+                if self._timings.get(role)
+            ],
+            participation_by_branch=self._by_branch.most_common(5),
+            participation_by_area=self._by_area.most_common(5),
+        )
 
 
 def build_digest(
     dm: Person,
-    ideas: list[Idea],
+    ideas: Iterable[Idea | DigestIdea],
     *,
     week: DigestWeek,
     now: datetime,
     calendar: WorkCalendar,
     rules: DigestRules = DigestRules(),
 ) -> Digest:
-    start = rules.challenge_start
-    digest = Digest(
-        dm=dm,
-        week=week,
-        generated_at=now,
-        this_week=_count(ideas, week.start, week.end),
-        so_far=_count(ideas, start, week.end),
-    )
-
-    recent = sorted((i for i in ideas if _within(i.created_at, week.start, week.end)), key=lambda i: i.created_at)
-    digest.recent_pitches = [_line(i, now, calendar) for i in reversed(recent[-rules.recent_limit :])]
-
-    approved = [i for i in ideas if i.status == IdeaStatus.APPROVED and _within(i.status_since, start, week.end)]
-    # Not yet shortlisted first, most recently approved first: what the DM can act on.
-    approved.sort(key=lambda i: (bool(i.shortlisted_by), -(i.status_since or i.created_at).timestamp()))
-    digest.approved_total = len(approved)
-    digest.approved = [_line(i, now, calendar) for i in approved[: rules.list_limit]]
-
-    pending = sorted((i for i in ideas if i.is_open), key=lambda i: i.status_since or i.created_at)
-    lines = [_line(i, now, calendar) for i in pending]
-    # Each open idea is listed once: a stalled one under "Stalled" (with its Nudge), the rest under "Waiting".
-    stalled = [line for line in lines if line.waiting_days > rules.stall_after_business_days]
-    waiting = [line for line in lines if line.waiting_days <= rules.stall_after_business_days]
-    digest.pending_total = len(waiting)
-    digest.pending = waiting[: rules.list_limit]
-    digest.stalled_total = len(stalled)
-    digest.stalled = stalled[: rules.list_limit]
-
-    digest.timings = _timings(ideas, start, week.end, calendar)
-
-    pitched = [i for i in ideas if _within(i.created_at, start, week.end)]
-    by_branch: Counter[str] = Counter()
-    by_area: Counter[str] = Counter()
-    seen: set[tuple[str, str]] = set()
-    for idea in pitched:
-        branch_key = (idea.submitter.id, "branch")
-        if branch_key not in seen:
-            seen.add(branch_key)
-            by_branch[idea.submitter.branch or "-"] += 1
-        area_key = (idea.submitter.id, idea.pitch.program_area)
-        if area_key not in seen:
-            seen.add(area_key)
-            by_area[idea.pitch.program_area] += 1
-    digest.participation_by_branch = by_branch.most_common(5)
-    digest.participation_by_area = by_area.most_common(5)
-    return digest
+    accumulator = DigestAccumulator(week=week, now=now, calendar=calendar, rules=rules)
+    for idea in ideas:
+        accumulator.add(idea if isinstance(idea, DigestIdea) else DigestIdea.of(idea))
+    return accumulator.result(dm)

@@ -7,12 +7,13 @@ challenges, votes) is a new interface here rather than another method on a big o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain.delegation import Delegation
+from bot.domain.digest import DigestIdea
 from bot.domain.model import Idea
 from bot.domain.outbox import MessageKind
 
@@ -147,6 +148,14 @@ class OutboxLeases(Protocol):
         ...
 
 
+class DigestScan(Protocol):
+    """The digest's read of every idea, a page at a time, as light projections (never all at once)."""
+
+    def scan_for_digest(self, since: datetime | None, page_size: int = 2000) -> AsyncIterator[list[DigestIdea]]:
+        """Every open idea and every idea touched since `since` (all of them when None)."""
+        ...
+
+
 class Health(Protocol):
     """What /healthz asks the store: can it be written, and is the outbox keeping up."""
 
@@ -170,6 +179,9 @@ class DigestLedger(Protocol):
 
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool: ...
     async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None: ...
+    async def digest_states(self, dm_id: str, week_keys: list[str]) -> dict[str, str]:
+        """{week key: state} of this DM's digest for those weeks that have a row (to notice a clock gone back)."""
+        ...
 
 
 class Approvals(Protocol):
@@ -222,6 +234,7 @@ class IdeaStore(
     Outbox,
     OutboxLeases,
     Health,
+    DigestScan,
     Conversations,
     DigestLedger,
     Approvals,

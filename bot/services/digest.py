@@ -2,24 +2,29 @@
 
 Exactly once per DM per week holds across restarts and instances because every delivery is
 claimed in the store first (a row per DM and ISO week); a second run finds the claim and sends
-nothing. Delivery retries 429 and 5xx with backoff and jitter, and stays under Teams' rate
-limits (50 messages a second per app per tenant; each DM gets one message, far below the
-7-a-second per conversation).
+nothing. At most once holds even when things go wrong: a claim is a lease, and a delivery stops
+before half of it has gone by (Retry-After waits are capped, each send has a timeout), so no
+second instance can take the lease over while the first is still sending; a send that times out
+may have arrived and is not tried again; and a run whose clock went back into an earlier week
+sends nothing to a DM who already has a later week's digest.
+
+Delivery retries 429 and 5xx with backoff and jitter, and stays under Teams' rate limits
+through the same per-instance limiter as the outbox (50 messages a second per app per tenant,
+shared with the notifications; each DM gets one message).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from aiolimiter import AsyncLimiter
-
 from bot.domain.calendar import DigestWeek, WorkCalendar
-from bot.domain.digest import Digest, DigestRules, build_digest, scope_by_dm
+from bot.domain.digest import Digest, DigestAccumulator, DigestRules
 from bot.domain.model import Idea, NotAllowed, Person, Role
 from bot.domain.outbox import MessageKind, message_id, reminder_id
 from bot.ports import (
@@ -27,19 +32,20 @@ from bot.ports import (
     Conversations,
     DeliveryFailed,
     DigestLedger,
+    DigestScan,
     Directory,
     Ideas,
     Outbox,
     OutboxMessage,
     Preferences,
 )
+from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff, conflict_retry, retrying
 from bot.services.language import Languages
 from bot.services.nudges import Nudger
 
 log = logging.getLogger(__name__)
 
-TEAMS_APP_MESSAGES_PER_SECOND = 50
 
 
 @dataclass
@@ -68,7 +74,35 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(exc, DeliveryFailed) and not exc.permanent
 
 
-class DigestRecords(Ideas, Outbox, Conversations, DigestLedger, Preferences, Protocol):
+async def _already(dm: Person, detail: str) -> DeliveryOutcome:
+    return DeliveryOutcome(dm.id, dm.name, "already_sent", detail)
+
+
+class _LeaseRunOut(Exception):
+    """The delivery took too long: its claim may no longer be this run's to use."""
+
+
+class _Lease:
+    """A claim's usable time, by the wall clock (which the store's lease uses) and by a monotonic
+    clock (which a clock change cannot fool): whichever says less time is left wins."""
+
+    def __init__(self, claimed_at: datetime, budget_seconds: float, clock: Callable[[], datetime]) -> None:
+        self._claimed_at = claimed_at
+        self._budget = budget_seconds
+        self._clock = clock
+        self._started = time.monotonic()
+
+    def remaining(self) -> float:
+        wall = (self._clock() - self._claimed_at).total_seconds()
+        used = max(time.monotonic() - self._started, wall)
+        return self._budget - used
+
+    def check(self) -> None:
+        if self.remaining() <= 0:
+            raise _LeaseRunOut()
+
+
+class DigestRecords(Ideas, DigestScan, Outbox, Conversations, DigestLedger, Preferences, Protocol):
     """What the digest needs from the store: the scan, today's reminders, DMs' chats and languages, the ledger."""
 
 
@@ -90,6 +124,9 @@ class DigestService:
         rules: DigestRules = DigestRules(),
         retry_base_seconds: float = 1.0,
         attempts: int = 5,
+        retry_after_cap: float = 60.0,
+        lease_seconds: float = 600.0,
+        limiter: TeamsRateLimiter | None = None,
     ) -> None:
         self.store = store
         self.directory = directory
@@ -99,9 +136,12 @@ class DigestService:
         self.calendar = calendar
         self.rules = rules
         self._render = render
-        self._backoff = Backoff(first=retry_base_seconds, longest=60.0)
+        self._backoff = Backoff(first=retry_base_seconds, longest=60.0, retry_after_cap=retry_after_cap)
         self._attempts = attempts
-        self._limiter = AsyncLimiter(TEAMS_APP_MESSAGES_PER_SECOND, 1)
+        self._lease_seconds = lease_seconds
+        # The same windows as the outbox's (one limiter per instance), so digests and notifications
+        # together stay within Teams' per-tenant rate.
+        self._limiter = limiter or TeamsRateLimiter()
 
     # ---- building -------------------------------------------------------------------------
     def current_week(self) -> DigestWeek:
@@ -111,14 +151,24 @@ class DigestService:
         """Every DM's digest from one scan of the store (no query per idea, none per DM)."""
         dms = dms if dms is not None else await self.directory.deputy_ministers()
         now = self.clock()
-        ideas = await self.store.list_for_digest(self.rules.challenge_start)
-        grouped = scope_by_dm(dms, ideas, whole_ministry=self.rules.whole_ministry)
-        return {
-            dm.id: build_digest(
-                dm, grouped.get(dm.id, []), week=week, now=now, calendar=self.calendar, rules=self.rules
-            )
-            for dm in dms
-        }
+
+        def accumulator() -> DigestAccumulator:
+            return DigestAccumulator(week=week, now=now, calendar=self.calendar, rules=self.rules)
+
+        # One pass over a page at a time: each idea goes to the DMs whose organisation it comes from
+        # (or, for the whole ministry, to the one accumulator every DM's digest shares).
+        shared = accumulator() if self.rules.whole_ministry else None
+        per_dm = {} if shared is not None else {dm.id: accumulator() for dm in dms}
+        async for page in self.store.scan_for_digest(self.rules.challenge_start):
+            for idea in page:
+                if shared is not None:
+                    shared.add(idea)
+                    continue
+                for person_id in idea.line_ids:
+                    target = per_dm.get(person_id)
+                    if target is not None:
+                        target.add(idea)
+        return {dm.id: (shared or per_dm[dm.id]).result(dm) for dm in dms}
 
     async def build_for(self, dm: Person, week: DigestWeek) -> Digest:
         return (await self.build_all(week, [dm]))[dm.id]
@@ -171,7 +221,15 @@ class DigestService:
             dms = [dm for dm in dms if dm.id in dm_ids]
         digests = await self.build_all(week, dms)
         result = RunResult(week.key)
-        outcomes = await asyncio.gather(*(self._deliver(digests[dm.id], resend=resend) for dm in dms))
+        later = set() if resend else await self._dms_with_a_later_digest(week, dms)
+        outcomes = await asyncio.gather(
+            *(
+                self._deliver(digests[dm.id], resend=resend)
+                if dm.id not in later
+                else _already(dm, "a later week's digest was sent: the clock went back")
+                for dm in dms
+            )
+        )
         result.deliveries.extend(outcomes)
         for outcome in outcomes:
             level = logging.WARNING if outcome.outcome in ("unreachable", "failed") else logging.INFO
@@ -182,16 +240,44 @@ class DigestService:
             )
         return result
 
+    async def _dms_with_a_later_digest(self, week: DigestWeek, dms: list[Person], weeks_ahead: int = 4) -> set[str]:
+        """DMs whose digest for one of the next weeks was sent (or is being sent): the clock went back."""
+        later = [
+            DigestWeek.ending_at(week.end + timedelta(days=7 * ahead), self.calendar.tz).key
+            for ahead in range(1, weeks_ahead + 1)
+        ]
+        found: set[str] = set()
+        for dm in dms:
+            states = await self.store.digest_states(dm.id, later)
+            if any(state in ("sent", "sending") for state in states.values()):
+                found.add(dm.id)
+        return found
+
     async def _deliver(self, digest: Digest, *, resend: bool = False) -> DeliveryOutcome:
         dm, week = digest.dm, digest.week
-        if not resend and not await self.store.claim_digest(dm.id, week.key, self.clock(), lease_seconds=600):
+        claimed_at = self.clock()
+        if not resend and not await self.store.claim_digest(
+            dm.id, week.key, claimed_at, lease_seconds=self._lease_seconds
+        ):
             return DeliveryOutcome(dm.id, dm.name, "already_sent")
+        lease = _Lease(claimed_at, self._lease_seconds / 2, self.clock)
         card, summary = await self.render(digest, await Languages(self.store, self.clock).locale_for(dm.id))
         try:
             async for attempt in retrying(self._backoff, attempts=self._attempts, retry_if=_transient):
                 with attempt:
-                    async with self._limiter:
-                        await self.channel.send_card(dm.id, card, summary=summary)
+                    lease.check()
+                    async with self._limiter.slot(dm.id):
+                        await asyncio.wait_for(
+                            self.channel.send_card(dm.id, card, summary=summary), timeout=lease.remaining()
+                        )
+        except _LeaseRunOut:
+            # Not recorded: another run may hold the claim by now; if none does, the next run sends it.
+            return DeliveryOutcome(dm.id, dm.name, "failed", "the claim ran out before the digest could be sent")
+        except TimeoutError:
+            # It may have arrived: at most once means never sending it again.
+            detail = "the send timed out and may have arrived: not sent again"
+            await self.store.record_digest(dm.id, week.key, "sent", detail, self.clock())
+            return DeliveryOutcome(dm.id, dm.name, "sent", detail)
         except DeliveryFailed as failure:
             state = "unreachable" if failure.permanent else "failed"
             await self.store.record_digest(dm.id, week.key, state, failure.reason, self.clock())

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain import events
+from bot.domain.limits import COMMENT_MAX, PitchQuota, check_text
 from bot.domain.model import (
     CommentRequired,
     Decision,
@@ -28,7 +29,7 @@ from bot.domain.model import (
     StaleCard,
 )
 from bot.domain.outbox import DecisionFacts, MessageKind, handoff_message_id, message_id, request_facts, step_message_id
-from bot.domain.pitch import validate_pitch
+from bot.domain.pitch import Pitch, validate_pitch
 from bot.domain.routing import RoutingRules
 from bot.ports import (
     ConcurrencyConflict,
@@ -50,6 +51,7 @@ from bot.services.assignment import StepAssigner
 
 log = logging.getLogger(__name__)
 
+CONFIRM_DUPLICATE = "duplicate"  # a form's `confirm` value: "yes, send it although I pitched this before"
 
 class IdeaRecords(Ideas, Outbox, Conversations, Protocol):
     """What the idea use cases need from the store."""
@@ -80,6 +82,8 @@ class SubmitResult:
     errors: dict[str, str] = field(default_factory=dict)
     not_in_directory: bool = False
     spooled: bool = False  # accepted while the records were unreachable: filed later
+    duplicate_of: Idea | None = None  # the same title or problem pitched recently: ask before sending
+    over_daily_cap: bool = False  # the person reached today's number of pitches: nothing filed
 
 
 @dataclass
@@ -87,6 +91,7 @@ class DecisionResult:
     status: ActionStatus
     idea: Idea | None = None
     decision: Decision | None = None
+    comment_error: str = ""  # with INVALID: the comment's error code (e.g. too_long)
 
 
 def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> list[OutboxMessage]:
@@ -163,6 +168,7 @@ class IdeaService:
         decision_spool: DecisionSpool | None = None,
         routes: RoutingRules | None = None,
         assigner: StepAssigner | None = None,
+        quota: PitchQuota = PitchQuota(),
     ) -> None:
         self.store = store
         self.directory = directory
@@ -172,6 +178,7 @@ class IdeaService:
         self.decision_spool = decision_spool
         self.routes = routes or RoutingRules.every_level_up_to(top_role)
         self.assigner = assigner
+        self.quota = quota
         self._on_outbox = on_outbox or (lambda: None)
 
     # ---- people and conversations ------------------------------------------------------
@@ -186,6 +193,9 @@ class IdeaService:
             return SubmitResult(values=values, errors=errors)
         form = {**form, "formId": _idea_id_from(form.get("formId"))}
         try:
+            refused = await self._flood_check(submitter_id, form, pitch, values)
+            if refused is not None:
+                return refused
             return await self._file(submitter_id, submitter_name, form, pitch, values)
         except StoreUnavailable:
             if self.spool is None:
@@ -193,6 +203,27 @@ class IdeaService:
             await self.spool.put(SpooledPitch(form["formId"], submitter_id, submitter_name, dict(form), self.clock()))
             log.warning("pitch spooled while the records are unreachable", extra={"form_id": form["formId"]})
             return SubmitResult(values=values, spooled=True)
+
+    async def _flood_check(
+        self, submitter_id: str, form: Mapping[str, Any], pitch: Pitch, values: dict[str, str]
+    ) -> SubmitResult | None:
+        """Today's cap, then a recent pitch with the same title or problem (unless confirmed).
+
+        A retried submit of a form already filed is neither: `_file` returns that idea again.
+        """
+        existing = await self.store.get(form["formId"])
+        if existing is not None and existing.submitter.id == submitter_id:
+            return None
+        now = self.clock()
+        recent = await self.store.list_by_submitter(submitter_id, self.quota.lookback)
+        if self.quota.over_daily_cap(recent, now):
+            log.warning("pitch refused: daily cap reached", extra={"submitter_id": submitter_id})
+            return SubmitResult(values=values, over_daily_cap=True)
+        if form.get("confirm") != CONFIRM_DUPLICATE:
+            earlier = self.quota.earlier_duplicate(pitch, recent, now)
+            if earlier is not None:
+                return SubmitResult(values=values, duplicate_of=earlier)
+        return None
 
     async def file_spooled(self) -> int:
         """File the pitches accepted during an outage; each one's submitter then gets the receipt.
@@ -302,6 +333,12 @@ class IdeaService:
     ) -> DecisionResult:
         """Decide a step. When the store throttles the write past the click's time budget, the
         click is kept (on disk) and answered BEING_RECORDED; `record_spooled_decisions` finishes it."""
+        checked = check_text(comment, COMMENT_MAX)  # the card's maxLength is only a hint to the client
+        if not checked.ok:
+            idea = await self.store.get(idea_id)
+            status = ActionStatus.INVALID if idea is not None else ActionStatus.NOT_FOUND
+            return DecisionResult(status, idea, comment_error=checked.error or "")
+        comment = checked.value
         try:
             return await self._decide_now(actor_id=actor_id, idea_id=idea_id, step_index=step_index,
                                           revision=revision, outcome=outcome, comment=comment)

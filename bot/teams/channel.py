@@ -17,10 +17,13 @@ import aiohttp
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
+from bot.i18n import Messages
 from bot.ports import CHANNEL_PREFIX, ConversationRecord, Conversations, DeliveryFailed
 from bot.ports.retry import Backoff, retrying
+from bot.ports.service_urls import ServiceUrlAllowList
 from bot.teams.connector import ConnectorSender
 from cards.common import CONTENT_TYPE
+from cards.size_guard import fit_for_teams
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +117,25 @@ def channel_post(record: ConversationRecord, card: dict[str, Any], summary: str)
 class TeamsChannel:
     """Proactive 1:1 cards through the Bot Connector's REST API, over one shared HTTP session."""
 
-    def __init__(self, sender: ConnectorSender, store: Conversations, *, app_id: str) -> None:
+    def __init__(
+        self,
+        sender: ConnectorSender,
+        store: Conversations,
+        *,
+        app_id: str,
+        allow_list: ServiceUrlAllowList | None = None,
+    ) -> None:
         self._sender = sender
         self._store = store
         self._app_id = app_id
+        self._allow_list = allow_list  # stored service URLs are checked again before any call
+
+    def _check_host(self, service_url: str) -> None:
+        if self._allow_list is not None and not self._allow_list.allows(service_url):
+            raise DeliveryFailed(
+                f"service URL host not allowed: {ServiceUrlAllowList.host_of(service_url) or '(none)'}",
+                permanent=True,
+            )
 
     async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
         record = await self._store.get_conversation(recipient_id)
@@ -128,6 +146,8 @@ class TeamsChannel:
             return
         if record is None:
             record = await self._create_conversation(recipient_id)
+        self._check_host(record.service_url)
+        card = fit_for_teams(Messages(record.locale), card)  # never a card Teams would refuse
         await self._sender.send_to_conversation(
             record.service_url, record.conversation_id, proactive_activity(record, card, summary)
         )
@@ -166,6 +186,7 @@ class TeamsChannel:
         if template is None:
             # Nobody has ever talked to the bot: no service URL to create a chat with. Nothing to retry.
             raise DeliveryFailed("no conversation known yet to learn the service URL from", permanent=True)
+        self._check_host(template.service_url)
         created = await self._sender.create_conversation(
             template.service_url,
             {

@@ -13,9 +13,11 @@ from aiohttp.web import Request, Response
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication, aiohttp_error_middleware
 from botbuilder.schema import Activity, ActivityTypes
+from msrest.exceptions import DeserializationError
 
 from bot.i18n import Messages
 from bot.ports import Conversations
+from bot.ports.service_urls import ServiceUrlAllowList
 from bot.services.ideas import IdeaService
 from bot.settings import Settings
 from bot.teams.channel import TeamsChannel
@@ -38,6 +40,15 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
         await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=response))
     else:
         await context.send_activity(m.t("error.generic"))
+
+
+def activity_deserializes(body: dict) -> str | None:
+    """The request guard's last check: botbuilder can read this activity (else it would answer 500)."""
+    try:
+        Activity().deserialize(body)
+    except (DeserializationError, TypeError, ValueError, AttributeError):
+        return "activity cannot be read"
+    return None
 
 
 def bot_adapter(settings: Settings) -> LeanCloudAdapter:
@@ -71,7 +82,9 @@ class TeamsEdge:
     def build(cls, settings: Settings, conversations: Conversations) -> TeamsEdge:
         adapter = bot_adapter(settings)
         sender = connector_sender(settings, adapter)
-        return cls(adapter, TeamsChannel(sender, conversations, app_id=settings.app_id), sender)
+        allow_list = ServiceUrlAllowList.from_setting(settings.allowed_service_urls)
+        channel = TeamsChannel(sender, conversations, app_id=settings.app_id, allow_list=allow_list)
+        return cls(adapter, channel, sender)
 
     async def close(self) -> None:
         """Close the shared HTTP session and the kept connector clients (app shutdown)."""

@@ -20,6 +20,7 @@ from bot.teams.channel import send_in_turn
 from bot.teams.lean import answer_invoke
 from cards import welcome_card
 from cards.common import CONTENT_TYPE
+from cards.size_guard import fit_for_teams
 from dialogs.main import MainDialog
 from dialogs.turn import Reply, Turn
 
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 
 
-def card_activity(card: dict[str, Any]) -> Activity:
+def card_activity(card: dict[str, Any], locale: str | None = None) -> Activity:
+    card = fit_for_teams(Messages(locale), card)  # never a card Teams would refuse
     return MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=card))
 
 
@@ -102,8 +104,9 @@ def conversation_record_of(turn_context: TurnContext) -> ConversationRecord | No
     )
 
 
-def invoke_card(card: dict[str, Any]) -> InvokeResponse:
+def invoke_card(card: dict[str, Any], locale: str | None = None) -> InvokeResponse:
     """Replace the clicked card with this one. A plain dict: the lean adapter writes it with json.dumps."""
+    card = fit_for_teams(Messages(locale), card)  # never a card Teams would refuse
     return InvokeResponse(status=int(HTTPStatus.OK), body={"statusCode": 200, "type": CONTENT_TYPE, "value": card})
 
 
@@ -177,9 +180,9 @@ class DenBot(TeamsActivityHandler):
             log.exception("store unavailable during a card action", extra={"verb": verb})
             return invoke_message(m.t("error.store_unavailable"))
         for follow_up in reply.follow_ups:
-            await send_in_turn(turn_context, card_activity(follow_up))
+            await send_in_turn(turn_context, card_activity(follow_up, turn.locale))
         if reply.card is not None:
-            return invoke_card(reply.card)
+            return invoke_card(reply.card, turn.locale)
         return invoke_message(reply.message or "")
 
     # ---- helpers ------------------------------------------------------------------------
@@ -192,7 +195,8 @@ class DenBot(TeamsActivityHandler):
     async def _send(turn_context: TurnContext, reply: Reply) -> None:
         if reply.message:
             await send_in_turn(turn_context, reply.message)
+        locale = turn_context.activity.locale
         if reply.card is not None:
-            await send_in_turn(turn_context, card_activity(reply.card))
+            await send_in_turn(turn_context, card_activity(reply.card, locale))
         for follow_up in reply.follow_ups:
-            await send_in_turn(turn_context, card_activity(follow_up))
+            await send_in_turn(turn_context, card_activity(follow_up, locale))

@@ -24,6 +24,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.ports.service_urls import LOCAL_SERVICE_URLS
 from bot.settings import ROOT
 from cards import verbs
 from tests.support.bulk import BenchOrg, approve_first_steps, seed_ideas
@@ -54,6 +55,7 @@ async def start_den(db: Path, org_file: Path) -> tuple[subprocess.Popen, int]:
         "DEN_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
         "DEN_NOTIFY_RETRY_BASE_SECONDS": "0.2",
         "MicrosoftAppId": "",
+        "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
     }
     process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, cwd=ROOT)  # noqa: ASYNC220
     async with aiohttp.ClientSession() as session:
@@ -125,6 +127,8 @@ async def run_burst_with_interruption(burst, sig: int) -> tuple[Counter, dict, s
     finally:
         if process.poll() is None:
             process.kill()
+    # Requests already on the wire when the process died are still being read by the stand-in.
+    await asyncio.sleep(0.5)
     # What reached the connector but is not recorded as sent: the only messages allowed to repeat.
     with sqlite3.connect(db) as connection:
         unrecorded_rows = connection.execute(

@@ -27,7 +27,7 @@ import pytest
 
 from bot.i18n import Messages
 from bot.settings import ROOT
-from tests.support.people import MAYA, SAM, VALID_PITCH
+from tests.support.people import DANA, MAYA, SAM, VALID_PITCH
 from tests.support.playground import playground
 from tests.support.running_app import settings_for_test, start_app
 
@@ -93,16 +93,19 @@ async def welcome(page, m: Messages) -> None:
 async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
     m = Messages(locale)
     shots = SHOTS / locale
-    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", outbox_poll_seconds=0.2))
+    app = await start_app(
+        settings_for_test(tmp_path / "den.sqlite3", outbox_poll_seconds=0.2, digest_on_request=True)
+    )
     shutil.rmtree(shots, ignore_errors=True)
-    sam_dir, maya_dir = tmp_path / "sam", tmp_path / "maya"
-    sam_dir.mkdir()
-    maya_dir.mkdir()
+    sam_dir, maya_dir, dana_dir = tmp_path / "sam", tmp_path / "maya", tmp_path / "dana"
+    for folder in (sam_dir, maya_dir, dana_dir):
+        folder.mkdir()
     reference = f"DEN-{date.today().year}-0001"
     try:
         async with (
             playground(sam_dir, app.messages_url, current_user=SAM.aad_id) as (sam_url, _),
             playground(maya_dir, app.messages_url, current_user=MAYA.aad_id) as (maya_url, _),
+            playground(dana_dir, app.messages_url, current_user=DANA.aad_id) as (dana_url, _),
             async_playwright() as pw,
         ):
             browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -153,6 +156,15 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
             await sam.get_by_role("button", name=loose(m.t("welcome.my_ideas"))).last.click()
             await sam.get_by_text(loose(m.t("my_ideas.title"))).last.wait_for()
             await shot(sam, shots, "8-my-ideas")
+
+            dana = await context.new_page()  # the deputy minister asks for the week so far
+            await dana.goto(dana_url)
+            await welcome(dana, m)
+            await dana.get_by_role("textbox").last.fill("digest")
+            await dana.keyboard.press("Enter")
+            await dana.get_by_text(loose(m.t("digest.title"))).wait_for(timeout=15_000)
+            await dana.get_by_role("button", name=loose(m.t("idea.view", reference=reference))).first.wait_for()
+            await shot(dana, shots, "9-digest")
             await browser.close()
     finally:
         await app.stop()
@@ -166,4 +178,5 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
         "6-submitter-sees-decision.png",
         "7-idea-details.png",
         "8-my-ideas.png",
+        "9-digest.png",
     ]

@@ -16,6 +16,7 @@ import pytest
 from bot.adapters.sharepoint_store import SharePointStore
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.chain import build_chain
+from bot.domain.digest import DigestIdea
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage
@@ -195,6 +196,21 @@ async def test_the_outbox_backlog_counts_what_is_undelivered_and_the_oldest_one(
     assert backlog.pending == 1 and backlog.oldest_queued_at == T0 + timedelta(minutes=5)
 
 
+async def test_the_digest_scan_pages_light_projections_of_the_stored_ideas(store):
+    ideas = [await add(store, n, created=T0 + timedelta(minutes=n)) for n in range(1, 6)]
+    decided = await store.get(ideas[0].id)
+    decided.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="No", now=T0)
+    await store.update(decided)
+    pages = [page async for page in store.scan_for_digest(None, page_size=2)]
+    assert [len(page) for page in pages] == [2, 2, 1], "a page at a time"
+    scanned = {d.id: d for page in pages for d in page}
+    for idea in ideas:
+        assert scanned[idea.id] == DigestIdea.of(await store.get(idea.id))
+    assert scanned[ideas[0].id].decisions[0].outcome == Outcome.REJECTED
+    since = [d.id async for page in store.scan_for_digest(T0 + timedelta(days=1)) for d in page]
+    assert sorted(since) == sorted(i.id for i in ideas[1:]), "since: the open ones, and what changed since"
+
+
 async def test_the_store_takes_a_health_probe_write(store):
     assert await store.probe_write()
     assert await store.probe_write(), "a second probe overwrites the first"
@@ -228,6 +244,18 @@ async def test_a_digest_is_claimed_once_per_dm_and_week(store):
     await store.record_digest("dana", "2026-W48", "sent", "", T0)
     assert not await store.claim_digest("dana", "2026-W48", T0 + timedelta(hours=2), 600)
     assert await digest_deliveries(store, "2026-W48") == {"dana": ("sent", "")}
+
+
+async def test_a_dm_s_digest_states_for_some_weeks(store):
+    await store.claim_digest("dana", "2026-W48", T0, 600)
+    await store.record_digest("dana", "2026-W48", "sent", "", T0)
+    await store.claim_digest("dana", "2026-W49", T0, 600)
+    await store.claim_digest("amir", "2026-W50", T0, 600)
+    assert await store.digest_states("dana", ["2026-W48", "2026-W49", "2026-W50"]) == {
+        "2026-W48": "sent",
+        "2026-W49": "sending",
+    }
+    assert await store.digest_states("dana", []) == {}
 
 
 async def test_entra_object_ids_come_back_as_the_same_strings(store):

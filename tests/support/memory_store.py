@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.delegation import Delegation
+from bot.domain.digest import DigestIdea
 from bot.domain.model import Idea, IdeaStatus
 from bot.ports import (
     ConcurrencyConflict,
@@ -205,6 +206,11 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
             if queued is not None and queued.state == "pending":
                 queued.claimed_until = None
 
+    async def scan_for_digest(self, since: datetime | None, page_size: int = 2000) -> AsyncIterator[list[DigestIdea]]:
+        ideas = [DigestIdea.of(i) for i in await self.list_for_digest(since)]
+        for start in range(0, len(ideas), page_size):
+            yield ideas[start : start + page_size]
+
     # ---- health -------------------------------------------------------------------------
     async def outbox_backlog(self) -> OutboxBacklog:
         self._check()
@@ -249,6 +255,10 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
                 return False
             self.deliveries[(dm_id, week_key)] = _Delivery("sending", "", now + timedelta(seconds=lease_seconds))
             return True
+
+    async def digest_states(self, dm_id: str, week_keys: list[str]) -> dict[str, str]:
+        self._check()
+        return {k: self.deliveries[(dm_id, k)].state for k in week_keys if (dm_id, k) in self.deliveries}
 
     async def record_digest(self, dm_id: str, week_key: str, state: str, detail: str, now: datetime) -> None:
         self._check()

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from app import DEN_KEY, create_app
 from bot.adapters.sqlite_store import SqliteStore
+from bot.ports.service_urls import LOCAL_SERVICE_URLS, TEAMS_SERVICE_URLS
 from bot.settings import ROOT, Settings
 
 DEMO_ORG = ROOT / "data" / "demo-org.json"
@@ -25,6 +26,7 @@ def settings_for_test(sqlite_path: Path, **overrides) -> Settings:
         port=0,
         notify_retry_base_seconds=0.05,
         outbox_poll_seconds=0.05,
+        allowed_service_urls=f"{TEAMS_SERVICE_URLS},{LOCAL_SERVICE_URLS}",  # the local connector stand-in
     )
     values.update(overrides)
     return Settings(**values)

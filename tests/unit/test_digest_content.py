@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.calendar import DigestWeek, WorkCalendar
+from bot.domain.calendar import DigestWeek, WorkCalendar, parse_holidays
 from bot.domain.chain import build_chain
-from bot.domain.digest import DigestRules, build_digest, scope_by_dm
+from bot.domain.digest import DigestAccumulator, DigestRules, build_digest, scope_by_dm
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.i18n import Messages
@@ -153,3 +154,17 @@ def test_500_pending_items_are_summarised_under_the_teams_size_limit():
 def test_the_scope_can_be_the_whole_ministry():
     grouped = scope_by_dm([DANA, OTHER_DM], seeded(), whole_ministry=True)
     assert len(grouped["dana"]) == len(grouped["olga"]) == 5
+
+
+def test_the_digests_quick_business_day_count_agrees_with_the_calendar():
+    rng = random.Random(7)
+    for zone in ("America/Toronto", "America/St_Johns", "America/Vancouver"):
+        calendar = WorkCalendar.of(zone, parse_holidays("2026-10-12, 2026-11-11, 2026-12-25, 2026-12-26"))
+        now = datetime(2026, 12, 30, 12, 0, tzinfo=ZoneInfo("UTC"))
+        quick = DigestAccumulator(
+            week=DigestWeek.ending_at(now, calendar.tz), now=now, calendar=calendar, rules=DigestRules()
+        )
+        for _ in range(2000):
+            start = datetime(2026, 9, 1, tzinfo=ZoneInfo("UTC")) + timedelta(minutes=rng.randrange(0, 170_000))
+            end = start + timedelta(minutes=rng.randrange(0, 40_000))
+            assert quick._business_days(start, end) == calendar.business_days_between(start, end), (zone, start, end)

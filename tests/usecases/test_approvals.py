@@ -22,7 +22,8 @@ def turn(user) -> Turn:
 
 
 async def filed(den, who=SAM, **changes):
-    form = {**VALID_PITCH, **changes, "formId": str(uuid.uuid4())}
+    # "confirm": these tests file several ideas on one problem on purpose (no "send it anyway?" first)
+    form = {**VALID_PITCH, **changes, "formId": str(uuid.uuid4()), "confirm": "duplicate"}
     result = await den.ideas.submit_pitch(submitter_id=who.aad_id, submitter_name=who.name, form=form)
     return result.idea
 

@@ -25,7 +25,8 @@ async def filed(den, title="Tell us once"):
     result = await den.ideas.submit_pitch(
         submitter_id=SAM.aad_id,
         submitter_name=SAM.name,
-        form={**VALID_PITCH, "title": title, "formId": str(uuid.uuid4())},
+        # "confirm": several ideas on one problem on purpose (no "send it anyway?" first)
+        form={**VALID_PITCH, "title": title, "formId": str(uuid.uuid4()), "confirm": "duplicate"},
     )
     return result.idea
 
