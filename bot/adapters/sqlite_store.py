@@ -448,6 +448,14 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
     async def complete(self, message_id: str) -> None:
         await self._execute("UPDATE outbox SET state = 'sent', claimed_until = NULL WHERE id = ?", (message_id,))
 
+    async def complete_many(self, message_ids: Sequence[str]) -> None:
+        if not message_ids:
+            return
+        async with self._transaction() as db:
+            await db.executemany(
+                "UPDATE outbox SET state = 'sent', claimed_until = NULL WHERE id = ?", [(i,) for i in message_ids]
+            )
+
     async def reschedule(self, message_id: str, not_before: datetime, attempts: int, error: str) -> None:
         await self._execute(
             "UPDATE outbox SET not_before = ?, attempts = ?, last_error = ?, claimed_until = NULL WHERE id = ?",

@@ -14,7 +14,15 @@ from bot.ports.challenge import (
     Stages,
     channel_recipient,
 )
-from bot.ports.channel import Channel, ChannelPosts, DeliveryFailed, NoSending
+from bot.ports.channel import (
+    Channel,
+    ChannelPosts,
+    DeliveryFailed,
+    NoSending,
+    PreparedSend,
+    PreparedSends,
+    prepare_send,
+)
 from bot.ports.directory import Directory
 from bot.ports.pitch_day import Panels, PitchDayStore, Votes
 from bot.ports.spool import DecisionSpool, Spool, SpooledDecision, SpooledPitch
@@ -73,6 +81,8 @@ __all__ = [
     "Panels",
     "PitchDayStore",
     "Preferences",
+    "PreparedSend",
+    "PreparedSends",
     "Spool",
     "SpooledDecision",
     "SpooledPitch",
@@ -82,4 +92,5 @@ __all__ = [
     "StoredSetting",
     "Votes",
     "channel_recipient",
+    "prepare_send",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 
@@ -19,6 +21,39 @@ class Channel(Protocol):
     async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
         """Deliver a card to the person's 1:1 chat, or raise DeliveryFailed."""
         ...
+
+
+@dataclass(frozen=True)
+class PreparedSend:
+    """A card ready to leave: the records read, the card fitted, the request body written.
+
+    What is left (`send`) is the connector request itself, so a sender that counts its sends
+    against Teams' rate limits holds its slot for the round trip alone. `requests` is how many
+    connector requests `send` makes (two when a 1:1 chat must be created first).
+    """
+
+    send: Callable[[], Awaitable[None]]
+    requests: int = 1
+
+
+class PreparedSends(Protocol):
+    """A channel that can do a send's preparation apart from the request (the Teams channel can)."""
+
+    async def prepare_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> PreparedSend:
+        """Everything but the request; raises DeliveryFailed when the card cannot go at all."""
+        ...
+
+
+async def prepare_send(channel: Channel, recipient_id: str, card: dict[str, Any], *, summary: str) -> PreparedSend:
+    """The channel's own preparation if it has one; otherwise the whole send happens in `send`."""
+    prepare_card = getattr(channel, "prepare_card", None)
+    if prepare_card is not None:
+        return await prepare_card(recipient_id, card, summary=summary)
+
+    async def send() -> None:
+        await channel.send_card(recipient_id, card, summary=summary)
+
+    return PreparedSend(send)
 
 
 class ChannelPosts(Protocol):

@@ -39,12 +39,13 @@ class SlidingWindows:
         while self._done and self._done[0] <= now - self._longest:
             self._done.popleft()
 
-    def wait_needed(self, now: float) -> float:
-        """Seconds until one more send fits every window (0 when it fits now)."""
+    def wait_needed(self, now: float, requests: int = 1) -> float:
+        """Seconds until `requests` more sends fit every window (0 when they fit now)."""
         self._forget(now)
         wait = 0.0
         for seconds, limit in self.windows:
-            room = limit - self.under_way  # every send under way may land in any window
+            # Every send under way may land in any window; the new ones take `requests` places.
+            room = limit - self.under_way - (requests - 1)
             if room <= 0:
                 wait = max(wait, BUSY_POLL_SECONDS)
             elif len(self._done) >= room and self._done[-room] > now - seconds:
@@ -56,12 +57,13 @@ class SlidingWindows:
         """A send that happened at `now` (the stand-in records arrivals this way)."""
         self._done.append(now)
 
-    def start(self) -> None:
-        self.under_way += 1
+    def start(self, requests: int = 1) -> None:
+        self.under_way += requests
 
-    def finish(self, now: float) -> None:
-        self.under_way -= 1
-        self._done.append(max(now, self._done[-1]) if self._done else now)
+    def finish(self, now: float, requests: int = 1) -> None:
+        self.under_way -= requests
+        moment = max(now, self._done[-1]) if self._done else now
+        self._done.extend([moment] * requests)
 
     @property
     def idle_since(self) -> float | None:
@@ -95,35 +97,36 @@ class TeamsRateLimiter:
         until = self._clock() + max(0.0, seconds)
         self._paused_until[key] = max(until, self._paused_until.get(key, 0.0))
 
-    def wait_needed(self, key: str) -> float:
+    def wait_needed(self, key: str, requests: int = 1) -> float:
         now = self._clock()
-        waits = [self._tenant.wait_needed(now), self._paused_until.get(key, 0.0) - now]
+        waits = [self._tenant.wait_needed(now, requests), self._paused_until.get(key, 0.0) - now]
         conversation = self._conversations.get(key)
         if conversation is not None:
-            waits.append(conversation.wait_needed(now))
+            waits.append(conversation.wait_needed(now, requests))
         return max(0.0, *waits)
 
-    async def acquire(self, key: str) -> None:
-        """Wait until a send to `key` fits, then count it as under way (call `release` after)."""
-        while (wait := self.wait_needed(key)) > 0:  # noqa: ASYNC110 - the wait is computed, not signalled
+    async def acquire(self, key: str, requests: int = 1) -> None:
+        """Wait until `requests` sends to `key` fit, then count them as under way (call `release` after)."""
+        while (wait := self.wait_needed(key, requests)) > 0:  # noqa: ASYNC110 - the wait is computed
             await asyncio.sleep(wait)
-        self._tenant.start()
-        self._window(key).start()
+        self._tenant.start(requests)
+        self._window(key).start(requests)
 
-    def release(self, key: str) -> None:
-        """The send to `key` is over (answered, refused or failed): it now counts from this moment."""
+    def release(self, key: str, requests: int = 1) -> None:
+        """The sends to `key` are over (answered, refused or failed): they now count from this moment."""
         now = self._clock()
-        self._tenant.finish(now)
-        self._window(key).finish(now)
+        self._tenant.finish(now, requests)
+        self._window(key).finish(now, requests)
         self._tidy(now)
 
     @contextlib.asynccontextmanager
-    async def slot(self, key: str) -> AsyncIterator[None]:
-        await self.acquire(key)
+    async def slot(self, key: str, requests: int = 1) -> AsyncIterator[None]:
+        """Hold `requests` places in `key`'s windows and the tenant's for as long as the block runs."""
+        await self.acquire(key, requests)
         try:
             yield
         finally:
-            self.release(key)
+            self.release(key, requests)
 
     def _window(self, key: str) -> SlidingWindows:
         window = self._conversations.get(key)

@@ -192,7 +192,10 @@ class ApprovalService:
         Tried in memory first on the idea the renderer read, so the usual case costs no request."""
         if message.kind != MessageKind.APPROVAL_REQUEST or not idea.is_open:
             return False
-        if not await self.assigner.settle(copy.deepcopy(idea), self.clock()):
+        now = self.clock()
+        if not await self.assigner.needs_settling(idea, now):
+            return False
+        if not await self.assigner.settle(copy.deepcopy(idea), now):
             return False
         result = await self._change(message.idea_id, None)
         return result.status == ActionStatus.RECORDED

@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.ports import Channel, DeliveryFailed, Outbox, OutboxLeases, OutboxMessage
+from bot.ports import Channel, DeliveryFailed, Outbox, OutboxLeases, OutboxMessage, prepare_send
 from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff
 from bot.services.workers import BackgroundTask
@@ -69,6 +69,8 @@ class OutboxDispatcher(BackgroundTask):
         max_in_flight: int = 64,
         limiter: TeamsRateLimiter | None = None,
         drain_seconds: float = 20.0,
+        preparing_at_once: int = 8,
+        record_linger_seconds: float = 0.05,
     ) -> None:
         self._store = store
         self._channel = channel
@@ -89,6 +91,12 @@ class OutboxDispatcher(BackgroundTask):
         self._stopping = False
         self._renewer: asyncio.Task | None = None
         self._last_room = max_in_flight
+        # Rendering and preparing run a few at a time, so a freshly claimed batch never fills the
+        # event loop with work while answers from the connector wait (their slot would run long).
+        self._preparing = asyncio.Semaphore(preparing_at_once)
+        self._record_linger = record_linger_seconds
+        self._done: list[OutboxMessage] = []  # sent or dropped: recorded together, in one write
+        self._recorder: asyncio.Task | None = None
 
     # ---- what the app and the health check see ------------------------------------------------
     def kick(self) -> None:
@@ -123,6 +131,7 @@ class OutboxDispatcher(BackgroundTask):
             for task in pending:  # a send that outlived the drain: it may be repeated after restart
                 task.cancel()
             await asyncio.gather(*lanes, return_exceptions=True)
+        await self._recorded()
         unsent = [message_id for message_id in self._held if message_id not in self._sending]
         if unsent:
             with contextlib.suppress(Exception):
@@ -176,6 +185,7 @@ class OutboxDispatcher(BackgroundTask):
         claimed = await self.claim_once()
         while self._lane_tasks:
             await asyncio.gather(*list(self._lane_tasks.values()), return_exceptions=True)
+        await self._recorded()
         return claimed
 
     async def _renew_leases(self) -> None:
@@ -214,20 +224,24 @@ class OutboxDispatcher(BackgroundTask):
     async def _deliver(self, message: OutboxMessage) -> datetime | None:
         """Render, wait for the rate limits, send, record. Returns when it will be retried, if it failed."""
         try:
-            rendered = await self._render(message)
+            async with self._preparing:
+                rendered = await self._render(message)
+                if rendered is not None:
+                    # Records read, card fitted, body written before the slot: it is held for the request alone.
+                    card, summary = rendered
+                    prepared = await prepare_send(self._channel, message.recipient_id, card, summary=summary)
             if rendered is None:
                 log.info(
                     "notification dropped: no longer applies",
                     extra={"message_id": message.id, "kind": str(message.kind), "idea_id": message.idea_id},
                 )
-                await self._record(message, lambda: self._store.complete(message.id))
+                self._record_done(message)
                 return None
-            card, summary = rendered
-            async with self._limiter.slot(message.recipient_id):
+            async with self._limiter.slot(message.recipient_id, prepared.requests):
                 if self._stopping:
                     raise _Stopping
                 self._sending.add(message.id)
-                await self._channel.send_card(message.recipient_id, card, summary=summary)
+                await prepared.send()
         except DeliveryFailed as failure:
             if failure.retry_after:
                 self._limiter.pause(message.recipient_id, failure.retry_after)
@@ -237,9 +251,41 @@ class OutboxDispatcher(BackgroundTask):
         except Exception as exc:  # unexpected: treat as transient, keep the message
             log.exception("notification crashed", extra={"message_id": message.id})
             return await self._failed(message, DeliveryFailed(type(exc).__name__))
-        await self._record(message, lambda: self._store.complete(message.id))
+        self._record_done(message)
         log.info("notification sent", extra={"message_id": message.id, "kind": str(message.kind)})
         return None
+
+    # ---- recording outcomes -------------------------------------------------------------------
+    def _record_done(self, message: OutboxMessage) -> None:
+        """Sent (or dropped): recorded with the others that finish about now, in one store write.
+        The message stays held (its lease renewed) until that write is done."""
+        self._done.append(message)
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_completions(), name="outbox-recorder")
+
+    async def _record_completions(self) -> None:
+        while self._done:
+            if self._record_linger and not self._stopping:
+                await asyncio.sleep(self._record_linger)  # let the sends finishing now join this write
+            batch, self._done = self._done, []
+            for attempt in range(5):
+                try:
+                    await self._store.complete_many([m.id for m in batch])
+                    break
+                except Exception:
+                    if attempt == 4 or self._stopping:
+                        log.exception("could not record notifications as sent", extra={"count": len(batch)})
+                        break
+                    await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
+            for message in batch:
+                self._held.pop(message.id, None)
+                self._sending.discard(message.id)
+            self._wake.set()  # there is room for more
+
+    async def _recorded(self) -> None:
+        """Wait until every finished send is recorded."""
+        while self._recorder is not None and not self._recorder.done():
+            await asyncio.shield(self._recorder)
 
     async def _record(self, message: OutboxMessage, write: Callable[[], Awaitable[None]]) -> None:
         """Record an outcome; on a store failure try again a few times (the lease is renewed meanwhile)."""

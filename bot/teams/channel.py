@@ -11,6 +11,7 @@ which a Teams administrator can do for the whole ministry).
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -18,10 +19,10 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from bot.i18n import Messages
-from bot.ports import CHANNEL_PREFIX, ConversationRecord, Conversations, DeliveryFailed
+from bot.ports import CHANNEL_PREFIX, ConversationRecord, Conversations, DeliveryFailed, PreparedSend
 from bot.ports.retry import Backoff, retrying
 from bot.ports.service_urls import ServiceUrlAllowList
-from bot.teams.connector import ConnectorSender
+from bot.teams.connector import ConnectorRequest, ConnectorSender, activity_request, conversation_request
 from cards.common import CONTENT_TYPE
 from cards.size_guard import fit_for_teams
 
@@ -138,16 +139,32 @@ class TeamsChannel:
             )
 
     async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
+        await (await self.prepare_card(recipient_id, card, summary=summary)).send()
+
+    async def prepare_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> PreparedSend:
+        """Read the conversation, fit the card, write the request: all of a send but the request."""
         record = await self._store.get_conversation(recipient_id)
         if recipient_id.startswith(CHANNEL_PREFIX):  # a Den call for ideas or announcement
             if record is None:
                 raise DeliveryFailed("the bot is not in that channel (add it to the team)", permanent=True)
-            await self._sender.create_conversation(record.service_url, channel_post(record, card, summary))
-            return
-        if record is None:
-            record = await self._create_conversation(recipient_id)
+            return self._prepared(conversation_request(record.service_url, channel_post(record, card, summary)))
+        if record is None:  # first contact: a 1:1 chat is created, then the card is sent in it
+            return PreparedSend(partial(self._first_contact, recipient_id, card, summary), requests=2)
         self._check_host(record.service_url)
         card = fit_for_teams(Messages(record.locale), card)  # never a card Teams would refuse
+        activity = proactive_activity(record, card, summary)
+        return self._prepared(activity_request(record.service_url, record.conversation_id, activity))
+
+    def _prepared(self, request: ConnectorRequest) -> PreparedSend:
+        async def send() -> None:
+            await self._sender.send(request)
+
+        return PreparedSend(send)
+
+    async def _first_contact(self, recipient_id: str, card: dict[str, Any], summary: str) -> None:
+        record = await self._create_conversation(recipient_id)
+        self._check_host(record.service_url)
+        card = fit_for_teams(Messages(record.locale), card)
         await self._sender.send_to_conversation(
             record.service_url, record.conversation_id, proactive_activity(record, card, summary)
         )

@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -122,28 +123,29 @@ class ConnectorSender:
 
     async def send_to_conversation(self, service_url: str, conversation_id: str, activity: dict[str, Any]) -> str:
         """POST v3/conversations/{id}/activities; returns the new activity's id."""
-        url = f"{service_url.rstrip('/')}/v3/conversations/{_quote(conversation_id)}/activities"
-        body = await self._post(url, activity)
+        body = await self.send(activity_request(service_url, conversation_id, activity))
         return str(body.get("id", ""))
 
     async def create_conversation(self, service_url: str, parameters: dict[str, Any]) -> dict[str, Any]:
         """POST v3/conversations; returns the conversation resource ({id, serviceUrl, activityId})."""
-        return await self._post(f"{service_url.rstrip('/')}/v3/conversations", parameters)
+        return await self.send(conversation_request(service_url, parameters))
 
     async def update_activity(
         self, service_url: str, conversation_id: str, activity_id: str, activity: dict[str, Any]
     ) -> None:
         """PUT v3/conversations/{id}/activities/{activityId}: replace a posted message in place."""
         url = f"{service_url.rstrip('/')}/v3/conversations/{_quote(conversation_id)}/activities/{_quote(activity_id)}"
-        await self._post(url, activity, method="PUT")
+        await self.send(ConnectorRequest("PUT", url, encode(activity)))
 
-    async def _post(self, url: str, payload: dict[str, Any], *, method: str = "POST") -> dict[str, Any]:
+    async def send(self, request: ConnectorRequest) -> dict[str, Any]:
+        """Make one prepared request; its body was written beforehand, so this is the round trip alone."""
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if self._token is not None:
             headers["Authorization"] = f"Bearer {await self._token.get()}"
-        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         try:
-            async with self._client().request(method, url, data=data, headers=headers) as response:
+            async with self._client().request(
+                request.method, request.url, data=request.body, headers=headers
+            ) as response:
                 text = await response.text()
                 if response.status >= 300:
                     if response.status == 401 and self._token is not None:
@@ -152,6 +154,30 @@ class ConnectorSender:
                 return json.loads(text) if text else {}
         except (aiohttp.ClientError, TimeoutError, ConnectionError, OSError) as exc:
             raise DeliveryFailed(f"connector unreachable: {type(exc).__name__}") from exc
+
+
+@dataclass(frozen=True)
+class ConnectorRequest:
+    """One Bot Connector request, its JSON body already written."""
+
+    method: str
+    url: str
+    body: bytes
+
+
+def encode(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def activity_request(service_url: str, conversation_id: str, activity: dict[str, Any]) -> ConnectorRequest:
+    """POST v3/conversations/{id}/activities: a message in an existing conversation."""
+    url = f"{service_url.rstrip('/')}/v3/conversations/{_quote(conversation_id)}/activities"
+    return ConnectorRequest("POST", url, encode(activity))
+
+
+def conversation_request(service_url: str, parameters: dict[str, Any]) -> ConnectorRequest:
+    """POST v3/conversations: a new conversation (a 1:1 chat, or a new post in a channel)."""
+    return ConnectorRequest("POST", f"{service_url.rstrip('/')}/v3/conversations", encode(parameters))
 
 
 def refusal(status: int, retry_after: str | None) -> DeliveryFailed:

@@ -183,6 +183,22 @@ async def test_a_lease_is_renewed_while_a_send_is_in_flight_and_released_when_ne
     assert [m.id for m in await store.claim_due(T0 + timedelta(seconds=700), 60, 10)] == [second.id]
 
 
+async def test_many_sends_are_recorded_together_and_never_claimed_again(store):
+    for n in range(1, 24):
+        await add(store, n)
+    claimed: list[OutboxMessage] = []
+    while len(claimed) < 22:  # more than one $batch of 20 on SharePoint (which claims 20 at a time)
+        claimed += await store.claim_due(T0, 60, 22 - len(claimed))
+    [unclaimed] = await store.claim_due(T0, 60, 10)
+    await store.release([unclaimed.id], T0)  # due again, and not held by this store
+    done = [m.id for m in claimed[:21]] + [unclaimed.id]
+    await store.complete_many(done)
+    await store.complete_many([])
+    assert await pending_outbox(store) == 1
+    later = T0 + timedelta(minutes=5)  # every lease has lapsed: only what was not recorded comes back
+    assert [m.id for m in await store.claim_due(later, 60, 50)] == [claimed[21].id]
+
+
 async def test_the_outbox_backlog_counts_what_is_undelivered_and_the_oldest_one(store):
     assert (await store.outbox_backlog()).pending == 0
     await add(store, 1, created=T0)

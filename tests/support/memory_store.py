@@ -180,6 +180,11 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         queued = self.outbox[message_id]
         queued.state, queued.claimed_until = "sent", None
 
+    async def complete_many(self, message_ids: Sequence[str]) -> None:
+        self._check()
+        for message_id in message_ids:
+            await self.complete(message_id)
+
     async def reschedule(self, message_id: str, not_before: datetime, attempts: int, error: str) -> None:
         self._check()
         queued = self.outbox[message_id]
