@@ -12,8 +12,9 @@ Per run, interleaved (yardstick, then the Den), three runs:
 - sequential click latency (p50, p95);
 - clicks per second with 8 concurrent clickers.
 Then notification delivery: 900 approval requests queued in three bursts, drained through the
-stand-in (20 ms per send): the sustained rate from first to last arrival, the highest number of
-sends it accepted in any one second (Teams allows 50 per app per tenant) and how many it refused.
+stand-in (20 ms per send): the sustained rate from first to last arrival, the Den's CPU per
+notification, the highest number of sends it accepted in any one second (Teams allows 50 per
+app per tenant) and how many it refused.
 Run: `make bench`. Figures are min / median / max; nothing here is a test.
 """
 
@@ -160,6 +161,7 @@ async def main() -> None:
         }
         ratio = Figure("Den CPU per click / yardstick's", "x")
         delivery = Figure("notification delivery", "/s")
+        delivery_cpu = Figure("Den CPU per notification delivered", "ms", digits=2)
         peak = Figure("most sends accepted in any one second", "/s", digits=0)
         throttled = Figure("sends the stand-in refused (429)", "", digits=0)
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CLICKERS * 2))
@@ -201,11 +203,15 @@ async def main() -> None:
             for run in range(RUNS):
                 burst = [pending.pop() for _ in range(QUEUED // RUNS)]
                 stats = await connector_stats(session, connector)
+                cpu_before = den.cpu()
                 queue_approval_requests(db, burst, tag=str(run))
                 # Sustained rate: from the first arrival to the last (the first waits for the outbox's poll).
                 first = await wait_for_sends(session, connector, stats["sent"] + 1)
                 last = await wait_for_sends(session, connector, stats["sent"] + len(burst))
                 delivery.add((len(burst) - 1) / (last - first))
+                await asyncio.sleep(0.3)  # the last deliveries recorded
+                delivery_cpu.add((den.cpu() - cpu_before) / len(burst) * 1000)
+                print(f"delivery burst {run + 1} of {RUNS}: {delivery.values[-1]:.1f}/s", flush=True)
             stats = await connector_stats(session, connector)
             peak.add(stats["maxPerSecond"])
             throttled.add(stats["throttled"])
@@ -231,6 +237,7 @@ async def main() -> None:
     latency_ms = CONNECTOR_LATENCY * 1000
     print(f"Notification delivery ({QUEUED} queued approval requests in {RUNS} bursts, {latency_ms:.0f} ms per send):")
     print(delivery.line(f"aim >= 45/s: {verdict(delivery.median >= 45)}"))
+    print(delivery_cpu.line())
     print(peak.line(f"Teams allows 50: {verdict(peak.median <= 50)}"))
     print(throttled.line())
 

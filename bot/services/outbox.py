@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.ports import Channel, DeliveryFailed, Outbox, OutboxLeases, OutboxMessage, prepare_send
+from bot.ports import Channel, DeliveryFailed, Outbox, OutboxLeases, OutboxMessage, PreparedSend, prepare_send
 from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff
 from bot.services.workers import BackgroundTask
@@ -96,6 +96,9 @@ class OutboxDispatcher(BackgroundTask):
         self._preparing = asyncio.Semaphore(preparing_at_once)
         self._record_linger = record_linger_seconds
         self._done: list[OutboxMessage] = []  # sent or dropped: recorded together, in one write
+        # Each held message is rendered and prepared as soon as it is claimed (a few at a time), so
+        # when the rate limits let a send go, its card is ready: a lane never sends and then renders.
+        self._preparations: dict[str, asyncio.Task[PreparedSend | None]] = {}
         self._recorder: asyncio.Task | None = None
 
     # ---- what the app and the health check see ------------------------------------------------
@@ -125,6 +128,11 @@ class OutboxDispatcher(BackgroundTask):
         for recipient, task in list(self._lane_tasks.items()):
             if not any(m.id in self._sending for m in self._lanes.get(recipient, ())):
                 task.cancel()  # waiting its turn or on the rate limiter: nothing sent yet
+        for preparation in self._preparations.values():
+            preparation.cancel()  # rendering only: nothing sent
+            if preparation.done() and not preparation.cancelled():
+                preparation.exception()  # seen: it is rendered again when next due
+        self._preparations.clear()
         lanes = list(self._lane_tasks.values())
         if lanes:
             done, pending = await asyncio.wait(lanes, timeout=self._drain_seconds)
@@ -149,6 +157,9 @@ class OutboxDispatcher(BackgroundTask):
     async def _run(self) -> None:
         while not self._stopping:
             claimed = 0
+            # Cleared before the claim, not after: a wake-up that comes while the claim is under way
+            # (a send recorded, room made) must start another claim, not be lost until the next poll.
+            self._wake.clear()
             try:
                 claimed = await self.claim_once()
             except asyncio.CancelledError:
@@ -159,7 +170,6 @@ class OutboxDispatcher(BackgroundTask):
                 return
             if claimed and claimed >= self._last_room and len(self._held) < self._max_in_flight:
                 continue  # the batch came back full: there may be more due right now
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
 
@@ -173,6 +183,7 @@ class OutboxDispatcher(BackgroundTask):
             if message.id in self._held:
                 continue
             self._held[message.id] = message
+            self._preparations[message.id] = asyncio.create_task(self._prepare(message))
             self._lanes.setdefault(message.recipient_id, deque()).append(message)
             if message.recipient_id not in self._lane_tasks:
                 self._lane_tasks[message.recipient_id] = asyncio.create_task(
@@ -224,13 +235,9 @@ class OutboxDispatcher(BackgroundTask):
     async def _deliver(self, message: OutboxMessage) -> datetime | None:
         """Render, wait for the rate limits, send, record. Returns when it will be retried, if it failed."""
         try:
-            async with self._preparing:
-                rendered = await self._render(message)
-                if rendered is not None:
-                    # Records read, card fitted, body written before the slot: it is held for the request alone.
-                    card, summary = rendered
-                    prepared = await prepare_send(self._channel, message.recipient_id, card, summary=summary)
-            if rendered is None:
+            preparation = self._preparations.pop(message.id, None)
+            prepared = await (preparation if preparation is not None else self._prepare(message))
+            if prepared is None:
                 log.info(
                     "notification dropped: no longer applies",
                     extra={"message_id": message.id, "kind": str(message.kind), "idea_id": message.idea_id},
@@ -254,6 +261,16 @@ class OutboxDispatcher(BackgroundTask):
         self._record_done(message)
         log.info("notification sent", extra={"message_id": message.id, "kind": str(message.kind)})
         return None
+
+    async def _prepare(self, message: OutboxMessage) -> PreparedSend | None:
+        """Render the card (None: it no longer applies) and prepare its send: records read, card
+        fitted, body written, so the rate-limit slot is later held for the request alone."""
+        async with self._preparing:
+            rendered = await self._render(message)
+            if rendered is None:
+                return None
+            card, summary = rendered
+            return await prepare_send(self._channel, message.recipient_id, card, summary=summary)
 
     # ---- recording outcomes -------------------------------------------------------------------
     def _record_done(self, message: OutboxMessage) -> None:
@@ -329,6 +346,9 @@ class OutboxDispatcher(BackgroundTask):
         """The person's later messages wait behind the failed one, so they still arrive in order."""
         while queue:
             later = queue.popleft()
+            preparation = self._preparations.pop(later.id, None)
+            if preparation is not None:
+                preparation.cancel()  # rendered again when it is next due
             step = timedelta(milliseconds=1)  # just after, keeping their order
             retry_at += step
             await self._record(
