@@ -432,10 +432,10 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
     async def complete_many(self, message_ids: Sequence[str]) -> None:
         if not message_ids:
             return
-        async with self._transaction() as db:
-            await db.executemany(
-                "UPDATE outbox SET state = 'sent', claimed_until = NULL WHERE id = ?", [(i,) for i in message_ids]
-            )
+        rows = [(message_id,) for message_id in message_ids]
+        await self._write(
+            lambda db: db.executemany("UPDATE outbox SET state = 'sent', claimed_until = NULL WHERE id = ?", rows)
+        )
 
     async def reschedule(self, message_id: str, not_before: datetime, attempts: int, error: str) -> None:
         await self._execute(
