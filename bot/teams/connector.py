@@ -141,7 +141,7 @@ class ConnectorSender:
         """Make one prepared request; its body was written beforehand, so this is the round trip alone."""
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if self._token is not None:
-            headers["Authorization"] = f"Bearer {await self._token.get()}"
+            headers["Authorization"] = f"Bearer {await self._bearer()}"
         try:
             async with self._client().request(
                 request.method, request.url, data=request.body, headers=headers
@@ -154,6 +154,26 @@ class ConnectorSender:
                 return json.loads(text) if text else {}
         except (aiohttp.ClientError, TimeoutError, ConnectionError, OSError) as exc:
             raise DeliveryFailed(f"connector unreachable: {type(exc).__name__}") from exc
+
+
+    async def _bearer(self) -> str:
+        """The app's token; a refused or failed token request is a delivery to try again later."""
+        try:
+            return await self._token.get()
+        except Exception as exc:  # botbuilder raises PermissionError(error, description); MSAL, requests' errors
+            reason = _token_error(exc)
+            log.warning("connector token not obtained", extra={"reason": reason})
+            raise DeliveryFailed(f"no connector token: {reason}") from exc
+
+
+def _token_error(exc: Exception) -> str:
+    """The OAuth error code botbuilder puts in its message (`...with error: invalid_client, ...`), or the
+    exception's type: never the description, which is the identity platform's text, kept out of logs."""
+    text = str(exc)
+    marker = "with error: "
+    if isinstance(exc, PermissionError) and marker in text:
+        return text.split(marker, 1)[1].split(",", 1)[0].strip()[:64]
+    return type(exc).__name__
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import json
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,9 @@ class FakeConnector:
     channels: set[str] = field(default_factory=set)  # team channels the bot is in (see add_to_team)
     enforce_limits: bool = False  # answer 429 as Teams does past its per-conversation and per-tenant limits
     latency_seconds: float = 0.0  # how long each send takes, as a real service's round trip does
+    # With authentication on, the connector takes only a bearer token this accepts (else 401).
+    accepts_token: Callable[[str], bool] | None = None
+    bearers: list[str] = field(default_factory=list)  # the token each request carried ("" for none)
     throttled: int = 0  # sends refused with 429 for going over a limit
     sent_at: list[float] = field(default_factory=list)  # when each activity was accepted (monotonic)
     _last_second: deque[float] = field(default_factory=deque)  # acceptances within the last second
@@ -159,10 +163,22 @@ class FakeConnector:
     async def _sent(self, request: web.Request) -> web.Response:
         return web.json_response([{"conversationId": s.conversation_id, "activity": s.activity} for s in self.sent])
 
+    def _unauthorized(self, request: web.Request) -> web.Response | None:
+        """The Bot Connector's answer to a missing, expired or unknown bearer token."""
+        if self.accepts_token is None:
+            return None
+        header = request.headers.get("Authorization", "")
+        token = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
+        self.bearers.append(token)
+        if token and self.accepts_token(token):
+            return None
+        return web.json_response({"message": "Authorization has been denied for this request."}, status=401)
+
     async def _post_activity(self, request: web.Request) -> web.Response:
         conversation_id = request.match_info["conversation_id"]
         failure = (
-            self._maybe_fail(conversation_id)
+            self._unauthorized(request)
+            or self._maybe_fail(conversation_id)
             or self._roster_refusal(conversation_id)
             or self._over_limit(conversation_id)
         )
@@ -175,12 +191,15 @@ class FakeConnector:
         return web.json_response({"id": activity_id})
 
     async def _put_activity(self, request: web.Request) -> web.Response:
+        refused = self._unauthorized(request)
+        if refused is not None:
+            return refused
         activity = json.loads(await request.text())
         await self._record(Sent(request.match_info["conversation_id"], activity, method="PUT"))
         return web.json_response({"id": request.match_info["activity_id"]})
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
-        failure = self._maybe_fail()
+        failure = self._unauthorized(request) or self._maybe_fail()
         if failure:
             return failure
         body = json.loads(await request.text())
