@@ -31,7 +31,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -72,6 +72,7 @@ from bot.ports import (
     StoreUnavailable,
 )
 from bot.ports.retry import conflict_retry
+from bot.ports.store import pick_fairly
 
 log = logging.getLogger(__name__)
 
@@ -774,11 +775,21 @@ class SharePointStore:
             return not self.gauge.background_wait()
         return False
 
-    async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
+    async def claim_due(
+        self,
+        now: datetime,
+        lease_seconds: float,
+        limit: int,
+        *,
+        per_recipient: int | None = None,
+        holding: Mapping[str, int] | None = None,
+    ) -> list[OutboxMessage]:
         """Rows this instance wrote come from memory (their lease was written with them); Graph is
         asked for the others only when a poll is due. A claim is a conditional PATCH of NotBefore
-        past the lease (412: another instance took it), all in one parallel $batch."""
-        mine = [row for row in self._local.values() if row.message.not_before <= now][:limit]
+        past the lease (412: another instance took it), all in one parallel $batch. The cap per
+        recipient applies to the rows read (Graph cannot filter the recipient out cheaply)."""
+        local_due = [row for row in self._local.values() if row.message.not_before <= now]
+        mine = pick_fairly(local_due, lambda row: row.message.recipient_id, limit, per_recipient, holding)
         for row in mine:
             del self._local[row.message.id]
         if mine:
@@ -794,7 +805,11 @@ class SharePointStore:
         except Exception:
             self.gauge.failed()  # Graph did not answer: the health probe must not vouch for it
             raise
+        read = len(items)
+        items = pick_fairly(items, lambda i: str(_fields(i).get("RecipientId", "")), limit, per_recipient, holding)
         if not items:
+            if read >= limit:
+                self._poll_now = True  # everyone read is held enough already: look again soon
             return []
         box = self._api("outbox")
         until = _iso(now + timedelta(seconds=lease_seconds))
@@ -807,7 +822,7 @@ class SharePointStore:
                 message = _outbox_from(item)
                 self._item_ids[message.id] = item.id
                 claimed.append(message)
-        if len(items) >= limit:
+        if read >= limit:
             self._poll_now = True  # there may be more: the dispatcher asks again at once
         return claimed
 

@@ -15,7 +15,7 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,6 +43,7 @@ from bot.ports import (
     StoredSetting,
     StoreUnavailable,
 )
+from bot.ports.store import full_recipients, pick_fairly
 
 T = TypeVar("T")
 
@@ -392,21 +393,35 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         rows = await self._fetchall(f"SELECT id FROM outbox WHERE id IN ({marks})", tuple(ids))
         return {r[0] for r in rows}
 
-    async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
+    async def claim_due(
+        self,
+        now: datetime,
+        lease_seconds: float,
+        limit: int,
+        *,
+        per_recipient: int | None = None,
+        holding: Mapping[str, int] | None = None,
+    ) -> list[OutboxMessage]:
         """Lease due messages so that two app instances never send the same one at once."""
         lease_until, moment = _iso(now + timedelta(seconds=lease_seconds)), _iso(now)
         due = "state = 'pending' AND not_before <= ? AND (claimed_until IS NULL OR claimed_until <= ?)"
+        full = full_recipients(per_recipient, holding)
+        if full:  # people the caller holds enough of already: their later messages wait in the store
+            due += f" AND recipient_id NOT IN ({','.join('?' for _ in full)})"
+        # With a cap per person, read a few times `limit` in order and keep each person's first ones.
+        reading = limit if per_recipient is None else limit * 4
 
         def lease(db: sqlite3.Connection) -> list[sqlite3.Row]:
             sql = f"SELECT * FROM outbox WHERE {due} ORDER BY not_before LIMIT ?"
-            rows = db.execute(sql, (moment, moment, limit)).fetchall()
+            found = db.execute(sql, (moment, moment, *full, reading)).fetchall()
+            rows = pick_fairly(found, lambda r: r["recipient_id"], limit, per_recipient, holding)
             if rows:
                 leases = [(lease_until, r["id"]) for r in rows]
                 db.executemany("UPDATE outbox SET claimed_until = ? WHERE id = ?", leases)
             return rows
 
         def poll(db: sqlite3.Connection) -> list[sqlite3.Row]:
-            if db.execute(f"SELECT 1 FROM outbox WHERE {due} LIMIT 1", (moment, moment)).fetchone() is None:
+            if db.execute(f"SELECT 1 FROM outbox WHERE {due} LIMIT 1", (moment, moment, *full)).fetchone() is None:
                 return []  # a poll that finds nothing takes no write lock
             return in_transaction(db, lease)
 

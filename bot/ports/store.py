@@ -7,15 +7,18 @@ challenges, votes) is a new interface here rather than another method on a big o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import itertools
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.domain.delegation import Delegation
 from bot.domain.digest import DigestIdea
 from bot.domain.model import Idea
 from bot.domain.outbox import MessageKind
+
+T = TypeVar("T")
 
 
 class ConcurrencyConflict(Exception):
@@ -119,7 +122,19 @@ class Outbox(Protocol):
 
     async def enqueue(self, messages: Sequence[OutboxMessage]) -> None: ...
     async def existing_outbox_ids(self, ids: Sequence[str]) -> set[str]: ...
-    async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]: ...
+    async def claim_due(
+        self,
+        now: datetime,
+        lease_seconds: float,
+        limit: int,
+        *,
+        per_recipient: int | None = None,
+        holding: Mapping[str, int] | None = None,
+    ) -> list[OutboxMessage]:
+        """Lease up to `limit` due messages, earliest first. With `per_recipient`, at most that many
+        per recipient, counting the `holding` the caller already has of theirs (so one person's
+        long queue, which Teams lets out only 8 every 2 s, never takes every place)."""
+        ...
     async def complete(self, message_id: str) -> None: ...
     async def complete_many(self, message_ids: Sequence[str]) -> None:
         """Mark these messages sent (or dropped) together: one write where the store allows it."""
@@ -249,3 +264,33 @@ class IdeaStore(
     """Everything a store adapter implements. Services ask for the narrow interfaces above."""
 
 
+
+
+def pick_fairly(
+    due: Iterable[T],
+    recipient_of: Callable[[T], str],
+    limit: int,
+    per_recipient: int | None,
+    holding: Mapping[str, int] | None,
+) -> list[T]:
+    """The first `limit` of `due` (in its order) with at most `per_recipient` for any one recipient,
+    counting those already held: what `Outbox.claim_due` leases."""
+    if per_recipient is None:
+        return list(itertools.islice(due, limit))
+    counts = dict(holding or {})
+    picked: list[T] = []
+    for item in due:
+        if len(picked) >= limit:
+            break
+        recipient = recipient_of(item)
+        if counts.get(recipient, 0) < per_recipient:
+            counts[recipient] = counts.get(recipient, 0) + 1
+            picked.append(item)
+    return picked
+
+
+def full_recipients(per_recipient: int | None, holding: Mapping[str, int] | None) -> list[str]:
+    """Recipients who may be given no more (a store can leave them out of its query)."""
+    if per_recipient is None or not holding:
+        return []
+    return [recipient for recipient, count in holding.items() if count >= per_recipient]

@@ -71,6 +71,7 @@ class OutboxDispatcher(BackgroundTask):
         drain_seconds: float = 20.0,
         preparing_at_once: int = 8,
         record_linger_seconds: float = 0.05,
+        held_per_person: int = 8,
     ) -> None:
         self._store = store
         self._channel = channel
@@ -81,6 +82,9 @@ class OutboxDispatcher(BackgroundTask):
         self._poll_seconds = poll_seconds
         self._lease_seconds = lease_seconds
         self._max_in_flight = max_in_flight
+        # Teams lets one conversation have 8 sends in 2 s: holding more of one person's messages
+        # would only keep everyone else's out of the places in flight.
+        self._held_per_person = held_per_person
         self._limiter = limiter or TeamsRateLimiter()
         self._drain_seconds = drain_seconds
         self._wake = asyncio.Event()
@@ -149,8 +153,9 @@ class OutboxDispatcher(BackgroundTask):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._renewer
             self._renewer = None
-        if self._held:
-            log.warning("outbox stopped with sends unrecorded", extra={"count": len(self._held)})
+        unrecorded = [message_id for message_id in self._held if message_id in self._sending]
+        if unrecorded:
+            log.warning("outbox stopped with sends unrecorded", extra={"count": len(unrecorded)})
         self._held.clear()
         self._sending.clear()
 
@@ -178,7 +183,10 @@ class OutboxDispatcher(BackgroundTask):
         room = self._last_room = self._max_in_flight - len(self._held)
         if room <= 0:
             return 0
-        messages = await self._store.claim_due(self._clock(), self._lease_seconds, room)
+        holding = {recipient: len(queue) for recipient, queue in self._lanes.items()}
+        messages = await self._store.claim_due(
+            self._clock(), self._lease_seconds, room, per_recipient=self._held_per_person, holding=holding
+        )
         for message in messages:
             if message.id in self._held:
                 continue

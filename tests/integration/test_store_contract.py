@@ -199,6 +199,23 @@ async def test_many_sends_are_recorded_together_and_never_claimed_again(store):
     assert [m.id for m in await store.claim_due(later, 60, 50)] == [claimed[21].id]
 
 
+async def test_a_claim_takes_each_persons_earliest_messages_up_to_a_cap_counting_those_held(store):
+    queued = [("maya", n) for n in range(5)] + [("diane", n) for n in range(5, 8)] + [("sam", n) for n in (8, 9)]
+    await store.enqueue([
+        OutboxMessage(f"i{n}:reminder:{n}", who, "reminder", f"i{n}", T0, T0 + timedelta(seconds=n), {"days": 3})
+        for who, n in queued
+    ])  # fmt: skip
+    later = T0 + timedelta(minutes=1)
+    first = await store.claim_due(later, 60, 10, per_recipient=2, holding={"sam": 2, "dana": 1})
+    assert sorted(m.id for m in first) == ["i0:reminder:0", "i1:reminder:1", "i5:reminder:5", "i6:reminder:6"], (
+        "each person's two earliest; none for Sam, whose two places are taken"
+    )
+    second = await store.claim_due(later, 60, 10, per_recipient=2, holding={"maya": 2, "diane": 2})
+    assert sorted(m.id for m in second) == ["i8:reminder:8", "i9:reminder:9"]
+    third = await store.claim_due(later, 60, 10)
+    assert sorted(m.id for m in third) == ["i2:reminder:2", "i3:reminder:3", "i4:reminder:4", "i7:reminder:7"]
+
+
 async def test_the_outbox_backlog_counts_what_is_undelivered_and_the_oldest_one(store):
     assert (await store.outbox_backlog()).pending == 0
     await add(store, 1, created=T0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -24,6 +24,7 @@ from bot.ports import (
     StoredSetting,
     StoreUnavailable,
 )
+from bot.ports.store import pick_fairly
 from tests.support.memory_den import MemoryDenTables
 from tests.support.memory_pitch_day import MemoryPitchDayTables
 
@@ -160,7 +161,15 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         self._check()
         return {i for i in ids if i in self.outbox}
 
-    async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
+    async def claim_due(
+        self,
+        now: datetime,
+        lease_seconds: float,
+        limit: int,
+        *,
+        per_recipient: int | None = None,
+        holding: Mapping[str, int] | None = None,
+    ) -> list[OutboxMessage]:
         self._check()
         async with self._lock:
             due = [
@@ -170,7 +179,8 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
                 and q.message.not_before <= now
                 and (q.claimed_until is None or q.claimed_until <= now)
             ]
-            due = sorted(due, key=lambda q: q.message.not_before)[:limit]
+            due = sorted(due, key=lambda q: q.message.not_before)
+            due = pick_fairly(due, lambda q: q.message.recipient_id, limit, per_recipient, holding)
             for queued in due:
                 queued.claimed_until = now + timedelta(seconds=lease_seconds)
             return [copy.deepcopy(q.message) for q in due]

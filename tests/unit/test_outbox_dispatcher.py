@@ -110,6 +110,22 @@ async def test_retry_after_holds_that_person_back_and_keeps_their_order(store):
     assert [s for r, s in channel.sent if r == "sam"] == ["idea-1:reminder:1", "idea-2:reminder:2"]
 
 
+async def test_one_persons_long_queue_does_not_keep_everyone_else_waiting(store):
+    """Teams lets Maya's chat take 2 a second here; 40 for her are queued first, then one each for
+    ten others. Holding all 40 would fill every place in flight for 20 s."""
+    channel = SlowChannel(0.01)
+    await store.enqueue([message(n, "maya") for n in range(40)])
+    await store.enqueue([message(n, f"person-{n}", at=T0 + timedelta(seconds=1)) for n in range(40, 50)])
+    slow_chat = TeamsRateLimiter(per_tenant_per_second=1000, per_conversation=((1.0, 2),))
+    worker = dispatcher(store, channel, max_in_flight=16, held_per_person=4, limiter=slow_chat)
+    worker.start()
+    await until(lambda: sum(1 for r, _ in channel.sent if r != "maya") == 10, seconds=4)
+    await worker.stop()
+    mayas = [s for r, s in channel.sent if r == "maya"]
+    assert len(mayas) < 10, "the others went while Maya's queue still waited on her chat's limit"
+    assert mayas == [f"idea-{n}:reminder:{n}" for n in range(len(mayas))], "hers still in order"
+
+
 async def test_a_message_that_no_longer_applies_is_dropped_not_sent(store, caplog):
     caplog.set_level("INFO", logger="bot.services.outbox")
     channel = SlowChannel(0.0)
