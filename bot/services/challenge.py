@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.domain import panel as pn
 from bot.domain import stage as st
 from bot.domain.challenge import (
     AlreadyClosed,
@@ -49,6 +50,7 @@ from bot.ports import (
     Stages,
     channel_recipient,
 )
+from bot.ports.pitch_day import Panels
 from bot.ports.retry import conflict_retry
 
 log = logging.getLogger(__name__)
@@ -57,8 +59,8 @@ AMOUNT_MAX = 100_000_000
 _AMOUNT_NOISE = re.compile(r"[\s$,\u00a0\u202f]|CAD|\$", re.IGNORECASE)
 
 
-class ChallengeRecords(Challenges, Stages, Ideas, Outbox, Conversations, Protocol):
-    """What the challenge use cases need from the store."""
+class ChallengeRecords(Challenges, Stages, Ideas, Outbox, Conversations, Panels, Protocol):
+    """What the challenge use cases need from the store (the panel: its ranking, for winners)."""
 
 
 class Status(enum.StrEnum):
@@ -496,7 +498,7 @@ class ChallengeService:
                             picks,
                             actor_id=actor_id,
                             now=now,
-                            ranking=ranking,
+                            ranking=ranking or await self._panel_ranking(challenge, stages.values(), picks),
                             reason=reason,
                         )
                 except ChallengeRefused as refused:
@@ -509,6 +511,21 @@ class ChallengeService:
         log.info("finalists chosen" if finalists else "winners chosen", extra={"challenge_id": challenge_id})
         self._on_outbox()
         return StageResult(Status.RECORDED, challenge)
+
+    async def _panel_ranking(
+        self, challenge: Challenge, stages: Iterable[IdeaStage], picks: Sequence[str]
+    ) -> list[str]:
+        """The panel's order of the finalists, best first, once the chair has closed scoring (else
+        none: winners need no reason). Among tied finalists the picked ones come first, so picking
+        any of a tie for the top places is not a departure from the ranking."""
+        panel = await self.store.get_panel(challenge.id)
+        if panel is None or not panel.scoring_closed:
+            return []
+        finalist_ids = [s.idea_id for s in stages if s.challenge_id == challenge.id and s.stage == Stage.FINALIST]
+        cards = await self.store.list_scorecards(challenge.id)
+        ranked = [r for r in pn.results(panel, challenge.criteria, finalist_ids, cards) if r.rank is not None]
+        picked = set(picks)
+        return [r.finalist_id for r in sorted(ranked, key=lambda r: (r.rank, r.finalist_id not in picked))]
 
     async def record_funding(
         self, *, actor_id: str, idea_id: str, amount: Any, branch: str, conditions: str

@@ -382,8 +382,10 @@ async def test_a_challenge_runs_whole_on_sharepoint_with_the_app_in_its_own_proc
         lambda c: next((s for s in c.in_channel(CHANNEL) if "with 3 vote(s)" in json.dumps(s.activity)), None), 30
     )
 
-    # ---- the sponsor picks the winner (the panel's first) and records its funding ------------------
+    # ---- the sponsor picks the winner: the panel's second needs a reason, its first does not; funding ----
     pool = (await teams.click(DANA, {"verb": verbs.DEN_POOL, "data": ref})).card
+    departs = await teams.click(DANA, button(pool, verbs.DEN_WINNERS), {"picks": idea_of[NOAH], "reason": ""})
+    assert departs.message == "Your choice departs from the panel's ranking: please give the reason."
     pool = (await teams.click(DANA, button(pool, verbs.DEN_WINNERS), {"picks": idea_of[SAM], "reason": ""})).card
     assert "Winners confirmed." in texts(pool), texts(pool)
     fund_form = (await teams.click(DANA, button(pool, verbs.DEN_FUND_FORM))).card
