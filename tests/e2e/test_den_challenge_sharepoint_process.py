@@ -94,6 +94,7 @@ def den_environment(port: int, graph: AuthorisedGraph, identity: FakeManagedIden
         "DEN_OUTBOX_POLL_SECONDS": "0.2",
         "DEN_SHAREPOINT_IDLE_POLL_SECONDS": "0.5",
         "DEN_NOTIFY_RETRY_BASE_SECONDS": "0.2",
+        "DEN_SHUTDOWN_DRAIN_SECONDS": "2",
         "DEN_LOG_LEVEL": "WARNING",
         "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
         "MicrosoftAppId": "",  # Bot Framework authentication off: local only
