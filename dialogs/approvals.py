@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -11,7 +11,8 @@ from typing import Any
 from bot.domain.calendar import WorkCalendar
 from bot.domain.limits import REASON_MAX, check_text
 from bot.domain.model import Idea, IdeaStatus
-from bot.services.approvals import ApprovalService
+from bot.i18n import Messages
+from bot.services.approvals import ApprovalResult, ApprovalService
 from bot.services.ideas import ActionStatus
 from cards import approval_card, idea_status_card
 from cards.approval_routes import (
@@ -26,6 +27,23 @@ from cards.idea import chain_view, pitch_summary
 from dialogs.turn import Reply, Turn, as_int
 
 MY_APPROVALS_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class ReasonBox:
+    """Where a move's typed reason sits on the card (`field`) and what the form calls it (`label_key`)."""
+
+    field: str
+    label_key: str
+
+    def too_long(self, m: Messages, data: Mapping[str, Any]) -> Reply | None:
+        """A reason or note longer than its box allows (REASON_MAX): the same sentence as any form's,
+        and nothing recorded. The card's maxLength is only a hint; this is the check."""
+        checked = check_text(data.get(self.field), REASON_MAX)
+        if checked.error != "too_long":
+            return None
+        label = m.t(self.label_key)
+        return Reply(message=m.t("error.too_long", label=label, max=REASON_MAX, length=len(checked.value)))
 
 
 @dataclass
@@ -71,22 +89,24 @@ class ApprovalFlows:
 
     # ---- hand-overs and the submitter's moves --------------------------------------------------
     async def reassign(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        m = turn.messages
-        too_long = _too_long(m, data, "reassignReason", "reassign.reason")
-        if too_long is not None:
-            return too_long
-        result = await self.service.reassign(
-            actor_id=turn.user_id,
-            idea_id=str(data.get("ideaId", "")),
-            step_index=as_int(data.get("step")),
-            revision=as_int(data.get("revision")),
-            to_id=str(data.get("reassignTo") or "").strip(),
-            reason=str(data.get("reassignReason") or ""),
+        return await self._with_reason(
+            turn,
+            data,
+            ReasonBox("reassignReason", "reassign.reason"),
+            lambda reason: self.service.reassign(
+                actor_id=turn.user_id,
+                idea_id=str(data.get("ideaId", "")),
+                step_index=as_int(data.get("step")),
+                revision=as_int(data.get("revision")),
+                to_id=str(data.get("reassignTo") or "").strip(),
+                reason=reason,
+            ),
+            self._reassigned,
         )
-        idea = result.idea
-        if result.status == ActionStatus.NOT_FOUND or idea is None:
-            return Reply(message=m.t("approval.not_found"))
-        if result.status == ActionStatus.RECORDED:
+
+    def _reassigned(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
+        m = turn.messages
+        if status == ActionStatus.RECORDED:
             step = idea.current_approver
             name = step_holder(m, step) if step else ""
             return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=m.t("reassign.done", name=name)))
@@ -96,39 +116,43 @@ class ApprovalFlows:
             ActionStatus.NOT_ALLOWED: "reassign.not_allowed",
             ActionStatus.COMMENT_REQUIRED: "reassign.reason_required",
         }
-        if result.status in messages:
-            return Reply(message=m.t(messages[result.status]))
+        if status in messages:
+            return Reply(message=m.t(messages[status]))
         return self._not_yours_or_stale(turn, idea)
 
     async def withdraw(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        m = turn.messages
-        too_long = _too_long(m, data, "withdrawReason", "withdraw.reason")
-        if too_long is not None:
-            return too_long
-        result = await self.service.withdraw(
-            actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=str(data.get("withdrawReason") or "")
+        return await self._with_reason(
+            turn,
+            data,
+            ReasonBox("withdrawReason", "withdraw.reason"),
+            lambda reason: self.service.withdraw(
+                actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=reason
+            ),
+            self._withdrawn,
         )
-        idea = result.idea
-        if result.status == ActionStatus.NOT_FOUND or idea is None:
-            return Reply(message=m.t("approval.not_found"))
-        if result.status == ActionStatus.RECORDED:
+
+    def _withdrawn(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
+        m = turn.messages
+        if status == ActionStatus.RECORDED:
             return Reply(card=idea_status_card(m, idea, headline=m.t("withdraw.done", reference=idea.reference)))
-        if result.status == ActionStatus.NOT_YOURS:
+        if status == ActionStatus.NOT_YOURS:
             return Reply(message=m.t("withdraw.not_yours"))
         return Reply(message=m.t("withdraw.not_allowed"))
 
     async def second_look(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        m = turn.messages
-        too_long = _too_long(m, data, "secondLookReason", "second_look.reason")
-        if too_long is not None:
-            return too_long
-        result = await self.service.second_look(
-            actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=str(data.get("secondLookReason") or "")
+        return await self._with_reason(
+            turn,
+            data,
+            ReasonBox("secondLookReason", "second_look.reason"),
+            lambda reason: self.service.second_look(
+                actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=reason
+            ),
+            self._second_look_asked,
         )
-        idea = result.idea
-        if result.status == ActionStatus.NOT_FOUND or idea is None:
-            return Reply(message=m.t("approval.not_found"))
-        if result.status == ActionStatus.RECORDED:
+
+    def _second_look_asked(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
+        m = turn.messages
+        if status == ActionStatus.RECORDED:
             step = idea.current_approver
             headline = m.t("second_look.done", name=step_holder(m, step) if step else "", reference=idea.reference)
             return Reply(card=idea_status_card(m, idea, headline=headline))
@@ -138,20 +162,20 @@ class ApprovalFlows:
             ActionStatus.COMMENT_REQUIRED: "second_look.reason_required",
             ActionStatus.NOT_YOURS: "withdraw.not_yours",
         }
-        return Reply(message=m.t(messages.get(result.status, "second_look.not_allowed")))
+        return Reply(message=m.t(messages.get(status, "second_look.not_allowed")))
 
     async def comment(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        m = turn.messages
-        too_long = _too_long(m, data, "comment", "informed.comment")
-        if too_long is not None:
-            return too_long
-        result = await self.service.comment(
-            actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), text=str(data.get("comment") or "")
+        return await self._with_reason(
+            turn,
+            data,
+            ReasonBox("comment", "informed.comment"),
+            lambda text: self.service.comment(actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), text=text),
+            self._commented,
         )
-        idea = result.idea
-        if result.status == ActionStatus.NOT_FOUND or idea is None:
-            return Reply(message=m.t("approval.not_found"))
-        if result.status == ActionStatus.RECORDED:
+
+    def _commented(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
+        m = turn.messages
+        if status == ActionStatus.RECORDED:
             card = informed_card(
                 m,
                 idea,
@@ -163,11 +187,29 @@ class ApprovalFlows:
                 notice = m.t("comment.done", name=idea.submitter.name)
                 card = approval_card(m, idea, viewer_id=turn.user_id, notice=notice)
             return Reply(card=card)
-        if result.status == ActionStatus.COMMENT_REQUIRED:
+        if status == ActionStatus.COMMENT_REQUIRED:
             return Reply(message=m.t("comment.empty"))
-        if result.status == ActionStatus.NOT_YOURS:
+        if status == ActionStatus.NOT_YOURS:
             return Reply(message=m.t("comment.not_yours"))
         return Reply(message=m.t("withdraw.not_allowed"))
+
+    async def _with_reason(
+        self,
+        turn: Turn,
+        data: Mapping[str, Any],
+        box: ReasonBox,
+        act: Callable[[str], Awaitable[ApprovalResult]],
+        answer: Callable[[Turn, ActionStatus, Idea], Reply],
+    ) -> Reply:
+        """What every move with a typed reason shares, so each is checked the same way: a reason
+        too long for its box records nothing, and an idea that is not there is "not found"."""
+        too_long = box.too_long(turn.messages, data)
+        if too_long is not None:
+            return too_long
+        result = await act(str(data.get(box.field) or ""))
+        if result.status == ActionStatus.NOT_FOUND or result.idea is None:
+            return Reply(message=turn.messages.t("approval.not_found"))
+        return answer(turn, result.status, result.idea)
 
     def _not_yours_or_stale(self, turn: Turn, idea: Idea) -> Reply:
         m = turn.messages
@@ -215,12 +257,3 @@ def decision_comment(data: Mapping[str, Any]) -> str:
     field = data.get("commentField") if isinstance(data.get("commentField"), str) else "comment"
     value = data.get(field) or data.get("comment") or ""
     return value if isinstance(value, str) else ""  # a number or an object is no comment
-
-
-def _too_long(m, data: Mapping[str, Any], field: str, label_key: str) -> Reply | None:
-    """A reason or note longer than its box allows (REASON_MAX): the same sentence as any form's,
-    and nothing recorded. The card's maxLength is only a hint; this is the check."""
-    checked = check_text(data.get(field), REASON_MAX)
-    if checked.error != "too_long":
-        return None
-    return Reply(message=m.t("error.too_long", label=m.t(label_key), max=REASON_MAX, length=len(checked.value)))
