@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.limits import REASON_MAX, check_text
@@ -44,6 +45,18 @@ class ReasonBox:
             return None
         label = m.t(self.label_key)
         return Reply(message=m.t("error.too_long", label=label, max=REASON_MAX, length=len(checked.value)))
+
+
+REASSIGN_REASON = ReasonBox("reassignReason", "reassign.reason")
+WITHDRAW_REASON = ReasonBox("withdrawReason", "withdraw.reason")
+SECOND_LOOK_REASON = ReasonBox("secondLookReason", "second_look.reason")
+COMMENT_TEXT = ReasonBox("comment", "informed.comment")
+
+
+class ReasonedMove(Protocol):
+    """A service move that records what the person typed (the idea and who acts come from the turn)."""
+
+    def __call__(self, *, actor_id: str, idea_id: str, reason: str) -> Awaitable[ApprovalResult]: ...
 
 
 @dataclass
@@ -89,20 +102,13 @@ class ApprovalFlows:
 
     # ---- hand-overs and the submitter's moves --------------------------------------------------
     async def reassign(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        return await self._with_reason(
-            turn,
-            data,
-            ReasonBox("reassignReason", "reassign.reason"),
-            lambda reason: self.service.reassign(
-                actor_id=turn.user_id,
-                idea_id=str(data.get("ideaId", "")),
-                step_index=as_int(data.get("step")),
-                revision=as_int(data.get("revision")),
-                to_id=str(data.get("reassignTo") or "").strip(),
-                reason=reason,
-            ),
-            self._reassigned,
+        move = partial(
+            self.service.reassign,
+            step_index=as_int(data.get("step")),
+            revision=as_int(data.get("revision")),
+            to_id=str(data.get("reassignTo") or "").strip(),
         )
+        return await self._with_reason(turn, data, REASSIGN_REASON, move, self._reassigned)
 
     def _reassigned(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
         m = turn.messages
@@ -121,15 +127,7 @@ class ApprovalFlows:
         return self._not_yours_or_stale(turn, idea)
 
     async def withdraw(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        return await self._with_reason(
-            turn,
-            data,
-            ReasonBox("withdrawReason", "withdraw.reason"),
-            lambda reason: self.service.withdraw(
-                actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=reason
-            ),
-            self._withdrawn,
-        )
+        return await self._with_reason(turn, data, WITHDRAW_REASON, self.service.withdraw, self._withdrawn)
 
     def _withdrawn(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
         m = turn.messages
@@ -141,13 +139,7 @@ class ApprovalFlows:
 
     async def second_look(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         return await self._with_reason(
-            turn,
-            data,
-            ReasonBox("secondLookReason", "second_look.reason"),
-            lambda reason: self.service.second_look(
-                actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=reason
-            ),
-            self._second_look_asked,
+            turn, data, SECOND_LOOK_REASON, self.service.second_look, self._second_look_asked
         )
 
     def _second_look_asked(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
@@ -165,28 +157,19 @@ class ApprovalFlows:
         return Reply(message=m.t(messages.get(status, "second_look.not_allowed")))
 
     async def comment(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        return await self._with_reason(
-            turn,
-            data,
-            ReasonBox("comment", "informed.comment"),
-            lambda text: self.service.comment(actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), text=text),
-            self._commented,
-        )
+        def move(*, actor_id: str, idea_id: str, reason: str) -> Awaitable[ApprovalResult]:
+            return self.service.comment(actor_id=actor_id, idea_id=idea_id, text=reason)
+
+        return await self._with_reason(turn, data, COMMENT_TEXT, move, self._commented)
 
     def _commented(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
         m = turn.messages
         if status == ActionStatus.RECORDED:
-            card = informed_card(
-                m,
-                idea,
-                summary=pitch_summary(m, idea, full=False),
-                chain=chain_view(m, idea),
-                notice=m.t("comment.done", name=idea.submitter.name),
-            )
-            if not any(i.person_id == turn.user_id for i in idea.informed):
-                notice = m.t("comment.done", name=idea.submitter.name)
-                card = approval_card(m, idea, viewer_id=turn.user_id, notice=notice)
-            return Reply(card=card)
+            notice = m.t("comment.done", name=idea.submitter.name)
+            if any(i.person_id == turn.user_id for i in idea.informed):
+                summary, chain = pitch_summary(m, idea, full=False), chain_view(m, idea)
+                return Reply(card=informed_card(m, idea, summary=summary, chain=chain, notice=notice))
+            return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice))
         if status == ActionStatus.COMMENT_REQUIRED:
             return Reply(message=m.t("comment.empty"))
         if status == ActionStatus.NOT_YOURS:
@@ -198,7 +181,7 @@ class ApprovalFlows:
         turn: Turn,
         data: Mapping[str, Any],
         box: ReasonBox,
-        act: Callable[[str], Awaitable[ApprovalResult]],
+        move: ReasonedMove,
         answer: Callable[[Turn, ActionStatus, Idea], Reply],
     ) -> Reply:
         """What every move with a typed reason shares, so each is checked the same way: a reason
@@ -206,7 +189,8 @@ class ApprovalFlows:
         too_long = box.too_long(turn.messages, data)
         if too_long is not None:
             return too_long
-        result = await act(str(data.get(box.field) or ""))
+        reason = str(data.get(box.field) or "")
+        result = await move(actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=reason)
         if result.status == ActionStatus.NOT_FOUND or result.idea is None:
             return Reply(message=turn.messages.t("approval.not_found"))
         return answer(turn, result.status, result.idea)
