@@ -169,14 +169,14 @@ async def build(db: str, org_file: str) -> dict:
     den = bootstrap(Settings(sqlite_path=db, org_file=org_file), clock=lambda: NOW, channel=NoSending())
     await den.open()
     statements: list[str] = []
-    await den.store.db.set_trace_callback(statements.append)  # counted from outside the store
+    await den.store.set_trace_callback(statements.append)  # counted from outside the store
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     week = DigestWeek.ending_at(NOW, den.digests.calendar.tz)
     started = time.perf_counter()
     digests = await den.digests.build_all(week)
     cards = [(await den.digests.render(digest))[0] for digest in digests.values()]
     elapsed = time.perf_counter() - started
-    await den.store.db.set_trace_callback(None)
+    await den.store.set_trace_callback(None)
     await den.close()
     return {
         "seconds": elapsed,

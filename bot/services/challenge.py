@@ -35,7 +35,7 @@ from bot.domain.challenge import (
 from bot.domain.den_report import ChallengeReport, build_report, stage_entry, stages_of
 from bot.domain.model import Idea, Outcome, Person
 from bot.domain.outbox import MessageKind, message_id
-from bot.domain.stage import IdeaStage, ProgressStatus, Stage, StageChanged
+from bot.domain.stage import IdeaStage, ProgressStatus, Stage, StageChanged, Standing
 from bot.ports import (
     Challenges,
     ChannelInfo,
@@ -435,6 +435,21 @@ class ChallengeService:
                     found[idea.id] = stage
         return found
 
+    async def standings(self, ideas: Sequence[Idea]) -> dict[str, Standing]:
+        """Where each idea pitched to a challenge stands in it ('my ideas', the details card)."""
+        if not any(i.challenge for i in ideas):
+            return {}
+        stages = await self.stages_for(ideas)
+        names = {c.id: c.name for c in await self.challenges()}
+        now = self.clock()
+        found: dict[str, Standing] = {}
+        for idea in ideas:
+            if idea.challenge in names:
+                stage = stages.get(idea.id)
+                due = stage is not None and stage.update_due(now, self.follow_up_after)
+                found[idea.id] = Standing(names[idea.challenge], stage, due)
+        return found
+
     async def report(self, challenge_id: str) -> ChallengeReport | None:
         challenge = await self.store.get_challenge(challenge_id)
         if challenge is None:
@@ -444,22 +459,13 @@ class ChallengeService:
 
     # ---- the sponsors' decisions -------------------------------------------------------------
     async def shortlist(self, *, actor_id: str, idea_id: str, undo: bool = False) -> StageResult:
-        async for attempt in conflict_retry():
-            with attempt:
-                idea, stage, challenge = await self.view(idea_id)
-                if idea is None or stage is None or challenge is None:
-                    return StageResult(Status.NOT_FOUND, challenge, stage, idea)
-                now = self.clock()
-                action = st.undo_shortlist if undo else st.shortlist
-                try:
-                    raised = action(challenge, stage, actor_id=actor_id, now=now)
-                except ChallengeRefused as refused:
-                    return self._refused(refused, challenge, stage, idea, actor_id)
-                challenge.updated_at = now
-                await self.store.write_stages(challenge, [stage], stage_messages(idea, raised, now))
-        log.info("stage changed", extra={"idea_id": idea_id, "stage": stage.stage.value})
-        self._on_outbox()
-        return StageResult(Status.RECORDED, challenge, stage, idea)
+        action = st.undo_shortlist if undo else st.shortlist
+        result = await self._move_stage(
+            idea_id, actor_id, lambda challenge, stage, now: action(challenge, stage, actor_id=actor_id, now=now)
+        )
+        if result.status == Status.RECORDED and result.stage is not None:
+            log.info("stage changed", extra={"idea_id": idea_id, "stage": result.stage.stage.value})
+        return result
 
     async def choose_finalists(self, *, actor_id: str, challenge_id: str, picks: Sequence[str]) -> StageResult:
         return await self._choose(actor_id, challenge_id, picks, finalists=True)
@@ -530,29 +536,21 @@ class ChallengeService:
     async def record_funding(
         self, *, actor_id: str, idea_id: str, amount: Any, branch: str, conditions: str
     ) -> StageResult:
-        async for attempt in conflict_retry():
-            with attempt:
-                idea, stage, challenge = await self.view(idea_id)
-                if idea is None or stage is None or challenge is None:
-                    return StageResult(Status.NOT_FOUND, challenge, stage, idea)
-                now = self.clock()
-                try:
-                    raised = st.record_funding(
-                        challenge,
-                        stage,
-                        actor_id=actor_id,
-                        amount=parse_amount(amount),
-                        branch=str(branch or ""),
-                        conditions=str(conditions or ""),
-                        now=now,
-                    )
-                except ChallengeRefused as refused:
-                    return self._refused(refused, challenge, stage, idea, actor_id)
-                challenge.updated_at = now
-                await self.store.write_stages(challenge, [stage], stage_messages(idea, raised, now))
-        log.info("funding recorded", extra={"idea_id": idea_id})
-        self._on_outbox()
-        return StageResult(Status.RECORDED, challenge, stage, idea)
+        def fund(challenge: Challenge, stage: IdeaStage, now: datetime) -> list[st.StageEvent]:
+            return st.record_funding(
+                challenge,
+                stage,
+                actor_id=actor_id,
+                amount=parse_amount(amount),
+                branch=str(branch or ""),
+                conditions=str(conditions or ""),
+                now=now,
+            )
+
+        result = await self._move_stage(idea_id, actor_id, fund)
+        if result.status == Status.RECORDED:
+            log.info("funding recorded", extra={"idea_id": idea_id})
+        return result
 
     # ---- the owner's part ------------------------------------------------------------------
     async def file_progress(self, *, actor_id: str, idea_id: str, status: str, note: str) -> StageResult:
@@ -560,32 +558,53 @@ class ChallengeService:
             progress = ProgressStatus(status)
         except ValueError:
             return StageResult(Status.REFUSED, reason="invalid_status")
+        result = await self._move_stage(
+            idea_id,
+            actor_id,
+            lambda _, stage, now: st.file_progress(stage, actor_id=actor_id, status=progress, note=note, now=now),
+            by_owner=True,
+        )
+        if result.status == Status.RECORDED:
+            log.info("progress filed", extra={"idea_id": idea_id, "status": progress.value})
+        return result
+
+    async def give_consent(self, *, actor_id: str, idea_id: str, consent: bool) -> StageResult:
+        def answer(_: Challenge | None, stage: IdeaStage, now: datetime) -> list[st.StageEvent]:
+            st.give_consent(stage, actor_id=actor_id, consent=consent)
+            return []
+
+        return await self._move_stage(idea_id, actor_id, answer, by_owner=True)
+
+    async def _move_stage(
+        self,
+        idea_id: str,
+        actor_id: str,
+        move: Callable[[Any, IdeaStage, datetime], Sequence[object]],  # (challenge, stage, now) -> events
+        *,
+        by_owner: bool = False,
+    ) -> StageResult:
+        """One person's move on one idea's stage, retried on a conflict and written with the notices
+        it raises. A sponsor's move (the default) passes the challenge's gate, so two clicks on two
+        instances make one change; an owner's changes only their own stage, which must be stored."""
         async for attempt in conflict_retry():
             with attempt:
                 idea, stage, challenge = await self.view(idea_id)
-                if idea is None or stage is None or stage.version == 0:
+                missing = stage is not None and stage.version == 0 if by_owner else challenge is None
+                if idea is None or stage is None or missing:
                     return StageResult(Status.NOT_FOUND, challenge, stage, idea)
                 now = self.clock()
                 try:
-                    raised = st.file_progress(stage, actor_id=actor_id, status=progress, note=note, now=now)
+                    raised = move(challenge, stage, now)
                 except ChallengeRefused as refused:
                     return self._refused(refused, challenge, stage, idea, actor_id)
-                await self.store.update_stage(stage, stage_messages(idea, raised, now))
-        log.info("progress filed", extra={"idea_id": idea_id, "status": progress.value})
-        self._on_outbox()
-        return StageResult(Status.RECORDED, challenge, stage, idea)
-
-    async def give_consent(self, *, actor_id: str, idea_id: str, consent: bool) -> StageResult:
-        async for attempt in conflict_retry():
-            with attempt:
-                idea, stage, challenge = await self.view(idea_id)
-                if idea is None or stage is None or stage.version == 0:
-                    return StageResult(Status.NOT_FOUND, challenge, stage, idea)
-                try:
-                    st.give_consent(stage, actor_id=actor_id, consent=consent)
-                except ChallengeRefused as refused:
-                    return self._refused(refused, challenge, stage, idea, actor_id)
-                await self.store.update_stage(stage)
+                outbox = stage_messages(idea, raised, now)
+                if by_owner:
+                    await self.store.update_stage(stage, outbox)
+                else:
+                    challenge.updated_at = now
+                    await self.store.write_stages(challenge, [stage], outbox)
+        if outbox:
+            self._on_outbox()
         return StageResult(Status.RECORDED, challenge, stage, idea)
 
     # ---- scheduled passes --------------------------------------------------------------------
@@ -596,8 +615,7 @@ class ChallengeService:
         month = now.astimezone(self.tz).strftime("%Y-%m")
         due = []
         for stage in await self.store.list_stages_in(Stage.IMPLEMENTING):
-            last = stage.latest_update.at if stage.updates else stage.since
-            if now - last >= self.follow_up_after:
+            if stage.update_due(now, self.follow_up_after):
                 due.append(
                     OutboxMessage.due_now(
                         message_id(MessageKind.FOLLOW_UP, stage.idea_id, month),
@@ -608,10 +626,7 @@ class ChallengeService:
                         payload={"month": month},
                     )
                 )
-        if due:
-            await self.store.enqueue(due)
-            self._on_outbox()
-        return len(due)
+        return await self._queue(due)
 
     async def queue_sponsor_digests(self, week_key: str = "") -> int:
         """Each sponsor's weekly challenge digest: the funnel and funded ideas' latest status,
@@ -635,12 +650,16 @@ class ChallengeService:
                         payload={"week": week_key},
                     )
                 )
+        return await self._queue(messages)
+
+    # ---- helpers ---------------------------------------------------------------------------
+    async def _queue(self, messages: list[OutboxMessage]) -> int:
+        """A scheduled pass's messages, queued at once and the dispatcher woken; how many there were."""
         if messages:
             await self.store.enqueue(messages)
             self._on_outbox()
         return len(messages)
 
-    # ---- helpers ---------------------------------------------------------------------------
     @staticmethod
     def _refused(
         error: ChallengeRefused, challenge: Challenge | None, stage: IdeaStage | None, idea: Idea | None, actor: str

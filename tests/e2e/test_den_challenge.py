@@ -26,7 +26,7 @@ from bot.admin import report as report_command
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import TENANT_ID, VALID_PITCH
-from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
+from tests.support.running_app import FakeClock, RunningApp, settings_for_test
 from tests.support.teams_client import BOT_ID, BOT_NAME, TeamsClient, User, button, texts
 
 SECRET = "den-timer-secret-for-tests"
@@ -99,24 +99,15 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def app(tmp_path, connector, clock):
+def app_settings(tmp_path) -> dict:
     org = tmp_path / "ministry.json"
     org.write_text(json.dumps(ministry()), encoding="utf-8")
-    settings = settings_for_test(
-        tmp_path / "den.sqlite3",
-        org_file=str(org),
-        digest_secret=SECRET,
-        digest_schedule=False,
-        organiser_group_id=ORGANISERS,
-    )
-    running = await start_app(settings, clock)
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-def teams(app: RunningApp, connector: FakeConnector) -> TeamsClient:
-    return TeamsClient(app.messages_url, connector.url, TENANT_ID)
+    return {
+        "org_file": str(org),
+        "digest_secret": SECRET,
+        "digest_schedule": False,
+        "organiser_group_id": ORGANISERS,
+    }
 
 
 def in_channel(teams: TeamsClient, activity: dict) -> dict:
@@ -162,17 +153,17 @@ async def settle(app: RunningApp, clock: FakeClock, seconds: float = 30.0) -> No
     """Wait until every notification due now has been delivered (or given up)."""
 
     async def due() -> int:
-        cursor = await app.store.db.execute(
+        row = await app.store._fetchone(
             "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND not_before <= ?", (clock().isoformat(),)
         )
-        return (await cursor.fetchone())[0]
+        return row[0]
 
     for _ in range(int(seconds / 0.02)):
         if not await due():
             break
         await asyncio.sleep(0.02)
     assert not await due(), "notifications due now were not delivered in time"
-    failed = await (await app.store.db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'failed'")).fetchone()
+    failed = await app.store._fetchone("SELECT COUNT(*) FROM outbox WHERE state = 'failed'")
     assert failed[0] == 0, "a notification could not be delivered"
 
 
