@@ -1,6 +1,6 @@
 """The connector token with authentication on, over HTTP, through botbuilder and MSAL as in production.
 
-A local identity platform (tests/support/fake_identity.py: the client-credentials grant as
+A local identity platform (tests/support/fake_login.py: the client-credentials grant as
 Microsoft documents it, over TLS) issues the app's tokens; the connector stand-in takes only a
 bearer token that platform issued and has not expired, as the Bot Connector does. The token is
 fetched through `token_from_app_credentials`, the app's own credentials in botbuilder's
@@ -20,7 +20,7 @@ from bot.ports import DeliveryFailed
 from bot.teams.connector import REFRESH_MARGIN_SECONDS, ConnectorSender, ConnectorToken, token_from_app_credentials
 from bot.teams.lean import LeanCloudAdapter
 from tests.support.fake_connector import FakeConnector
-from tests.support.fake_identity import FakeIdentityPlatform, local_tls
+from tests.support.fake_login import FakeIdentityPlatform, local_tls
 
 APP_ID = "7d0b7c4e-5f57-4c3b-9a0e-2f0a1e6c9b11"
 SECRET = "the-app-password"
