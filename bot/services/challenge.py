@@ -9,6 +9,7 @@ needed and a restart loses nothing. Nothing here knows about Teams or cards.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 import re
@@ -507,12 +508,8 @@ class ChallengeService:
 
     async def reached_shortlist(self, idea_ids: Sequence[str]) -> set[str]:
         """Which of these ideas are on (or went past) their challenge's shortlist (the digest's mark)."""
-        found = set()
-        for idea_id in idea_ids:
-            stage = await self.store.get_stage(idea_id)
-            if stage is not None and stage.reached(Stage.SHORTLISTED):
-                found.add(idea_id)
-        return found
+        stages = await asyncio.gather(*(self.store.get_stage(idea_id) for idea_id in idea_ids))  # at once
+        return {s.idea_id for s in stages if s is not None and s.reached(Stage.SHORTLISTED)}
 
     async def choose_finalists(self, *, actor_id: str, challenge_id: str, picks: Sequence[str]) -> StageResult:
         return await self._choose(actor_id, challenge_id, picks, finalists=True)
