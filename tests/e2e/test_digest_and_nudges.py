@@ -15,6 +15,7 @@ from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.stage import Stage
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
+from tests.support.inbox import cards_to
 from tests.support.people import DANA, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts
@@ -30,17 +31,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def app(tmp_path, connector, clock):
-    running = await start_app(
-        settings_for_test(tmp_path / "den.sqlite3", digest_secret=SECRET, digest_schedule=False), clock
-    )
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-def teams(app: RunningApp, connector: FakeConnector) -> TeamsClient:
-    return TeamsClient(app.messages_url, connector.url, TENANT_ID)
+def app_settings() -> dict:
+    return {"digest_secret": SECRET, "digest_schedule": False}
 
 
 async def run_digest(app: RunningApp, secret: str | None = SECRET, body: dict | None = None) -> tuple[int, dict]:
@@ -48,10 +40,6 @@ async def run_digest(app: RunningApp, secret: str | None = SECRET, body: dict | 
     async with aiohttp.ClientSession() as session:
         async with session.post(f"{app.url}api/digest/run", json=body or {}, headers=headers) as response:
             return response.status, await response.json()
-
-
-def cards_to(connector: FakeConnector, user: User, phrase: str) -> list[dict]:
-    return [c for s in connector.to(user.conversation_id) for c in s.cards if phrase in texts(c)]
 
 
 async def pitch_as(teams: TeamsClient, connector: FakeConnector, user: User, title: str) -> None:
