@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from cards import verbs
+from tests.support.fake_connector import FakeConnector
 from tests.support.inbox import card_saying, cards_to
 from tests.support.people import AMIR, DIANE, MAYA, NOAH, OLIVIA, PRIYA, SAM, VALID_PITCH
 from tests.support.running_app import FakeClock, RunningApp
@@ -162,15 +163,15 @@ async def test_a_withdrawal_updates_the_approvers_card(teams, connector):
 
 async def test_a_withdrawal_replaces_the_approvers_live_cards_in_place(app, teams, connector, clock):
     receipt = await pitch(teams, SAM)
-    request = await card_to(connector, MAYA, ASKS)
+    request = await card_saying(connector, MAYA, ASKS)
     clock.now = datetime(2026, 11, 12, 10, 0, tzinfo=TORONTO)  # 3 business days: a reminder, a second live card
     assert (await run_nudges(app))["reminders"] == 1
-    await card_to(connector, MAYA, "Reminder: an idea is waiting")
+    await card_saying(connector, MAYA, "Reminder: an idea is waiting")
     live = [s.activity_id for s in connector.to(MAYA.conversation_id) if s.cards and deciding(s.cards[0])]
     assert len(live) == 2
 
     await teams.click(SAM, button(receipt, verbs.WITHDRAW), {"withdrawReason": "Another team is on it"})
-    await card_to(connector, MAYA, "withdrew this idea")  # the notice, as before
+    await card_saying(connector, MAYA, "withdrew this idea")  # the notice, as before
 
     def replaced(c: FakeConnector) -> list | None:
         puts = [s for s in c.to(MAYA.conversation_id) if s.method == "PUT"]
