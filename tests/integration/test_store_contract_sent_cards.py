@@ -1,5 +1,6 @@
 """The store contract for the cards posted with buttons (SentCards): kept once per message, read
-back by idea and person, across two instances, on SQLite, SharePoint and the in-memory store."""
+back by idea and person, across two instances (the `stores` fixture), on SQLite, SharePoint and
+the in-memory store."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.ports import SentCard
-from tests.integration.test_store_contract_den import store, stores  # noqa: F401  (fixtures)
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 IDEA = "00000000-0000-4000-8000-000000000001"
@@ -18,7 +18,7 @@ def sent(n: int, recipient: str = MAYA, idea: str = IDEA) -> SentCard:
     return SentCard(f"{idea}:approval_request:1:{n}", idea, recipient, f"1:activity-{n}", T0 + timedelta(minutes=n))
 
 
-async def test_cards_are_kept_once_and_read_back_by_idea_and_person(stores):  # noqa: F811
+async def test_cards_are_kept_once_and_read_back_by_idea_and_person(stores):
     first, second = stores
     await asyncio.gather(first.remember_card(sent(0)), second.remember_card(sent(0)))  # the same send, twice
     await first.remember_card(sent(1))
