@@ -18,8 +18,9 @@ class DeliveryFailed(Exception):
 
 
 class Channel(Protocol):
-    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
-        """Deliver a card to the person's 1:1 chat, or raise DeliveryFailed."""
+    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> str | None:
+        """Deliver a card to the person's 1:1 chat, or raise DeliveryFailed. Returns the posted
+        message's id when the channel has one (so the card can be replaced in place later)."""
         ...
 
 
@@ -32,7 +33,7 @@ class PreparedSend:
     connector requests `send` makes (two when a 1:1 chat must be created first).
     """
 
-    send: Callable[[], Awaitable[None]]
+    send: Callable[[], Awaitable[str | None]]  # returns the posted message's id, when there is one
     requests: int = 1
 
 
@@ -50,8 +51,8 @@ async def prepare_send(channel: Channel, recipient_id: str, card: dict[str, Any]
     if prepare_card is not None:
         return await prepare_card(recipient_id, card, summary=summary)
 
-    async def send() -> None:
-        await channel.send_card(recipient_id, card, summary=summary)
+    async def send() -> str | None:
+        return await channel.send_card(recipient_id, card, summary=summary)
 
     return PreparedSend(send)
 

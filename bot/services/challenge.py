@@ -9,6 +9,7 @@ needed and a restart loses nothing. Nothing here knows about Teams or cards.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 import re
@@ -33,7 +34,7 @@ from bot.domain.challenge import (
     parse_challenge_form,
 )
 from bot.domain.den_report import ChallengeReport, build_report, stage_entry, stages_of
-from bot.domain.model import Idea, Outcome, Person
+from bot.domain.model import Idea, IdeaStatus, Outcome, Person
 from bot.domain.outbox import MessageKind, message_id
 from bot.domain.stage import IdeaStage, ProgressStatus, Stage, StageChanged, Standing
 from bot.ports import (
@@ -466,6 +467,42 @@ class ChallengeService:
         if result.status == Status.RECORDED and result.stage is not None:
             log.info("stage changed", extra={"idea_id": idea_id, "stage": result.stage.stage.value})
         return result
+
+    async def shortlist_from_digest(self, *, dm_id: str, idea_id: str) -> StageResult:
+        """A deputy minister's digest button: the challenge's own shortlist (there is one shortlist).
+
+        An approved idea pitched outside any challenge first enters the challenge this DM sponsors
+        that still takes a shortlist (already opened, finalists not chosen; the latest opened if
+        several), then is shortlisted there; with no such challenge nothing changes (reason
+        `no_challenge`). Ideas a DM flagged with the old button stay flagged: nothing is moved.
+        """
+        idea = await self.store.get(idea_id)
+        if idea is None or idea.status != IdeaStatus.APPROVED:
+            return StageResult(Status.NOT_FOUND, idea=idea)
+        if not idea.challenge:
+            now = self.clock()
+            open_to_it = [
+                c for c in await self.store.list_challenges()
+                if c.is_sponsor(dm_id) and c.opens_at <= now and c.finalists_chosen_at is None
+            ]  # fmt: skip
+            if not open_to_it:
+                return StageResult(Status.REFUSED, idea=idea, reason="no_challenge")
+            target = max(open_to_it, key=lambda c: c.opens_at)
+            async for attempt in conflict_retry():
+                with attempt:
+                    idea = await self.store.get(idea_id)
+                    if idea is None:
+                        return StageResult(Status.NOT_FOUND)
+                    if not idea.challenge:  # else another click entered it first: shortlist it there
+                        idea.challenge = target.id
+                        await self.store.update(idea, [])
+            log.info("idea entered a challenge from the digest", extra={"idea_id": idea_id, "challenge_id": target.id})
+        return await self.shortlist(actor_id=dm_id, idea_id=idea_id)
+
+    async def reached_shortlist(self, idea_ids: Sequence[str]) -> set[str]:
+        """Which of these ideas are on (or went past) their challenge's shortlist (the digest's mark)."""
+        stages = await asyncio.gather(*(self.store.get_stage(idea_id) for idea_id in idea_ids))  # at once
+        return {s.idea_id for s in stages if s is not None and s.reached(Stage.SHORTLISTED)}
 
     async def choose_finalists(self, *, actor_id: str, challenge_id: str, picks: Sequence[str]) -> StageResult:
         return await self._choose(actor_id, challenge_id, picks, finalists=True)

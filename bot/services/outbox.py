@@ -42,6 +42,12 @@ log = logging.getLogger(__name__)
 Rendered = tuple[dict[str, Any], str] | None
 Renderer = Callable[[OutboxMessage], Awaitable[Rendered]]
 """The card and summary for a message, or None when it no longer applies (dropped, not sent)."""
+AfterSend = Callable[[OutboxMessage, dict[str, Any], str, str], Awaitable[None]]
+"""Told of each message sent (message, card, summary, the posted message's id or ""): for example,
+to remember an approval request's id so the card can later be replaced in place."""
+
+
+_Ready = tuple[PreparedSend, dict[str, Any], str]  # a send prepared, with the card and summary it carries
 
 
 class OutboxStore(Outbox, OutboxLeases, Protocol):
@@ -72,8 +78,10 @@ class OutboxDispatcher(BackgroundTask):
         preparing_at_once: int = 8,
         record_linger_seconds: float = 0.05,
         held_per_person: int = 8,
+        after_send: AfterSend | None = None,
     ) -> None:
         self._store = store
+        self._after_send = after_send
         self._channel = channel
         self._render = render
         self._clock = clock
@@ -102,7 +110,7 @@ class OutboxDispatcher(BackgroundTask):
         self._done: list[OutboxMessage] = []  # sent or dropped: recorded together, in one write
         # Each held message is rendered and prepared as soon as it is claimed (a few at a time), so
         # when the rate limits let a send go, its card is ready: a lane never sends and then renders.
-        self._preparations: dict[str, asyncio.Task[PreparedSend | None]] = {}
+        self._preparations: dict[str, asyncio.Task[_Ready | None]] = {}
         self._recorder: asyncio.Task | None = None
 
     # ---- what the app and the health check see ------------------------------------------------
@@ -244,19 +252,20 @@ class OutboxDispatcher(BackgroundTask):
         """Render, wait for the rate limits, send, record. Returns when it will be retried, if it failed."""
         try:
             preparation = self._preparations.pop(message.id, None)
-            prepared = await (preparation if preparation is not None else self._prepare(message))
-            if prepared is None:
+            ready = await (preparation if preparation is not None else self._prepare(message))
+            if ready is None:
                 log.info(
                     "notification dropped: no longer applies",
                     extra={"message_id": message.id, "kind": str(message.kind), "idea_id": message.idea_id},
                 )
                 self._record_done(message)
                 return None
+            prepared, card, summary = ready
             async with self._limiter.slot(message.recipient_id, prepared.requests):
                 if self._stopping:
                     raise _Stopping
                 self._sending.add(message.id)
-                await prepared.send()
+                sent_id = await prepared.send()
         except DeliveryFailed as failure:
             if failure.retry_after:
                 self._limiter.pause(message.recipient_id, failure.retry_after)
@@ -268,9 +277,14 @@ class OutboxDispatcher(BackgroundTask):
             return await self._failed(message, DeliveryFailed(type(exc).__name__))
         self._record_done(message)
         log.info("notification sent", extra={"message_id": message.id, "kind": str(message.kind)})
+        if self._after_send is not None:
+            try:
+                await self._after_send(message, card, summary, sent_id or "")
+            except Exception:  # what follows a send never undoes it, nor stops this person's queue
+                log.exception("after-send step failed", extra={"message_id": message.id})
         return None
 
-    async def _prepare(self, message: OutboxMessage) -> PreparedSend | None:
+    async def _prepare(self, message: OutboxMessage) -> _Ready | None:
         """Render the card (None: it no longer applies) and prepare its send: records read, card
         fitted, body written, so the rate-limit slot is later held for the request alone."""
         async with self._preparing:
@@ -278,7 +292,7 @@ class OutboxDispatcher(BackgroundTask):
             if rendered is None:
                 return None
             card, summary = rendered
-            return await prepare_send(self._channel, message.recipient_id, card, summary=summary)
+            return await prepare_send(self._channel, message.recipient_id, card, summary=summary), card, summary
 
     # ---- recording outcomes -------------------------------------------------------------------
     def _record_done(self, message: OutboxMessage) -> None:

@@ -138,8 +138,9 @@ class TeamsChannel:
                 permanent=True,
             )
 
-    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
-        await (await self.prepare_card(recipient_id, card, summary=summary)).send()
+    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> str | None:
+        """Returns the posted message's id (for a 1:1 chat), so the card can be replaced in place."""
+        return await (await self.prepare_card(recipient_id, card, summary=summary)).send()
 
     async def prepare_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> PreparedSend:
         """Read the conversation, fit the card, write the request: all of a send but the request."""
@@ -147,25 +148,29 @@ class TeamsChannel:
         if recipient_id.startswith(CHANNEL_PREFIX):  # a Den call for ideas or announcement
             if record is None:
                 raise DeliveryFailed("the bot is not in that channel (add it to the team)", permanent=True)
-            return self._prepared(conversation_request(record.service_url, channel_post(record, card, summary)))
+            request = conversation_request(record.service_url, channel_post(record, card, summary))
+            return self._prepared(request, answer_id=None)
         if record is None:  # first contact: a 1:1 chat is created, then the card is sent in it
             return PreparedSend(partial(self._first_contact, recipient_id, card, summary), requests=2)
         self._check_host(record.service_url)
         card = fit_for_teams(Messages(record.locale), card)  # never a card Teams would refuse
         activity = proactive_activity(record, card, summary)
-        return self._prepared(activity_request(record.service_url, record.conversation_id, activity))
+        return self._prepared(activity_request(record.service_url, record.conversation_id, activity), answer_id="id")
 
-    def _prepared(self, request: ConnectorRequest) -> PreparedSend:
-        async def send() -> None:
-            await self._sender.send(request)
+    def _prepared(self, request: ConnectorRequest, *, answer_id: str | None) -> PreparedSend:
+        """The request alone; returns the posted message's id where the answer has one."""
+
+        async def send() -> str | None:
+            answer = await self._sender.send(request)
+            return str(answer.get(answer_id, "")) if answer_id else None
 
         return PreparedSend(send)
 
-    async def _first_contact(self, recipient_id: str, card: dict[str, Any], summary: str) -> None:
+    async def _first_contact(self, recipient_id: str, card: dict[str, Any], summary: str) -> str | None:
         record = await self._create_conversation(recipient_id)
         self._check_host(record.service_url)
         card = fit_for_teams(Messages(record.locale), card)
-        await self._sender.send_to_conversation(
+        return await self._sender.send_to_conversation(
             record.service_url, record.conversation_id, proactive_activity(record, card, summary)
         )
 

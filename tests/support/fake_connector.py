@@ -27,6 +27,7 @@ class Sent:
     conversation_id: str
     activity: dict[str, Any]
     method: str = "POST"
+    activity_id: str = ""  # the id this stand-in gave the posted message (what Teams answers)
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -104,6 +105,7 @@ class FakeConnector:
 
     async def _record(self, sent: Sent) -> str:
         now = time.monotonic()
+        sent.activity_id = f"activity-{next(self._ids)}"
         self.sent.append(sent)
         self.sent_at.append(now)
         # Kept as it goes, so a benchmark polling /_stats costs the stand-in nothing that grows.
@@ -113,7 +115,7 @@ class FakeConnector:
         self._most_in_a_second = max(self._most_in_a_second, len(self._last_second))
         async with self._changed:
             self._changed.notify_all()
-        return f"activity-{next(self._ids)}"
+        return sent.activity_id
 
     def add_to_team(self, *channel_ids: str) -> None:
         """The bot was added to a team: it may post in these channels (a new post, or a reply)."""
