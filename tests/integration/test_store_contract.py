@@ -17,18 +17,17 @@ from bot.adapters.sharepoint_store import SharePointStore
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.chain import build_chain
 from bot.domain.digest import DigestIdea
-from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
+from bot.domain.model import Idea, IdeaStatus, Outcome, Person
 from bot.domain.pitch import Pitch
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage
 from bot.services.ideas import outbox_for
+from tests.support.cast import DIANE, MAYA
 from tests.support.graph_fixtures import graph_client, provisioned_site
 from tests.support.memory_store import MemoryStore
 from tests.support.people import VALID_PITCH
 from tests.support.store_probes import digest_deliveries, held_by, pending_outbox
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
-MAYA = Person("maya", "Maya Singh", Role.MANAGER)
-DIANE = Person("diane", "Diane Tremblay", Role.DIRECTOR)
 
 
 def strict(graph) -> None:

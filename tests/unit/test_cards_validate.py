@@ -31,11 +31,11 @@ from cards.status import shortlisted_card
 from cards.waiting import waiting_card
 from cards.welcome import Audience
 from tests.support.card_validator import card_problems, needs_node
+from tests.support.cast import SAM
 from tests.support.people import VALID_PITCH
 from tests.unit.test_digest_content import digest_for_dana
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
-SAM = Person("sam", "Sam Chen")
 CHAIN = build_chain(SAM, [Person("maya", "Maya Singh", Role.MANAGER), Person("amir", "Amir Haddad", Role.ADM)])
 
 

@@ -12,7 +12,7 @@ from bot.domain import stage as st
 from bot.domain.chain import build_chain
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.den_report import build_report, stages_of
-from bot.domain.model import Idea, Outcome, Person, Role
+from bot.domain.model import Idea, Outcome, Person
 from bot.domain.pitch import Pitch
 from bot.domain.stage import ProgressStatus, Standing
 from bot.i18n import Messages
@@ -39,14 +39,13 @@ from cards.challenge import (
 )
 from cards.details import idea_details_card
 from tests.support.card_validator import card_problems, needs_node
+from tests.support.cast import DANA, MAYA
 from tests.support.people import VALID_PITCH
 
 TZ = ZoneInfo("America/Toronto")
 T0 = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
 CLOSES = datetime(2026, 10, 1, 4, 0, tzinfo=UTC)
 AFTER = CLOSES + timedelta(days=2)
-DANA = Person("dana", "Dana Morel", Role.DM)
-MAYA = Person("maya", "Maya Singh", Role.MANAGER)
 
 
 def scenario(n: int = 12, text_size: int = 0):

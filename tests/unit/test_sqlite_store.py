@@ -14,11 +14,11 @@ from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.ports import ConcurrencyConflict
 from bot.services.ideas import outbox_for
+from tests.support.cast import SAM
 from tests.support.people import VALID_PITCH
 from tests.support.store_probes import pending_outbox
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
-SAM = Person("sam", "Sam Chen")
 CHAIN_OWNER = Person("maya", "Maya Singh", Role.MANAGER)
 
 
