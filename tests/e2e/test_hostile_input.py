@@ -20,7 +20,7 @@ import pytest
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.markdown_oracle import links_in, markup_in
-from tests.support.people import DANA, MAYA, SAM, TENANT_ID, VALID_PITCH
+from tests.support.people import AUTHENTICATED, DANA, MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, User, action, nodes, texts
 
@@ -141,14 +141,7 @@ async def test_malformed_bodies_answer_400_not_500(app, body):
 
 
 async def test_with_authentication_on_malformed_bodies_are_400_before_the_token_is_checked(tmp_path, connector):
-    app = await start_app(
-        settings_for_test(
-            tmp_path / "den.sqlite3",
-            app_id="6f1d2c3b-0000-4000-8000-000000000001",
-            app_password="not-a-real-secret",
-            app_tenant_id=TENANT_ID,
-        )
-    )
+    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", **AUTHENTICATED))
     try:
         for body in (b"null", b"{", b"[" * 5000):
             assert await raw_post(app.messages_url, body) == 400
