@@ -17,6 +17,7 @@ import json
 import uuid
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -98,16 +99,32 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
+def ministry_settings(folder: Path) -> dict:
+    """The app on this ministry (its org file written in `folder`), organisers named by the Entra
+    group only, timers run by request."""
+    org = folder / "ministry.json"
+    org.write_text(json.dumps(ministry()), encoding="utf-8")
+    return {"org_file": str(org), "digest_secret": SECRET, "digest_schedule": False, "organiser_group_id": ORGANISERS}
+
+
+# The organiser's "new challenge" form, filled in.
+CHALLENGE_FORM = {
+    "name": "Tell us once",
+    "question": "How could our clients tell us things only once?",
+    "sponsors": DANA.aad_id,
+    "opens_on": "2026-09-01",
+    "closes_on": "2026-09-14",
+    "program_areas": "",
+    "finalist_count": "5",
+    "pitch_day": "2026-10-15",
+    "peoples_choice": "true",
+    "channel": CHANNEL,
+}
+
+
 @pytest.fixture
 def app_settings(tmp_path) -> dict:
-    org = tmp_path / "ministry.json"
-    org.write_text(json.dumps(ministry()), encoding="utf-8")
-    return {
-        "org_file": str(org),
-        "digest_secret": SECRET,
-        "digest_schedule": False,
-        "organiser_group_id": ORGANISERS,
-    }
+    return ministry_settings(tmp_path)
 
 
 def in_channel(teams: TeamsClient, activity: dict) -> dict:
@@ -210,18 +227,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     assert "Only Den organisers" in refused.message
     form = (await teams.click(OLGA, {"verb": verbs.CHALLENGE_NEW})).card
     assert "Service Delivery › General" in texts(form) and "Dana Morel" in texts(form)
-    fields = {
-        "name": "Tell us once",
-        "question": "How could our clients tell us things only once?",
-        "sponsors": DANA.aad_id,
-        "opens_on": "2026-09-01",
-        "closes_on": "2026-09-14",
-        "program_areas": "",
-        "finalist_count": "5",
-        "pitch_day": "2026-10-15",
-        "peoples_choice": "true",
-        "channel": CHANNEL,
-    }
+    fields = CHALLENGE_FORM
     bad = await teams.click(OLGA, button(form, verbs.CHALLENGE_OPEN), {**fields, "weight_cost": "60"})
     assert "The weights must add up to 100." in texts(bad.card)
     opened = await teams.click(OLGA, button(bad.card, verbs.CHALLENGE_OPEN), fields)

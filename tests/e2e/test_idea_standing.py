@@ -9,7 +9,6 @@ tests/e2e/test_den_challenge.py (its helpers too).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import pytest
@@ -17,11 +16,10 @@ import pytest
 from cards import verbs
 from tests.e2e.test_den_challenge import (
     AMIR,
+    CHALLENGE_FORM,
     CHANNEL,
     DANA,
     OLGA,
-    ORGANISERS,
-    SECRET,
     STAFF,
     TORONTO,
     add_bot_to_team,
@@ -29,13 +27,13 @@ from tests.e2e.test_den_challenge import (
     director_of,
     last_card,
     manager_of,
-    ministry,
+    ministry_settings,
     post_admin,
     settle,
 )
 from tests.support.fake_connector import FakeConnector
-from tests.support.people import TENANT_ID, VALID_PITCH
-from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
+from tests.support.people import VALID_PITCH
+from tests.support.running_app import FakeClock
 from tests.support.teams_client import TeamsClient, User, button, texts
 
 START = datetime(2026, 9, 1, 10, 0, tzinfo=TORONTO)
@@ -48,24 +46,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def app(tmp_path, connector, clock):
-    org = tmp_path / "ministry.json"
-    org.write_text(json.dumps(ministry()), encoding="utf-8")
-    settings = settings_for_test(
-        tmp_path / "den.sqlite3",
-        org_file=str(org),
-        digest_secret=SECRET,
-        digest_schedule=False,
-        organiser_group_id=ORGANISERS,  # Olga is an organiser through the group only
-    )
-    running = await start_app(settings, clock)
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-def teams(app: RunningApp, connector: FakeConnector) -> TeamsClient:
-    return TeamsClient(app.messages_url, connector.url, TENANT_ID)
+def app_settings(tmp_path) -> dict:
+    return ministry_settings(tmp_path)  # Olga is an organiser through the Entra group only
 
 
 async def my_ideas(teams: TeamsClient, connector: FakeConnector, user: User, locale: str = "en-US") -> dict:
@@ -117,18 +99,7 @@ async def test_my_ideas_and_details_follow_the_idea_through_the_challenge(app, t
     assert await add_bot_to_team(teams, OLGA) in (200, 201)
 
     form = (await teams.click(OLGA, {"verb": verbs.CHALLENGE_NEW})).card
-    fields = {
-        "name": "Tell us *once*",
-        "question": "How could our clients tell us things only once?",
-        "sponsors": DANA.aad_id,
-        "opens_on": "2026-09-01",
-        "closes_on": "2026-09-14",
-        "program_areas": "",
-        "finalist_count": "5",
-        "pitch_day": "2026-10-15",
-        "peoples_choice": "false",
-        "channel": CHANNEL,
-    }
+    fields = {**CHALLENGE_FORM, "name": "Tell us *once*", "peoples_choice": "false"}
     opened = await teams.click(OLGA, button(form, verbs.CHALLENGE_OPEN), fields)
     challenge_id = button(opened.card, verbs.CHALLENGE_CLOSE)["data"]["challengeId"]
 
