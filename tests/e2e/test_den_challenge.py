@@ -274,7 +274,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     await settle(app, clock)
     for k in APPROVED:
         for approver in (manager_of(k), director_of(k), AMIR):
-            await connector.wait_for(lambda c, a=approver, i=idea_of[k]: _has_button(c, a, i), 15)
+            await connector.wait_for(lambda c, a=approver, i=idea_of[k]: asked_to_decide(c, a, i), 15)
             decided = await teams.click(
                 approver, decide_button(connector, approver, idea_of[k], verbs.APPROVE), {"comment": ""}
             )
@@ -443,7 +443,8 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     assert "Tell us once: Not selected (reached: Finalist)" in texts(mine)
 
 
-def _has_button(connector: FakeConnector, approver: User, idea_id: str) -> bool:
+def asked_to_decide(connector: FakeConnector, approver: User, idea_id: str) -> bool:
+    """Whether the approver has been sent a card with the buttons to decide this idea."""
     try:
         decide_button(connector, approver, idea_id, verbs.APPROVE)
     except AssertionError:
