@@ -170,7 +170,7 @@ class MainDialog:
         return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
 
     async def _digest_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-        return await digest.act(self._digests, turn, verb, data)
+        return await digest.act(self._digests, turn, verb, data, self._challenges)
 
     async def _read(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         return await read.read(self._service, turn, data)

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from cards import verbs
+from tests.support.fake_connector import FakeConnector
 from tests.support.inbox import card_saying, cards_to
 from tests.support.people import AMIR, DIANE, MAYA, NOAH, OLIVIA, PRIYA, SAM, VALID_PITCH
 from tests.support.running_app import FakeClock, RunningApp
@@ -158,6 +159,37 @@ async def test_a_withdrawal_updates_the_approvers_card(teams, connector):
     assert late.status == 200 and not deciding(late.card)
     again = await teams.click(SAM, button(receipt, verbs.WITHDRAW), {})
     assert "can't be withdrawn" in again.message
+
+
+async def test_a_withdrawal_replaces_the_approvers_live_cards_in_place(app, teams, connector, clock):
+    receipt = await pitch(teams, SAM)
+    request = await card_saying(connector, MAYA, ASKS)
+    clock.now = datetime(2026, 11, 12, 10, 0, tzinfo=TORONTO)  # 3 business days: a reminder, a second live card
+    assert (await run_nudges(app))["reminders"] == 1
+    await card_saying(connector, MAYA, "Reminder: an idea is waiting")
+    live = [s.activity_id for s in connector.to(MAYA.conversation_id) if s.cards and deciding(s.cards[0])]
+    assert len(live) == 2
+
+    await teams.click(SAM, button(receipt, verbs.WITHDRAW), {"withdrawReason": "Another team is on it"})
+    await card_saying(connector, MAYA, "withdrew this idea")  # the notice, as before
+
+    def replaced(c: FakeConnector) -> list | None:
+        puts = [s for s in c.to(MAYA.conversation_id) if s.method == "PUT"]
+        return puts if len(puts) >= 2 else None
+
+    puts = await connector.wait_for(replaced)
+    assert sorted(p.activity["id"] for p in puts) == sorted(live), "each live card, in place"
+    for put in puts:
+        shown = texts(put.cards[0])
+        assert "Sam Chen withdrew this idea. Nothing more is needed from you." in shown and not deciding(put.cards[0])
+        assert "Another team is on it" in shown
+    late = await teams.click(MAYA, action(request, verbs.APPROVE), {"comment": ""})
+    assert "Sam Chen withdrew this idea. Nothing more is needed from you." in texts(late.card)
+    assert not deciding(late.card)
+    french = await teams.click(MAYA, action(request, verbs.REJECT), {"comment": "Non"}, locale="fr-CA")
+    assert "Sam Chen a retiré cette idée." in texts(french.card)
+    stranger = await teams.click(NOAH, action(request, verbs.APPROVE), {"comment": ""})
+    assert "withdrew" not in str(stranger.body), "nobody else learns of it from a forwarded card"
 
 
 async def test_an_escalation_after_the_waiting_period(app, teams, connector, clock):
