@@ -19,6 +19,7 @@ included, is a synchronous function the connection's thread runs start to finish
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import sqlite3
 import threading
@@ -117,36 +118,62 @@ class SqliteThread:
 
     def _serve(self, jobs: queue.SimpleQueue) -> None:
         """The connection's thread: one job at a time, in the order they were asked for. The
-        connection is this thread's own (a local): no other thread ever touches it."""
+        connection is this thread's own (a local): no other thread ever touches it.
+
+        Jobs asked for together (concurrent turns, a renderer's reads) are answered together:
+        one wake-up of the event loop for all of them, not one each."""
         connection: sqlite3.Connection | None = None
-        while (job := jobs.get()) is not _STOP:
-            work, future, loop = job
-            if future.cancelled():
-                continue  # cancelled before it started: it never runs
-            try:
-                if work is _CONNECT:
-                    result = connection = self._connect()
+        while True:
+            batch = [jobs.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < MAX_BATCH:
+                    batch.append(jobs.get_nowait())
+            done: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any, BaseException | None]]] = {}
+            stopping = False
+            for job in batch:
+                if job is _STOP:
+                    stopping = True
+                    continue
+                work, future, loop = job
+                if stopping:  # asked for after the close: never run
+                    done.setdefault(loop, []).append((future, None, StoreUnavailable("store is closed")))
+                    continue
+                if future.cancelled():
+                    continue  # cancelled before it started: it never runs
+                try:
+                    if work is _CONNECT:
+                        result = connection = self._connect()
+                    else:
+                        result = work(connection)
+                except BaseException as exc:  # handed to the caller, whatever it is
+                    done.setdefault(loop, []).append((future, None, exc))
                 else:
-                    result = work(connection)
-            except BaseException as exc:  # handed to the caller, whatever it is
-                _settle(loop, future, None, exc)
-            else:
-                _settle(loop, future, result, None)
+                    done.setdefault(loop, []).append((future, result, None))
+            _answer(done)
+            if stopping:
+                return
 
 
-def _settle(loop: asyncio.AbstractEventLoop, future: asyncio.Future, result: Any, error: BaseException | None) -> None:
-    def settle() -> None:
+MAX_BATCH = 64  # jobs run before their callers are answered (each is a few statements at most)
+
+
+def _answer(done: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any, BaseException | None]]]) -> None:
+    for loop, outcomes in done.items():
+        try:
+            loop.call_soon_threadsafe(_settle, outcomes)
+        except RuntimeError:
+            pass  # that event loop is closed: nobody is waiting any more
+
+
+def _settle(outcomes: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
+    """On the event loop: hand each caller its result or its error."""
+    for future, result, error in outcomes:
         if future.cancelled():
-            return  # the caller gave up; the work is done (committed or rolled back) all the same
+            continue  # the caller gave up; the work is done (committed or rolled back) all the same
         if error is not None:
             future.set_exception(error)
         else:
             future.set_result(result)
-
-    try:
-        loop.call_soon_threadsafe(settle)
-    except RuntimeError:
-        pass  # that event loop is closed: nobody is waiting any more
 
 
 def in_transaction(connection: sqlite3.Connection, work: Work[T]) -> T:
