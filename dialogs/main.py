@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.calendar import WorkCalendar
 from bot.domain.limits import TYPED_TEXT_SHOWN_MAX
 from bot.domain.model import Outcome, Role
+from bot.domain.stage import Standing
 from bot.ports import ConversationRecord, StoreUnavailable
 from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
@@ -17,7 +18,7 @@ from bot.services.ideas import IdeaService
 from bot.services.language import Languages
 from bot.services.pitch_day import PitchDayService
 from cards import help_card, my_ideas_card, verbs
-from cards.challenge import challenge_preface, pitch_privately_card, stage_label
+from cards.challenge import challenge_preface, pitch_privately_card
 from cards.common import in_language
 from cards.details import idea_details_card
 from cards.safe_text import plain
@@ -196,13 +197,16 @@ class MainDialog:
 
     async def _details_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any] | None:
         idea = await self._service.view(turn.user_id, as_id(data.get("ideaId")))
-        return idea_details_card(turn.messages, idea) if idea is not None else None
+        if idea is None:
+            return None
+        standing = (await self._standings([idea])).get(idea.id)
+        return idea_details_card(turn.messages, idea, standing)
 
     async def _my_ideas(self, turn: Turn) -> dict[str, Any]:
         ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)
-        den_lines = await self._den_lines(turn, ideas)
+        standings = await self._standings(ideas)
         return my_ideas_card(
-            turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar, den_lines=den_lines
+            turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar, standings=standings
         )
 
     # ---- the Den challenge --------------------------------------------------------------------
@@ -231,19 +235,9 @@ class MainDialog:
         challenge_id = target.challenge.id if target and target.challenge else ""
         return pitch_privately_card(turn.messages, challenge_id)
 
-    async def _den_lines(self, turn: Turn, ideas: list) -> dict[str, str]:
-        """For ideas pitched to a challenge: the challenge and the idea's stage in it."""
-        if self._challenges is None or not any(i.challenge for i in ideas):
-            return {}
-        stages = await self._challenges.stages_for(ideas)
-        names = {c.id: c.name for c in await self._challenges.challenges()}
-        lines: dict[str, str] = {}
-        for idea in ideas:
-            if idea.challenge in names:
-                stage = stages.get(idea.id)
-                label = stage_label(turn.messages, stage) if stage else turn.messages.t("den.stage.in_review")
-                lines[idea.id] = turn.messages.t("den.my_ideas.stage", challenge=names[idea.challenge], stage=label)
-        return lines
+    async def _standings(self, ideas: list) -> dict[str, Standing]:
+        """For ideas pitched to a challenge: where each stands in it."""
+        return await self._challenges.standings(ideas) if self._challenges is not None else {}
 
     async def _digest_so_far(self, turn: Turn) -> Reply:
         """A DM's digest for the week so far, in their chat, when DEN_DIGEST_ON_REQUEST allows it."""

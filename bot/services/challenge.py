@@ -34,7 +34,7 @@ from bot.domain.challenge import (
 from bot.domain.den_report import ChallengeReport, build_report, stage_entry, stages_of
 from bot.domain.model import Idea, Outcome, Person
 from bot.domain.outbox import MessageKind, message_id
-from bot.domain.stage import IdeaStage, ProgressStatus, Stage, StageChanged
+from bot.domain.stage import IdeaStage, ProgressStatus, Stage, StageChanged, Standing
 from bot.ports import (
     Challenges,
     ChannelInfo,
@@ -433,6 +433,21 @@ class ChallengeService:
                     found[idea.id] = stage
         return found
 
+    async def standings(self, ideas: Sequence[Idea]) -> dict[str, Standing]:
+        """Where each idea pitched to a challenge stands in it ('my ideas', the details card)."""
+        if not any(i.challenge for i in ideas):
+            return {}
+        stages = await self.stages_for(ideas)
+        names = {c.id: c.name for c in await self.challenges()}
+        now = self.clock()
+        found: dict[str, Standing] = {}
+        for idea in ideas:
+            if idea.challenge in names:
+                stage = stages.get(idea.id)
+                due = stage is not None and stage.update_due(now, self.follow_up_after)
+                found[idea.id] = Standing(names[idea.challenge], stage, due)
+        return found
+
     async def report(self, challenge_id: str) -> ChallengeReport | None:
         challenge = await self.store.get_challenge(challenge_id)
         if challenge is None:
@@ -579,8 +594,7 @@ class ChallengeService:
         month = now.astimezone(self.tz).strftime("%Y-%m")
         due = []
         for stage in await self.store.list_stages_in(Stage.IMPLEMENTING):
-            last = stage.latest_update.at if stage.updates else stage.since
-            if now - last >= self.follow_up_after:
+            if stage.update_due(now, self.follow_up_after):
                 due.append(
                     OutboxMessage.due_now(
                         message_id(MessageKind.FOLLOW_UP, stage.idea_id, month),
