@@ -590,6 +590,10 @@ class SharePointStore:
         self._languages[user_id] = language or ""
         return language
 
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        language, record = await asyncio.gather(self.get_language(user_id), self.get_conversation(user_id))
+        return language, record.locale if record else None
+
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
         api = self._api("preferences")
         values = {"UserId": user_id, "Language": language, "UpdatedAt": _iso(now)}
