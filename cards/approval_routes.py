@@ -60,9 +60,9 @@ def history_line(m: Messages, entry: HistoryEntry) -> str:
             principal=plain(entry.from_name),
             when=at,
         )
-    if entry.kind == HistoryKind.REASSIGNED:
+    if entry.kind in (HistoryKind.REASSIGNED, HistoryKind.SECOND_LOOK):  # someone passed it on, with a reason
         return m.t(
-            "history.reassigned",
+            f"history.{entry.kind.value}",
             actor=plain(entry.actor_name),
             name=plain(entry.to_name),
             reason=plain(entry.reason),
@@ -79,14 +79,6 @@ def history_line(m: Messages, entry: HistoryEntry) -> str:
     if entry.kind == HistoryKind.WITHDRAWN:
         key = "history.withdrawn_reason" if entry.reason else "history.withdrawn"
         return m.t(key, name=plain(entry.actor_name), reason=plain(entry.reason), when=at)
-    if entry.kind == HistoryKind.SECOND_LOOK:
-        return m.t(
-            "history.second_look",
-            actor=plain(entry.actor_name),
-            name=plain(entry.to_name),
-            reason=plain(entry.reason),
-            when=at,
-        )
     if entry.kind == HistoryKind.INFORMED:
         return m.t("history.informed", name=plain(entry.to_name), when=at)
     return m.t("history.commented", name=plain(entry.actor_name), comment=plain(entry.reason), when=at)

@@ -31,6 +31,7 @@ from bot.adapters.serialization import (
 )
 from bot.adapters.sqlite_den import DEN_SCHEMA, SqliteDenTables
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
+from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
 from bot.adapters.sqlite_thread import SqliteThread, in_transaction
 from bot.domain.delegation import Delegation
 from bot.domain.digest import DigestIdea
@@ -146,7 +147,7 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
+class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
     """IdeaStore over a local SQLite file (the default, so `make run` needs no tenant)."""
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
@@ -156,7 +157,9 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         # operation at a time, so no transaction interleaves with another. Other processes are
         # kept out by SQLite's own lock.
         self._thread = SqliteThread(
-            self._path, busy_timeout_ms=busy_timeout_ms, schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA
+            self._path,
+            busy_timeout_ms=busy_timeout_ms,
+            schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA + SENT_CARDS_SCHEMA,
         )
         self._instance = f"{socket.gethostname()}:{os.getpid()}"  # the health probe's row
 

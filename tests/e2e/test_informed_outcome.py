@@ -52,7 +52,9 @@ async def teams(app: RunningApp, connector: FakeConnector) -> TeamsClient:
 
 
 def summaries(connector: FakeConnector, user: User) -> list[str]:
-    return [s.activity["summary"] for s in connector.to(user.conversation_id) if s.activity.get("summary")]
+    """What the person was sent (new messages; a card replaced in place is not a new message)."""
+    sent = connector.to(user.conversation_id)
+    return [s.activity["summary"] for s in sent if s.activity.get("summary") and s.method == "POST"]
 
 
 async def card_to(connector: FakeConnector, user: User, summary: str) -> dict:
