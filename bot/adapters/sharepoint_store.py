@@ -589,6 +589,10 @@ class SharePointStore:
         self._languages[user_id] = language or ""
         return language
 
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        language, record = await asyncio.gather(self.get_language(user_id), self.get_conversation(user_id))
+        return language, record.locale if record else None
+
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
         values = {"UserId": user_id, "Language": language, "UpdatedAt": _iso(now)}
         await self._api("preferences").upsert(
@@ -981,8 +985,10 @@ def _outbox_values(message: OutboxMessage, leased_until: datetime | None = None)
 
 
 def _outbox_from_values(f: dict[str, Any], *, leased: bool = False) -> OutboxMessage:
-    """A message from its row. A row this instance wrote `leased` has the lease's end as its
-    NotBefore: the message itself is due from its creation (it is delivered from memory)."""
+    """A message from its row. A row this instance wrote `leased` is delivered from memory: its
+    values here are the message's own (the stored NotBefore is the lease's end), so it is due at
+    its own NotBefore, which may be later than its creation (e.g. the finalists' announcement, a
+    day after they are chosen), else from its creation."""
     created = _dt(f.get("CreatedAt")) or datetime.now(UTC)
     return OutboxMessage(
         id=f["MessageId"],
@@ -990,7 +996,7 @@ def _outbox_from_values(f: dict[str, Any], *, leased: bool = False) -> OutboxMes
         kind=f.get("Kind", ""),
         idea_id=f.get("IdeaId", ""),
         created_at=created,
-        not_before=created if leased else _dt(f.get("NotBefore")) or datetime.now(UTC),
+        not_before=(_dt(f.get("NotBefore")) or created) if leased else _dt(f.get("NotBefore")) or datetime.now(UTC),
         payload=json.loads(f.get("Payload") or "{}"),
         attempts=int(float(f.get("Attempts") or 0)),
         last_error=f.get("LastError") or "",

@@ -371,6 +371,16 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
         row = await self._fetchone("SELECT language FROM preferences WHERE user_id = ?", (user_id,))
         return row["language"] if row else None
 
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        def read(db: sqlite3.Connection) -> tuple[str | None, str | None]:
+            chosen = db.execute("SELECT language FROM preferences WHERE user_id = ?", (user_id,)).fetchall()
+            seen = db.execute(
+                "SELECT json_extract(body, '$.locale') FROM conversations WHERE user_id = ?", (user_id,)
+            ).fetchall()
+            return (chosen[0][0] if chosen else None), (seen[0][0] if seen else None)
+
+        return await self._thread.run(read)
+
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
         await self._execute(
             "INSERT INTO preferences (user_id, language, updated_at) VALUES (?, ?, ?)"

@@ -227,6 +227,11 @@ class Preferences(Protocol):
 
     async def set_language(self, user_id: str, language: str, now: datetime) -> None: ...
 
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        """`get_language`, and the Teams locale last seen in the person's chat (None if never seen):
+        what choosing the language of a notification reads, in one request where the store can."""
+        ...
+
 
 @dataclass(frozen=True)
 class SentCard:

@@ -33,7 +33,7 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -217,6 +217,10 @@ async def channel_post(connector: FakeConnector, summary: str, seconds: float = 
     return await connector.wait_for(
         lambda c: next((s for s in c.in_channel(CHANNEL) if s.activity.get("summary") == summary), None), seconds
     )
+
+
+def channel_post_sent(connector: FakeConnector, summary: str) -> bool:
+    return any(s.activity.get("summary") == summary for s in connector.in_channel(CHANNEL))
 
 
 def decide_button(connector: FakeConnector, approver: User, idea_id: str, verb: str) -> dict | None:
@@ -448,6 +452,11 @@ async def test_a_challenge_runs_whole_on_sharepoint_with_the_app_in_its_own_proc
     assert {r["VoteKey"] for r in votes} == {f"{challenge_id}:{v.aad_id}" for v in VOTERS}
     outbox = rows(graph, site, "DenOutbox")
     assert not [r for r in outbox if r["State"] == "failed"], "every notification could be delivered"
+    [finalists_news] = [r for r in outbox if r["Kind"] == "finalists_announced"]  # after a day to consent
+    not_before = datetime.fromisoformat(str(finalists_news["NotBefore"]).replace("Z", "+00:00"))
+    assert finalists_news["State"] == "pending" and not_before > datetime.now(UTC) + timedelta(hours=23)
+    [winners_news] = [r for r in outbox if r["Kind"] == "winners_announced"]
+    assert winners_news["State"] == "sent" and channel_post_sent(connector, "The winners of Tell us once")
 
     # ---- and every Graph call was signed in through the managed identity -------------------------
     assert identity.requests >= 1 and set(identity.issued.values()) == {graph.url.removesuffix("/v1.0")}

@@ -254,6 +254,11 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         self._check()
         return self.languages.get(user_id)
 
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        self._check()
+        record = self.conversations.get(user_id)
+        return self.languages.get(user_id), record.locale if record else None
+
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
         self._check()
         self.languages[user_id] = language
