@@ -29,13 +29,13 @@ from tests.e2e.test_den_challenge import (
     last_card,
     manager_of,
     ministry_settings,
-    post_admin,
     settle,
 )
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import VALID_PITCH
 from tests.support.running_app import FakeClock
 from tests.support.teams_client import TeamsClient, User, button, texts
+from tests.support.timers import run_timer
 
 START = datetime(2026, 9, 1, 10, 0, tzinfo=TORONTO)
 PITCHER, TURNED_DOWN = STAFF[0], STAFF[1]
@@ -146,7 +146,7 @@ async def test_my_ideas_and_details_follow_the_idea_through_the_challenge(app, t
     # ---- a month on: the update is due; filed; then done -----------------------------------------------
     clock.advance(days=31)
     assert "Its monthly implementation update is due." in texts(await my_ideas(teams, connector, PITCHER))
-    assert (await post_admin(app, "nudges/run"))["followUps"] == 1
+    assert (await run_timer(app, "nudges"))["followUps"] == 1
     await settle(app, clock)
     follow_up = last_card(connector, PITCHER, "How is implementation going?")
     await teams.click(PITCHER, button(follow_up, verbs.DEN_PROGRESS), {"status": "on_track", "note": ""})
