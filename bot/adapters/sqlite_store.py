@@ -28,9 +28,20 @@ from bot.adapters.serialization import (
     idea_to_dict,
 )
 from bot.adapters.sqlite_den import DEN_SCHEMA, SqliteDenTables
+from bot.adapters.sqlite_digest import (
+    DECISIONS_UPSERT,
+    IDEA_COLUMN_NAMES,
+    LINES_INSERT,
+    add_digest_columns,
+    backfill_digest_columns,
+    decision_rows,
+    digest_figures,
+    idea_values,
+    line_rows,
+)
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
 from bot.domain.delegation import Delegation
-from bot.domain.digest import DigestIdea
+from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery
 from bot.domain.model import Idea
 from bot.ports import (
     ConcurrencyConflict,
@@ -165,6 +176,9 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         await self._db.executescript(SCHEMA)
         await self._db.executescript(DEN_SCHEMA)
         await self._db.executescript(PITCH_DAY_SCHEMA)
+        # The digest's columns: added to a file written before them, and filled in from the bodies.
+        await self._db._execute(add_digest_columns, self._db._conn)  # noqa: SLF001 - the connection's own thread
+        await self._db._execute(backfill_digest_columns, self._db._conn)  # noqa: SLF001
 
     async def close(self) -> None:
         if self._db is not None:
@@ -205,10 +219,12 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         idea.version = 1
 
     async def _insert(self, idea: Idea, outbox: Sequence[OutboxMessage]) -> None:
+        data = idea_to_dict(idea)
         async with self._transaction() as db:
             await db.execute(
                 "INSERT INTO ideas (id, reference, submitter_id, holder_id, status, created_at, updated_at,"
-                " version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f" version, body, {', '.join(IDEA_COLUMN_NAMES)})"
+                f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' * len(IDEA_COLUMN_NAMES)})",
                 (
                     idea.id,
                     idea.reference,
@@ -218,10 +234,12 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
                     _iso(idea.created_at),
                     _iso(idea.updated_at or idea.created_at),
                     1,
-                    json.dumps(idea_to_dict(idea)),
+                    json.dumps(data),
+                    *idea_values(data),
                 ),
             )
-            await self._write_decisions(db, idea)
+            await db.executemany(LINES_INSERT, line_rows(data))
+            await self._write_decisions(db, data)
             await self._write_outbox(db, outbox)
 
     async def get(self, idea_id: str) -> Idea | None:
@@ -230,22 +248,24 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
 
     async def update(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
         expected = idea.version
+        data = idea_to_dict(idea)
         async with self._transaction() as db:
             cursor = await db.execute(
-                "UPDATE ideas SET holder_id = ?, status = ?, updated_at = ?, version = version + 1, body = ?"
-                " WHERE id = ? AND version = ?",
+                "UPDATE ideas SET holder_id = ?, status = ?, updated_at = ?, version = version + 1, body = ?,"
+                f" {', '.join(f'{name} = ?' for name in IDEA_COLUMN_NAMES)} WHERE id = ? AND version = ?",
                 (
                     idea.holder_id,
                     idea.status.value,
                     _iso(idea.updated_at or idea.created_at),
-                    json.dumps(idea_to_dict(idea)),
+                    json.dumps(data),
+                    *idea_values(data),
                     idea.id,
                     expected,
                 ),
             )
             if cursor.rowcount != 1:
                 raise ConcurrencyConflict(idea.id)
-            await self._write_decisions(db, idea)
+            await self._write_decisions(db, data)
             await self._write_outbox(db, outbox)
         idea.version = expected + 1
 
@@ -277,7 +297,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         if since is not None:
             where, params = " WHERE status = 'in_review' OR updated_at >= ?", (_iso(since),)
         paths = ", ".join("?" * len(DIGEST_UNREAD_PATHS))
-        sql = f"SELECT json_remove(body, {paths}) FROM ideas{where}"
+        sql = f"SELECT json_remove(body, {paths}) FROM ideas{where} ORDER BY rowid"
         if self._path == ":memory:":
             rows = await self._fetchall(sql, (*DIGEST_UNREAD_PATHS, *params))
             for start in range(0, len(rows), page_size):
@@ -293,6 +313,21 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
 
     async def list_open(self) -> list[Idea]:
         return await self._list("SELECT body, version FROM ideas WHERE status = 'in_review' ORDER BY updated_at", ())
+
+    async def digest_figures(self, dm_ids: Sequence[str], query: DigestQuery) -> dict[str, DigestFigures]:
+        """Aggregated in SQL (bot/adapters/sqlite_digest.py), on a connection of its own in a worker
+        thread: WAL lets it read one snapshot while clicks write."""
+        if self._path == ":memory:":
+            async with self._lock:
+                return await self.db._execute(digest_figures, self.db._conn, dm_ids, query)  # noqa: SLF001
+        return await asyncio.to_thread(self._digest_figures_apart, dm_ids, query)
+
+    def _digest_figures_apart(self, dm_ids: Sequence[str], query: DigestQuery) -> dict[str, DigestFigures]:
+        connection = sqlite3.connect(self._path, timeout=self._busy_timeout_ms / 1000, isolation_level=None)
+        try:
+            return digest_figures(connection, dm_ids, query)
+        finally:
+            connection.close()
 
     # ---- digest deliveries: exactly once per DM per week -----------------------------------
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:
@@ -342,16 +377,8 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         rows = await self._fetchall(sql, params)
         return [idea_from_dict(json.loads(r["body"]), version=r["version"]) for r in rows]
 
-    async def _write_decisions(self, db: aiosqlite.Connection, idea: Idea) -> None:
-        # The primary key makes "one decision per step per revision" a storage guarantee too.
-        await db.executemany(
-            "INSERT OR IGNORE INTO decisions (idea_id, revision, step_index, approver_id, outcome, decided_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (idea.id, d.revision, d.step_index, d.approver_id, d.outcome.value, _iso(d.decided_at))
-                for d in idea.decisions
-            ],
-        )
+    async def _write_decisions(self, db: aiosqlite.Connection, data: dict) -> None:
+        await db.executemany(DECISIONS_UPSERT, decision_rows(data))
 
     # ---- conversation references ----------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:
