@@ -26,13 +26,14 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.adapters.serialization import DIGEST_UNREAD_PATHS, digest_idea_from_dict
-from bot.domain.digest import BusinessDays, DigestFigures, DigestIdea, DigestQuery
+from bot.domain.digest import BusinessDays, DigestFigures, DigestQuery
 from bot.domain.model import Role
 
 IDEA_COLUMNS = (
@@ -80,6 +81,7 @@ DECISIONS_UPSERT = (
     " OR decisions.requested_ts IS NOT excluded.requested_ts"
 )
 LINES_INSERT = "INSERT OR IGNORE INTO idea_lines (person_id, idea_id) VALUES (?, ?)"
+_TRIMMED_BODY = "json_remove(i.body, " + ", ".join(f"'{p}'" for p in DIGEST_UNREAD_PATHS) + ")"
 IDEA_COLUMNS_UPDATE = "UPDATE ideas SET " + ", ".join(f"{n} = ?" for n in IDEA_COLUMN_NAMES) + " WHERE id = ?"
 
 
@@ -88,44 +90,45 @@ def _ts(moment: datetime | None) -> float | None:
     return moment.timestamp() if moment is not None else None
 
 
-def idea_values(data: dict[str, Any]) -> tuple:
-    """The digest's columns of `ideas`, in IDEA_COLUMNS order, from the idea's stored dict."""
-    return _idea_values(digest_idea_from_dict(data))
+@dataclass(frozen=True)
+class DigestRows:
+    """What the digest keeps of one idea besides its body: its columns of `ideas` (IDEA_COLUMNS
+    order), its rows for DECISIONS_UPSERT and for LINES_INSERT."""
+
+    idea: tuple
+    decisions: list[tuple]
+    lines: list[tuple]
 
 
-def _idea_values(idea: DigestIdea) -> tuple:
-    return (
-        idea.created_at.timestamp(),
-        _ts(idea.status_since),
-        idea.submitter_branch,
-        idea.program_area,
-        int(idea.shortlisted),
-        idea.chain_length,
-        idea.holder_role.value if idea.holder_role is not None else None,
+def digest_rows(data: dict[str, Any]) -> DigestRows:
+    """From the idea's stored dict, through the projection the reference reads (one projection)."""
+    idea = digest_idea_from_dict(data)
+    return DigestRows(
+        idea=(
+            idea.created_at.timestamp(),
+            _ts(idea.status_since),
+            idea.submitter_branch,
+            idea.program_area,
+            int(idea.shortlisted),
+            idea.chain_length,
+            idea.holder_role.value if idea.holder_role is not None else None,
+        ),
+        decisions=[
+            (
+                idea.id,
+                d["revision"],
+                d["stepIndex"],
+                d["approverId"],
+                d["outcome"],
+                d["decidedAt"],
+                p.decided_at.timestamp(),
+                _ts(p.requested_at),
+                p.role.value,
+            )
+            for d, p in zip(data["decisions"], idea.decisions, strict=True)
+        ],
+        lines=[(person_id, idea.id) for person_id in dict.fromkeys(idea.line_ids)],
     )
-
-
-def decision_rows(data: dict[str, Any]) -> list[tuple]:
-    """Rows for DECISIONS_UPSERT, one per decision of the stored idea."""
-    projected = digest_idea_from_dict(data).decisions
-    return [
-        (
-            data["id"],
-            d["revision"],
-            d["stepIndex"],
-            d["approverId"],
-            d["outcome"],
-            d["decidedAt"],
-            p.decided_at.timestamp(),
-            _ts(p.requested_at),
-            p.role.value,
-        )
-        for d, p in zip(data["decisions"], projected, strict=True)
-    ]
-
-
-def line_rows(data: dict[str, Any]) -> list[tuple]:
-    return [(person_id, data["id"]) for person_id in dict.fromkeys(data.get("lineIds") or ())]
 
 
 # ---- migrating a file written before these columns ----------------------------------------
@@ -148,13 +151,12 @@ def backfill_digest_columns(connection: sqlite3.Connection, batch: int = 2000) -
         connection.execute("BEGIN IMMEDIATE")
         try:
             rows = connection.execute(
-                "SELECT id, body FROM ideas WHERE created_ts IS NULL LIMIT ?", (batch,)
+                f"SELECT id, {_TRIMMED_BODY} FROM ideas i WHERE created_ts IS NULL LIMIT ?", (batch,)
             ).fetchall()
-            for idea_id, body in rows:
-                data = json.loads(body)
-                connection.execute(IDEA_COLUMNS_UPDATE, (*idea_values(data), idea_id))
-                connection.executemany(DECISIONS_UPSERT, decision_rows(data))
-                connection.executemany(LINES_INSERT, line_rows(data))
+            found = [(idea_id, digest_rows(json.loads(body))) for idea_id, body in rows]
+            connection.executemany(IDEA_COLUMNS_UPDATE, [(*r.idea, idea_id) for idea_id, r in found])
+            connection.executemany(DECISIONS_UPSERT, [d for _, r in found for d in r.decisions])
+            connection.executemany(LINES_INSERT, [line for _, r in found for line in r.lines])
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -208,7 +210,6 @@ def _day_of(moment: datetime, tz: ZoneInfo) -> int:
 
 
 # ---- reading: every DM's figures in one read transaction ---------------------------------------
-_TRIMMED_BODY = "json_remove(i.body, " + ", ".join(f"'{p}'" for p in DIGEST_UNREAD_PATHS) + ")"
 _SCOPE_COLUMNS = (
     "i.rowid AS seq, i.id, i.submitter_id, i.status, i.created_ts, i.since_ts, i.submitter_branch,"
     " i.program_area, i.shortlisted, i.chain_length, i.holder_role"

@@ -34,10 +34,8 @@ from bot.adapters.sqlite_digest import (
     LINES_INSERT,
     add_digest_columns,
     backfill_digest_columns,
-    decision_rows,
     digest_figures,
-    idea_values,
-    line_rows,
+    digest_rows,
 )
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
 from bot.domain.delegation import Delegation
@@ -220,6 +218,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
 
     async def _insert(self, idea: Idea, outbox: Sequence[OutboxMessage]) -> None:
         data = idea_to_dict(idea)
+        digest = digest_rows(data)
         async with self._transaction() as db:
             await db.execute(
                 "INSERT INTO ideas (id, reference, submitter_id, holder_id, status, created_at, updated_at,"
@@ -235,11 +234,11 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
                     _iso(idea.updated_at or idea.created_at),
                     1,
                     json.dumps(data),
-                    *idea_values(data),
+                    *digest.idea,
                 ),
             )
-            await db.executemany(LINES_INSERT, line_rows(data))
-            await self._write_decisions(db, data)
+            await db.executemany(LINES_INSERT, digest.lines)
+            await db.executemany(DECISIONS_UPSERT, digest.decisions)
             await self._write_outbox(db, outbox)
 
     async def get(self, idea_id: str) -> Idea | None:
@@ -249,6 +248,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
     async def update(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
         expected = idea.version
         data = idea_to_dict(idea)
+        digest = digest_rows(data)
         async with self._transaction() as db:
             cursor = await db.execute(
                 "UPDATE ideas SET holder_id = ?, status = ?, updated_at = ?, version = version + 1, body = ?,"
@@ -258,14 +258,14 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
                     idea.status.value,
                     _iso(idea.updated_at or idea.created_at),
                     json.dumps(data),
-                    *idea_values(data),
+                    *digest.idea,
                     idea.id,
                     expected,
                 ),
             )
             if cursor.rowcount != 1:
                 raise ConcurrencyConflict(idea.id)
-            await self._write_decisions(db, data)
+            await db.executemany(DECISIONS_UPSERT, digest.decisions)
             await self._write_outbox(db, outbox)
         idea.version = expected + 1
 
@@ -376,9 +376,6 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
     async def _list(self, sql: str, params: tuple) -> list[Idea]:
         rows = await self._fetchall(sql, params)
         return [idea_from_dict(json.loads(r["body"]), version=r["version"]) for r in rows]
-
-    async def _write_decisions(self, db: aiosqlite.Connection, data: dict) -> None:
-        await db.executemany(DECISIONS_UPSERT, decision_rows(data))
 
     # ---- conversation references ----------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:
