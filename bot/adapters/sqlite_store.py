@@ -325,6 +325,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
     def _digest_figures_apart(self, dm_ids: Sequence[str], query: DigestQuery) -> dict[str, DigestFigures]:
         connection = sqlite3.connect(self._path, timeout=self._busy_timeout_ms / 1000, isolation_level=None)
         try:
+            connection.execute("PRAGMA cache_size = -32768")  # 32 MiB: its sorts stay in memory
             return digest_figures(connection, dm_ids, query)
         finally:
             connection.close()
