@@ -132,10 +132,10 @@ async def build(den, challenge_id: str) -> tuple[int, int]:
 
 
 async def yardstick(den, challenge_id: str) -> None:
-    cursor = await den.store.db.execute(
+    rows = await den.store._fetchall(
         "SELECT body FROM ideas WHERE json_extract(body, '$.challenge') = ?", (challenge_id,)
     )
-    for row in await cursor.fetchall():
+    for row in rows:
         json.loads(row[0])
 
 
@@ -155,9 +155,9 @@ async def main() -> None:
         for size in SIZES:
             challenge_id = f"c{size}"
             statements: list[str] = []
-            await den.store.db.set_trace_callback(statements.append)  # counted from outside the store
+            await den.store.set_trace_callback(statements.append)  # counted from outside the store
             pitched, largest = await build(den, challenge_id)
-            await den.store.db.set_trace_callback(None)
+            await den.store.set_trace_callback(None)
             times, yard = [], []
             for _ in range(RUNS):
                 started = time.perf_counter()

@@ -169,7 +169,7 @@ async def build(db: str, org_file: str) -> dict:
     den = bootstrap(Settings(sqlite_path=db, org_file=org_file), clock=lambda: NOW, channel=NoSending())
     await den.open()
     statements: list[str] = []
-    await den.store.db.set_trace_callback(statements.append)  # counted from outside the store
+    await den.store.set_trace_callback(statements.append)  # counted from outside the store
     connect = sqlite3.connect
 
     def traced(*args, **kwargs) -> sqlite3.Connection:  # and on any connection the store opens apart
@@ -184,7 +184,7 @@ async def build(db: str, org_file: str) -> dict:
     digests = await den.digests.build_all(week)
     cards = [(await den.digests.render(digest))[0] for digest in digests.values()]
     elapsed = time.perf_counter() - started
-    await den.store.db.set_trace_callback(None)
+    await den.store.set_trace_callback(None)
     sqlite3.connect = connect
     await den.close()
     return {

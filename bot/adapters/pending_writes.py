@@ -10,14 +10,15 @@ Without a path (tests, tools) the queue lives in memory.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import aiosqlite
+from bot.adapters.sqlite_thread import run_once
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pending_rows (
@@ -27,6 +28,8 @@ CREATE TABLE IF NOT EXISTS pending_rows (
     PRIMARY KEY (list_key, key_value)
 );
 """
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,38 +44,27 @@ class PendingWrites:
         self._path = str(path) if path else None
         self._memory: dict[tuple[str, str], PendingRow] = {}
 
-    @asynccontextmanager
-    async def _connect(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Open, work, commit, close: one trip to a worker thread (the file is touched rarely)."""
         assert self._path is not None
-        Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(self._path) as db:
-            await db.executescript(SCHEMA)
-            yield db
+        return await asyncio.to_thread(run_once, self._path, SCHEMA, work)
 
     async def put(self, rows: list[PendingRow]) -> None:
         if self._path is None:
             self._memory.update({(r.list_key, r.key_value): r for r in rows})
             return
-        async with self._connect() as db:
-            await db.executemany(
-                "INSERT OR REPLACE INTO pending_rows VALUES (?, ?, ?)",
-                [(r.list_key, r.key_value, json.dumps(r.fields)) for r in rows],
-            )
-            await db.commit()
+        values = [(r.list_key, r.key_value, json.dumps(r.fields)) for r in rows]
+        await self._run(lambda db: db.executemany("INSERT OR REPLACE INTO pending_rows VALUES (?, ?, ?)", values))
 
     async def waiting(self) -> list[PendingRow]:
         if self._path is None:
             return list(self._memory.values())
-        async with self._connect() as db, db.execute("SELECT * FROM pending_rows") as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._run(lambda db: db.execute("SELECT * FROM pending_rows").fetchall())
         return [PendingRow(r[0], r[1], json.loads(r[2])) for r in rows]
 
     async def done(self, row: PendingRow) -> None:
         if self._path is None:
             self._memory.pop((row.list_key, row.key_value), None)
             return
-        async with self._connect() as db:
-            await db.execute(
-                "DELETE FROM pending_rows WHERE list_key = ? AND key_value = ?", (row.list_key, row.key_value)
-            )
-            await db.commit()
+        key = (row.list_key, row.key_value)
+        await self._run(lambda db: db.execute("DELETE FROM pending_rows WHERE list_key = ? AND key_value = ?", key))

@@ -9,14 +9,15 @@ decision is decided again until it is recorded; deciding twice changes nothing t
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
-import aiosqlite
-
+from bot.adapters.sqlite_thread import run_once
 from bot.ports import SpooledDecision, SpooledPitch
 
 SCHEMA = """
@@ -34,56 +35,39 @@ CREATE TABLE IF NOT EXISTS spooled_decisions (
 );
 """
 
+T = TypeVar("T")
+
 
 class SubmissionSpool:
     def __init__(self, path: str | Path) -> None:
         self._path = str(path)
 
-    @asynccontextmanager
-    async def _connect(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A short-lived connection: the spool is touched rarely, only during an outage."""
-        Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(self._path) as db:
-            await db.executescript(SCHEMA)
-            yield db
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Open, work, commit, close in one trip to a worker thread: the spool is touched rarely,
+        only during an outage, so it keeps no connection open."""
+        return await asyncio.to_thread(run_once, self._path, SCHEMA, work)
 
     async def put(self, pitch: SpooledPitch) -> None:
-        async with self._connect() as db:
-            await db.execute(
-                "INSERT OR IGNORE INTO spooled_pitches VALUES (?, ?, ?, ?, ?)",
-                (pitch.form_id, pitch.submitter_id, pitch.submitter_name, json.dumps(pitch.form),
-                 pitch.received_at.isoformat()),
-            )
-            await db.commit()
+        row = (pitch.form_id, pitch.submitter_id, pitch.submitter_name, json.dumps(pitch.form),
+               pitch.received_at.isoformat())  # fmt: skip
+        await self._run(lambda db: db.execute("INSERT OR IGNORE INTO spooled_pitches VALUES (?, ?, ?, ?, ?)", row))
 
     async def waiting(self) -> list[SpooledPitch]:
-        async with (
-            self._connect() as db,
-            db.execute("SELECT * FROM spooled_pitches ORDER BY received_at") as cursor,
-        ):
-            rows = await cursor.fetchall()
+        rows = await self._run(lambda db: db.execute("SELECT * FROM spooled_pitches ORDER BY received_at").fetchall())
         return [SpooledPitch(r[0], r[1], r[2], json.loads(r[3]), datetime.fromisoformat(r[4])) for r in rows]
 
     async def remove(self, form_id: str) -> None:
-        async with self._connect() as db:
-            await db.execute("DELETE FROM spooled_pitches WHERE form_id = ?", (form_id,))
-            await db.commit()
+        await self._run(lambda db: db.execute("DELETE FROM spooled_pitches WHERE form_id = ?", (form_id,)))
 
     async def put_decision(self, decision: SpooledDecision) -> None:
         body = {**decision.__dict__, "received_at": decision.received_at.isoformat()}
-        async with self._connect() as db:
-            await db.execute(
-                "INSERT OR IGNORE INTO spooled_decisions VALUES (?, ?, ?)",
-                (decision.key, json.dumps(body), decision.received_at.isoformat()),
-            )
-            await db.commit()
+        row = (decision.key, json.dumps(body), decision.received_at.isoformat())
+        await self._run(lambda db: db.execute("INSERT OR IGNORE INTO spooled_decisions VALUES (?, ?, ?)", row))
 
     async def waiting_decisions(self) -> list[SpooledDecision]:
-        async with (
-            self._connect() as db,
-            db.execute("SELECT body FROM spooled_decisions ORDER BY received_at") as cursor,
-        ):
-            rows = await cursor.fetchall()
+        rows = await self._run(
+            lambda db: db.execute("SELECT body FROM spooled_decisions ORDER BY received_at").fetchall()
+        )
         decisions = []
         for (text,) in rows:
             body = json.loads(text)
@@ -91,6 +75,4 @@ class SubmissionSpool:
         return decisions
 
     async def remove_decision(self, key: str) -> None:
-        async with self._connect() as db:
-            await db.execute("DELETE FROM spooled_decisions WHERE key = ?", (key,))
-            await db.commit()
+        await self._run(lambda db: db.execute("DELETE FROM spooled_decisions WHERE key = ?", (key,)))

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-
-import aiosqlite
 
 from bot.adapters.den_serialization import challenge_from_dict, challenge_to_dict, stage_from_dict, stage_to_dict
 from bot.adapters.serialization import idea_from_dict
@@ -81,29 +79,31 @@ CREATE INDEX IF NOT EXISTS ideas_challenge ON ideas (json_extract(body, '$.chall
 
 
 class SqliteDenTables:
-    """Challenges and Stages over the SqliteStore's connection (uses its transaction helpers)."""
+    """Challenges and Stages over the SqliteStore's connection (uses its one-hand-off helpers:
+    each method's SQL is one synchronous function run on the connection's thread)."""
 
     # Provided by SqliteStore.
-    _transaction: object
-    _fetchone: object
-    _fetchall: object
-    _execute: object
-    _write_outbox: object
+    _write: Callable
+    _fetchone: Callable
+    _fetchall: Callable
+    _execute: Callable
+    _write_outbox: Callable
 
     # ---- challenges -----------------------------------------------------------------------
     async def add_challenge(self, challenge: Challenge, outbox: Sequence[OutboxMessage] = ()) -> None:
+        row = (
+            challenge.id,
+            challenge.opens_at.isoformat(),
+            challenge.closes_at.isoformat(),
+            json.dumps(challenge_to_dict(challenge)),
+        )
+
+        def insert(db: sqlite3.Connection) -> None:
+            db.execute("INSERT INTO challenges (id, opens_at, closes_at, version, body) VALUES (?, ?, ?, 1, ?)", row)
+            self._write_outbox(db, outbox)
+
         try:
-            async with self._transaction() as db:
-                await db.execute(
-                    "INSERT INTO challenges (id, opens_at, closes_at, version, body) VALUES (?, ?, ?, 1, ?)",
-                    (
-                        challenge.id,
-                        challenge.opens_at.isoformat(),
-                        challenge.closes_at.isoformat(),
-                        json.dumps(challenge_to_dict(challenge)),
-                    ),
-                )
-                await self._write_outbox(db, outbox)
+            await self._write(insert)
         except sqlite3.IntegrityError as exc:
             raise ConcurrencyConflict(challenge.id) from exc
         challenge.version = 1
@@ -117,25 +117,14 @@ class SqliteDenTables:
         return [challenge_from_dict(json.loads(r["body"]), version=r["version"]) for r in rows]
 
     async def update_challenge(self, challenge: Challenge, outbox: Sequence[OutboxMessage] = ()) -> None:
-        async with self._transaction() as db:
-            await self._write_challenge(db, challenge)
-            await self._write_outbox(db, outbox)
-        challenge.version = int(challenge.version) + 1
+        write_challenge = _challenge_writer(challenge)
 
-    async def _write_challenge(self, db: aiosqlite.Connection, challenge: Challenge) -> None:
-        cursor = await db.execute(
-            "UPDATE challenges SET opens_at = ?, closes_at = ?, version = version + 1, body = ?"
-            " WHERE id = ? AND version = ?",
-            (
-                challenge.opens_at.isoformat(),
-                challenge.closes_at.isoformat(),
-                json.dumps(challenge_to_dict(challenge)),
-                challenge.id,
-                challenge.version,
-            ),
-        )
-        if cursor.rowcount != 1:
-            raise ConcurrencyConflict(challenge.id)
+        def change(db: sqlite3.Connection) -> None:
+            write_challenge(db)
+            self._write_outbox(db, outbox)
+
+        await self._write(change)
+        challenge.version = int(challenge.version) + 1
 
     async def save_channel(self, channel: ChannelInfo) -> None:
         await self._execute(
@@ -206,26 +195,86 @@ class SqliteDenTables:
     async def write_stages(
         self, challenge: Challenge, stages: Sequence[IdeaStage], outbox: Sequence[OutboxMessage] = ()
     ) -> None:
-        async with self._transaction() as db:
-            await self._write_challenge(db, challenge)
-            for stage in stages:
-                await self._write_stage(db, stage)
-            await self._write_outbox(db, outbox)
+        write_challenge, writers = _challenge_writer(challenge), [_stage_writer(stage) for stage in stages]
+
+        def change(db: sqlite3.Connection) -> None:
+            write_challenge(db)
+            for write_stage in writers:
+                write_stage(db)
+            self._write_outbox(db, outbox)
+
+        await self._write(change)
         challenge.version = int(challenge.version) + 1
         for stage in stages:
             stage.version = int(stage.version) + 1
 
     async def update_stage(self, stage: IdeaStage, outbox: Sequence[OutboxMessage] = ()) -> None:
-        async with self._transaction() as db:
-            await self._write_stage(db, stage)
-            await self._write_outbox(db, outbox)
+        write_stage = _stage_writer(stage)
+
+        def change(db: sqlite3.Connection) -> None:
+            write_stage(db)
+            self._write_outbox(db, outbox)
+
+        await self._write(change)
         stage.version = int(stage.version) + 1
 
-    async def _write_stage(self, db: aiosqlite.Connection, stage: IdeaStage) -> None:
-        body = json.dumps(stage_to_dict(stage))
+
+def _challenge_writer(challenge: Challenge) -> Callable[[sqlite3.Connection], None]:
+    """The conditional update of a challenge, its values taken now, to run inside a transaction."""
+    values = (
+        challenge.opens_at.isoformat(),
+        challenge.closes_at.isoformat(),
+        json.dumps(challenge_to_dict(challenge)),
+        challenge.id,
+        challenge.version,
+    )
+
+    def write(db: sqlite3.Connection) -> None:
+        cursor = db.execute(
+            "UPDATE challenges SET opens_at = ?, closes_at = ?, version = version + 1, body = ?"
+            " WHERE id = ? AND version = ?",
+            values,
+        )
+        if cursor.rowcount != 1:
+            raise ConcurrencyConflict(challenge.id)
+
+    return write
+
+
+def _stage_writer(stage: IdeaStage) -> Callable[[sqlite3.Connection], None]:
+    """A stage's insert or conditional update and its history rows, to run inside a transaction."""
+    body = json.dumps(stage_to_dict(stage))
+    history = [
+        (
+            stage.idea_id,
+            c.seq,
+            stage.challenge_id,
+            c.from_stage.value if c.from_stage else None,
+            c.to_stage.value,
+            c.at.isoformat(),
+            c.by,
+            c.reason,
+        )
+        for c in stage.history
+    ]
+    funding = None
+    if stage.funding is not None:
+        f = stage.funding
+        funding = (
+            stage.idea_id,
+            stage.challenge_id,
+            f.amount,
+            f.branch,
+            f.conditions,
+            f.recorded_by,
+            f.recorded_at.isoformat(),
+        )
+    updates = [(stage.idea_id, u.seq, u.status.value, u.note, u.at.isoformat(), u.by) for u in stage.updates]
+
+    def write(db: sqlite3.Connection) -> None:
         if not stage.version:
             try:
-                await db.execute(
+                db.execute(
                     "INSERT INTO idea_stages (idea_id, challenge_id, owner_id, stage, version, body)"
                     " VALUES (?, ?, ?, ?, 1, ?)",
                     (stage.idea_id, stage.challenge_id, stage.owner_id, stage.stage.value, body),
@@ -233,46 +282,29 @@ class SqliteDenTables:
             except sqlite3.IntegrityError as exc:
                 raise ConcurrencyConflict(stage.idea_id) from exc
         else:
-            cursor = await db.execute(
+            cursor = db.execute(
                 "UPDATE idea_stages SET stage = ?, version = version + 1, body = ? WHERE idea_id = ? AND version = ?",
                 (stage.stage.value, body, stage.idea_id, stage.version),
             )
             if cursor.rowcount != 1:
                 raise ConcurrencyConflict(stage.idea_id)
-        await db.executemany(
-            "INSERT OR IGNORE INTO stage_history (idea_id, seq, challenge_id, from_stage, to_stage, changed_at,"
-            " changed_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    stage.idea_id,
-                    c.seq,
-                    stage.challenge_id,
-                    c.from_stage.value if c.from_stage else None,
-                    c.to_stage.value,
-                    c.at.isoformat(),
-                    c.by,
-                    c.reason,
-                )
-                for c in stage.history
-            ],
-        )
-        if stage.funding is not None:
-            f = stage.funding
-            await db.execute(
+        if history:
+            db.executemany(
+                "INSERT OR IGNORE INTO stage_history (idea_id, seq, challenge_id, from_stage, to_stage, changed_at,"
+                " changed_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                history,
+            )
+        if funding is not None:
+            db.execute(
                 "INSERT OR IGNORE INTO funding (idea_id, challenge_id, amount, branch, conditions, recorded_by,"
                 " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    stage.idea_id,
-                    stage.challenge_id,
-                    f.amount,
-                    f.branch,
-                    f.conditions,
-                    f.recorded_by,
-                    f.recorded_at.isoformat(),
-                ),
+                funding,
             )
-        await db.executemany(
-            "INSERT OR IGNORE INTO progress_updates (idea_id, seq, status, note, filed_at, filed_by)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [(stage.idea_id, u.seq, u.status.value, u.note, u.at.isoformat(), u.by) for u in stage.updates],
-        )
+        if updates:
+            db.executemany(
+                "INSERT OR IGNORE INTO progress_updates (idea_id, seq, status, note, filed_at, filed_by)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                updates,
+            )
+
+    return write

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-
-import aiosqlite
 
 from bot.adapters.pitch_day_serialization import (
     panel_from_dict,
@@ -63,32 +61,36 @@ CREATE INDEX IF NOT EXISTS votes_finalist ON votes (challenge_id, finalist_id);
 
 
 class SqlitePitchDayTables:
-    """Panels and Votes over the SqliteStore's connection (uses its transaction helpers)."""
+    """Panels and Votes over the SqliteStore's connection (uses its one-hand-off helpers: each
+    method's SQL is one synchronous function run on the connection's thread)."""
 
     # Provided by SqliteStore.
-    _transaction: object
-    _fetchone: object
-    _fetchall: object
-    _write_outbox: object
+    _write: Callable
+    _fetchone: Callable
+    _fetchall: Callable
+    _write_outbox: Callable
 
     async def _save_body(
         self, table: str, key: str, body: dict, version: int | str, outbox: Sequence[OutboxMessage]
     ) -> int:
         text = json.dumps(body)
-        async with self._transaction() as db:
+
+        def save(db: sqlite3.Connection) -> None:
             if not version:
                 try:
-                    await db.execute(f"INSERT INTO {table} (challenge_id, version, body) VALUES (?, 1, ?)", (key, text))
+                    db.execute(f"INSERT INTO {table} (challenge_id, version, body) VALUES (?, 1, ?)", (key, text))
                 except sqlite3.IntegrityError as exc:
                     raise ConcurrencyConflict(key) from exc
             else:
-                cursor = await db.execute(
+                cursor = db.execute(
                     f"UPDATE {table} SET version = version + 1, body = ? WHERE challenge_id = ? AND version = ?",
                     (text, key, version),
                 )
                 if cursor.rowcount != 1:
                     raise ConcurrencyConflict(key)
-            await self._write_outbox(db, outbox)
+            self._write_outbox(db, outbox)
+
+        await self._write(save)
         return int(version or 0) + 1
 
     # ---- the panel ------------------------------------------------------------------------
@@ -101,10 +103,11 @@ class SqlitePitchDayTables:
 
     async def save_scorecard(self, card: Scorecard, outbox: Sequence[OutboxMessage] = ()) -> None:
         body = json.dumps(scorecard_to_dict(card))
-        async with self._transaction() as db:
+
+        def save(db: sqlite3.Connection) -> None:
             if not card.version:
                 try:
-                    await db.execute(
+                    db.execute(
                         "INSERT INTO scorecards (challenge_id, finalist_id, judge_id, conflict, version, body)"
                         " VALUES (?, ?, ?, ?, 1, ?)",
                         (card.challenge_id, card.finalist_id, card.judge_id, card.conflict.value, body),
@@ -112,14 +115,16 @@ class SqlitePitchDayTables:
                 except sqlite3.IntegrityError as exc:
                     raise ConcurrencyConflict(card.key) from exc
             else:
-                cursor = await db.execute(
+                cursor = db.execute(
                     "UPDATE scorecards SET conflict = ?, version = version + 1, body = ?"
                     " WHERE challenge_id = ? AND finalist_id = ? AND judge_id = ? AND version = ?",
                     (card.conflict.value, body, card.challenge_id, card.finalist_id, card.judge_id, card.version),
                 )
                 if cursor.rowcount != 1:
                     raise ConcurrencyConflict(card.key)
-            await self._write_outbox(db, outbox)
+            self._write_outbox(db, outbox)
+
+        await self._write(save)
         card.version = int(card.version or 0) + 1
 
     async def get_scorecard(self, challenge_id: str, finalist_id: str, judge_id: str) -> Scorecard | None:
@@ -146,24 +151,22 @@ class SqlitePitchDayTables:
 
     async def cast_vote(self, challenge_id: str, voter_id: str, finalist_id: str, now: datetime) -> VoteResult:
         moment = now.isoformat()
-        async with self._transaction() as db:
-            async with db.execute(
-                "SELECT finalist_id FROM votes WHERE challenge_id = ? AND voter_id = ?", (challenge_id, voter_id)
-            ) as cursor:
-                row = await cursor.fetchone()
+        key = (challenge_id, voter_id)
+
+        def cast(db: sqlite3.Connection) -> VoteResult:
+            row = db.execute("SELECT finalist_id FROM votes WHERE challenge_id = ? AND voter_id = ?", key).fetchone()
             previous = row["finalist_id"] if row else ""
             if previous != finalist_id:
-                await db.execute(
+                db.execute(
                     "INSERT INTO votes (challenge_id, voter_id, finalist_id, cast_at, changed_at, moves)"
                     " VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (challenge_id, voter_id) DO UPDATE SET"
                     " finalist_id = excluded.finalist_id, changed_at = excluded.changed_at, moves = moves + 1",
                     (challenge_id, voter_id, finalist_id, moment, moment),
                 )
-            async with db.execute(
-                "SELECT * FROM votes WHERE challenge_id = ? AND voter_id = ?", (challenge_id, voter_id)
-            ) as cursor:
-                stored = await cursor.fetchone()
-        return VoteResult(_vote(stored), previous)
+            stored = db.execute("SELECT * FROM votes WHERE challenge_id = ? AND voter_id = ?", key).fetchone()
+            return VoteResult(_vote(stored), previous)
+
+        return await self._write(cast)
 
     async def get_vote(self, challenge_id: str, voter_id: str) -> Vote | None:
         row = await self._fetchone(
@@ -178,6 +181,6 @@ class SqlitePitchDayTables:
         return {r["finalist_id"]: int(r["n"]) for r in rows}
 
 
-def _vote(row: aiosqlite.Row) -> Vote:
+def _vote(row: sqlite3.Row) -> Vote:
     return Vote(row["challenge_id"], row["voter_id"], row["finalist_id"], datetime.fromisoformat(row["cast_at"]),
                 datetime.fromisoformat(row["changed_at"]), int(row["moves"]))  # fmt: skip

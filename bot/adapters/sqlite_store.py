@@ -3,6 +3,9 @@
 WAL mode lets readers and one writer work together; every update is conditional on the
 row's version (as SharePoint's If-Match is), and the outbox rows that a change causes are
 written in the same transaction, so a decision and its notifications stand or fall together.
+Each operation is one synchronous function run on the thread that owns the connection
+(bot/adapters/sqlite_thread.py): one hand-off from the event loop per operation, whatever
+number of statements it takes.
 """
 
 from __future__ import annotations
@@ -12,12 +15,11 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import aiosqlite
+from typing import TypeVar
 
 from bot.adapters.serialization import (
     DIGEST_UNREAD_PATHS,
@@ -38,6 +40,7 @@ from bot.adapters.sqlite_digest import (
     digest_rows,
 )
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
+from bot.adapters.sqlite_thread import SqliteThread, in_transaction
 from bot.domain.delegation import Delegation
 from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery
 from bot.domain.model import Idea
@@ -49,6 +52,8 @@ from bot.ports import (
     StoredSetting,
     StoreUnavailable,
 )
+
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ideas (
@@ -156,38 +161,23 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
         self._path = str(path)
         self._busy_timeout_ms = busy_timeout_ms
-        self._db: aiosqlite.Connection | None = None
-        # One connection serves this instance; the lock keeps one coroutine's transaction
-        # from interleaving with another's. Other processes are kept out by SQLite's own lock.
-        self._lock = asyncio.Lock()
+        # One connection serves this instance, used only by its own thread: that thread runs one
+        # operation at a time, so no transaction interleaves with another. Other processes are
+        # kept out by SQLite's own lock.
+        self._thread = SqliteThread(
+            self._path, busy_timeout_ms=busy_timeout_ms, schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA
+        )
         self._instance = f"{socket.gethostname()}:{os.getpid()}"  # the health probe's row
 
     # ---- lifecycle --------------------------------------------------------------------
     async def open(self) -> None:
-        if self._path != ":memory:":
-            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self._path, timeout=self._busy_timeout_ms / 1000, isolation_level=None)
-        self._db.row_factory = aiosqlite.Row
-        await self._db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-        await self._db.execute("PRAGMA journal_mode = WAL")
-        await self._db.execute("PRAGMA synchronous = NORMAL")
-        await self._db.executescript(SCHEMA)
-        await self._db.executescript(DEN_SCHEMA)
-        await self._db.executescript(PITCH_DAY_SCHEMA)
+        await self._thread.open()
         # The digest's columns: added to a file written before them, and filled in from the bodies.
-        await self._db._execute(add_digest_columns, self._db._conn)  # noqa: SLF001 - the connection's own thread
-        await self._db._execute(backfill_digest_columns, self._db._conn)  # noqa: SLF001
+        await self._thread.run(add_digest_columns)
+        await self._thread.run(backfill_digest_columns)
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
-
-    @property
-    def db(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise StoreUnavailable("store is not open")
-        return self._db
+        await self._thread.close()
 
     async def ping(self) -> bool:
         try:
@@ -195,51 +185,57 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         except (sqlite3.Error, StoreUnavailable, ValueError):
             return False
 
+    async def set_trace_callback(self, callback) -> None:
+        """Report each SQL statement the connection runs to `callback` (None stops): for benchmarks
+        that count statements from outside the store."""
+        await self._thread.run(lambda db: db.set_trace_callback(callback))
+
     # ---- ideas --------------------------------------------------------------------------
     async def next_reference(self, year: int) -> str:
         name = f"reference-{year}"
-        async with (
-            self._transaction() as db,
-            db.execute(
+
+        def count(db: sqlite3.Connection) -> int:
+            return db.execute(
                 "INSERT INTO counters (name, value) VALUES (?, 1) "
                 "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
                 (name,),
-            ) as cursor,
-        ):
-            row = await cursor.fetchone()
-        return f"DEN-{year}-{row[0]:04d}"
+            ).fetchall()[0][0]
+
+        return f"DEN-{year}-{await self._write(count):04d}"
 
     async def add(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
-        try:
-            await self._insert(idea, outbox)
-        except sqlite3.IntegrityError as exc:
-            raise ConcurrencyConflict(idea.id) from exc
-        idea.version = 1
-
-    async def _insert(self, idea: Idea, outbox: Sequence[OutboxMessage]) -> None:
         data = idea_to_dict(idea)
         digest = digest_rows(data)
-        async with self._transaction() as db:
-            await db.execute(
+        row = (
+            idea.id,
+            idea.reference,
+            idea.submitter.id,
+            idea.holder_id,
+            idea.status.value,
+            _iso(idea.created_at),
+            _iso(idea.updated_at or idea.created_at),
+            1,
+            json.dumps(data),
+            *digest.idea,
+        )
+        messages = _outbox_rows(outbox)
+
+        def insert(db: sqlite3.Connection) -> None:
+            db.execute(
                 "INSERT INTO ideas (id, reference, submitter_id, holder_id, status, created_at, updated_at,"
                 f" version, body, {', '.join(IDEA_COLUMN_NAMES)})"
                 f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' * len(IDEA_COLUMN_NAMES)})",
-                (
-                    idea.id,
-                    idea.reference,
-                    idea.submitter.id,
-                    idea.holder_id,
-                    idea.status.value,
-                    _iso(idea.created_at),
-                    _iso(idea.updated_at or idea.created_at),
-                    1,
-                    json.dumps(data),
-                    *digest.idea,
-                ),
+                row,
             )
-            await db.executemany(LINES_INSERT, digest.lines)
-            await db.executemany(DECISIONS_UPSERT, digest.decisions)
-            await self._write_outbox(db, outbox)
+            db.executemany(LINES_INSERT, digest.lines)
+            _insert_decisions(db, digest.decisions)
+            _insert_outbox(db, messages)
+
+        try:
+            await self._write(insert)
+        except sqlite3.IntegrityError as exc:
+            raise ConcurrencyConflict(idea.id) from exc
+        idea.version = 1
 
     async def get(self, idea_id: str) -> Idea | None:
         row = await self._fetchone("SELECT body, version FROM ideas WHERE id = ?", (idea_id,))
@@ -249,24 +245,29 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         expected = idea.version
         data = idea_to_dict(idea)
         digest = digest_rows(data)
-        async with self._transaction() as db:
-            cursor = await db.execute(
+        values = (
+            idea.holder_id,
+            idea.status.value,
+            _iso(idea.updated_at or idea.created_at),
+            json.dumps(data),
+            *digest.idea,
+            idea.id,
+            expected,
+        )
+        messages = _outbox_rows(outbox)
+
+        def change(db: sqlite3.Connection) -> None:
+            cursor = db.execute(
                 "UPDATE ideas SET holder_id = ?, status = ?, updated_at = ?, version = version + 1, body = ?,"
                 f" {', '.join(f'{name} = ?' for name in IDEA_COLUMN_NAMES)} WHERE id = ? AND version = ?",
-                (
-                    idea.holder_id,
-                    idea.status.value,
-                    _iso(idea.updated_at or idea.created_at),
-                    json.dumps(data),
-                    *digest.idea,
-                    idea.id,
-                    expected,
-                ),
+                values,
             )
             if cursor.rowcount != 1:
                 raise ConcurrencyConflict(idea.id)
-            await db.executemany(DECISIONS_UPSERT, digest.decisions)
-            await self._write_outbox(db, outbox)
+            _insert_decisions(db, digest.decisions)
+            _insert_outbox(db, messages)
+
+        await self._write(change)
         idea.version = expected + 1
 
     async def list_by_submitter(self, user_id: str, limit: int = 50) -> list[Idea]:
@@ -297,7 +298,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         if since is not None:
             where, params = " WHERE status = 'in_review' OR updated_at >= ?", (_iso(since),)
         paths = ", ".join("?" * len(DIGEST_UNREAD_PATHS))
-        sql = f"SELECT json_remove(body, {paths}) FROM ideas{where} ORDER BY rowid"
+        sql = f"SELECT json_remove(body, {paths}) FROM ideas{where} ORDER BY rowid"  # the reference's order
         if self._path == ":memory:":
             rows = await self._fetchall(sql, (*DIGEST_UNREAD_PATHS, *params))
             for start in range(0, len(rows), page_size):
@@ -316,10 +317,9 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
 
     async def digest_figures(self, dm_ids: Sequence[str], query: DigestQuery) -> dict[str, DigestFigures]:
         """Aggregated in SQL (bot/adapters/sqlite_digest.py), on a connection of its own in a worker
-        thread: WAL lets it read one snapshot while clicks write."""
+        thread: WAL lets it read one snapshot while clicks go on writing on the store's connection."""
         if self._path == ":memory:":
-            async with self._lock:
-                return await self.db._execute(digest_figures, self.db._conn, dm_ids, query)  # noqa: SLF001
+            return await self._thread.run(lambda db: digest_figures(db, dm_ids, query))
         return await asyncio.to_thread(self._digest_figures_apart, dm_ids, query)
 
     def _digest_figures_apart(self, dm_ids: Sequence[str], query: DigestQuery) -> dict[str, DigestFigures]:
@@ -333,29 +333,31 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
     # ---- digest deliveries: exactly once per DM per week -----------------------------------
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:
         """True if this run may send this DM's digest for this week (nobody sent it or is sending it)."""
-        until = _iso(now + timedelta(seconds=lease_seconds))
-        async with self._transaction() as db:
-            async with db.execute(
+        until, moment = _iso(now + timedelta(seconds=lease_seconds)), _iso(now)
+
+        def claim(db: sqlite3.Connection) -> bool:
+            row = db.execute(
                 "SELECT state, claimed_until FROM digest_deliveries WHERE dm_id = ? AND week_key = ?",
                 (dm_id, week_key),
-            ) as cursor:
-                row = await cursor.fetchone()
+            ).fetchone()
             if row is None:
-                await db.execute(
+                db.execute(
                     "INSERT INTO digest_deliveries (dm_id, week_key, state, claimed_until, updated_at)"
                     " VALUES (?, ?, 'sending', ?, ?)",
-                    (dm_id, week_key, until, _iso(now)),
+                    (dm_id, week_key, until, moment),
                 )
                 return True
-            retryable = row["state"] == "failed" or (row["state"] == "sending" and row["claimed_until"] <= _iso(now))
+            retryable = row["state"] == "failed" or (row["state"] == "sending" and row["claimed_until"] <= moment)
             if not retryable:
                 return False
-            await db.execute(
+            db.execute(
                 "UPDATE digest_deliveries SET state = 'sending', claimed_until = ?, updated_at = ?"
                 " WHERE dm_id = ? AND week_key = ?",
-                (until, _iso(now), dm_id, week_key),
+                (until, moment, dm_id, week_key),
             )
             return True
+
+        return await self._write(claim)
 
     async def digest_states(self, dm_id: str, week_keys: list[str]) -> dict[str, str]:
         if not week_keys:
@@ -409,30 +411,14 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         )
 
     # ---- outbox ---------------------------------------------------------------------
-    async def _write_outbox(self, db: aiosqlite.Connection, outbox: Sequence[OutboxMessage]) -> None:
-        await db.executemany(
-            # OR IGNORE: message ids are deterministic, so a message queued twice is one message.
-            "INSERT OR IGNORE INTO outbox (id, recipient_id, kind, idea_id, payload, created_at, not_before, attempts)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    m.id,
-                    m.recipient_id,
-                    str(m.kind),
-                    m.idea_id,
-                    json.dumps(m.payload),
-                    _iso(m.created_at),
-                    _iso(m.not_before),
-                    m.attempts,
-                )
-                for m in outbox
-            ],
-        )
+    def _write_outbox(self, db: sqlite3.Connection, outbox: Sequence[OutboxMessage]) -> None:
+        """Queue `outbox` on `db`, inside the caller's transaction (runs on the connection's thread)."""
+        _insert_outbox(db, _outbox_rows(outbox))
 
     async def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
         """Queue notifications that no idea change carries (reminders)."""
-        async with self._transaction() as db:
-            await self._write_outbox(db, messages)
+        rows = _outbox_rows(messages)
+        await self._write(lambda db: _insert_outbox(db, rows))
 
     async def existing_outbox_ids(self, ids: Sequence[str]) -> set[str]:
         if not ids:
@@ -443,18 +429,23 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
 
     async def claim_due(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
         """Lease due messages so that two app instances never send the same one at once."""
-        lease_until = _iso(now + timedelta(seconds=lease_seconds))
+        lease_until, moment = _iso(now + timedelta(seconds=lease_seconds)), _iso(now)
         due = "state = 'pending' AND not_before <= ? AND (claimed_until IS NULL OR claimed_until <= ?)"
-        if await self._fetchone(f"SELECT 1 FROM outbox WHERE {due} LIMIT 1", (_iso(now), _iso(now))) is None:
-            return []  # a poll that finds nothing takes no write lock
-        async with self._transaction() as db:
-            rows = await db.execute_fetchall(
-                f"SELECT * FROM outbox WHERE {due} ORDER BY not_before LIMIT ?", (_iso(now), _iso(now), limit)
-            )
+
+        def lease(db: sqlite3.Connection) -> list[sqlite3.Row]:
+            sql = f"SELECT * FROM outbox WHERE {due} ORDER BY not_before LIMIT ?"
+            rows = db.execute(sql, (moment, moment, limit)).fetchall()
             if rows:
-                await db.executemany(
-                    "UPDATE outbox SET claimed_until = ? WHERE id = ?", [(lease_until, r["id"]) for r in rows]
-                )
+                leases = [(lease_until, r["id"]) for r in rows]
+                db.executemany("UPDATE outbox SET claimed_until = ? WHERE id = ?", leases)
+            return rows
+
+        def poll(db: sqlite3.Connection) -> list[sqlite3.Row]:
+            if db.execute(f"SELECT 1 FROM outbox WHERE {due} LIMIT 1", (moment, moment)).fetchone() is None:
+                return []  # a poll that finds nothing takes no write lock
+            return in_transaction(db, lease)
+
+        rows = await self._thread.run(poll)
         return [
             OutboxMessage(
                 id=r["id"],
@@ -488,20 +479,18 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
     async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
         if not message_ids:
             return
-        async with self._transaction() as db:
-            await db.executemany(
-                "UPDATE outbox SET claimed_until = ? WHERE id = ? AND state = 'pending'",
-                [(_iso(until), message_id) for message_id in message_ids],
-            )
+        rows = [(_iso(until), message_id) for message_id in message_ids]
+        await self._write(
+            lambda db: db.executemany("UPDATE outbox SET claimed_until = ? WHERE id = ? AND state = 'pending'", rows)
+        )
 
     async def release(self, message_ids: Sequence[str], now: datetime) -> None:
         if not message_ids:
             return
-        async with self._transaction() as db:
-            await db.executemany(
-                "UPDATE outbox SET claimed_until = NULL WHERE id = ? AND state = 'pending'",
-                [(message_id,) for message_id in message_ids],
-            )
+        rows = [(message_id,) for message_id in message_ids]
+        await self._write(
+            lambda db: db.executemany("UPDATE outbox SET claimed_until = NULL WHERE id = ? AND state = 'pending'", rows)
+        )
 
     # ---- health -----------------------------------------------------------------------
     async def outbox_backlog(self) -> OutboxBacklog:
@@ -512,13 +501,12 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         """A real write on a connection of its own, with a short busy timeout.
 
         Not on the shared connection: a write that waits on another process's lock would hold
-        up every turn, and a cancelled one could leave a transaction open.
+        up every operation queued behind it on the connection's thread.
         """
         if self._path == ":memory:":
-            return self._db is not None
+            return self._thread.is_open
         return await asyncio.to_thread(_probe_write, self._path, timeout_seconds, self._instance)
 
-    # ---- helpers --------------------------------------------------------------------
     # ---- configuration kept with the records --------------------------------------------------
     async def get_setting(self, key: str) -> StoredSetting | None:
         row = await self._fetchone("SELECT key, body, updated_at, updated_by FROM settings WHERE key = ?", (key,))
@@ -557,47 +545,53 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         found = [delegation_from_dict(json.loads(r["body"])) for r in rows]
         return {d.principal_id: d for d in found if d.active(now)}
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self.db, self._lock)
+    # ---- one hand-off per operation ------------------------------------------------------
+    async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` in one transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on failure) on the
+        connection's thread. `work` is plain synchronous code: build its rows before calling."""
+        return await self._thread.write(work)
 
-    # One trip to SQLite's thread per read (execute_fetchall), not three (execute, fetch, close):
-    # each trip is a thread hand-off, the largest cost of a click.
-    async def _fetchone(self, sql: str, params: tuple = ()) -> aiosqlite.Row | None:
-        async with self._lock:
-            rows = await self.db.execute_fetchall(sql, params)
-        return rows[0] if rows else None
+    async def _fetchone(self, sql: str, params: tuple = ()) -> sqlite3.Row | None:
+        return await self._thread.run(lambda db: db.execute(sql, params).fetchone())
 
-    async def _fetchall(self, sql: str, params: tuple = ()) -> list[aiosqlite.Row]:
-        async with self._lock:
-            return list(await self.db.execute_fetchall(sql, params))
+    async def _fetchall(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        return await self._thread.run(lambda db: db.execute(sql, params).fetchall())
 
     async def _execute(self, sql: str, params: tuple = ()) -> None:
-        async with self._lock:
-            await self.db.execute(sql, params)
+        """One statement in its own (autocommit) transaction."""
+        await self._thread.run(lambda db: db.execute(sql, params).close())
 
 
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT/ROLLBACK: takes SQLite's write lock up front, so two
-    processes never deadlock upgrading a read lock to a write lock."""
+def _insert_decisions(db: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Rows from sqlite_digest.digest_rows: the decision and what the digest reads of it."""
+    if rows:
+        db.executemany(DECISIONS_UPSERT, rows)
 
-    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
-        self._db = db
-        self._lock = lock
 
-    async def __aenter__(self) -> aiosqlite.Connection:
-        await self._lock.acquire()
-        try:
-            await self._db.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self._lock.release()
-            raise
-        return self._db
+def _outbox_rows(outbox: Sequence[OutboxMessage]) -> list[tuple]:
+    return [
+        (
+            m.id,
+            m.recipient_id,
+            str(m.kind),
+            m.idea_id,
+            json.dumps(m.payload),
+            _iso(m.created_at),
+            _iso(m.not_before),
+            m.attempts,
+        )
+        for m in outbox
+    ]
 
-    async def __aexit__(self, exc_type, exc, tb) -> None:
-        try:
-            await self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
-        finally:
-            self._lock.release()
+
+def _insert_outbox(db: sqlite3.Connection, rows: list[tuple]) -> None:
+    if rows:
+        db.executemany(
+            # OR IGNORE: message ids are deterministic, so a message queued twice is one message.
+            "INSERT OR IGNORE INTO outbox (id, recipient_id, kind, idea_id, payload, created_at, not_before, attempts)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 def _project_page(cursor: sqlite3.Cursor, size: int) -> list[DigestIdea]:

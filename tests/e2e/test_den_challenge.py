@@ -162,17 +162,17 @@ async def settle(app: RunningApp, clock: FakeClock, seconds: float = 30.0) -> No
     """Wait until every notification due now has been delivered (or given up)."""
 
     async def due() -> int:
-        cursor = await app.store.db.execute(
+        row = await app.store._fetchone(
             "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND not_before <= ?", (clock().isoformat(),)
         )
-        return (await cursor.fetchone())[0]
+        return row[0]
 
     for _ in range(int(seconds / 0.02)):
         if not await due():
             break
         await asyncio.sleep(0.02)
     assert not await due(), "notifications due now were not delivered in time"
-    failed = await (await app.store.db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'failed'")).fetchone()
+    failed = await app.store._fetchone("SELECT COUNT(*) FROM outbox WHERE state = 'failed'")
     assert failed[0] == 0, "a notification could not be delivered"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -89,3 +90,95 @@ async def test_rescheduled_and_completed_messages(stores):
     assert again.attempts == 1 and again.last_error == "connector answered 429"
     await first.complete(again.id)
     assert await pending_outbox(first) == 0
+
+
+# ---- the concurrency model: one hand-off per operation, on the connection's own thread ----------
+
+
+def count_hand_offs(store: SqliteStore) -> list[int]:
+    """Count the trips from the event loop to the store's thread (each is one executor submit)."""
+    executor, count = store._thread._executor, [0]
+    submit = executor.submit
+
+    def counted(*args, **kwargs):
+        count[0] += 1
+        return submit(*args, **kwargs)
+
+    executor.submit = counted
+    return count
+
+
+async def test_a_decision_with_its_notifications_is_one_hand_off(stores):
+    first, _ = stores
+    await new_idea(first)
+    idea = await first.get("i1")
+    count = count_hand_offs(first)
+    raised = idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    await first.update(idea, outbox_for(idea, raised, T0))
+    assert count[0] == 1  # BEGIN, UPDATE, decisions, outbox rows and COMMIT together
+    await first.get("i1")
+    await first.claim_due(T0, lease_seconds=60, limit=10)
+    assert count[0] == 3  # a read is one; a lease (look, then BEGIN ... COMMIT) is one
+
+
+def hold_write_lock(path) -> sqlite3.Connection:
+    """Another process's writer, mid-transaction (its own connection, as another process has)."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+async def test_the_event_loop_runs_while_another_process_holds_the_write_lock(stores, tmp_path):
+    first, _ = stores
+    other = hold_write_lock(tmp_path / "den.sqlite3")
+    writing = asyncio.create_task(first.next_reference(2026))
+    ticks = 0
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert ticks == 20 and not writing.done()  # the wait is on the store's thread, not on the loop
+    other.execute("COMMIT")
+    other.close()
+    assert await writing == "DEN-2026-0001"
+
+
+async def test_a_cancelled_write_leaves_no_transaction_open(stores, tmp_path):
+    first, second = stores
+    await new_idea(first)
+    other = hold_write_lock(tmp_path / "den.sqlite3")
+    idea = await first.get("i1")
+    raised = idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    writing = asyncio.create_task(first.update(idea, outbox_for(idea, raised, T0)))
+    queued = asyncio.create_task(first.next_reference(2026))  # waits behind it on the thread: never started
+    await asyncio.sleep(0.1)
+    writing.cancel()
+    queued.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writing
+    other.execute("COMMIT")
+    other.close()
+    # The started write ran to its end (COMMIT) on the thread; nothing holds the write lock after it.
+    for _ in range(100):
+        if (await second.get("i1")).version == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert (await second.get("i1")).version == 2
+    probe = sqlite3.connect(tmp_path / "den.sqlite3", isolation_level=None, timeout=0)
+    probe.execute("BEGIN IMMEDIATE")  # raises "database is locked" if a transaction were left open
+    probe.execute("ROLLBACK")
+    probe.close()
+    assert await first.next_reference(2026) == "DEN-2026-0002"  # the cancelled, never-started one took none
+
+
+async def test_a_failed_write_rolls_back_everything_it_wrote(stores):
+    first, second = stores
+    await new_idea(first)
+    stale = await second.get("i1")
+    current = await first.get("i1")
+    current.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    await first.update(current, [])
+    raised = stale.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.REJECTED, comment="no", now=T0)
+    with pytest.raises(ConcurrencyConflict):
+        await second.update(stale, outbox_for(stale, raised, T0))
+    assert not second._thread._connection.in_transaction
+    assert await pending_outbox(second) == 1  # only the first approval request; none of the refused change's
