@@ -21,14 +21,13 @@ from its stored body, a batch per transaction (`add_digest_columns`, `backfill_d
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,13 +132,22 @@ def digest_rows(data: dict[str, Any]) -> DigestRows:
 
 # ---- migrating a file written before these columns ----------------------------------------
 def add_digest_columns(connection: sqlite3.Connection) -> None:
-    """ALTER TABLE ... ADD COLUMN for each digest column a table lacks, then the digest's indexes."""
-    for table, columns in (("ideas", IDEA_COLUMNS), ("decisions", DECISION_COLUMNS)):
-        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
-        for name, kind in columns:
-            if name not in present:
-                connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-    connection.executescript(DIGEST_TABLES + DIGEST_INDEXES)
+    """ALTER TABLE ... ADD COLUMN for each digest column a table lacks, then the digest's tables and
+    indexes; in one write transaction, so two instances starting together do not both add them."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for table, columns in (("ideas", IDEA_COLUMNS), ("decisions", DECISION_COLUMNS)):
+            present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns:
+                if name not in present:
+                    connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        for statement in (DIGEST_TABLES + DIGEST_INDEXES).split(";"):
+            if statement.strip():
+                connection.execute(statement)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
 
 
 def backfill_digest_columns(connection: sqlite3.Connection, batch: int = 2000) -> int:
@@ -226,7 +234,7 @@ def digest_figures(
     """
     rules, week, tz = query.rules, query.week, query.calendar.tz
     until = max(query.now, week.end)
-    day = functools.partial(local_day_sql, tz, until=until)
+    day = partial(local_day_sql, tz, until=until)
     params: dict[str, Any] = {
         "dms": json.dumps(list(dm_ids)),
         "ws": week.start.timestamp(),

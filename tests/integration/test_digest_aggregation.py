@@ -172,6 +172,17 @@ async def test_the_sql_digest_says_what_the_python_reference_says(store):
     assert checked == len(CALENDARS) * 16
 
 
+async def test_an_in_memory_store_aggregates_on_its_own_connection():
+    store = SqliteStore(":memory:")
+    await store.open()
+    try:
+        await seed(store, count=80)
+        for query in queries()[:8]:
+            assert await store.digest_figures(DM_IDS, query) == await reference(store, query)
+    finally:
+        await store.close()
+
+
 async def test_a_file_written_before_the_digest_columns_is_migrated_on_open(store, tmp_path):
     """Only the columns of before: opening it adds the rest and fills them in from the bodies."""
     old = tmp_path / "old.sqlite3"
