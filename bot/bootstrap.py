@@ -39,6 +39,7 @@ from bot.services.assignment import StepAssigner
 from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
+from bot.services.live_cards import LiveCards
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
 from bot.services.pitch_day import PitchDayService
@@ -307,6 +308,8 @@ def bootstrap(
         max_in_flight=settings.outbox_max_in_flight,
         limiter=limiter,
         drain_seconds=settings.shutdown_drain_seconds,
+        # A withdrawn idea's approval requests and reminders are replaced in place (Teams' update).
+        after_send=LiveCards(store, channel, clock=clock).after_send if hasattr(channel, "update_card") else None,
     )
     ideas = IdeaService(
         store,

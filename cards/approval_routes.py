@@ -1,5 +1,5 @@
 """Cards and card parts for lean approval routes: why the route is what it is, who acts for
-whom, hand-overs, the read-only card for informed levels, withdrawal, a second look,
+whom, hand-overs, the read-only card for informed levels (and how the idea ended), withdrawal, a second look,
 "my approvals", and the acting-approver form.
 
 Names people typed or chose are shown in TextBlocks through the catalogue like every other
@@ -60,9 +60,9 @@ def history_line(m: Messages, entry: HistoryEntry) -> str:
             principal=plain(entry.from_name),
             when=at,
         )
-    if entry.kind == HistoryKind.REASSIGNED:
+    if entry.kind in (HistoryKind.REASSIGNED, HistoryKind.SECOND_LOOK):  # someone passed it on, with a reason
         return m.t(
-            "history.reassigned",
+            f"history.{entry.kind.value}",
             actor=plain(entry.actor_name),
             name=plain(entry.to_name),
             reason=plain(entry.reason),
@@ -79,14 +79,6 @@ def history_line(m: Messages, entry: HistoryEntry) -> str:
     if entry.kind == HistoryKind.WITHDRAWN:
         key = "history.withdrawn_reason" if entry.reason else "history.withdrawn"
         return m.t(key, name=plain(entry.actor_name), reason=plain(entry.reason), when=at)
-    if entry.kind == HistoryKind.SECOND_LOOK:
-        return m.t(
-            "history.second_look",
-            actor=plain(entry.actor_name),
-            name=plain(entry.to_name),
-            reason=plain(entry.reason),
-            when=at,
-        )
     if entry.kind == HistoryKind.INFORMED:
         return m.t("history.informed", name=plain(entry.to_name), when=at)
     return m.t("history.commented", name=plain(entry.actor_name), comment=plain(entry.reason), when=at)
@@ -284,6 +276,20 @@ def informed_card(
         actions.append(execute(m.t("informed.comment_button"), verbs.COMMENT, {"ideaId": idea.id}))
     actions.append(view_idea(m, idea.id, idea.reference))
     return {**card(body, actions), "refresh": refresh(idea, "informed")}
+
+
+def informed_outcome_card(m: Messages, idea: Idea, *, summary: list[Element], chain: Element) -> dict[str, Any]:
+    """For a level the route kept informed: how the idea ended (approved for the Den, not approved or
+    withdrawn). The record below says who decided, when and why. Nothing to do: View only."""
+    outcome = idea.status.value
+    body: list[Element] = [
+        heading(m.t(f"informed_outcome.title.{outcome}", reference=idea.reference)),
+        good(m.t(f"informed_outcome.body.{outcome}", name=plain(idea.submitter.name))),
+        subtle(m.t("informed_outcome.nothing_needed")),
+    ]
+    body += summary
+    body.append(chain)
+    return card(body, [view_idea(m, idea.id, idea.reference)])
 
 
 def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: Element) -> dict[str, Any]:

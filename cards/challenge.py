@@ -416,19 +416,7 @@ def pool_card(
                 [
                     text(m.t("den.finalists.title", count=challenge.finalist_count), weight="Bolder"),
                     subtle(m.t("den.finalists.help")),
-                    {
-                        "type": "Input.ChoiceSet",
-                        "id": "picks",
-                        "isMultiSelect": True,
-                        "style": "expanded",
-                        "choices": [
-                            {
-                                "title": m.t("idea.reference_title", reference=i.reference, title=plain(i.pitch.title)),
-                                "value": i.id,
-                            }
-                            for i, _ in shortlisted
-                        ],
-                    },
+                    _picks(m, shortlisted),
                 ],
                 separator=True,
                 spacing="Large",
@@ -445,19 +433,7 @@ def pool_card(
                 [
                     text(m.t("den.winners.title"), weight="Bolder"),
                     subtle(m.t("den.winners.help")),
-                    {
-                        "type": "Input.ChoiceSet",
-                        "id": "picks",
-                        "isMultiSelect": True,
-                        "style": "expanded",
-                        "choices": [
-                            {
-                                "title": m.t("idea.reference_title", reference=i.reference, title=plain(i.pitch.title)),
-                                "value": i.id,
-                            }
-                            for i, _ in finalists
-                        ],
-                    },
+                    _picks(m, finalists),
                     {
                         "type": "Input.Text",
                         "id": "reason",
@@ -475,6 +451,20 @@ def pool_card(
         )
     actions.append(execute(m.t("den.action.refresh"), verbs.DEN_POOL, {"challengeId": challenge.id}))
     return card(body, actions)
+
+
+def _picks(m: Messages, rows: Sequence[tuple[Idea, IdeaStage]]) -> Element:
+    """The boxes a sponsor ticks to choose finalists (from the shortlist) or winners (from the finalists)."""
+    return {
+        "type": "Input.ChoiceSet",
+        "id": "picks",
+        "isMultiSelect": True,
+        "style": "expanded",
+        "choices": [
+            {"title": m.t("idea.reference_title", reference=i.reference, title=plain(i.pitch.title)), "value": i.id}
+            for i, _ in rows
+        ],
+    }
 
 
 def history_lines(m: Messages, stage: IdeaStage, names: Mapping[str, str]) -> list[Element]:

@@ -1,5 +1,6 @@
 """An idea's details: the pitch, its route with every decision (comment and date beside it), the
-revision history with what each revision changed, and the stage it is at now.
+revision history with what each revision changed, the stage it is at now, and (once it is in a Den
+challenge) where it stands there: pool, shortlist, finalist, winner, funding and its monthly updates.
 
 Reached from "my ideas", the digest and every notification; posted as a new card, so the card
 the reader came from (a receipt, a digest) stays as it was.
@@ -10,11 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.model import Idea, IdeaStatus
+from bot.domain.stage import Standing
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import Element, card, container, good, heading, navigate, subtle, text, when
 from cards.idea import chain_view, pitch_summary, where_now
 from cards.safe_text import plain
+from cards.standing import standing_section
 
 BEFORE_LIMIT = 200  # characters of an earlier answer shown in the history; the rest is summarised
 
@@ -62,7 +65,8 @@ def _history(m: Messages, idea: Idea) -> list[Element]:
     return [container(items, separator=True)]
 
 
-def idea_details_card(m: Messages, idea: Idea) -> dict[str, Any]:
+def idea_details_card(m: Messages, idea: Idea, standing: Standing | None = None) -> dict[str, Any]:
+    """`standing`: where the idea stands in the Den challenge it was pitched to, if any."""
     body: list[Element] = [
         heading(m.t("details.title", reference=idea.reference)),
         text(m.t("details.stage"), weight="Bolder", spacing="Small"),
@@ -70,6 +74,8 @@ def idea_details_card(m: Messages, idea: Idea) -> dict[str, Any]:
     ]
     if idea.status == IdeaStatus.APPROVED and idea.shortlisted_by:
         body.append(text(m.t("details.shortlisted")))
+    if standing is not None:
+        body.extend(standing_section(m, idea, standing))
     body.extend(pitch_summary(m, idea, full=True))
     body.append(subtle(m.t("details.submitted", name=plain(idea.submitter.name), when=when(idea.created_at))))
     if idea.chain:

@@ -1,4 +1,5 @@
-"""'My ideas': each idea, its status, who holds it and for how many business days; a View button each."""
+"""'My ideas': each idea, its status, who holds it and for how many business days, where it stands in
+its Den challenge once it is there (cards/standing.py); a View button each."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Any
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.model import Idea, IdeaStatus
+from bot.domain.stage import Standing
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import business_days, card, container, execute, heading, subtle, text, when
 from cards.idea import view_button, where_now
 from cards.safe_text import plain
+from cards.standing import standing_lines
 
 
 def _holder_line(m: Messages, idea: Idea, now: datetime, calendar: WorkCalendar) -> str:
@@ -25,6 +28,10 @@ def _holder_line(m: Messages, idea: Idea, now: datetime, calendar: WorkCalendar)
     return m.t("my_ideas.closed", when=when(idea.shortlisted_at or idea.status_since or idea.created_at))
 
 
+def _standing(m: Messages, idea: Idea, standings: Mapping[str, Standing]) -> list[str]:
+    return standing_lines(m, idea, standings[idea.id]) if idea.id in standings else []
+
+
 def my_ideas_card(
     m: Messages,
     ideas: list[Idea],
@@ -32,11 +39,11 @@ def my_ideas_card(
     *,
     limit: int,
     calendar: WorkCalendar | None = None,
-    den_lines: Mapping[str, str] | None = None,
+    standings: Mapping[str, Standing] | None = None,
 ) -> dict[str, Any]:
-    """`den_lines`: for ideas pitched to a Den challenge, the challenge and the idea's stage in it."""
+    """`standings`: for ideas pitched to a Den challenge, where each stands in it (by idea id)."""
     calendar = calendar or WorkCalendar.of()
-    den_lines = den_lines or {}
+    standings = standings or {}
     body: list[dict[str, Any]] = [heading(m.t("my_ideas.title"))]
     if not ideas:
         body.append(text(m.t("my_ideas.empty")))
@@ -49,7 +56,7 @@ def my_ideas_card(
                 [
                     text(title, weight="Bolder"),
                     subtle(f"{status}. {_holder_line(m, idea, now, calendar)}"),
-                    *([subtle(den_lines[idea.id])] if idea.id in den_lines else []),
+                    *[subtle(line) for line in _standing(m, idea, standings)],
                     {"type": "ActionSet", "actions": [view_button(m, idea)]},
                 ],
                 separator=True,

@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.domain.limits import COMMENT_MAX, echo_back
-from bot.domain.model import Outcome
+from bot.domain.model import IdeaStatus, Outcome
 from bot.services.ideas import ActionStatus, IdeaService
 from cards import approval_card
 from cards.approval import decided_card
+from cards.approval_routes import withdrawn_card
 from cards.common import when
+from cards.idea import chain_view, pitch_summary
 from cards.safe_text import plain
 from dialogs.approvals import decision_comment
 from dialogs.turn import Reply, Turn, as_id, as_int
@@ -52,6 +54,10 @@ async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mappi
     if result.status == ActionStatus.COMMENT_REQUIRED:
         error = m.t("approval.comment_required", name=plain(idea.submitter.name))
         return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, comment=comment, comment_error=error))
+    if idea.status == IdeaStatus.WITHDRAWN and idea.involves(turn.user_id):
+        # The card was live when the idea was withdrawn: say so, and close it (nothing to decide).
+        summary, chain = pitch_summary(m, idea, full=False), chain_view(m, idea)
+        return Reply(card=withdrawn_card(m, idea, summary=summary, chain=chain))
     if result.status == ActionStatus.NOT_YOURS:
         step = idea.current_approver
         if step is None:

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.limits import REASON_MAX, check_text
 from bot.domain.model import Idea, IdeaStatus
-from bot.services.approvals import ApprovalService
+from bot.i18n import Messages
+from bot.services.approvals import ApprovalResult, ApprovalService
 from bot.services.ideas import ActionStatus
 from cards import approval_card, idea_status_card
 from cards.approval_routes import (
@@ -26,6 +28,35 @@ from cards.idea import chain_view, pitch_summary
 from dialogs.turn import Reply, Turn, as_int
 
 MY_APPROVALS_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class ReasonBox:
+    """Where a move's typed reason sits on the card (`field`) and what the form calls it (`label_key`)."""
+
+    field: str
+    label_key: str
+
+    def too_long(self, m: Messages, data: Mapping[str, Any]) -> Reply | None:
+        """A reason or note longer than its box allows (REASON_MAX): the same sentence as any form's,
+        and nothing recorded. The card's maxLength is only a hint; this is the check."""
+        checked = check_text(data.get(self.field), REASON_MAX)
+        if checked.error != "too_long":
+            return None
+        label = m.t(self.label_key)
+        return Reply(message=m.t("error.too_long", label=label, max=REASON_MAX, length=len(checked.value)))
+
+
+REASSIGN_REASON = ReasonBox("reassignReason", "reassign.reason")
+WITHDRAW_REASON = ReasonBox("withdrawReason", "withdraw.reason")
+SECOND_LOOK_REASON = ReasonBox("secondLookReason", "second_look.reason")
+COMMENT_TEXT = ReasonBox("comment", "informed.comment")
+
+
+class ReasonedMove(Protocol):
+    """A service move that records what the person typed (the idea and who acts come from the turn)."""
+
+    def __call__(self, *, actor_id: str, idea_id: str, reason: str) -> Awaitable[ApprovalResult]: ...
 
 
 @dataclass
@@ -71,22 +102,17 @@ class ApprovalFlows:
 
     # ---- hand-overs and the submitter's moves --------------------------------------------------
     async def reassign(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        m = turn.messages
-        too_long = _too_long(m, data, "reassignReason", "reassign.reason")
-        if too_long is not None:
-            return too_long
-        result = await self.service.reassign(
-            actor_id=turn.user_id,
-            idea_id=str(data.get("ideaId", "")),
+        move = partial(
+            self.service.reassign,
             step_index=as_int(data.get("step")),
             revision=as_int(data.get("revision")),
             to_id=str(data.get("reassignTo") or "").strip(),
-            reason=str(data.get("reassignReason") or ""),
         )
-        idea = result.idea
-        if result.status == ActionStatus.NOT_FOUND or idea is None:
-            return Reply(message=m.t("approval.not_found"))
-        if result.status == ActionStatus.RECORDED:
+        return await self._with_reason(turn, data, REASSIGN_REASON, move, self._reassigned)
+
+    def _reassigned(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
+        m = turn.messages
+        if status == ActionStatus.RECORDED:
             step = idea.current_approver
             name = step_holder(m, step) if step else ""
             return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=m.t("reassign.done", name=name)))
@@ -96,39 +122,29 @@ class ApprovalFlows:
             ActionStatus.NOT_ALLOWED: "reassign.not_allowed",
             ActionStatus.COMMENT_REQUIRED: "reassign.reason_required",
         }
-        if result.status in messages:
-            return Reply(message=m.t(messages[result.status]))
+        if status in messages:
+            return Reply(message=m.t(messages[status]))
         return self._not_yours_or_stale(turn, idea)
 
     async def withdraw(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
+        return await self._with_reason(turn, data, WITHDRAW_REASON, self.service.withdraw, self._withdrawn)
+
+    def _withdrawn(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
         m = turn.messages
-        too_long = _too_long(m, data, "withdrawReason", "withdraw.reason")
-        if too_long is not None:
-            return too_long
-        result = await self.service.withdraw(
-            actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=str(data.get("withdrawReason") or "")
-        )
-        idea = result.idea
-        if result.status == ActionStatus.NOT_FOUND or idea is None:
-            return Reply(message=m.t("approval.not_found"))
-        if result.status == ActionStatus.RECORDED:
+        if status == ActionStatus.RECORDED:
             return Reply(card=idea_status_card(m, idea, headline=m.t("withdraw.done", reference=idea.reference)))
-        if result.status == ActionStatus.NOT_YOURS:
+        if status == ActionStatus.NOT_YOURS:
             return Reply(message=m.t("withdraw.not_yours"))
         return Reply(message=m.t("withdraw.not_allowed"))
 
     async def second_look(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        m = turn.messages
-        too_long = _too_long(m, data, "secondLookReason", "second_look.reason")
-        if too_long is not None:
-            return too_long
-        result = await self.service.second_look(
-            actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=str(data.get("secondLookReason") or "")
+        return await self._with_reason(
+            turn, data, SECOND_LOOK_REASON, self.service.second_look, self._second_look_asked
         )
-        idea = result.idea
-        if result.status == ActionStatus.NOT_FOUND or idea is None:
-            return Reply(message=m.t("approval.not_found"))
-        if result.status == ActionStatus.RECORDED:
+
+    def _second_look_asked(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
+        m = turn.messages
+        if status == ActionStatus.RECORDED:
             step = idea.current_approver
             headline = m.t("second_look.done", name=step_holder(m, step) if step else "", reference=idea.reference)
             return Reply(card=idea_status_card(m, idea, headline=headline))
@@ -138,36 +154,46 @@ class ApprovalFlows:
             ActionStatus.COMMENT_REQUIRED: "second_look.reason_required",
             ActionStatus.NOT_YOURS: "withdraw.not_yours",
         }
-        return Reply(message=m.t(messages.get(result.status, "second_look.not_allowed")))
+        return Reply(message=m.t(messages.get(status, "second_look.not_allowed")))
 
     async def comment(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
+        def move(*, actor_id: str, idea_id: str, reason: str) -> Awaitable[ApprovalResult]:
+            return self.service.comment(actor_id=actor_id, idea_id=idea_id, text=reason)
+
+        return await self._with_reason(turn, data, COMMENT_TEXT, move, self._commented)
+
+    def _commented(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
         m = turn.messages
-        too_long = _too_long(m, data, "comment", "informed.comment")
-        if too_long is not None:
-            return too_long
-        result = await self.service.comment(
-            actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), text=str(data.get("comment") or "")
-        )
-        idea = result.idea
-        if result.status == ActionStatus.NOT_FOUND or idea is None:
-            return Reply(message=m.t("approval.not_found"))
-        if result.status == ActionStatus.RECORDED:
-            card = informed_card(
-                m,
-                idea,
-                summary=pitch_summary(m, idea, full=False),
-                chain=chain_view(m, idea),
-                notice=m.t("comment.done", name=idea.submitter.name),
-            )
-            if not any(i.person_id == turn.user_id for i in idea.informed):
-                notice = m.t("comment.done", name=idea.submitter.name)
-                card = approval_card(m, idea, viewer_id=turn.user_id, notice=notice)
-            return Reply(card=card)
-        if result.status == ActionStatus.COMMENT_REQUIRED:
+        if status == ActionStatus.RECORDED:
+            notice = m.t("comment.done", name=idea.submitter.name)
+            if any(i.person_id == turn.user_id for i in idea.informed):
+                summary, chain = pitch_summary(m, idea, full=False), chain_view(m, idea)
+                return Reply(card=informed_card(m, idea, summary=summary, chain=chain, notice=notice))
+            return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice))
+        if status == ActionStatus.COMMENT_REQUIRED:
             return Reply(message=m.t("comment.empty"))
-        if result.status == ActionStatus.NOT_YOURS:
+        if status == ActionStatus.NOT_YOURS:
             return Reply(message=m.t("comment.not_yours"))
         return Reply(message=m.t("withdraw.not_allowed"))
+
+    async def _with_reason(
+        self,
+        turn: Turn,
+        data: Mapping[str, Any],
+        box: ReasonBox,
+        move: ReasonedMove,
+        answer: Callable[[Turn, ActionStatus, Idea], Reply],
+    ) -> Reply:
+        """What every move with a typed reason shares, so each is checked the same way: a reason
+        too long for its box records nothing, and an idea that is not there is "not found"."""
+        too_long = box.too_long(turn.messages, data)
+        if too_long is not None:
+            return too_long
+        reason = str(data.get(box.field) or "")
+        result = await move(actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=reason)
+        if result.status == ActionStatus.NOT_FOUND or result.idea is None:
+            return Reply(message=turn.messages.t("approval.not_found"))
+        return answer(turn, result.status, result.idea)
 
     def _not_yours_or_stale(self, turn: Turn, idea: Idea) -> Reply:
         m = turn.messages
@@ -215,12 +241,3 @@ def decision_comment(data: Mapping[str, Any]) -> str:
     field = data.get("commentField") if isinstance(data.get("commentField"), str) else "comment"
     value = data.get(field) or data.get("comment") or ""
     return value if isinstance(value, str) else ""  # a number or an object is no comment
-
-
-def _too_long(m, data: Mapping[str, Any], field: str, label_key: str) -> Reply | None:
-    """A reason or note longer than its box allows (REASON_MAX): the same sentence as any form's,
-    and nothing recorded. The card's maxLength is only a hint; this is the check."""
-    checked = check_text(data.get(field), REASON_MAX)
-    if checked.error != "too_long":
-        return None
-    return Reply(message=m.t("error.too_long", label=m.t(label_key), max=REASON_MAX, length=len(checked.value)))

@@ -1,19 +1,23 @@
-"""The digest's buttons (Shortlist, Nudge) and how a digest is shown."""
+"""The digest's buttons (Shortlist: the Den challenge's shortlist; Nudge) and how a digest is shown."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.calendar import DigestWeek
 from bot.domain.digest import Digest
 from bot.i18n import Messages
+from bot.services.challenge import ChallengeService, Status
 from bot.services.digest import DigestService
 from cards import verbs
+from cards.challenge import stage_label
 from cards.common import in_language
 from cards.digest import digest_card
+from cards.safe_text import plain
 from dialogs.turn import Reply, Turn, as_id
 
 
@@ -51,8 +55,18 @@ def _week_of(data: Mapping[str, Any]) -> DigestWeek | None:
     return week
 
 
-async def act(digests: DigestService, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-    """Shortlist or nudge from the DM's own digest, then show the digest again, updated in place."""
+async def act(
+    digests: DigestService,
+    turn: Turn,
+    verb: str,
+    data: Mapping[str, Any],
+    challenges: ChallengeService | None = None,
+) -> Reply:
+    """Shortlist or nudge from the DM's own digest, then show the digest again, updated in place.
+
+    Shortlist is the Den challenge's own shortlist (the one the sponsor's pool card shows), so there
+    is one shortlist: the idea's challenge decides who may shortlist and until when, and a refusal
+    says why and changes nothing. Without the Den challenge there is no shortlist to put it on."""
     m = turn.messages
     dm = await digests.deputy_minister(turn.user_id)
     if dm is None or data.get("dmId") != turn.user_id:
@@ -65,8 +79,35 @@ async def act(digests: DigestService, turn: Turn, verb: str, data: Mapping[str, 
     if idea is None:
         return Reply(message=m.t("approval.not_found"))
     if verb == verbs.DIGEST_SHORTLIST:
-        await digests.shortlist(idea.id, dm.id)
+        refused = await _shortlist(challenges, m, dm.id, idea.id)
+        if refused is not None:
+            return refused
     else:
         await digests.nudge(idea, dm)
-    card, _ = await digests.render(await digests.build_for(dm, week), turn.locale)
+    digest = await digests.build_for(dm, week)
+    if challenges is not None and digest.approved:  # the mark comes from the challenge's shortlist
+        on_it = await challenges.reached_shortlist([row.idea_id for row in digest.approved])
+        digest.approved = [replace(row, shortlisted=row.shortlisted or row.idea_id in on_it) for row in digest.approved]
+    card, _ = await digests.render(digest, turn.locale)
     return Reply(card=card)
+
+
+async def _shortlist(challenges: ChallengeService | None, m: Messages, dm_id: str, idea_id: str) -> Reply | None:
+    """Put the idea on its challenge's shortlist; a Reply saying why when that cannot be done."""
+    if challenges is None:
+        return Reply(message=m.t("digest.shortlist_no_challenge"))
+    result = await challenges.shortlist_from_digest(dm_id=dm_id, idea_id=idea_id)
+    if result.status in (Status.RECORDED, Status.ALREADY):
+        return None
+    if result.reason == "no_challenge":
+        return Reply(message=m.t("digest.shortlist_no_challenge"))
+    if result.status == Status.NOT_SPONSOR and result.challenge is not None:
+        names = await challenges.names(result.challenge.sponsor_ids)
+        sponsors = ", ".join(plain(names.get(s) or s) for s in result.challenge.sponsor_ids)
+        return Reply(message=m.t("digest.shortlist_not_sponsor", challenge=plain(result.challenge.name),
+                                 sponsors=sponsors))  # fmt: skip
+    if result.status == Status.STALE and result.stage is not None and result.challenge is not None:
+        stage = stage_label(m, result.stage)
+        return Reply(message=m.t("digest.shortlist_stage", challenge=plain(result.challenge.name), stage=stage))
+    key = f"den.refused.{result.reason}"
+    return Reply(message=m.t(key) if result.reason and m.has(key) else m.t("den.refused.refused"))

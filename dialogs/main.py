@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.limits import TYPED_TEXT_SHOWN_MAX
 from bot.domain.model import Outcome, Role
+from bot.domain.stage import Standing
 from bot.ports import ConversationRecord, StoreUnavailable
 from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
@@ -17,7 +19,7 @@ from bot.services.ideas import IdeaService
 from bot.services.language import Languages
 from bot.services.pitch_day import PitchDayService
 from cards import help_card, my_ideas_card, verbs
-from cards.challenge import challenge_preface, pitch_privately_card, stage_label
+from cards.challenge import challenge_preface, pitch_privately_card
 from cards.common import in_language
 from cards.details import idea_details_card
 from cards.safe_text import plain
@@ -38,6 +40,8 @@ _AUDIENCE = {
 }
 
 Route = Callable[[Turn, str, Mapping[str, Any]], Awaitable[Reply]]
+DataFlow = Callable[[Turn, Mapping[str, Any]], Awaitable[Reply]]
+TurnFlow = Callable[[Turn], Awaitable[Reply]]
 View = Callable[[Turn, Mapping[str, Any]], Awaitable[dict[str, Any] | None]]
 
 
@@ -166,7 +170,7 @@ class MainDialog:
         return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
 
     async def _digest_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-        return await digest.act(self._digests, turn, verb, data)
+        return await digest.act(self._digests, turn, verb, data, self._challenges)
 
     async def _read(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         return await read.read(self._service, turn, data)
@@ -196,13 +200,16 @@ class MainDialog:
 
     async def _details_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any] | None:
         idea = await self._service.view(turn.user_id, as_id(data.get("ideaId")))
-        return idea_details_card(turn.messages, idea) if idea is not None else None
+        if idea is None:
+            return None
+        standing = (await self._standings([idea])).get(idea.id)
+        return idea_details_card(turn.messages, idea, standing)
 
     async def _my_ideas(self, turn: Turn) -> dict[str, Any]:
         ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)
-        den_lines = await self._den_lines(turn, ideas)
+        standings = await self._standings(ideas)
         return my_ideas_card(
-            turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar, den_lines=den_lines
+            turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar, standings=standings
         )
 
     # ---- the Den challenge --------------------------------------------------------------------
@@ -231,19 +238,9 @@ class MainDialog:
         challenge_id = target.challenge.id if target and target.challenge else ""
         return pitch_privately_card(turn.messages, challenge_id)
 
-    async def _den_lines(self, turn: Turn, ideas: list) -> dict[str, str]:
-        """For ideas pitched to a challenge: the challenge and the idea's stage in it."""
-        if self._challenges is None or not any(i.challenge for i in ideas):
-            return {}
-        stages = await self._challenges.stages_for(ideas)
-        names = {c.id: c.name for c in await self._challenges.challenges()}
-        lines: dict[str, str] = {}
-        for idea in ideas:
-            if idea.challenge in names:
-                stage = stages.get(idea.id)
-                label = stage_label(turn.messages, stage) if stage else turn.messages.t("den.stage.in_review")
-                lines[idea.id] = turn.messages.t("den.my_ideas.stage", challenge=names[idea.challenge], stage=label)
-        return lines
+    async def _standings(self, ideas: list) -> dict[str, Standing]:
+        """For ideas pitched to a challenge: where each stands in it."""
+        return await self._challenges.standings(ideas) if self._challenges is not None else {}
 
     async def _digest_so_far(self, turn: Turn) -> Reply:
         """A DM's digest for the week so far, in their chat, when DEN_DIGEST_ON_REQUEST allows it."""
@@ -267,16 +264,24 @@ class MainDialog:
 def approval_routes(flows: ApprovalFlows) -> dict[str, Route]:
     """The verbs of lean approval routes: hand-overs, withdrawal, a second look, acting approvers."""
     return {
-        verbs.REFRESH: lambda turn, verb, data: flows.refresh(turn, data),
-        verbs.REASSIGN: lambda turn, verb, data: flows.reassign(turn, data),
-        verbs.WITHDRAW: lambda turn, verb, data: flows.withdraw(turn, data),
-        verbs.SECOND_LOOK: lambda turn, verb, data: flows.second_look(turn, data),
-        verbs.COMMENT: lambda turn, verb, data: flows.comment(turn, data),
-        verbs.OPEN_APPROVAL: lambda turn, verb, data: flows.open_approval(turn, data),
-        verbs.MY_APPROVALS: lambda turn, verb, data: flows.my_approvals(turn),
-        verbs.DELEGATE_OPEN: lambda turn, verb, data: flows.delegation_form(turn),
-        verbs.DELEGATE_SET: lambda turn, verb, data: flows.delegate(turn, data),
-        verbs.DELEGATE_END: lambda turn, verb, data: flows.end_delegation(turn),
+        **_with_data(
+            {
+                verbs.REFRESH: flows.refresh,
+                verbs.REASSIGN: flows.reassign,
+                verbs.WITHDRAW: flows.withdraw,
+                verbs.SECOND_LOOK: flows.second_look,
+                verbs.COMMENT: flows.comment,
+                verbs.OPEN_APPROVAL: flows.open_approval,
+                verbs.DELEGATE_SET: flows.delegate,
+            }
+        ),
+        **_turn_only(
+            {
+                verbs.MY_APPROVALS: flows.my_approvals,
+                verbs.DELEGATE_OPEN: flows.delegation_form,
+                verbs.DELEGATE_END: flows.end_delegation,
+            }
+        ),
     }
 
 
@@ -288,23 +293,44 @@ def pitch_day_routes(flows: PitchDayFlows) -> dict[str, Route]:
 def challenge_routes(den: ChallengeFlows) -> dict[str, Route]:
     """The verbs of the Den challenge: organisers, the channel's button, sponsors, owners."""
     return {
-        verbs.CHALLENGES: lambda turn, verb, data: den.list(turn),
-        verbs.CHALLENGE_NEW: lambda turn, verb, data: den.new_form(turn),
-        verbs.CHALLENGE_OPEN: lambda turn, verb, data: den.open(turn, data),
-        verbs.CHALLENGE_SHOW: lambda turn, verb, data: den.show(turn, data),
-        verbs.CHALLENGE_EDIT_FORM: lambda turn, verb, data: den.edit_form(turn, data),
-        verbs.CHALLENGE_EDIT: lambda turn, verb, data: den.edit(turn, data),
-        verbs.CHALLENGE_CLOSE: lambda turn, verb, data: den.close(turn, data),
-        verbs.CHALLENGE_PITCH: lambda turn, verb, data: den.pitch_from_channel(turn, data),
-        verbs.DEN_POOL: lambda turn, verb, data: den.pool(turn, data),
-        verbs.DEN_VIEW: lambda turn, verb, data: den.view(turn, data),
-        verbs.DEN_SHORTLIST: lambda turn, verb, data: den.shortlist(turn, data),
-        verbs.DEN_UNSHORTLIST: lambda turn, verb, data: den.shortlist(turn, data, undo=True),
-        verbs.DEN_FINALISTS: lambda turn, verb, data: den.finalists(turn, data),
-        verbs.DEN_WINNERS: lambda turn, verb, data: den.winners(turn, data),
-        verbs.DEN_FUND_FORM: lambda turn, verb, data: den.fund_form(turn, data),
-        verbs.DEN_FUND: lambda turn, verb, data: den.fund(turn, data),
-        verbs.DEN_CONSENT: lambda turn, verb, data: den.consent(turn, data),
-        verbs.DEN_PROGRESS: lambda turn, verb, data: den.progress(turn, data),
-        verbs.DEN_REPORT: lambda turn, verb, data: den.report(turn, data),
+        **_turn_only({verbs.CHALLENGES: den.list, verbs.CHALLENGE_NEW: den.new_form}),
+        **_with_data(
+            {
+                verbs.CHALLENGE_OPEN: den.open,
+                verbs.CHALLENGE_SHOW: den.show,
+                verbs.CHALLENGE_EDIT_FORM: den.edit_form,
+                verbs.CHALLENGE_EDIT: den.edit,
+                verbs.CHALLENGE_CLOSE: den.close,
+                verbs.CHALLENGE_PITCH: den.pitch_from_channel,
+                verbs.DEN_POOL: den.pool,
+                verbs.DEN_VIEW: den.view,
+                verbs.DEN_SHORTLIST: den.shortlist,
+                verbs.DEN_UNSHORTLIST: partial(den.shortlist, undo=True),
+                verbs.DEN_FINALISTS: den.finalists,
+                verbs.DEN_WINNERS: den.winners,
+                verbs.DEN_FUND_FORM: den.fund_form,
+                verbs.DEN_FUND: den.fund,
+                verbs.DEN_CONSENT: den.consent,
+                verbs.DEN_PROGRESS: den.progress,
+                verbs.DEN_REPORT: den.report,
+            }
+        ),
     }
+
+
+def _with_data(flows: Mapping[str, DataFlow]) -> dict[str, Route]:
+    """Routes to flows that read the card's data but not the verb (one verb, one flow)."""
+
+    def route(flow: DataFlow) -> Route:
+        return lambda turn, verb, data: flow(turn, data)
+
+    return {verb: route(flow) for verb, flow in flows.items()}
+
+
+def _turn_only(flows: Mapping[str, TurnFlow]) -> dict[str, Route]:
+    """Routes to flows that need only who asked (a list, an empty form)."""
+
+    def route(flow: TurnFlow) -> Route:
+        return lambda turn, verb, data: flow(turn)
+
+    return {verb: route(flow) for verb, flow in flows.items()}

@@ -25,6 +25,7 @@ from cards.approval_routes import (
     comment_card,
     comments_view,
     informed_card,
+    informed_outcome_card,
     second_look_action,
     withdraw_action,
     withdrawn_card,
@@ -122,6 +123,10 @@ class NotificationRenderer:
         if message.kind == MessageKind.INFORMED:
             chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
             return informed_card(m, idea, summary=summary, chain=chain), m.t("informed.title", reference=idea.reference)
+        if message.kind == MessageKind.INFORMED_OUTCOME:
+            chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
+            card = informed_outcome_card(m, idea, summary=summary, chain=chain)
+            return card, m.t(f"informed_outcome.title.{idea.status.value}", reference=idea.reference)
         if message.kind == MessageKind.WITHDRAWN:
             chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
             card = withdrawn_card(m, idea, summary=summary, chain=chain)

@@ -34,6 +34,7 @@ from bot.adapters.graph_batch import BATCH_LIMIT, Outcome, Request
 from bot.adapters.graph_client import odata_string
 from bot.adapters.pending_writes import PendingRow
 from bot.adapters.sharepoint_pitch_day import SharePointPitchDayLists
+from bot.adapters.sharepoint_sent_cards import SharePointSentCards
 from bot.adapters.sharepoint_store import UNIQUE_KEYS, SharePointStore, _dt, _etag, _fields, _iso
 from bot.domain.challenge import Challenge
 from bot.domain.den_report import IdeaSummary
@@ -48,7 +49,7 @@ def _version(body: dict[str, Any], item_id: str = "") -> str:
     return f"{body.get('id') or item_id}|{etag}"
 
 
-class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
+class SharePointDenStore(SharePointPitchDayLists, SharePointSentCards, SharePointStore):
     """The SharePoint store with the Den challenge's lists (Challenges and Stages ports) and
     pitch day's (Panels and Votes)."""
 
@@ -161,25 +162,26 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
         item_id, _, etag = str(stage.version).partition("|")
         return api.patch_request(request_id, item_id, self._stage_values(stage), etag)
 
-    def _fact_rows(self, stage: IdeaStage) -> list[tuple[str, dict[str, Any]]]:
-        """The rows this write adds beside the stage: its latest change, funding, latest update."""
+    def _fact_rows(self, stage: IdeaStage, *, first_write: bool = False) -> list[tuple[str, dict[str, Any]]]:
+        """The rows this write adds beside the stage: its latest change (every change on its first
+        write, whose history starts with its entry into the pool), funding, latest update."""
         rows: list[tuple[str, dict[str, Any]]] = []
-        change = stage.history[-1]
-        rows.append(
-            (
-                "stage_history",
-                {
-                    "ChangeKey": f"{stage.idea_id}:{change.seq}",
-                    "IdeaId": stage.idea_id,
-                    "ChallengeId": stage.challenge_id,
-                    "FromStage": change.from_stage.value if change.from_stage else None,
-                    "ToStage": change.to_stage.value,
-                    "ChangedAt": _iso(change.at),
-                    "ChangedBy": change.by,
-                    "Reason": change.reason,
-                },
+        for change in stage.history if first_write else stage.history[-1:]:
+            rows.append(
+                (
+                    "stage_history",
+                    {
+                        "ChangeKey": f"{stage.idea_id}:{change.seq}",
+                        "IdeaId": stage.idea_id,
+                        "ChallengeId": stage.challenge_id,
+                        "FromStage": change.from_stage.value if change.from_stage else None,
+                        "ToStage": change.to_stage.value,
+                        "ChangedAt": _iso(change.at),
+                        "ChangedBy": change.by,
+                        "Reason": change.reason,
+                    },
+                )
             )
-        )
         if stage.funding is not None and change.to_stage == Stage.IMPLEMENTING:
             f = stage.funding
             rows.append(
@@ -236,6 +238,7 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
         gate is written); then the rows beside them (history, funding, progress, notifications),
         each written once whatever happens now. Returns the gate item's new version."""
         stage_ids = {f"s{n}": stage for n, stage in enumerate(stages)}
+        first_writes = {id(stage) for stage in stages if not stage.version}  # never stored: no history rows yet
         requests = [gate] + [self._stage_request(rid, stage) for rid, stage in stage_ids.items()]
         outcome = await self._batches.run(
             requests[:BATCH_LIMIT], sequential=True, deadline=self._deadline(self.click_budget)
@@ -259,7 +262,7 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointStore):
         rows = [
             PendingRow(key, str(values[UNIQUE_KEYS[key]]), values)
             for stage in [*stages, *([gate_stage] if gate_stage else [])]
-            for key, values in self._fact_rows(stage)
+            for key, values in self._fact_rows(stage, first_write=id(stage) in first_writes)
         ]
         await self._settle_rows(rows + self._outbox_rows(outbox), Outcome())
         return gate_version

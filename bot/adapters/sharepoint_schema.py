@@ -291,4 +291,20 @@ PITCH_DAY_LISTS: tuple[ListSpec, ...] = (
     ),
 )
 LISTS = LISTS + PITCH_DAY_LISTS
+# Cards with buttons the bot posted (see bot/adapters/sharepoint_sent_cards.py), so a withdrawn
+# idea's approval request can be replaced in place. Read by IdeaId (indexed).
+LISTS = LISTS + (
+    ListSpec(
+        "sent_cards",
+        "DenSentCards",
+        "Deputy's Den: approval requests and reminders posted in Teams, to close them once withdrawn.",
+        (
+            text("MessageId", 200, indexed=True, unique=True),
+            text("IdeaId", 64, indexed=True),
+            text("RecipientId", 64),
+            text("ActivityId", 255),
+            Column("SentAt", "dateTime"),
+        ),
+    ),
+)
 LISTS_BY_KEY = {spec.key: spec for spec in LISTS}

@@ -31,7 +31,8 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -127,28 +128,19 @@ class _ListApi:
     async def query(
         self, filter_: str | None, fields: Iterable[str], *, top: int | None = None, limit: int | None = None
     ) -> list[ListItem]:
-        params = ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters(
-            expand=[f"fields($select={','.join(fields)})"], filter=filter_, top=top or self.page_size
-        )
-        config = RequestConfiguration(query_parameters=params, headers=fresh_headers())
+        """Every item the filter finds (or the first `limit`: no page past them is fetched)."""
         found: list[ListItem] = []
-        try:
-            page = await self.items.get(request_configuration=config)
-            while page is not None:
-                found.extend(page.value or [])
-                if not page.odata_next_link or (limit is not None and len(found) >= limit):
+        async with aclosing(self.pages(filter_, fields, top=top)) as pages:
+            async for items in pages:
+                found.extend(items)
+                if limit is not None and len(found) >= limit:
                     break
-                page = await self.items.with_url(page.odata_next_link).get(
-                    request_configuration=RequestConfiguration(headers=fresh_headers())
-                )
-        except APIError as error:
-            raise _graph_call(error) from error
         return found[:limit] if limit is not None else found
 
     async def pages(
         self, filter_: str | None, fields: Iterable[str], *, top: int | None = None
     ) -> AsyncIterator[list[ListItem]]:
-        """The same query, one page of items at a time (for scans that must not hold them all)."""
+        """The query, one page of items at a time (for scans that must not hold them all)."""
         params = ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters(
             expand=[f"fields($select={','.join(fields)})"], filter=filter_, top=top or self.page_size
         )
@@ -200,6 +192,27 @@ class _ListApi:
     # Rows without a WriteToken column (conversations, settings, delegations): a row found after a
     # failed create counts as another writer's; the caller reads it and updates it, which is
     # harmless when it was in fact this create's, whose answer was lost.
+
+    async def upsert(
+        self,
+        key: str,
+        values: dict[str, Any],
+        *,
+        read: Iterable[str] = (),
+        differs: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Write the row whose unique column `key` holds values[key]: create it, or update the one
+        there (a racing create is read back and updated). With `differs`, a stored row is updated
+        only when differs(its `read` fields) says so, and only if nobody changed it since (eTag)."""
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                existing = await self.first(key, str(values[key]), [key, *read])
+                if existing is None:
+                    await _create_or_conflict(self, values, key)
+                elif differs is None:
+                    await self.patch(existing.id, values)
+                elif differs(_fields(existing)):
+                    await self.patch(existing.id, values, _etag(existing))
 
     async def patch(self, item_id: str, values: dict[str, Any], etag: str = "*") -> None:
         try:
@@ -511,40 +524,26 @@ class SharePointStore:
         return StoredSetting(key, str(fields.get("Body") or ""), updated, str(fields.get("UpdatedBy") or ""))
 
     async def put_setting(self, setting: StoredSetting) -> None:
-        api = self._api("settings")
         values = {
             "SettingKey": setting.key,
             "Body": setting.text,
             "UpdatedAt": _iso(setting.updated_at),
             "UpdatedBy": setting.updated_by[:255],
         }
-        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
-            with attempt:
-                item = await api.first("SettingKey", setting.key, ["SettingKey"])
-                if item is None:
-                    await _create_or_conflict(api, values, "SettingKey")
-                else:
-                    await api.patch(item.id, values)
+        await self._api("settings").upsert("SettingKey", values)
 
     # ---- acting approvers -------------------------------------------------------------------
     DELEGATION_FIELDS = ("PrincipalId", "Body")
 
     async def save_delegation(self, delegation: Delegation) -> None:
         """One row per approver (PrincipalId is unique): a new delegation replaces the old one."""
-        api = self._api("delegations")
         values = {
             "PrincipalId": delegation.principal_id,
             "DelegateId": delegation.delegate_id,
             "EndsAt": _iso(delegation.ends_at),
             "Body": json.dumps(delegation_to_dict(delegation), ensure_ascii=False),
         }
-        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
-            with attempt:
-                item = await api.first("PrincipalId", delegation.principal_id, ["PrincipalId"])
-                if item is None:
-                    await _create_or_conflict(api, values, "PrincipalId")  # a racing create: read and patch
-                else:
-                    await api.patch(item.id, values)
+        await self._api("delegations").upsert("PrincipalId", values)
 
     async def get_delegation(self, principal_id: str) -> Delegation | None:
         item = await self._api("delegations").first("PrincipalId", principal_id, self.DELEGATION_FIELDS)
@@ -597,16 +596,15 @@ class SharePointStore:
         self._languages[user_id] = language or ""
         return language
 
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        language, record = await asyncio.gather(self.get_language(user_id), self.get_conversation(user_id))
+        return language, record.locale if record else None
+
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
-        api = self._api("preferences")
         values = {"UserId": user_id, "Language": language, "UpdatedAt": _iso(now)}
-        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
-            with attempt:
-                existing = await api.first("UserId", user_id, ["UserId", "Language"])
-                if existing is None:
-                    await _create_or_conflict(api, values, "UserId")
-                elif _fields(existing).get("Language") != language:
-                    await api.patch(existing.id, values, _etag(existing))
+        await self._api("preferences").upsert(
+            "UserId", values, read=["Language"], differs=lambda stored: stored.get("Language") != language
+        )
         self._languages[user_id] = language
 
     # ---- rows with a unique key: written in a batch, settled whatever the batch said -----
@@ -649,7 +647,7 @@ class SharePointStore:
                 continue
             self._item_ids[row.key_value] = item_id
             if self.claim_on_write and lease_held:
-                self._local[row.key_value] = _LocalRow(_outbox_from_values(row.fields), item_id)
+                self._local[row.key_value] = _LocalRow(_outbox_from_values(row.fields, leased=True), item_id)
         if outbox:
             self._backlog = None
             self._poll_now = self._poll_now or not (self.claim_on_write and lease_held)
@@ -811,7 +809,7 @@ class SharePointStore:
         claimed: list[OutboxMessage] = []
         for n, item in enumerate(items[:BATCH_LIMIT]):
             if outcome.ok(f"c{n}"):
-                message = _outbox_from(item)
+                message = _outbox_from_values(_fields(item))
                 self._item_ids[message.id] = item.id
                 claimed.append(message)
         if len(items) >= limit:
@@ -993,29 +991,19 @@ def _outbox_values(message: OutboxMessage, leased_until: datetime | None = None)
     }
 
 
-def _outbox_from_values(f: dict[str, Any]) -> OutboxMessage:
+def _outbox_from_values(f: dict[str, Any], *, leased: bool = False) -> OutboxMessage:
+    """A message from its row. A row this instance wrote `leased` is delivered from memory: its
+    values here are the message's own (the stored NotBefore is the lease's end), so it is due at
+    its own NotBefore, which may be later than its creation (e.g. the finalists' announcement, a
+    day after they are chosen), else from its creation."""
+    created = _dt(f.get("CreatedAt")) or datetime.now(UTC)
     return OutboxMessage(
         id=f["MessageId"],
         recipient_id=f.get("RecipientId", ""),
         kind=f.get("Kind", ""),
         idea_id=f.get("IdeaId", ""),
-        created_at=_dt(f.get("CreatedAt")) or datetime.now(UTC),
-        not_before=_dt(f.get("CreatedAt")) or datetime.now(UTC),
-        payload=json.loads(f.get("Payload") or "{}"),
-        attempts=int(float(f.get("Attempts") or 0)),
-        last_error=f.get("LastError") or "",
-    )
-
-
-def _outbox_from(item: ListItem) -> OutboxMessage:
-    f = _fields(item)
-    return OutboxMessage(
-        id=f["MessageId"],
-        recipient_id=f.get("RecipientId", ""),
-        kind=f.get("Kind", ""),
-        idea_id=f.get("IdeaId", ""),
-        created_at=_dt(f.get("CreatedAt")) or datetime.now(UTC),
-        not_before=_dt(f.get("NotBefore")) or datetime.now(UTC),
+        created_at=created,
+        not_before=(_dt(f.get("NotBefore")) or created) if leased else _dt(f.get("NotBefore")) or datetime.now(UTC),
         payload=json.loads(f.get("Payload") or "{}"),
         attempts=int(float(f.get("Attempts") or 0)),
         last_error=f.get("LastError") or "",

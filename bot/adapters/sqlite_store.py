@@ -40,6 +40,7 @@ from bot.adapters.sqlite_digest import (
     digest_rows,
 )
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
+from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
 from bot.adapters.sqlite_thread import SqliteThread, in_transaction
 from bot.domain.delegation import Delegation
 from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery
@@ -155,7 +156,7 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
+class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
     """IdeaStore over a local SQLite file (the default, so `make run` needs no tenant)."""
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
@@ -165,7 +166,9 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
         # operation at a time, so no transaction interleaves with another. Other processes are
         # kept out by SQLite's own lock.
         self._thread = SqliteThread(
-            self._path, busy_timeout_ms=busy_timeout_ms, schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA
+            self._path,
+            busy_timeout_ms=busy_timeout_ms,
+            schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA + SENT_CARDS_SCHEMA,
         )
         self._instance = f"{socket.gethostname()}:{os.getpid()}"  # the health probe's row
 
@@ -402,6 +405,16 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables):
     async def get_language(self, user_id: str) -> str | None:
         row = await self._fetchone("SELECT language FROM preferences WHERE user_id = ?", (user_id,))
         return row["language"] if row else None
+
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        def read(db: sqlite3.Connection) -> tuple[str | None, str | None]:
+            chosen = db.execute("SELECT language FROM preferences WHERE user_id = ?", (user_id,)).fetchall()
+            seen = db.execute(
+                "SELECT json_extract(body, '$.locale') FROM conversations WHERE user_id = ?", (user_id,)
+            ).fetchall()
+            return (chosen[0][0] if chosen else None), (seen[0][0] if seen else None)
+
+        return await self._thread.run(read)
 
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
         await self._execute(

@@ -18,17 +18,14 @@ import sys
 
 from azure.core.credentials_async import AsyncTokenCredential
 
-from bot.bootstrap import bootstrap
-from bot.ports import NoSending
+from bot.admin.command import opened_den
 from bot.settings import Settings
 
 
 async def run(
     args: argparse.Namespace, settings: Settings, *, graph_credential: AsyncTokenCredential | None = None, out=print
 ) -> int:
-    den = bootstrap(settings, channel=NoSending(), graph_credential=graph_credential)
-    await den.open()
-    try:
+    async with opened_den(settings, graph_credential=graph_credential) as den:
         if args.list:
             for dm in await den.directory.deputy_ministers():
                 out(f"{dm.id}\t{dm.name}")
@@ -40,8 +37,6 @@ async def run(
             return 2
         out(json.dumps(card, indent=2, ensure_ascii=False))
         return 0
-    finally:
-        await den.close()
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

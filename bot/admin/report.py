@@ -19,9 +19,8 @@ from pathlib import Path
 
 from azure.core.credentials_async import AsyncTokenCredential
 
-from bot.bootstrap import bootstrap
+from bot.admin.command import opened_den
 from bot.domain.den_report import CSV_COLUMNS, FUNNEL_STEPS, TIMED_STAGES, ChallengeReport
-from bot.ports import NoSending
 from bot.settings import Settings
 
 
@@ -56,9 +55,7 @@ def as_text(report: ChallengeReport) -> list[str]:
 async def run(
     args: argparse.Namespace, settings: Settings, *, graph_credential: AsyncTokenCredential | None = None, out=print
 ) -> int:
-    den = bootstrap(settings, channel=NoSending(), graph_credential=graph_credential)
-    await den.open()
-    try:
+    async with opened_den(settings, graph_credential=graph_credential) as den:
         if args.list:
             for challenge in await den.challenges.challenges():
                 out(f"{challenge.id}\t{challenge.name}")
@@ -77,8 +74,6 @@ async def run(
         for line in as_text(report):
             out(line)
         return 0
-    finally:
-        await den.close()
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

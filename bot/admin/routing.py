@@ -21,9 +21,10 @@ from pathlib import Path
 from azure.core.credentials_async import AsyncTokenCredential
 
 from bot.adapters.routing_file import RoutingFileError, parse_routing
-from bot.bootstrap import ROUTING_KEY, bootstrap, checked_against
+from bot.admin.command import opened_den
+from bot.bootstrap import ROUTING_KEY, checked_against
 from bot.domain.routing import RoutingRules
-from bot.ports import NoSending, StoredSetting
+from bot.ports import StoredSetting
 from bot.settings import Settings
 
 
@@ -66,9 +67,7 @@ async def run(
             out(line)
         if args.check:
             return 0
-    den = bootstrap(settings, channel=NoSending(), graph_credential=graph_credential)
-    await den.open()
-    try:
+    async with opened_den(settings, graph_credential=graph_credential) as den:
         if args.upload:
             who = args.by or getpass.getuser()
             await den.store.put_setting(StoredSetting(ROUTING_KEY, text, datetime.now(UTC), who))
@@ -88,8 +87,6 @@ async def run(
         for line in describe(routes):
             out(line)
         return 0
-    finally:
-        await den.close()
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

@@ -430,16 +430,40 @@ class Idea:
 
     def _hand_to(
         self,
+        kind: HistoryKind,
         step: ApprovalStep,
-        entry: HistoryEntry,
+        *,
+        reason: str,
         now: datetime,
+        days: int = 0,
+        actor_id: str = "",
+        actor_name: str = "",
+        from_id: str = "",
+        from_name: str = "",
     ) -> list[events.Event]:
-        """Give the current step to someone else; the old holder's card goes stale."""
+        """Give the current step to someone else, recorded once as `kind`; the old holder's card
+        goes stale. The record says it came from the current holder unless `from_id` names someone
+        else (an acting arrangement is recorded from the approver it is held for)."""
         if step.approver_id == self.submitter.id:
             raise OwnIdea(self.id)
         old = self.chain[self.current_step]
+        self.history.append(
+            HistoryEntry(
+                kind,
+                now,
+                actor_id=actor_id,
+                actor_name=actor_name,
+                step_index=self.current_step,
+                revision=self.revision,
+                from_id=from_id or old.approver_id,
+                from_name=from_name if from_id else old.approver_name,
+                to_id=step.approver_id,
+                to_name=step.approver_name,
+                reason=reason,
+                days=days,
+            )
+        )
         self.chain[self.current_step] = step
-        self.history.append(entry)
         self.held_since = now
         self.updated_at = now
         return [
@@ -460,18 +484,9 @@ class Idea:
         if delegate.id in (old.approver_id, principal_id):
             raise NotAllowed(self.id)
         step = ApprovalStep(delegate.id, delegate.name, old.role, principal_id, principal_name)
-        entry = HistoryEntry(
-            HistoryKind.ACTING,
-            now,
-            step_index=self.current_step,
-            revision=self.revision,
-            from_id=principal_id,
-            from_name=principal_name,
-            to_id=delegate.id,
-            to_name=delegate.name,
-            reason=reason,
+        return self._hand_to(
+            HistoryKind.ACTING, step, reason=reason, now=now, from_id=principal_id, from_name=principal_name
         )
-        return self._hand_to(step, entry, now)
 
     def hand_back(self, *, now: datetime) -> list[events.Event]:
         """The acting arrangement ended: the step goes back to the approver it was held for."""
@@ -480,18 +495,8 @@ class Idea:
         old = self.chain[self.current_step]
         if not old.on_behalf_of_id:
             raise NotAllowed(self.id)
-        entry = HistoryEntry(
-            HistoryKind.ACTING,
-            now,
-            step_index=self.current_step,
-            revision=self.revision,
-            from_id=old.approver_id,
-            from_name=old.approver_name,
-            to_id=old.on_behalf_of_id,
-            to_name=old.on_behalf_of_name,
-            reason="back",
-        )
-        return self._hand_to(ApprovalStep(old.on_behalf_of_id, old.on_behalf_of_name, old.role), entry, now)
+        principal = ApprovalStep(old.on_behalf_of_id, old.on_behalf_of_name, old.role)
+        return self._hand_to(HistoryKind.ACTING, principal, reason="back", now=now)
 
     def acting_reason(self) -> str:
         """Why the current step is with someone acting for its approver ('' if it is not)."""
@@ -517,20 +522,10 @@ class Idea:
             raise OwnIdea(self.id)
         if to.id in (old.approver_id, actor_id):
             raise NotAllowed(self.id)
-        entry = HistoryEntry(
-            HistoryKind.REASSIGNED,
-            now,
-            actor_id=actor_id,
-            actor_name=actor_name,
-            step_index=self.current_step,
-            revision=self.revision,
-            from_id=old.approver_id,
-            from_name=old.approver_name,
-            to_id=to.id,
-            to_name=to.name,
-            reason=reason,
+        step = ApprovalStep(to.id, to.name, old.role)
+        return self._hand_to(
+            HistoryKind.REASSIGNED, step, reason=reason, now=now, actor_id=actor_id, actor_name=actor_name
         )
-        return self._hand_to(ApprovalStep(to.id, to.name, old.role), entry, now)
 
     def escalate(self, *, to: Person | None, days: int, now: datetime) -> list[events.Event]:
         """No decision in `days` business days: the step goes to `to` (the approver's manager), or,
@@ -543,19 +538,8 @@ class Idea:
         if any(step.approver_id == to.id for step in self.chain[self.current_step + 1 :]):
             # The manager decides at a later step anyway: asking them twice helps nobody.
             return self.move_on(reason="no_decision", days=days, now=now)
-        entry = HistoryEntry(
-            HistoryKind.ESCALATED,
-            now,
-            step_index=self.current_step,
-            revision=self.revision,
-            from_id=old.approver_id,
-            from_name=old.approver_name,
-            to_id=to.id,
-            to_name=to.name,
-            reason="no_decision",
-            days=days,
-        )
-        return self._hand_to(ApprovalStep(to.id, to.name, old.role), entry, now)
+        step = ApprovalStep(to.id, to.name, old.role)
+        return self._hand_to(HistoryKind.ESCALATED, step, reason="no_decision", days=days, now=now)
 
     def move_on(self, *, reason: str, now: datetime, days: int = 0) -> list[events.Event]:
         """Pass the current step without a decision (`away` or `no_decision`), recorded."""

@@ -33,6 +33,7 @@ class MessageKind(enum.StrEnum):
     FOLLOW_UP = "follow_up"  # to a funded idea's owner, monthly: how is implementation going?
     CHALLENGE_DIGEST = "challenge_digest"  # to each sponsor, weekly: the funnel and funded ideas' status
     INFORMED = "informed"  # to a level the route only keeps informed: a read-only card
+    INFORMED_OUTCOME = "informed_outcome"  # to each level told of the idea earlier: how it ended (once)
     WITHDRAWN = "withdrawn"  # to the approver who held a step when the submitter withdrew the idea
     COMMENT = "comment"  # to the submitter: someone on the route commented
     SHORTLISTED = "shortlisted"  # to the submitter: a deputy minister shortlisted their idea for the Den
@@ -86,6 +87,9 @@ def still_relevant(kind: MessageKind, idea: Idea, step: object, revision: object
         return idea.status == IdeaStatus.WITHDRAWN
     if kind in (MessageKind.INFORMED, MessageKind.COMMENT):
         return True
+    if kind == MessageKind.INFORMED_OUTCOME:
+        # How it ended, while it still has: a rejection a second look reopened is not news any more.
+        return idea.is_closed and idea.current_step == step and idea.revision == revision
     if kind == MessageKind.DECISION_UPDATE:
         return isinstance(step, int) and isinstance(revision, int) and idea.decision_for(step, revision) is not None
     if kind == MessageKind.SHORTLISTED:

@@ -213,6 +213,16 @@ class IdeaStage:
     def latest_update(self) -> ProgressUpdate | None:
         return self.updates[-1] if self.updates else None
 
+    @property
+    def last_report_at(self) -> datetime:
+        """When the owner last reported on implementation (the funding itself, before any update)."""
+        return self.latest_update.at if self.updates else self.since
+
+    def update_due(self, now: datetime, every: timedelta) -> bool:
+        """Funded and implementing, and its monthly update is due: the last report is `every` old.
+        (The follow-up request and what 'my ideas' says both follow this one rule.)"""
+        return self.stage == Stage.IMPLEMENTING and now - self.last_report_at >= every
+
     def is_stalled(self, now: datetime) -> bool:
         """Funded and implementing, but no update in 45 days (counted from funding at first)."""
         if self.stage != Stage.IMPLEMENTING:
@@ -228,6 +238,17 @@ class IdeaStage:
         self.history.append(change)
         self.stage = to
         return StageChanged(self.idea_id, change.seq, change.from_stage, to)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an idea stands in the challenge it was pitched to, as its submitter is shown it ("my
+    ideas", the details card): the challenge, the stage (None: not in the pool, i.e. still in its
+    approval chain or not approved), and whether its monthly implementation update is due."""
+
+    challenge_name: str
+    stage: IdeaStage | None = None
+    update_due: bool = False
 
 
 def can_move(source: Stage, target: Stage) -> bool:

@@ -16,8 +16,9 @@ class DeliveryFailed(Exception):
 
 
 class Channel(Protocol):
-    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
-        """Deliver a card to the person's 1:1 chat, or raise DeliveryFailed."""
+    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> str | None:
+        """Deliver a card to the person's 1:1 chat, or raise DeliveryFailed. Returns the posted
+        message's id when the channel has one (so the card can be replaced in place later)."""
         ...
 
 

@@ -236,6 +236,34 @@ class Preferences(Protocol):
 
     async def set_language(self, user_id: str, language: str, now: datetime) -> None: ...
 
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        """`get_language`, and the Teams locale last seen in the person's chat (None if never seen):
+        what choosing the language of a notification reads, in one request where the store can."""
+        ...
+
+
+@dataclass(frozen=True)
+class SentCard:
+    """A card with buttons the bot posted to someone (an approval request, a reminder), remembered
+    by the message id Teams gave it, so it can be replaced in place once its buttons no longer
+    apply (the idea was withdrawn) rather than stay live in the person's chat."""
+
+    message_id: str  # the outbox message that sent it
+    idea_id: str
+    recipient_id: str
+    activity_id: str  # Teams' id of the posted message
+    sent_at: datetime
+
+
+class SentCards(Protocol):
+    async def remember_card(self, card: SentCard) -> None:
+        """Keep it (once: remembering the same message again changes nothing)."""
+        ...
+
+    async def cards_sent(self, idea_id: str, recipient_id: str) -> list[SentCard]:
+        """The cards about this idea posted to this person, oldest first."""
+        ...
+
 
 class IdeaStore(
     Lifecycle,
@@ -251,6 +279,7 @@ class IdeaStore(
     Delegations,
     StoredSettings,
     Preferences,
+    SentCards,
     Protocol,
 ):
     """Everything a store adapter implements. Services ask for the narrow interfaces above."""

@@ -9,6 +9,7 @@ needed and a restart loses nothing. Nothing here knows about Teams or cards.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 import re
@@ -19,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.domain import panel as pn
 from bot.domain import stage as st
 from bot.domain.challenge import (
     AlreadyClosed,
@@ -32,9 +34,9 @@ from bot.domain.challenge import (
     parse_challenge_form,
 )
 from bot.domain.den_report import ChallengeReport, build_report, stage_entry, stages_of
-from bot.domain.model import Idea, Outcome, Person
+from bot.domain.model import Idea, IdeaStatus, Outcome, Person
 from bot.domain.outbox import MessageKind, message_id
-from bot.domain.stage import IdeaStage, ProgressStatus, Stage, StageChanged
+from bot.domain.stage import IdeaStage, ProgressStatus, Stage, StageChanged, Standing
 from bot.ports import (
     Challenges,
     ChannelInfo,
@@ -49,6 +51,7 @@ from bot.ports import (
     Stages,
     channel_recipient,
 )
+from bot.ports.pitch_day import Panels
 from bot.ports.retry import conflict_retry
 
 log = logging.getLogger(__name__)
@@ -57,8 +60,8 @@ AMOUNT_MAX = 100_000_000
 _AMOUNT_NOISE = re.compile(r"[\s$,\u00a0\u202f]|CAD|\$", re.IGNORECASE)
 
 
-class ChallengeRecords(Challenges, Stages, Ideas, Outbox, Conversations, Protocol):
-    """What the challenge use cases need from the store."""
+class ChallengeRecords(Challenges, Stages, Ideas, Outbox, Conversations, Panels, Protocol):
+    """What the challenge use cases need from the store (the panel: its ranking, for winners)."""
 
 
 class Status(enum.StrEnum):
@@ -433,6 +436,21 @@ class ChallengeService:
                     found[idea.id] = stage
         return found
 
+    async def standings(self, ideas: Sequence[Idea]) -> dict[str, Standing]:
+        """Where each idea pitched to a challenge stands in it ('my ideas', the details card)."""
+        if not any(i.challenge for i in ideas):
+            return {}
+        stages = await self.stages_for(ideas)
+        names = {c.id: c.name for c in await self.challenges()}
+        now = self.clock()
+        found: dict[str, Standing] = {}
+        for idea in ideas:
+            if idea.challenge in names:
+                stage = stages.get(idea.id)
+                due = stage is not None and stage.update_due(now, self.follow_up_after)
+                found[idea.id] = Standing(names[idea.challenge], stage, due)
+        return found
+
     async def report(self, challenge_id: str) -> ChallengeReport | None:
         challenge = await self.store.get_challenge(challenge_id)
         if challenge is None:
@@ -442,22 +460,49 @@ class ChallengeService:
 
     # ---- the sponsors' decisions -------------------------------------------------------------
     async def shortlist(self, *, actor_id: str, idea_id: str, undo: bool = False) -> StageResult:
-        async for attempt in conflict_retry():
-            with attempt:
-                idea, stage, challenge = await self.view(idea_id)
-                if idea is None or stage is None or challenge is None:
-                    return StageResult(Status.NOT_FOUND, challenge, stage, idea)
-                now = self.clock()
-                action = st.undo_shortlist if undo else st.shortlist
-                try:
-                    raised = action(challenge, stage, actor_id=actor_id, now=now)
-                except ChallengeRefused as refused:
-                    return self._refused(refused, challenge, stage, idea, actor_id)
-                challenge.updated_at = now
-                await self.store.write_stages(challenge, [stage], stage_messages(idea, raised, now))
-        log.info("stage changed", extra={"idea_id": idea_id, "stage": stage.stage.value})
-        self._on_outbox()
-        return StageResult(Status.RECORDED, challenge, stage, idea)
+        action = st.undo_shortlist if undo else st.shortlist
+        result = await self._move_stage(
+            idea_id, actor_id, lambda challenge, stage, now: action(challenge, stage, actor_id=actor_id, now=now)
+        )
+        if result.status == Status.RECORDED and result.stage is not None:
+            log.info("stage changed", extra={"idea_id": idea_id, "stage": result.stage.stage.value})
+        return result
+
+    async def shortlist_from_digest(self, *, dm_id: str, idea_id: str) -> StageResult:
+        """A deputy minister's digest button: the challenge's own shortlist (there is one shortlist).
+
+        An approved idea pitched outside any challenge first enters the challenge this DM sponsors
+        that still takes a shortlist (already opened, finalists not chosen; the latest opened if
+        several), then is shortlisted there; with no such challenge nothing changes (reason
+        `no_challenge`). Ideas a DM flagged with the old button stay flagged: nothing is moved.
+        """
+        idea = await self.store.get(idea_id)
+        if idea is None or idea.status != IdeaStatus.APPROVED:
+            return StageResult(Status.NOT_FOUND, idea=idea)
+        if not idea.challenge:
+            now = self.clock()
+            open_to_it = [
+                c for c in await self.store.list_challenges()
+                if c.is_sponsor(dm_id) and c.opens_at <= now and c.finalists_chosen_at is None
+            ]  # fmt: skip
+            if not open_to_it:
+                return StageResult(Status.REFUSED, idea=idea, reason="no_challenge")
+            target = max(open_to_it, key=lambda c: c.opens_at)
+            async for attempt in conflict_retry():
+                with attempt:
+                    idea = await self.store.get(idea_id)
+                    if idea is None:
+                        return StageResult(Status.NOT_FOUND)
+                    if not idea.challenge:  # else another click entered it first: shortlist it there
+                        idea.challenge = target.id
+                        await self.store.update(idea, [])
+            log.info("idea entered a challenge from the digest", extra={"idea_id": idea_id, "challenge_id": target.id})
+        return await self.shortlist(actor_id=dm_id, idea_id=idea_id)
+
+    async def reached_shortlist(self, idea_ids: Sequence[str]) -> set[str]:
+        """Which of these ideas are on (or went past) their challenge's shortlist (the digest's mark)."""
+        stages = await asyncio.gather(*(self.store.get_stage(idea_id) for idea_id in idea_ids))  # at once
+        return {s.idea_id for s in stages if s is not None and s.reached(Stage.SHORTLISTED)}
 
     async def choose_finalists(self, *, actor_id: str, challenge_id: str, picks: Sequence[str]) -> StageResult:
         return await self._choose(actor_id, challenge_id, picks, finalists=True)
@@ -496,7 +541,7 @@ class ChallengeService:
                             picks,
                             actor_id=actor_id,
                             now=now,
-                            ranking=ranking,
+                            ranking=ranking or await self._panel_ranking(challenge, stages.values(), picks),
                             reason=reason,
                         )
                 except ChallengeRefused as refused:
@@ -510,32 +555,39 @@ class ChallengeService:
         self._on_outbox()
         return StageResult(Status.RECORDED, challenge)
 
+    async def _panel_ranking(
+        self, challenge: Challenge, stages: Iterable[IdeaStage], picks: Sequence[str]
+    ) -> list[str]:
+        """The panel's order of the finalists, best first, once the chair has closed scoring (else
+        none: winners need no reason). Among tied finalists the picked ones come first, so picking
+        any of a tie for the top places is not a departure from the ranking."""
+        panel = await self.store.get_panel(challenge.id)
+        if panel is None or not panel.scoring_closed:
+            return []
+        finalist_ids = [s.idea_id for s in stages if s.challenge_id == challenge.id and s.stage == Stage.FINALIST]
+        cards = await self.store.list_scorecards(challenge.id)
+        ranked = [r for r in pn.results(panel, challenge.criteria, finalist_ids, cards) if r.rank is not None]
+        picked = set(picks)
+        return [r.finalist_id for r in sorted(ranked, key=lambda r: (r.rank, r.finalist_id not in picked))]
+
     async def record_funding(
         self, *, actor_id: str, idea_id: str, amount: Any, branch: str, conditions: str
     ) -> StageResult:
-        async for attempt in conflict_retry():
-            with attempt:
-                idea, stage, challenge = await self.view(idea_id)
-                if idea is None or stage is None or challenge is None:
-                    return StageResult(Status.NOT_FOUND, challenge, stage, idea)
-                now = self.clock()
-                try:
-                    raised = st.record_funding(
-                        challenge,
-                        stage,
-                        actor_id=actor_id,
-                        amount=parse_amount(amount),
-                        branch=str(branch or ""),
-                        conditions=str(conditions or ""),
-                        now=now,
-                    )
-                except ChallengeRefused as refused:
-                    return self._refused(refused, challenge, stage, idea, actor_id)
-                challenge.updated_at = now
-                await self.store.write_stages(challenge, [stage], stage_messages(idea, raised, now))
-        log.info("funding recorded", extra={"idea_id": idea_id})
-        self._on_outbox()
-        return StageResult(Status.RECORDED, challenge, stage, idea)
+        def fund(challenge: Challenge, stage: IdeaStage, now: datetime) -> list[st.StageEvent]:
+            return st.record_funding(
+                challenge,
+                stage,
+                actor_id=actor_id,
+                amount=parse_amount(amount),
+                branch=str(branch or ""),
+                conditions=str(conditions or ""),
+                now=now,
+            )
+
+        result = await self._move_stage(idea_id, actor_id, fund)
+        if result.status == Status.RECORDED:
+            log.info("funding recorded", extra={"idea_id": idea_id})
+        return result
 
     # ---- the owner's part ------------------------------------------------------------------
     async def file_progress(self, *, actor_id: str, idea_id: str, status: str, note: str) -> StageResult:
@@ -543,32 +595,53 @@ class ChallengeService:
             progress = ProgressStatus(status)
         except ValueError:
             return StageResult(Status.REFUSED, reason="invalid_status")
+        result = await self._move_stage(
+            idea_id,
+            actor_id,
+            lambda _, stage, now: st.file_progress(stage, actor_id=actor_id, status=progress, note=note, now=now),
+            by_owner=True,
+        )
+        if result.status == Status.RECORDED:
+            log.info("progress filed", extra={"idea_id": idea_id, "status": progress.value})
+        return result
+
+    async def give_consent(self, *, actor_id: str, idea_id: str, consent: bool) -> StageResult:
+        def answer(_: Challenge | None, stage: IdeaStage, now: datetime) -> list[st.StageEvent]:
+            st.give_consent(stage, actor_id=actor_id, consent=consent)
+            return []
+
+        return await self._move_stage(idea_id, actor_id, answer, by_owner=True)
+
+    async def _move_stage(
+        self,
+        idea_id: str,
+        actor_id: str,
+        move: Callable[[Any, IdeaStage, datetime], Sequence[object]],  # (challenge, stage, now) -> events
+        *,
+        by_owner: bool = False,
+    ) -> StageResult:
+        """One person's move on one idea's stage, retried on a conflict and written with the notices
+        it raises. A sponsor's move (the default) passes the challenge's gate, so two clicks on two
+        instances make one change; an owner's changes only their own stage, which must be stored."""
         async for attempt in conflict_retry():
             with attempt:
                 idea, stage, challenge = await self.view(idea_id)
-                if idea is None or stage is None or stage.version == 0:
+                missing = stage is not None and stage.version == 0 if by_owner else challenge is None
+                if idea is None or stage is None or missing:
                     return StageResult(Status.NOT_FOUND, challenge, stage, idea)
                 now = self.clock()
                 try:
-                    raised = st.file_progress(stage, actor_id=actor_id, status=progress, note=note, now=now)
+                    raised = move(challenge, stage, now)
                 except ChallengeRefused as refused:
                     return self._refused(refused, challenge, stage, idea, actor_id)
-                await self.store.update_stage(stage, stage_messages(idea, raised, now))
-        log.info("progress filed", extra={"idea_id": idea_id, "status": progress.value})
-        self._on_outbox()
-        return StageResult(Status.RECORDED, challenge, stage, idea)
-
-    async def give_consent(self, *, actor_id: str, idea_id: str, consent: bool) -> StageResult:
-        async for attempt in conflict_retry():
-            with attempt:
-                idea, stage, challenge = await self.view(idea_id)
-                if idea is None or stage is None or stage.version == 0:
-                    return StageResult(Status.NOT_FOUND, challenge, stage, idea)
-                try:
-                    st.give_consent(stage, actor_id=actor_id, consent=consent)
-                except ChallengeRefused as refused:
-                    return self._refused(refused, challenge, stage, idea, actor_id)
-                await self.store.update_stage(stage)
+                outbox = stage_messages(idea, raised, now)
+                if by_owner:
+                    await self.store.update_stage(stage, outbox)
+                else:
+                    challenge.updated_at = now
+                    await self.store.write_stages(challenge, [stage], outbox)
+        if outbox:
+            self._on_outbox()
         return StageResult(Status.RECORDED, challenge, stage, idea)
 
     # ---- scheduled passes --------------------------------------------------------------------
@@ -579,8 +652,7 @@ class ChallengeService:
         month = now.astimezone(self.tz).strftime("%Y-%m")
         due = []
         for stage in await self.store.list_stages_in(Stage.IMPLEMENTING):
-            last = stage.latest_update.at if stage.updates else stage.since
-            if now - last >= self.follow_up_after:
+            if stage.update_due(now, self.follow_up_after):
                 due.append(
                     OutboxMessage.due_now(
                         message_id(MessageKind.FOLLOW_UP, stage.idea_id, month),
@@ -591,10 +663,7 @@ class ChallengeService:
                         payload={"month": month},
                     )
                 )
-        if due:
-            await self.store.enqueue(due)
-            self._on_outbox()
-        return len(due)
+        return await self._queue(due)
 
     async def queue_sponsor_digests(self, week_key: str = "") -> int:
         """Each sponsor's weekly challenge digest: the funnel and funded ideas' latest status,
@@ -618,12 +687,16 @@ class ChallengeService:
                         payload={"week": week_key},
                     )
                 )
+        return await self._queue(messages)
+
+    # ---- helpers ---------------------------------------------------------------------------
+    async def _queue(self, messages: list[OutboxMessage]) -> int:
+        """A scheduled pass's messages, queued at once and the dispatcher woken; how many there were."""
         if messages:
             await self.store.enqueue(messages)
             self._on_outbox()
         return len(messages)
 
-    # ---- helpers ---------------------------------------------------------------------------
     @staticmethod
     def _refused(
         error: ChallengeRefused, challenge: Challenge | None, stage: IdeaStage | None, idea: Idea | None, actor: str

@@ -25,8 +25,8 @@ from typing import Any, Protocol
 
 from bot.domain.calendar import DigestWeek, WorkCalendar
 from bot.domain.digest import BusinessDays, Digest, DigestQuery, DigestRules, digest_from_figures
-from bot.domain.model import Idea, NotAllowed, Person, Role
-from bot.domain.outbox import MessageKind, message_id, reminder_id
+from bot.domain.model import Idea, Person, Role
+from bot.domain.outbox import reminder_id
 from bot.ports import (
     Channel,
     Conversations,
@@ -36,11 +36,10 @@ from bot.ports import (
     Directory,
     Ideas,
     Outbox,
-    OutboxMessage,
     Preferences,
 )
 from bot.ports.rate_limits import TeamsRateLimiter
-from bot.ports.retry import Backoff, conflict_retry, retrying
+from bot.ports.retry import Backoff, retrying
 from bot.services.language import Languages
 from bot.services.nudges import Nudger
 
@@ -289,25 +288,3 @@ class DigestService:
     async def nudge(self, idea: Idea, dm: Person) -> bool:
         """The DM's Nudge button: remind the current approver now (at most once a day)."""
         return await self.nudger.remind(idea, from_dm=dm.name)
-
-    async def shortlist(self, idea_id: str, dm_id: str) -> None:
-        """The DM's Shortlist button: mark an approved idea for the Den (once; a second click changes
-        nothing) and tell its submitter, in the same write."""
-        async for attempt in conflict_retry():
-            with attempt:
-                idea = await self.store.get(idea_id)
-                now = self.clock()
-                try:
-                    if not idea.shortlist(dm_id=dm_id, now=now):
-                        return
-                except NotAllowed:
-                    return
-                told = OutboxMessage.due_now(
-                    message_id(MessageKind.SHORTLISTED, idea.id),
-                    recipient_id=idea.submitter.id,
-                    kind=MessageKind.SHORTLISTED,
-                    idea_id=idea.id,
-                    now=now,
-                )
-                await self.store.update(idea, [told])
-        log.info("idea shortlisted", extra={"idea_id": idea_id, "dm_id": dm_id})

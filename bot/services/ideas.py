@@ -20,6 +20,7 @@ from bot.domain.limits import COMMENT_MAX, PitchQuota, check_text
 from bot.domain.model import (
     CommentRequired,
     Decision,
+    HistoryKind,
     Idea,
     NotAllowed,
     NotYourStep,
@@ -143,7 +144,28 @@ def outbox_for(idea: Idea, raised: Sequence[events.Event], now: datetime) -> lis
                 idea.submitter.id,
                 {"number": event.number},
             )
+        if isinstance(event, (events.IdeaApproved, events.IdeaRejected, events.IdeaWithdrawn)):
+            # How it ended, to the levels kept informed who heard of it before: one message each per
+            # ending (a second look can end it again, at another step).
+            outcome, step, revision = idea.status.value, idea.current_step, idea.revision
+            for person_id in _told_before(idea, raised):
+                add(
+                    message_id(MessageKind.INFORMED_OUTCOME, idea.id, person_id, outcome, revision, step),
+                    MessageKind.INFORMED_OUTCOME,
+                    person_id,
+                    {"outcome": outcome, "step": step, "revision": revision},
+                )
     return messages
+
+
+def _told_before(idea: Idea, raised: Sequence[events.Event]) -> list[str]:
+    """The levels the route kept informed who heard of the idea before it ended: they are told how
+    it ended. Not those informed by this very change (their card already shows it), nor whoever
+    held the step (they get their own withdrawn card)."""
+    now_informed = {e.person_id for e in raised if isinstance(e, events.Informed)}
+    holders = {e.approver_id for e in raised if isinstance(e, events.IdeaWithdrawn)}
+    told = dict.fromkeys(h.to_id for h in idea.history if h.kind == HistoryKind.INFORMED)
+    return [p for p in told if p and p not in now_informed | holders and p != idea.submitter.id]
 
 
 def _still_holds(idea: Idea, event: events.ApprovalRequested) -> bool:

@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 Rendered = tuple[dict[str, Any], str] | None
 Renderer = Callable[[OutboxMessage], Awaitable[Rendered]]
 """The card and summary for a message, or None when it no longer applies (dropped, not sent)."""
+AfterSend = Callable[[OutboxMessage, dict[str, Any], str, str], Awaitable[None]]
+"""Told of each message sent (message, card, summary, the posted message's id or ""): for example,
+to remember an approval request's id so the card can later be replaced in place."""
 
 
 class OutboxStore(Outbox, OutboxLeases, Protocol):
@@ -69,8 +72,10 @@ class OutboxDispatcher(BackgroundTask):
         max_in_flight: int = 64,
         limiter: TeamsRateLimiter | None = None,
         drain_seconds: float = 20.0,
+        after_send: AfterSend | None = None,
     ) -> None:
         self._store = store
+        self._after_send = after_send
         self._channel = channel
         self._render = render
         self._clock = clock
@@ -227,7 +232,7 @@ class OutboxDispatcher(BackgroundTask):
                 if self._stopping:
                     raise _Stopping
                 self._sending.add(message.id)
-                await self._channel.send_card(message.recipient_id, card, summary=summary)
+                sent_id = await self._channel.send_card(message.recipient_id, card, summary=summary)
         except DeliveryFailed as failure:
             if failure.retry_after:
                 self._limiter.pause(message.recipient_id, failure.retry_after)
@@ -239,6 +244,11 @@ class OutboxDispatcher(BackgroundTask):
             return await self._failed(message, DeliveryFailed(type(exc).__name__))
         await self._record(message, lambda: self._store.complete(message.id))
         log.info("notification sent", extra={"message_id": message.id, "kind": str(message.kind)})
+        if self._after_send is not None:
+            try:
+                await self._after_send(message, card, summary, sent_id or "")
+            except Exception:  # what follows a send never undoes it, nor stops this person's queue
+                log.exception("after-send step failed", extra={"message_id": message.id})
         return None
 
     async def _record(self, message: OutboxMessage, write: Callable[[], Awaitable[None]]) -> None:

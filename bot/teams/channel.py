@@ -137,18 +137,19 @@ class TeamsChannel:
                 permanent=True,
             )
 
-    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
+    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> str | None:
+        """Returns the posted message's id (for a 1:1 chat), so the card can be replaced in place."""
         record = await self._store.get_conversation(recipient_id)
         if recipient_id.startswith(CHANNEL_PREFIX):  # a Den call for ideas or announcement
             if record is None:
                 raise DeliveryFailed("the bot is not in that channel (add it to the team)", permanent=True)
             await self._sender.create_conversation(record.service_url, channel_post(record, card, summary))
-            return
+            return None
         if record is None:
             record = await self._create_conversation(recipient_id)
         self._check_host(record.service_url)
         card = fit_for_teams(Messages(record.locale), card)  # never a card Teams would refuse
-        await self._sender.send_to_conversation(
+        return await self._sender.send_to_conversation(
             record.service_url, record.conversation_id, proactive_activity(record, card, summary)
         )
 

@@ -8,38 +8,14 @@ import pytest
 
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
-from tests.support.people import AMIR, DANA, DIANE, MAYA, SAM, TENANT_ID, VALID_PITCH
-from tests.support.running_app import RunningApp, settings_for_test, start_app
+from tests.support.inbox import card_saying, cards_to
+from tests.support.people import AMIR, DANA, DIANE, MAYA, SAM, VALID_PITCH
 from tests.support.teams_client import TeamsClient, User, action, button, input_values, texts
-
-
-@pytest.fixture
-async def app(tmp_path, connector):
-    running = await start_app(settings_for_test(tmp_path / "den.sqlite3"))
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-def teams(app: RunningApp, connector: FakeConnector) -> TeamsClient:
-    return TeamsClient(app.messages_url, connector.url, TENANT_ID)
-
-
-def cards_to(connector: FakeConnector, user: User) -> list[dict]:
-    return [card for sent in connector.to(user.conversation_id) for card in sent.cards]
 
 
 async def next_card(connector: FakeConnector, user: User, before: int) -> dict:
     sent = await connector.wait_for(lambda c: [x for s in c.to(user.conversation_id)[before:] for x in s.cards] or None)
     return sent[-1]
-
-
-async def card_saying(connector: FakeConnector, user: User, phrase: str, count: int = 1) -> dict:
-    def ready(c: FakeConnector):
-        found = [card for card in cards_to(c, user) if phrase in texts(card)]
-        return found[-1] if len(found) >= count else None
-
-    return await connector.wait_for(ready)
 
 
 async def pitch(teams: TeamsClient, user: User = SAM, **changes) -> dict:

@@ -6,28 +6,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import pytest
-
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
-from tests.support.people import AMIR, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
-from tests.support.running_app import RunningApp, settings_for_test, start_app
+from tests.support.people import AMIR, DIANE, MAYA, PRIYA, SAM, VALID_PITCH
 from tests.support.store_probes import pending_outbox
 from tests.support.teams_client import TeamsClient, User, action, input_values, texts
 
 YEAR = dt.datetime.now(dt.UTC).year
-
-
-@pytest.fixture
-async def app(tmp_path, connector):
-    running = await start_app(settings_for_test(tmp_path / "den.sqlite3"))
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-def teams(app: RunningApp, connector: FakeConnector) -> TeamsClient:
-    return TeamsClient(app.messages_url, connector.url, TENANT_ID)
 
 
 def _asks_decision(card: dict) -> bool:

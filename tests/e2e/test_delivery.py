@@ -10,7 +10,6 @@ import logging
 import sqlite3
 
 import aiohttp
-import pytest
 
 from cards import verbs
 from tests.e2e.test_core_loop import (
@@ -21,22 +20,9 @@ from tests.e2e.test_core_loop import (
     pitch,
     update_saying,
 )
-from tests.support.fake_connector import FakeConnector
 from tests.support.people import DIANE, MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, action, texts
-
-
-@pytest.fixture
-async def app(tmp_path, connector):
-    running = await start_app(settings_for_test(tmp_path / "den.sqlite3"))
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-def teams(app, connector: FakeConnector) -> TeamsClient:
-    return TeamsClient(app.messages_url, connector.url, TENANT_ID)
 
 
 async def health(url: str) -> tuple[int, dict]:

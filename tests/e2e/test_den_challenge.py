@@ -26,7 +26,7 @@ from bot.admin import report as report_command
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import TENANT_ID, VALID_PITCH
-from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
+from tests.support.running_app import FakeClock, RunningApp, settings_for_test
 from tests.support.teams_client import BOT_ID, BOT_NAME, TeamsClient, User, button, texts
 
 SECRET = "den-timer-secret-for-tests"
@@ -99,24 +99,15 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def app(tmp_path, connector, clock):
+def app_settings(tmp_path) -> dict:
     org = tmp_path / "ministry.json"
     org.write_text(json.dumps(ministry()), encoding="utf-8")
-    settings = settings_for_test(
-        tmp_path / "den.sqlite3",
-        org_file=str(org),
-        digest_secret=SECRET,
-        digest_schedule=False,
-        organiser_group_id=ORGANISERS,
-    )
-    running = await start_app(settings, clock)
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-def teams(app: RunningApp, connector: FakeConnector) -> TeamsClient:
-    return TeamsClient(app.messages_url, connector.url, TENANT_ID)
+    return {
+        "org_file": str(org),
+        "digest_secret": SECRET,
+        "digest_schedule": False,
+        "organiser_group_id": ORGANISERS,
+    }
 
 
 def in_channel(teams: TeamsClient, activity: dict) -> dict:

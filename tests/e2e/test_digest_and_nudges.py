@@ -4,18 +4,21 @@ local Bot Connector stand-in."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 
 from bot.domain.calendar import DigestWeek
+from bot.domain.challenge import Challenge, ChallengeDraft
+from bot.domain.stage import Stage
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
+from tests.support.inbox import cards_to
 from tests.support.people import DANA, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
-from tests.support.teams_client import TeamsClient, User, action, button, texts
+from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts
 
 SECRET = "digest-timer-secret-for-tests"
 TORONTO = ZoneInfo("America/Toronto")
@@ -28,17 +31,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def app(tmp_path, connector, clock):
-    running = await start_app(
-        settings_for_test(tmp_path / "den.sqlite3", digest_secret=SECRET, digest_schedule=False), clock
-    )
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-def teams(app: RunningApp, connector: FakeConnector) -> TeamsClient:
-    return TeamsClient(app.messages_url, connector.url, TENANT_ID)
+def app_settings() -> dict:
+    return {"digest_secret": SECRET, "digest_schedule": False}
 
 
 async def run_digest(app: RunningApp, secret: str | None = SECRET, body: dict | None = None) -> tuple[int, dict]:
@@ -46,10 +40,6 @@ async def run_digest(app: RunningApp, secret: str | None = SECRET, body: dict | 
     async with aiohttp.ClientSession() as session:
         async with session.post(f"{app.url}api/digest/run", json=body or {}, headers=headers) as response:
             return response.status, await response.json()
-
-
-def cards_to(connector: FakeConnector, user: User, phrase: str) -> list[dict]:
-    return [c for s in connector.to(user.conversation_id) for c in s.cards if phrase in texts(c)]
 
 
 async def pitch_as(teams: TeamsClient, connector: FakeConnector, user: User, title: str) -> None:
@@ -170,15 +160,42 @@ async def test_only_the_dm_who_owns_the_digest_can_use_its_buttons(teams, connec
     assert idea.shortlisted_by == ""
 
 
+async def open_challenge(app: RunningApp, clock: FakeClock, sponsor: User = DANA) -> Challenge:
+    """A Den challenge this deputy minister sponsors, opened a week ago (its window still open)."""
+    now = clock()
+    draft = ChallengeDraft(
+        "Tell us *once*", "How could clients tell us things only once?", (sponsor.aad_id,),
+        now - timedelta(days=7), now + timedelta(days=7),
+    )  # fmt: skip
+    challenge = Challenge.open_new(challenge_id="c-once", draft=draft, actor_id="olga", is_organiser=True, now=now)
+    await app.store.add_challenge(challenge)
+    return challenge
+
+
 async def test_shortlist_and_nudge_update_the_card_in_place(teams, connector, clock, app):
     await seed(teams, connector, clock)
     await run_digest(app)
     [card] = cards_to(connector, DANA, "Your Den this week")
+    idea_id = button(card, verbs.DIGEST_SHORTLIST)["data"]["ideaId"]
 
+    nowhere = await teams.click(DANA, button(card, verbs.DIGEST_SHORTLIST), {})
+    assert "no challenge you sponsor is taking a shortlist now. Nothing was changed" in nowhere.message
+    assert (await app.store.get(idea_id)).challenge == "" and await app.store.get_stage(idea_id) is None
+
+    # One shortlist: the challenge's. The idea was pitched outside any challenge: it enters Dana's.
+    await open_challenge(app, clock)
     shortlisted = await teams.click(DANA, button(card, verbs.DIGEST_SHORTLIST), {})
-    assert "Shortlisted" in texts(shortlisted.card)
-    idea = await app.store.get(button(card, verbs.DIGEST_SHORTLIST)["data"]["ideaId"])
-    assert idea.shortlisted_by == DANA.aad_id
+    assert "Shortlisted" in texts(shortlisted.card) and not any(
+        b.get("data", {}).get("ideaId") == idea_id for b in nodes(shortlisted.card) if b.get("verb") ==
+        verbs.DIGEST_SHORTLIST
+    )  # fmt: skip
+    idea = await app.store.get(idea_id)
+    assert idea.challenge == "c-once" and idea.shortlisted_by == "", "no second, separate flag"
+    assert (await app.store.get_stage(idea_id)).stage == Stage.SHORTLISTED
+    pool = (await teams.click(DANA, {"verb": verbs.DEN_POOL, "data": {"challengeId": "c-once"}})).card
+    assert "Shortlisted: 1." in texts(pool), "the sponsor's pool card shows the same shortlist"
+    again = await teams.click(DANA, button(card, verbs.DIGEST_SHORTLIST), {})
+    assert "Shortlisted" in texts(again.card), "a second click changes nothing"
 
     nudged = await teams.click(DANA, button(card, verbs.DIGEST_NUDGE), {})
     assert "Reminder sent today" in texts(nudged.card)
@@ -219,8 +236,10 @@ async def run_nudges(app: RunningApp) -> dict:
 
 
 async def test_shortlisting_tells_the_submitter_and_shows_in_my_ideas(teams, connector, clock, app):
-    """Issue #14: the submitter was never told their idea was shortlisted, and "my ideas" didn't show it."""
+    """Issue #14: the submitter was never told their idea was shortlisted, and "my ideas" didn't show it.
+    Now the digest's Shortlist is the challenge's: the submitter hears it as every stage change."""
     await seed(teams, connector, clock)
+    await open_challenge(app, clock)
     await run_digest(app)
     [card] = cards_to(connector, DANA, "Your Den this week")
     shortlist = button(card, verbs.DIGEST_SHORTLIST)
@@ -228,13 +247,14 @@ async def test_shortlisting_tells_the_submitter_and_shows_in_my_ideas(teams, con
     submitter = User(idea.submitter.id, idea.submitter.name)
     await teams.click(DANA, shortlist, {})
 
-    told = await connector.wait_for(lambda c: next(iter(cards_to(c, submitter, "is shortlisted for the Den")), None))
-    assert f"Your idea {idea.reference} is shortlisted for the Den" in texts(told)
+    told = await connector.wait_for(lambda c: next(iter(cards_to(c, submitter, "Your idea is on the shortlist")), None))
+    assert f"{idea.reference}: " in texts(told)
+    assert "Your idea is on the shortlist of Tell us \\*once\\*." in texts(told)
     before = len(connector.to(submitter.conversation_id))
     await teams.say(submitter, "my ideas")
     sent = await connector.wait_for(lambda c: c.to(submitter.conversation_id)[before:] or None)
     assert f"{idea.reference}: " in texts(sent[-1].cards[0])
-    assert "Shortlisted for the Den." in texts(sent[-1].cards[0])
+    assert "Tell us \\*once\\*: Shortlisted" in texts(sent[-1].cards[0])
 
 
 async def test_the_digests_view_button_posts_the_ideas_details_and_keeps_the_digest(teams, connector, clock, app):

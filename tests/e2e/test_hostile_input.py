@@ -36,17 +36,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def app(tmp_path, connector, clock):
-    running = await start_app(
-        settings_for_test(tmp_path / "den.sqlite3", digest_secret=SECRET, digest_schedule=False), clock
-    )
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-def teams(app: RunningApp, connector: FakeConnector) -> TeamsClient:
-    return TeamsClient(app.messages_url, connector.url, TENANT_ID)
+def app_settings() -> dict:
+    return {"digest_secret": SECRET, "digest_schedule": False}
 
 
 def markdown_texts(card: dict) -> list[str]:

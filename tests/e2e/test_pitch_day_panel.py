@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cards import verbs
+from tests.support.inbox import cards_to
 from tests.support.people import AMIR, DANA, DIANE, MAYA, SAM, TENANT_ID
 from tests.support.pitch_day import CHANNEL_KEY, OLGA_ID, T0, seed
 from tests.support.running_app import FakeClock, settings_for_test, start_app
@@ -20,14 +21,13 @@ JUDGES = (MAYA, DIANE, AMIR)
 
 
 @pytest.fixture
-async def app(tmp_path, connector):
-    running = await start_app(settings_for_test(tmp_path / "den.sqlite3", organiser_ids=OLGA_ID), clock=FakeClock(T0))
-    yield running
-    await running.stop()
+def clock() -> FakeClock:
+    return FakeClock(T0)
 
 
-def cards_to(connector, user: User) -> list[dict]:
-    return [card for sent in connector.to(user.conversation_id) for card in sent.cards]
+@pytest.fixture
+def app_settings() -> dict:
+    return {"organiser_ids": OLGA_ID}
 
 
 def scorecards(connector, judge: User) -> dict[str, dict]:

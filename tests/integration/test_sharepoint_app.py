@@ -14,6 +14,7 @@ from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.fake_graph import FakeGraph
 from tests.support.graph_fixtures import StaticCredential, provisioned_site
+from tests.support.inbox import cards_to
 from tests.support.people import DANA, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import RunningApp, settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, User, action, button, texts
@@ -75,6 +76,18 @@ async def pitch(teams: TeamsClient, user: User = SAM, title: str = VALID_PITCH["
     return await teams.click(
         user, {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None}}, {**VALID_PITCH, "title": title}
     )
+
+
+async def pitch_while_graph_is_down(app: RunningApp, connector: FakeConnector, fake_graph: FakeGraph) -> TeamsClient:
+    """Sam (whose approver is Maya) pitches while Graph is down: his pitch is kept in the spool."""
+    teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
+    await teams.install(SAM)
+    await teams.install(MAYA)
+    fake_graph.down = True
+    saved = await teams.click(SAM, {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None}}, VALID_PITCH)
+    assert saved.status == 200
+    assert "Your idea is saved" in texts(saved.card)
+    return teams
 
 
 async def test_pitch_and_approval_are_recorded_in_sharepoint(tmp_path, fake_graph, site, connector):
@@ -142,25 +155,14 @@ async def test_a_429_storm_and_a_503_burst_are_ridden_out(tmp_path, fake_graph, 
 async def test_graph_down_during_a_pitch_then_back_files_it_exactly_once(tmp_path, fake_graph, site, connector):
     app = await start(tmp_path, fake_graph, site, graph_max_retries=1)
     try:
-        teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
-        await teams.install(SAM)
-        await teams.install(MAYA)
-        fake_graph.down = True
-        saved = await teams.click(SAM, {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None}}, VALID_PITCH)
-        assert saved.status == 200
-        assert "Your idea is saved" in texts(saved.card)
+        teams = await pitch_while_graph_is_down(app, connector, fake_graph)
         again = await teams.click(SAM, {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None}}, VALID_PITCH)
         assert "Your idea is saved" in texts(again.card)
         await asyncio.sleep(0.5)
         assert items(fake_graph, site, "DenIdeas") == []
 
         fake_graph.down = False
-        filed = await connector.wait_for(
-            lambda c: (
-                [x for s in c.to(SAM.conversation_id) for x in s.cards if "Your idea is filed" in texts(x)] or None
-            ),
-            seconds=15,
-        )
+        filed = await connector.wait_for(lambda c: cards_to(c, SAM, "Your idea is filed") or None, seconds=15)
         assert "DEN-" in texts(filed[0])
         await connector.wait_for(lambda c: len(approval_cards(c, MAYA)) >= 2 or None, seconds=15)
         await asyncio.sleep(0.5)
@@ -209,12 +211,7 @@ async def test_a_spooled_pitch_is_filed_once_when_the_clash_is_not_a_409(tmp_pat
     fake_graph.behaviours.unique_clash_status = 400
     app = await start(tmp_path, fake_graph, site, graph_max_retries=1)
     try:
-        teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
-        await teams.install(SAM)
-        await teams.install(MAYA)
-        fake_graph.down = True
-        saved = await teams.click(SAM, {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None}}, VALID_PITCH)
-        assert "Your idea is saved" in texts(saved.card)
+        await pitch_while_graph_is_down(app, connector, fake_graph)
         # When Graph is back, the first write of the idea goes through but its answer is lost: the
         # store sends it again and meets its own row, refused with a 400.
         fake_graph.fail_next(1, status=503, retry_after="0", path_part="/lists/DenIdeas/items", method="POST",
@@ -222,7 +219,7 @@ async def test_a_spooled_pitch_is_filed_once_when_the_clash_is_not_a_409(tmp_pat
         fake_graph.down = False
 
         def filed(c):
-            return [x for s in c.to(SAM.conversation_id) for x in s.cards if "Your idea is filed" in texts(x)]
+            return cards_to(c, SAM, "Your idea is filed")
 
         await connector.wait_for(lambda c: filed(c) or None, seconds=15)
         await connector.wait_for(lambda c: approval_cards(c, MAYA) or None, seconds=15)

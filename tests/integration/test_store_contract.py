@@ -275,6 +275,10 @@ async def test_a_language_choice_is_remembered_and_outlives_a_new_conversation(s
     await asyncio.gather(store.set_language("sam", "en", T0), store.set_language("sam", "en", T0))
     assert await store.get_language("sam") == "en"
     assert await store.get_language("o'brien") is None
+    assert await store.language_and_locale("sam") == ("en", "en-US")
+    assert await store.language_and_locale("o'brien") == (None, None)
+    await store.save_conversation(ConversationRecord(**{**record.__dict__, "user_id": "noa", "locale": "fr-CA"}))
+    assert await store.language_and_locale("noa") == (None, "fr-CA"), "no choice: the Teams locale seen"
 
 
 async def test_a_digest_is_claimed_once_per_dm_and_week(store):

@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.adapters.sharepoint_den import SharePointDenStore
-from bot.adapters.sqlite_store import SqliteStore
 from bot.domain import stage as st
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.den_report import IdeaSummary
@@ -17,36 +15,11 @@ from bot.domain.model import Outcome
 from bot.domain.stage import IdeaStage, ProgressStatus, Stage
 from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage
 from tests.integration.test_store_contract import add
-from tests.support.graph_fixtures import graph_client, provisioned_site
-from tests.support.memory_store import MemoryStore
 from tests.support.store_probes import pending_outbox
 
 T0 = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
 CLOSES = datetime(2026, 10, 1, 4, 0, tzinfo=UTC)
 AFTER = CLOSES + timedelta(days=1)
-
-
-@pytest.fixture(params=["sqlite", "sharepoint", "memory"])
-async def stores(request, tmp_path, fake_graph):
-    """Two store objects on the same records: two app instances."""
-    if request.param == "memory":
-        shared = MemoryStore()  # the use-case tests' store: two instances share one
-        made = [shared, shared]
-    elif request.param == "sqlite":
-        made = [SqliteStore(tmp_path / "den.sqlite3") for _ in range(2)]
-    else:
-        site = await provisioned_site(fake_graph)
-        made = [SharePointDenStore(graph_client(fake_graph), site, page_size=50) for _ in range(2)]
-    for store in made:
-        await store.open()
-    yield made
-    for store in made:
-        await store.close()
-
-
-@pytest.fixture
-def store(stores):
-    return stores[0]
 
 
 def a_challenge(cid: str = "c1", **changes) -> Challenge:

@@ -9,37 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.adapters.sharepoint_den import SharePointDenStore
-from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.panel import Conflict, Panel, Scorecard
 from bot.domain.voting import Poll
 from bot.ports import ConcurrencyConflict, OutboxMessage
-from tests.support.graph_fixtures import graph_client, provisioned_site
-from tests.support.memory_store import MemoryStore
 
 T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "sharepoint", "memory"])
-async def stores(request, tmp_path, fake_graph):
-    if request.param == "sqlite":
-        made = [SqliteStore(tmp_path / "den.sqlite3") for _ in range(2)]
-    elif request.param == "memory":
-        shared = MemoryStore()  # the use-case tests' store: one object stands for both instances
-        made = [shared, shared]
-    else:
-        site = await provisioned_site(fake_graph)
-        made = [SharePointDenStore(graph_client(fake_graph), site, page_size=50) for _ in range(2)]
-    for store in made:
-        await store.open()
-    yield made
-    for store in made:
-        await store.close()
-
-
-@pytest.fixture
-def store(stores):
-    return stores[0]
 
 
 def note(n: int, recipient: str = "kim") -> OutboxMessage:

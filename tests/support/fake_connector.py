@@ -25,6 +25,7 @@ class Sent:
     conversation_id: str
     activity: dict[str, Any]
     method: str = "POST"
+    activity_id: str = ""  # the id this stand-in gave the posted message (what Teams answers)
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -96,11 +97,12 @@ class FakeConnector:
         return None
 
     async def _record(self, sent: Sent) -> str:
+        sent.activity_id = f"activity-{next(self._ids)}"
         self.sent.append(sent)
         self.sent_at.append(time.monotonic())
         async with self._changed:
             self._changed.notify_all()
-        return f"activity-{next(self._ids)}"
+        return sent.activity_id
 
     def add_to_team(self, *channel_ids: str) -> None:
         """The bot was added to a team: it may post in these channels (a new post, or a reply)."""

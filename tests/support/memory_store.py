@@ -21,6 +21,7 @@ from bot.ports import (
     ConversationRecord,
     OutboxBacklog,
     OutboxMessage,
+    SentCard,
     StoredSetting,
     StoreUnavailable,
 )
@@ -52,6 +53,7 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         self.delegations: dict[str, Delegation] = {}
         self.languages: dict[str, str] = {}
         self.settings: dict[str, StoredSetting] = {}
+        self.sent_cards: dict[str, SentCard] = {}
         self.down = False
         self._lock = asyncio.Lock()
         self._init_den()
@@ -121,6 +123,16 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
     async def put_setting(self, setting: StoredSetting) -> None:
         self._check()
         self.settings[setting.key] = setting
+
+    # ---- cards posted with buttons -----------------------------------------------------
+    async def remember_card(self, card: SentCard) -> None:
+        self._check()
+        self.sent_cards.setdefault(card.message_id, card)
+
+    async def cards_sent(self, idea_id: str, recipient_id: str) -> list[SentCard]:
+        self._check()
+        found = [c for c in self.sent_cards.values() if c.idea_id == idea_id and c.recipient_id == recipient_id]
+        return sorted(found, key=lambda c: (c.sent_at, c.message_id))
 
     # ---- acting approvers ---------------------------------------------------------------
     async def save_delegation(self, delegation: Delegation) -> None:
@@ -248,6 +260,11 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
     async def get_language(self, user_id: str) -> str | None:
         self._check()
         return self.languages.get(user_id)
+
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        self._check()
+        record = self.conversations.get(user_id)
+        return self.languages.get(user_id), record.locale if record else None
 
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
         self._check()

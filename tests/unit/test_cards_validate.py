@@ -98,7 +98,14 @@ def route_cards(m: Messages) -> dict[str, dict]:
     from bot.domain.calendar import WorkCalendar
     from bot.domain.delegation import new_delegation
     from bot.domain.routing import Rule, route_with
-    from cards.approval_routes import comment_card, delegation_card, informed_card, my_approvals_card, withdrawn_card
+    from cards.approval_routes import (
+        comment_card,
+        delegation_card,
+        informed_card,
+        informed_outcome_card,
+        my_approvals_card,
+        withdrawn_card,
+    )
     from cards.idea import chain_view, pitch_summary
 
     maya, diane = Person("maya", "Maya Singh", Role.MANAGER), Person("diane", "Diane Tremblay", Role.DIRECTOR)
@@ -127,6 +134,7 @@ def route_cards(m: Messages) -> dict[str, dict]:
     cards["my_approvals_none"] = my_approvals_card(m, [], T0, waiting_days=lambda _: 0)
     idea.withdraw(actor_id="sam", reason="Later", now=T0)
     cards["withdrawn"] = withdrawn_card(m, idea, summary=summary, chain=chain_view(m, idea))
+    cards["informed_outcome"] = informed_outcome_card(m, idea, summary=summary, chain=chain_view(m, idea))
     cal = WorkCalendar.of()
     last = date(2026, 11, 6)
     current = new_delegation(principal=maya, delegate=diane, last_day=last, now=T0, calendar=cal, active={})

@@ -18,7 +18,7 @@ from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.den_report import build_report, stages_of
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
-from bot.domain.stage import ProgressStatus
+from bot.domain.stage import ProgressStatus, Standing
 from bot.i18n import Messages
 from bot.settings import ROOT
 from cards import my_ideas_card, pitch_form_card
@@ -42,6 +42,7 @@ from cards.challenge import (
     stage_update_card,
     window_closed_card,
 )
+from cards.details import idea_details_card
 from tests.support.people import VALID_PITCH
 
 VALIDATOR = ROOT / "tests" / "support" / "validate_cards.js"
@@ -154,7 +155,14 @@ def all_cards(locale: str = "en-US") -> dict[str, dict]:
     report = build_report(challenge, ideas, stages.values(), AFTER + timedelta(days=60))
     cards["digest"] = challenge_digest_card(m, report)
     cards["report"] = report_card(m, report)
-    cards["my_ideas"] = my_ideas_card(m, ideas[:3], AFTER, limit=20, den_lines={"i0": "Tell us once: Winner"})
+    standings = {
+        "i0": Standing("Tell us once", stages["i0"], update_due=True),
+        "i1": Standing("Tell us *once*", stages.get("i1")),
+        "i2": Standing("Tell us once"),
+    }
+    cards["my_ideas"] = my_ideas_card(m, ideas[:3], AFTER, limit=20, standings=standings)
+    cards["details_funded"] = idea_details_card(m, ideas[0], standings["i0"])
+    cards["details_not_entered"] = idea_details_card(m, ideas[2], standings["i2"])
     return cards
 
 

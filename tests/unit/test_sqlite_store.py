@@ -96,15 +96,15 @@ async def test_rescheduled_and_completed_messages(stores):
 
 
 def count_hand_offs(store: SqliteStore) -> list[int]:
-    """Count the trips from the event loop to the store's thread (each is one executor submit)."""
-    executor, count = store._thread._executor, [0]
-    submit = executor.submit
+    """Count the trips from the event loop to the store's thread."""
+    lane, count = store._thread, [0]
+    submit = lane._submit
 
-    def counted(*args, **kwargs):
+    def counted(work):
         count[0] += 1
-        return submit(*args, **kwargs)
+        return submit(work)
 
-    executor.submit = counted
+    lane._submit = counted
     return count
 
 

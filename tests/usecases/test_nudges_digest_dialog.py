@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
+from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.model import Outcome
 from bot.domain.outbox import MessageKind
+from bot.domain.stage import Stage
 from cards import verbs
 from dialogs.turn import Turn
 from tests.support.people import DANA, DIANE, MAYA, SAM, VALID_PITCH
@@ -80,8 +83,16 @@ async def test_the_dms_buttons_shortlist_and_nudge_and_refuse_anyone_else(den):
     refused = await den.dialog.on_action(turn(SAM), verbs.DIGEST_SHORTLIST, shortlist["data"])
     assert refused.card is None and refused.message
 
+    nowhere = await den.dialog.on_action(turn(DANA), verbs.DIGEST_SHORTLIST, shortlist["data"])
+    assert nowhere.card is None and "no challenge you sponsor" in nowhere.message
+    draft = ChallengeDraft("Tell us once", "How?", (DANA.aad_id,), den.clock() - timedelta(days=1),
+                           den.clock() + timedelta(days=9))  # fmt: skip
+    await den.store.add_challenge(
+        Challenge.open_new(challenge_id="c1", draft=draft, actor_id="olga", is_organiser=True, now=den.clock())
+    )
     after = await den.dialog.on_action(turn(DANA), verbs.DIGEST_SHORTLIST, shortlist["data"])
-    assert "Shortlisted" in texts(after.card) and (await den.store.get(approved.id)).shortlisted_by == DANA.aad_id
+    assert "Shortlisted" in texts(after.card) and (await den.store.get(approved.id)).shortlisted_by == ""
+    assert (await den.store.get_stage(approved.id)).stage == Stage.SHORTLISTED, "the challenge's one shortlist"
     after = await den.dialog.on_action(turn(DANA), verbs.DIGEST_NUDGE, nudge["data"])
     assert "Reminder sent today" in texts(after.card)
     await den.deliver()

@@ -1,0 +1,195 @@
+"""Where an idea stands in its Den challenge, as its submitter sees it over HTTP ("my ideas" and the
+idea's details card), from the pool to funded, a monthly update due, filed, and implemented; an idea
+the chain did not approve says it never entered. Also: an organiser named only through the Entra
+group (DEN_ORGANISER_GROUP_ID) gets the organisers' welcome.
+
+The real app with a controlled clock and the local Bot Connector; the ministry of
+tests/e2e/test_den_challenge.py (its helpers too).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from cards import verbs
+from tests.e2e.test_den_challenge import (
+    AMIR,
+    CHANNEL,
+    DANA,
+    OLGA,
+    ORGANISERS,
+    SECRET,
+    STAFF,
+    TORONTO,
+    add_bot_to_team,
+    decide_button,
+    director_of,
+    last_card,
+    manager_of,
+    ministry,
+    post_admin,
+    settle,
+)
+from tests.support.fake_connector import FakeConnector
+from tests.support.people import TENANT_ID, VALID_PITCH
+from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
+from tests.support.teams_client import TeamsClient, User, button, texts
+
+START = datetime(2026, 9, 1, 10, 0, tzinfo=TORONTO)
+PITCHER, TURNED_DOWN = STAFF[0], STAFF[1]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+async def app(tmp_path, connector, clock):
+    org = tmp_path / "ministry.json"
+    org.write_text(json.dumps(ministry()), encoding="utf-8")
+    settings = settings_for_test(
+        tmp_path / "den.sqlite3",
+        org_file=str(org),
+        digest_secret=SECRET,
+        digest_schedule=False,
+        organiser_group_id=ORGANISERS,  # Olga is an organiser through the group only
+    )
+    running = await start_app(settings, clock)
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+def teams(app: RunningApp, connector: FakeConnector) -> TeamsClient:
+    return TeamsClient(app.messages_url, connector.url, TENANT_ID)
+
+
+async def my_ideas(teams: TeamsClient, connector: FakeConnector, user: User, locale: str = "en-US") -> dict:
+    before = len(connector.to(user.conversation_id))
+    french = locale.startswith("fr")
+    await teams.say(user, "mes idées" if french else "my ideas", locale=locale)
+    title = "Mes idées" if french else "My ideas"
+
+    def answered(c: FakeConnector) -> dict | None:
+        found = [card for s in c.to(user.conversation_id)[before:] for card in s.cards if title in texts(card)]
+        return found[-1] if found else None
+
+    return await connector.wait_for(answered)
+
+
+async def details_of(teams: TeamsClient, connector: FakeConnector, user: User, locale: str = "en-US") -> str:
+    """The details card of the person's most recent idea, as the View button posts it (a new card)."""
+    shown = await my_ideas(teams, connector, user, locale)
+    before = len(connector.to(user.conversation_id))
+    await teams.click(user, button(shown, verbs.VIEW_IDEA))
+
+    def posted(c: FakeConnector) -> str | None:
+        found = [texts(card) for s in c.to(user.conversation_id)[before:] for card in s.cards]
+        return next((t for t in found if t.startswith("Idea DEN-")), None)
+
+    return await connector.wait_for(posted)
+
+
+async def approve_all(teams: TeamsClient, connector: FakeConnector, k: int, idea_id: str) -> None:
+    for approver in (manager_of(k), director_of(k), AMIR):
+        await connector.wait_for(lambda c, a=approver: _asked(c, a, idea_id) or None, 15)
+        await teams.click(approver, decide_button(connector, approver, idea_id, verbs.APPROVE), {"comment": ""})
+
+
+def _asked(connector: FakeConnector, approver: User, idea_id: str) -> bool:
+    try:
+        decide_button(connector, approver, idea_id, verbs.APPROVE)
+    except AssertionError:
+        return False
+    return True
+
+
+async def test_my_ideas_and_details_follow_the_idea_through_the_challenge(app, teams, connector, clock):
+    connector.add_to_team(CHANNEL)
+    for someone in (DANA, AMIR, OLGA, PITCHER, TURNED_DOWN, manager_of(0), director_of(0)):
+        await teams.install(someone)
+    welcome = connector.to(OLGA.conversation_id)[0].cards[0]
+    assert "As a Den organiser you run the challenge" in texts(welcome), "organiser through the Entra group"
+    assert await add_bot_to_team(teams, OLGA) in (200, 201)
+
+    form = (await teams.click(OLGA, {"verb": verbs.CHALLENGE_NEW})).card
+    fields = {
+        "name": "Tell us *once*",
+        "question": "How could our clients tell us things only once?",
+        "sponsors": DANA.aad_id,
+        "opens_on": "2026-09-01",
+        "closes_on": "2026-09-14",
+        "program_areas": "",
+        "finalist_count": "5",
+        "pitch_day": "2026-10-15",
+        "peoples_choice": "false",
+        "channel": CHANNEL,
+    }
+    opened = await teams.click(OLGA, button(form, verbs.CHALLENGE_OPEN), fields)
+    challenge_id = button(opened.card, verbs.CHALLENGE_CLOSE)["data"]["challengeId"]
+
+    ideas = {}
+    for user in (PITCHER, TURNED_DOWN):
+        submit = {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None, "challengeId": challenge_id}}
+        result = await teams.click(user, submit, {**VALID_PITCH, "title": f"Idea of {user.name}"})
+        assert "Thanks, your idea is in!" in texts(result.card)
+        ideas[user] = button(result.card, verbs.VIEW_IDEA)["data"]["ideaId"]
+    assert "Tell us \\*once\\*: In approval" in texts(await my_ideas(teams, connector, PITCHER))
+
+    await settle(app, clock)
+    await approve_all(teams, connector, 0, ideas[PITCHER])
+    await connector.wait_for(lambda c: _asked(c, manager_of(1), ideas[TURNED_DOWN]) or None, 15)
+    await teams.click(
+        manager_of(1),
+        decide_button(connector, manager_of(1), ideas[TURNED_DOWN], verbs.REJECT),
+        {"comment": "Not this year"},
+    )
+    await settle(app, clock)
+
+    # ---- approved: in the pool; not approved: it never entered (not "in approval") ----------------------
+    shown = texts(await my_ideas(teams, connector, PITCHER))
+    assert "Tell us \\*once\\*: In the pool" in shown and "In this stage since" in shown
+    shown = texts(await my_ideas(teams, connector, TURNED_DOWN))
+    assert "Pitched to Tell us \\*once\\*. It did not enter the challenge." in shown and "In approval" not in shown
+    seen = await details_of(teams, connector, PITCHER)
+    assert "In the Den challenge\nTell us \\*once\\*: In the pool" in seen
+
+    # ---- shortlisted, finalist, winner, funded ---------------------------------------------------------
+    clock.now = datetime(2026, 9, 15, 9, 0, tzinfo=TORONTO)
+    await settle(app, clock)
+    await teams.click(DANA, {"verb": verbs.DEN_SHORTLIST, "data": {"ideaId": ideas[PITCHER]}})
+    assert "Tell us \\*once\\*: Shortlisted" in await details_of(teams, connector, PITCHER)
+    pool = (await teams.click(DANA, {"verb": verbs.DEN_POOL, "data": {"challengeId": challenge_id}})).card
+    await teams.click(DANA, button(pool, verbs.DEN_FINALISTS), {"picks": ideas[PITCHER]})
+    assert "Tell us \\*once\\*: Finalist" in await details_of(teams, connector, PITCHER)
+    clock.now = datetime(2026, 10, 16, 9, 0, tzinfo=TORONTO)
+    pool = (await teams.click(DANA, {"verb": verbs.DEN_POOL, "data": {"challengeId": challenge_id}})).card
+    pool = (await teams.click(DANA, button(pool, verbs.DEN_WINNERS), {"picks": ideas[PITCHER], "reason": ""})).card
+    assert "Tell us \\*once\\*: Winner" in texts(await my_ideas(teams, connector, PITCHER))
+    fund_form = (await teams.click(DANA, button(pool, verbs.DEN_FUND_FORM))).card
+    await teams.click(
+        DANA, button(fund_form, verbs.DEN_FUND), {"amount": "$75,000", "branch": "Digital *Branch*", "conditions": ""}
+    )
+    seen = await details_of(teams, connector, PITCHER)
+    assert "Tell us \\*once\\*: Funded: being implemented" in seen
+    assert "The first monthly implementation update is asked for a month later." in seen
+    assert "$75,000" in seen and "Digital \\*Branch\\*" in seen
+
+    # ---- a month on: the update is due; filed; then done -----------------------------------------------
+    clock.advance(days=31)
+    assert "Its monthly implementation update is due." in texts(await my_ideas(teams, connector, PITCHER))
+    assert (await post_admin(app, "nudges/run"))["followUps"] == 1
+    await settle(app, clock)
+    follow_up = last_card(connector, PITCHER, "How is implementation going?")
+    await teams.click(PITCHER, button(follow_up, verbs.DEN_PROGRESS), {"status": "on_track", "note": ""})
+    shown = texts(await my_ideas(teams, connector, PITCHER))
+    assert "Last implementation update: On track" in shown and "is due" not in shown
+    fr = texts(await my_ideas(teams, connector, PITCHER, locale="fr-CA"))
+    assert "Dernier état d’avancement\u00a0: En bonne voie" in fr
+    await teams.click(PITCHER, button(follow_up, verbs.DEN_PROGRESS), {"status": "done", "note": "Live everywhere"})
+    seen = await details_of(teams, connector, PITCHER)
+    assert "Tell us \\*once\\*: Implemented" in seen and "Implemented: reported done" in seen
