@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain.delegation import Delegation
-from bot.domain.digest import DigestIdea
+from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery
 from bot.domain.model import Idea
 from bot.domain.outbox import MessageKind
 
@@ -156,6 +156,15 @@ class DigestScan(Protocol):
         ...
 
 
+class DigestAggregates(Protocol):
+    """Each DM's digest figures, aggregated where the records live: the SQLite store in SQL, reading
+    only the few ideas each digest shows; a store that cannot builds them from its scan (`DigestScope`)."""
+
+    async def digest_figures(self, dm_ids: Sequence[str], query: DigestQuery) -> dict[str, DigestFigures]:
+        """Every DM's figures (the same ones for all of them when the scope is the whole ministry)."""
+        ...
+
+
 class Health(Protocol):
     """What /healthz asks the store: can it be written, and is the outbox keeping up."""
 
@@ -263,6 +272,7 @@ class IdeaStore(
     OutboxLeases,
     Health,
     DigestScan,
+    DigestAggregates,
     Conversations,
     DigestLedger,
     Approvals,
