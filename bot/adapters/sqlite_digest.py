@@ -273,9 +273,9 @@ def digest_figures(
     try:
         (earliest,) = connection.execute("SELECT min(created_ts) FROM ideas").fetchone()
         days = BusinessDays(query.calendar)
-        first = _day_of(datetime.fromtimestamp(earliest, UTC), tz) - 1 if earliest is not None else 0
         last = max(_day_of(until, tz), _day_of(query.now, tz)) + 1
-        first = min(first, last)
+        # From the first idea's day (nothing is asked for or decided before it); an empty store: today.
+        first = min(_day_of(datetime.fromtimestamp(earliest, UTC), tz) - 1 if earliest is not None else last, last)
         numbers = {d: days.day_number(_EPOCH + timedelta(days=d)) for d in range(first, last + 1)}
         params["n_now"] = numbers[_day_of(query.now, tz)]
         connection.execute("CREATE TEMP TABLE digest_days (day INTEGER PRIMARY KEY, number INTEGER NOT NULL)")
