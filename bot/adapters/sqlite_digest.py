@@ -273,11 +273,12 @@ def digest_figures(
     try:
         (earliest,) = connection.execute("SELECT min(created_ts) FROM ideas").fetchone()
         days = BusinessDays(query.calendar)
-        first = _day_of(datetime.fromtimestamp(earliest, UTC), tz) - 1 if earliest is not None else 0
-        last = max(_day_of(until, tz), _day_of(query.now, tz)) + 1
-        first = min(first, last)
+        today = _day_of(query.now, tz)
+        last = max(_day_of(until, tz), today) + 1
+        # From the first idea's day (nothing is asked for or decided before it); an empty store: today.
+        first = min(_day_of(datetime.fromtimestamp(earliest, UTC), tz) - 1 if earliest is not None else today, today)
         numbers = {d: days.day_number(_EPOCH + timedelta(days=d)) for d in range(first, last + 1)}
-        params["n_now"] = numbers[_day_of(query.now, tz)]
+        params["n_now"] = numbers[today]
         connection.execute("CREATE TEMP TABLE digest_days (day INTEGER PRIMARY KEY, number INTEGER NOT NULL)")
         connection.execute("INSERT INTO temp.digest_days SELECT key, value FROM json_each(?)", (json.dumps(numbers),))
         connection.execute(f"CREATE TEMP TABLE digest_scope AS {scope}", params)

@@ -20,7 +20,7 @@ from bot.adapters import sqlite_digest
 from bot.adapters.sqlite_store import SCHEMA, SqliteStore
 from bot.domain.calendar import DigestWeek, WorkCalendar, parse_holidays
 from bot.domain.chain import build_chain
-from bot.domain.digest import DigestQuery, DigestRules, DigestScope, digest_from_figures
+from bot.domain.digest import DigestFigures, DigestQuery, DigestRules, DigestScope, digest_from_figures
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
 from bot.domain.pitch import PROGRAM_AREAS, Pitch
 from tests.support.people import VALID_PITCH
@@ -170,6 +170,16 @@ async def test_the_sql_digest_says_what_the_python_reference_says(store):
     assert sample["dm-empty"] == sample["dm-empty"].__class__()
     assert sample["clerk"].so_far.new_pitches < sample["dm-a"].so_far.new_pitches + sample["dm-b"].so_far.new_pitches
     assert checked == len(CALENDARS) * 16
+
+
+async def test_an_empty_store_gives_empty_figures(tmp_path):
+    store = SqliteStore(tmp_path / "empty.sqlite3")
+    await store.open()
+    try:
+        for query in queries()[:4]:
+            assert await store.digest_figures(DM_IDS, query) == {dm_id: DigestFigures() for dm_id in DM_IDS}
+    finally:
+        await store.close()
 
 
 async def test_an_in_memory_store_aggregates_on_its_own_connection():
