@@ -14,7 +14,7 @@ from bot import logs
 from bot.bootstrap import Den, bootstrap, utc_now
 from bot.ports.service_urls import ServiceUrlAllowList
 from bot.settings import Settings
-from bot.teams.edge import activity_deserializes, error_middleware
+from bot.teams.edge import error_middleware, read_activity
 from bot.web.admin_routes import admin_routes
 from bot.web.pages import health_routes, page_routes
 from bot.web.request_guard import GuardSettings, request_guard
@@ -48,7 +48,7 @@ def create_app(
             ServiceUrlAllowList.from_setting(settings.allowed_service_urls),
             max_body_bytes=settings.max_request_bytes,
         ),
-        extra_checks=[activity_deserializes],
+        reader=read_activity,
     )
     app = web.Application(middlewares=[guard, error_middleware], client_max_size=settings.max_request_bytes + 1)
     app[DEN_KEY] = den

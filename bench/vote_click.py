@@ -23,6 +23,7 @@ import aiohttp
 
 from bench.harness import free_port, percentile, python, start_server
 from bot.adapters.sqlite_store import SqliteStore
+from bot.ports.service_urls import LOCAL_SERVICE_URLS
 from bot.settings import ROOT
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
@@ -43,7 +44,8 @@ async def start_den(db: Path):
     port = free_port()
     env = {"PORT": str(port), "DEN_HOST": "127.0.0.1", "DEN_SQLITE_PATH": str(db), "DEN_ORG_FILE": str(DEMO_ORG),
            "DEN_LOG_LEVEL": "WARNING", "MicrosoftAppId": "", "DEN_ORGANISER_IDS": OLGA_ID,
-           "DEN_DIGEST_SCHEDULE": "off"}  # fmt: skip
+           "DEN_DIGEST_SCHEDULE": "off", "DEN_DAILY_PITCH_CAP": str(APPROVALS * 2),
+           "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS}  # the connector stand-in on loopback  # fmt: skip
     return await start_server("Deputy's Den", python(str(ROOT / "app.py")), port=port, env=env)
 
 
@@ -53,7 +55,8 @@ async def approval_latencies(den: TeamsClient, connector: FakeConnector, store: 
     await den.say(SAM, "pitch")
     submit = action(connector.sent[-1].cards[0], verbs.PITCH_SUBMIT)
     for i in range(APPROVALS):
-        receipt = await den.click(SAM, {**submit, "data": {"formId": None}}, {**VALID_PITCH, "title": f"Idea {i}"})
+        form = {**VALID_PITCH, "title": f"Idea {i}", "confirm": "duplicate"}  # one idea, filed many times
+        receipt = await den.click(SAM, {**submit, "data": {"formId": None}}, form)
         assert receipt.status == 200
     while await pending_outbox(store):  # noqa: ASYNC110 - let the submissions go out first
         await asyncio.sleep(0.1)

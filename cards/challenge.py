@@ -33,7 +33,7 @@ from cards.common import (
     text,
     when,
 )
-from cards.idea import pitch_summary
+from cards.idea import pitch_summary, reference_title
 from cards.safe_text import plain
 
 POOL_ROWS = 30
@@ -395,7 +395,7 @@ def pool_card(
             container(
                 [
                     text(
-                        m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title)),
+                        reference_title(m, idea.reference, idea.pitch.title),
                         weight="Bolder",
                     ),
                     subtle(f"{stage_label(m, stage)} · {plain(idea.submitter.branch or idea.submitter.name)} · {area}"),
@@ -460,10 +460,7 @@ def _picks(m: Messages, rows: Sequence[tuple[Idea, IdeaStage]]) -> Element:
         "id": "picks",
         "isMultiSelect": True,
         "style": "expanded",
-        "choices": [
-            {"title": m.t("idea.reference_title", reference=i.reference, title=plain(i.pitch.title)), "value": i.id}
-            for i, _ in rows
-        ],
+        "choices": [{"title": reference_title(m, i.reference, i.pitch.title), "value": i.id} for i, _ in rows],
     }
 
 
@@ -521,7 +518,7 @@ def funding_form_card(
     values = values or {}
     body: list[Element] = [
         heading(m.t("den.fund.title")),
-        text(m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title))),
+        text(reference_title(m, idea.reference, idea.pitch.title)),
     ]
     if notice:
         body.append(attention(notice))
@@ -573,7 +570,7 @@ def stage_update_card(
     body: list[Element] = [
         subtle(plain(challenge.name)),
         heading(m.t(f"den.update.{key}.title")),
-        text(m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title)), weight="Bolder"),
+        text(reference_title(m, idea.reference, idea.pitch.title), weight="Bolder"),
     ]
     if not for_submitter:
         body.append(subtle(m.t("den.update.approver_intro", name=idea.submitter.name)))
@@ -630,7 +627,7 @@ def follow_up_card(
     values = values or {}
     body: list[Element] = [
         heading(m.t("den.follow_up.title")),
-        text(m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title))),
+        text(reference_title(m, idea.reference, idea.pitch.title)),
     ]
     if notice:
         body.append(attention(notice))
@@ -671,7 +668,7 @@ def progress_filed_card(m: Messages, idea: Idea, stage: IdeaStage) -> dict[str, 
     latest = stage.latest_update
     body = [
         good(m.t("den.follow_up.thanks")),
-        text(m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title))),
+        text(reference_title(m, idea.reference, idea.pitch.title)),
     ]
     if latest is not None:
         body.append(
@@ -701,7 +698,7 @@ def _funded(m: Messages, report: ChallengeReport) -> list[Element]:
         if line.stage == Stage.IMPLEMENTED:
             status = m.t("den.stage.implemented")
         row = [
-            text(m.t("idea.reference_title", reference=line.reference, title=plain(line.title)), weight="Bolder"),
+            text(reference_title(m, line.reference, line.title), weight="Bolder"),
             subtle(
                 m.t(
                     "den.report.funded_line",

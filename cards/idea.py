@@ -13,6 +13,12 @@ from cards.common import Element, container, facts, subtle, text, view_idea, whe
 from cards.safe_text import plain
 
 
+def reference_title(m: Messages, reference: str, title: str) -> str:
+    """An idea as its cards name it ("DEN-2026-0001 · Title"); the title, typed by its submitter,
+    escaped for the TextBlock it goes into."""
+    return m.t("idea.reference_title", reference=reference, title=plain(title))
+
+
 def _label(m: Messages, key: str, name: str, changed: Collection[str]) -> str:
     """A field's label; a field the latest revision changed says so in words (never colour alone)."""
     label = m.t(key)

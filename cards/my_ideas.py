@@ -13,8 +13,7 @@ from bot.domain.stage import Standing
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import business_days, card, container, execute, heading, subtle, text, when
-from cards.idea import view_button, where_now
-from cards.safe_text import plain
+from cards.idea import reference_title, view_button, where_now
 from cards.standing import standing_lines
 
 
@@ -50,7 +49,7 @@ def my_ideas_card(
         return card(body, [execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive")])
     for idea in ideas[:limit]:
         status = where_now(m, idea) if idea.status != IdeaStatus.IN_REVIEW else m.t("status.in_review")
-        title = m.t("idea.reference_title", reference=idea.reference, title=plain(idea.pitch.title))
+        title = reference_title(m, idea.reference, idea.pitch.title)
         body.append(
             container(
                 [

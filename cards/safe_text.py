@@ -35,17 +35,16 @@ _LEADING_SPACE = re.compile(r"^[ \t]+", re.MULTILINE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # never meant to be seen; NUL shows as �
 
 
-# One pass of the regex engine per line (a card escapes a dozen fields; a loop per character
-# cost more than the rest of the card). `[^\W_]` is exactly str.isalnum().
-_INLINE = re.compile(
-    "[" + re.escape("".join(sorted(_ALWAYS))) + "]"
-    r"|\.(?=[^\W_])"  # 'evil.example' and 'www.x' are linked by hosts that autolink bare domains
-    r"|&(?=[^\W_]|#)"  # '&lt;' or '&#91;' would become '<' or '['
-    r"|:(?=//)"  # 'https://...' would be linked
-)
+# What `_escape_inline` escapes, as one pattern run by the regex engine instead of a Python loop
+# over every character ([^\W_] is exactly str.isalnum()).
+_INLINE = re.compile("[" + re.escape("".join(sorted(_ALWAYS))) + r"]|\.(?=[^\W_])|&(?=[^\W_]|#)|:(?=//)")
 
 
 def _escape_inline(line: str) -> str:
+    """A backslash before each character in _ALWAYS; before '.' when a letter or digit follows
+    ('evil.example' and 'www.x' are linked by hosts that autolink bare domains); before '&' when
+    a letter, digit or '#' follows ('&lt;' or '&#91;' would become '<' or '['); before ':' when
+    '//' follows ('https://...' would be linked)."""
     return _INLINE.sub(r"\\\g<0>", line)
 
 

@@ -38,30 +38,31 @@ def card_bytes(card: dict[str, Any]) -> int:
     return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def _text_blocks(node: Any) -> Iterator[dict[str, Any]]:
+def _elements(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in the card's tree (elements, actions, facts...), depth first in reading order."""
     if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _elements(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _elements(item)
+
+
+def _text_blocks(card: Any) -> Iterator[dict[str, Any]]:
+    """What shows text a cut could shorten: TextBlocks, and the facts of FactSets."""
+    for node in _elements(card):
         if node.get("type") == "TextBlock" and isinstance(node.get("text"), str):
             yield node
         elif node.get("type") == "FactSet":
-            for fact in node.get("facts", []):
-                if isinstance(fact, dict) and isinstance(fact.get("value"), str):
-                    yield fact
-        for value in node.values():
-            yield from _text_blocks(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _text_blocks(item)
+            yield from (f for f in node.get("facts", []) if isinstance(f, dict) and isinstance(f.get("value"), str))
 
 
-def _inputs(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
+def _inputs(card: Any) -> Iterator[dict[str, Any]]:
+    """Inputs with a value filled in (a form sent back with what the person typed)."""
+    for node in _elements(card):
         if str(node.get("type", "")).startswith("Input.") and isinstance(node.get("value"), str):
             yield node
-        for value in node.values():
-            yield from _inputs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _inputs(item)
 
 
 def cut(value: str, keep: int) -> str:

@@ -61,7 +61,7 @@ from bot.adapters.serialization import (
 )
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
 from bot.domain.delegation import Delegation
-from bot.domain.digest import DigestIdea
+from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, DigestScope
 from bot.domain.model import Idea
 from bot.ports import (
     ConcurrencyConflict,
@@ -506,6 +506,13 @@ class SharePointStore:
     async def list_open(self) -> list[Idea]:
         return await self._list_ideas("fields/Status eq 'in_review'")
 
+    async def digest_figures(self, dm_ids: Sequence[str], query: DigestQuery) -> dict[str, DigestFigures]:
+        """Built in Python from the scan, one page at a time (lists have no aggregation to lean on)."""
+        scope = DigestScope(dm_ids, query)
+        async for page in self.scan_for_digest(query.rules.challenge_start):
+            scope.add_page(page)
+        return scope.figures()
+
     # ---- configuration kept with the records --------------------------------------------------
     SETTING_FIELDS = ("SettingKey", "Body", "UpdatedAt", "UpdatedBy")
 
@@ -589,6 +596,10 @@ class SharePointStore:
         language = (_fields(item).get("Language") or None) if item else None
         self._languages[user_id] = language or ""
         return language
+
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        language, record = await asyncio.gather(self.get_language(user_id), self.get_conversation(user_id))
+        return language, record.locale if record else None
 
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
         values = {"UserId": user_id, "Language": language, "UpdatedAt": _iso(now)}

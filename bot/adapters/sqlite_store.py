@@ -30,11 +30,20 @@ from bot.adapters.serialization import (
     idea_to_dict,
 )
 from bot.adapters.sqlite_den import DEN_SCHEMA, SqliteDenTables
+from bot.adapters.sqlite_digest import (
+    DECISIONS_UPSERT,
+    IDEA_COLUMN_NAMES,
+    LINES_INSERT,
+    add_digest_columns,
+    backfill_digest_columns,
+    digest_figures,
+    digest_rows,
+)
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
 from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
 from bot.adapters.sqlite_thread import SqliteThread, in_transaction
 from bot.domain.delegation import Delegation
-from bot.domain.digest import DigestIdea
+from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery
 from bot.domain.model import Idea
 from bot.ports import (
     ConcurrencyConflict,
@@ -167,6 +176,9 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
     # ---- lifecycle --------------------------------------------------------------------
     async def open(self) -> None:
         await self._thread.open()
+        # The digest's columns: added to a file written before them, and filled in from the bodies.
+        await self._thread.run(add_digest_columns)
+        await self._thread.run(backfill_digest_columns)
 
     async def close(self) -> None:
         await self._thread.close()
@@ -196,6 +208,8 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
         return f"DEN-{year}-{await self._write(count):04d}"
 
     async def add(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
+        data = idea_to_dict(idea)
+        digest = digest_rows(data)
         row = (
             idea.id,
             idea.reference,
@@ -205,17 +219,20 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
             _iso(idea.created_at),
             _iso(idea.updated_at or idea.created_at),
             1,
-            json.dumps(idea_to_dict(idea)),
+            json.dumps(data),
+            *digest.idea,
         )
-        decisions, messages = _decision_rows(idea), _outbox_rows(outbox)
+        messages = _outbox_rows(outbox)
 
         def insert(db: sqlite3.Connection) -> None:
             db.execute(
                 "INSERT INTO ideas (id, reference, submitter_id, holder_id, status, created_at, updated_at,"
-                " version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f" version, body, {', '.join(IDEA_COLUMN_NAMES)})"
+                f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' * len(IDEA_COLUMN_NAMES)})",
                 row,
             )
-            _insert_decisions(db, decisions)
+            db.executemany(LINES_INSERT, digest.lines)
+            _insert_decisions(db, digest.decisions)
             _insert_outbox(db, messages)
 
         try:
@@ -230,25 +247,28 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
 
     async def update(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
         expected = idea.version
+        data = idea_to_dict(idea)
+        digest = digest_rows(data)
         values = (
             idea.holder_id,
             idea.status.value,
             _iso(idea.updated_at or idea.created_at),
-            json.dumps(idea_to_dict(idea)),
+            json.dumps(data),
+            *digest.idea,
             idea.id,
             expected,
         )
-        decisions, messages = _decision_rows(idea), _outbox_rows(outbox)
+        messages = _outbox_rows(outbox)
 
         def change(db: sqlite3.Connection) -> None:
             cursor = db.execute(
-                "UPDATE ideas SET holder_id = ?, status = ?, updated_at = ?, version = version + 1, body = ?"
-                " WHERE id = ? AND version = ?",
+                "UPDATE ideas SET holder_id = ?, status = ?, updated_at = ?, version = version + 1, body = ?,"
+                f" {', '.join(f'{name} = ?' for name in IDEA_COLUMN_NAMES)} WHERE id = ? AND version = ?",
                 values,
             )
             if cursor.rowcount != 1:
                 raise ConcurrencyConflict(idea.id)
-            _insert_decisions(db, decisions)
+            _insert_decisions(db, digest.decisions)
             _insert_outbox(db, messages)
 
         await self._write(change)
@@ -282,7 +302,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
         if since is not None:
             where, params = " WHERE status = 'in_review' OR updated_at >= ?", (_iso(since),)
         paths = ", ".join("?" * len(DIGEST_UNREAD_PATHS))
-        sql = f"SELECT json_remove(body, {paths}) FROM ideas{where}"
+        sql = f"SELECT json_remove(body, {paths}) FROM ideas{where} ORDER BY rowid"  # the reference's order
         if self._path == ":memory:":
             rows = await self._fetchall(sql, (*DIGEST_UNREAD_PATHS, *params))
             for start in range(0, len(rows), page_size):
@@ -298,6 +318,21 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
 
     async def list_open(self) -> list[Idea]:
         return await self._list("SELECT body, version FROM ideas WHERE status = 'in_review' ORDER BY updated_at", ())
+
+    async def digest_figures(self, dm_ids: Sequence[str], query: DigestQuery) -> dict[str, DigestFigures]:
+        """Aggregated in SQL (bot/adapters/sqlite_digest.py), on a connection of its own in a worker
+        thread: WAL lets it read one snapshot while clicks go on writing on the store's connection."""
+        if self._path == ":memory:":
+            return await self._thread.run(lambda db: digest_figures(db, dm_ids, query))
+        return await asyncio.to_thread(self._digest_figures_apart, dm_ids, query)
+
+    def _digest_figures_apart(self, dm_ids: Sequence[str], query: DigestQuery) -> dict[str, DigestFigures]:
+        connection = sqlite3.connect(self._path, timeout=self._busy_timeout_ms / 1000, isolation_level=None)
+        try:
+            connection.execute("PRAGMA cache_size = -32768")  # 32 MiB: its sorts stay in memory
+            return digest_figures(connection, dm_ids, query)
+        finally:
+            connection.close()
 
     # ---- digest deliveries: exactly once per DM per week -----------------------------------
     async def claim_digest(self, dm_id: str, week_key: str, now: datetime, lease_seconds: float) -> bool:
@@ -371,6 +406,16 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
     async def get_language(self, user_id: str) -> str | None:
         row = await self._fetchone("SELECT language FROM preferences WHERE user_id = ?", (user_id,))
         return row["language"] if row else None
+
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        def read(db: sqlite3.Connection) -> tuple[str | None, str | None]:
+            chosen = db.execute("SELECT language FROM preferences WHERE user_id = ?", (user_id,)).fetchall()
+            seen = db.execute(
+                "SELECT json_extract(body, '$.locale') FROM conversations WHERE user_id = ?", (user_id,)
+            ).fetchall()
+            return (chosen[0][0] if chosen else None), (seen[0][0] if seen else None)
+
+        return await self._thread.run(read)
 
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
         await self._execute(
@@ -553,20 +598,10 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
         await self._thread.run(lambda db: db.execute(sql, params).close())
 
 
-def _decision_rows(idea: Idea) -> list[tuple]:
-    return [
-        (idea.id, d.revision, d.step_index, d.approver_id, d.outcome.value, _iso(d.decided_at)) for d in idea.decisions
-    ]
-
-
 def _insert_decisions(db: sqlite3.Connection, rows: list[tuple]) -> None:
-    # The primary key makes "one decision per step per revision" a storage guarantee too.
+    """Rows from sqlite_digest.digest_rows: the decision and what the digest reads of it."""
     if rows:
-        db.executemany(
-            "INSERT OR IGNORE INTO decisions (idea_id, revision, step_index, approver_id, outcome, decided_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        db.executemany(DECISIONS_UPSERT, rows)
 
 
 def _outbox_rows(outbox: Sequence[OutboxMessage]) -> list[tuple]:

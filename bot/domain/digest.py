@@ -1,7 +1,10 @@
 """What a deputy minister's weekly digest says, computed from ideas (pure; time is passed in).
 
-Built one idea at a time (`DigestAccumulator`), from a light projection of each idea
-(`DigestIdea`), so the digests for 100,000 ideas never hold them all in memory.
+A store hands back each DM's `DigestFigures` (counts, totals, the few ideas each list shows, a
+histogram of business days per level) and `digest_from_figures` makes the digest. The SQLite store
+aggregates in SQL; other stores, and the reference it is tested against, build the figures one
+idea at a time (`DigestAccumulator`, `DigestScope`) from a light projection of each idea
+(`DigestIdea`), so no store ever holds 100,000 ideas in memory.
 
 Scope: the ideas whose submitter's line of management runs through the DM (the DM is in the
 idea's `line_ids`), so each DM sees their own ministry's Den.
@@ -10,7 +13,6 @@ idea's `line_ids`), so each DM sees their own ministry's Den.
 from __future__ import annotations
 
 import heapq
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -191,6 +193,146 @@ class DigestIdea:
         )
 
 
+class BusinessDays:
+    """WorkCalendar.business_days_between, by difference of day numbers (same result, O(1) once cached)."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self._dates: dict[int, date] = {}
+        self._day_numbers: dict[int, int] = {}
+
+    def local_date(self, moment: datetime) -> date:
+        # Every time zone's offset is a multiple of 15 minutes, so all moments of one UTC quarter
+        # hour share a local date: one conversion per quarter hour, not one per moment.
+        bucket = int(moment.timestamp()) // 900
+        day = self._dates.get(bucket)
+        if day is None:
+            day = self._dates[bucket] = self.calendar.local_date(moment)
+        return day
+
+    def day_number(self, day: date) -> int:
+        """How many business days from a fixed origin up to and including `day` (so a difference counts)."""
+        ordinal = day.toordinal()
+        number = self._day_numbers.get(ordinal)
+        if number is None:
+            weeks, extra = divmod(ordinal, 7)
+            number = weeks * 5 + sum(
+                1 for d in range(ordinal - extra + 1, ordinal + 1) if date.fromordinal(d).weekday() < 5
+            )
+            number -= sum(1 for h in self.calendar.holidays if h.toordinal() <= ordinal and h.weekday() < 5)
+            self._day_numbers[ordinal] = number
+        return number
+
+    def between(self, start: datetime, end: datetime) -> int:
+        first, last = self.local_date(start), self.local_date(end)
+        if last <= first:
+            return 0
+        return self.day_number(last) - self.day_number(first)
+
+
+@dataclass(frozen=True)
+class DigestQuery:
+    """What one digest run asks: the week, the moment it runs, the ministry's calendar and the rules."""
+
+    week: DigestWeek
+    now: datetime
+    calendar: WorkCalendar
+    rules: DigestRules = DigestRules()
+
+
+@dataclass
+class DigestFigures:
+    """What a store hands back for one DM's digest: counts, totals, only the few ideas each list
+    shows (in order), and how long each level took as a histogram (business days -> decisions).
+
+    The SQLite store computes these in SQL; other stores from their scan (`DigestScope`); both give
+    the same figures, and `digest_from_figures` turns them into the digest.
+    """
+
+    this_week: Counts = field(default_factory=Counts)
+    so_far: Counts = field(default_factory=Counts)
+    recent: list[DigestIdea] = field(default_factory=list)
+    approved: list[DigestIdea] = field(default_factory=list)
+    approved_total: int = 0
+    waiting: list[DigestIdea] = field(default_factory=list)
+    waiting_total: int = 0
+    stalled: list[DigestIdea] = field(default_factory=list)
+    stalled_total: int = 0
+    timings: dict[Role, Counter[int]] = field(default_factory=dict)
+    by_branch: list[tuple[str, int]] = field(default_factory=list)
+    by_area: list[tuple[str, int]] = field(default_factory=list)
+
+
+TIMING_ORDER = (Role.MANAGER, Role.DIRECTOR, Role.ADM, Role.DM)
+
+
+def median_of(histogram: Counter[int]) -> float:
+    """statistics.median of the values a histogram counts (an int for an odd count, as it gives)."""
+    total = sum(histogram.values())
+    wanted = {(total - 1) // 2, total // 2}
+    found: dict[int, int] = {}
+    seen = 0
+    for value in sorted(histogram):
+        count = histogram[value]
+        for position in wanted:
+            if seen <= position < seen + count:
+                found[position] = value
+        seen += count
+    if total % 2:
+        return found[total // 2]
+    return (found[total // 2 - 1] + found[total // 2]) / 2
+
+
+def digest_line(idea: DigestIdea, now: datetime, days: BusinessDays) -> DigestRow:
+    since = idea.status_since or idea.created_at
+    in_review = idea.holder_role is not None and idea.is_open
+    return DigestRow(
+        idea_id=idea.id,
+        reference=idea.reference,
+        title=idea.title,
+        submitter_name=idea.submitter_name,
+        holder_name=idea.holder_name if in_review else "",
+        holder_role=idea.holder_role.value if in_review else "",
+        waiting_days=days.between(since, now) if in_review else 0,
+        since=since,
+        shortlisted=idea.shortlisted,
+        revision=idea.revision,
+        step=idea.current_step,
+    )
+
+
+def digest_from_figures(
+    dm: Person, figures: DigestFigures, query: DigestQuery, days: BusinessDays | None = None
+) -> Digest:
+    """One DM's digest from the figures a store aggregated (the lines' waiting days counted here)."""
+    days = days or BusinessDays(query.calendar)
+
+    def lines(ideas: list[DigestIdea]) -> list[DigestRow]:
+        return [digest_line(i, query.now, days) for i in ideas]
+
+    return Digest(
+        dm=dm,
+        week=query.week,
+        generated_at=query.now,
+        this_week=replace(figures.this_week),
+        so_far=replace(figures.so_far),
+        recent_pitches=lines(figures.recent),
+        approved=lines(figures.approved),
+        approved_total=figures.approved_total,
+        pending=lines(figures.waiting),
+        pending_total=figures.waiting_total,
+        stalled=lines(figures.stalled),
+        stalled_total=figures.stalled_total,
+        timings=[
+            LevelTiming(role, round(median_of(figures.timings[role]), 1), sum(figures.timings[role].values()))
+            for role in TIMING_ORDER
+            if sum(figures.timings.get(role, Counter()).values())
+        ],
+        participation_by_branch=list(figures.by_branch),
+        participation_by_area=list(figures.by_area),
+    )
+
+
 class _Top:
     """The `limit` smallest items by key, in order, and how many were offered (a bounded list)."""
 
@@ -238,8 +380,9 @@ class _CountsSoFar:
 
 
 class DigestAccumulator:
-    """One DM's digest, built one idea at a time: what it keeps does not grow with the ideas
-    (bounded lists, counters, one number per decision for the medians)."""
+    """One DM's digest figures, built one idea at a time in Python: what it keeps does not grow with
+    the ideas (bounded lists, counters, a histogram per level). The reference for what a store's own
+    aggregation (bot/adapters/sqlite_digest.py) must give."""
 
     def __init__(self, *, week: DigestWeek, now: datetime, calendar: WorkCalendar, rules: DigestRules) -> None:
         self.week, self.now, self.calendar, self.rules = week, now, calendar, rules
@@ -250,60 +393,16 @@ class DigestAccumulator:
         self._approved = _Top(rules.list_limit)
         self._waiting = _Top(rules.list_limit)
         self._stalled = _Top(rules.list_limit)
-        self._timings: dict[Role, list[float]] = defaultdict(list)
+        self._timings: dict[Role, Counter[int]] = defaultdict(Counter)
         self._by_branch: Counter[str] = Counter()
         self._by_area: Counter[str] = Counter()
         self._seen: set[tuple[str, str]] = set()
-        self._dates: dict[int, date] = {}
-        self._day_numbers: dict[int, int] = {}
+        self._days = BusinessDays(calendar)
         self._week_start, self._week_end = week.start.timestamp(), week.end.timestamp()
         self._start = rules.challenge_start.timestamp() if rules.challenge_start else float("-inf")
 
-    def _local_date(self, moment: datetime) -> date:
-        # Every time zone's offset is a multiple of 15 minutes, so all moments of one UTC quarter
-        # hour share a local date: one conversion per quarter hour, not one per moment.
-        bucket = int(moment.timestamp()) // 900
-        day = self._dates.get(bucket)
-        if day is None:
-            day = self._dates[bucket] = self.calendar.local_date(moment)
-        return day
-
-    def _business_day_number(self, day: date) -> int:
-        """How many business days from a fixed origin up to and including `day` (so a difference counts)."""
-        ordinal = day.toordinal()
-        number = self._day_numbers.get(ordinal)
-        if number is None:
-            weeks, extra = divmod(ordinal, 7)
-            number = weeks * 5 + sum(
-                1 for d in range(ordinal - extra + 1, ordinal + 1) if date.fromordinal(d).weekday() < 5
-            )
-            number -= sum(1 for h in self.calendar.holidays if h.toordinal() <= ordinal and h.weekday() < 5)
-            self._day_numbers[ordinal] = number
-        return number
-
     def _business_days(self, start: datetime, end: datetime) -> int:
-        """WorkCalendar.business_days_between, by difference of day numbers (same result, O(1))."""
-        first, last = self._local_date(start), self._local_date(end)
-        if last <= first:
-            return 0
-        return self._business_day_number(last) - self._business_day_number(first)
-
-    def _line(self, idea: DigestIdea) -> DigestRow:
-        since = idea.status_since or idea.created_at
-        in_review = idea.holder_role is not None and idea.is_open
-        return DigestRow(
-            idea_id=idea.id,
-            reference=idea.reference,
-            title=idea.title,
-            submitter_name=idea.submitter_name,
-            holder_name=idea.holder_name if in_review else "",
-            holder_role=idea.holder_role.value if in_review else "",
-            waiting_days=self._business_days(since, self.now) if in_review else 0,
-            since=since,
-            shortlisted=idea.shortlisted,
-            revision=idea.revision,
-            step=idea.current_step,
-        )
+        return self._days.between(start, end)
 
     def add(self, idea: DigestIdea) -> None:
         rules = self.rules
@@ -336,40 +435,67 @@ class DigestAccumulator:
             if decided >= week_start:
                 self._this_week.decided(decision, last_step)
             if decision.requested_at is not None:
-                self._timings[decision.role].append(self._business_days(decision.requested_at, decision.decided_at))
+                self._timings[decision.role][self._days.between(decision.requested_at, decision.decided_at)] += 1
         since = idea.status_since or idea.created_at
         if idea.status == IdeaStatus.APPROVED and idea.status_since is not None and start <= since.timestamp() < end:
             # Not yet shortlisted first, most recently approved first: what the DM can act on.
             self._approved.offer((int(idea.shortlisted), -since.timestamp()), seq, idea)
         if idea.is_open:
-            line = self._line(idea)
+            waiting = self._days.between(since, self.now) if idea.holder_role is not None else 0
             # Each open idea is listed once: a stalled one under "Stalled" (with its Nudge), the rest under "Waiting".
-            target = self._stalled if line.waiting_days > rules.stall_after_business_days else self._waiting
-            target.offer((since.timestamp(),), seq, line)
+            target = self._stalled if waiting > rules.stall_after_business_days else self._waiting
+            target.offer((since.timestamp(),), seq, idea)
 
-    def result(self, dm: Person) -> Digest:
-        order = [Role.MANAGER, Role.DIRECTOR, Role.ADM, Role.DM]
-        return Digest(
-            dm=dm,
-            week=self.week,
-            generated_at=self.now,
+    def figures(self) -> DigestFigures:
+        return DigestFigures(
             this_week=self._this_week.result(),
             so_far=self._so_far.result(),
-            recent_pitches=[self._line(i) for i in self._recent.ordered()],
-            approved=[self._line(i) for i in self._approved.ordered()],
+            recent=self._recent.ordered(),
+            approved=self._approved.ordered(),
             approved_total=self._approved.total,
-            pending=self._waiting.ordered(),
-            pending_total=self._waiting.total,
+            waiting=self._waiting.ordered(),
+            waiting_total=self._waiting.total,
             stalled=self._stalled.ordered(),
             stalled_total=self._stalled.total,
-            timings=[
-                LevelTiming(role, round(statistics.median(self._timings[role]), 1), len(self._timings[role]))
-                for role in order
-                if self._timings.get(role)
-            ],
-            participation_by_branch=self._by_branch.most_common(5),
-            participation_by_area=self._by_area.most_common(5),
+            timings={role: Counter(hist) for role, hist in self._timings.items() if hist},
+            by_branch=self._by_branch.most_common(5),
+            by_area=self._by_area.most_common(5),
         )
+
+    def result(self, dm: Person) -> Digest:
+        query = DigestQuery(self.week, self.now, self.calendar, self.rules)
+        return digest_from_figures(dm, self.figures(), query, self._days)
+
+
+class DigestScope:
+    """Every DM's figures from one pass over a store's scan: each idea goes to the DMs whose
+    organisation it comes from (or, for the whole ministry, to the one accumulator all DMs share).
+    How stores that cannot aggregate themselves answer `digest_figures`."""
+
+    def __init__(self, dm_ids: Iterable[str], query: DigestQuery) -> None:
+        def accumulator() -> DigestAccumulator:
+            return DigestAccumulator(week=query.week, now=query.now, calendar=query.calendar, rules=query.rules)
+
+        self._dm_ids = list(dm_ids)
+        self._shared = accumulator() if query.rules.whole_ministry else None
+        self._per_dm = {} if self._shared is not None else {dm_id: accumulator() for dm_id in self._dm_ids}
+
+    def add_page(self, page: Iterable[DigestIdea]) -> None:
+        shared, per_dm = self._shared, self._per_dm
+        for idea in page:
+            if shared is not None:
+                shared.add(idea)
+                continue
+            for person_id in idea.line_ids:
+                target = per_dm.get(person_id)
+                if target is not None:
+                    target.add(idea)
+
+    def figures(self) -> dict[str, DigestFigures]:
+        if self._shared is not None:
+            shared = self._shared.figures()
+            return {dm_id: shared for dm_id in self._dm_ids}
+        return {dm_id: accumulator.figures() for dm_id, accumulator in self._per_dm.items()}
 
 
 def build_digest(

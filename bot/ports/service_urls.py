@@ -29,6 +29,7 @@ MAX_URL_LENGTH = 2048
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SAFE = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]!$&'()*+,;=%]+$")  # RFC 3986 characters, nothing else
 _ANY_PORT = -1
+_REMEMBERED = 256  # verdicts kept per list: Teams uses a handful of service URLs
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class ServiceUrlAllowList:
     def __init__(self, entries: str | list[str]) -> None:
         raw = entries.split(",") if isinstance(entries, str) else entries
         self._entries = tuple(_parse_entry(e.strip()) for e in raw if e.strip())
+        # Every activity and every notification asks about the same few URLs: the verdict, a pure
+        # function of the (fixed) entries, is remembered; bounded, so odd URLs cannot grow it.
+        self._verdicts: dict[str, bool] = {}
 
     @classmethod
     def from_setting(cls, value: str) -> ServiceUrlAllowList:
@@ -65,7 +69,18 @@ class ServiceUrlAllowList:
         return f"ServiceUrlAllowList({','.join(shown)})"
 
     def allows(self, url: object) -> bool:
-        if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH or not _SAFE.match(url):
+        if not isinstance(url, str):
+            return False
+        verdict = self._verdicts.get(url)
+        if verdict is None:
+            verdict = self._allows(url)
+            if len(self._verdicts) >= _REMEMBERED:
+                self._verdicts.clear()
+            self._verdicts[url] = verdict
+        return verdict
+
+    def _allows(self, url: str) -> bool:
+        if not url or len(url) > MAX_URL_LENGTH or not _SAFE.match(url):
             return False
         try:
             parts = urlsplit(url)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from bot.domain.delegation import Delegation
-from bot.domain.digest import DigestIdea
+from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery
 from bot.domain.model import Idea
 from bot.domain.outbox import MessageKind
 
@@ -174,6 +174,15 @@ class DigestScan(Protocol):
         ...
 
 
+class DigestAggregates(Protocol):
+    """Each DM's digest figures, aggregated where the records live: the SQLite store in SQL, reading
+    only the few ideas each digest shows; a store that cannot builds them from its scan (`DigestScope`)."""
+
+    async def digest_figures(self, dm_ids: Sequence[str], query: DigestQuery) -> dict[str, DigestFigures]:
+        """Every DM's figures (the same ones for all of them when the scope is the whole ministry)."""
+        ...
+
+
 class Health(Protocol):
     """What /healthz asks the store: can it be written, and is the outbox keeping up."""
 
@@ -245,6 +254,11 @@ class Preferences(Protocol):
 
     async def set_language(self, user_id: str, language: str, now: datetime) -> None: ...
 
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        """`get_language`, and the Teams locale last seen in the person's chat (None if never seen):
+        what choosing the language of a notification reads, in one request where the store can."""
+        ...
+
 
 @dataclass(frozen=True)
 class SentCard:
@@ -276,6 +290,7 @@ class IdeaStore(
     OutboxLeases,
     Health,
     DigestScan,
+    DigestAggregates,
     Conversations,
     DigestLedger,
     Approvals,

@@ -193,8 +193,8 @@ class ApprovalService:
         if message.kind != MessageKind.APPROVAL_REQUEST or not idea.is_open:
             return False
         now = self.clock()
-        if not await self.assigner.needs_settling(idea, now):
-            return False
+        if not await self.assigner.may_settle(idea, now):
+            return False  # the usual case: no copy made, nothing to write
         if not await self.assigner.settle(copy.deepcopy(idea), now):
             return False
         result = await self._change(message.idea_id, None)
@@ -209,7 +209,9 @@ class ApprovalService:
         in_force = await self.store.delegations_in_force(now)
         moved = 0
         for idea in open_ideas:
-            trial = copy.deepcopy(idea)  # try it in memory first: most ideas need nothing
+            if not await self.assigner.may_settle(idea, now, in_force=in_force):
+                continue  # most ideas need nothing
+            trial = copy.deepcopy(idea)  # try it in memory first
             if await self.assigner.settle(trial, now, in_force=in_force):
                 moved += (await self._change(idea.id, None)).status == ActionStatus.RECORDED
         if returned or moved:

@@ -54,13 +54,15 @@ class StepAssigner:
                 return person
         return None
 
-    async def needs_settling(self, idea: Idea, now: datetime) -> bool:
-        """Whether `settle` may hand the current step on: someone acts for its approver, or they
-        are away. Read-only, so the usual case (neither) costs no copy of the idea."""
+    async def may_settle(self, idea: Idea, now: datetime, *, in_force: dict[str, Delegation] | None = None) -> bool:
+        """Whether `settle` could change this idea (its step's approver has someone acting for them,
+        or is away), read without touching the idea: most ideas need nothing, and callers that try
+        `settle` on a copy need not copy them."""
         step = idea.current_approver
         if step is None or step.on_behalf_of_id:
             return False
-        in_force = await self.delegations_in_force(now)
+        if in_force is None:
+            in_force = await self.delegations_in_force(now)
         if acting_for(step.approver_id, in_force, now, excluded={idea.submitter.id}) is not None:
             return True
         return await self.availability.absence(step.approver_id, now) is not None

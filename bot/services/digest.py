@@ -24,15 +24,15 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.domain.calendar import DigestWeek, WorkCalendar
-from bot.domain.digest import Digest, DigestAccumulator, DigestRules
+from bot.domain.digest import BusinessDays, Digest, DigestQuery, DigestRules, digest_from_figures
 from bot.domain.model import Idea, Person, Role
 from bot.domain.outbox import reminder_id
 from bot.ports import (
     Channel,
     Conversations,
     DeliveryFailed,
+    DigestAggregates,
     DigestLedger,
-    DigestScan,
     Directory,
     Ideas,
     Outbox,
@@ -101,8 +101,8 @@ class _Lease:
             raise _LeaseRunOut()
 
 
-class DigestRecords(Ideas, DigestScan, Outbox, Conversations, DigestLedger, Preferences, Protocol):
-    """What the digest needs from the store: the scan, today's reminders, DMs' chats and languages, the ledger."""
+class DigestRecords(Ideas, DigestAggregates, Outbox, Conversations, DigestLedger, Preferences, Protocol):
+    """What the digest needs from the store: its figures, today's reminders, DMs' chats and languages, the ledger."""
 
 
 DigestRenderer = Callable[[Digest, str | None, set[str]], tuple[dict[str, Any], str]]
@@ -147,27 +147,13 @@ class DigestService:
         return DigestWeek.ending_at(self.clock(), self.calendar.tz)
 
     async def build_all(self, week: DigestWeek, dms: list[Person] | None = None) -> dict[str, Digest]:
-        """Every DM's digest from one scan of the store (no query per idea, none per DM)."""
+        """Every DM's digest from figures the store aggregates for all of them at once (no query per
+        idea, none per DM)."""
         dms = dms if dms is not None else await self.directory.deputy_ministers()
-        now = self.clock()
-
-        def accumulator() -> DigestAccumulator:
-            return DigestAccumulator(week=week, now=now, calendar=self.calendar, rules=self.rules)
-
-        # One pass over a page at a time: each idea goes to the DMs whose organisation it comes from
-        # (or, for the whole ministry, to the one accumulator every DM's digest shares).
-        shared = accumulator() if self.rules.whole_ministry else None
-        per_dm = {} if shared is not None else {dm.id: accumulator() for dm in dms}
-        async for page in self.store.scan_for_digest(self.rules.challenge_start):
-            for idea in page:
-                if shared is not None:
-                    shared.add(idea)
-                    continue
-                for person_id in idea.line_ids:
-                    target = per_dm.get(person_id)
-                    if target is not None:
-                        target.add(idea)
-        return {dm.id: (shared or per_dm[dm.id]).result(dm) for dm in dms}
+        query = DigestQuery(week=week, now=self.clock(), calendar=self.calendar, rules=self.rules)
+        figures = await self.store.digest_figures([dm.id for dm in dms], query)
+        days = BusinessDays(self.calendar)
+        return {dm.id: digest_from_figures(dm, figures[dm.id], query, days) for dm in dms}
 
     async def build_for(self, dm: Person, week: DigestWeek) -> Digest:
         return (await self.build_all(week, [dm]))[dm.id]

@@ -41,10 +41,12 @@ class Languages:
         """The locale to write to `user_id` in. `teams_locale` is the one on the activity being
         answered; without it (a notification) the one last seen in their chat."""
         try:
-            chosen = await self._store.get_language(user_id) if user_id else None
-            if teams_locale is None and user_id:
-                record = await self._store.get_conversation(user_id)
-                teams_locale = record.locale if record else None
+            if not user_id:
+                chosen = None
+            elif teams_locale is None:  # one read for both (a notification: every send asks)
+                chosen, teams_locale = await self._store.language_and_locale(user_id)
+            else:
+                chosen = await self._store.get_language(user_id)
         except StoreUnavailable:
             # The records are down: answer in the Teams locale rather than not at all (a pitch
             # sent now must still be spooled, in a language the person reads).

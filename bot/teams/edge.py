@@ -25,6 +25,7 @@ from bot.teams.connector import ConnectorSender, ConnectorToken, token_from_app_
 from bot.teams.handler import DenBot, invoke_message
 from bot.teams.lean import LeanCloudAdapter, fix_msrest_retry_scan
 from bot.teams.tenant_guard import TenantGuard
+from bot.web.request_guard import READ_ACTIVITY, Unreadable
 from dialogs.main import MainDialog
 
 log = logging.getLogger("deputys_den")
@@ -42,13 +43,16 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
         await context.send_activity(m.t("error.generic"))
 
 
-def activity_deserializes(body: dict) -> str | None:
-    """The request guard's last check: botbuilder can read this activity (else it would answer 500)."""
+def read_activity(body: dict) -> Activity:
+    """The request guard's last check, botbuilder's own reader (else it would answer 500). The
+    activity it reads is the one the adapter runs: each activity is deserialized once."""
     try:
-        Activity().deserialize(body)
-    except (DeserializationError, TypeError, ValueError, AttributeError):
-        return "activity cannot be read"
-    return None
+        activity = Activity().deserialize(body)
+    except (DeserializationError, TypeError, ValueError, AttributeError) as exc:
+        raise Unreadable("activity cannot be read") from exc
+    if not activity.type:
+        raise Unreadable("activity has no type")
+    return activity
 
 
 def bot_adapter(settings: Settings) -> LeanCloudAdapter:
@@ -96,6 +100,6 @@ class TeamsEdge:
         bot = DenBot(ideas, dialog)
 
         async def messages(request: Request) -> Response:
-            return await self.adapter.process(request, bot)
+            return await self.adapter.process(request, bot, activity=request.get(READ_ACTIVITY))
 
         return messages

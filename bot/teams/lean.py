@@ -13,7 +13,8 @@ botbuilder-python 4.17.1 does on every turn what it only needs to do once:
 only this: connector clients are kept per service URL and audience (so are their credentials
 and their connections), the user-token client is made only if a turn asks for it (OAuth
 prompts; the Den has none), and an invoke response whose body is a dict is written with
-`json.dumps`. `answer_invoke` leaves the invoke response for the adapter without the deep copy.
+`json.dumps`; an activity the request guard has already deserialized (`read_activity` in edge.py)
+is not deserialized again. `answer_invoke` leaves the invoke response for the adapter without the deep copy.
 `fix_msrest_retry_scan()` computes the retry codes once for the whole process.
 Everything here depends on botbuilder's internals as of 4.17.1 (pinned in requirements.txt).
 """
@@ -123,20 +124,14 @@ class LeanCloudAdapter(CloudAdapter):
         super().__init__(bot_framework_authentication)
         self._connectors: dict[tuple[str, str, str], Any] = {}
 
-    async def process(self, request: Request, bot: Bot, ws_response=None) -> Response | None:
+    async def process(
+        self, request: Request, bot: Bot, ws_response=None, *, activity: Activity | None = None
+    ) -> Response | None:
+        """`activity`: the request's activity when the request guard has already read it."""
         if request.method != "POST":
             return await super().process(request, bot, ws_response)
-        if "application/json" not in request.headers.get("Content-Type", ""):
-            raise HTTPUnsupportedMediaType()
-        try:
-            body = await request.json()
-        except ValueError as exc:
-            raise HTTPBadRequest() from exc
-        if not isinstance(body, dict):
-            raise HTTPBadRequest()
-        activity = Activity().deserialize(body)
-        if not activity.type:
-            raise HTTPBadRequest()
+        if activity is None:
+            activity = await _read(request)
         try:
             invoke_response = await self.process_activity(
                 request.headers.get("Authorization", ""), activity, bot.on_turn
@@ -179,6 +174,21 @@ class LeanCloudAdapter(CloudAdapter):
         for client in kept:
             with contextlib.suppress(Exception):
                 await client.__aexit__(None, None, None)
+
+
+async def _read(request: Request) -> Activity:
+    if "application/json" not in request.headers.get("Content-Type", ""):
+        raise HTTPUnsupportedMediaType()
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise HTTPBadRequest() from exc
+    if not isinstance(body, dict):
+        raise HTTPBadRequest()
+    activity = Activity().deserialize(body)
+    if not activity.type:
+        raise HTTPBadRequest()
+    return activity
 
 
 def _app_id_of(claims_identity: ClaimsIdentity | None) -> str:

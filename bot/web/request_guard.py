@@ -28,6 +28,15 @@ MAX_JSON_NODES = 20_000
 MAX_SHORT_STRING = 1024  # ids, names, types, locales: generous, but not a place to hide a megabyte
 
 ActivityCheck = Callable[[dict[str, Any]], "str | None"]
+# The handler's own reader of an activity (botbuilder's deserializer): it raises Unreadable for an
+# activity the handler could not read, and what it returns is kept on the request under
+# READ_ACTIVITY, so the handler reads each activity once.
+ActivityReader = Callable[[dict[str, Any]], Any]
+READ_ACTIVITY: web.RequestKey[Any] = web.RequestKey("den_read_activity", object)
+
+
+class Unreadable(ValueError):
+    """The handler's reader cannot read this activity (refused with 400)."""
 
 
 class Refused(Exception):
@@ -147,9 +156,10 @@ def _refuse(request: web.Request, refused: Refused) -> web.Response:
 
 
 def request_guard(
-    settings: GuardSettings, extra_checks: Iterable[ActivityCheck] = ()
+    settings: GuardSettings, extra_checks: Iterable[ActivityCheck] = (), reader: ActivityReader | None = None
 ) -> Callable[[web.Request, Callable[[web.Request], Awaitable[web.StreamResponse]]], Awaitable[web.StreamResponse]]:
-    """The middleware. `extra_checks` may add deeper checks (e.g. botbuilder's own deserializer)."""
+    """The middleware. `extra_checks` may add deeper checks; `reader`, the handler's own reader
+    (e.g. botbuilder's deserializer), is the last check, and what it read is kept for the handler."""
     checks = tuple(extra_checks)
 
     @web.middleware
@@ -157,7 +167,9 @@ def request_guard(
         if request.method != "POST" or request.path not in settings.paths:
             return await handler(request)
         try:
-            await _check(request, settings, checks)
+            activity = await _check(request, settings, checks)
+            if reader is not None:
+                request[READ_ACTIVITY] = _read(reader, activity)
         except Refused as refused:
             return _refuse(request, refused)
         return await handler(request)
@@ -165,7 +177,14 @@ def request_guard(
     return guard
 
 
-async def _check(request: web.Request, settings: GuardSettings, checks: tuple[ActivityCheck, ...]) -> None:
+def _read(reader: ActivityReader, activity: dict[str, Any]) -> Any:
+    try:
+        return reader(activity)
+    except Unreadable as exc:
+        raise Refused(400, str(exc) or "activity cannot be read") from exc
+
+
+async def _check(request: web.Request, settings: GuardSettings, checks: tuple[ActivityCheck, ...]) -> dict[str, Any]:
     length = request.content_length
     if length is not None and length > settings.max_body_bytes:
         raise Refused(413, "body too large", bytes=length, limit=settings.max_body_bytes)
@@ -186,3 +205,4 @@ async def _check(request: web.Request, settings: GuardSettings, checks: tuple[Ac
         reason = check(activity)
         if reason:
             raise Refused(400, reason)
+    return activity

@@ -6,17 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import pytest
 
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.inbox import card_saying, cards_to
 from tests.support.people import AMIR, DIANE, MAYA, NOAH, OLIVIA, PRIYA, SAM, VALID_PITCH
-from tests.support.running_app import FakeClock, RunningApp
+from tests.support.running_app import FakeClock
 from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts
+from tests.support.timers import TIMERS_BY_REQUEST, run_timer
 
-SECRET = "nudge-timer-secret-for-tests"
 TORONTO = ZoneInfo("America/Toronto")
 MONDAY = datetime(2026, 11, 9, 9, 0, tzinfo=TORONTO)
 ASKS = "An idea needs your decision"
@@ -29,7 +28,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app_settings() -> dict:
-    return {"digest_secret": SECRET, "digest_schedule": False}
+    return TIMERS_BY_REQUEST
 
 
 @pytest.fixture
@@ -61,14 +60,6 @@ async def refresh(teams: TeamsClient, user: User, card: dict) -> dict:
     result = await teams.click(user, card["refresh"]["action"])
     assert result.status == 200
     return result.card
-
-
-async def run_nudges(app: RunningApp) -> dict:
-    async with aiohttp.ClientSession() as session:
-        headers = {"Authorization": f"Bearer {SECRET}"}
-        async with session.post(f"{app.url}api/nudges/run", headers=headers) as response:
-            assert response.status == 200
-            return await response.json()
 
 
 async def test_a_low_cost_idea_skips_the_adms_decision_and_informs_them(teams, connector):
@@ -165,7 +156,7 @@ async def test_a_withdrawal_replaces_the_approvers_live_cards_in_place(app, team
     receipt = await pitch(teams, SAM)
     request = await card_saying(connector, MAYA, ASKS)
     clock.now = datetime(2026, 11, 12, 10, 0, tzinfo=TORONTO)  # 3 business days: a reminder, a second live card
-    assert (await run_nudges(app))["reminders"] == 1
+    assert (await run_timer(app, "nudges"))["reminders"] == 1
     await card_saying(connector, MAYA, "Reminder: an idea is waiting")
     live = [s.activity_id for s in connector.to(MAYA.conversation_id) if s.cards and deciding(s.cards[0])]
     assert len(live) == 2
@@ -197,12 +188,12 @@ async def test_an_escalation_after_the_waiting_period(app, teams, connector, clo
     await decide(teams, MAYA, await card_saying(connector, MAYA, ASKS))
     diane_card = await card_saying(connector, DIANE, ASKS)
     clock.now = datetime(2026, 11, 12, 10, 0, tzinfo=TORONTO)  # Thursday: 3 business days
-    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 0, "escalated": 0}
+    assert await run_timer(app, "nudges") == {"reminders": 1, "submittersTold": 0, "escalated": 0}
     clock.now = datetime(2026, 11, 20, 10, 0, tzinfo=TORONTO)  # 9 business days: not yet
-    assert (await run_nudges(app))["escalated"] == 0
+    assert (await run_timer(app, "nudges"))["escalated"] == 0
     clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=TORONTO)  # Monday: 10 business days
-    assert (await run_nudges(app))["escalated"] == 1
-    assert (await run_nudges(app))["escalated"] == 0, "the new holder gets the full period"
+    assert (await run_timer(app, "nudges"))["escalated"] == 1
+    assert (await run_timer(app, "nudges"))["escalated"] == 0, "the new holder gets the full period"
 
     amir_card = await card_saying(connector, AMIR, ASKS)
     assert "No decision from Diane Tremblay in 10 business days, so this comes to you." in texts(amir_card)

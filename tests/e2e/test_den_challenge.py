@@ -17,9 +17,9 @@ import json
 import uuid
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import pytest
 
 from bot.admin import report as report_command
@@ -28,8 +28,8 @@ from tests.support.fake_connector import FakeConnector
 from tests.support.people import TENANT_ID, VALID_PITCH
 from tests.support.running_app import FakeClock, RunningApp, settings_for_test
 from tests.support.teams_client import BOT_ID, BOT_NAME, TeamsClient, User, button, texts
+from tests.support.timers import TIMERS_BY_REQUEST, run_timer
 
-SECRET = "den-timer-secret-for-tests"
 TORONTO = ZoneInfo("America/Toronto")
 START = datetime(2026, 9, 1, 10, 0, tzinfo=TORONTO)
 CHANNEL = "19:den-general@thread.tacv2"
@@ -98,16 +98,32 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
+def ministry_settings(folder: Path) -> dict:
+    """The app on this ministry (its org file written in `folder`), organisers named by the Entra
+    group only, timers run by request."""
+    org = folder / "ministry.json"
+    org.write_text(json.dumps(ministry()), encoding="utf-8")
+    return {"org_file": str(org), **TIMERS_BY_REQUEST, "organiser_group_id": ORGANISERS}
+
+
+# The organiser's "new challenge" form, filled in.
+CHALLENGE_FORM = {
+    "name": "Tell us once",
+    "question": "How could our clients tell us things only once?",
+    "sponsors": DANA.aad_id,
+    "opens_on": "2026-09-01",
+    "closes_on": "2026-09-14",
+    "program_areas": "",
+    "finalist_count": "5",
+    "pitch_day": "2026-10-15",
+    "peoples_choice": "true",
+    "channel": CHANNEL,
+}
+
+
 @pytest.fixture
 def app_settings(tmp_path) -> dict:
-    org = tmp_path / "ministry.json"
-    org.write_text(json.dumps(ministry()), encoding="utf-8")
-    return {
-        "org_file": str(org),
-        "digest_secret": SECRET,
-        "digest_schedule": False,
-        "organiser_group_id": ORGANISERS,
-    }
+    return ministry_settings(tmp_path)
 
 
 def in_channel(teams: TeamsClient, activity: dict) -> dict:
@@ -139,14 +155,6 @@ async def click_in_channel(teams: TeamsClient, user: User, action: dict) -> dict
     status, body = await teams.post(activity)
     assert status == 200, body
     return body
-
-
-async def post_admin(app: RunningApp, path: str) -> dict:
-    async with aiohttp.ClientSession() as session:
-        headers = {"Authorization": f"Bearer {SECRET}"}
-        async with session.post(f"{app.url}api/{path}", json={}, headers=headers) as response:
-            assert response.status == 200
-            return await response.json()
 
 
 async def settle(app: RunningApp, clock: FakeClock, seconds: float = 30.0) -> None:
@@ -210,18 +218,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     assert "Only Den organisers" in refused.message
     form = (await teams.click(OLGA, {"verb": verbs.CHALLENGE_NEW})).card
     assert "Service Delivery › General" in texts(form) and "Dana Morel" in texts(form)
-    fields = {
-        "name": "Tell us once",
-        "question": "How could our clients tell us things only once?",
-        "sponsors": DANA.aad_id,
-        "opens_on": "2026-09-01",
-        "closes_on": "2026-09-14",
-        "program_areas": "",
-        "finalist_count": "5",
-        "pitch_day": "2026-10-15",
-        "peoples_choice": "true",
-        "channel": CHANNEL,
-    }
+    fields = CHALLENGE_FORM
     bad = await teams.click(OLGA, button(form, verbs.CHALLENGE_OPEN), {**fields, "weight_cost": "60"})
     assert "The weights must add up to 100." in texts(bad.card)
     opened = await teams.click(OLGA, button(bad.card, verbs.CHALLENGE_OPEN), fields)
@@ -268,7 +265,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     await settle(app, clock)
     for k in APPROVED:
         for approver in (manager_of(k), director_of(k), AMIR):
-            await connector.wait_for(lambda c, a=approver, i=idea_of[k]: _has_button(c, a, i), 15)
+            await connector.wait_for(lambda c, a=approver, i=idea_of[k]: asked_to_decide(c, a, i), 15)
             decided = await teams.click(
                 approver, decide_button(connector, approver, idea_of[k], verbs.APPROVE), {"comment": ""}
             )
@@ -355,14 +352,14 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     # ---- two monthly updates from the winner ----------------------------------------------------------------
     for month, (status, note) in enumerate((("on_track", "Pilot running in two offices"), ("at_risk", "Vendor late"))):
         clock.advance(days=31)
-        assert (await post_admin(app, "nudges/run"))["followUps"] == 1
+        assert (await run_timer(app, "nudges"))["followUps"] == 1
         await settle(app, clock)
         follow_up = last_card(connector, STAFF[WINNER], "How is implementation going?")
         filed = await teams.click(
             STAFF[WINNER], button(follow_up, verbs.DEN_PROGRESS), {"status": status, "note": note}
         )
         assert "Thank you: your update is recorded." in texts(filed.card), month
-    assert "followUps" not in await post_admin(app, "nudges/run")  # this month's is answered
+    assert "followUps" not in await run_timer(app, "nudges")  # this month's is answered
 
     # ---- each submitter heard exactly their idea's path ---------------------------------------------------
     await settle(app, clock)
@@ -399,7 +396,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
         assert sum(heard.values()) == expected, (approver.name, heard)
 
     # ---- the sponsor's digest and the report show the funnel ----------------------------------------------
-    digest = await post_admin(app, "digest/run")
+    digest = await run_timer(app, "digest")
     assert digest["challengeDigests"] == 1  # one per sponsor of each challenge that has opened
     await settle(app, clock)
     weekly = texts(last_card(connector, DANA, "This week in Tell us once"))
@@ -437,7 +434,8 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     assert "Tell us once: Not selected (reached: Finalist)" in texts(mine)
 
 
-def _has_button(connector: FakeConnector, approver: User, idea_id: str) -> bool:
+def asked_to_decide(connector: FakeConnector, approver: User, idea_id: str) -> bool:
+    """Whether the approver has been sent a card with the buttons to decide this idea."""
     try:
         decide_button(connector, approver, idea_id, verbs.APPROVE)
     except AssertionError:

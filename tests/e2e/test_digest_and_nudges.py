@@ -7,7 +7,6 @@ import asyncio
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import pytest
 
 from bot.domain.calendar import DigestWeek
@@ -19,8 +18,8 @@ from tests.support.inbox import cards_to
 from tests.support.people import DANA, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts
+from tests.support.timers import TIMERS_BY_REQUEST, post_timer, run_timer
 
-SECRET = "digest-timer-secret-for-tests"
 TORONTO = ZoneInfo("America/Toronto")
 MONDAY = datetime(2026, 11, 9, 9, 0, tzinfo=TORONTO)
 
@@ -32,14 +31,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app_settings() -> dict:
-    return {"digest_secret": SECRET, "digest_schedule": False}
-
-
-async def run_digest(app: RunningApp, secret: str | None = SECRET, body: dict | None = None) -> tuple[int, dict]:
-    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{app.url}api/digest/run", json=body or {}, headers=headers) as response:
-            return response.status, await response.json()
+    return TIMERS_BY_REQUEST
 
 
 async def pitch_as(teams: TeamsClient, connector: FakeConnector, user: User, title: str) -> None:
@@ -90,7 +82,7 @@ async def seed(teams, connector, clock) -> None:
 async def test_digest_is_sent_once_per_dm_per_week_with_content(teams, connector, clock, app):
     await seed(teams, connector, clock)
 
-    status, result = await run_digest(app)
+    status, result = await post_timer(app, "digest")
 
     assert status == 200
     assert result["week"] == "2026-W48"
@@ -102,18 +94,18 @@ async def test_digest_is_sent_once_per_dm_per_week_with_content(teams, connector
     assert "Plain-language letters. With Diane Tremblay (Director) for 9 business days" in shown
     assert "Slowest level:" in shown
 
-    status, again = await run_digest(app)
+    status, again = await post_timer(app, "digest")
     assert again["results"][0]["outcome"] == "already_sent"
     assert len(cards_to(connector, DANA, "Your Den this week")) == 1, "a second run sends nothing new"
 
 
 async def test_two_instances_running_the_digest_together_send_it_once(tmp_path, connector, clock):
     db = tmp_path / "den.sqlite3"
-    first = await start_app(settings_for_test(db, digest_secret=SECRET, digest_schedule=False), clock)
-    second = await start_app(settings_for_test(db, digest_secret=SECRET, digest_schedule=False), clock)
+    first = await start_app(settings_for_test(db, **TIMERS_BY_REQUEST), clock)
+    second = await start_app(settings_for_test(db, **TIMERS_BY_REQUEST), clock)
     try:
         await TeamsClient(first.messages_url, connector.url, TENANT_ID).install(DANA)
-        results = await asyncio.gather(*(run_digest(app) for app in (first, second, first, second)))
+        results = await asyncio.gather(*(post_timer(app, "digest") for app in (first, second, first, second)))
         outcomes = sorted(r[1]["results"][0]["outcome"] for r in results)
         assert outcomes == ["already_sent", "already_sent", "already_sent", "sent"]
         assert len(cards_to(connector, DANA, "Your Den this week")) == 1
@@ -125,7 +117,7 @@ async def test_two_instances_running_the_digest_together_send_it_once(tmp_path, 
 async def test_a_throttled_connector_is_retried_with_backoff(teams, connector, app):
     await teams.install(DANA)
     connector.fail_next(1, status=429, retry_after="0")
-    status, result = await run_digest(app)
+    status, result = await post_timer(app, "digest")
     assert result["results"][0]["outcome"] == "sent"
     assert len(cards_to(connector, DANA, "Your Den this week")) == 1
 
@@ -133,20 +125,20 @@ async def test_a_throttled_connector_is_retried_with_backoff(teams, connector, a
 async def test_a_dm_who_never_installed_the_app_is_reported_not_skipped(teams, connector, app):
     await teams.install(SAM)  # the bot knows the service URL, but Dana never installed the app
     connector.not_installed.add(DANA.aad_id)
-    status, result = await run_digest(app)
+    status, result = await post_timer(app, "digest")
     [outcome] = result["results"]
     assert outcome["outcome"] == "unreachable"
     assert "403" in outcome["detail"]
 
 
 async def test_the_endpoint_needs_the_shared_secret(app):
-    assert (await run_digest(app, secret=None))[0] == 401
-    assert (await run_digest(app, secret="wrong"))[0] == 401
+    assert (await post_timer(app, "digest", secret=None))[0] == 401
+    assert (await post_timer(app, "digest", secret="wrong"))[0] == 401
 
 
 async def test_only_the_dm_who_owns_the_digest_can_use_its_buttons(teams, connector, clock, app):
     await seed(teams, connector, clock)
-    await run_digest(app)
+    await post_timer(app, "digest")
     [card] = cards_to(connector, DANA, "Your Den this week")
     shortlist = button(card, verbs.DIGEST_SHORTLIST)
 
@@ -174,7 +166,7 @@ async def open_challenge(app: RunningApp, clock: FakeClock, sponsor: User = DANA
 
 async def test_shortlist_and_nudge_update_the_card_in_place(teams, connector, clock, app):
     await seed(teams, connector, clock)
-    await run_digest(app)
+    await post_timer(app, "digest")
     [card] = cards_to(connector, DANA, "Your Den this week")
     idea_id = button(card, verbs.DIGEST_SHORTLIST)["data"]["ideaId"]
 
@@ -215,24 +207,17 @@ async def test_daily_nudges_remind_once_a_day_and_tell_the_submitter_later(teams
     await pitch_as(teams, connector, PRIYA, "Plain-language letters")  # Monday 9 Nov, with Diane
     clock.now = datetime(2026, 11, 12, 10, 0, tzinfo=TORONTO)  # Thursday: 3 business days
 
-    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 0, "escalated": 0}
-    assert await run_nudges(app) == {"reminders": 0, "submittersTold": 0, "escalated": 0}, "once a day at most"
+    assert await run_timer(app, "nudges") == {"reminders": 1, "submittersTold": 0, "escalated": 0}
+    assert await run_timer(app, "nudges") == {"reminders": 0, "submittersTold": 0, "escalated": 0}, "once a day at most"
     await connector.wait_for(lambda c: cards_to(c, DIANE, "It has been waiting for 3 business days.") or None)
 
     clock.now = datetime(2026, 11, 14, 10, 0, tzinfo=TORONTO)  # Saturday: no nudges at weekends
-    assert await run_nudges(app) == {"reminders": 0, "submittersTold": 0, "escalated": 0}
+    assert await run_timer(app, "nudges") == {"reminders": 0, "submittersTold": 0, "escalated": 0}
 
     clock.now = datetime(2026, 11, 18, 10, 0, tzinfo=TORONTO)  # Wednesday: 7 business days
-    assert await run_nudges(app) == {"reminders": 1, "submittersTold": 1, "escalated": 0}
+    assert await run_timer(app, "nudges") == {"reminders": 1, "submittersTold": 1, "escalated": 0}
     told = await connector.wait_for(lambda c: cards_to(c, PRIYA, "is still waiting") or None)
     assert "It has been with Diane Tremblay (Director) for 7 business days." in texts(told[0])
-
-
-async def run_nudges(app: RunningApp) -> dict:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{app.url}api/nudges/run", headers={"Authorization": f"Bearer {SECRET}"}) as response:
-            assert response.status == 200
-            return await response.json()
 
 
 async def test_shortlisting_tells_the_submitter_and_shows_in_my_ideas(teams, connector, clock, app):
@@ -240,7 +225,7 @@ async def test_shortlisting_tells_the_submitter_and_shows_in_my_ideas(teams, con
     Now the digest's Shortlist is the challenge's: the submitter hears it as every stage change."""
     await seed(teams, connector, clock)
     await open_challenge(app, clock)
-    await run_digest(app)
+    await post_timer(app, "digest")
     [card] = cards_to(connector, DANA, "Your Den this week")
     shortlist = button(card, verbs.DIGEST_SHORTLIST)
     idea = await app.store.get(shortlist["data"]["ideaId"])
@@ -260,7 +245,7 @@ async def test_shortlisting_tells_the_submitter_and_shows_in_my_ideas(teams, con
 async def test_the_digests_view_button_posts_the_ideas_details_and_keeps_the_digest(teams, connector, clock, app):
     """Issue #14: a DM couldn't read an idea from the digest before shortlisting it."""
     await seed(teams, connector, clock)
-    await run_digest(app)
+    await post_timer(app, "digest")
     [card] = cards_to(connector, DANA, "Your Den this week")
     view = button(card, verbs.VIEW_IDEA)
     idea = await app.store.get(view["data"]["ideaId"])
@@ -308,24 +293,24 @@ async def test_without_the_setting_the_digest_command_says_when_it_comes(teams, 
 async def test_a_sent_digest_is_re_sent_only_when_the_setting_allows_it(teams, connector, clock, app, tmp_path):
     """Issue #14: no documented way to re-send the digest locally; in production it stays once a week."""
     await teams.install(DANA)
-    await run_digest(app)
-    status, refused = await run_digest(app, body={"resend": True})
+    await post_timer(app, "digest")
+    status, refused = await post_timer(app, "digest", body={"resend": True})
     assert status == 403 and "DEN_DIGEST_ON_REQUEST" in refused["error"]
     assert len(cards_to(connector, DANA, "Your Den this week")) == 1
 
     allowed = settings_for_test(
-        tmp_path / "resend.sqlite3", digest_secret=SECRET, digest_schedule=False, digest_on_request=True
+        tmp_path / "resend.sqlite3", **TIMERS_BY_REQUEST, digest_on_request=True
     )
     local = await start_app(allowed, clock)
     try:
         await TeamsClient(local.messages_url, connector.url, TENANT_ID).install(DANA)
         await pitch_as(TeamsClient(local.messages_url, connector.url, TENANT_ID), connector, SAM, "This very week")
-        assert (await run_digest(local))[1]["results"][0]["outcome"] == "sent"
-        status, again = await run_digest(local, body={"resend": True, "week": "current"})
+        assert (await post_timer(local, "digest"))[1]["results"][0]["outcome"] == "sent"
+        status, again = await post_timer(local, "digest", body={"resend": True, "week": "current"})
         assert status == 200 and again["results"][0]["outcome"] == "sent" and again["week"].endswith("-so-far")
         latest = cards_to(connector, DANA, "Your Den this week")[-1]
         assert "This very week" in texts(latest), "the week so far, with what was just pitched"
-        status, bad = await run_digest(local, body={"week": "next"})
+        status, bad = await post_timer(local, "digest", body={"week": "next"})
         assert status == 400
     finally:
         await local.stop()

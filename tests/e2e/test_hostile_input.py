@@ -20,13 +20,13 @@ import pytest
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.markdown_oracle import links_in, markup_in
-from tests.support.people import DANA, MAYA, SAM, TENANT_ID, VALID_PITCH
-from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
+from tests.support.people import AUTHENTICATED, DANA, MAYA, SAM, TENANT_ID, VALID_PITCH
+from tests.support.running_app import FakeClock, settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, User, action, nodes, texts
+from tests.support.timers import TIMERS_BY_REQUEST, run_timer
 
 TORONTO = ZoneInfo("America/Toronto")
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=TORONTO)
-SECRET = "digest-secret-for-hostile-tests"
 COMMENT_LABEL = "Comment (needed to return or reject)"
 
 
@@ -37,7 +37,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app_settings() -> dict:
-    return {"digest_secret": SECRET, "digest_schedule": False}
+    return TIMERS_BY_REQUEST
 
 
 def markdown_texts(card: dict) -> list[str]:
@@ -141,14 +141,7 @@ async def test_malformed_bodies_answer_400_not_500(app, body):
 
 
 async def test_with_authentication_on_malformed_bodies_are_400_before_the_token_is_checked(tmp_path, connector):
-    app = await start_app(
-        settings_for_test(
-            tmp_path / "den.sqlite3",
-            app_id="6f1d2c3b-0000-4000-8000-000000000001",
-            app_password="not-a-real-secret",
-            app_tenant_id=TENANT_ID,
-        )
-    )
+    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", **AUTHENTICATED))
     try:
         for body in (b"null", b"{", b"[" * 5000):
             assert await raw_post(app.messages_url, body) == 400
@@ -228,34 +221,25 @@ async def test_a_digest_button_with_a_date_without_a_time_zone_is_refused_polite
 
 
 # ---- the digest at most once a week ------------------------------------------------------------
-async def run_digest(app: RunningApp) -> dict:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(
-            f"{app.url}api/digest/run", json={}, headers={"Authorization": f"Bearer {SECRET}"}
-        ) as response:
-            assert response.status == 200
-            return await response.json()
-
-
 def digests_to(connector: FakeConnector, user: User) -> list[dict]:
     return [c for s in connector.to(user.conversation_id) for c in s.cards if "Your Den this week" in texts(c)]
 
 
 async def test_a_digest_send_that_outlasts_its_lease_is_not_sent_twice(tmp_path, connector, clock):
     db = tmp_path / "den.sqlite3"
-    settings = settings_for_test(db, digest_secret=SECRET, digest_schedule=False)
+    settings = settings_for_test(db, **TIMERS_BY_REQUEST)
     first, second = await start_app(settings, clock), await start_app(settings, clock)
     try:
         await TeamsClient(first.messages_url, connector.url, TENANT_ID).install(DANA)
         connector.fail_next(1, status=429, retry_after="2")
-        slow = asyncio.create_task(run_digest(first))
+        slow = asyncio.create_task(run_timer(first, "digest"))
         for _ in range(500):  # the install's welcome, then the digest's 429
             if connector.attempts >= 2:
                 break
             await asyncio.sleep(0.01)
         assert connector.attempts >= 2, connector.attempts
         clock.advance(minutes=11)  # past the 10-minute lease while the first run waits
-        await run_digest(second)
+        await run_timer(second, "digest")
         await slow
         await asyncio.sleep(0.2)
         assert len(digests_to(connector, DANA)) == 1
@@ -267,7 +251,7 @@ async def test_a_digest_send_that_outlasts_its_lease_is_not_sent_twice(tmp_path,
 async def test_a_long_retry_after_is_capped(tmp_path, connector, clock):
     app = await start_app(
         settings_for_test(
-            tmp_path / "den.sqlite3", digest_secret=SECRET, digest_schedule=False, retry_after_cap_seconds=0.5
+            tmp_path / "den.sqlite3", **TIMERS_BY_REQUEST, retry_after_cap_seconds=0.5
         ),
         clock,
     )
@@ -275,7 +259,7 @@ async def test_a_long_retry_after_is_capped(tmp_path, connector, clock):
         await TeamsClient(app.messages_url, connector.url, TENANT_ID).install(DANA)
         connector.fail_next(1, status=429, retry_after="3600")
         started = time.monotonic()
-        result = await asyncio.wait_for(run_digest(app), timeout=10)
+        result = await asyncio.wait_for(run_timer(app, "digest"), timeout=10)
         assert result["results"][0]["outcome"] == "sent"
         assert time.monotonic() - started < 5
     finally:
@@ -284,10 +268,10 @@ async def test_a_long_retry_after_is_capped(tmp_path, connector, clock):
 
 async def test_the_clock_going_back_a_week_does_not_send_the_digest_again(teams, connector, app, clock):
     await teams.install(DANA)
-    first = await run_digest(app)
+    first = await run_timer(app, "digest")
     assert first["week"] == "2026-W48" and first["results"][0]["outcome"] == "sent"
     clock.now = datetime(2026, 11, 22, 23, 0, tzinfo=TORONTO)  # Sunday: the week before
-    again = await run_digest(app)
+    again = await run_timer(app, "digest")
     assert again["results"][0]["outcome"] == "already_sent"
     assert len(digests_to(connector, DANA)) == 1
 

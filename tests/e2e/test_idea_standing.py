@@ -9,7 +9,6 @@ tests/e2e/test_den_challenge.py (its helpers too).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import pytest
@@ -17,26 +16,26 @@ import pytest
 from cards import verbs
 from tests.e2e.test_den_challenge import (
     AMIR,
+    CHALLENGE_FORM,
     CHANNEL,
     DANA,
     OLGA,
-    ORGANISERS,
-    SECRET,
     STAFF,
     TORONTO,
     add_bot_to_team,
+    asked_to_decide,
     decide_button,
     director_of,
     last_card,
     manager_of,
-    ministry,
-    post_admin,
+    ministry_settings,
     settle,
 )
 from tests.support.fake_connector import FakeConnector
-from tests.support.people import TENANT_ID, VALID_PITCH
-from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
+from tests.support.people import VALID_PITCH
+from tests.support.running_app import FakeClock
 from tests.support.teams_client import TeamsClient, User, button, texts
+from tests.support.timers import run_timer
 
 START = datetime(2026, 9, 1, 10, 0, tzinfo=TORONTO)
 PITCHER, TURNED_DOWN = STAFF[0], STAFF[1]
@@ -48,24 +47,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def app(tmp_path, connector, clock):
-    org = tmp_path / "ministry.json"
-    org.write_text(json.dumps(ministry()), encoding="utf-8")
-    settings = settings_for_test(
-        tmp_path / "den.sqlite3",
-        org_file=str(org),
-        digest_secret=SECRET,
-        digest_schedule=False,
-        organiser_group_id=ORGANISERS,  # Olga is an organiser through the group only
-    )
-    running = await start_app(settings, clock)
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-def teams(app: RunningApp, connector: FakeConnector) -> TeamsClient:
-    return TeamsClient(app.messages_url, connector.url, TENANT_ID)
+def app_settings(tmp_path) -> dict:
+    return ministry_settings(tmp_path)  # Olga is an organiser through the Entra group only
 
 
 async def my_ideas(teams: TeamsClient, connector: FakeConnector, user: User, locale: str = "en-US") -> dict:
@@ -96,16 +79,8 @@ async def details_of(teams: TeamsClient, connector: FakeConnector, user: User, l
 
 async def approve_all(teams: TeamsClient, connector: FakeConnector, k: int, idea_id: str) -> None:
     for approver in (manager_of(k), director_of(k), AMIR):
-        await connector.wait_for(lambda c, a=approver: _asked(c, a, idea_id) or None, 15)
+        await connector.wait_for(lambda c, a=approver: asked_to_decide(c, a, idea_id) or None, 15)
         await teams.click(approver, decide_button(connector, approver, idea_id, verbs.APPROVE), {"comment": ""})
-
-
-def _asked(connector: FakeConnector, approver: User, idea_id: str) -> bool:
-    try:
-        decide_button(connector, approver, idea_id, verbs.APPROVE)
-    except AssertionError:
-        return False
-    return True
 
 
 async def test_my_ideas_and_details_follow_the_idea_through_the_challenge(app, teams, connector, clock):
@@ -117,18 +92,7 @@ async def test_my_ideas_and_details_follow_the_idea_through_the_challenge(app, t
     assert await add_bot_to_team(teams, OLGA) in (200, 201)
 
     form = (await teams.click(OLGA, {"verb": verbs.CHALLENGE_NEW})).card
-    fields = {
-        "name": "Tell us *once*",
-        "question": "How could our clients tell us things only once?",
-        "sponsors": DANA.aad_id,
-        "opens_on": "2026-09-01",
-        "closes_on": "2026-09-14",
-        "program_areas": "",
-        "finalist_count": "5",
-        "pitch_day": "2026-10-15",
-        "peoples_choice": "false",
-        "channel": CHANNEL,
-    }
+    fields = {**CHALLENGE_FORM, "name": "Tell us *once*", "peoples_choice": "false"}
     opened = await teams.click(OLGA, button(form, verbs.CHALLENGE_OPEN), fields)
     challenge_id = button(opened.card, verbs.CHALLENGE_CLOSE)["data"]["challengeId"]
 
@@ -142,7 +106,7 @@ async def test_my_ideas_and_details_follow_the_idea_through_the_challenge(app, t
 
     await settle(app, clock)
     await approve_all(teams, connector, 0, ideas[PITCHER])
-    await connector.wait_for(lambda c: _asked(c, manager_of(1), ideas[TURNED_DOWN]) or None, 15)
+    await connector.wait_for(lambda c: asked_to_decide(c, manager_of(1), ideas[TURNED_DOWN]) or None, 15)
     await teams.click(
         manager_of(1),
         decide_button(connector, manager_of(1), ideas[TURNED_DOWN], verbs.REJECT),
@@ -182,7 +146,7 @@ async def test_my_ideas_and_details_follow_the_idea_through_the_challenge(app, t
     # ---- a month on: the update is due; filed; then done -----------------------------------------------
     clock.advance(days=31)
     assert "Its monthly implementation update is due." in texts(await my_ideas(teams, connector, PITCHER))
-    assert (await post_admin(app, "nudges/run"))["followUps"] == 1
+    assert (await run_timer(app, "nudges"))["followUps"] == 1
     await settle(app, clock)
     follow_up = last_card(connector, PITCHER, "How is implementation going?")
     await teams.click(PITCHER, button(follow_up, verbs.DEN_PROGRESS), {"status": "on_track", "note": ""})

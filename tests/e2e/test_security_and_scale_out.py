@@ -7,20 +7,13 @@ import asyncio
 import aiohttp
 
 from cards import verbs
-from tests.support.people import MAYA, SAM, TENANT_ID, VALID_PITCH
+from tests.support.people import AUTHENTICATED, MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, action, texts
 
 
 async def test_with_an_app_id_a_request_without_a_token_gets_401(tmp_path, connector):
-    app = await start_app(
-        settings_for_test(
-            tmp_path / "den.sqlite3",
-            app_id="6f1d2c3b-0000-4000-8000-000000000001",
-            app_password="not-a-real-secret",
-            app_tenant_id=TENANT_ID,
-        )
-    )
+    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", **AUTHENTICATED))
     try:
         teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
         assert await teams.say(SAM, "pitch") == 401

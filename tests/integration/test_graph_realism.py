@@ -21,7 +21,7 @@ from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.graph_pressure import RateLimitGauge
 from bot.adapters.sharepoint_store import SharePointStore
 from bot.admin.provision import run as provision
-from bot.domain.model import Outcome
+from bot.domain.model import Idea, Outcome
 from bot.ports import ConcurrencyConflict, OutboxMessage, StoreBusy, StoreUnavailable
 from bot.services.ideas import outbox_for
 from tests.integration.test_sharepoint_app import seed_directory
@@ -98,6 +98,13 @@ async def test_the_write_role_cannot_create_lists(fake_graph):
     assert status == 403 and body["error"]["code"] == "accessDenied"
 
 
+async def maya_approves(store: SharePointStore) -> tuple[Idea, list[OutboxMessage]]:
+    """Idea 1 (as `add` stores it), approved by Maya at its first step: what a click would write."""
+    idea = await store.get(IDEA_1)
+    raised = idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    return idea, outbox_for(idea, raised, T0)
+
+
 # ---- the store copes ------------------------------------------------------------------------
 async def test_a_site_url_is_resolved_once_and_the_id_used_after(fake_graph):
     site = await provisioned_site(fake_graph)
@@ -119,9 +126,8 @@ async def test_a_decision_is_one_sequential_batch_after_one_read(fake_graph):
     await add(store, 1)
     fake_graph.reset_counts()
     fake_graph.batches.clear()
-    idea = await store.get(IDEA_1)
-    raised = idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
-    await store.update(idea, outbox_for(idea, raised, T0))
+    idea, outbox = await maya_approves(store)
+    await store.update(idea, outbox)
     assert [m for m, _ in fake_graph.requests] == ["GET", "POST"], "two round trips"
     [batch] = fake_graph.batches
     assert len(batch) == 4 and "dependsOn" not in batch[0]
@@ -131,11 +137,10 @@ async def test_a_decision_is_one_sequential_batch_after_one_read(fake_graph):
 async def test_an_inner_throttle_is_retried_after_its_own_retry_after_within_the_budget(fake_graph):
     store = SharePointStore(graph_client(fake_graph), await provisioned_site(fake_graph), click_budget_seconds=3)
     await add(store, 1)
-    idea = await store.get(IDEA_1)
-    raised = idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    idea, outbox = await maya_approves(store)
     fake_graph.fail_next(1, status=429, retry_after="1", path_part="/lists/DenIdeas/items/", method="PATCH")
     started = time.monotonic()
-    await store.update(idea, outbox_for(idea, raised, T0))
+    await store.update(idea, outbox)
     assert 1.0 <= time.monotonic() - started < 3, "waited for the inner Retry-After, not longer"
     assert (await store.get(IDEA_1)).current_step == 1
     assert len(fake_graph.batches) == 3, "the add, then the decision twice"
@@ -144,12 +149,11 @@ async def test_an_inner_throttle_is_retried_after_its_own_retry_after_within_the
 async def test_past_the_budget_a_throttled_update_writes_nothing_and_says_busy(fake_graph):
     store = SharePointStore(graph_client(fake_graph), await provisioned_site(fake_graph), click_budget_seconds=1)
     await add(store, 1)
-    idea = await store.get(IDEA_1)
-    raised = idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    idea, outbox = await maya_approves(store)
     fake_graph.fail_next(1, status=429, retry_after="30", path_part="/lists/DenIdeas/items/", method="PATCH")
     started = time.monotonic()
     with pytest.raises(StoreBusy) as busy:
-        await store.update(idea, outbox_for(idea, raised, T0))
+        await store.update(idea, outbox)
     assert time.monotonic() - started < 1, "answers at once: no point waiting 30 s"
     assert busy.value.retry_after == 30
     assert (await store.get(IDEA_1)).current_step == 0
@@ -165,11 +169,10 @@ async def test_rows_throttled_past_the_budget_after_the_idea_are_written_in_the_
     store = SharePointStore(graph_client(fake_graph), await provisioned_site(fake_graph), click_budget_seconds=1,
                             pending=pending)
     await add(store, 1)
-    idea = await store.get(IDEA_1)
-    raised = idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    idea, outbox = await maya_approves(store)
     fake_graph.fail_next(2, status=429, retry_after="2", path_part="/lists/DenOutbox", method="POST")
     started = time.monotonic()
-    await store.update(idea, outbox_for(idea, raised, T0))
+    await store.update(idea, outbox)
     assert time.monotonic() - started < 1.5, "the click answers: the decision itself is written"
     assert (await store.get(IDEA_1)).current_step == 1
     waiting = await PendingWrites(tmp_path / "spool.sqlite3").waiting()
@@ -345,12 +348,11 @@ async def test_health_checks_of_an_idle_instance_cost_little_and_never_hide_a_fa
 async def test_an_update_whose_answer_was_lost_is_recognised_and_its_notifications_written(fake_graph):
     store = SharePointStore(graph_client(fake_graph), await provisioned_site(fake_graph))
     await add(store, 1)
-    idea = await store.get(IDEA_1)
-    raised = idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0)
+    idea, outbox = await maya_approves(store)
     # The idea's update is carried out, but its answer inside the batch is a 503: sent again, it gets 412.
     fake_graph.fail_next(1, status=503, retry_after="0", path_part="/lists/DenIdeas/items/", method="PATCH",
                          applied=True)
-    await store.update(idea, outbox_for(idea, raised, T0))
+    await store.update(idea, outbox)
     assert (await store.get(IDEA_1)).current_step == 1
     ids = {f"{IDEA_1}:approval_request:1:1", f"{IDEA_1}:decision_update:1:0"}
     assert await store.existing_outbox_ids(sorted(ids)) == ids, "the notifications are not lost"

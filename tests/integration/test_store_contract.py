@@ -9,26 +9,28 @@ throttled with its own Retry-After, site paths only in their documented forms).
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.adapters.sharepoint_store import SharePointStore
 from bot.adapters.sqlite_store import SqliteStore
+from bot.domain.calendar import DigestWeek, WorkCalendar
 from bot.domain.chain import build_chain
-from bot.domain.digest import DigestIdea
+from bot.domain.digest import Counts, DigestFigures, DigestIdea, DigestQuery, DigestRules
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage
 from bot.services.ideas import outbox_for
+from tests.support.cast import DIANE, MAYA
 from tests.support.graph_fixtures import graph_client, provisioned_site
 from tests.support.memory_store import MemoryStore
 from tests.support.people import VALID_PITCH
 from tests.support.store_probes import digest_deliveries, held_by, pending_outbox
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
-MAYA = Person("maya", "Maya Singh", Role.MANAGER)
-DIANE = Person("diane", "Diane Tremblay", Role.DIRECTOR)
 
 
 def strict(graph) -> None:
@@ -244,6 +246,44 @@ async def test_the_digest_scan_pages_light_projections_of_the_stored_ideas(store
     assert sorted(since) == sorted(i.id for i in ideas[1:]), "since: the open ones, and what changed since"
 
 
+async def test_digest_figures_count_list_and_time_each_dms_ideas(store):
+    """The digest's figures through the port: the SQLite store aggregates in SQL, the others scan."""
+    ideas = [await add(store, n, created=T0 + timedelta(hours=n)) for n in range(1, 5)]
+    elsewhere, _ = new_idea(9, submitter=Person("olga-staff", "Olga's staff", branch="Elsewhere"))
+    elsewhere.line_ids = ["olga"]  # another ministry's
+    await store.add(elsewhere)
+    approved = await store.get(ideas[0].id)
+    approved.decide(
+        actor_id="maya", step_index=0, revision=1, outcome=Outcome.APPROVED, comment="", now=T0 + timedelta(days=1)
+    )
+    await store.update(approved)
+    approved.decide(
+        actor_id="diane", step_index=1, revision=1, outcome=Outcome.APPROVED, comment="", now=T0 + timedelta(days=4)
+    )
+    await store.update(approved)
+    returned = await store.get(ideas[1].id)
+    returned.decide(
+        actor_id="maya", step_index=0, revision=1, outcome=Outcome.RETURNED, comment="more", now=T0 + timedelta(days=2)
+    )
+    await store.update(returned)  # fmt: skip
+    calendar = WorkCalendar.of("America/Toronto")
+    now = T0 + timedelta(days=14)
+    query = DigestQuery(week=DigestWeek.so_far(now, calendar.tz), now=now, calendar=calendar,
+                        rules=DigestRules(list_limit=1))  # fmt: skip
+    figures = await store.digest_figures(["dana", "nobody"], query)
+    dana = figures["dana"]
+    assert dana.so_far == Counts(new_pitches=4, approved=2, returned=1, rejected=0, approved_for_den=1, staff_pitched=1)
+    assert dana.this_week == Counts(), "nothing happened this week"
+    assert [i.id for i in dana.approved] == [ideas[0].id] and dana.approved_total == 1
+    assert [i.id for i in dana.stalled] == [ideas[2].id] and dana.stalled_total == 2, "oldest first, one shown"
+    assert dana.waiting_total == 0 and dana.recent == []
+    assert dana.timings == {Role.MANAGER: Counter({1: 1, 2: 1}), Role.DIRECTOR: Counter({3: 1})}  # business days
+    assert dana.by_area == [("client_services", 1)] and dana.by_branch == [("-", 1)]
+    assert figures["nobody"] == DigestFigures()
+    whole = await store.digest_figures(["dana", "nobody"], replace(query, rules=DigestRules(whole_ministry=True)))
+    assert whole["dana"] == whole["nobody"] and whole["nobody"].so_far.new_pitches == 5
+
+
 async def test_the_store_takes_a_health_probe_write(store):
     assert await store.probe_write()
     assert await store.probe_write(), "a second probe overwrites the first"
@@ -267,6 +307,10 @@ async def test_a_language_choice_is_remembered_and_outlives_a_new_conversation(s
     await asyncio.gather(store.set_language("sam", "en", T0), store.set_language("sam", "en", T0))
     assert await store.get_language("sam") == "en"
     assert await store.get_language("o'brien") is None
+    assert await store.language_and_locale("sam") == ("en", "en-US")
+    assert await store.language_and_locale("o'brien") == (None, None)
+    await store.save_conversation(ConversationRecord(**{**record.__dict__, "user_id": "noa", "locale": "fr-CA"}))
+    assert await store.language_and_locale("noa") == (None, "fr-CA"), "no choice: the Teams locale seen"
 
 
 async def test_a_digest_is_claimed_once_per_dm_and_week(store):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.delegation import Delegation
-from bot.domain.digest import DigestIdea
+from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, DigestScope
 from bot.domain.model import Idea, IdeaStatus
 from bot.ports import (
     ConcurrencyConflict,
@@ -238,6 +238,13 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         for start in range(0, len(ideas), page_size):
             yield ideas[start : start + page_size]
 
+    async def digest_figures(self, dm_ids: Sequence[str], query: DigestQuery) -> dict[str, DigestFigures]:
+        """Built in Python from the scan, a page at a time (the reference the SQL is tested against)."""
+        scope = DigestScope(dm_ids, query)
+        async for page in self.scan_for_digest(query.rules.challenge_start):
+            scope.add_page(page)
+        return scope.figures()
+
     # ---- health -------------------------------------------------------------------------
     async def outbox_backlog(self) -> OutboxBacklog:
         self._check()
@@ -268,6 +275,11 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
     async def get_language(self, user_id: str) -> str | None:
         self._check()
         return self.languages.get(user_id)
+
+    async def language_and_locale(self, user_id: str) -> tuple[str | None, str | None]:
+        self._check()
+        record = self.conversations.get(user_id)
+        return self.languages.get(user_id), record.locale if record else None
 
     async def set_language(self, user_id: str, language: str, now: datetime) -> None:
         self._check()

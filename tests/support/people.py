@@ -9,6 +9,12 @@ from tests.support.teams_client import User
 
 _ORG = json.loads(DEMO_ORG.read_text(encoding="utf-8"))
 TENANT_ID = _ORG["tenantId"]
+# Settings that turn authentication on: a bot registered in the demo tenant (no real secret).
+AUTHENTICATED = {
+    "app_id": "6f1d2c3b-0000-4000-8000-000000000001",
+    "app_password": "not-a-real-secret",
+    "app_tenant_id": TENANT_ID,
+}
 _BY_NAME = {p["name"].split()[0]: User(p["id"], p["name"]) for p in _ORG["people"] if not p.get("vacant")}
 
 SAM = _BY_NAME["Sam"]  # staff -> Maya -> Diane -> Amir (ADM)

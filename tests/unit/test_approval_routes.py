@@ -26,14 +26,10 @@ from bot.domain.model import (
 )
 from bot.domain.pitch import Pitch
 from bot.domain.routing import EscalationPolicy, Rule, route_with
+from tests.support.cast import AMIR, DANA, DIANE, MAYA, SAM
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # Monday 09:00 in Toronto
 CAL = WorkCalendar.of("America/Toronto")
-SAM = Person("sam", "Sam Chen", Role.STAFF)
-MAYA = Person("maya", "Maya Singh", Role.MANAGER)
-DIANE = Person("diane", "Diane Tremblay", Role.DIRECTOR)
-AMIR = Person("amir", "Amir Haddad", Role.ADM)
-DANA = Person("dana", "Dana Morel", Role.DM)
 LEA = Person("lea", "Léa Roy", Role.MANAGER)
 PITCH = Pitch("Tell us once", "p", "s", "clients", "client_services", "under_10k", "first steps")
 SMALL = Rule("small", decide=(Role.MANAGER, Role.DIRECTOR), inform=(Role.ADM,), why={"en": "small"})

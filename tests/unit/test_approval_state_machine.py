@@ -20,13 +20,9 @@ from bot.domain.model import (
     StaleCard,
 )
 from bot.domain.pitch import Pitch
+from tests.support.cast import AMIR, DANA, DIANE, MAYA, SAM
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
-SAM = Person("sam", "Sam Chen", Role.STAFF)
-MAYA = Person("maya", "Maya Singh", Role.MANAGER)
-DIANE = Person("diane", "Diane Tremblay", Role.DIRECTOR)
-AMIR = Person("amir", "Amir Haddad", Role.ADM)
-DANA = Person("dana", "Dana Morel", Role.DM)
 PITCH = Pitch("Tell us once", "p", "s", "clients", "client_services", "unknown", "first steps")
 
 

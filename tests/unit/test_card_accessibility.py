@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.teams_client import nodes
 from tests.unit.test_cards_validate import all_cards
 
 # (background, {colour name: (default, subtle)}), from the designer's Teams host configs.
@@ -61,16 +62,6 @@ def contrast(foreground: str, background: str) -> float:
     return (dark + 0.05) / (light + 0.05)
 
 
-def _nodes(element: Any):
-    if isinstance(element, dict):
-        yield element
-        for value in element.values():
-            yield from _nodes(value)
-    elif isinstance(element, list):
-        for item in element:
-            yield from _nodes(item)
-
-
 def every_card() -> dict[str, dict]:
     return all_cards("en-CA") | {f"fr/{name}": card for name, card in all_cards("fr-CA").items()}
 
@@ -118,7 +109,7 @@ def test_every_text_colour_used_meets_aa_in_the_default_and_dark_themes(theme):
 
 def test_no_card_asks_for_a_colour_so_high_contrast_themes_keep_their_own_and_meaning_is_in_words():
     coloured = {
-        name: [n.get("text") for n in _nodes(card) if n.get("color") not in (None, "Default", "default")]
+        name: [n.get("text") for n in nodes(card) if n.get("color") not in (None, "Default", "default")]
         for name, card in every_card().items()
     }
     assert {name: texts for name, texts in coloured.items() if texts} == {}
@@ -127,7 +118,7 @@ def test_no_card_asks_for_a_colour_so_high_contrast_themes_keep_their_own_and_me
 def test_every_input_is_labelled_and_every_image_has_alt_text():
     unlabelled, no_alt = [], []
     for name, card in every_card().items():
-        for node in _nodes(card):
+        for node in nodes(card):
             kind = str(node.get("type", ""))
             if kind.startswith("Input.") and not str(node.get("label", "")).strip():
                 unlabelled.append(f"{name}:{node.get('id')}")
@@ -141,7 +132,7 @@ def test_a_required_input_says_what_is_wrong_next_to_it():
     missing = [
         f"{name}:{node.get('id')}"
         for name, card in every_card().items()
-        for node in _nodes(card)
+        for node in nodes(card)
         if str(node.get("type", "")).startswith("Input.") and node.get("isRequired") and not node.get("errorMessage")
     ]
     assert missing == []
@@ -150,7 +141,7 @@ def test_a_required_input_says_what_is_wrong_next_to_it():
 def test_every_card_starts_with_its_heading_for_screen_readers():
     """Reading order: what the card is about comes first (a heading), then its details, then its buttons."""
     def first_text(card: dict) -> dict:
-        return next(n for n in _nodes(card["body"]) if n.get("type") == "TextBlock")
+        return next(n for n in nodes(card["body"]) if n.get("type") == "TextBlock")
 
     not_first = {
         name for name, card in every_card().items()

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.outbox import DecisionFacts
 from bot.domain.pitch import Pitch
 from bot.i18n import Messages
-from bot.settings import ROOT
 from cards import (
     approval_card,
     help_card,
@@ -35,12 +30,12 @@ from cards.reminder import reminder_card
 from cards.status import shortlisted_card
 from cards.waiting import waiting_card
 from cards.welcome import Audience
+from tests.support.card_validator import card_problems, needs_node
+from tests.support.cast import SAM
 from tests.support.people import VALID_PITCH
 from tests.unit.test_digest_content import digest_for_dana
 
-VALIDATOR = ROOT / "tests" / "support" / "validate_cards.js"
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
-SAM = Person("sam", "Sam Chen")
 CHAIN = build_chain(SAM, [Person("maya", "Maya Singh", Role.MANAGER), Person("amir", "Amir Haddad", Role.ADM)])
 
 
@@ -143,20 +138,10 @@ def route_cards(m: Messages) -> dict[str, dict]:
     return cards
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+@needs_node
 def test_every_card_parses_and_validates_in_the_adaptive_cards_library():
-    if not (ROOT / "node_modules" / "adaptivecards").exists():
-        pytest.fail("the adaptivecards npm package is missing: `make test` installs it with npm ci")
     cards = all_cards() | {f"fr/{name}": card for name, card in all_cards("fr-CA").items()}
-    result = subprocess.run(
-        ["node", str(VALIDATOR)], input=json.dumps(list(cards.values())), capture_output=True, text=True, check=True
-    )
-    problems = {
-        name: verdict
-        for name, verdict in zip(cards, json.loads(result.stdout), strict=True)
-        if verdict["failures"] or verdict["parseEvents"] or verdict["version"] != "1.5"
-    }
-    assert problems == {}
+    assert card_problems(cards) == {}
 
 
 def test_cards_stay_well_under_the_teams_message_size_limit():

@@ -14,14 +14,10 @@ from bot.domain.delegation import (
     end_of,
     new_delegation,
 )
-from bot.domain.model import Person, Role
+from tests.support.cast import AMIR, DIANE, MAYA, SAM
 
 CAL = WorkCalendar.of("America/Toronto")
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # Thursday, 10:00 in Toronto
-MAYA = Person("maya", "Maya Singh", Role.MANAGER)
-DIANE = Person("diane", "Diane Tremblay", Role.DIRECTOR)
-AMIR = Person("amir", "Amir Haddad", Role.ADM)
-SAM = Person("sam", "Sam Chen")
 
 
 def delegate(principal, to, last_day=date(2026, 12, 4), active=None, now=NOW):

@@ -14,18 +14,14 @@ from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.i18n import Messages
 from cards.digest import digest_card
+from tests.support.cast import AMIR, DANA, DIANE, LINE, MAYA
 from tests.support.people import VALID_PITCH
 
 TZ = ZoneInfo("America/Toronto")
 RUN = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)  # Monday 08:00
 WEEK = DigestWeek.ending_at(RUN, TZ)
 CAL = WorkCalendar.of()
-DANA = Person("dana", "Dana Morel", Role.DM)
 OTHER_DM = Person("olga", "Olga Other", Role.DM)
-AMIR = Person("amir", "Amir Haddad", Role.ADM)
-DIANE = Person("diane", "Diane Tremblay", Role.DIRECTOR)
-MAYA = Person("maya", "Maya Singh", Role.MANAGER)
-LINE = [MAYA, DIANE, AMIR, DANA]
 
 
 def staff(n: int, branch: str = "Client Services Branch") -> Person:

@@ -4,8 +4,6 @@ each person only what is theirs to see."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -13,7 +11,6 @@ import pytest
 from bot.domain.panel import Conflict, Panel, Scorecard, results
 from bot.domain.voting import Poll
 from bot.i18n import Messages
-from bot.settings import ROOT
 from cards.peoples_choice import now_pitching_card, peoples_choice_card, peoples_choice_result_card
 from cards.scorecard import (
     my_scorecards_card,
@@ -24,10 +21,10 @@ from cards.scorecard import (
     results_card,
     scorecard_card,
 )
+from tests.support.card_validator import card_problems, needs_node
 from tests.support.pitch_day import OLGA_ID, T0, a_challenge, finalist_ideas
 from tests.support.teams_client import nodes, texts
 
-VALIDATOR = ROOT / "tests" / "support" / "validate_cards.js"
 JUDGES = ["maya", "diane", "amir"]
 
 
@@ -85,21 +82,11 @@ def pitch_day_cards(locale: str = "en-CA") -> dict[str, dict]:
     return made
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+@needs_node
 @pytest.mark.parametrize("locale", ["en-CA", "fr-CA"])
 def test_every_pitch_day_card_validates_in_the_adaptive_cards_library(locale):
-    if not (ROOT / "node_modules" / "adaptivecards").exists():
-        pytest.fail("the adaptivecards npm package is missing: `make test` installs it with npm ci")
     cards = pitch_day_cards(locale)
-    result = subprocess.run(
-        ["node", str(VALIDATOR)], input=json.dumps(list(cards.values())), capture_output=True, text=True, check=True
-    )
-    problems = {
-        name: verdict
-        for name, verdict in zip(cards, json.loads(result.stdout), strict=True)
-        if verdict["failures"] or verdict["parseEvents"] or verdict["version"] != "1.5"
-    }
-    assert problems == {}
+    assert card_problems(cards) == {}
 
 
 def test_pitch_day_cards_stay_well_under_the_teams_size_limit():

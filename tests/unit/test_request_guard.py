@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.ports.service_urls import ServiceUrlAllowList
-from bot.web.request_guard import GuardSettings, request_guard
+from bot.web.request_guard import READ_ACTIVITY, GuardSettings, Unreadable, request_guard
 from tests.support.hostile import nested
 
 CONNECTOR = "https://smba.trafficmanager.net/amer/"
@@ -115,3 +115,39 @@ async def test_a_huge_declared_length_is_refused_before_reading(client):
 async def test_other_paths_are_left_alone(client):
     response = await client.post("/other", data=json.dumps({"any": "thing"}))
     assert response.status == 201
+
+
+async def test_the_handlers_reader_runs_once_and_its_result_reaches_the_handler():
+    """botbuilder's deserializer is the guard's last check; the handler gets what it read, so each
+    activity is read once. An activity it cannot read is refused like any other bad body."""
+    reads: list[dict] = []
+    got: list[object] = []
+
+    def reader(body: dict) -> tuple[str, str]:
+        reads.append(body)
+        if body.get("text") == "unreadable":
+            raise Unreadable("activity cannot be read")
+        return ("read", body["text"])
+
+    async def handler(request: web.Request) -> web.Response:
+        got.append(request.get(READ_ACTIVITY))
+        return web.Response(status=201)
+
+    guard = request_guard(GuardSettings(ServiceUrlAllowList(CONNECTOR), max_body_bytes=4096), reader=reader)
+    app = web.Application(middlewares=[guard])
+    app.router.add_post("/api/messages", handler)
+    async with TestClient(TestServer(app)) as test_client:
+        assert (await post(test_client, activity()))[0] == 201
+        assert (await post(test_client, activity(text="unreadable"))) == (
+            400,
+            {"error": {"code": "400", "message": "activity cannot be read"}},
+        )
+    assert got == [("read", "hello")] and len(reads) == 2
+
+
+def test_botbuilders_reader_refuses_what_it_cannot_read():
+    from bot.teams.edge import read_activity
+
+    assert read_activity(activity()).text == "hello"
+    with pytest.raises(Unreadable):
+        read_activity(activity(timestamp="not a time"))

@@ -7,17 +7,12 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.routing_file import RoutingFileError, load_routing_file, parse_routing
-from bot.domain.model import Person, Role
+from bot.domain.model import Role
 from bot.domain.pitch import Pitch
 from bot.domain.routing import EscalationAction, RoutingRules
+from tests.support.cast import AMIR, DANA, DIANE, LINE, MAYA, SAM
 
 ROOT = Path(__file__).resolve().parents[2]
-SAM = Person("sam", "Sam Chen", Role.STAFF)
-MAYA = Person("maya", "Maya Singh", Role.MANAGER)
-DIANE = Person("diane", "Diane Tremblay", Role.DIRECTOR)
-AMIR = Person("amir", "Amir Haddad", Role.ADM)
-DANA = Person("dana", "Dana Morel", Role.DM)
-LINE = [MAYA, DIANE, AMIR, DANA]
 
 RULES = """
 escalation:

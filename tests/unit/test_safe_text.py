@@ -69,3 +69,30 @@ def test_any_text_renders_as_plain_text(value):
     assert markup_in(shown) == [], shown
     assert not DATE_TEMPLATE.search(shown)
     assert visible_text(shown) == typed(value)
+
+
+def _escape_inline_one_char_at_a_time(line: str) -> str:
+    """The rule as first written, character by character: the regex must do exactly this."""
+    out: list[str] = []
+    for index, char in enumerate(line):
+        if char in "\\`*_[]<>~|{}@":
+            out.append("\\" + char)
+        elif char == "." and index + 1 < len(line) and line[index + 1].isalnum():
+            out.append("\\.")
+        elif char == "&" and index + 1 < len(line) and (line[index + 1].isalnum() or line[index + 1] == "#"):
+            out.append("\\&")
+        elif char == ":" and line.startswith("//", index + 1):
+            out.append("\\:")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+@settings(max_examples=400, deadline=None)
+@given(user_text())
+@example("a.b &x &# &; :// :/ . & : é.é 1.٣ x.² _*_")
+def test_the_inline_pattern_escapes_exactly_what_the_character_rule_does(value):
+    from cards.safe_text import _escape_inline
+
+    for line in value.split("\n"):
+        assert _escape_inline(line) == _escape_inline_one_char_at_a_time(line)

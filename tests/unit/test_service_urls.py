@@ -71,3 +71,14 @@ def test_a_path_prefix_limits_the_entry():
 def test_a_malformed_entry_is_refused_at_start():
     with pytest.raises(ValueError):
         ServiceUrlAllowList("smba.trafficmanager.net")
+
+
+def test_verdicts_are_remembered_yet_the_same_and_bounded():
+    allow = ServiceUrlAllowList("https://smba.trafficmanager.net/")
+    for _ in range(3):
+        assert allow.allows("https://smba.trafficmanager.net/amer/")
+        assert not allow.allows("https://evil.example/amer/")
+    for n in range(1000):  # many distinct odd URLs cannot grow what is remembered without bound
+        assert not allow.allows(f"https://evil{n}.example/")
+    assert len(allow._verdicts) <= 256
+    assert allow.allows("https://smba.trafficmanager.net/amer/") and not allow.allows(None)

@@ -14,11 +14,11 @@ from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.ports import ConcurrencyConflict
 from bot.services.ideas import outbox_for
+from tests.support.cast import SAM
 from tests.support.people import VALID_PITCH
 from tests.support.store_probes import pending_outbox
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
-SAM = Person("sam", "Sam Chen")
 CHAIN_OWNER = Person("maya", "Maya Singh", Role.MANAGER)
 
 
@@ -96,15 +96,15 @@ async def test_rescheduled_and_completed_messages(stores):
 
 
 def count_hand_offs(store: SqliteStore) -> list[int]:
-    """Count the trips from the event loop to the store's thread (each is one executor submit)."""
-    executor, count = store._thread._executor, [0]
-    submit = executor.submit
+    """Count the trips from the event loop to the store's thread."""
+    lane, count = store._thread, [0]
+    submit = lane._submit
 
-    def counted(*args, **kwargs):
+    def counted(work):
         count[0] += 1
-        return submit(*args, **kwargs)
+        return submit(work)
 
-    executor.submit = counted
+    lane._submit = counted
     return count
 
 

@@ -149,3 +149,22 @@ async def test_an_old_card_shows_nothing_to_someone_with_no_part_in_the_idea(den
         assert outsider.card is None and "couldn't find that idea" in outsider.message
         insider = await den.dialog.on_action(turn(MAYA), verb, {"ideaId": idea.id})
         assert VALID_PITCH["title"] in texts(insider.card)
+
+
+async def test_a_request_whose_approver_is_in_and_acted_for_by_nobody_is_sent_as_it_is(den):
+    """The check before delivery reads only: an idea nobody needs to hand on is neither copied nor
+    written; one whose approver has since gone away is handed on."""
+    idea = await filed(den)
+    [message] = [m for m in await den.store.claim_due(den.clock(), 60, 10) if m.idea_id == idea.id]
+    assert not await den.approvals.assigner.may_settle(idea, den.clock())
+    assert await den.approvals.settle_before_delivery(message, idea) is False
+    assert (await den.store.get(idea.id)).version == idea.version
+
+    class MayaAway:
+        async def absence(self, user_id, now):
+            return Absence() if user_id == MAYA.aad_id else None
+
+    den.approvals.assigner.availability = MayaAway()
+    assert await den.approvals.assigner.may_settle(idea, den.clock())
+    assert await den.approvals.settle_before_delivery(message, idea) is True
+    assert (await den.store.get(idea.id)).holder_id == DIANE.aad_id
