@@ -452,6 +452,9 @@ async def test_a_challenge_runs_whole_on_sharepoint_with_the_app_in_its_own_proc
     assert {r["VoteKey"] for r in votes} == {f"{challenge_id}:{v.aad_id}" for v in VOTERS}
     outbox = rows(graph, site, "DenOutbox")
     assert not [r for r in outbox if r["State"] == "failed"], "every notification could be delivered"
+    reminders = [r for r in outbox if r["Kind"] == "panel_reminder"]  # the morning after pitch day
+    assert len(reminders) == 3 and {r["State"] for r in reminders} == {"pending"}
+    assert not [c for j in judges for c in cards_to(connector, j) if "A reminder about scoring" in texts(c)]
     [finalists_news] = [r for r in outbox if r["Kind"] == "finalists_announced"]  # after a day to consent
     not_before = datetime.fromisoformat(str(finalists_news["NotBefore"]).replace("Z", "+00:00"))
     assert finalists_news["State"] == "pending" and not_before > datetime.now(UTC) + timedelta(hours=23)
