@@ -303,7 +303,7 @@ LISTS = LISTS + (
             text("IdeaId", 64, indexed=True),
             text("RecipientId", 64),
             text("ActivityId", 255),
-            Column("SentAt", "dateTime"),
+            Column("SentAt", "dateTime", indexed=True),  # the retention sweep filters on it
         ),
     ),
 )

@@ -728,7 +728,8 @@ class SharePointStore:
         return len(still)
 
     async def purge(self, now: datetime) -> int:
-        """Remove delivered (or abandoned) outbox rows and digest claims older than the retention."""
+        """Remove delivered (or abandoned) outbox rows, digest claims and remembered sent cards older
+        than the retention."""
         self._last_purge = time.monotonic()
         if self.gauge.background_wait():
             return 0
@@ -742,6 +743,10 @@ class SharePointStore:
         claims = await digests.query(f"fields/WeekKey lt {odata_string(f'{year}-W{week:02d}')}", ["WeekKey"],
                                      limit=BATCH_LIMIT * 25)
         doomed += [(digests, i.id) for i in claims]
+        cards = self._api("sent_cards")  # cards posted that long ago are no longer replaced in place
+        sent = await cards.query(f"fields/SentAt lt {odata_string(_iso(cutoff))}", ["MessageId"],
+                                 limit=BATCH_LIMIT * 25)
+        doomed += [(cards, i.id) for i in sent]
         for start in range(0, len(doomed), BATCH_LIMIT):
             chunk = doomed[start : start + BATCH_LIMIT]
             requests = [api.delete_request(f"x{n}", item_id) for n, (api, item_id) in enumerate(chunk)]
