@@ -39,6 +39,7 @@ from bot.services.assignment import StepAssigner
 from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
+from bot.services.limited_posts import RateLimitedPosts
 from bot.services.live_cards import LiveCards
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
@@ -280,6 +281,8 @@ def bootstrap(
         follow_up_days=settings.follow_up_days,
         on_outbox=kick,
     )
+    # One limiter per instance: notifications, digests, channel posts and in-place updates share it.
+    limiter = TeamsRateLimiter(per_tenant_per_second=settings.teams_messages_per_second)
     pitch_day = PitchDayService(
         store,
         directory,
@@ -289,13 +292,12 @@ def bootstrap(
         quorum=settings.panel_quorum,
         reminder_time=time.fromisoformat(settings.panel_reminder_time),
         organiser_ids=settings.organiser_ids.split(","),
-        posts=channel if hasattr(channel, "post_card") else None,
+        posts=RateLimitedPosts(channel, limiter) if hasattr(channel, "post_card") else None,
         on_outbox=kick,
     )
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
     renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges),
                                     pitch_day=PitchDayNotificationRenderer(pitch_day))
-    limiter = TeamsRateLimiter(per_tenant_per_second=settings.teams_messages_per_second)  # one per instance
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -309,7 +311,11 @@ def bootstrap(
         limiter=limiter,
         drain_seconds=settings.shutdown_drain_seconds,
         # A withdrawn idea's approval requests and reminders are replaced in place (Teams' update).
-        after_send=LiveCards(store, channel, clock=clock).after_send if hasattr(channel, "update_card") else None,
+        after_send=(
+            LiveCards(store, RateLimitedPosts(channel, limiter), clock=clock).after_send
+            if hasattr(channel, "update_card")
+            else None
+        ),
     )
     ideas = IdeaService(
         store,
