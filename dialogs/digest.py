@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,10 +83,7 @@ async def act(
             return refused
     else:
         await digests.nudge(idea, dm)
-    digest = await digests.build_for(dm, week)
-    if challenges is not None and digest.approved:  # the mark comes from the challenge's shortlist
-        on_it = await challenges.reached_shortlist([row.idea_id for row in digest.approved])
-        digest.approved = [replace(row, shortlisted=row.shortlisted or row.idea_id in on_it) for row in digest.approved]
+    digest = await digests.build_for(dm, week)  # the store marks ideas on their challenge's shortlist
     card, _ = await digests.render(digest, turn.locale)
     return Reply(card=card)
 

@@ -39,7 +39,7 @@ from bot.adapters.sharepoint_store import UNIQUE_KEYS, SharePointStore, _dt, _et
 from bot.domain.challenge import Challenge
 from bot.domain.den_report import IdeaSummary
 from bot.domain.model import Idea
-from bot.domain.stage import IdeaStage, Stage
+from bot.domain.stage import SHORTLISTED_OR_BEYOND, IdeaStage, Stage
 from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage, StoreBusy, StoreUnavailable
 from bot.ports.retry import conflict_retry
 
@@ -147,6 +147,15 @@ class SharePointDenStore(SharePointPitchDayLists, SharePointSentCards, SharePoin
     async def list_stages_in(self, stage: Stage) -> list[IdeaStage]:
         items = await self._api("stages").query(f"fields/Stage eq {odata_string(stage.value)}", ("Body",))
         return [self._stage_from(i) for i in items]
+
+    async def _shortlisted_in_challenges(self) -> frozenset[str]:
+        """One query per stage on the indexed Stage column (eq, never an OR: lists past the
+        threshold), reading only IdeaId: a handful of requests whatever the number of ideas."""
+        found: set[str] = set()
+        for stage in sorted(SHORTLISTED_OR_BEYOND):
+            items = await self._api("stages").query(f"fields/Stage eq {odata_string(stage.value)}", ("IdeaId",))
+            found.update(str(_fields(item)["IdeaId"]) for item in items)
+        return frozenset(found)
 
     async def list_challenge_ideas(self, challenge_id: str) -> list[Idea]:
         return await self._list_ideas(f"fields/ChallengeId eq {odata_string(challenge_id)}")

@@ -61,7 +61,7 @@ from bot.adapters.serialization import (
 )
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
 from bot.domain.delegation import Delegation
-from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, DigestScope
+from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, DigestScope, in_challenge_shortlist
 from bot.domain.model import Idea
 from bot.ports import (
     ConcurrencyConflict,
@@ -500,8 +500,14 @@ class SharePointStore:
         filter_ = None
         if since is not None:
             filter_ = f"fields/Status eq 'in_review' or fields/UpdatedAt ge {odata_string(_iso(since))}"
+        shortlisted = await self._shortlisted_in_challenges()
         async for items in self._api("ideas").pages(filter_, self.IDEA_FIELDS, top=min(page_size, PAGE_SIZE)):
-            yield [digest_idea_from_dict(json.loads(_fields(item)["Body"])) for item in items]
+            page = [digest_idea_from_dict(json.loads(_fields(item)["Body"])) for item in items]
+            yield in_challenge_shortlist(page, shortlisted)
+
+    async def _shortlisted_in_challenges(self) -> frozenset[str]:
+        """The ids of ideas shortlisted (or further on) in a Den challenge: none without the Den's lists."""
+        return frozenset()
 
     async def list_open(self) -> list[Idea]:
         return await self._list_ideas("fields/Status eq 'in_review'")

@@ -25,7 +25,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache, partial
 from typing import Any
@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from bot.adapters.serialization import DIGEST_UNREAD_PATHS, digest_idea_from_dict
 from bot.domain.digest import BusinessDays, DigestFigures, DigestQuery
 from bot.domain.model import Role
+from bot.domain.stage import SHORTLISTED_OR_BEYOND
 
 IDEA_COLUMNS = (
     ("created_ts", "REAL"),  # epoch seconds, as Python's datetime.timestamp() gives them
@@ -80,6 +81,18 @@ DECISIONS_UPSERT = (
     " OR decisions.requested_ts IS NOT excluded.requested_ts"
 )
 LINES_INSERT = "INSERT OR IGNORE INTO idea_lines (person_id, idea_id) VALUES (?, ?)"
+_STAGES_SHORTLISTED = ", ".join(f"'{stage.value}'" for stage in sorted(SHORTLISTED_OR_BEYOND))
+
+
+def shortlisted_sql(idea: str) -> str:
+    """True when the idea (`idea` is its alias) is shortlisted: the old flag on the idea, or its
+    challenge stage (bot/adapters/sqlite_den.py) at shortlisted or beyond; a lookup by primary key."""
+    return (
+        f"({idea}.shortlisted OR EXISTS (SELECT 1 FROM idea_stages st"
+        f" WHERE st.idea_id = {idea}.id AND st.stage IN ({_STAGES_SHORTLISTED})))"
+    )
+
+
 _TRIMMED_BODY = "json_remove(i.body, " + ", ".join(f"'{p}'" for p in DIGEST_UNREAD_PATHS) + ")"
 IDEA_COLUMNS_UPDATE = "UPDATE ideas SET " + ", ".join(f"{n} = ?" for n in IDEA_COLUMN_NAMES) + " WHERE id = ?"
 
@@ -220,7 +233,7 @@ def _day_of(moment: datetime, tz: ZoneInfo) -> int:
 # ---- reading: every DM's figures in one read transaction ---------------------------------------
 _SCOPE_COLUMNS = (
     "i.rowid AS seq, i.id, i.submitter_id, i.status, i.created_ts, i.since_ts, i.submitter_branch,"
-    " i.program_area, i.shortlisted, i.chain_length, i.holder_role"
+    f" i.program_area, {shortlisted_sql('i')} AS shortlisted, i.chain_length, i.holder_role"
 )
 
 
@@ -353,22 +366,25 @@ def _decisions(connection, day, params: dict, figures_of) -> None:
 def _lists(connection, params: dict, figures_of) -> None:
     sql = f"""
         WITH ranked AS (
-            SELECT dm, 'recent' AS list, seq, :recent_limit AS keep,
+            SELECT dm, 'recent' AS list, seq, shortlisted, :recent_limit AS keep,
                 row_number() OVER (PARTITION BY dm ORDER BY created_ts DESC, seq DESC) AS rank
             FROM temp.digest_scope WHERE created_ts >= :ws AND created_ts < :we
             UNION ALL
-            SELECT dm, 'approved', seq, :list_limit,
+            SELECT dm, 'approved', seq, shortlisted, :list_limit,
                 row_number() OVER (PARTITION BY dm ORDER BY shortlisted, since_ts DESC, seq)
             FROM temp.digest_scope WHERE status = 'approved' AND since_ts >= :st AND since_ts < :we
             UNION ALL
-            SELECT dm, CASE WHEN stalled THEN 'stalled' ELSE 'waiting' END, seq, :list_limit,
+            SELECT dm, CASE WHEN stalled THEN 'stalled' ELSE 'waiting' END, seq, shortlisted, :list_limit,
                 row_number() OVER (PARTITION BY dm, stalled ORDER BY coalesce(since_ts, created_ts), seq)
             FROM temp.digest_scope WHERE status = 'in_review'
         )
-        SELECT r.dm, r.list, {_TRIMMED_BODY} FROM ranked r JOIN ideas i ON i.rowid = r.seq
+        SELECT r.dm, r.list, {_TRIMMED_BODY}, r.shortlisted FROM ranked r JOIN ideas i ON i.rowid = r.seq
         WHERE r.rank <= r.keep ORDER BY r.dm, r.list, r.rank"""
-    for dm, name, body in connection.execute(sql, params):
-        getattr(figures_of(dm), name).append(digest_idea_from_dict(json.loads(body)))
+    for dm, name, body, shortlisted in connection.execute(sql, params):
+        idea = digest_idea_from_dict(json.loads(body))
+        if shortlisted and not idea.shortlisted:  # in its challenge's shortlist, not by the old flag
+            idea = replace(idea, shortlisted=True)
+        getattr(figures_of(dm), name).append(idea)
 
 
 def _participation(connection, params: dict, figures_of) -> None:

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.adapters.serialization import (
     DIGEST_UNREAD_PATHS,
@@ -38,12 +38,13 @@ from bot.adapters.sqlite_digest import (
     backfill_digest_columns,
     digest_figures,
     digest_rows,
+    shortlisted_sql,
 )
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
 from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
 from bot.adapters.sqlite_thread import SqliteThread, in_transaction
 from bot.domain.delegation import Delegation
-from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery
+from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, in_challenge_shortlist
 from bot.domain.model import Idea
 from bot.ports import (
     ConcurrencyConflict,
@@ -302,11 +303,12 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
         if since is not None:
             where, params = " WHERE status = 'in_review' OR updated_at >= ?", (_iso(since),)
         paths = ", ".join("?" * len(DIGEST_UNREAD_PATHS))
-        sql = f"SELECT json_remove(body, {paths}) FROM ideas{where} ORDER BY rowid"  # the reference's order
+        # With whether the idea is shortlisted, by its old flag or in its challenge (one projection).
+        sql = f"SELECT json_remove(body, {paths}), {shortlisted_sql('i')} FROM ideas i{where} ORDER BY rowid"
         if self._path == ":memory:":
             rows = await self._fetchall(sql, (*DIGEST_UNREAD_PATHS, *params))
             for start in range(0, len(rows), page_size):
-                yield [digest_idea_from_dict(json.loads(r[0])) for r in rows[start : start + page_size]]
+                yield _projected(rows[start : start + page_size])
             return
         connection = sqlite3.connect(self._path, timeout=self._busy_timeout_ms / 1000, check_same_thread=False)
         try:
@@ -630,8 +632,14 @@ def _insert_outbox(db: sqlite3.Connection, rows: list[tuple]) -> None:
         )
 
 
+def _projected(rows: Sequence[Sequence[Any]]) -> list[DigestIdea]:
+    """(trimmed body, shortlisted) rows as the digest's projections."""
+    page = [digest_idea_from_dict(json.loads(row[0])) for row in rows]
+    return in_challenge_shortlist(page, {idea.id for idea, row in zip(page, rows, strict=True) if row[1]})
+
+
 def _project_page(cursor: sqlite3.Cursor, size: int) -> list[DigestIdea]:
-    return [digest_idea_from_dict(json.loads(row[0])) for row in cursor.fetchmany(size)]
+    return _projected(cursor.fetchmany(size))
 
 
 def _probe_write(path: str, timeout_seconds: float, instance: str) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
@@ -157,7 +157,7 @@ class DigestIdea:
     chain_length: int
     holder_name: str  # the current step's approver while in review
     holder_role: Role | None
-    shortlisted: bool
+    shortlisted: bool  # by the old flag on the idea, or in its challenge (`in_challenge_shortlist`)
     line_ids: tuple[str, ...]
     decisions: tuple[DigestDecision, ...]
 
@@ -191,6 +191,16 @@ class DigestIdea:
                 for d in idea.decisions
             ),
         )
+
+
+def in_challenge_shortlist(page: Iterable[DigestIdea], shortlisted_ids: Container[str]) -> list[DigestIdea]:
+    """The page, with the ideas whose challenge stage is shortlisted or beyond marked shortlisted:
+    the digest's Shortlist is the challenge's, however the idea got there (the DM's button, the
+    sponsor's pool card, an organiser), and the old flag still counts for ideas shortlisted before."""
+    return [
+        replace(idea, shortlisted=True) if not idea.shortlisted and idea.id in shortlisted_ids else idea
+        for idea in page
+    ]
 
 
 class BusinessDays:

@@ -38,6 +38,8 @@ FUNNEL: tuple[Stage, ...] = (
     Stage.IMPLEMENTING,
     Stage.IMPLEMENTED,
 )
+# Shortlisted in the challenge, or further on: the DM's digest shows such an idea as shortlisted.
+SHORTLISTED_OR_BEYOND: frozenset[Stage] = frozenset(FUNNEL[FUNNEL.index(Stage.SHORTLISTED) :])
 
 ALLOWED: dict[Stage, frozenset[Stage]] = {
     Stage.POOL: frozenset({Stage.SHORTLISTED, Stage.NOT_SELECTED}),

@@ -9,7 +9,6 @@ needed and a restart loses nothing. Nothing here knows about Teams or cards.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import logging
 import re
@@ -498,11 +497,6 @@ class ChallengeService:
                         await self.store.update(idea, [])
             log.info("idea entered a challenge from the digest", extra={"idea_id": idea_id, "challenge_id": target.id})
         return await self.shortlist(actor_id=dm_id, idea_id=idea_id)
-
-    async def reached_shortlist(self, idea_ids: Sequence[str]) -> set[str]:
-        """Which of these ideas are on (or went past) their challenge's shortlist (the digest's mark)."""
-        stages = await asyncio.gather(*(self.store.get_stage(idea_id) for idea_id in idea_ids))  # at once
-        return {s.idea_id for s in stages if s is not None and s.reached(Stage.SHORTLISTED)}
 
     async def choose_finalists(self, *, actor_id: str, challenge_id: str, picks: Sequence[str]) -> StageResult:
         return await self._choose(actor_id, challenge_id, picks, finalists=True)

@@ -202,6 +202,32 @@ async def test_shortlist_and_nudge_update_the_card_in_place(teams, connector, cl
     assert len(cards_to(connector, DIANE, "Reminder:")) == 1, "one reminder a day at most"
 
 
+async def test_an_idea_shortlisted_on_the_sponsors_pool_card_shows_shortlisted_in_the_digest(
+    teams, connector, clock, app
+):
+    """The digest reads the challenge's shortlist, however the idea got on it: shortlisted from the
+    sponsor's pool card (not the digest), the DM's digest marks it and offers no Shortlist button."""
+    await open_challenge(app, clock)  # Sam's idea is pitched to it, and enters its pool when approved
+    await seed(teams, connector, clock)
+    [idea_id] = [i.id for i in await app.store.list_challenge_ideas("c-once") if i.pitch.title == "Tell us once"]
+    assert (await app.store.get(idea_id)).shortlisted_by == ""
+
+    pool = (await teams.click(DANA, {"verb": verbs.DEN_POOL, "data": {"challengeId": "c-once"}})).card
+    shortlist = button(pool, verbs.DEN_SHORTLIST)
+    assert shortlist["data"]["ideaId"] == idea_id
+    await teams.click(DANA, shortlist, {})
+    assert (await app.store.get_stage(idea_id)).stage == Stage.SHORTLISTED
+    assert (await app.store.get(idea_id)).shortlisted_by == "", "only the challenge's shortlist says so"
+
+    status, _ = await post_timer(app, "digest")
+    assert status == 200
+    [card] = cards_to(connector, DANA, "Your Den this week")
+    assert "Approved for the Den (1)" in texts(card)
+    assert "Shortlisted" in texts(card)
+    assert not [b for b in nodes(card) if b.get("verb") == verbs.DIGEST_SHORTLIST], "no Shortlist button left"
+    assert [b for b in nodes(card) if b.get("verb") == verbs.DIGEST_NUDGE], "the stalled idea keeps its Nudge"
+
+
 async def test_daily_nudges_remind_once_a_day_and_tell_the_submitter_later(teams, connector, clock, app):
     await teams.install(DIANE)
     await pitch_as(teams, connector, PRIYA, "Plain-language letters")  # Monday 9 Nov, with Diane

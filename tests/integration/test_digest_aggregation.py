@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bot.adapters import sqlite_digest
+from bot.adapters.sqlite_den import DEN_SCHEMA
 from bot.adapters.sqlite_store import SCHEMA, SqliteStore
 from bot.domain.calendar import DigestWeek, WorkCalendar, parse_holidays
 from bot.domain.chain import build_chain
 from bot.domain.digest import DigestFigures, DigestQuery, DigestRules, DigestScope, digest_from_figures
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
 from bot.domain.pitch import PROGRAM_AREAS, Pitch
+from bot.domain.stage import SHORTLISTED_OR_BEYOND, IdeaStage, Stage
 from tests.support.people import VALID_PITCH
 
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)
@@ -102,6 +105,28 @@ async def seed(store: SqliteStore, count: int = 360, seed_value: int = 9) -> Non
             else:
                 break
             await store.update(idea)
+        if idea.status == IdeaStatus.APPROVED and not idea.shortlisted_by:
+            await enter_challenge(store, idea, n, approved_at=moment)
+
+
+# Where an approved idea goes in its challenge, by its number: shortlisted there (by the sponsor's
+# pool card, not the digest's flag), gone further on, shortlisted then taken off, not selected.
+CHALLENGE_PATHS = (
+    (Stage.SHORTLISTED,),
+    (Stage.SHORTLISTED, Stage.FINALIST),
+    (Stage.SHORTLISTED, Stage.POOL),
+    (Stage.NOT_SELECTED,),
+    (),  # in the pool, stored
+)
+CHALLENGE_PATHS_ENDS = {Stage.SHORTLISTED, Stage.FINALIST, Stage.POOL, Stage.NOT_SELECTED}
+
+
+async def enter_challenge(store: SqliteStore, idea: Idea, n: int, approved_at: datetime) -> None:
+    stage = IdeaStage.enter_pool(idea_id=idea.id, challenge_id="den-2026", owner_id=idea.submitter.id,
+                                 at=approved_at, by="approver")  # fmt: skip
+    for step, to in enumerate(CHALLENGE_PATHS[n % len(CHALLENGE_PATHS)]):
+        stage._move(to, by="dm-a", now=approved_at + timedelta(hours=step + 1))
+    await store.update_stage(stage)
 
 
 CALENDARS = [
@@ -168,6 +193,16 @@ async def test_the_sql_digest_says_what_the_python_reference_says(store):
     assert sample["dm-a"].stalled and sample["dm-a"].waiting and sample["dm-a"].approved and sample["dm-a"].recent
     assert set(sample["dm-a"].timings) >= {Role.MANAGER, Role.DIRECTOR, Role.ADM}
     assert sample["dm-empty"] == sample["dm-empty"].__class__()
+    # Ideas shortlisted in their challenge only (no flag) show as shortlisted; the others do not.
+    # Every approved idea listed (the lists put the shortlisted last), in SQL as in the reference.
+    everything = replace(queries()[0], rules=replace(queries()[0].rules, list_limit=1000))
+    listed = await store.digest_figures(DM_IDS, everything)
+    assert listed == await reference(store, everything)
+    stages = {s.idea_id: s.stage for s in await store.list_stages("den-2026")}
+    approved = [i for figures in listed.values() for i in figures.approved]
+    assert {stages.get(i.id) for i in approved} >= {*CHALLENGE_PATHS_ENDS, None}  # every path is listed
+    assert {i.shortlisted for i in approved if stages.get(i.id) in SHORTLISTED_OR_BEYOND} == {True}
+    assert {i.shortlisted for i in approved if i.id in stages and stages[i.id] not in SHORTLISTED_OR_BEYOND} == {False}
     assert sample["clerk"].so_far.new_pitches < sample["dm-a"].so_far.new_pitches + sample["dm-b"].so_far.new_pitches
     assert checked == len(CALENDARS) * 16
 
@@ -197,8 +232,9 @@ async def test_a_file_written_before_the_digest_columns_is_migrated_on_open(stor
     """Only the columns of before: opening it adds the rest and fills them in from the bodies."""
     old = tmp_path / "old.sqlite3"
     with sqlite3.connect(old) as connection:
-        connection.executescript(SCHEMA.split("CREATE TABLE IF NOT EXISTS counters")[0])
+        connection.executescript(SCHEMA.split("CREATE TABLE IF NOT EXISTS counters")[0] + DEN_SCHEMA)
         connection.execute("ATTACH DATABASE ? AS new", (str(tmp_path / "den.sqlite3"),))
+        connection.execute("INSERT INTO idea_stages SELECT * FROM new.idea_stages")
         connection.execute(
             "INSERT INTO ideas SELECT id, reference, submitter_id, holder_id, status, created_at, updated_at,"
             " version, body FROM new.ideas ORDER BY rowid"

@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain import stage as st
+from bot.domain.calendar import DigestWeek, WorkCalendar
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.den_report import IdeaSummary
+from bot.domain.digest import DigestQuery, DigestRules
 from bot.domain.model import Outcome
 from bot.domain.stage import IdeaStage, ProgressStatus, Stage
 from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage
-from tests.integration.test_store_contract import add
+from tests.integration.test_store_contract import add, new_idea
 from tests.support.store_probes import pending_outbox
 
 T0 = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
@@ -36,6 +38,10 @@ def note(n: int, recipient: str = "sam") -> OutboxMessage:
     return OutboxMessage.due_now(
         f"c1:stage:{n}:{recipient}", recipient_id=recipient, kind="stage_update", idea_id=f"i{n}", now=T0
     )
+
+
+def idea_id(n: int) -> str:
+    return new_idea(n)[0].id
 
 
 def pooled(n: int) -> IdeaStage:
@@ -188,6 +194,42 @@ async def test_ideas_are_listed_by_challenge(store):
     await store.update(decided)
     [summary] = await store.list_challenge_summaries("c1")
     assert summary == IdeaSummary.of(decided) and summary.last_decided_by == "maya"
+
+
+async def test_the_digest_reads_the_challenges_shortlist_as_well_as_the_old_flag(store):
+    """An idea is shortlisted in the digest when its stage is shortlisted or beyond (however it got
+    there), or when the old flag is set; in the pool, taken off the shortlist or not selected: not."""
+    paths = {
+        1: (Stage.SHORTLISTED,),
+        2: (Stage.SHORTLISTED, Stage.FINALIST),
+        3: (Stage.SHORTLISTED, Stage.POOL),  # taken off again
+        4: (Stage.NOT_SELECTED,),
+        5: (),  # in the pool
+        6: None,  # shortlisted by the old flag, before the one shortlist
+    }
+    approved_at = T0 + timedelta(days=1)
+    for n, path in paths.items():
+        idea = await add(store, n)
+        for step in range(len(idea.chain)):
+            idea.decide(actor_id=idea.chain[step].approver_id, step_index=step, revision=1,
+                        outcome=Outcome.APPROVED, comment="", now=approved_at)  # fmt: skip
+        if path is None:
+            idea.shortlist(dm_id="dana", now=approved_at)
+        await store.update(idea)
+        if path is not None:
+            stage = IdeaStage.enter_pool(idea_id=idea.id, challenge_id="c1", owner_id="sam", at=approved_at, by="x")
+            for k, to in enumerate(path):
+                stage._move(to, by="dana", now=approved_at + timedelta(hours=k + 1))
+            await store.update_stage(stage)
+    expected = {idea_id(n): n in (1, 2, 6) for n in paths}
+
+    scanned = {d.id: d.shortlisted async for page in store.scan_for_digest(None) for d in page}
+    assert scanned == expected
+    now = T0 + timedelta(days=3)
+    query = DigestQuery(DigestWeek.ending_at(now, UTC), now, WorkCalendar.of("UTC"), DigestRules(list_limit=10))
+    listed = (await store.digest_figures(["dana"], query))["dana"].approved
+    assert {d.id: d.shortlisted for d in listed} == expected
+    assert [d.shortlisted for d in listed] == [False] * 3 + [True] * 3, "what the DM can still act on first"
 
 
 async def test_channels_are_registered_once_and_renamed(store):

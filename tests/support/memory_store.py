@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.delegation import Delegation
-from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, DigestScope
+from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, DigestScope, in_challenge_shortlist
 from bot.domain.model import Idea, IdeaStatus
+from bot.domain.stage import SHORTLISTED_OR_BEYOND
 from bot.ports import (
     ConcurrencyConflict,
     ConversationRecord,
@@ -234,7 +235,8 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
                 queued.claimed_until = None
 
     async def scan_for_digest(self, since: datetime | None, page_size: int = 2000) -> AsyncIterator[list[DigestIdea]]:
-        ideas = [DigestIdea.of(i) for i in await self.list_for_digest(since)]
+        shortlisted = {s.idea_id for s in self._den()[1].values() if s.stage in SHORTLISTED_OR_BEYOND}
+        ideas = in_challenge_shortlist([DigestIdea.of(i) for i in await self.list_for_digest(since)], shortlisted)
         for start in range(0, len(ideas), page_size):
             yield ideas[start : start + page_size]
 
