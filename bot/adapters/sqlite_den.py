@@ -14,11 +14,12 @@ from datetime import datetime
 
 from bot.adapters.den_serialization import challenge_from_dict, challenge_to_dict, stage_from_dict, stage_to_dict
 from bot.adapters.serialization import idea_from_dict
+from bot.adapters.sqlite_versioned import insert_new, update_versioned
 from bot.domain.challenge import Challenge
 from bot.domain.den_report import IdeaSummary
 from bot.domain.model import Idea, IdeaStatus
 from bot.domain.stage import IdeaStage, Stage
-from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage
+from bot.ports import ChannelInfo, OutboxMessage
 
 DEN_SCHEMA = """
 CREATE TABLE IF NOT EXISTS challenges (
@@ -99,13 +100,11 @@ class SqliteDenTables:
         )
 
         def insert(db: sqlite3.Connection) -> None:
-            db.execute("INSERT INTO challenges (id, opens_at, closes_at, version, body) VALUES (?, ?, ?, 1, ?)", row)
+            sql = "INSERT INTO challenges (id, opens_at, closes_at, version, body) VALUES (?, ?, ?, 1, ?)"
+            insert_new(db, challenge.id, sql, row)
             self._write_outbox(db, outbox)
 
-        try:
-            await self._write(insert)
-        except sqlite3.IntegrityError as exc:
-            raise ConcurrencyConflict(challenge.id) from exc
+        await self._write(insert)
         challenge.version = 1
 
     async def get_challenge(self, challenge_id: str) -> Challenge | None:
@@ -230,13 +229,13 @@ def _challenge_writer(challenge: Challenge) -> Callable[[sqlite3.Connection], No
     )
 
     def write(db: sqlite3.Connection) -> None:
-        cursor = db.execute(
+        update_versioned(
+            db,
+            challenge.id,
             "UPDATE challenges SET opens_at = ?, closes_at = ?, version = version + 1, body = ?"
             " WHERE id = ? AND version = ?",
             values,
         )
-        if cursor.rowcount != 1:
-            raise ConcurrencyConflict(challenge.id)
 
     return write
 
@@ -273,21 +272,20 @@ def _stage_writer(stage: IdeaStage) -> Callable[[sqlite3.Connection], None]:
 
     def write(db: sqlite3.Connection) -> None:
         if not stage.version:
-            try:
-                db.execute(
-                    "INSERT INTO idea_stages (idea_id, challenge_id, owner_id, stage, version, body)"
-                    " VALUES (?, ?, ?, ?, 1, ?)",
-                    (stage.idea_id, stage.challenge_id, stage.owner_id, stage.stage.value, body),
-                )
-            except sqlite3.IntegrityError as exc:
-                raise ConcurrencyConflict(stage.idea_id) from exc
+            insert_new(
+                db,
+                stage.idea_id,
+                "INSERT INTO idea_stages (idea_id, challenge_id, owner_id, stage, version, body)"
+                " VALUES (?, ?, ?, ?, 1, ?)",
+                (stage.idea_id, stage.challenge_id, stage.owner_id, stage.stage.value, body),
+            )
         else:
-            cursor = db.execute(
+            update_versioned(
+                db,
+                stage.idea_id,
                 "UPDATE idea_stages SET stage = ?, version = version + 1, body = ? WHERE idea_id = ? AND version = ?",
                 (stage.stage.value, body, stage.idea_id, stage.version),
             )
-            if cursor.rowcount != 1:
-                raise ConcurrencyConflict(stage.idea_id)
         if history:
             db.executemany(
                 "INSERT OR IGNORE INTO stage_history (idea_id, seq, challenge_id, from_stage, to_stage, changed_at,"

@@ -22,9 +22,10 @@ from bot.adapters.pitch_day_serialization import (
     scorecard_from_dict,
     scorecard_to_dict,
 )
+from bot.adapters.sqlite_versioned import insert_new, update_versioned
 from bot.domain.panel import Panel, Scorecard
 from bot.domain.voting import Poll, Vote, VoteResult
-from bot.ports import ConcurrencyConflict, OutboxMessage
+from bot.ports import OutboxMessage
 
 PITCH_DAY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS panels (
@@ -77,17 +78,14 @@ class SqlitePitchDayTables:
 
         def save(db: sqlite3.Connection) -> None:
             if not version:
-                try:
-                    db.execute(f"INSERT INTO {table} (challenge_id, version, body) VALUES (?, 1, ?)", (key, text))
-                except sqlite3.IntegrityError as exc:
-                    raise ConcurrencyConflict(key) from exc
+                insert_new(db, key, f"INSERT INTO {table} (challenge_id, version, body) VALUES (?, 1, ?)", (key, text))
             else:
-                cursor = db.execute(
+                update_versioned(
+                    db,
+                    key,
                     f"UPDATE {table} SET version = version + 1, body = ? WHERE challenge_id = ? AND version = ?",
                     (text, key, version),
                 )
-                if cursor.rowcount != 1:
-                    raise ConcurrencyConflict(key)
             self._write_outbox(db, outbox)
 
         await self._write(save)
@@ -106,22 +104,21 @@ class SqlitePitchDayTables:
 
         def save(db: sqlite3.Connection) -> None:
             if not card.version:
-                try:
-                    db.execute(
-                        "INSERT INTO scorecards (challenge_id, finalist_id, judge_id, conflict, version, body)"
-                        " VALUES (?, ?, ?, ?, 1, ?)",
-                        (card.challenge_id, card.finalist_id, card.judge_id, card.conflict.value, body),
-                    )
-                except sqlite3.IntegrityError as exc:
-                    raise ConcurrencyConflict(card.key) from exc
+                insert_new(
+                    db,
+                    card.key,
+                    "INSERT INTO scorecards (challenge_id, finalist_id, judge_id, conflict, version, body)"
+                    " VALUES (?, ?, ?, ?, 1, ?)",
+                    (card.challenge_id, card.finalist_id, card.judge_id, card.conflict.value, body),
+                )
             else:
-                cursor = db.execute(
+                update_versioned(
+                    db,
+                    card.key,
                     "UPDATE scorecards SET conflict = ?, version = version + 1, body = ?"
                     " WHERE challenge_id = ? AND finalist_id = ? AND judge_id = ? AND version = ?",
                     (card.conflict.value, body, card.challenge_id, card.finalist_id, card.judge_id, card.version),
                 )
-                if cursor.rowcount != 1:
-                    raise ConcurrencyConflict(card.key)
             self._write_outbox(db, outbox)
 
         await self._write(save)

@@ -43,11 +43,11 @@ from bot.adapters.sqlite_digest import (
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
 from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
 from bot.adapters.sqlite_thread import SqliteThread, in_transaction
+from bot.adapters.sqlite_versioned import insert_new, update_versioned
 from bot.domain.delegation import Delegation
 from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, in_challenge_shortlist
 from bot.domain.model import Idea
 from bot.ports import (
-    ConcurrencyConflict,
     ConversationRecord,
     OutboxBacklog,
     OutboxMessage,
@@ -226,7 +226,9 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
         messages = _outbox_rows(outbox)
 
         def insert(db: sqlite3.Connection) -> None:
-            db.execute(
+            insert_new(
+                db,
+                idea.id,
                 "INSERT INTO ideas (id, reference, submitter_id, holder_id, status, created_at, updated_at,"
                 f" version, body, {', '.join(IDEA_COLUMN_NAMES)})"
                 f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' * len(IDEA_COLUMN_NAMES)})",
@@ -236,10 +238,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
             _insert_decisions(db, digest.decisions)
             _insert_outbox(db, messages)
 
-        try:
-            await self._write(insert)
-        except sqlite3.IntegrityError as exc:
-            raise ConcurrencyConflict(idea.id) from exc
+        await self._write(insert)
         idea.version = 1
 
     async def get(self, idea_id: str) -> Idea | None:
@@ -262,13 +261,13 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
         messages = _outbox_rows(outbox)
 
         def change(db: sqlite3.Connection) -> None:
-            cursor = db.execute(
+            update_versioned(
+                db,
+                idea.id,
                 "UPDATE ideas SET holder_id = ?, status = ?, updated_at = ?, version = version + 1, body = ?,"
                 f" {', '.join(f'{name} = ?' for name in IDEA_COLUMN_NAMES)} WHERE id = ? AND version = ?",
                 values,
             )
-            if cursor.rowcount != 1:
-                raise ConcurrencyConflict(idea.id)
             _insert_decisions(db, digest.decisions)
             _insert_outbox(db, messages)
 
