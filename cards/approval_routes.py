@@ -316,18 +316,35 @@ def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element
 
 
 def my_approvals_card(
-    m: Messages, ideas: list[Idea], now: datetime, *, waiting_days, viewer_id: str = ""
+    m: Messages,
+    ideas: list[Idea],
+    now: datetime,
+    *,
+    waiting_days,
+    viewer_id: str = "",
+    decided: list[Idea] | None = None,
+    problems: dict[str, str] | None = None,
+    comments: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything waiting for the approver, oldest first, each with its one-click buttons.
-    `waiting_days(idea)` gives business days waiting. Each idea has its own comment box."""
+    `waiting_days(idea)` gives business days waiting. Each idea has its own comment box.
+
+    A decision taken from this list keeps the list: the ideas decided from it (`decided`) are
+    marked at the top with their outcome, the rest stay actionable, and a click that recorded
+    nothing says why under its idea (`problems`, with what was typed kept in `comments`)."""
+    decided, problems, comments = decided or [], problems or {}, comments or {}
     body: list[Element] = [heading(m.t("my_approvals.title"))]
+    for idea in decided:
+        body.append(container(_decided_in_list(m, idea, viewer_id), separator=True, spacing="Medium"))
     if not ideas:
-        body.append(text(m.t("my_approvals.none")))
+        body.append(text(m.t("my_approvals.all_done" if decided else "my_approvals.none")))
         return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
     body.append(subtle(m.t("my_approvals.count", count=len(ideas))))
+    marked = [i.id for i in decided]
     for n, idea in enumerate(ideas):
         step = idea.current_approver
-        data = {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision, "commentField": f"comment{n}"}
+        data = {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision, "commentField": f"comment{n}",
+                "list": MY_APPROVALS_LIST, "decided": marked}  # fmt: skip
         lines = [
             text(m.t("my_approvals.item", reference=idea.reference, title=plain(idea.pitch.title)), weight="Bolder"),
             subtle(
@@ -338,15 +355,18 @@ def my_approvals_card(
             lines.append(subtle(m.t("my_approvals.held_for_you", name=plain(step.approver_name))))
         elif step is not None and step.on_behalf_of_id:
             lines.append(subtle(m.t("my_approvals.acting", principal=plain(step.on_behalf_of_name))))
-        lines.append(
-            {
-                "type": "Input.Text",
-                "id": f"comment{n}",
-                "label": m.t("approval.comment"),
-                "isMultiline": False,
-                "maxLength": 1000,
-            }
-        )
+        comment_box: Element = {
+            "type": "Input.Text",
+            "id": f"comment{n}",
+            "label": m.t("approval.comment"),
+            "isMultiline": False,
+            "maxLength": 1000,
+        }
+        if comments.get(idea.id):
+            comment_box["value"] = comments[idea.id]
+        lines.append(comment_box)
+        if problems.get(idea.id):
+            lines.append(attention(problems[idea.id]))
         lines.append(
             {
                 "type": "ActionSet",
@@ -360,6 +380,22 @@ def my_approvals_card(
         )
         body.append(container(lines, separator=True, spacing="Medium"))
     return card(body)
+
+
+MY_APPROVALS_LIST = "mine"  # in a decision button's data: the click came from "my approvals"
+
+
+def _decided_in_list(m: Messages, idea: Idea, viewer_id: str) -> list[Element]:
+    """An idea decided from the list: its title, and the decision this viewer took (or who took it)."""
+    title = text(m.t("my_approvals.item", reference=idea.reference, title=plain(idea.pitch.title)), weight="Bolder")
+    mine = [d for d in idea.decisions if viewer_id in (d.approver_id, d.on_behalf_of_id)]
+    if mine:
+        latest = mine[-1]
+        line = good(m.t("my_approvals.decided", outcome=m.t(f"outcome.{latest.outcome.value}"),
+                        name=plain(idea.submitter.name)))  # fmt: skip
+    else:
+        line = subtle(m.t("my_approvals.no_longer_yours"))
+    return [title, line, {"type": "ActionSet", "actions": [view_idea(m, idea.id, idea.reference)]}]
 
 
 def delegation_card(
@@ -386,7 +422,8 @@ def delegation_card(
                 weight="Bolder",
             )
         )
-        actions.append(execute(m.t("delegate.end"), verbs.DELEGATE_END, {}))
+        # Ending sends none of the form's inputs, so the required person and date do not stop it.
+        actions.append(execute(m.t("delegate.end"), verbs.DELEGATE_END, {}) | {"associatedInputs": "none"})
     body.append(people_picker(m, "delegateId", m.t("delegate.who"), people))
     body.append(
         {

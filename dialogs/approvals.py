@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -67,14 +67,37 @@ class ApprovalFlows:
     people: Callable[[], list[tuple[str, str]]] = lambda: []  # choices for the people picker (small orgs)
 
     # ---- my approvals ---------------------------------------------------------------------
-    async def my_approvals(self, turn: Turn) -> Reply:
+    async def my_approvals(
+        self,
+        turn: Turn,
+        *,
+        decided_ids: Sequence[str] = (),
+        problems: Mapping[str, str] | None = None,
+        comments: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """The list; after a decision taken from it, the same list with the decided ideas marked."""
         ideas = await self.service.my_approvals(turn.user_id, MY_APPROVALS_LIMIT)
         now = self.clock()
+        waiting = {i.id for i in ideas}
+        decided = [i for i in [await self.service.store.get(d) for d in dict.fromkeys(decided_ids) if d not in waiting]
+                   if i is not None and i.involves(turn.user_id)]  # fmt: skip
 
         def days(idea: Idea) -> int:
             return self.calendar.business_days_between(idea.waiting_since, now)
 
-        return Reply(card=my_approvals_card(turn.messages, ideas, now, waiting_days=days, viewer_id=turn.user_id))
+        return Reply(card=my_approvals_card(turn.messages, ideas, now, waiting_days=days, viewer_id=turn.user_id,
+                                            decided=decided, problems=dict(problems or {}),
+                                            comments=dict(comments or {})))  # fmt: skip
+
+    async def decided_from_list(self, turn: Turn, problem: str, data: Mapping[str, Any]) -> Reply:
+        """A decision clicked in "my approvals": the list again, this idea marked if it is decided,
+        or the reason nothing was recorded under it (with the comment typed kept)."""
+        idea_id = str(data.get("ideaId") or "")
+        earlier = [str(i) for i in data.get("decided") or [] if isinstance(i, str)][:MY_APPROVALS_LIMIT]
+        if problem:
+            return await self.my_approvals(turn, decided_ids=earlier, problems={idea_id: problem},
+                                           comments={idea_id: decision_comment(data)})  # fmt: skip
+        return await self.my_approvals(turn, decided_ids=[idea_id, *earlier])
 
     async def open_approval(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         idea = await self.service.store.get(str(data.get("ideaId", "")))

@@ -17,6 +17,7 @@ class Command(enum.StrEnum):
     FRENCH = "french"  # the Français / English switch, typed
     ENGLISH = "english"
     CHALLENGES = "challenges"
+    BACK = "back"  # an approver back early: their acting approver arrangement ends now
 
 
 # English, then French: the French catalogue tells people to type `proposer`, `mes idées`, `aide`.
@@ -31,6 +32,8 @@ _PHRASES = {
     + ("mes approbations", "approbations", "à approuver"),
     Command.DELEGATE: ("acting", "delegate", "someone acts for me", "away", "out of office")
     + ("intérim", "interim", "déléguer", "absent", "absente"),
+    Command.BACK: ("i'm back", "i am back", "im back", "back", "end acting", "stop acting", "end delegation")
+    + ("je suis de retour", "de retour", "fin de l'intérim", "fin de l’intérim", "fin intérim", "mettre fin"),
     Command.DIGEST: ("digest", "my digest", "résumé", "mon résumé", "résumé hebdomadaire"),
     Command.FRENCH: ("français", "french", "en français", "in french"),
     Command.ENGLISH: ("english", "anglais", "en anglais", "in english"),

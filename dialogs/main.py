@@ -19,13 +19,14 @@ from bot.services.ideas import IdeaService
 from bot.services.language import Languages
 from bot.services.pitch_day import PitchDayService
 from cards import help_card, my_ideas_card, verbs
+from cards.approval_routes import MY_APPROVALS_LIST
 from cards.challenge import challenge_preface, pitch_privately_card
 from cards.common import in_language
 from cards.details import idea_details_card
 from cards.safe_text import plain
 from cards.welcome import Audience, welcome_card
 from dialogs import approval, digest, pitch, read
-from dialogs.approvals import ApprovalFlows
+from dialogs.approvals import ApprovalFlows, decision_comment
 from dialogs.challenge import ChallengeFlows
 from dialogs.commands import Command, recognise
 from dialogs.pitch_day import PitchDayFlows
@@ -135,6 +136,8 @@ class MainDialog:
             return await self._approvals.my_approvals(turn)
         if command == Command.DELEGATE and self._approvals is not None:
             return await self._approvals.delegation_form(turn)
+        if command == Command.BACK and self._approvals is not None:
+            return await self._approvals.end_delegation(turn)
         if command == Command.DIGEST:
             return await self._digest_so_far(turn)
         if command in (Command.FRENCH, Command.ENGLISH):
@@ -167,7 +170,12 @@ class MainDialog:
         return await pitch.resubmit(self._service, turn, data)
 
     async def _decide(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-        return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
+        outcome = Outcome(verbs.DECISION_VERBS[verb])
+        if data.get("list") == MY_APPROVALS_LIST and self._approvals is not None:  # the list stays a list
+            result = await approval.record(self._service, turn, outcome, data)
+            problem = approval.problem_in_list(turn.messages, result, outcome, decision_comment(data))
+            return await self._approvals.decided_from_list(turn, problem, data)
+        return await approval.decide(self._service, turn, outcome, data)
 
     async def _digest_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         return await digest.act(self._digests, turn, verb, data, self._challenges)

@@ -49,6 +49,8 @@ class PanelFlows:
 
     async def _console(self, turn: Turn, day: PitchDay, notice: str = "") -> dict[str, Any]:
         organiser = await self.service.is_organiser(turn.user_id)
+        if organiser and not notice and await self.service.in_the_running(turn.user_id, day):
+            notice = turn.messages.t("pd.refused.in_the_running_panel")  # said before they try
         panel = day.panel
         names = await self.service.names(panel.judge_ids if panel else [])
         _, done = await self.service.progress(day.challenge.id) if panel else (None, None)
@@ -62,6 +64,8 @@ class PanelFlows:
             return Reply(message=turn.messages.t("pd.refused.not_found"))
         if not await self.service.is_organiser(turn.user_id):
             return refused(turn, "not_organiser")
+        if await self.service.in_the_running(turn.user_id, day):
+            return refused(turn, "in_the_running_panel")
         panel = day.panel
         remind = (panel.remind_at if panel else None) or self.service.default_reminder(day.challenge)
         local = remind.astimezone(self.service.tz) if remind else None

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -25,7 +26,9 @@ PLAYGROUND_PORT = int(os.environ.get("DEN_PLAYGROUND_PORT", "56150"))
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
+    """Wait for /healthz to answer 200; if it never does, say what it last answered."""
     deadline = time.monotonic() + seconds
+    last_answer = "no answer (nothing was listening)"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit("The bot stopped while starting; see the messages above.")
@@ -33,9 +36,21 @@ def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 30.
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
                     return
+                last_answer = describe_answer(response.status, response.read())
+        except urllib.error.HTTPError as error:
+            last_answer = describe_answer(error.code, error.read())
         except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"The bot did not answer {url} within {seconds:.0f} s.")
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"The bot did not become healthy within {seconds:.0f} s: {url} answered {last_answer}.")
+
+
+def describe_answer(status: int, body: bytes) -> str:
+    """The status and the body /healthz gave, short enough for one line of a terminal."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if len(text) > 500:
+        text = text[:500] + "..."
+    return f"HTTP {status} {text}" if text else f"HTTP {status}"
 
 
 def demo_env(settings: Settings) -> dict[str, str]:

@@ -180,6 +180,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
         # The digest's columns: added to a file written before them, and filled in from the bodies.
         await self._thread.run(add_digest_columns)
         await self._thread.run(backfill_digest_columns)
+        await self._thread.run(outbox_times_in_utc)
 
     async def close(self) -> None:
         await self._thread.close()
@@ -452,7 +453,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
         holding: Mapping[str, int] | None = None,
     ) -> list[OutboxMessage]:
         """Lease due messages so that two app instances never send the same one at once."""
-        lease_until, moment = _iso(now + timedelta(seconds=lease_seconds)), _iso(now)
+        lease_until, moment = _utc(now + timedelta(seconds=lease_seconds)), _utc(now)
         due = "state = 'pending' AND not_before <= ? AND (claimed_until IS NULL OR claimed_until <= ?)"
         full = full_recipients(per_recipient, holding)
         if full:  # people the caller holds enough of already: their later messages wait in the store
@@ -504,7 +505,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
     async def reschedule(self, message_id: str, not_before: datetime, attempts: int, error: str) -> None:
         await self._execute(
             "UPDATE outbox SET not_before = ?, attempts = ?, last_error = ?, claimed_until = NULL WHERE id = ?",
-            (_iso(not_before), attempts, error[:500], message_id),
+            (_utc(not_before), attempts, error[:500], message_id),
         )
 
     async def give_up(self, message_id: str, error: str) -> None:
@@ -516,7 +517,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
     async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
         if not message_ids:
             return
-        rows = [(_iso(until), message_id) for message_id in message_ids]
+        rows = [(_utc(until), message_id) for message_id in message_ids]
         await self._write(
             lambda db: db.executemany("UPDATE outbox SET claimed_until = ? WHERE id = ? AND state = 'pending'", rows)
         )
@@ -605,6 +606,20 @@ def _insert_decisions(db: sqlite3.Connection, rows: list[tuple]) -> None:
         db.executemany(DECISIONS_UPSERT, rows)
 
 
+def outbox_times_in_utc(db: sqlite3.Connection) -> None:
+    """Rows queued by an earlier version kept their local offset ("09:00:00-05:00"), which compares
+    as text against UTC hours too early: rewrite the pending ones in the one comparable form."""
+    rows = db.execute(
+        "SELECT id, not_before, claimed_until FROM outbox WHERE state = 'pending' AND (not_before NOT LIKE '%Z'"
+        " OR (claimed_until IS NOT NULL AND claimed_until NOT LIKE '%Z'))"
+    ).fetchall()
+    if rows:
+        fixed = [(_utc(datetime.fromisoformat(due)), _utc(datetime.fromisoformat(lease)) if lease else None, key)
+                 for key, due, lease in rows]  # fmt: skip
+        in_transaction(db, lambda d: d.executemany("UPDATE outbox SET not_before = ?, claimed_until = ? WHERE id = ?",
+                                                   fixed))  # fmt: skip
+
+
 def _outbox_rows(outbox: Sequence[OutboxMessage]) -> list[tuple]:
     return [
         (
@@ -614,7 +629,7 @@ def _outbox_rows(outbox: Sequence[OutboxMessage]) -> list[tuple]:
             m.idea_id,
             json.dumps(m.payload),
             _iso(m.created_at),
-            _iso(m.not_before),
+            _utc(m.not_before),  # compared as text with the clock: one zone, one format
             m.attempts,
         )
         for m in outbox

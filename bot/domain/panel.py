@@ -14,6 +14,7 @@ Pure rules: no Teams, no storage, no clock (every operation takes `now`). Every 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ from fractions import Fraction
 from typing import Any
 
 from bot.domain.challenge import Challenge, Criterion
+from bot.domain.model import Idea
 
 SCORE_MIN, SCORE_MAX = 1, 5
 COMMENT_MAX = 1000
@@ -167,11 +169,29 @@ class Panel:
         return self.now_pitching
 
 
-def may_see_results(panel: Panel, challenge: Challenge, viewer_id: str, *, is_organiser: bool) -> bool:
-    """The chair, organisers and the challenge's sponsors; nobody before scoring closes."""
-    if not panel.scoring_closed:
+def may_see_results(
+    panel: Panel, challenge: Challenge, viewer_id: str, *, is_organiser: bool, in_the_running: bool = False
+) -> bool:
+    """The chair, organisers and the challenge's sponsors; nobody before scoring closes, and
+    nobody with an idea in the running (whatever their role) before the winners are chosen."""
+    if not panel.scoring_closed or (in_the_running and challenge.winners_chosen_at is None):
         return False
     return viewer_id == panel.chair_id or is_organiser or challenge.is_sponsor(viewer_id)
+
+
+def in_the_running(person_id: str, person_name: str, finalists: Iterable[Idea]) -> bool:
+    """Whether someone has an idea in the running: a finalist's submitter, or a co-author the
+    pitch names in its team ("who is involved"), matched on their whole name."""
+    if not person_id:
+        return False
+    name = " ".join(person_name.casefold().split())
+    for idea in finalists:
+        if idea.submitter.id == person_id:
+            return True
+        team = " ".join(idea.pitch.people.casefold().split())
+        if name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", team):
+            return True
+    return False
 
 
 @dataclass

@@ -27,7 +27,7 @@ from bot.domain.challenge import Challenge
 from bot.domain.model import Idea
 from bot.domain.outbox import MessageKind, message_id
 from bot.domain.panel import Conflict, FinalistResult, Panel, Scorecard
-from bot.domain.pitch_day_outbox import panel_message_relevant, results_recipients
+from bot.domain.pitch_day_outbox import panel_message_relevant, result_candidates, results_recipients
 from bot.domain.stage import Stage
 from bot.domain.voting import Poll, Vote, VoteResult
 from bot.ports import (
@@ -174,6 +174,13 @@ class PitchDayService:
         return PitchDay(challenge, finalists, await self.store.get_panel(challenge_id),
                         await self.store.get_poll(challenge_id))  # fmt: skip
 
+    async def in_the_running(self, person_id: str, day: PitchDay) -> bool:
+        """Whether the person submitted a finalist or is named in a finalist's team."""
+        if any(i.submitter.id == person_id for i in day.finalists):
+            return True
+        person = await self.directory.get_person(person_id) if person_id else None
+        return person is not None and pn.in_the_running(person_id, person.name, day.finalists)
+
     async def names(self, ids: Iterable[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for user_id in dict.fromkeys(ids):
@@ -198,6 +205,10 @@ class PitchDayService:
                 day = await self.day(challenge_id)
                 if day is None:
                     return Outcome(Status.NOT_FOUND)
+                if is_organiser and await self.in_the_running(actor_id, day):
+                    return Outcome(Status.REFUSED, day, reason="in_the_running_panel")  # another organiser must
+                if any([await self.in_the_running(j, day) for j in known]):
+                    return Outcome(Status.INVALID, day, errors={"judges": "judge_in_the_running"})
                 now = self.clock()
                 try:
                     panel = Panel.name(challenge=day.challenge, judge_ids=judge_ids, chair_id=chair_id,
@@ -306,7 +317,9 @@ class PitchDayService:
                     return Outcome(Status.UNCHANGED, day, reason="scoring_closed")
                 except pn.PanelRefused as error:
                     return Outcome(Status.REFUSED, day, reason=reason_of(error))
-                recipients = results_recipients(day.panel, day.challenge, self.organiser_ids)
+                candidates = result_candidates(day.panel, day.challenge, self.organiser_ids)
+                conflicted = [c for c in candidates if await self.in_the_running(c, day)]
+                recipients = results_recipients(day.panel, day.challenge, self.organiser_ids, conflicted)
                 messages = [
                     OutboxMessage.due_now(message_id(MessageKind.PANEL_RESULTS, challenge_id, r), recipient_id=r,
                                           kind=MessageKind.PANEL_RESULTS, idea_id=challenge_id, now=now)
@@ -322,8 +335,11 @@ class PitchDayService:
         if day is None or day.panel is None:
             return Outcome(Status.NOT_FOUND, day)
         organiser = await self.is_organiser(viewer_id)
-        if not pn.may_see_results(day.panel, day.challenge, viewer_id, is_organiser=organiser):
+        running = await self.in_the_running(viewer_id, day)
+        if not pn.may_see_results(day.panel, day.challenge, viewer_id, is_organiser=organiser, in_the_running=running):
             reason = "results_private" if day.panel.scoring_closed else "scoring_open"
+            if running and day.panel.scoring_closed:
+                reason = "in_the_running"
             return Outcome(Status.REFUSED, day, reason=reason)
         cards = await self.store.list_scorecards(challenge_id)
         ranked = pn.results(day.panel, day.challenge.criteria, day.finalist_ids, cards, quorum=self.quorum)
