@@ -15,6 +15,7 @@ from bot.domain.stage import Stage
 from bot.services.challenge import ChallengeService, StageResult, Status
 from cards.challenge import (
     challenge_card,
+    challenge_digest_card,
     challenge_form_card,
     challenges_card,
     consent_card,
@@ -48,6 +49,19 @@ class ChallengeFlows:
     @property
     def tz(self):
         return self.service.tz
+
+    # ---- sponsors' digests --------------------------------------------------------------------
+    async def sponsor_digests(self, turn: Turn) -> list[dict[str, Any]]:
+        """The challenge cards a sponsor's weekly digest carries (the funnel, funded ideas' latest
+        status), one per challenge they sponsor that has opened: part of the digest asked for too."""
+        now = self.service.clock()
+        cards = []
+        for challenge in await self.service.challenges():
+            if challenge.is_sponsor(turn.user_id) and challenge.opens_at <= now:
+                report = await self.service.report(challenge.id)
+                if report is not None:
+                    cards.append(challenge_digest_card(turn.messages, report))
+        return cards
 
     # ---- organisers --------------------------------------------------------------------------
     async def list(self, turn: Turn) -> Reply:

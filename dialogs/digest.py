@@ -31,7 +31,7 @@ def digest_renderer(*, report_url: str, stall_days: int):
     return render
 
 
-_WEEK_KEY = re.compile(r"^\d{4}-W\d{2}$")
+_WEEK_KEY = re.compile(r"^\d{4}-W\d{2}(-so-far)?$")  # the weekly run's week, or the week so far (typed)
 
 
 def _week_of(data: Mapping[str, Any]) -> DigestWeek | None:

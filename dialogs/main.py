@@ -257,7 +257,8 @@ class MainDialog:
             return Reply(message=turn.messages.t("digest.only_dms"), follow_ups=[help_card(turn.messages)])
         if not self._digest_on_request:
             return Reply(message=turn.messages.t("digest.on_mondays"))
-        return Reply(card=await self._digests.for_chat(dm, turn.locale))
+        card = await self._digests.for_chat(dm, turn.locale)
+        return Reply(card=card, follow_ups=await self._den.sponsor_digests(turn) if self._den is not None else [])
 
     async def _choose_language(self, turn: Turn, language: str, *, typed: bool) -> Reply:
         """The Français / English switch: remembered, then the welcome again in the new language."""

@@ -40,8 +40,9 @@ async def teams(teams: TeamsClient) -> TeamsClient:
 
 async def pitch(teams: TeamsClient, user: User, n: int = 0) -> dict:
     """A distinct pitch each time (so the duplicate check has nothing to say)."""
-    fields = {**VALID_PITCH, "title": f"Idea number {n}: {['letters', 'forms', 'kiosks', 'maps'][n % 4]} online",
-              "problem": f"Problem {n}: " + VALID_PITCH["problem"], "solution": f"Solution {n}: a new way."}  # fmt: skip
+    topic = ["letters", "forms", "kiosks", "maps"][n % 4]
+    fields = {**VALID_PITCH, "title": f"Idea number {n}: {topic} online", "solution": f"Solution {n}: a new way.",
+              "problem": f"Problem {n}: " + VALID_PITCH["problem"]}  # fmt: skip
     result = await teams.click(user, {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None}}, fields)
     assert result.status == 200 and "Thanks, your idea is in!" in texts(result.card), texts(result.card)
     return result.card
