@@ -44,6 +44,7 @@ from bot.services.live_cards import LiveCards
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
 from bot.services.pitch_day import PitchDayService
+from bot.services.rehearsal import Rehearsal, RehearsalClock
 from bot.services.schedule import Timer, daily, weekly
 from bot.settings import Settings
 from dialogs.approvals import ApprovalFlows
@@ -199,6 +200,8 @@ class Den:
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
     challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
     pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
+    clock: Callable[[], datetime] = utc_now  # the app's clock (shifted forward only by a rehearsal)
+    rehearsal: Rehearsal | None = None  # off production: run what is due "as of" a later time
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -210,6 +213,8 @@ class Den:
     async def start(self) -> None:
         """Open the store and start the workers: the app's start-up."""
         await self.open()
+        if self.rehearsal is not None:
+            await self.rehearsal.load()  # a rehearsal's clock never goes back on a restart
         await self.use_stored_routes()
         deliver_own_writes = getattr(self.store, "deliver_own_writes", None)
         if deliver_own_writes is not None:  # the SharePoint store: this instance delivers what it writes
@@ -253,6 +258,10 @@ def bootstrap(
     channel: Channel | None = None,
 ) -> Den:
     """Build the application. Without a `channel`, it talks to Teams through the Bot Framework."""
+    # Off production (authentication off) an administrator may move the clock forward to rehearse
+    # a whole Den (bot/services/rehearsal.py); in production the clock is the one given, unshifted.
+    rehearsal_clock = None if settings.auth_enabled else RehearsalClock(clock)
+    clock = rehearsal_clock or clock
     graph = graph_client_from(settings, graph_credential) if needs_graph(settings) else None
     store = build_store(settings, graph)
     directory = build_directory(settings, graph)
@@ -375,9 +384,18 @@ def bootstrap(
         if spool is not None
         else None
     )
+    async def rehearsal_passes() -> dict[str, int]:
+        nudged = await nudger.run()
+        follow_ups = await challenges.queue_follow_ups()
+        dispatcher.kick()
+        return {"reminders": nudged.reminders, "submittersTold": nudged.submitters_told,
+                "escalated": nudged.escalated, "followUps": follow_ups}  # fmt: skip
+
     return Den(
         settings=settings,
         store=store,
+        clock=clock,
+        rehearsal=Rehearsal(rehearsal_clock, store, rehearsal_passes) if rehearsal_clock is not None else None,
         directory=directory,
         channel=channel,
         ideas=ideas,

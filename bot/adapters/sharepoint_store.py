@@ -73,7 +73,7 @@ from bot.ports import (
     StoreUnavailable,
 )
 from bot.ports.retry import conflict_retry
-from bot.ports.store import pick_fairly
+from bot.ports.store import earliest_due, pick_fairly
 
 log = logging.getLogger(__name__)
 
@@ -922,15 +922,17 @@ class SharePointStore:
 
     # ---- health -------------------------------------------------------------------------
     def _remember_backlog(self, pending: list[ListItem]) -> None:
-        queued = [moment for item in pending if (moment := _dt(_fields(item).get("CreatedAt"))) is not None]
-        self._backlog = (time.monotonic(), OutboxBacklog(len(pending), min(queued) if queued else None))
+        rows = [(_dt(f.get("NotBefore")), _dt(f.get("CreatedAt")), int(f.get("Attempts") or 0))
+                for f in (_fields(item) for item in pending)]  # fmt: skip
+        self._backlog = (time.monotonic(), OutboxBacklog(len(pending), earliest_due(rows)))
 
     async def outbox_backlog(self) -> OutboxBacklog:
         """From the last idle poll if it is recent and this instance changed no outbox row since
         (an idle instance answers its health checks without asking Graph again)."""
         if self._backlog is not None and time.monotonic() - self._backlog[0] < max(self.idle_poll.total_seconds(), 1):
             return self._backlog[1]
-        items = await self._api("outbox").query("fields/State eq 'pending'", ["MessageId", "CreatedAt"])
+        items = await self._api("outbox").query("fields/State eq 'pending'",
+                                                ["MessageId", "CreatedAt", "NotBefore", "Attempts"])  # fmt: skip
         self._remember_backlog(items)
         return self._backlog[1]
 

@@ -54,7 +54,7 @@ from bot.ports import (
     StoredSetting,
     StoreUnavailable,
 )
-from bot.ports.store import full_recipients, pick_fairly
+from bot.ports.store import earliest_due, full_recipients, pick_fairly
 
 T = TypeVar("T")
 
@@ -532,8 +532,12 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards):
 
     # ---- health -----------------------------------------------------------------------
     async def outbox_backlog(self) -> OutboxBacklog:
-        row = await self._fetchone("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'")
-        return OutboxBacklog(int(row[0]), datetime.fromisoformat(row[1]) if row[1] else None)
+        row = await self._fetchone(
+            "SELECT COUNT(*), MIN(CASE WHEN attempts = 0 THEN not_before END),"
+            " MIN(CASE WHEN attempts > 0 THEN created_at END) FROM outbox WHERE state = 'pending'"
+        )
+        untried, retried = (datetime.fromisoformat(v) if v else None for v in row[1:])
+        return OutboxBacklog(int(row[0]), earliest_due([(untried, None, 0), (None, retried, 1)]))
 
     async def probe_write(self, timeout_seconds: float = 2.0) -> bool:
         """A real write on a connection of its own, with a short busy timeout.

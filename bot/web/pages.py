@@ -42,9 +42,9 @@ def health_routes(
 ) -> None:
     """GET /healthz: 200 when the store takes a write and the outbox keeps up, else 503.
 
-    Unhealthy when the store cannot be written (a real write, not a read), or when the oldest
-    notification not yet delivered was queued longer ago than `outbox_max_age_seconds`. The
-    backlog is reported either way, for whoever watches the app.
+    Unhealthy when the store cannot be written (a real write, not a read), or when a notification
+    has been due and undelivered for longer than `outbox_max_age_seconds` (one scheduled for later
+    is not late). The backlog is reported either way, for whoever watches the app.
     """
     now_of = clock or (lambda: datetime.now(UTC))
 

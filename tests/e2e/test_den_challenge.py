@@ -16,7 +16,7 @@ import io
 import json
 import uuid
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -162,7 +162,8 @@ async def settle(app: RunningApp, clock: FakeClock, seconds: float = 30.0) -> No
 
     async def due() -> int:
         row = await app.store._fetchone(
-            "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND not_before <= ?", (clock().isoformat(),)
+            "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND not_before <= ?",
+            (clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),),  # as the store writes due times
         )
         return row[0]
 

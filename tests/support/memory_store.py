@@ -26,7 +26,7 @@ from bot.ports import (
     StoredSetting,
     StoreUnavailable,
 )
-from bot.ports.store import pick_fairly
+from bot.ports.store import earliest_due, pick_fairly
 from tests.support.memory_den import MemoryDenTables
 from tests.support.memory_pitch_day import MemoryPitchDayTables
 
@@ -250,8 +250,9 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
     # ---- health -------------------------------------------------------------------------
     async def outbox_backlog(self) -> OutboxBacklog:
         self._check()
-        pending = [q.message.created_at for q in self.outbox.values() if q.state == "pending"]
-        return OutboxBacklog(len(pending), min(pending) if pending else None)
+        pending = [q.message for q in self.outbox.values() if q.state == "pending"]
+        rows = [(m.not_before, m.created_at, m.attempts) for m in pending]
+        return OutboxBacklog(len(pending), earliest_due(rows))
 
     async def probe_write(self) -> bool:
         return not self.down
