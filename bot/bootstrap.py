@@ -303,6 +303,7 @@ def bootstrap(
         organiser_ids=settings.organiser_ids.split(","),
         posts=RateLimitedPosts(channel, limiter) if hasattr(channel, "post_card") else None,
         on_outbox=kick,
+        refresh_list=settings.vote_refresh_list,
     )
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
     renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges),

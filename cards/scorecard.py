@@ -80,8 +80,9 @@ def pitch_day_card(
             voting.append(execute(m.t("pc.action.open"), verbs.VOTING_OPEN, ref))
         elif poll.is_open:
             voting.append(execute(m.t("pc.action.close"), verbs.VOTING_CLOSE, ref, style="destructive"))
-            if not poll.card_id:
-                voting.append(execute(m.t("pc.action.repost"), verbs.VOTING_REPOST, ref))
+            # Also when the card went out: it may have scrolled far up the channel, or (Agents
+            # Playground) another person's page has just become the channel.
+            voting.append(execute(m.t("pc.action.repost"), verbs.VOTING_REPOST, ref))
     if poll is not None:
         key = "pd.voting.open" if poll.is_open else "pd.voting.closed"
         body.append(facts([(m.t("pd.label.peoples_choice"), m.t(key))]))

@@ -64,12 +64,22 @@ def demo_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def stop_on(signum: int, frame: object) -> None:
+    """SIGTERM (or a SIGINT that a background start left ignored) stops everything, as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, stop_on)
+    signal.signal(signal.SIGINT, stop_on)
     settings = Settings.from_env()
     people = [entry.person for entry in OrgFileDirectory.from_file(settings.org_file).people()]
     local = f"http://localhost:{settings.port}"
     # Locally, the DM can type `digest` to see the week so far (the Monday digest covers last week).
     os.environ.setdefault("DEN_DIGEST_ON_REQUEST", "on")
+    # Agents Playground has no per-user refresh: a People's Choice card updated to list a voter for it
+    # would replace that voter's "Your vote: ..." with everyone's view. Keep the click's answer on screen.
+    os.environ.setdefault("DEN_VOTE_REFRESH_LIST", "off")
     # Agents Playground is the connector here: let the bot answer it on loopback (Teams' hosts stay allowed).
     os.environ.setdefault("DEN_ALLOWED_SERVICE_URLS", f"{TEAMS_SERVICE_URLS},{LOCAL_SERVICE_URLS}")
     print(f">>> Starting Deputy's Den on {local} ...", flush=True)

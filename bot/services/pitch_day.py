@@ -140,8 +140,10 @@ class PitchDayService:
         posts: ChannelPosts | None = None,
         refresh_delay: float = 1.0,
         on_outbox: Callable[[], None] | None = None,
+        refresh_list: bool = True,
     ) -> None:
         self.store = store
+        self.refresh_list = refresh_list  # list voters on the card for Teams' per-user refresh
         self.directory = directory
         self.organisers = organisers
         self.clock = clock
@@ -497,7 +499,7 @@ class PitchDayService:
             # Closed while this click was on its way: the frozen count is the result; say so.
             day.poll = after
             return Outcome(Status.REFUSED, day, reason="voting_closed", vote=result.vote)
-        if poll.needs_refresh_entry(voter_mri):
+        if self.refresh_list and poll.needs_refresh_entry(voter_mri):
             self._queue_refresh(challenge_id, voter_mri)
         status = Status.UNCHANGED if result.unchanged else Status.RECORDED
         return Outcome(status, day, vote=result.vote, vote_result=result)

@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from bot.ports import StoredSetting
 from bot.ports.store import StoredSettings
@@ -34,6 +34,9 @@ class RehearsalClock:
     def __init__(self, base: Callable[[], datetime]) -> None:
         self._base = base
         self.ahead_by = timedelta(0)
+        # When the clock last moved (in its own time): what fell due in the jump fell due then, so
+        # the health check counts lateness from there, not from a time the jump skipped over.
+        self.moved_at: datetime | None = None
 
     def __call__(self) -> datetime:
         return self._base() + self.ahead_by
@@ -49,9 +52,9 @@ class RehearsalRun:
     ahead_by: timedelta
     passes: dict[str, int]
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self, tz: tzinfo | None = None) -> dict[str, object]:
         return {
-            "asOf": self.as_of.isoformat(),
+            "asOf": (self.as_of.astimezone(tz) if tz else self.as_of).isoformat(timespec="seconds"),
             "clockAheadBySeconds": round(self.ahead_by.total_seconds()),
             **self.passes,
         }
@@ -90,6 +93,7 @@ class Rehearsal:
             raise ClockGoesForwardOnly(now.isoformat())
         if moment > now:
             self.clock.ahead_by += moment - now
+            self.clock.moved_at = self.clock()
             text = json.dumps({"aheadBySeconds": self.clock.ahead_by.total_seconds()})
             await self._settings.put_setting(StoredSetting(REHEARSAL_KEY, text, self.clock(), "rehearsal"))
             log.info("rehearsal clock moved forward", extra={"seconds": round(self.clock.ahead_by.total_seconds())})

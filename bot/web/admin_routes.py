@@ -128,7 +128,7 @@ def admin_routes(
         except ClockGoesForwardOnly as error:
             message = f"the clock only moves forward: this instance's time is already {error}"
             return web.json_response({"error": message}, status=409)
-        return web.json_response(run.as_json())
+        return web.json_response(run.as_json(tz))
 
     app.router.add_post("/api/digest/run", run_digest)
     app.router.add_post("/api/rehearsal/run", run_as_of)
