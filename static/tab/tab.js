@@ -57,8 +57,9 @@
     return fetch(path, { headers: headers, credentials: "omit" });
   }
 
-  function show(html) {
+  function show(html, shown) {
     app.innerHTML = html;
+    app.dataset.shown = shown || "";
     app.removeAttribute("aria-busy");
     const page = app.querySelector(".page");
     if (page) {
@@ -98,9 +99,10 @@
   async function load() {
     if (!state.teams && !(await authorization())) return signInChoice();
     app.setAttribute("aria-busy", "true");
+    const hash = window.location.hash;
     let response;
     try {
-      response = await request(apiPath(window.location.hash));
+      response = await request(apiPath(hash));
     } catch (error) {
       return showMessage("The Den cannot be reached right now. Try again in a moment.",
         "Deputy’s Den est injoignable pour le moment. Réessayez dans un instant.");
@@ -113,7 +115,7 @@
       return showMessage("Your sign-in could not be checked. Close the tab and open it again.",
         "Votre connexion n’a pas pu être vérifiée. Fermez l’onglet et ouvrez-le de nouveau.");
     }
-    show(await response.text());
+    show(await response.text(), hash);
   }
 
   app.addEventListener("submit", function (event) {

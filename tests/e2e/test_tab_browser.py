@@ -43,6 +43,14 @@ def refused_by_csp(text: str) -> bool:
     return "Content Security Policy" in text and "teams-js/validDomains" not in text
 
 
+async def page_for(page, fragment: str) -> None:
+    """Wait until the tab shows the page of its address (`#/ideas?...`), not the one before it."""
+    await page.wait_for_function(
+        "(part) => location.hash.includes(part) && document.getElementById('app').dataset.shown === location.hash",
+        arg=fragment,
+    )
+
+
 async def axe_violations(page) -> list[dict]:
     await page.evaluate(AXE)  # evaluated by the test, not loaded by the page: the page's CSP stays strict
     result = await page.evaluate("async (tags) => (await axe.run(document, {runOnly: tags})).violations", AA)
@@ -91,11 +99,11 @@ async def test_browse_filter_search_and_open_an_idea_with_the_keyboard(tab, loca
         # Filter by program area, with the keyboard only.
         await page.get_by_label(m.t("tab.filter.program_area")).focus()
         await page.keyboard.press("ArrowDown")  # "All" -> the first area offered
+        await page.wait_for_function("() => document.getElementById('f-area').value !== ''")
         area = await page.get_by_label(m.t("tab.filter.program_area")).input_value()
         await page.get_by_role("button", name=m.t("tab.search.button")).focus()
         await page.keyboard.press("Enter")
-        await page.wait_for_function("(area) => location.hash.includes('area=' + area)", arg=area)
-        await page.locator("ol.results > li").first.wait_for()
+        await page_for(page, f"area={area}")
         shown = await page.locator("ol.results .meta").all_inner_texts()
         assert shown and all(m.t(f"choice.program_area.{area}") in text for text in shown)
         await page.screenshot(path=str(folder / "3-filtered.png"), full_page=True)
@@ -107,7 +115,7 @@ async def test_browse_filter_search_and_open_an_idea_with_the_keyboard(tab, loca
         await search.focus()
         await page.keyboard.type("renouvellements")
         await page.keyboard.press("Enter")
-        await page.wait_for_function("() => location.hash.includes('q=renouvellements')")
+        await page_for(page, "q=renouvellements")
         await page.get_by_role("status").filter(has_text=m.count("tab.results", 1)).wait_for()
         marks = await page.locator("ol.results mark").all_inner_texts()
         assert "Renouvellement" in marks
