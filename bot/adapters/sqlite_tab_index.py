@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.adapters.sqlite_thread import in_transaction
 from bot.domain.model import Idea, IdeaStatus
 from bot.domain.visibility import Viewer, is_public, need_to_know
 from bot.ports.tab import TabFacets, TabHit, TabPage, TabQuery
@@ -233,17 +234,16 @@ class SqliteTabIndexReads:
 
 def backfill_tab_index(db: sqlite3.Connection, read_idea: Any, batch: int = 500) -> int:
     """Index every stored idea written before the index existed, a batch per transaction."""
+
+    def one_batch(connection: sqlite3.Connection) -> int:
+        rows = missing_ideas(connection, batch)
+        for body, stage in rows:
+            index_idea(connection, read_idea(json.loads(body)), stage)
+        return len(rows)
+
     done = 0
     while True:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            rows = missing_ideas(db, batch)
-            for body, stage in rows:
-                index_idea(db, read_idea(json.loads(body)), stage)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        done += len(rows)
-        if len(rows) < batch:
+        count = in_transaction(db, one_batch)
+        done += count
+        if count < batch:
             return done
