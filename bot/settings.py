@@ -177,6 +177,11 @@ class Settings:
     # Playground has no per-user refresh, so that update would replace the voter's confirmation
     # with everyone's view: `make run` turns the list off (the click's own answer shows the vote).
     vote_refresh_list: bool = env("DEN_VOTE_REFRESH_LIST", default=True)
+    # ---- the Den tab ----------------------------------------------------------------------------
+    # The tab's Application ID URI (api://<domain>/<app id>), accepted as its SSO tokens' audience
+    # beside the app id itself; and the Entra ID authority whose published keys sign them.
+    tab_resource: str = env("DEN_TAB_RESOURCE", default="")
+    entra_authority: str = env("DEN_ENTRA_AUTHORITY", default="https://login.microsoftonline.com")
     # ---- hostile input: connector hosts, request size, pitch floods, Retry-After ---------------------
     allowed_service_urls: str = env(
         "DEN_ALLOWED_SERVICE_URLS", default="https://smba.trafficmanager.net/", check=_service_urls
