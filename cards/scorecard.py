@@ -211,7 +211,9 @@ def scorecard_card(
     body.append(subtle(m.t("pd.private")))
     label = "pd.action.change_scores" if scorecard.scored_at else "pd.action.save_scores"
     actions.append(execute(m.t(label), verbs.SCORE, ref, style="positive"))
-    actions.append(execute(m.t("pd.coi.recuse_late"), verbs.DECLARE, {**ref, "conflict": "recused"}))
+    # Recusing sends none of the scores: the required choices must not stop it (as they did ending a delegation).
+    actions.append(execute(m.t("pd.coi.recuse_late"), verbs.DECLARE, {**ref, "conflict": "recused"})
+                   | {"associatedInputs": "none"})  # fmt: skip
     return card(body, actions)
 
 

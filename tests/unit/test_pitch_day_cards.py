@@ -113,3 +113,26 @@ def test_the_peoples_choice_card_refreshes_for_listed_voters_and_hides_counts_wh
     closed = texts(cards["peoples_choice_closed"])
     assert "A tie for People's Choice: Tell us once · Shared intake desk, with 5 vote(s) each." in closed
     assert "refresh" not in cards["peoples_choice_closed"] and "12 vote(s) in all." in closed
+
+
+def test_buttons_that_send_no_input_are_not_stopped_by_the_cards_required_ones():
+    """A button whose action needs none of the card's inputs (recusing on a scorecard, ending an
+    acting approver arrangement) sends none: the client's required-input check must not stop it."""
+    from datetime import date
+
+    from bot.domain.delegation import Delegation
+    from cards import verbs
+    from cards.approval_routes import delegation_card
+
+    m = Messages("en-CA")
+    scorecard = pitch_day_cards()["scorecard_score"]
+    [recuse] = [n for n in nodes(scorecard) if n.get("verb") == "pd.declare"]
+    assert recuse["data"]["conflict"] == "recused" and recuse["associatedInputs"] == "none"
+    save = next(n for n in nodes(scorecard) if n.get("verb") == "pd.score")
+    assert "associatedInputs" not in save  # saving scores sends them, and they are required
+    current = Delegation("maya", "Maya Singh", "diane", "Diane Tremblay", T0, T0 + timedelta(days=3), T0,
+                         date(2026, 11, 19))  # fmt: skip
+    form = delegation_card(m, today=date(2026, 11, 16), current=current, people=[("diane", "Diane Tremblay")])
+    [end] = [n for n in nodes(form) if n.get("verb") == verbs.DELEGATE_END]
+    assert end["associatedInputs"] == "none"
+    assert any(n.get("isRequired") for n in nodes(form))
