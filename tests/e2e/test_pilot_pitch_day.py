@@ -12,6 +12,7 @@ from bot.domain.outbox import MessageKind, message_id
 from bot.domain.pitch import Pitch
 from bot.ports import ConversationRecord, channel_recipient
 from cards import verbs
+from tests.e2e.test_pitch_day_panel import scorecards
 from tests.support.inbox import cards_to
 from tests.support.people import AMIR, DANA, DIANE, MAYA, SAM, TENANT_ID
 from tests.support.pitch_day import CHANNEL_KEY, OLGA_ID, T0, a_challenge, finalist_ideas, finalist_stage
@@ -21,15 +22,6 @@ from tests.support.teams_client import TeamsClient, User, button, nodes, texts
 OLGA = User(OLGA_ID, "Olga Kowalski")
 NOON_ON_PITCH_DAY = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)  # 12:00 in Toronto
 IN_THE_RUNNING = "You have an idea in the running in this challenge, so another organiser must handle the panel"
-
-
-def scorecards(connector, judge: User) -> dict[str, dict]:
-    found = {}
-    for card in cards_to(connector, judge):
-        for node in nodes(card):
-            if node.get("type") == "Action.Execute" and node.get("verb") == verbs.DECLARE:
-                found[node["data"]["finalistId"]] = card
-    return found
 
 
 async def seed_with_olga_in_the_running(store, connector_url: str):

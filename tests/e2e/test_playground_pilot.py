@@ -28,6 +28,7 @@ from bot.i18n import Messages
 from bot.settings import ROOT
 from cards import verbs
 from tests.e2e.test_playground_browser import CHROMIUM, CHROMIUM_ARGS, loose
+from tests.e2e.test_playground_den_challenge import card, say
 from tests.support.inbox import card_saying
 from tests.support.people import DANA, DIANE, MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.pitch_day import seed
@@ -49,15 +50,6 @@ async def shot(page, name: str, focus=None) -> None:
     if focus is not None:
         await focus.scroll_into_view_if_needed()
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def card(page, phrase: str):
-    return page.locator(".ac-adaptiveCard").filter(has_text=loose(phrase)).last
-
-
-async def say(page, text: str) -> None:
-    await page.get_by_role("textbox").last.fill(text)
-    await page.keyboard.press("Enter")
 
 
 async def name_an_acting_approver(page, m: Messages) -> None:
