@@ -263,3 +263,32 @@ async def test_a_den_rehearsed_in_an_afternoon_survives_three_restarts(den):
     assert summaries(connector, SAM.conversation_id).count("How is implementation going?") == 1
     wrong = [s for s in connector.sent if s.method == "POST" and s.activity.get("summary") and not s.cards]
     assert wrong == []
+
+
+async def test_the_rehearsal_run_is_refused_in_production_and_never_goes_back(tmp_path):
+    from tests.support.people import AUTHENTICATED
+    from tests.support.running_app import settings_for_test, start_app
+
+    async def post(app, body: dict) -> tuple[int, dict]:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{app.url}api/rehearsal/run", json=body,
+                                    headers={"Authorization": f"Bearer {SECRET}"}) as response:  # fmt: skip
+                return response.status, await response.json()
+
+    production = await start_app(settings_for_test(tmp_path / "prod.sqlite3", digest_secret=SECRET, **AUTHENTICATED))
+    try:
+        status, body = await post(production, {"days": 1})
+        assert status == 403 and "refused in production" in body["error"]
+    finally:
+        await production.stop()
+
+    trial = await start_app(settings_for_test(tmp_path / "trial.sqlite3", digest_secret=SECRET))
+    try:
+        status, body = await post(trial, {"days": 2})
+        assert status == 200 and 2 * 86400 - 60 < body["clockAheadBySeconds"] <= 2 * 86400
+        status, body = await post(trial, {"asOf": datetime.now(TORONTO).isoformat()})
+        assert status == 409 and "only moves forward" in body["error"]
+        assert (await post(trial, {"asOf": "next tuesday"}))[0] == 400
+        assert (await post(trial, {}))[0] == 400
+    finally:
+        await trial.stop()
