@@ -26,6 +26,7 @@ from cards.common import (
     container,
     execute,
     facts,
+    field_error,
     good,
     heading,
     local_day,
@@ -51,7 +52,7 @@ def _last_day(challenge: Challenge, tz) -> str:
 
 def _error(m: Messages, errors: Mapping[str, str], name: str) -> list[Element]:
     code = errors.get(name)
-    return [attention(m.t(f"den.form.error.{code}"))] if code else []
+    return [field_error(m.t(f"den.form.error.{code}"))] if code else []
 
 
 def _field(label: str, element: Element, m: Messages, errors: Mapping[str, str], name: str) -> list[Element]:
@@ -269,6 +270,8 @@ def challenges_card(
     m: Messages, challenges: Sequence[Challenge], *, now: datetime, tz, organiser: bool, user_id: str
 ) -> dict[str, Any]:
     body: list[Element] = [heading(m.t("den.list.title"))]
+    if not organiser:  # staff: who runs challenges, and how to take part
+        body.append(text(m.t("den.list.how_to_take_part")))
     if not challenges:
         body.append(text(m.t("den.list.empty")))
     for challenge in list(challenges)[-LIST_ROWS:]:
@@ -294,7 +297,10 @@ def challenges_card(
                 separator=True,
             )
         )
-    actions = [execute(m.t("den.action.new"), verbs.CHALLENGE_NEW, style="positive")] if organiser else []
+    if organiser:
+        actions = [execute(m.t("den.action.new"), verbs.CHALLENGE_NEW, style="positive")]
+    else:
+        actions = [execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive")]
     return card(body, actions)
 
 

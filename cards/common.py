@@ -51,6 +51,13 @@ def attention(value: str) -> Element:
     return text(value, weight="Bolder")
 
 
+def field_error(value: str) -> Element:
+    """What is wrong with one field, right under it, as Teams shows its own validation messages
+    (`errorMessage`): in the theme's attention colour. The words say what to fix; the colour only
+    makes a server's answer look like the client's, so neither is mistaken for other text."""
+    return text(value, color="Attention", spacing="Small")
+
+
 def good(value: str) -> Element:
     """A key fact (where an idea is now)."""
     return text(value, weight="Bolder")

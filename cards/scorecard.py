@@ -17,7 +17,20 @@ from bot.domain.panel import COMMENT_MAX, SCORE_MAX, SCORE_MIN, Conflict, Finali
 from bot.domain.voting import Poll
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import Element, attention, card, container, execute, facts, good, heading, local_day, subtle, text
+from cards.common import (
+    Element,
+    attention,
+    card,
+    container,
+    execute,
+    facts,
+    field_error,
+    good,
+    heading,
+    local_day,
+    subtle,
+    text,
+)
 from cards.common import when as when_shown
 
 
@@ -200,11 +213,11 @@ def scorecard_card(
                                                                                                 SCORE_MAX + 1)],
         })  # fmt: skip
         if criterion.key in errors:
-            body.append(attention(m.t("pd.scorecard.pick")))
+            body.append(field_error(m.t("pd.scorecard.pick")))
     body.append({"type": "Input.Text", "id": "comment", "label": m.t("pd.scorecard.comment"), "isMultiline": True,
                  "maxLength": COMMENT_MAX, "value": str(shown.get("comment", scorecard.comment))})  # fmt: skip
     if "comment" in errors:
-        body.append(attention(m.t("pd.scorecard.comment_too_long", max=COMMENT_MAX)))
+        body.append(field_error(m.t("pd.scorecard.comment_too_long", max=COMMENT_MAX)))
     if scorecard.scored_at is not None:
         body.append(subtle(m.t("pd.scorecard.saved_at", when=when_shown(scorecard.changed_at or scorecard.scored_at))))
     body.append(subtle(m.t("pd.private")))
