@@ -90,6 +90,16 @@ def execute(title: str, verb: str, data: dict[str, Any] | None = None, *, style:
     return action
 
 
+def confirm_first(title: str, question: str, action: Element) -> Element:
+    """A button for something that cannot be undone: it opens, on the card itself, what will happen
+    and the button that does it (`action`). Inputs on the card are sent with it, as with any button."""
+    return {
+        "type": "Action.ShowCard",
+        "title": title,
+        "card": {"type": "AdaptiveCard", "body": [text(question, weight="Bolder")], "actions": [action]},
+    }
+
+
 def when(moment: datetime) -> str:
     """A timestamp Teams renders in the reader's own locale and time zone."""
     iso = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -18,6 +18,7 @@ from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.language import Languages
 from bot.services.pitch_day import PitchDayService
+from bot.services.report_links import ReportLinks
 from cards import help_card, my_ideas_card, verbs
 from cards.challenge import challenge_preface, pitch_privately_card
 from cards.common import in_language
@@ -58,6 +59,7 @@ class MainDialog:
         digest_on_request: bool = False,
         challenges: ChallengeService | None = None,
         pitch_day: PitchDayService | None = None,
+        report_links: ReportLinks | None = None,
     ) -> None:
         self._service = service
         self._clock = clock
@@ -68,7 +70,7 @@ class MainDialog:
         self._organisers = organiser_ids
         self._digest_on_request = digest_on_request
         self._challenges = challenges
-        self._den = ChallengeFlows(challenges) if challenges is not None else None
+        self._den = ChallengeFlows(challenges, report_links) if challenges is not None else None
         self._pitch_day = PitchDayFlows(pitch_day) if pitch_day is not None else None
         # Buttons that open another view: the view is posted as a new card and the card the button
         # was on stays as it was (a receipt keeps its route; a digest stays a digest).
