@@ -14,6 +14,7 @@ from bot.domain.model import Idea, IdeaStatus
 from bot.domain.stage import Stage, Standing
 from bot.i18n import Messages
 from cards import verbs
+from cards.approval_routes import route_why
 from cards.common import Element, card, container, good, heading, navigate, subtle, text, when
 from cards.idea import chain_view, pitch_summary, submitter_moves, where_now
 from cards.safe_text import plain
@@ -83,6 +84,7 @@ def idea_details_card(
         body.extend(standing_section(m, idea, standing))
     body.extend(pitch_summary(m, idea, full=True))
     body.append(subtle(m.t("details.submitted", name=plain(idea.submitter.name), when=when(idea.created_at))))
+    body.extend(route_why(m, idea))  # why this route: the rule's reason, or who decides instead
     if idea.chain:
         # Once it is further along in its challenge than the pool, the standing above says what is next.
         in_pool = standing is None or standing.stage is None or standing.stage.stage == Stage.POOL

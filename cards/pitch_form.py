@@ -117,5 +117,7 @@ def pitch_form_card(
     actions = [action]
     if confirm and not revise:
         body.append(attention(notice) | {"spacing": "Large", "separator": True})
-        actions.append(execute(m.t("pitch.cancel"), verbs.PITCH_CANCEL, {"formId": form_id}))
+        # Cancel sends nothing typed, so a field left empty never blocks it.
+        cancel = execute(m.t("pitch.cancel"), verbs.PITCH_CANCEL, {"formId": form_id})
+        actions.append(cancel | {"associatedInputs": "none"})
     return card(body, actions)

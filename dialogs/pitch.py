@@ -13,6 +13,7 @@ from bot.services.ideas import CONFIRM_DUPLICATE, ActionStatus, IdeaService
 from cards import idea_status_card, notice_card, pitch_form_card, receipt_card, returned_card
 from cards.challenge import challenge_preface, late_pitch_card
 from cards.common import when
+from cards.idea import where_now
 from cards.receipt import spooled_card
 from cards.safe_text import plain
 from dialogs.turn import Reply, Turn, as_id, as_int
@@ -98,7 +99,7 @@ async def resubmit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) ->
     if kind == ActionStatus.RECORDED:
         # The form may sit far up the chat (under the card that returned the idea): it becomes a
         # one-line note, and the receipt is posted as a new card where the person is reading.
-        sent = notice_card(m, m.t("resubmit.sent_below", reference=idea.reference))
+        sent = notice_card(m, m.t("resubmit.sent_below", reference=idea.reference, where=where_now(m, idea)))
         return Reply(card=sent, follow_ups=[receipt_card(m, idea, resubmitted=True)])
     if kind == ActionStatus.INVALID and idea is not None:
         approver = idea.chain[idea.current_step].approver_name if idea.chain else ""

@@ -219,9 +219,11 @@ async def test_a_den_challenge_from_the_call_for_ideas_to_the_follow_up_in_the_p
     assert sorted(p.name for p in SHOTS.glob("*.png")) == [
         "01-organiser-challenge-form.png", "02-organiser-challenge-opened.png", "03-channel-call-for-ideas.png",
         "04-staff-pitch-form.png", "05-staff-idea-approved.png", "06-channel-pitches-closed.png",
-        "07-sponsor-pool.png", "08-sponsor-finalists.png", "09-staff-finalist-consent.png",
+        "07-sponsor-pool.png", "08-sponsor-finalists.png", "08a-sponsor-finalists-asks-first.png",
+        "09-staff-finalist-consent.png",
         "10-channel-finalists.png", "11-judge-scorecards.png", "12-results-card.png", "13-sponsor-results.png",
-        "14-peoples-choice-my-vote.png", "15-peoples-choice-closed.png", "16-sponsor-winner-funded.png",
+        "14-peoples-choice-my-vote.png", "15-peoples-choice-closed.png", "15a-sponsor-winner-picker.png",
+        "16-sponsor-winner-funded.png",
         "17-staff-follow-up.png",
     ]  # fmt: skip
 
@@ -323,7 +325,9 @@ async def walk_the_challenge(app, den, clock, teams, connector, context, pages, 
         name = m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title)
         await pool.get_by_role("checkbox", name=loose(name)).check()
     await pool.get_by_role("button", name=m.t("den.action.finalists"), exact=True).click()
-    await pool.get_by_role("button", name=m.t("den.action.finalists_confirm"), exact=True).click()
+    confirm = pool.get_by_role("button", name=m.t("den.action.finalists_confirm"), exact=True)
+    await shot(dana, "08a-sponsor-finalists-asks-first", focus=confirm)
+    await confirm.click()
     await pool.get_by_text(loose(m.t("den.recorded.finalists"))).wait_for(timeout=WAIT)
     await shot(dana, "08-sponsor-finalists")
 
@@ -409,7 +413,9 @@ async def walk_the_challenge(app, den, clock, teams, connector, context, pages, 
     beside = m.count("den.winners.votes", 3)  # the People's Choice result beside the panel's rank
     await pool.get_by_role("checkbox", name=re.compile(loose(name).pattern + ".*" + loose(beside).pattern)).check()
     await pool.get_by_role("button", name=m.t("den.action.winners"), exact=True).click()
-    await pool.get_by_role("button", name=m.t("den.action.winners_confirm"), exact=True).click()
+    confirm = pool.get_by_role("button", name=m.t("den.action.winners_confirm"), exact=True)
+    await shot(dana, "15a-sponsor-winner-picker", focus=confirm)  # the panel's rank and People's Choice beside each
+    await confirm.click()
     await pool.get_by_text(loose(m.t("den.recorded.winners"))).wait_for(timeout=WAIT)
     await pool.get_by_role("button", name=m.t("den.action.fund"), exact=True).click()
     fund = card(dana, m.t("den.fund.title"))

@@ -101,8 +101,8 @@ def test_the_winner_picker_shows_the_panels_rank_and_the_peoples_choice_beside_e
     picker = all_cards("en-CA")["pool_winner_picker"]
     [boxes] = [n for n in nodes(picker) if n.get("id") == "picks"]
     titles = [c["title"] for c in boxes["choices"]]
-    assert "panel #1 (4.20)" in titles[0] and "People's Choice: 3 votes" in titles[0]
-    assert "panel #2 (4.00)" in titles[1] and "People's Choice: 1 vote" in titles[1]
+    assert "Panel #1 (4.20)" in titles[0] and "People's Choice: 3 votes" in titles[0]
+    assert "Panel #2 (4.00)" in titles[1] and "People's Choice: 1 vote" in titles[1]
 
 
 # ---- 17 and 11: scorecards --------------------------------------------------------------------
