@@ -654,7 +654,9 @@ def stage_update_card(
     if not for_submitter:
         body.append(subtle(m.t("den.update.approver_intro", name=idea.submitter.name)))
     body.append(text(m.t(f"den.update.{key}.{audience}", name=plain(challenge.name), furthest=furthest)))
-    body.append(subtle(m.t(f"den.next.{key}")))
+    # What comes next, said to its reader: an approver hears what the submitter will do, not "you will".
+    next_key = f"den.next.{key}" if for_submitter or not m.has(f"den.next.{key}.they") else f"den.next.{key}.they"
+    body.append(subtle(m.t(next_key, submitter=plain(idea.submitter.name))))
     if to == Stage.IMPLEMENTING and stage.funding is not None:
         body.append(funding_facts(m, stage))
     actions: list[Element] = []

@@ -178,7 +178,7 @@ async def test_return_then_resubmit_restarts_at_the_step_that_returned_it(teams,
 
     revised = {**values, "cost_band": "10k_50k", "first_steps": "Pilot costs $30k over 3 months."}
     sent = await teams.click(SAM, resubmit, revised)
-    assert "see the receipt below" in texts(sent.card), "the form far up the chat becomes a one-line note"
+    assert "Its receipt is below." in texts(sent.card), "the form far up the chat becomes a one-line note"
     receipt = await card_saying(connector, SAM, "Your revised pitch is on its way")  # a new card, in view
     assert "Now with Diane Tremblay" in texts(receipt)
 

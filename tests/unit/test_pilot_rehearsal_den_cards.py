@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.domain import stage as st
 from bot.domain.den_report import build_report
 from bot.domain.model import Outcome, Role
 from bot.domain.panel import Conflict, Panel, Scorecard
 from bot.domain.voting import Poll
 from bot.i18n import Messages
 from cards import verbs
-from cards.challenge import challenge_card, report_card
+from cards.challenge import challenge_card, report_card, stage_update_card
 from cards.peoples_choice import peoples_choice_card
 from cards.scorecard import pitch_day_card, scorecard_card
 from tests.support.pitch_day import OLGA_ID, T0, a_challenge, finalist_ideas
@@ -159,3 +160,21 @@ def _report():
     challenge, ideas, stages = scenario(3)
     return build_report(challenge, ideas, stages.values(), AFTER)
 
+
+
+# ---- 11: a sibling, text for the wrong person ----------------------------------------------------
+def test_an_approver_told_of_a_stage_hears_what_the_submitter_will_do_not_you_will():
+    challenge, ideas, stages = scenario(3)
+    for idea in ideas:
+        st.shortlist(challenge, stages[idea.id], actor_id="dana", now=AFTER)
+    st.choose_finalists(challenge, stages.values(), ["i0"], actor_id="dana", now=AFTER)
+    finalist = stages["i0"]
+    seq = len(finalist.history)
+    to_maya = texts(stage_update_card(M, ideas[0], finalist, challenge, seq=seq, for_submitter=False))
+    to_staff = texts(stage_update_card(M, ideas[0], finalist, challenge, seq=seq, for_submitter=True))
+    assert "you will pitch" not in to_maya and "Staff 0 pitches the idea to the panel" in to_maya
+    assert "you will pitch" in to_staff
+    not_selected = stages["i1"]
+    to_maya = texts(stage_update_card(M, ideas[1], not_selected, challenge, seq=len(not_selected.history),
+                                      for_submitter=False))  # fmt: skip
+    assert "your idea stays on record" not in to_maya and "Staff 1 can pitch it again" in to_maya
