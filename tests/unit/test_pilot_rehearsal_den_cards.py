@@ -178,3 +178,9 @@ def test_an_approver_told_of_a_stage_hears_what_the_submitter_will_do_not_you_wi
     to_maya = texts(stage_update_card(M, ideas[1], not_selected, challenge, seq=len(not_selected.history),
                                       for_submitter=False))  # fmt: skip
     assert "your idea stays on record" not in to_maya and "Staff 1 can pitch it again" in to_maya
+
+
+def test_a_funded_ideas_details_no_longer_say_a_deputy_minister_can_shortlist_it():
+    cards = all_cards("en-CA")
+    funded = texts(cards["details_funded"])
+    assert "can shortlist it" not in funded and "Funded" in funded
