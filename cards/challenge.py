@@ -599,8 +599,6 @@ def funding_form_card(
         heading(m.t("den.fund.title")),
         text(reference_title(m, idea.reference, idea.pitch.title)),
     ]
-    if notice:
-        body.append(attention(notice))
     body += [
         {
             "type": "Input.Text",
@@ -620,6 +618,7 @@ def funding_form_card(
             "maxLength": 120,
             "value": values.get("branch", ""),
         },
+        *([field_error(notice)] if notice else []),  # what to fix, under the amount and branch it concerns
         {
             "type": "Input.Text",
             "id": "conditions",
@@ -710,8 +709,6 @@ def follow_up_card(
         heading(m.t("den.follow_up.title")),
         text(reference_title(m, idea.reference, idea.pitch.title)),
     ]
-    if notice:
-        body.append(attention(notice))
     latest = stage.latest_update
     if latest is not None:
         body.append(
@@ -740,6 +737,8 @@ def follow_up_card(
             "value": values.get("note", ""),
         }
     )
+    if notice:  # what to fix (a note needed, too long, a status to choose), under the note
+        body.append(field_error(notice))
     return card(
         body, [execute(m.t("den.action.file_update"), verbs.DEN_PROGRESS, {"ideaId": idea.id}, style="positive")]
     )

@@ -184,3 +184,12 @@ def test_a_funded_ideas_details_no_longer_say_a_deputy_minister_can_shortlist_it
     cards = all_cards("en-CA")
     funded = texts(cards["details_funded"])
     assert "can shortlist it" not in funded and "Funded" in funded
+
+
+def test_a_refused_funding_or_follow_up_says_what_to_fix_under_the_fields_as_teams_does():
+    """Siblings of issue #19 item 19: these refusals sat at the top of the form in bold default text."""
+    cards = all_cards("en-CA")
+    for name, field in (("fund_form", "branch"), ("follow_up_again", "note")):
+        body = cards[name]["body"]
+        at = next(i for i, n in enumerate(body) if n.get("id") == field)
+        assert body[at + 1].get("color") == "Attention" and body[at + 1]["text"], name
