@@ -20,6 +20,7 @@ from bot.tab.wiring import mount_tab
 from bot.teams.edge import error_middleware, read_activity
 from bot.web.admin_routes import admin_routes
 from bot.web.pages import health_routes, page_routes
+from bot.web.report_download import report_download_route
 from bot.web.request_guard import GuardSettings, request_guard
 
 log = logging.getLogger("deputys_den")
@@ -75,6 +76,8 @@ def create_app(
         rehearsal=den.rehearsal,
         tz=ZoneInfo(settings.timezone),
     )
+    if den.challenges is not None and den.report_links is not None:
+        report_download_route(app, den.challenges, den.report_links)
     page_routes(app)
     mount_tab(app, den, settings)
     app.on_startup.append(start)

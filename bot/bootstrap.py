@@ -45,6 +45,7 @@ from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
 from bot.services.pitch_day import PitchDayService
 from bot.services.rehearsal import Rehearsal, RehearsalClock
+from bot.services.report_links import ReportLinks
 from bot.services.schedule import Timer, daily, weekly
 from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
@@ -203,6 +204,7 @@ class Den:
     pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
     clock: Callable[[], datetime] = utc_now  # the app's clock (shifted forward only by a rehearsal)
     rehearsal: Rehearsal | None = None  # off production: run what is due "as of" a later time
+    report_links: ReportLinks | None = None  # the report's CSV download links
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -307,6 +309,8 @@ def bootstrap(
         refresh_list=settings.vote_refresh_list,
     )
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
+    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    report_links = ReportLinks(settings.link_secret, public_url, clock)
     renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges),
                                     pitch_day=PitchDayNotificationRenderer(pitch_day))
     dispatcher = OutboxDispatcher(
@@ -416,12 +420,14 @@ def bootstrap(
             digest_on_request=settings.digest_on_request,
             challenges=challenges,
             pitch_day=pitch_day,
+            report_links=report_links,
         ),
         edge=edge,
         scheduled=scheduled,
         spool_timer=spool_timer,
         challenges=challenges,
         pitch_day=pitch_day,
+        report_links=report_links,
     )
 
 
