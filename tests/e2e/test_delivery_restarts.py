@@ -19,6 +19,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -63,8 +64,9 @@ async def start_den(db: Path, org_file: Path, teams_edge: str) -> tuple[subproce
         "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
     }
     process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, cwd=ROOT)  # noqa: ASYNC220
+    deadline = time.monotonic() + 90  # a busy machine's cold start (the Agents SDK edge imports more)
     async with aiohttp.ClientSession() as session:
-        for _ in range(200):
+        while time.monotonic() < deadline and process.poll() is None:
             try:
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
                     await response.read()
@@ -72,7 +74,7 @@ async def start_den(db: Path, org_file: Path, teams_edge: str) -> tuple[subproce
             except aiohttp.ClientError:
                 await asyncio.sleep(0.05)
     process.kill()
-    raise AssertionError("the app did not start")
+    raise AssertionError(f"the app did not start (exit code {process.poll()})")
 
 
 @pytest.fixture
