@@ -51,7 +51,15 @@ BOT_CONNECTOR = "https://api.botframework.com"  # the Bot Connector's token audi
 SERVICE_CONNECTION = "SERVICE_CONNECTION"  # the SDK's name for the app's own connection
 RAW_CHANNEL_DATA = "den.channel_data"  # the channel data Teams sent, before the extension types it
 AGENT_CONFIGURATION = "agent_configuration"  # where the SDK's JWT check finds the configuration
-USER_TOKEN_CLIENT_LOG = "microsoft_agents.hosting.core.connector.client.user_token_client"
+SDK_LOG = "microsoft_agents"
+
+
+def quiet_sdk_logs(settings: Settings) -> None:
+    """The SDK's own records stay out of the app's logs unless DEN_LOG_LEVEL=DEBUG: its warnings and
+    information carry what the app logs never do (an activity's text for a route it has none for,
+    its configuration) and, with authentication off, a warning on every turn."""
+    if settings.log_level != "DEBUG":
+        logging.getLogger(SDK_LOG).setLevel(logging.ERROR)
 
 
 # ---- settings -> the SDK's configuration -------------------------------------------------------
@@ -199,8 +207,7 @@ class AgentsEdge:
 
     @classmethod
     def build(cls, settings: Settings, conversations: Conversations) -> AgentsEdge:
-        if not settings.auth_enabled:  # locally: the SDK would warn on every turn that there is no app id
-            logging.getLogger(USER_TOKEN_CLIENT_LOG).setLevel(logging.ERROR)
+        quiet_sdk_logs(settings)
         configuration = auth_configuration(settings)
         connections = MsalConnectionManager(connections_configurations={SERVICE_CONNECTION: configuration})
         token = None
