@@ -25,8 +25,9 @@ from scripts.playground import playground_command, playground_env, write_playgro
 PLAYGROUND_PORT = int(os.environ.get("DEN_PLAYGROUND_PORT", "56150"))
 
 
-def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
-    """Wait for /healthz to answer 200; if it never does, say what it last answered."""
+def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 120.0) -> None:
+    """Until /healthz answers 200 (a cold start on a busy 2-core machine can take most of a minute);
+    if it never does, say what it last answered."""
     deadline = time.monotonic() + seconds
     last_answer = "no answer (nothing was listening)"
     while time.monotonic() < deadline:
