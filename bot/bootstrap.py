@@ -47,6 +47,7 @@ from bot.services.pitch_day import PitchDayService
 from bot.services.schedule import Timer, daily, weekly
 from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
+from bot.tab.wiring import tab_link_maker
 from dialogs.approvals import ApprovalFlows
 from dialogs.den_notifications import DenNotificationRenderer
 from dialogs.digest import digest_renderer
@@ -397,6 +398,7 @@ def bootstrap(
             digest_on_request=settings.digest_on_request,
             challenges=challenges,
             pitch_day=pitch_day,
+            tab_link=tab_link_maker(settings),
         ),
         edge=edge,
         scheduled=scheduled,

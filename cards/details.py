@@ -65,8 +65,11 @@ def _history(m: Messages, idea: Idea) -> list[Element]:
     return [container(items, separator=True)]
 
 
-def idea_details_card(m: Messages, idea: Idea, standing: Standing | None = None) -> dict[str, Any]:
-    """`standing`: where the idea stands in the Den challenge it was pitched to, if any."""
+def idea_details_card(
+    m: Messages, idea: Idea, standing: Standing | None = None, *, tab_link: str = ""
+) -> dict[str, Any]:
+    """`standing`: where the idea stands in the Den challenge it was pitched to, if any; `tab_link`:
+    the idea's page in the Den tab (a Teams deep link), offered beside My ideas."""
     body: list[Element] = [
         heading(m.t("details.title", reference=idea.reference)),
         text(m.t("details.stage"), weight="Bolder", spacing="Small"),
@@ -81,4 +84,7 @@ def idea_details_card(m: Messages, idea: Idea, standing: Standing | None = None)
     if idea.chain:
         body.append(chain_view(m, idea))
     body.extend(_history(m, idea))
-    return card(body, [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    actions = [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
+    if tab_link:
+        actions.append({"type": "Action.OpenUrl", "title": m.t("tab.open_in_tab"), "url": tab_link})
+    return card(body, actions)

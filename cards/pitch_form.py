@@ -64,6 +64,20 @@ def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[
     return items
 
 
+def share_toggle(m: Messages, shared: bool) -> dict[str, Any]:
+    """Consent to share the idea with the whole public service once approved for the Den: off unless ticked."""
+    return {
+        "type": "Input.Toggle",
+        "id": "share",
+        "label": m.t("form.share.label"),
+        "title": m.t("form.share.title"),
+        "value": "true" if shared else "false",
+        "valueOn": "true",
+        "valueOff": "false",
+        "spacing": "Large",
+    }
+
+
 def pitch_form_card(
     m: Messages,
     *,
@@ -112,5 +126,7 @@ def pitch_form_card(
         value = values.get(rule.name, "")
         code = errors.get(rule.name)
         body.extend(_input(m, rule, value, error_message(m, rule, code, value) if code else None))
+    if not revise:
+        body.append(share_toggle(m, values.get("share") == "true"))
     body.append(subtle(m.t("form.notice_of_collection")) | {"spacing": "Large", "separator": True})
     return card(body, [action])

@@ -21,6 +21,7 @@ DELEGATE_OPEN = "delegate.open"
 DELEGATE_SET = "delegate.set"
 DELEGATE_END = "delegate.end"
 VIEW_IDEA = "idea.view"
+IDEA_SHARE = "idea.share"  # the submitter shares an idea with the public service, or stops (My ideas)
 IDEA_READ = "idea.read"  # the full text of an idea whose card had to be shortened, page by page
 LANGUAGE = "language.set"
 

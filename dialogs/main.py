@@ -58,8 +58,10 @@ class MainDialog:
         digest_on_request: bool = False,
         challenges: ChallengeService | None = None,
         pitch_day: PitchDayService | None = None,
+        tab_link: Callable[[str], str] | None = None,
     ) -> None:
         self._service = service
+        self._tab_link = tab_link  # an idea's page in the Den tab (a Teams deep link), when there is one
         self._clock = clock
         self._digests = digests
         self._approvals = approvals
@@ -86,6 +88,7 @@ class MainDialog:
             **dict.fromkeys(verbs.DECISION_VERBS, self._decide),
             **dict.fromkeys(self._views, self._navigate),
             verbs.LANGUAGE: self._language_button,
+            verbs.IDEA_SHARE: self._share,
         }
         if digests is not None:
             self._routes.update(dict.fromkeys((verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE), self._digest_button))
@@ -181,6 +184,14 @@ class MainDialog:
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(message=turn.messages.t("nav.posted_below"), follow_ups=[view])
 
+    async def _share(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        """My ideas' Share / Stop sharing: the consent changes, and My ideas shows it as it is now."""
+        shared = data.get("shared") is True or str(data.get("shared")).lower() == "true"
+        idea = await self._service.set_sharing(actor_id=turn.user_id, idea_id=as_id(data.get("ideaId")), shared=shared)
+        if idea is None:
+            return Reply(message=turn.messages.t("approval.not_found"))
+        return Reply(card=await self._my_ideas(turn))
+
     async def _language_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         """The button names the language it switches to; without one (an older card) it switches to the other."""
         language = str(data.get("language", ""))
@@ -203,7 +214,8 @@ class MainDialog:
         if idea is None:
             return None
         standing = (await self._standings([idea])).get(idea.id)
-        return idea_details_card(turn.messages, idea, standing)
+        link = self._tab_link(idea.id) if self._tab_link else ""
+        return idea_details_card(turn.messages, idea, standing, tab_link=link)
 
     async def _my_ideas(self, turn: Turn) -> dict[str, Any]:
         ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)

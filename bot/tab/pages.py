@@ -90,10 +90,11 @@ def query_link(query: TabQuery, section: str, **change: Any) -> str:
     return f"#/{section}" + (f"?{urlencode(kept)}" if kept else "")
 
 
-def idea_page(reader: Reader, idea: Idea, standing: Standing | None) -> str:
+def idea_page(reader: Reader, idea: Idea, standing: Standing | None, *, saved: str = "") -> str:
+    """`saved`: the catalogue key of what the person just changed (said in a status message)."""
     card = idea_details_card(reader.messages, idea, standing)
     body = CardHtml(reader.messages.locale, reader.tz).render(card)
-    return _render("idea.html", reader, idea=idea, card=Markup(body), section="ideas")
+    return _render("idea.html", reader, idea=idea, card=Markup(body), section="ideas", saved=saved)
 
 
 def not_found_page(reader: Reader) -> str:

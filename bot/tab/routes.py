@@ -82,6 +82,7 @@ class TabRoutes:
         app.router.add_get("/tab/api/people", self.people)
         app.router.add_get("/tab/api/ideas", self.signed_in(self.ideas))
         app.router.add_get("/tab/api/ideas/{idea_id}", self.signed_in(self.idea))
+        app.router.add_post("/tab/api/ideas/{idea_id}/sharing", self.signed_in(self.sharing))
 
     # ---- the shell and its files (no data in them: nothing to sign in for) -----------------------
     @staticmethod
@@ -138,12 +139,21 @@ class TabRoutes:
         browse = await self.service.browse(viewer, query)
         return _html(browse_page(reader, browse, query, section="lessons" if query.lessons else "ideas"))
 
-    async def idea(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+    async def idea(self, request: web.Request, reader: Reader, saved: str = "") -> web.StreamResponse:
         viewer = await self.service.viewer(reader.user)
         found = await self.service.idea(viewer, request.match_info["idea_id"])
         if found is None:
             return _html(not_found_page(reader), status=404)
-        return _html(idea_page(reader, *found))
+        return _html(idea_page(reader, *found, saved=saved))
+
+    async def sharing(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        """The submitter's Share / Stop sharing; anyone else's attempt answers as for an unknown idea."""
+        form = await request.post()
+        shared = form.get("shared") == "true"
+        viewer = await self.service.viewer(reader.user)
+        if not await self.service.share(viewer, request.match_info["idea_id"], shared):
+            return _html(not_found_page(reader), status=404)
+        return await self.idea(request, reader, saved="tab.sharing.saved_on" if shared else "tab.sharing.saved_off")
 
 
 def query_from(params) -> TabQuery:

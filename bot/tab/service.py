@@ -35,12 +35,14 @@ class TabService:
         *,
         challenge_names: Callable[[], Awaitable[dict[str, str]]],
         standings: Callable[[list[Idea]], Awaitable[dict[str, Standing]]],
+        set_sharing: Callable[..., Awaitable[Idea | None]] | None = None,
     ) -> None:
         self.index = index
         self.ideas = ideas
         self.viewers = viewers
         self._challenge_names = challenge_names
         self._standings = standings
+        self._set_sharing = set_sharing
 
     async def viewer(self, user: TabUser) -> Viewer:
         return await self.viewers.of(user.id, member=user.member)
@@ -58,3 +60,9 @@ class TabService:
             return None
         standing = (await self._standings([idea])).get(idea.id)
         return idea, standing
+
+    async def share(self, viewer: Viewer, idea_id: str, shared: bool) -> bool:
+        """The submitter's consent, changed from the tab. False when the idea is not theirs."""
+        if self._set_sharing is None:
+            return False
+        return await self._set_sharing(actor_id=viewer.id, idea_id=idea_id, shared=shared) is not None

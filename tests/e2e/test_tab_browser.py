@@ -1,5 +1,6 @@
 """The Den tab in a real browser (headless Chromium, Playwright), in English and French and in the three
-Teams themes: sign in as a demo person, browse, filter, search, open an idea, with the keyboard alone;
+Teams themes: sign in as a demo person, browse, filter, search, open an idea, change its sharing, with
+the keyboard alone;
 axe-core (from npm) finds no WCAG 2.1 AA violation on any page; the page loads nothing from outside
 and breaks no rule of its Content-Security-Policy. Screenshots go to test-output/tab/<lang>-<theme>/.
 
@@ -109,8 +110,8 @@ async def test_browse_filter_search_and_open_an_idea_with_the_keyboard(tab, loca
         await page.screenshot(path=str(folder / "3-filtered.png"), full_page=True)
 
         # Search in the other language's stems: "renewal" (en) and "renouvellements" (fr) each find theirs.
-        await page.goto(f"{tab.url}tab?theme={theme}&lang={locale}#/ideas")
-        await page.get_by_role("heading", name=m.t("tab.browse.title")).wait_for()
+        await page.goto(f"{tab.url}tab?theme={theme}&lang={locale}#/ideas")  # only the hash changes: no reload
+        await page_for(page, "#/ideas")
         search = page.get_by_label(m.t("tab.search.label"))
         await search.focus()
         await page.keyboard.type("renouvellements")
@@ -131,6 +132,15 @@ async def test_browse_filter_search_and_open_an_idea_with_the_keyboard(tab, loca
         assert await page.evaluate("document.activeElement.tagName") == "H1"  # focus moved to the new page
         assert await axe_violations(page) == []
         await page.screenshot(path=str(folder / "5-idea.png"), full_page=True)
+
+        # Her own idea: she stops sharing it, with the keyboard; the page says it was saved.
+        await page.get_by_role("button", name=m.t("tab.sharing.stop")).focus()
+        await page.keyboard.press("Enter")
+        await page.get_by_role("status").filter(has_text=m.t("tab.sharing.saved_off")).wait_for()
+        assert await page.get_by_role("button", name=m.t("tab.sharing.share")).count() == 1
+        assert (await tab.store.get("00000000-0000-4000-8000-000000000002")).shared is False
+        assert await axe_violations(page) == []
+        await page.screenshot(path=str(folder / "6-sharing.png"), full_page=True)
         await browser.close()
     assert outside == [], outside
     assert refused == [], refused
