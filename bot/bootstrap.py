@@ -37,6 +37,7 @@ from bot.ports.retry import Backoff
 from bot.services.approvals import ApprovalService
 from bot.services.assignment import StepAssigner
 from bot.services.challenge import ChallengeService
+from bot.services.connect import ConnectService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.limited_posts import RateLimitedPosts
@@ -49,6 +50,8 @@ from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
 from bot.tab.wiring import tab_link_maker
 from dialogs.approvals import ApprovalFlows
+from dialogs.connect import ConnectFlows
+from dialogs.connect_notifications import ConnectNotificationRenderer
 from dialogs.den_notifications import DenNotificationRenderer
 from dialogs.digest import digest_renderer
 from dialogs.main import MainDialog
@@ -201,6 +204,7 @@ class Den:
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
     challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
     pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
+    connect: ConnectService | None = None  # similar ideas and asking to connect (the embedded store)
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -378,6 +382,10 @@ def bootstrap(
         if spool is not None
         else None
     )
+    connect = None
+    if hasattr(store, "add_connect_request") and hasattr(store, "similar_ideas"):  # the embedded store
+        connect = ConnectService(store, directory, clock=clock, on_outbox=dispatcher.kick)
+        renderer.connect = ConnectNotificationRenderer(connect)
     return Den(
         settings=settings,
         store=store,
@@ -399,12 +407,14 @@ def bootstrap(
             challenges=challenges,
             pitch_day=pitch_day,
             tab_link=tab_link_maker(settings),
+            connect=ConnectFlows(connect) if connect is not None else None,
         ),
         edge=edge,
         scheduled=scheduled,
         spool_timer=spool_timer,
         challenges=challenges,
         pitch_day=pitch_day,
+        connect=connect,
     )
 
 

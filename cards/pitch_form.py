@@ -117,6 +117,7 @@ def pitch_form_card(
         }
         title = m.t("pitch.send_anyway") if confirm else m.t("form.submit")
         action = execute(title, verbs.PITCH_SUBMIT, data, style="positive")
+        check = execute(m.t("form.check_similar"), verbs.PITCH_SIMILAR, data)
     if notice:
         body.insert(0, attention(notice))
     body = [*(preface or []), *body]
@@ -129,4 +130,4 @@ def pitch_form_card(
     if not revise:
         body.append(share_toggle(m, values.get("share") == "true"))
     body.append(subtle(m.t("form.notice_of_collection")) | {"spacing": "Large", "separator": True})
-    return card(body, [action])
+    return card(body, [action] if revise else [action, check])

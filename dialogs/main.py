@@ -28,6 +28,7 @@ from dialogs import approval, digest, pitch, read
 from dialogs.approvals import ApprovalFlows
 from dialogs.challenge import ChallengeFlows
 from dialogs.commands import Command, recognise
+from dialogs.connect import ConnectFlows
 from dialogs.pitch_day import PitchDayFlows
 from dialogs.turn import Reply, Turn, as_id
 
@@ -59,8 +60,10 @@ class MainDialog:
         challenges: ChallengeService | None = None,
         pitch_day: PitchDayService | None = None,
         tab_link: Callable[[str], str] | None = None,
+        connect: ConnectFlows | None = None,
     ) -> None:
         self._service = service
+        self._connect = connect  # similar ideas and asking to connect (the embedded store keeps the requests)
         self._tab_link = tab_link  # an idea's page in the Den tab (a Teams deep link), when there is one
         self._clock = clock
         self._digests = digests
@@ -98,6 +101,8 @@ class MainDialog:
             self._routes.update(challenge_routes(self._den))
         if self._pitch_day is not None:
             self._routes.update(pitch_day_routes(self._pitch_day))
+        if connect is not None:
+            self._routes.update(connect.routes())
 
     # ---- language and welcome -----------------------------------------------------------------
     async def localise(self, turn: Turn) -> Turn:
@@ -164,7 +169,7 @@ class MainDialog:
 
     # ---- the flows each verb leads to ---------------------------------------------------------
     async def _submit(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-        return await pitch.submit(self._service, turn, data, self._challenges)
+        return await pitch.submit(self._service, turn, data, self._challenges, self._connect)
 
     async def _resubmit(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         return await pitch.resubmit(self._service, turn, data)

@@ -59,10 +59,12 @@ class NotificationRenderer:
         before_request: Callable[[OutboxMessage, Idea], Awaitable[bool]] | None = None,
         den: DenRenderer | None = None,
         pitch_day: DenRenderer | None = None,
+        connect: DenRenderer | None = None,
     ) -> None:
         self._store = store
         self._den = den  # the Den challenge's messages (dialogs/den_notifications.py)
         self._pitch_day = pitch_day  # pitch day's (dialogs/pitch_day_notifications.py)
+        self.connect = connect  # asking to connect (dialogs/connect_notifications.py), set by the bootstrap
         # Hands a step on (acting approver, someone away) before its request is sent; True: handed on.
         self.before_request = before_request
         self.second_look = second_look  # whether a rejection card offers a second look (the routing rules say)
@@ -71,6 +73,10 @@ class NotificationRenderer:
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
         if self._den is not None and message.kind in DEN_KINDS:
             return await self._den(message, Messages(await self._languages.locale_for(message.recipient_id)))
+        if message.kind in (MessageKind.CONNECT_ASKED, MessageKind.CONNECT_ANSWERED):
+            if self.connect is None:
+                return None
+            return await self.connect(message, Messages(await self._languages.locale_for(message.recipient_id)))
         if self._pitch_day is not None and message.kind in PITCH_DAY_KINDS:
             return await self._pitch_day(message, Messages(await self._languages.locale_for(message.recipient_id)))
         idea = await self._store.get(message.idea_id)

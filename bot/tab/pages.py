@@ -14,8 +14,10 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from bot.domain.connect import ConnectRequest
 from bot.domain.model import Idea
 from bot.domain.stage import Standing
+from bot.domain.visibility import is_public
 from bot.formatting import format_number
 from bot.i18n import Messages
 from bot.ports.tab import TabQuery
@@ -90,11 +92,29 @@ def query_link(query: TabQuery, section: str, **change: Any) -> str:
     return f"#/{section}" + (f"?{urlencode(kept)}" if kept else "")
 
 
-def idea_page(reader: Reader, idea: Idea, standing: Standing | None, *, saved: str = "") -> str:
-    """`saved`: the catalogue key of what the person just changed (said in a status message)."""
+def idea_page(
+    reader: Reader,
+    idea: Idea,
+    standing: Standing | None,
+    *,
+    saved: str = "",
+    asked: ConnectRequest | None = None,
+    can_ask: bool = False,
+) -> str:
+    """`saved`: the catalogue key of what the person just changed (said in a status message);
+    `asked`: the reader's own request to talk about the idea; `can_ask`: whether they may make one."""
     card = idea_details_card(reader.messages, idea, standing)
     body = CardHtml(reader.messages.locale, reader.tz).render(card)
-    return _render("idea.html", reader, idea=idea, card=Markup(body), section="ideas", saved=saved)
+    askable = can_ask and is_public(idea) and idea.submitter.id != reader.user.id
+    return _render("idea.html", reader, idea=idea, card=Markup(body), section="ideas", saved=saved, asked=asked,
+                   askable=askable)
+
+
+def requests_page(reader: Reader, requests: list[ConnectRequest], *, saved: str = "") -> str:
+    mine = reader.user.id
+    to_me = [r for r in requests if r.owner.id == mine]
+    by_me = [r for r in requests if r.asker.id == mine and r.owner.id != mine]
+    return _render("requests.html", reader, to_me=to_me, by_me=by_me, saved=saved, section="requests")
 
 
 def not_found_page(reader: Reader) -> str:

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.domain.connect import ConnectRequest
 from bot.domain.model import Idea
 from bot.domain.stage import Standing
 from bot.domain.visibility import Viewer, may_see
 from bot.ports import Ideas
 from bot.ports.tab import TabFacets, TabIndex, TabPage, TabQuery
+from bot.services.connect import ConnectService
 from bot.services.viewers import ViewerResolver
 from bot.tab.auth import TabUser
 
@@ -36,6 +38,7 @@ class TabService:
         challenge_names: Callable[[], Awaitable[dict[str, str]]],
         standings: Callable[[list[Idea]], Awaitable[dict[str, Standing]]],
         set_sharing: Callable[..., Awaitable[Idea | None]] | None = None,
+        connect: ConnectService | None = None,
     ) -> None:
         self.index = index
         self.ideas = ideas
@@ -43,6 +46,7 @@ class TabService:
         self._challenge_names = challenge_names
         self._standings = standings
         self._set_sharing = set_sharing
+        self.connect = connect
 
     async def viewer(self, user: TabUser) -> Viewer:
         return await self.viewers.of(user.id, member=user.member)
@@ -66,3 +70,20 @@ class TabService:
         if self._set_sharing is None:
             return False
         return await self._set_sharing(actor_id=viewer.id, idea_id=idea_id, shared=shared) is not None
+
+    async def my_request_about(self, viewer: Viewer, idea_id: str) -> ConnectRequest | None:
+        """The viewer's own request to talk about this idea, if they made one."""
+        if self.connect is None:
+            return None
+        return await self.connect.request(ConnectRequest.id_for(idea_id, viewer.id))
+
+    async def ask_to_connect(self, viewer: Viewer, idea_id: str) -> bool:
+        return self.connect is not None and await self.connect.ask(viewer, idea_id) is not None
+
+    async def requests(self, viewer: Viewer) -> list[ConnectRequest]:
+        return await self.connect.requests_for(viewer.id) if self.connect is not None else []
+
+    async def answer(self, viewer: Viewer, request_id: str, accept: bool) -> bool:
+        if self.connect is None:
+            return False
+        return await self.connect.answer(owner_id=viewer.id, request_id=request_id, accept=accept) is not None
