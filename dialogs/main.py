@@ -11,6 +11,7 @@ from typing import Any
 from bot.domain.calendar import WorkCalendar
 from bot.domain.limits import TYPED_TEXT_SHOWN_MAX
 from bot.domain.model import Outcome, Role
+from bot.domain.pitch import clean_text
 from bot.domain.stage import Standing
 from bot.ports import ConversationRecord, StoreUnavailable
 from bot.services.challenge import ChallengeService
@@ -22,6 +23,7 @@ from cards import help_card, my_ideas_card, verbs
 from cards.challenge import challenge_preface, pitch_privately_card
 from cards.common import in_language
 from cards.details import idea_details_card
+from cards.lesson import lesson_form_card, lesson_thanks_card
 from cards.safe_text import plain
 from cards.welcome import Audience, welcome_card
 from dialogs import approval, digest, pitch, read
@@ -92,6 +94,8 @@ class MainDialog:
             **dict.fromkeys(self._views, self._navigate),
             verbs.LANGUAGE: self._language_button,
             verbs.IDEA_SHARE: self._share,
+            verbs.LESSON_OPEN: self._lesson_form,
+            verbs.LESSON_SAVE: self._lesson_save,
         }
         if digests is not None:
             self._routes.update(dict.fromkeys((verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE), self._digest_button))
@@ -196,6 +200,26 @@ class MainDialog:
         if idea is None:
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(card=await self._my_ideas(turn))
+
+    async def _lesson_form(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        """The invitation's *Share what you learned*: a short form (its submitter's, once the idea ended)."""
+        idea = await self._service.view(turn.user_id, as_id(data.get("ideaId")))
+        if idea is None or idea.submitter.id != turn.user_id or not await self._service.ended_without_going_ahead(idea):
+            return Reply(message=turn.messages.t("approval.not_found"))
+        return Reply(message=turn.messages.t("nav.posted_below"), follow_ups=[lesson_form_card(turn.messages, idea)])
+
+    async def _lesson_save(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        text = clean_text(data.get("lesson"), multiline=True)
+        idea_id = as_id(data.get("ideaId"))
+        if not text:
+            idea = await self._service.view(turn.user_id, idea_id)
+            if idea is not None:
+                return Reply(card=lesson_form_card(turn.messages, idea, error=turn.messages.t("lesson.required")))
+        shared = str(data.get("shareLesson", "")).lower() == "true"
+        idea = await self._service.record_lesson(actor_id=turn.user_id, idea_id=idea_id, text=text, shared=shared)
+        if idea is None:
+            return Reply(message=turn.messages.t("approval.not_found"))
+        return Reply(card=lesson_thanks_card(turn.messages, idea))
 
     async def _language_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         """The button names the language it switches to; without one (an older card) it switches to the other."""

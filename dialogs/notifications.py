@@ -33,6 +33,7 @@ from cards.approval_routes import (
 from cards.common import in_language, view_idea
 from cards.decision_update import decision_update_card
 from cards.idea import chain_view, pitch_summary
+from cards.lesson import invite_action
 from cards.receipt import filed_card
 from cards.reminder import reminder_card
 from cards.status import shortlisted_card
@@ -124,6 +125,8 @@ class NotificationRenderer:
             rejected_now = fact.outcome == Outcome.REJECTED and idea.status == IdeaStatus.REJECTED
             if self.second_look and rejected_now and not idea.second_look_used:
                 actions.append(second_look_action(m, idea))
+            if rejected_now and idea.lesson is None:
+                actions.append(invite_action(m, idea))  # the invitation to share what was learned, once
             record = [chain_view(m, idea), *comments_view(m, idea)]
             return decision_update_card(m, fact, record=record, actions=actions), summary
         if message.kind == MessageKind.INFORMED:

@@ -43,7 +43,7 @@ from bot.adapters.sqlite_digest import (
 )
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
 from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
-from bot.adapters.sqlite_tab_index import TAB_SCHEMA, SqliteTabIndexReads, backfill_tab_index, index_idea
+from bot.adapters.sqlite_tab_index import SqliteTabIndexReads, backfill_tab_index, index_idea
 from bot.adapters.sqlite_thread import SqliteThread, in_transaction
 from bot.adapters.sqlite_versioned import insert_new, update_versioned
 from bot.domain.delegation import Delegation
@@ -172,7 +172,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, Sqlite
         self._thread = SqliteThread(
             self._path,
             busy_timeout_ms=busy_timeout_ms,
-            schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA + SENT_CARDS_SCHEMA + TAB_SCHEMA + CONNECT_SCHEMA,
+            schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA + SENT_CARDS_SCHEMA + CONNECT_SCHEMA,
         )
         self._instance = f"{socket.gethostname()}:{os.getpid()}"  # the health probe's row
 

@@ -22,6 +22,7 @@ from bot.domain.model import (
     Decision,
     HistoryKind,
     Idea,
+    IdeaStatus,
     NotAllowed,
     NotYourStep,
     Outcome,
@@ -365,6 +366,27 @@ class IdeaService:
                 if idea.set_shared(actor_id=actor_id, shared=shared, now=self.clock()):
                     await self.store.update(idea)
         log.info("sharing changed", extra={"idea_id": idea.id, "shared": shared})
+        return idea
+
+    async def ended_without_going_ahead(self, idea: Idea) -> bool:
+        """Not approved, withdrawn, or not selected in its challenge: a lesson may be written."""
+        if idea.status in (IdeaStatus.REJECTED, IdeaStatus.WITHDRAWN):
+            return True
+        get_stage = getattr(self.store, "get_stage", None)
+        stage = await get_stage(idea.id) if get_stage is not None and idea.status == IdeaStatus.APPROVED else None
+        return stage is not None and stage.stage.value == "not_selected"
+
+    async def record_lesson(self, *, actor_id: str, idea_id: str, text: str, shared: bool) -> Idea | None:
+        """The submitter's lesson learned (optional, a few lines; shown with consent). None: not theirs,
+        not found, or the idea has not ended without going ahead."""
+        async for attempt in conflict_retry():
+            with attempt:
+                idea = await self.store.get(idea_id) if idea_id else None
+                if idea is None or idea.submitter.id != actor_id or not await self.ended_without_going_ahead(idea):
+                    return None
+                idea.record_lesson(actor_id=actor_id, text=text, shared=shared, now=self.clock())
+                await self.store.update(idea)
+        log.info("lesson recorded", extra={"idea_id": idea.id, "shared": shared})
         return idea
 
     # ---- deciding ----------------------------------------------------------------------

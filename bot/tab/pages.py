@@ -100,6 +100,7 @@ def idea_page(
     saved: str = "",
     asked: ConnectRequest | None = None,
     can_ask: bool = False,
+    may_write_lesson: bool = False,
 ) -> str:
     """`saved`: the catalogue key of what the person just changed (said in a status message);
     `asked`: the reader's own request to talk about the idea; `can_ask`: whether they may make one."""
@@ -107,7 +108,7 @@ def idea_page(
     body = CardHtml(reader.messages.locale, reader.tz).render(card)
     askable = can_ask and is_public(idea) and idea.submitter.id != reader.user.id
     return _render("idea.html", reader, idea=idea, card=Markup(body), section="ideas", saved=saved, asked=asked,
-                   askable=askable)
+                   askable=askable, may_write_lesson=may_write_lesson)
 
 
 def requests_page(reader: Reader, requests: list[ConnectRequest], *, saved: str = "") -> str:

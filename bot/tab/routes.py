@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
+from bot.domain.model import LESSON_MAX
+from bot.domain.pitch import clean_text
 from bot.i18n import Messages
 from bot.ports import Preferences
 from bot.ports.tab import TabQuery
@@ -84,6 +86,7 @@ class TabRoutes:
         app.router.add_get("/tab/api/ideas/{idea_id}", self.signed_in(self.idea))
         app.router.add_post("/tab/api/ideas/{idea_id}/sharing", self.signed_in(self.sharing))
         app.router.add_post("/tab/api/ideas/{idea_id}/connect", self.signed_in(self.ask_to_connect))
+        app.router.add_post("/tab/api/ideas/{idea_id}/lesson", self.signed_in(self.lesson))
         app.router.add_get("/tab/api/requests", self.signed_in(self.requests))
         app.router.add_post("/tab/api/requests/{request_id}/answer", self.signed_in(self.answer))
 
@@ -149,7 +152,18 @@ class TabRoutes:
             return _html(not_found_page(reader), status=404)
         asked = await self.service.my_request_about(viewer, found[0].id)
         can_ask = self.service.connect is not None and viewer.member
-        return _html(idea_page(reader, *found, saved=saved, asked=asked, can_ask=can_ask))
+        may_write = await self.service.may_write_lesson(viewer, found[0])
+        return _html(idea_page(reader, *found, saved=saved, asked=asked, can_ask=can_ask, may_write_lesson=may_write))
+
+    async def lesson(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        """The submitter's lesson learned, from the tab (with or without consent to share it)."""
+        form = await request.post()
+        text = clean_text(form.get("lesson", ""), multiline=True)[:LESSON_MAX]
+        viewer = await self.service.viewer(reader.user)
+        shared = form.get("share") == "true"
+        if not await self.service.write_lesson(viewer, request.match_info["idea_id"], text, shared):
+            return _html(not_found_page(reader), status=404)
+        return await self.idea(request, reader, saved="tab.lesson.saved")
 
     async def sharing(self, request: web.Request, reader: Reader) -> web.StreamResponse:
         """The submitter's Share / Stop sharing; anyone else's attempt answers as for an unknown idea."""

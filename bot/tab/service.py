@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.domain.connect import ConnectRequest
 from bot.domain.model import Idea
@@ -19,6 +20,11 @@ from bot.ports.tab import TabFacets, TabIndex, TabPage, TabQuery
 from bot.services.connect import ConnectService
 from bot.services.viewers import ViewerResolver
 from bot.tab.auth import TabUser
+
+
+class LessonKeeper(Protocol):
+    async def ended_without_going_ahead(self, idea: Idea) -> bool: ...
+    async def record_lesson(self, *, actor_id: str, idea_id: str, text: str, shared: bool) -> Idea | None: ...
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class TabService:
         standings: Callable[[list[Idea]], Awaitable[dict[str, Standing]]],
         set_sharing: Callable[..., Awaitable[Idea | None]] | None = None,
         connect: ConnectService | None = None,
+        lessons: LessonKeeper | None = None,
     ) -> None:
         self.index = index
         self.ideas = ideas
@@ -47,6 +54,7 @@ class TabService:
         self._standings = standings
         self._set_sharing = set_sharing
         self.connect = connect
+        self.lessons = lessons
 
     async def viewer(self, user: TabUser) -> Viewer:
         return await self.viewers.of(user.id, member=user.member)
@@ -87,3 +95,13 @@ class TabService:
         if self.connect is None:
             return False
         return await self.connect.answer(owner_id=viewer.id, request_id=request_id, accept=accept) is not None
+
+    async def may_write_lesson(self, viewer: Viewer, idea: Idea) -> bool:
+        return (self.lessons is not None and idea.submitter.id == viewer.id
+                and await self.lessons.ended_without_going_ahead(idea))
+
+    async def write_lesson(self, viewer: Viewer, idea_id: str, text: str, shared: bool) -> bool:
+        if self.lessons is None or not text.strip():
+            return False
+        written = await self.lessons.record_lesson(actor_id=viewer.id, idea_id=idea_id, text=text, shared=shared)
+        return written is not None

@@ -67,7 +67,7 @@ def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
     assert den.ideas.viewers is not None  # the bootstrap sets it
     service = TabService(
         den.store, den.store, den.ideas.viewers, challenge_names=names, standings=standings,
-        set_sharing=den.ideas.set_sharing, connect=den.connect,
+        set_sharing=den.ideas.set_sharing, connect=den.connect, lessons=den.ideas,
     )
     validator = validator_for(settings)
     routes = TabRoutes(

@@ -55,7 +55,7 @@
     }
     const token = await authorization();
     if (token) headers.Authorization = token;
-    if (body) {
+    if (body !== undefined) {
       headers["Content-Type"] = "application/x-www-form-urlencoded";
       return fetch(path, { method: "POST", headers: headers, body: body, credentials: "omit" });
     }
