@@ -2,7 +2,8 @@
 
 Seeds a SQLite store with 10,000 ideas in English and French (two thirds shared and approved, the
 rest kept to their route), written as the store writes them (the tab's index in the same
-transaction). Then, three runs each:
+transaction); their words follow Zipf's law over a vocabulary of 4,000 per language, as real text
+does, so a common word is in thousands of ideas and a rare one in a few. Then, three runs each:
 - search: 200 queries of one to three words (both languages) for a member who sees the shared ideas
   and their own, p95 of the time the store takes to answer one page (count, ranked page);
 - similar ideas: 100 pitches' text, p95 of the time to find the three most similar shared ideas;
@@ -46,13 +47,26 @@ WORDS_FR = (
 ).split()
 
 
-def text(rng: random.Random, words: list[str], n: int) -> str:
-    return " ".join(rng.choice(words) for _ in range(n))
+SYLLABLES = [consonant + vowel for consonant in "bcdflmnprstv" for vowel in "aeio"]
 
 
-async def seed(store, rng: random.Random) -> None:
+def vocabulary(rng: random.Random, words: list[str], size: int = 4000) -> tuple[list[str], list[float]]:
+    """A language's words with Zipf's frequencies (the k-th most common about 1/k as often), as real
+    text has: the service words above first, then made-up words standing for the rest of a
+    ministry's vocabulary (program names, places, systems)."""
+    made = {"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(size)}
+    ordered = [*words, *sorted(made - set(words))][:size]
+    return ordered, [1 / (rank + 1) for rank in range(len(ordered))]
+
+
+def text(rng: random.Random, language: tuple[list[str], list[float]], n: int) -> str:
+    words, weights = language
+    return " ".join(rng.choices(words, weights, k=n))
+
+
+async def seed(store, rng: random.Random, english, french) -> None:
     for number in range(1, IDEAS + 1):
-        words = WORDS_FR if number % 3 == 0 else WORDS_EN
+        words = french if number % 3 == 0 else english
         pitch = a_pitch(text(rng, words, 6).capitalize(), text(rng, words, 40) + ".", text(rng, words, 40) + ".")
         submitter = SAM_PERSON if number % 2 else PRIYA_PERSON
         await store.add(an_idea(number, pitch, submitter=submitter, approved=number % 3 != 1,
@@ -77,16 +91,17 @@ def figure(name: str, values: list[float], aim: float, yardstick: list[float]) -
 
 async def main() -> None:
     rng = random.Random(27)
+    english, french = vocabulary(rng, WORDS_EN), vocabulary(rng, WORDS_FR)
     folder = Path(tempfile.mkdtemp(prefix="den-tab-bench-"))
     app = await start_app(settings_for_test(folder / "den.sqlite3", spool_path=str(folder / "spool.sqlite3")))
     store = app.store
     print(f"seeding {IDEAS:,} ideas ...", flush=True)
     started = time.perf_counter()
-    await seed(store, rng)
+    await seed(store, rng, english, french)
     print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
     viewer = Viewer("7d1e0c55-0f6b-4b5e-9a51-3c2d1e0f9a88")  # a member of another ministry: shared ideas only
-    queries = [text(rng, rng.choice((WORDS_EN, WORDS_FR)), rng.randint(1, 3)) for _ in range(200)]
-    pitches = [text(rng, rng.choice((WORDS_EN, WORDS_FR)), 60) for _ in range(100)]
+    queries = [text(rng, rng.choice((english, french)), rng.randint(1, 3)) for _ in range(200)]
+    pitches = [text(rng, rng.choice((english, french)), 60) for _ in range(100)]
     search, similar, first, yard = [], [], [], []
     headers = {"Authorization": f"Bearer demo:{SAM_PERSON.id}", "X-Den-Locale": "en-CA"}
     async with aiohttp.ClientSession() as session:
