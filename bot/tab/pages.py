@@ -51,9 +51,11 @@ def _render(template: str, reader: Reader, **values: Any) -> str:
     return _ENV.get_template(template).render(m=reader.messages, user=reader.user, demo=reader.demo, **values)
 
 
-def results_line(m: Messages, total: int) -> str:
+def results_line(m: Messages, total: int, query: TabQuery | None = None) -> str:
     if total == 0:
-        return m.t("tab.results.zero")
+        narrowed = query is not None and (query.text.strip() or query.challenge or query.stage or query.program_area
+                                          or query.branch or query.year or query.lessons)
+        return m.t("tab.results.zero") if narrowed or query is None else m.t("tab.results.empty")
     return m.count("tab.results", total, shown=format_number(total, m.locale))
 
 
@@ -64,7 +66,7 @@ def browse_page(reader: Reader, browse: Browse, query: TabQuery, *, section: str
         section=section,
         browse=browse,
         query=query,
-        results=results_line(reader.messages, browse.page.total),
+        results=results_line(reader.messages, browse.page.total, query),
         filters=filter_choices(reader.messages, browse),
         link=lambda **change: query_link(query, section, **change),
     )
