@@ -14,6 +14,8 @@ from dialogs.turn import Reply, Turn, as_id
 
 
 class ConnectFlows:
+    VERBS = (verbs.CONNECT_ASK, verbs.CONNECT_ACCEPT, verbs.CONNECT_DECLINE, verbs.PITCH_SIMILAR)
+
     def __init__(self, service: ConnectService) -> None:
         self.service = service
 

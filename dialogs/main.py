@@ -107,6 +107,8 @@ class MainDialog:
             self._routes.update(pitch_day_routes(self._pitch_day))
         if connect is not None:
             self._routes.update(connect.routes())
+        else:  # a store that keeps no requests to connect: the buttons say so rather than "unknown"
+            self._routes.update(dict.fromkeys(ConnectFlows.VERBS, self._connect_unavailable))
 
     # ---- language and welcome -----------------------------------------------------------------
     async def localise(self, turn: Turn) -> Turn:
@@ -200,6 +202,9 @@ class MainDialog:
         if idea is None:
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(card=await self._my_ideas(turn))
+
+    async def _connect_unavailable(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return Reply(message=turn.messages.t("connect.unavailable"))
 
     async def _lesson_form(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         """The invitation's *Share what you learned*: a short form (its submitter's, once the idea ended)."""
