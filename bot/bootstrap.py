@@ -45,6 +45,7 @@ from bot.services.live_cards import LiveCards
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
 from bot.services.pitch_day import PitchDayService
+from bot.services.report_links import ReportLinks
 from bot.services.schedule import Timer, daily, weekly
 from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
@@ -60,7 +61,7 @@ from dialogs.pitch_day_notifications import PitchDayNotificationRenderer
 from dialogs.voting import ChannelCards
 
 if TYPE_CHECKING:
-    from bot.teams.edge import TeamsEdge
+    from bot.edge.choice import TeamsEdge
 
 
 def utc_now() -> datetime:
@@ -199,12 +200,13 @@ class Den:
     dialog: MainDialog
     approvals: ApprovalService | None = None
     renderer: NotificationRenderer | None = None
-    edge: TeamsEdge | None = None  # the Bot Framework adapter, when the app talks to Teams
+    edge: TeamsEdge | None = None  # the SDK that receives /api/messages, when the app talks to Teams
     scheduled: list[Timer] = field(default_factory=list)  # the digest and nudges, if DEN_DIGEST_SCHEDULE
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
     challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
     pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
     connect: ConnectService | None = None  # similar ideas and asking to connect (the embedded store)
+    report_links: ReportLinks | None = None  # the report's CSV download links
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -258,7 +260,7 @@ def bootstrap(
     graph_credential: AsyncTokenCredential | None = None,
     channel: Channel | None = None,
 ) -> Den:
-    """Build the application. Without a `channel`, it talks to Teams through the Bot Framework."""
+    """Build the application. Without a `channel`, it talks to Teams through the edge DEN_TEAMS_EDGE names."""
     graph = graph_client_from(settings, graph_credential) if needs_graph(settings) else None
     store = build_store(settings, graph)
     directory = build_directory(settings, graph)
@@ -269,9 +271,9 @@ def bootstrap(
 
     edge = None
     if channel is None:
-        from bot.teams.edge import TeamsEdge  # the only road to botbuilder, taken only by the app
+        from bot.edge.choice import build_edge  # the only road to an SDK, taken only by the app
 
-        edge = TeamsEdge.build(settings, store)
+        edge = build_edge(settings, store)
         channel = edge.channel
 
     kick = Kick()
@@ -302,6 +304,8 @@ def bootstrap(
         on_outbox=kick,
     )
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
+    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    report_links = ReportLinks(settings.link_secret, public_url, clock)
     renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges),
                                     pitch_day=PitchDayNotificationRenderer(pitch_day))
     dispatcher = OutboxDispatcher(
@@ -408,6 +412,7 @@ def bootstrap(
             pitch_day=pitch_day,
             tab_link=tab_link_maker(settings),
             connect=ConnectFlows(connect) if connect is not None else None,
+            report_links=report_links,
         ),
         edge=edge,
         scheduled=scheduled,
@@ -415,6 +420,7 @@ def bootstrap(
         challenges=challenges,
         pitch_day=pitch_day,
         connect=connect,
+        report_links=report_links,
     )
 
 

@@ -106,7 +106,7 @@ def idea_page(
 ) -> str:
     """`saved`: the catalogue key of what the person just changed (said in a status message);
     `asked`: the reader's own request to talk about the idea; `can_ask`: whether they may make one."""
-    card = idea_details_card(reader.messages, idea, standing)
+    card = idea_details_card(reader.messages, idea, standing, viewer_id=reader.user.id)
     body = CardHtml(reader.messages.locale, reader.tz).render(card)
     askable = can_ask and is_public(idea) and idea.submitter.id != reader.user.id
     return _render("idea.html", reader, idea=idea, card=Markup(body), section="ideas", saved=saved, asked=asked,

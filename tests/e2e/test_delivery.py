@@ -20,9 +20,13 @@ from tests.e2e.test_core_loop import (
     pitch,
     update_saying,
 )
+from tests.support.edges import both_edges
+from tests.support.inbox import card_saying
 from tests.support.people import DIANE, MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, action, texts
+
+pytestmark = both_edges
 
 
 async def health(url: str) -> tuple[int, dict]:
@@ -40,8 +44,9 @@ async def test_a_return_delivered_after_the_resubmission_still_says_returned(tea
     assert returned.status == 200
     [idea] = await app.store.list_by_submitter(SAM.aad_id)
     resubmit = {"verb": verbs.PITCH_RESUBMIT, "data": {"ideaId": idea.id, "revision": 1}}
-    receipt = await teams.click(SAM, resubmit, {**VALID_PITCH, "first_steps": "Pilot costs $30k over 3 months."})
-    assert "Your revised pitch is on its way" in texts(receipt.card)
+    sent = await teams.click(SAM, resubmit, {**VALID_PITCH, "first_steps": "Pilot costs $30k over 3 months."})
+    assert "Revision sent" in texts(sent.card) and "Now with Maya Singh" in texts(sent.card)
+    await card_saying(connector, SAM, "Your revised pitch is on its way")  # the receipt, posted as a new card
     await approval_card_for(connector, MAYA, count=2)  # revision 2 is already with Maya
     resubmitted = await app.store.get(idea.id)
     assert resubmitted.revision == 2 and resubmitted.is_open
@@ -103,8 +108,9 @@ async def test_healthz_is_unhealthy_while_the_store_cannot_be_written(app, tmp_p
     assert status == 200, "healthy again once the store takes writes"
 
 
-async def test_healthz_is_unhealthy_when_the_outbox_stalls(tmp_path, connector):
-    running = await start_app(settings_for_test(tmp_path / "den.sqlite3", health_outbox_max_age_seconds=1.0))
+async def test_healthz_is_unhealthy_when_the_outbox_stalls(tmp_path, connector, teams_edge):
+    settings = settings_for_test(tmp_path / "den.sqlite3", health_outbox_max_age_seconds=1.0, teams_edge=teams_edge)
+    running = await start_app(settings)
     try:
         teams = TeamsClient(running.messages_url, connector.url, TENANT_ID)
         await install_approvers(teams)
