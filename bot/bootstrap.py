@@ -37,6 +37,7 @@ from bot.ports.retry import Backoff
 from bot.services.approvals import ApprovalService
 from bot.services.assignment import StepAssigner
 from bot.services.challenge import ChallengeService
+from bot.services.connect import ConnectService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.limited_posts import RateLimitedPosts
@@ -49,7 +50,10 @@ from bot.services.report_links import ReportLinks
 from bot.services.schedule import Timer, daily, weekly
 from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
+from bot.tab.wiring import tab_link_maker
 from dialogs.approvals import ApprovalFlows
+from dialogs.connect import ConnectFlows
+from dialogs.connect_notifications import ConnectNotificationRenderer
 from dialogs.den_notifications import DenNotificationRenderer
 from dialogs.digest import digest_renderer
 from dialogs.main import MainDialog
@@ -204,6 +208,7 @@ class Den:
     pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
     clock: Callable[[], datetime] = utc_now  # the app's clock (shifted forward only by a rehearsal)
     rehearsal: Rehearsal | None = None  # off production: run what is due "as of" a later time
+    connect: ConnectService | None = None  # similar ideas and asking to connect (the embedded store)
     report_links: ReportLinks | None = None  # the report's CSV download links
 
     async def open(self) -> None:
@@ -398,6 +403,10 @@ def bootstrap(
         return {"reminders": nudged.reminders, "submittersTold": nudged.submitters_told,
                 "escalated": nudged.escalated, "followUps": follow_ups}  # fmt: skip
 
+    connect = None
+    if hasattr(store, "add_connect_request") and hasattr(store, "similar_ideas"):  # the embedded store
+        connect = ConnectService(store, directory, clock=clock, on_outbox=dispatcher.kick)
+        renderer.connect = ConnectNotificationRenderer(connect)
     return Den(
         settings=settings,
         store=store,
@@ -420,6 +429,8 @@ def bootstrap(
             digest_on_request=settings.digest_on_request,
             challenges=challenges,
             pitch_day=pitch_day,
+            tab_link=tab_link_maker(settings),
+            connect=ConnectFlows(connect) if connect is not None else None,
             report_links=report_links,
         ),
         edge=edge,
@@ -427,6 +438,7 @@ def bootstrap(
         spool_timer=spool_timer,
         challenges=challenges,
         pitch_day=pitch_day,
+        connect=connect,
         report_links=report_links,
     )
 
