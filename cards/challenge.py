@@ -513,9 +513,14 @@ def funding_facts(m: Messages, stage: IdeaStage) -> Element:
 
 
 def funding_form_card(
-    m: Messages, idea: Idea, *, values: Mapping[str, str] | None = None, notice: str = ""
+    m: Messages,
+    idea: Idea,
+    *,
+    values: Mapping[str, str] | None = None,
+    notice: str = "",
+    errors: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    values = values or {}
+    values, errors = values or {}, errors or {}
     body: list[Element] = [
         heading(m.t("den.fund.title")),
         text(reference_title(m, idea.reference, idea.pitch.title)),
@@ -532,6 +537,7 @@ def funding_form_card(
             "maxLength": 20,
             "value": values.get("amount", ""),
         },
+        *_error(m, errors, "amount"),
         {
             "type": "Input.Text",
             "id": "branch",
@@ -541,6 +547,7 @@ def funding_form_card(
             "maxLength": 120,
             "value": values.get("branch", ""),
         },
+        *_error(m, errors, "branch"),
         {
             "type": "Input.Text",
             "id": "conditions",
@@ -549,6 +556,7 @@ def funding_form_card(
             "maxLength": 1000,
             "value": values.get("conditions", ""),
         },
+        *_error(m, errors, "conditions"),
     ]
     return card(
         body, [execute(m.t("den.action.record_funding"), verbs.DEN_FUND, {"ideaId": idea.id}, style="positive")]

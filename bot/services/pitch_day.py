@@ -185,7 +185,10 @@ class PitchDayService:
         """Judges who have not scored by the morning after pitch day get one reminder."""
         if challenge.pitch_day is None:
             return None
-        return datetime.combine(challenge.pitch_day + timedelta(days=1), self.reminder_time, tzinfo=self.tz)
+        try:
+            return datetime.combine(challenge.pitch_day + timedelta(days=1), self.reminder_time, tzinfo=self.tz)
+        except OverflowError:  # a pitch day no form accepts any more (within ten years), stored before that rule
+            return None
 
     # ---- the panel ------------------------------------------------------------------------
     async def name_panel(

@@ -16,6 +16,7 @@ from botbuilder.schema import Activity, ActivityTypes
 from msrest.exceptions import DeserializationError
 
 from bot.i18n import Messages
+from bot.logs import error_reference, where_it_failed
 from bot.ports import Conversations
 from bot.ports.service_urls import ServiceUrlAllowList
 from bot.services.ideas import IdeaService
@@ -34,13 +35,26 @@ error_middleware = aiohttp_error_middleware  # answers the Bot Framework's auth 
 
 
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
-    log.error("turn failed", exc_info=error, extra={"activity_type": context.activity.type})
+    """An unexpected failure: the person is told it failed and that nothing was changed (each
+    change is one write, and a failure before it writes nothing), with a reference an
+    administrator finds in the logs. The log carries where it failed, never the exception's
+    text: that can quote what the person typed."""
+    reference = error_reference()
+    log.error(
+        "turn failed",
+        extra={
+            "activity_type": context.activity.type,
+            "error_reference": reference,
+            "error_type": type(error).__name__,
+            "where": where_it_failed(error),
+        },
+    )
     m = Messages(context.activity.locale)
     if context.activity.type == ActivityTypes.invoke:
-        response: InvokeResponse = invoke_message(m.t("error.generic"))
+        response: InvokeResponse = invoke_message(m.t("error.generic", reference=reference))
         await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=response))
     else:
-        await context.send_activity(m.t("error.generic"))
+        await context.send_activity(m.t("error.generic", reference=reference))
 
 
 def read_activity(body: dict) -> Activity:
