@@ -537,7 +537,7 @@ def funding_form_card(
             "maxLength": 20,
             "value": values.get("amount", ""),
         },
-        *_error(m, errors, "amount"),
+        *([attention(m.t("den.fund.error.amount"))] if errors.get("amount") else []),
         {
             "type": "Input.Text",
             "id": "branch",

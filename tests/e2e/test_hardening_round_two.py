@@ -89,7 +89,7 @@ async def test_a_funding_amount_that_is_not_a_plain_number_is_refused_at_the_fie
     assert answer.status == 200 and answer.card is not None, answer
     card = answer.card
     amount_at = next(i for i, n in enumerate(card["body"]) if n.get("id") == "amount")
-    assert card["body"][amount_at + 1]["text"] == "Please enter a whole number in digits, for example 5."
+    assert card["body"][amount_at + 1]["text"] == "Please enter an amount in dollars, in digits, for example 50,000."
     assert (await app.store.get_stage(idea_id)).funding is None
 
 
