@@ -94,8 +94,9 @@ def new_delegation(
 
 
 def onward_of(delegations: Mapping[str, Delegation], now: datetime) -> dict[str, str]:
-    """Principal id -> delegate id, for every delegation of `delegations` in force at `now`."""
-    return {d.principal_id: d.delegate_id for d in delegations.values() if d.active(now)}
+    """Principal id -> delegate id, for every delegation of `delegations` not ended at `now`: in
+    force, or starting a moment later (another instance's clock read a moment after this one's)."""
+    return {d.principal_id: d.delegate_id for d in delegations.values() if now < d.ends_at}
 
 
 def closes_a_loop(principal_id: str, delegate_id: str, onward: Mapping[str, str]) -> bool:

@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
-import aiohttp
 import pytest
 
-from bot.ports.service_urls import LOCAL_SERVICE_URLS
-from bot.settings import ROOT
 from cards import verbs
 from tests.support.bulk import BenchOrg, approve_first_steps, seed_ideas
+from tests.support.den_process import free_port, sqlite_environment
+from tests.support.den_process import start_den as start_den_process
 from tests.support.fake_connector import FakeConnector
 from tests.support.teams_client import User, texts
 
@@ -35,39 +31,10 @@ IDEAS = 60
 LEASE_SECONDS = 2.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def start_den(db: Path, org_file: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "DEN_HOST": "127.0.0.1",
-        "DEN_SQLITE_PATH": str(db),
-        "DEN_ORG_FILE": str(org_file),
-        "DEN_LOG_LEVEL": "WARNING",
-        "DEN_DIGEST_SCHEDULE": "off",
-        "DEN_OUTBOX_POLL_SECONDS": "0.2",
-        "DEN_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
-        "DEN_NOTIFY_RETRY_BASE_SECONDS": "0.2",
-        "MicrosoftAppId": "",
-        "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
-    }
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, cwd=ROOT)  # noqa: ASYNC220
-    async with aiohttp.ClientSession() as session:
-        for _ in range(200):
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    await response.read()
-                    return process, port
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-    process.kill()
-    raise AssertionError("the app did not start")
+    env = sqlite_environment(port, db, org_file, DEN_OUTBOX_LEASE_SECONDS=str(LEASE_SECONDS))
+    return await start_den_process(env, port, healthy=False), port
 
 
 @pytest.fixture
