@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -33,7 +33,7 @@ UNPARSEABLE = ["\u00b2", NINES]  # each crashed the turn before (ValueError)
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock(T0)
+    return FakeClock(T0 + timedelta(days=7))  # after the seeded challenge's pitch day (winners wait for it)
 
 
 @pytest.fixture
