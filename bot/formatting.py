@@ -15,6 +15,7 @@ from decimal import Decimal
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_percent as _babel_percent
 
 from bot.i18n import language_of
 
@@ -56,6 +57,11 @@ def format_money(amount: int | float | Decimal, locale: str | None) -> str:
     if Decimal(str(amount)) == Decimal(str(amount)).to_integral_value():
         pattern = pattern.replace(".00", "")
     return _spaces(format_currency(amount, CURRENCY, format=pattern, locale=canadian, currency_digits=False))
+
+
+def format_percent(percent: int | float | Decimal, locale: str | None) -> str:
+    """A percentage given in points (20 means 20 %): '20%' in English, '20\u00a0%' in French."""
+    return _spaces(_babel_percent(Decimal(str(percent)) / 100, locale=babel_locale(locale)))
 
 
 def format_date(day: date, locale: str | None) -> str:

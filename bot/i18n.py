@@ -37,6 +37,11 @@ def _plural_rule(language: str):
     return Locale.parse(language).plural_form
 
 
+@cache
+def _ordinal_rule(language: str):
+    return Locale.parse(language).ordinal_form
+
+
 class Messages:
     """The catalogue bound to one locale. `m.t("key", name=...)` formats a message."""
 
@@ -65,6 +70,13 @@ class Messages:
         form = _plural_rule(self.language)(count)
         chosen = f"{key}.{form}" if self.has(f"{key}.{form}") else f"{key}.other"
         return self.t(chosen, count=shown or count, **params)
+
+    def ordinal(self, key: str, number: int, **params: object) -> str:
+        """A rank in the words the language uses for it (CLDR's ordinal rules): "1st place", "2nd
+        place", or "1er rang", "2e rang". Looks up `key.one`, `key.two`, `key.few` or `key.other`."""
+        form = _ordinal_rule(self.language)(number)
+        chosen = f"{key}.{form}" if self.has(f"{key}.{form}") else f"{key}.other"
+        return self.t(chosen, count=number, **params)
 
     def has(self, key: str) -> bool:
         return key in self._own or key in self._fallback

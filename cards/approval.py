@@ -47,7 +47,7 @@ def approval_parts(
                     "approval.step",
                     number=idea.current_step + 1,
                     total=len(idea.chain),
-                    role=m.t(f"role.{step.role.value}"),
+                    role=m.t(f"level.step.{step.role.value}"),
                 )
             )
         )

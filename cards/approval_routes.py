@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.domain.delegation import Delegation
 from bot.domain.limits import REASON_MAX
-from bot.domain.model import ApprovalStep, Decision, HistoryEntry, HistoryKind, Idea, IdeaStatus
+from bot.domain.model import ApprovalStep, Decision, HistoryEntry, HistoryKind, Idea, IdeaStatus, Role
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import (
@@ -37,6 +37,12 @@ PICKER_DATASET = "graph.microsoft.com/users"  # Teams' people picker: searches t
 
 
 # ---- names and notes ----------------------------------------------------------------------
+def level(m: Messages, role: Role | str) -> str:
+    """A person's level as written beside their name: "Diane Tremblay (Director)"; in French
+    "Diane Tremblay, à la direction", a level rather than a gendered role noun."""
+    return m.t(f"level.{Role(role).value}")
+
+
 def step_holder(m: Messages, step: ApprovalStep) -> str:
     """'Diane Tremblay for Maya Singh', or just the approver's name."""
     if step.on_behalf_of_id:
@@ -112,7 +118,7 @@ def informed_line(m: Messages, idea: Idea) -> list[Element]:
     """Who the route only keeps informed."""
     if not idea.informed:
         return []
-    roles = [m.t("chain.step", name=plain(i.person_name), role=m.t(f"role.{i.role.value}")) for i in idea.informed]
+    roles = [m.t("chain.step", name=plain(i.person_name), role=level(m, i.role)) for i in idea.informed]
     return [subtle(m.t("route.informed", names=", ".join(roles)))]
 
 
@@ -154,7 +160,7 @@ def holder_now(m: Messages, idea: Idea) -> str:
     """For a stale card: who holds the idea now, or how it ended."""
     step = idea.current_approver
     if step is not None:
-        return m.t("approval.now_with", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
+        return m.t("approval.now_with", name=step_holder(m, step), role=level(m, step.shown_role))
     if idea.status == IdeaStatus.WITHDRAWN:
         return m.t("withdraw.approver_notice", name=plain(idea.submitter.name))
     return m.t(f"status.{idea.status.value}")

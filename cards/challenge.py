@@ -16,7 +16,7 @@ from bot.domain.den_report import FUNNEL_STEPS, TIMED_STAGES, ChallengeReport
 from bot.domain.model import Idea, Person
 from bot.domain.pitch import PROGRAM_AREAS
 from bot.domain.stage import FUNNEL, NOTE_MAX, IdeaStage, ProgressStatus, Stage
-from bot.formatting import format_money, format_number
+from bot.formatting import format_money, format_number, format_percent
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import (
@@ -213,7 +213,10 @@ def challenge_form_card(
 
 def challenge_facts(m: Messages, challenge: Challenge, tz, sponsor_names: Mapping[str, str]) -> list[Element]:
     areas = ", ".join(m.t(f"choice.program_area.{a}") for a in challenge.program_areas) or m.t("den.all_areas")
-    criteria = ", ".join(f"{m.t(f'den.criterion.{c.key}')} {c.weight} %" for c in challenge.criteria)
+    criteria = ", ".join(
+        m.t("den.criterion_weight", name=m.t(f"den.criterion.{c.key}"), weight=format_percent(c.weight, m.locale))
+        for c in challenge.criteria
+    )
     return [
         text(plain(challenge.question), spacing="Small"),
         facts(
@@ -318,7 +321,7 @@ def window_closed_card(m: Messages, challenge: Challenge, *, pitched: int) -> di
     return card(
         [
             heading(m.t("den.closed.title", name=plain(challenge.name))),
-            text(m.t("den.closed.body", count=pitched)),
+            text(m.count("den.closed.body", pitched)),
         ]
     )
 
@@ -607,7 +610,7 @@ def announcement_card(
     """Finalists or winners in the channel: the submitter named only with their consent."""
     kind = "winners" if winners else "finalists"
     body: list[Element] = [heading(m.t(f"den.announce.{kind}.title", name=plain(challenge.name)))]
-    body.append(text(m.t(f"den.announce.{kind}.body", count=len(rows))))
+    body.append(text(m.count(f"den.announce.{kind}.body", len(rows))))
     for idea, stage in rows:
         who = (
             idea.submitter.name
@@ -720,7 +723,7 @@ def challenge_digest_card(m: Messages, report: ChallengeReport) -> dict[str, Any
     """The sponsor's weekly view of a challenge: its funnel and every funded idea's latest status."""
     body: list[Element] = [heading(m.t("den.digest.title", name=plain(report.challenge.name))), _funnel(m, report)]
     if report.stalled:
-        body.append(attention(m.t("den.digest.stalled", count=len(report.stalled))))
+        body.append(attention(m.count("den.digest.stalled", len(report.stalled))))
     body += _funded(m, report)
     return card(
         body,
@@ -737,7 +740,7 @@ def report_card(m: Messages, report: ChallengeReport) -> dict[str, Any]:
     times = []
     for name in TIMED_STAGES:
         days = report.median_days.get(name)
-        shown = m.t("den.days", days=format_number(days, m.locale)) if days is not None else "—"
+        shown = m.count("den.days", days, shown=format_number(days, m.locale)) if days is not None else "—"
         times.append((m.t(f"den.stage.{name}"), shown))
     body.append(facts(times))
     for title, pairs, label in (

@@ -8,6 +8,7 @@ from typing import Any
 from bot.domain.digest import Counts, Digest, DigestRow
 from bot.i18n import Messages
 from cards import verbs
+from cards.approval_routes import level
 from cards.common import (
     attention,
     business_days,
@@ -89,7 +90,7 @@ def _pending_text(m: Messages, line: DigestRow) -> str:
         reference=line.reference,
         title=plain(line.title),
         name=plain(line.holder_name),
-        role=m.t(f"role.{line.holder_role}"),
+        role=level(m, line.holder_role),
         duration=business_days(m, line.waiting_days),
     )
 

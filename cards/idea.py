@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.model import Decision, Idea, IdeaStatus
 from bot.i18n import Messages
-from cards.approval_routes import decider, informed_line, step_holder, step_notes
+from cards.approval_routes import decider, informed_line, level, step_holder, step_notes
 from cards.common import Element, container, facts, subtle, text, view_idea, when
 from cards.safe_text import plain
 
@@ -85,7 +85,7 @@ def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
     items: list[dict[str, Any]] = [text(m.t("chain.title"), weight="Bolder", spacing="Medium")]
     several_revisions = idea.revision > 1
     for index, step in enumerate(idea.chain):
-        who = m.t("chain.step", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
+        who = m.t("chain.step", name=step_holder(m, step), role=level(m, step.shown_role))
         lines: list[dict[str, Any]] = [text(who, weight="Bolder")]
         lines += [subtle(note) for note in step_notes(m, idea, index)]
         decided = [d for d in idea.decisions if d.step_index == index]
@@ -118,7 +118,7 @@ def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
 def where_now(m: Messages, idea: Idea) -> str:
     if idea.status == IdeaStatus.IN_REVIEW:
         step = idea.chain[idea.current_step]
-        return m.t("receipt.now_with", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
+        return m.t("receipt.now_with", name=step_holder(m, step), role=level(m, step.shown_role))
     if idea.status == IdeaStatus.APPROVED and idea.shortlisted_by:
         return m.t("status.shortlisted")
     return m.t(f"status.{idea.status.value}")

@@ -73,16 +73,16 @@ def _closed(m: Messages, body: list[Element], poll: Poll, ideas: dict[str, Idea]
     if not winners:
         body.append(text(m.t("pc.result.no_votes"), weight="Bolder"))
     elif len(winners) == 1:
-        body.append(good(m.t("pc.result.winner", title=winners[0].pitch.title, votes=poll.counts[winners[0].id])))
+        body.append(good(m.count("pc.result.winner", poll.counts[winners[0].id], title=winners[0].pitch.title)))
     else:
         titles = " · ".join(w.pitch.title for w in winners)
-        body.append(good(m.t("pc.result.tie", titles=titles, votes=poll.counts[winners[0].id])))
+        body.append(good(m.count("pc.result.tie", poll.counts[winners[0].id], titles=titles)))
     for finalist_id, votes in poll.standings():
         idea = ideas.get(finalist_id)
         if idea is not None:
-            body.append(container([text(idea.pitch.title, weight="Bolder"), subtle(m.t("pc.votes", count=votes))],
+            body.append(container([text(idea.pitch.title, weight="Bolder"), subtle(m.count("pc.votes", votes))],
                                   separator=True))  # fmt: skip
-    body.append(subtle(m.t("pc.result.total", count=poll.total)))
+    body.append(subtle(m.count("pc.result.total", poll.total)))
     return card(body)
 
 

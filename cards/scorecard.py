@@ -15,6 +15,7 @@ from bot.domain.challenge import Challenge
 from bot.domain.model import Idea
 from bot.domain.panel import COMMENT_MAX, SCORE_MAX, SCORE_MIN, Conflict, FinalistResult, Panel, Scorecard
 from bot.domain.voting import Poll
+from bot.formatting import format_percent
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import Element, attention, card, container, execute, facts, good, heading, local_day, subtle, text
@@ -147,7 +148,7 @@ def panel_named_card(m: Messages, challenge: Challenge, panel: Panel, finalists:
 
 
 def _criterion_label(m: Messages, key: str, weight: int) -> str:
-    return m.t("pd.criterion", name=m.t(f"den.criterion.{key}"), weight=weight)
+    return m.t("pd.criterion", name=m.t(f"den.criterion.{key}"), weight=format_percent(weight, m.locale))
 
 
 def scorecard_card(
@@ -243,7 +244,7 @@ def my_scorecards_card(
 
 
 def panel_reminder_card(m: Messages, challenge: Challenge, left: int) -> dict[str, Any]:
-    body = [heading(m.t("pd.reminder.title", name=challenge.name)), text(m.t("pd.reminder.body", count=left))]
+    body = [heading(m.t("pd.reminder.title", name=challenge.name)), text(m.count("pd.reminder.body", left))]
     return card(body, [execute(m.t("pd.action.my_scorecards"), verbs.SCORECARDS, _ref(challenge), style="positive")])
 
 
@@ -263,9 +264,9 @@ def results_card(
         if result.rank is None:
             rank = m.t("pd.results.unranked")
         elif result.tied:
-            rank = m.t("pd.results.rank_tied", rank=result.rank)
+            rank = m.ordinal("pd.results.rank_tied", result.rank)
         else:
-            rank = m.t("pd.results.rank", rank=result.rank)
+            rank = m.ordinal("pd.results.rank", result.rank)
         items: list[Element] = [text(f"{rank} · {title}", weight="Bolder")]
         items.append(facts([
             (m.t("pd.results.mean"), score_text(result.mean, m)),
@@ -275,7 +276,7 @@ def results_card(
             (m.t("pd.results.recusals"), str(result.recusals) if result.recusals else ""),
         ]))  # fmt: skip
         if result.below_quorum:
-            items.append(attention(m.t("pd.results.below_quorum", count=result.judges, quorum=quorum)))
+            items.append(attention(m.count("pd.results.below_quorum", result.judges, quorum=quorum)))
         body.append(container(items, separator=True))
     body.append(subtle(m.t("pd.results.scale")))
     return card(body)

@@ -7,7 +7,7 @@ from typing import Any
 from bot.domain.model import Decision, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
-from cards.approval_routes import comments_view, second_look_action, withdraw_action
+from cards.approval_routes import comments_view, level, second_look_action, withdraw_action
 from cards.common import card, good, heading, navigate, subtle, text
 from cards.idea import chain_view, pitch_summary, view_button, where_now
 from cards.pitch_form import pitch_form_card
@@ -38,7 +38,7 @@ def idea_status_card(
 
 def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) -> dict[str, Any]:
     """The comment, then the pitch as a form filled in with what was sent, ready to revise."""
-    role = m.t(f"role.{idea.chain[decision.step_index].role.value}")
+    role = level(m, idea.chain[decision.step_index].shown_role)
     header = [
         text(
             m.t("update.returned", name=plain(decision.approver_name), role=role, reference=idea.reference),

@@ -290,7 +290,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     closed = [
         s for s in connector.in_channel(CHANNEL) if s.activity.get("summary") == "Pitches are closed: Tell us once"
     ]
-    assert len(closed) == 1 and "24 idea(s) were pitched" in texts(closed[0].cards[0])
+    assert len(closed) == 1 and "24 ideas were pitched" in texts(closed[0].cards[0])
     late = await teams.click(
         LATE,
         {"verb": verbs.PITCH_SUBMIT, "data": {"formId": str(uuid.uuid4()), "challengeId": challenge_id}},

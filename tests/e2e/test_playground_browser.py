@@ -126,7 +126,7 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
             await shot(sam, shots, "2-pitch-form-filled")
             await sam.get_by_role("button", name=loose(m.t("form.submit"))).click()
             await sam.get_by_text(loose(m.t("receipt.title"))).wait_for()
-            now_with = m.t("receipt.now_with", name="Maya Singh", role=m.t("role.manager"))
+            now_with = m.t("receipt.now_with", name="Maya Singh", role=m.t("level.manager"))
             await sam.get_by_text(loose(now_with)).first.wait_for()
             await shot(sam, shots, "3-receipt")
 
@@ -142,7 +142,7 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
             await shot(maya, shots, "5-approver-decided")
 
             await sam.bring_to_front()
-            update = m.t("update.approved_step", name="Maya Singh", role=m.t("role.manager"), reference=reference)
+            update = m.t("update.approved_step", name="Maya Singh", role=m.t("level.manager"), reference=reference)
             await sam.get_by_text(loose(update)).wait_for(timeout=15_000)
             await sam.get_by_text(loose(m.t("chain.comment", comment=comment))).first.wait_for()
             await shot(sam, shots, "6-submitter-sees-decision")
