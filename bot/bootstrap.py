@@ -297,7 +297,7 @@ def bootstrap(
     )
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
     renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges),
-                                    pitch_day=PitchDayNotificationRenderer(pitch_day))
+                                    pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz)
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -351,7 +351,7 @@ def bootstrap(
         directory,
         channel,
         nudger,
-        digest_renderer(report_url=settings.report_url, stall_days=rules.stall_after_business_days),
+        digest_renderer(report_url=settings.report_url, stall_days=rules.stall_after_business_days, tz=calendar.tz),
         clock=clock,
         calendar=calendar,
         rules=rules,

@@ -7,13 +7,18 @@ French catalogue can ship the moment it exists.
 from __future__ import annotations
 
 import json
+from datetime import tzinfo
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 
 CATALOGUE_DIR = Path(__file__).parent / "messages"
 DEFAULT_LANGUAGE = "en"
+# The ministry's time zone (DEN_TIMEZONE's default): the dates and times a card states are written
+# in it, on the server, unless the caller gives the configured one.
+MINISTRY_TIME_ZONE = ZoneInfo("America/Toronto")
 
 
 @cache
@@ -43,10 +48,13 @@ def _ordinal_rule(language: str):
 
 
 class Messages:
-    """The catalogue bound to one locale. `m.t("key", name=...)` formats a message."""
+    """The catalogue bound to one locale. `m.t("key", name=...)` formats a message.
 
-    def __init__(self, locale: str | None = None) -> None:
+    `tz` is the time zone the reader's dates and times are written in (cards.common.when)."""
+
+    def __init__(self, locale: str | None = None, tz: tzinfo | None = None) -> None:
         self.locale = locale or "en-US"
+        self.tz = tz or MINISTRY_TIME_ZONE
         self.language = language_of(locale)
         self._own = _catalogue(self.language)
         self._fallback = _catalogue(DEFAULT_LANGUAGE)

@@ -58,7 +58,7 @@ def decider(m: Messages, decision: Decision) -> str:
 
 def history_line(m: Messages, entry: HistoryEntry) -> str:
     """One hand-over, withdrawal or second look, as a sentence with its time."""
-    at = when(entry.at)
+    at = when(m, entry.at)
     if entry.kind == HistoryKind.ACTING:
         return m.t(
             f"history.acting.{entry.reason or 'delegation'}",
@@ -281,7 +281,7 @@ def informed_card(
         body.append(reason_input(m, "comment", m.t("informed.comment"), required=False))
         actions.append(execute(m.t("informed.comment_button"), verbs.COMMENT, {"ideaId": idea.id}))
     actions.append(view_idea(m, idea.id, idea.reference))
-    return {**card(body, actions), "refresh": refresh(idea, "informed")}
+    return {**card(m, body, actions), "refresh": refresh(idea, "informed")}
 
 
 def informed_outcome_card(m: Messages, idea: Idea, *, summary: list[Element], chain: Element) -> dict[str, Any]:
@@ -295,7 +295,7 @@ def informed_outcome_card(m: Messages, idea: Idea, *, summary: list[Element], ch
     ]
     body += summary
     body.append(chain)
-    return card(body, [view_idea(m, idea.id, idea.reference)])
+    return card(m, body, [view_idea(m, idea.id, idea.reference)])
 
 
 def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: Element) -> dict[str, Any]:
@@ -306,12 +306,13 @@ def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: El
     ]
     body += summary  # the chain below shows who withdrew it, when and why
     body.append(chain)
-    return card(body, [view_idea(m, idea.id, idea.reference)])
+    return card(m, body, [view_idea(m, idea.id, idea.reference)])
 
 
 def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element) -> dict[str, Any]:
     """Tell the submitter someone on the route commented."""
     return card(
+        m,
         [
             heading(m.t("comments.new_title", name=plain(entry.actor_name), reference=idea.reference)),
             text(plain(entry.reason)),
@@ -329,7 +330,7 @@ def my_approvals_card(
     body: list[Element] = [heading(m.t("my_approvals.title"))]
     if not ideas:
         body.append(text(m.t("my_approvals.none")))
-        return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+        return card(m, body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
     body.append(subtle(m.t("my_approvals.count", count=len(ideas))))
     for n, idea in enumerate(ideas):
         step = idea.current_approver
@@ -365,7 +366,7 @@ def my_approvals_card(
             }
         )
         body.append(container(lines, separator=True, spacing="Medium"))
-    return card(body)
+    return card(m, body)
 
 
 def delegation_card(
@@ -388,7 +389,7 @@ def delegation_card(
     if current is not None:
         body.append(
             text(
-                m.t("delegate.current", name=plain(current.delegate_name), day=local_day(current.last_day)),
+                m.t("delegate.current", name=plain(current.delegate_name), day=local_day(m, current.last_day)),
                 weight="Bolder",
             )
         )
@@ -405,4 +406,4 @@ def delegation_card(
         }
     )
     actions.insert(0, execute(m.t("delegate.set"), verbs.DELEGATE_SET, {}, style="positive"))
-    return card(body, actions)
+    return card(m, body, actions)

@@ -40,13 +40,13 @@ POOL_ROWS = 30
 LIST_ROWS = 15
 
 
-def _day(moment: datetime, tz) -> str:
-    return local_day(moment.astimezone(tz).date())
+def _day(m: Messages, moment: datetime, tz) -> str:
+    return local_day(m, moment.astimezone(tz).date())
 
 
-def _last_day(challenge: Challenge, tz) -> str:
+def _last_day(m: Messages, challenge: Challenge, tz) -> str:
     """The window closes at the start of the day after its last day: show the last day."""
-    return local_day((challenge.closes_at.astimezone(tz) - timedelta(seconds=1)).date())
+    return local_day(m, (challenge.closes_at.astimezone(tz) - timedelta(seconds=1)).date())
 
 
 def _error(m: Messages, errors: Mapping[str, str], name: str) -> list[Element]:
@@ -208,7 +208,7 @@ def challenge_form_card(
     data = {"formId": form_id, "challengeId": challenge_id}
     verb = verbs.CHALLENGE_EDIT if challenge_id else verbs.CHALLENGE_OPEN
     label = m.t("den.form.save") if challenge_id else m.t("den.form.submit")
-    return card(body, [execute(label, verb, data, style="positive")])
+    return card(m, body, [execute(label, verb, data, style="positive")])
 
 
 def challenge_facts(m: Messages, challenge: Challenge, tz, sponsor_names: Mapping[str, str]) -> list[Element]:
@@ -224,12 +224,12 @@ def challenge_facts(m: Messages, challenge: Challenge, tz, sponsor_names: Mappin
                 (m.t("den.label.sponsors"), ", ".join(sponsor_names.get(s) or s for s in challenge.sponsor_ids)),
                 (
                     m.t("den.label.window"),
-                    m.t("den.window", opens=_day(challenge.opens_at, tz), closes=_last_day(challenge, tz)),
+                    m.t("den.window", opens=_day(m, challenge.opens_at, tz), closes=_last_day(m, challenge, tz)),
                 ),
                 (m.t("den.label.program_areas"), areas),
                 (m.t("den.label.finalists"), str(challenge.finalist_count)),
                 (m.t("den.label.criteria"), criteria),
-                (m.t("den.label.pitch_day"), local_day(challenge.pitch_day) if challenge.pitch_day else ""),
+                (m.t("den.label.pitch_day"), local_day(m, challenge.pitch_day) if challenge.pitch_day else ""),
                 (m.t("den.label.peoples_choice"), m.t("den.yes") if challenge.peoples_choice else m.t("den.no")),
             ]
         ),
@@ -265,7 +265,7 @@ def challenge_card(
         actions.append(execute(m.t("den.action.report"), verbs.DEN_REPORT, ref))
     if (organiser or sponsor) and challenge.finalists_chosen_at is not None:
         actions.append(execute(m.t("pd.action.open"), verbs.PITCH_DAY, ref))  # the panel and People's Choice
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def challenges_card(
@@ -279,8 +279,8 @@ def challenges_card(
         line = m.t(
             "den.list.line",
             phase=m.t(f"den.phase.{phase.value}"),
-            opens=_day(challenge.opens_at, tz),
-            closes=_last_day(challenge, tz),
+            opens=_day(m, challenge.opens_at, tz),
+            closes=_last_day(m, challenge, tz),
         )
         body.append(
             container(
@@ -298,7 +298,7 @@ def challenges_card(
             )
         )
     actions = [execute(m.t("den.action.new"), verbs.CHALLENGE_NEW, style="positive")] if organiser else []
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def call_for_ideas_card(m: Messages, challenge: Challenge, *, tz) -> dict[str, Any]:
@@ -306,23 +306,24 @@ def call_for_ideas_card(m: Messages, challenge: Challenge, *, tz) -> dict[str, A
     body = [
         heading(m.t("den.call.title", name=plain(challenge.name))),
         text(plain(challenge.question), size="Medium", weight="Bolder"),
-        text(m.t("den.call.body", closes=_last_day(challenge, tz))),
+        text(m.t("den.call.body", closes=_last_day(m, challenge, tz))),
     ]
     if challenge.program_areas:
         areas = ", ".join(m.t(f"choice.program_area.{a}") for a in challenge.program_areas)
         body.append(subtle(m.t("den.call.areas", areas=areas)))
     body.append(subtle(m.t("den.call.private")))
     return card(
-        body, [execute(m.t("welcome.pitch"), verbs.CHALLENGE_PITCH, {"challengeId": challenge.id}, style="positive")]
+        m, body, [execute(m.t("welcome.pitch"), verbs.CHALLENGE_PITCH, {"challengeId": challenge.id}, style="positive")]
     )
 
 
 def window_closed_card(m: Messages, challenge: Challenge, *, pitched: int) -> dict[str, Any]:
     return card(
+        m,
         [
             heading(m.t("den.closed.title", name=plain(challenge.name))),
             text(m.count("den.closed.body", pitched)),
-        ]
+        ],
     )
 
 
@@ -331,12 +332,12 @@ def late_pitch_card(m: Messages, next_one: Challenge | None, *, now: datetime, t
     body = [heading(m.t("den.late.title")), text(m.t("den.late.body"))]
     if next_one is not None:
         if next_one.opens_at <= now:
-            body.append(text(m.t("den.late.open_now", name=next_one.name, closes=_last_day(next_one, tz))))
+            body.append(text(m.t("den.late.open_now", name=next_one.name, closes=_last_day(m, next_one, tz))))
         else:
-            body.append(text(m.t("den.late.next", name=next_one.name, opens=_day(next_one.opens_at, tz))))
+            body.append(text(m.t("den.late.next", name=next_one.name, opens=_day(m, next_one.opens_at, tz))))
     else:
         body.append(text(m.t("den.late.none")))
-    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    return card(m, body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
 
 
 def challenge_preface(m: Messages, challenge: Challenge, *, tz) -> list[Element]:
@@ -345,7 +346,7 @@ def challenge_preface(m: Messages, challenge: Challenge, *, tz) -> list[Element]
         container(
             [
                 text(
-                    m.t("den.form_preface", name=plain(challenge.name), closes=_last_day(challenge, tz)),
+                    m.t("den.form_preface", name=plain(challenge.name), closes=_last_day(m, challenge, tz)),
                     weight="Bolder",
                 ),
                 text(plain(challenge.question), spacing="Small"),
@@ -453,7 +454,7 @@ def pool_card(
             execute(m.t("den.action.winners"), verbs.DEN_WINNERS, {"challengeId": challenge.id}, style="positive")
         )
     actions.append(execute(m.t("den.action.refresh"), verbs.DEN_POOL, {"challengeId": challenge.id}))
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def _picks(m: Messages, rows: Sequence[tuple[Idea, IdeaStage]]) -> Element:
@@ -472,7 +473,7 @@ def history_lines(m: Messages, stage: IdeaStage, names: Mapping[str, str]) -> li
     for change in stage.history:
         label = m.t(f"den.stage.{change.to_stage.value}")
         who = names.get(change.by) or ""
-        lines.append(subtle(m.t("den.history.line", stage=label, when=when(change.at), who=who)))
+        lines.append(subtle(m.t("den.history.line", stage=label, when=when(m, change.at), who=who)))
         if change.reason and change.reason not in ("finalists_chosen", "winners_chosen", "shortlist_undone"):
             lines.append(text(m.t("den.history.reason", reason=plain(change.reason)), spacing="Small"))
     return lines
@@ -500,7 +501,7 @@ def idea_view_card(
         if stage.funding is not None:
             body.append(funding_facts(m, stage))
     actions = [execute(m.t("den.action.pool"), verbs.DEN_POOL, {"challengeId": challenge.id})] if challenge else []
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def funding_facts(m: Messages, stage: IdeaStage) -> Element:
@@ -554,7 +555,7 @@ def funding_form_card(
         },
     ]
     return card(
-        body, [execute(m.t("den.action.record_funding"), verbs.DEN_FUND, {"ideaId": idea.id}, style="positive")]
+        m, body, [execute(m.t("den.action.record_funding"), verbs.DEN_FUND, {"ideaId": idea.id}, style="positive")]
     )
 
 
@@ -590,7 +591,7 @@ def stage_update_card(
             execute(m.t("den.consent.yes"), verbs.DEN_CONSENT, {"ideaId": idea.id, "consent": True}, style="positive"),
             execute(m.t("den.consent.no"), verbs.DEN_CONSENT, {"ideaId": idea.id, "consent": False}),
         ]
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def _furthest_before(stage: IdeaStage, seq: int) -> Stage:
@@ -619,8 +620,8 @@ def announcement_card(
         )
         body.append(container([text(plain(idea.pitch.title), weight="Bolder"), subtle(who)], separator=True))
     if not winners and challenge.pitch_day:
-        body.append(text(m.t("den.announce.pitch_day", day=local_day(challenge.pitch_day))))
-    return card(body)
+        body.append(text(m.t("den.announce.pitch_day", day=local_day(m, challenge.pitch_day))))
+    return card(m, body)
 
 
 # ---- implementation follow-up ------------------------------------------------------------------
@@ -637,7 +638,9 @@ def follow_up_card(
     latest = stage.latest_update
     if latest is not None:
         body.append(
-            subtle(m.t("den.follow_up.last", status=m.t(f"den.progress.{latest.status.value}"), when=when(latest.at)))
+            subtle(
+                m.t("den.follow_up.last", status=m.t(f"den.progress.{latest.status.value}"), when=when(m, latest.at))
+            )
         )
     body.append(text(m.t("den.follow_up.body")))
     body.append(
@@ -663,7 +666,7 @@ def follow_up_card(
         }
     )
     return card(
-        body, [execute(m.t("den.action.file_update"), verbs.DEN_PROGRESS, {"ideaId": idea.id}, style="positive")]
+        m, body, [execute(m.t("den.action.file_update"), verbs.DEN_PROGRESS, {"ideaId": idea.id}, style="positive")]
     )
 
 
@@ -684,7 +687,7 @@ def progress_filed_card(m: Messages, idea: Idea, stage: IdeaStage) -> dict[str, 
         )
     if stage.stage == Stage.IMPLEMENTED:
         body.append(text(m.t("den.follow_up.done")))
-    return card(body)
+    return card(m, body)
 
 
 # ---- the funnel: digest and report ------------------------------------------------------------------
@@ -726,6 +729,7 @@ def challenge_digest_card(m: Messages, report: ChallengeReport) -> dict[str, Any
         body.append(attention(m.count("den.digest.stalled", len(report.stalled))))
     body += _funded(m, report)
     return card(
+        m,
         body,
         [
             execute(m.t("den.action.pool"), verbs.DEN_POOL, {"challengeId": report.challenge.id}),
@@ -756,12 +760,13 @@ def report_card(m: Messages, report: ChallengeReport) -> dict[str, Any]:
         body.append(facts([(label(k), str(v)) for k, v in pairs[:LIST_ROWS]]))
     body += _funded(m, report)
     body.append(subtle(m.t("den.report.csv", id=report.challenge.id)))
-    return card(body)
+    return card(m, body)
 
 
 def pitch_privately_card(m: Messages, challenge_id: str) -> dict[str, Any]:
     """In a channel or group chat: pitching is private, so the button sends the form to a 1:1 chat."""
     return card(
+        m,
         [text(m.t("den.channel.pitch_privately"))],
         [execute(m.t("welcome.pitch"), verbs.CHALLENGE_PITCH, {"challengeId": challenge_id}, style="positive")],
     )

@@ -48,7 +48,7 @@ def decision_update_card(
                 name=m.t("acting.for", name=plain(fact.approver_name), principal=plain(fact.on_behalf_name))
                 if fact.on_behalf_name
                 else plain(fact.approver_name),
-                when=when(fact.decided_at),
+                when=when(m, fact.decided_at),
             )
         ),
     ]
@@ -60,4 +60,4 @@ def decision_update_card(
         body.append(attention(m.t("outcome.rejected")))
     body.append(facts([(m.t("receipt.reference"), fact.reference), (m.t("update.idea"), fact.title)]))
     body.extend(record)
-    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS), *actions])
+    return card(m, body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS), *actions])

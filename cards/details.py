@@ -40,7 +40,7 @@ def _history(m: Messages, idea: Idea) -> list[Element]:
     versions = {v.revision: v.pitch for v in idea.earlier_pitches}
     for revision in range(idea.revision, 0, -1):
         lines: list[Element] = [
-            text(m.t("details.revision_sent", revision=revision, when=when(sent[revision])), weight="Bolder")
+            text(m.t("details.revision_sent", revision=revision, when=when(m, sent[revision])), weight="Bolder")
         ]
         if revision > 1:
             names = idea.changes_in(revision)
@@ -51,15 +51,22 @@ def _history(m: Messages, idea: Idea) -> list[Element]:
             before = versions[revision - 1].as_dict()
             for name in names:
                 lines.append(
-                    text(m.t("revision.before", label=m.t(f"idea.label.{name}"), text=_shown(m, name, before[name])),
-                         spacing="None")
+                    text(
+                        m.t("revision.before", label=m.t(f"idea.label.{name}"), text=_shown(m, name, before[name])),
+                        spacing="None",
+                    )
                 )
             answered = idea.return_before(revision)
             if answered is not None:
                 lines.append(
-                    text(m.t("revision.their_comment", name=plain(answered.approver_name),
-                             comment=plain(answered.comment)),
-                         spacing="None")
+                    text(
+                        m.t(
+                            "revision.their_comment",
+                            name=plain(answered.approver_name),
+                            comment=plain(answered.comment),
+                        ),
+                        spacing="None",
+                    )
                 )
         items.append(container(lines, spacing="Small"))
     return [container(items, separator=True)]
@@ -77,8 +84,8 @@ def idea_details_card(m: Messages, idea: Idea, standing: Standing | None = None)
     if standing is not None:
         body.extend(standing_section(m, idea, standing))
     body.extend(pitch_summary(m, idea, full=True))
-    body.append(subtle(m.t("details.submitted", name=plain(idea.submitter.name), when=when(idea.created_at))))
+    body.append(subtle(m.t("details.submitted", name=plain(idea.submitter.name), when=when(m, idea.created_at))))
     if idea.chain:
         body.append(chain_view(m, idea))
     body.extend(_history(m, idea))
-    return card(body, [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    return card(m, body, [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])

@@ -104,8 +104,8 @@ def digest_card(
             m.t(
                 "digest.subtitle",
                 name=plain(digest.dm.name),
-                start=local_day(digest.week.start.date()),
-                end=local_day((digest.week.end - timedelta(days=1)).date()),  # the end is exclusive
+                start=local_day(m, digest.week.start.date()),
+                end=local_day(m, (digest.week.end - timedelta(days=1)).date()),  # the end is exclusive
             )
         ),
     ]
@@ -195,4 +195,4 @@ def digest_card(
         body.append(container(items, separator=True, spacing="Medium"))
 
     actions = [{"type": "Action.OpenUrl", "title": m.t("digest.open_report"), "url": report_url}] if report_url else []
-    return card(body, actions)
+    return card(m, body, actions)

@@ -25,9 +25,7 @@ def _label(m: Messages, key: str, name: str, changed: Collection[str]) -> str:
     return m.t("revision.changed_label", label=label) if name in changed else label
 
 
-def pitch_summary(
-    m: Messages, idea: Idea, *, full: bool = True, changed: Collection[str] = ()
-) -> list[dict[str, Any]]:
+def pitch_summary(m: Messages, idea: Idea, *, full: bool = True, changed: Collection[str] = ()) -> list[dict[str, Any]]:
     """The pitch. `changed` names the fields to mark as changed by the latest revision."""
     p = idea.pitch
     items: list[dict[str, Any]] = []
@@ -38,10 +36,14 @@ def pitch_summary(
         facts(
             [
                 (m.t("receipt.reference"), idea.reference),
-                (_label(m, "idea.label.beneficiaries", "beneficiaries", changed),
-                 m.t(f"choice.beneficiaries.{p.beneficiaries}")),
-                (_label(m, "idea.label.program_area", "program_area", changed),
-                 m.t(f"choice.program_area.{p.program_area}")),
+                (
+                    _label(m, "idea.label.beneficiaries", "beneficiaries", changed),
+                    m.t(f"choice.beneficiaries.{p.beneficiaries}"),
+                ),
+                (
+                    _label(m, "idea.label.program_area", "program_area", changed),
+                    m.t(f"choice.program_area.{p.program_area}"),
+                ),
                 (_label(m, "idea.label.cost_band", "cost_band", changed), m.t(f"choice.cost_band.{p.cost_band}")),
                 (m.t("idea.label.status"), m.t(f"status.{idea.status.value}")),
             ]
@@ -62,7 +64,7 @@ def pitch_summary(
 
 def decision_line(m: Messages, d: Decision) -> str:
     return m.t(
-        "chain.decided", outcome=m.t(f"outcome.{d.outcome.value}"), name=decider(m, d), when=when(d.decided_at)
+        "chain.decided", outcome=m.t(f"outcome.{d.outcome.value}"), name=decider(m, d), when=when(m, d.decided_at)
     )
 
 
@@ -136,8 +138,10 @@ def revision_notes(m: Messages, idea: Idea, viewer_id: str) -> list[Element]:
     notes: list[Element] = [text(m.t("revision.marker", revision=idea.revision), weight="Bolder")]
     changed = [m.t(f"idea.label.{name}") for name in idea.changes_in(idea.revision)]
     notes.append(
-        text(m.t("revision.changed", fields=", ".join(changed)) if changed else m.t("revision.unchanged"),
-             spacing="Small")
+        text(
+            m.t("revision.changed", fields=", ".join(changed)) if changed else m.t("revision.unchanged"),
+            spacing="Small",
+        )
     )
     earlier = idea.return_before(idea.revision)
     if earlier is not None and earlier.comment:

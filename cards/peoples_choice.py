@@ -59,7 +59,7 @@ def peoples_choice_card(
     actions = [execute(m.t("pc.action.show_mine"), verbs.VOTE_VIEW, ref)]
     if personal and organiser:
         actions.append(execute(m.t("pc.action.close"), verbs.VOTING_CLOSE, ref, style="destructive"))
-    made = card(body, actions)
+    made = card(m, body, actions)
     made["refresh"] = {
         "action": {"type": "Action.Execute", "title": m.t("pc.action.show_mine"), "verb": verbs.VOTE_VIEW,
                    "data": ref},
@@ -83,7 +83,7 @@ def _closed(m: Messages, body: list[Element], poll: Poll, ideas: dict[str, Idea]
             body.append(container([text(idea.pitch.title, weight="Bolder"), subtle(m.count("pc.votes", votes))],
                                   separator=True))  # fmt: skip
     body.append(subtle(m.count("pc.result.total", poll.total)))
-    return card(body)
+    return card(m, body)
 
 
 def peoples_choice_result_card(m: Messages, challenge: Challenge, finalists: Sequence[Idea], poll: Poll) -> dict:
@@ -111,4 +111,4 @@ def now_pitching_card(m: Messages, challenge: Challenge, finalists: Sequence[Ide
     if index < count:
         actions.append(execute(m.t("room.action.next"), verbs.ROOM, {"challengeId": challenge.id, "step": 1},
                                style="positive"))  # fmt: skip
-    return card(body, actions)
+    return card(m, body, actions)

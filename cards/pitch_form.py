@@ -113,4 +113,4 @@ def pitch_form_card(
         code = errors.get(rule.name)
         body.extend(_input(m, rule, value, error_message(m, rule, code, value) if code else None))
     body.append(subtle(m.t("form.notice_of_collection")) | {"spacing": "Large", "separator": True})
-    return card(body, [action])
+    return card(m, body, [action])

@@ -55,7 +55,7 @@ def pitch_day_card(
     body: list[Element] = [heading(m.t("pd.title", name=challenge.name))]
     if notice:
         body.insert(0, good(notice))
-    day = local_day(challenge.pitch_day) if challenge.pitch_day else m.t("pd.no_date")
+    day = local_day(m, challenge.pitch_day) if challenge.pitch_day else m.t("pd.no_date")
     body.append(facts([(m.t("den.label.pitch_day"), day)]))
     body.append(text(m.t("pd.finalists", count=len(finalists)), weight="Bolder"))
     body += [subtle(_finalist_line(i)) for i in finalists] or [subtle(m.t("pd.no_finalists"))]
@@ -99,7 +99,7 @@ def pitch_day_card(
         actions.append(execute(m.t(label), verbs.ROOM, _ref(challenge, step=1)))
     if panel is not None and panel.scoring_closed and (chair or organiser or challenge.is_sponsor(viewer_id)):
         actions.append(execute(m.t("pd.action.results"), verbs.RESULTS, ref, style="positive"))
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def panel_form_card(
@@ -129,22 +129,24 @@ def panel_form_card(
     body.append({"type": "Input.Time", "id": "remind_time", "label": m.t("pd.form.remind_time"),
                  "value": values.get("remind_time", "")})  # fmt: skip
     body.append(subtle(m.t("pd.form.remind_help")))
-    return card(body, [execute(m.t("pd.action.save_panel"), verbs.PANEL_NAME, _ref(challenge), style="positive")])
+    return card(m, body, [execute(m.t("pd.action.save_panel"), verbs.PANEL_NAME, _ref(challenge), style="positive")])
 
 
 def panel_named_card(m: Messages, challenge: Challenge, panel: Panel, finalists: Sequence[Idea], *,
                      chair_name: str) -> dict[str, Any]:  # fmt: skip
-    day = local_day(challenge.pitch_day) if challenge.pitch_day else m.t("pd.no_date")
+    day = local_day(m, challenge.pitch_day) if challenge.pitch_day else m.t("pd.no_date")
     body: list[Element] = [
         heading(m.t("pd.named.title", name=challenge.name)),
         text(m.t("pd.named.body", day=day, count=len(finalists), chair=chair_name)),
     ]
     if panel.remind_at is not None:
-        body.append(subtle(m.t("pd.named.reminder", when=when_shown(panel.remind_at))))
+        body.append(subtle(m.t("pd.named.reminder", when=when_shown(m, panel.remind_at))))
     body.append(subtle(m.t("pd.private")))
-    actions = [execute(m.t("pd.action.my_scorecards"), verbs.SCORECARDS, _ref(challenge), style="positive"),
-               execute(m.t("pd.action.open"), verbs.PITCH_DAY, _ref(challenge))]  # the chair closes scoring there
-    return card(body, actions)
+    actions = [
+        execute(m.t("pd.action.my_scorecards"), verbs.SCORECARDS, _ref(challenge), style="positive"),
+        execute(m.t("pd.action.open"), verbs.PITCH_DAY, _ref(challenge)),
+    ]  # the chair closes scoring there
+    return card(m, body, actions)
 
 
 def _criterion_label(m: Messages, key: str, weight: int) -> str:
@@ -175,20 +177,20 @@ def scorecard_card(
     ref = _ref(challenge, finalistId=finalist.id)
     actions: list[Element] = []
     if scorecard.conflict == Conflict.RECUSED:
-        at = when_shown(scorecard.declared_at) if scorecard.declared_at else ""
+        at = when_shown(m, scorecard.declared_at) if scorecard.declared_at else ""
         body.append(text(m.t("pd.scorecard.recused", when=at), weight="Bolder"))
-        return card(body)
+        return card(m, body)
     if panel.scoring_closed:
         body.append(attention(m.t("pd.scorecard.closed")))
         body += _own_scores(m, challenge, scorecard)
-        return card(body)
+        return card(m, body)
     if scorecard.conflict == Conflict.UNDECLARED:
         body.append(text(m.t("pd.coi.question"), weight="Bolder"))
         body.append(subtle(m.t("pd.coi.help")))
         actions.append(execute(m.t("pd.coi.none"), verbs.DECLARE, {**ref, "conflict": "none"}, style="positive"))
         actions.append(execute(m.t("pd.coi.recuse"), verbs.DECLARE, {**ref, "conflict": "recused"},
                                style="destructive"))  # fmt: skip
-        return card(body, actions)
+        return card(m, body, actions)
     shown = dict(values or {})
     body.append(subtle(m.t("pd.scorecard.scale", low=SCORE_MIN, high=SCORE_MAX)))
     for criterion in challenge.criteria:
@@ -207,12 +209,14 @@ def scorecard_card(
     if "comment" in errors:
         body.append(attention(m.t("pd.scorecard.comment_too_long", max=COMMENT_MAX)))
     if scorecard.scored_at is not None:
-        body.append(subtle(m.t("pd.scorecard.saved_at", when=when_shown(scorecard.changed_at or scorecard.scored_at))))
+        body.append(
+            subtle(m.t("pd.scorecard.saved_at", when=when_shown(m, scorecard.changed_at or scorecard.scored_at)))
+        )
     body.append(subtle(m.t("pd.private")))
     label = "pd.action.change_scores" if scorecard.scored_at else "pd.action.save_scores"
     actions.append(execute(m.t(label), verbs.SCORE, ref, style="positive"))
     actions.append(execute(m.t("pd.coi.recuse_late"), verbs.DECLARE, {**ref, "conflict": "recused"}))
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def _own_scores(m: Messages, challenge: Challenge, scorecard: Scorecard) -> list[Element]:
@@ -240,12 +244,12 @@ def my_scorecards_card(
                                       _ref(challenge, finalistId=idea.id))  # fmt: skip
         body.append(row)
     body.append(subtle(m.t("pd.mine.help")))
-    return card(body)
+    return card(m, body)
 
 
 def panel_reminder_card(m: Messages, challenge: Challenge, left: int) -> dict[str, Any]:
     body = [heading(m.t("pd.reminder.title", name=challenge.name)), text(m.count("pd.reminder.body", left))]
-    return card(body, [execute(m.t("pd.action.my_scorecards"), verbs.SCORECARDS, _ref(challenge), style="positive")])
+    return card(m, body, [execute(m.t("pd.action.my_scorecards"), verbs.SCORECARDS, _ref(challenge), style="positive")])
 
 
 def results_card(
@@ -257,7 +261,7 @@ def results_card(
     ideas = {i.id: i for i in finalists}
     body: list[Element] = [heading(m.t("pd.results.title", name=challenge.name)), attention(m.t("pd.results.private"))]
     if closed_at is not None:
-        body.append(subtle(m.t("pd.results.closed_at", when=when_shown(closed_at))))
+        body.append(subtle(m.t("pd.results.closed_at", when=when_shown(m, closed_at))))
     for result in results:
         idea = ideas.get(result.finalist_id)
         title = _finalist_line(idea) if idea else result.finalist_id
@@ -279,4 +283,4 @@ def results_card(
             items.append(attention(m.count("pd.results.below_quorum", result.judges, quorum=quorum)))
         body.append(container(items, separator=True))
     body.append(subtle(m.t("pd.results.scale")))
-    return card(body)
+    return card(m, body)

@@ -33,7 +33,7 @@ def idea_status_card(
         actions.append(withdraw_action(m, idea))
     if second_look and idea.status == IdeaStatus.REJECTED and not idea.second_look_used:
         actions.append(second_look_action(m, idea))
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) -> dict[str, Any]:
@@ -63,4 +63,4 @@ def shortlisted_card(m: Messages, idea: Idea) -> dict[str, Any]:
         text(m.t("shortlisted.body")),
         *pitch_summary(m, idea, full=False),
     ]
-    return card(body, [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    return card(m, body, [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])

@@ -15,6 +15,7 @@ from cards.idea import view_button
 def waiting_card(m: Messages, idea: Idea, *, days: int) -> dict[str, Any]:
     step = idea.chain[idea.current_step]
     return card(
+        m,
         [
             heading(m.t("waiting.title", reference=idea.reference)),
             text(

@@ -36,7 +36,7 @@ def _menu(m: Messages) -> list[dict[str, Any]]:
 
 def welcome_card(m: Messages, audience: Audience = Audience.STAFF) -> dict[str, Any]:
     body = [heading(m.t("welcome.title")), text(m.t(f"welcome.body.{audience.value}"))]
-    return card(body, _menu(m))
+    return card(m, body, _menu(m))
 
 
 def help_card(m: Messages) -> dict[str, Any]:
@@ -45,6 +45,7 @@ def help_card(m: Messages) -> dict[str, Any]:
         execute(m.t("welcome.delegate"), verbs.DELEGATE_OPEN),
     ]
     return card(
+        m,
         [
             heading(m.t("help.title")),
             text(m.t("help.body")),
@@ -57,4 +58,4 @@ def help_card(m: Messages) -> dict[str, Any]:
 
 
 def notice_card(m: Messages, message: str, *, with_menu: bool = False) -> dict[str, Any]:
-    return card([text(message)], _menu(m) if with_menu else None)
+    return card(m, [text(message)], _menu(m) if with_menu else None)

@@ -99,7 +99,8 @@ class MainDialog:
     # ---- language and welcome -----------------------------------------------------------------
     async def localise(self, turn: Turn) -> Turn:
         """The turn in the language the person chose (the switch), else their Teams locale."""
-        return replace(turn, locale=await self._languages.locale_for(turn.user_id, turn.locale) or turn.locale)
+        locale = await self._languages.locale_for(turn.user_id, turn.locale) or turn.locale
+        return replace(turn, locale=locale, tz=self._calendar.tz)
 
     async def welcome(self, turn: Turn) -> dict[str, Any]:
         """The first card someone sees: what the Den is for them (staff, approver, DM, organiser)."""

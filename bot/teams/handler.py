@@ -19,6 +19,7 @@ from bot.services.ideas import IdeaService
 from bot.teams.channel import send_in_turn
 from bot.teams.lean import answer_invoke
 from cards import welcome_card
+from cards.bilingual import in_both
 from cards.common import CONTENT_TYPE
 from cards.size_guard import fit_for_teams
 from dialogs.main import MainDialog
@@ -132,7 +133,7 @@ class DenBot(TeamsActivityHandler):
             if bot_added or event in ("channelCreated", "channelRenamed", "channelRestored"):
                 known = await self._dialog.on_channel_added(*channel)
                 if bot_added and known:
-                    await send_in_turn(turn_context, Messages(activity.locale).t("den.channel.hello"))
+                    await send_in_turn(turn_context, in_both(Messages(activity.locale), "den.channel.hello"))
             return
         if any(member.id == bot_id for member in added):
             await self._remember(turn_context)
