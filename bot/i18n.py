@@ -7,6 +7,7 @@ French catalogue can ship the moment it exists.
 from __future__ import annotations
 
 import json
+import re
 from datetime import tzinfo
 from functools import cache
 from pathlib import Path
@@ -37,6 +38,21 @@ def language_of(locale: str | None) -> str:
     return language if _catalogue(language) else DEFAULT_LANGUAGE
 
 
+# French elides "de" and "que" before a vowel: "un commentaire d’Amir Haddad", never "de Amir".
+_ELIDABLE = re.compile(r"\b(de|De|que|Que) \{(\w+)\}")
+_VOWELS = tuple("AEIOUYÀÂÉÈÊËÎÏÔÛÙaeiouyàâéèêëîïôûù")
+
+
+def _elided(template: str, params: dict[str, object]) -> str:
+    def elide(match: re.Match[str]) -> str:
+        word, name = match.group(1), match.group(2)
+        if not str(params.get(name, "")).startswith(_VOWELS):
+            return match.group(0)
+        return f"{word[:-1]}’{{{name}}}"
+
+    return _ELIDABLE.sub(elide, template)
+
+
 @cache
 def _plural_rule(language: str):
     return Locale.parse(language).plural_form
@@ -63,7 +79,11 @@ class Messages:
         template = self._own.get(key) or self._fallback.get(key)
         if template is None:
             raise KeyError(f"message '{key}' is missing from the catalogue")
-        return template.format(**params) if params else template
+        if not params:
+            return template
+        if self.language == "fr":
+            template = _elided(template, params)
+        return template.format(**params)
 
     def count(self, key: str, count: int | float, *, shown: str = "", **params: object) -> str:
         """A phrase with a number in it, in the grammatical number the language needs (CLDR's plural

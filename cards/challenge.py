@@ -472,8 +472,8 @@ def history_lines(m: Messages, stage: IdeaStage, names: Mapping[str, str]) -> li
     lines = []
     for change in stage.history:
         label = m.t(f"den.stage.{change.to_stage.value}")
-        who = names.get(change.by) or ""
-        lines.append(subtle(m.t("den.history.line", stage=label, when=when(m, change.at), who=who)))
+        who = m.t("den.history.by", name=plain(names[change.by])) if names.get(change.by) else ""
+        lines.append(subtle(m.t("den.history.line", stage=label, when=when(m, change.at), who=who).rstrip()))
         if change.reason and change.reason not in ("finalists_chosen", "winners_chosen", "shortlist_undone"):
             lines.append(text(m.t("den.history.reason", reason=plain(change.reason)), spacing="Small"))
     return lines

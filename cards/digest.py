@@ -162,7 +162,7 @@ def digest_card(
     if digest.timings:
         items = [text(m.t("digest.bottleneck"), weight="Bolder")]
         for timing in digest.timings:
-            role = m.t(f"role.{timing.role.value}")
+            role = m.t(f"level.step.{timing.role.value}")
             decisions = m.count("count.decisions", timing.decisions)
             items.append(
                 text(
@@ -176,9 +176,8 @@ def digest_card(
             )
         slowest = digest.slowest
         duration = business_days(m, slowest.median_days)
-        items.append(
-            text(m.t("digest.slowest", role=m.t(f"role.{slowest.role.value}"), duration=duration), weight="Bolder")
-        )
+        level = m.t(f"level.step.{slowest.role.value}")
+        items.append(text(m.t("digest.slowest", role=level, duration=duration), weight="Bolder"))
         body.append(container(items, separator=True, spacing="Medium"))
 
     if digest.participation_by_branch:

@@ -180,7 +180,7 @@ def notes(connector: FakeConnector, user: User) -> list[str]:
     return [s.activity["summary"] for s in connector.to(user.conversation_id) if s.activity.get("summary")]
 
 
-def posted(sent, summary: str) -> bool:
+def posted_as(sent, summary: str) -> bool:
     """A channel post whose notification starts with `summary` (its English; the French follows)."""
     return sent.activity.get("summary", "").startswith(summary)
 
@@ -227,7 +227,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     bad = await teams.click(OLGA, button(form, verbs.CHALLENGE_OPEN), {**fields, "weight_cost": "60"})
     assert "The weights must add up to 100." in texts(bad.card)
     opened = await teams.click(OLGA, button(bad.card, verbs.CHALLENGE_OPEN), fields)
-    assert "Challenge opened." in texts(opened.card) and "Client impact 20 %" in texts(opened.card)
+    assert "Challenge opened." in texts(opened.card) and "Client impact 20%" in texts(opened.card)
     challenge_id = button(opened.card, verbs.CHALLENGE_CLOSE)["data"]["challengeId"]
     later = {
         **fields,
@@ -241,7 +241,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     # ---- the call for ideas is posted in the channel; one pitch starts from its button --------------
     await connector.wait_for(
         lambda c: (
-            any(posted(s, "Call for ideas: Tell us once") for s in c.in_channel(CHANNEL)) or None
+            any(posted_as(s, "Call for ideas: Tell us once") for s in c.in_channel(CHANNEL)) or None
         )
     )
     posted = next(s for s in connector.in_channel(CHANNEL) if s.activity.get("summary", "").startswith("Call"))
@@ -293,7 +293,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     clock.now = datetime(2026, 9, 15, 9, 0, tzinfo=TORONTO)
     await settle(app, clock)
     closed = [
-        s for s in connector.in_channel(CHANNEL) if posted(s, "Pitches are closed: Tell us once")
+        s for s in connector.in_channel(CHANNEL) if posted_as(s, "Pitches are closed: Tell us once")
     ]
     assert len(closed) == 1 and "24 ideas were pitched" in texts(closed[0].cards[0])
     late = await teams.click(
@@ -333,7 +333,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     clock.advance(days=1)
     await settle(app, clock)
     announced = [
-        s for s in connector.in_channel(CHANNEL) if posted(s, "The finalists of Tell us once")
+        s for s in connector.in_channel(CHANNEL) if posted_as(s, "The finalists of Tell us once")
     ]
     shown = texts(announced[0].cards[0])
     assert len(announced) == 1 and "Staff 01" in shown and "Staff 02" not in shown and "Idea 02" in shown

@@ -55,7 +55,7 @@ def test_vote_buttons_appear_once_and_say_vote_in_both_languages():
     votes = [n["title"] for n in nodes(made) if n.get("verb") == "pc.vote"]
     one_language = [n for n in nodes(english["vote"][0]) if n.get("verb") == "pc.vote"]
     assert set(votes) == {"Vote · Voter"} and len(votes) == len(one_language) == 5
-    assert "Votez pour le finaliste" in texts(made) and "Vote for the finalist" in texts(made)
+    assert "Votez pour l’idée finaliste" in texts(made) and "Vote for the finalist" in texts(made)
 
 
 def test_a_french_channel_reads_french_first():

@@ -129,7 +129,7 @@ PERSON = re.compile(r"\{(?:name|principal|actor|chair|approver|sponsors|names)\}
 # gendered participle or role noun, which beside a named person would guess their gender.
 DOUBLET = re.compile(r"\b(\w{2,}?)\w* ou (?:\1|la\b|le\b|une?\b)|\b(?:un|le|la) ou (?:une|la|le)\b")
 GENDERED = re.compile(
-    r"\b(?:directeur|directrice|employée?|absente?|informée?|avisée?|désignée?|nommée?|récusée?|tenue?"
+    r"\b(?:directeur|directrice|employée?s?|absente?s?|informée?s?|avisée?s?|désignée?s?|nommée?s?|récusée?s?|tenue?s?"
     r"|organisat(?:eur|rice)s?|approbat(?:eur|rice)|président|présidente|déléguée?)\b",
     re.IGNORECASE,
 )
@@ -163,6 +163,7 @@ def test_no_message_places_a_gendered_word_beside_a_persons_name():
     assert levels == {}
     # the check itself sees what it looks for
     assert DOUBLET.search("{principal} est absent ou absente") and DOUBLET.search("directeur ou directrice")
+    assert GENDERED.search("Tenus informés : {names}")
     assert _beside_names("Marie Roy (directeur ou directrice) a approuvé", re.compile("Marie Roy"))
     assert not _beside_names("Diane Tremblay, à la direction, a approuvé", re.compile("Diane Tremblay"))
 

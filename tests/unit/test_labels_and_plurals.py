@@ -87,3 +87,10 @@ def test_required_labels_have_one_star_and_percentages_follow_the_locale():
     french = texts(pitch_day_cards("fr-CA")["scorecard_score"])
     assert "%)" in english and " %" not in english and "20%" in texts(challenge_cards("en-CA")["challenge"])
     assert "\u00a0%" in french and "20\u00a0%" in texts(challenge_cards("fr-CA")["challenge"])
+
+
+def test_french_elides_de_before_a_name_that_starts_with_a_vowel():
+    assert FR.t("comments.new_title", name="Amir Haddad", reference="DEN-1") == "Nouveau commentaire d’Amir Haddad sur DEN-1"
+    assert FR.t("comments.new_title", name="Sam Chen", reference="DEN-1") == "Nouveau commentaire de Sam Chen sur DEN-1"
+    assert FR.t("my_approvals.from", name="Olga Kowalski", duration="2 jours").startswith("D’Olga Kowalski,")
+    assert EN.t("comments.new_title", name="Amir Haddad", reference="DEN-1") == "Amir Haddad commented on DEN-1"
