@@ -78,6 +78,6 @@ def format_time(moment: datetime, locale: str | None, tz: tzinfo) -> str:
     """A time of day in `tz`: '2:30 p.m.' (en-CA), '2:30 PM' (en-US), '14 h 30' and, on the hour, '14 h'."""
     reader = babel_locale(locale)
     shown = _spaces(_babel_time(moment, format="short", tzinfo=tz, locale=reader))
-    if reader.language == "fr":  # Canadian French: "9 h", "14 h 30", never "09 h 00"
-        shown = shown.removesuffix(" 00").removeprefix("0")
+    if reader.language == "fr":  # Canadian French: "9 h", "14 h 30", never "09 h 00"; never cut across lines
+        shown = shown.removesuffix(" 00").removeprefix("0").replace(" ", _NBSP)
     return shown
