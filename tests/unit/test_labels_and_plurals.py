@@ -90,7 +90,8 @@ def test_required_labels_have_one_star_and_percentages_follow_the_locale():
 
 
 def test_french_elides_de_before_a_name_that_starts_with_a_vowel():
-    assert FR.t("comments.new_title", name="Amir Haddad", reference="DEN-1") == "Nouveau commentaire d’Amir Haddad sur DEN-1"
+    amir = FR.t("comments.new_title", name="Amir Haddad", reference="DEN-1")
+    assert amir == "Nouveau commentaire d’Amir Haddad sur DEN-1"
     assert FR.t("comments.new_title", name="Sam Chen", reference="DEN-1") == "Nouveau commentaire de Sam Chen sur DEN-1"
     assert FR.t("my_approvals.from", name="Olga Kowalski", duration="2 jours").startswith("D’Olga Kowalski,")
     assert EN.t("comments.new_title", name="Amir Haddad", reference="DEN-1") == "Amir Haddad commented on DEN-1"
