@@ -152,7 +152,7 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
             await sam.get_by_text(loose(m.t("details.title", reference=reference))).wait_for()
             pitched = await sam.get_by_text(loose(m.t("details.submitted", name="Sam Chen", when=""))).last.inner_text()
             if m.language == "fr":  # « 7 décembre 2026 à 14 h 05 », written on the server, never the client's
-                written = rf"\d{{1,2}}(er)?\s({FRENCH_MONTHS})\s\d{{4}} à \d{{1,2}} h"
+                written = rf"\d{{1,2}}(er)?\s({FRENCH_MONTHS})\s\d{{4}} à \d{{1,2}}\sh"
             else:
                 written = rf"({ENGLISH_MONTHS}) \d{{1,2}}, \d{{4}} at"
             assert re.search(written, pitched), f"the date is written in the reader's language: {pitched!r}"
