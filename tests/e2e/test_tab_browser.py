@@ -111,6 +111,7 @@ async def test_browse_filter_search_and_open_an_idea_with_the_keyboard(tab, loca
         # Search in the other language's stems: "renewal" (en) and "renouvellements" (fr) each find theirs.
         await page.goto(f"{tab.url}tab?theme={theme}&lang={locale}#/ideas")
         await page.get_by_role("heading", name=m.t("tab.browse.title")).wait_for()
+        await page_for(page, "#/ideas")  # drawn for this address: typing now cannot land in a page being replaced
         search = page.get_by_label(m.t("tab.search.label"))
         await search.focus()
         await page.keyboard.type("renouvellements")
