@@ -44,6 +44,7 @@ from bot.services.live_cards import LiveCards
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
 from bot.services.pitch_day import PitchDayService
+from bot.services.report_links import ReportLinks
 from bot.services.schedule import Timer, daily, weekly
 from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
@@ -200,6 +201,7 @@ class Den:
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
     challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
     pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
+    report_links: ReportLinks | None = None  # the report's CSV download links
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -297,6 +299,8 @@ def bootstrap(
         on_outbox=kick,
     )
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
+    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    report_links = ReportLinks(settings.link_secret, public_url, clock)
     renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges),
                                     pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz)
     dispatcher = OutboxDispatcher(
@@ -397,12 +401,14 @@ def bootstrap(
             digest_on_request=settings.digest_on_request,
             challenges=challenges,
             pitch_day=pitch_day,
+            report_links=report_links,
         ),
         edge=edge,
         scheduled=scheduled,
         spool_timer=spool_timer,
         challenges=challenges,
         pitch_day=pitch_day,
+        report_links=report_links,
     )
 
 
