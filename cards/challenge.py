@@ -38,6 +38,7 @@ from cards.common import (
     when,
 )
 from cards.idea import pitch_summary, reference_title
+from cards.lesson import invite_action
 from cards.safe_text import plain
 from cards.scorecard import score_text
 
@@ -596,9 +597,14 @@ def funding_facts(m: Messages, stage: IdeaStage) -> Element:
 
 
 def funding_form_card(
-    m: Messages, idea: Idea, *, values: Mapping[str, str] | None = None, notice: str = ""
+    m: Messages,
+    idea: Idea,
+    *,
+    values: Mapping[str, str] | None = None,
+    notice: str = "",
+    errors: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    values = values or {}
+    values, errors = values or {}, errors or {}
     body: list[Element] = [
         heading(m.t("den.fund.title")),
         text(reference_title(m, idea.reference, idea.pitch.title)),
@@ -613,6 +619,7 @@ def funding_form_card(
             "maxLength": 20,
             "value": values.get("amount", ""),
         },
+        *([field_error(m.t("den.fund.error.amount"))] if errors.get("amount") else []),
         {
             "type": "Input.Text",
             "id": "branch",
@@ -622,7 +629,8 @@ def funding_form_card(
             "maxLength": 120,
             "value": values.get("branch", ""),
         },
-        *([field_error(notice)] if notice else []),  # what to fix, under the amount and branch it concerns
+        *_error(m, errors, "branch"),
+        *([field_error(notice)] if notice and not errors else []),  # what to fix, under amount and branch
         {
             "type": "Input.Text",
             "id": "conditions",
@@ -631,6 +639,7 @@ def funding_form_card(
             "maxLength": 1000,
             "value": values.get("conditions", ""),
         },
+        *_error(m, errors, "conditions"),
     ]
     return card(
         m, body, [execute(m.t("den.action.record_funding"), verbs.DEN_FUND, {"ideaId": idea.id}, style="positive")]
@@ -663,6 +672,8 @@ def stage_update_card(
     if to == Stage.IMPLEMENTING and stage.funding is not None:
         body.append(funding_facts(m, stage))
     actions: list[Element] = []
+    if for_submitter and to == Stage.NOT_SELECTED and idea.lesson is None:
+        actions.append(invite_action(m, idea))  # the invitation to share what was learned, once
     if for_submitter and to == Stage.FINALIST:
         body.append(text(m.t("den.consent.ask"), weight="Bolder", spacing="Medium"))
         if stage.consent_to_name is not None:

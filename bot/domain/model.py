@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain import events
+from bot.domain.inputs import clean_text
 from bot.domain.pitch import Pitch, PitchVersion, changed_fields
 
 
@@ -168,6 +169,19 @@ class AlreadyUsed(DecisionRefused):
     """A second look is asked for once per idea."""
 
 
+LESSON_MAX = 1000
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What the submitter learned from an idea that did not go ahead; `shared`: shown, with the idea, to
+    the whole public service (the Den tab's Lessons), by the submitter's consent."""
+
+    text: str
+    shared: bool
+    written_at: datetime
+
+
 @dataclass
 class Idea:
     """The aggregate: a pitch, its chain, and everything decided on it.
@@ -205,6 +219,7 @@ class Idea:
     earlier_pitches: list[PitchVersion] = field(default_factory=list)  # what each revision replaced
     # The submitter's consent: once approved for the Den, the whole public service may find it (off by default).
     shared: bool = False
+    lesson: Lesson | None = None  # what was learned, if the idea ended without going ahead
 
     # ---- creation -------------------------------------------------------------------
     @classmethod
@@ -297,6 +312,18 @@ class Idea:
         self.updated_at = now
         return True
 
+    def record_lesson(self, *, actor_id: str, text: str, shared: bool, now: datetime) -> None:
+        """The submitter writes (or rewrites) what was learned. Refused unless the idea ended without
+        going ahead as far as the idea itself knows (not approved, or withdrawn); a challenge's "not
+        selected" is checked by the caller, which knows the stage."""
+        if actor_id != self.submitter.id:
+            raise NotYourStep(self.id)
+        text = text.strip()
+        if not text:
+            raise CommentRequired(self.id)
+        self.lesson = Lesson(text[:LESSON_MAX], shared, now)
+        self.updated_at = now
+
     def decision_for(self, step_index: int, revision: int) -> Decision | None:
         for decision in self.decisions:
             if decision.step_index == step_index and decision.revision == revision:
@@ -369,7 +396,7 @@ class Idea:
         now: datetime,
     ) -> list[events.Event]:
         """Record the current approver's decision, or raise why the click changes nothing."""
-        comment = comment.strip()
+        comment = clean_text(comment, multiline=True)
         if not self.is_open or step_index != self.current_step or revision != self.revision:
             raise StaleCard(self.id)
         step = self.chain[self.current_step]
@@ -535,7 +562,7 @@ class Idea:
 
     def reassign(self, *, actor_id: str, actor_name: str, to: Person, reason: str, now: datetime) -> list[events.Event]:
         """The current approver passes the step to a named colleague, with a reason."""
-        reason = reason.strip()
+        reason = clean_text(reason, multiline=True)
         if not self.is_open:
             raise StaleCard(self.id)
         if not self.may_decide(actor_id):
@@ -606,7 +633,7 @@ class Idea:
                 actor_name=self.submitter.name,
                 step_index=self.current_step,
                 revision=self.revision,
-                reason=reason.strip(),
+                reason=clean_text(reason, multiline=True),
             )
         )
         self.status = IdeaStatus.WITHDRAWN
@@ -638,7 +665,7 @@ class Idea:
     ) -> list[events.Event]:
         """The submitter asks the next level up to look again, once. `above` is the rejecting
         approver's own manager, used when the rejection came at the last step."""
-        reason = reason.strip()
+        reason = clean_text(reason, multiline=True)
         if actor_id != self.submitter.id:
             raise NotYourStep(self.id)
         rejection = self._rejection()
@@ -687,7 +714,7 @@ class Idea:
 
     def comment(self, *, actor_id: str, actor_name: str, text: str, now: datetime) -> list[events.Event]:
         """Someone on the route (an informed level, or an approver) leaves a comment."""
-        text = text.strip()
+        text = clean_text(text, multiline=True)
         on_route = {i.person_id for i in self.informed} | {s.approver_id for s in self.chain}
         on_route |= {s.on_behalf_of_id for s in self.chain if s.on_behalf_of_id}
         if actor_id not in on_route or actor_id == self.submitter.id:
