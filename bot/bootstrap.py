@@ -327,7 +327,7 @@ def bootstrap(
     public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     report_links = ReportLinks(settings.link_secret, public_url, clock)
     renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges),
-                                    pitch_day=PitchDayNotificationRenderer(pitch_day))
+                                    pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz)
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -382,7 +382,7 @@ def bootstrap(
         directory,
         channel,
         nudger,
-        digest_renderer(report_url=settings.report_url, stall_days=rules.stall_after_business_days),
+        digest_renderer(report_url=settings.report_url, stall_days=rules.stall_after_business_days, tz=calendar.tz),
         clock=clock,
         calendar=calendar,
         rules=rules,

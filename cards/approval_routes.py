@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.domain.delegation import Delegation
 from bot.domain.limits import REASON_MAX
-from bot.domain.model import ApprovalStep, Decision, HistoryEntry, HistoryKind, Idea, IdeaStatus
+from bot.domain.model import ApprovalStep, Decision, HistoryEntry, HistoryKind, Idea, IdeaStatus, Role
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import (
@@ -37,6 +37,12 @@ PICKER_DATASET = "graph.microsoft.com/users"  # Teams' people picker: searches t
 
 
 # ---- names and notes ----------------------------------------------------------------------
+def level(m: Messages, role: Role | str) -> str:
+    """A person's level as written beside their name: "Diane Tremblay (Director)"; in French
+    "Diane Tremblay, à la direction", a level rather than a gendered role noun."""
+    return m.t(f"level.{Role(role).value}")
+
+
 def step_holder(m: Messages, step: ApprovalStep) -> str:
     """'Diane Tremblay for Maya Singh', or just the approver's name."""
     if step.on_behalf_of_id:
@@ -52,7 +58,7 @@ def decider(m: Messages, decision: Decision) -> str:
 
 def history_line(m: Messages, entry: HistoryEntry) -> str:
     """One hand-over, withdrawal or second look, as a sentence with its time."""
-    at = when(entry.at)
+    at = when(m, entry.at)
     if entry.kind == HistoryKind.ACTING:
         return m.t(
             f"history.acting.{entry.reason or 'delegation'}",
@@ -108,7 +114,7 @@ def route_why(m: Messages, idea: Idea) -> list[Element]:
     nearest manager decides): then the card says that, naming who decides."""
     if idea.route_nearest_decides and idea.chain:
         step = idea.chain[0]
-        why = m.t("route.nearest_decides", name=plain(step.approver_name), role=m.t(f"role.{step.role.value}"))
+        why = m.t("route.nearest_decides", name=plain(step.approver_name), role=level(m, step.role))
         return [subtle(m.t("route.why", why=why))]
     why = idea.route_why.get(m.language) or idea.route_why.get("en", "")
     return [subtle(m.t("route.why", why=why))] if why else []
@@ -118,7 +124,7 @@ def informed_line(m: Messages, idea: Idea) -> list[Element]:
     """Who the route only keeps informed."""
     if not idea.informed:
         return []
-    roles = [m.t("chain.step", name=plain(i.person_name), role=m.t(f"role.{i.role.value}")) for i in idea.informed]
+    roles = [m.t("chain.step", name=plain(i.person_name), role=level(m, i.role)) for i in idea.informed]
     return [subtle(m.t("route.informed", names=", ".join(roles)))]
 
 
@@ -160,7 +166,7 @@ def holder_now(m: Messages, idea: Idea) -> str:
     """For a stale card: who holds the idea now, or how it ended."""
     step = idea.current_approver
     if step is not None:
-        return m.t("approval.now_with", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
+        return m.t("approval.now_with", name=step_holder(m, step), role=level(m, step.shown_role))
     if idea.status == IdeaStatus.WITHDRAWN:
         return m.t("withdraw.approver_notice", name=plain(idea.submitter.name))
     return m.t(f"status.{idea.status.value}")
@@ -288,7 +294,7 @@ def informed_card(
         body.append(reason_input(m, "comment", m.t("informed.comment"), required=False))
         actions.append(execute(m.t("informed.comment_button"), verbs.COMMENT, {"ideaId": idea.id}))
     actions.append(view_idea(m, idea.id, idea.reference))
-    return {**card(body, actions), "refresh": refresh(idea, "informed")}
+    return {**card(m, body, actions), "refresh": refresh(idea, "informed")}
 
 
 def informed_outcome_card(m: Messages, idea: Idea, *, summary: list[Element], chain: Element) -> dict[str, Any]:
@@ -302,7 +308,7 @@ def informed_outcome_card(m: Messages, idea: Idea, *, summary: list[Element], ch
     ]
     body += summary
     body.append(chain)
-    return card(body, [view_idea(m, idea.id, idea.reference)])
+    return card(m, body, [view_idea(m, idea.id, idea.reference)])
 
 
 def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: Element) -> dict[str, Any]:
@@ -313,12 +319,13 @@ def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: El
     ]
     body += summary  # the chain below shows who withdrew it, when and why
     body.append(chain)
-    return card(body, [view_idea(m, idea.id, idea.reference)])
+    return card(m, body, [view_idea(m, idea.id, idea.reference)])
 
 
 def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element) -> dict[str, Any]:
     """Tell the submitter someone on the route commented."""
     return card(
+        m,
         [
             heading(m.t("comments.new_title", name=plain(entry.actor_name), reference=idea.reference)),
             text(plain(entry.reason)),
@@ -351,7 +358,7 @@ def my_approvals_card(
         body.append(container(_decided_in_list(m, idea, viewer_id), separator=True, spacing="Medium"))
     if not ideas:
         body.append(text(m.t("my_approvals.all_done" if decided else "my_approvals.none")))
-        return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+        return card(m, body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
     body.append(subtle(m.t("my_approvals.count", count=len(ideas))))
     marked = [i.id for i in decided]
     for n, idea in enumerate(ideas):
@@ -392,7 +399,7 @@ def my_approvals_card(
             }
         )
         body.append(container(lines, separator=True, spacing="Medium"))
-    return card(body)
+    return card(m, body)
 
 
 MY_APPROVALS_LIST = "mine"  # in a decision button's data: the click came from "my approvals"
@@ -431,7 +438,7 @@ def delegation_card(
     if current is not None:
         body.append(
             text(
-                m.t("delegate.current", name=plain(current.delegate_name), day=local_day(current.last_day)),
+                m.t("delegate.current", name=plain(current.delegate_name), day=local_day(m, current.last_day)),
                 weight="Bolder",
             )
         )
@@ -449,4 +456,4 @@ def delegation_card(
         }
     )
     actions.insert(0, execute(m.t("delegate.set"), verbs.DELEGATE_SET, {}, style="positive"))
-    return card(body, actions)
+    return card(m, body, actions)

@@ -8,6 +8,7 @@ from typing import Any
 from bot.domain.digest import Counts, Digest, DigestRow
 from bot.i18n import Messages
 from cards import verbs
+from cards.approval_routes import level
 from cards.common import (
     attention,
     business_days,
@@ -100,7 +101,7 @@ def _pending_text(m: Messages, line: DigestRow) -> str:
         reference=line.reference,
         title=plain(line.title),
         name=plain(line.holder_name),
-        role=m.t(f"role.{line.holder_role}"),
+        role=level(m, line.holder_role),
         duration=business_days(m, line.waiting_days),
     )
 
@@ -111,9 +112,9 @@ def digest_card(
     first, last = digest.week.start.date(), (digest.week.end - timedelta(days=1)).date()  # the end is exclusive
     one_day = first == last  # the week so far, asked for on its Monday: say "today", not "Dec 7 to Dec 7"
     if one_day:
-        subtitle = m.t("digest.subtitle_today", name=plain(digest.dm.name), day=local_day(first))
+        subtitle = m.t("digest.subtitle_today", name=plain(digest.dm.name), day=local_day(m, first))
     else:
-        subtitle = m.t("digest.subtitle", name=plain(digest.dm.name), start=local_day(first), end=local_day(last))
+        subtitle = m.t("digest.subtitle", name=plain(digest.dm.name), start=local_day(m, first), end=local_day(m, last))
     body: list[dict[str, Any]] = [heading(m.t("digest.title_today" if one_day else "digest.title")), subtle(subtitle)]
     if one_day:
         body.append(subtle(m.t("digest.today_note")))
@@ -170,7 +171,7 @@ def digest_card(
     if digest.timings:
         items = [text(m.t("digest.bottleneck"), weight="Bolder")]
         for timing in digest.timings:
-            role = m.t(f"role.{timing.role.value}")
+            role = m.t(f"level.step.{timing.role.value}")
             decisions = m.count("count.decisions", timing.decisions)
             items.append(
                 text(
@@ -184,9 +185,8 @@ def digest_card(
             )
         slowest = digest.slowest
         duration = business_days(m, slowest.median_days)
-        items.append(
-            text(m.t("digest.slowest", role=m.t(f"role.{slowest.role.value}"), duration=duration), weight="Bolder")
-        )
+        level = m.t(f"level.step.{slowest.role.value}")
+        items.append(text(m.t("digest.slowest", role=level, duration=duration), weight="Bolder"))
         body.append(container(items, separator=True, spacing="Medium"))
 
     if digest.participation_by_branch:
@@ -203,4 +203,4 @@ def digest_card(
         body.append(container(items, separator=True, spacing="Medium"))
 
     actions = [{"type": "Action.OpenUrl", "title": m.t("digest.open_report"), "url": report_url}] if report_url else []
-    return card(body, actions)
+    return card(m, body, actions)

@@ -72,7 +72,7 @@ async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mappi
             "approval.already_decided",
             outcome=m.t(f"outcome.{d.outcome.value}"),
             name=plain(d.approver_name),
-            when=when(d.decided_at),
+            when=when(m, d.decided_at),
         )
         return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice))
     if result.status == ActionStatus.COMMENT_REQUIRED:

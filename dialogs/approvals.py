@@ -259,7 +259,9 @@ class ApprovalFlows:
             problem = result.problem.value if result.problem else "not_in_directory"
             return await self.delegation_form(turn, problem=m.t(f"delegate.problem.{problem}"))
         d = result.delegation
-        notice = m.t("delegate.saved", name=d.delegate_name, day=local_day(d.last_day), count=result.steps_handed_over)
+        notice = m.t(
+            "delegate.saved", name=d.delegate_name, day=local_day(m, d.last_day), count=result.steps_handed_over
+        )
         return await self.delegation_form(turn, notice=notice)
 
     async def end_delegation(self, turn: Turn) -> Reply:

@@ -121,7 +121,8 @@ class MainDialog:
     # ---- language and welcome -----------------------------------------------------------------
     async def localise(self, turn: Turn) -> Turn:
         """The turn in the language the person chose (the switch), else their Teams locale."""
-        return replace(turn, locale=await self._languages.locale_for(turn.user_id, turn.locale) or turn.locale)
+        locale = await self._languages.locale_for(turn.user_id, turn.locale) or turn.locale
+        return replace(turn, locale=locale, tz=self._calendar.tz)
 
     async def welcome(self, turn: Turn) -> dict[str, Any]:
         """The first card someone sees: what the Den is for them (staff, approver, DM, organiser)."""
@@ -252,6 +253,7 @@ class MainDialog:
         if idea is None:
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(card=lesson_thanks_card(turn.messages, idea))
+
     async def _challenges_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         """The welcome's *Challenges*: the list is posted below; the welcome stays."""
         return self._posted_below(turn, await self._den.list(turn))
@@ -299,7 +301,12 @@ class MainDialog:
         ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)
         standings = await self._standings(ideas)
         return my_ideas_card(
-            turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar, standings=standings,
+            turn.messages,
+            ideas,
+            self._clock(),
+            limit=MY_IDEAS_LIMIT,
+            calendar=self._calendar,
+            standings=standings,
             notice=notice,
         )
 

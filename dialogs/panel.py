@@ -174,9 +174,7 @@ class PanelFlows:
 
     # ---- the chair ------------------------------------------------------------------------------
     async def close_scoring(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        result = await self.service.close_scoring(
-            actor_id=turn.user_id, challenge_id=as_key(data.get("challengeId"))
-        )
+        result = await self.service.close_scoring(actor_id=turn.user_id, challenge_id=as_key(data.get("challengeId")))
         if result.status == Status.REFUSED or result.day is None:
             return self._refusal(turn, result)
         key = "pd.scoring.closed_now" if result.status == Status.RECORDED else "pd.refused.scoring_closed"

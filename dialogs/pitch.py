@@ -60,7 +60,7 @@ async def submit(
         earlier = result.duplicate_of
         notice = m.t(
             "pitch.duplicate",
-            when=when(earlier.created_at),
+            when=when(m, earlier.created_at),
             reference=earlier.reference,
             title=plain(earlier.pitch.title),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
 
 from bot.domain.inputs import clean_text
@@ -17,6 +18,7 @@ class Turn:
     locale: str
     conversation_type: str = "personal"  # "personal", "channel" or "groupChat"
     user_channel_id: str = ""  # the person's Teams id (an MRI, 29:...): Universal Actions refresh lists these
+    tz: tzinfo | None = None  # the ministry's time zone, that dates on cards are written in
 
     @property
     def is_personal(self) -> bool:
@@ -24,7 +26,7 @@ class Turn:
 
     @property
     def messages(self) -> Messages:
-        return Messages(self.locale)
+        return Messages(self.locale, self.tz)
 
 
 @dataclass

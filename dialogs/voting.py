@@ -7,7 +7,7 @@ Also the channel cards' renderer the service posts and updates with, in the chan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.domain.panel import Panel
@@ -15,7 +15,7 @@ from bot.domain.voting import Poll
 from bot.i18n import Messages
 from bot.ports import channel_recipient
 from bot.services.pitch_day import Outcome, PitchDay, PitchDayService, Status
-from cards.common import in_language
+from cards.bilingual import bilingual, other_language
 from cards.peoples_choice import now_pitching_card, peoples_choice_card
 from dialogs.panel import PanelFlows, refused
 from dialogs.turn import Reply, Turn, as_key
@@ -29,17 +29,25 @@ class ChannelCards:
 
     async def _messages(self, day: PitchDay) -> Messages:
         record = await self._service.store.get_conversation(channel_recipient(day.challenge.channel_key))
-        return Messages(record.locale if record else None)
+        return Messages(record.locale if record else None, self._service.tz)
 
     async def poll_card(self, day: PitchDay, poll: Poll) -> tuple[dict[str, Any], str]:
-        m = await self._messages(day)
-        card = in_language(peoples_choice_card(m, day.challenge, day.finalists, poll), m)
-        return card, m.t("pc.title", name=day.challenge.name)
+        def render(m: Messages) -> tuple[dict[str, Any], str]:
+            return peoples_choice_card(m, day.challenge, day.finalists, poll), m.t("pc.title", name=day.challenge.name)
+
+        return _both(await self._messages(day), render)
 
     async def room_card(self, day: PitchDay, panel: Panel) -> tuple[dict[str, Any], str]:
-        m = await self._messages(day)
-        card = in_language(now_pitching_card(m, day.challenge, day.finalists, panel), m)
-        return card, m.t("room.title", name=day.challenge.name)
+        def render(m: Messages) -> tuple[dict[str, Any], str]:
+            return now_pitching_card(m, day.challenge, day.finalists, panel), m.t("room.title", name=day.challenge.name)
+
+        return _both(await self._messages(day), render)
+
+
+def _both(m: Messages, render: Callable[[Messages], tuple[dict[str, Any], str]]) -> tuple[dict[str, Any], str]:
+    """The channel's card in its language, then in the other official language."""
+    (first, first_summary), (second, second_summary) = render(m), render(other_language(m))
+    return bilingual(first, second), f"{first_summary} · {second_summary}"
 
 
 class VotingFlows:

@@ -63,6 +63,14 @@ class ApprovalStep:
     role: Role
     on_behalf_of_id: str = ""
     on_behalf_of_name: str = ""
+    # The holder's own level when the step was passed to someone outside it (reassigned, escalated):
+    # Amir, an ADM, holding a manager's step is shown as "(ADM)", never "(Manager)".
+    holder_role: Role | None = None
+
+    @property
+    def shown_role(self) -> Role:
+        """The level shown beside the holder's (or, when acting, their principal's) name."""
+        return self.holder_role or self.role
 
 
 @dataclass(frozen=True)
@@ -527,7 +535,7 @@ class Idea:
         principal_name = old.on_behalf_of_name or old.approver_name
         if delegate.id in (old.approver_id, principal_id):
             raise NotAllowed(self.id)
-        step = ApprovalStep(delegate.id, delegate.name, old.role, principal_id, principal_name)
+        step = ApprovalStep(delegate.id, delegate.name, old.role, principal_id, principal_name, old.holder_role)
         return self._hand_to(
             HistoryKind.ACTING, step, reason=reason, now=now, from_id=principal_id, from_name=principal_name
         )
@@ -539,7 +547,7 @@ class Idea:
         old = self.chain[self.current_step]
         if not old.on_behalf_of_id:
             raise NotAllowed(self.id)
-        principal = ApprovalStep(old.on_behalf_of_id, old.on_behalf_of_name, old.role)
+        principal = ApprovalStep(old.on_behalf_of_id, old.on_behalf_of_name, old.role, holder_role=old.holder_role)
         return self._hand_to(HistoryKind.ACTING, principal, reason="back", now=now)
 
     def acting_reason(self) -> str:
@@ -566,7 +574,7 @@ class Idea:
             raise OwnIdea(self.id)
         if to.id in (old.approver_id, actor_id):
             raise NotAllowed(self.id)
-        step = ApprovalStep(to.id, to.name, old.role)
+        step = ApprovalStep(to.id, to.name, old.role, holder_role=to.role)
         return self._hand_to(
             HistoryKind.REASSIGNED, step, reason=reason, now=now, actor_id=actor_id, actor_name=actor_name
         )
@@ -582,7 +590,7 @@ class Idea:
         if any(step.approver_id == to.id for step in self.chain[self.current_step + 1 :]):
             # The manager decides at a later step anyway: asking them twice helps nobody.
             return self.move_on(reason="no_decision", days=days, now=now)
-        step = ApprovalStep(to.id, to.name, old.role)
+        step = ApprovalStep(to.id, to.name, old.role, holder_role=to.role)
         return self._hand_to(HistoryKind.ESCALATED, step, reason="no_decision", days=days, now=now)
 
     def move_on(self, *, reason: str, now: datetime, days: int = 0) -> list[events.Event]:

@@ -22,6 +22,7 @@ from bot.logs import error_reference, where_it_failed
 from bot.ports import ConversationRecord, StoreUnavailable
 from bot.services.ideas import IdeaService
 from cards import welcome_card
+from cards.bilingual import in_both
 from cards.common import CONTENT_TYPE
 from cards.size_guard import fit_for_teams
 from dialogs.main import MainDialog
@@ -159,7 +160,7 @@ class DenTurns:
             if bot_added or channel_data.get("eventType") in CHANNEL_EVENTS:
                 known = await self._dialog.on_channel_added(*channel)
                 if bot_added and known:
-                    await replies.text(Messages(activity.locale).t("den.channel.hello"))
+                    await replies.text(in_both(Messages(activity.locale), "den.channel.hello"))
             return
         if bot_added:
             await self._remember(activity, channel_data)

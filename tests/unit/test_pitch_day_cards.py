@@ -99,7 +99,7 @@ def test_a_judge_sees_only_their_own_scores_and_the_results_show_no_judge():
     assert "Note by maya" in texts(cards["scorecard_score"]) and "Note by diane" not in texts(cards["scorecard_score"])
     shown = texts(cards["results"])
     assert not any(f"Note by {j}" in shown or j in shown for j in JUDGES)
-    assert "#1 · DEN-2025-0002" in shown and "lowest 2.00, highest 4.00" in shown and "Below quorum" in shown
+    assert "1st place · DEN-2025-0002" in shown and "lowest 2.00, highest 4.00" in shown and "Below quorum" in shown
 
 
 def test_the_peoples_choice_card_refreshes_for_listed_voters_and_hides_counts_while_open():
@@ -113,8 +113,8 @@ def test_the_peoples_choice_card_refreshes_for_listed_voters_and_hides_counts_wh
     assert "cannot be undone" in texts(asks_first["card"]), "closing voting asks again on the card"
     assert not [n for n in nodes(open_card) if n.get("verb") == "pc.close"]  # the everyone view has no Close
     closed = texts(cards["peoples_choice_closed"])
-    assert "A tie for People's Choice: Tell us once · Shared intake desk, with 5 vote(s) each." in closed
-    assert "refresh" not in cards["peoples_choice_closed"] and "12 vote(s) in all." in closed
+    assert "A tie for People's Choice: Tell us once · Shared intake desk, with 5 votes each." in closed
+    assert "refresh" not in cards["peoples_choice_closed"] and "12 votes in all." in closed
 
 
 def test_buttons_that_send_no_input_are_not_stopped_by_the_cards_required_ones():
