@@ -54,7 +54,7 @@ def test_someone_acting_for_a_director_is_named_with_whom_they_act_for():
     update = texts(decision_update_card(EN, DecisionFacts.of(idea, idea.decisions[-1], just_decided=True)))
     assert "Amir Haddad, acting for Diane Tremblay (Director) did not approve DEN-2026-0007." in update
     french = texts(decision_update_card(FR, DecisionFacts.of(idea, idea.decisions[-1], just_decided=True)))
-    assert "Amir Haddad, par intérim pour Diane Tremblay, à la direction, n’a pas approuvé" in french
+    assert "Amir Haddad, par intérim au nom de Diane Tremblay, à la direction, n’a pas approuvé" in french
 
 
 def test_french_shows_a_persons_level_not_a_gendered_role_noun():
