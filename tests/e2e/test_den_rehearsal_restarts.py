@@ -105,7 +105,9 @@ def summaries(connector: FakeConnector, conversation_id: str) -> list[str]:
 
 
 def channel_posts(connector: FakeConnector) -> Counter:
-    return Counter(s.activity.get("summary", "") for s in connector.in_channel(CHANNEL) if s.method == "POST")
+    """Channel posts by their English summary (a channel post is bilingual: "English · French")."""
+    return Counter(s.activity.get("summary", "").split(" · ")[0] for s in connector.in_channel(CHANNEL)
+                   if s.method == "POST")  # fmt: skip
 
 
 def last_card(connector: FakeConnector, user: User, phrase: str) -> dict:
