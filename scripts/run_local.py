@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -25,7 +26,10 @@ PLAYGROUND_PORT = int(os.environ.get("DEN_PLAYGROUND_PORT", "56150"))
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
+    """Wait for a 200 from /healthz; if none comes, say what it last answered (an unhealthy answer
+    names its reason: the store not writable, or notifications due and undelivered)."""
     deadline = time.monotonic() + seconds
+    answered = "nothing (no connection)"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit("The bot stopped while starting; see the messages above.")
@@ -33,9 +37,12 @@ def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 30.
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
                     return
+        except urllib.error.HTTPError as error:
+            answered = f"{error.code} {error.read(2000).decode('utf-8', 'replace')}"
         except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"The bot did not answer {url} within {seconds:.0f} s.")
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"The bot did not answer {url} with 200 within {seconds:.0f} s; it answered: {answered}")
 
 
 def demo_env(settings: Settings) -> dict[str, str]:

@@ -102,6 +102,7 @@ LISTS: tuple[ListSpec, ...] = (
             Column("Attempts", "number"),
             text("LastError", 255),
             Column("CreatedAt", "dateTime"),
+            Column("DueAt", "dateTime"),  # when it became due: the health check's lateness counts from it
         ),
     ),
     ListSpec(

@@ -73,7 +73,7 @@ from bot.ports import (
     StoreUnavailable,
 )
 from bot.ports.retry import conflict_retry
-from bot.ports.store import pick_fairly
+from bot.ports.store import due_since, pick_fairly
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ class SharePointStore:
 
     IDEA_FIELDS = ("IdeaId", "Body")
     OUTBOX_FIELDS = ("MessageId", "RecipientId", "Kind", "IdeaId", "Payload", "NotBefore", "Attempts", "LastError",
-                     "CreatedAt")
+                     "CreatedAt", "DueAt")
 
     def __init__(
         self,
@@ -316,7 +316,7 @@ class SharePointStore:
         self._poll_now = True  # this instance wrote or rescheduled rows others could not know about
         self._wake_at: datetime | None = None
         self._last_purge = 0.0
-        self._backlog: tuple[float, OutboxBacklog] | None = None
+        self._backlog: tuple[float, list[datetime]] | None = None  # when read, each pending row's due time
         self._probe_ok_at: float | None = None
         self.health_write_seconds = HEALTH_WRITE_SECONDS
         self._probe_item_id: str | None = None
@@ -921,18 +921,17 @@ class SharePointStore:
             self._poll_now = True  # given back: due at once, for this instance or another
 
     # ---- health -------------------------------------------------------------------------
-    def _remember_backlog(self, pending: list[ListItem]) -> None:
-        queued = [moment for item in pending if (moment := _dt(_fields(item).get("CreatedAt"))) is not None]
-        self._backlog = (time.monotonic(), OutboxBacklog(len(pending), min(queued) if queued else None))
+    BACKLOG_FIELDS = ("MessageId", "CreatedAt", "DueAt", "NotBefore", "Attempts")
 
-    async def outbox_backlog(self) -> OutboxBacklog:
+    def _remember_backlog(self, pending: list[ListItem]) -> None:
+        self._backlog = (time.monotonic(), [_due_at(_fields(item)) for item in pending])
+
+    async def outbox_backlog(self, now: datetime | None = None) -> OutboxBacklog:
         """From the last idle poll if it is recent and this instance changed no outbox row since
         (an idle instance answers its health checks without asking Graph again)."""
-        if self._backlog is not None and time.monotonic() - self._backlog[0] < max(self.idle_poll.total_seconds(), 1):
-            return self._backlog[1]
-        items = await self._api("outbox").query("fields/State eq 'pending'", ["MessageId", "CreatedAt"])
-        self._remember_backlog(items)
-        return self._backlog[1]
+        if self._backlog is None or time.monotonic() - self._backlog[0] >= max(self.idle_poll.total_seconds(), 1):
+            self._remember_backlog(await self._api("outbox").query("fields/State eq 'pending'", self.BACKLOG_FIELDS))
+        return OutboxBacklog.of(self._backlog[1], now or datetime.now(UTC))
 
     async def probe_write(self) -> bool:
         """Write the health marker (a row of the counters list), as any change would be written.
@@ -1034,7 +1033,19 @@ def _outbox_values(message: OutboxMessage, leased_until: datetime | None = None)
         "Attempts": message.attempts,
         "LastError": message.last_error[:255],
         "CreatedAt": _iso(message.created_at),
+        "DueAt": _iso(due_since(message.created_at, message.not_before)),
     }
+
+
+def _due_at(f: dict[str, Any]) -> datetime:
+    """A pending row's due time; a row written before DueAt: its NotBefore if never retried (at
+    worst a lease's end, moments after its creation), else its creation (a retry moved NotBefore)."""
+    created = _dt(f.get("CreatedAt")) or datetime.now(UTC)
+    due = _dt(f.get("DueAt"))
+    if due is not None:
+        return due
+    not_before = _dt(f.get("NotBefore"))
+    return due_since(created, not_before) if not_before and not int(float(f.get("Attempts") or 0)) else created
 
 
 def _outbox_from_values(f: dict[str, Any], *, leased: bool = False) -> OutboxMessage:

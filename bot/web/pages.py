@@ -42,9 +42,10 @@ def health_routes(
 ) -> None:
     """GET /healthz: 200 when the store takes a write and the outbox keeps up, else 503.
 
-    Unhealthy when the store cannot be written (a real write, not a read), or when the oldest
-    notification not yet delivered was queued longer ago than `outbox_max_age_seconds`. The
-    backlog is reported either way, for whoever watches the app.
+    Unhealthy when the store cannot be written (a real write, not a read), or when a notification
+    has been due and undelivered for longer than `outbox_max_age_seconds`. One scheduled for later
+    is not late: its lateness counts from when it became due. The backlog is reported either way,
+    for whoever watches the app.
     """
     now_of = clock or (lambda: datetime.now(UTC))
 
@@ -56,14 +57,17 @@ def health_routes(
 
     async def healthz(request: Request) -> Response:
         writable = await within(store.probe_write(), False)
-        backlog = await within(store.outbox_backlog(), None)
+        now = now_of()
+        backlog = await within(store.outbox_backlog(now), None)
         body: dict[str, Any] = {"store": "ok" if writable else "not writable"}
         stalled = backlog is None
         if backlog is not None:
-            age = backlog.oldest_age_seconds(now_of())
+            age = backlog.oldest_due_age_seconds(now)
             stalled = age > outbox_max_age_seconds
             body["outbox"] = {
                 "pending": backlog.pending,
+                "due": backlog.due,
+                "scheduled": backlog.scheduled,
                 "inFlight": in_flight(),
                 "oldestAgeSeconds": round(age, 1),
                 "maxAgeSeconds": outbox_max_age_seconds,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 from bot.domain.delegation import Delegation
 from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, DigestScope, in_challenge_shortlist
@@ -26,7 +26,7 @@ from bot.ports import (
     StoredSetting,
     StoreUnavailable,
 )
-from bot.ports.store import pick_fairly
+from bot.ports.store import due_since, pick_fairly
 from tests.support.memory_den import MemoryDenTables
 from tests.support.memory_pitch_day import MemoryPitchDayTables
 
@@ -36,6 +36,10 @@ class _Queued:
     message: OutboxMessage
     state: str = "pending"  # pending | sent | failed
     claimed_until: datetime | None = None
+    due_at: datetime = field(init=False)  # when it became due (retries move message.not_before, not this)
+
+    def __post_init__(self) -> None:
+        self.due_at = due_since(self.message.created_at, self.message.not_before)
 
 
 @dataclass
@@ -248,10 +252,10 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         return scope.figures()
 
     # ---- health -------------------------------------------------------------------------
-    async def outbox_backlog(self) -> OutboxBacklog:
+    async def outbox_backlog(self, now: datetime | None = None) -> OutboxBacklog:
         self._check()
-        pending = [q.message.created_at for q in self.outbox.values() if q.state == "pending"]
-        return OutboxBacklog(len(pending), min(pending) if pending else None)
+        pending = [q.due_at for q in self.outbox.values() if q.state == "pending"]
+        return OutboxBacklog.of(pending, now or datetime.now(UTC))
 
     async def probe_write(self) -> bool:
         return not self.down
