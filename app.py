@@ -15,6 +15,8 @@ from bot.bootstrap import Den, bootstrap, utc_now
 from bot.ports.service_urls import ServiceUrlAllowList
 from bot.settings import Settings
 from bot.teams.edge import error_middleware, read_activity
+from bot.telemetry import Telemetry
+from bot.telemetry.setup import configure_from_env
 from bot.web.admin_routes import admin_routes
 from bot.web.pages import health_routes, page_routes
 from bot.web.request_guard import GuardSettings, request_guard
@@ -29,8 +31,9 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     graph_credential: AsyncTokenCredential | None = None,
+    telemetry: Telemetry | None = None,
 ) -> web.Application:
-    den = bootstrap(settings, clock=clock, graph_credential=graph_credential)
+    den = bootstrap(settings, clock=clock, graph_credential=graph_credential, telemetry=telemetry)
 
     async def start(app: web.Application) -> None:
         await den.start()
@@ -59,6 +62,7 @@ def create_app(
         clock=clock,
         outbox_max_age_seconds=settings.health_outbox_max_age_seconds,
         in_flight=lambda: den.dispatcher.in_flight,
+        graph_store=settings.store == "sharepoint",
     )
     admin_routes(
         app,
@@ -85,7 +89,11 @@ def main() -> None:
             "auth": "on" if settings.auth_enabled else "off (local)",
         },
     )
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    telemetry = configure_from_env()  # Application Insights, OTLP, or nothing (bot/telemetry/setup.py)
+    try:
+        web.run_app(create_app(settings, telemetry=telemetry), host=settings.host, port=settings.port, print=None)
+    finally:
+        telemetry.shutdown()  # what is still buffered is exported before the process ends
 
 
 if __name__ == "__main__":

@@ -42,10 +42,13 @@ from bot.services.ideas import IdeaService
 from bot.services.limited_posts import RateLimitedPosts
 from bot.services.live_cards import LiveCards
 from bot.services.nudges import Nudger
-from bot.services.outbox import OutboxDispatcher
+from bot.services.outbox import OutboxDispatcher, unobserved
 from bot.services.pitch_day import PitchDayService
 from bot.services.schedule import Timer, daily, weekly
 from bot.settings import Settings
+from bot.telemetry import Telemetry
+from bot.telemetry.outbox import BacklogWatch, DeliveryObserver
+from bot.telemetry.store import traced_store
 from dialogs.approvals import ApprovalFlows
 from dialogs.den_notifications import DenNotificationRenderer
 from dialogs.digest import digest_renderer
@@ -80,9 +83,11 @@ def graph_settings(settings: Settings) -> GraphSettings:
     )
 
 
-def graph_client_from(settings: Settings, credential: AsyncTokenCredential | None = None) -> GraphServiceClient:
+def graph_client_from(
+    settings: Settings, credential: AsyncTokenCredential | None = None, telemetry: Telemetry | None = None
+) -> GraphServiceClient:
     graph = graph_settings(settings)
-    return make_graph_client(graph, credential or make_credential(graph))
+    return make_graph_client(graph, credential or make_credential(graph), telemetry=telemetry)
 
 
 def needs_graph(settings: Settings) -> bool:
@@ -199,6 +204,8 @@ class Den:
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
     challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
     pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
+    telemetry: Telemetry = field(default_factory=Telemetry.off)
+    backlog_watch: BacklogWatch | None = None  # the outbox gauges, with telemetry on
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -215,6 +222,8 @@ class Den:
         if deliver_own_writes is not None:  # the SharePoint store: this instance delivers what it writes
             deliver_own_writes(self.dispatcher.kick)
         self.dispatcher.start()
+        if self.backlog_watch is not None:
+            self.backlog_watch.start()
         if self.spool_timer is not None:
             self.spool_timer.start()
         if self.settings.digest_schedule:
@@ -238,6 +247,8 @@ class Den:
         for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else [])]:
             await timer.stop()
         await self.dispatcher.stop()
+        if self.backlog_watch is not None:
+            await self.backlog_watch.stop()
         if self.pitch_day is not None:
             await self.pitch_day.settle()  # a pending People's Choice refresh-list update
         if self.edge is not None:
@@ -251,10 +262,13 @@ def bootstrap(
     clock: Callable[[], datetime] = utc_now,
     graph_credential: AsyncTokenCredential | None = None,
     channel: Channel | None = None,
+    telemetry: Telemetry | None = None,
 ) -> Den:
-    """Build the application. Without a `channel`, it talks to Teams through the Bot Framework."""
-    graph = graph_client_from(settings, graph_credential) if needs_graph(settings) else None
-    store = build_store(settings, graph)
+    """Build the application. Without a `channel`, it talks to Teams through the Bot Framework.
+    `telemetry` (off by default): traces and metrics, bot/telemetry/setup.py says where they go."""
+    telemetry = telemetry or Telemetry.off()
+    graph = graph_client_from(settings, graph_credential, telemetry) if needs_graph(settings) else None
+    store = traced_store(build_store(settings, graph), telemetry)
     directory = build_directory(settings, graph)
     routes = load_routes(settings)
     calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
@@ -265,7 +279,7 @@ def bootstrap(
     if channel is None:
         from bot.teams.edge import TeamsEdge  # the only road to botbuilder, taken only by the app
 
-        edge = TeamsEdge.build(settings, store)
+        edge = TeamsEdge.build(settings, store, telemetry)
         channel = edge.channel
 
     kick = Kick()
@@ -316,6 +330,7 @@ def bootstrap(
             if hasattr(channel, "update_card")
             else None
         ),
+        observe=DeliveryObserver(telemetry) if telemetry.enabled else unobserved,
     )
     ideas = IdeaService(
         store,
@@ -359,6 +374,7 @@ def bootstrap(
         retry_after_cap=settings.retry_after_cap_seconds,
         limiter=limiter,
     )
+    count_outcomes(telemetry, ideas, digests)
     scheduled = [
         Timer("weekly-digest", digests.run, weekly(settings.digest_weekday, settings.digest_time, calendar.tz), clock),
         Timer("daily-nudges", nudger.run, daily(settings.nudge_time, calendar.tz), clock),
@@ -401,7 +417,19 @@ def bootstrap(
         spool_timer=spool_timer,
         challenges=challenges,
         pitch_day=pitch_day,
+        telemetry=telemetry,
+        backlog_watch=BacklogWatch(telemetry, store.outbox_backlog, clock) if telemetry.enabled else None,
     )
+
+
+def count_outcomes(telemetry: Telemetry, ideas: IdeaService, digests: DigestService) -> None:
+    """Decisions and digest deliveries counted by outcome (only with telemetry on)."""
+    if not telemetry.enabled:
+        return
+    ideas.on_decision = lambda outcome, status: telemetry.decisions.add(
+        1, {"den.decision.outcome": outcome, "den.decision.status": status}
+    )
+    digests.on_outcome = lambda outcome: telemetry.digests.add(1, {"den.digest.outcome": outcome})
 
 
 class Kick:

@@ -28,6 +28,8 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -48,6 +50,21 @@ to remember an approval request's id so the card can later be replaced in place.
 
 
 _Ready = tuple[PreparedSend, dict[str, Any], str]  # a send prepared, with the card and summary it carries
+
+
+@dataclass
+class DeliveryNote:
+    """How one delivery attempt ended, for whoever observes it (telemetry): sent, dropped, retry or failed."""
+
+    outcome: str = ""
+
+
+DeliveryObserver = Callable[[OutboxMessage], AbstractContextManager[DeliveryNote]]
+"""Wraps each delivery attempt (telemetry's linked span); told its outcome through the note."""
+
+
+def unobserved(message: OutboxMessage) -> AbstractContextManager[DeliveryNote]:
+    return contextlib.nullcontext(DeliveryNote())
 
 
 class OutboxStore(Outbox, OutboxLeases, Protocol):
@@ -79,8 +96,10 @@ class OutboxDispatcher(BackgroundTask):
         record_linger_seconds: float = 0.05,
         held_per_person: int = 8,
         after_send: AfterSend | None = None,
+        observe: DeliveryObserver = unobserved,
     ) -> None:
         self._store = store
+        self._observe = observe
         self._after_send = after_send
         self._channel = channel
         self._render = render
@@ -250,6 +269,13 @@ class OutboxDispatcher(BackgroundTask):
 
     async def _deliver(self, message: OutboxMessage) -> datetime | None:
         """Render, wait for the rate limits, send, record. Returns when it will be retried, if it failed."""
+        with self._observe(message) as note:
+            retry_at = await self._deliver_observed(message, note)
+            if not note.outcome:
+                note.outcome = "retry" if retry_at is not None else "failed"
+            return retry_at
+
+    async def _deliver_observed(self, message: OutboxMessage, note: DeliveryNote) -> datetime | None:
         try:
             preparation = self._preparations.pop(message.id, None)
             ready = await (preparation if preparation is not None else self._prepare(message))
@@ -258,6 +284,7 @@ class OutboxDispatcher(BackgroundTask):
                     "notification dropped: no longer applies",
                     extra={"message_id": message.id, "kind": str(message.kind), "idea_id": message.idea_id},
                 )
+                note.outcome = "dropped"
                 self._record_done(message)
                 return None
             prepared, card, summary = ready
@@ -275,6 +302,7 @@ class OutboxDispatcher(BackgroundTask):
         except Exception as exc:  # unexpected: treat as transient, keep the message
             log.exception("notification crashed", extra={"message_id": message.id})
             return await self._failed(message, DeliveryFailed(type(exc).__name__))
+        note.outcome = "sent"
         self._record_done(message)
         log.info("notification sent", extra={"message_id": message.id, "kind": str(message.kind)})
         if self._after_send is not None:

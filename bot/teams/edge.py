@@ -25,7 +25,11 @@ from bot.teams.connector import ConnectorSender, ConnectorToken, token_from_app_
 from bot.teams.handler import DenBot, invoke_message
 from bot.teams.lean import LeanCloudAdapter, fix_msrest_retry_scan
 from bot.teams.tenant_guard import TenantGuard
+from bot.telemetry import Telemetry, TurnFacts
+from bot.telemetry.privacy import guid_or_empty, known, word
+from bot.telemetry.turns import mark_current_turn_failed, turn_span
 from bot.web.request_guard import READ_ACTIVITY, Unreadable
+from cards import verbs
 from dialogs.main import MainDialog
 
 log = logging.getLogger("deputys_den")
@@ -34,6 +38,7 @@ error_middleware = aiohttp_error_middleware  # answers the Bot Framework's auth 
 
 
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
+    mark_current_turn_failed(error)
     log.error("turn failed", exc_info=error, extra={"activity_type": context.activity.type})
     m = Messages(context.activity.locale)
     if context.activity.type == ActivityTypes.invoke:
@@ -65,13 +70,15 @@ def bot_adapter(settings: Settings) -> LeanCloudAdapter:
     return adapter
 
 
-def connector_sender(settings: Settings, adapter: LeanCloudAdapter) -> ConnectorSender:
+def connector_sender(
+    settings: Settings, adapter: LeanCloudAdapter, telemetry: Telemetry | None = None
+) -> ConnectorSender:
     """One HTTP session for every proactive message; with authentication on, the app's own token."""
     token = None
     if settings.auth_enabled:
         claims = adapter.create_claims_identity(settings.app_id)
         token = ConnectorToken(token_from_app_credentials(adapter.bot_framework_authentication, claims))
-    return ConnectorSender(token)
+    return ConnectorSender(token, telemetry=telemetry)
 
 
 @dataclass
@@ -81,14 +88,15 @@ class TeamsEdge:
     adapter: LeanCloudAdapter
     channel: TeamsChannel
     sender: ConnectorSender
+    telemetry: Telemetry | None = None  # on: a trace per activity (bot/telemetry/turns.py)
 
     @classmethod
-    def build(cls, settings: Settings, conversations: Conversations) -> TeamsEdge:
+    def build(cls, settings: Settings, conversations: Conversations, telemetry: Telemetry | None = None) -> TeamsEdge:
         adapter = bot_adapter(settings)
-        sender = connector_sender(settings, adapter)
+        sender = connector_sender(settings, adapter, telemetry)
         allow_list = ServiceUrlAllowList.from_setting(settings.allowed_service_urls)
         channel = TeamsChannel(sender, conversations, app_id=settings.app_id, allow_list=allow_list)
-        return cls(adapter, channel, sender)
+        return cls(adapter, channel, sender, telemetry if telemetry is not None and telemetry.enabled else None)
 
     async def close(self) -> None:
         """Close the shared HTTP session and the kept connector clients (app shutdown)."""
@@ -98,8 +106,33 @@ class TeamsEdge:
     def messages_handler(self, ideas: IdeaService, dialog: MainDialog):
         """The aiohttp handler for POST /api/messages."""
         bot = DenBot(ideas, dialog)
+        telemetry = self.telemetry
 
         async def messages(request: Request) -> Response:
-            return await self.adapter.process(request, bot, activity=request.get(READ_ACTIVITY))
+            activity = request.get(READ_ACTIVITY)
+            if telemetry is None:
+                return await self.adapter.process(request, bot, activity=activity)
+            with turn_span(telemetry, turn_facts(activity), request.headers) as turn:
+                response = await self.adapter.process(request, bot, activity=activity)
+                turn.answered(response.status if response is not None else 200)
+                return response
 
         return messages
+
+
+VERBS = frozenset(v for k, v in vars(verbs).items() if k.isupper() and isinstance(v, str))
+
+
+def turn_facts(activity: Activity | None) -> TurnFacts:
+    """What a trace may say about this activity: its type, invoke name, and for a card click its verb
+    (one of the app's) and the idea's id. Nothing the person typed."""
+    if activity is None:
+        return TurnFacts("unknown")
+    facts = TurnFacts(word(activity.type), word(activity.name) if activity.name else "")
+    value = activity.value if isinstance(activity.value, dict) else {}
+    action = value.get("action") if isinstance(value.get("action"), dict) else {}
+    if activity.type == ActivityTypes.invoke and action:
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        facts = TurnFacts(facts.activity_type, facts.name, known(action.get("verb"), VERBS),
+                          guid_or_empty(data.get("ideaId")))
+    return facts

@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, int]] = [
     ("bot.i18n", 1),  # the message catalogue: a leaf, imports nothing of ours
     ("bot.formatting", 1),  # dates, numbers, money per locale: needs only the catalogue's languages
     ("bot.logs", 1),
+    ("bot.telemetry", 1),  # OpenTelemetry: spans, metrics, the exporters; ids and the app's own words only
     ("bot.settings", 1),
     ("bot.services", 2),
     ("bot.adapters", 2),
