@@ -8,6 +8,8 @@ can swap the clock, the Graph credential or the channel (cosmicpython's bootstra
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -45,6 +47,7 @@ from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher, unobserved
 from bot.services.pitch_day import PitchDayService
 from bot.services.schedule import Timer, daily, weekly
+from bot.services.tenant_budget import TenantBudget
 from bot.settings import Settings
 from bot.telemetry import Telemetry
 from bot.telemetry.outbox import BacklogWatch, DeliveryObserver
@@ -205,6 +208,7 @@ class Den:
     challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
     pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
     telemetry: Telemetry = field(default_factory=Telemetry.off)
+    budget: TenantBudget | None = None  # this instance's share of the tenant's Teams budget
     backlog_watch: BacklogWatch | None = None  # the outbox gauges, with telemetry on
 
     async def open(self) -> None:
@@ -221,6 +225,8 @@ class Den:
         deliver_own_writes = getattr(self.store, "deliver_own_writes", None)
         if deliver_own_writes is not None:  # the SharePoint store: this instance delivers what it writes
             deliver_own_writes(self.dispatcher.kick)
+        if self.budget is not None:
+            await self.budget.start_first()  # the share is known before anything is sent
         self.dispatcher.start()
         if self.backlog_watch is not None:
             self.backlog_watch.start()
@@ -247,6 +253,8 @@ class Den:
         for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else [])]:
             await timer.stop()
         await self.dispatcher.stop()
+        if self.budget is not None:
+            await self.budget.stop()  # after the last send: its share is free for the others
         if self.backlog_watch is not None:
             await self.backlog_watch.stop()
         if self.pitch_day is not None:
@@ -418,7 +426,40 @@ def bootstrap(
         challenges=challenges,
         pitch_day=pitch_day,
         telemetry=telemetry,
+        budget=tenant_budget(settings, store, limiter, telemetry),
         backlog_watch=BacklogWatch(telemetry, store.outbox_backlog, clock) if telemetry.enabled else None,
+    )
+
+
+def instance_id(settings: Settings) -> str:
+    """This instance's name in the heartbeats: stable across restarts where the host gives one."""
+    return (
+        settings.instance_id
+        or os.environ.get("WEBSITE_INSTANCE_ID", "")
+        or os.environ.get("CONTAINER_APP_REPLICA_NAME", "")
+        or f"{socket.gethostname()}:{settings.port}"
+    )[:100]
+
+
+def tenant_budget(
+    settings: Settings, store: object, limiter: TeamsRateLimiter, telemetry: Telemetry
+) -> TenantBudget | None:
+    """The heartbeat that gives this instance its share of the tenant's Teams budget (stores that keep them)."""
+    if not hasattr(store, "heartbeat"):
+        return None
+    gauges = telemetry.gauges
+
+    def report(share: float, instances: int) -> None:
+        gauges.teams_budget_share, gauges.instances, gauges.read = share, instances, True
+
+    return TenantBudget(
+        store,  # type: ignore[arg-type]
+        limiter,
+        instance_id=instance_id(settings),
+        budget=settings.teams_messages_per_second,
+        clock=utc_now,  # wall time: the beats of other processes are compared with it
+        every_seconds=settings.instance_heartbeat_seconds,
+        on_change=report,
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from bot.domain.budget import InstanceBeat
 from bot.domain.delegation import Delegation
 from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, DigestScope, in_challenge_shortlist
 from bot.domain.model import Idea, IdeaStatus
@@ -60,6 +61,7 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         self.languages: dict[str, str] = {}
         self.settings: dict[str, StoredSetting] = {}
         self.sent_cards: dict[str, SentCard] = {}
+        self.instances: dict[str, InstanceBeat] = {}
         self.down = False
         self._lock = asyncio.Lock()
         self._init_den()
@@ -259,6 +261,17 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
 
     async def probe_write(self) -> bool:
         return not self.down
+
+    # ---- instances' heartbeats ------------------------------------------------------------
+    async def heartbeat(self, instance_id: str, now: datetime, decide) -> tuple[float, list[InstanceBeat]]:
+        self._check()
+        share = decide([b for b in self.instances.values() if b.instance_id != instance_id])
+        self.instances[instance_id] = InstanceBeat(instance_id, now, share)
+        return share, list(self.instances.values())
+
+    async def leave(self, instance_id: str) -> None:
+        self._check()
+        self.instances.pop(instance_id, None)
 
     # ---- conversations ------------------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:
