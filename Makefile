@@ -45,6 +45,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.graph_round_trips
 	$(PY) -m bench.graph_idle_cost
 	$(PY) -m bench.vote_click
+	$(PY) -m bench.telemetry_cost
 
 clean:
 	rm -rf $(VENV) node_modules var build test-output .pytest_cache .ruff_cache

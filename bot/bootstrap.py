@@ -224,7 +224,7 @@ class Den:
         await self.use_stored_routes()
         deliver_own_writes = getattr(self.store, "deliver_own_writes", None)
         if deliver_own_writes is not None:  # the SharePoint store: this instance delivers what it writes
-            deliver_own_writes(self.dispatcher.kick)
+            deliver_own_writes(self.dispatcher.kick, self.dispatcher.may_send)
         if self.budget is not None:
             await self.budget.start_first()  # the share is known before anything is sent
         self.dispatcher.start()

@@ -5,11 +5,13 @@ The `DenInstances` list holds one item, `roster`, with a column per instance slo
 write conditional on the item's eTag, so two instances never take the same slot); each beat after
 that is a single `PATCH` of its own slot, which Graph answers with every field of the item, that is
 every instance's last beat. The share it declares is decided from the previous answer (at most one
-beat old). Mixed into the SharePoint store.
+beat old). A beat is also a write Graph took, so the health probe counts it and skips its own write
+for a while. Mixed into the SharePoint store.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -60,6 +62,7 @@ class SharePointInstances:
     _roster_item: str | None = None
     _roster_slot: str | None = None
     _roster: dict[str, InstanceBeat] | None = None
+    _probe_ok_at: float | None
 
     async def heartbeat(self, instance_id: str, now: datetime, decide: Decide) -> tuple[float, list[InstanceBeat]]:
         if self._roster_slot is None or self._roster is None:
@@ -106,6 +109,7 @@ class SharePointInstances:
         except APIError as error:
             raise _graph_call(error) from error
         raw = answer.additional_data if answer is not None and answer.additional_data else {}
+        self._probe_ok_at = time.monotonic()  # a write Graph took: the health probe need not write again
         return {k: str(v) if isinstance(v, UUID) else v for k, v in raw.items()}
 
 

@@ -302,6 +302,7 @@ class SharePointStore:
         self.retention = timedelta(days=retention_days)
         self.idle_poll = timedelta(seconds=idle_poll_seconds)
         self.claim_on_write = claim_on_write
+        self._can_send: Callable[[], bool] = lambda: True
         self.write_lease = timedelta(seconds=write_lease_seconds)
         self.gauge = gauge or getattr(client, "rate_limit_gauge", None) or RateLimitGauge()
         self.pending = pending or PendingWrites()
@@ -325,11 +326,17 @@ class SharePointStore:
         if self.site_id:
             self._build_lists()
 
-    def deliver_own_writes(self, kick) -> None:
+    def deliver_own_writes(self, kick, can_send: Callable[[], bool] = lambda: True) -> None:
         """This instance runs an outbox dispatcher: rows it writes are written already leased to
-        it and delivered from memory; `kick` wakes the dispatcher when rows are written later."""
+        it and delivered from memory; `kick` wakes the dispatcher when rows are written later.
+        While `can_send()` says no (no share of the Teams budget yet), rows are written unleased,
+        for any instance to deliver."""
         self.claim_on_write = True
         self.on_outbox_written = kick
+        self._can_send = can_send
+
+    def _leases_own_writes(self) -> bool:
+        return self.claim_on_write and self._can_send()
 
     def _build_lists(self) -> None:
         self._lists = {key: _ListApi(self.client, self.site_id, spec.name, self.page_size)
@@ -624,7 +631,7 @@ class SharePointStore:
         requests = []
         for n, row in enumerate(rows):
             fields = row.fields
-            if lease and self.claim_on_write and row.list_key == "outbox":
+            if lease and self._leases_own_writes() and row.list_key == "outbox":
                 due = _dt(fields.get("NotBefore")) or datetime.now(UTC)
                 fields = {**fields, "NotBefore": _iso(due + self.write_lease)}
             requests.append(self._api(row.list_key).create_request(f"r{n}", fields))
@@ -653,11 +660,11 @@ class SharePointStore:
             if not item_id:
                 continue
             self._item_ids[row.key_value] = item_id
-            if self.claim_on_write and lease_held:
+            if lease_held and self._leases_own_writes():
                 self._local[row.key_value] = _LocalRow(_outbox_from_values(row.fields, leased=True), item_id)
         if outbox:
             self._backlog = None
-            self._poll_now = self._poll_now or not (self.claim_on_write and lease_held)
+            self._poll_now = self._poll_now or not (lease_held and self._leases_own_writes())
             self.on_outbox_written()
 
     async def _ensure_rows(self, rows: list[PendingRow], deadline: float, *, lease_held: bool) -> list[PendingRow]:

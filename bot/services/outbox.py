@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -137,6 +138,10 @@ class OutboxDispatcher(BackgroundTask):
         """Something was just queued: deliver now rather than at the next poll."""
         self._wake.set()
 
+    def may_send(self) -> bool:
+        """Whether this instance has a share of the tenant's Teams budget now."""
+        return bool(self._limiter.tenant_rate)
+
     @property
     def in_flight(self) -> int:
         return len(self._held)
@@ -192,6 +197,12 @@ class OutboxDispatcher(BackgroundTask):
             # Cleared before the claim, not after: a wake-up that comes while the claim is under way
             # (a send recorded, room made) must start another claim, not be lost until the next poll.
             self._wake.clear()
+            if not self.may_send():
+                # No share of the tenant's budget yet (a new instance): lease nothing, so the other
+                # instances deliver what is due meanwhile.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+                continue
             try:
                 claimed = await self.claim_once()
             except asyncio.CancelledError:
@@ -328,7 +339,10 @@ class OutboxDispatcher(BackgroundTask):
         The message stays held (its lease renewed) until that write is done."""
         self._done.append(message)
         if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._record_completions(), name="outbox-recorder")
+            # In a context of its own: the write records many deliveries, it belongs to none of their traces.
+            self._recorder = asyncio.create_task(
+                self._record_completions(), name="outbox-recorder", context=contextvars.Context()
+            )
 
     async def _record_completions(self) -> None:
         while self._done:

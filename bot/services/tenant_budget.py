@@ -22,6 +22,7 @@ from bot.domain.budget import (
     InstanceBeat,
     after_answer,
     alive_others,
+    fair_share,
     next_share,
 )
 from bot.ports.instances import Instances
@@ -31,6 +32,7 @@ from bot.services.workers import BackgroundTask
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5.0  # a beat the store refused is tried again this soon
+CATCHING_UP = 6  # below its fair share (a new instance), it beats this many times more often, for a while
 
 
 class TenantBudget(BackgroundTask):
@@ -62,6 +64,7 @@ class TenantBudget(BackgroundTask):
         self.instances = 1
         self._raise: asyncio.Task | None = None
         self._last_beat: datetime | None = None
+        self._target = budget  # the fair share at the last beat
         limiter.set_tenant_rate(0.0)  # nothing is sent before the first beat says how much
 
     async def beat(self) -> None:
@@ -78,6 +81,7 @@ class TenantBudget(BackgroundTask):
         others = alive_others(beats, self.instance_id, now, self._ttl)
         declared = after_answer(self.budget, declared, others)
         self.instances = 1 + len(others)
+        self._target = fair_share(self.budget, others)
         if declared <= self.share or not others:
             self._apply(declared)  # lower at once; alone, nobody's earlier sends are in the window
         else:
@@ -135,10 +139,20 @@ class TenantBudget(BackgroundTask):
                 self._apply(0.0)
             return False
 
+    def _next_beat_in(self, ok: bool) -> float:
+        """A minute (the setting); sooner after a failure, and while this instance is below its fair
+        share (just started: the others lower theirs at their next beat, and it takes what they free
+        without waiting a whole beat more)."""
+        if not ok:
+            return min(RETRY_SECONDS, self._every)
+        if self._declared() < self._target - 1e-9:
+            return self._every / CATCHING_UP
+        return self._every
+
     async def _run(self) -> None:
         ok = getattr(self, "_first_ok", True)
         while True:
-            await asyncio.sleep(self._every if ok else min(RETRY_SECONDS, self._every))
+            await asyncio.sleep(self._next_beat_in(ok))
             ok = await self._try_beat()
 
     async def stop(self) -> None:

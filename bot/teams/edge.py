@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from aiohttp.web import Request, Response
-from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core import InvokeResponse, Middleware, TurnContext
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication, aiohttp_error_middleware
 from botbuilder.schema import Activity, ActivityTypes
 from msrest.exceptions import DeserializationError
@@ -26,6 +26,7 @@ from bot.teams.handler import DenBot, invoke_message
 from bot.teams.lean import LeanCloudAdapter, fix_msrest_retry_scan
 from bot.teams.tenant_guard import TenantGuard
 from bot.telemetry import Telemetry, TurnFacts
+from bot.telemetry.connector import connector_call
 from bot.telemetry.privacy import guid_or_empty, known, word
 from bot.telemetry.turns import mark_current_turn_failed, turn_span
 from bot.web.request_guard import READ_ACTIVITY, Unreadable
@@ -93,6 +94,8 @@ class TeamsEdge:
     @classmethod
     def build(cls, settings: Settings, conversations: Conversations, telemetry: Telemetry | None = None) -> TeamsEdge:
         adapter = bot_adapter(settings)
+        if telemetry is not None and telemetry.enabled:
+            adapter.use(ReplySpans(telemetry))
         sender = connector_sender(settings, adapter, telemetry)
         allow_list = ServiceUrlAllowList.from_setting(settings.allowed_service_urls)
         channel = TeamsChannel(sender, conversations, app_id=settings.app_id, allow_list=allow_list)
@@ -118,6 +121,30 @@ class TeamsEdge:
                 return response
 
         return messages
+
+
+class ReplySpans(Middleware):
+    """Each reply a turn sends through the Bot Connector in a span of its own (an invoke's answer,
+    which goes back in the HTTP response, is not a send)."""
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self._telemetry = telemetry
+
+    async def on_turn(self, context: TurnContext, logic) -> None:
+        context.on_send_activities(self._sending)
+        await logic()
+
+    async def _sending(self, context: TurnContext, activities: list[Activity], next_send):
+        if all(a.type == ActivityTypes.invoke_response for a in activities):
+            return await next_send()
+        with connector_call(self._telemetry, "send", "POST") as call:
+            try:
+                responses = await next_send()
+            except Exception as error:
+                call.unreachable(error)
+                raise
+            call.answered(200)
+            return responses
 
 
 VERBS = frozenset(v for k, v in vars(verbs).items() if k.isupper() and isinstance(v, str))

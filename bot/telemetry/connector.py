@@ -26,10 +26,11 @@ class ConnectorCall:
         self._operation = operation
 
     def answered(self, status: int, headers: Any = None) -> None:
-        self._span.set_attribute("http.response.status_code", status)
         if status >= 400:
-            self._span.set_attribute("error.type", str(status))
+            self._span.set_attributes({"http.response.status_code": status, "error.type": str(status)})
             self._span.set_status(Status(StatusCode.ERROR))
+        else:
+            self._span.set_attribute("http.response.status_code", status)
         labels = {"den.connector.operation": self._operation, "den.status_class": f"{status // 100}xx"}
         self._telemetry.sends.add(1, labels)
         count_answer(self._telemetry, "teams", status, headers)
@@ -42,13 +43,14 @@ class ConnectorCall:
 
 @contextmanager
 def connector_call(telemetry: Telemetry, operation: str, method: str) -> Iterator[ConnectorCall]:
+    """A leaf span (nothing nests under a connector request, so it is never made current)."""
     operation = operation if operation in OPERATIONS else "other"
     attributes = {"http.request.method": method, "den.service": "teams", "den.connector.operation": operation}
-    with telemetry.tracer.start_as_current_span(
-        f"teams {operation}", kind=SpanKind.CLIENT, attributes=attributes,
-        record_exception=False, set_status_on_exception=False,
-    ) as span:  # fmt: skip
+    span = telemetry.tracer.start_span(f"teams {operation}", kind=SpanKind.CLIENT, attributes=attributes)
+    try:
         yield ConnectorCall(telemetry, span, operation)
+    finally:
+        span.end()
 
 
 def operation_of(method: str, url: str) -> str:

@@ -48,7 +48,7 @@ class Telemetry:
                 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0,
             ],
         )  # fmt: skip
-        self.turns = m.create_counter("den.turns", "{activity}", "Incoming activities, by type and outcome")
+        self.turns = m.create_counter("den.turns", "{activity}", "Activities other than card clicks, by type")
         self.decisions = m.create_counter("den.decisions", "{decision}", "Approval decisions recorded, by outcome")
         self.sends = m.create_counter(
             "den.teams.sends", "{request}", "Requests to the Bot Connector, by operation and status class"

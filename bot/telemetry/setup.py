@@ -121,17 +121,30 @@ def _interval(environ: Mapping[str, str]) -> int:
         return METRIC_EXPORT_MILLISECONDS
 
 
-def in_memory() -> tuple[Telemetry, object, object]:
-    """For tests and the benchmark: (telemetry, span exporter, metric reader), all in memory, nothing sent."""
+def in_memory(*, batched: bool = False) -> tuple[Telemetry, object, object]:
+    """For tests and the benchmark: (telemetry, span exporter, metric reader), all in memory, nothing sent.
+    `batched`: spans go through the batch processor, as exported spans do in production."""
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import InMemoryMetricReader
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    spans = InMemorySpanExporter()
+    class RecentSpans(InMemorySpanExporter):
+        """Keeps the last `keep` spans, as an exporter that sends them away holds none for long."""
+
+        keep = 100_000 if not batched else 2_000
+
+        def export(self, spans):
+            result = super().export(spans)
+            with self._lock:
+                while len(self._finished_spans) > self.keep:
+                    self._finished_spans.popleft()
+            return result
+
+    spans = RecentSpans()
     tracer_provider = TracerProvider(resource=resource({}))
-    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    tracer_provider.add_span_processor(BatchSpanProcessor(spans) if batched else SimpleSpanProcessor(spans))
     reader = InMemoryMetricReader()
     meter_provider = MeterProvider(resource=resource({}), metric_readers=[reader])
     return Telemetry.from_providers(tracer_provider, meter_provider, exporter="memory"), spans, reader

@@ -59,7 +59,7 @@ class TurnRecord:
 @contextmanager
 def turn_span(telemetry: Telemetry, facts: TurnFacts, headers: Mapping[str, str] | None = None) -> Iterator[TurnRecord]:
     """The turn's server span ("turn <type>"), its click metrics, and the outcome the edge reports."""
-    parent = propagate.extract(headers) if headers else None  # a caller's traceparent, if any
+    parent = propagate.extract(headers) if headers and "traceparent" in headers else None  # a caller's, if any
     attributes = {"den.activity.type": facts.activity_type}
     if facts.name:
         attributes["den.invoke.name"] = facts.name
@@ -82,8 +82,9 @@ def turn_span(telemetry: Telemetry, facts: TurnFacts, headers: Mapping[str, str]
         finally:
             _TURN.reset(token)
             span.set_attribute("den.outcome", record.outcome)
-            telemetry.turns.add(1, {"den.activity.type": facts.activity_type, "den.outcome": record.outcome})
-            if facts.is_click:
+            if not facts.is_click:  # clicks are counted by verb below
+                telemetry.turns.add(1, {"den.activity.type": facts.activity_type, "den.outcome": record.outcome})
+            else:
                 labels = {"den.verb": facts.verb}
                 telemetry.click_duration.record(time.perf_counter() - started, labels)
                 telemetry.clicks.add(1, {**labels, "den.outcome": record.outcome})

@@ -41,7 +41,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def start_den(db: Path, org_file: Path) -> tuple[subprocess.Popen, int]:
+async def start_den(db: Path, org_file: Path, **more: str) -> tuple[subprocess.Popen, int]:
+    """`python app.py` on the store `db`, sending to the connector stand-in; `more`: other settings."""
     port = free_port()
     env = {
         **os.environ,
@@ -56,10 +57,11 @@ async def start_den(db: Path, org_file: Path) -> tuple[subprocess.Popen, int]:
         "DEN_NOTIFY_RETRY_BASE_SECONDS": "0.2",
         "MicrosoftAppId": "",
         "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
+        **more,
     }
     process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, cwd=ROOT)  # noqa: ASYNC220
     async with aiohttp.ClientSession() as session:
-        for _ in range(200):
+        for _ in range(400):
             try:
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
                     await response.read()

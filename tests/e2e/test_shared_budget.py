@@ -10,19 +10,14 @@ window may it see more than the budget, including while instances start, and aft
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
-import aiohttp
 import pytest
 
-from bot.ports.service_urls import LOCAL_SERVICE_URLS
-from bot.settings import ROOT
-from tests.e2e.test_delivery_restarts import expected_notifications, free_port, reference_of
+from tests.e2e.test_delivery_restarts import expected_notifications, reference_of, start_den
 from tests.support.bulk import BenchOrg, approve_first_steps, seed_ideas
 from tests.support.fake_connector import FakeConnector
 
@@ -32,36 +27,15 @@ IDEAS = 30  # 60 notifications: fifteen seconds at the budget
 
 
 async def start_instance(db: Path, org_file: Path, name: str) -> subprocess.Popen:
-    port = free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "DEN_HOST": "127.0.0.1",
-        "DEN_SQLITE_PATH": str(db),
-        "DEN_ORG_FILE": str(org_file),
-        "DEN_LOG_LEVEL": "WARNING",
-        "DEN_DIGEST_SCHEDULE": "off",
-        "DEN_OUTBOX_POLL_SECONDS": "0.2",
-        "DEN_OUTBOX_LEASE_SECONDS": "2",
-        "DEN_OUTBOX_MAX_IN_FLIGHT": "3",  # each instance leases a few at a time: they all have work
-        "DEN_NOTIFY_RETRY_BASE_SECONDS": "0.2",
-        "DEN_TEAMS_MESSAGES_PER_SECOND": str(BUDGET),
-        "DEN_INSTANCE_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
-        "DEN_INSTANCE_ID": name,
-        "MicrosoftAppId": "",
-        "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,
-    }
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, cwd=ROOT)  # noqa: ASYNC220
-    async with aiohttp.ClientSession() as session:
-        for _ in range(400):
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/livez") as response:
-                    await response.read()
-                    return process
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-    process.kill()
-    raise AssertionError("the app did not start")
+    process, _ = await start_den(
+        db,
+        org_file,
+        DEN_OUTBOX_MAX_IN_FLIGHT="3",  # each instance leases a few at a time: they all have work
+        DEN_TEAMS_MESSAGES_PER_SECOND=str(BUDGET),
+        DEN_INSTANCE_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS),
+        DEN_INSTANCE_ID=name,
+    )
+    return process
 
 
 def shares(db: Path) -> dict[str, float]:
