@@ -48,6 +48,7 @@ from bot.services.outbox import OutboxDispatcher, unobserved
 from bot.services.pitch_day import PitchDayService
 from bot.services.schedule import Timer, daily, weekly
 from bot.services.tenant_budget import TenantBudget
+from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
 from bot.telemetry import Telemetry
 from bot.telemetry.outbox import BacklogWatch, DeliveryObserver
@@ -355,6 +356,7 @@ def bootstrap(
     approvals = ApprovalService(
         store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick
     )
+    ideas.viewers = ViewerResolver(organisers, store)
     kick.to(dispatcher.kick)
     renderer.before_request = approvals.settle_before_delivery
     nudger = Nudger(

@@ -177,6 +177,11 @@ class Settings:
     panel_quorum: int = env("DEN_PANEL_QUORUM", default=3, check=_positive)  # fewer judges: "below quorum"
     # judges not done get one reminder the day after pitch day, at this time (unless the organiser sets one)
     panel_reminder_time: str = env("DEN_PANEL_REMINDER_TIME", default="09:00", check=_clock_time)
+    # ---- the Den tab ----------------------------------------------------------------------------
+    # The tab's Application ID URI (api://<domain>/<app id>), accepted as its SSO tokens' audience
+    # beside the app id itself; and the Entra ID authority whose published keys sign them.
+    tab_resource: str = env("DEN_TAB_RESOURCE", default="")
+    entra_authority: str = env("DEN_ENTRA_AUTHORITY", default="https://login.microsoftonline.com")
     # ---- hostile input: connector hosts, request size, pitch floods, Retry-After ---------------------
     allowed_service_urls: str = env(
         "DEN_ALLOWED_SERVICE_URLS", default="https://smba.trafficmanager.net/", check=_service_urls
