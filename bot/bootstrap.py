@@ -434,13 +434,30 @@ def bootstrap(
 
 
 def instance_id(settings: Settings) -> str:
-    """This instance's name in the heartbeats: stable across restarts where the host gives one."""
+    """This instance's name in the heartbeats: the host's name for it where it gives one (stable
+    across restarts), else host:port:pid (see `gone_from_this_host`)."""
     return (
         settings.instance_id
         or os.environ.get("WEBSITE_INSTANCE_ID", "")
         or os.environ.get("CONTAINER_APP_REPLICA_NAME", "")
-        or f"{socket.gethostname()}:{settings.port}"
+        or f"{socket.gethostname()}:{settings.port}:{os.getpid()}"
     )[:100]
+
+
+def gone_from_this_host(instance: str) -> bool:
+    """An instance named host:port:pid on this host whose process no longer exists (killed, say):
+    its heartbeat need not go stale before the others share out its part."""
+    host, _, rest = instance.partition(":")
+    pid = rest.rpartition(":")[2]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def tenant_budget(
@@ -462,6 +479,7 @@ def tenant_budget(
         clock=utc_now,  # wall time: the beats of other processes are compared with it
         every_seconds=settings.instance_heartbeat_seconds,
         on_change=report,
+        gone=gone_from_this_host,
     )
 
 

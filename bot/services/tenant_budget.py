@@ -49,7 +49,9 @@ class TenantBudget(BackgroundTask):
         every_seconds: float = 60.0,
         raise_delay_seconds: float = RAISE_DELAY_SECONDS,
         on_change: Callable[[float, int], None] = lambda share, instances: None,
+        gone: Callable[[str], bool] = lambda instance_id: False,
     ) -> None:
+        self._gone = gone  # an instance known to be dead without waiting for its heartbeat to go stale
         self._store = store
         self._limiter = limiter
         self.instance_id = instance_id
@@ -73,12 +75,12 @@ class TenantBudget(BackgroundTask):
         others: list[InstanceBeat] = []
 
         def decide(beats: list[InstanceBeat]) -> float:
-            others[:] = alive_others(beats, self.instance_id, now, self._ttl)
+            others[:] = self._alive(beats, now)
             return next_share(self.budget, self._declared(), others)
 
         declared, beats = await self._store.heartbeat(self.instance_id, now, decide)
         self._last_beat = now
-        others = alive_others(beats, self.instance_id, now, self._ttl)
+        others = self._alive(beats, now)
         declared = after_answer(self.budget, declared, others)
         self.instances = 1 + len(others)
         self._target = fair_share(self.budget, others)
@@ -86,6 +88,9 @@ class TenantBudget(BackgroundTask):
             self._apply(declared)  # lower at once; alone, nobody's earlier sends are in the window
         else:
             self._apply_later(declared)
+
+    def _alive(self, beats: list[InstanceBeat], now: datetime) -> list[InstanceBeat]:
+        return [b for b in alive_others(beats, self.instance_id, now, self._ttl) if not self._gone(b.instance_id)]
 
     def _declared(self) -> float:
         """The share this instance holds or is about to hold (a raise waiting counts)."""

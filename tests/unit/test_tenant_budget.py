@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
+from bot.bootstrap import gone_from_this_host
 from bot.domain.budget import InstanceBeat, after_answer, alive_others, fair_share, next_share, whole_messages
 from bot.ports.rate_limits import TeamsRateLimiter
 from bot.services.tenant_budget import TenantBudget
@@ -79,3 +84,13 @@ async def test_a_killed_instance_keeps_its_share_reserved_until_its_heartbeat_is
     clock.advance(seconds=60)  # 180 s > 2.5 beats
     await survivor.beat()
     await until(lambda: limiter.tenant_rate == 50)
+
+
+def test_an_instance_on_this_host_whose_process_is_gone_is_known_dead_at_once():
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(finished.stdout)
+    host = socket.gethostname()
+    assert gone_from_this_host(f"{host}:3978:{dead_pid}")
+    assert not gone_from_this_host(f"{host}:3978:{os.getpid()}"), "this very process"
+    assert not gone_from_this_host(f"another-host:3978:{dead_pid}"), "another host's process cannot be checked"
+    assert not gone_from_this_host("dd0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8"), "App Service"
