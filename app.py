@@ -21,6 +21,7 @@ from bot.telemetry import Telemetry
 from bot.telemetry.setup import configure_from_env
 from bot.web.admin_routes import admin_routes
 from bot.web.pages import health_routes, page_routes
+from bot.web.report_download import report_download_route
 from bot.web.request_guard import GuardSettings, request_guard
 
 log = logging.getLogger("deputys_den")
@@ -76,6 +77,8 @@ def create_app(
         allow_resend=settings.digest_on_request,
         challenges=den.challenges,
     )
+    if den.challenges is not None and den.report_links is not None:
+        report_download_route(app, den.challenges, den.report_links)
     page_routes(app)
     mount_tab(app, den, settings)
     app.on_startup.append(start)

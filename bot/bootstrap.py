@@ -46,6 +46,7 @@ from bot.services.live_cards import LiveCards
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher, unobserved
 from bot.services.pitch_day import PitchDayService
+from bot.services.report_links import ReportLinks
 from bot.services.schedule import Timer, daily, weekly
 from bot.services.tenant_budget import TenantBudget
 from bot.services.viewers import ViewerResolver
@@ -211,6 +212,7 @@ class Den:
     telemetry: Telemetry = field(default_factory=Telemetry.off)
     budget: TenantBudget | None = None  # this instance's share of the tenant's Teams budget
     backlog_watch: BacklogWatch | None = None  # the outbox gauges, with telemetry on
+    report_links: ReportLinks | None = None  # the report's CSV download links
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -319,6 +321,8 @@ def bootstrap(
         on_outbox=kick,
     )
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
+    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    report_links = ReportLinks(settings.link_secret, public_url, clock)
     renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges),
                                     pitch_day=PitchDayNotificationRenderer(pitch_day))
     dispatcher = OutboxDispatcher(
@@ -421,6 +425,7 @@ def bootstrap(
             digest_on_request=settings.digest_on_request,
             challenges=challenges,
             pitch_day=pitch_day,
+            report_links=report_links,
         ),
         edge=edge,
         scheduled=scheduled,
@@ -430,6 +435,7 @@ def bootstrap(
         telemetry=telemetry,
         budget=tenant_budget(settings, store, limiter, telemetry),
         backlog_watch=BacklogWatch(telemetry, store.outbox_backlog, clock) if telemetry.enabled else None,
+        report_links=report_links,
     )
 
 

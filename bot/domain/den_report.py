@@ -7,6 +7,8 @@ The same figures feed the report card, the CSV export and the sponsor's weekly d
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -238,3 +240,17 @@ def _days(start: datetime, end: datetime) -> float:
 def _count(values: Iterable[str]) -> list[tuple[str, int]]:
     counts = Counter(v or "unknown" for v in values)
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _cell(value: str) -> str:
+    """A cell as a spreadsheet opens it safely: typed text starting like a formula is kept as text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def report_csv(report: ChallengeReport) -> str:
+    """One row per idea (CSV_COLUMNS), as the administrators' command and the organisers' download give it."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: _cell(str(v)) for k, v in row.items()} for row in report.rows())
+    return buffer.getvalue()
