@@ -63,7 +63,7 @@ from dialogs.pitch_day_notifications import PitchDayNotificationRenderer
 from dialogs.voting import ChannelCards
 
 if TYPE_CHECKING:
-    from bot.teams.edge import TeamsEdge
+    from bot.edge.choice import TeamsEdge
 
 
 def utc_now() -> datetime:
@@ -204,7 +204,7 @@ class Den:
     dialog: MainDialog
     approvals: ApprovalService | None = None
     renderer: NotificationRenderer | None = None
-    edge: TeamsEdge | None = None  # the Bot Framework adapter, when the app talks to Teams
+    edge: TeamsEdge | None = None  # the SDK that receives /api/messages, when the app talks to Teams
     scheduled: list[Timer] = field(default_factory=list)  # the digest and nudges, if DEN_DIGEST_SCHEDULE
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
     challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
@@ -275,7 +275,7 @@ def bootstrap(
     channel: Channel | None = None,
     telemetry: Telemetry | None = None,
 ) -> Den:
-    """Build the application. Without a `channel`, it talks to Teams through the Bot Framework.
+    """Build the application. Without a `channel`, it talks to Teams through the edge DEN_TEAMS_EDGE names.
     `telemetry` (off by default): traces and metrics, bot/telemetry/setup.py says where they go."""
     telemetry = telemetry or Telemetry.off()
     graph = graph_client_from(settings, graph_credential, telemetry) if needs_graph(settings) else None
@@ -288,9 +288,9 @@ def bootstrap(
 
     edge = None
     if channel is None:
-        from bot.teams.edge import TeamsEdge  # the only road to botbuilder, taken only by the app
+        from bot.edge.choice import build_edge  # the only road to an SDK, taken only by the app
 
-        edge = TeamsEdge.build(settings, store, telemetry)
+        edge = build_edge(settings, store, telemetry)
         channel = edge.channel
 
     kick = Kick()

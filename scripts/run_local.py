@@ -25,9 +25,10 @@ from scripts.playground import playground_command, playground_env, write_playgro
 PLAYGROUND_PORT = int(os.environ.get("DEN_PLAYGROUND_PORT", "56150"))
 
 
-def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
-    """Wait for a 200 from /healthz; if none comes, say what it last answered (an unhealthy answer
-    names its reason: the store not writable, or notifications due and undelivered)."""
+def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 120.0) -> None:
+    """Wait for a 200 from /healthz (a cold start on a busy 2-core machine can take most of a minute);
+    if none comes, say what it last answered (an unhealthy answer names its reason: the store not
+    writable, or notifications due and undelivered)."""
     deadline = time.monotonic() + seconds
     answered = "nothing (no connection)"
     while time.monotonic() < deadline:
