@@ -50,6 +50,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.graph_idle_cost
 	$(PY) -m bench.vote_click
 	$(PY) -m bench.telemetry_cost
+	$(PY) -m bench.tab_search
 
 clean:
 	rm -rf $(VENV) node_modules var build test-output .pytest_cache .ruff_cache

@@ -39,6 +39,7 @@ from bot.ports.retry import Backoff
 from bot.services.approvals import ApprovalService
 from bot.services.assignment import StepAssigner
 from bot.services.challenge import ChallengeService
+from bot.services.connect import ConnectService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.limited_posts import RateLimitedPosts
@@ -51,10 +52,13 @@ from bot.services.schedule import Timer, daily, weekly
 from bot.services.tenant_budget import TenantBudget
 from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
+from bot.tab.wiring import tab_link_maker
 from bot.telemetry import Telemetry
 from bot.telemetry.outbox import BacklogWatch, DeliveryObserver
 from bot.telemetry.store import traced_store
 from dialogs.approvals import ApprovalFlows
+from dialogs.connect import ConnectFlows
+from dialogs.connect_notifications import ConnectNotificationRenderer
 from dialogs.den_notifications import DenNotificationRenderer
 from dialogs.digest import digest_renderer
 from dialogs.main import MainDialog
@@ -212,6 +216,7 @@ class Den:
     telemetry: Telemetry = field(default_factory=Telemetry.off)
     budget: TenantBudget | None = None  # this instance's share of the tenant's Teams budget
     backlog_watch: BacklogWatch | None = None  # the outbox gauges, with telemetry on
+    connect: ConnectService | None = None  # similar ideas and asking to connect (the embedded store)
     report_links: ReportLinks | None = None  # the report's CSV download links
 
     async def open(self) -> None:
@@ -405,6 +410,10 @@ def bootstrap(
         if spool is not None
         else None
     )
+    connect = None
+    if hasattr(store, "add_connect_request") and hasattr(store, "similar_ideas"):  # the embedded store
+        connect = ConnectService(store, directory, clock=clock, on_outbox=dispatcher.kick)
+        renderer.connect = ConnectNotificationRenderer(connect)
     return Den(
         settings=settings,
         store=store,
@@ -425,6 +434,8 @@ def bootstrap(
             digest_on_request=settings.digest_on_request,
             challenges=challenges,
             pitch_day=pitch_day,
+            tab_link=tab_link_maker(settings),
+            connect=ConnectFlows(connect) if connect is not None else None,
             report_links=report_links,
         ),
         edge=edge,
@@ -435,6 +446,7 @@ def bootstrap(
         telemetry=telemetry,
         budget=tenant_budget(settings, store, limiter, telemetry),
         backlog_watch=BacklogWatch(telemetry, store.outbox_backlog, clock) if telemetry.enabled else None,
+        connect=connect,
         report_links=report_links,
     )
 
