@@ -51,6 +51,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.vote_click
 	$(PY) -m bench.telemetry_cost
 	$(PY) -m bench.tab_search
+	$(PY) -m bench.tab_index_cost
 
 clean:
 	rm -rf $(VENV) node_modules var build test-output .pytest_cache .ruff_cache

@@ -26,6 +26,7 @@ from bot.adapters.organisers import OrganiserRoster
 from bot.adapters.pending_writes import PendingWrites
 from bot.adapters.routing_file import RoutingFileError, load_routing_file, parse_routing
 from bot.adapters.sharepoint_den import SharePointDenStore
+from bot.adapters.sharepoint_tab_index import SharePointTabIndex
 from bot.adapters.spool import SubmissionSpool
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.calendar import WorkCalendar, parse_holidays
@@ -218,6 +219,8 @@ class Den:
     backlog_watch: BacklogWatch | None = None  # the outbox gauges, with telemetry on
     connect: ConnectService | None = None  # similar ideas and asking to connect (the embedded store)
     report_links: ReportLinks | None = None  # the report's CSV download links
+    tab_index: SharePointTabIndex | None = None  # the Den tab's index on SharePoint (from the delta query)
+    tab_index_timer: Timer | None = None
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -238,6 +241,10 @@ class Den:
         self.dispatcher.start()
         if self.backlog_watch is not None:
             self.backlog_watch.start()
+        if self.tab_index is not None:
+            await self.tab_index.open()
+            if self.tab_index_timer is not None:
+                self.tab_index_timer.start()  # its first run reads every idea once; then what changed
         if self.spool_timer is not None:
             self.spool_timer.start()
         if self.settings.digest_schedule:
@@ -258,8 +265,11 @@ class Den:
             self.renderer.second_look = routes.second_look
 
     async def stop(self) -> None:
-        for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else [])]:
+        for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else []),
+                      *([self.tab_index_timer] if self.tab_index_timer else [])]:
             await timer.stop()
+        if self.tab_index is not None:
+            await self.tab_index.close()
         await self.dispatcher.stop()
         if self.budget is not None:
             await self.budget.stop()  # after the last send: its share is free for the others
@@ -410,6 +420,10 @@ def bootstrap(
         if spool is not None
         else None
     )
+    tab_index = tab_index_timer = None
+    if isinstance(store, SharePointDenStore):
+        tab_index = SharePointTabIndex(store.ideas_items, settings.tab_index_path)
+        tab_index_timer = Timer("tab-index-sync", tab_index.sync, after_now(settings.tab_index_poll_seconds), utc_now)
     connect = None
     if hasattr(store, "add_connect_request") and hasattr(store, "similar_ideas"):  # the embedded store
         connect = ConnectService(store, directory, clock=clock, on_outbox=dispatcher.kick)
@@ -448,6 +462,8 @@ def bootstrap(
         backlog_watch=BacklogWatch(telemetry, store.outbox_backlog, clock) if telemetry.enabled else None,
         connect=connect,
         report_links=report_links,
+        tab_index=tab_index,
+        tab_index_timer=tab_index_timer,
     )
 
 
@@ -509,6 +525,19 @@ def count_outcomes(telemetry: Telemetry, ideas: IdeaService, digests: DigestServ
         1, {"den.decision.outcome": outcome, "den.decision.status": status}
     )
     digests.on_outcome = lambda outcome: telemetry.digests.add(1, {"den.digest.outcome": outcome})
+
+
+def after_now(seconds: float) -> Callable[[datetime], datetime]:
+    """A timer's first run at once, then every `seconds`."""
+    first = [True]
+
+    def next_at(now: datetime) -> datetime:
+        if first[0]:
+            first[0] = False
+            return now
+        return now + timedelta(seconds=seconds)
+
+    return next_at
 
 
 class Kick:

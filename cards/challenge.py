@@ -593,9 +593,14 @@ def funding_facts(m: Messages, stage: IdeaStage) -> Element:
 
 
 def funding_form_card(
-    m: Messages, idea: Idea, *, values: Mapping[str, str] | None = None, notice: str = ""
+    m: Messages,
+    idea: Idea,
+    *,
+    values: Mapping[str, str] | None = None,
+    notice: str = "",
+    errors: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    values = values or {}
+    values, errors = values or {}, errors or {}
     body: list[Element] = [
         heading(m.t("den.fund.title")),
         text(reference_title(m, idea.reference, idea.pitch.title)),
@@ -610,6 +615,7 @@ def funding_form_card(
             "maxLength": 20,
             "value": values.get("amount", ""),
         },
+        *([field_error(m.t("den.fund.error.amount"))] if errors.get("amount") else []),
         {
             "type": "Input.Text",
             "id": "branch",
@@ -619,7 +625,8 @@ def funding_form_card(
             "maxLength": 120,
             "value": values.get("branch", ""),
         },
-        *([field_error(notice)] if notice else []),  # what to fix, under the amount and branch it concerns
+        *_error(m, errors, "branch"),
+        *([field_error(notice)] if notice and not errors else []),  # what to fix, under amount and branch
         {
             "type": "Input.Text",
             "id": "conditions",
@@ -628,6 +635,7 @@ def funding_form_card(
             "maxLength": 1000,
             "value": values.get("conditions", ""),
         },
+        *_error(m, errors, "conditions"),
     ]
     return card(
         body, [execute(m.t("den.action.record_funding"), verbs.DEN_FUND, {"ideaId": idea.id}, style="positive")]

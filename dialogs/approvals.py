@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.inputs import parse_day
 from bot.domain.limits import REASON_MAX, check_text
 from bot.domain.model import Idea, IdeaStatus
 from bot.i18n import Messages
@@ -27,7 +28,7 @@ from cards.approval_routes import (
 from cards.common import local_day
 from cards.idea import chain_view, pitch_summary
 from cards.lesson import invite_action
-from dialogs.turn import Reply, Turn, as_int
+from dialogs.turn import Reply, Turn, as_int, as_key, as_text
 
 MY_APPROVALS_LIMIT = 20
 
@@ -79,7 +80,7 @@ class ApprovalFlows:
         return Reply(card=my_approvals_card(turn.messages, ideas, now, waiting_days=days, viewer_id=turn.user_id))
 
     async def open_approval(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        idea = await self.service.store.get(str(data.get("ideaId", "")))
+        idea = await self.service.store.get(as_key(data.get("ideaId")))
         if idea is None or not idea.involves(turn.user_id):  # nobody reads an idea they have no part in
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(card=self.card_for(turn, idea))
@@ -98,7 +99,7 @@ class ApprovalFlows:
         return approval_card(m, idea, viewer_id=turn.user_id)
 
     async def refresh(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        idea = await self.service.store.get(str(data.get("ideaId", "")))
+        idea = await self.service.store.get(as_key(data.get("ideaId")))
         if idea is None or not idea.involves(turn.user_id):  # a forwarded card shows nothing to others
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(card=self.card_for(turn, idea, view=str(data.get("view", "approval"))))
@@ -109,7 +110,7 @@ class ApprovalFlows:
             self.service.reassign,
             step_index=as_int(data.get("step")),
             revision=as_int(data.get("revision")),
-            to_id=str(data.get("reassignTo") or "").strip(),
+            to_id=as_key(data.get("reassignTo")),
         )
         return await self._with_reason(turn, data, REASSIGN_REASON, move, self._reassigned)
 
@@ -197,8 +198,8 @@ class ApprovalFlows:
         too_long = box.too_long(turn.messages, data)
         if too_long is not None:
             return too_long
-        reason = str(data.get(box.field) or "")
-        result = await move(actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=reason)
+        reason = as_text(data.get(box.field))
+        result = await move(actor_id=turn.user_id, idea_id=as_key(data.get("ideaId")), reason=reason)
         if result.status == ActionStatus.NOT_FOUND or result.idea is None:
             return Reply(message=turn.messages.t("approval.not_found"))
         return answer(turn, result.status, result.idea)
@@ -224,12 +225,12 @@ class ApprovalFlows:
 
     async def delegate(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         m = turn.messages
-        try:
-            last_day = date.fromisoformat(str(data.get("lastDay") or "").strip())
-        except ValueError:
-            return await self.delegation_form(turn, problem=m.t("delegate.problem.bad_date"))
+        parsed = parse_day(data.get("lastDay"), today=self.calendar.local_date(self.clock()))
+        if not parsed.ok:
+            problem = "too_long" if parsed.error == "date_out_of_range" else "bad_date"
+            return await self.delegation_form(turn, problem=m.t(f"delegate.problem.{problem}"))
         result = await self.service.delegate(
-            actor_id=turn.user_id, delegate_id=str(data.get("delegateId") or "").strip(), last_day=last_day
+            actor_id=turn.user_id, delegate_id=as_key(data.get("delegateId")), last_day=parsed.value
         )
         if result.problem is not None or result.delegation is None:
             problem = result.problem.value if result.problem else "not_in_directory"

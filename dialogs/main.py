@@ -33,7 +33,7 @@ from dialogs.challenge import ChallengeFlows
 from dialogs.commands import Command, recognise
 from dialogs.connect import ConnectFlows
 from dialogs.pitch_day import PitchDayFlows
-from dialogs.turn import Reply, Turn, as_id
+from dialogs.turn import Reply, Turn, as_id, as_key
 
 MY_IDEAS_LIMIT = 20
 _AUDIENCE = {
@@ -260,7 +260,7 @@ class MainDialog:
 
     async def _language_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         """The button names the language it switches to; without one (an older card) it switches to the other."""
-        language = str(data.get("language", ""))
+        language = as_key(data.get("language"))
         if language not in ("en", "fr"):
             language = "en" if turn.messages.language == "fr" else "fr"
         return await self._choose_language(turn, language, typed=False)

@@ -18,7 +18,7 @@ from bot.services.pitch_day import Outcome, PitchDay, PitchDayService, Status
 from cards.common import in_language
 from cards.peoples_choice import now_pitching_card, peoples_choice_card
 from dialogs.panel import PanelFlows, refused
-from dialogs.turn import Reply, Turn
+from dialogs.turn import Reply, Turn, as_key
 
 
 class ChannelCards:
@@ -60,11 +60,11 @@ class VotingFlows:
 
     async def view(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         """The card's refresh (automatic or by hand): this person's own view."""
-        return await self._view(turn, str(data.get("challengeId") or ""))
+        return await self._view(turn, as_key(data.get("challengeId")))
 
     async def vote(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        challenge_id = str(data.get("challengeId") or "")
-        finalist_id = str(data.get("finalistId") or "")
+        challenge_id = as_key(data.get("challengeId"))
+        finalist_id = as_key(data.get("finalistId"))
         result = await self.service.vote(voter_id=turn.user_id, voter_mri=turn.user_channel_id,
                                          challenge_id=challenge_id, finalist_id=finalist_id)  # fmt: skip
         m = turn.messages
@@ -79,16 +79,16 @@ class VotingFlows:
         return await self._view(turn, challenge_id, m.t(key), result)
 
     async def open(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        result = await self.service.open_voting(actor_id=turn.user_id, challenge_id=str(data.get("challengeId") or ""))
+        result = await self.service.open_voting(actor_id=turn.user_id, challenge_id=as_key(data.get("challengeId")))
         return await self._after(turn, result, "pc.opened")
 
     async def repost(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         result = await self.service.repost_poll_card(actor_id=turn.user_id,
-                                                     challenge_id=str(data.get("challengeId") or ""))  # fmt: skip
+                                                     challenge_id=as_key(data.get("challengeId")))  # fmt: skip
         return await self._after(turn, result, "pc.reposted")
 
     async def close(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        challenge_id = str(data.get("challengeId") or "")
+        challenge_id = as_key(data.get("challengeId"))
         result = await self.service.close_voting(actor_id=turn.user_id, challenge_id=challenge_id)
         if result.status == Status.REFUSED or result.day is None:
             return refused(turn, result.reason or "not_found")

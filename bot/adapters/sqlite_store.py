@@ -47,7 +47,13 @@ from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
 from bot.adapters.sqlite_tab_index import SqliteTabIndexReads, backfill_tab_index, index_idea
 from bot.adapters.sqlite_thread import SqliteThread, in_transaction
 from bot.adapters.sqlite_versioned import insert_new, update_versioned
-from bot.domain.delegation import Delegation
+from bot.domain.delegation import (
+    Delegation,
+    DelegationProblem,
+    DelegationRefused,
+    closes_a_loop,
+    onward_of,
+)
 from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, in_challenge_shortlist
 from bot.domain.model import Idea
 from bot.ports import (
@@ -573,19 +579,30 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, Sqlite
         )
 
     # ---- acting approvers ------------------------------------------------------------------
-    async def save_delegation(self, delegation: Delegation) -> None:
-        """One delegation per approver: a new one replaces the old (ending it early is a save too)."""
-        await self._execute(
-            "INSERT INTO delegations (principal_id, delegate_id, ends_at, body) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(principal_id) DO UPDATE SET delegate_id = excluded.delegate_id, "
-            "ends_at = excluded.ends_at, body = excluded.body",
-            (
-                delegation.principal_id,
-                delegation.delegate_id,
-                _utc(delegation.ends_at),
-                json.dumps(delegation_to_dict(delegation)),
-            ),
-        )
+    async def save_delegation(self, delegation: Delegation, *, now: datetime | None = None) -> None:
+        """One delegation per approver: a new one replaces the old (ending it early is a save too).
+        The loop check runs inside the transaction (BEGIN IMMEDIATE), on what is stored then."""
+        row = (delegation.principal_id, delegation.delegate_id, _utc(delegation.ends_at),
+               json.dumps(delegation_to_dict(delegation)))  # fmt: skip
+
+        def save(db: sqlite3.Connection) -> None:
+            if now is not None and delegation.active(now):
+                stored = db.execute(
+                    "SELECT body FROM delegations WHERE ends_at > ? AND principal_id <> ?",
+                    (_utc(now), delegation.principal_id),
+                ).fetchall()
+                in_force = [delegation_from_dict(json.loads(r["body"])) for r in stored]
+                if closes_a_loop(delegation.principal_id, delegation.delegate_id,
+                                 onward_of({d.principal_id: d for d in in_force}, now)):  # fmt: skip
+                    raise DelegationRefused(DelegationProblem.LOOP)
+            db.execute(
+                "INSERT INTO delegations (principal_id, delegate_id, ends_at, body) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(principal_id) DO UPDATE SET delegate_id = excluded.delegate_id, "
+                "ends_at = excluded.ends_at, body = excluded.body",
+                row,
+            )
+
+        await self._write(save)
 
     async def get_delegation(self, principal_id: str) -> Delegation | None:
         row = await self._fetchone("SELECT body FROM delegations WHERE principal_id = ?", (principal_id,))

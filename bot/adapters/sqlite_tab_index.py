@@ -55,7 +55,6 @@ CREATE TABLE IF NOT EXISTS tab_audience (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tab_audience_idea ON tab_audience (idea_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS tab_fts USING fts5 (title, body, lessons, tokenize = 'unicode61');
-CREATE VIRTUAL TABLE IF NOT EXISTS tab_vocab USING fts5vocab (tab_fts, 'row');
 """
 # Each result's row stays narrow (what filters and visibility read); the texts a result shows sit
 # apart in tab_text, read only for the page shown.
@@ -207,15 +206,12 @@ DISTINCTIVE_STEMS = 8
 
 
 def distinctive(db: sqlite3.Connection, text: str, most: int = DISTINCTIVE_STEMS) -> list[str]:
-    """The stems of `text` that the fewest ideas share (but some do): what makes it like another idea."""
+    """The stems of `text` that the fewest ideas share (but some do): what makes it like another idea.
+    Each stem's count is one look-up in the full-text index."""
     stems = sorted({s for group in query_terms_any(text) for s in group})
-    if not stems:
-        return []
-    found = db.execute(
-        f"SELECT term, doc FROM tab_vocab WHERE term IN ({','.join('?' * len(stems))}) ORDER BY doc, term LIMIT ?",
-        (*stems, most),
-    ).fetchall()
-    return [term for term, _ in found]
+    counted = [(db.execute("SELECT count(*) FROM tab_fts WHERE tab_fts MATCH ?", (f'"{s}"',)).fetchone()[0], s)
+               for s in stems]
+    return [stem for docs, stem in sorted(counted) if docs][:most]
 
 
 def similar(db: sqlite3.Connection, text: str, exclude_id: str, limit: int) -> list[TabHit]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain import events
+from bot.domain.inputs import clean_text
 from bot.domain.pitch import Pitch, PitchVersion, changed_fields
 
 
@@ -387,7 +388,7 @@ class Idea:
         now: datetime,
     ) -> list[events.Event]:
         """Record the current approver's decision, or raise why the click changes nothing."""
-        comment = comment.strip()
+        comment = clean_text(comment, multiline=True)
         if not self.is_open or step_index != self.current_step or revision != self.revision:
             raise StaleCard(self.id)
         step = self.chain[self.current_step]
@@ -553,7 +554,7 @@ class Idea:
 
     def reassign(self, *, actor_id: str, actor_name: str, to: Person, reason: str, now: datetime) -> list[events.Event]:
         """The current approver passes the step to a named colleague, with a reason."""
-        reason = reason.strip()
+        reason = clean_text(reason, multiline=True)
         if not self.is_open:
             raise StaleCard(self.id)
         if not self.may_decide(actor_id):
@@ -624,7 +625,7 @@ class Idea:
                 actor_name=self.submitter.name,
                 step_index=self.current_step,
                 revision=self.revision,
-                reason=reason.strip(),
+                reason=clean_text(reason, multiline=True),
             )
         )
         self.status = IdeaStatus.WITHDRAWN
@@ -656,7 +657,7 @@ class Idea:
     ) -> list[events.Event]:
         """The submitter asks the next level up to look again, once. `above` is the rejecting
         approver's own manager, used when the rejection came at the last step."""
-        reason = reason.strip()
+        reason = clean_text(reason, multiline=True)
         if actor_id != self.submitter.id:
             raise NotYourStep(self.id)
         rejection = self._rejection()
@@ -705,7 +706,7 @@ class Idea:
 
     def comment(self, *, actor_id: str, actor_name: str, text: str, now: datetime) -> list[events.Event]:
         """Someone on the route (an informed level, or an approver) leaves a comment."""
-        text = text.strip()
+        text = clean_text(text, multiline=True)
         on_route = {i.person_id for i in self.informed} | {s.approver_id for s in self.chain}
         on_route |= {s.on_behalf_of_id for s in self.chain if s.on_behalf_of_id}
         if actor_id not in on_route or actor_id == self.submitter.id:

@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from bot.domain.challenge import Challenge, Criterion
+from bot.domain.inputs import check_text, parse_number
 
 SCORE_MIN, SCORE_MAX = 1, 5
 COMMENT_MAX = 1000
@@ -275,17 +276,15 @@ def parse_scores(form: Mapping[str, Any], criteria: Sequence[Criterion]) -> tupl
     errors: dict[str, str] = {}
     scores: dict[str, int] = {}
     for criterion in criteria:
-        raw = str(form.get(f"score_{criterion.key}") or "").strip()
-        if not raw:
-            errors[criterion.key] = "required"
-        elif not raw.isdigit() or not SCORE_MIN <= int(raw) <= SCORE_MAX:
-            errors[criterion.key] = "out_of_range"
+        parsed = parse_number(form.get(f"score_{criterion.key}"), low=SCORE_MIN, high=SCORE_MAX)
+        if parsed.ok:
+            scores[criterion.key] = parsed.value
         else:
-            scores[criterion.key] = int(raw)
-    raw_comment = form.get("comment")
-    comment = raw_comment.strip() if isinstance(raw_comment, str) else ""
-    if len(comment) > COMMENT_MAX:
-        errors["comment"] = "too_long"
+            errors[criterion.key] = parsed.error or "required"
+    checked = check_text(form.get("comment"), COMMENT_MAX)
+    comment = checked.value
+    if not checked.ok:
+        errors["comment"] = checked.error or "too_long"
     if errors:
         raise InvalidScores(errors)
     return scores, comment

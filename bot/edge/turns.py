@@ -18,6 +18,7 @@ from http import HTTPStatus
 from typing import Any, Protocol
 
 from bot.i18n import Messages
+from bot.logs import error_reference, where_it_failed
 from bot.ports import ConversationRecord, StoreUnavailable
 from bot.services.ideas import IdeaService
 from cards import welcome_card
@@ -221,9 +222,21 @@ class DenTurns:
 
 
 async def on_turn_error(activity: Any, error: Exception, replies: Replies) -> Answer | None:
-    """A turn that failed: logged with ids only; the person reads a polite message in their language."""
-    log.error("turn failed", exc_info=error, extra={"activity_type": activity.type})
-    text = Messages(activity.locale).t("error.generic")
+    """A turn that failed: the person is told, in their language, that it failed and that nothing
+    was changed (each change is one write, and a failure before it writes nothing), with a
+    reference an administrator finds in the logs. The log carries ids and where it failed, never
+    the exception's text: that can quote what the person typed."""
+    reference = error_reference()
+    log.error(
+        "turn failed",
+        extra={
+            "activity_type": activity.type,
+            "error_reference": reference,
+            "error_type": type(error).__name__,
+            "where": where_it_failed(error),
+        },
+    )
+    text = Messages(activity.locale).t("error.generic", reference=reference)
     if activity.type == "invoke":
         return invoke_message(text)
     await replies.text(text)

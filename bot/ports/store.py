@@ -247,7 +247,12 @@ class Approvals(Protocol):
 class Delegations(Protocol):
     """Acting approvers: one delegation per approver (a new one replaces the old)."""
 
-    async def save_delegation(self, delegation: Delegation) -> None: ...
+    async def save_delegation(self, delegation: Delegation, *, now: datetime | None = None) -> None:
+        """Save (a new one replaces the approver's old one). With `now`: inside the write, against
+        the delegations stored at that moment, refuse one that would close a loop (raises
+        DelegationRefused(LOOP), writes nothing), so two instances cannot each accept one half."""
+        ...
+
     async def get_delegation(self, principal_id: str) -> Delegation | None: ...
     async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
         """Principal id -> their delegation, for every delegation active at `now`."""

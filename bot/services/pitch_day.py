@@ -186,7 +186,10 @@ class PitchDayService:
         """Judges who have not scored by the morning after pitch day get one reminder."""
         if challenge.pitch_day is None:
             return None
-        return datetime.combine(challenge.pitch_day + timedelta(days=1), self.reminder_time, tzinfo=self.tz)
+        try:
+            return datetime.combine(challenge.pitch_day + timedelta(days=1), self.reminder_time, tzinfo=self.tz)
+        except OverflowError:  # a pitch day no form accepts any more (within ten years), stored before that rule
+            return None
 
     # ---- the panel ------------------------------------------------------------------------
     async def name_panel(
@@ -291,7 +294,11 @@ class PitchDayService:
                     return Outcome(Status.REFUSED, day, reason=reason_of(error), card=stored)
                 if not changed:
                     return Outcome(Status.UNCHANGED, day, card=card)
-                await self.store.save_scorecard(card)
+                try:
+                    await self.store.save_scorecard(card)  # refused in the write if scoring closed meanwhile
+                except pn.ScoringClosed as error:
+                    day = await self.day(challenge_id) or day
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error), card=stored)
         return Outcome(Status.RECORDED, day, card=card)
 
     async def close_scoring(self, *, actor_id: str, challenge_id: str) -> Outcome:
@@ -477,12 +484,12 @@ class PitchDayService:
         except vt.VotingRefused as error:
             vote = await self.store.get_vote(challenge_id, voter_id)
             return Outcome(Status.REFUSED, day, reason=reason_of(error), vote=vote)
-        result = await self.store.cast_vote(challenge_id, voter_id, finalist_id, self.clock())
-        after = await self.store.get_poll(challenge_id)
-        if after is not None and not after.is_open:
-            # Closed while this click was on its way: the frozen count is the result; say so.
-            day.poll = after
-            return Outcome(Status.REFUSED, day, reason="voting_closed", vote=result.vote)
+        try:  # refused in the write if voting closed while this click was on its way
+            result = await self.store.cast_vote(challenge_id, voter_id, finalist_id, self.clock())
+        except vt.VotingClosed:
+            day.poll = await self.store.get_poll(challenge_id) or poll
+            vote = await self.store.get_vote(challenge_id, voter_id)
+            return Outcome(Status.REFUSED, day, reason="voting_closed", vote=vote)
         if poll.needs_refresh_entry(voter_mri):
             self._queue_refresh(challenge_id, voter_mri)
         status = Status.UNCHANGED if result.unchanged else Status.RECORDED

@@ -77,7 +77,15 @@ class TabService:
         """The submitter's consent, changed from the tab. False when the idea is not theirs."""
         if self._set_sharing is None:
             return False
-        return await self._set_sharing(actor_id=viewer.id, idea_id=idea_id, shared=shared) is not None
+        idea = await self._set_sharing(actor_id=viewer.id, idea_id=idea_id, shared=shared)
+        await self._noted(idea)
+        return idea is not None
+
+    async def _noted(self, idea: Idea | None) -> None:
+        """An index fed later (SharePoint's, from the delta query) takes this instance's own change now."""
+        note = getattr(self.index, "note", None)
+        if idea is not None and note is not None:
+            await note(idea)
 
     async def my_request_about(self, viewer: Viewer, idea_id: str) -> ConnectRequest | None:
         """The viewer's own request to talk about this idea, if they made one."""
@@ -104,4 +112,5 @@ class TabService:
         if self.lessons is None or not text.strip():
             return False
         written = await self.lessons.record_lesson(actor_id=viewer.id, idea_id=idea_id, text=text, shared=shared)
+        await self._noted(written)
         return written is not None

@@ -53,8 +53,9 @@ def validator_for(settings: Settings) -> TokenValidator:
 
 
 def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
-    """The tab, when the store keeps an index of ideas (the embedded store does)."""
-    if not hasattr(den.store, "search_ideas"):
+    """The tab, over the embedded store's own index or, on SharePoint, the instance's delta-fed one."""
+    index = den.tab_index if den.tab_index is not None else den.store
+    if not hasattr(index, "search_ideas"):
         return
     challenges = den.challenges
 
@@ -66,7 +67,7 @@ def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
 
     assert den.ideas.viewers is not None  # the bootstrap sets it
     service = TabService(
-        den.store, den.store, den.ideas.viewers, challenge_names=names, standings=standings,
+        index, den.store, den.ideas.viewers, challenge_names=names, standings=standings,
         set_sharing=den.ideas.set_sharing, connect=den.connect, lessons=den.ideas,
     )
     validator = validator_for(settings)

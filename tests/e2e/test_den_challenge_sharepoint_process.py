@@ -30,9 +30,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -45,6 +42,7 @@ import pytest
 from bot.ports.service_urls import LOCAL_SERVICE_URLS
 from bot.settings import ROOT
 from cards import verbs
+from tests.support.den_process import free_port, start_den
 from tests.support.fake_connector import FakeConnector
 from tests.support.fake_identity import AuthorisedGraph, FakeManagedIdentity
 from tests.support.graph_fixtures import SITE_HOST, SITE_PATH, graph_client
@@ -62,12 +60,6 @@ SMALL = {**VALID_PITCH, "cost_band": "10k_50k"}  # manager and director decide; 
 
 
 # ---- the process ---------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def den_environment(port: int, graph: AuthorisedGraph, identity: FakeManagedIdentity, site: str, tmp: Path):
     """What an administrator sets on App Service, pointed at the local servers. Nothing of the
     test's own environment that could change the app's behaviour is passed on."""
@@ -101,23 +93,6 @@ def den_environment(port: int, graph: AuthorisedGraph, identity: FakeManagedIden
         "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
         "MicrosoftAppId": "",  # Bot Framework authentication off: local only
     }
-
-
-async def start_den(env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, cwd=ROOT)  # noqa: ASYNC220
-    async with aiohttp.ClientSession() as session:
-        for _ in range(600):
-            if process.poll() is not None:
-                raise AssertionError(f"app.py exited with {process.returncode}")
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    if response.status == 200:
-                        return process
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    process.kill()
-    raise AssertionError("the app did not become healthy within 30 s")
 
 
 def seed_entra(graph: AuthorisedGraph) -> None:

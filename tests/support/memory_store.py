@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.budget import InstanceBeat
-from bot.domain.delegation import Delegation
+from bot.domain.delegation import Delegation, DelegationProblem, DelegationRefused, closes_a_loop, onward_of
 from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, DigestScope, in_challenge_shortlist
 from bot.domain.model import Idea, IdeaStatus
 from bot.domain.stage import SHORTLISTED_OR_BEYOND
@@ -143,8 +143,12 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         return sorted(found, key=lambda c: (c.sent_at, c.message_id))
 
     # ---- acting approvers ---------------------------------------------------------------
-    async def save_delegation(self, delegation: Delegation) -> None:
+    async def save_delegation(self, delegation: Delegation, *, now: datetime | None = None) -> None:
         self._check()
+        if now is not None and delegation.active(now):
+            others = {p: d for p, d in self.delegations.items() if p != delegation.principal_id}
+            if closes_a_loop(delegation.principal_id, delegation.delegate_id, onward_of(others, now)):
+                raise DelegationRefused(DelegationProblem.LOOP)
         self.delegations[delegation.principal_id] = delegation
 
     async def get_delegation(self, principal_id: str) -> Delegation | None:
