@@ -49,6 +49,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.graph_round_trips
 	$(PY) -m bench.graph_idle_cost
 	$(PY) -m bench.vote_click
+	$(PY) -m bench.telemetry_cost
 	$(PY) -m bench.tab_search
 	$(PY) -m bench.tab_index_cost
 

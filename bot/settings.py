@@ -148,8 +148,13 @@ class Settings:
     notify_retry_base_seconds: float = env("DEN_NOTIFY_RETRY_BASE_SECONDS", default=2.0, check=_positive)
     notify_max_attempts: int = env("DEN_NOTIFY_MAX_ATTEMPTS", default=12, check=_positive)
     outbox_poll_seconds: float = env("DEN_OUTBOX_POLL_SECONDS", default=5.0, check=_positive)
-    # Teams allows 50 proactive messages a second per app per tenant, all instances together.
+    # Teams allows 50 proactive messages a second per app per tenant, all instances together: the
+    # instances share it (a heartbeat in the store, bot/services/tenant_budget.py).
     teams_messages_per_second: float = env("DEN_TEAMS_MESSAGES_PER_SECOND", default=50.0, check=_positive)
+    instance_heartbeat_seconds: float = env("DEN_INSTANCE_HEARTBEAT_SECONDS", default=60.0, check=_positive)
+    # this instance's name in the heartbeats; empty: App Service's WEBSITE_INSTANCE_ID, Container Apps'
+    # CONTAINER_APP_REPLICA_NAME, else host:port (a restart on the same host and port takes its place back)
+    instance_id: str = env("DEN_INSTANCE_ID", default="")
     outbox_max_in_flight: int = env("DEN_OUTBOX_MAX_IN_FLIGHT", default=64, check=_positive)
     outbox_lease_seconds: float = env("DEN_OUTBOX_LEASE_SECONDS", default=60.0, check=_positive)
     shutdown_drain_seconds: float = env("DEN_SHUTDOWN_DRAIN_SECONDS", default=20.0, check=_not_negative)

@@ -36,11 +36,13 @@ class TeamsEdge(Protocol):
     async def close(self) -> None: ...
 
 
-def build_edge(settings: Settings, conversations: Conversations) -> TeamsEdge:
+def build_edge(settings: Settings, conversations: Conversations, telemetry: Any = None) -> TeamsEdge:
+    """`telemetry`: the botbuilder edge traces each activity through bot/telemetry/turns.py, the seam
+    the Agents SDK edge can call the same way (it runs without telemetry for now)."""
     if settings.teams_edge == "agents":
         from bot.agents_sdk.edge import AgentsEdge
 
         return AgentsEdge.build(settings, conversations)
     from bot.teams.edge import BotbuilderEdge
 
-    return BotbuilderEdge.build(settings, conversations)
+    return BotbuilderEdge.build(settings, conversations, telemetry)

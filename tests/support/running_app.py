@@ -64,10 +64,10 @@ class FakeClock:
 
 
 async def start_app(
-    settings: Settings, clock: Callable[[], datetime] | None = None, graph_credential=None
+    settings: Settings, clock: Callable[[], datetime] | None = None, graph_credential=None, telemetry=None
 ) -> RunningApp:
     kwargs = {"clock": clock} if clock else {}
-    app = create_app(settings, graph_credential=graph_credential, **kwargs)
+    app = create_app(settings, graph_credential=graph_credential, telemetry=telemetry, **kwargs)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
