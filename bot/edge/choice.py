@@ -37,12 +37,12 @@ class TeamsEdge(Protocol):
 
 
 def build_edge(settings: Settings, conversations: Conversations, telemetry: Any = None) -> TeamsEdge:
-    """`telemetry`: the botbuilder edge traces each activity through bot/telemetry/turns.py, the seam
-    the Agents SDK edge can call the same way (it runs without telemetry for now)."""
+    """`telemetry`: either edge traces each activity, its replies and its Bot Connector requests the
+    same way (bot/edge/turns.py, bot/edge/channel.py, bot/edge/connector.py)."""
     if settings.teams_edge == "agents":
         from bot.agents_sdk.edge import AgentsEdge
 
-        return AgentsEdge.build(settings, conversations)
+        return AgentsEdge.build(settings, conversations, telemetry)
     from bot.teams.edge import BotbuilderEdge
 
     return BotbuilderEdge.build(settings, conversations, telemetry)

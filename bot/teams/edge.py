@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.web import Request, Response
-from botbuilder.core import Middleware, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication, aiohttp_error_middleware
 from botbuilder.schema import Activity, ActivityTypes, CallerIdConstants
 from botframework.connector.auth import AuthenticationConstants, BotFrameworkAuthentication
@@ -22,7 +22,7 @@ from msrest.exceptions import DeserializationError
 
 from bot.edge.channel import TeamsChannel
 from bot.edge.connector import ConnectorSender, ConnectorToken
-from bot.edge.turns import DenTurns
+from bot.edge.turns import DenTurns, traced_messages
 from bot.edge.turns import on_turn_error as den_turn_error
 from bot.ports import Conversations
 from bot.ports.service_urls import ServiceUrlAllowList
@@ -30,12 +30,8 @@ from bot.settings import Settings
 from bot.teams.handler import DenBot, TurnReplies, invoke_response
 from bot.teams.lean import LeanCloudAdapter, fix_msrest_retry_scan
 from bot.teams.tenant_guard import TenantGuard
-from bot.telemetry import Telemetry, TurnFacts
-from bot.telemetry.connector import connector_call
-from bot.telemetry.privacy import guid_or_empty, known, word
-from bot.telemetry.turns import mark_current_turn_failed, turn_span
+from bot.telemetry import Telemetry
 from bot.web.request_guard import READ_ACTIVITY, Unreadable
-from cards import verbs
 
 log = logging.getLogger("deputys_den")
 
@@ -43,7 +39,6 @@ error_middleware = aiohttp_error_middleware  # answers the Bot Framework's auth 
 
 
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
-    mark_current_turn_failed(error)
     answer = await den_turn_error(context.activity, error, TurnReplies(context))
     if answer is not None:
         await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=invoke_response(answer)))
@@ -140,21 +135,18 @@ class BotbuilderEdge:
         self.auth_required = auth_required
         self.channel = channel
         self.sender = sender
-        self.telemetry: Telemetry | None = None  # on: a trace per activity (bot/telemetry/turns.py)
+        self.telemetry: Telemetry | None = None  # a trace per activity (bot/edge/turns.py), when on
 
     @classmethod
     def build(
         cls, settings: Settings, conversations: Conversations, telemetry: Telemetry | None = None
     ) -> BotbuilderEdge:
         adapter = bot_adapter(settings)
-        traced = telemetry is not None and telemetry.enabled
-        if traced:
-            adapter.use(ReplySpans(telemetry))
         sender = connector_sender(settings, adapter, telemetry)
         allow_list = ServiceUrlAllowList.from_setting(settings.allowed_service_urls)
         channel = TeamsChannel(sender, conversations, app_id=settings.app_id, allow_list=allow_list)
         edge = cls(adapter, channel, sender, auth_required=settings.auth_enabled)
-        edge.telemetry = telemetry if traced else None
+        edge.telemetry = telemetry
         return edge
 
     @staticmethod
@@ -169,7 +161,6 @@ class BotbuilderEdge:
     def mount(self, app: web.Application, turns: DenTurns) -> None:
         """POST /api/messages, through the lean CloudAdapter."""
         bot = DenBot(turns)
-        telemetry = self.telemetry
 
         async def process(request: Request) -> Response:
             if self.auth_required and not request.headers.get("Authorization"):
@@ -178,54 +169,4 @@ class BotbuilderEdge:
                 raise web.HTTPUnauthorized()
             return await self.adapter.process(request, bot, activity=request.get(READ_ACTIVITY))
 
-        async def messages(request: Request) -> Response:
-            if telemetry is None:
-                return await process(request)
-            with turn_span(telemetry, turn_facts(request.get(READ_ACTIVITY)), request.headers) as turn:
-                response = await process(request)
-                turn.answered(response.status if response is not None else 200)
-                return response
-
-        app.router.add_post("/api/messages", messages)
-
-
-class ReplySpans(Middleware):
-    """Each reply a turn sends through the Bot Connector in a span of its own (an invoke's answer,
-    which goes back in the HTTP response, is not a send)."""
-
-    def __init__(self, telemetry: Telemetry) -> None:
-        self._telemetry = telemetry
-
-    async def on_turn(self, context: TurnContext, logic) -> None:
-        context.on_send_activities(self._sending)
-        await logic()
-
-    async def _sending(self, context: TurnContext, activities: list[Activity], next_send):
-        if all(a.type == ActivityTypes.invoke_response for a in activities):
-            return await next_send()
-        with connector_call(self._telemetry, "send", "POST") as call:
-            try:
-                responses = await next_send()
-            except Exception as error:
-                call.unreachable(error)
-                raise
-            call.answered(200)
-            return responses
-
-
-VERBS = frozenset(v for k, v in vars(verbs).items() if k.isupper() and isinstance(v, str))
-
-
-def turn_facts(activity: Activity | None) -> TurnFacts:
-    """What a trace may say about this activity: its type, invoke name, and for a card click its verb
-    (one of the app's) and the idea's id. Nothing the person typed."""
-    if activity is None:
-        return TurnFacts("unknown")
-    facts = TurnFacts(word(activity.type), word(activity.name) if activity.name else "")
-    value = activity.value if isinstance(activity.value, dict) else {}
-    action = value.get("action") if isinstance(value.get("action"), dict) else {}
-    if activity.type == ActivityTypes.invoke and action:
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
-        facts = TurnFacts(facts.activity_type, facts.name, known(action.get("verb"), VERBS),
-                          guid_or_empty(data.get("ideaId")))
-    return facts
+        app.router.add_post("/api/messages", traced_messages(self.telemetry, process))

@@ -1,8 +1,9 @@
 """One trace per incoming activity: the seam every edge (botbuilder's, the Agents SDK's) calls.
 
-The edge reads its SDK's activity into `TurnFacts` (ids and the app's own words only) and runs the
-turn inside `Telemetry.turn(...)`-like `turn_span`; the store, Graph and Bot Connector spans of the
-turn nest under it because OpenTelemetry's context follows the task.
+The edge's request handler runs inside `turn_span` (bot/edge/turns.py wraps either SDK's handler the
+same way, reading the activity into `TurnFacts`: ids and the app's own words only); the store, Graph
+and Bot Connector spans of the turn nest under it because OpenTelemetry's context follows the task,
+and the replies sent within the turn find it through `current_turn()`.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ _TURN: ContextVar[TurnRecord | None] = ContextVar("den_turn", default=None)
 
 
 class TurnRecord:
-    """Handed to the edge inside the turn: it says how the turn ended."""
+    """Handed to the edge inside the turn: it says how the turn ended. The sends made within the
+    turn find it (`current_turn`) to put their spans under it."""
 
-    def __init__(self, span: trace.Span) -> None:
+    def __init__(self, span: trace.Span, telemetry: Telemetry) -> None:
         self.span = span
+        self.telemetry = telemetry
         self.outcome = "ok"
 
     def answered(self, status: int) -> None:
@@ -72,7 +75,7 @@ def turn_span(telemetry: Telemetry, facts: TurnFacts, headers: Mapping[str, str]
         f"turn {facts.activity_type}", context=parent, kind=SpanKind.SERVER, attributes=attributes,
         record_exception=False, set_status_on_exception=False,
     ) as span:  # fmt: skip
-        record = TurnRecord(span)
+        record = TurnRecord(span, telemetry)
         token = _TURN.set(record)
         try:
             yield record
@@ -88,6 +91,11 @@ def turn_span(telemetry: Telemetry, facts: TurnFacts, headers: Mapping[str, str]
                 labels = {"den.verb": facts.verb}
                 telemetry.click_duration.record(time.perf_counter() - started, labels)
                 telemetry.clicks.add(1, {**labels, "den.outcome": record.outcome})
+
+
+def current_turn() -> TurnRecord | None:
+    """The turn this task runs in, when telemetry is on (None otherwise: nothing to record)."""
+    return _TURN.get()
 
 
 def mark_current_turn_failed(error: BaseException) -> None:

@@ -2,7 +2,8 @@
 nothing anyone typed, nobody's name and no token in any span, metric or log line.
 
 The app runs in-process on loopback with an in-memory exporter (nothing leaves this machine), over
-SQLite here and over SharePoint in tests/integration/test_telemetry_sharepoint.py.
+SQLite here and over SharePoint in tests/integration/test_telemetry_sharepoint.py, on each Teams
+edge (botbuilder and the Microsoft 365 Agents SDK): both give the same trace.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.logs import JsonFormatter
 from bot.telemetry.setup import in_memory
 from cards import verbs
 from tests.e2e.test_core_loop import approval_card_for, install_approvers, last_card_with, update_saying
+from tests.support.edges import both_edges
 from tests.support.people import DIANE, MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, action
@@ -30,6 +32,7 @@ TYPED = {
     "people": "Marguerite Okonkwo-Lindqvist and the ferry desk",
 }
 COMMENT = "Approved: budget line 4471-zebra confirmed"
+pytestmark = both_edges
 NAMES = [SAM.name, MAYA.name, DIANE.name, "Marguerite Okonkwo-Lindqvist"]
 
 
@@ -104,10 +107,10 @@ async def pitch_and_approve(teams: TeamsClient, connector) -> dict:
 
 
 async def test_a_click_is_one_trace_with_store_and_connector_spans_and_its_delivery_is_linked_to_it(
-    tmp_path, connector, log_lines
+    tmp_path, connector, log_lines, teams_edge
 ):
     telemetry, exporter, reader = in_memory()
-    app = await start_app(settings_for_test(tmp_path / "den.sqlite3"), telemetry=telemetry)
+    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", teams_edge=teams_edge), telemetry=telemetry)
     try:
         teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
         await pitch_and_approve(teams, connector)
@@ -127,6 +130,12 @@ async def test_a_click_is_one_trace_with_store_and_connector_spans_and_its_deliv
     assert {"store.get", "store.update"} <= {s.name for s in store_spans}
     assert all(descends_from(s, click, by_id) for s in store_spans)
     assert all(s.attributes["db.system"] == "sqlite" for s in store_spans)
+
+    # A reply sent within a turn (the pitch form Sam asked for by typing) is a span under that turn.
+    asked = [s for s in spans if s.name == "turn message"]
+    replies = [s for s in spans if s.name == "teams send" and s.parent and s.parent.span_id in
+               {t.context.span_id for t in asked}]  # fmt: skip
+    assert replies and all(r.attributes["http.response.status_code"] == 200 for r in replies)
 
     # Sam's decision update: delivered later, in a trace of its own, linked to Maya's click.
     deliveries = [s for s in spans if s.name == "outbox.deliver decision_update"]
