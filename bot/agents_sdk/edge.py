@@ -208,7 +208,7 @@ class AgentsEdge:
         telemetry: Telemetry | None = None,
     ) -> None:
         self.settings = settings
-        self.telemetry = telemetry  # a trace per activity (bot/edge/turns.py), when on
+        self.telemetry = telemetry if telemetry is not None and telemetry.enabled else None  # a trace per activity
         self.connections = connections
         self.configuration = configuration
         self.adapter = CloudAdapter(connection_manager=connections)

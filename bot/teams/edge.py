@@ -146,7 +146,7 @@ class BotbuilderEdge:
         allow_list = ServiceUrlAllowList.from_setting(settings.allowed_service_urls)
         channel = TeamsChannel(sender, conversations, app_id=settings.app_id, allow_list=allow_list)
         edge = cls(adapter, channel, sender, auth_required=settings.auth_enabled)
-        edge.telemetry = telemetry
+        edge.telemetry = telemetry if telemetry is not None and telemetry.enabled else None
         return edge
 
     @staticmethod

@@ -33,6 +33,7 @@ OTLP_VARIABLES = (
 # The distro's automatic instrumentations: off (they would record URLs, queries and framework spans).
 AZURE_INSTRUMENTATIONS = ("azure_sdk", "django", "fastapi", "flask", "psycopg2", "requests", "urllib", "urllib3")
 METRIC_EXPORT_MILLISECONDS = 60_000
+EXEMPLAR_FILTER = "OTEL_METRICS_EXEMPLAR_FILTER"
 
 
 def chosen_exporter(environ: Mapping[str, str]) -> str:
@@ -54,8 +55,12 @@ def resource(environ: Mapping[str, str]):
 
 
 def configure_from_env(environ: Mapping[str, str] | None = None) -> Telemetry:
-    """The app's telemetry for this environment (call once, at start-up)."""
+    """The app's telemetry for this environment (call once, at start-up). Sampling follows the standard
+    `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` (or the distro's own settings); metrics count
+    every click whatever is sampled. Exemplars are off unless `OTEL_METRICS_EXEMPLAR_FILTER` says
+    otherwise: Application Insights does not show them, and offering each measurement costs a click."""
     environ = os.environ if environ is None else environ
+    os.environ.setdefault(EXEMPLAR_FILTER, "always_off")  # read by the SDK's MeterProvider, the distro's too
     exporter = chosen_exporter(environ)
     if exporter == "azure-monitor":
         return _azure_monitor(environ)
@@ -100,7 +105,7 @@ def _otlp(environ: Mapping[str, str]) -> Telemetry:
     tracer_provider = TracerProvider(resource=where)
     tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     reader = PeriodicExportingMetricReader(OTLPMetricExporter(), export_interval_millis=_interval(environ))
-    meter_provider = MeterProvider(resource=where, metric_readers=[reader])
+    meter_provider = MeterProvider(resource=where, metric_readers=[reader], exemplar_filter=no_exemplars(environ))
     logger_provider = LoggerProvider(resource=where)
     logger_provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter()))
     set_logger_provider(logger_provider)
@@ -112,6 +117,16 @@ def _otlp(environ: Mapping[str, str]) -> Telemetry:
 
     log.info("telemetry: OTLP")
     return Telemetry.from_providers(tracer_provider, meter_provider, exporter="otlp", shutdown=shutdown)
+
+
+def no_exemplars(environ: Mapping[str, str] | None = None):
+    """The exemplar filter: none (the SDK's default offers every measurement made in a sampled trace)."""
+    from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, AlwaysOnExemplarFilter, TraceBasedExemplarFilter
+
+    chosen = (environ or {}).get(EXEMPLAR_FILTER, "always_off")
+    return {"always_on": AlwaysOnExemplarFilter, "trace_based": TraceBasedExemplarFilter}.get(
+        chosen, AlwaysOffExemplarFilter
+    )()
 
 
 def _interval(environ: Mapping[str, str]) -> int:
@@ -146,5 +161,5 @@ def in_memory(*, batched: bool = False) -> tuple[Telemetry, object, object]:
     tracer_provider = TracerProvider(resource=resource({}))
     tracer_provider.add_span_processor(BatchSpanProcessor(spans) if batched else SimpleSpanProcessor(spans))
     reader = InMemoryMetricReader()
-    meter_provider = MeterProvider(resource=resource({}), metric_readers=[reader])
+    meter_provider = MeterProvider(resource=resource({}), metric_readers=[reader], exemplar_filter=no_exemplars())
     return Telemetry.from_providers(tracer_provider, meter_provider, exporter="memory"), spans, reader

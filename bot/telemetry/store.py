@@ -45,6 +45,13 @@ def _outbox_arguments(args: tuple, kwargs: dict) -> list[Sequence[OutboxMessage]
     return found
 
 
+def _sampled() -> bool:
+    """Inside a trace the sampler kept (a turn or a delivery). Read from the span context, not the
+    span: an SDK's own no-op span in between (the Agents SDK makes some) carries the trace on."""
+    context = trace.get_current_span().get_span_context()
+    return context.is_valid and context.trace_flags.sampled
+
+
 class TracedStore:
     """The store, each of its coroutine methods inside a span. Anything else passes straight through."""
 
@@ -84,8 +91,9 @@ class TracedStore:
         async def call(*args, **kwargs):
             for messages in _outbox_arguments(args, kwargs):
                 stamp(messages)
-            if not trace.get_current_span().get_span_context().is_valid:
-                # Background work outside any turn or delivery (polls, leases, probes): no trace of its own.
+            if not _sampled():
+                # Background work outside any turn or delivery (polls, leases, probes): no trace of its
+                # own; nor inside a trace the sampler dropped (its spans would be recorded nowhere).
                 try:
                     return await method(*args, **kwargs)
                 except Exception as error:
@@ -115,7 +123,7 @@ class TracedStore:
         @functools.wraps(method)
         async def pages(*args, **kwargs):
             # Not made current: a generator's context would leak into whoever iterates it.
-            inside = trace.get_current_span().get_span_context().is_valid
+            inside = _sampled()
             span = tracer.start_span(f"store.{name}", kind=SpanKind.CLIENT, attributes=attributes) if inside else None
             try:
                 async for page in method(*args, **kwargs):

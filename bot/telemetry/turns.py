@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -61,8 +62,37 @@ class TurnRecord:
 
 @contextmanager
 def turn_span(telemetry: Telemetry, facts: TurnFacts, headers: Mapping[str, str] | None = None) -> Iterator[TurnRecord]:
-    """The turn's server span ("turn <type>"), its click metrics, and the outcome the edge reports."""
+    """The turn's server span ("turn <type>"), its click metrics, and the outcome the edge reports.
+
+    The sampler decides first; a span it drops gets no attributes built (the metrics count every turn)."""
     parent = propagate.extract(headers) if headers and "traceparent" in headers else None  # a caller's, if any
+    started = time.perf_counter()
+    span = telemetry.tracer.start_span(f"turn {facts.activity_type}", context=parent, kind=SpanKind.SERVER)
+    recording = span.is_recording()
+    if recording:
+        span.set_attributes(_turn_attributes(facts))
+    record = TurnRecord(span, telemetry)
+    token, attached = _TURN.set(record), otel_context.attach(trace.set_span_in_context(span, parent))
+    try:
+        yield record
+    except BaseException as error:
+        record.failed(type(error).__name__)
+        raise
+    finally:
+        otel_context.detach(attached)
+        _TURN.reset(token)
+        if recording:
+            span.set_attribute("den.outcome", record.outcome)
+        span.end()
+        if not facts.is_click:  # clicks are counted by verb below
+            telemetry.turns.add(1, {"den.activity.type": facts.activity_type, "den.outcome": record.outcome})
+        else:
+            labels = {"den.verb": facts.verb}
+            telemetry.click_duration.record(time.perf_counter() - started, labels)
+            telemetry.clicks.add(1, {**labels, "den.outcome": record.outcome})
+
+
+def _turn_attributes(facts: TurnFacts) -> dict[str, str]:
     attributes = {"den.activity.type": facts.activity_type}
     if facts.name:
         attributes["den.invoke.name"] = facts.name
@@ -70,27 +100,7 @@ def turn_span(telemetry: Telemetry, facts: TurnFacts, headers: Mapping[str, str]
         attributes["den.verb"] = facts.verb
     if facts.idea_id:
         attributes["den.idea_id"] = facts.idea_id
-    started = time.perf_counter()
-    with telemetry.tracer.start_as_current_span(
-        f"turn {facts.activity_type}", context=parent, kind=SpanKind.SERVER, attributes=attributes,
-        record_exception=False, set_status_on_exception=False,
-    ) as span:  # fmt: skip
-        record = TurnRecord(span, telemetry)
-        token = _TURN.set(record)
-        try:
-            yield record
-        except BaseException as error:
-            record.failed(type(error).__name__)
-            raise
-        finally:
-            _TURN.reset(token)
-            span.set_attribute("den.outcome", record.outcome)
-            if not facts.is_click:  # clicks are counted by verb below
-                telemetry.turns.add(1, {"den.activity.type": facts.activity_type, "den.outcome": record.outcome})
-            else:
-                labels = {"den.verb": facts.verb}
-                telemetry.click_duration.record(time.perf_counter() - started, labels)
-                telemetry.clicks.add(1, {**labels, "den.outcome": record.outcome})
+    return attributes
 
 
 def current_turn() -> TurnRecord | None:
