@@ -22,6 +22,7 @@ from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.adapters.organisers import OrganiserRoster
 from bot.adapters.pending_writes import PendingWrites
+from bot.adapters.retention_file import RetentionFileError, load_retention_file, parse_retention
 from bot.adapters.routing_file import RoutingFileError, load_routing_file, parse_routing
 from bot.adapters.sharepoint_den import SharePointDenStore
 from bot.adapters.spool import SubmissionSpool
@@ -30,6 +31,7 @@ from bot.domain.calendar import WorkCalendar, parse_holidays
 from bot.domain.digest import DigestRules
 from bot.domain.limits import PitchQuota
 from bot.domain.model import Role
+from bot.domain.retention import RetentionSchedule
 from bot.domain.routing import RoutingRules
 from bot.ports import Availability, Channel, Directory, IdeaStore
 from bot.ports.rate_limits import TeamsRateLimiter
@@ -44,6 +46,7 @@ from bot.services.live_cards import LiveCards
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
 from bot.services.pitch_day import PitchDayService
+from bot.services.records import RecordsService
 from bot.services.schedule import Timer, daily, weekly
 from bot.settings import Settings
 from dialogs.approvals import ApprovalFlows
@@ -134,6 +137,28 @@ def stored_routes(text: str, settings: Settings) -> RoutingRules:
     return checked_against(routes, settings)
 
 
+RETENTION_KEY = "retention"  # the DenSettings item (or SQLite settings row) holding the schedule, as YAML
+STORED_SCHEDULE = "the stored retention schedule (DenSettings item 'retention')"
+
+
+def load_schedule(settings: Settings) -> RetentionSchedule:
+    """The retention schedule file; a mistake in it stops start-up with a message naming the line."""
+    try:
+        return load_retention_file(settings.retention_file)
+    except RetentionFileError as error:
+        message = f"The retention schedule cannot be used: {error}. Fix the file (DEN_RETENTION_FILE) and start again."
+        raise SystemExit(message) from None
+
+
+def stored_schedule(text: str) -> RetentionSchedule:
+    """A schedule an administrator uploaded to the records; a mistake stops start-up, naming the line."""
+    try:
+        return parse_retention(text, source=STORED_SCHEDULE)
+    except RetentionFileError as error:
+        fix = "Upload a corrected file with `python -m bot.admin.records --upload-schedule`."
+        raise SystemExit(f"The retention schedule cannot be used: {error}. {fix}") from None
+
+
 def checked_against(routes: RoutingRules, settings: Settings) -> RoutingRules:
     escalation = routes.escalation
     if escalation.enabled and escalation.after_business_days <= settings.remind_after_business_days:
@@ -199,6 +224,7 @@ class Den:
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
     challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
     pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
+    records: RecordsService | None = None  # retention, disposal, access requests, corrections, audit
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -211,6 +237,7 @@ class Den:
         """Open the store and start the workers: the app's start-up."""
         await self.open()
         await self.use_stored_routes()
+        await self.use_stored_schedule()
         deliver_own_writes = getattr(self.store, "deliver_own_writes", None)
         if deliver_own_writes is not None:  # the SharePoint store: this instance delivers what it writes
             deliver_own_writes(self.dispatcher.kick)
@@ -233,6 +260,14 @@ class Den:
         self.approvals.routes = routes
         if self.renderer is not None:
             self.renderer.second_look = routes.second_look
+
+    async def use_stored_schedule(self) -> None:
+        """A retention schedule uploaded to the records (DenSettings item 'retention') wins over the file."""
+        if self.records is None or not hasattr(self.store, "get_setting"):
+            return
+        stored = await self.store.get_setting(RETENTION_KEY)
+        if stored is not None:
+            self.records.schedule = stored_schedule(stored.text)
 
     async def stop(self) -> None:
         for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else [])]:
@@ -257,6 +292,7 @@ def bootstrap(
     store = build_store(settings, graph)
     directory = build_directory(settings, graph)
     routes = load_routes(settings)
+    schedule = load_schedule(settings)
     calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
     assigner = StepAssigner(store, build_availability(settings, directory, graph, calendar), directory)
     spool = SubmissionSpool(settings.spool_path) if settings.store != "sqlite" else None
@@ -401,6 +437,7 @@ def bootstrap(
         spool_timer=spool_timer,
         challenges=challenges,
         pitch_day=pitch_day,
+        records=RecordsService(store, schedule, clock=clock, report=challenges.report),
     )
 
 

@@ -158,6 +158,8 @@ class Settings:
     report_url: str = env("DEN_REPORT_URL", default="")
     # ---- approval routes ------------------------------------------------------------------------
     routing_file: str = env("DEN_ROUTING_FILE", default=str(ROOT / "data" / "routing.yml"))  # "off": every level
+    # the records retention schedule (checked at start-up; on SharePoint an uploaded copy wins)
+    retention_file: str = env("DEN_RETENTION_FILE", default=str(ROOT / "data" / "retention.yml"))
     out_of_office: str = env("DEN_OUT_OF_OFFICE", default="", case="lower",  # empty: graph with Entra, else file
                              check=_one_of("", "off", "org-file", "graph"))
     # A DM may type `digest` for the week so far (local trials, demos); off in production by default.

@@ -10,6 +10,7 @@ needed and a restart loses nothing. Nothing here knows about Teams or cards.
 from __future__ import annotations
 
 import enum
+import json
 import logging
 import re
 import uuid
@@ -32,7 +33,14 @@ from bot.domain.challenge import (
     open_challenge,
     parse_challenge_form,
 )
-from bot.domain.den_report import ChallengeReport, build_report, stage_entry, stages_of
+from bot.domain.den_report import (
+    ChallengeReport,
+    build_report,
+    frozen_report_key,
+    stage_entry,
+    stages_of,
+    with_frozen,
+)
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person
 from bot.domain.outbox import MessageKind, message_id
 from bot.domain.stage import IdeaStage, ProgressStatus, Stage, StageChanged, Standing
@@ -455,7 +463,10 @@ class ChallengeService:
         if challenge is None:
             return None
         ideas = await self.store.list_challenge_summaries(challenge_id)  # a light read: thousands of ideas
-        return build_report(challenge, ideas, await self.store.list_stages(challenge_id), self.clock())
+        report = build_report(challenge, ideas, await self.store.list_stages(challenge_id), self.clock())
+        get_setting = getattr(self.store, "get_setting", None)  # the figures kept when records were disposed of
+        kept = await get_setting(frozen_report_key(challenge_id)) if get_setting else None
+        return with_frozen(report, json.loads(kept.text)) if kept is not None else report
 
     # ---- the sponsors' decisions -------------------------------------------------------------
     async def shortlist(self, *, actor_id: str, idea_id: str, undo: bool = False) -> StageResult:

@@ -1,0 +1,162 @@
+"""Administrators' command line for the Den's records: retention, disposal, access requests, audit.
+
+    python -m bot.admin.records --schedule                     the schedule in use, class by class
+    python -m bot.admin.records --check-schedule FILE          check a schedule file (names the line of a mistake)
+    python -m bot.admin.records --upload-schedule FILE         check it, then keep it with the records (wins over
+                                                               DEN_RETENTION_FILE; restart to apply)
+    python -m bot.admin.records --due                          what the schedule makes due: class, count, oldest, newest
+    python -m bot.admin.records --authorize CLASS --item ITEM --by "NAME, TITLE" [--note TEXT]
+                                                               record the authorization to destroy CLASS's due records
+    python -m bot.admin.records --authorizations               the authorizations, used or not
+    python -m bot.admin.records --dispose AUTHORIZATION --by NAME [--dry-run]
+                                                               destroy what the authorization covers (dry run: show it)
+    python -m bot.admin.records --disposals                    the disposal records
+
+Reads the same settings as the app, through the same bootstrap (SQLite or SharePoint). Nothing is
+destroyed without an authorization, and a dry run changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from azure.core.credentials_async import AsyncTokenCredential
+
+from bot.adapters.retention_file import RetentionFileError, parse_retention
+from bot.admin.command import opened_den
+from bot.bootstrap import RETENTION_KEY
+from bot.domain.retention import DueSummary, RecordClass, RetentionSchedule
+from bot.ports import StoredSetting
+from bot.services.records import DisposalRefused
+from bot.settings import Settings
+
+PROG = "bot.admin.records"
+
+
+def describe_schedule(schedule: RetentionSchedule) -> list[str]:
+    lines = [f"{schedule.title} ({schedule.source})"]
+    lines += [f"  {c.value:<20} {schedule.rule(c).describe()}" for c in RecordClass]
+    return lines
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d") if moment else "-"
+
+
+def due_lines(summaries: list[DueSummary]) -> list[str]:
+    lines = [f"{'class':<20} {'item':<10} {'due':>6}  {'oldest':<10}  {'newest':<10}  rule"]
+    for s in summaries:
+        lines.append(
+            f"{s.record_class.value:<20} {s.rule.item:<10} {s.count:>6}  {_day(s.oldest):<10}  {_day(s.newest):<10}  "
+            f"{s.rule.keep} after {s.rule.since.value.replace('_', ' ')}"
+        )
+    return lines
+
+
+async def run(
+    args: argparse.Namespace, settings: Settings, *, graph_credential: AsyncTokenCredential | None = None, out=print
+) -> int:
+    text = ""
+    if args.check_schedule or args.upload_schedule:
+        path = Path(args.check_schedule or args.upload_schedule)
+        try:
+            text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+            schedule = parse_retention(text, source=path.name)
+        except (RetentionFileError, OSError) as error:
+            print(f"{PROG}: {error}", file=sys.stderr)
+            return 1
+        for line in describe_schedule(schedule):
+            out(line)
+        if args.check_schedule:
+            return 0
+    async with opened_den(settings, graph_credential=graph_credential) as den:
+        await den.use_stored_schedule()
+        records = den.records
+        if args.upload_schedule:
+            who = args.by or getpass.getuser()
+            await den.store.put_setting(StoredSetting(RETENTION_KEY, text, datetime.now(UTC), who))
+            out(f"Stored. Restart the app to use it (it now wins over {Path(settings.retention_file).name}).")
+            return 0
+        try:
+            return await _records_command(args, records, out)
+        except DisposalRefused as refusal:
+            print(f"{PROG}: refused, nothing changed: {refusal}.", file=sys.stderr)
+            return 2
+
+
+async def _records_command(args: argparse.Namespace, records, out) -> int:
+    if args.schedule:
+        for line in describe_schedule(records.schedule):
+            out(line)
+    elif args.due:
+        out(f"Due for disposal on {_day(records.clock())} under {records.schedule.title}:")
+        for line in due_lines(await records.due()):
+            out(line)
+        out("Nothing is destroyed until an administrator records an authorization (--authorize), then --dispose.")
+    elif args.authorize:
+        entry = await records.authorize(RecordClass(args.authorize), by=args.by or "", item=args.item or "",
+                                        note=args.note or "")  # fmt: skip
+        out(f"Authorization recorded: {entry.key}")
+        out(f"  {entry.body['count']} {entry.record_class} due as of {entry.at.isoformat(timespec='seconds')}, "
+            f"oldest {_day(_when(entry.body['oldest']))}, newest {_day(_when(entry.body['newest']))}")  # fmt: skip
+        out(f"  authorized by {entry.by} under item {entry.body['item']}")
+        out(f"Next: python -m bot.admin.records --dispose {entry.key} --by <your name> [--dry-run]")
+    elif args.authorizations:
+        for authorization, used in await records.authorizations():
+            state = f"used by {used.key}" if used else "not used yet"
+            out(f"{authorization.key}  {authorization.record_class:<20} {authorization.body.get('count', 0):>6}  "
+                f"{authorization.at.isoformat(timespec='seconds')}  {authorization.by}  ({state})")  # fmt: skip
+    elif args.dispose:
+        plan = await records.dispose(args.dispose, by=args.by or "", dry_run=args.dry_run)
+        s = plan.summary
+        what = f"{s.count} {s.record_class.value} (events {_day(s.oldest)} to {_day(s.newest)})"
+        if plan.dry_run:
+            out(f"Dry run, nothing changed: the disposal would destroy {what}, under item {s.rule.item}.")
+        else:
+            out(f"Destroyed {plan.destroyed} of {what}, under item {s.rule.item}.")
+            out(f"Disposal record kept: {plan.entry.key}")
+            if plan.destroyed < s.count:
+                out(f"{s.count - plan.destroyed} could not be destroyed now: run --due again later.")
+    elif args.disposals:
+        for entry in await records.disposals():
+            b = entry.body
+            out(f"{entry.key}  {entry.at.isoformat(timespec='seconds')}  {entry.record_class:<20} {b['count']:>6}  "
+                f"{_day(_when(b['oldest']))}..{_day(_when(b['newest']))}  item {b['item']}  by {entry.by}  "
+                f"authorized by {b['authorizedBy']} ({b['authorization']})")  # fmt: skip
+    return 0
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--schedule", action="store_true", help="print the retention schedule in use")
+    group.add_argument("--check-schedule", metavar="FILE", help="check a retention schedule file")
+    group.add_argument("--upload-schedule", metavar="FILE", help="check a schedule file, then store it")
+    group.add_argument("--due", action="store_true", help="list what is due for disposal")
+    group.add_argument("--authorize", metavar="CLASS", choices=[c.value for c in RecordClass],
+                       help="record the authorization to destroy a class's due records")  # fmt: skip
+    group.add_argument("--authorizations", action="store_true", help="list the authorizations")
+    group.add_argument("--dispose", metavar="AUTHORIZATION", help="destroy what an authorization covers")
+    group.add_argument("--disposals", action="store_true", help="list the disposal records")
+    parser.add_argument("--item", help="the schedule item the authorization is given under")
+    parser.add_argument("--by", help="who authorizes, disposes or uploads (recorded)")
+    parser.add_argument("--note", help="a note kept with the authorization (e.g. the head's file number)")
+    parser.add_argument("--dry-run", action="store_true", help="with --dispose: show what would go, change nothing")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return asyncio.run(run(parse(argv), Settings.from_env()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
