@@ -31,11 +31,13 @@ from bot.domain.calendar import WorkCalendar, parse_holidays
 from bot.domain.digest import DigestRules
 from bot.domain.limits import PitchQuota
 from bot.domain.model import Role
+from bot.domain.notice import CollectionNotice
 from bot.domain.retention import RetentionSchedule
 from bot.domain.routing import RoutingRules
 from bot.ports import Availability, Channel, Directory, IdeaStore
 from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff
+from bot.services.access import AccessService
 from bot.services.approvals import ApprovalService
 from bot.services.assignment import StepAssigner
 from bot.services.challenge import ChallengeService
@@ -159,6 +161,27 @@ def stored_schedule(text: str) -> RetentionSchedule:
         raise SystemExit(f"The retention schedule cannot be used: {error}. {fix}") from None
 
 
+def collection_notice(settings: Settings) -> CollectionNotice:
+    """The notice of collection; with authentication on (production) it must be complete, or the app
+    refuses to start and names what to set."""
+    notice = CollectionNotice(
+        settings.notice_authority,
+        settings.notice_authority_fr,
+        settings.notice_purpose,
+        settings.notice_purpose_fr,
+        settings.notice_contact,
+        settings.notice_contact_fr,
+    )
+    missing = notice.missing()
+    if settings.auth_enabled and missing:
+        raise SystemExit(
+            "The notice of collection is not complete, so the app will not collect personal information: set "
+            + ", ".join(missing)
+            + " (the legal authority, the purpose and the contact official, in English and French; see the README)."
+        )
+    return notice
+
+
 def checked_against(routes: RoutingRules, settings: Settings) -> RoutingRules:
     escalation = routes.escalation
     if escalation.enabled and escalation.after_business_days <= settings.remind_after_business_days:
@@ -224,7 +247,9 @@ class Den:
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
     challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
     pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
-    records: RecordsService | None = None  # retention, disposal, access requests, corrections, audit
+    records: RecordsService | None = None  # retention and disposal
+    access: AccessService | None = None  # what the Den holds about a person (access requests, My information)
+    notice: CollectionNotice = field(default_factory=CollectionNotice)  # the notice of collection
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -293,6 +318,7 @@ def bootstrap(
     directory = build_directory(settings, graph)
     routes = load_routes(settings)
     schedule = load_schedule(settings)
+    notice = collection_notice(settings)
     calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
     assigner = StepAssigner(store, build_availability(settings, directory, graph, calendar), directory)
     spool = SubmissionSpool(settings.spool_path) if settings.store != "sqlite" else None
@@ -379,6 +405,7 @@ def bootstrap(
         on_outbox=dispatcher.kick,
         escalate=approvals.daily_pass,
     )
+    access = AccessService(store, directory, clock=clock, notice=notice.both_languages)
     rules = DigestRules.from_settings(
         settings.stall_business_days, settings.challenge_start, calendar, settings.digest_scope
     )
@@ -431,6 +458,7 @@ def bootstrap(
             digest_on_request=settings.digest_on_request,
             challenges=challenges,
             pitch_day=pitch_day,
+            access=access,
         ),
         edge=edge,
         scheduled=scheduled,
@@ -438,6 +466,8 @@ def bootstrap(
         challenges=challenges,
         pitch_day=pitch_day,
         records=RecordsService(store, schedule, clock=clock, report=challenges.report),
+        access=access,
+        notice=notice,
     )
 
 

@@ -174,6 +174,13 @@ class Settings:
     panel_quorum: int = env("DEN_PANEL_QUORUM", default=3, check=_positive)  # fewer judges: "below quorum"
     # judges not done get one reminder the day after pitch day, at this time (unless the organiser sets one)
     panel_reminder_time: str = env("DEN_PANEL_REMINDER_TIME", default="09:00", check=_clock_time)
+    # ---- the notice of collection (FIPPA s. 39(2)): required with authentication on ---------------
+    notice_authority: str = env("DEN_NOTICE_LEGAL_AUTHORITY", default="")  # the statute and section
+    notice_authority_fr: str = env("DEN_NOTICE_LEGAL_AUTHORITY_FR", default="")
+    notice_purpose: str = env("DEN_NOTICE_PURPOSE", default="")  # the principal purpose of the collection
+    notice_purpose_fr: str = env("DEN_NOTICE_PURPOSE_FR", default="")
+    notice_contact: str = env("DEN_NOTICE_CONTACT", default="")  # title, business address, telephone, email
+    notice_contact_fr: str = env("DEN_NOTICE_CONTACT_FR", default="")
     # ---- hostile input: connector hosts, request size, pitch floods, Retry-After ---------------------
     allowed_service_urls: str = env(
         "DEN_ALLOWED_SERVICE_URLS", default="https://smba.trafficmanager.net/", check=_service_urls

@@ -13,6 +13,7 @@ from bot.domain.limits import TYPED_TEXT_SHOWN_MAX
 from bot.domain.model import Outcome, Role
 from bot.domain.stage import Standing
 from bot.ports import ConversationRecord, StoreUnavailable
+from bot.services.access import AccessService
 from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
@@ -22,6 +23,7 @@ from cards import help_card, my_ideas_card, verbs
 from cards.challenge import challenge_preface, pitch_privately_card
 from cards.common import in_language
 from cards.details import idea_details_card
+from cards.my_information import COUNTED, my_information_card
 from cards.safe_text import plain
 from cards.welcome import Audience, welcome_card
 from dialogs import approval, digest, pitch, read
@@ -58,8 +60,10 @@ class MainDialog:
         digest_on_request: bool = False,
         challenges: ChallengeService | None = None,
         pitch_day: PitchDayService | None = None,
+        access: AccessService | None = None,
     ) -> None:
         self._service = service
+        self._access = access
         self._clock = clock
         self._digests = digests
         self._approvals = approvals
@@ -137,10 +141,19 @@ class MainDialog:
             return await self._approvals.delegation_form(turn)
         if command == Command.DIGEST:
             return await self._digest_so_far(turn)
+        if command == Command.MY_INFORMATION and self._access is not None:
+            return Reply(card=await self._my_information(turn))
         if command in (Command.FRENCH, Command.ENGLISH):
             return await self._choose_language(turn, "fr" if command == Command.FRENCH else "en", typed=True)
         shown = plain((text or "").strip()[:TYPED_TEXT_SHOWN_MAX])  # quoted back as text, never as markdown
         return Reply(message=turn.messages.t("unknown.text", text=shown), follow_ups=[help_card(turn.messages)])
+
+    async def _my_information(self, turn: Turn) -> dict[str, Any]:
+        """An access request made in chat: what is held, counted, and the request recorded."""
+        info = await self._access.information_about(turn.user_id)
+        reference = await self._access.record_request(turn.user_id, by=turn.user_id, channel="chat")
+        counts = {key: len(info[key]) for key in COUNTED}
+        return my_information_card(turn.messages, counts, reference=reference)
 
     async def on_action(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         """A card button (Action.Execute): answer with the card that replaces it in place, or, for a

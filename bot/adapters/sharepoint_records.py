@@ -17,7 +17,7 @@ from bot.adapters.graph_batch import BATCH_LIMIT
 from bot.adapters.graph_client import odata_string
 from bot.adapters.sharepoint_store import _fields as _fields_of
 from bot.domain.retention import RecordClass, StoredRecord, week_start
-from bot.ports.records import EntryKind, RegisterEntry
+from bot.ports.records import EntryKind, MessageRecord, RegisterEntry
 
 CLOSED = {"approved", "rejected", "withdrawn"}
 REGISTER_FIELDS = ("EntryKey", "Kind", "At", "By", "RecordClass", "SubjectId", "Body")
@@ -152,3 +152,15 @@ class SharePointRecords:
                 if not (200 <= status < 300 or status == 404):
                     failed.add(key)
         return len({r.key for r in records} - failed)
+
+    async def messages_to(self, person_id: str) -> list[MessageRecord]:
+        """RecipientId is not indexed (no click needs it): the outbox, which keeps only recent rows, is
+        read a page at a time without a filter and sorted here."""
+        rows = await self._rows("outbox", ("MessageId", "RecipientId", "Kind", "IdeaId", "CreatedAt", "State"))
+        found = [
+            MessageRecord(f["MessageId"], f.get("Kind") or "", f.get("IdeaId") or "",
+                          _moment(f.get("CreatedAt")) or datetime.now(UTC), f.get("State") or "")
+            for _, f in rows
+            if f.get("RecipientId") == person_id
+        ]  # fmt: skip
+        return sorted(found, key=lambda m: (m.created_at, m.id))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.domain.retention import RecordClass, StoredRecord, week_start
-from bot.ports.records import EntryKind, RegisterEntry
+from bot.ports.records import EntryKind, MessageRecord, RegisterEntry
 
 RECORDS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS records_register (
@@ -140,3 +140,10 @@ class SqliteRecords:
             return destroyed
 
         return await self._write(destroy) if statements and keys else 0
+
+    async def messages_to(self, person_id: str) -> list[MessageRecord]:
+        rows = await self._fetchall(
+            "SELECT id, kind, idea_id, created_at, state FROM outbox WHERE recipient_id = ? ORDER BY created_at, id",
+            (person_id,),
+        )
+        return [MessageRecord(r["id"], r["kind"], r["idea_id"], _moment(r["created_at"]), r["state"]) for r in rows]

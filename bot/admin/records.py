@@ -11,6 +11,10 @@
     python -m bot.admin.records --dispose AUTHORIZATION --by NAME [--dry-run]
                                                                destroy what the authorization covers (dry run: show it)
     python -m bot.admin.records --disposals                    the disposal records
+    python -m bot.admin.records --requests                     access requests made in chat, answered or not
+    python -m bot.admin.records --person ID_OR_UPN --export [--out DIR] [--by NAME]
+                                                               everything held about a person: JSON and a
+                                                               bilingual HTML page (access request)
 
 Reads the same settings as the app, through the same bootstrap (SQLite or SharePoint). Nothing is
 destroyed without an authorization, and a dry run changes nothing.
@@ -34,6 +38,7 @@ from bot.domain.retention import DueSummary, RecordClass, RetentionSchedule
 from bot.ports import StoredSetting
 from bot.services.records import DisposalRefused
 from bot.settings import Settings
+from bot.web.personal_information import as_html, as_json
 
 PROG = "bot.admin.records"
 
@@ -81,6 +86,14 @@ async def run(
             who = args.by or getpass.getuser()
             await den.store.put_setting(StoredSetting(RETENTION_KEY, text, datetime.now(UTC), who))
             out(f"Stored. Restart the app to use it (it now wins over {Path(settings.retention_file).name}).")
+            return 0
+        if args.person:
+            return await _export(den, args, out)
+        if args.requests:
+            for asked, answered in await den.access.requests():
+                state = f"answered {answered.at:%Y-%m-%d} by {answered.by}" if answered else "OPEN"
+                out(f"{asked.body.get('reference', asked.key)}  {asked.at.isoformat(timespec='seconds')}  "
+                    f"{asked.subject_id}  {state}")  # fmt: skip
             return 0
         try:
             return await _records_command(args, records, out)
@@ -131,6 +144,30 @@ async def _records_command(args: argparse.Namespace, records, out) -> int:
     return 0
 
 
+async def _export(den, args: argparse.Namespace, out) -> int:
+    """Write what the Den holds about the person: <dir>/<id>-<date>.json and .html; record the request."""
+    person_id, name, _ = await den.access.find_person(args.person)
+    info = await den.access.information_about(args.person)
+    stem = f"information-{_safe(person_id)}-{info['generatedAt'][:10]}"
+    folder = Path(args.out or ".")
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    json_path, html_path = folder / f"{stem}.json", folder / f"{stem}.html"
+    await asyncio.to_thread(json_path.write_text, as_json(info), encoding="utf-8")
+    await asyncio.to_thread(html_path.write_text, as_html(info), encoding="utf-8")
+    await den.access.record_request(person_id, by=args.by or getpass.getuser(), channel="administrator")
+    counts = {key: len(info[key]) for key in ("ideasPitched", "actionsOnOthersIdeas", "scoresGiven", "votesCast",
+                                              "messagesSent")}  # fmt: skip
+    out(f"{name or person_id}: " + ", ".join(f"{n} {key}" for key, n in counts.items()))
+    if not name and not any(counts.values()):
+        out("Nobody by that id or UPN is in the directory, and the Den holds nothing under it.")
+    out(f"Wrote {json_path} and {html_path}")
+    return 0
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:80]
+
+
 def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -138,6 +175,7 @@ def _when(text: str | None) -> datetime | None:
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=f"python -m {PROG}", description=__doc__.splitlines()[0])
     group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--person", metavar="ID_OR_UPN", help="with --export: everything held about this person")
     group.add_argument("--schedule", action="store_true", help="print the retention schedule in use")
     group.add_argument("--check-schedule", metavar="FILE", help="check a retention schedule file")
     group.add_argument("--upload-schedule", metavar="FILE", help="check a schedule file, then store it")
@@ -146,12 +184,18 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                        help="record the authorization to destroy a class's due records")  # fmt: skip
     group.add_argument("--authorizations", action="store_true", help="list the authorizations")
     group.add_argument("--dispose", metavar="AUTHORIZATION", help="destroy what an authorization covers")
+    group.add_argument("--requests", action="store_true", help="list access requests made in chat")
     group.add_argument("--disposals", action="store_true", help="list the disposal records")
     parser.add_argument("--item", help="the schedule item the authorization is given under")
     parser.add_argument("--by", help="who authorizes, disposes or uploads (recorded)")
     parser.add_argument("--note", help="a note kept with the authorization (e.g. the head's file number)")
+    parser.add_argument("--export", action="store_true", help="with --person: write JSON and bilingual HTML")
+    parser.add_argument("--out", help="with --export: the folder to write to (default: the current folder)")
     parser.add_argument("--dry-run", action="store_true", help="with --dispose: show what would go, change nothing")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.person and not args.export:
+        parser.error("--person needs --export (it writes the files)")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

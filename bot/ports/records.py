@@ -51,6 +51,18 @@ class RecordsRegister(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class MessageRecord:
+    """A message the Den sent (or holds for) someone, as an access request shows it: what kind, about
+    which idea, when, and whether it went (never its card: that is rebuilt from the records)."""
+
+    id: str
+    kind: str
+    idea_id: str
+    created_at: datetime
+    state: str  # pending | sent | failed
+
+
 class RecordRows(Protocol):
     async def stored_records(self, record_class: RecordClass) -> list[StoredRecord]:
         """Every record of the class the store holds, with the dates its schedule counts from."""
@@ -59,6 +71,10 @@ class RecordRows(Protocol):
     async def destroy_records(self, record_class: RecordClass, records: Sequence[StoredRecord]) -> int:
         """Destroy these records (and only these); returns how many were destroyed. Only the
         disposal service calls it, after an authorization."""
+        ...
+
+    async def messages_to(self, person_id: str) -> list[MessageRecord]:
+        """Every message kept for this person (the outbox's rows), oldest first."""
         ...
 
 
