@@ -465,7 +465,7 @@ def bootstrap(
         spool_timer=spool_timer,
         challenges=challenges,
         pitch_day=pitch_day,
-        records=RecordsService(store, schedule, clock=clock, report=challenges.report),
+        records=RecordsService(store, schedule, clock=clock, report=challenges.report, on_outbox=dispatcher.kick),
         access=access,
         notice=notice,
     )

@@ -31,6 +31,7 @@ from cards.approval_routes import (
     withdrawn_card,
 )
 from cards.common import in_language, view_idea
+from cards.correction import corrected_card
 from cards.decision_update import decision_update_card
 from cards.idea import chain_view, pitch_summary
 from cards.receipt import filed_card
@@ -131,6 +132,8 @@ class NotificationRenderer:
             chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
             card = withdrawn_card(m, idea, summary=summary, chain=chain)
             return card, m.t("withdraw.approver_title", reference=idea.reference)
+        if message.kind == MessageKind.CORRECTED:
+            return corrected_card(m, idea, message.payload), m.t("correction.title", reference=idea.reference)
         if message.kind == MessageKind.COMMENT:
             number = int(message.payload.get("number", 0))
             if not 0 < number <= len(idea.history):

@@ -11,6 +11,10 @@
     python -m bot.admin.records --dispose AUTHORIZATION --by NAME [--dry-run]
                                                                destroy what the authorization covers (dry run: show it)
     python -m bot.admin.records --disposals                    the disposal records
+    python -m bot.admin.records --correct REFERENCE --field title --value TEXT --requested-by ID_OR_UPN \
+                                --reason TEXT --by NAME     correct a pitch at its submitter's request (the
+                                                               original kept in the register; the person told)
+    python -m bot.admin.records --corrections                  the corrections made
     python -m bot.admin.records --requests                     access requests made in chat, answered or not
     python -m bot.admin.records --person ID_OR_UPN --export [--out DIR] [--by NAME]
                                                                everything held about a person: JSON and a
@@ -34,8 +38,10 @@ from azure.core.credentials_async import AsyncTokenCredential
 from bot.adapters.retention_file import RetentionFileError, parse_retention
 from bot.admin.command import opened_den
 from bot.bootstrap import RETENTION_KEY
+from bot.domain.correction import CorrectionRefused
 from bot.domain.retention import DueSummary, RecordClass, RetentionSchedule
 from bot.ports import StoredSetting
+from bot.ports.records import EntryKind
 from bot.services.records import DisposalRefused
 from bot.settings import Settings
 from bot.web.personal_information import as_html, as_json
@@ -89,6 +95,14 @@ async def run(
             return 0
         if args.person:
             return await _export(den, args, out)
+        if args.correct:
+            return await _correct(den, args, out)
+        if args.corrections:
+            for entry in await den.store.register_entries(EntryKind.CORRECTION):
+                b = entry.body
+                out(f"{entry.at.isoformat(timespec='seconds')}  {b['idea']}  {b['field']}  "
+                    f"asked by {b['requestedBy']}  corrected by {b['correctedBy']}: {b['reason']}")  # fmt: skip
+            return 0
         if args.requests:
             for asked, answered in await den.access.requests():
                 state = f"answered {answered.at:%Y-%m-%d} by {answered.by}" if answered else "OPEN"
@@ -144,6 +158,21 @@ async def _records_command(args: argparse.Namespace, records, out) -> int:
     return 0
 
 
+async def _correct(den, args: argparse.Namespace, out) -> int:
+    requester, _, _ = await den.access.find_person(args.requested_by or "")
+    try:
+        entry = await den.records.correct(
+            args.correct, field=args.field or "", value=args.value or "", requested_by=requester,
+            by=args.by or "", reason=args.reason or "",
+        )  # fmt: skip
+    except CorrectionRefused as refusal:
+        print(f"{PROG}: refused, nothing changed: {refusal}.", file=sys.stderr)
+        return 2
+    out(f"Corrected {entry.body['field']} of {entry.body['idea']}; the original is kept ({entry.key}).")
+    out("The person is told in their chat with the bot (by the app's next delivery round).")
+    return 0
+
+
 async def _export(den, args: argparse.Namespace, out) -> int:
     """Write what the Den holds about the person: <dir>/<id>-<date>.json and .html; record the request."""
     person_id, name, _ = await den.access.find_person(args.person)
@@ -184,10 +213,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                        help="record the authorization to destroy a class's due records")  # fmt: skip
     group.add_argument("--authorizations", action="store_true", help="list the authorizations")
     group.add_argument("--dispose", metavar="AUTHORIZATION", help="destroy what an authorization covers")
+    group.add_argument("--correct", metavar="REFERENCE", help="correct a field of this idea (see --field)")
+    group.add_argument("--corrections", action="store_true", help="list the corrections made")
     group.add_argument("--requests", action="store_true", help="list access requests made in chat")
     group.add_argument("--disposals", action="store_true", help="list the disposal records")
     parser.add_argument("--item", help="the schedule item the authorization is given under")
     parser.add_argument("--by", help="who authorizes, disposes or uploads (recorded)")
+    parser.add_argument("--field", help="with --correct: title, problem, solution, beneficiaries, first_steps, ...")
+    parser.add_argument("--value", help="with --correct: the corrected text")
+    parser.add_argument("--requested-by", help="with --correct: who asked (the idea's submitter: id or UPN)")
+    parser.add_argument("--reason", help="with --correct: why (kept with the correction)")
     parser.add_argument("--note", help="a note kept with the authorization (e.g. the head's file number)")
     parser.add_argument("--export", action="store_true", help="with --person: write JSON and bilingual HTML")
     parser.add_argument("--out", help="with --export: the folder to write to (default: the current folder)")

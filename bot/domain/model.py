@@ -83,6 +83,7 @@ class HistoryKind(enum.StrEnum):
     SECOND_LOOK = "second_look"
     INFORMED = "informed"
     COMMENTED = "commented"
+    CORRECTED = "corrected"  # an administrator corrected the pitch at the submitter's request (FIPPA s. 47(2))
 
 
 HANDOVER_KINDS = frozenset(

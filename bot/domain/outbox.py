@@ -37,6 +37,7 @@ class MessageKind(enum.StrEnum):
     WITHDRAWN = "withdrawn"  # to the approver who held a step when the submitter withdrew the idea
     COMMENT = "comment"  # to the submitter: someone on the route commented
     SHORTLISTED = "shortlisted"  # to the submitter: a deputy minister shortlisted their idea for the Den
+    CORRECTED = "corrected"  # to the submitter: their pitch was corrected at their request (before and after)
     # Pitch day (bot/domain/pitch_day_outbox.py says when each still matters)
     PANEL_NAMED = "panel_named"  # to each judge: you are on the panel, pitch day is on ...
     SCORECARD = "scorecard"  # to each judge, one per finalist: declare, then score
@@ -85,7 +86,7 @@ def still_relevant(kind: MessageKind, idea: Idea, step: object, revision: object
         return still_waiting_on(idea, step, revision)
     if kind == MessageKind.WITHDRAWN:
         return idea.status == IdeaStatus.WITHDRAWN
-    if kind in (MessageKind.INFORMED, MessageKind.COMMENT):
+    if kind in (MessageKind.INFORMED, MessageKind.COMMENT, MessageKind.CORRECTED):
         return True
     if kind == MessageKind.INFORMED_OUTCOME:
         # How it ended, while it still has: a rejection a second look reopened is not news any more.

@@ -24,7 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.domain.correction import CorrectionRefused, correct_pitch
 from bot.domain.den_report import frozen_figures, frozen_report_key
+from bot.domain.model import HistoryKind
+from bot.domain.outbox import MessageKind, message_id
 from bot.domain.retention import (
     CARRIED_BY,
     DueSummary,
@@ -38,7 +41,7 @@ from bot.domain.retention import (
 )
 from bot.ports.records import EntryKind, RegisterEntry
 from bot.ports.retry import conflict_retry
-from bot.ports.store import StoredSetting
+from bot.ports.store import OutboxMessage, StoredSetting
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,9 @@ class RecordsService:
         *,
         clock: Callable[[], datetime],
         report: Callable | None = None,
+        on_outbox: Callable[[], None] | None = None,
     ) -> None:
+        self.on_outbox = on_outbox  # wakes the dispatcher: a correction tells the person at once
         self.store = store  # RecordsStore + StoredSettings + Challenges + Votes
         self.schedule = schedule
         self.clock = clock
@@ -205,6 +210,50 @@ class RecordsService:
         await self.store.add_entry(entry)
         log.info("records disposed of", extra={"record_class": record_class.value, "count": destroyed})
         return replace(plan, destroyed=destroyed, dry_run=False, entry=entry)
+
+    # ---- corrections -----------------------------------------------------------------------------
+    async def correct(
+        self, idea_ref: str, *, field: str, value: str, requested_by: str, by: str, reason: str
+    ) -> RegisterEntry:
+        """Correct a field of an idea's pitch at its submitter's request: the change, the submitter's
+        notification and the history line in one conditional write, then the original in the register."""
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
+            with attempt:
+                idea = await self._find_idea(idea_ref)
+                if idea is None:
+                    raise CorrectionRefused(f"no idea has the reference or id {idea_ref}")
+                now = self.clock()
+                original = correct_pitch(idea, field=field, value=value, requested_by=requested_by,
+                                         corrected_by=by, reason=reason, now=now)  # fmt: skip
+                number = sum(1 for h in idea.history if h.kind == HistoryKind.CORRECTED)
+                facts = {"field": field, "original": original, "corrected": getattr(idea.pitch, field),
+                         "reason": reason.strip(), "at": now.isoformat()}  # fmt: skip
+                note = OutboxMessage.due_now(message_id(MessageKind.CORRECTED, idea.id, number),
+                                             recipient_id=idea.submitter.id, kind=MessageKind.CORRECTED,
+                                             idea_id=idea.id, now=now, payload=facts)  # fmt: skip
+                await self.store.update(idea, [note])
+        entry = RegisterEntry(
+            key=f"correction:{idea.id}:{number}",
+            kind=EntryKind.CORRECTION,
+            at=now,
+            by=by.strip(),
+            record_class="ideas",
+            subject_id=idea.submitter.id,
+            body={"idea": idea.reference, **facts, "requestedBy": requested_by, "correctedBy": by.strip()},
+        )
+        await self.store.add_entry(entry)
+        if self.on_outbox is not None:
+            self.on_outbox()
+        log.info("record corrected", extra={"idea_id": idea.id, "field": field})
+        return entry
+
+    async def _find_idea(self, idea_ref: str):
+        idea = await self.store.get(idea_ref)
+        if idea is not None:
+            return idea
+        wanted = idea_ref.strip().upper()
+        found = [i for i in await self.store.list_for_digest(None) if i.reference.upper() == wanted]
+        return await self.store.get(found[0].id) if found else None
 
     async def _keep_reports(self, challenge_ids: set[str]) -> None:
         """Keep each challenge's report figures (once: the first disposal's are the true ones)."""
