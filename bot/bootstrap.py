@@ -8,6 +8,7 @@ can swap the clock, the Graph credential or the channel (cosmicpython's bootstra
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -40,6 +41,7 @@ from bot.ports.retry import Backoff
 from bot.services.access import AccessService
 from bot.services.approvals import ApprovalService
 from bot.services.assignment import StepAssigner
+from bot.services.audit import AuditService, RefusalTap
 from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
@@ -250,6 +252,8 @@ class Den:
     records: RecordsService | None = None  # retention and disposal
     access: AccessService | None = None  # what the Den holds about a person (access requests, My information)
     notice: CollectionNotice = field(default_factory=CollectionNotice)  # the notice of collection
+    audit: AuditService | None = None  # the audit trail (decisions, stage changes, refusals, disposals...)
+    refusals: RefusalTap | None = None  # keeps each logged permission refusal in the records register
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -267,6 +271,8 @@ class Den:
         if deliver_own_writes is not None:  # the SharePoint store: this instance delivers what it writes
             deliver_own_writes(self.dispatcher.kick)
         self.dispatcher.start()
+        if self.refusals is not None:
+            logging.getLogger("bot").addHandler(self.refusals)
         if self.spool_timer is not None:
             self.spool_timer.start()
         if self.settings.digest_schedule:
@@ -295,6 +301,9 @@ class Den:
             self.records.schedule = stored_schedule(stored.text)
 
     async def stop(self) -> None:
+        if self.refusals is not None:
+            logging.getLogger("bot").removeHandler(self.refusals)
+            await self.refusals.settle()
         for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else [])]:
             await timer.stop()
         await self.dispatcher.stop()
@@ -468,6 +477,8 @@ def bootstrap(
         records=RecordsService(store, schedule, clock=clock, report=challenges.report, on_outbox=dispatcher.kick),
         access=access,
         notice=notice,
+        audit=AuditService(store, clock=clock),
+        refusals=RefusalTap(store, clock),
     )
 
 

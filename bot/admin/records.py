@@ -15,6 +15,8 @@
                                 --reason TEXT --by NAME     correct a pitch at its submitter's request (the
                                                                original kept in the register; the person told)
     python -m bot.admin.records --corrections                  the corrections made
+    python -m bot.admin.records --audit --from 2026-11-01 --to 2026-11-30 [--json] [--out FILE] [--challenge ID]
+                                                               the audit trail for those days (CSV by default)
     python -m bot.admin.records --requests                     access requests made in chat, answered or not
     python -m bot.admin.records --person ID_OR_UPN --export [--out DIR] [--by NAME]
                                                                everything held about a person: JSON and a
@@ -30,8 +32,9 @@ import argparse
 import asyncio
 import getpass
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from azure.core.credentials_async import AsyncTokenCredential
 
@@ -42,6 +45,8 @@ from bot.domain.correction import CorrectionRefused
 from bot.domain.retention import DueSummary, RecordClass, RetentionSchedule
 from bot.ports import StoredSetting
 from bot.ports.records import EntryKind
+from bot.services.audit import as_csv as audit_csv
+from bot.services.audit import as_json as audit_json
 from bot.services.records import DisposalRefused
 from bot.settings import Settings
 from bot.web.personal_information import as_html, as_json
@@ -95,6 +100,8 @@ async def run(
             return 0
         if args.person:
             return await _export(den, args, out)
+        if args.audit:
+            return await _audit(den, args, out)
         if args.correct:
             return await _correct(den, args, out)
         if args.corrections:
@@ -158,6 +165,26 @@ async def _records_command(args: argparse.Namespace, records, out) -> int:
     return 0
 
 
+async def _audit(den, args: argparse.Namespace, out) -> int:
+    """The audit trail from the first day's start to the last day's end, in the Den's time zone."""
+    tz = ZoneInfo(den.settings.timezone)
+    try:
+        first, last = date.fromisoformat(args.date_from or ""), date.fromisoformat(args.date_to or "")
+    except ValueError:
+        print(f"{PROG}: give --from and --to as dates, e.g. --from 2026-11-01 --to 2026-11-30", file=sys.stderr)
+        return 2
+    since = datetime.combine(first, time.min, tzinfo=tz)
+    until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
+    events = await den.audit.events(since, until, challenge_ids=args.challenge or None)
+    text = audit_json(events, since, until) if args.json else audit_csv(events)
+    if args.out:
+        await asyncio.to_thread(Path(args.out).write_text, text, encoding="utf-8")
+        out(f"Wrote {len(events)} events to {args.out}")
+    else:
+        out(text.rstrip("\n"))
+    return 0
+
+
 async def _correct(den, args: argparse.Namespace, out) -> int:
     requester, _, _ = await den.access.find_person(args.requested_by or "")
     try:
@@ -213,19 +240,25 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                        help="record the authorization to destroy a class's due records")  # fmt: skip
     group.add_argument("--authorizations", action="store_true", help="list the authorizations")
     group.add_argument("--dispose", metavar="AUTHORIZATION", help="destroy what an authorization covers")
+    group.add_argument("--audit", action="store_true", help="the audit trail for --from .. --to (CSV or --json)")
     group.add_argument("--correct", metavar="REFERENCE", help="correct a field of this idea (see --field)")
     group.add_argument("--corrections", action="store_true", help="list the corrections made")
     group.add_argument("--requests", action="store_true", help="list access requests made in chat")
     group.add_argument("--disposals", action="store_true", help="list the disposal records")
     parser.add_argument("--item", help="the schedule item the authorization is given under")
     parser.add_argument("--by", help="who authorizes, disposes or uploads (recorded)")
+    parser.add_argument("--from", dest="date_from", help="with --audit: the first day (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="date_to", help="with --audit: the last day (YYYY-MM-DD), included")
+    parser.add_argument("--json", action="store_true", help="with --audit: JSON instead of CSV")
+    parser.add_argument("--challenge", action="append", help="with --audit: only this challenge (repeatable)")
     parser.add_argument("--field", help="with --correct: title, problem, solution, beneficiaries, first_steps, ...")
     parser.add_argument("--value", help="with --correct: the corrected text")
     parser.add_argument("--requested-by", help="with --correct: who asked (the idea's submitter: id or UPN)")
     parser.add_argument("--reason", help="with --correct: why (kept with the correction)")
     parser.add_argument("--note", help="a note kept with the authorization (e.g. the head's file number)")
     parser.add_argument("--export", action="store_true", help="with --person: write JSON and bilingual HTML")
-    parser.add_argument("--out", help="with --export: the folder to write to (default: the current folder)")
+    parser.add_argument("--out", help="with --export: the folder to write to (default: the current folder); "
+                        "with --audit: the file")
     parser.add_argument("--dry-run", action="store_true", help="with --dispose: show what would go, change nothing")
     args = parser.parse_args(argv)
     if args.person and not args.export:

@@ -137,6 +137,17 @@ _REFUSALS: dict[type[ChallengeRefused], tuple[Status, str]] = {
 }
 
 
+def _not_organiser(
+    actor_id: str, action: str, challenge: Challenge | None = None, error: ChallengeRefused | None = None
+) -> ChallengeResult:
+    """A refusal of an organiser's action; one for lack of the right is logged with ids (the audit keeps it)."""
+    status = refusal(error)[0] if error is not None else Status.NOT_ORGANISER
+    if status == Status.NOT_ORGANISER:
+        log.warning("challenge action refused", extra={"actor_id": actor_id, "reason": f"not_organiser:{action}",
+                                                       "challenge_id": challenge.id if challenge else ""})  # fmt: skip
+    return ChallengeResult(status, challenge)
+
+
 def refusal(error: ChallengeRefused) -> tuple[Status, str]:
     for kind in type(error).__mro__:
         if kind in _REFUSALS:
@@ -311,7 +322,7 @@ class ChallengeService:
 
     async def open(self, *, actor_id: str, form: Mapping[str, Any]) -> ChallengeResult:
         if not await self.is_organiser(actor_id):
-            return ChallengeResult(Status.NOT_ORGANISER)
+            return _not_organiser(actor_id, "open")
         draft, values, errors = await self._parse(form)
         channel, channel_error = await self._channel_key(form)
         values["channel"] = str(form.get("channel") or "")
@@ -348,7 +359,7 @@ class ChallengeService:
                 if challenge is None:
                     return ChallengeResult(Status.NOT_FOUND)
                 if not organiser:
-                    return ChallengeResult(Status.NOT_ORGANISER, challenge)
+                    return _not_organiser(actor_id, "edit", challenge)
                 if draft is None or errors:
                     return ChallengeResult(Status.INVALID, challenge, values, errors)
                 now = self.clock()
@@ -372,7 +383,7 @@ class ChallengeService:
                 try:
                     challenge.close_early(actor_id=actor_id, is_organiser=organiser, now=now)
                 except ChallengeRefused as refused:
-                    return ChallengeResult(refusal(refused)[0], challenge)
+                    return _not_organiser(actor_id, "close", challenge, refused)
                 await self.store.update_challenge(challenge, window_messages(challenge, now))
         log.info("challenge closed early", extra={"challenge_id": challenge.id})
         self._on_outbox()

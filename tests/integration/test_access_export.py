@@ -22,6 +22,7 @@ from bot.domain.stage import IdeaStage
 from bot.domain.voting import Poll
 from bot.ports import ConversationRecord, OutboxMessage
 from bot.services.access import AccessService
+from bot.services.audit import AuditService
 from bot.web.personal_information import as_html, as_json
 from tests.support.graph_fixtures import graph_client, provisioned_site
 from tests.support.people import NOTICE, VALID_PITCH
@@ -166,3 +167,20 @@ async def test_someone_the_den_never_saw_gets_an_empty_export(store):
     assert info["person"]["id"] == "nobody@ministry.example" and info["ideasPitched"] == []
     assert info["actionsOnOthersIdeas"] == info["scoresGiven"] == info["votesCast"] == info["messagesSent"] == []
     assert info["conversation"] is None and info["preferences"] == {"language": None}
+
+
+async def test_the_audit_trail_reads_the_same_records_on_either_store(store):
+    await kims_records(store)
+    audit = AuditService(store, clock=lambda: T0 + timedelta(days=30))
+    events = await audit.events(T0 - timedelta(days=1), T0 + timedelta(days=40))
+    seen = {(e["event"], e["actor_id"], e["subject"]) for e in events}
+    assert ("decision:returned", MAYA.id, "DEN-2026-0001") in seen
+    assert ("decision:approved", KIM.id, "DEN-2026-0002") in seen
+    assert ("stage_change", "dana", "DEN-2026-0001") in seen and ("declaration:none", KIM.id, "DEN-2026-0002") in seen
+    assert ("voting_opened", "olga", "") in seen and ("acting_arrangement", KIM.id, "") in seen
+    assert not any("Cost it" in str(e) or "judging note" in str(e) for e in events), "no text anyone typed"
+    mine = await audit.events(T0 - timedelta(days=1), T0 + timedelta(days=40), challenge_ids=["c1"])
+    assert {e["challenge"] for e in mine} == {"c1"} and ("decision:approved", KIM.id, "DEN-2026-0002") not in {
+        (e["event"], e["actor_id"], e["subject"]) for e in mine
+    }
+    assert await audit.events(T0 + timedelta(days=100), T0 + timedelta(days=101)) == []
