@@ -68,7 +68,7 @@ def create_app(
         allow_resend=settings.digest_on_request,
         challenges=den.challenges,
     )
-    page_routes(app)
+    page_routes(app, den.notice)
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
     return app

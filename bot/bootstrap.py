@@ -367,8 +367,9 @@ def bootstrap(
         on_outbox=kick,
     )
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
-    renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges),
-                                    pitch_day=PitchDayNotificationRenderer(pitch_day))
+    renderer = NotificationRenderer(store, second_look=routes.second_look,
+                                    den=DenNotificationRenderer(challenges, notice),
+                                    pitch_day=PitchDayNotificationRenderer(pitch_day))  # fmt: skip
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -399,6 +400,7 @@ def bootstrap(
         quota=PitchQuota(settings.daily_pitch_cap, timedelta(days=settings.duplicate_window_days)),
         routes=routes,
         assigner=assigner,
+        collection_notice=notice,
     )
     approvals = ApprovalService(
         store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick

@@ -236,15 +236,18 @@ class MainDialog:
     async def _pitch_form(self, turn: Turn) -> dict[str, Any]:
         """The form, showing the open challenge's question when one is open."""
         if self._challenges is None:
-            return pitch.new_form(turn)
+            return pitch.new_form(turn, collection=self._service.collection_notice)
         try:
             target = await self._challenges.target_for_pitch()
         except StoreUnavailable:
-            return pitch.new_form(turn)  # the records are down: the pitch is spooled, as any other
+            # the records are down: the pitch is spooled, as any other
+            return pitch.new_form(turn, collection=self._service.collection_notice)
         if target.challenge is None:
-            return pitch.new_form(turn)
+            return pitch.new_form(turn, collection=self._service.collection_notice)
         preface = challenge_preface(turn.messages, target.challenge, tz=self._challenges.tz)
-        return pitch.new_form(turn, preface=preface, challenge_id=target.challenge.id)
+        return pitch.new_form(
+            turn, preface=preface, challenge_id=target.challenge.id, collection=self._service.collection_notice
+        )
 
     async def _pitch_privately(self, turn: Turn) -> dict[str, Any]:
         target = await self._challenges.target_for_pitch() if self._challenges is not None else None

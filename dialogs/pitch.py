@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from bot.domain.notice import CollectionNotice
 from bot.ports import StoreUnavailable
 from bot.services.challenge import ChallengeService
 from bot.services.ideas import CONFIRM_DUPLICATE, ActionStatus, IdeaService
@@ -17,8 +18,16 @@ from cards.safe_text import plain
 from dialogs.turn import Reply, Turn, as_id, as_int
 
 
-def new_form(turn: Turn, *, preface: list[dict[str, Any]] | None = None, challenge_id: str = "") -> dict[str, Any]:
-    return pitch_form_card(turn.messages, form_id=str(uuid.uuid4()), preface=preface, challenge_id=challenge_id)
+def new_form(
+    turn: Turn,
+    *,
+    preface: list[dict[str, Any]] | None = None,
+    challenge_id: str = "",
+    collection: CollectionNotice | None = None,
+) -> dict[str, Any]:
+    return pitch_form_card(
+        turn.messages, form_id=str(uuid.uuid4()), preface=preface, challenge_id=challenge_id, collection=collection
+    )
 
 
 async def submit(
@@ -42,7 +51,8 @@ async def submit(
             challenge_id = target.challenge.id
             preface = challenge_preface(m, target.challenge, tz=challenges.tz)
         data = {**data, "challengeId": challenge_id}
-    again = {"preface": preface, "challenge_id": challenge_id}  # the form comes back for the same challenge
+    # the form comes back for the same challenge, with the ministry's notice of collection
+    again = {"preface": preface, "challenge_id": challenge_id, "collection": service.collection_notice}
     result = await service.submit_pitch(submitter_id=turn.user_id, submitter_name=turn.user_name, form=data)
     if result.errors:
         return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, errors=result.errors, **again))
@@ -65,7 +75,7 @@ async def submit(
         return Reply(card=spooled_card(m, result.values))
     if result.not_in_directory:
         notice = m.t("error.not_in_directory")
-        return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, notice=notice))
+        return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, notice=notice, **again))
     return Reply(card=receipt_card(m, result.idea))
 
 
@@ -86,6 +96,7 @@ async def resubmit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) ->
                 values=result.values,
                 errors=result.errors,
                 revise=(idea.id, revision, idea.reference, approver),
+                collection=service.collection_notice,
             )
         )
     if kind == ActionStatus.ALREADY_DECIDED and idea is not None:
