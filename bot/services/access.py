@@ -62,7 +62,7 @@ class AccessService:
             "scoresGiven": [],
             "votesCast": [],
             "messagesSent": [
-                {"kind": m.kind, "idea": refs.get(m.idea_id, ""), "createdAt": _when(m.created_at), "state": m.state}
+                {"kind": m.kind, "idea": refs.get(m.idea_id, ""), "at": _when(m.created_at), "state": m.state}
                 for m in await self.store.messages_to(person_id)
             ],
             "actingArrangements": await self._delegations(person_id),
@@ -156,7 +156,7 @@ class AccessService:
 
     async def _register(self, kind: EntryKind, person_id: str) -> list[dict[str, Any]]:
         entries = await self.store.register_entries(kind)
-        return [{"at": _when(e.at), "by": e.by, **e.body} for e in entries if e.subject_id == person_id]
+        return [{"at": _when(e.at), **e.body} for e in entries if e.subject_id == person_id]
 
 
 def _actions(idea: Idea, person_id: str) -> list[dict[str, Any]]:

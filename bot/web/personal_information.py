@@ -9,8 +9,14 @@ from disk (no scripts, no outside resources, styles inline) and prints cleanly.
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
+
+from bot.i18n import Messages
+
+EN, FR = Messages("en-CA"), Messages("fr-CA")
 
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("Your information held by Deputy's Den", "Vos renseignements détenus par Deputy's Den"),
@@ -106,7 +112,58 @@ FIELDS: dict[str, tuple[str, str]] = {
     "name": ("Name", "Nom"),
     "email": ("Email", "Courriel"),
     "id": ("Id", "Identifiant"),
+    "correctedBy": ("Corrected by", "Corrigé par"),
+    "channel": ("How it was asked", "Moyen"),
 }
+# Codes the records hold, as a reader says them (the catalogue's own words where it has them).
+CATALOGUE_KEYS = {
+    "status": "status.{}",
+    "outcome": "outcome.{}",
+    "level": "role.{}",
+    "program_area": "choice.program_area.{}",
+    "cost_band": "choice.cost_band.{}",
+    "beneficiaries": "choice.beneficiaries.{}",
+    "stage": "den.stage.{}",
+    "field": "idea.label.{}",
+}
+CODES: dict[str, dict[str, tuple[str, str]]] = {
+    "state": {"sent": ("Sent", "Envoyé"), "pending": ("Waiting to be sent", "En attente d’envoi"),
+              "failed": ("Could not be delivered", "Non livré")},
+    "conflict": {"none": ("No conflict of interest", "Aucun conflit d’intérêts"), "recused": ("Recused", "Récusation"),
+                 "undeclared": ("Not declared yet", "Pas encore déclaré")},
+    "language": {"fr": ("French", "Français"), "en": ("English", "Anglais")},
+    "channel": {"chat": ("In the chat with the bot", "Dans la conversation avec le robot"),
+                "administrator": ("By the Den administrators", "Par l’équipe d’administration")},
+    "kind": {
+        "approval_request": ("Approval request", "Demande d’approbation"),
+        "decision_update": ("Decision on your idea", "Décision sur votre idée"),
+        "filed_receipt": ("Idea filed", "Idée enregistrée"),
+        "reminder": ("Reminder", "Rappel"),
+        "waiting": ("Where your idea waits", "Où en est votre idée"),
+        "stage_update": ("Stage in the challenge", "Étape dans le défi"),
+        "pitch_form": ("Pitch form", "Formulaire de proposition"),
+        "pool_ready": ("Ideas to review", "Idées à examiner"),
+        "follow_up": ("Implementation update asked", "Demande d’état d’avancement"),
+        "challenge_digest": ("Challenge summary", "Résumé du défi"),
+        "informed": ("For information", "Pour information"),
+        "informed_outcome": ("How an idea ended", "Issue d’une idée"),
+        "withdrawn": ("Idea withdrawn", "Idée retirée"),
+        "comment": ("Comment on your idea", "Commentaire sur votre idée"),
+        "shortlisted": ("Shortlisted", "Présélectionnée"),
+        "corrected": ("Correction", "Correction"),
+        "panel_named": ("Named to the panel", "Nomination au jury"),
+        "scorecard": ("Scorecard", "Fiche d’évaluation"),
+        "panel_reminder": ("Scoring reminder", "Rappel d’évaluation"),
+        "panel_results": ("Panel results", "Résultats du jury"),
+        "acting": ("Acting approver", "Approbation par intérim"),
+        "reassigned": ("Passed to a colleague", "Confiée à une autre personne"),
+        "escalated": ("Escalated", "Transmise au niveau supérieur"),
+        "moved_on": ("Moved on without a decision", "Passée sans décision"),
+        "second_look": ("Second look asked", "Réexamen demandé"),
+        "commented": ("Comment", "Commentaire"),
+    },
+}  # fmt: skip
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 SECTIONS = (
     "ideasPitched",
     "actionsOnOthersIdeas",
@@ -131,7 +188,32 @@ def both(key: str, table: dict[str, tuple[str, str]] = LABELS) -> str:
     return f'<span lang="en">{escape(en)}</span> <span class="fr" lang="fr">/ {escape(fr)}</span>'
 
 
-def _value(value: Any) -> str:
+def _code(key: str, value: str) -> str | None:
+    """A code in both languages, or None if `key` holds no code."""
+    if key == "action" and value.startswith("decision:"):
+        key, value = "outcome", value.split(":", 1)[1]
+    if key in CATALOGUE_KEYS:
+        name = CATALOGUE_KEYS[key].format(value)
+        if EN.has(name):
+            return f'<span lang="en">{escape(EN.t(name))}</span> / <span lang="fr">{escape(FR.t(name))}</span>'
+    if key in CODES or key == "action":
+        en, fr = CODES["kind" if key == "action" else key].get(value, (value, value))
+        return f'<span lang="en">{escape(en)}</span> / <span lang="fr">{escape(fr)}</span>'
+    return None
+
+
+def _moment(text: str) -> str:
+    moment = datetime.fromisoformat(text)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment.tzinfo else text
+
+
+def _value(value: Any, key: str = "") -> str:
+    if isinstance(value, str) and value and key:
+        coded = _code(key, value)
+        if coded is not None:
+            return coded
+    if isinstance(value, str) and _MOMENT.match(value):
+        return _moment(value)
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
@@ -148,14 +230,14 @@ def _table(rows: list[dict[str, Any]]) -> str:
         return f"<p>{both('none')}</p>"
     columns = [k for k in rows[0] if not isinstance(rows[0][k], list)]
     head = "".join(f'<th scope="col">{both(c, FIELDS)}</th>' for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{_value(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
+    body = "".join("<tr>" + "".join(f"<td>{_value(r.get(c), c)}</td>" for c in columns) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _pairs(data: dict[str, Any] | None) -> str:
     if not data:
         return f"<p>{both('none')}</p>"
-    items = "".join(f"<dt>{both(k, FIELDS)}</dt><dd>{_value(v)}</dd>" for k, v in data.items())
+    items = "".join(f"<dt>{both(k, FIELDS)}</dt><dd>{_value(v, k)}</dd>" for k, v in data.items())
     return f"<dl>{items}</dl>"
 
 
@@ -211,7 +293,7 @@ def as_html(info: dict[str, Any]) -> str:
         f"<h1>{both('title')}</h1>",
         f'<p lang="en">{escape(LABELS["intro"][0])}</p><p class="fr" lang="fr">{escape(LABELS["intro"][1])}</p>',
         _pairs({"name": person.get("name"), "email": person.get("email"), "id": person.get("id")}),
-        f"<p><strong>{both('generated')}</strong>: {escape(info.get('generatedAt') or '')} (UTC)</p>",
+        f"<p><strong>{both('generated')}</strong> {_value(info.get('generatedAt') or '')}</p>",
     ]
     if notice:
         parts.append(f"<h2>{both('notice')}</h2><dl>")
