@@ -106,7 +106,6 @@ def build_store(settings: Settings, graph: GraphServiceClient | None) -> IdeaSto
             graph,
             settings.sharepoint_site,  # a URL is resolved to the site's id once, when the store opens
             click_budget_seconds=settings.click_budget_seconds,
-            retention_days=settings.sharepoint_retention_days,
             idle_poll_seconds=settings.sharepoint_idle_poll_seconds,
             page_size=settings.graph_page_size,
             pending=PendingWrites(settings.spool_path),
@@ -433,6 +432,7 @@ def bootstrap(
         retry_after_cap=settings.retry_after_cap_seconds,
         limiter=limiter,
     )
+    records = RecordsService(store, schedule, clock=clock, report=challenges.report, on_outbox=dispatcher.kick)
     scheduled = [
         Timer("weekly-digest", digests.run, weekly(settings.digest_weekday, settings.digest_time, calendar.tz), clock),
         Timer("daily-nudges", nudger.run, daily(settings.nudge_time, calendar.tz), clock),
@@ -443,6 +443,8 @@ def bootstrap(
             weekly(settings.digest_weekday, settings.digest_time, calendar.tz),
             clock,
         ),
+        # transitory records due under a standing authorization (none without one)
+        Timer("records-disposal", records.routine, daily(settings.nudge_time, calendar.tz), clock),
     ]
     spool_timer = (
         Timer("file-spooled-pitches", ideas.file_spooled, every(settings.spool_retry_seconds), utc_now)
@@ -476,7 +478,7 @@ def bootstrap(
         spool_timer=spool_timer,
         challenges=challenges,
         pitch_day=pitch_day,
-        records=RecordsService(store, schedule, clock=clock, report=challenges.report, on_outbox=dispatcher.kick),
+        records=records,
         access=access,
         notice=notice,
         audit=AuditService(store, clock=clock),

@@ -126,8 +126,6 @@ class Settings:
     spool_retry_seconds: float = env("DEN_SPOOL_RETRY_SECONDS", default=30.0, check=_positive)
     # how long a click may wait on a throttled SharePoint before it answers "being recorded"
     click_budget_seconds: float = env("DEN_CLICK_BUDGET_SECONDS", default=3.0, check=_positive)
-    # delivered outbox rows and digest claims older than this are removed from SharePoint
-    sharepoint_retention_days: float = env("DEN_SHAREPOINT_RETENTION_DAYS", default=30.0, check=_positive)
     # how often an instance asks SharePoint for notifications other instances wrote
     sharepoint_idle_poll_seconds: float = env("DEN_SHAREPOINT_IDLE_POLL_SECONDS", default=60.0, check=_not_negative)
     # ---- notifications --------------------------------------------------------------------------

@@ -7,6 +7,10 @@
     python -m bot.admin.records --due                          what the schedule makes due: class, count, oldest, newest
     python -m bot.admin.records --authorize CLASS --item ITEM --by "NAME, TITLE" [--note TEXT]
                                                                record the authorization to destroy CLASS's due records
+    python -m bot.admin.records --authorize notifications --item ITEM --by NAME --standing
+                                                               transitory records only: destroyed daily as they
+                                                               fall due, until --revoke AUTHORIZATION --by NAME
+    python -m bot.admin.records --routine                      run the daily round of standing disposals now
     python -m bot.admin.records --authorizations               the authorizations, used or not
     python -m bot.admin.records --dispose AUTHORIZATION --by NAME [--dry-run]
                                                                destroy what the authorization covers (dry run: show it)
@@ -134,15 +138,28 @@ async def _records_command(args: argparse.Namespace, records, out) -> int:
         out("Nothing is destroyed until an administrator records an authorization (--authorize), then --dispose.")
     elif args.authorize:
         entry = await records.authorize(RecordClass(args.authorize), by=args.by or "", item=args.item or "",
-                                        note=args.note or "")  # fmt: skip
+                                        note=args.note or "", standing=args.standing)  # fmt: skip
         out(f"Authorization recorded: {entry.key}")
         out(f"  {entry.body['count']} {entry.record_class} due as of {entry.at.isoformat(timespec='seconds')}, "
             f"oldest {_day(_when(entry.body['oldest']))}, newest {_day(_when(entry.body['newest']))}")  # fmt: skip
         out(f"  authorized by {entry.by} under item {entry.body['item']}")
-        out(f"Next: python -m bot.admin.records --dispose {entry.key} --by <your name> [--dry-run]")
+        if args.standing:
+            out("Standing: the app destroys these records daily as they fall due, each disposal recorded.")
+        else:
+            out(f"Next: python -m bot.admin.records --dispose {entry.key} --by <your name> [--dry-run]")
+    elif args.revoke:
+        entry = await records.revoke(args.revoke, by=args.by or "")
+        out(f"Revoked {args.revoke} ({entry.key}): nothing more is destroyed under it.")
+    elif args.routine:
+        done = await records.routine()
+        for plan in done:
+            out(f"Destroyed {plan.destroyed} {plan.summary.record_class.value} under {plan.authorization.key}")
+        if not done:
+            out("Nothing to destroy under a standing authorization.")
     elif args.authorizations:
         for authorization, used in await records.authorizations():
             state = f"used by {used.key}" if used else "not used yet"
+            state = "standing" if authorization.body.get("standing") else state
             out(f"{authorization.key}  {authorization.record_class:<20} {authorization.body.get('count', 0):>6}  "
                 f"{authorization.at.isoformat(timespec='seconds')}  {authorization.by}  ({state})")  # fmt: skip
     elif args.dispose:
@@ -238,6 +255,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     group.add_argument("--due", action="store_true", help="list what is due for disposal")
     group.add_argument("--authorize", metavar="CLASS", choices=[c.value for c in RecordClass],
                        help="record the authorization to destroy a class's due records")  # fmt: skip
+    group.add_argument("--revoke", metavar="AUTHORIZATION", help="end a standing authorization")
+    group.add_argument("--routine", action="store_true", help="the daily round of standing disposals, now")
     group.add_argument("--authorizations", action="store_true", help="list the authorizations")
     group.add_argument("--dispose", metavar="AUTHORIZATION", help="destroy what an authorization covers")
     group.add_argument("--audit", action="store_true", help="the audit trail for --from .. --to (CSV or --json)")
@@ -255,6 +274,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--value", help="with --correct: the corrected text")
     parser.add_argument("--requested-by", help="with --correct: who asked (the idea's submitter: id or UPN)")
     parser.add_argument("--reason", help="with --correct: why (kept with the correction)")
+    parser.add_argument("--standing", action="store_true", help="with --authorize: transitory records, daily")
     parser.add_argument("--note", help="a note kept with the authorization (e.g. the head's file number)")
     parser.add_argument("--export", action="store_true", help="with --person: write JSON and bilingual HTML")
     parser.add_argument("--out", help="with --export: the folder to write to (default: the current folder); "

@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 # Classes whose destruction must first keep a challenge's report figures.
 REPORTED = frozenset({RecordClass.IDEAS, RecordClass.STAGE_HISTORY, RecordClass.FUNDING})
+# Records kept only to deliver messages: an administrator may authorize their disposal once for all
+# (a standing authorization), and the app then destroys them daily as they fall due.
+TRANSITORY = (RecordClass.NOTIFICATIONS, RecordClass.DIGESTS, RecordClass.DELIVERY_LOGS)
 
 
 class DisposalRefused(Exception):
@@ -118,8 +121,11 @@ class RecordsService:
         return poll.closed_at if poll is not None else None
 
     # ---- authorization --------------------------------------------------------------------------
-    async def authorize(self, record_class: RecordClass, *, by: str, item: str, note: str = "") -> RegisterEntry:
-        """Record the authorization to destroy the class's records due now (under schedule item `item`)."""
+    async def authorize(
+        self, record_class: RecordClass, *, by: str, item: str, note: str = "", standing: bool = False
+    ) -> RegisterEntry:
+        """Record the authorization to destroy the class's records due now (under schedule item `item`);
+        `standing`: transitory records only, destroyed as they fall due until it is revoked."""
         rule = self.schedule.rule(record_class)
         if not by.strip():
             raise DisposalRefused("say who authorizes the disposal (--by)")
@@ -127,9 +133,13 @@ class RecordsService:
             raise DisposalRefused(
                 f"{record_class.value} are kept under schedule item {rule.item}, not {item.strip() or '(none)'}"
             )
+        if standing and record_class not in TRANSITORY:
+            raise DisposalRefused(
+                "only transitory records (" + ", ".join(c.value for c in TRANSITORY) + ") take a standing authorization"
+            )
         now = self.clock()
         summary = summarize(record_class, rule, await self.due_records(record_class, now))
-        if summary.count == 0:
+        if summary.count == 0 and not standing:
             raise DisposalRefused(f"no {record_class.value} are due for disposal: nothing to authorize")
         entry = RegisterEntry(
             key=f"authorization:{uuid.uuid4()}",
@@ -146,6 +156,7 @@ class RecordsService:
                 "oldest": _iso(summary.oldest),
                 "newest": _iso(summary.newest),
                 "note": note.strip()[:500],
+                "standing": standing,
             },
         )
         await self.store.add_entry(entry)
@@ -155,48 +166,55 @@ class RecordsService:
     async def authorizations(self) -> list[tuple[RegisterEntry, RegisterEntry | None]]:
         """Every authorization, with the disposal that used it (None while unused)."""
         used = {d.body.get("authorization"): d for d in await self.store.register_entries(EntryKind.DISPOSAL)}
-        return [(a, used.get(a.key)) for a in await self.store.register_entries(EntryKind.AUTHORIZATION)]
+        given = [a for a in await self.store.register_entries(EntryKind.AUTHORIZATION) if not a.body.get("revokes")]
+        return [(a, used.get(a.key)) for a in given]
 
     async def disposals(self) -> list[RegisterEntry]:
         return await self.store.register_entries(EntryKind.DISPOSAL)
 
     # ---- disposal -------------------------------------------------------------------------------
     async def dispose(self, authorization_key: str, *, by: str, dry_run: bool = False) -> DisposalPlan:
-        """Destroy what the authorization covers (records of its class due when it was given)."""
+        """Destroy what the authorization covers: records of its class due when it was given (for a
+        standing authorization, those due now)."""
         found = {a.key: (a, d) for a, d in await self.authorizations()}
         if not authorization_key or authorization_key not in found:
             raise DisposalRefused(
                 "nothing is destroyed without an authorization: record one with --authorize, then give its id"
             )
         authorization, used = found[authorization_key]
-        if used is not None:
+        standing = bool(authorization.body.get("standing"))
+        if authorization.key in await self._revoked():
+            raise DisposalRefused(f"that authorization was revoked ({authorization.key})")
+        if used is not None and not standing:
             raise DisposalRefused(f"that authorization was used on {used.at:%Y-%m-%d %H:%M} UTC ({used.key})")
         if not by.strip():
             raise DisposalRefused("say who carries out the disposal (--by)")
         record_class = RecordClass(authorization.record_class)
-        rule = self.schedule.rule(record_class)
-        covered = datetime.fromisoformat(authorization.body["dueAsOf"])
+        covered = self.clock() if standing else datetime.fromisoformat(authorization.body["dueAsOf"])
         records = await self.due_records(record_class, covered)
-        summary = summarize(record_class, rule, records)
-        plan = DisposalPlan(authorization, summary, records)
-        if dry_run:
-            return plan
+        plan = DisposalPlan(authorization, summarize(record_class, self.schedule.rule(record_class), records), records)
+        return plan if dry_run else await self._carry_out(plan, by.strip())
+
+    async def _carry_out(self, plan: DisposalPlan, by: str) -> DisposalPlan:
+        record_class, records, summary = plan.summary.record_class, plan.records, plan.summary
+        rule = self.schedule.rule(record_class)
         if record_class in REPORTED:
             await self._keep_reports({r.challenge_id for r in records if r.challenge_id})
         if record_class is RecordClass.VOTES:
             await self._forget_voters({r.challenge_id for r in records if r.challenge_id})
         destroyed = await self.store.destroy_records(record_class, records)
-        now = self.clock()
+        authorization = plan.authorization
         entry = RegisterEntry(
             key=f"disposal:{uuid.uuid4()}",
             kind=EntryKind.DISPOSAL,
-            at=now,
-            by=by.strip(),
+            at=self.clock(),
+            by=by,
             record_class=record_class.value,
             body={
                 "authorization": authorization.key,
                 "authorizedBy": authorization.by,
                 "authorizedAt": authorization.at.isoformat(),
+                "standing": bool(authorization.body.get("standing")),
                 "item": rule.item,
                 "schedule": self.schedule.title,
                 "rule": rule.describe(),
@@ -210,6 +228,46 @@ class RecordsService:
         await self.store.add_entry(entry)
         log.info("records disposed of", extra={"record_class": record_class.value, "count": destroyed})
         return replace(plan, destroyed=destroyed, dry_run=False, entry=entry)
+
+    # ---- standing authorizations: transitory records, disposed of as they fall due -----------------
+    async def _revoked(self) -> set[str]:
+        entries = await self.store.register_entries(EntryKind.AUTHORIZATION)
+        return {e.body["revokes"] for e in entries if e.body.get("revokes")}
+
+    async def revoke(self, authorization_key: str, *, by: str) -> RegisterEntry:
+        """End a standing authorization (from now on, nothing more goes under it)."""
+        standing = {a.key: a for a, _ in await self.authorizations() if a.body.get("standing")}
+        if authorization_key not in standing or authorization_key in await self._revoked():
+            raise DisposalRefused(f"{authorization_key or '(none)'} is not a standing authorization in force")
+        if not by.strip():
+            raise DisposalRefused("say who revokes it (--by)")
+        record_class = standing[authorization_key].record_class
+        entry = RegisterEntry(f"authorization:{uuid.uuid4()}", EntryKind.AUTHORIZATION, self.clock(), by.strip(),
+                              record_class, body={"revokes": authorization_key})  # fmt: skip
+        await self.store.add_entry(entry)
+        return entry
+
+    async def standing_authorization(self, record_class: RecordClass) -> RegisterEntry | None:
+        """The latest standing authorization in force for the class, if any."""
+        revoked = await self._revoked()
+        found = [a for a, _ in await self.authorizations() if a.record_class == record_class.value
+                 and a.body.get("standing") and a.key not in revoked]  # fmt: skip
+        return found[-1] if found else None
+
+    async def routine(self) -> list[DisposalPlan]:
+        """The daily round: transitory records due under a standing authorization are destroyed, each
+        class's disposal recorded (nothing without a standing authorization in force)."""
+        done = []
+        for record_class in TRANSITORY:
+            authorization = await self.standing_authorization(record_class)
+            if authorization is None:
+                continue
+            records = await self.due_records(record_class, self.clock())
+            if records:
+                plan = DisposalPlan(authorization, summarize(record_class, self.schedule.rule(record_class), records),
+                                    records)  # fmt: skip
+                done.append(await self._carry_out(plan, "Deputy's Den (standing authorization)"))
+        return done
 
     # ---- corrections -----------------------------------------------------------------------------
     async def correct(

@@ -23,6 +23,7 @@ from bot.domain.model import Outcome
 from bot.domain.retention import RecordClass
 from bot.domain.stage import IdeaStage
 from bot.domain.voting import Poll
+from bot.ports import OutboxMessage, SentCard
 from bot.ports.records import EntryKind
 from bot.services.challenge import ChallengeService
 from bot.services.records import DisposalRefused, RecordsService
@@ -185,3 +186,42 @@ async def test_votes_are_not_due_while_voting_is_open_or_before_the_period(store
     assert by_class(await service(mine).due())[RecordClass.VOTES] == 0  # 89 days: not yet
     later = RecordsService(mine, SCHEDULE, clock=lambda: NOW + timedelta(days=2))
     assert by_class(await later.due())[RecordClass.VOTES] == 1
+
+
+async def test_transitory_records_go_daily_only_under_a_standing_authorization(stores):
+    """Delivered notifications, old digest claims and remembered cards (what kept SharePoint's lists
+    small, removed before without any schedule) are destroyed as they fall due, under a standing
+    authorization, each round recorded; pending messages and recent rows stay."""
+    mine, other = stores
+    old, recent = NOW - timedelta(days=40), NOW - timedelta(days=2)
+    messages = [OutboxMessage(f"m:{n}", "maya", "reminder", "i", at, at, {})
+                for n, at in enumerate([old, old, old, recent])]  # fmt: skip
+    await mine.enqueue(messages)
+    for message in (messages[0], messages[3]):
+        await mine.complete(message.id)
+    await mine.give_up(messages[1].id, "gone")
+    assert await mine.claim_digest("dana", "2025-W30", NOW, 600)
+    await mine.record_digest("dana", "2025-W30", "sent", "", NOW)
+    assert await mine.claim_digest("dana", "2026-W45", NOW, 600)
+    await mine.remember_card(SentCard("m:0", "i", "maya", "1:a", old))
+    await mine.remember_card(SentCard("m:3", "i", "maya", "1:b", recent))
+    records = service(mine)
+    assert await records.routine() == [], "nothing goes without a standing authorization"
+    assert await other.existing_outbox_ids([m.id for m in messages]) == {"m:0", "m:1", "m:2", "m:3"}
+    with pytest.raises(DisposalRefused, match="only transitory records"):
+        await records.authorize(RecordClass.IDEAS, by="Deputy Head", item="DEN-01", standing=True)
+    standing = {c: await records.authorize(c, by="Deputy Head", item="DEN-07", standing=True)
+                for c in (RecordClass.NOTIFICATIONS, RecordClass.DIGESTS, RecordClass.DELIVERY_LOGS)}  # fmt: skip
+    done = {p.summary.record_class: p.destroyed for p in await records.routine()}
+    assert done == {RecordClass.NOTIFICATIONS: 2, RecordClass.DIGESTS: 1, RecordClass.DELIVERY_LOGS: 1}
+    assert await other.existing_outbox_ids([m.id for m in messages]) == {"m:2", "m:3"}, "pending and recent stay"
+    assert {r.key for r in await other.stored_records(RecordClass.DIGESTS)} == {"dana|2026-W45"}
+    assert [c.message_id for c in await other.cards_sent("i", "maya")] == ["m:3"]
+    assert await records.routine() == [], "a second round finds nothing more"
+    disposals = await other.register_entries(EntryKind.DISPOSAL)
+    assert len(disposals) == 3 and all(d.body["standing"] and d.by.startswith("Deputy's Den") for d in disposals)
+    await records.revoke(standing[RecordClass.NOTIFICATIONS].key, by="Deputy Head")
+    await mine.complete("m:3")
+    later = RecordsService(mine, SCHEDULE, clock=lambda: NOW + timedelta(days=60))
+    assert {p.summary.record_class for p in await later.routine()} == {RecordClass.DELIVERY_LOGS}
+    assert await other.existing_outbox_ids(["m:3"]) == {"m:3"}, "revoked: nothing more goes under it"
