@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.adapters.retention_file import load_retention_file
-from bot.adapters.sharepoint_den import SharePointDenStore
-from bot.adapters.sqlite_store import SqliteStore
 from bot.domain import stage as st
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.model import Outcome
@@ -29,7 +27,6 @@ from bot.services.challenge import ChallengeService
 from bot.services.records import DisposalRefused, RecordsService
 from bot.settings import ROOT
 from tests.integration.test_store_contract import new_idea
-from tests.support.graph_fixtures import graph_client, provisioned_site
 
 NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 OLD = datetime(2018, 9, 3, 14, 0, tzinfo=UTC)
@@ -38,18 +35,9 @@ VOTING_CLOSED = datetime(2018, 10, 20, 20, 0, tzinfo=UTC)
 SCHEDULE = load_retention_file(ROOT / "data" / "retention.yml")
 
 
-@pytest.fixture(params=["sqlite", "sharepoint"])
-async def stores(request, tmp_path, fake_graph):
-    if request.param == "sqlite":
-        made = [SqliteStore(tmp_path / "den.sqlite3") for _ in range(2)]
-    else:
-        site = await provisioned_site(fake_graph)
-        made = [SharePointDenStore(graph_client(fake_graph), site, page_size=50) for _ in range(2)]
-    for store in made:
-        await store.open()
-    yield made
-    for store in made:
-        await store.close()
+# The Den and pitch-day contracts' two store instances (tests/integration/conftest.py), on the stores that
+# keep the records register: SQLite and SharePoint.
+pytestmark = pytest.mark.parametrize("stores", ["sqlite", "sharepoint"], indirect=True)
 
 
 def service(store) -> RecordsService:
