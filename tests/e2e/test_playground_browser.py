@@ -50,6 +50,7 @@ if CHROMIUM is None:
         raise RuntimeError("Chromium is missing in CI: `make test` installs Debian's chromium where apt allows")
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 async_playwright = pytest.importorskip("playwright.async_api").async_playwright
+expect = pytest.importorskip("playwright.async_api").expect
 
 
 def loose(text: str) -> re.Pattern[str]:
@@ -149,9 +150,13 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
 
             await sam.get_by_role("button", name=loose(m.t("idea.view", reference=reference))).last.click()
             await sam.get_by_text(loose(m.t("details.title", reference=reference))).wait_for()
-            pitched = await sam.get_by_text(loose(m.t("details.submitted", name="Sam Chen", when=""))).last.inner_text()
+            pitched = sam.get_by_text(loose(m.t("details.submitted", name="Sam Chen", when=""))).last
             weekday = r"(lun|mar|mer|jeu|ven|sam|dim)\." if m.language == "fr" else r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
-            assert re.search(weekday, pitched), f"the date is written in the card's language: {pitched!r}"
+            # The renderer writes {{DATE()}} itself, in the card's language; under load it can show the
+            # card a moment before, so wait (up to the usual time) for the date as it settles.
+            await expect(pitched, "the date is written in the card's language").to_have_text(
+                re.compile(weekday), timeout=15_000
+            )
             await shot(sam, shots, "7-idea-details")
             await sam.get_by_role("button", name=loose(m.t("welcome.my_ideas"))).last.click()
             await sam.get_by_text(loose(m.t("my_ideas.title"))).last.wait_for()
