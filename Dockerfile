@@ -1,4 +1,10 @@
 # Deputy's Den: the bot as a container, with production settings from the environment.
+# The Den tab's browser files come from the npm lockfile's runtime packages (no CDN).
+FROM node:22-slim AS tab-assets
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,6 +23,7 @@ COPY cards ./cards
 COPY dialogs ./dialogs
 COPY data ./data
 COPY static ./static
+COPY --from=tab-assets /build/node_modules/@microsoft/teams-js/dist/umd ./node_modules/@microsoft/teams-js/dist/umd
 
 RUN useradd --system --uid 10001 den && mkdir -p /data && chown den /data
 USER den

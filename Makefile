@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NPM_FLAGS := --ignore-scripts --no-audit --no-fund --loglevel=error
 
-.PHONY: run test package bench browser clean
+.PHONY: run test package bench browser clean tab-themes
 
 # The first run installs for a few minutes: say so, and let pip list what it fetches.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -34,6 +34,10 @@ test: $(VENV)/.installed node_modules/.installed browser
 ## The Teams app package (build/appPackage.zip), validated against the manifest schema.
 package: $(VENV)/.installed node_modules/.installed
 	$(PY) -m scripts.package
+
+## Fluent 2's theme tokens for the Den tab (static/tab/fluent-themes.css), from the lockfile's @fluentui/tokens.
+tab-themes: node_modules/.installed
+	node scripts/fluent_themes.cjs
 
 browser:
 	@bash scripts/ensure_chromium.sh

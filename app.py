@@ -14,6 +14,8 @@ from bot import logs
 from bot.bootstrap import Den, bootstrap, utc_now
 from bot.ports.service_urls import ServiceUrlAllowList
 from bot.settings import Settings
+from bot.tab.routes import tab_headers
+from bot.tab.wiring import mount_tab
 from bot.teams.edge import error_middleware, read_activity
 from bot.web.admin_routes import admin_routes
 from bot.web.pages import health_routes, page_routes
@@ -50,7 +52,9 @@ def create_app(
         ),
         reader=read_activity,
     )
-    app = web.Application(middlewares=[guard, error_middleware], client_max_size=settings.max_request_bytes + 1)
+    app = web.Application(
+        middlewares=[guard, tab_headers, error_middleware], client_max_size=settings.max_request_bytes + 1
+    )
     app[DEN_KEY] = den
     app.router.add_post("/api/messages", den.edge.messages_handler(den.ideas, den.dialog))
     health_routes(
@@ -69,6 +73,7 @@ def create_app(
         challenges=den.challenges,
     )
     page_routes(app, den.notice)
+    mount_tab(app, den, settings)
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
     return app

@@ -52,6 +52,7 @@ from bot.services.outbox import OutboxDispatcher
 from bot.services.pitch_day import PitchDayService
 from bot.services.records import RecordsService
 from bot.services.schedule import Timer, daily, weekly
+from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
 from dialogs.approvals import ApprovalFlows
 from dialogs.den_notifications import DenNotificationRenderer
@@ -404,6 +405,7 @@ def bootstrap(
     approvals = ApprovalService(
         store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick
     )
+    ideas.viewers = ViewerResolver(organisers, store)
     kick.to(dispatcher.kick)
     renderer.before_request = approvals.settle_before_delivery
     nudger = Nudger(

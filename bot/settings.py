@@ -179,6 +179,11 @@ class Settings:
     notice_purpose_fr: str = env("DEN_NOTICE_PURPOSE_FR", default="")
     notice_contact: str = env("DEN_NOTICE_CONTACT", default="")  # title, business address, telephone, email
     notice_contact_fr: str = env("DEN_NOTICE_CONTACT_FR", default="")
+    # ---- the Den tab ----------------------------------------------------------------------------
+    # The tab's Application ID URI (api://<domain>/<app id>), accepted as its SSO tokens' audience
+    # beside the app id itself; and the Entra ID authority whose published keys sign them.
+    tab_resource: str = env("DEN_TAB_RESOURCE", default="")
+    entra_authority: str = env("DEN_ENTRA_AUTHORITY", default="https://login.microsoftonline.com")
     # ---- hostile input: connector hosts, request size, pitch floods, Retry-After ---------------------
     allowed_service_urls: str = env(
         "DEN_ALLOWED_SERVICE_URLS", default="https://smba.trafficmanager.net/", check=_service_urls

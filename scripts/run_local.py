@@ -80,10 +80,12 @@ def main() -> None:
                 )
             )
             role = person.job_title or person.role.value
-            lines.append(f"    http://localhost:{port}   {person.name} ({role})")
+            lines.append(f"    http://localhost:{port}   {person.name} ({role})\n"
+                         f"        Den tab: {local}/tab?as={person.id}")
         print(
             f"\n  Deputy's Den is running on {local}/api/messages (SQLite: {settings.sqlite_path})."
-            "\n  Agents Playground, one page per person of the demo organisation:\n"
+            "\n  Agents Playground, one page per person of the demo organisation, and their Den tab"
+            " (authentication is off: the tab signs in as the person its address names):\n"
             + "\n".join(lines)
             + "\n  Open the approvers' pages once first (that installs the app for them), then pitch as"
             f"\n  {people[0].name} and approve from each approver's page. Press Ctrl-C to stop everything.\n",

@@ -132,6 +132,7 @@ def idea_from_dict(data: dict[str, Any], *, version: int | str = 0) -> Idea:
         route_why=dict(data.get("routeWhy") or {}),
         history=[_history_from_dict(h) for h in data.get("history") or []],
         second_look_used=bool(data.get("secondLookUsed", False)),
+        shared=bool(data.get("shared", False)),
         held_since=_dt(data.get("heldSince")),
     )
 
@@ -222,6 +223,7 @@ def _route_to_dict(idea: Idea) -> dict[str, Any]:
         "routeWhy": dict(idea.route_why),
         "history": [_history_to_dict(h) for h in idea.history],
         "secondLookUsed": idea.second_look_used,
+        "shared": idea.shared,
         "heldSince": idea.held_since.isoformat() if idea.held_since else None,
     }
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.adapters.den_serialization import challenge_from_dict, challenge_to_dict, stage_from_dict, stage_to_dict
 from bot.adapters.serialization import idea_from_dict
+from bot.adapters.sqlite_tab_index import set_stage
 from bot.adapters.sqlite_versioned import insert_new, update_versioned
 from bot.domain.challenge import Challenge
 from bot.domain.den_report import IdeaSummary
@@ -286,6 +287,7 @@ def _stage_writer(stage: IdeaStage) -> Callable[[sqlite3.Connection], None]:
                 "UPDATE idea_stages SET stage = ?, version = version + 1, body = ? WHERE idea_id = ? AND version = ?",
                 (stage.stage.value, body, stage.idea_id, stage.version),
             )
+        set_stage(db, stage.idea_id, stage.stage.value)  # the Den tab's stage filter
         if history:
             db.executemany(
                 "INSERT OR IGNORE INTO stage_history (idea_id, seq, challenge_id, from_stage, to_stage, changed_at,"

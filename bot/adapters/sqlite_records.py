@@ -58,7 +58,14 @@ _LISTS: dict[RecordClass, str] = {
     RecordClass.DELIVERY_LOGS: "SELECT message_id, sent_at, 0, idea_id, '' FROM sent_cards",
 }
 _DESTROY: dict[RecordClass, tuple[str, ...]] = {
-    RecordClass.IDEAS: ("DELETE FROM idea_lines WHERE idea_id = ?", "DELETE FROM ideas WHERE id = ?"),
+    RecordClass.IDEAS: (
+        # the tab's search index holds the idea's words: they go with it
+        "DELETE FROM tab_fts WHERE rowid IN (SELECT doc FROM tab_ideas WHERE idea_id = ?)",
+        "DELETE FROM tab_audience WHERE idea_id = ?",
+        "DELETE FROM tab_ideas WHERE idea_id = ?",
+        "DELETE FROM idea_lines WHERE idea_id = ?",
+        "DELETE FROM ideas WHERE id = ?",
+    ),
     RecordClass.DECISIONS: (
         "DELETE FROM decisions WHERE idea_id || ':' || revision || ':' || step_index = ?",
     ),

@@ -43,6 +43,7 @@ from bot.adapters.sqlite_digest import (
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
 from bot.adapters.sqlite_records import RECORDS_SCHEMA, SqliteRecords
 from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
+from bot.adapters.sqlite_tab_index import TAB_SCHEMA, SqliteTabIndexReads, backfill_tab_index, index_idea
 from bot.adapters.sqlite_thread import SqliteThread, in_transaction
 from bot.adapters.sqlite_versioned import insert_new, update_versioned
 from bot.domain.delegation import Delegation
@@ -159,7 +160,7 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, SqliteRecords):
+class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, SqliteRecords, SqliteTabIndexReads):
     """IdeaStore over a local SQLite file (the default, so `make run` needs no tenant)."""
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
@@ -171,7 +172,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, Sqlite
         self._thread = SqliteThread(
             self._path,
             busy_timeout_ms=busy_timeout_ms,
-            schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA + SENT_CARDS_SCHEMA + RECORDS_SCHEMA,
+            schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA + SENT_CARDS_SCHEMA + RECORDS_SCHEMA + TAB_SCHEMA,
         )
         self._instance = f"{socket.gethostname()}:{os.getpid()}"  # the health probe's row
 
@@ -181,6 +182,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, Sqlite
         # The digest's columns: added to a file written before them, and filled in from the bodies.
         await self._thread.run(add_digest_columns)
         await self._thread.run(backfill_digest_columns)
+        await self._thread.run(lambda db: backfill_tab_index(db, idea_from_dict))
 
     async def close(self) -> None:
         await self._thread.close()
@@ -238,6 +240,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, Sqlite
             db.executemany(LINES_INSERT, digest.lines)
             _insert_decisions(db, digest.decisions)
             _insert_outbox(db, messages)
+            index_idea(db, idea)
 
         await self._write(insert)
         idea.version = 1
@@ -271,6 +274,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, Sqlite
             )
             _insert_decisions(db, digest.decisions)
             _insert_outbox(db, messages)
+            index_idea(db, idea)
 
         await self._write(change)
         idea.version = expected + 1

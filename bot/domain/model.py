@@ -193,6 +193,8 @@ class Idea:
     second_look_used: bool = False
     held_since: datetime | None = None  # when the current holder got the step (reminders, escalation)
     earlier_pitches: list[PitchVersion] = field(default_factory=list)  # what each revision replaced
+    # The submitter's consent: once approved for the Den, the whole public service may find it (off by default).
+    shared: bool = False
 
     # ---- creation -------------------------------------------------------------------
     @classmethod
@@ -272,6 +274,16 @@ class Idea:
             or any(user_id in (h.from_id, h.to_id) for h in self.history)
             or user_id in self.line_ids
         )
+
+    def set_shared(self, *, actor_id: str, shared: bool, now: datetime) -> bool:
+        """The submitter gives or withdraws consent to share the idea. Returns False if nothing changed."""
+        if actor_id != self.submitter.id:
+            raise NotYourStep(self.id)
+        if self.shared == shared:
+            return False
+        self.shared = shared
+        self.updated_at = now
+        return True
 
     def decision_for(self, step_index: int, revision: int) -> Decision | None:
         for decision in self.decisions:

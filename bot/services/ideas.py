@@ -33,6 +33,7 @@ from bot.domain.notice import CollectionNotice
 from bot.domain.outbox import DecisionFacts, MessageKind, handoff_message_id, message_id, request_facts, step_message_id
 from bot.domain.pitch import Pitch, validate_pitch
 from bot.domain.routing import RoutingRules
+from bot.domain.visibility import Viewer, may_see
 from bot.ports import (
     ConcurrencyConflict,
     ConversationRecord,
@@ -50,6 +51,7 @@ from bot.ports import (
 )
 from bot.ports.retry import conflict_retry
 from bot.services.assignment import StepAssigner
+from bot.services.viewers import ViewerResolver
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +207,7 @@ class IdeaService:
         self.assigner = assigner
         self.quota = quota
         self._on_outbox = on_outbox or (lambda: None)
+        self.viewers: ViewerResolver | None = None  # organisers and sponsors (set by the bootstrap)
 
     # ---- people and conversations ------------------------------------------------------
     async def remember_conversation(self, record: ConversationRecord) -> None:
@@ -448,10 +451,15 @@ class IdeaService:
     async def my_ideas(self, user_id: str, limit: int = 20) -> list[Idea]:
         return await self.store.list_by_submitter(user_id, limit)
 
-    async def view(self, viewer_id: str, idea_id: str) -> Idea | None:
-        """The idea, if `viewer_id` may see it (see Idea.visible_to); None otherwise, as if it did not exist."""
+    async def view(self, viewer_id: str, idea_id: str, *, member: bool = True) -> Idea | None:
+        """The idea, if `viewer_id` may see it (bot/domain/visibility.py: the rule the tab uses too);
+        None otherwise, as if it did not exist."""
         idea = await self.store.get(idea_id) if idea_id else None
-        if idea is None or not idea.visible_to(viewer_id):
+        if self.viewers is not None:
+            viewer = await self.viewers.of(viewer_id, member=member)
+        else:
+            viewer = Viewer(viewer_id, member=member)
+        if idea is None or not may_see(idea, viewer):
             if idea is not None:
                 log.warning("idea view refused", extra={"idea_id": idea.id, "actor_id": viewer_id})
             return None

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.adapters.retention_file import load_retention_file
+from bot.adapters.sqlite_store import SqliteStore
 from bot.domain import stage as st
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.model import Outcome
@@ -121,6 +122,10 @@ async def test_an_authorized_disposal_destroys_what_is_due_and_keeps_its_record_
     assert plan.destroyed == 2 and not plan.dry_run
     assert await other.get(ids["kept"]) is None and await other.get(ids["turned_down"]) is None
     assert await other.get(ids["waiting"]) is not None and await other.get(ids["recent"]) is not None
+    if isinstance(other, SqliteStore):  # the tab's search index forgets them too (their words with them)
+        indexed = await other._fetchall("SELECT idea_id FROM tab_ideas")
+        assert {r[0] for r in indexed} == {ids["waiting"], ids["recent"]}
+        assert (await other._fetchall("SELECT count(*) FROM tab_fts"))[0][0] == 2
     [disposal] = await other.register_entries(EntryKind.DISPOSAL)
     assert disposal.record_class == "ideas" and disposal.by == "Pat Admin" and disposal.at == plan.entry.at
     assert disposal.body["count"] == 2 and disposal.body["authorization"] == authorization.key

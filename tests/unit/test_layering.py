@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, int]] = [
     ("bot.i18n", 1),  # the message catalogue: a leaf, imports nothing of ours
     ("bot.formatting", 1),  # dates, numbers, money per locale: needs only the catalogue's languages
     ("bot.logs", 1),
+    ("bot.search_text", 1),  # words as search finds them (folded, stemmed): what the indexes and pages share
     ("bot.settings", 1),
     ("bot.services", 2),
     ("bot.adapters", 2),
@@ -29,6 +30,7 @@ LAYERS: list[tuple[str, int]] = [
     ("dialogs", 4),
     ("bot.teams", 5),
     ("bot.web", 5),
+    ("bot.tab", 5),  # the Den tab: its pages, sign-in and routes (an entry point, like the web routes)
     ("bot.bootstrap", 5),
     ("bot.admin", 5),
     ("app", 6),

@@ -40,7 +40,11 @@ def test_the_package_holds_the_filled_in_manifest_and_both_icons(tmp_path):
     assert manifest["version"] == "1.2.3"
     assert manifest["bots"][0]["botId"] == SETTINGS["MicrosoftAppId"]
     assert manifest["validDomains"] == ["den.ministry.example"]
-    assert "webApplicationInfo" not in manifest, "the app uses no single sign-on: no SSO settings in its package"
+    # The Den tab's single sign-on: the app's own id, and its Application ID URI on the app's domain.
+    assert manifest["webApplicationInfo"] == {
+        "id": SETTINGS["MicrosoftAppId"], "resource": f"api://den.ministry.example/{SETTINGS['MicrosoftAppId']}"
+    }
+    assert manifest["staticTabs"][1]["contentUrl"] == "https://den.ministry.example/tab"
     assert float(manifest["manifestVersion"]) >= 1.22
     commands = [c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]]
     assert commands == ["pitch", "my ideas", "help", "my approvals", "acting", "challenges"]
@@ -64,6 +68,7 @@ def test_the_french_localization_file_translates_every_string_and_every_command(
     for n, command_list in enumerate(manifest["bots"][0]["commandLists"]):  # personal, then team and group chat
         for i in range(len(command_list["commands"])):
             expected |= {f"bots[0].commandLists[{n}].commands[{i}].{field}" for field in ("title", "description")}
+    expected |= {f"staticTabs[{i}].name" for i, tab in enumerate(manifest["staticTabs"]) if "name" in tab}
     assert set(french) - {"$schema"} == expected
     for key in ("name.full", "description.short", "description.full"):
         section, field = key.split(".")

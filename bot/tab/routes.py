@@ -1,0 +1,177 @@
+"""The Den tab's routes on the app's own aiohttp server: the page shell, its local assets, and the pages.
+
+`/tab` (personal tab) and `/tab?context=channel` (channel tab) are the same shell; `/tab/config` is
+the channel tab's configuration page. Everything the page loads is served from here, from the npm
+packages of the lockfile (no CDN), under a Content-Security-Policy that lets only Teams, Outlook and
+Microsoft 365 frame it. Every `/tab/api/` request is refused with 401 unless its token is valid.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+
+from bot.i18n import Messages
+from bot.ports import Preferences
+from bot.ports.tab import TabQuery
+from bot.settings import ROOT
+from bot.tab.auth import DemoSignIn, InvalidToken, TabUser, TokenValidator
+from bot.tab.pages import Reader, browse_page, idea_page, not_found_page, sign_in_page
+from bot.tab.service import TabService
+
+log = logging.getLogger("deputys_den.tab")
+
+FRAME_ANCESTORS = (
+    "https://teams.microsoft.com https://*.teams.microsoft.com https://*.cloud.microsoft "
+    "https://*.office.com https://outlook.office.com https://outlook.office365.com https://*.microsoft365.com"
+)
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    f"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {FRAME_ANCESTORS}"
+)
+NODE = ROOT / "node_modules"
+STATIC = ROOT / "static" / "tab"
+# Every file the page may load, by the name it asks for: our own, and the packages' builds.
+ASSETS: dict[str, Path] = {
+    "tab.js": STATIC / "tab.js",
+    "config.js": STATIC / "config.js",
+    "tab.css": STATIC / "tab.css",
+    "fluent-themes.css": STATIC / "fluent-themes.css",
+    "teams-js.js": NODE / "@microsoft" / "teams-js" / "dist" / "umd" / "MicrosoftTeams.min.js",
+}
+CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def tab_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The tab's security headers on everything under /tab (error pages included)."""
+    response = await handler(request)
+    if request.path == "/tab" or request.path.startswith("/tab/"):
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+class TabRoutes:
+    def __init__(
+        self,
+        service: TabService,
+        validator: TokenValidator,
+        preferences: Preferences,
+        *,
+        default_tz: ZoneInfo,
+        demo_people: list[TabUser] | None = None,
+    ) -> None:
+        self.service = service
+        self.validator = validator
+        self.preferences = preferences
+        self.default_tz = default_tz
+        self.demo_people = demo_people if isinstance(validator, DemoSignIn) else None
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_get("/tab", self.shell("index.html"))
+        app.router.add_get("/tab/config", self.shell("config.html"))
+        app.router.add_get("/tab/assets/{name}", self.asset)
+        app.router.add_get("/tab/api/people", self.people)
+        app.router.add_get("/tab/api/ideas", self.signed_in(self.ideas))
+        app.router.add_get("/tab/api/ideas/{idea_id}", self.signed_in(self.idea))
+
+    # ---- the shell and its files (no data in them: nothing to sign in for) -----------------------
+    @staticmethod
+    def shell(name: str) -> Handler:
+        path = STATIC / name
+
+        async def serve(request: web.Request) -> web.StreamResponse:
+            return web.FileResponse(path, headers={"Content-Type": "text/html; charset=utf-8"})
+
+        return serve
+
+    @staticmethod
+    async def asset(request: web.Request) -> web.StreamResponse:
+        path = ASSETS.get(request.match_info["name"])
+        if path is None or not path.is_file():
+            raise web.HTTPNotFound()
+        headers = {"Content-Type": CONTENT_TYPES[path.suffix], "Cache-Control": "public, max-age=3600"}
+        return web.FileResponse(path, headers=headers)
+
+    # ---- signing in ---------------------------------------------------------------------------
+    async def people(self, request: web.Request) -> web.StreamResponse:
+        """Authentication off: the "sign in as" choice. With Entra ID sign-in, there is no such page."""
+        if self.demo_people is None:
+            raise web.HTTPNotFound()
+        return _html(sign_in_page(Messages(_locale(request)), self.demo_people))
+
+    def signed_in(self, handler: Callable[[web.Request, Reader], Awaitable[web.StreamResponse]]) -> Handler:
+        async def check(request: web.Request) -> web.StreamResponse:
+            try:
+                user = await self.validator.validate(request.headers.get("Authorization", ""))
+            except InvalidToken as refused:
+                log.info("tab request refused", extra={"reason": str(refused)})
+                return web.Response(status=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            return await handler(request, await self._reader(request, user))
+
+        return check
+
+    async def _reader(self, request: web.Request, user: TabUser) -> Reader:
+        chosen = await self.preferences.get_language(user.id)
+        tz = self.default_tz
+        try:
+            tz = ZoneInfo(request.headers.get("X-Den-Time-Zone", "")) if request.headers.get("X-Den-Time-Zone") else tz
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        locale = _locale(request)
+        if chosen and not locale.lower().startswith(chosen):
+            locale = "fr-CA" if chosen == "fr" else "en-CA"
+        return Reader(user, Messages(locale), tz, demo=self.demo_people is not None)
+
+    # ---- pages --------------------------------------------------------------------------------
+    async def ideas(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        query = query_from(request.query)
+        viewer = await self.service.viewer(reader.user)
+        browse = await self.service.browse(viewer, query)
+        return _html(browse_page(reader, browse, query, section="lessons" if query.lessons else "ideas"))
+
+    async def idea(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        viewer = await self.service.viewer(reader.user)
+        found = await self.service.idea(viewer, request.match_info["idea_id"])
+        if found is None:
+            return _html(not_found_page(reader), status=404)
+        return _html(idea_page(reader, *found))
+
+
+def query_from(params) -> TabQuery:
+    """The query string as a TabQuery; anything malformed is ignored rather than refused."""
+
+    def number(name: str, default: int) -> int:
+        try:
+            return max(0, int(params.get(name, default)))
+        except ValueError:
+            return default
+
+    return TabQuery(
+        text=params.get("q", "")[:200],
+        challenge=params.get("challenge", "")[:100],
+        stage=params.get("stage", "")[:40],
+        program_area=params.get("area", "")[:40],
+        branch=params.get("branch", "")[:120],
+        year=number("year", 0),
+        lessons=params.get("lessons", "") in ("1", "true"),
+        page=min(max(1, number("page", 1)), 500),
+    )
+
+
+def _locale(request: web.Request) -> str:
+    """The Teams locale the page read from its context (else the browser's first language)."""
+    value = request.headers.get("X-Den-Locale") or request.headers.get("Accept-Language", "en-CA").split(",")[0]
+    return value.strip()[:20] or "en-CA"
+
+
+def _html(body: str, status: int = 200) -> web.Response:
+    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")

@@ -1,0 +1,63 @@
+"""Builds the Den tab from the assembled application: its service, its sign-in and its routes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.adapters.org_directory import OrgFileDirectory
+from bot.tab.auth import DemoSignIn, EntraKeys, EntraTokenValidator, TabUser, TokenValidator
+from bot.tab.routes import TabRoutes
+from bot.tab.service import TabService
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Den
+    from bot.settings import Settings
+
+DEMO_GUEST = TabUser("demo-guest", "Alex Guest (external guest)", "", member=False)
+
+
+def demo_people(settings: Settings) -> list[TabUser]:
+    """The demo organisation's people (and one guest), for "sign in as" when authentication is off."""
+    people = [
+        TabUser(e.person.id, f"{e.person.name} ({e.person.job_title})" if e.person.job_title else e.person.name, "")
+        for e in OrgFileDirectory.from_file(settings.org_file).people()
+    ]
+    return [*people, DEMO_GUEST]
+
+
+def validator_for(settings: Settings) -> TokenValidator:
+    if not settings.auth_enabled:
+        return DemoSignIn({p.id: p for p in demo_people(settings)})
+    tenant = settings.app_tenant_id or settings.allowed_tenant_id
+    if not tenant:
+        raise SystemExit("The Den tab's sign-in needs the tenant: set MicrosoftAppTenantId (or DEN_ALLOWED_TENANT_ID).")
+    keys = EntraKeys(settings.entra_authority, tenant)
+    return EntraTokenValidator(keys, client_id=settings.app_id, tenant_id=tenant, resource=settings.tab_resource)
+
+
+def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
+    """The tab, when the store keeps an index of ideas (the embedded store does)."""
+    if not hasattr(den.store, "search_ideas"):
+        return
+    challenges = den.challenges
+
+    async def names() -> dict[str, str]:
+        return {c.id: c.name for c in await den.store.list_challenges()}
+
+    async def standings(ideas):
+        return await challenges.standings(ideas) if challenges is not None else {}
+
+    assert den.ideas.viewers is not None  # the bootstrap sets it
+    service = TabService(den.store, den.store, den.ideas.viewers, challenge_names=names, standings=standings)
+    validator = validator_for(settings)
+    routes = TabRoutes(
+        service,
+        validator,
+        den.store,
+        default_tz=ZoneInfo(settings.timezone),
+        demo_people=demo_people(settings) if not settings.auth_enabled else None,
+    )
+    routes.mount(app)

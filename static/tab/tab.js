@@ -1,0 +1,169 @@
+// The Den tab's shell: signs in, follows the Teams theme and language, and shows the pages the server
+// renders. In Teams the token comes from the Teams JavaScript library (authentication.getAuthToken);
+// outside Teams (a local trial with authentication off) the person picks whom to sign in as.
+(function () {
+  "use strict";
+  const params = new URLSearchParams(window.location.search);
+  const app = document.getElementById("app");
+  const state = { teams: null, locale: params.get("lang") || navigator.language || "en-CA", first: true };
+  const DEMO_KEY = "den.signInAs";
+
+  function applyTheme(theme) {
+    const known = ["default", "dark", "contrast"];
+    document.documentElement.dataset.theme = known.includes(theme) ? theme : "default";
+  }
+
+  async function startTeams() {
+    // Only inside a host's frame: outside one, the library would wait for a host that never answers.
+    if (window.parent === window || !window.microsoftTeams) return null;
+    const teams = window.microsoftTeams;
+    await teams.app.initialize();
+    const context = await teams.app.getContext();
+    applyTheme(context.app.theme);
+    teams.app.registerOnThemeChangeHandler(applyTheme);
+    if (context.app.locale) state.locale = context.app.locale;
+    const subPage = context.page && context.page.subPageId;
+    if (subPage && subPage.startsWith("idea:") && !window.location.hash) {
+      window.location.hash = "#/idea/" + encodeURIComponent(subPage.slice(5));
+    }
+    return teams;
+  }
+
+  async function authorization() {
+    if (state.teams) return "Bearer " + (await state.teams.authentication.getAuthToken());
+    const chosen = params.get("as") || sessionStorage.getItem(DEMO_KEY);
+    return chosen ? "Bearer demo:" + chosen : "";
+  }
+
+  function apiPath(hash) {
+    const route = (hash || "").replace(/^#\/?/, "");
+    const [path, query] = route.split("?");
+    const search = new URLSearchParams(query || "");
+    if (path.startsWith("idea/")) return "/tab/api/ideas/" + encodeURIComponent(decodeURIComponent(path.slice(5)));
+    if (path === "lessons") search.set("lessons", "1");
+    const text = search.toString();
+    return "/tab/api/ideas" + (text ? "?" + text : "");
+  }
+
+  async function request(path) {
+    const headers = { "X-Den-Locale": state.locale };
+    try {
+      headers["X-Den-Time-Zone"] = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (ignored) {
+      /* the server's time zone is used */
+    }
+    const token = await authorization();
+    if (token) headers.Authorization = token;
+    return fetch(path, { headers: headers, credentials: "omit" });
+  }
+
+  function show(html, shown) {
+    app.innerHTML = html;
+    app.dataset.shown = shown || "";
+    app.removeAttribute("aria-busy");
+    const page = app.querySelector(".page");
+    if (page) {
+      document.documentElement.lang = page.getAttribute("lang") || "en";
+      document.title = page.dataset.title || document.title;
+    }
+    const heading = app.querySelector("[data-focus]") || app.querySelector("h1");
+    if (heading && !state.first) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    }
+    state.first = false;
+  }
+
+  async function signInChoice() {
+    const response = await request("/tab/api/people");
+    if (response.ok) {
+      show(await response.text());
+      return;
+    }
+    showMessage("Your sign-in could not be checked. Close the tab and open it again.",
+      "Votre connexion n’a pas pu être vérifiée. Fermez l’onglet et ouvrez-le de nouveau.");
+  }
+
+  function showMessage(english, french) {
+    const french_first = state.locale.toLowerCase().startsWith("fr");
+    const main = document.createElement("main");
+    main.id = "main";
+    const p = document.createElement("p");
+    p.setAttribute("role", "alert");
+    p.textContent = french_first ? french : english;
+    main.appendChild(p);
+    app.replaceChildren(main);
+    app.removeAttribute("aria-busy");
+  }
+
+  async function load() {
+    if (!state.teams && !(await authorization())) return signInChoice();
+    app.setAttribute("aria-busy", "true");
+    const hash = window.location.hash;
+    let response;
+    try {
+      response = await request(apiPath(hash));
+    } catch (error) {
+      return showMessage("The Den cannot be reached right now. Try again in a moment.",
+        "Deputy’s Den est injoignable pour le moment. Réessayez dans un instant.");
+    }
+    if (response.status === 401) {
+      if (!state.teams) {
+        sessionStorage.removeItem(DEMO_KEY);
+        return signInChoice();
+      }
+      return showMessage("Your sign-in could not be checked. Close the tab and open it again.",
+        "Votre connexion n’a pas pu être vérifiée. Fermez l’onglet et ouvrez-le de nouveau.");
+    }
+    show(await response.text(), hash);
+  }
+
+  app.addEventListener("submit", function (event) {
+    const form = event.target.closest("form[data-view]");
+    if (!form) return;
+    event.preventDefault();
+    const search = new URLSearchParams();
+    for (const [name, value] of new FormData(form)) {
+      if (String(value).trim()) search.set(name, String(value).trim());
+    }
+    const text = search.toString();
+    window.location.hash = "#/" + form.dataset.view + (text ? "?" + text : "");
+  });
+
+  document.addEventListener("click", function (event) {
+    const skip = event.target.closest("[data-skip]");
+    if (skip) {
+      event.preventDefault();
+      const main = document.getElementById("main");
+      if (main) {
+        main.setAttribute("tabindex", "-1");
+        main.focus();
+      }
+      return;
+    }
+    const person = event.target.closest("[data-sign-in]");
+    if (person) {
+      sessionStorage.setItem(DEMO_KEY, person.dataset.signIn);
+      params.delete("as");
+      load();
+      return;
+    }
+    if (event.target.closest("[data-sign-out]")) {
+      sessionStorage.removeItem(DEMO_KEY);
+      params.delete("as");
+      signInChoice();
+    }
+  });
+
+  window.addEventListener("hashchange", load);
+
+  (async function start() {
+    applyTheme(params.get("theme") || "default");
+    try {
+      state.teams = await startTeams();
+    } catch (error) {
+      state.teams = null;
+    }
+    await load();
+  })();
+})();

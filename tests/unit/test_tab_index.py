@@ -1,0 +1,48 @@
+"""The embedded store's tab index: filled in for ideas written before it existed, and kept in step
+with each idea's writes and its Den stage."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.adapters.sqlite_store import SqliteStore
+from bot.domain.visibility import Viewer
+from bot.ports.tab import TabQuery
+from tests.support.tab_ideas import a_pitch, an_idea
+
+ANYONE = Viewer("7d1e0c55-0f6b-4b5e-9a51-3c2d1e0f9a88")
+
+
+async def test_ideas_written_before_the_index_are_indexed_when_the_store_opens(tmp_path):
+    path = tmp_path / "den.sqlite3"
+    store = SqliteStore(path)
+    await store.open()
+    for number in range(1, 8):
+        await store.add(an_idea(number, a_pitch(f"Counter idea {number}"), approved=True, shared=True))
+    await store.close()
+    with sqlite3.connect(path) as db:  # as a file from before the tab would be
+        db.execute("DELETE FROM tab_ideas")
+        db.execute("DELETE FROM tab_fts")
+        db.execute("DELETE FROM tab_audience")
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        assert (await store.search_ideas(ANYONE, TabQuery(text="counter"))).total == 7
+    finally:
+        await store.close()
+
+
+async def test_an_update_rewrites_the_words_and_the_stage_filter_follows(tmp_path):
+    store = SqliteStore(tmp_path / "den.sqlite3")
+    await store.open()
+    try:
+        idea = an_idea(1, a_pitch("Counter idea"), approved=True, shared=True)
+        await store.add(idea)
+        assert [h.stage for h in (await store.search_ideas(ANYONE, TabQuery(stage="pool"))).hits] == ["pool"]
+        idea = await store.get(idea.id)
+        idea.pitch = a_pitch("Kiosk idea")
+        await store.update(idea)
+        assert (await store.search_ideas(ANYONE, TabQuery(text="counter"))).total == 0
+        assert (await store.search_ideas(ANYONE, TabQuery(text="kiosks"))).total == 1
+    finally:
+        await store.close()
