@@ -134,6 +134,8 @@ class AccessService:
                 for h in idea.history
             ],  # fmt: skip
             "stage": _stage(stage),
+            "shared": idea.shared,  # their consent to share it with the whole public service
+            "lesson": _lesson(idea),
         }
 
     async def _delegations(self, person_id: str) -> list[dict[str, Any]]:
@@ -173,6 +175,15 @@ def _actions(idea: Idea, person_id: str) -> list[dict[str, Any]]:
         for h in idea.history if h.actor_id == person_id
     ]  # fmt: skip
     return sorted(done, key=lambda a: a["at"] or "")
+
+
+def _lesson(idea: Idea) -> dict[str, Any] | None:
+    """The lesson learned the submitter wrote (kept with the idea by the tab, issue #27), if any."""
+    lesson = getattr(idea, "lesson", None)
+    if lesson is None:
+        return None
+    return {"text": getattr(lesson, "text", ""), "shared": getattr(lesson, "shared", False),
+            "at": _when(getattr(lesson, "at", None))}  # fmt: skip
 
 
 def _stage(stage) -> dict[str, Any] | None:

@@ -108,6 +108,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "recordedAt": ("Recorded on", "Enregistré le"),
     "note": ("Note", "Note"),
     "consentToName": ("May the channel name you", "Le canal peut-il vous nommer"),
+    "shared": ("Shared with the whole public service", "Communiquée à toute la fonction publique"),
+    "lesson": ("Lesson learned", "Leçon apprise"),
     "format": ("Format", "Format"),
     "name": ("Name", "Nom"),
     "email": ("Email", "Courriel"),
@@ -243,7 +245,7 @@ def _pairs(data: dict[str, Any] | None) -> str:
 
 def _idea(idea: dict[str, Any]) -> str:
     heading = f"{escape(idea['reference'])} — {escape(idea['title'])}"
-    summary = {k: idea[k] for k in ("status", "createdAt", "challenge", "revision")}
+    summary = {k: idea[k] for k in ("status", "createdAt", "challenge", "revision", "shared") if k in idea}
     parts = [f"<section class='idea'><h3>{heading}</h3>", _pairs(summary)]
     parts += [f"<h4>{both('pitch')}</h4>", _pairs(idea["pitch"])]
     if idea["earlierRevisions"]:
@@ -262,6 +264,8 @@ def _idea(idea: dict[str, Any]) -> str:
         if stage.get("funding"):
             parts.append(_pairs(stage["funding"]))
         parts.append(_table(stage["updates"]))
+    if idea.get("lesson"):
+        parts += [f"<h4>{both('lesson', FIELDS)}</h4>", _pairs(idea["lesson"])]
     parts.append("</section>")
     return "".join(parts)
 
