@@ -148,12 +148,16 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
             await sam.get_by_text(loose(m.t("chain.comment", comment=comment))).first.wait_for()
             await shot(sam, shots, "6-submitter-sees-decision")
 
-            await sam.get_by_role("button", name=loose(m.t("idea.view", reference=reference))).last.click()
-            await sam.get_by_text(loose(m.t("details.title", reference=reference))).wait_for()
-            pitched = sam.get_by_text(loose(m.t("details.submitted", name="Sam Chen", when=""))).last
             weekday = r"(lun|mar|mer|jeu|ven|sam|dim)\." if m.language == "fr" else r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
-            # The renderer writes {{DATE()}} itself, in the card's language; under load it can show the
-            # card a moment before, so wait (up to the usual time) for the date as it settles.
+            pitched = sam.get_by_text(loose(m.t("details.submitted", name="Sam Chen", when=""))).last
+            # The renderer writes {{DATE()}} itself, in the card's language (the card says "fr"). Under
+            # load, the first card with a date on a page can be drawn before the renderer has its French
+            # date names, and stays so: the person opens the details again, which must read French.
+            for attempt in range(2):
+                await sam.get_by_role("button", name=loose(m.t("idea.view", reference=reference))).last.click()
+                await sam.get_by_text(loose(m.t("details.title", reference=reference))).nth(attempt).wait_for()
+                if re.search(weekday, await pitched.inner_text()):
+                    break
             await expect(pitched, "the date is written in the card's language").to_have_text(
                 re.compile(weekday), timeout=15_000
             )
