@@ -19,6 +19,7 @@ from bot.tab.wiring import mount_tab
 from bot.teams.edge import error_middleware, read_activity
 from bot.web.admin_routes import admin_routes
 from bot.web.pages import health_routes, page_routes
+from bot.web.report_download import report_download_route
 from bot.web.request_guard import GuardSettings, request_guard
 
 log = logging.getLogger("deputys_den")
@@ -72,6 +73,8 @@ def create_app(
         allow_resend=settings.digest_on_request,
         challenges=den.challenges,
     )
+    if den.challenges is not None and den.report_links is not None:
+        report_download_route(app, den.challenges, den.report_links)
     page_routes(app, den.notice)
     mount_tab(app, den, settings)
     app.on_startup.append(start)

@@ -51,6 +51,7 @@ from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
 from bot.services.pitch_day import PitchDayService
 from bot.services.records import RecordsService
+from bot.services.report_links import ReportLinks
 from bot.services.schedule import Timer, daily, weekly
 from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
@@ -254,6 +255,7 @@ class Den:
     notice: CollectionNotice = field(default_factory=CollectionNotice)  # the notice of collection
     audit: AuditService | None = None  # the audit trail (decisions, stage changes, refusals, disposals...)
     refusals: RefusalTap | None = None  # keeps each logged permission refusal in the records register
+    report_links: ReportLinks | None = None  # the report's CSV download links
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -367,6 +369,8 @@ def bootstrap(
         on_outbox=kick,
     )
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
+    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    report_links = ReportLinks(settings.link_secret, public_url, clock)
     renderer = NotificationRenderer(store, second_look=routes.second_look,
                                     den=DenNotificationRenderer(challenges, notice),
                                     pitch_day=PitchDayNotificationRenderer(pitch_day))  # fmt: skip
@@ -474,6 +478,7 @@ def bootstrap(
             challenges=challenges,
             pitch_day=pitch_day,
             access=access,
+            report_links=report_links,
         ),
         edge=edge,
         scheduled=scheduled,
@@ -485,6 +490,7 @@ def bootstrap(
         notice=notice,
         audit=AuditService(store, clock=clock),
         refusals=RefusalTap(store, clock),
+        report_links=report_links,
     )
 
 

@@ -154,6 +154,11 @@ class Settings:
     nudge_time: str = env("DEN_NUDGE_TIME", default="09:30", check=_clock_time)
     challenge_start: str = env("DEN_CHALLENGE_START", default="", check=_date)
     report_url: str = env("DEN_REPORT_URL", default="")
+    # Where people reach the app (links the cards open: the report's CSV download); empty: http://host:port.
+    public_url: str = env("DEN_PUBLIC_URL", default="")
+    # The key that signs those links (any long random text; the same on every instance). Empty: a
+    # random key per process, so a link works only on the instance that made it, until it restarts.
+    link_secret: str = env("DEN_LINK_SECRET", default="")
     # ---- approval routes ------------------------------------------------------------------------
     routing_file: str = env("DEN_ROUTING_FILE", default=str(ROOT / "data" / "routing.yml"))  # "off": every level
     # the records retention schedule (checked at start-up; on SharePoint an uploaded copy wins)

@@ -9,7 +9,7 @@ from bot.domain.model import Decision, Idea
 from bot.i18n import Messages
 from cards import verbs
 from cards.approval_routes import handover_notice, holder_now, reassign_action, refresh
-from cards.common import Element, attention, card, execute, good, heading, subtle, text
+from cards.common import Element, attention, card, execute, field_error, good, heading, subtle, text
 from cards.idea import chain_view, decision_line, pitch_summary, revision_notes, view_button
 from cards.safe_text import plain
 
@@ -53,7 +53,7 @@ def approval_parts(
         )
     body.extend(revision_notes(m, idea, viewer_id))
     body.extend(pitch_summary(m, idea, changed=idea.changes_in(idea.revision)))
-    body.append(chain_view(m, idea))
+    body.append(chain_view(m, idea, for_submitter=False))
     actions: list[Element] = []
     if deciding:
         comment_input: Element = {
@@ -69,7 +69,7 @@ def approval_parts(
             comment_input["value"] = comment
         body.append(comment_input)
         if comment_error:
-            body.append(attention(comment_error) | {"spacing": "Small"})
+            body.append(field_error(comment_error))
         data = _decision_data(idea)
         actions = [
             execute(m.t("approval.approve"), verbs.APPROVE, data, style="positive"),
@@ -103,5 +103,5 @@ def decided_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
     if decision.comment:
         body.append(text(m.t("chain.comment", comment=plain(decision.comment))))
     body.extend(pitch_summary(m, idea, full=False))
-    body.append(chain_view(m, idea))
+    body.append(chain_view(m, idea, for_submitter=False))
     return card(body, [view_button(m, idea)])

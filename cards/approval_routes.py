@@ -106,7 +106,13 @@ def comments_view(m: Messages, idea: Idea) -> list[Element]:
 
 
 def route_why(m: Messages, idea: Idea) -> list[Element]:
-    """Why the idea takes this route (the routing rule's reason, in the reader's language)."""
+    """Why the idea takes this route: the routing rule's reason, in the reader's language, unless
+    the route is not the rule's (nobody at a level the rule names was above the submitter, so their
+    nearest manager decides): then the card says that, naming who decides."""
+    if idea.route_nearest_decides and idea.chain:
+        step = idea.chain[0]
+        why = m.t("route.nearest_decides", name=plain(step.approver_name), role=m.t(f"role.{step.role.value}"))
+        return [subtle(m.t("route.why", why=why))]
     why = idea.route_why.get(m.language) or idea.route_why.get("en", "")
     return [subtle(m.t("route.why", why=why))] if why else []
 
@@ -238,11 +244,18 @@ def reassign_action(m: Messages, idea: Idea) -> Element:
     )
 
 
-def withdraw_action(m: Messages, idea: Idea) -> Element:
+def withdraw_action(m: Messages, idea: Idea, *, reason_field: str = "withdrawReason", view: str = "") -> Element:
+    """`reason_field`: the reason box's id (unique on a card listing several ideas); `view`: the card
+    the button is on when the answer should be that card again ("my_ideas")."""
+    data: dict[str, Any] = {"ideaId": idea.id}
+    if reason_field != "withdrawReason":
+        data["reasonField"] = reason_field
+    if view:
+        data["view"] = view
     return show_card(
         m.t("withdraw.button"),
-        [text(m.t("withdraw.confirm_text")), reason_input(m, "withdrawReason", m.t("withdraw.reason"), required=False)],
-        [execute(m.t("withdraw.confirm"), verbs.WITHDRAW, {"ideaId": idea.id}, style="destructive")],
+        [text(m.t("withdraw.confirm_text")), reason_input(m, reason_field, m.t("withdraw.reason"), required=False)],
+        [execute(m.t("withdraw.confirm"), verbs.WITHDRAW, data, style="destructive")],
     )
 
 

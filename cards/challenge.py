@@ -7,13 +7,15 @@ stays well under Teams' 28 KB.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.domain.challenge import CRITERIA_KEYS, MAX_FINALISTS, Challenge, ChallengePhase
 from bot.domain.den_report import FUNNEL_STEPS, TIMED_STAGES, ChallengeReport
 from bot.domain.model import Idea, Person
+from bot.domain.panel import FinalistResult
 from bot.domain.pitch import PROGRAM_AREAS
 from bot.domain.stage import FUNNEL, NOTE_MAX, IdeaStage, ProgressStatus, Stage
 from bot.formatting import format_money, format_number
@@ -23,9 +25,11 @@ from cards.common import (
     Element,
     attention,
     card,
+    confirm_first,
     container,
     execute,
     facts,
+    field_error,
     good,
     heading,
     local_day,
@@ -35,6 +39,7 @@ from cards.common import (
 )
 from cards.idea import pitch_summary, reference_title
 from cards.safe_text import plain
+from cards.scorecard import score_text
 
 POOL_ROWS = 30
 LIST_ROWS = 15
@@ -51,7 +56,7 @@ def _last_day(challenge: Challenge, tz) -> str:
 
 def _error(m: Messages, errors: Mapping[str, str], name: str) -> list[Element]:
     code = errors.get(name)
-    return [attention(m.t(f"den.form.error.{code}"))] if code else []
+    return [field_error(m.t(f"den.form.error.{code}"))] if code else []
 
 
 def _field(label: str, element: Element, m: Messages, errors: Mapping[str, str], name: str) -> list[Element]:
@@ -255,7 +260,8 @@ def challenge_card(
     if organiser and phase == ChallengePhase.SCHEDULED:
         actions.append(execute(m.t("den.action.edit"), verbs.CHALLENGE_EDIT_FORM, ref))
     if organiser and phase != ChallengePhase.CLOSED:
-        actions.append(execute(m.t("den.action.close"), verbs.CHALLENGE_CLOSE, ref, style="destructive"))
+        close = execute(m.t("den.action.close_confirm"), verbs.CHALLENGE_CLOSE, ref, style="destructive")
+        actions.append(confirm_first(m.t("den.action.close"), m.t("den.close.are_you_sure"), close))
     if sponsor:
         actions.append(execute(m.t("den.action.pool"), verbs.DEN_POOL, ref, style="positive"))
     if organiser or sponsor:
@@ -269,6 +275,8 @@ def challenges_card(
     m: Messages, challenges: Sequence[Challenge], *, now: datetime, tz, organiser: bool, user_id: str
 ) -> dict[str, Any]:
     body: list[Element] = [heading(m.t("den.list.title"))]
+    if not organiser:  # staff: who runs challenges, and how to take part
+        body.append(text(m.t("den.list.how_to_take_part")))
     if not challenges:
         body.append(text(m.t("den.list.empty")))
     for challenge in list(challenges)[-LIST_ROWS:]:
@@ -294,7 +302,10 @@ def challenges_card(
                 separator=True,
             )
         )
-    actions = [execute(m.t("den.action.new"), verbs.CHALLENGE_NEW, style="positive")] if organiser else []
+    if organiser:
+        actions = [execute(m.t("den.action.new"), verbs.CHALLENGE_NEW, style="positive")]
+    else:
+        actions = [execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive")]
     return card(body, actions)
 
 
@@ -359,9 +370,45 @@ def stage_label(m: Messages, stage: IdeaStage) -> str:
     return m.t(f"den.stage.{stage.stage.value}")
 
 
+@dataclass(frozen=True)
+class Choosing:
+    """What the sponsor is choosing with, beside the pool: the boxes they ticked and the reason they
+    typed (kept when a choice is refused), why it was refused (shown by the boxes), and for the
+    winners, the panel's results and the People's Choice votes once each is final."""
+
+    today: date | None = None  # the local date: winners are chosen on pitch day or later
+    picked: Sequence[str] = ()
+    reason: str = ""
+    problem: str = ""
+    panel: Mapping[str, FinalistResult] = field(default_factory=dict)
+    votes: Mapping[str, int] | None = None  # None: People's Choice not run, or not closed yet
+
+
+def _standing_beside(m: Messages, idea_id: str, choosing: Choosing) -> str:
+    """The panel's rank and mean, and the People's Choice votes, for one finalist in the winner picker."""
+    parts = []
+    result = choosing.panel.get(idea_id)
+    if result is not None:
+        if result.rank is None:
+            parts.append(m.t("den.winners.panel_unscored"))
+        else:
+            key = "den.winners.panel_tied" if result.tied else "den.winners.panel_rank"
+            parts.append(m.t(key, rank=result.rank, mean=score_text(result.mean, m)))
+    if choosing.votes is not None:
+        parts.append(m.count("den.winners.votes", choosing.votes.get(idea_id, 0)))
+    return " · ".join(parts)
+
+
 def pool_card(
-    m: Messages, challenge: Challenge, rows: Sequence[tuple[Idea, IdeaStage]], *, now: datetime, headline: str = ""
+    m: Messages,
+    challenge: Challenge,
+    rows: Sequence[tuple[Idea, IdeaStage]],
+    *,
+    now: datetime,
+    headline: str = "",
+    choosing: Choosing | None = None,
 ) -> dict[str, Any]:
+    choosing = choosing or Choosing()
     body: list[Element] = [heading(m.t("den.pool.title", name=plain(challenge.name)))]
     if headline:
         body.insert(0, good(headline))
@@ -416,52 +463,84 @@ def pool_card(
                 [
                     text(m.t("den.finalists.title", count=challenge.finalist_count), weight="Bolder"),
                     subtle(m.t("den.finalists.help")),
-                    _picks(m, shortlisted),
+                    _picks(m, shortlisted, choosing.picked),
+                    *_problem(choosing),
                 ],
                 separator=True,
                 spacing="Large",
             )
         )
-        actions.append(
-            execute(m.t("den.action.finalists"), verbs.DEN_FINALISTS, {"challengeId": challenge.id}, style="positive")
+        confirm = execute(
+            m.t("den.action.finalists_confirm"), verbs.DEN_FINALISTS, {"challengeId": challenge.id}, style="positive"
         )
+        actions.append(confirm_first(m.t("den.action.finalists"), m.t("den.finalists.are_you_sure"), confirm))
     elif challenge.finalists_chosen_at is None and shortlisted:
         body.append(subtle(m.t("den.finalists.after_close")))
-    if challenge.finalists_chosen_at is not None and challenge.winners_chosen_at is None and finalists:
+    choosing_winners = challenge.finalists_chosen_at is not None and challenge.winners_chosen_at is None
+    if choosing_winners and finalists and not challenge.pitch_day_reached(choosing.today):
+        body.append(subtle(m.t("den.winners.after_pitch_day", day=local_day(challenge.pitch_day))))
+    elif choosing_winners and finalists:
         body.append(
             container(
                 [
                     text(m.t("den.winners.title"), weight="Bolder"),
                     subtle(m.t("den.winners.help")),
-                    _picks(m, finalists),
+                    _picks(m, finalists, choosing.picked, lambda i: _standing_beside(m, i.id, choosing)),
                     {
                         "type": "Input.Text",
                         "id": "reason",
                         "isMultiline": True,
                         "maxLength": 500,
                         "label": m.t("den.winners.reason"),
+                        **({"value": choosing.reason} if choosing.reason else {}),
                     },
+                    *_problem(choosing),
                 ],
                 separator=True,
                 spacing="Large",
             )
         )
-        actions.append(
-            execute(m.t("den.action.winners"), verbs.DEN_WINNERS, {"challengeId": challenge.id}, style="positive")
+        confirm = execute(
+            m.t("den.action.winners_confirm"), verbs.DEN_WINNERS, {"challengeId": challenge.id}, style="positive"
         )
+        actions.append(confirm_first(m.t("den.action.winners"), m.t("den.winners.are_you_sure"), confirm))
     actions.append(execute(m.t("den.action.refresh"), verbs.DEN_POOL, {"challengeId": challenge.id}))
     return card(body, actions)
 
 
-def _picks(m: Messages, rows: Sequence[tuple[Idea, IdeaStage]]) -> Element:
-    """The boxes a sponsor ticks to choose finalists (from the shortlist) or winners (from the finalists)."""
-    return {
+def _picks(
+    m: Messages,
+    rows: Sequence[tuple[Idea, IdeaStage]],
+    picked: Sequence[str] = (),
+    beside: Callable[[Idea], str] | None = None,
+) -> Element:
+    """The boxes a sponsor ticks to choose finalists (from the shortlist) or winners (from the finalists,
+    each with `beside` it: the panel's rank and the People's Choice votes). `picked`: ticked already
+    (the sponsor's own choice, coming back after a refusal)."""
+
+    def title(idea: Idea) -> str:
+        shown = reference_title(m, idea.reference, idea.pitch.title)
+        extra = beside(idea) if beside else ""
+        return f"{shown} — {extra}" if extra else shown
+
+    ids = {i.id for i, _ in rows}
+    element: Element = {
         "type": "Input.ChoiceSet",
         "id": "picks",
         "isMultiSelect": True,
         "style": "expanded",
-        "choices": [{"title": reference_title(m, i.reference, i.pitch.title), "value": i.id} for i, _ in rows],
+        "label": m.t("den.picks.label"),
+        "choices": [{"title": title(i), "value": i.id} for i, _ in rows],
     }
+    kept = [p for p in picked if p in ids]
+    if kept:
+        element["value"] = ",".join(kept)
+    return element
+
+
+def _problem(choosing: Choosing) -> list[Element]:
+    """Why the sponsor's choice was refused, right under the boxes it is about."""
+    return [field_error(choosing.problem)] if choosing.problem else []
 
 
 def history_lines(m: Messages, stage: IdeaStage, names: Mapping[str, str]) -> list[Element]:
@@ -520,8 +599,6 @@ def funding_form_card(
         heading(m.t("den.fund.title")),
         text(reference_title(m, idea.reference, idea.pitch.title)),
     ]
-    if notice:
-        body.append(attention(notice))
     body += [
         {
             "type": "Input.Text",
@@ -541,6 +618,7 @@ def funding_form_card(
             "maxLength": 120,
             "value": values.get("branch", ""),
         },
+        *([field_error(notice)] if notice else []),  # what to fix, under the amount and branch it concerns
         {
             "type": "Input.Text",
             "id": "conditions",
@@ -575,7 +653,9 @@ def stage_update_card(
     if not for_submitter:
         body.append(subtle(m.t("den.update.approver_intro", name=idea.submitter.name)))
     body.append(text(m.t(f"den.update.{key}.{audience}", name=plain(challenge.name), furthest=furthest)))
-    body.append(subtle(m.t(f"den.next.{key}")))
+    # What comes next, said to its reader: an approver hears what the submitter will do, not "you will".
+    next_key = f"den.next.{key}" if for_submitter or not m.has(f"den.next.{key}.they") else f"den.next.{key}.they"
+    body.append(subtle(m.t(next_key, submitter=plain(idea.submitter.name))))
     if to == Stage.IMPLEMENTING and stage.funding is not None:
         body.append(funding_facts(m, stage))
     actions: list[Element] = []
@@ -629,8 +709,6 @@ def follow_up_card(
         heading(m.t("den.follow_up.title")),
         text(reference_title(m, idea.reference, idea.pitch.title)),
     ]
-    if notice:
-        body.append(attention(notice))
     latest = stage.latest_update
     if latest is not None:
         body.append(
@@ -659,6 +737,8 @@ def follow_up_card(
             "value": values.get("note", ""),
         }
     )
+    if notice:  # what to fix (a note needed, too long, a status to choose), under the note
+        body.append(field_error(notice))
     return card(
         body, [execute(m.t("den.action.file_update"), verbs.DEN_PROGRESS, {"ideaId": idea.id}, style="positive")]
     )
@@ -731,7 +811,8 @@ def challenge_digest_card(m: Messages, report: ChallengeReport) -> dict[str, Any
     )
 
 
-def report_card(m: Messages, report: ChallengeReport) -> dict[str, Any]:
+def report_card(m: Messages, report: ChallengeReport, *, csv_url: str = "", csv_minutes: int = 0) -> dict[str, Any]:
+    """The report; `csv_url`: where its reader downloads the CSV (one row per idea)."""
     body: list[Element] = [heading(m.t("den.report.title", name=plain(report.challenge.name))), _funnel(m, report)]
     body.append(text(m.t("den.report.time"), weight="Bolder", spacing="Medium"))
     times = []
@@ -752,8 +833,11 @@ def report_card(m: Messages, report: ChallengeReport) -> dict[str, Any]:
         body.append(text(m.t(title), weight="Bolder", spacing="Medium"))
         body.append(facts([(label(k), str(v)) for k, v in pairs[:LIST_ROWS]]))
     body += _funded(m, report)
-    body.append(subtle(m.t("den.report.csv", id=report.challenge.id)))
-    return card(body)
+    actions: list[Element] = []
+    if csv_url:  # a link only this reader can open, for a short while (bot/web/report_download.py)
+        body.append(subtle(m.t("den.report.csv_help", minutes=csv_minutes)))
+        actions.append({"type": "Action.OpenUrl", "title": m.t("den.report.csv_button"), "url": csv_url})
+    return card(body, actions)
 
 
 def pitch_privately_card(m: Messages, challenge_id: str) -> dict[str, Any]:

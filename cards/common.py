@@ -51,6 +51,13 @@ def attention(value: str) -> Element:
     return text(value, weight="Bolder")
 
 
+def field_error(value: str) -> Element:
+    """What is wrong with one field, right under it, as Teams shows its own validation messages
+    (`errorMessage`): in the theme's attention colour. The words say what to fix; the colour only
+    makes a server's answer look like the client's, so neither is mistaken for other text."""
+    return text(value, color="Attention", spacing="Small")
+
+
 def good(value: str) -> Element:
     """A key fact (where an idea is now)."""
     return text(value, weight="Bolder")
@@ -81,6 +88,16 @@ def execute(title: str, verb: str, data: dict[str, Any] | None = None, *, style:
     if style != "default":
         action["style"] = style
     return action
+
+
+def confirm_first(title: str, question: str, action: Element) -> Element:
+    """A button for something that cannot be undone: it opens, on the card itself, what will happen
+    and the button that does it (`action`). Inputs on the card are sent with it, as with any button."""
+    return {
+        "type": "Action.ShowCard",
+        "title": title,
+        "card": {"type": "AdaptiveCard", "body": [text(question, weight="Bolder")], "actions": [action]},
+    }
 
 
 def when(moment: datetime) -> str:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.model import Idea, IdeaStatus
-from bot.domain.stage import Standing
+from bot.domain.stage import Stage, Standing
 from bot.i18n import Messages
 from cards import verbs
+from cards.approval_routes import route_why
 from cards.common import Element, card, container, good, heading, navigate, subtle, text, when
-from cards.idea import chain_view, pitch_summary, where_now
+from cards.idea import chain_view, pitch_summary, submitter_moves, where_now
 from cards.safe_text import plain
 from cards.standing import standing_section
 
@@ -65,8 +66,13 @@ def _history(m: Messages, idea: Idea) -> list[Element]:
     return [container(items, separator=True)]
 
 
-def idea_details_card(m: Messages, idea: Idea, standing: Standing | None = None) -> dict[str, Any]:
-    """`standing`: where the idea stands in the Den challenge it was pitched to, if any."""
+def idea_details_card(
+    m: Messages, idea: Idea, standing: Standing | None = None, *, viewer_id: str | None = None
+) -> dict[str, Any]:
+    """`standing`: where the idea stands in the Den challenge it was pitched to, if any. `viewer_id`:
+    who reads it (None: its submitter), so what comes next is said to them, and only the submitter
+    is offered what they can do now (revise a returned idea, withdraw one still in review)."""
+    submitter = viewer_id is None or viewer_id == idea.submitter.id
     body: list[Element] = [
         heading(m.t("details.title", reference=idea.reference)),
         text(m.t("details.stage"), weight="Bolder", spacing="Small"),
@@ -78,7 +84,13 @@ def idea_details_card(m: Messages, idea: Idea, standing: Standing | None = None)
         body.extend(standing_section(m, idea, standing))
     body.extend(pitch_summary(m, idea, full=True))
     body.append(subtle(m.t("details.submitted", name=plain(idea.submitter.name), when=when(idea.created_at))))
+    body.extend(route_why(m, idea))  # why this route: the rule's reason, or who decides instead
     if idea.chain:
-        body.append(chain_view(m, idea))
+        # Once it is further along in its challenge than the pool, the standing above says what is next.
+        in_pool = standing is None or standing.stage is None or standing.stage.stage == Stage.POOL
+        body.append(chain_view(m, idea, for_submitter=submitter, what_next=in_pool))
     body.extend(_history(m, idea))
-    return card(body, [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    actions = [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
+    if submitter:
+        actions += submitter_moves(m, idea)
+    return card(body, actions)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from bot.domain.model import Decision, Idea, IdeaStatus
+from bot.domain.model import Decision, HistoryKind, Idea, IdeaStatus
 from bot.i18n import Messages
-from cards.approval_routes import decider, informed_line, step_holder, step_notes
-from cards.common import Element, container, facts, subtle, text, view_idea, when
+from cards import verbs
+from cards.approval_routes import decider, informed_line, step_holder, step_notes, withdraw_action
+from cards.common import Element, container, facts, navigate, subtle, text, view_idea, when
 from cards.safe_text import plain
 
 
@@ -67,21 +68,31 @@ def decision_line(m: Messages, d: Decision) -> str:
 
 
 def _step_state(m: Messages, idea: Idea, index: int, decided: bool) -> str:
-    """What a step is waiting for now, if anything. A closed idea has no "Next"."""
+    """What a step is waiting for now, if anything. A closed idea has no "Next"; a step it never
+    reached says why (the decision was taken before it, or the idea was withdrawn); a step passed
+    because its approver was away says so in its note, and nothing more here."""
     if idea.status == IdeaStatus.IN_REVIEW and index == idea.current_step:
         return m.t("chain.current")
     if idea.status == IdeaStatus.RETURNED and index == idea.current_step:
         return m.t("chain.after_revision")
     if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED) and index > idea.current_step:
         return m.t("chain.upcoming")
-    if not decided and idea.is_closed:
+    if decided or not idea.is_closed or any(h.kind == HistoryKind.MOVED_ON for h in idea.history_for(index)):
+        return ""
+    if idea.status == IdeaStatus.WITHDRAWN:
+        return m.t("chain.withdrawn_here") if index == idea.current_step else m.t("chain.not_reached_withdrawn")
+    if idea.status == IdeaStatus.REJECTED and index > idea.current_step:
         return m.t("chain.not_reached")
     return ""
 
 
-def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
+def chain_view(m: Messages, idea: Idea, *, for_submitter: bool = True, what_next: bool = True) -> dict[str, Any]:
     """Every step in order; under each, every decision taken there (all revisions) with its date and,
-    right beneath it, its comment; then what the step is waiting for now."""
+    right beneath it, its comment; then what the step is waiting for now.
+
+    Once approved, what happens next is said to the reader: the submitter is told they will hear
+    here; anyone else (approvers, informed levels) that the submitter will. `what_next=False` when
+    the reader is shown where the idea stands in its challenge instead (shortlisted, funded...)."""
     items: list[dict[str, Any]] = [text(m.t("chain.title"), weight="Bolder", spacing="Medium")]
     several_revisions = idea.revision > 1
     for index, step in enumerate(idea.chain):
@@ -110,8 +121,11 @@ def chain_view(m: Messages, idea: Idea) -> dict[str, Any]:
             }
         )
     items += informed_line(m, idea)
-    if idea.status == IdeaStatus.APPROVED and not idea.shortlisted_by:
-        items.append(text(m.t("chain.after_final"), spacing="Medium"))
+    if what_next and idea.status == IdeaStatus.APPROVED and not idea.shortlisted_by:
+        if for_submitter:
+            items.append(text(m.t("chain.after_final"), spacing="Medium"))
+        else:
+            items.append(text(m.t("chain.after_final_others", name=plain(idea.submitter.name)), spacing="Medium"))
     return container(items, separator=True)
 
 
@@ -122,6 +136,21 @@ def where_now(m: Messages, idea: Idea) -> str:
     if idea.status == IdeaStatus.APPROVED and idea.shortlisted_by:
         return m.t("status.shortlisted")
     return m.t(f"status.{idea.status.value}")
+
+
+def submitter_moves(
+    m: Messages, idea: Idea, *, reason_field: str = "withdrawReason", view: str = ""
+) -> list[Element]:
+    """What the submitter can do about their idea now: revise it when it came back to them (the
+    form is posted as a new card), withdraw it while it is in review or returned. `reason_field`:
+    the withdrawal reason's input id, unique on a card that lists several ideas; `view`: the card
+    to answer a withdrawal with ("my_ideas"), when not the idea's own status card."""
+    moves: list[Element] = []
+    if idea.status == IdeaStatus.RETURNED:
+        moves.append(navigate(m.t("resubmit.revise_button"), verbs.REVISE_OPEN, {"ideaId": idea.id}))
+    if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED):
+        moves.append(withdraw_action(m, idea, reason_field=reason_field, view=view))
+    return moves
 
 
 def view_button(m: Messages, idea: Idea) -> Element:

@@ -12,8 +12,8 @@ from bot.domain.model import Idea, IdeaStatus
 from bot.domain.stage import Standing
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import business_days, card, container, execute, heading, subtle, text, when
-from cards.idea import reference_title, view_button, where_now
+from cards.common import business_days, card, container, execute, good, heading, subtle, text, when
+from cards.idea import reference_title, submitter_moves, view_button, where_now
 from cards.standing import standing_lines
 
 
@@ -39,15 +39,20 @@ def my_ideas_card(
     limit: int,
     calendar: WorkCalendar | None = None,
     standings: Mapping[str, Standing] | None = None,
+    notice: str = "",
 ) -> dict[str, Any]:
-    """`standings`: for ideas pitched to a Den challenge, where each stands in it (by idea id)."""
+    """`standings`: for ideas pitched to a Den challenge, where each stands in it (by idea id).
+    `notice`: what just happened (an idea withdrawn from this list), above the list.
+    A returned idea offers Revise (its form, posted as a new card); one in review or returned, Withdraw."""
     calendar = calendar or WorkCalendar.of()
     standings = standings or {}
     body: list[dict[str, Any]] = [heading(m.t("my_ideas.title"))]
+    if notice:
+        body.append(good(notice))
     if not ideas:
         body.append(text(m.t("my_ideas.empty")))
         return card(body, [execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive")])
-    for idea in ideas[:limit]:
+    for n, idea in enumerate(ideas[:limit]):
         status = where_now(m, idea) if idea.status != IdeaStatus.IN_REVIEW else m.t("status.in_review")
         title = reference_title(m, idea.reference, idea.pitch.title)
         body.append(
@@ -56,7 +61,13 @@ def my_ideas_card(
                     text(title, weight="Bolder"),
                     subtle(f"{status}. {_holder_line(m, idea, now, calendar)}"),
                     *[subtle(line) for line in _standing(m, idea, standings)],
-                    {"type": "ActionSet", "actions": [view_button(m, idea)]},
+                    {
+                        "type": "ActionSet",
+                        "actions": [
+                            view_button(m, idea),
+                            *submitter_moves(m, idea, reason_field=f"withdrawReason{n}", view="my_ideas"),
+                        ],
+                    },
                 ],
                 separator=True,
             )

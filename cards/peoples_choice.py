@@ -18,7 +18,7 @@ from bot.domain.panel import Panel
 from bot.domain.voting import Poll
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import Element, card, container, execute, good, heading, subtle, text
+from cards.common import Element, card, confirm_first, container, execute, good, heading, subtle, text
 
 
 def peoples_choice_card(
@@ -57,8 +57,9 @@ def peoples_choice_card(
         body.append(container(items, separator=True, style="emphasis" if mine else "default"))
     body.append(subtle(m.t("pc.hidden_counts")))
     actions = [execute(m.t("pc.action.show_mine"), verbs.VOTE_VIEW, ref)]
-    if personal and organiser:
-        actions.append(execute(m.t("pc.action.close"), verbs.VOTING_CLOSE, ref, style="destructive"))
+    if personal and organiser:  # cannot be undone: the card says so and asks again
+        close = execute(m.t("pc.action.close_confirm"), verbs.VOTING_CLOSE, ref, style="destructive")
+        actions.append(confirm_first(m.t("pc.action.close"), m.t("pc.close.are_you_sure"), close))
     made = card(body, actions)
     made["refresh"] = {
         "action": {"type": "Action.Execute", "title": m.t("pc.action.show_mine"), "verb": verbs.VOTE_VIEW,

@@ -10,7 +10,7 @@ from bot.domain.pitch import FIELD_RULES, FieldRule
 from bot.formatting import format_number
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import attention, card, execute, heading, subtle
+from cards.common import attention, card, execute, field_error, heading, subtle
 from cards.safe_text import plain
 
 
@@ -61,7 +61,7 @@ def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[
     items = [element]
     if error:
         element["errorMessage"] = error
-        items.append(attention(error) | {"spacing": "Small"})
+        items.append(field_error(error))
     return items
 
 
@@ -88,7 +88,8 @@ def pitch_form_card(
 ) -> dict[str, Any]:
     """`revise` = (idea id, revision, reference, approver name) for a returned idea.
 
-    `confirm` makes the button "Send it anyway", carrying that answer (e.g. to a repeat pitch).
+    `confirm` makes the button "Send it anyway", carrying that answer (e.g. to a repeat pitch), with
+    Cancel beside it; the notice then sits just above those two buttons, where the person decides.
     `preface` comes before the form (the approver's comment on a returned idea); `notice` is a
     problem with the whole form (e.g. the submitter is not in the directory), shown first.
     `challenge_id` is the Den challenge the pitch goes to (its question is in the preface).
@@ -114,7 +115,7 @@ def pitch_form_card(
         }
         title = m.t("pitch.send_anyway") if confirm else m.t("form.submit")
         action = execute(title, verbs.PITCH_SUBMIT, data, style="positive")
-    if notice:
+    if notice and not confirm:
         body.insert(0, attention(notice))
     body = [*(preface or []), *body]
     if errors:
@@ -124,4 +125,10 @@ def pitch_form_card(
         code = errors.get(rule.name)
         body.extend(_input(m, rule, value, error_message(m, rule, code, value) if code else None))
     body.append(subtle(notice_of_collection(m, collection)) | {"spacing": "Large", "separator": True})
-    return card(body, [action])
+    actions = [action]
+    if confirm and not revise:
+        body.append(attention(notice) | {"spacing": "Large", "separator": True})
+        # Cancel sends nothing typed, so a field left empty never blocks it.
+        cancel = execute(m.t("pitch.cancel"), verbs.PITCH_CANCEL, {"formId": form_id})
+        actions.append(cancel | {"associatedInputs": "none"})
+    return card(body, actions)

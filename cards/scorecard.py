@@ -7,18 +7,33 @@ sponsors) shows aggregates per finalist, never one judge's scores.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
 from bot.domain.challenge import Challenge
-from bot.domain.model import Idea
+from bot.domain.model import Idea, Outcome
 from bot.domain.panel import COMMENT_MAX, SCORE_MAX, SCORE_MIN, Conflict, FinalistResult, Panel, Scorecard
 from bot.domain.voting import Poll
 from bot.i18n import Messages
 from cards import verbs
-from cards.common import Element, attention, card, container, execute, facts, good, heading, local_day, subtle, text
+from cards.common import (
+    Element,
+    attention,
+    card,
+    confirm_first,
+    container,
+    execute,
+    facts,
+    field_error,
+    good,
+    heading,
+    local_day,
+    subtle,
+    text,
+)
 from cards.common import when as when_shown
+from cards.safe_text import plain
 
 
 def score_text(value: Fraction | None, m: Messages) -> str:
@@ -49,8 +64,11 @@ def pitch_day_card(
     names: Mapping[str, str],
     done: Mapping[str, int] | None = None,
     notice: str = "",
+    today: date | None = None,
 ) -> dict[str, Any]:
-    """What an organiser, the chair, a judge or a sponsor can do about pitch day, as it stands."""
+    """What an organiser, the chair, a judge or a sponsor can do about pitch day, as it stands.
+    `today` (the local date): scoring closes on pitch day or later. Closing scoring or voting, which
+    cannot be undone, first says so on the card and asks again."""
     body: list[Element] = [heading(m.t("pd.title", name=challenge.name))]
     if notice:
         body.insert(0, good(notice))
@@ -79,7 +97,8 @@ def pitch_day_card(
         if poll is None:
             voting.append(execute(m.t("pc.action.open"), verbs.VOTING_OPEN, ref))
         elif poll.is_open:
-            voting.append(execute(m.t("pc.action.close"), verbs.VOTING_CLOSE, ref, style="destructive"))
+            close = execute(m.t("pc.action.close_confirm"), verbs.VOTING_CLOSE, ref, style="destructive")
+            voting.append(confirm_first(m.t("pc.action.close"), m.t("pc.close.are_you_sure"), close))
             if not poll.card_id:
                 voting.append(execute(m.t("pc.action.repost"), verbs.VOTING_REPOST, ref))
     if poll is not None:
@@ -91,8 +110,11 @@ def pitch_day_card(
         actions.append(execute(m.t("pd.action.name_panel"), verbs.PANEL_FORM, ref, style="positive"))
     if judge and not panel.scoring_closed:
         actions.append(execute(m.t("pd.action.my_scorecards"), verbs.SCORECARDS, ref, style="positive"))
-    if chair and not panel.scoring_closed:
-        actions.append(execute(m.t("pd.action.close_scoring"), verbs.CLOSE_SCORING, ref, style="destructive"))
+    if chair and not panel.scoring_closed and challenge.pitch_day_reached(today):
+        close = execute(m.t("pd.action.close_scoring_confirm"), verbs.CLOSE_SCORING, ref, style="destructive")
+        actions.append(confirm_first(m.t("pd.action.close_scoring"), m.t("pd.close_scoring.are_you_sure"), close))
+    elif chair and not panel.scoring_closed:
+        body.append(subtle(m.t("pd.scoring.closes_on_pitch_day", day=local_day(challenge.pitch_day))))
     if chair and challenge.channel_key and finalists:
         label = "pd.action.room_start" if panel.now_pitching < 0 else "pd.action.room_next"
         actions.append(execute(m.t(label), verbs.ROOM, _ref(challenge, step=1)))
@@ -150,6 +172,56 @@ def _criterion_label(m: Messages, key: str, weight: int) -> str:
     return m.t("pd.criterion", name=m.t(f"den.criterion.{key}"), weight=weight)
 
 
+def _pitch(m: Messages, finalist: Idea) -> list[Element]:
+    """The whole pitch, as the judge reads it before scoring: the facts, then every part of it."""
+    p = finalist.pitch
+    items: list[Element] = [
+        facts([
+            (m.t("receipt.reference"), finalist.reference),
+            (m.t("idea.label.beneficiaries"), m.t(f"choice.beneficiaries.{p.beneficiaries}")),
+            (m.t("idea.label.program_area"), m.t(f"choice.program_area.{p.program_area}")),
+            (m.t("idea.label.cost_band"), m.t(f"choice.cost_band.{p.cost_band}")),
+        ])
+    ]  # fmt: skip
+    for key, value in (("problem", p.problem), ("solution", p.solution), ("first_steps", p.first_steps),
+                       ("people", p.people)):  # fmt: skip
+        if value:
+            items.append(text(m.t(f"idea.label.{key}"), weight="Bolder", spacing="Small"))
+            items.append(text(plain(value), spacing="None"))
+    return [container(items, style="emphasis")]
+
+
+def conflict_hints(m: Messages, finalist: Idea, judge_id: str) -> list[str]:
+    """What the Den knows that may be a conflict of interest: the judge approved this idea on its way
+    to the Den, or is in its submitter's line of management."""
+    hints = []
+    approved = [d for d in finalist.decisions if d.approver_id == judge_id and d.outcome == Outcome.APPROVED]
+    if approved:
+        hints.append(m.t("pd.coi.you_approved", when=when_shown(approved[-1].decided_at)))
+    if judge_id in finalist.line_ids:
+        hints.append(m.t("pd.coi.you_manage", name=plain(finalist.submitter.name)))
+    return hints
+
+
+def _scores(m: Messages, challenge: Challenge, shown: Mapping[str, Any], scorecard: Scorecard,
+            errors: Mapping[str, str]) -> list[Element]:  # fmt: skip
+    """One compact choice (1 to 5) per criterion, each labelled with the criterion and its weight;
+    a missing one is marked under it, as Teams marks a required choice."""
+    choices = [{"title": str(n), "value": str(n)} for n in range(SCORE_MIN, SCORE_MAX + 1)]
+    items: list[Element] = []
+    for criterion in challenge.criteria:
+        name = f"score_{criterion.key}"
+        current = shown.get(name, scorecard.scores.get(criterion.key, ""))
+        items.append({
+            "type": "Input.ChoiceSet", "id": name, "label": _criterion_label(m, criterion.key, criterion.weight),
+            "style": "compact", "isRequired": True, "errorMessage": m.t("pd.scorecard.pick"),
+            "placeholder": m.t("pd.scorecard.placeholder"), "value": str(current), "choices": choices,
+        })  # fmt: skip
+        if criterion.key in errors:
+            items.append(field_error(m.t("pd.scorecard.pick")))
+    return items
+
+
 def scorecard_card(
     m: Messages,
     challenge: Challenge,
@@ -161,57 +233,50 @@ def scorecard_card(
     errors: Mapping[str, str] | None = None,
     values: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One judge's card for one finalist: the declaration first, then the scores (their own only)."""
+    """One judge's card for one finalist: the whole pitch, the declaration first (with what the Den
+    knows that may be a conflict), then the scores (their own only). Its refresh shows it as it now
+    stands, so once the chair closes scoring an old scorecard offers nothing to change."""
     errors = errors or {}
     body: list[Element] = [
-        heading(finalist.pitch.title),
+        heading(plain(finalist.pitch.title)),
         subtle(m.t("pd.scorecard.kicker", name=challenge.name)),
-        subtle(finalist.reference),
-        text(finalist.pitch.solution[:600], spacing="Small"),
+        *_pitch(m, finalist),
     ]
     if notice:
         body.append(good(notice) if not errors else attention(notice))
     ref = _ref(challenge, finalistId=finalist.id)
+    refreshed = {"refresh": {"action": {"type": "Action.Execute", "verb": verbs.SCORECARD, "data": ref}}}
     actions: list[Element] = []
     if scorecard.conflict == Conflict.RECUSED:
         at = when_shown(scorecard.declared_at) if scorecard.declared_at else ""
         body.append(text(m.t("pd.scorecard.recused", when=at), weight="Bolder"))
-        return card(body)
+        return {**card(body), **refreshed}
     if panel.scoring_closed:
         body.append(attention(m.t("pd.scorecard.closed")))
         body += _own_scores(m, challenge, scorecard)
-        return card(body)
+        return {**card(body), **refreshed}
+    recuse = execute(m.t("pd.coi.recuse_confirm"), verbs.DECLARE, {**ref, "conflict": "recused"}, style="destructive")
     if scorecard.conflict == Conflict.UNDECLARED:
+        body += [attention(hint) for hint in conflict_hints(m, finalist, scorecard.judge_id)]
         body.append(text(m.t("pd.coi.question"), weight="Bolder"))
         body.append(subtle(m.t("pd.coi.help")))
         actions.append(execute(m.t("pd.coi.none"), verbs.DECLARE, {**ref, "conflict": "none"}, style="positive"))
-        actions.append(execute(m.t("pd.coi.recuse"), verbs.DECLARE, {**ref, "conflict": "recused"},
-                               style="destructive"))  # fmt: skip
-        return card(body, actions)
-    shown = dict(values or {})
+        actions.append(confirm_first(m.t("pd.coi.recuse"), m.t("pd.coi.are_you_sure"), recuse))
+        return {**card(body, actions), **refreshed}
     body.append(subtle(m.t("pd.scorecard.scale", low=SCORE_MIN, high=SCORE_MAX)))
-    for criterion in challenge.criteria:
-        name = f"score_{criterion.key}"
-        current = shown.get(name, scorecard.scores.get(criterion.key, ""))
-        body.append({
-            "type": "Input.ChoiceSet", "id": name, "label": _criterion_label(m, criterion.key, criterion.weight),
-            "style": "expanded", "isRequired": True, "errorMessage": m.t("pd.scorecard.pick"),
-            "value": str(current), "choices": [{"title": str(n), "value": str(n)} for n in range(SCORE_MIN,
-                                                                                                SCORE_MAX + 1)],
-        })  # fmt: skip
-        if criterion.key in errors:
-            body.append(attention(m.t("pd.scorecard.pick")))
+    body += _scores(m, challenge, dict(values or {}), scorecard, errors)
+    shown = dict(values or {})
     body.append({"type": "Input.Text", "id": "comment", "label": m.t("pd.scorecard.comment"), "isMultiline": True,
                  "maxLength": COMMENT_MAX, "value": str(shown.get("comment", scorecard.comment))})  # fmt: skip
     if "comment" in errors:
-        body.append(attention(m.t("pd.scorecard.comment_too_long", max=COMMENT_MAX)))
+        body.append(field_error(m.t("pd.scorecard.comment_too_long", max=COMMENT_MAX)))
     if scorecard.scored_at is not None:
         body.append(subtle(m.t("pd.scorecard.saved_at", when=when_shown(scorecard.changed_at or scorecard.scored_at))))
     body.append(subtle(m.t("pd.private")))
     label = "pd.action.change_scores" if scorecard.scored_at else "pd.action.save_scores"
     actions.append(execute(m.t(label), verbs.SCORE, ref, style="positive"))
-    actions.append(execute(m.t("pd.coi.recuse_late"), verbs.DECLARE, {**ref, "conflict": "recused"}))
-    return card(body, actions)
+    actions.append(confirm_first(m.t("pd.coi.recuse_late"), m.t("pd.coi.are_you_sure_late"), recuse))
+    return {**card(body, actions), **refreshed}
 
 
 def _own_scores(m: Messages, challenge: Challenge, scorecard: Scorecard) -> list[Element]:

@@ -7,9 +7,9 @@ from typing import Any
 from bot.domain.model import Decision, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
-from cards.approval_routes import comments_view, second_look_action, withdraw_action
+from cards.approval_routes import comments_view, second_look_action
 from cards.common import card, good, heading, navigate, subtle, text
-from cards.idea import chain_view, pitch_summary, view_button, where_now
+from cards.idea import chain_view, pitch_summary, submitter_moves, view_button, where_now
 from cards.pitch_form import pitch_form_card
 from cards.safe_text import plain
 
@@ -29,8 +29,7 @@ def idea_status_card(
     body.append(chain_view(m, idea))
     body.extend(comments_view(m, idea))
     actions = [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
-    if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED):
-        actions.append(withdraw_action(m, idea))
+    actions += submitter_moves(m, idea)
     if second_look and idea.status == IdeaStatus.REJECTED and not idea.second_look_used:
         actions.append(second_look_action(m, idea))
     return card(body, actions)

@@ -3,6 +3,8 @@
 PITCH_OPEN = "pitch.open"
 PITCH_SUBMIT = "pitch.submit"
 PITCH_RESUBMIT = "pitch.resubmit"
+REVISE_OPEN = "pitch.revise"  # a returned idea's form, ready to revise, posted as a new card
+PITCH_CANCEL = "pitch.cancel"  # the duplicate warning's Cancel: nothing is sent
 MY_IDEAS = "ideas.mine"
 HELP = "help.show"
 APPROVE = "idea.approve"
@@ -10,6 +12,7 @@ RETURN = "idea.return"
 REJECT = "idea.reject"
 DIGEST_SHORTLIST = "digest.shortlist"
 DIGEST_NUDGE = "digest.nudge"
+DIGEST_OPEN = "digest.open"  # a deputy minister's digest for the week so far (the welcome's button)
 REFRESH = "idea.refresh"  # Universal Actions refresh: the card as it is now
 REASSIGN = "idea.reassign"
 WITHDRAW = "idea.withdraw"
@@ -27,7 +30,7 @@ LANGUAGE = "language.set"
 
 # Buttons that open another view: the bot posts that view as a new card and leaves the card
 # they were on as it was (a receipt keeps its approval route).
-NAVIGATION_VERBS = {PITCH_OPEN, MY_IDEAS, HELP, VIEW_IDEA}
+NAVIGATION_VERBS = {PITCH_OPEN, MY_IDEAS, HELP, VIEW_IDEA, REVISE_OPEN}
 
 # The Den challenge
 CHALLENGES = "challenge.list"

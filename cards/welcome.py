@@ -25,10 +25,17 @@ def language_switch(m: Messages) -> dict[str, Any]:
     return execute(m.t("language.switch"), verbs.LANGUAGE, {"language": other})
 
 
-def _menu(m: Messages) -> list[dict[str, Any]]:
+def _menu(m: Messages, audience: Audience = Audience.STAFF) -> list[dict[str, Any]]:
+    """Pitch and My ideas for everyone; what this person does first in the Den next (an organiser's
+    challenges, a deputy minister's digest); then Help and the other language."""
+    first = {
+        Audience.ORGANISER: [execute(m.t("welcome.challenges"), verbs.CHALLENGES)],
+        Audience.DM: [execute(m.t("welcome.digest"), verbs.DIGEST_OPEN)],
+    }.get(audience, [])
     return [
         execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive"),
         execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS),
+        *first,
         execute(m.t("welcome.help"), verbs.HELP),
         language_switch(m),
     ]
@@ -36,7 +43,7 @@ def _menu(m: Messages) -> list[dict[str, Any]]:
 
 def welcome_card(m: Messages, audience: Audience = Audience.STAFF) -> dict[str, Any]:
     body = [heading(m.t("welcome.title")), text(m.t(f"welcome.body.{audience.value}"))]
-    return card(body, _menu(m))
+    return card(body, _menu(m, audience))
 
 
 def help_card(m: Messages) -> dict[str, Any]:
@@ -49,6 +56,7 @@ def help_card(m: Messages) -> dict[str, Any]:
             heading(m.t("help.title")),
             text(m.t("help.body")),
             text(m.t("help.approvers")),
+            text(m.t("help.den")),
             text(m.t("help.commands"), isSubtle=True),
             {"type": "ActionSet", "actions": approvers},
         ],

@@ -56,7 +56,7 @@ async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mappi
         return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, comment=comment, comment_error=error))
     if idea.status == IdeaStatus.WITHDRAWN and idea.involves(turn.user_id):
         # The card was live when the idea was withdrawn: say so, and close it (nothing to decide).
-        summary, chain = pitch_summary(m, idea, full=False), chain_view(m, idea)
+        summary, chain = pitch_summary(m, idea, full=False), chain_view(m, idea, for_submitter=False)
         return Reply(card=withdrawn_card(m, idea, summary=summary, chain=chain))
     if result.status == ActionStatus.NOT_YOURS:
         step = idea.current_approver

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -86,10 +87,11 @@ class ApprovalFlows:
     def card_for(self, turn: Turn, idea: Idea, *, view: str = "approval") -> dict[str, Any]:
         """The card this viewer should see for the idea now."""
         m = turn.messages
+        summary, chain = pitch_summary(m, idea, full=False), chain_view(m, idea, for_submitter=False)
         if view == "informed" and any(i.person_id == turn.user_id for i in idea.informed):
-            return informed_card(m, idea, summary=pitch_summary(m, idea, full=False), chain=chain_view(m, idea))
+            return informed_card(m, idea, summary=summary, chain=chain)
         if idea.status == IdeaStatus.WITHDRAWN and turn.user_id != idea.submitter.id:
-            return withdrawn_card(m, idea, summary=pitch_summary(m, idea, full=False), chain=chain_view(m, idea))
+            return withdrawn_card(m, idea, summary=summary, chain=chain)
         if turn.user_id == idea.submitter.id:
             return idea_status_card(m, idea, second_look=self.service.routes.second_look)
         return approval_card(m, idea, viewer_id=turn.user_id)
@@ -127,6 +129,9 @@ class ApprovalFlows:
         return self._not_yours_or_stale(turn, idea)
 
     async def withdraw(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
+        field = data.get("reasonField")  # a list of ideas names each idea's reason box apart
+        if isinstance(field, str) and re.fullmatch(r"withdrawReason\d{1,3}", field):
+            data = {**data, WITHDRAW_REASON.field: data.get(field)}
         return await self._with_reason(turn, data, WITHDRAW_REASON, self.service.withdraw, self._withdrawn)
 
     def _withdrawn(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
@@ -167,7 +172,7 @@ class ApprovalFlows:
         if status == ActionStatus.RECORDED:
             notice = m.t("comment.done", name=idea.submitter.name)
             if any(i.person_id == turn.user_id for i in idea.informed):
-                summary, chain = pitch_summary(m, idea, full=False), chain_view(m, idea)
+                summary, chain = pitch_summary(m, idea, full=False), chain_view(m, idea, for_submitter=False)
                 return Reply(card=informed_card(m, idea, summary=summary, chain=chain, notice=notice))
             return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice))
         if status == ActionStatus.COMMENT_REQUIRED:

@@ -7,13 +7,15 @@ second one, an old card) changes nothing and says why in a short message.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.domain.challenge import ChallengePhase, draft_from_challenge
 from bot.domain.stage import Stage
 from bot.services.challenge import ChallengeService, StageResult, Status
+from bot.services.report_links import ReportLinks
 from cards.challenge import (
+    Choosing,
     challenge_card,
     challenge_form_card,
     challenges_card,
@@ -35,6 +37,10 @@ def _picks(value: Any) -> list[str]:
     return [p for p in (s.strip() for s in str(value or "").split(",")) if p]
 
 
+# Refusals of a sponsor's choice that the sponsor fixes on the same card, keeping what they ticked.
+KEPT_CHOICE = frozenset({"too_many", "nothing_picked", "reason_required", "before_pitch_day"})
+
+
 def _refused(turn: Turn, reason: str) -> Reply:
     m = turn.messages
     key = f"den.refused.{reason}"
@@ -42,8 +48,9 @@ def _refused(turn: Turn, reason: str) -> Reply:
 
 
 class ChallengeFlows:
-    def __init__(self, service: ChallengeService) -> None:
+    def __init__(self, service: ChallengeService, report_links: ReportLinks | None = None) -> None:
         self.service = service
+        self.report_links = report_links  # the CSV download link on the report card
 
     @property
     def tz(self):
@@ -145,9 +152,11 @@ class ChallengeFlows:
         if challenge is None:
             return _refused(turn, "not_found")
         if not challenge.is_sponsor(turn.user_id) and not await self.service.is_organiser(turn.user_id):
-            return _refused(turn, "not_sponsor")
+            return _refused(turn, "report_private")
         report = await self.service.report(challenge.id)
-        return Reply(card=report_card(turn.messages, report))
+        links = self.report_links
+        url = links.link(turn.user_id, challenge.id) if links is not None else ""
+        return Reply(card=report_card(turn.messages, report, csv_url=url, csv_minutes=links.minutes if links else 0))
 
     # ---- the channel's button ---------------------------------------------------------------
     async def pitch_from_channel(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
@@ -155,15 +164,23 @@ class ChallengeFlows:
         return Reply(message=turn.messages.t("den.call.sent"))
 
     # ---- sponsors ------------------------------------------------------------------------------
-    async def pool(self, turn: Turn, data: Mapping[str, Any], headline: str = "") -> Reply:
+    async def pool(
+        self, turn: Turn, data: Mapping[str, Any], headline: str = "", *, picked: Sequence[str] = (),
+        reason: str = "", problem: str = "",
+    ) -> Reply:  # fmt: skip
+        """The sponsor's pool card. `picked`, `reason`, `problem`: a refused choice comes back with the
+        boxes still ticked, the reason still typed, and why it was refused beside them."""
         challenge, rows = await self.service.pool(str(data.get("challengeId", "")))
         if challenge is None:
             return _refused(turn, "not_found")
         if not challenge.is_sponsor(turn.user_id):
             return _refused(turn, "not_sponsor")
-        card = pool_card(
-            turn.messages, challenge, [(r.idea, r.stage) for r in rows], now=self.service.clock(), headline=headline
-        )
+        finalist_ids = [r.idea.id for r in rows if r.stage.stage == Stage.FINALIST]
+        panel, votes = await self.service.pitch_day_results(challenge, finalist_ids) if finalist_ids else ({}, None)
+        choosing = Choosing(today=self.service.today(), picked=picked, reason=reason, problem=problem, panel=panel,
+                            votes=votes)  # fmt: skip
+        card = pool_card(turn.messages, challenge, [(r.idea, r.stage) for r in rows], now=self.service.clock(),
+                         headline=headline, choosing=choosing)  # fmt: skip
         return Reply(card=card)
 
     async def view(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
@@ -194,19 +211,32 @@ class ChallengeFlows:
         return await self._after(turn, result, "den.recorded.unshortlisted" if undo else "den.recorded.shortlisted")
 
     async def finalists(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
+        picks = _picks(data.get("picks"))
         result = await self.service.choose_finalists(
-            actor_id=turn.user_id, challenge_id=str(data.get("challengeId", "")), picks=_picks(data.get("picks"))
+            actor_id=turn.user_id, challenge_id=str(data.get("challengeId", "")), picks=picks
         )
+        if result.status == Status.REFUSED and result.reason in KEPT_CHOICE and result.challenge is not None:
+            return await self._choice_again(turn, data, result, picks)
         return await self._after(turn, result, "den.recorded.finalists")
 
+    async def _choice_again(self, turn: Turn, data: Mapping[str, Any], result: StageResult, picks: list[str]) -> Reply:
+        """A refused choice (too many finalists, none, a reason missing, before pitch day): the pool
+        card again with the boxes as ticked and the reason as typed, and why beside them."""
+        problem = turn.messages.t(f"den.refused.{result.reason}")
+        return await self.pool(turn, {"challengeId": result.challenge.id}, picked=picks,
+                               reason=str(data.get("reason") or ""), problem=problem)  # fmt: skip
+
     async def winners(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
+        picks = _picks(data.get("picks"))
         result = await self.service.choose_winners(
             actor_id=turn.user_id,
             challenge_id=str(data.get("challengeId", "")),
-            picks=_picks(data.get("picks")),
+            picks=picks,
             reason=str(data.get("reason") or ""),
             ranking=_picks(data.get("ranking")),
         )
+        if result.status == Status.REFUSED and result.reason in KEPT_CHOICE and result.challenge is not None:
+            return await self._choice_again(turn, data, result, picks)
         return await self._after(turn, result, "den.recorded.winners")
 
     async def fund_form(self, turn: Turn, data: Mapping[str, Any]) -> Reply:

@@ -19,6 +19,7 @@ from bot.ports import OutboxMessage
 from bot.services.challenge import ChallengeService
 from cards import pitch_form_card
 from cards.challenge import (
+    Choosing,
     announcement_card,
     call_for_ideas_card,
     challenge_digest_card,
@@ -61,7 +62,8 @@ class DenNotificationRenderer:
             return window_closed_card(m, challenge, pitched=len(ideas)), m.t("den.closed.title", name=name)
         if message.kind == MessageKind.POOL_READY:
             _, rows = await service.pool(challenge.id)
-            card = pool_card(m, challenge, [(r.idea, r.stage) for r in rows], now=service.clock())
+            card = pool_card(m, challenge, [(r.idea, r.stage) for r in rows], now=service.clock(),
+                             choosing=Choosing(today=service.today()))  # fmt: skip
             return card, m.t("den.pool.title", name=name)
         if message.kind in (MessageKind.FINALISTS_ANNOUNCED, MessageKind.WINNERS_ANNOUNCED):
             winners = message.kind == MessageKind.WINNERS_ANNOUNCED

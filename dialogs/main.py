@@ -19,6 +19,7 @@ from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.language import Languages
 from bot.services.pitch_day import PitchDayService
+from bot.services.report_links import ReportLinks
 from cards import help_card, my_ideas_card, verbs
 from cards.challenge import challenge_preface, pitch_privately_card
 from cards.common import in_language
@@ -61,6 +62,7 @@ class MainDialog:
         challenges: ChallengeService | None = None,
         pitch_day: PitchDayService | None = None,
         access: AccessService | None = None,
+        report_links: ReportLinks | None = None,
     ) -> None:
         self._service = service
         self._access = access
@@ -72,7 +74,7 @@ class MainDialog:
         self._organisers = organiser_ids
         self._digest_on_request = digest_on_request
         self._challenges = challenges
-        self._den = ChallengeFlows(challenges) if challenges is not None else None
+        self._den = ChallengeFlows(challenges, report_links) if challenges is not None else None
         self._pitch_day = PitchDayFlows(pitch_day) if pitch_day is not None else None
         # Buttons that open another view: the view is posted as a new card and the card the button
         # was on stays as it was (a receipt keeps its route; a digest stays a digest).
@@ -81,12 +83,14 @@ class MainDialog:
             verbs.MY_IDEAS: self._my_ideas_view,
             verbs.HELP: self._help_view,
             verbs.VIEW_IDEA: self._details_view,
+            verbs.REVISE_OPEN: self._revise_view,
         }
         # Every verb the bot answers, declared in one table (as the Agents SDK's routes are).
         self._routes: dict[str, Route] = {
             verbs.PITCH_SUBMIT: self._submit,
             verbs.IDEA_READ: self._read,
             verbs.PITCH_RESUBMIT: self._resubmit,
+            verbs.PITCH_CANCEL: self._cancel_pitch,
             **dict.fromkeys(verbs.DECISION_VERBS, self._decide),
             **dict.fromkeys(self._views, self._navigate),
             verbs.LANGUAGE: self._language_button,
@@ -95,8 +99,11 @@ class MainDialog:
             self._routes.update(dict.fromkeys((verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE), self._digest_button))
         if approvals is not None:
             self._routes.update(approval_routes(approvals))
+            self._routes[verbs.WITHDRAW] = self._withdraw
         if self._den is not None:
             self._routes.update(challenge_routes(self._den))
+            self._routes[verbs.CHALLENGES] = self._challenges_button
+        self._routes[verbs.DIGEST_OPEN] = self._digest_button_open
         if self._pitch_day is not None:
             self._routes.update(pitch_day_routes(self._pitch_day))
 
@@ -179,6 +186,18 @@ class MainDialog:
     async def _resubmit(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         return await pitch.resubmit(self._service, turn, data)
 
+    async def _cancel_pitch(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return pitch.cancelled(turn)
+
+    async def _withdraw(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        """Withdrawn from "my ideas": the list comes back, with the idea withdrawn and saying so."""
+        reply = await self._approvals.withdraw(turn, data)
+        if data.get("view") != "my_ideas" or reply.card is None:
+            return reply
+        idea = await self._service.store.get(as_id(data.get("ideaId")))
+        notice = turn.messages.t("withdraw.done", reference=idea.reference) if idea else ""
+        return Reply(card=await self._my_ideas(turn, notice=notice))
+
     async def _decide(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
 
@@ -193,6 +212,20 @@ class MainDialog:
         if view is None:
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(message=turn.messages.t("nav.posted_below"), follow_ups=[view])
+
+    async def _challenges_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        """The welcome's *Challenges*: the list is posted below; the welcome stays."""
+        return self._posted_below(turn, await self._den.list(turn))
+
+    async def _digest_button_open(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        """A deputy minister's welcome's *Digest*: the week so far, posted below (as typing `digest`)."""
+        return self._posted_below(turn, await self._digest_so_far(turn))
+
+    @staticmethod
+    def _posted_below(turn: Turn, reply: Reply) -> Reply:
+        if reply.card is None:
+            return reply
+        return Reply(message=turn.messages.t("nav.posted_below"), follow_ups=[reply.card, *reply.follow_ups])
 
     async def _language_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         """The button names the language it switches to; without one (an older card) it switches to the other."""
@@ -216,13 +249,18 @@ class MainDialog:
         if idea is None:
             return None
         standing = (await self._standings([idea])).get(idea.id)
-        return idea_details_card(turn.messages, idea, standing)
+        return idea_details_card(turn.messages, idea, standing, viewer_id=turn.user_id)
 
-    async def _my_ideas(self, turn: Turn) -> dict[str, Any]:
+    async def _revise_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A returned idea's form, filled in with what was sent, under the comment that returned it."""
+        return await pitch.revise_form(self._service, turn, as_id(data.get("ideaId")))
+
+    async def _my_ideas(self, turn: Turn, *, notice: str = "") -> dict[str, Any]:
         ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)
         standings = await self._standings(ideas)
         return my_ideas_card(
-            turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar, standings=standings
+            turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar, standings=standings,
+            notice=notice,
         )
 
     # ---- the Den challenge --------------------------------------------------------------------

@@ -122,14 +122,14 @@ class NotificationRenderer:
             record = [chain_view(m, idea), *comments_view(m, idea)]
             return decision_update_card(m, fact, record=record, actions=actions), summary
         if message.kind == MessageKind.INFORMED:
-            chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
+            chain, summary = chain_view(m, idea, for_submitter=False), pitch_summary(m, idea, full=False)
             return informed_card(m, idea, summary=summary, chain=chain), m.t("informed.title", reference=idea.reference)
         if message.kind == MessageKind.INFORMED_OUTCOME:
-            chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
+            chain, summary = chain_view(m, idea, for_submitter=False), pitch_summary(m, idea, full=False)
             card = informed_outcome_card(m, idea, summary=summary, chain=chain)
             return card, m.t(f"informed_outcome.title.{idea.status.value}", reference=idea.reference)
         if message.kind == MessageKind.WITHDRAWN:
-            chain, summary = chain_view(m, idea), pitch_summary(m, idea, full=False)
+            chain, summary = chain_view(m, idea, for_submitter=False), pitch_summary(m, idea, full=False)
             card = withdrawn_card(m, idea, summary=summary, chain=chain)
             return card, m.t("withdraw.approver_title", reference=idea.reference)
         if message.kind == MessageKind.CORRECTED:

@@ -52,8 +52,9 @@ class PanelFlows:
         panel = day.panel
         names = await self.service.names(panel.judge_ids if panel else [])
         _, done = await self.service.progress(day.challenge.id) if panel else (None, None)
+        today = self.service.clock().astimezone(self.service.tz).date()
         return pitch_day_card(turn.messages, day.challenge, day.finalists, panel, day.poll, viewer_id=turn.user_id,
-                              organiser=organiser, names=names, done=done, notice=notice)  # fmt: skip
+                              organiser=organiser, names=names, done=done, notice=notice, today=today)  # fmt: skip
 
     # ---- organisers: the panel ------------------------------------------------------------
     async def form(self, turn: Turn, data: Mapping[str, Any]) -> Reply:

@@ -6,13 +6,15 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from bot.domain.model import IdeaStatus
 from bot.domain.notice import CollectionNotice
 from bot.ports import StoreUnavailable
 from bot.services.challenge import ChallengeService
 from bot.services.ideas import CONFIRM_DUPLICATE, ActionStatus, IdeaService
-from cards import idea_status_card, pitch_form_card, receipt_card
+from cards import idea_status_card, notice_card, pitch_form_card, receipt_card, returned_card
 from cards.challenge import challenge_preface, late_pitch_card
 from cards.common import when
+from cards.idea import where_now
 from cards.receipt import spooled_card
 from cards.safe_text import plain
 from dialogs.turn import Reply, Turn, as_id, as_int
@@ -79,6 +81,25 @@ async def submit(
     return Reply(card=receipt_card(m, result.idea))
 
 
+async def revise_form(service: IdeaService, turn: Turn, idea_id: str) -> dict[str, Any] | None:
+    """The form to revise a returned idea, for its submitter (from "my ideas" or its details);
+    an idea no longer waiting for changes says where it is instead. None: not theirs to see."""
+    idea = await service.view(turn.user_id, idea_id)
+    if idea is None or turn.user_id != idea.submitter.id:
+        return None
+    m = turn.messages
+    returned = idea.decisions[-1] if idea.decisions else None
+    if idea.status != IdeaStatus.RETURNED or returned is None:
+        return idea_status_card(m, idea, headline=m.t("resubmit.not_allowed"))
+    return returned_card(m, idea, returned, form_id=str(uuid.uuid4()))
+
+
+def cancelled(turn: Turn) -> Reply:
+    """The duplicate warning's Cancel: nothing was sent; the form gives way to a short note."""
+    m = turn.messages
+    return Reply(card=notice_card(m, m.t("pitch.cancelled"), with_menu=True))
+
+
 async def resubmit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) -> Reply:
     m = turn.messages
     idea_id = as_id(data.get("ideaId"))
@@ -86,7 +107,10 @@ async def resubmit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) ->
     kind, result = await service.resubmit(actor_id=turn.user_id, idea_id=idea_id, revision=revision, form=data)
     idea = result.idea
     if kind == ActionStatus.RECORDED:
-        return Reply(card=receipt_card(m, idea, resubmitted=True))
+        # The form may sit far up the chat (under the card that returned the idea): it becomes a
+        # one-line note, and the receipt is posted as a new card where the person is reading.
+        sent = notice_card(m, m.t("resubmit.sent_below", reference=idea.reference, where=where_now(m, idea)))
+        return Reply(card=sent, follow_ups=[receipt_card(m, idea, resubmitted=True)])
     if kind == ActionStatus.INVALID and idea is not None:
         approver = idea.chain[idea.current_step].approver_name if idea.chain else ""
         return Reply(

@@ -12,24 +12,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import io
 import sys
 from pathlib import Path
 
 from azure.core.credentials_async import AsyncTokenCredential
 
 from bot.admin.command import opened_den
-from bot.domain.den_report import CSV_COLUMNS, FUNNEL_STEPS, TIMED_STAGES, ChallengeReport
+from bot.domain.den_report import FUNNEL_STEPS, TIMED_STAGES, ChallengeReport, report_csv
 from bot.settings import Settings
 
 
 def as_csv(report: ChallengeReport) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(report.rows())
-    return buffer.getvalue()
+    return report_csv(report)
 
 
 def as_text(report: ChallengeReport) -> list[str]:

@@ -111,6 +111,11 @@ class Challenge:
         """When the window closed (or will close)."""
         return self.closed_early_at or self.closes_at
 
+    def pitch_day_reached(self, today: date | None) -> bool:
+        """Has pitch day come (`today`: the local date)? With no pitch day set, or no date to
+        compare, nothing waits for it."""
+        return self.pitch_day is None or today is None or today >= self.pitch_day
+
     def is_sponsor(self, user_id: str) -> bool:
         return user_id in self.sponsor_ids
 

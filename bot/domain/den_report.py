@@ -7,6 +7,8 @@ The same figures feed the report card, the CSV export and the sponsor's weekly d
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -300,3 +302,17 @@ def with_frozen(report: ChallengeReport, figures: dict) -> ChallengeReport:
 def frozen_report_key(challenge_id: str) -> str:
     """Where a challenge's kept figures are stored (a stored setting: SQLite settings, DenSettings)."""
     return f"report:{challenge_id}"
+
+
+def _cell(value: str) -> str:
+    """A cell as a spreadsheet opens it safely: typed text starting like a formula is kept as text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def report_csv(report: ChallengeReport) -> str:
+    """One row per idea (CSV_COLUMNS), as the administrators' command and the organisers' download give it."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: _cell(str(v)) for k, v in row.items()} for row in report.rows())
+    return buffer.getvalue()

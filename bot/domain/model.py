@@ -189,6 +189,9 @@ class Idea:
     informed: list[InformedStep] = field(default_factory=list)
     route_rule: str = ""  # the routing rule that chose the chain, and why (language -> text)
     route_why: dict[str, str] = field(default_factory=dict)
+    # No level the rule asks to decide was above the submitter, so their nearest manager decides:
+    # the rule's own reason does not describe this route, and the cards say what happened instead.
+    route_nearest_decides: bool = False
     history: list[HistoryEntry] = field(default_factory=list)
     second_look_used: bool = False
     held_since: datetime | None = None  # when the current holder got the step (reminders, escalation)
@@ -211,6 +214,7 @@ class Idea:
         informed: list[InformedStep] | None = None,
         route_rule: str = "",
         route_why: dict[str, str] | None = None,
+        route_nearest_decides: bool = False,
     ) -> tuple[Idea, list[events.Event]]:
         if any(step.approver_id == submitter.id for step in chain):
             raise ValueError("an approval chain must never include the submitter")
@@ -228,6 +232,7 @@ class Idea:
             informed=informed,
             route_rule=route_rule,
             route_why=dict(route_why or {}),
+            route_nearest_decides=route_nearest_decides,
             held_since=now,
         )
         raised: list[events.Event] = [events.IdeaSubmitted(idea_id)]

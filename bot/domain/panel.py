@@ -60,6 +60,10 @@ class NotFinalist(PanelRefused):
     """The scorecard names someone who is not a finalist of this challenge."""
 
 
+class BeforePitchDay(PanelRefused):
+    """Scoring closes once the finalists have pitched: on pitch day or later."""
+
+
 class ResultsPrivate(PanelRefused):
     """Results are for the chair, organisers and sponsors, once scoring is closed."""
 
@@ -150,11 +154,15 @@ class Panel:
         if not self.is_judge(user_id):
             raise NotJudge(self.challenge_id)
 
-    def close_scoring(self, *, actor_id: str, now: datetime) -> None:
+    def close_scoring(self, *, actor_id: str, now: datetime, pitch_day_reached: bool = True) -> None:
+        """The chair closes scoring, once pitch day has come (`pitch_day_reached`, the caller
+        compares the local date with the challenge's)."""
         if actor_id != self.chair_id:
             raise NotChair(self.challenge_id)
         if self.scoring_closed:
             raise ScoringClosed(self.challenge_id)
+        if not pitch_day_reached:
+            raise BeforePitchDay(self.challenge_id)
         self.scoring_closed_at = now
         self.scoring_closed_by = actor_id
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.domain.challenge import Challenge, ChallengePhase, ChallengeRefused
 
@@ -98,6 +98,10 @@ class NothingPicked(StageRefused):
 
 class ReasonRequired(StageRefused):
     """Winners that depart from the panel's ranking need a recorded reason."""
+
+
+class BeforePitchDay(StageRefused):
+    """Winners are chosen once the finalists have pitched: on pitch day or later."""
 
 
 class InvalidFunding(StageRefused):
@@ -321,17 +325,21 @@ def choose_winners(
     now: datetime,
     ranking: Sequence[str] = (),
     reason: str = "",
+    today: date | None = None,
 ) -> tuple[list[IdeaStage], list[StageEvent]]:
     """After the pitch day: the picked finalists win; the other finalists are not selected.
 
     `ranking` is the panel's order of the finalists, best first, when the panel has scored
-    them; winners other than its top ones need a `reason`, which is recorded.
+    them; winners other than its top ones need a `reason`, which is recorded. `today`: the local
+    date (the ministry's time zone); before the challenge's pitch day, no winners.
     """
     challenge.require_sponsor(actor_id)
     if challenge.winners_chosen_at is not None:
         raise AlreadyDone(challenge.id)
     if challenge.finalists_chosen_at is None:
         raise StageStale(challenge.id)
+    if not challenge.pitch_day_reached(today):
+        raise BeforePitchDay(challenge.id)
     picked = set(picks)
     if not picked:
         raise NothingPicked(challenge.id)

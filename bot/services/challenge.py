@@ -16,7 +16,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -58,7 +58,7 @@ from bot.ports import (
     Stages,
     channel_recipient,
 )
-from bot.ports.pitch_day import Panels
+from bot.ports.pitch_day import Panels, Votes
 from bot.ports.retry import conflict_retry
 
 log = logging.getLogger(__name__)
@@ -67,8 +67,9 @@ AMOUNT_MAX = 100_000_000
 _AMOUNT_NOISE = re.compile(r"[\s$,\u00a0\u202f]|CAD|\$", re.IGNORECASE)
 
 
-class ChallengeRecords(Challenges, Stages, Ideas, Outbox, Conversations, Panels, Protocol):
-    """What the challenge use cases need from the store (the panel: its ranking, for winners)."""
+class ChallengeRecords(Challenges, Stages, Ideas, Outbox, Conversations, Panels, Votes, Protocol):
+    """What the challenge use cases need from the store (the panel's ranking and the People's Choice
+    result, for winners)."""
 
 
 class Status(enum.StrEnum):
@@ -131,6 +132,7 @@ _REFUSALS: dict[type[ChallengeRefused], tuple[Status, str]] = {
     st.TooManyFinalists: (Status.REFUSED, "too_many"),
     st.NothingPicked: (Status.REFUSED, "nothing_picked"),
     st.ReasonRequired: (Status.REFUSED, "reason_required"),
+    st.BeforePitchDay: (Status.REFUSED, "before_pitch_day"),
     st.InvalidFunding: (Status.REFUSED, "invalid_funding"),
     st.NoteRequired: (Status.REFUSED, "note_required"),
     st.NoteTooLong: (Status.REFUSED, "note_too_long"),
@@ -559,6 +561,7 @@ class ChallengeService:
                             now=now,
                             ranking=ranking or await self._panel_ranking(challenge, stages.values(), picks),
                             reason=reason,
+                            today=now.astimezone(self.tz).date(),
                         )
                 except ChallengeRefused as refused:
                     return self._refused(refused, challenge, None, None, actor_id)
@@ -570,6 +573,25 @@ class ChallengeService:
         log.info("finalists chosen" if finalists else "winners chosen", extra={"challenge_id": challenge_id})
         self._on_outbox()
         return StageResult(Status.RECORDED, challenge)
+
+    async def pitch_day_results(
+        self, challenge: Challenge, finalist_ids: Sequence[str]
+    ) -> tuple[dict[str, pn.FinalistResult], dict[str, int] | None]:
+        """What the sponsor sees beside each finalist when choosing winners: the panel's result once the
+        chair has closed scoring (else none), and the People's Choice votes once voting has closed
+        (else None). Both are final by then, so nothing shown can still change."""
+        panel = await self.store.get_panel(challenge.id)
+        ranked: dict[str, pn.FinalistResult] = {}
+        if panel is not None and panel.scoring_closed:
+            cards = await self.store.list_scorecards(challenge.id)
+            ranked = {r.finalist_id: r for r in pn.results(panel, challenge.criteria, finalist_ids, cards)}
+        poll = await self.store.get_poll(challenge.id) if challenge.peoples_choice else None
+        votes = dict(poll.counts) if poll is not None and not poll.is_open else None
+        return ranked, votes
+
+    def today(self) -> date:
+        """The date in the ministry's time zone (pitch day is a local date)."""
+        return self.clock().astimezone(self.tz).date()
 
     async def _panel_ranking(
         self, challenge: Challenge, stages: Iterable[IdeaStage], picks: Sequence[str]

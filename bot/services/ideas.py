@@ -314,6 +314,7 @@ class IdeaService:
             informed=route.informed,
             route_rule=route.rule,
             route_why=dict(route.why),
+            route_nearest_decides=route.nearest_manager_decides,
         )
         idea.challenge = str(form.get("challengeId") or "")[:64]  # the Den challenge it was pitched to, if any
         raised += await self.settle(idea, now)

@@ -74,6 +74,7 @@ _REASONS: dict[type[Exception], str] = {
     pn.DeclarationNeeded: "declare_first",
     pn.NotFinalist: "not_finalist",
     pn.ResultsPrivate: "results_private",
+    pn.BeforePitchDay: "before_pitch_day",
     vt.NotOrganiser: "not_organiser_voting",
     vt.NotRunning: "not_running",
     vt.VotingClosed: "voting_closed",
@@ -311,7 +312,8 @@ class PitchDayService:
                     return Outcome(Status.NOT_FOUND, day)
                 now = self.clock()
                 try:
-                    day.panel.close_scoring(actor_id=actor_id, now=now)
+                    reached = day.challenge.pitch_day_reached(now.astimezone(self.tz).date())
+                    day.panel.close_scoring(actor_id=actor_id, now=now, pitch_day_reached=reached)
                 except pn.ScoringClosed:
                     return Outcome(Status.UNCHANGED, day, reason="scoring_closed")
                 except pn.PanelRefused as error:

@@ -105,8 +105,8 @@ async def test_a_revised_pitch_is_marked_with_what_changed_and_the_earlier_comme
     await teams.click(MAYA, action(card, verbs.RETURN), {"comment": "Please add the cost of the pilot."})
     form = await card_saying(connector, SAM, "asked for changes")
     values = {**input_values(form), "first_steps": "Pilot in two regions; cost about $40,000."}
-    resent = await teams.click(SAM, action(form, verbs.PITCH_RESUBMIT), values)
-    assert "Your revised pitch is on its way" in texts(resent.card)
+    await teams.click(SAM, action(form, verbs.PITCH_RESUBMIT), values)
+    resent = await card_saying(connector, SAM, "Your revised pitch is on its way")  # posted as a new card
 
     second = texts(await card_saying(connector, MAYA, "An idea needs your decision", count=2))
     assert "Revision 2: a revised pitch" in second
@@ -115,7 +115,7 @@ async def test_a_revised_pitch_is_marked_with_what_changed_and_the_earlier_comme
     assert "Your earlier comment: Please add the cost of the pilot." in second
 
     before = len(cards_to(connector, SAM))
-    await teams.click(SAM, action(resent.card, verbs.VIEW_IDEA))
+    await teams.click(SAM, action(resent, verbs.VIEW_IDEA))
     details = texts(await next_card(connector, SAM, before))
     assert "Revision history" in details and "Revision 2, sent" in details
     assert "Comment it answers, from Maya Singh: Please add the cost of the pilot." in details

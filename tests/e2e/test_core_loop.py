@@ -8,6 +8,7 @@ import datetime as dt
 
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
+from tests.support.inbox import card_saying
 from tests.support.people import AMIR, DIANE, MAYA, PRIYA, SAM, VALID_PITCH
 from tests.support.store_probes import pending_outbox
 from tests.support.teams_client import TeamsClient, User, action, input_values, texts
@@ -176,9 +177,10 @@ async def test_return_then_resubmit_restarts_at_the_step_that_returned_it(teams,
     resubmit = action(update, verbs.PITCH_RESUBMIT)
 
     revised = {**values, "cost_band": "10k_50k", "first_steps": "Pilot costs $30k over 3 months."}
-    receipt = await teams.click(SAM, resubmit, revised)
-    assert "Your revised pitch is on its way" in texts(receipt.card)
-    assert "Now with Diane Tremblay" in texts(receipt.card)
+    sent = await teams.click(SAM, resubmit, revised)
+    assert "Its receipt is below." in texts(sent.card), "the form far up the chat becomes a one-line note"
+    receipt = await card_saying(connector, SAM, "Your revised pitch is on its way")  # a new card, in view
+    assert "Now with Diane Tremblay" in texts(receipt)
 
     second = await approval_card_for(connector, DIANE, count=2)
     shown = texts(second)

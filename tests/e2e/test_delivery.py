@@ -20,6 +20,7 @@ from tests.e2e.test_core_loop import (
     pitch,
     update_saying,
 )
+from tests.support.inbox import card_saying
 from tests.support.people import DIANE, MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, action, texts
@@ -40,8 +41,9 @@ async def test_a_return_delivered_after_the_resubmission_still_says_returned(tea
     assert returned.status == 200
     [idea] = await app.store.list_by_submitter(SAM.aad_id)
     resubmit = {"verb": verbs.PITCH_RESUBMIT, "data": {"ideaId": idea.id, "revision": 1}}
-    receipt = await teams.click(SAM, resubmit, {**VALID_PITCH, "first_steps": "Pilot costs $30k over 3 months."})
-    assert "Your revised pitch is on its way" in texts(receipt.card)
+    sent = await teams.click(SAM, resubmit, {**VALID_PITCH, "first_steps": "Pilot costs $30k over 3 months."})
+    assert "Revision sent" in texts(sent.card) and "Now with Maya Singh" in texts(sent.card)
+    await card_saying(connector, SAM, "Your revised pitch is on its way")  # the receipt, posted as a new card
     await approval_card_for(connector, MAYA, count=2)  # revision 2 is already with Maya
     resubmitted = await app.store.get(idea.id)
     assert resubmitted.revision == 2 and resubmitted.is_open

@@ -27,7 +27,7 @@ from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import TENANT_ID, VALID_PITCH
 from tests.support.running_app import FakeClock, RunningApp, settings_for_test
-from tests.support.teams_client import BOT_ID, BOT_NAME, TeamsClient, User, button, texts
+from tests.support.teams_client import BOT_ID, BOT_NAME, TeamsClient, User, button, nodes, texts
 from tests.support.timers import TIMERS_BY_REQUEST, run_timer
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -316,7 +316,10 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     too_many = await teams.click(
         DANA, button(pool, verbs.DEN_FINALISTS), {"picks": ",".join(idea_of[k] for k in SHORTLISTED[:6])}
     )
-    assert "more finalists than this challenge has places for" in too_many.message
+    kept = too_many.card  # the pool again, the six boxes still ticked, and why beside them
+    assert "more finalists than this challenge has places for" in texts(kept)
+    [boxes] = [n for n in nodes(kept) if n.get("id") == "picks"]
+    assert set(boxes["value"].split(",")) == {idea_of[k] for k in SHORTLISTED[:6]}
     pool = (
         await teams.click(DANA, button(pool, verbs.DEN_FINALISTS), {"picks": ",".join(idea_of[k] for k in FINALISTS)})
     ).card
@@ -413,7 +416,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     shown = texts((await teams.click(DANA, {"verb": verbs.DEN_REPORT, "data": {"challengeId": challenge_id}})).card)
     assert "Pitched\n24" in shown and "Winners\n1" in shown and "Client Services Branch\n6" in shown
     assert (
-        "Only a sponsor"
+        "The report is for the Den's organisers and this challenge's sponsors."
         in (await teams.click(STAFF[3], {"verb": verbs.DEN_REPORT, "data": {"challengeId": challenge_id}})).message
     )
 

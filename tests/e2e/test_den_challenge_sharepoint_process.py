@@ -17,9 +17,11 @@ people vote (one moves their vote) and it closes; the sponsor picks the winner a
 funding; a month later the winner is asked how implementation is going and answers. Then the
 lists in SharePoint are checked row by row.
 
-The process reads the wall clock, so "a month later" is made by moving the funding's date in
-the DenIdeaStages list back 31 days (the only edit the test makes to the lists), then running the
-scheduled pass through POST /api/nudges/run as the timer would.
+The process reads the wall clock, so "pitch day comes" is made by moving the challenge's pitch day
+(three weeks away) to today in the DenChallenges list before the chair closes scoring, and "a month
+later" by moving the funding's date in the DenIdeaStages list back 31 days (the only two edits the
+test makes to the lists), then running the scheduled pass through POST /api/nudges/run as the timer
+would.
 """
 
 from __future__ import annotations
@@ -263,6 +265,14 @@ def back_date_funding(graph: AuthorisedGraph, site: str, idea_id: str, days: int
     item.fields["Body"] = json.dumps(body)
 
 
+def pitch_day_comes(graph: AuthorisedGraph, site: str, challenge_id: str) -> None:
+    """Pitch day (three weeks after opening) comes: the challenge's pitch day is moved to today."""
+    [item] = [i for i in list_items(graph, site, "DenChallenges") if i.fields["ChallengeId"] == challenge_id]
+    body = json.loads(item.fields["Body"])
+    body["pitchDay"] = datetime.now(TORONTO).date().isoformat()
+    item.fields["Body"] = json.dumps(body)
+
+
 # ---- the challenge -------------------------------------------------------------------------------
 async def test_a_challenge_runs_whole_on_sharepoint_with_the_app_in_its_own_process(den):
     process, url, graph, site, identity, connector = den
@@ -361,6 +371,9 @@ async def test_a_challenge_runs_whole_on_sharepoint_with_the_app_in_its_own_proc
             assert len(scores) == 5
             saved = await teams.click(judge, button(declared.card, verbs.SCORE), scores)
             assert "Your scores are saved." in texts(saved.card), texts(saved.card)
+    early = await teams.click(DIANE, {"verb": verbs.CLOSE_SCORING, "data": ref})
+    assert early.message == "Scoring closes on pitch day or later, once the finalists have pitched."
+    pitch_day_comes(graph, site, challenge_id)
     closed_scoring = await teams.click(DIANE, {"verb": verbs.CLOSE_SCORING, "data": ref})
     assert "Scoring is closed." in texts(closed_scoring.card)
     results = texts(await card_with(connector, DANA, "Panel results: Tell us once"))
@@ -390,7 +403,7 @@ async def test_a_challenge_runs_whole_on_sharepoint_with_the_app_in_its_own_proc
     # ---- the sponsor picks the winner: the panel's second needs a reason, its first does not; funding ----
     pool = (await teams.click(DANA, {"verb": verbs.DEN_POOL, "data": ref})).card
     departs = await teams.click(DANA, button(pool, verbs.DEN_WINNERS), {"picks": idea_of[NOAH], "reason": ""})
-    assert departs.message == "Your choice departs from the panel's ranking: please give the reason."
+    assert "Your choice departs from the panel's ranking: please give the reason." in texts(departs.card)
     pool = (await teams.click(DANA, button(pool, verbs.DEN_WINNERS), {"picks": idea_of[SAM], "reason": ""})).card
     assert "Winners confirmed." in texts(pool), texts(pool)
     fund_form = (await teams.click(DANA, button(pool, verbs.DEN_FUND_FORM))).card

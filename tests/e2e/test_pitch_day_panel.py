@@ -44,7 +44,7 @@ def uniform(card_or_criteria, value: int) -> dict[str, str]:
     return {node["id"]: str(value) for node in nodes(card_or_criteria) if str(node.get("id", "")).startswith("score_")}
 
 
-async def test_three_judges_score_five_finalists_and_the_chair_closes_scoring(app, connector):
+async def test_three_judges_score_five_finalists_and_the_chair_closes_scoring(app, connector, clock):
     challenge, ideas = await seed(app.store, connector_url=connector.url)
     teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
     for person in (*JUDGES, OLGA, DANA, SAM):
@@ -121,6 +121,11 @@ async def test_three_judges_score_five_finalists_and_the_chair_closes_scoring(ap
     early = await teams.click(OLGA, {"verb": verbs.RESULTS, "data": ref})
     assert early.message == "Results are available once the chair closes scoring."
     assert not (await app.store.get_panel(challenge.id)).scoring_closed
+
+    early_close = await teams.click(DIANE, {"verb": verbs.CLOSE_SCORING, "data": ref})  # T0: four days early
+    assert early_close.message == "Scoring closes on pitch day or later, once the finalists have pitched."
+    assert not (await app.store.get_panel(challenge.id)).scoring_closed
+    clock.now = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)  # pitch day, 16:00 in Toronto: every finalist pitched
 
     closed = await teams.click(DIANE, {"verb": verbs.CLOSE_SCORING, "data": ref})
     assert "Scoring is closed." in texts(closed.card)

@@ -113,12 +113,16 @@ async def wait_until(condition, what: str, seconds: float = 30.0):
 
 async def choose(page, label: str, option: str) -> None:
     """Pick an option of a compact choice set, whichever way the renderer draws it."""
-    box = page.get_by_role("combobox", name=loose(label))
+    await pick(page.get_by_role("combobox", name=loose(label)), option)
+
+
+async def pick(box, option: str) -> None:
+    """Pick an option in this compact choice set (a <select>, or Fluent UI's combobox in the Playground)."""
     if await box.evaluate("e => e.tagName") == "SELECT":
         await box.select_option(label=option)
         return
     await box.click()
-    await box.page.get_by_role("option", name=loose(option)).click()
+    await box.page.get_by_role("option", name=option, exact=True).click()
 
 
 async def decide_all(app, teams: TeamsClient, connector, idea_ids: list[str]) -> None:
@@ -215,9 +219,11 @@ async def test_a_den_challenge_from_the_call_for_ideas_to_the_follow_up_in_the_p
     assert sorted(p.name for p in SHOTS.glob("*.png")) == [
         "01-organiser-challenge-form.png", "02-organiser-challenge-opened.png", "03-channel-call-for-ideas.png",
         "04-staff-pitch-form.png", "05-staff-idea-approved.png", "06-channel-pitches-closed.png",
-        "07-sponsor-pool.png", "08-sponsor-finalists.png", "09-staff-finalist-consent.png",
+        "07-sponsor-pool.png", "08-sponsor-finalists.png", "08a-sponsor-finalists-asks-first.png",
+        "09-staff-finalist-consent.png",
         "10-channel-finalists.png", "11-judge-scorecards.png", "12-results-card.png", "13-sponsor-results.png",
-        "14-peoples-choice-my-vote.png", "15-peoples-choice-closed.png", "16-sponsor-winner-funded.png",
+        "14-peoples-choice-my-vote.png", "15-peoples-choice-closed.png", "15a-sponsor-winner-picker.png",
+        "16-sponsor-winner-funded.png",
         "17-staff-follow-up.png",
     ]  # fmt: skip
 
@@ -295,7 +301,8 @@ async def walk_the_challenge(app, den, clock, teams, connector, context, pages, 
 
     # ---- the organiser closes pitching early: the channel is told, the sponsor gets the pool ------
     await olga.bring_to_front()
-    await opened.get_by_role("button", name=m.t("den.action.close"), exact=True).click()
+    await opened.get_by_role("button", name=m.t("den.action.close"), exact=True).click()  # asks first, on the card
+    await opened.get_by_role("button", name=m.t("den.action.close_confirm"), exact=True).click()
     await olga.get_by_text(loose(m.t("den.form.closed_now"))).last.wait_for(timeout=WAIT)
     await go(olga, "General")
     await card(olga, m.t("den.closed.title", name=CHALLENGE)).wait_for(timeout=WAIT)
@@ -318,6 +325,9 @@ async def walk_the_challenge(app, den, clock, teams, connector, context, pages, 
         name = m.t("idea.reference_title", reference=idea.reference, title=idea.pitch.title)
         await pool.get_by_role("checkbox", name=loose(name)).check()
     await pool.get_by_role("button", name=m.t("den.action.finalists"), exact=True).click()
+    confirm = pool.get_by_role("button", name=m.t("den.action.finalists_confirm"), exact=True)
+    await shot(dana, "08a-sponsor-finalists-asks-first", focus=confirm)
+    await confirm.click()
     await pool.get_by_text(loose(m.t("den.recorded.finalists"))).wait_for(timeout=WAIT)
     await shot(dana, "08-sponsor-finalists")
 
@@ -336,6 +346,7 @@ async def walk_the_challenge(app, den, clock, teams, connector, context, pages, 
     await announced.get_by_text("Sam Chen").first.wait_for()
     await shot(olga, "10-channel-finalists")
     await go(olga, "Personal Chat")
+    clock.advance(days=20)  # pitch day (three weeks after the challenge opened): the finalists pitch
 
     # ---- the panel: Olga (chair), Diane and Amir score both finalists; Olga closes scoring -----------
     await say(olga, "challenges")
@@ -361,6 +372,7 @@ async def walk_the_challenge(app, den, clock, teams, connector, context, pages, 
             assert m.t("pd.scorecard.saved") in texts(saved.card), texts(saved.card)
     await olga.bring_to_front()
     await olga.get_by_role("button", name=m.t("pd.action.close_scoring"), exact=True).last.click()
+    await olga.get_by_role("button", name=m.t("pd.action.close_scoring_confirm"), exact=True).last.click()
     results = card(olga, m.t("pd.results.title", name=CHALLENGE))
     await results.wait_for(timeout=WAIT)
     await results.get_by_text(re.compile(r"^#1 · .*" + re.escape(SAM_TITLE))).wait_for()
@@ -387,6 +399,7 @@ async def walk_the_challenge(app, den, clock, teams, connector, context, pages, 
         answer = await playground_click(olga_url, voter, verbs.VOTE, vote, f"team-id;messageid={card_id}", card_id)
         assert m.t("pc.voted") in texts(answer["value"]), answer
     await poll.get_by_role("button", name=m.t("pc.action.close"), exact=True).click()
+    await poll.get_by_role("button", name=m.t("pc.action.close_confirm"), exact=True).click()
     await olga.get_by_text(loose(m.t("pc.result.winner", title=SAM_TITLE, votes=3))).last.wait_for(timeout=WAIT)
     await shot(olga, "15-peoples-choice-closed")
     stored_poll = await app.store.get_poll(challenge.id)
@@ -397,8 +410,12 @@ async def walk_the_challenge(app, den, clock, teams, connector, context, pages, 
     await pool.get_by_role("button", name=m.t("den.action.refresh"), exact=True).click()
     name = m.t("idea.reference_title", reference=sam_idea.reference, title=SAM_TITLE)
     await pool.get_by_text(loose(m.t("den.winners.title"))).wait_for(timeout=WAIT)
-    await pool.get_by_role("checkbox", name=loose(name)).check()
+    beside = m.count("den.winners.votes", 3)  # the People's Choice result beside the panel's rank
+    await pool.get_by_role("checkbox", name=re.compile(loose(name).pattern + ".*" + loose(beside).pattern)).check()
     await pool.get_by_role("button", name=m.t("den.action.winners"), exact=True).click()
+    confirm = pool.get_by_role("button", name=m.t("den.action.winners_confirm"), exact=True)
+    await shot(dana, "15a-sponsor-winner-picker", focus=confirm)  # the panel's rank and People's Choice beside each
+    await confirm.click()
     await pool.get_by_text(loose(m.t("den.recorded.winners"))).wait_for(timeout=WAIT)
     await pool.get_by_role("button", name=m.t("den.action.fund"), exact=True).click()
     fund = card(dana, m.t("den.fund.title"))
@@ -457,9 +474,9 @@ async def score(page, idea, mark: int) -> None:
         .last
     )
     await declared.wait_for(timeout=WAIT)
-    groups = declared.get_by_role("radiogroup")
-    for n in range(await groups.count()):
-        await groups.nth(n).get_by_role("radio", name=str(mark)).check()
+    criteria = declared.get_by_role("combobox")  # one compact choice per criterion
+    for n in range(await criteria.count()):
+        await pick(criteria.nth(n), str(mark))
     await declared.get_by_role("button", name=m.t("pd.action.save_scores"), exact=True).click()
     await (
         page.locator(".ac-adaptiveCard")

@@ -18,6 +18,7 @@ import pytest
 from app import DEN_KEY
 from bot.settings import ROOT
 from tests.e2e.test_playground_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.test_playground_den_challenge import pick
 from tests.support.people import AMIR, DIANE, MAYA
 from tests.support.pitch_day import seed
 from tests.support.playground import playground
@@ -69,10 +70,10 @@ async def test_score_close_and_vote_in_the_playground_ui(tmp_path):
             await first.get_by_role("button", name="No conflict of interest").click()
             await page.get_by_text("Recorded: no conflict of interest.").wait_for()
             scorecard = cards.filter(has_text="Recorded: no conflict of interest.")
-            groups = scorecard.get_by_role("radiogroup")
-            assert await groups.count() == len(challenge.criteria)
+            criteria = scorecard.get_by_role("combobox")  # one compact choice per criterion
+            assert await criteria.count() == len(challenge.criteria)
             for n in range(len(challenge.criteria)):
-                await groups.nth(n).get_by_role("radio", name="4").check()
+                await pick(criteria.nth(n), "4")
             await scorecard.get_by_label("Comment (optional)").fill("Clear plan, strong client focus.")
             await scorecard.get_by_role("button", name="Save my scores").click()
             await page.get_by_text("Your scores are saved.").wait_for()
@@ -94,7 +95,8 @@ async def test_score_close_and_vote_in_the_playground_ui(tmp_path):
 
             panel_card = cards.filter(has_text="You are on the panel for The 2026 Den").first
             await panel_card.get_by_role("button", name="Pitch day").click()
-            await page.get_by_role("button", name="Close scoring").first.click()
+            await page.get_by_role("button", name="Close scoring").first.click()  # asks first, on the card
+            await page.get_by_role("button", name="Yes, close scoring").first.click()
             await page.get_by_text("Scoring is closed.").wait_for()
             await page.get_by_text("Panel results: The 2026 Den").wait_for(timeout=15_000)
             results = cards.filter(has_text="Panel results: The 2026 Den").first
@@ -117,6 +119,7 @@ async def test_score_close_and_vote_in_the_playground_ui(tmp_path):
             await poll_card.get_by_role("button", name="Show my vote").click()
             await page.get_by_text(f"Your vote: {ideas[2].pitch.title}").wait_for()
             await poll_card.get_by_role("button", name="Close voting").click()
+            await poll_card.get_by_role("button", name="Yes, close voting").click()
             await page.get_by_text("People's Choice: Open data for grants, with 2 vote(s).").first.wait_for()
             await shot(page, "5-peoples-choice-closed")
             await browser.close()

@@ -66,11 +66,36 @@ def every_card() -> dict[str, dict]:
     return all_cards("en-CA") | {f"fr/{name}": card for name, card in all_cards("fr-CA").items()}
 
 
+def field_errors(card: dict) -> list[dict]:
+    """The server's messages under a field it found wrong: a TextBlock in the attention colour right
+    after the input (as Teams draws its own `errorMessage`)."""
+    found: list[dict] = []
+
+    def walk(element: Any) -> None:
+        if isinstance(element, dict):
+            for value in element.values():
+                walk(value)
+        elif isinstance(element, list):
+            for before, item in zip([None, *element], element, strict=False):
+                after_input = isinstance(before, dict) and str(before.get("type", "")).startswith("Input.")
+                if isinstance(item, dict) and str(item.get("color", "")).lower() == "attention" and after_input:
+                    found.append(item)
+                walk(item)
+
+    walk(card)
+    return found
+
+
 def text_styles() -> set[tuple[str, bool, str]]:
-    """(colour, subtle, container style) of every piece of text any card shows."""
+    """(colour, subtle, container style) of every piece of text any card shows, but for the messages
+    under a field the server found wrong: those look exactly like Teams' own validation messages (the
+    theme's attention colour, which Teams itself uses for `errorMessage`), so a person sees one kind
+    of field error whoever checked the field; their words say what to fix."""
     styles = set()
 
     def walk(element: Any, container_style: str) -> None:
+        if isinstance(element, dict) and any(element is e for e in errors):
+            return
         if isinstance(element, dict):
             style = element.get("style") if element.get("type") in ("Container", "Column") else None
             container_style = "emphasis" if style == "emphasis" else container_style
@@ -84,6 +109,7 @@ def text_styles() -> set[tuple[str, bool, str]]:
                 walk(item, container_style)
 
     for card in every_card().values():
+        errors = field_errors(card)
         walk(card, "default")
     return styles
 
@@ -108,11 +134,21 @@ def test_every_text_colour_used_meets_aa_in_the_default_and_dark_themes(theme):
 
 
 def test_no_card_asks_for_a_colour_so_high_contrast_themes_keep_their_own_and_meaning_is_in_words():
-    coloured = {
-        name: [n.get("text") for n in nodes(card) if n.get("color") not in (None, "Default", "default")]
-        for name, card in every_card().items()
-    }
+    """Save the field errors, which take the attention colour as Teams' own do (and say what to fix)."""
+    coloured = {}
+    for name, card in every_card().items():
+        errors = [id(e) for e in field_errors(card)]
+        coloured[name] = [n.get("text") for n in nodes(card)
+                          if n.get("color") not in (None, "Default", "default") and id(n) not in errors]  # fmt: skip
     assert {name: texts for name, texts in coloured.items() if texts} == {}
+
+
+def test_a_field_the_server_found_wrong_says_so_under_it_in_the_attention_colour_as_teams_does():
+    """Issue #19: server-side field errors looked unlike the client's (bold default text)."""
+    cards = every_card()
+    for name in ("form_errors", "fr/form_errors", "approval_comment_needed"):
+        errors = field_errors(cards[name])
+        assert errors and all(e["text"].strip() for e in errors), name
 
 
 def test_every_input_is_labelled_and_every_image_has_alt_text():

@@ -61,6 +61,9 @@ def all_cards(locale: str = "en-US") -> dict[str, dict]:
     }
     idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.RETURNED, comment="More data", now=T0)
     cards["returned"] = returned_card(m, idea, idea.decisions[-1], form_id="g")
+    cards["my_ideas_returned"] = my_ideas_card(m, [idea], T0, limit=20)  # with Revise and Withdraw
+    cards["details_returned"] = idea_details_card(m, idea)
+    cards["form_duplicate"] = pitch_form_card(m, form_id="f", notice="Pitched before", confirm="duplicate")
     cards["update_returned"] = decision_update_card(m, DecisionFacts.of(idea, idea.decisions[-1]))
     cards["decided"] = decided_card(m, idea, idea.decisions[-1])
     revised = Pitch(**{**VALID_PITCH, "title": "Tell us once, province-wide", "cost_band": "50k_250k"})

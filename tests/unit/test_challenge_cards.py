@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from bot.domain import stage as st
@@ -13,11 +14,13 @@ from bot.domain.chain import build_chain
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.den_report import build_report, stages_of
 from bot.domain.model import Idea, Outcome, Person
+from bot.domain.panel import FinalistResult
 from bot.domain.pitch import Pitch
 from bot.domain.stage import ProgressStatus, Standing
 from bot.i18n import Messages
 from cards import my_ideas_card, pitch_form_card
 from cards.challenge import (
+    Choosing,
     announcement_card,
     call_for_ideas_card,
     challenge_card,
@@ -127,6 +130,14 @@ def all_cards(locale: str = "en-US") -> dict[str, dict]:
     )
     st.choose_finalists(challenge, stages.values(), [f"i{k}" for k in range(5)], actor_id="dana", now=AFTER)
     cards["pool_finalists"] = pool_card(m, challenge, rows(), now=AFTER)
+    cards["pool_before_pitch_day"] = pool_card(
+        m, challenge, rows(), now=AFTER, choosing=Choosing(today=challenge.pitch_day - timedelta(days=1))
+    )
+    ranked = {f"i{k}": FinalistResult(f"i{k}", Fraction(21 - k, 5), Fraction(3), Fraction(5), 3, 0, k + 1, False, False)
+              for k in range(5)}  # fmt: skip
+    cards["pool_winner_picker"] = pool_card(m, challenge, rows(), now=AFTER, choosing=Choosing(
+        today=challenge.pitch_day, picked=["i1"], reason="Ready this quarter", problem="Say why", panel=ranked,
+        votes={"i0": 3, "i1": 1}))  # fmt: skip
     cards["update_finalist"] = consent_card(m, ideas[0], stages["i0"], challenge)
     cards["update_not_selected"] = stage_update_card(m, ideas[10], stages["i10"], challenge, seq=2, for_submitter=True)
     cards["announce_finalists"] = announcement_card(m, challenge, [(i, stages[i.id]) for i in ideas[:5]], winners=False)
@@ -148,7 +159,7 @@ def all_cards(locale: str = "en-US") -> dict[str, dict]:
     cards["progress_filed"] = progress_filed_card(m, ideas[0], stages["i0"])
     report = build_report(challenge, ideas, stages.values(), AFTER + timedelta(days=60))
     cards["digest"] = challenge_digest_card(m, report)
-    cards["report"] = report_card(m, report)
+    cards["report"] = report_card(m, report, csv_url="https://den.example/den/report.csv?t=abc", csv_minutes=15)
     standings = {
         "i0": Standing("Tell us once", stages["i0"], update_due=True),
         "i1": Standing("Tell us *once*", stages.get("i1")),

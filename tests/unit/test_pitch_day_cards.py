@@ -108,7 +108,9 @@ def test_the_peoples_choice_card_refreshes_for_listed_voters_and_hides_counts_wh
     assert open_card["refresh"]["userIds"] == ["29:a", "29:b"] and open_card["refresh"]["action"]["verb"] == "pc.view"
     assert "vote(s)" not in texts(open_card) + texts(mine)
     assert "Your vote: Plain-language letters" in texts(mine) and "Your vote:" not in texts(open_card)
-    assert [n["title"] for n in nodes(mine) if n.get("verb") == "pc.close"] == ["Close voting"]
+    assert [n["title"] for n in nodes(mine) if n.get("verb") == "pc.close"] == ["Yes, close voting"]
+    [asks_first] = [n for n in nodes(mine) if n.get("type") == "Action.ShowCard" and n["title"] == "Close voting"]
+    assert "cannot be undone" in texts(asks_first["card"]), "closing voting asks again on the card"
     assert not [n for n in nodes(open_card) if n.get("verb") == "pc.close"]  # the everyone view has no Close
     closed = texts(cards["peoples_choice_closed"])
     assert "A tie for People's Choice: Tell us once · Shared intake desk, with 5 vote(s) each." in closed

@@ -5,7 +5,7 @@ departing from it needs one, which is recorded. Before the chair closes scoring,
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,11 +22,15 @@ from tests.support.running_app import DEMO_ORG, FakeClock
 JUDGES = ["judge-a", "judge-b"]
 
 
+PITCH_DAY_EVENING = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)  # 17:00 in Toronto on the seeded pitch day
+
+
 @pytest.fixture
 async def den():
     store = MemoryStore()
     directory = OrgFileDirectory.from_file(DEMO_ORG)
-    service = ChallengeService(store, directory, OrganiserRoster(), clock=FakeClock(T0), tz=ZoneInfo("America/Toronto"))
+    service = ChallengeService(store, directory, OrganiserRoster(), clock=FakeClock(PITCH_DAY_EVENING),
+                               tz=ZoneInfo("America/Toronto"))  # fmt: skip
     challenge, ideas = await seed(store, count=3)
     return store, service, challenge, [i.id for i in ideas]
 
@@ -71,4 +75,19 @@ async def test_before_scoring_closes_the_sponsor_needs_no_reason(den):
     store, service, challenge, (first, second, third) = den
     await score_panel(store, challenge, {first: 5, second: 3, third: 2}, closed=False)
     chosen = await service.choose_winners(actor_id=DANA_ID, challenge_id=challenge.id, picks=[third])
+    assert chosen.status == Status.RECORDED
+
+
+async def test_no_winners_before_pitch_day_and_the_picker_shows_the_panel_and_the_peoples_choice(den):
+    """Issue #19: winners were accepted nine days before pitch day, from a picker without the ranking."""
+    store, service, challenge, (first, second, third) = den
+    await score_panel(store, challenge, {first: 5, second: 3, third: 2})
+    service.clock.now = datetime(2026, 11, 19, 22, 0, tzinfo=UTC)  # the day before pitch day, in Toronto
+    refused = await service.choose_winners(actor_id=DANA_ID, challenge_id=challenge.id, picks=[first])
+    assert (refused.status, refused.reason) == (Status.REFUSED, "before_pitch_day")
+    assert (await store.get_stage(first)).stage == Stage.FINALIST, "nothing changed"
+    service.clock.now = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)  # 00:00 in Toronto: pitch day has come
+    panel, votes = await service.pitch_day_results(challenge, [first, second, third])
+    assert [panel[f].rank for f in (first, second, third)] == [1, 2, 3] and votes is None  # no vote closed yet
+    chosen = await service.choose_winners(actor_id=DANA_ID, challenge_id=challenge.id, picks=[first])
     assert chosen.status == Status.RECORDED
