@@ -12,11 +12,11 @@ from azure.core.credentials_async import AsyncTokenCredential
 
 from bot import logs
 from bot.bootstrap import Den, bootstrap, utc_now
+from bot.edge.turns import DenTurns
 from bot.ports.service_urls import ServiceUrlAllowList
 from bot.settings import Settings
 from bot.tab.routes import tab_headers
 from bot.tab.wiring import mount_tab
-from bot.teams.edge import error_middleware, read_activity
 from bot.web.admin_routes import admin_routes
 from bot.web.pages import health_routes, page_routes
 from bot.web.report_download import report_download_route
@@ -51,13 +51,13 @@ def create_app(
             ServiceUrlAllowList.from_setting(settings.allowed_service_urls),
             max_body_bytes=settings.max_request_bytes,
         ),
-        reader=read_activity,
+        reader=den.edge.read_activity,
     )
     app = web.Application(
-        middlewares=[guard, tab_headers, error_middleware], client_max_size=settings.max_request_bytes + 1
+        middlewares=[guard, tab_headers, *den.edge.middlewares], client_max_size=settings.max_request_bytes + 1
     )
     app[DEN_KEY] = den
-    app.router.add_post("/api/messages", den.edge.messages_handler(den.ideas, den.dialog))
+    den.edge.mount(app, DenTurns(den.ideas, den.dialog))
     health_routes(
         app,
         den.store,
@@ -91,6 +91,7 @@ def main() -> None:
             "port": settings.port,
             "store": settings.store,
             "auth": "on" if settings.auth_enabled else "off (local)",
+            "teams_edge": settings.teams_edge,
         },
     )
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)

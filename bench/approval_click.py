@@ -1,17 +1,20 @@
 """Benchmark: an approval click and its notifications, against a bare aiohttp yardstick.
 
-Three processes besides this one: Deputy's Den as it runs in production (`python app.py`, the
-embedded SQLite store), the yardstick (`bench/yardstick.py`: a bare aiohttp server answering
-the same invoke with the same card), and the Bot Connector stand-in, which enforces Teams'
-documented rate limits (429 past them). This process is only the load: managers clicking
-Approve on their staff's ideas, as Teams would send the invoke.
+Four processes besides this one: Deputy's Den as it runs in production (`python app.py`, the
+embedded SQLite store) on each Teams edge (DEN_TEAMS_EDGE=botbuilder and =agents, each on its
+own copy of the same store, so both answer exactly the same clicks), the yardstick
+(`bench/yardstick.py`: a bare aiohttp server answering the same invoke with the same card), and
+the Bot Connector stand-in, which enforces Teams' documented rate limits (429 past them). This
+process is only the load: managers clicking Approve on their staff's ideas, as Teams would send
+the invoke.
 
-Per run, interleaved (yardstick, then the Den), three runs:
+Per run, interleaved (yardstick, then the Den on botbuilder, then on the Agents SDK), three runs:
 - server CPU per click, read from the server's /proc entry; for the Den it includes sending
   the click's two notifications (the decision to the submitter, the request to the next approver);
 - sequential click latency (p50, p95);
 - clicks per second with 8 concurrent clickers.
-Then notification delivery: 900 approval requests queued in three bursts, drained through the
+Then notification delivery (on the botbuilder edge's process: both edges send notifications
+with the same code): 900 approval requests queued in three bursts, drained through the
 stand-in (20 ms per send): the sustained rate from first to last arrival, the Den's CPU per
 notification, the highest number of sends it accepted in any one second (Teams allows 50 per
 app per tenant) and how many it refused.
@@ -39,6 +42,7 @@ from tests.support.bulk import BenchOrg, seed_ideas
 from tests.support.teams_client import TeamsClient, User
 
 RUNS = 3
+EDGES = ("botbuilder", "agents")  # DEN_TEAMS_EDGE: the Den runs on each, side by side
 SEQUENTIAL = 60
 CONCURRENT = 240
 CLICKERS = 8
@@ -132,23 +136,31 @@ async def main() -> None:
         )
         print(f"seeding {needed:,} ideas awaiting their managers ...", flush=True)
         ideas = await seed_ideas(db, org, needed, service_url=f"{connector.url}/")
-        den_port, yard_port = free_port(), free_port()
-        den = await start_server(
-            "Deputy's Den",
-            python("app.py"),
-            port=den_port,
-            env={
-                "PORT": str(den_port),
-                "DEN_HOST": "127.0.0.1",
-                "DEN_SQLITE_PATH": str(db),
-                "DEN_ORG_FILE": str(org_file),
-                "DEN_LOG_LEVEL": "WARNING",
-                "DEN_OUTBOX_POLL_SECONDS": "0.5",
-                "DEN_DIGEST_SCHEDULE": "off",
-                "MicrosoftAppId": "",
-                "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
-            },
-        )
+        dens: dict[str, Server] = {}
+        for edge in EDGES:
+            edge_db = Path(folder) / f"den-{edge}.sqlite3"
+            with sqlite3.connect(db) as source, sqlite3.connect(edge_db) as copy:
+                source.backup(copy)  # the same ideas, awaiting the same managers, for each edge
+            den_port = free_port()
+            dens[edge] = await start_server(
+                f"Deputy's Den on {edge}",
+                python("app.py"),
+                port=den_port,
+                env={
+                    "PORT": str(den_port),
+                    "DEN_HOST": "127.0.0.1",
+                    "DEN_SQLITE_PATH": str(edge_db),
+                    "DEN_ORG_FILE": str(org_file),
+                    "DEN_LOG_LEVEL": "WARNING",
+                    "DEN_OUTBOX_POLL_SECONDS": "0.5",
+                    "DEN_DIGEST_SCHEDULE": "off",
+                    "DEN_TEAMS_EDGE": edge,
+                    "MicrosoftAppId": "",
+                    "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
+                },
+            )
+        den, delivery_db = dens["botbuilder"], Path(folder) / "den-botbuilder.sqlite3"
+        yard_port = free_port()
         yardstick = await start_server("yardstick", python("-m", "bench.yardstick", str(yard_port)), port=yard_port)
         figures = {
             name: {
@@ -157,29 +169,31 @@ async def main() -> None:
                 "p95": Figure(f"{name}: sequential click p95", "ms"),
                 "rate": Figure(f"{name}: {CLICKERS} concurrent clickers", "clicks/s"),
             }
-            for name in ("yardstick", "Den")
+            for name in ("yardstick", *EDGES)
         }
-        ratio = Figure("Den CPU per click / yardstick's", "x")
+        ratios = {edge: Figure(f"{edge}: Den CPU per click / yardstick's", "x") for edge in EDGES}
+        agents_vs_botbuilder = Figure("agents' CPU per click / botbuilder's", "x")
         delivery = Figure("notification delivery", "/s")
         delivery_cpu = Figure("Den CPU per notification delivered", "ms", digits=2)
         peak = Figure("most sends accepted in any one second", "/s", digits=0)
         throttled = Figure("sends the stand-in refused (429)", "", digits=0)
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CLICKERS * 2))
         try:
-            den_client = TeamsClient(f"{den.url}/api/messages", f"{connector.url}/", org.tenant_id, session=session)
-            yard_client = TeamsClient(
-                f"{yardstick.url}/api/messages", f"{connector.url}/", org.tenant_id, session=session
-            )
+            clients = {
+                name: TeamsClient(f"{server.url}/api/messages", f"{connector.url}/", org.tenant_id, session=session)
+                for name, server in (("yardstick", yardstick), *dens.items())
+            }
             pending = list(ideas)
             for run in range(RUNS):
                 sequential = [pending.pop() for _ in range(SEQUENTIAL)]
                 concurrent = [pending.pop() for _ in range(CONCURRENT)]
-                for name, server, client in (("yardstick", yardstick, yard_client), ("Den", den, den_client)):
+                for name, server in (("yardstick", yardstick), *dens.items()):
+                    client = clients[name]
                     cpu_total, clicks = 0.0, 0
                     for batch, concurrency in ((sequential, 1), (concurrent, CLICKERS)):
                         work = [(org.user(manager), idea_id) for idea_id, manager in batch]
                         notifications = None
-                        if server is den:
+                        if server is not yardstick:
                             sent = (await connector_stats(session, connector))["sent"]
                             notifications = (session, connector, sent + 2 * len(batch))
                         latencies, wall, cpu = await run_clicks(
@@ -197,14 +211,17 @@ async def main() -> None:
                         _, _, cpu = await run_clicks(server, client, work, concurrency=CLICKERS)
                         cpu_total, clicks = cpu_total + cpu, clicks + len(work)
                     figures[name]["cpu"].add(cpu_total / clicks * 1000)
-                ratio.add(figures["Den"]["cpu"].values[-1] / max(figures["yardstick"]["cpu"].values[-1], 1e-6))
+                yard_cpu = max(figures["yardstick"]["cpu"].values[-1], 1e-6)
+                for edge in EDGES:
+                    ratios[edge].add(figures[edge]["cpu"].values[-1] / yard_cpu)
+                agents_vs_botbuilder.add(figures["agents"]["cpu"].values[-1] / figures["botbuilder"]["cpu"].values[-1])
                 print(f"run {run + 1} of {RUNS} done", flush=True)
 
             for run in range(RUNS):
                 burst = [pending.pop() for _ in range(QUEUED // RUNS)]
                 stats = await connector_stats(session, connector)
                 cpu_before = den.cpu()
-                queue_approval_requests(db, burst, tag=str(run))
+                queue_approval_requests(delivery_db, burst, tag=str(run))
                 # Sustained rate: from the first arrival to the last (the first waits for the outbox's poll).
                 first = await wait_for_sends(session, connector, stats["sent"] + 1)
                 last = await wait_for_sends(session, connector, stats["sent"] + len(burst))
@@ -217,22 +234,25 @@ async def main() -> None:
             throttled.add(stats["throttled"])
         finally:
             await session.close()
-            den.stop(signal.SIGTERM)
+            for server in dens.values():
+                server.stop(signal.SIGTERM)
             yardstick.stop(signal.SIGTERM)
             connector.stop(signal.SIGTERM)
 
-    den_f = figures["Den"]
     print()
-    print(f"Approval clicks ({RUNS} interleaved runs; min / median / max):")
-    for name in ("yardstick", "Den"):
+    print(f"Approval clicks, the same clicks on each edge ({RUNS} interleaved runs; min / median / max):")
+    for name in ("yardstick", *EDGES):
         for key in ("cpu", "p50", "p95", "rate"):
             aim = ""
-            if name == "Den" and key == "p95":
-                aim = f"aim < 25 ms: {verdict(den_f['p95'].median < 25)}"
-            if name == "Den" and key == "rate":
-                aim = f"aim >= 100/s: {verdict(den_f['rate'].median >= 100)}"
+            if name != "yardstick" and key == "p95":
+                aim = f"aim < 25 ms: {verdict(figures[name]['p95'].median < 25)}"
+            if name != "yardstick" and key == "rate":
+                aim = f"aim >= 100/s: {verdict(figures[name]['rate'].median >= 100)}"
             print(figures[name][key].line(aim))
-    print(ratio.line(f"aim <= 60x: {verdict(ratio.median <= 60)}"))
+    for edge in EDGES:
+        print(ratios[edge].line(f"aim <= 60x: {verdict(ratios[edge].median <= 60)}"))
+    faster = "agents" if agents_vs_botbuilder.median < 1 else "botbuilder"
+    print(agents_vs_botbuilder.line(f"the faster edge (less CPU per click): {faster}"))
     print()
     latency_ms = CONNECTOR_LATENCY * 1000
     print(f"Notification delivery ({QUEUED} queued approval requests in {RUNS} bursts, {latency_ms:.0f} ms per send):")

@@ -64,7 +64,7 @@ from dialogs.pitch_day_notifications import PitchDayNotificationRenderer
 from dialogs.voting import ChannelCards
 
 if TYPE_CHECKING:
-    from bot.teams.edge import TeamsEdge
+    from bot.edge.choice import TeamsEdge
 
 
 def utc_now() -> datetime:
@@ -245,7 +245,7 @@ class Den:
     dialog: MainDialog
     approvals: ApprovalService | None = None
     renderer: NotificationRenderer | None = None
-    edge: TeamsEdge | None = None  # the Bot Framework adapter, when the app talks to Teams
+    edge: TeamsEdge | None = None  # the SDK that receives /api/messages, when the app talks to Teams
     scheduled: list[Timer] = field(default_factory=list)  # the digest and nudges, if DEN_DIGEST_SCHEDULE
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
     challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
@@ -323,7 +323,7 @@ def bootstrap(
     graph_credential: AsyncTokenCredential | None = None,
     channel: Channel | None = None,
 ) -> Den:
-    """Build the application. Without a `channel`, it talks to Teams through the Bot Framework."""
+    """Build the application. Without a `channel`, it talks to Teams through the edge DEN_TEAMS_EDGE names."""
     graph = graph_client_from(settings, graph_credential) if needs_graph(settings) else None
     store = build_store(settings, graph)
     directory = build_directory(settings, graph)
@@ -336,9 +336,9 @@ def bootstrap(
 
     edge = None
     if channel is None:
-        from bot.teams.edge import TeamsEdge  # the only road to botbuilder, taken only by the app
+        from bot.edge.choice import build_edge  # the only road to an SDK, taken only by the app
 
-        edge = TeamsEdge.build(settings, store)
+        edge = build_edge(settings, store)
         channel = edge.channel
 
     kick = Kick()

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
+# The Microsoft 365 Agents SDK's names for the app's own connection (its `load_configuration_from_env`).
+AGENTS_CONNECTION = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -74,6 +76,11 @@ def _service_urls(value: str) -> None:
             raise ValueError("use comma-separated URLs such as https://smba.trafficmanager.net/")
 
 
+def _url_or_empty(value: str) -> None:
+    if value and not re.fullmatch(r"https://[^/\s@]+(/\S*)?", value):
+        raise ValueError("use an https URL such as https://login.microsoftonline.us/<tenant id>")
+
+
 def env(
     *names: str,
     default: Any,
@@ -90,12 +97,19 @@ def env(
 
 @dataclass(frozen=True)
 class Settings:
-    # ---- the Azure Bot (names ConfigurationBotFrameworkAuthentication expects) ---------------------
-    app_id: str = env("MicrosoftAppId", default="")
-    app_password: str = env("MicrosoftAppPassword", default="")
+    # ---- the Teams edge: which SDK receives /api/messages (bot/edge/choice.py) -------------------
+    teams_edge: str = env("DEN_TEAMS_EDGE", default="botbuilder", case="lower", check=_one_of("botbuilder", "agents"))
+    # ---- the Azure Bot: Bot Framework names, or the Microsoft 365 Agents SDK's own (either edge) ---
+    app_id: str = env("MicrosoftAppId", f"{AGENTS_CONNECTION}CLIENTID", default="")
+    app_password: str = env("MicrosoftAppPassword", f"{AGENTS_CONNECTION}CLIENTSECRET", default="")
     app_type: str = env("MicrosoftAppType", default="SingleTenant",
                         check=_one_of("SingleTenant", "MultiTenant", "UserAssignedMSI"))
-    app_tenant_id: str = env("MicrosoftAppTenantId", default="")
+    app_tenant_id: str = env("MicrosoftAppTenantId", f"{AGENTS_CONNECTION}TENANTID", default="")
+    # The Agents SDK's AUTHTYPE (ClientSecret, UserManagedIdentity, ...); empty: from MicrosoftAppType.
+    agents_auth_type: str = env(f"{AGENTS_CONNECTION}AUTHTYPE", default="")
+    # Where the app gets its token: empty for Entra ID's own (login.microsoftonline.com/<tenant>);
+    # a sovereign cloud's or ADFS authority otherwise. Both edges read it.
+    login_authority: str = env(f"{AGENTS_CONNECTION}AUTHORITY", default="", check=_url_or_empty)
     allowed_tenant_id: str = env("DEN_ALLOWED_TENANT_ID", default="")
     # ---- the web app ----------------------------------------------------------------------------
     host: str = env("DEN_HOST", default="localhost")

@@ -24,7 +24,8 @@ from scripts.playground import playground_command, playground_env, write_playgro
 PLAYGROUND_PORT = int(os.environ.get("DEN_PLAYGROUND_PORT", "56150"))
 
 
-def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
+def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 120.0) -> None:
+    """Until /healthz answers 200: a cold start on a busy 2-core machine can take most of a minute."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -1,32 +1,36 @@
-"""The Teams edge: the Bot Framework adapter, its error handler, and the /api/messages handler.
+"""The botbuilder edge (DEN_TEAMS_EDGE=botbuilder, the default): the Bot Framework adapter, its error
+handler, and the /api/messages handler.
 
-Everything that imports botbuilder lives in `bot/teams/`, so the edge can move to the
-Microsoft 365 Agents SDK without touching the services, dialogs or cards.
+Everything that imports botbuilder lives in `bot/teams/`; the Microsoft 365 Agents SDK edge
+(bot/agents_sdk/) runs the same turns (bot/edge/turns.py) and sends through the same channel.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+from aiohttp import web
 from aiohttp.web import Request, Response
-from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication, aiohttp_error_middleware
-from botbuilder.schema import Activity, ActivityTypes
+from botbuilder.schema import Activity, ActivityTypes, CallerIdConstants
+from botframework.connector.auth import AuthenticationConstants, BotFrameworkAuthentication
 from msrest.exceptions import DeserializationError
 
-from bot.i18n import Messages
+from bot.edge.channel import TeamsChannel
+from bot.edge.connector import ConnectorSender, ConnectorToken
+from bot.edge.turns import DenTurns
+from bot.edge.turns import on_turn_error as den_turn_error
 from bot.ports import Conversations
 from bot.ports.service_urls import ServiceUrlAllowList
-from bot.services.ideas import IdeaService
 from bot.settings import Settings
-from bot.teams.channel import TeamsChannel
-from bot.teams.connector import ConnectorSender, ConnectorToken, token_from_app_credentials
-from bot.teams.handler import DenBot, invoke_message
+from bot.teams.handler import DenBot, TurnReplies, invoke_response
 from bot.teams.lean import LeanCloudAdapter, fix_msrest_retry_scan
 from bot.teams.tenant_guard import TenantGuard
 from bot.web.request_guard import READ_ACTIVITY, Unreadable
-from dialogs.main import MainDialog
 
 log = logging.getLogger("deputys_den")
 
@@ -34,13 +38,9 @@ error_middleware = aiohttp_error_middleware  # answers the Bot Framework's auth 
 
 
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
-    log.error("turn failed", exc_info=error, extra={"activity_type": context.activity.type})
-    m = Messages(context.activity.locale)
-    if context.activity.type == ActivityTypes.invoke:
-        response: InvokeResponse = invoke_message(m.t("error.generic"))
-        await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=response))
-    else:
-        await context.send_activity(m.t("error.generic"))
+    answer = await den_turn_error(context.activity, error, TurnReplies(context))
+    if answer is not None:
+        await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=invoke_response(answer)))
 
 
 def read_activity(body: dict) -> Activity:
@@ -55,14 +55,59 @@ def read_activity(body: dict) -> Activity:
     return activity
 
 
+class BotFrameworkConfiguration:
+    """The names ConfigurationBotFrameworkAuthentication reads (APP_ID, APP_PASSWORD, APP_TYPE,
+    APP_TENANTID from bot/settings.py). With a login authority of its own (a sovereign cloud, ADFS)
+    botbuilder switches to its 'parameterized' mode, which needs every endpoint spelled out: the
+    public cloud's, but for the login URL."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        if settings.login_authority:
+            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = settings.login_authority
+            self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = (
+                AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
+            )
+            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
+                AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+            )
+            self.OAUTH_URL = AuthenticationConstants.OAUTH_URL
+            self.CALLER_ID = CallerIdConstants.public_azure_channel.value
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("APP_ID", "APP_PASSWORD", "APP_TYPE", "APP_TENANTID"):
+            return getattr(self._settings, name)
+        raise AttributeError(name)
+
+
 def bot_adapter(settings: Settings) -> LeanCloudAdapter:
     """The Bot Framework adapter: authentication from the settings, the tenant guard, the error handler."""
     fix_msrest_retry_scan()
-    adapter = LeanCloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
+    adapter = LeanCloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfiguration(settings)))
     adapter.on_turn_error = on_turn_error
     if settings.tenant_to_enforce:
         adapter.use(TenantGuard(settings.tenant_to_enforce))
     return adapter
+
+
+def token_from_app_credentials(
+    auth: BotFrameworkAuthentication, claims_identity: Any, audience: str | None = None
+) -> Callable[[], Awaitable[str]]:
+    """A fetcher using the app's credentials exactly as botbuilder's connector client would."""
+
+    async def fetch() -> str:
+        factory = auth.create_connector_factory(claims_identity)
+        credentials = await factory._credential_factory.create_credentials(  # noqa: SLF001 - botbuilder 4.17.1
+            factory._app_id,  # noqa: SLF001
+            audience or factory._to_channel_from_bot_oauth_scope,  # noqa: SLF001
+            factory._login_endpoint,  # noqa: SLF001
+            factory._validate_authority,  # noqa: SLF001
+        )
+        return await asyncio.to_thread(credentials.get_access_token)
+
+    return fetch
 
 
 def connector_sender(settings: Settings, adapter: LeanCloudAdapter) -> ConnectorSender:
@@ -74,32 +119,46 @@ def connector_sender(settings: Settings, adapter: LeanCloudAdapter) -> Connector
     return ConnectorSender(token)
 
 
-@dataclass
-class TeamsEdge:
+class BotbuilderEdge:
     """The adapter and the channel built on it (made before the services, which send through the channel)."""
 
-    adapter: LeanCloudAdapter
-    channel: TeamsChannel
-    sender: ConnectorSender
+    name = "botbuilder"
+    middlewares = (error_middleware,)
+
+    def __init__(
+        self, adapter: LeanCloudAdapter, channel: TeamsChannel, sender: ConnectorSender, *, auth_required: bool
+    ) -> None:
+        self.adapter = adapter
+        self.auth_required = auth_required
+        self.channel = channel
+        self.sender = sender
 
     @classmethod
-    def build(cls, settings: Settings, conversations: Conversations) -> TeamsEdge:
+    def build(cls, settings: Settings, conversations: Conversations) -> BotbuilderEdge:
         adapter = bot_adapter(settings)
         sender = connector_sender(settings, adapter)
         allow_list = ServiceUrlAllowList.from_setting(settings.allowed_service_urls)
         channel = TeamsChannel(sender, conversations, app_id=settings.app_id, allow_list=allow_list)
-        return cls(adapter, channel, sender)
+        return cls(adapter, channel, sender, auth_required=settings.auth_enabled)
+
+    @staticmethod
+    def read_activity(body: dict) -> Activity:
+        return read_activity(body)
 
     async def close(self) -> None:
         """Close the shared HTTP session and the kept connector clients (app shutdown)."""
         await self.sender.close()
         await self.adapter.close()
 
-    def messages_handler(self, ideas: IdeaService, dialog: MainDialog):
-        """The aiohttp handler for POST /api/messages."""
-        bot = DenBot(ideas, dialog)
+    def mount(self, app: web.Application, turns: DenTurns) -> None:
+        """POST /api/messages, through the lean CloudAdapter."""
+        bot = DenBot(turns)
 
         async def messages(request: Request) -> Response:
+            if self.auth_required and not request.headers.get("Authorization"):
+                # botbuilder 4.17.1 answers this itself, except with a login authority of the app's
+                # own (its "parameterized" authentication), where it fails with AttributeError: 500.
+                raise web.HTTPUnauthorized()
             return await self.adapter.process(request, bot, activity=request.get(READ_ACTIVITY))
 
-        return messages
+        app.router.add_post("/api/messages", messages)

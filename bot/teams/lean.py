@@ -10,10 +10,10 @@ botbuilder-python 4.17.1 does on every turn what it only needs to do once:
 - it deep-copies every activity a turn sends, the invoke response (the whole card) included.
 
 `LeanCloudAdapter` keeps CloudAdapter's authentication, middleware and turn pipeline and changes
-only this: connector clients are kept per service URL and audience (so are their credentials
-and their connections), the user-token client is made only if a turn asks for it (OAuth
-prompts; the Den has none), and an invoke response whose body is a dict is written with
-`json.dumps`; an activity the request guard has already deserialized (`read_activity` in edge.py)
+only this: a token it refuses is always a 401 (not a 500); connector clients are kept per service
+URL and audience (so are their credentials and their connections), the user-token client is made
+only if a turn asks for it (OAuth prompts; the Den has none), and an invoke response whose body is
+a dict is written with `json.dumps`; an activity the request guard has already deserialized (`read_activity` in edge.py)
 is not deserialized again. `answer_invoke` leaves the invoke response for the adapter without the deep copy.
 `fix_msrest_retry_scan()` computes the retry codes once for the whole process.
 Everything here depends on botbuilder's internals as of 4.17.1 (pinned in requirements.txt).
@@ -145,7 +145,7 @@ class LeanCloudAdapter(CloudAdapter):
     async def process_activity(self, auth_header_or_authenticate_request_result, activity: Activity, logic):
         """CloudAdapterBase.process_activity, but with kept connectors and an on-demand user-token client."""
         if isinstance(auth_header_or_authenticate_request_result, str):
-            result: AuthenticateRequestResult = await self.bot_framework_authentication.authenticate_request(
+            result: AuthenticateRequestResult = await self._authenticate(
                 activity, auth_header_or_authenticate_request_result
             )
         else:
@@ -167,6 +167,19 @@ class LeanCloudAdapter(CloudAdapter):
         )
         await self.run_pipeline(context, logic)
         return self._process_turn_results(context)
+
+    async def _authenticate(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        """botbuilder's check of the connector's token, every refusal a PermissionError (401).
+
+        botbuilder 4.17.1 lets PyJWT's errors (an expired token, a bad signature) and its own
+        (a key it does not know, an unendorsed key) out as they are, which the aiohttp integration
+        answers with 500. A failure to reach the keys (OSError, requests' errors) stays a 500."""
+        try:
+            return await self.bot_framework_authentication.authenticate_request(activity, auth_header)
+        except (PermissionError, OSError):
+            raise
+        except Exception as exc:
+            raise PermissionError("the connector's token was refused") from exc
 
     async def close(self) -> None:
         """Close the kept connector clients' HTTP sessions (app shutdown)."""

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
-from http import HTTPStatus
 
 from botbuilder.core import InvokeResponse, Middleware, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
-log = logging.getLogger(__name__)
-
-
-def tenant_of(activity: Activity) -> str:
-    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = (channel_data.get("tenant") or {}).get("id")
-    if not tenant and activity.conversation is not None:
-        tenant = activity.conversation.tenant_id
-    return tenant or ""
+from bot.edge.turns import FORBIDDEN, as_dict, refused_tenant, tenant_of
 
 
 class TenantGuard(Middleware):
@@ -25,12 +15,12 @@ class TenantGuard(Middleware):
         self._tenant_id = tenant_id.lower()
 
     async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable]) -> None:
-        tenant = tenant_of(context.activity).lower()
+        tenant = tenant_of(context.activity, as_dict(context.activity.channel_data)).lower()
         if tenant == self._tenant_id:
             await logic()
             return
-        log.warning("activity from another tenant refused", extra={"tenant_id": tenant or "(none)"})
+        refused_tenant(tenant)
         if context.activity.type == ActivityTypes.invoke:
             await context.send_activity(
-                Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=int(HTTPStatus.FORBIDDEN)))
+                Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=FORBIDDEN.status))
             )

@@ -3,7 +3,8 @@ the local Bot Connector stand-in (`connector`, tests/conftest.py) and a Teams cl
 
 A module changes what it needs by giving its own fixture of the same name: `clock` (the app's
 clock; the real one by default), `app_settings` (overrides for settings_for_test), or `teams`
-(which may ask for this one, e.g. to install people first)."""
+(which may ask for this one, e.g. to install people first). The edge is `teams_edge`
+(tests/conftest.py; `pytestmark = both_edges` runs a module on both)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ def app_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def app(tmp_path, connector: FakeConnector, clock, app_settings) -> AsyncIterator[RunningApp]:
-    running = await start_app(settings_for_test(tmp_path / "den.sqlite3", **app_settings), clock)
+async def app(tmp_path, connector: FakeConnector, clock, app_settings, teams_edge) -> AsyncIterator[RunningApp]:
+    settings = settings_for_test(tmp_path / "den.sqlite3", **{"teams_edge": teams_edge, **app_settings})
+    running = await start_app(settings, clock)
     yield running
     await running.stop()
 

@@ -7,11 +7,14 @@ import asyncio
 import datetime as dt
 
 from cards import verbs
+from tests.support.edges import both_edges
 from tests.support.fake_connector import FakeConnector
 from tests.support.inbox import card_saying
 from tests.support.people import AMIR, DIANE, MAYA, PRIYA, SAM, VALID_PITCH
 from tests.support.store_probes import pending_outbox
 from tests.support.teams_client import TeamsClient, User, action, input_values, texts
+
+pytestmark = both_edges
 
 YEAR = dt.datetime.now(dt.UTC).year
 

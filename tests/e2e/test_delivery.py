@@ -20,10 +20,13 @@ from tests.e2e.test_core_loop import (
     pitch,
     update_saying,
 )
+from tests.support.edges import both_edges
 from tests.support.inbox import card_saying
 from tests.support.people import DIANE, MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, action, texts
+
+pytestmark = both_edges
 
 
 async def health(url: str) -> tuple[int, dict]:
@@ -105,8 +108,9 @@ async def test_healthz_is_unhealthy_while_the_store_cannot_be_written(app, tmp_p
     assert status == 200, "healthy again once the store takes writes"
 
 
-async def test_healthz_is_unhealthy_when_the_outbox_stalls(tmp_path, connector):
-    running = await start_app(settings_for_test(tmp_path / "den.sqlite3", health_outbox_max_age_seconds=1.0))
+async def test_healthz_is_unhealthy_when_the_outbox_stalls(tmp_path, connector, teams_edge):
+    settings = settings_for_test(tmp_path / "den.sqlite3", health_outbox_max_age_seconds=1.0, teams_edge=teams_edge)
+    running = await start_app(settings)
     try:
         teams = TeamsClient(running.messages_url, connector.url, TENANT_ID)
         await install_approvers(teams)

@@ -5,7 +5,8 @@ each submitter, the request to each director). The app (`python app.py`, SQLite)
 them through the local connector stand-in, which answers each send after a short delay, so
 some are always in flight. Mid-burst the process is killed, then started again; every
 notification must arrive with the right content. After kill -9 only messages whose send had
-reached the connector but was not yet recorded may arrive twice; after SIGTERM none may.
+reached the connector but was not yet recorded may arrive twice; after SIGTERM none may. The
+restart is on the other SDK edge (DEN_TEAMS_EDGE), as an instance switching edges would be.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -28,8 +30,11 @@ from bot.ports.service_urls import LOCAL_SERVICE_URLS
 from bot.settings import ROOT
 from cards import verbs
 from tests.support.bulk import BenchOrg, approve_first_steps, seed_ideas
+from tests.support.edges import EDGES, both_edges
 from tests.support.fake_connector import FakeConnector
 from tests.support.teams_client import User, texts
+
+pytestmark = both_edges
 
 IDEAS = 60
 LEASE_SECONDS = 2.0
@@ -41,7 +46,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def start_den(db: Path, org_file: Path) -> tuple[subprocess.Popen, int]:
+async def start_den(db: Path, org_file: Path, teams_edge: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {
         **os.environ,
@@ -55,11 +60,13 @@ async def start_den(db: Path, org_file: Path) -> tuple[subprocess.Popen, int]:
         "DEN_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
         "DEN_NOTIFY_RETRY_BASE_SECONDS": "0.2",
         "MicrosoftAppId": "",
+        "DEN_TEAMS_EDGE": teams_edge,
         "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
     }
     process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, cwd=ROOT)  # noqa: ASYNC220
+    deadline = time.monotonic() + 90  # a busy machine's cold start (the Agents SDK edge imports more)
     async with aiohttp.ClientSession() as session:
-        for _ in range(200):
+        while time.monotonic() < deadline and process.poll() is None:
             try:
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
                     await response.read()
@@ -67,11 +74,11 @@ async def start_den(db: Path, org_file: Path) -> tuple[subprocess.Popen, int]:
             except aiohttp.ClientError:
                 await asyncio.sleep(0.05)
     process.kill()
-    raise AssertionError("the app did not start")
+    raise AssertionError(f"the app did not start (exit code {process.poll()})")
 
 
 @pytest.fixture
-async def burst(tmp_path):
+async def burst(tmp_path, teams_edge):
     """A store with 120 notifications queued by real decisions, and a slow connector stand-in."""
     connector = FakeConnector(latency_seconds=0.15)
     await connector.start()
@@ -80,7 +87,7 @@ async def burst(tmp_path):
     org.write(org_file)
     ideas = await seed_ideas(db, org, IDEAS, service_url=connector.url)
     await approve_first_steps(db, org, ideas)
-    yield connector, org, db, org_file
+    yield connector, org, db, org_file, teams_edge
     await connector.stop()
 
 
@@ -116,10 +123,10 @@ async def wait_for_arrivals(connector: FakeConnector, count: int, seconds: float
 
 
 async def run_burst_with_interruption(burst, sig: int) -> tuple[Counter, dict, set[tuple[str, str]]]:
-    connector, org, db, org_file = burst
+    connector, org, db, org_file, first_edge = burst
     expected = expected_notifications(db)
     assert len(expected) == 2 * IDEAS
-    process, _ = await start_den(db, org_file)
+    process, _ = await start_den(db, org_file, first_edge)
     try:
         await wait_for_arrivals(connector, len(expected) // 3)
         process.send_signal(sig)
@@ -139,7 +146,10 @@ async def run_burst_with_interruption(burst, sig: int) -> tuple[Counter, dict, s
     in_flight = received & unrecorded
     assert len(connector.sent) < len(expected), "interrupted mid-burst"
 
-    process, _ = await start_den(db, org_file)
+    # It comes back on the other SDK edge: the queued messages and the conversations they go to are
+    # the store's, not the edge's, so switching edges at a restart loses and repeats nothing more.
+    other_edge = next(edge for edge in EDGES if edge != first_edge)
+    process, _ = await start_den(db, org_file, other_edge)
     try:
         await wait_for_arrivals(connector, len(expected))
         await asyncio.sleep(LEASE_SECONDS + 1)  # anything that would repeat has had its chance

@@ -18,12 +18,15 @@ import aiohttp
 import pytest
 
 from cards import verbs
+from tests.support.edges import both_edges
 from tests.support.fake_connector import FakeConnector
 from tests.support.markdown_oracle import links_in, markup_in
 from tests.support.people import AUTHENTICATED, DANA, MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import FakeClock, settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, User, action, nodes, texts
 from tests.support.timers import TIMERS_BY_REQUEST, run_timer
+
+pytestmark = both_edges
 
 TORONTO = ZoneInfo("America/Toronto")
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=TORONTO)
@@ -140,8 +143,10 @@ async def test_malformed_bodies_answer_400_not_500(app, body):
     assert await raw_post(app.messages_url, body) == 400
 
 
-async def test_with_authentication_on_malformed_bodies_are_400_before_the_token_is_checked(tmp_path, connector):
-    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", **AUTHENTICATED))
+async def test_with_authentication_on_malformed_bodies_are_400_before_the_token_is_checked(
+    tmp_path, connector, teams_edge
+):
+    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", **AUTHENTICATED, teams_edge=teams_edge))
     try:
         for body in (b"null", b"{", b"[" * 5000):
             assert await raw_post(app.messages_url, body) == 400
@@ -225,9 +230,9 @@ def digests_to(connector: FakeConnector, user: User) -> list[dict]:
     return [c for s in connector.to(user.conversation_id) for c in s.cards if "Your Den this week" in texts(c)]
 
 
-async def test_a_digest_send_that_outlasts_its_lease_is_not_sent_twice(tmp_path, connector, clock):
+async def test_a_digest_send_that_outlasts_its_lease_is_not_sent_twice(tmp_path, connector, clock, teams_edge):
     db = tmp_path / "den.sqlite3"
-    settings = settings_for_test(db, **TIMERS_BY_REQUEST)
+    settings = settings_for_test(db, **TIMERS_BY_REQUEST, teams_edge=teams_edge)
     first, second = await start_app(settings, clock), await start_app(settings, clock)
     try:
         await TeamsClient(first.messages_url, connector.url, TENANT_ID).install(DANA)
@@ -248,10 +253,10 @@ async def test_a_digest_send_that_outlasts_its_lease_is_not_sent_twice(tmp_path,
         await second.stop()
 
 
-async def test_a_long_retry_after_is_capped(tmp_path, connector, clock):
+async def test_a_long_retry_after_is_capped(tmp_path, connector, clock, teams_edge):
     app = await start_app(
         settings_for_test(
-            tmp_path / "den.sqlite3", **TIMERS_BY_REQUEST, retry_after_cap_seconds=0.5
+            tmp_path / "den.sqlite3", **TIMERS_BY_REQUEST, retry_after_cap_seconds=0.5, teams_edge=teams_edge
         ),
         clock,
     )

@@ -19,12 +19,13 @@ import pytest
 from bot.settings import ROOT
 from cards import verbs
 from scripts.playground import PLAYGROUND_CLI
+from tests.support.edges import both_edges
 from tests.support.people import MAYA, SAM, VALID_PITCH
 from tests.support.playground import playground
 from tests.support.running_app import settings_for_test, start_app
 from tests.support.teams_client import action, texts
 
-pytestmark = pytest.mark.playground
+pytestmark = [pytest.mark.playground, both_edges]
 
 NODE = shutil.which("node")
 if NODE is None:
@@ -93,8 +94,9 @@ def click(user, card_action: dict, inputs: dict, conversation_id: str, reply_to_
     }
 
 
-async def test_pitch_and_approve_through_agents_playground(tmp_path):
-    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", outbox_poll_seconds=0.2))
+async def test_pitch_and_approve_through_agents_playground(tmp_path, teams_edge):
+    settings = settings_for_test(tmp_path / "den.sqlite3", outbox_poll_seconds=0.2, teams_edge=teams_edge)
+    app = await start_app(settings)
     try:
         async with playground(tmp_path, app.messages_url) as (base, session):
             conversations = await session.ws_connect(f"{base}/_ws_conversation/v1/conversations/stream")

@@ -7,13 +7,16 @@ import asyncio
 import aiohttp
 
 from cards import verbs
+from tests.support.edges import both_edges
 from tests.support.people import AUTHENTICATED, MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import settings_for_test, start_app
 from tests.support.teams_client import TeamsClient, action, texts
 
+pytestmark = both_edges
 
-async def test_with_an_app_id_a_request_without_a_token_gets_401(tmp_path, connector):
-    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", **AUTHENTICATED))
+
+async def test_with_an_app_id_a_request_without_a_token_gets_401(tmp_path, connector, teams_edge):
+    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", **AUTHENTICATED, teams_edge=teams_edge))
     try:
         teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
         assert await teams.say(SAM, "pitch") == 401
@@ -24,8 +27,10 @@ async def test_with_an_app_id_a_request_without_a_token_gets_401(tmp_path, conne
         await app.stop()
 
 
-async def test_activities_from_another_tenant_are_refused(tmp_path, connector):
-    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", allowed_tenant_id=TENANT_ID))
+async def test_activities_from_another_tenant_are_refused(tmp_path, connector, teams_edge):
+    app = await start_app(
+        settings_for_test(tmp_path / "den.sqlite3", allowed_tenant_id=TENANT_ID, teams_edge=teams_edge)
+    )
     try:
         stranger = TeamsClient(app.messages_url, connector.url, "11111111-2222-3333-4444-555555555555")
         await stranger.say(SAM, "pitch")
@@ -42,11 +47,11 @@ async def test_activities_from_another_tenant_are_refused(tmp_path, connector):
         await app.stop()
 
 
-async def test_two_instances_on_one_store_record_one_decision(tmp_path, connector):
+async def test_two_instances_on_one_store_record_one_decision(tmp_path, connector, teams_edge):
     """Scale-out: two app processes' worth of state (adapter, dispatcher, store connection)."""
     db = tmp_path / "den.sqlite3"
-    first = await start_app(settings_for_test(db))
-    second = await start_app(settings_for_test(db))
+    first = await start_app(settings_for_test(db, teams_edge=teams_edge))
+    second = await start_app(settings_for_test(db, teams_edge=teams_edge))
     try:
         one = TeamsClient(first.messages_url, connector.url, TENANT_ID)
         two = TeamsClient(second.messages_url, connector.url, TENANT_ID)
@@ -94,8 +99,8 @@ async def test_two_instances_on_one_store_record_one_decision(tmp_path, connecto
         await second.stop()
 
 
-async def test_a_body_that_is_not_json_is_refused_politely(tmp_path):
-    app = await start_app(settings_for_test(tmp_path / "den.sqlite3"))
+async def test_a_body_that_is_not_json_is_refused_politely(tmp_path, teams_edge):
+    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", teams_edge=teams_edge))
     try:
         async with aiohttp.ClientSession() as session:
             async with session.post(app.messages_url, data="hello", headers={"Content-Type": "text/plain"}) as r:

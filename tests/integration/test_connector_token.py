@@ -16,8 +16,9 @@ from types import SimpleNamespace
 import pytest
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 
+from bot.edge.connector import REFRESH_MARGIN_SECONDS, ConnectorSender, ConnectorToken
 from bot.ports import DeliveryFailed
-from bot.teams.connector import REFRESH_MARGIN_SECONDS, ConnectorSender, ConnectorToken, token_from_app_credentials
+from bot.teams.edge import token_from_app_credentials
 from bot.teams.lean import LeanCloudAdapter
 from tests.support.fake_connector import FakeConnector
 from tests.support.fake_login import FakeIdentityPlatform, local_tls

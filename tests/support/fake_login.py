@@ -37,8 +37,8 @@ from cryptography.x509.oid import NameOID
 TENANT_PATH = "adfs"
 
 
-def local_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:
-    """A self-signed certificate for localhost: the server's TLS context and the PEM a client trusts."""
+def local_tls(folder: Path, names: tuple[str, ...] = ("localhost",)) -> tuple[ssl.SSLContext, Path]:
+    """A self-signed certificate for `names`: the server's TLS context and the PEM a client trusts."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
@@ -50,7 +50,7 @@ def local_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )

@@ -1,7 +1,8 @@
-"""Start the real app (aiohttp server, botbuilder pipeline) on a loopback port for a test."""
+"""Start the real app (aiohttp server, the chosen SDK edge's pipeline) on a loopback port for a test."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,8 @@ def settings_for_test(sqlite_path: Path, **overrides) -> Settings:
         notify_retry_base_seconds=0.05,
         outbox_poll_seconds=0.05,
         allowed_service_urls=f"{TEAMS_SERVICE_URLS},{LOCAL_SERVICE_URLS}",  # the local connector stand-in
+        # the edge a test does not choose: DEN_TEAMS_EDGE=agents runs the whole suite on the Agents SDK
+        teams_edge=os.environ.get("DEN_TEAMS_EDGE", "botbuilder"),
     )
     values.update(overrides)
     return Settings(**values)

@@ -1,9 +1,10 @@
 """Dependencies point one way: domain <- ports <- services and adapters <- cards <- dialogs <- the edge.
 
 Read from the source with `ast`, so a new module is checked the moment it exists. The edge is
-the Teams folder, the web routes, the bootstrap, the administrators' commands, `app.py` and
-`scripts/`. Only `bot/teams/` may import the Bot Framework SDK, so it can be swapped for the
-Microsoft 365 Agents SDK in one place.
+the SDK-free edge (bot/edge), the two SDK edges, the web routes, the bootstrap, the administrators'
+commands, `app.py` and `scripts/`. Each Teams SDK is imported by its own edge folder alone: the Bot
+Framework SDK by `bot/teams/`, the Microsoft 365 Agents SDK by `bot/agents_sdk/`, so either can be
+dropped or upgraded in one place.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ LAYERS: list[tuple[str, int]] = [
     ("bot.adapters", 2),
     ("cards", 3),
     ("dialogs", 4),
-    ("bot.teams", 5),
+    ("bot.edge", 5),  # what both edges share, importing no SDK
+    ("bot.teams", 5),  # the botbuilder edge
+    ("bot.agents_sdk", 5),  # the Microsoft 365 Agents SDK edge
     ("bot.web", 5),
     ("bot.tab", 5),  # the Den tab: its pages, sign-in and routes (an entry point, like the web routes)
     ("bot.bootstrap", 5),
@@ -39,7 +42,11 @@ LAYERS: list[tuple[str, int]] = [
 # Same layer, yet apart: the use cases never reach an adapter, nor an adapter a use case.
 SIBLINGS_APART = [("bot.services", "bot.adapters"), ("bot.adapters", "bot.services")]
 LEAVES = ("bot.i18n", "bot.logs", "bot.settings")
-BOT_FRAMEWORK = ("botbuilder", "botframework", "msrest")
+# Each SDK's top-level packages, and the one folder that may import them.
+SDKS: dict[str, tuple[str, ...]] = {
+    "bot.teams": ("botbuilder", "botframework", "msrest"),
+    "bot.agents_sdk": ("microsoft_agents", "microsoft_teams"),
+}
 PRODUCTION = ["app.py", "bot", "cards", "dialogs", "scripts"]
 
 
@@ -115,21 +122,40 @@ def test_imports_point_down(module):
     assert wrong == [], f"{module} imports {wrong}, which is above it or beside it"
 
 
-def test_only_the_teams_folder_imports_the_bot_framework():
-    outside = sorted(
-        module
-        for module, path in MODULES.items()
-        if not within(module, "bot.teams")
-        and any(within(imported, sdk) for imported in imports_of(path) for sdk in BOT_FRAMEWORK)
+def sdk_imports_out_of_place(module: str, imported_names: set[str]) -> list[str]:
+    """The SDK imports of `module` that are not in that SDK's own edge folder."""
+    return sorted(
+        imported
+        for imported in imported_names
+        for folder, packages in SDKS.items()
+        if not within(module, folder) and any(within(imported, package) for package in packages)
     )
-    assert outside == []
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_each_sdk_is_imported_by_its_own_edge_folder_alone(module):
+    wrong = sdk_imports_out_of_place(module, imports_of(MODULES[module]))
+    assert wrong == [], f"{module} imports {wrong}: only {', '.join(SDKS)} import a Teams SDK, each its own"
+
+
+def test_both_edges_exist_and_import_their_sdk():
+    """The rule is about real folders: each edge imports its SDK (so a renamed folder fails here)."""
+    for folder, packages in SDKS.items():
+        users = [m for m, path in MODULES.items() if within(m, folder)
+                 and any(within(i, p) for i in imports_of(path) for p in packages)]  # fmt: skip
+        assert users, f"no module of {folder} imports {packages}"
 
 
 def test_the_checker_catches_what_the_rule_forbids():
     """The rule can fail: each kind of wrong import is caught, and a right one is not."""
     assert violations("bot.adapters.sqlite_store", {"dialogs.main", "bot.ports"}) == ["dialogs.main"]
-    assert violations("bot.teams.channel", {"bot.services.outbox", "cards.common"}) == []
+    assert violations("bot.edge.channel", {"bot.services.outbox", "cards.common"}) == []
     assert violations("bot.adapters.sharepoint_store", {"bot.services.workers"}) == ["bot.services.workers"]
     assert violations("bot.services.digest", {"cards.digest", "bot.i18n"}) == ["cards.digest"]
     assert violations("bot.domain.model", {"bot.ports"}) == ["bot.ports"]
     assert violations("bot.i18n", {"bot.settings"}) == ["bot.settings"]
+    assert sdk_imports_out_of_place("bot.edge.turns", {"botbuilder.core", "bot.ports"}) == ["botbuilder.core"]
+    assert sdk_imports_out_of_place("bot.teams.edge", {"microsoft_agents.activity"}) == ["microsoft_agents.activity"]
+    assert sdk_imports_out_of_place("bot.agents_sdk.edge", {"msrest.exceptions"}) == ["msrest.exceptions"]
+    assert sdk_imports_out_of_place("dialogs.main", {"microsoft_teams.api"}) == ["microsoft_teams.api"]
+    assert sdk_imports_out_of_place("bot.agents_sdk.edge", {"microsoft_agents.hosting.core"}) == []

@@ -7,7 +7,7 @@ import json
 
 from msrest.universal_http.requests import ClientRetryPolicy
 
-from bot.teams.connector import REFRESH_MARGIN_SECONDS, ConnectorToken, refusal, token_expiry
+from bot.edge.connector import REFRESH_MARGIN_SECONDS, ConnectorToken, refusal, token_expiry
 from bot.teams.lean import fix_msrest_retry_scan
 
 

@@ -151,3 +151,12 @@ def test_botbuilders_reader_refuses_what_it_cannot_read():
     assert read_activity(activity()).text == "hello"
     with pytest.raises(Unreadable):
         read_activity(activity(timestamp="not a time"))
+
+
+def test_the_agents_sdks_reader_refuses_what_it_cannot_read():
+    from bot.agents_sdk.edge import read_activity
+
+    assert read_activity(activity()).text == "hello"
+    for unreadable in (activity(timestamp="not a time"), activity(conversation=None), activity(type="")):
+        with pytest.raises(Unreadable):
+            read_activity(unreadable)

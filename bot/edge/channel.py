@@ -1,7 +1,8 @@
-"""The Teams channel port over the Bot Framework: proactive 1:1 messages, and replies in a turn.
+"""The Teams channel port, whichever SDK receives the activities: proactive messages, and replies in a turn.
 
 Proactive messages are posted to the Bot Connector's REST API as plain JSON through the app's
-one shared HTTP session (`bot/teams/connector.py`), not through a new connector client each.
+one shared HTTP session (`bot/edge/connector.py`), not through an SDK's connector client each,
+so they are the same requests on either edge and read the same stored conversation references.
 Conversation references come from the store, never from memory, so any app instance can
 reach anyone the bot has ever talked to. Someone the bot has never talked to gets a new
 1:1 conversation created through the Bot Connector (this needs the app installed for them,
@@ -11,18 +12,17 @@ which a Teams administrator can do for the whole ministry).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
 import aiohttp
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity
 
+from bot.edge.connector import ConnectorRequest, ConnectorSender, activity_request, conversation_request
 from bot.i18n import Messages
 from bot.ports import CHANNEL_PREFIX, ConversationRecord, Conversations, DeliveryFailed, PreparedSend
 from bot.ports.retry import Backoff, retrying
 from bot.ports.service_urls import ServiceUrlAllowList
-from bot.teams.connector import ConnectorRequest, ConnectorSender, activity_request, conversation_request
 from cards.common import CONTENT_TYPE
 from cards.size_guard import fit_for_teams
 
@@ -32,16 +32,21 @@ RETRYABLE_STATUSES = {408, 409, 412, 429, 500, 502, 503, 504}
 
 
 def classify(exc: BaseException) -> DeliveryFailed:
-    """Map what the connector client raised to 'retry later (after N s)' or 'give up'."""
+    """Map what an SDK's connector client raised to 'retry later (after N s)' or 'give up'.
+
+    botbuilder raises msrest's errors, carrying the `response`; the Agents SDK raises aiohttp's
+    ClientResponseError, carrying the `status` and `headers` itself."""
     if isinstance(exc, DeliveryFailed):
         return exc
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    headers = getattr(response, "headers", {}) or {}
+    if status is None and isinstance(exc, aiohttp.ClientResponseError):
+        status, headers = exc.status, exc.headers or {}
     if status is None:
         if isinstance(exc, (aiohttp.ClientError, TimeoutError, ConnectionError, OSError)):
             return DeliveryFailed(f"connector unreachable: {type(exc).__name__}")
         return DeliveryFailed(f"unexpected: {type(exc).__name__}")
-    headers = getattr(response, "headers", {}) or {}
     retry_after = _seconds(headers.get("Retry-After"))
     permanent = status not in RETRYABLE_STATUSES and 400 <= status < 500
     return DeliveryFailed(f"connector answered {status}", retry_after=retry_after, permanent=permanent)
@@ -58,15 +63,16 @@ def _retry_after(exc: BaseException | None) -> float | None:
     return classify(exc).retry_after if exc is not None else None
 
 
-async def send_in_turn(turn_context: TurnContext, activity: Activity | str) -> None:
-    """Reply within the user's turn, riding out a brief 429/5xx from the connector.
+async def send_in_turn(send: Callable[[], Awaitable[Any]]) -> None:
+    """Reply within the user's turn (`send`: the SDK's own send of one activity), riding out a
+    brief 429/5xx from the connector.
 
     Bounded (a few seconds at most): the user is waiting. Anything that must not be lost
     goes through the outbox instead.
     """
     async for attempt in retrying(IN_TURN_BACKOFF, attempts=4, retry_if=_is_transient, retry_after_of=_retry_after):
         with attempt:
-            await turn_context.send_activity(activity)
+            await send()
 
 
 def _seconds(value: Any) -> float | None:

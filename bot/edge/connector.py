@@ -14,13 +14,13 @@ import asyncio
 import base64
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from botframework.connector.auth import BotFrameworkAuthentication
 
 from bot.ports import DeliveryFailed
 
@@ -73,24 +73,6 @@ class ConnectorToken:
     def forget(self) -> None:
         """The connector refused the token (401): fetch a new one next time."""
         self._token = ""
-
-
-def token_from_app_credentials(
-    auth: BotFrameworkAuthentication, claims_identity: Any, audience: str | None = None
-) -> Callable[[], Awaitable[str]]:
-    """A fetcher using the app's credentials exactly as botbuilder's connector client would."""
-
-    async def fetch() -> str:
-        factory = auth.create_connector_factory(claims_identity)
-        credentials = await factory._credential_factory.create_credentials(  # noqa: SLF001 - botbuilder 4.17.1
-            factory._app_id,  # noqa: SLF001
-            audience or factory._to_channel_from_bot_oauth_scope,  # noqa: SLF001
-            factory._login_endpoint,  # noqa: SLF001
-            factory._validate_authority,  # noqa: SLF001
-        )
-        return await asyncio.to_thread(credentials.get_access_token)
-
-    return fetch
 
 
 class ConnectorSender:
@@ -160,20 +142,25 @@ class ConnectorSender:
         """The app's token; a refused or failed token request is a delivery to try again later."""
         try:
             return await self._token.get()
-        except Exception as exc:  # botbuilder raises PermissionError(error, description); MSAL, requests' errors
+        except Exception as exc:  # botbuilder: PermissionError(error, description); the Agents SDK, MSAL: others
             reason = _token_error(exc)
             log.warning("connector token not obtained", extra={"reason": reason})
             raise DeliveryFailed(f"no connector token: {reason}") from exc
 
 
+_OAUTH_ERROR = re.compile(r"""['"]error['"]\s*:\s*['"]([a-z_]{1,64})['"]""")
+
+
 def _token_error(exc: Exception) -> str:
-    """The OAuth error code botbuilder puts in its message (`...with error: invalid_client, ...`), or the
-    exception's type: never the description, which is the identity platform's text, kept out of logs."""
+    """The OAuth error code the SDK puts in its message (botbuilder: `...with error: invalid_client, ...`;
+    the Agents SDK: MSAL's answer, `{'error': 'invalid_client', ...}`), or the exception's type: never
+    the description, which is the identity platform's text, kept out of logs."""
     text = str(exc)
     marker = "with error: "
     if isinstance(exc, PermissionError) and marker in text:
         return text.split(marker, 1)[1].split(",", 1)[0].strip()[:64]
-    return type(exc).__name__
+    found = _OAUTH_ERROR.search(text)
+    return found.group(1) if found else type(exc).__name__
 
 
 @dataclass(frozen=True)
