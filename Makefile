@@ -49,6 +49,8 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.graph_round_trips
 	$(PY) -m bench.graph_idle_cost
 	$(PY) -m bench.vote_click
+	$(PY) -m bench.tab_search
+	$(PY) -m bench.tab_index_cost
 
 clean:
 	rm -rf $(VENV) node_modules var build test-output .pytest_cache .ruff_cache

@@ -26,6 +26,7 @@ from bot.adapters.pending_writes import PendingWrites
 from bot.adapters.retention_file import RetentionFileError, load_retention_file, parse_retention
 from bot.adapters.routing_file import RoutingFileError, load_routing_file, parse_routing
 from bot.adapters.sharepoint_den import SharePointDenStore
+from bot.adapters.sharepoint_tab_index import SharePointTabIndex
 from bot.adapters.spool import SubmissionSpool
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.calendar import WorkCalendar, parse_holidays
@@ -43,6 +44,7 @@ from bot.services.approvals import ApprovalService
 from bot.services.assignment import StepAssigner
 from bot.services.audit import AuditService, RefusalTap
 from bot.services.challenge import ChallengeService
+from bot.services.connect import ConnectService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.limited_posts import RateLimitedPosts
@@ -55,7 +57,10 @@ from bot.services.report_links import ReportLinks
 from bot.services.schedule import Timer, daily, weekly
 from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
+from bot.tab.wiring import tab_link_maker
 from dialogs.approvals import ApprovalFlows
+from dialogs.connect import ConnectFlows
+from dialogs.connect_notifications import ConnectNotificationRenderer
 from dialogs.den_notifications import DenNotificationRenderer
 from dialogs.digest import digest_renderer
 from dialogs.main import MainDialog
@@ -255,7 +260,10 @@ class Den:
     notice: CollectionNotice = field(default_factory=CollectionNotice)  # the notice of collection
     audit: AuditService | None = None  # the audit trail (decisions, stage changes, refusals, disposals...)
     refusals: RefusalTap | None = None  # keeps each logged permission refusal in the records register
+    connect: ConnectService | None = None  # similar ideas and asking to connect (the embedded store)
     report_links: ReportLinks | None = None  # the report's CSV download links
+    tab_index: SharePointTabIndex | None = None  # the Den tab's index on SharePoint (from the delta query)
+    tab_index_timer: Timer | None = None
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -275,6 +283,10 @@ class Den:
         self.dispatcher.start()
         if self.refusals is not None:
             logging.getLogger("bot").addHandler(self.refusals)
+        if self.tab_index is not None:
+            await self.tab_index.open()
+            if self.tab_index_timer is not None:
+                self.tab_index_timer.start()  # its first run reads every idea once; then what changed
         if self.spool_timer is not None:
             self.spool_timer.start()
         if self.settings.digest_schedule:
@@ -306,8 +318,11 @@ class Den:
         if self.refusals is not None:
             logging.getLogger("bot").removeHandler(self.refusals)
             await self.refusals.settle()
-        for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else [])]:
+        for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else []),
+                      *([self.tab_index_timer] if self.tab_index_timer else [])]:
             await timer.stop()
+        if self.tab_index is not None:
+            await self.tab_index.close()
         await self.dispatcher.stop()
         if self.pitch_day is not None:
             await self.pitch_day.settle()  # a pending People's Choice refresh-list update
@@ -457,6 +472,14 @@ def bootstrap(
         if spool is not None
         else None
     )
+    tab_index = tab_index_timer = None
+    if isinstance(store, SharePointDenStore):
+        tab_index = SharePointTabIndex(store.ideas_items, settings.tab_index_path)
+        tab_index_timer = Timer("tab-index-sync", tab_index.sync, after_now(settings.tab_index_poll_seconds), utc_now)
+    connect = None
+    if hasattr(store, "add_connect_request") and hasattr(store, "similar_ideas"):  # the embedded store
+        connect = ConnectService(store, directory, clock=clock, on_outbox=dispatcher.kick)
+        renderer.connect = ConnectNotificationRenderer(connect)
     return Den(
         settings=settings,
         store=store,
@@ -478,6 +501,8 @@ def bootstrap(
             challenges=challenges,
             pitch_day=pitch_day,
             access=access,
+            tab_link=tab_link_maker(settings),
+            connect=ConnectFlows(connect) if connect is not None else None,
             report_links=report_links,
         ),
         edge=edge,
@@ -490,8 +515,24 @@ def bootstrap(
         notice=notice,
         audit=AuditService(store, clock=clock),
         refusals=RefusalTap(store, clock),
+        connect=connect,
         report_links=report_links,
+        tab_index=tab_index,
+        tab_index_timer=tab_index_timer,
     )
+
+
+def after_now(seconds: float) -> Callable[[datetime], datetime]:
+    """A timer's first run at once, then every `seconds`."""
+    first = [True]
+
+    def next_at(now: datetime) -> datetime:
+        if first[0]:
+            first[0] = False
+            return now
+        return now + timedelta(seconds=seconds)
+
+    return next_at
 
 
 class Kick:

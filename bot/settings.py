@@ -202,7 +202,12 @@ class Settings:
     # The tab's Application ID URI (api://<domain>/<app id>), accepted as its SSO tokens' audience
     # beside the app id itself; and the Entra ID authority whose published keys sign them.
     tab_resource: str = env("DEN_TAB_RESOURCE", default="")
+    # The Teams app's id (the manifest's): the details card's "Open in the Den tab" deep link needs it.
+    teams_app_id: str = env("TEAMS_APP_ID", "DEN_TEAMS_APP_ID", default="")
     entra_authority: str = env("DEN_ENTRA_AUTHORITY", default="https://login.microsoftonline.com")
+    # On SharePoint: the instance's local copy of the tab's index, and how often it asks for changes
+    tab_index_path: str = env("DEN_TAB_INDEX_PATH", default=str(ROOT / "var" / "tab-index.sqlite3"))
+    tab_index_poll_seconds: float = env("DEN_TAB_INDEX_POLL_SECONDS", default=60.0, check=_positive)
     # ---- hostile input: connector hosts, request size, pitch floods, Retry-After ---------------------
     allowed_service_urls: str = env(
         "DEN_ALLOWED_SERVICE_URLS", default="https://smba.trafficmanager.net/", check=_service_urls

@@ -38,6 +38,7 @@ from cards.common import (
     when,
 )
 from cards.idea import pitch_summary, reference_title
+from cards.lesson import invite_action
 from cards.safe_text import plain
 from cards.scorecard import score_text
 
@@ -659,6 +660,8 @@ def stage_update_card(
     if to == Stage.IMPLEMENTING and stage.funding is not None:
         body.append(funding_facts(m, stage))
     actions: list[Element] = []
+    if for_submitter and to == Stage.NOT_SELECTED and idea.lesson is None:
+        actions.append(invite_action(m, idea))  # the invitation to share what was learned, once
     if for_submitter and to == Stage.FINALIST:
         body.append(text(m.t("den.consent.ask"), weight="Bolder", spacing="Medium"))
         if stage.consent_to_name is not None:

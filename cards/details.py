@@ -67,11 +67,12 @@ def _history(m: Messages, idea: Idea) -> list[Element]:
 
 
 def idea_details_card(
-    m: Messages, idea: Idea, standing: Standing | None = None, *, viewer_id: str | None = None
+    m: Messages, idea: Idea, standing: Standing | None = None, *, viewer_id: str | None = None, tab_link: str = ""
 ) -> dict[str, Any]:
     """`standing`: where the idea stands in the Den challenge it was pitched to, if any. `viewer_id`:
     who reads it (None: its submitter), so what comes next is said to them, and only the submitter
-    is offered what they can do now (revise a returned idea, withdraw one still in review)."""
+    is offered what they can do now (revise a returned idea, withdraw one still in review).
+    `tab_link`: the idea's page in the Den tab (a Teams deep link), offered beside My ideas."""
     submitter = viewer_id is None or viewer_id == idea.submitter.id
     body: list[Element] = [
         heading(m.t("details.title", reference=idea.reference)),
@@ -93,4 +94,6 @@ def idea_details_card(
     actions = [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
     if submitter:
         actions += submitter_moves(m, idea)
+    if tab_link:
+        actions.append({"type": "Action.OpenUrl", "title": m.t("tab.open_in_tab"), "url": tab_link})
     return card(body, actions)

@@ -31,6 +31,15 @@ def _standing(m: Messages, idea: Idea, standings: Mapping[str, Standing]) -> lis
     return standing_lines(m, idea, standings[idea.id]) if idea.id in standings else []
 
 
+def share_button(m: Messages, idea: Idea) -> dict[str, Any]:
+    """Share the idea with the whole public service (once approved for the Den), or stop sharing it."""
+    if idea.shared:
+        return execute(m.t("my_ideas.unshare", reference=idea.reference), verbs.IDEA_SHARE,
+                       {"ideaId": idea.id, "shared": False})
+    return execute(m.t("my_ideas.share", reference=idea.reference), verbs.IDEA_SHARE,
+                   {"ideaId": idea.id, "shared": True})
+
+
 def my_ideas_card(
     m: Messages,
     ideas: list[Idea],
@@ -61,11 +70,13 @@ def my_ideas_card(
                     text(title, weight="Bolder"),
                     subtle(f"{status}. {_holder_line(m, idea, now, calendar)}"),
                     *[subtle(line) for line in _standing(m, idea, standings)],
+                    *([subtle(m.t("my_ideas.shared"))] if idea.shared else []),
                     {
                         "type": "ActionSet",
                         "actions": [
                             view_button(m, idea),
                             *submitter_moves(m, idea, reason_field=f"withdrawReason{n}", view="my_ideas"),
+                            share_button(m, idea),
                         ],
                     },
                 ],

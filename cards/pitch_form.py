@@ -73,6 +73,20 @@ def notice_of_collection(m: Messages, collection: CollectionNotice | None) -> st
     return m.t("form.notice_of_collection.filled", **{key: plain(value) for key, value in parts.items()})
 
 
+def share_toggle(m: Messages, shared: bool) -> dict[str, Any]:
+    """Consent to share the idea with the whole public service once approved for the Den: off unless ticked."""
+    return {
+        "type": "Input.Toggle",
+        "id": "share",
+        "label": m.t("form.share.label"),
+        "title": m.t("form.share.title"),
+        "value": "true" if shared else "false",
+        "valueOn": "true",
+        "valueOff": "false",
+        "spacing": "Large",
+    }
+
+
 def pitch_form_card(
     m: Messages,
     *,
@@ -115,6 +129,7 @@ def pitch_form_card(
         }
         title = m.t("pitch.send_anyway") if confirm else m.t("form.submit")
         action = execute(title, verbs.PITCH_SUBMIT, data, style="positive")
+        check = execute(m.t("form.check_similar"), verbs.PITCH_SIMILAR, data)
     if notice and not confirm:
         body.insert(0, attention(notice))
     body = [*(preface or []), *body]
@@ -124,6 +139,8 @@ def pitch_form_card(
         value = values.get(rule.name, "")
         code = errors.get(rule.name)
         body.extend(_input(m, rule, value, error_message(m, rule, code, value) if code else None))
+    if not revise:
+        body.append(share_toggle(m, values.get("share") == "true"))
     body.append(subtle(notice_of_collection(m, collection)) | {"spacing": "Large", "separator": True})
     actions = [action]
     if confirm and not revise:
@@ -131,4 +148,6 @@ def pitch_form_card(
         # Cancel sends nothing typed, so a field left empty never blocks it.
         cancel = execute(m.t("pitch.cancel"), verbs.PITCH_CANCEL, {"formId": form_id})
         actions.append(cancel | {"associatedInputs": "none"})
+    elif not revise:
+        actions.append(check)  # "Check for similar ideas" before sending
     return card(body, actions)

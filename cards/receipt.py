@@ -13,8 +13,11 @@ from cards.idea import chain_view, pitch_summary, view_button, where_now
 from cards.safe_text import plain
 
 
-def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False, title: str = "") -> dict[str, Any]:
-    """Where a new (or revised) idea went. `title` overrides the usual one (e.g. for a spooled pitch filed later)."""
+def receipt_card(
+    m: Messages, idea: Idea, *, resubmitted: bool = False, title: str = "", similar: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Where a new (or revised) idea went. `title` overrides the usual one (e.g. for a spooled pitch filed later);
+    `similar`: the section of similar shared ideas to offer (cards/connect.py), if any."""
     title = title or (m.t("receipt.resubmitted_title") if resubmitted else m.t("receipt.title"))
     body = [heading(title), text(m.t("receipt.saved"))]
     body.append(good(where_now(m, idea)) if idea.chain else good(m.t("receipt.no_chain")))
@@ -22,6 +25,7 @@ def receipt_card(m: Messages, idea: Idea, *, resubmitted: bool = False, title: s
     body.extend(route_why(m, idea))
     if idea.chain:
         body.append(chain_view(m, idea))
+    body.extend(similar or [])
     actions = [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
     if idea.is_open:
         actions.append(withdraw_action(m, idea))

@@ -24,6 +24,13 @@ DELEGATE_OPEN = "delegate.open"
 DELEGATE_SET = "delegate.set"
 DELEGATE_END = "delegate.end"
 VIEW_IDEA = "idea.view"
+CONNECT_ASK = "connect.ask"  # ask the submitter of a similar shared idea to talk
+CONNECT_ACCEPT = "connect.accept"
+CONNECT_DECLINE = "connect.decline"
+PITCH_SIMILAR = "pitch.similar"  # the form's "Check for similar ideas"
+LESSON_OPEN = "lesson.open"  # the invitation's "Share what you learned": the lesson form
+LESSON_SAVE = "lesson.save"
+IDEA_SHARE = "idea.share"  # the submitter shares an idea with the public service, or stops (My ideas)
 IDEA_READ = "idea.read"  # the full text of an idea whose card had to be shortened, page by page
 LANGUAGE = "language.set"
 

@@ -26,6 +26,7 @@ from cards.approval_routes import (
 )
 from cards.common import local_day
 from cards.idea import chain_view, pitch_summary
+from cards.lesson import invite_action
 from dialogs.turn import Reply, Turn, as_int
 
 MY_APPROVALS_LIMIT = 20
@@ -137,7 +138,9 @@ class ApprovalFlows:
     def _withdrawn(self, turn: Turn, status: ActionStatus, idea: Idea) -> Reply:
         m = turn.messages
         if status == ActionStatus.RECORDED:
-            return Reply(card=idea_status_card(m, idea, headline=m.t("withdraw.done", reference=idea.reference)))
+            done = idea_status_card(m, idea, headline=m.t("withdraw.done", reference=idea.reference))
+            done["actions"].append(invite_action(m, idea))  # the invitation to share what was learned, once
+            return Reply(card=done)
         if status == ActionStatus.NOT_YOURS:
             return Reply(message=m.t("withdraw.not_yours"))
         return Reply(message=m.t("withdraw.not_allowed"))

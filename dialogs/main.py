@@ -11,6 +11,7 @@ from typing import Any
 from bot.domain.calendar import WorkCalendar
 from bot.domain.limits import TYPED_TEXT_SHOWN_MAX
 from bot.domain.model import Outcome, Role
+from bot.domain.pitch import clean_text
 from bot.domain.stage import Standing
 from bot.ports import ConversationRecord, StoreUnavailable
 from bot.services.access import AccessService
@@ -24,6 +25,7 @@ from cards import help_card, my_ideas_card, verbs
 from cards.challenge import challenge_preface, pitch_privately_card
 from cards.common import in_language
 from cards.details import idea_details_card
+from cards.lesson import lesson_form_card, lesson_thanks_card
 from cards.my_information import COUNTED, my_information_card
 from cards.safe_text import plain
 from cards.welcome import Audience, welcome_card
@@ -31,6 +33,7 @@ from dialogs import approval, digest, pitch, read
 from dialogs.approvals import ApprovalFlows
 from dialogs.challenge import ChallengeFlows
 from dialogs.commands import Command, recognise
+from dialogs.connect import ConnectFlows
 from dialogs.pitch_day import PitchDayFlows
 from dialogs.turn import Reply, Turn, as_id
 
@@ -61,11 +64,15 @@ class MainDialog:
         digest_on_request: bool = False,
         challenges: ChallengeService | None = None,
         pitch_day: PitchDayService | None = None,
-        access: AccessService | None = None,
+        tab_link: Callable[[str], str] | None = None,
+        connect: ConnectFlows | None = None,
         report_links: ReportLinks | None = None,
+        access: AccessService | None = None,
     ) -> None:
         self._service = service
         self._access = access
+        self._connect = connect  # similar ideas and asking to connect (the embedded store keeps the requests)
+        self._tab_link = tab_link  # an idea's page in the Den tab (a Teams deep link), when there is one
         self._clock = clock
         self._digests = digests
         self._approvals = approvals
@@ -94,6 +101,9 @@ class MainDialog:
             **dict.fromkeys(verbs.DECISION_VERBS, self._decide),
             **dict.fromkeys(self._views, self._navigate),
             verbs.LANGUAGE: self._language_button,
+            verbs.IDEA_SHARE: self._share,
+            verbs.LESSON_OPEN: self._lesson_form,
+            verbs.LESSON_SAVE: self._lesson_save,
         }
         if digests is not None:
             self._routes.update(dict.fromkeys((verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE), self._digest_button))
@@ -106,6 +116,10 @@ class MainDialog:
         self._routes[verbs.DIGEST_OPEN] = self._digest_button_open
         if self._pitch_day is not None:
             self._routes.update(pitch_day_routes(self._pitch_day))
+        if connect is not None:
+            self._routes.update(connect.routes())
+        else:  # a store that keeps no requests to connect: the buttons say so rather than "unknown"
+            self._routes.update(dict.fromkeys(ConnectFlows.VERBS, self._connect_unavailable))
 
     # ---- language and welcome -----------------------------------------------------------------
     async def localise(self, turn: Turn) -> Turn:
@@ -181,7 +195,7 @@ class MainDialog:
 
     # ---- the flows each verb leads to ---------------------------------------------------------
     async def _submit(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-        return await pitch.submit(self._service, turn, data, self._challenges)
+        return await pitch.submit(self._service, turn, data, self._challenges, self._connect)
 
     async def _resubmit(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         return await pitch.resubmit(self._service, turn, data)
@@ -213,6 +227,36 @@ class MainDialog:
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(message=turn.messages.t("nav.posted_below"), follow_ups=[view])
 
+    async def _share(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        """My ideas' Share / Stop sharing: the consent changes, and My ideas shows it as it is now."""
+        shared = data.get("shared") is True or str(data.get("shared")).lower() == "true"
+        idea = await self._service.set_sharing(actor_id=turn.user_id, idea_id=as_id(data.get("ideaId")), shared=shared)
+        if idea is None:
+            return Reply(message=turn.messages.t("approval.not_found"))
+        return Reply(card=await self._my_ideas(turn))
+
+    async def _connect_unavailable(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        return Reply(message=turn.messages.t("connect.unavailable"))
+
+    async def _lesson_form(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        """The invitation's *Share what you learned*: a short form (its submitter's, once the idea ended)."""
+        idea = await self._service.view(turn.user_id, as_id(data.get("ideaId")))
+        if idea is None or idea.submitter.id != turn.user_id or not await self._service.ended_without_going_ahead(idea):
+            return Reply(message=turn.messages.t("approval.not_found"))
+        return Reply(message=turn.messages.t("nav.posted_below"), follow_ups=[lesson_form_card(turn.messages, idea)])
+
+    async def _lesson_save(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
+        text = clean_text(data.get("lesson"), multiline=True)
+        idea_id = as_id(data.get("ideaId"))
+        if not text:
+            idea = await self._service.view(turn.user_id, idea_id)
+            if idea is not None:
+                return Reply(card=lesson_form_card(turn.messages, idea, error=turn.messages.t("lesson.required")))
+        shared = str(data.get("shareLesson", "")).lower() == "true"
+        idea = await self._service.record_lesson(actor_id=turn.user_id, idea_id=idea_id, text=text, shared=shared)
+        if idea is None:
+            return Reply(message=turn.messages.t("approval.not_found"))
+        return Reply(card=lesson_thanks_card(turn.messages, idea))
     async def _challenges_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         """The welcome's *Challenges*: the list is posted below; the welcome stays."""
         return self._posted_below(turn, await self._den.list(turn))
@@ -249,7 +293,8 @@ class MainDialog:
         if idea is None:
             return None
         standing = (await self._standings([idea])).get(idea.id)
-        return idea_details_card(turn.messages, idea, standing, viewer_id=turn.user_id)
+        link = self._tab_link(idea.id) if self._tab_link else ""
+        return idea_details_card(turn.messages, idea, standing, viewer_id=turn.user_id, tab_link=link)
 
     async def _revise_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any] | None:
         """A returned idea's form, filled in with what was sent, under the comment that returned it."""

@@ -34,6 +34,7 @@ from cards.common import in_language, view_idea
 from cards.correction import corrected_card
 from cards.decision_update import decision_update_card
 from cards.idea import chain_view, pitch_summary
+from cards.lesson import invite_action
 from cards.receipt import filed_card
 from cards.reminder import reminder_card
 from cards.status import shortlisted_card
@@ -60,10 +61,12 @@ class NotificationRenderer:
         before_request: Callable[[OutboxMessage, Idea], Awaitable[bool]] | None = None,
         den: DenRenderer | None = None,
         pitch_day: DenRenderer | None = None,
+        connect: DenRenderer | None = None,
     ) -> None:
         self._store = store
         self._den = den  # the Den challenge's messages (dialogs/den_notifications.py)
         self._pitch_day = pitch_day  # pitch day's (dialogs/pitch_day_notifications.py)
+        self.connect = connect  # asking to connect (dialogs/connect_notifications.py), set by the bootstrap
         # Hands a step on (acting approver, someone away) before its request is sent; True: handed on.
         self.before_request = before_request
         self.second_look = second_look  # whether a rejection card offers a second look (the routing rules say)
@@ -72,6 +75,10 @@ class NotificationRenderer:
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
         if self._den is not None and message.kind in DEN_KINDS:
             return await self._den(message, Messages(await self._languages.locale_for(message.recipient_id)))
+        if message.kind in (MessageKind.CONNECT_ASKED, MessageKind.CONNECT_ANSWERED):
+            if self.connect is None:
+                return None
+            return await self.connect(message, Messages(await self._languages.locale_for(message.recipient_id)))
         if self._pitch_day is not None and message.kind in PITCH_DAY_KINDS:
             return await self._pitch_day(message, Messages(await self._languages.locale_for(message.recipient_id)))
         idea = await self._store.get(message.idea_id)
@@ -119,6 +126,8 @@ class NotificationRenderer:
             rejected_now = fact.outcome == Outcome.REJECTED and idea.status == IdeaStatus.REJECTED
             if self.second_look and rejected_now and not idea.second_look_used:
                 actions.append(second_look_action(m, idea))
+            if rejected_now and idea.lesson is None:
+                actions.append(invite_action(m, idea))  # the invitation to share what was learned, once
             record = [chain_view(m, idea), *comments_view(m, idea)]
             return decision_update_card(m, fact, record=record, actions=actions), summary
         if message.kind == MessageKind.INFORMED:

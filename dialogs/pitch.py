@@ -17,6 +17,7 @@ from cards.common import when
 from cards.idea import where_now
 from cards.receipt import spooled_card
 from cards.safe_text import plain
+from dialogs.connect import ConnectFlows
 from dialogs.turn import Reply, Turn, as_id, as_int
 
 
@@ -33,7 +34,11 @@ def new_form(
 
 
 async def submit(
-    service: IdeaService, turn: Turn, data: Mapping[str, Any], challenges: ChallengeService | None = None
+    service: IdeaService,
+    turn: Turn,
+    data: Mapping[str, Any],
+    challenges: ChallengeService | None = None,
+    connect: ConnectFlows | None = None,
 ) -> Reply:
     m = turn.messages
     form_id = as_id(data.get("formId")) or str(uuid.uuid4())
@@ -78,7 +83,11 @@ async def submit(
     if result.not_in_directory:
         notice = m.t("error.not_in_directory")
         return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, notice=notice, **again))
-    return Reply(card=receipt_card(m, result.idea))
+    similar = []
+    if connect is not None:  # shared ideas like this one, each with "Ask to connect"
+        p = result.idea.pitch
+        similar = await connect.similar_for(turn, f"{p.title} {p.problem} {p.solution}", exclude_id=result.idea.id)
+    return Reply(card=receipt_card(m, result.idea, similar=similar))
 
 
 async def revise_form(service: IdeaService, turn: Turn, idea_id: str) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from bot.domain.model import (
     Idea,
     IdeaStatus,
     InformedStep,
+    Lesson,
     Outcome,
     Person,
     Role,
@@ -87,6 +88,12 @@ def idea_to_dict(idea: Idea) -> dict[str, Any]:
     }
 
 
+def _lesson_from(data: dict[str, Any] | None) -> Lesson | None:
+    if not data:
+        return None
+    return Lesson(str(data.get("text", "")), bool(data.get("shared")), datetime.fromisoformat(data["writtenAt"]))
+
+
 def idea_from_dict(data: dict[str, Any], *, version: int | str = 0) -> Idea:
     return Idea(
         id=data["id"],
@@ -134,6 +141,7 @@ def idea_from_dict(data: dict[str, Any], *, version: int | str = 0) -> Idea:
         history=[_history_from_dict(h) for h in data.get("history") or []],
         second_look_used=bool(data.get("secondLookUsed", False)),
         shared=bool(data.get("shared", False)),
+        lesson=_lesson_from(data.get("lesson")),
         held_since=_dt(data.get("heldSince")),
     )
 
@@ -226,6 +234,10 @@ def _route_to_dict(idea: Idea) -> dict[str, Any]:
         "history": [_history_to_dict(h) for h in idea.history],
         "secondLookUsed": idea.second_look_used,
         "shared": idea.shared,
+        "lesson": (
+            {"text": idea.lesson.text, "shared": idea.lesson.shared, "writtenAt": idea.lesson.written_at.isoformat()}
+            if idea.lesson else None
+        ),
         "heldSince": idea.held_since.isoformat() if idea.held_since else None,
     }
 

@@ -333,6 +333,10 @@ class SharePointStore:
         self._lists = {key: _ListApi(self.client, self.site_id, spec.name, self.page_size)
                        for key, spec in LISTS_BY_KEY.items()}
 
+    def ideas_items(self) -> Any:
+        """The Ideas list's items (request builder): what the Den tab's index reads its delta from."""
+        return self._api("ideas").items
+
     def _api(self, key: str) -> _ListApi:
         return self._lists[key]
 

@@ -62,6 +62,7 @@ _DESTROY: dict[RecordClass, tuple[str, ...]] = {
         # the tab's search index holds the idea's words: they go with it
         "DELETE FROM tab_fts WHERE rowid IN (SELECT doc FROM tab_ideas WHERE idea_id = ?)",
         "DELETE FROM tab_audience WHERE idea_id = ?",
+        "DELETE FROM tab_text WHERE doc IN (SELECT doc FROM tab_ideas WHERE idea_id = ?)",
         "DELETE FROM tab_ideas WHERE idea_id = ?",
         "DELETE FROM idea_lines WHERE idea_id = ?",
         "DELETE FROM ideas WHERE id = ?",

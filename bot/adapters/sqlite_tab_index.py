@@ -27,7 +27,6 @@ CREATE TABLE IF NOT EXISTS tab_ideas (
     idea_id TEXT NOT NULL UNIQUE,
     reference TEXT NOT NULL,
     title TEXT NOT NULL,
-    problem TEXT NOT NULL,
     status TEXT NOT NULL,
     stage TEXT NOT NULL DEFAULT '',
     program_area TEXT NOT NULL,
@@ -39,9 +38,15 @@ CREATE TABLE IF NOT EXISTS tab_ideas (
     submitter_id TEXT NOT NULL,
     shared INTEGER NOT NULL,
     public INTEGER NOT NULL,
-    lessons TEXT NOT NULL DEFAULT ''
+    has_lesson INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tab_ideas_public ON tab_ideas (public, updated_at);
+CREATE INDEX IF NOT EXISTS tab_ideas_facets ON tab_ideas (public, challenge_id, stage, program_area, branch, year);
+CREATE TABLE IF NOT EXISTS tab_text (
+    doc INTEGER PRIMARY KEY,
+    problem TEXT NOT NULL,
+    lessons TEXT NOT NULL DEFAULT ''
+);
 CREATE INDEX IF NOT EXISTS tab_ideas_challenge ON tab_ideas (challenge_id);
 CREATE TABLE IF NOT EXISTS tab_audience (
     person_id TEXT NOT NULL,
@@ -51,6 +56,9 @@ CREATE TABLE IF NOT EXISTS tab_audience (
 CREATE INDEX IF NOT EXISTS tab_audience_idea ON tab_audience (idea_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS tab_fts USING fts5 (title, body, lessons, tokenize = 'unicode61');
 """
+# Each result's row stays narrow (what filters and visibility read); the texts a result shows sit
+# apart in tab_text, read only for the page shown.
+TAB_TABLES = ("tab_ideas", "tab_audience", "tab_text", "tab_vocab", "tab_fts")
 
 # bot.domain.visibility.may_see, for the row `t` and the named parameters of `viewer_params`.
 VISIBLE = """(:viewer <> '' AND (
@@ -60,8 +68,8 @@ VISIBLE = """(:viewer <> '' AND (
 ))"""
 
 _COLUMNS = (
-    "t.idea_id, t.reference, t.title, t.problem, t.status, t.stage, t.program_area, t.branch, t.challenge_id,"
-    " t.created_at, t.submitter_id, t.shared, t.lessons"
+    "t.doc, t.idea_id, t.reference, t.title, t.status, t.stage, t.program_area, t.branch, t.challenge_id,"
+    " t.created_at, t.submitter_id, t.shared"
 )
 _WEIGHTS = "bm25(tab_fts, 8.0, 2.0, 2.0)"  # a word in the title counts four times one in the text
 
@@ -88,22 +96,23 @@ def index_idea(db: sqlite3.Connection, idea: Idea, stage: str | None = None) -> 
     lessons = lesson_of(idea)
     default_stage = "pool" if idea.status == IdeaStatus.APPROVED else ""
     doc = db.execute(
-        "INSERT INTO tab_ideas (idea_id, reference, title, problem, status, stage, program_area, branch,"
-        " challenge_id, year, created_at, updated_at, submitter_id, shared, public, lessons)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (idea_id) DO UPDATE SET title = excluded.title, problem = excluded.problem,"
+        "INSERT INTO tab_ideas (idea_id, reference, title, status, stage, program_area, branch,"
+        " challenge_id, year, created_at, updated_at, submitter_id, shared, public, has_lesson)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (idea_id) DO UPDATE SET title = excluded.title,"
         " status = excluded.status, stage = CASE WHEN ? IS NOT NULL THEN excluded.stage"
         " WHEN excluded.status <> 'approved' THEN '' WHEN tab_ideas.stage = '' THEN 'pool' ELSE tab_ideas.stage END,"
         " program_area = excluded.program_area, branch = excluded.branch, challenge_id = excluded.challenge_id,"
         " updated_at = excluded.updated_at, shared = excluded.shared, public = excluded.public,"
-        " lessons = excluded.lessons RETURNING doc",
+        " has_lesson = excluded.has_lesson RETURNING doc",
         (
-            idea.id, idea.reference, p.title, p.problem, idea.status.value, stage or default_stage, p.program_area,
+            idea.id, idea.reference, p.title, idea.status.value, stage or default_stage, p.program_area,
             idea.submitter.branch, idea.challenge, idea.created_at.year, idea.created_at.isoformat(),
             (idea.updated_at or idea.created_at).isoformat(), idea.submitter.id, int(idea.shared),
-            int(is_public(idea)), lessons, stage,
+            int(is_public(idea)), int(bool(lessons)), stage,
         ),
     ).fetchone()[0]
+    db.execute("INSERT OR REPLACE INTO tab_text (doc, problem, lessons) VALUES (?, ?, ?)", (doc, p.problem, lessons))
     db.execute("DELETE FROM tab_audience WHERE idea_id = ?", (idea.id,))
     db.executemany(
         "INSERT OR IGNORE INTO tab_audience (person_id, idea_id) VALUES (?, ?)",
@@ -135,16 +144,28 @@ def _filters(query: TabQuery) -> tuple[str, dict[str, Any]]:
         clauses.append("t.year = :year")
         params["year"] = query.year
     if query.lessons:
-        clauses.append("t.lessons <> ''")
+        clauses.append("t.has_lesson = 1")
     return "".join(f" AND {c}" for c in clauses), params
 
 
-def _hit(row: Sequence[Any]) -> TabHit:
-    return TabHit(
-        idea_id=row[0], reference=row[1], title=row[2], problem=row[3], status=row[4], stage=row[5],
-        program_area=row[6], branch=row[7], challenge_id=row[8], created_at=datetime.fromisoformat(row[9]),
-        submitter_id=row[10], shared=bool(row[11]), lessons=row[12],
-    )
+def _hits(db: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> list[TabHit]:
+    """The page's results, with the texts they show (read for these rows only)."""
+    docs = [row[0] for row in rows]
+    texts = {
+        doc: (problem, lessons)
+        for doc, problem, lessons in db.execute(
+            f"SELECT doc, problem, lessons FROM tab_text WHERE doc IN ({','.join('?' * len(docs))})", docs
+        )
+    } if docs else {}
+    return [
+        TabHit(
+            idea_id=row[1], reference=row[2], title=row[3], problem=texts.get(row[0], ("", ""))[0], status=row[4],
+            stage=row[5], program_area=row[6], branch=row[7], challenge_id=row[8],
+            created_at=datetime.fromisoformat(row[9]), submitter_id=row[10], shared=bool(row[11]),
+            lessons=texts.get(row[0], ("", ""))[1],
+        )
+        for row in rows
+    ]
 
 
 def search(db: sqlite3.Connection, viewer: Viewer, query: TabQuery) -> TabPage:
@@ -165,7 +186,7 @@ def search(db: sqlite3.Connection, viewer: Viewer, query: TabQuery) -> TabPage:
     rows = db.execute(
         f"SELECT {_COLUMNS} FROM {source}{VISIBLE}{where} ORDER BY {order} LIMIT :limit OFFSET :offset", params
     ).fetchall()
-    return TabPage([_hit(r) for r in rows], total, query)
+    return TabPage(_hits(db, rows), total, query)
 
 
 def facets(db: sqlite3.Connection, viewer: Viewer) -> TabFacets:
@@ -181,9 +202,21 @@ def facets(db: sqlite3.Connection, viewer: Viewer) -> TabFacets:
     return TabFacets(values(0), values(1), values(2), values(3), sorted(values(4), reverse=True))
 
 
-def similar(db: sqlite3.Connection, text: str, exclude_id: str, limit: int) -> list[TabHit]:
-    """Public ideas sharing the most words with `text` (any of them: OR), best first."""
+DISTINCTIVE_STEMS = 8
+
+
+def distinctive(db: sqlite3.Connection, text: str, most: int = DISTINCTIVE_STEMS) -> list[str]:
+    """The stems of `text` that the fewest ideas share (but some do): what makes it like another idea.
+    Each stem's count is one look-up in the full-text index."""
     stems = sorted({s for group in query_terms_any(text) for s in group})
+    counted = [(db.execute("SELECT count(*) FROM tab_fts WHERE tab_fts MATCH ?", (f'"{s}"',)).fetchone()[0], s)
+               for s in stems]
+    return [stem for docs, stem in sorted(counted) if docs][:most]
+
+
+def similar(db: sqlite3.Connection, text: str, exclude_id: str, limit: int) -> list[TabHit]:
+    """Public ideas sharing the most of `text`'s distinctive words (any of them: OR), best first."""
+    stems = distinctive(db, text)
     if not stems:
         return []
     match = " OR ".join(f'"{s}"' for s in stems)
@@ -192,7 +225,7 @@ def similar(db: sqlite3.Connection, text: str, exclude_id: str, limit: int) -> l
         f" WHERE tab_fts MATCH ? AND t.public = 1 AND t.idea_id <> ? ORDER BY {_WEIGHTS} LIMIT ?",
         (match, exclude_id, limit),
     ).fetchall()
-    return [_hit(r) for r in rows]
+    return _hits(db, rows)
 
 
 def query_terms_any(text: str, most: int = 40) -> list[tuple[str, ...]]:
@@ -206,6 +239,16 @@ def query_terms_any(text: str, most: int = 40) -> list[tuple[str, ...]]:
         if len(seen) >= most:
             break
     return seen
+
+
+def prepare_tab_index(db: sqlite3.Connection) -> None:
+    """Create the index's tables. The index is derived from the ideas: a file whose index has another
+    shape gets a new one (the backfill then fills it in)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(tab_ideas)")}
+    if columns and "has_lesson" not in columns:
+        for table in TAB_TABLES:
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+    db.executescript(TAB_SCHEMA)
 
 
 def missing_ideas(db: sqlite3.Connection, batch: int = 500) -> list[tuple[str, str | None]]:
@@ -241,6 +284,7 @@ def backfill_tab_index(db: sqlite3.Connection, read_idea: Any, batch: int = 500)
             index_idea(connection, read_idea(json.loads(body)), stage)
         return len(rows)
 
+    prepare_tab_index(db)
     done = 0
     while True:
         count = in_transaction(db, one_batch)

@@ -161,6 +161,19 @@ class AlreadyUsed(DecisionRefused):
     """A second look is asked for once per idea."""
 
 
+LESSON_MAX = 1000
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What the submitter learned from an idea that did not go ahead; `shared`: shown, with the idea, to
+    the whole public service (the Den tab's Lessons), by the submitter's consent."""
+
+    text: str
+    shared: bool
+    written_at: datetime
+
+
 @dataclass
 class Idea:
     """The aggregate: a pitch, its chain, and everything decided on it.
@@ -198,6 +211,7 @@ class Idea:
     earlier_pitches: list[PitchVersion] = field(default_factory=list)  # what each revision replaced
     # The submitter's consent: once approved for the Den, the whole public service may find it (off by default).
     shared: bool = False
+    lesson: Lesson | None = None  # what was learned, if the idea ended without going ahead
 
     # ---- creation -------------------------------------------------------------------
     @classmethod
@@ -289,6 +303,18 @@ class Idea:
         self.shared = shared
         self.updated_at = now
         return True
+
+    def record_lesson(self, *, actor_id: str, text: str, shared: bool, now: datetime) -> None:
+        """The submitter writes (or rewrites) what was learned. Refused unless the idea ended without
+        going ahead as far as the idea itself knows (not approved, or withdrawn); a challenge's "not
+        selected" is checked by the caller, which knows the stage."""
+        if actor_id != self.submitter.id:
+            raise NotYourStep(self.id)
+        text = text.strip()
+        if not text:
+            raise CommentRequired(self.id)
+        self.lesson = Lesson(text[:LESSON_MAX], shared, now)
+        self.updated_at = now
 
     def decision_for(self, step_index: int, revision: int) -> Decision | None:
         for decision in self.decisions:

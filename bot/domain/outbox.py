@@ -38,6 +38,9 @@ class MessageKind(enum.StrEnum):
     COMMENT = "comment"  # to the submitter: someone on the route commented
     SHORTLISTED = "shortlisted"  # to the submitter: a deputy minister shortlisted their idea for the Den
     CORRECTED = "corrected"  # to the submitter: their pitch was corrected at their request (before and after)
+    # Asking to connect (bot/domain/connect.py)
+    CONNECT_ASKED = "connect_asked"  # to a shared idea's submitter: someone in <branch> would like to talk
+    CONNECT_ANSWERED = "connect_answered"  # to who asked: accepted (with the name) or not this time
     # Pitch day (bot/domain/pitch_day_outbox.py says when each still matters)
     PANEL_NAMED = "panel_named"  # to each judge: you are on the panel, pitch day is on ...
     SCORECARD = "scorecard"  # to each judge, one per finalist: declare, then score

@@ -3,7 +3,8 @@
 Need to know, as before: the submitter, everyone on its route and its line of management
 (`Idea.visible_to`), and the organisers and sponsors of the challenge it was pitched to. On top of
 that, sharing by consent: an idea its submitter agreed to share is visible to every member of the
-tenant (never to guests) once it is approved for the Den. Anyone else is told "not found", exactly
+tenant (never to guests) once it is approved for the Den, and so is an idea that did not go ahead
+whose lesson learned its submitter agreed to share. Anyone else is told "not found", exactly
 as for an idea that does not exist, so nobody learns that an idea they may not see exists.
 
 The stores' indexes answer the same question in their own query language (SQL on the embedded
@@ -38,8 +39,9 @@ def reached_den(idea: Idea) -> bool:
 
 
 def is_public(idea: Idea) -> bool:
-    """Shared by its submitter's consent and approved for the Den: every tenant member may find it."""
-    return idea.shared and reached_den(idea)
+    """Shared by its submitter's consent and approved for the Den, or ended without going ahead with a
+    lesson its submitter agreed to share (with the idea): every tenant member may find it."""
+    return (idea.shared and reached_den(idea)) or (idea.lesson is not None and idea.lesson.shared)
 
 
 def need_to_know(idea: Idea) -> set[str]:

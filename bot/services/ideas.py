@@ -22,6 +22,7 @@ from bot.domain.model import (
     Decision,
     HistoryKind,
     Idea,
+    IdeaStatus,
     NotAllowed,
     NotYourStep,
     Outcome,
@@ -217,6 +218,7 @@ class IdeaService:
     # ---- pitching ----------------------------------------------------------------------
     async def submit_pitch(self, *, submitter_id: str, submitter_name: str, form: Mapping[str, Any]) -> SubmitResult:
         pitch, values, errors = validate_pitch(form)
+        values["share"] = "true" if wants_shared(form) else "false"
         if pitch is None:
             return SubmitResult(values=values, errors=errors)
         form = {**form, "formId": _idea_id_from(form.get("formId"))}
@@ -317,6 +319,7 @@ class IdeaService:
             route_nearest_decides=route.nearest_manager_decides,
         )
         idea.challenge = str(form.get("challengeId") or "")[:64]  # the Den challenge it was pitched to, if any
+        idea.shared = wants_shared(form)  # consent to share, asked on the form (off unless ticked)
         raised += await self.settle(idea, now)
         try:
             await self.store.add(idea, outbox_for(idea, raised, now))
@@ -355,6 +358,40 @@ class IdeaService:
         log.info("idea resubmitted", extra={"idea_id": idea.id, "revision": idea.revision})
         self._on_outbox()
         return ActionStatus.RECORDED, SubmitResult(idea=idea, values=values)
+
+    async def set_sharing(self, *, actor_id: str, idea_id: str, shared: bool) -> Idea | None:
+        """The submitter gives or withdraws consent to share their idea (from My ideas or the tab).
+        None when the idea is not theirs (or not found): nobody else may change it."""
+        async for attempt in conflict_retry():
+            with attempt:
+                idea = await self.store.get(idea_id) if idea_id else None
+                if idea is None or idea.submitter.id != actor_id:
+                    return None
+                if idea.set_shared(actor_id=actor_id, shared=shared, now=self.clock()):
+                    await self.store.update(idea)
+        log.info("sharing changed", extra={"idea_id": idea.id, "shared": shared})
+        return idea
+
+    async def ended_without_going_ahead(self, idea: Idea) -> bool:
+        """Not approved, withdrawn, or not selected in its challenge: a lesson may be written."""
+        if idea.status in (IdeaStatus.REJECTED, IdeaStatus.WITHDRAWN):
+            return True
+        get_stage = getattr(self.store, "get_stage", None)
+        stage = await get_stage(idea.id) if get_stage is not None and idea.status == IdeaStatus.APPROVED else None
+        return stage is not None and stage.stage.value == "not_selected"
+
+    async def record_lesson(self, *, actor_id: str, idea_id: str, text: str, shared: bool) -> Idea | None:
+        """The submitter's lesson learned (optional, a few lines; shown with consent). None: not theirs,
+        not found, or the idea has not ended without going ahead."""
+        async for attempt in conflict_retry():
+            with attempt:
+                idea = await self.store.get(idea_id) if idea_id else None
+                if idea is None or idea.submitter.id != actor_id or not await self.ended_without_going_ahead(idea):
+                    return None
+                idea.record_lesson(actor_id=actor_id, text=text, shared=shared, now=self.clock())
+                await self.store.update(idea)
+        log.info("lesson recorded", extra={"idea_id": idea.id, "shared": shared})
+        return idea
 
     # ---- deciding ----------------------------------------------------------------------
     async def decide(
@@ -478,6 +515,11 @@ def _is_someone_elses(idea: Idea, actor_id: str, step_index: int) -> bool:
         step = idea.chain[step_index]
         return actor_id not in (step.approver_id, step.on_behalf_of_id)
     return True
+
+
+def wants_shared(form: Mapping[str, Any]) -> bool:
+    """The form's consent toggle: shared only when explicitly ticked (Teams sends "true")."""
+    return str(form.get("share", "")).strip().lower() == "true"
 
 
 def _idea_id_from(form_id: Any) -> str:

@@ -14,8 +14,10 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from bot.domain.connect import ConnectRequest
 from bot.domain.model import Idea
 from bot.domain.stage import Standing
+from bot.domain.visibility import is_public
 from bot.formatting import format_number
 from bot.i18n import Messages
 from bot.ports.tab import TabQuery
@@ -49,9 +51,11 @@ def _render(template: str, reader: Reader, **values: Any) -> str:
     return _ENV.get_template(template).render(m=reader.messages, user=reader.user, demo=reader.demo, **values)
 
 
-def results_line(m: Messages, total: int) -> str:
+def results_line(m: Messages, total: int, query: TabQuery | None = None) -> str:
     if total == 0:
-        return m.t("tab.results.zero")
+        narrowed = query is not None and (query.text.strip() or query.challenge or query.stage or query.program_area
+                                          or query.branch or query.year or query.lessons)
+        return m.t("tab.results.zero") if narrowed or query is None else m.t("tab.results.empty")
     return m.count("tab.results", total, shown=format_number(total, m.locale))
 
 
@@ -62,7 +66,7 @@ def browse_page(reader: Reader, browse: Browse, query: TabQuery, *, section: str
         section=section,
         browse=browse,
         query=query,
-        results=results_line(reader.messages, browse.page.total),
+        results=results_line(reader.messages, browse.page.total, query),
         filters=filter_choices(reader.messages, browse),
         link=lambda **change: query_link(query, section, **change),
     )
@@ -90,10 +94,30 @@ def query_link(query: TabQuery, section: str, **change: Any) -> str:
     return f"#/{section}" + (f"?{urlencode(kept)}" if kept else "")
 
 
-def idea_page(reader: Reader, idea: Idea, standing: Standing | None) -> str:
-    card = idea_details_card(reader.messages, idea, standing)
+def idea_page(
+    reader: Reader,
+    idea: Idea,
+    standing: Standing | None,
+    *,
+    saved: str = "",
+    asked: ConnectRequest | None = None,
+    can_ask: bool = False,
+    may_write_lesson: bool = False,
+) -> str:
+    """`saved`: the catalogue key of what the person just changed (said in a status message);
+    `asked`: the reader's own request to talk about the idea; `can_ask`: whether they may make one."""
+    card = idea_details_card(reader.messages, idea, standing, viewer_id=reader.user.id)
     body = CardHtml(reader.messages.locale, reader.tz).render(card)
-    return _render("idea.html", reader, idea=idea, card=Markup(body), section="ideas")
+    askable = can_ask and is_public(idea) and idea.submitter.id != reader.user.id
+    return _render("idea.html", reader, idea=idea, card=Markup(body), section="ideas", saved=saved, asked=asked,
+                   askable=askable, may_write_lesson=may_write_lesson)
+
+
+def requests_page(reader: Reader, requests: list[ConnectRequest], *, saved: str = "") -> str:
+    mine = reader.user.id
+    to_me = [r for r in requests if r.owner.id == mine]
+    by_me = [r for r in requests if r.asker.id == mine and r.owner.id != mine]
+    return _render("requests.html", reader, to_me=to_me, by_me=by_me, saved=saved, section="requests")
 
 
 def not_found_page(reader: Reader) -> str:

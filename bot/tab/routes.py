@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
+from bot.domain.model import LESSON_MAX
+from bot.domain.pitch import clean_text
 from bot.i18n import Messages
 from bot.ports import Preferences
 from bot.ports.tab import TabQuery
 from bot.settings import ROOT
 from bot.tab.auth import DemoSignIn, InvalidToken, TabUser, TokenValidator
-from bot.tab.pages import Reader, browse_page, idea_page, not_found_page, sign_in_page
+from bot.tab.pages import Reader, browse_page, idea_page, not_found_page, requests_page, sign_in_page
 from bot.tab.service import TabService
 
 log = logging.getLogger("deputys_den.tab")
@@ -82,6 +84,11 @@ class TabRoutes:
         app.router.add_get("/tab/api/people", self.people)
         app.router.add_get("/tab/api/ideas", self.signed_in(self.ideas))
         app.router.add_get("/tab/api/ideas/{idea_id}", self.signed_in(self.idea))
+        app.router.add_post("/tab/api/ideas/{idea_id}/sharing", self.signed_in(self.sharing))
+        app.router.add_post("/tab/api/ideas/{idea_id}/connect", self.signed_in(self.ask_to_connect))
+        app.router.add_post("/tab/api/ideas/{idea_id}/lesson", self.signed_in(self.lesson))
+        app.router.add_get("/tab/api/requests", self.signed_in(self.requests))
+        app.router.add_post("/tab/api/requests/{request_id}/answer", self.signed_in(self.answer))
 
     # ---- the shell and its files (no data in them: nothing to sign in for) -----------------------
     @staticmethod
@@ -138,12 +145,53 @@ class TabRoutes:
         browse = await self.service.browse(viewer, query)
         return _html(browse_page(reader, browse, query, section="lessons" if query.lessons else "ideas"))
 
-    async def idea(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+    async def idea(self, request: web.Request, reader: Reader, saved: str = "") -> web.StreamResponse:
         viewer = await self.service.viewer(reader.user)
         found = await self.service.idea(viewer, request.match_info["idea_id"])
         if found is None:
             return _html(not_found_page(reader), status=404)
-        return _html(idea_page(reader, *found))
+        asked = await self.service.my_request_about(viewer, found[0].id)
+        can_ask = self.service.connect is not None and viewer.member
+        may_write = await self.service.may_write_lesson(viewer, found[0])
+        return _html(idea_page(reader, *found, saved=saved, asked=asked, can_ask=can_ask, may_write_lesson=may_write))
+
+    async def lesson(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        """The submitter's lesson learned, from the tab (with or without consent to share it)."""
+        form = await request.post()
+        text = clean_text(form.get("lesson", ""), multiline=True)[:LESSON_MAX]
+        viewer = await self.service.viewer(reader.user)
+        shared = form.get("share") == "true"
+        if not await self.service.write_lesson(viewer, request.match_info["idea_id"], text, shared):
+            return _html(not_found_page(reader), status=404)
+        return await self.idea(request, reader, saved="tab.lesson.saved")
+
+    async def sharing(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        """The submitter's Share / Stop sharing; anyone else's attempt answers as for an unknown idea."""
+        form = await request.post()
+        shared = form.get("shared") == "true"
+        viewer = await self.service.viewer(reader.user)
+        if not await self.service.share(viewer, request.match_info["idea_id"], shared):
+            return _html(not_found_page(reader), status=404)
+        return await self.idea(request, reader, saved="tab.sharing.saved_on" if shared else "tab.sharing.saved_off")
+
+    async def ask_to_connect(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        viewer = await self.service.viewer(reader.user)
+        if not await self.service.ask_to_connect(viewer, request.match_info["idea_id"]):
+            return _html(not_found_page(reader), status=404)
+        return await self.idea(request, reader, saved="tab.connect.pending")
+
+    async def requests(self, request: web.Request, reader: Reader, saved: str = "") -> web.StreamResponse:
+        viewer = await self.service.viewer(reader.user)
+        return _html(requests_page(reader, await self.service.requests(viewer), saved=saved))
+
+    async def answer(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        """The owner's Accept / Decline; a request that is not theirs answers as one that does not exist."""
+        accept = await _answer_form(request)
+        viewer = await self.service.viewer(reader.user)
+        if not await self.service.answer(viewer, request.match_info["request_id"], accept):
+            return _html(not_found_page(reader), status=404)
+        saved = "tab.requests.saved_on" if accept else "tab.requests.saved_off"
+        return await self.requests(request, reader, saved=saved)
 
 
 def query_from(params) -> TabQuery:
@@ -175,3 +223,7 @@ def _locale(request: web.Request) -> str:
 
 def _html(body: str, status: int = 200) -> web.Response:
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+
+async def _answer_form(request: web.Request) -> bool:
+    return (await request.post()).get("accept") == "true"

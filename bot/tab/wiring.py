@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -28,6 +31,17 @@ def demo_people(settings: Settings) -> list[TabUser]:
     return [*people, DEMO_GUEST]
 
 
+def tab_link_maker(settings: Settings) -> Callable[[str], str] | None:
+    """An idea's page in the Den tab: a Teams deep link to the personal tab (its sub-page names the idea),
+    or, with authentication off, the local tab's address. None when neither is known."""
+    if settings.teams_app_id:
+        base = f"https://teams.microsoft.com/l/entity/{quote(settings.teams_app_id)}/den"
+        return lambda idea_id: f"{base}?context=" + quote(json.dumps({"subEntityId": f"idea:{idea_id}"}))
+    if not settings.auth_enabled:
+        return lambda idea_id: f"http://localhost:{settings.port}/tab#/idea/{quote(idea_id)}"
+    return None
+
+
 def validator_for(settings: Settings) -> TokenValidator:
     if not settings.auth_enabled:
         return DemoSignIn({p.id: p for p in demo_people(settings)})
@@ -39,8 +53,9 @@ def validator_for(settings: Settings) -> TokenValidator:
 
 
 def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
-    """The tab, when the store keeps an index of ideas (the embedded store does)."""
-    if not hasattr(den.store, "search_ideas"):
+    """The tab, over the embedded store's own index or, on SharePoint, the instance's delta-fed one."""
+    index = den.tab_index if den.tab_index is not None else den.store
+    if not hasattr(index, "search_ideas"):
         return
     challenges = den.challenges
 
@@ -51,7 +66,10 @@ def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
         return await challenges.standings(ideas) if challenges is not None else {}
 
     assert den.ideas.viewers is not None  # the bootstrap sets it
-    service = TabService(den.store, den.store, den.ideas.viewers, challenge_names=names, standings=standings)
+    service = TabService(
+        index, den.store, den.ideas.viewers, challenge_names=names, standings=standings,
+        set_sharing=den.ideas.set_sharing, connect=den.connect, lessons=den.ideas,
+    )
     validator = validator_for(settings)
     routes = TabRoutes(
         service,

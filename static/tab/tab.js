@@ -40,12 +40,13 @@
     const [path, query] = route.split("?");
     const search = new URLSearchParams(query || "");
     if (path.startsWith("idea/")) return "/tab/api/ideas/" + encodeURIComponent(decodeURIComponent(path.slice(5)));
+    if (path === "requests") return "/tab/api/requests";
     if (path === "lessons") search.set("lessons", "1");
     const text = search.toString();
     return "/tab/api/ideas" + (text ? "?" + text : "");
   }
 
-  async function request(path) {
+  async function request(path, body) {
     const headers = { "X-Den-Locale": state.locale };
     try {
       headers["X-Den-Time-Zone"] = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -54,6 +55,10 @@
     }
     const token = await authorization();
     if (token) headers.Authorization = token;
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/x-www-form-urlencoded";
+      return fetch(path, { method: "POST", headers: headers, body: body, credentials: "omit" });
+    }
     return fetch(path, { headers: headers, credentials: "omit" });
   }
 
@@ -118,7 +123,37 @@
     show(await response.text(), hash);
   }
 
+  async function post(form) {
+    const button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    app.setAttribute("aria-busy", "true");
+    const hash = window.location.hash;
+    let response;
+    try {
+      response = await request(form.dataset.post, new URLSearchParams(new FormData(form)).toString());
+    } catch (error) {
+      if (button) button.disabled = false;
+      app.removeAttribute("aria-busy");
+      return showMessage("The Den cannot be reached right now. Nothing was changed; try again in a moment.",
+        "Deputy’s Den est injoignable pour le moment. Rien n’a été modifié ; réessayez dans un instant.");
+    }
+    if (response.status === 401) return load();
+    state.first = true; // stay where the person is: the status message says what changed
+    show(await response.text(), hash);
+    const saved = app.querySelector("[role=status].saved");
+    if (saved) {
+      saved.setAttribute("tabindex", "-1");
+      saved.focus();
+    }
+  }
+
   app.addEventListener("submit", function (event) {
+    const posting = event.target.closest("form[data-post]");
+    if (posting) {
+      event.preventDefault();
+      post(posting);
+      return;
+    }
     const form = event.target.closest("form[data-view]");
     if (!form) return;
     event.preventDefault();

@@ -1,5 +1,6 @@
 """The Den tab in a real browser (headless Chromium, Playwright), in English and French and in the three
-Teams themes: sign in as a demo person, browse, filter, search, open an idea, with the keyboard alone;
+Teams themes: sign in as a demo person, browse, filter, search, open an idea, change its sharing, with
+the keyboard alone;
 axe-core (from npm) finds no WCAG 2.1 AA violation on any page; the page loads nothing from outside
 and breaks no rule of its Content-Security-Policy. Screenshots go to test-output/tab/<lang>-<theme>/.
 
@@ -35,6 +36,8 @@ async def seed(store) -> None:
     await store.add(an_idea(3, a_pitch("Plain language letters", "Letters confuse clients.", area="policy"),
                             submitter=PRIYA_PERSON, approved=True, shared=False))
     await store.add(an_idea(4, a_pitch("Shared calendar for counters", "Nobody knows who is on shift.")))
+    await store.add(an_idea(5, a_pitch("Weekend counter hours", "Clients cannot come on weekdays."),
+                            submitter=PRIYA_PERSON, rejected=True))
 
 
 def refused_by_csp(text: str) -> bool:
@@ -89,9 +92,9 @@ async def test_browse_filter_search_and_open_an_idea_with_the_keyboard(tab, loca
         await page.get_by_role("heading", name=m.t("tab.browse.title")).wait_for()
         assert await page.evaluate("document.documentElement.lang") == m.language
         assert await page.evaluate("document.documentElement.dataset.theme") == theme
-        # Priya sees the two shared ideas and her own unshared one; not Sam's idea still in review.
+        # Priya sees the two shared ideas and her own two unshared ones; not Sam's idea still in review.
         results = page.locator("ol.results > li")
-        assert await results.count() == 3
+        assert await results.count() == 4
         assert "Shared calendar" not in await page.locator("main").inner_text()
         assert await axe_violations(page) == []
         await page.screenshot(path=str(folder / "2-browse.png"), full_page=True)
@@ -109,8 +112,8 @@ async def test_browse_filter_search_and_open_an_idea_with_the_keyboard(tab, loca
         await page.screenshot(path=str(folder / "3-filtered.png"), full_page=True)
 
         # Search in the other language's stems: "renewal" (en) and "renouvellements" (fr) each find theirs.
-        await page.goto(f"{tab.url}tab?theme={theme}&lang={locale}#/ideas")
-        await page.get_by_role("heading", name=m.t("tab.browse.title")).wait_for()
+        await page.goto(f"{tab.url}tab?theme={theme}&lang={locale}#/ideas")  # only the hash changes: no reload
+        await page_for(page, "#/ideas")
         search = page.get_by_label(m.t("tab.search.label"))
         await search.focus()
         await page.keyboard.type("renouvellements")
@@ -131,6 +134,15 @@ async def test_browse_filter_search_and_open_an_idea_with_the_keyboard(tab, loca
         assert await page.evaluate("document.activeElement.tagName") == "H1"  # focus moved to the new page
         assert await axe_violations(page) == []
         await page.screenshot(path=str(folder / "5-idea.png"), full_page=True)
+
+        # Her own idea: she stops sharing it, with the keyboard; the page says it was saved.
+        await page.get_by_role("button", name=m.t("tab.sharing.stop")).focus()
+        await page.keyboard.press("Enter")
+        await page.get_by_role("status").filter(has_text=m.t("tab.sharing.saved_off")).wait_for()
+        assert await page.get_by_role("button", name=m.t("tab.sharing.share")).count() == 1
+        assert (await tab.store.get("00000000-0000-4000-8000-000000000002")).shared is False
+        assert await axe_violations(page) == []
+        await page.screenshot(path=str(folder / "6-sharing.png"), full_page=True)
         await browser.close()
     assert outside == [], outside
     assert refused == [], refused
@@ -150,4 +162,62 @@ async def test_a_link_to_an_idea_the_person_may_not_see_reads_as_not_found(tab):
             texts.append(await page.locator("main").inner_text())
         assert texts[0] == texts[1]
         assert "Plain language" not in json.dumps(texts)
+        await browser.close()
+
+
+@pytest.mark.parametrize("theme", ["default", "dark", "contrast"])
+@pytest.mark.parametrize("locale", ["en-CA", "fr-CA"])
+async def test_ask_to_connect_accept_and_write_a_lesson_in_the_tab(tab, locale, theme):
+    """Sam asks to talk about Priya's shared idea; Priya, in her tab, sees only his branch, accepts,
+    and only then sees his name; then she writes what she learned from her idea that was not approved,
+    shares it, and Sam finds it in Lessons learned. With the keyboard alone; axe on every page."""
+    m = Messages(locale)
+    folder = SHOTS / f"{m.language}-{theme}"
+    folder.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = await browser.new_page(locale=locale, viewport={"width": 1100, "height": 900})
+        base = f"{tab.url}tab?theme={theme}&lang={locale}"
+        await page.goto(f"{base}&as={SAM.aad_id}#/idea/00000000-0000-4000-8000-000000000002")
+        await page.get_by_role("heading", name=m.t("tab.connect.title")).wait_for()
+        await page.get_by_role("button", name=m.t("tab.connect.ask")).focus()
+        await page.keyboard.press("Enter")
+        await page.get_by_role("status").filter(has_text=m.t("tab.connect.pending")).wait_for()
+        assert await axe_violations(page) == []
+        await page.screenshot(path=str(folder / "7-asked.png"), full_page=True)
+
+        await page.goto(f"{base}&as={PRIYA.aad_id}#/requests")
+        await page.get_by_role("heading", name=m.t("tab.requests.title")).wait_for()
+        before = await page.locator("main").inner_text()
+        assert "Client Services Branch" in before and SAM.name not in before
+        assert await axe_violations(page) == []
+        await page.screenshot(path=str(folder / "8-request.png"), full_page=True)
+        await page.get_by_role("button", name=re.compile("^" + re.escape(m.t("connect.accept")))).focus()
+        await page.keyboard.press("Enter")
+        await page.get_by_role("status").filter(has_text=m.t("tab.requests.saved_on")).wait_for()
+        assert SAM.name in await page.locator("main").inner_text()
+        assert await axe_violations(page) == []
+        await page.screenshot(path=str(folder / "9-accepted.png"), full_page=True)
+
+        # Her idea that was not approved: she writes what she learned and shares it, with the keyboard.
+        await page.goto(f"{base}&as={PRIYA.aad_id}#/idea/00000000-0000-4000-8000-000000000005")
+        await page.get_by_role("heading", name=m.t("tab.lesson.title")).wait_for()
+        await page.get_by_label(m.t("lesson.label")).focus()
+        await page.keyboard.type("Ask the regional offices first: they knew the weekend demand.")
+        await page.keyboard.press("Tab")
+        await page.keyboard.press("Space")  # the consent box
+        await page.keyboard.press("Tab")
+        await page.keyboard.press("Enter")
+        await page.get_by_role("status").filter(has_text=m.t("tab.lesson.saved")).wait_for()
+        assert await axe_violations(page) == []
+        await page.screenshot(path=str(folder / "10-lesson.png"), full_page=True)
+        lesson = (await tab.store.get("00000000-0000-4000-8000-000000000005")).lesson
+        assert lesson.shared and lesson.text.startswith("Ask the regional offices")
+
+        # Sam, in another ministry's shoes, finds it in Lessons learned by a word of it.
+        await page.goto(f"{base}&as={SAM.aad_id}#/lessons?q=regional")
+        await page_for(page, "#/lessons?q=regional")
+        assert "Weekend counter hours" in await page.locator("ol.results").inner_text()
+        assert await axe_violations(page) == []
+        await page.screenshot(path=str(folder / "11-lessons.png"), full_page=True)
         await browser.close()

@@ -106,6 +106,10 @@ class SpList:
     columns: dict[str, dict[str, Any]]
     items: dict[str, Item] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    changes: list[str] = field(default_factory=list)  # item ids in the order they changed (the delta query's log)
+
+    def changed(self, item_id: str) -> None:
+        self.changes.append(item_id)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "displayName": self.name, "list": {"template": "genericList"}}
@@ -623,9 +627,12 @@ class FakeGraph:
                 self._check_fields(sp, fields)
                 item = Item(str(next(sp.ids)), fields, created=now, modified=now)
                 sp.items[item.id] = item
+                sp.changed(item.id)
                 return 201, self._item_json(sp, item), {}
             if method == "GET":
                 return self._query(sp, query, headers)
+        if rest[0] in ("delta", "delta()") and method == "GET":
+            return self._delta(sp, query)
         item = sp.items.get(rest[0])
         if item is None:
             raise GraphError(404, "itemNotFound", "The specified list item was not found")
@@ -634,6 +641,7 @@ class FakeGraph:
             raise GraphError(412, "resourceModified", "The resource has changed since it was last read (eTag mismatch)")
         if method == "DELETE":
             del sp.items[item.id]
+            sp.changed(item.id)
             return 204, None, {}
         if method == "PATCH" and rest[1:] == ["fields"]:
             fields = {k: v for k, v in (body or {}).items() if not k.startswith("@odata")}
@@ -641,10 +649,34 @@ class FakeGraph:
             item.fields.update(fields)
             item.version += 1
             item.modified = now
+            sp.changed(item.id)
             return 200, {**item.fields, "@odata.etag": item.etag, "id": item.id}, {"ETag": item.etag}
         if method == "GET":
             return 200, self._item_json(sp, item, _selected(query.get("$expand", ""))), {}
         raise GraphError(405, "methodNotAllowed", "Method not allowed")
+
+    def _delta(self, sp: SpList, query):
+        """The list's delta query, as Graph answers it: the first call (no token) every item, in pages;
+        each later call (the deltaLink's token) the items changed since, once each in their state now,
+        a deleted one as `{"id", "deleted": {"state": "deleted"}}`; the last page carries the deltaLink."""
+        since = int(query.get("token", "0") or 0)
+        changed = list(dict.fromkeys(sp.changes[since:])) if since else sorted(sp.items, key=int)
+        top = min(int(query.get("$top", DEFAULT_PAGE)), MAX_PAGE)
+        skip = int(query.get("$skiptoken", "0") or 0)
+        select = _selected(query.get("$expand", ""))
+        page = [
+            self._item_json(sp, sp.items[i], select) if i in sp.items else {"id": i, "deleted": {"state": "deleted"}}
+            for i in changed[skip : skip + top]
+        ]
+        base = f"{self.url}/sites/{_site_of(self, sp)}/lists/{sp.id}/items/delta()"
+        payload: dict[str, Any] = {"value": page}
+        if skip + top < len(changed):
+            params = {k: v for k, v in query.items() if k != "$skiptoken"} | {"$skiptoken": str(skip + top)}
+            encoded = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in params.items())
+            payload["@odata.nextLink"] = f"{base}?{encoded}"
+        else:
+            payload["@odata.deltaLink"] = f"{base}?token={len(sp.changes)}"
+        return 200, payload, {}
 
     def _query(self, sp: SpList, query, headers):
         items = sorted(sp.items.values(), key=lambda i: int(i.id))

@@ -22,6 +22,7 @@ ROUTING_FILE = ROOT / "data" / "routing.yml"
 def settings_for_test(sqlite_path: Path, **overrides) -> Settings:
     values = dict(
         sqlite_path=str(sqlite_path),
+        tab_index_path=str(Path(sqlite_path).parent / "tab-index.sqlite3"),  # SharePoint's tab index, per test
         org_file=str(DEMO_ORG),
         host="127.0.0.1",
         port=0,

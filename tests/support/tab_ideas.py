@@ -39,6 +39,7 @@ def an_idea(
     chain: list[ApprovalStep] | None = None,
     line_ids: list[str] | None = None,
     approved: bool = False,
+    rejected: bool = False,
     shared: bool = False,
     challenge: str = "",
     at: datetime | None = None,
@@ -62,5 +63,8 @@ def an_idea(
         for index, step in enumerate(chain):
             idea.decide(actor_id=step.approver_id, step_index=index, revision=1, outcome=Outcome.APPROVED,
                         comment="", now=when + timedelta(hours=index + 1))
+    if rejected:
+        idea.decide(actor_id=chain[0].approver_id, step_index=0, revision=1, outcome=Outcome.REJECTED,
+                    comment="Not this year: the budget is committed.", now=when + timedelta(hours=1))
     idea.shared = shared
     return idea

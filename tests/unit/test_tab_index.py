@@ -46,3 +46,20 @@ async def test_an_update_rewrites_the_words_and_the_stage_filter_follows(tmp_pat
         assert (await store.search_ideas(ANYONE, TabQuery(text="kiosks"))).total == 1
     finally:
         await store.close()
+
+
+async def test_an_index_of_an_older_shape_is_rebuilt_from_the_ideas(tmp_path):
+    path = tmp_path / "den.sqlite3"
+    store = SqliteStore(path)
+    await store.open()
+    await store.add(an_idea(1, a_pitch("Counter idea"), approved=True, shared=True))
+    await store.close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE tab_ideas")
+        db.execute("CREATE TABLE tab_ideas (doc INTEGER PRIMARY KEY, idea_id TEXT NOT NULL UNIQUE, problem TEXT)")
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        assert (await store.search_ideas(ANYONE, TabQuery(text="counter"))).total == 1
+    finally:
+        await store.close()

@@ -118,3 +118,20 @@ def test_idea_visible_to_is_the_rules_need_to_know_part():
         for viewer in PEOPLE.values():
             if idea.visible_to(viewer.id):
                 assert may_see(idea, viewer)
+
+
+async def test_a_lesson_shared_with_consent_opens_its_idea_to_members_only(store):
+    from datetime import UTC, datetime
+
+    idea = an_idea(6, a_pitch("Permit renewals that did not go"), rejected=True)
+    await store.add(idea)
+    stranger, guest = PEOPLE["another ministry"], PEOPLE["guest"]
+    assert not may_see(idea, stranger)
+    idea = await store.get(idea.id)
+    idea.record_lesson(actor_id=SAM.aad_id, text="Start with one office.", shared=True,
+                       now=datetime(2026, 4, 1, tzinfo=UTC))
+    await store.update(idea)
+    assert may_see(idea, stranger) and not may_see(idea, guest)
+    lessons = (await service(store).browse(stranger, TabQuery(lessons=True))).page
+    assert numbers(h.idea_id for h in lessons.hits) == {6}
+    assert (await service(store).browse(guest, TabQuery(lessons=True))).page.total == 0

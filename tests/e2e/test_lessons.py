@@ -1,0 +1,75 @@
+"""Lessons learned, over HTTP: when an idea ends without going ahead, its submitter is invited once
+(on the card that says so) to write what was learned; with consent it is shown, with the idea, to
+the whole public service; without, it stays with its submitter."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from cards import verbs
+from tests.e2e.test_core_loop import approval_card_for, pitch
+from tests.e2e.test_sharing import last_card_with_button, only_idea_of
+from tests.support.people import DIANE, MAYA, PRIYA, SAM
+from tests.support.teams_client import button, texts
+
+LESSON = "Talk to the regional offices before pitching: they knew the demand."
+
+
+async def rejected_idea(app, teams, connector):
+    for person in (MAYA, DIANE):
+        await teams.install(person)
+    await pitch(teams, connector, SAM)
+    card = await approval_card_for(connector, MAYA)
+    reject = button(card, verbs.REJECT)
+    await teams.click(MAYA, reject, {"comment": "Not this year: the budget is committed."})
+    return await connector.wait_for(lambda c: last_card_with_button(c, SAM, verbs.LESSON_OPEN))
+
+
+async def tab_titles(app, who, **query):
+    async with aiohttp.ClientSession(base_url=app.url) as session:
+        async with session.get("/tab/api/ideas", params=query,
+                               headers={"Authorization": f"Bearer demo:{who.aad_id}"}) as response:
+            return await response.text()
+
+
+async def test_the_invitation_comes_once_with_the_rejection_and_a_shared_lesson_is_found(app, teams, connector):
+    invitation = await rejected_idea(app, teams, connector)
+    assert "Share what you learned" in texts(invitation)
+    await teams.click(SAM, button(invitation, verbs.LESSON_OPEN))
+    form = await connector.wait_for(lambda c: last_card_with_button(c, SAM, verbs.LESSON_SAVE))
+    thanks = await teams.click(SAM, button(form, verbs.LESSON_SAVE), {"lesson": LESSON, "shareLesson": "true"})
+    assert "Thank you for sharing what you learned" in texts(thanks.card)
+    idea = await only_idea_of(app, SAM)
+    assert idea.lesson.text == LESSON and idea.lesson.shared
+    found = await tab_titles(app, PRIYA, lessons="1", q="regional")
+    assert idea.pitch.title in found and "Talk to the <mark>regional</mark> offices" in found
+    invitations = [card for s in connector.to(SAM.conversation_id) for card in s.cards
+                   if any(n.get("verb") == verbs.LESSON_OPEN for n in [*card.get("actions", [])])]
+    assert len(invitations) == 1  # invited once
+
+
+async def test_a_lesson_kept_private_stays_with_its_submitter(app, teams, connector):
+    invitation = await rejected_idea(app, teams, connector)
+    await teams.click(SAM, button(invitation, verbs.LESSON_OPEN))
+    form = await connector.wait_for(lambda c: last_card_with_button(c, SAM, verbs.LESSON_SAVE))
+    thanks = await teams.click(SAM, button(form, verbs.LESSON_SAVE), {"lesson": LESSON, "shareLesson": "false"})
+    assert "you can share it later" in texts(thanks.card)
+    assert "Talk to the" not in await tab_titles(app, PRIYA, lessons="1", q="regional")
+    assert "Talk to the" not in await tab_titles(app, MAYA, lessons="1", q="regional")
+    idea = await only_idea_of(app, SAM)
+    for who, shown in ((MAYA, False), (SAM, True)):
+        async with aiohttp.ClientSession(base_url=app.url) as session:
+            async with session.get(f"/tab/api/ideas/{idea.id}",
+                                   headers={"Authorization": f"Bearer demo:{who.aad_id}"}) as response:
+                assert ("Talk to the regional" in await response.text()) is shown
+
+
+async def test_nobody_else_writes_the_lesson_and_an_idea_still_going_has_none(app, teams, connector):
+    invitation = await rejected_idea(app, teams, connector)
+    refused = await teams.click(MAYA, button(invitation, verbs.LESSON_OPEN))
+    assert refused.body and "couldn't find" in str(refused.body)
+    await pitch(teams, connector, PRIYA)
+    open_idea = await only_idea_of(app, PRIYA)
+    refused = await teams.click(PRIYA, {"verb": verbs.LESSON_SAVE, "data": {"ideaId": open_idea.id}},
+                                {"lesson": LESSON})
+    assert (await only_idea_of(app, PRIYA)).lesson is None
