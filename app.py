@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from azure.core.credentials_async import AsyncTokenCredential
@@ -61,7 +62,7 @@ def create_app(
     health_routes(
         app,
         den.store,
-        clock=clock,
+        clock=den.clock,
         outbox_max_age_seconds=settings.health_outbox_max_age_seconds,
         in_flight=lambda: den.dispatcher.in_flight,
     )
@@ -72,6 +73,8 @@ def create_app(
         settings.digest_secret,
         allow_resend=settings.digest_on_request,
         challenges=den.challenges,
+        rehearsal=den.rehearsal,
+        tz=ZoneInfo(settings.timezone),
     )
     if den.challenges is not None and den.report_links is not None:
         report_download_route(app, den.challenges, den.report_links)

@@ -53,6 +53,7 @@ from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
 from bot.services.pitch_day import PitchDayService
 from bot.services.records import RecordsService
+from bot.services.rehearsal import Rehearsal, RehearsalClock
 from bot.services.report_links import ReportLinks
 from bot.services.schedule import Timer, daily, weekly
 from bot.services.viewers import ViewerResolver
@@ -260,6 +261,8 @@ class Den:
     notice: CollectionNotice = field(default_factory=CollectionNotice)  # the notice of collection
     audit: AuditService | None = None  # the audit trail (decisions, stage changes, refusals, disposals...)
     refusals: RefusalTap | None = None  # keeps each logged permission refusal in the records register
+    clock: Callable[[], datetime] = utc_now  # the app's clock (shifted forward only by a rehearsal)
+    rehearsal: Rehearsal | None = None  # off production: run what is due "as of" a later time
     connect: ConnectService | None = None  # similar ideas and asking to connect (the embedded store)
     report_links: ReportLinks | None = None  # the report's CSV download links
     tab_index: SharePointTabIndex | None = None  # the Den tab's index on SharePoint (from the delta query)
@@ -275,6 +278,8 @@ class Den:
     async def start(self) -> None:
         """Open the store and start the workers: the app's start-up."""
         await self.open()
+        if self.rehearsal is not None:
+            await self.rehearsal.load()  # a rehearsal's clock never goes back on a restart
         await self.use_stored_routes()
         await self.use_stored_schedule()
         deliver_own_writes = getattr(self.store, "deliver_own_writes", None)
@@ -339,6 +344,10 @@ def bootstrap(
     channel: Channel | None = None,
 ) -> Den:
     """Build the application. Without a `channel`, it talks to Teams through the edge DEN_TEAMS_EDGE names."""
+    # Off production (authentication off) an administrator may move the clock forward to rehearse
+    # a whole Den (bot/services/rehearsal.py); in production the clock is the one given, unshifted.
+    rehearsal_clock = None if settings.auth_enabled else RehearsalClock(clock)
+    clock = rehearsal_clock or clock
     graph = graph_client_from(settings, graph_credential) if needs_graph(settings) else None
     store = build_store(settings, graph)
     directory = build_directory(settings, graph)
@@ -382,13 +391,14 @@ def bootstrap(
         organiser_ids=settings.organiser_ids.split(","),
         posts=RateLimitedPosts(channel, limiter) if hasattr(channel, "post_card") else None,
         on_outbox=kick,
+        refresh_list=settings.vote_refresh_list,
     )
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
     public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     report_links = ReportLinks(settings.link_secret, public_url, clock)
     renderer = NotificationRenderer(store, second_look=routes.second_look,
                                     den=DenNotificationRenderer(challenges, notice),
-                                    pitch_day=PitchDayNotificationRenderer(pitch_day))  # fmt: skip
+                                    pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz)  # fmt: skip
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -445,7 +455,7 @@ def bootstrap(
         directory,
         channel,
         nudger,
-        digest_renderer(report_url=settings.report_url, stall_days=rules.stall_after_business_days),
+        digest_renderer(report_url=settings.report_url, stall_days=rules.stall_after_business_days, tz=calendar.tz),
         clock=clock,
         calendar=calendar,
         rules=rules,
@@ -472,6 +482,13 @@ def bootstrap(
         if spool is not None
         else None
     )
+    async def rehearsal_passes() -> dict[str, int]:
+        nudged = await nudger.run()
+        follow_ups = await challenges.queue_follow_ups()
+        dispatcher.kick()
+        return {"reminders": nudged.reminders, "submittersTold": nudged.submitters_told,
+                "escalated": nudged.escalated, "followUps": follow_ups}  # fmt: skip
+
     tab_index = tab_index_timer = None
     if isinstance(store, SharePointDenStore):
         tab_index = SharePointTabIndex(store.ideas_items, settings.tab_index_path)
@@ -483,6 +500,8 @@ def bootstrap(
     return Den(
         settings=settings,
         store=store,
+        clock=clock,
+        rehearsal=Rehearsal(rehearsal_clock, store, rehearsal_passes) if rehearsal_clock is not None else None,
         directory=directory,
         channel=channel,
         ideas=ideas,

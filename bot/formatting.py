@@ -9,12 +9,14 @@ of the reader's language, so an `en-US` reader sees "$50,000", not "CA$50,000.00
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_date
+from babel.dates import format_time as _babel_time
 from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_percent as _babel_percent
 
 from bot.i18n import language_of
 
@@ -58,6 +60,24 @@ def format_money(amount: int | float | Decimal, locale: str | None) -> str:
     return _spaces(format_currency(amount, CURRENCY, format=pattern, locale=canadian, currency_digits=False))
 
 
+def format_percent(percent: int | float | Decimal, locale: str | None) -> str:
+    """A percentage given in points (20 means 20 %): '20%' in English, '20\u00a0%' in French."""
+    return _spaces(_babel_percent(Decimal(str(percent)) / 100, locale=babel_locale(locale)))
+
+
 def format_date(day: date, locale: str | None) -> str:
-    """A calendar date in full: 'November 26, 2026' / '26 novembre 2026'."""
-    return _spaces(_babel_date(day, format="long", locale=babel_locale(locale)))
+    """A calendar date in full: 'November 26, 2026' / '26 novembre 2026', '1er décembre 2026'."""
+    reader = babel_locale(locale)
+    shown = _spaces(_babel_date(day, format="long", locale=reader))
+    if reader.language == "fr" and day.day == 1:
+        shown = shown.replace("1", "1er", 1)  # French writes the first of the month as an ordinal
+    return shown
+
+
+def format_time(moment: datetime, locale: str | None, tz: tzinfo) -> str:
+    """A time of day in `tz`: '2:30 p.m.' (en-CA), '2:30 PM' (en-US), '14 h 30' and, on the hour, '14 h'."""
+    reader = babel_locale(locale)
+    shown = _spaces(_babel_time(moment, format="short", tzinfo=tz, locale=reader))
+    if reader.language == "fr":  # Canadian French: "9 h", "14 h 30", never "09 h 00"; never cut across lines
+        shown = shown.removesuffix(" 00").removeprefix("0").replace(" ", _NBSP)
+    return shown

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
+import traceback
 from datetime import UTC, datetime
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -33,3 +35,15 @@ def configure(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+def error_reference() -> str:
+    """A short reference for one failure, said to the person and logged with it (`ERR-7F3A9C2E`)."""
+    return f"ERR-{secrets.token_hex(4).upper()}"
+
+
+def where_it_failed(error: BaseException, frames: int = 12) -> list[str]:
+    """The innermost frames of a failure as `file:line in function`, without the exception's
+    message (which can quote what a person typed)."""
+    stack = traceback.extract_tb(error.__traceback__)[-frames:]
+    return [f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} in {frame.name}" for frame in stack]

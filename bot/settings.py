@@ -191,6 +191,11 @@ class Settings:
     panel_quorum: int = env("DEN_PANEL_QUORUM", default=3, check=_positive)  # fewer judges: "below quorum"
     # judges not done get one reminder the day after pitch day, at this time (unless the organiser sets one)
     panel_reminder_time: str = env("DEN_PANEL_REMINDER_TIME", default="09:00", check=_clock_time)
+    # Teams shows each voter their own vote on the People's Choice card through Universal Actions'
+    # refresh, for the voters the card lists; listing a voter updates the card in place. Agents
+    # Playground has no per-user refresh, so that update would replace the voter's confirmation
+    # with everyone's view: `make run` turns the list off (the click's own answer shows the vote).
+    vote_refresh_list: bool = env("DEN_VOTE_REFRESH_LIST", default=True)
     # ---- the notice of collection (FIPPA s. 39(2)): required with authentication on ---------------
     notice_authority: str = env("DEN_NOTICE_LEGAL_AUTHORITY", default="")  # the statute and section
     notice_authority_fr: str = env("DEN_NOTICE_LEGAL_AUTHORITY_FR", default="")

@@ -47,7 +47,7 @@ def approval_parts(
                     "approval.step",
                     number=idea.current_step + 1,
                     total=len(idea.chain),
-                    role=m.t(f"role.{step.role.value}"),
+                    role=m.t(f"level.step.{step.role.value}"),
                 )
             )
         )
@@ -90,7 +90,7 @@ def approval_card(
     title, body, actions = approval_parts(
         m, idea, viewer_id=viewer_id, notice=notice, comment=comment, comment_error=comment_error
     )
-    return {**card([title, *body], actions), "refresh": refresh(idea)}
+    return {**card(m, [title, *body], actions), "refresh": refresh(idea)}
 
 
 def decided_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
@@ -104,4 +104,4 @@ def decided_card(m: Messages, idea: Idea, decision: Decision) -> dict[str, Any]:
         body.append(text(m.t("chain.comment", comment=plain(decision.comment))))
     body.extend(pitch_summary(m, idea, full=False))
     body.append(chain_view(m, idea, for_submitter=False))
-    return card(body, [view_button(m, idea)])
+    return card(m, body, [view_button(m, idea)])

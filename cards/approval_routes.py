@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.domain.delegation import Delegation
 from bot.domain.limits import REASON_MAX
-from bot.domain.model import ApprovalStep, Decision, HistoryEntry, HistoryKind, Idea, IdeaStatus
+from bot.domain.model import ApprovalStep, Decision, HistoryEntry, HistoryKind, Idea, IdeaStatus, Role
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import (
@@ -37,6 +37,12 @@ PICKER_DATASET = "graph.microsoft.com/users"  # Teams' people picker: searches t
 
 
 # ---- names and notes ----------------------------------------------------------------------
+def level(m: Messages, role: Role | str) -> str:
+    """A person's level as written beside their name: "Diane Tremblay (Director)"; in French
+    "Diane Tremblay, à la direction", a level rather than a gendered role noun."""
+    return m.t(f"level.{Role(role).value}")
+
+
 def step_holder(m: Messages, step: ApprovalStep) -> str:
     """'Diane Tremblay for Maya Singh', or just the approver's name."""
     if step.on_behalf_of_id:
@@ -52,7 +58,7 @@ def decider(m: Messages, decision: Decision) -> str:
 
 def history_line(m: Messages, entry: HistoryEntry) -> str:
     """One hand-over, withdrawal or second look, as a sentence with its time."""
-    at = when(entry.at)
+    at = when(m, entry.at)
     if entry.kind == HistoryKind.ACTING:
         return m.t(
             f"history.acting.{entry.reason or 'delegation'}",
@@ -111,7 +117,7 @@ def route_why(m: Messages, idea: Idea) -> list[Element]:
     nearest manager decides): then the card says that, naming who decides."""
     if idea.route_nearest_decides and idea.chain:
         step = idea.chain[0]
-        why = m.t("route.nearest_decides", name=plain(step.approver_name), role=m.t(f"role.{step.role.value}"))
+        why = m.t("route.nearest_decides", name=plain(step.approver_name), role=level(m, step.role))
         return [subtle(m.t("route.why", why=why))]
     why = idea.route_why.get(m.language) or idea.route_why.get("en", "")
     return [subtle(m.t("route.why", why=why))] if why else []
@@ -121,7 +127,7 @@ def informed_line(m: Messages, idea: Idea) -> list[Element]:
     """Who the route only keeps informed."""
     if not idea.informed:
         return []
-    roles = [m.t("chain.step", name=plain(i.person_name), role=m.t(f"role.{i.role.value}")) for i in idea.informed]
+    roles = [m.t("chain.step", name=plain(i.person_name), role=level(m, i.role)) for i in idea.informed]
     return [subtle(m.t("route.informed", names=", ".join(roles)))]
 
 
@@ -163,7 +169,7 @@ def holder_now(m: Messages, idea: Idea) -> str:
     """For a stale card: who holds the idea now, or how it ended."""
     step = idea.current_approver
     if step is not None:
-        return m.t("approval.now_with", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
+        return m.t("approval.now_with", name=step_holder(m, step), role=level(m, step.shown_role))
     if idea.status == IdeaStatus.WITHDRAWN:
         return m.t("withdraw.approver_notice", name=plain(idea.submitter.name))
     return m.t(f"status.{idea.status.value}")
@@ -291,7 +297,7 @@ def informed_card(
         body.append(reason_input(m, "comment", m.t("informed.comment"), required=False))
         actions.append(execute(m.t("informed.comment_button"), verbs.COMMENT, {"ideaId": idea.id}))
     actions.append(view_idea(m, idea.id, idea.reference))
-    return {**card(body, actions), "refresh": refresh(idea, "informed")}
+    return {**card(m, body, actions), "refresh": refresh(idea, "informed")}
 
 
 def informed_outcome_card(m: Messages, idea: Idea, *, summary: list[Element], chain: Element) -> dict[str, Any]:
@@ -305,7 +311,7 @@ def informed_outcome_card(m: Messages, idea: Idea, *, summary: list[Element], ch
     ]
     body += summary
     body.append(chain)
-    return card(body, [view_idea(m, idea.id, idea.reference)])
+    return card(m, body, [view_idea(m, idea.id, idea.reference)])
 
 
 def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: Element) -> dict[str, Any]:
@@ -316,12 +322,13 @@ def withdrawn_card(m: Messages, idea: Idea, *, summary: list[Element], chain: El
     ]
     body += summary  # the chain below shows who withdrew it, when and why
     body.append(chain)
-    return card(body, [view_idea(m, idea.id, idea.reference)])
+    return card(m, body, [view_idea(m, idea.id, idea.reference)])
 
 
 def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element) -> dict[str, Any]:
     """Tell the submitter someone on the route commented."""
     return card(
+        m,
         [
             heading(m.t("comments.new_title", name=plain(entry.actor_name), reference=idea.reference)),
             text(plain(entry.reason)),
@@ -332,18 +339,35 @@ def comment_card(m: Messages, idea: Idea, entry: HistoryEntry, *, chain: Element
 
 
 def my_approvals_card(
-    m: Messages, ideas: list[Idea], now: datetime, *, waiting_days, viewer_id: str = ""
+    m: Messages,
+    ideas: list[Idea],
+    now: datetime,
+    *,
+    waiting_days,
+    viewer_id: str = "",
+    decided: list[Idea] | None = None,
+    problems: dict[str, str] | None = None,
+    comments: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything waiting for the approver, oldest first, each with its one-click buttons.
-    `waiting_days(idea)` gives business days waiting. Each idea has its own comment box."""
+    `waiting_days(idea)` gives business days waiting. Each idea has its own comment box.
+
+    A decision taken from this list keeps the list: the ideas decided from it (`decided`) are
+    marked at the top with their outcome, the rest stay actionable, and a click that recorded
+    nothing says why under its idea (`problems`, with what was typed kept in `comments`)."""
+    decided, problems, comments = decided or [], problems or {}, comments or {}
     body: list[Element] = [heading(m.t("my_approvals.title"))]
+    for idea in decided:
+        body.append(container(_decided_in_list(m, idea, viewer_id), separator=True, spacing="Medium"))
     if not ideas:
-        body.append(text(m.t("my_approvals.none")))
-        return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+        body.append(text(m.t("my_approvals.all_done" if decided else "my_approvals.none")))
+        return card(m, body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
     body.append(subtle(m.t("my_approvals.count", count=len(ideas))))
+    marked = [i.id for i in decided]
     for n, idea in enumerate(ideas):
         step = idea.current_approver
-        data = {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision, "commentField": f"comment{n}"}
+        data = {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision, "commentField": f"comment{n}",
+                "list": MY_APPROVALS_LIST, "decided": marked}  # fmt: skip
         lines = [
             text(m.t("my_approvals.item", reference=idea.reference, title=plain(idea.pitch.title)), weight="Bolder"),
             subtle(
@@ -354,15 +378,18 @@ def my_approvals_card(
             lines.append(subtle(m.t("my_approvals.held_for_you", name=plain(step.approver_name))))
         elif step is not None and step.on_behalf_of_id:
             lines.append(subtle(m.t("my_approvals.acting", principal=plain(step.on_behalf_of_name))))
-        lines.append(
-            {
-                "type": "Input.Text",
-                "id": f"comment{n}",
-                "label": m.t("approval.comment"),
-                "isMultiline": False,
-                "maxLength": 1000,
-            }
-        )
+        comment_box: Element = {
+            "type": "Input.Text",
+            "id": f"comment{n}",
+            "label": m.t("approval.comment"),
+            "isMultiline": False,
+            "maxLength": 1000,
+        }
+        if comments.get(idea.id):
+            comment_box["value"] = comments[idea.id]
+        lines.append(comment_box)
+        if problems.get(idea.id):
+            lines.append(attention(problems[idea.id]))
         lines.append(
             {
                 "type": "ActionSet",
@@ -375,7 +402,23 @@ def my_approvals_card(
             }
         )
         body.append(container(lines, separator=True, spacing="Medium"))
-    return card(body)
+    return card(m, body)
+
+
+MY_APPROVALS_LIST = "mine"  # in a decision button's data: the click came from "my approvals"
+
+
+def _decided_in_list(m: Messages, idea: Idea, viewer_id: str) -> list[Element]:
+    """An idea decided from the list: its title, and the decision this viewer took (or who took it)."""
+    title = text(m.t("my_approvals.item", reference=idea.reference, title=plain(idea.pitch.title)), weight="Bolder")
+    mine = [d for d in idea.decisions if viewer_id in (d.approver_id, d.on_behalf_of_id)]
+    if mine:
+        latest = mine[-1]
+        line = good(m.t("my_approvals.decided", outcome=m.t(f"outcome.{latest.outcome.value}"),
+                        name=plain(idea.submitter.name)))  # fmt: skip
+    else:
+        line = subtle(m.t("my_approvals.no_longer_yours"))
+    return [title, line, {"type": "ActionSet", "actions": [view_idea(m, idea.id, idea.reference)]}]
 
 
 def delegation_card(
@@ -398,11 +441,12 @@ def delegation_card(
     if current is not None:
         body.append(
             text(
-                m.t("delegate.current", name=plain(current.delegate_name), day=local_day(current.last_day)),
+                m.t("delegate.current", name=plain(current.delegate_name), day=local_day(m, current.last_day)),
                 weight="Bolder",
             )
         )
-        actions.append(execute(m.t("delegate.end"), verbs.DELEGATE_END, {}))
+        # Ending sends none of the form's inputs, so the required person and date do not stop it.
+        actions.append(execute(m.t("delegate.end"), verbs.DELEGATE_END, {}) | {"associatedInputs": "none"})
     body.append(people_picker(m, "delegateId", m.t("delegate.who"), people))
     body.append(
         {
@@ -415,4 +459,4 @@ def delegation_card(
         }
     )
     actions.insert(0, execute(m.t("delegate.set"), verbs.DELEGATE_SET, {}, style="positive"))
-    return card(body, actions)
+    return card(m, body, actions)

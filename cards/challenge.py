@@ -18,7 +18,7 @@ from bot.domain.model import Idea, Person
 from bot.domain.panel import FinalistResult
 from bot.domain.pitch import PROGRAM_AREAS
 from bot.domain.stage import FUNNEL, NOTE_MAX, IdeaStage, ProgressStatus, Stage
-from bot.formatting import format_money, format_number
+from bot.formatting import format_money, format_number, format_percent
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import (
@@ -46,13 +46,13 @@ POOL_ROWS = 30
 LIST_ROWS = 15
 
 
-def _day(moment: datetime, tz) -> str:
-    return local_day(moment.astimezone(tz).date())
+def _day(m: Messages, moment: datetime, tz) -> str:
+    return local_day(m, moment.astimezone(tz).date())
 
 
-def _last_day(challenge: Challenge, tz) -> str:
+def _last_day(m: Messages, challenge: Challenge, tz) -> str:
     """The window closes at the start of the day after its last day: show the last day."""
-    return local_day((challenge.closes_at.astimezone(tz) - timedelta(seconds=1)).date())
+    return local_day(m, (challenge.closes_at.astimezone(tz) - timedelta(seconds=1)).date())
 
 
 def _error(m: Messages, errors: Mapping[str, str], name: str) -> list[Element]:
@@ -214,12 +214,15 @@ def challenge_form_card(
     data = {"formId": form_id, "challengeId": challenge_id}
     verb = verbs.CHALLENGE_EDIT if challenge_id else verbs.CHALLENGE_OPEN
     label = m.t("den.form.save") if challenge_id else m.t("den.form.submit")
-    return card(body, [execute(label, verb, data, style="positive")])
+    return card(m, body, [execute(label, verb, data, style="positive")])
 
 
 def challenge_facts(m: Messages, challenge: Challenge, tz, sponsor_names: Mapping[str, str]) -> list[Element]:
     areas = ", ".join(m.t(f"choice.program_area.{a}") for a in challenge.program_areas) or m.t("den.all_areas")
-    criteria = ", ".join(f"{m.t(f'den.criterion.{c.key}')} {c.weight} %" for c in challenge.criteria)
+    criteria = ", ".join(
+        m.t("den.criterion_weight", name=m.t(f"den.criterion.{c.key}"), weight=format_percent(c.weight, m.locale))
+        for c in challenge.criteria
+    )
     return [
         text(plain(challenge.question), spacing="Small"),
         facts(
@@ -227,12 +230,12 @@ def challenge_facts(m: Messages, challenge: Challenge, tz, sponsor_names: Mappin
                 (m.t("den.label.sponsors"), ", ".join(sponsor_names.get(s) or s for s in challenge.sponsor_ids)),
                 (
                     m.t("den.label.window"),
-                    m.t("den.window", opens=_day(challenge.opens_at, tz), closes=_last_day(challenge, tz)),
+                    m.t("den.window", opens=_day(m, challenge.opens_at, tz), closes=_last_day(m, challenge, tz)),
                 ),
                 (m.t("den.label.program_areas"), areas),
                 (m.t("den.label.finalists"), str(challenge.finalist_count)),
                 (m.t("den.label.criteria"), criteria),
-                (m.t("den.label.pitch_day"), local_day(challenge.pitch_day) if challenge.pitch_day else ""),
+                (m.t("den.label.pitch_day"), local_day(m, challenge.pitch_day) if challenge.pitch_day else ""),
                 (m.t("den.label.peoples_choice"), m.t("den.yes") if challenge.peoples_choice else m.t("den.no")),
             ]
         ),
@@ -269,7 +272,7 @@ def challenge_card(
         actions.append(execute(m.t("den.action.report"), verbs.DEN_REPORT, ref))
     if (organiser or sponsor) and challenge.finalists_chosen_at is not None:
         actions.append(execute(m.t("pd.action.open"), verbs.PITCH_DAY, ref))  # the panel and People's Choice
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def challenges_card(
@@ -285,8 +288,8 @@ def challenges_card(
         line = m.t(
             "den.list.line",
             phase=m.t(f"den.phase.{phase.value}"),
-            opens=_day(challenge.opens_at, tz),
-            closes=_last_day(challenge, tz),
+            opens=_day(m, challenge.opens_at, tz),
+            closes=_last_day(m, challenge, tz),
         )
         body.append(
             container(
@@ -307,7 +310,7 @@ def challenges_card(
         actions = [execute(m.t("den.action.new"), verbs.CHALLENGE_NEW, style="positive")]
     else:
         actions = [execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive")]
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def call_for_ideas_card(m: Messages, challenge: Challenge, *, tz) -> dict[str, Any]:
@@ -315,23 +318,24 @@ def call_for_ideas_card(m: Messages, challenge: Challenge, *, tz) -> dict[str, A
     body = [
         heading(m.t("den.call.title", name=plain(challenge.name))),
         text(plain(challenge.question), size="Medium", weight="Bolder"),
-        text(m.t("den.call.body", closes=_last_day(challenge, tz))),
+        text(m.t("den.call.body", closes=_last_day(m, challenge, tz))),
     ]
     if challenge.program_areas:
         areas = ", ".join(m.t(f"choice.program_area.{a}") for a in challenge.program_areas)
         body.append(subtle(m.t("den.call.areas", areas=areas)))
     body.append(subtle(m.t("den.call.private")))
     return card(
-        body, [execute(m.t("welcome.pitch"), verbs.CHALLENGE_PITCH, {"challengeId": challenge.id}, style="positive")]
+        m, body, [execute(m.t("welcome.pitch"), verbs.CHALLENGE_PITCH, {"challengeId": challenge.id}, style="positive")]
     )
 
 
 def window_closed_card(m: Messages, challenge: Challenge, *, pitched: int) -> dict[str, Any]:
     return card(
+        m,
         [
             heading(m.t("den.closed.title", name=plain(challenge.name))),
-            text(m.t("den.closed.body", count=pitched)),
-        ]
+            text(m.count("den.closed.body", pitched)),
+        ],
     )
 
 
@@ -340,12 +344,12 @@ def late_pitch_card(m: Messages, next_one: Challenge | None, *, now: datetime, t
     body = [heading(m.t("den.late.title")), text(m.t("den.late.body"))]
     if next_one is not None:
         if next_one.opens_at <= now:
-            body.append(text(m.t("den.late.open_now", name=next_one.name, closes=_last_day(next_one, tz))))
+            body.append(text(m.t("den.late.open_now", name=next_one.name, closes=_last_day(m, next_one, tz))))
         else:
-            body.append(text(m.t("den.late.next", name=next_one.name, opens=_day(next_one.opens_at, tz))))
+            body.append(text(m.t("den.late.next", name=next_one.name, opens=_day(m, next_one.opens_at, tz))))
     else:
         body.append(text(m.t("den.late.none")))
-    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    return card(m, body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
 
 
 def challenge_preface(m: Messages, challenge: Challenge, *, tz) -> list[Element]:
@@ -354,7 +358,7 @@ def challenge_preface(m: Messages, challenge: Challenge, *, tz) -> list[Element]
         container(
             [
                 text(
-                    m.t("den.form_preface", name=plain(challenge.name), closes=_last_day(challenge, tz)),
+                    m.t("den.form_preface", name=plain(challenge.name), closes=_last_day(m, challenge, tz)),
                     weight="Bolder",
                 ),
                 text(plain(challenge.question), spacing="Small"),
@@ -479,7 +483,7 @@ def pool_card(
         body.append(subtle(m.t("den.finalists.after_close")))
     choosing_winners = challenge.finalists_chosen_at is not None and challenge.winners_chosen_at is None
     if choosing_winners and finalists and not challenge.pitch_day_reached(choosing.today):
-        body.append(subtle(m.t("den.winners.after_pitch_day", day=local_day(challenge.pitch_day))))
+        body.append(subtle(m.t("den.winners.after_pitch_day", day=local_day(m, challenge.pitch_day))))
     elif choosing_winners and finalists:
         body.append(
             container(
@@ -506,7 +510,7 @@ def pool_card(
         )
         actions.append(confirm_first(m.t("den.action.winners"), m.t("den.winners.are_you_sure"), confirm))
     actions.append(execute(m.t("den.action.refresh"), verbs.DEN_POOL, {"challengeId": challenge.id}))
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def _picks(
@@ -548,8 +552,8 @@ def history_lines(m: Messages, stage: IdeaStage, names: Mapping[str, str]) -> li
     lines = []
     for change in stage.history:
         label = m.t(f"den.stage.{change.to_stage.value}")
-        who = names.get(change.by) or ""
-        lines.append(subtle(m.t("den.history.line", stage=label, when=when(change.at), who=who)))
+        who = m.t("den.history.by", name=plain(names[change.by])) if names.get(change.by) else ""
+        lines.append(subtle(m.t("den.history.line", stage=label, when=when(m, change.at), who=who).rstrip()))
         if change.reason and change.reason not in ("finalists_chosen", "winners_chosen", "shortlist_undone"):
             lines.append(text(m.t("den.history.reason", reason=plain(change.reason)), spacing="Small"))
     return lines
@@ -577,7 +581,7 @@ def idea_view_card(
         if stage.funding is not None:
             body.append(funding_facts(m, stage))
     actions = [execute(m.t("den.action.pool"), verbs.DEN_POOL, {"challengeId": challenge.id})] if challenge else []
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def funding_facts(m: Messages, stage: IdeaStage) -> Element:
@@ -593,9 +597,14 @@ def funding_facts(m: Messages, stage: IdeaStage) -> Element:
 
 
 def funding_form_card(
-    m: Messages, idea: Idea, *, values: Mapping[str, str] | None = None, notice: str = ""
+    m: Messages,
+    idea: Idea,
+    *,
+    values: Mapping[str, str] | None = None,
+    notice: str = "",
+    errors: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    values = values or {}
+    values, errors = values or {}, errors or {}
     body: list[Element] = [
         heading(m.t("den.fund.title")),
         text(reference_title(m, idea.reference, idea.pitch.title)),
@@ -610,6 +619,7 @@ def funding_form_card(
             "maxLength": 20,
             "value": values.get("amount", ""),
         },
+        *([field_error(m.t("den.fund.error.amount"))] if errors.get("amount") else []),
         {
             "type": "Input.Text",
             "id": "branch",
@@ -619,7 +629,8 @@ def funding_form_card(
             "maxLength": 120,
             "value": values.get("branch", ""),
         },
-        *([field_error(notice)] if notice else []),  # what to fix, under the amount and branch it concerns
+        *_error(m, errors, "branch"),
+        *([field_error(notice)] if notice and not errors else []),  # what to fix, under amount and branch
         {
             "type": "Input.Text",
             "id": "conditions",
@@ -628,9 +639,10 @@ def funding_form_card(
             "maxLength": 1000,
             "value": values.get("conditions", ""),
         },
+        *_error(m, errors, "conditions"),
     ]
     return card(
-        body, [execute(m.t("den.action.record_funding"), verbs.DEN_FUND, {"ideaId": idea.id}, style="positive")]
+        m, body, [execute(m.t("den.action.record_funding"), verbs.DEN_FUND, {"ideaId": idea.id}, style="positive")]
     )
 
 
@@ -670,7 +682,7 @@ def stage_update_card(
             execute(m.t("den.consent.yes"), verbs.DEN_CONSENT, {"ideaId": idea.id, "consent": True}, style="positive"),
             execute(m.t("den.consent.no"), verbs.DEN_CONSENT, {"ideaId": idea.id, "consent": False}),
         ]
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def _furthest_before(stage: IdeaStage, seq: int) -> Stage:
@@ -690,7 +702,7 @@ def announcement_card(
     """Finalists or winners in the channel: the submitter named only with their consent."""
     kind = "winners" if winners else "finalists"
     body: list[Element] = [heading(m.t(f"den.announce.{kind}.title", name=plain(challenge.name)))]
-    body.append(text(m.t(f"den.announce.{kind}.body", count=len(rows))))
+    body.append(text(m.count(f"den.announce.{kind}.body", len(rows))))
     for idea, stage in rows:
         who = (
             idea.submitter.name
@@ -699,8 +711,8 @@ def announcement_card(
         )
         body.append(container([text(plain(idea.pitch.title), weight="Bolder"), subtle(who)], separator=True))
     if not winners and challenge.pitch_day:
-        body.append(text(m.t("den.announce.pitch_day", day=local_day(challenge.pitch_day))))
-    return card(body)
+        body.append(text(m.t("den.announce.pitch_day", day=local_day(m, challenge.pitch_day))))
+    return card(m, body)
 
 
 # ---- implementation follow-up ------------------------------------------------------------------
@@ -715,7 +727,9 @@ def follow_up_card(
     latest = stage.latest_update
     if latest is not None:
         body.append(
-            subtle(m.t("den.follow_up.last", status=m.t(f"den.progress.{latest.status.value}"), when=when(latest.at)))
+            subtle(
+                m.t("den.follow_up.last", status=m.t(f"den.progress.{latest.status.value}"), when=when(m, latest.at))
+            )
         )
     body.append(text(m.t("den.follow_up.body")))
     body.append(
@@ -743,7 +757,7 @@ def follow_up_card(
     if notice:  # what to fix (a note needed, too long, a status to choose), under the note
         body.append(field_error(notice))
     return card(
-        body, [execute(m.t("den.action.file_update"), verbs.DEN_PROGRESS, {"ideaId": idea.id}, style="positive")]
+        m, body, [execute(m.t("den.action.file_update"), verbs.DEN_PROGRESS, {"ideaId": idea.id}, style="positive")]
     )
 
 
@@ -764,7 +778,7 @@ def progress_filed_card(m: Messages, idea: Idea, stage: IdeaStage) -> dict[str, 
         )
     if stage.stage == Stage.IMPLEMENTED:
         body.append(text(m.t("den.follow_up.done")))
-    return card(body)
+    return card(m, body)
 
 
 # ---- the funnel: digest and report ------------------------------------------------------------------
@@ -803,9 +817,10 @@ def challenge_digest_card(m: Messages, report: ChallengeReport) -> dict[str, Any
     """The sponsor's weekly view of a challenge: its funnel and every funded idea's latest status."""
     body: list[Element] = [heading(m.t("den.digest.title", name=plain(report.challenge.name))), _funnel(m, report)]
     if report.stalled:
-        body.append(attention(m.t("den.digest.stalled", count=len(report.stalled))))
+        body.append(attention(m.count("den.digest.stalled", len(report.stalled))))
     body += _funded(m, report)
     return card(
+        m,
         body,
         [
             execute(m.t("den.action.pool"), verbs.DEN_POOL, {"challengeId": report.challenge.id}),
@@ -821,7 +836,7 @@ def report_card(m: Messages, report: ChallengeReport, *, csv_url: str = "", csv_
     times = []
     for name in TIMED_STAGES:
         days = report.median_days.get(name)
-        shown = m.t("den.days", days=format_number(days, m.locale)) if days is not None else "—"
+        shown = m.count("den.days", days, shown=format_number(days, m.locale)) if days is not None else "—"
         times.append((m.t(f"den.stage.{name}"), shown))
     body.append(facts(times))
     for title, pairs, label in (
@@ -840,12 +855,13 @@ def report_card(m: Messages, report: ChallengeReport, *, csv_url: str = "", csv_
     if csv_url:  # a link only this reader can open, for a short while (bot/web/report_download.py)
         body.append(subtle(m.t("den.report.csv_help", minutes=csv_minutes)))
         actions.append({"type": "Action.OpenUrl", "title": m.t("den.report.csv_button"), "url": csv_url})
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def pitch_privately_card(m: Messages, challenge_id: str) -> dict[str, Any]:
     """In a channel or group chat: pitching is private, so the button sends the form to a 1:1 chat."""
     return card(
+        m,
         [text(m.t("den.channel.pitch_privately"))],
         [execute(m.t("welcome.pitch"), verbs.CHALLENGE_PITCH, {"challengeId": challenge_id}, style="positive")],
     )

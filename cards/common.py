@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.formatting import format_number
+from bot.formatting import format_date, format_number, format_time
 
 if TYPE_CHECKING:
     from bot.i18n import Messages
@@ -17,8 +17,15 @@ CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 Element = dict[str, Any]
 
 
-def card(body: list[Element], actions: list[Element] | None = None) -> dict[str, Any]:
-    result: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+def card(m: Messages, body: list[Element], actions: list[Element] | None = None) -> dict[str, Any]:
+    """A card in `m`'s language, marked with it (`lang`): Teams and screen readers read it as such."""
+    result: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA,
+        "version": VERSION,
+        "lang": m.language,
+        "body": body,
+    }
     if actions:
         result["actions"] = actions
     return result
@@ -100,16 +107,17 @@ def confirm_first(title: str, question: str, action: Element) -> Element:
     }
 
 
-def when(moment: datetime) -> str:
-    """A timestamp Teams renders in the reader's own locale and time zone."""
-    iso = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"{{{{DATE({iso}, SHORT)}}}} {{{{TIME({iso})}}}}"
+def when(m: Messages, moment: datetime) -> str:
+    """A moment as the reader's language writes it, in the ministry's time zone: "December 16, 2026
+    at 2:30 p.m.", « 16 décembre 2026 à 14 h 30 ». Written here, on the server: Teams' {{DATE()}}
+    follows the client's locale, not the language the reader chose, so French readers saw English."""
+    local = moment.astimezone(m.tz)
+    return m.t("moment", day=format_date(local.date(), m.locale), time=format_time(local, m.locale, m.tz))
 
 
-def local_day(day: date) -> str:
-    """A calendar date (already in the ministry's time zone) in the reader's own date format.
-    Given as noon UTC, so every reader's time zone shows the same date."""
-    return f"{{{{DATE({day.isoformat()}T12:00:00Z, SHORT)}}}}"
+def local_day(m: Messages, day: date) -> str:
+    """A calendar date (already in the ministry's time zone) as the reader's language writes it."""
+    return format_date(day, m.locale)
 
 
 def business_days(m: Messages, days: int | float) -> str:

@@ -27,9 +27,14 @@ def similar_section(m: Messages, hits: list[TabHit]) -> list[Element]:
                 [
                     text(plain(hit.title), weight="Bolder", spacing="Small"),
                     subtle(where),
-                    {"type": "ActionSet", "actions": [
-                        execute(m.t("connect.ask", reference=hit.reference), verbs.CONNECT_ASK, {"ideaId": hit.idea_id})
-                    ]},
+                    {
+                        "type": "ActionSet",
+                        "actions": [
+                            execute(
+                                m.t("connect.ask", reference=hit.reference), verbs.CONNECT_ASK, {"ideaId": hit.idea_id}
+                            )
+                        ],
+                    },
                 ],
                 spacing="Small",
             )
@@ -53,34 +58,64 @@ def asked_card(m: Messages, request: ConnectRequest) -> dict[str, Any]:
     """To the owner: someone in a branch would like to talk (no name until they accept)."""
     body = [
         heading(m.t("connect.asked.title")),
-        text(m.t("connect.asked.body", branch=plain(request.asker.branch) or m.t("connect.someone_branch"),
-                 reference=request.idea_reference, title=plain(request.idea_title))),
+        text(
+            m.t(
+                "connect.asked.body",
+                branch=plain(request.asker.branch) or m.t("connect.someone_branch"),
+                reference=request.idea_reference,
+                title=plain(request.idea_title),
+            )
+        ),
         subtle(m.t("connect.asked.privacy")),
     ]
     if request.state != ConnectState.PENDING:
         return answered_for_owner(m, request)
     data = {"requestId": request.id}
-    return card(body, [execute(m.t("connect.accept"), verbs.CONNECT_ACCEPT, data, style="positive"),
-                       execute(m.t("connect.decline"), verbs.CONNECT_DECLINE, data)])
+    return card(
+        m,
+        body,
+        [
+            execute(m.t("connect.accept"), verbs.CONNECT_ACCEPT, data, style="positive"),
+            execute(m.t("connect.decline"), verbs.CONNECT_DECLINE, data),
+        ],
+    )
 
 
 def answered_for_owner(m: Messages, request: ConnectRequest) -> dict[str, Any]:
     if request.state == ConnectState.ACCEPTED:
         asker = plain(request.asker.name)
-        body = [heading(m.t("connect.accepted.title")),
-                text(m.t("connect.accepted.owner", name=asker, branch=plain(request.asker.branch),
-                         reference=request.idea_reference))]
-        return card(body, _chat(m, asker, request.asker.email))
-    return card([heading(m.t("connect.declined.title")), text(m.t("connect.declined.owner"))])
+        body = [
+            heading(m.t("connect.accepted.title")),
+            text(
+                m.t(
+                    "connect.accepted.owner",
+                    name=asker,
+                    branch=plain(request.asker.branch),
+                    reference=request.idea_reference,
+                )
+            ),
+        ]
+        return card(m, body, _chat(m, asker, request.asker.email))
+    return card(m, [heading(m.t("connect.declined.title")), text(m.t("connect.declined.owner"))])
 
 
 def answered_for_asker(m: Messages, request: ConnectRequest) -> dict[str, Any]:
     if request.state == ConnectState.ACCEPTED:
         owner = plain(request.owner.name)
-        body = [heading(m.t("connect.accepted.title")),
-                text(m.t("connect.accepted.asker", name=owner, reference=request.idea_reference,
-                         title=plain(request.idea_title)))]
-        return card(body, _chat(m, owner, request.owner.email))
-    body = [heading(m.t("connect.not_now.title")),
-            text(m.t("connect.not_now.body", reference=request.idea_reference, title=plain(request.idea_title)))]
-    return card(body)
+        body = [
+            heading(m.t("connect.accepted.title")),
+            text(
+                m.t(
+                    "connect.accepted.asker",
+                    name=owner,
+                    reference=request.idea_reference,
+                    title=plain(request.idea_title),
+                )
+            ),
+        ]
+        return card(m, body, _chat(m, owner, request.owner.email))
+    body = [
+        heading(m.t("connect.not_now.title")),
+        text(m.t("connect.not_now.body", reference=request.idea_reference, title=plain(request.idea_title))),
+    ]
+    return card(m, body)

@@ -25,9 +25,10 @@ def corrected_card(m: Messages, idea: Idea, correction: Mapping[str, Any]) -> di
     at = datetime.fromisoformat(str(correction["at"]))
     label = m.t(f"idea.label.{field}") if m.has(f"idea.label.{field}") else plain(field)
     return card(
+        m,
         [
             heading(m.t("correction.title", reference=idea.reference)),
-            text(m.t("correction.body", field=label, reference=idea.reference, when=when(at))),
+            text(m.t("correction.body", field=label, reference=idea.reference, when=when(m, at))),
             facts([
                 (m.t("correction.before"), _shown(m, field, str(correction.get("original", "")))),
                 (m.t("correction.after"), _shown(m, field, str(correction.get("corrected", "")))),

@@ -14,13 +14,16 @@ from bot.domain.model import Outcome
 from bot.domain.outbox import DecisionFacts
 from bot.i18n import Messages
 from cards import verbs
+from cards.approval_routes import level
 from cards.common import Element, attention, card, execute, facts, good, heading, subtle, text, when
 from cards.safe_text import plain
 
 
 def decision_headline(m: Messages, fact: DecisionFacts) -> str:
-    role = m.t(f"role.{fact.role.value}")
-    names = {"name": fact.approver_name, "role": role, "reference": fact.reference}
+    name = plain(fact.approver_name)
+    if fact.on_behalf_name:  # "Amir Haddad, acting for Diane Tremblay (Director)"
+        name = m.t("acting.for", name=name, principal=plain(fact.on_behalf_name))
+    names = {"name": name, "role": level(m, fact.role), "reference": fact.reference}
     if fact.outcome == Outcome.REJECTED:
         return m.t("update.rejected", **names)
     if fact.outcome == Outcome.RETURNED:
@@ -42,19 +45,19 @@ def decision_update_card(
             m.t(
                 "chain.decided",
                 outcome=m.t(f"outcome.{fact.outcome.value}"),
-                name=m.t("acting.for", name=plain(fact.approver_name), principal=fact.on_behalf_name)
+                name=m.t("acting.for", name=plain(fact.approver_name), principal=plain(fact.on_behalf_name))
                 if fact.on_behalf_name
-                else fact.approver_name,
-                when=when(fact.decided_at),
+                else plain(fact.approver_name),
+                when=when(m, fact.decided_at),
             )
         ),
     ]
     if fact.comment:
         body.append(text(m.t("chain.comment", comment=plain(fact.comment))))
     if fact.next_role is not None:
-        body.append(good(m.t("update.went_on", name=plain(fact.next_name), role=m.t(f"role.{fact.next_role.value}"))))
+        body.append(good(m.t("update.went_on", name=plain(fact.next_name), role=level(m, fact.next_role))))
     elif fact.outcome == Outcome.REJECTED:
         body.append(attention(m.t("outcome.rejected")))
     body.append(facts([(m.t("receipt.reference"), fact.reference), (m.t("update.idea"), fact.title)]))
     body.extend(record)
-    return card(body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS), *actions])
+    return card(m, body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS), *actions])

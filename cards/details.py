@@ -41,7 +41,7 @@ def _history(m: Messages, idea: Idea) -> list[Element]:
     versions = {v.revision: v.pitch for v in idea.earlier_pitches}
     for revision in range(idea.revision, 0, -1):
         lines: list[Element] = [
-            text(m.t("details.revision_sent", revision=revision, when=when(sent[revision])), weight="Bolder")
+            text(m.t("details.revision_sent", revision=revision, when=when(m, sent[revision])), weight="Bolder")
         ]
         if revision > 1:
             names = idea.changes_in(revision)
@@ -52,15 +52,22 @@ def _history(m: Messages, idea: Idea) -> list[Element]:
             before = versions[revision - 1].as_dict()
             for name in names:
                 lines.append(
-                    text(m.t("revision.before", label=m.t(f"idea.label.{name}"), text=_shown(m, name, before[name])),
-                         spacing="None")
+                    text(
+                        m.t("revision.before", label=m.t(f"idea.label.{name}"), text=_shown(m, name, before[name])),
+                        spacing="None",
+                    )
                 )
             answered = idea.return_before(revision)
             if answered is not None:
                 lines.append(
-                    text(m.t("revision.their_comment", name=plain(answered.approver_name),
-                             comment=plain(answered.comment)),
-                         spacing="None")
+                    text(
+                        m.t(
+                            "revision.their_comment",
+                            name=plain(answered.approver_name),
+                            comment=plain(answered.comment),
+                        ),
+                        spacing="None",
+                    )
                 )
         items.append(container(lines, spacing="Small"))
     return [container(items, separator=True)]
@@ -84,7 +91,7 @@ def idea_details_card(
     if standing is not None:
         body.extend(standing_section(m, idea, standing))
     body.extend(pitch_summary(m, idea, full=True))
-    body.append(subtle(m.t("details.submitted", name=plain(idea.submitter.name), when=when(idea.created_at))))
+    body.append(subtle(m.t("details.submitted", name=plain(idea.submitter.name), when=when(m, idea.created_at))))
     body.extend(route_why(m, idea))  # why this route: the rule's reason, or who decides instead
     if idea.chain:
         # Once it is further along in its challenge than the pool, the standing above says what is next.
@@ -96,4 +103,4 @@ def idea_details_card(
         actions += submitter_moves(m, idea)
     if tab_link:
         actions.append({"type": "Action.OpenUrl", "title": m.t("tab.open_in_tab"), "url": tab_link})
-    return card(body, actions)
+    return card(m, body, actions)

@@ -8,6 +8,7 @@ from typing import Any
 from bot.domain.digest import Counts, Digest, DigestRow
 from bot.i18n import Messages
 from cards import verbs
+from cards.approval_routes import level
 from cards.common import (
     attention,
     business_days,
@@ -34,10 +35,10 @@ def digest_data(digest: Digest, idea_id: str = "") -> dict[str, Any]:
     }
 
 
-def _counts_table(m: Messages, week: Counts, so_far: Counts) -> dict[str, Any]:
-    """Label | this week | so far, one ColumnSet a row so the figures always line up."""
+def _counts_table(m: Messages, week: Counts, so_far: Counts, *, today: bool = False) -> dict[str, Any]:
+    """Label | this week (or today) | so far, one ColumnSet a row so the figures always line up."""
     rows = [
-        ("", m.t("digest.col.week"), m.t("digest.col.so_far")),
+        ("", m.t("digest.col.today" if today else "digest.col.week"), m.t("digest.col.so_far")),
         (m.t("digest.row.new"), week.new_pitches, so_far.new_pitches),
         (m.t("digest.row.approved"), week.approved, so_far.approved),
         (m.t("digest.row.returned"), week.returned, so_far.returned),
@@ -83,13 +84,24 @@ def _item(
     return container(items, spacing="Small")
 
 
+def _done_in_den(m: Messages, line: DigestRow) -> str:
+    """What became of an approved idea in the Den, if anything: its stage in its challenge now
+    (Finalist, Winner, Funded, Not selected...), else the old shortlist flag. Only an idea still
+    in the pool (or in no challenge, not flagged) is left with its Shortlist button."""
+    if line.stage and line.stage != "pool":
+        return m.t(f"den.stage.{line.stage}")
+    if line.shortlisted and not line.stage:
+        return m.t("digest.shortlisted")
+    return ""
+
+
 def _pending_text(m: Messages, line: DigestRow) -> str:
     return m.t(
         "digest.pending_line",
         reference=line.reference,
         title=plain(line.title),
         name=plain(line.holder_name),
-        role=m.t(f"role.{line.holder_role}"),
+        role=level(m, line.holder_role),
         duration=business_days(m, line.waiting_days),
     )
 
@@ -97,20 +109,18 @@ def _pending_text(m: Messages, line: DigestRow) -> str:
 def digest_card(
     m: Messages, digest: Digest, *, nudged: set[str] = frozenset(), report_url: str = "", stall_days: int = 5
 ) -> dict[str, Any]:
-    body: list[dict[str, Any]] = [
-        heading(m.t("digest.title")),
-        subtle(
-            m.t(
-                "digest.subtitle",
-                name=plain(digest.dm.name),
-                start=local_day(digest.week.start.date()),
-                end=local_day((digest.week.end - timedelta(days=1)).date()),  # the end is exclusive
-            )
-        ),
-    ]
+    first, last = digest.week.start.date(), (digest.week.end - timedelta(days=1)).date()  # the end is exclusive
+    one_day = first == last  # the week so far, asked for on its Monday: say "today", not "Dec 7 to Dec 7"
+    if one_day:
+        subtitle = m.t("digest.subtitle_today", name=plain(digest.dm.name), day=local_day(m, first))
+    else:
+        subtitle = m.t("digest.subtitle", name=plain(digest.dm.name), start=local_day(m, first), end=local_day(m, last))
+    body: list[dict[str, Any]] = [heading(m.t("digest.title_today" if one_day else "digest.title")), subtle(subtitle)]
+    if one_day:
+        body.append(subtle(m.t("digest.today_note")))
     if digest.quiet_week:
-        body.append(text(m.t("digest.quiet")))
-    body.append(_counts_table(m, digest.this_week, digest.so_far))
+        body.append(text(m.t("digest.quiet_today" if one_day else "digest.quiet")))
+    body.append(_counts_table(m, digest.this_week, digest.so_far, today=one_day))
 
     def more(shown: int, total: int) -> None:
         if total > shown:
@@ -131,7 +141,7 @@ def digest_card(
         )
         for line in digest.approved:
             action = execute(m.t("digest.shortlist"), verbs.DIGEST_SHORTLIST, digest_data(digest, line.idea_id))
-            done = m.t("digest.shortlisted") if line.shortlisted else ""
+            done = _done_in_den(m, line)
             line_text = m.t(
                 "digest.approved_line",
                 reference=line.reference,
@@ -161,7 +171,7 @@ def digest_card(
     if digest.timings:
         items = [text(m.t("digest.bottleneck"), weight="Bolder")]
         for timing in digest.timings:
-            role = m.t(f"role.{timing.role.value}")
+            role = m.t(f"level.step.{timing.role.value}")
             decisions = m.count("count.decisions", timing.decisions)
             items.append(
                 text(
@@ -175,9 +185,8 @@ def digest_card(
             )
         slowest = digest.slowest
         duration = business_days(m, slowest.median_days)
-        items.append(
-            text(m.t("digest.slowest", role=m.t(f"role.{slowest.role.value}"), duration=duration), weight="Bolder")
-        )
+        level = m.t(f"level.step.{slowest.role.value}")
+        items.append(text(m.t("digest.slowest", role=level, duration=duration), weight="Bolder"))
         body.append(container(items, separator=True, spacing="Medium"))
 
     if digest.participation_by_branch:
@@ -194,4 +203,4 @@ def digest_card(
         body.append(container(items, separator=True, spacing="Medium"))
 
     actions = [{"type": "Action.OpenUrl", "title": m.t("digest.open_report"), "url": report_url}] if report_url else []
-    return card(body, actions)
+    return card(m, body, actions)

@@ -71,4 +71,4 @@ def full_text_card(m: Messages, idea: Idea, part: int) -> dict[str, Any]:
         actions.append(execute(m.t("read.previous"), verbs.IDEA_READ, {"ideaId": idea.id, "part": part - 1}))
     if part < len(all_pages):
         actions.append(execute(m.t("read.next"), verbs.IDEA_READ, {"ideaId": idea.id, "part": part + 1}))
-    return card(body, actions)
+    return card(m, body, actions)

@@ -9,7 +9,7 @@ from typing import Any
 from bot.domain.model import Decision, HistoryKind, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
-from cards.approval_routes import decider, informed_line, step_holder, step_notes, withdraw_action
+from cards.approval_routes import decider, informed_line, level, step_holder, step_notes, withdraw_action
 from cards.common import Element, container, facts, navigate, subtle, text, view_idea, when
 from cards.safe_text import plain
 
@@ -26,9 +26,7 @@ def _label(m: Messages, key: str, name: str, changed: Collection[str]) -> str:
     return m.t("revision.changed_label", label=label) if name in changed else label
 
 
-def pitch_summary(
-    m: Messages, idea: Idea, *, full: bool = True, changed: Collection[str] = ()
-) -> list[dict[str, Any]]:
+def pitch_summary(m: Messages, idea: Idea, *, full: bool = True, changed: Collection[str] = ()) -> list[dict[str, Any]]:
     """The pitch. `changed` names the fields to mark as changed by the latest revision."""
     p = idea.pitch
     items: list[dict[str, Any]] = []
@@ -39,10 +37,14 @@ def pitch_summary(
         facts(
             [
                 (m.t("receipt.reference"), idea.reference),
-                (_label(m, "idea.label.beneficiaries", "beneficiaries", changed),
-                 m.t(f"choice.beneficiaries.{p.beneficiaries}")),
-                (_label(m, "idea.label.program_area", "program_area", changed),
-                 m.t(f"choice.program_area.{p.program_area}")),
+                (
+                    _label(m, "idea.label.beneficiaries", "beneficiaries", changed),
+                    m.t(f"choice.beneficiaries.{p.beneficiaries}"),
+                ),
+                (
+                    _label(m, "idea.label.program_area", "program_area", changed),
+                    m.t(f"choice.program_area.{p.program_area}"),
+                ),
                 (_label(m, "idea.label.cost_band", "cost_band", changed), m.t(f"choice.cost_band.{p.cost_band}")),
                 (m.t("idea.label.status"), m.t(f"status.{idea.status.value}")),
             ]
@@ -63,7 +65,7 @@ def pitch_summary(
 
 def decision_line(m: Messages, d: Decision) -> str:
     return m.t(
-        "chain.decided", outcome=m.t(f"outcome.{d.outcome.value}"), name=decider(m, d), when=when(d.decided_at)
+        "chain.decided", outcome=m.t(f"outcome.{d.outcome.value}"), name=decider(m, d), when=when(m, d.decided_at)
     )
 
 
@@ -96,7 +98,7 @@ def chain_view(m: Messages, idea: Idea, *, for_submitter: bool = True, what_next
     items: list[dict[str, Any]] = [text(m.t("chain.title"), weight="Bolder", spacing="Medium")]
     several_revisions = idea.revision > 1
     for index, step in enumerate(idea.chain):
-        who = m.t("chain.step", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
+        who = m.t("chain.step", name=step_holder(m, step), role=level(m, step.shown_role))
         lines: list[dict[str, Any]] = [text(who, weight="Bolder")]
         lines += [subtle(note) for note in step_notes(m, idea, index)]
         decided = [d for d in idea.decisions if d.step_index == index]
@@ -132,15 +134,13 @@ def chain_view(m: Messages, idea: Idea, *, for_submitter: bool = True, what_next
 def where_now(m: Messages, idea: Idea) -> str:
     if idea.status == IdeaStatus.IN_REVIEW:
         step = idea.chain[idea.current_step]
-        return m.t("receipt.now_with", name=step_holder(m, step), role=m.t(f"role.{step.role.value}"))
+        return m.t("receipt.now_with", name=step_holder(m, step), role=level(m, step.shown_role))
     if idea.status == IdeaStatus.APPROVED and idea.shortlisted_by:
         return m.t("status.shortlisted")
     return m.t(f"status.{idea.status.value}")
 
 
-def submitter_moves(
-    m: Messages, idea: Idea, *, reason_field: str = "withdrawReason", view: str = ""
-) -> list[Element]:
+def submitter_moves(m: Messages, idea: Idea, *, reason_field: str = "withdrawReason", view: str = "") -> list[Element]:
     """What the submitter can do about their idea now: revise it when it came back to them (the
     form is posted as a new card), withdraw it while it is in review or returned. `reason_field`:
     the withdrawal reason's input id, unique on a card that lists several ideas; `view`: the card
@@ -165,8 +165,10 @@ def revision_notes(m: Messages, idea: Idea, viewer_id: str) -> list[Element]:
     notes: list[Element] = [text(m.t("revision.marker", revision=idea.revision), weight="Bolder")]
     changed = [m.t(f"idea.label.{name}") for name in idea.changes_in(idea.revision)]
     notes.append(
-        text(m.t("revision.changed", fields=", ".join(changed)) if changed else m.t("revision.unchanged"),
-             spacing="Small")
+        text(
+            m.t("revision.changed", fields=", ".join(changed)) if changed else m.t("revision.unchanged"),
+            spacing="Small",
+        )
     )
     earlier = idea.return_before(idea.revision)
     if earlier is not None and earlier.comment:

@@ -30,21 +30,38 @@ def lesson_form_card(m: Messages, idea: Idea, *, error: str = "") -> dict[str, A
     ]
     if error:
         body.append(attention(error))
-    body.append({
-        "type": "Input.Text", "id": "lesson", "label": m.t("lesson.label"), "isMultiline": True,
-        "maxLength": LESSON_MAX, "isRequired": True, "errorMessage": m.t("lesson.required"),
-        "value": lesson.text if lesson else "",
-    })
-    body.append({
-        "type": "Input.Toggle", "id": "shareLesson", "label": m.t("lesson.share_label"), "title": m.t("lesson.share"),
-        "value": "true" if lesson and lesson.shared else "false", "valueOn": "true", "valueOff": "false",
-    })
-    return card(body, [execute(m.t("lesson.save"), verbs.LESSON_SAVE, {"ideaId": idea.id}, style="positive")])
+    body.append(
+        {
+            "type": "Input.Text",
+            "id": "lesson",
+            "label": m.t("lesson.label"),
+            "isMultiline": True,
+            "maxLength": LESSON_MAX,
+            "isRequired": True,
+            "errorMessage": m.t("lesson.required"),
+            "value": lesson.text if lesson else "",
+        }
+    )
+    body.append(
+        {
+            "type": "Input.Toggle",
+            "id": "shareLesson",
+            "label": m.t("lesson.share_label"),
+            "title": m.t("lesson.share"),
+            "value": "true" if lesson and lesson.shared else "false",
+            "valueOn": "true",
+            "valueOff": "false",
+        }
+    )
+    return card(m, body, [execute(m.t("lesson.save"), verbs.LESSON_SAVE, {"ideaId": idea.id}, style="positive")])
 
 
 def lesson_thanks_card(m: Messages, idea: Idea) -> dict[str, Any]:
     shared = idea.lesson is not None and idea.lesson.shared
-    return card([
-        heading(m.t("lesson.thanks_title")),
-        text(m.t("lesson.thanks_shared" if shared else "lesson.thanks_private")),
-    ])
+    return card(
+        m,
+        [
+            heading(m.t("lesson.thanks_title")),
+            text(m.t("lesson.thanks_shared" if shared else "lesson.thanks_private")),
+        ],
+    )

@@ -24,7 +24,7 @@ def _holder_line(m: Messages, idea: Idea, now: datetime, calendar: WorkCalendar)
         return m.t("my_ideas.holder", name=name, duration=business_days(m, days))
     if idea.status == IdeaStatus.RETURNED:
         return m.t("my_ideas.holder_you", duration=business_days(m, days))
-    return m.t("my_ideas.closed", when=when(idea.shortlisted_at or idea.status_since or idea.created_at))
+    return m.t("my_ideas.closed", when=when(m, idea.shortlisted_at or idea.status_since or idea.created_at))
 
 
 def _standing(m: Messages, idea: Idea, standings: Mapping[str, Standing]) -> list[str]:
@@ -34,10 +34,12 @@ def _standing(m: Messages, idea: Idea, standings: Mapping[str, Standing]) -> lis
 def share_button(m: Messages, idea: Idea) -> dict[str, Any]:
     """Share the idea with the whole public service (once approved for the Den), or stop sharing it."""
     if idea.shared:
-        return execute(m.t("my_ideas.unshare", reference=idea.reference), verbs.IDEA_SHARE,
-                       {"ideaId": idea.id, "shared": False})
-    return execute(m.t("my_ideas.share", reference=idea.reference), verbs.IDEA_SHARE,
-                   {"ideaId": idea.id, "shared": True})
+        return execute(
+            m.t("my_ideas.unshare", reference=idea.reference), verbs.IDEA_SHARE, {"ideaId": idea.id, "shared": False}
+        )
+    return execute(
+        m.t("my_ideas.share", reference=idea.reference), verbs.IDEA_SHARE, {"ideaId": idea.id, "shared": True}
+    )
 
 
 def my_ideas_card(
@@ -60,7 +62,7 @@ def my_ideas_card(
         body.append(good(notice))
     if not ideas:
         body.append(text(m.t("my_ideas.empty")))
-        return card(body, [execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive")])
+        return card(m, body, [execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive")])
     for n, idea in enumerate(ideas[:limit]):
         status = where_now(m, idea) if idea.status != IdeaStatus.IN_REVIEW else m.t("status.in_review")
         title = reference_title(m, idea.reference, idea.pitch.title)
@@ -85,4 +87,4 @@ def my_ideas_card(
         )
     if len(ideas) >= limit:
         body.append(subtle(m.t("my_ideas.more", count=limit)))
-    return card(body, [execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive")])
+    return card(m, body, [execute(m.t("welcome.pitch"), verbs.PITCH_OPEN, style="positive")])

@@ -17,6 +17,7 @@ COUNTED = ("ideasPitched", "actionsOnOthersIdeas", "scoresGiven", "votesCast", "
 def my_information_card(m: Messages, counts: Mapping[str, int], *, reference: str) -> dict[str, Any]:
     lines = [text(m.count(f"my_information.{key}", counts.get(key, 0))) for key in COUNTED]
     return card(
+        m,
         [
             heading(m.t("my_information.title")),
             text(m.t("my_information.intro")),

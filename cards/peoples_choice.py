@@ -60,7 +60,7 @@ def peoples_choice_card(
     if personal and organiser:  # cannot be undone: the card says so and asks again
         close = execute(m.t("pc.action.close_confirm"), verbs.VOTING_CLOSE, ref, style="destructive")
         actions.append(confirm_first(m.t("pc.action.close"), m.t("pc.close.are_you_sure"), close))
-    made = card(body, actions)
+    made = card(m, body, actions)
     made["refresh"] = {
         "action": {"type": "Action.Execute", "title": m.t("pc.action.show_mine"), "verb": verbs.VOTE_VIEW,
                    "data": ref},
@@ -74,17 +74,17 @@ def _closed(m: Messages, body: list[Element], poll: Poll, ideas: dict[str, Idea]
     if not winners:
         body.append(text(m.t("pc.result.no_votes"), weight="Bolder"))
     elif len(winners) == 1:
-        body.append(good(m.t("pc.result.winner", title=winners[0].pitch.title, votes=poll.counts[winners[0].id])))
+        body.append(good(m.count("pc.result.winner", poll.counts[winners[0].id], title=winners[0].pitch.title)))
     else:
         titles = " · ".join(w.pitch.title for w in winners)
-        body.append(good(m.t("pc.result.tie", titles=titles, votes=poll.counts[winners[0].id])))
+        body.append(good(m.count("pc.result.tie", poll.counts[winners[0].id], titles=titles)))
     for finalist_id, votes in poll.standings():
         idea = ideas.get(finalist_id)
         if idea is not None:
-            body.append(container([text(idea.pitch.title, weight="Bolder"), subtle(m.t("pc.votes", count=votes))],
+            body.append(container([text(idea.pitch.title, weight="Bolder"), subtle(m.count("pc.votes", votes))],
                                   separator=True))  # fmt: skip
-    body.append(subtle(m.t("pc.result.total", count=poll.total)))
-    return card(body)
+    body.append(subtle(m.count("pc.result.total", poll.total)))
+    return card(m, body)
 
 
 def peoples_choice_result_card(m: Messages, challenge: Challenge, finalists: Sequence[Idea], poll: Poll) -> dict:
@@ -112,4 +112,4 @@ def now_pitching_card(m: Messages, challenge: Challenge, finalists: Sequence[Ide
     if index < count:
         actions.append(execute(m.t("room.action.next"), verbs.ROOM, {"challengeId": challenge.id, "step": 1},
                                style="positive"))  # fmt: skip
-    return card(body, actions)
+    return card(m, body, actions)

@@ -150,4 +150,4 @@ def pitch_form_card(
         actions.append(cancel | {"associatedInputs": "none"})
     elif not revise:
         actions.append(check)  # "Check for similar ideas" before sending
-    return card(body, actions)
+    return card(m, body, actions)

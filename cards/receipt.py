@@ -29,7 +29,7 @@ def receipt_card(
     actions = [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)]
     if idea.is_open:
         actions.append(withdraw_action(m, idea))
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def filed_card(m: Messages, idea: Idea) -> dict[str, Any]:
@@ -40,6 +40,7 @@ def filed_card(m: Messages, idea: Idea) -> dict[str, Any]:
 def spooled_card(m: Messages, values: dict[str, str]) -> dict[str, Any]:
     """Accepted during an outage of the records: saved here, filed (and numbered) later."""
     return card(
+        m,
         [
             heading(m.t("spooled.title")),
             text(m.t("spooled.body")),

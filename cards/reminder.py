@@ -18,4 +18,4 @@ def reminder_card(m: Messages, idea: Idea, *, viewer_id: str, days: int, from_dm
     if from_dm:
         header.append(text(m.t("reminder.from_dm", name=from_dm), weight="Bolder"))
     header.append(subtle(m.t("reminder.waiting", duration=business_days(m, days))))
-    return {**card(header + body, actions), "refresh": refresh(idea)}  # an old reminder shows the idea now
+    return {**card(m, header + body, actions), "refresh": refresh(idea)}  # an old reminder shows the idea now

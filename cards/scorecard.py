@@ -15,6 +15,7 @@ from bot.domain.challenge import Challenge
 from bot.domain.model import Idea, Outcome
 from bot.domain.panel import COMMENT_MAX, SCORE_MAX, SCORE_MIN, Conflict, FinalistResult, Panel, Scorecard
 from bot.domain.voting import Poll
+from bot.formatting import format_percent
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import (
@@ -72,7 +73,7 @@ def pitch_day_card(
     body: list[Element] = [heading(m.t("pd.title", name=challenge.name))]
     if notice:
         body.insert(0, good(notice))
-    day = local_day(challenge.pitch_day) if challenge.pitch_day else m.t("pd.no_date")
+    day = local_day(m, challenge.pitch_day) if challenge.pitch_day else m.t("pd.no_date")
     body.append(facts([(m.t("den.label.pitch_day"), day)]))
     body.append(text(m.t("pd.finalists", count=len(finalists)), weight="Bolder"))
     body += [subtle(_finalist_line(i)) for i in finalists] or [subtle(m.t("pd.no_finalists"))]
@@ -99,8 +100,9 @@ def pitch_day_card(
         elif poll.is_open:
             close = execute(m.t("pc.action.close_confirm"), verbs.VOTING_CLOSE, ref, style="destructive")
             voting.append(confirm_first(m.t("pc.action.close"), m.t("pc.close.are_you_sure"), close))
-            if not poll.card_id:
-                voting.append(execute(m.t("pc.action.repost"), verbs.VOTING_REPOST, ref))
+            # Also when the card went out: it may have scrolled far up the channel, or (Agents
+            # Playground) another person's page has just become the channel.
+            voting.append(execute(m.t("pc.action.repost"), verbs.VOTING_REPOST, ref))
     if poll is not None:
         key = "pd.voting.open" if poll.is_open else "pd.voting.closed"
         body.append(facts([(m.t("pd.label.peoples_choice"), m.t(key))]))
@@ -114,13 +116,13 @@ def pitch_day_card(
         close = execute(m.t("pd.action.close_scoring_confirm"), verbs.CLOSE_SCORING, ref, style="destructive")
         actions.append(confirm_first(m.t("pd.action.close_scoring"), m.t("pd.close_scoring.are_you_sure"), close))
     elif chair and not panel.scoring_closed:
-        body.append(subtle(m.t("pd.scoring.closes_on_pitch_day", day=local_day(challenge.pitch_day))))
+        body.append(subtle(m.t("pd.scoring.closes_on_pitch_day", day=local_day(m, challenge.pitch_day))))
     if chair and challenge.channel_key and finalists:
         label = "pd.action.room_start" if panel.now_pitching < 0 else "pd.action.room_next"
         actions.append(execute(m.t(label), verbs.ROOM, _ref(challenge, step=1)))
     if panel is not None and panel.scoring_closed and (chair or organiser or challenge.is_sponsor(viewer_id)):
         actions.append(execute(m.t("pd.action.results"), verbs.RESULTS, ref, style="positive"))
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def panel_form_card(
@@ -150,26 +152,28 @@ def panel_form_card(
     body.append({"type": "Input.Time", "id": "remind_time", "label": m.t("pd.form.remind_time"),
                  "value": values.get("remind_time", "")})  # fmt: skip
     body.append(subtle(m.t("pd.form.remind_help")))
-    return card(body, [execute(m.t("pd.action.save_panel"), verbs.PANEL_NAME, _ref(challenge), style="positive")])
+    return card(m, body, [execute(m.t("pd.action.save_panel"), verbs.PANEL_NAME, _ref(challenge), style="positive")])
 
 
 def panel_named_card(m: Messages, challenge: Challenge, panel: Panel, finalists: Sequence[Idea], *,
                      chair_name: str) -> dict[str, Any]:  # fmt: skip
-    day = local_day(challenge.pitch_day) if challenge.pitch_day else m.t("pd.no_date")
+    day = local_day(m, challenge.pitch_day) if challenge.pitch_day else m.t("pd.no_date")
     body: list[Element] = [
         heading(m.t("pd.named.title", name=challenge.name)),
         text(m.t("pd.named.body", day=day, count=len(finalists), chair=chair_name)),
     ]
     if panel.remind_at is not None:
-        body.append(subtle(m.t("pd.named.reminder", when=when_shown(panel.remind_at))))
+        body.append(subtle(m.t("pd.named.reminder", when=when_shown(m, panel.remind_at))))
     body.append(subtle(m.t("pd.private")))
-    actions = [execute(m.t("pd.action.my_scorecards"), verbs.SCORECARDS, _ref(challenge), style="positive"),
-               execute(m.t("pd.action.open"), verbs.PITCH_DAY, _ref(challenge))]  # the chair closes scoring there
-    return card(body, actions)
+    actions = [
+        execute(m.t("pd.action.my_scorecards"), verbs.SCORECARDS, _ref(challenge), style="positive"),
+        execute(m.t("pd.action.open"), verbs.PITCH_DAY, _ref(challenge)),
+    ]  # the chair closes scoring there
+    return card(m, body, actions)
 
 
 def _criterion_label(m: Messages, key: str, weight: int) -> str:
-    return m.t("pd.criterion", name=m.t(f"den.criterion.{key}"), weight=weight)
+    return m.t("pd.criterion", name=m.t(f"den.criterion.{key}"), weight=format_percent(weight, m.locale))
 
 
 def _pitch(m: Messages, finalist: Idea) -> list[Element]:
@@ -197,7 +201,7 @@ def conflict_hints(m: Messages, finalist: Idea, judge_id: str) -> list[str]:
     hints = []
     approved = [d for d in finalist.decisions if d.approver_id == judge_id and d.outcome == Outcome.APPROVED]
     if approved:
-        hints.append(m.t("pd.coi.you_approved", when=when_shown(approved[-1].decided_at)))
+        hints.append(m.t("pd.coi.you_approved", when=when_shown(m, approved[-1].decided_at)))
     if judge_id in finalist.line_ids:
         hints.append(m.t("pd.coi.you_manage", name=plain(finalist.submitter.name)))
     return hints
@@ -248,21 +252,23 @@ def scorecard_card(
     refreshed = {"refresh": {"action": {"type": "Action.Execute", "verb": verbs.SCORECARD, "data": ref}}}
     actions: list[Element] = []
     if scorecard.conflict == Conflict.RECUSED:
-        at = when_shown(scorecard.declared_at) if scorecard.declared_at else ""
+        at = when_shown(m, scorecard.declared_at) if scorecard.declared_at else ""
         body.append(text(m.t("pd.scorecard.recused", when=at), weight="Bolder"))
-        return {**card(body), **refreshed}
+        return {**card(m, body), **refreshed}
     if panel.scoring_closed:
         body.append(attention(m.t("pd.scorecard.closed")))
         body += _own_scores(m, challenge, scorecard)
-        return {**card(body), **refreshed}
+        return {**card(m, body), **refreshed}
+    # Recusing sends none of the scores: the required choices must not stop it (as they did ending a delegation).
     recuse = execute(m.t("pd.coi.recuse_confirm"), verbs.DECLARE, {**ref, "conflict": "recused"}, style="destructive")
+    recuse["associatedInputs"] = "none"
     if scorecard.conflict == Conflict.UNDECLARED:
         body += [attention(hint) for hint in conflict_hints(m, finalist, scorecard.judge_id)]
         body.append(text(m.t("pd.coi.question"), weight="Bolder"))
         body.append(subtle(m.t("pd.coi.help")))
         actions.append(execute(m.t("pd.coi.none"), verbs.DECLARE, {**ref, "conflict": "none"}, style="positive"))
         actions.append(confirm_first(m.t("pd.coi.recuse"), m.t("pd.coi.are_you_sure"), recuse))
-        return {**card(body, actions), **refreshed}
+        return {**card(m, body, actions), **refreshed}
     body.append(subtle(m.t("pd.scorecard.scale", low=SCORE_MIN, high=SCORE_MAX)))
     body += _scores(m, challenge, dict(values or {}), scorecard, errors)
     shown = dict(values or {})
@@ -271,12 +277,14 @@ def scorecard_card(
     if "comment" in errors:
         body.append(field_error(m.t("pd.scorecard.comment_too_long", max=COMMENT_MAX)))
     if scorecard.scored_at is not None:
-        body.append(subtle(m.t("pd.scorecard.saved_at", when=when_shown(scorecard.changed_at or scorecard.scored_at))))
+        body.append(
+            subtle(m.t("pd.scorecard.saved_at", when=when_shown(m, scorecard.changed_at or scorecard.scored_at)))
+        )
     body.append(subtle(m.t("pd.private")))
     label = "pd.action.change_scores" if scorecard.scored_at else "pd.action.save_scores"
     actions.append(execute(m.t(label), verbs.SCORE, ref, style="positive"))
     actions.append(confirm_first(m.t("pd.coi.recuse_late"), m.t("pd.coi.are_you_sure_late"), recuse))
-    return {**card(body, actions), **refreshed}
+    return {**card(m, body, actions), **refreshed}
 
 
 def _own_scores(m: Messages, challenge: Challenge, scorecard: Scorecard) -> list[Element]:
@@ -304,12 +312,12 @@ def my_scorecards_card(
                                       _ref(challenge, finalistId=idea.id))  # fmt: skip
         body.append(row)
     body.append(subtle(m.t("pd.mine.help")))
-    return card(body)
+    return card(m, body)
 
 
 def panel_reminder_card(m: Messages, challenge: Challenge, left: int) -> dict[str, Any]:
-    body = [heading(m.t("pd.reminder.title", name=challenge.name)), text(m.t("pd.reminder.body", count=left))]
-    return card(body, [execute(m.t("pd.action.my_scorecards"), verbs.SCORECARDS, _ref(challenge), style="positive")])
+    body = [heading(m.t("pd.reminder.title", name=challenge.name)), text(m.count("pd.reminder.body", left))]
+    return card(m, body, [execute(m.t("pd.action.my_scorecards"), verbs.SCORECARDS, _ref(challenge), style="positive")])
 
 
 def results_card(
@@ -321,16 +329,16 @@ def results_card(
     ideas = {i.id: i for i in finalists}
     body: list[Element] = [heading(m.t("pd.results.title", name=challenge.name)), attention(m.t("pd.results.private"))]
     if closed_at is not None:
-        body.append(subtle(m.t("pd.results.closed_at", when=when_shown(closed_at))))
+        body.append(subtle(m.t("pd.results.closed_at", when=when_shown(m, closed_at))))
     for result in results:
         idea = ideas.get(result.finalist_id)
         title = _finalist_line(idea) if idea else result.finalist_id
         if result.rank is None:
             rank = m.t("pd.results.unranked")
         elif result.tied:
-            rank = m.t("pd.results.rank_tied", rank=result.rank)
+            rank = m.ordinal("pd.results.rank_tied", result.rank)
         else:
-            rank = m.t("pd.results.rank", rank=result.rank)
+            rank = m.ordinal("pd.results.rank", result.rank)
         items: list[Element] = [text(f"{rank} · {title}", weight="Bolder")]
         items.append(facts([
             (m.t("pd.results.mean"), score_text(result.mean, m)),
@@ -340,7 +348,7 @@ def results_card(
             (m.t("pd.results.recusals"), str(result.recusals) if result.recusals else ""),
         ]))  # fmt: skip
         if result.below_quorum:
-            items.append(attention(m.t("pd.results.below_quorum", count=result.judges, quorum=quorum)))
+            items.append(attention(m.count("pd.results.below_quorum", result.judges, quorum=quorum)))
         body.append(container(items, separator=True))
     body.append(subtle(m.t("pd.results.scale")))
-    return card(body)
+    return card(m, body)

@@ -28,13 +28,13 @@ def standing_lines(m: Messages, idea: Idea, standing: Standing) -> list[str]:
             lines.append(m.t("den.standing.update_due"))
         elif latest is not None:
             status = m.t(f"den.progress.{latest.status.value}")
-            lines.append(m.t("den.standing.last_update", status=status, when=when(latest.at)))
+            lines.append(m.t("den.standing.last_update", status=status, when=when(m, latest.at)))
         else:
-            lines.append(m.t("den.standing.funded", when=when(stage.since)))
+            lines.append(m.t("den.standing.funded", when=when(m, stage.since)))
     elif stage.stage == Stage.IMPLEMENTED:
-        lines.append(m.t("den.standing.implemented", when=when(stage.since)))
+        lines.append(m.t("den.standing.implemented", when=when(m, stage.since)))
     else:
-        lines.append(m.t("den.standing.since", when=when(stage.since)))
+        lines.append(m.t("den.standing.since", when=when(m, stage.since)))
     return lines
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from bot.domain.model import Decision, Idea, IdeaStatus
 from bot.i18n import Messages
 from cards import verbs
-from cards.approval_routes import comments_view, second_look_action
+from cards.approval_routes import comments_view, level, second_look_action
 from cards.common import card, good, heading, navigate, subtle, text
 from cards.idea import chain_view, pitch_summary, submitter_moves, view_button, where_now
 from cards.pitch_form import pitch_form_card
@@ -32,12 +32,12 @@ def idea_status_card(
     actions += submitter_moves(m, idea)
     if second_look and idea.status == IdeaStatus.REJECTED and not idea.second_look_used:
         actions.append(second_look_action(m, idea))
-    return card(body, actions)
+    return card(m, body, actions)
 
 
 def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) -> dict[str, Any]:
     """The comment, then the pitch as a form filled in with what was sent, ready to revise."""
-    role = m.t(f"role.{idea.chain[decision.step_index].role.value}")
+    role = level(m, idea.chain[decision.step_index].shown_role)
     header = [
         text(
             m.t("update.returned", name=plain(decision.approver_name), role=role, reference=idea.reference),
@@ -62,4 +62,4 @@ def shortlisted_card(m: Messages, idea: Idea) -> dict[str, Any]:
         text(m.t("shortlisted.body")),
         *pitch_summary(m, idea, full=False),
     ]
-    return card(body, [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
+    return card(m, body, [view_button(m, idea), navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])

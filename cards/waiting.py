@@ -7,21 +7,22 @@ from typing import Any
 from bot.domain.model import Idea
 from bot.i18n import Messages
 from cards import verbs
+from cards.approval_routes import level, step_holder
 from cards.common import business_days, card, heading, navigate, text
 from cards.idea import view_button
-from cards.safe_text import plain
 
 
 def waiting_card(m: Messages, idea: Idea, *, days: int) -> dict[str, Any]:
     step = idea.chain[idea.current_step]
     return card(
+        m,
         [
             heading(m.t("waiting.title", reference=idea.reference)),
             text(
                 m.t(
                     "waiting.body",
-                    name=plain(step.approver_name),
-                    role=m.t(f"role.{step.role.value}"),
+                    name=step_holder(m, step),
+                    role=level(m, step.shown_role),
                     duration=business_days(m, days),
                 )
             ),

@@ -43,7 +43,7 @@ def _menu(m: Messages, audience: Audience = Audience.STAFF) -> list[dict[str, An
 
 def welcome_card(m: Messages, audience: Audience = Audience.STAFF) -> dict[str, Any]:
     body = [heading(m.t("welcome.title")), text(m.t(f"welcome.body.{audience.value}"))]
-    return card(body, _menu(m, audience))
+    return card(m, body, _menu(m, audience))
 
 
 def help_card(m: Messages) -> dict[str, Any]:
@@ -52,6 +52,7 @@ def help_card(m: Messages) -> dict[str, Any]:
         execute(m.t("welcome.delegate"), verbs.DELEGATE_OPEN),
     ]
     return card(
+        m,
         [
             heading(m.t("help.title")),
             text(m.t("help.body")),
@@ -65,4 +66,4 @@ def help_card(m: Messages) -> dict[str, Any]:
 
 
 def notice_card(m: Messages, message: str, *, with_menu: bool = False) -> dict[str, Any]:
-    return card([text(message)], _menu(m) if with_menu else None)
+    return card(m, [text(message)], _menu(m) if with_menu else None)

@@ -7,7 +7,8 @@ from typing import Any
 
 from bot.domain.limits import COMMENT_MAX, echo_back
 from bot.domain.model import IdeaStatus, Outcome
-from bot.services.ideas import ActionStatus, IdeaService
+from bot.i18n import Messages
+from bot.services.ideas import ActionStatus, DecisionResult, IdeaService
 from cards import approval_card
 from cards.approval import decided_card
 from cards.approval_routes import withdrawn_card
@@ -18,17 +19,40 @@ from dialogs.approvals import decision_comment
 from dialogs.turn import Reply, Turn, as_id, as_int
 
 
-async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mapping[str, Any]) -> Reply:
-    m = turn.messages
-    comment = decision_comment(data)
-    result = await service.decide(
+async def record(service: IdeaService, turn: Turn, outcome: Outcome, data: Mapping[str, Any]) -> DecisionResult:
+    """The click's decision, recorded by the domain's rules (the answer is the caller's to shape)."""
+    return await service.decide(
         actor_id=turn.user_id,
         idea_id=as_id(data.get("ideaId")),
         step_index=as_int(data.get("step")),
         revision=as_int(data.get("revision")),
         outcome=outcome,
-        comment=comment,
+        comment=decision_comment(data),
     )
+
+
+def problem_in_list(m: Messages, result: DecisionResult, outcome: Outcome, comment: str) -> str:
+    """What to say under an idea of "my approvals" when the click recorded nothing ("" when the
+    idea is simply decided now, by this click or an earlier one, and is shown marked instead)."""
+    idea = result.idea
+    if result.status == ActionStatus.BEING_RECORDED:
+        return m.t("approval.being_recorded", outcome=m.t(f"outcome.{outcome.value}"))
+    if result.status == ActionStatus.NOT_FOUND or idea is None:
+        return m.t("approval.not_found")
+    if result.status == ActionStatus.INVALID:
+        return m.t(f"error.{result.comment_error}", label=m.t("approval.comment"), max=COMMENT_MAX,
+                   length=len(comment))  # fmt: skip
+    if result.status == ActionStatus.COMMENT_REQUIRED:
+        return m.t("approval.comment_required", name=plain(idea.submitter.name))
+    if result.status == ActionStatus.NOT_YOURS and idea.current_approver is not None:
+        return m.t("approval.not_yours", name=idea.current_approver.approver_name)
+    return ""
+
+
+async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mapping[str, Any]) -> Reply:
+    m = turn.messages
+    comment = decision_comment(data)
+    result = await record(service, turn, outcome, data)
     idea = result.idea
     if result.status == ActionStatus.BEING_RECORDED:
         return Reply(message=m.t("approval.being_recorded", outcome=m.t(f"outcome.{outcome.value}")))
@@ -48,7 +72,7 @@ async def decide(service: IdeaService, turn: Turn, outcome: Outcome, data: Mappi
             "approval.already_decided",
             outcome=m.t(f"outcome.{d.outcome.value}"),
             name=plain(d.approver_name),
-            when=when(d.decided_at),
+            when=when(m, d.decided_at),
         )
         return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=notice))
     if result.status == ActionStatus.COMMENT_REQUIRED:

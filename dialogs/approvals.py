@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
 from bot.domain.calendar import WorkCalendar
+from bot.domain.inputs import parse_day
 from bot.domain.limits import REASON_MAX, check_text
 from bot.domain.model import Idea, IdeaStatus
 from bot.i18n import Messages
@@ -27,7 +28,7 @@ from cards.approval_routes import (
 from cards.common import local_day
 from cards.idea import chain_view, pitch_summary
 from cards.lesson import invite_action
-from dialogs.turn import Reply, Turn, as_int
+from dialogs.turn import Reply, Turn, as_int, as_key, as_text
 
 MY_APPROVALS_LIMIT = 20
 
@@ -69,17 +70,40 @@ class ApprovalFlows:
     people: Callable[[], list[tuple[str, str]]] = lambda: []  # choices for the people picker (small orgs)
 
     # ---- my approvals ---------------------------------------------------------------------
-    async def my_approvals(self, turn: Turn) -> Reply:
+    async def my_approvals(
+        self,
+        turn: Turn,
+        *,
+        decided_ids: Sequence[str] = (),
+        problems: Mapping[str, str] | None = None,
+        comments: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """The list; after a decision taken from it, the same list with the decided ideas marked."""
         ideas = await self.service.my_approvals(turn.user_id, MY_APPROVALS_LIMIT)
         now = self.clock()
+        waiting = {i.id for i in ideas}
+        decided = [i for i in [await self.service.store.get(d) for d in dict.fromkeys(decided_ids) if d not in waiting]
+                   if i is not None and i.involves(turn.user_id)]  # fmt: skip
 
         def days(idea: Idea) -> int:
             return self.calendar.business_days_between(idea.waiting_since, now)
 
-        return Reply(card=my_approvals_card(turn.messages, ideas, now, waiting_days=days, viewer_id=turn.user_id))
+        return Reply(card=my_approvals_card(turn.messages, ideas, now, waiting_days=days, viewer_id=turn.user_id,
+                                            decided=decided, problems=dict(problems or {}),
+                                            comments=dict(comments or {})))  # fmt: skip
+
+    async def decided_from_list(self, turn: Turn, problem: str, data: Mapping[str, Any]) -> Reply:
+        """A decision clicked in "my approvals": the list again, this idea marked if it is decided,
+        or the reason nothing was recorded under it (with the comment typed kept)."""
+        idea_id = str(data.get("ideaId") or "")
+        earlier = [str(i) for i in data.get("decided") or [] if isinstance(i, str)][:MY_APPROVALS_LIMIT]
+        if problem:
+            return await self.my_approvals(turn, decided_ids=earlier, problems={idea_id: problem},
+                                           comments={idea_id: decision_comment(data)})  # fmt: skip
+        return await self.my_approvals(turn, decided_ids=[idea_id, *earlier])
 
     async def open_approval(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        idea = await self.service.store.get(str(data.get("ideaId", "")))
+        idea = await self.service.store.get(as_key(data.get("ideaId")))
         if idea is None or not idea.involves(turn.user_id):  # nobody reads an idea they have no part in
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(card=self.card_for(turn, idea))
@@ -98,7 +122,7 @@ class ApprovalFlows:
         return approval_card(m, idea, viewer_id=turn.user_id)
 
     async def refresh(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        idea = await self.service.store.get(str(data.get("ideaId", "")))
+        idea = await self.service.store.get(as_key(data.get("ideaId")))
         if idea is None or not idea.involves(turn.user_id):  # a forwarded card shows nothing to others
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(card=self.card_for(turn, idea, view=str(data.get("view", "approval"))))
@@ -109,7 +133,7 @@ class ApprovalFlows:
             self.service.reassign,
             step_index=as_int(data.get("step")),
             revision=as_int(data.get("revision")),
-            to_id=str(data.get("reassignTo") or "").strip(),
+            to_id=as_key(data.get("reassignTo")),
         )
         return await self._with_reason(turn, data, REASSIGN_REASON, move, self._reassigned)
 
@@ -197,8 +221,8 @@ class ApprovalFlows:
         too_long = box.too_long(turn.messages, data)
         if too_long is not None:
             return too_long
-        reason = str(data.get(box.field) or "")
-        result = await move(actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), reason=reason)
+        reason = as_text(data.get(box.field))
+        result = await move(actor_id=turn.user_id, idea_id=as_key(data.get("ideaId")), reason=reason)
         if result.status == ActionStatus.NOT_FOUND or result.idea is None:
             return Reply(message=turn.messages.t("approval.not_found"))
         return answer(turn, result.status, result.idea)
@@ -224,18 +248,20 @@ class ApprovalFlows:
 
     async def delegate(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         m = turn.messages
-        try:
-            last_day = date.fromisoformat(str(data.get("lastDay") or "").strip())
-        except ValueError:
-            return await self.delegation_form(turn, problem=m.t("delegate.problem.bad_date"))
+        parsed = parse_day(data.get("lastDay"), today=self.calendar.local_date(self.clock()))
+        if not parsed.ok:
+            problem = "too_long" if parsed.error == "date_out_of_range" else "bad_date"
+            return await self.delegation_form(turn, problem=m.t(f"delegate.problem.{problem}"))
         result = await self.service.delegate(
-            actor_id=turn.user_id, delegate_id=str(data.get("delegateId") or "").strip(), last_day=last_day
+            actor_id=turn.user_id, delegate_id=as_key(data.get("delegateId")), last_day=parsed.value
         )
         if result.problem is not None or result.delegation is None:
             problem = result.problem.value if result.problem else "not_in_directory"
             return await self.delegation_form(turn, problem=m.t(f"delegate.problem.{problem}"))
         d = result.delegation
-        notice = m.t("delegate.saved", name=d.delegate_name, day=local_day(d.last_day), count=result.steps_handed_over)
+        notice = m.t(
+            "delegate.saved", name=d.delegate_name, day=local_day(m, d.last_day), count=result.steps_handed_over
+        )
         return await self.delegation_form(turn, notice=notice)
 
     async def end_delegation(self, turn: Turn) -> Reply:

@@ -11,12 +11,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.domain.challenge import ChallengePhase, draft_from_challenge
-from bot.domain.stage import Stage
+from bot.domain.stage import Stage, funding_form_errors
 from bot.services.challenge import ChallengeService, StageResult, Status
 from bot.services.report_links import ReportLinks
 from cards.challenge import (
     Choosing,
     challenge_card,
+    challenge_digest_card,
     challenge_form_card,
     challenges_card,
     consent_card,
@@ -27,7 +28,7 @@ from cards.challenge import (
     progress_filed_card,
     report_card,
 )
-from dialogs.turn import Reply, Turn
+from dialogs.turn import Reply, Turn, as_key, as_text
 
 
 def _picks(value: Any) -> list[str]:
@@ -55,6 +56,19 @@ class ChallengeFlows:
     @property
     def tz(self):
         return self.service.tz
+
+    # ---- sponsors' digests --------------------------------------------------------------------
+    async def sponsor_digests(self, turn: Turn) -> list[dict[str, Any]]:
+        """The challenge cards a sponsor's weekly digest carries (the funnel, funded ideas' latest
+        status), one per challenge they sponsor that has opened: part of the digest asked for too."""
+        now = self.service.clock()
+        cards = []
+        for challenge in await self.service.challenges():
+            if challenge.is_sponsor(turn.user_id) and challenge.opens_at <= now:
+                report = await self.service.report(challenge.id)
+                if report is not None:
+                    cards.append(challenge_digest_card(turn.messages, report))
+        return cards
 
     # ---- organisers --------------------------------------------------------------------------
     async def list(self, turn: Turn) -> Reply:
@@ -88,7 +102,7 @@ class ChallengeFlows:
         return Reply(card=card)
 
     async def show(self, turn: Turn, data: Mapping[str, Any], headline: str = "") -> Reply:
-        challenge = await self.service.get(str(data.get("challengeId", "")))
+        challenge = await self.service.get(as_key(data.get("challengeId")))
         if challenge is None:
             return _refused(turn, "not_found")
         names = await self.service.names(challenge.sponsor_ids)
@@ -116,7 +130,7 @@ class ChallengeFlows:
         return await self.show(turn, {"challengeId": result.challenge.id}, headline)
 
     async def edit_form(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        challenge = await self.service.get(str(data.get("challengeId", "")))
+        challenge = await self.service.get(as_key(data.get("challengeId")))
         if challenge is None:
             return _refused(turn, "not_found")
         if challenge.phase(self.service.clock()) != ChallengePhase.SCHEDULED:
@@ -125,7 +139,7 @@ class ChallengeFlows:
         return await self.new_form(turn, values=values, challenge_id=challenge.id)
 
     async def edit(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        challenge_id = str(data.get("challengeId", ""))
+        challenge_id = as_key(data.get("challengeId"))
         result = await self.service.edit(actor_id=turn.user_id, challenge_id=challenge_id, form=data)
         if result.status == Status.NOT_ORGANISER:
             return Reply(message=turn.messages.t("den.form.not_organiser"))
@@ -138,7 +152,7 @@ class ChallengeFlows:
         return await self.show(turn, data, turn.messages.t("den.form.saved"))
 
     async def close(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        result = await self.service.close(actor_id=turn.user_id, challenge_id=str(data.get("challengeId", "")))
+        result = await self.service.close(actor_id=turn.user_id, challenge_id=as_key(data.get("challengeId")))
         m = turn.messages
         if result.status == Status.NOT_ORGANISER:
             return Reply(message=m.t("den.form.not_organiser"))
@@ -148,7 +162,7 @@ class ChallengeFlows:
         return await self.show(turn, data, headline)
 
     async def report(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        challenge = await self.service.get(str(data.get("challengeId", "")))
+        challenge = await self.service.get(as_key(data.get("challengeId")))
         if challenge is None:
             return _refused(turn, "not_found")
         if not challenge.is_sponsor(turn.user_id) and not await self.service.is_organiser(turn.user_id):
@@ -160,8 +174,8 @@ class ChallengeFlows:
 
     # ---- the channel's button ---------------------------------------------------------------
     async def pitch_from_channel(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        await self.service.request_form(user_id=turn.user_id, challenge_id=str(data.get("challengeId", "")))
-        return Reply(message=turn.messages.t("den.call.sent"))
+        status = await self.service.request_form(user_id=turn.user_id, challenge_id=as_key(data.get("challengeId")))
+        return Reply(message=turn.messages.t("den.call.sent" if status == Status.RECORDED else "den.call.already_sent"))
 
     # ---- sponsors ------------------------------------------------------------------------------
     async def pool(
@@ -170,7 +184,7 @@ class ChallengeFlows:
     ) -> Reply:  # fmt: skip
         """The sponsor's pool card. `picked`, `reason`, `problem`: a refused choice comes back with the
         boxes still ticked, the reason still typed, and why it was refused beside them."""
-        challenge, rows = await self.service.pool(str(data.get("challengeId", "")))
+        challenge, rows = await self.service.pool(as_key(data.get("challengeId")))
         if challenge is None:
             return _refused(turn, "not_found")
         if not challenge.is_sponsor(turn.user_id):
@@ -184,7 +198,7 @@ class ChallengeFlows:
         return Reply(card=card)
 
     async def view(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        idea, stage, challenge = await self.service.view(str(data.get("ideaId", "")))
+        idea, stage, challenge = await self.service.view(as_key(data.get("ideaId")))
         if idea is None or challenge is None:
             return _refused(turn, "not_found")
         if not challenge.is_sponsor(turn.user_id):
@@ -207,13 +221,13 @@ class ChallengeFlows:
         return _refused(turn, result.reason or "refused")
 
     async def shortlist(self, turn: Turn, data: Mapping[str, Any], *, undo: bool = False) -> Reply:
-        result = await self.service.shortlist(actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), undo=undo)
+        result = await self.service.shortlist(actor_id=turn.user_id, idea_id=as_key(data.get("ideaId")), undo=undo)
         return await self._after(turn, result, "den.recorded.unshortlisted" if undo else "den.recorded.shortlisted")
 
     async def finalists(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         picks = _picks(data.get("picks"))
         result = await self.service.choose_finalists(
-            actor_id=turn.user_id, challenge_id=str(data.get("challengeId", "")), picks=picks
+            actor_id=turn.user_id, challenge_id=as_key(data.get("challengeId")), picks=picks
         )
         if result.status == Status.REFUSED and result.reason in KEPT_CHOICE and result.challenge is not None:
             return await self._choice_again(turn, data, result, picks)
@@ -224,15 +238,15 @@ class ChallengeFlows:
         card again with the boxes as ticked and the reason as typed, and why beside them."""
         problem = turn.messages.t(f"den.refused.{result.reason}")
         return await self.pool(turn, {"challengeId": result.challenge.id}, picked=picks,
-                               reason=str(data.get("reason") or ""), problem=problem)  # fmt: skip
+                               reason=as_text(data.get("reason")), problem=problem)  # fmt: skip
 
     async def winners(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         picks = _picks(data.get("picks"))
         result = await self.service.choose_winners(
             actor_id=turn.user_id,
-            challenge_id=str(data.get("challengeId", "")),
+            challenge_id=as_key(data.get("challengeId")),
             picks=picks,
-            reason=str(data.get("reason") or ""),
+            reason=as_text(data.get("reason")),
             ranking=_picks(data.get("ranking")),
         )
         if result.status == Status.REFUSED and result.reason in KEPT_CHOICE and result.challenge is not None:
@@ -240,7 +254,7 @@ class ChallengeFlows:
         return await self._after(turn, result, "den.recorded.winners")
 
     async def fund_form(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        idea, stage, challenge = await self.service.view(str(data.get("ideaId", "")))
+        idea, stage, challenge = await self.service.view(as_key(data.get("ideaId")))
         if idea is None or challenge is None or stage is None:
             return _refused(turn, "not_found")
         if not challenge.is_sponsor(turn.user_id):
@@ -250,15 +264,22 @@ class ChallengeFlows:
         return Reply(card=funding_form_card(turn.messages, idea))
 
     async def fund(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
+        errors = funding_form_errors(data.get("amount"), data.get("branch"), data.get("conditions"))
+        if errors:  # each at its field, with what was typed
+            idea, _, challenge = await self.service.view(as_key(data.get("ideaId")))
+            if idea is not None and challenge is not None and challenge.is_sponsor(turn.user_id):
+                values = {k: as_text(data.get(k)) for k in ("amount", "branch", "conditions")}
+                notice = turn.messages.t("form.errors_summary")
+                return Reply(card=funding_form_card(turn.messages, idea, values=values, notice=notice, errors=errors))
         result = await self.service.record_funding(
             actor_id=turn.user_id,
-            idea_id=str(data.get("ideaId", "")),
+            idea_id=as_key(data.get("ideaId")),
             amount=data.get("amount"),
-            branch=str(data.get("branch") or ""),
-            conditions=str(data.get("conditions") or ""),
+            branch=as_text(data.get("branch")),
+            conditions=as_text(data.get("conditions")),
         )
         if result.status == Status.REFUSED and result.idea is not None:
-            values = {k: str(data.get(k) or "") for k in ("amount", "branch", "conditions")}
+            values = {k: as_text(data.get(k)) for k in ("amount", "branch", "conditions")}
             notice = turn.messages.t(f"den.refused.{result.reason}")
             return Reply(card=funding_form_card(turn.messages, result.idea, values=values, notice=notice))
         return await self._after(turn, result, "den.recorded.funded")
@@ -267,7 +288,7 @@ class ChallengeFlows:
     async def consent(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         consent = str(data.get("consent")).lower() == "true"
         result = await self.service.give_consent(
-            actor_id=turn.user_id, idea_id=str(data.get("ideaId", "")), consent=consent
+            actor_id=turn.user_id, idea_id=as_key(data.get("ideaId")), consent=consent
         )
         if result.status in (Status.RECORDED, Status.ALREADY) and result.stage and result.challenge:
             return Reply(card=consent_card(turn.messages, result.idea, result.stage, result.challenge))
@@ -276,15 +297,15 @@ class ChallengeFlows:
     async def progress(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         result = await self.service.file_progress(
             actor_id=turn.user_id,
-            idea_id=str(data.get("ideaId", "")),
-            status=str(data.get("status") or ""),
-            note=str(data.get("note") or ""),
+            idea_id=as_key(data.get("ideaId")),
+            status=as_text(data.get("status")),
+            note=as_text(data.get("note")),
         )
         m = turn.messages
         if result.status == Status.RECORDED:
             return Reply(card=progress_filed_card(m, result.idea, result.stage))
         if result.status == Status.REFUSED and result.stage is not None and result.idea is not None:
-            values = {"status": str(data.get("status") or ""), "note": str(data.get("note") or "")}
+            values = {"status": as_text(data.get("status")), "note": as_text(data.get("note"))}
             notice = m.t(f"den.refused.{result.reason}")
             return Reply(card=follow_up_card(m, result.idea, result.stage, notice=notice, values=values))
         if result.status == Status.REFUSED:

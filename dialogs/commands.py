@@ -18,6 +18,7 @@ class Command(enum.StrEnum):
     ENGLISH = "english"
     CHALLENGES = "challenges"
     MY_INFORMATION = "my_information"  # an access request: what the Den holds about me
+    BACK = "back"  # an approver back early: their acting approver arrangement ends now
 
 
 # English, then French: the French catalogue tells people to type `proposer`, `mes idées`, `aide`.
@@ -32,6 +33,8 @@ _PHRASES = {
     + ("mes approbations", "approbations", "à approuver"),
     Command.DELEGATE: ("acting", "delegate", "someone acts for me", "away", "out of office")
     + ("intérim", "interim", "déléguer", "absent", "absente"),
+    Command.BACK: ("i'm back", "i am back", "im back", "back", "end acting", "stop acting", "end delegation")
+    + ("je suis de retour", "de retour", "fin de l'intérim", "fin de l’intérim", "fin intérim", "mettre fin"),
     Command.DIGEST: ("digest", "my digest", "résumé", "mon résumé", "résumé hebdomadaire"),
     Command.FRENCH: ("français", "french", "en français", "in french"),
     Command.ENGLISH: ("english", "anglais", "en anglais", "in english"),

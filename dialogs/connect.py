@@ -39,8 +39,9 @@ class ConnectFlows:
 
     async def answer(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         accept = verb == verbs.CONNECT_ACCEPT
-        request = await self.service.answer(owner_id=turn.user_id, request_id=str(data.get("requestId", ""))[:200],
-                                            accept=accept)
+        request = await self.service.answer(
+            owner_id=turn.user_id, request_id=str(data.get("requestId", ""))[:200], accept=accept
+        )
         if request is None:
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(card=answered_for_owner(turn.messages, request))
@@ -52,6 +53,11 @@ class ConnectFlows:
         found = await self.similar_for(turn, text)
         preface = found or no_similar(turn.messages)
         form_id = as_id(data.get("formId"))
-        card = pitch_form_card(turn.messages, form_id=form_id, values=values, preface=preface,
-                               challenge_id=str(data.get("challengeId") or ""))
+        card = pitch_form_card(
+            turn.messages,
+            form_id=form_id,
+            values=values,
+            preface=preface,
+            challenge_id=str(data.get("challengeId") or ""),
+        )
         return Reply(card=card)

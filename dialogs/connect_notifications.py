@@ -24,5 +24,6 @@ class ConnectNotificationRenderer:
             return None
         if message.kind == MessageKind.CONNECT_ASKED:
             return in_language(asked_card(m, request), m), m.t("connect.asked.title")
-        return in_language(answered_for_asker(m, request), m), m.t("connect.answered.summary",
-                                                                     reference=request.idea_reference)
+        return in_language(answered_for_asker(m, request), m), m.t(
+            "connect.answered.summary", reference=request.idea_reference
+        )

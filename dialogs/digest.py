@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from bot.domain.calendar import DigestWeek
@@ -20,18 +20,18 @@ from cards.safe_text import plain
 from dialogs.turn import Reply, Turn, as_id
 
 
-def digest_renderer(*, report_url: str, stall_days: int):
+def digest_renderer(*, report_url: str, stall_days: int, tz: tzinfo | None = None):
     """The DigestService's renderer: the DM's card in their language, and its notification summary."""
 
     def render(digest: Digest, locale: str | None, nudged: set[str]) -> tuple[dict[str, Any], str]:
-        m = Messages(locale)
+        m = Messages(locale, tz)
         card = digest_card(m, digest, nudged=nudged, report_url=report_url, stall_days=stall_days)
         return in_language(card, m), m.t("digest.summary")
 
     return render
 
 
-_WEEK_KEY = re.compile(r"^\d{4}-W\d{2}$")
+_WEEK_KEY = re.compile(r"^\d{4}-W\d{2}(-so-far)?$")  # the weekly run's week, or the week so far (typed)
 
 
 def _week_of(data: Mapping[str, Any]) -> DigestWeek | None:

@@ -22,6 +22,7 @@ from bot.services.language import Languages
 from bot.services.pitch_day import PitchDayService
 from bot.services.report_links import ReportLinks
 from cards import help_card, my_ideas_card, verbs
+from cards.approval_routes import MY_APPROVALS_LIST
 from cards.challenge import challenge_preface, pitch_privately_card
 from cards.common import in_language
 from cards.details import idea_details_card
@@ -30,12 +31,12 @@ from cards.my_information import COUNTED, my_information_card
 from cards.safe_text import plain
 from cards.welcome import Audience, welcome_card
 from dialogs import approval, digest, pitch, read
-from dialogs.approvals import ApprovalFlows
+from dialogs.approvals import ApprovalFlows, decision_comment
 from dialogs.challenge import ChallengeFlows
 from dialogs.commands import Command, recognise
 from dialogs.connect import ConnectFlows
 from dialogs.pitch_day import PitchDayFlows
-from dialogs.turn import Reply, Turn, as_id
+from dialogs.turn import Reply, Turn, as_id, as_key
 
 MY_IDEAS_LIMIT = 20
 _AUDIENCE = {
@@ -124,7 +125,8 @@ class MainDialog:
     # ---- language and welcome -----------------------------------------------------------------
     async def localise(self, turn: Turn) -> Turn:
         """The turn in the language the person chose (the switch), else their Teams locale."""
-        return replace(turn, locale=await self._languages.locale_for(turn.user_id, turn.locale) or turn.locale)
+        locale = await self._languages.locale_for(turn.user_id, turn.locale) or turn.locale
+        return replace(turn, locale=locale, tz=self._calendar.tz)
 
     async def welcome(self, turn: Turn) -> dict[str, Any]:
         """The first card someone sees: what the Den is for them (staff, approver, DM, organiser)."""
@@ -160,6 +162,8 @@ class MainDialog:
             return await self._approvals.my_approvals(turn)
         if command == Command.DELEGATE and self._approvals is not None:
             return await self._approvals.delegation_form(turn)
+        if command == Command.BACK and self._approvals is not None:
+            return await self._approvals.end_delegation(turn)
         if command == Command.DIGEST:
             return await self._digest_so_far(turn)
         if command == Command.MY_INFORMATION and self._access is not None:
@@ -213,7 +217,12 @@ class MainDialog:
         return Reply(card=await self._my_ideas(turn, notice=notice))
 
     async def _decide(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
-        return await approval.decide(self._service, turn, Outcome(verbs.DECISION_VERBS[verb]), data)
+        outcome = Outcome(verbs.DECISION_VERBS[verb])
+        if data.get("list") == MY_APPROVALS_LIST and self._approvals is not None:  # the list stays a list
+            result = await approval.record(self._service, turn, outcome, data)
+            problem = approval.problem_in_list(turn.messages, result, outcome, decision_comment(data))
+            return await self._approvals.decided_from_list(turn, problem, data)
+        return await approval.decide(self._service, turn, outcome, data)
 
     async def _digest_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         return await digest.act(self._digests, turn, verb, data, self._challenges)
@@ -257,6 +266,7 @@ class MainDialog:
         if idea is None:
             return Reply(message=turn.messages.t("approval.not_found"))
         return Reply(card=lesson_thanks_card(turn.messages, idea))
+
     async def _challenges_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         """The welcome's *Challenges*: the list is posted below; the welcome stays."""
         return self._posted_below(turn, await self._den.list(turn))
@@ -273,7 +283,7 @@ class MainDialog:
 
     async def _language_button(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         """The button names the language it switches to; without one (an older card) it switches to the other."""
-        language = str(data.get("language", ""))
+        language = as_key(data.get("language"))
         if language not in ("en", "fr"):
             language = "en" if turn.messages.language == "fr" else "fr"
         return await self._choose_language(turn, language, typed=False)
@@ -304,7 +314,12 @@ class MainDialog:
         ideas = await self._service.my_ideas(turn.user_id, MY_IDEAS_LIMIT)
         standings = await self._standings(ideas)
         return my_ideas_card(
-            turn.messages, ideas, self._clock(), limit=MY_IDEAS_LIMIT, calendar=self._calendar, standings=standings,
+            turn.messages,
+            ideas,
+            self._clock(),
+            limit=MY_IDEAS_LIMIT,
+            calendar=self._calendar,
+            standings=standings,
             notice=notice,
         )
 
@@ -348,7 +363,8 @@ class MainDialog:
             return Reply(message=turn.messages.t("digest.only_dms"), follow_ups=[help_card(turn.messages)])
         if not self._digest_on_request:
             return Reply(message=turn.messages.t("digest.on_mondays"))
-        return Reply(card=await self._digests.for_chat(dm, turn.locale))
+        card = await self._digests.for_chat(dm, turn.locale)
+        return Reply(card=card, follow_ups=await self._den.sponsor_digests(turn) if self._den is not None else [])
 
     async def _choose_language(self, turn: Turn, language: str, *, typed: bool) -> Reply:
         """The Français / English switch: remembered, then the welcome again in the new language."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import tzinfo
 from typing import Any, Protocol
 
 from bot.domain.den_outbox import DEN_KINDS
@@ -18,7 +19,7 @@ from bot.domain.model import Idea, IdeaStatus, Outcome
 from bot.domain.outbox import DecisionFacts, MessageKind, still_relevant
 from bot.domain.pitch_day_outbox import PITCH_DAY_KINDS
 from bot.i18n import Messages
-from bot.ports import Conversations, Ideas, OutboxMessage, Preferences
+from bot.ports import CHANNEL_PREFIX, Conversations, Ideas, OutboxMessage, Preferences
 from bot.services.language import Languages
 from cards import approval_card, returned_card
 from cards.approval_routes import (
@@ -30,6 +31,7 @@ from cards.approval_routes import (
     withdraw_action,
     withdrawn_card,
 )
+from cards.bilingual import in_both_languages
 from cards.common import in_language, view_idea
 from cards.correction import corrected_card
 from cards.decision_update import decision_update_card
@@ -62,8 +64,10 @@ class NotificationRenderer:
         den: DenRenderer | None = None,
         pitch_day: DenRenderer | None = None,
         connect: DenRenderer | None = None,
+        tz: tzinfo | None = None,
     ) -> None:
         self._store = store
+        self._tz = tz  # the ministry's time zone: dates on cards are written in it
         self._den = den  # the Den challenge's messages (dialogs/den_notifications.py)
         self._pitch_day = pitch_day  # pitch day's (dialogs/pitch_day_notifications.py)
         self.connect = connect  # asking to connect (dialogs/connect_notifications.py), set by the bootstrap
@@ -73,14 +77,18 @@ class NotificationRenderer:
         self._languages = Languages(store, clock=lambda: None)  # only reads here
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
-        if self._den is not None and message.kind in DEN_KINDS:
-            return await self._den(message, Messages(await self._languages.locale_for(message.recipient_id)))
+        if message.recipient_id.startswith(CHANNEL_PREFIX):  # read by both language communities
+            m = Messages(await self._languages.locale_for(message.recipient_id), self._tz)
+            return await in_both_languages(m, lambda language: self._challenge_message(message, language))
         if message.kind in (MessageKind.CONNECT_ASKED, MessageKind.CONNECT_ANSWERED):
             if self.connect is None:
                 return None
-            return await self.connect(message, Messages(await self._languages.locale_for(message.recipient_id)))
-        if self._pitch_day is not None and message.kind in PITCH_DAY_KINDS:
-            return await self._pitch_day(message, Messages(await self._languages.locale_for(message.recipient_id)))
+            return await self.connect(
+                message, Messages(await self._languages.locale_for(message.recipient_id), self._tz)
+            )
+        if message.kind in DEN_KINDS or message.kind in PITCH_DAY_KINDS:
+            m = Messages(await self._languages.locale_for(message.recipient_id), self._tz)
+            return await self._challenge_message(message, m)
         idea = await self._store.get(message.idea_id)
         if idea is None:
             return None
@@ -89,12 +97,20 @@ class NotificationRenderer:
         step, revision = message.payload.get("step"), message.payload.get("revision")
         if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
             return None  # decided or withdrawn before we could deliver: nothing to say
-        m = Messages(await self._languages.locale_for(message.recipient_id))
+        m = Messages(await self._languages.locale_for(message.recipient_id), self._tz)
         rendered = self._render(message, idea, m)
         if rendered is None:
             return None
         card, summary = rendered
         return in_language(card, m), summary
+
+    async def _challenge_message(self, message: OutboxMessage, m: Messages) -> tuple[dict[str, Any], str] | None:
+        """A Den challenge's or pitch day's message, in `m`'s language."""
+        if self._den is not None and message.kind in DEN_KINDS:
+            return await self._den(message, m)
+        if self._pitch_day is not None and message.kind in PITCH_DAY_KINDS:
+            return await self._pitch_day(message, m)
+        return None
 
     def _render(self, message: OutboxMessage, idea: Idea, m: Messages) -> tuple[dict[str, Any], str] | None:
         step, revision = message.payload.get("step"), message.payload.get("revision")

@@ -9,9 +9,10 @@ message. A judge only ever sees their own scores.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
+from bot.domain.inputs import parse_day, parse_time_of_day
 from bot.services.pitch_day import Outcome, PitchDay, PitchDayService, Status
 from cards.peoples_choice import now_pitching_card
 from cards.scorecard import (
@@ -21,7 +22,7 @@ from cards.scorecard import (
     results_card,
     scorecard_card,
 )
-from dialogs.turn import Reply, Turn
+from dialogs.turn import Reply, Turn, as_key, as_text
 
 
 def refused(turn: Turn, reason: str) -> Reply:
@@ -42,13 +43,15 @@ class PanelFlows:
         self.service = service
 
     async def show(self, turn: Turn, data: Mapping[str, Any], notice: str = "") -> Reply:
-        day = await self.service.day(str(data.get("challengeId") or ""))
+        day = await self.service.day(as_key(data.get("challengeId")))
         if day is None:
             return Reply(message=turn.messages.t("pd.refused.not_found"))
         return Reply(card=await self._console(turn, day, notice))
 
     async def _console(self, turn: Turn, day: PitchDay, notice: str = "") -> dict[str, Any]:
         organiser = await self.service.is_organiser(turn.user_id)
+        if organiser and not notice and await self.service.in_the_running(turn.user_id, day):
+            notice = turn.messages.t("pd.refused.in_the_running_panel")  # said before they try
         panel = day.panel
         names = await self.service.names(panel.judge_ids if panel else [])
         _, done = await self.service.progress(day.challenge.id) if panel else (None, None)
@@ -58,11 +61,13 @@ class PanelFlows:
 
     # ---- organisers: the panel ------------------------------------------------------------
     async def form(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        day = await self.service.day(str(data.get("challengeId") or ""))
+        day = await self.service.day(as_key(data.get("challengeId")))
         if day is None:
             return Reply(message=turn.messages.t("pd.refused.not_found"))
         if not await self.service.is_organiser(turn.user_id):
             return refused(turn, "not_organiser")
+        if await self.service.in_the_running(turn.user_id, day):
+            return refused(turn, "in_the_running_panel")
         panel = day.panel
         remind = (panel.remind_at if panel else None) or self.service.default_reminder(day.challenge)
         local = remind.astimezone(self.service.tz) if remind else None
@@ -82,10 +87,10 @@ class PanelFlows:
         return [(person_id, name) for person_id, name in names.items() if name]
 
     async def name(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        challenge_id = str(data.get("challengeId") or "")
-        judges, chair = _ids(data.get("judges")), str(data.get("chair") or "").strip()
+        challenge_id = as_key(data.get("challengeId"))
+        judges, chair = _ids(data.get("judges")), as_key(data.get("chair"))
         remind_at, bad_time = self._remind_at(data)
-        values = {k: str(data.get(k) or "") for k in ("judges", "chair", "remind_on", "remind_time")}
+        values = {k: as_text(data.get(k)) for k in ("judges", "chair", "remind_on", "remind_time")}
         if bad_time:
             return await self._form_again(turn, challenge_id, values, "bad_time")
         result = await self.service.name_panel(actor_id=turn.user_id, challenge_id=challenge_id, judge_ids=judges,
@@ -106,19 +111,20 @@ class PanelFlows:
         return Reply(card=card)
 
     def _remind_at(self, data: Mapping[str, Any]) -> tuple[datetime | None, bool]:
-        day, hour = str(data.get("remind_on") or "").strip(), str(data.get("remind_time") or "").strip()
-        if not day:
-            return None, False
-        try:
-            moment = time.fromisoformat(hour) if hour else self.service.reminder_time
-            return datetime.combine(date.fromisoformat(day), moment, tzinfo=self.service.tz), False
-        except ValueError:
+        """The reminder's date and time, by the one rule for dates (within ten years) and times."""
+        day = parse_day(data.get("remind_on"), today=self.service.clock().astimezone(self.service.tz).date(),
+                        required=False)  # fmt: skip
+        hour = parse_time_of_day(data.get("remind_time"), required=False)
+        if not day.ok or not hour.ok:
             return None, True
+        if day.value is None:
+            return None, False
+        return datetime.combine(day.value, hour.value or self.service.reminder_time, tzinfo=self.service.tz), False
 
     # ---- judges -------------------------------------------------------------------------------
     async def mine(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         day, cards = await self.service.my_scorecards(judge_id=turn.user_id,
-                                                      challenge_id=str(data.get("challengeId") or ""))  # fmt: skip
+                                                      challenge_id=as_key(data.get("challengeId")))  # fmt: skip
         if day is None:
             return Reply(message=turn.messages.t("pd.refused.not_found"))
         if day.panel is None or not day.panel.is_judge(turn.user_id):
@@ -126,21 +132,21 @@ class PanelFlows:
         return Reply(card=my_scorecards_card(turn.messages, day.challenge, day.finalists, cards, day.panel))
 
     async def open_card(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        result = await self.service.scorecard(judge_id=turn.user_id, challenge_id=str(data.get("challengeId") or ""),
-                                              finalist_id=str(data.get("finalistId") or ""))  # fmt: skip
+        result = await self.service.scorecard(judge_id=turn.user_id, challenge_id=as_key(data.get("challengeId")),
+                                              finalist_id=as_key(data.get("finalistId")))  # fmt: skip
         return self._scorecard_reply(turn, result, "")
 
     async def declare(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        result = await self.service.declare(actor_id=turn.user_id, challenge_id=str(data.get("challengeId") or ""),
-                                            finalist_id=str(data.get("finalistId") or ""),
-                                            conflict=str(data.get("conflict") or ""))  # fmt: skip
+        result = await self.service.declare(actor_id=turn.user_id, challenge_id=as_key(data.get("challengeId")),
+                                            finalist_id=as_key(data.get("finalistId")),
+                                            conflict=as_text(data.get("conflict")))  # fmt: skip
         recused = result.card is not None and result.card.conflict.value == "recused"
         notice = "" if recused else turn.messages.t("pd.coi.recorded_none")
         return self._scorecard_reply(turn, result, notice)
 
     async def score(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        result = await self.service.score(actor_id=turn.user_id, challenge_id=str(data.get("challengeId") or ""),
-                                          finalist_id=str(data.get("finalistId") or ""), form=data)  # fmt: skip
+        result = await self.service.score(actor_id=turn.user_id, challenge_id=as_key(data.get("challengeId")),
+                                          finalist_id=as_key(data.get("finalistId")), form=data)  # fmt: skip
         m = turn.messages
         changed = result.card is not None and result.card.changes > 0
         notice = m.t("pd.scorecard.changed") if changed else m.t("pd.scorecard.saved")
@@ -168,16 +174,14 @@ class PanelFlows:
 
     # ---- the chair ------------------------------------------------------------------------------
     async def close_scoring(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        result = await self.service.close_scoring(
-            actor_id=turn.user_id, challenge_id=str(data.get("challengeId") or "")
-        )
+        result = await self.service.close_scoring(actor_id=turn.user_id, challenge_id=as_key(data.get("challengeId")))
         if result.status == Status.REFUSED or result.day is None:
             return self._refusal(turn, result)
         key = "pd.scoring.closed_now" if result.status == Status.RECORDED else "pd.refused.scoring_closed"
         return Reply(card=await self._console(turn, result.day, turn.messages.t(key)))
 
     async def results(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        result = await self.service.results(viewer_id=turn.user_id, challenge_id=str(data.get("challengeId") or ""))
+        result = await self.service.results(viewer_id=turn.user_id, challenge_id=as_key(data.get("challengeId")))
         day = result.day
         if result.status != Status.RECORDED or day is None or day.panel is None:
             return self._refusal(turn, result)
@@ -186,7 +190,7 @@ class PanelFlows:
 
     async def room(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         step = -1 if str(data.get("step")) == "-1" else 1
-        result = await self.service.advance_room(actor_id=turn.user_id, challenge_id=str(data.get("challengeId") or ""),
+        result = await self.service.advance_room(actor_id=turn.user_id, challenge_id=as_key(data.get("challengeId")),
                                                  step=step)  # fmt: skip
         day = result.day
         if result.status != Status.RECORDED or day is None or day.panel is None:

@@ -18,7 +18,7 @@ from cards.idea import where_now
 from cards.receipt import spooled_card
 from cards.safe_text import plain
 from dialogs.connect import ConnectFlows
-from dialogs.turn import Reply, Turn, as_id, as_int
+from dialogs.turn import Reply, Turn, as_id, as_int, as_key
 
 
 def new_form(
@@ -48,7 +48,7 @@ async def submit(
         # The pitch goes to the open challenge; a form from a challenge that has closed is late.
         # With the records unreachable, the form keeps the challenge it names and is spooled.
         try:
-            target = await challenges.target_for_pitch(str(data.get("challengeId") or ""))
+            target = await challenges.target_for_pitch(as_key(data.get("challengeId")))
         except StoreUnavailable:
             target = None
     if target is not None:
@@ -70,7 +70,7 @@ async def submit(
         earlier = result.duplicate_of
         notice = m.t(
             "pitch.duplicate",
-            when=when(earlier.created_at),
+            when=when(m, earlier.created_at),
             reference=earlier.reference,
             title=plain(earlier.pitch.title),
         )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
 
+from bot.domain.inputs import clean_text
 from bot.i18n import Messages
 
 
@@ -16,6 +18,7 @@ class Turn:
     locale: str
     conversation_type: str = "personal"  # "personal", "channel" or "groupChat"
     user_channel_id: str = ""  # the person's Teams id (an MRI, 29:...): Universal Actions refresh lists these
+    tz: tzinfo | None = None  # the ministry's time zone, that dates on cards are written in
 
     @property
     def is_personal(self) -> bool:
@@ -23,7 +26,7 @@ class Turn:
 
     @property
     def messages(self) -> Messages:
-        return Messages(self.locale)
+        return Messages(self.locale, self.tz)
 
 
 @dataclass
@@ -55,3 +58,20 @@ def as_id(value: Any) -> str:
         return str(uuid.UUID(value))
     except ValueError:
         return ""
+
+
+KEY_MAX = 200  # longer than any id, email or channel key the bot makes or Teams sends
+
+
+def as_key(value: Any) -> str:
+    """An id, email or key from card data (text of at most KEY_MAX characters, cleaned), or ""
+    for anything else: a number, an object or a megabyte of text never reaches a store query."""
+    if not isinstance(value, str) or len(value) > KEY_MAX:
+        return ""
+    return clean_text(value, multiline=False)
+
+
+def as_text(value: Any) -> str:
+    """What a person typed, as the card sent it (text only: a number or an object is no text).
+    The domain cleans it by the one rule and checks its limit."""
+    return value if isinstance(value, str) else ""

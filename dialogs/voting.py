@@ -7,7 +7,7 @@ Also the channel cards' renderer the service posts and updates with, in the chan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.domain.panel import Panel
@@ -15,10 +15,10 @@ from bot.domain.voting import Poll
 from bot.i18n import Messages
 from bot.ports import channel_recipient
 from bot.services.pitch_day import Outcome, PitchDay, PitchDayService, Status
-from cards.common import in_language
+from cards.bilingual import bilingual, other_language
 from cards.peoples_choice import now_pitching_card, peoples_choice_card
 from dialogs.panel import PanelFlows, refused
-from dialogs.turn import Reply, Turn
+from dialogs.turn import Reply, Turn, as_key
 
 
 class ChannelCards:
@@ -29,17 +29,25 @@ class ChannelCards:
 
     async def _messages(self, day: PitchDay) -> Messages:
         record = await self._service.store.get_conversation(channel_recipient(day.challenge.channel_key))
-        return Messages(record.locale if record else None)
+        return Messages(record.locale if record else None, self._service.tz)
 
     async def poll_card(self, day: PitchDay, poll: Poll) -> tuple[dict[str, Any], str]:
-        m = await self._messages(day)
-        card = in_language(peoples_choice_card(m, day.challenge, day.finalists, poll), m)
-        return card, m.t("pc.title", name=day.challenge.name)
+        def render(m: Messages) -> tuple[dict[str, Any], str]:
+            return peoples_choice_card(m, day.challenge, day.finalists, poll), m.t("pc.title", name=day.challenge.name)
+
+        return _both(await self._messages(day), render)
 
     async def room_card(self, day: PitchDay, panel: Panel) -> tuple[dict[str, Any], str]:
-        m = await self._messages(day)
-        card = in_language(now_pitching_card(m, day.challenge, day.finalists, panel), m)
-        return card, m.t("room.title", name=day.challenge.name)
+        def render(m: Messages) -> tuple[dict[str, Any], str]:
+            return now_pitching_card(m, day.challenge, day.finalists, panel), m.t("room.title", name=day.challenge.name)
+
+        return _both(await self._messages(day), render)
+
+
+def _both(m: Messages, render: Callable[[Messages], tuple[dict[str, Any], str]]) -> tuple[dict[str, Any], str]:
+    """The channel's card in its language, then in the other official language."""
+    (first, first_summary), (second, second_summary) = render(m), render(other_language(m))
+    return bilingual(first, second), f"{first_summary} · {second_summary}"
 
 
 class VotingFlows:
@@ -60,11 +68,11 @@ class VotingFlows:
 
     async def view(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         """The card's refresh (automatic or by hand): this person's own view."""
-        return await self._view(turn, str(data.get("challengeId") or ""))
+        return await self._view(turn, as_key(data.get("challengeId")))
 
     async def vote(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        challenge_id = str(data.get("challengeId") or "")
-        finalist_id = str(data.get("finalistId") or "")
+        challenge_id = as_key(data.get("challengeId"))
+        finalist_id = as_key(data.get("finalistId"))
         result = await self.service.vote(voter_id=turn.user_id, voter_mri=turn.user_channel_id,
                                          challenge_id=challenge_id, finalist_id=finalist_id)  # fmt: skip
         m = turn.messages
@@ -79,16 +87,16 @@ class VotingFlows:
         return await self._view(turn, challenge_id, m.t(key), result)
 
     async def open(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        result = await self.service.open_voting(actor_id=turn.user_id, challenge_id=str(data.get("challengeId") or ""))
+        result = await self.service.open_voting(actor_id=turn.user_id, challenge_id=as_key(data.get("challengeId")))
         return await self._after(turn, result, "pc.opened")
 
     async def repost(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         result = await self.service.repost_poll_card(actor_id=turn.user_id,
-                                                     challenge_id=str(data.get("challengeId") or ""))  # fmt: skip
+                                                     challenge_id=as_key(data.get("challengeId")))  # fmt: skip
         return await self._after(turn, result, "pc.reposted")
 
     async def close(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        challenge_id = str(data.get("challengeId") or "")
+        challenge_id = as_key(data.get("challengeId"))
         result = await self.service.close_voting(actor_id=turn.user_id, challenge_id=challenge_id)
         if result.status == Status.REFUSED or result.day is None:
             return refused(turn, result.reason or "not_found")

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -25,8 +26,10 @@ PLAYGROUND_PORT = int(os.environ.get("DEN_PLAYGROUND_PORT", "56150"))
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 120.0) -> None:
-    """Until /healthz answers 200: a cold start on a busy 2-core machine can take most of a minute."""
+    """Until /healthz answers 200 (a cold start on a busy 2-core machine can take most of a minute);
+    if it never does, say what it last answered."""
     deadline = time.monotonic() + seconds
+    last_answer = "no answer (nothing was listening)"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit("The bot stopped while starting; see the messages above.")
@@ -34,9 +37,21 @@ def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 120
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
                     return
+                last_answer = describe_answer(response.status, response.read())
+        except urllib.error.HTTPError as error:
+            last_answer = describe_answer(error.code, error.read())
         except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"The bot did not answer {url} within {seconds:.0f} s.")
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"The bot did not become healthy within {seconds:.0f} s: {url} answered {last_answer}.")
+
+
+def describe_answer(status: int, body: bytes) -> str:
+    """The status and the body /healthz gave, short enough for one line of a terminal."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if len(text) > 500:
+        text = text[:500] + "..."
+    return f"HTTP {status} {text}" if text else f"HTTP {status}"
 
 
 def demo_env(settings: Settings) -> dict[str, str]:
@@ -50,12 +65,22 @@ def demo_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def stop_on(signum: int, frame: object) -> None:
+    """SIGTERM (or a SIGINT that a background start left ignored) stops everything, as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, stop_on)
+    signal.signal(signal.SIGINT, stop_on)
     settings = Settings.from_env()
     people = [entry.person for entry in OrgFileDirectory.from_file(settings.org_file).people()]
     local = f"http://localhost:{settings.port}"
     # Locally, the DM can type `digest` to see the week so far (the Monday digest covers last week).
     os.environ.setdefault("DEN_DIGEST_ON_REQUEST", "on")
+    # Agents Playground has no per-user refresh: a People's Choice card updated to list a voter for it
+    # would replace that voter's "Your vote: ..." with everyone's view. Keep the click's answer on screen.
+    os.environ.setdefault("DEN_VOTE_REFRESH_LIST", "off")
     # Agents Playground is the connector here: let the bot answer it on loopback (Teams' hosts stay allowed).
     os.environ.setdefault("DEN_ALLOWED_SERVICE_URLS", f"{TEAMS_SERVICE_URLS},{LOCAL_SERVICE_URLS}")
     print(f">>> Starting Deputy's Den on {local} ...", flush=True)

@@ -209,6 +209,7 @@ def _step_to_dict(step: ApprovalStep) -> dict[str, Any]:
         "approverName": step.approver_name,
         "role": step.role.value,
         **_behalf(step.on_behalf_of_id, step.on_behalf_of_name),
+        **({"holderRole": step.holder_role.value} if step.holder_role else {}),
     }
 
 
@@ -219,6 +220,7 @@ def _step_from_dict(data: dict[str, Any]) -> ApprovalStep:
         Role(data["role"]),
         data.get("onBehalfOfId", ""),
         data.get("onBehalfOfName", ""),
+        Role(data["holderRole"]) if data.get("holderRole") else None,
     )
 
 

@@ -61,7 +61,13 @@ from bot.adapters.serialization import (
     idea_to_dict,
 )
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
-from bot.domain.delegation import Delegation
+from bot.domain.delegation import (
+    Delegation,
+    DelegationProblem,
+    DelegationRefused,
+    closes_a_loop,
+    onward_of,
+)
 from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, DigestScope, in_challenge_shortlist
 from bot.domain.model import Idea
 from bot.ports import (
@@ -74,7 +80,7 @@ from bot.ports import (
     StoreUnavailable,
 )
 from bot.ports.retry import conflict_retry
-from bot.ports.store import pick_fairly
+from bot.ports.store import earliest_due, pick_fairly
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +121,9 @@ def _graph_call(error: APIError) -> Exception:
 
 def _token() -> str:
     return uuid.uuid4().hex
+
+
+DELEGATION_GATE = "delegations-in-force"  # the DenSettings item every delegation write changes first
 
 
 class _ListApi:
@@ -544,8 +553,30 @@ class SharePointStore:
     # ---- acting approvers -------------------------------------------------------------------
     DELEGATION_FIELDS = ("PrincipalId", "Body")
 
-    async def save_delegation(self, delegation: Delegation) -> None:
-        """One row per approver (PrincipalId is unique): a new delegation replaces the old one."""
+    async def save_delegation(self, delegation: Delegation, *, now: datetime | None = None) -> None:
+        """One row per approver (PrincipalId is unique): a new delegation replaces the old one.
+
+        SharePoint has no transaction over two items, so every delegation write first changes one
+        item, DenSettings' `delegations-in-force` (principal -> [delegate, end] of each delegation in
+        force), with `If-Match`: the loop check reads that item (and the list, for rows written
+        before it existed) and the write succeeds only if nobody changed it since. Two people
+        naming each other at once on two instances: one PATCH gets 412, reads again, and is
+        refused. A crash between the two writes leaves an arrangement in the item alone, which
+        only makes a later loop check stricter until it ends."""
+        moment = now or delegation.created_at
+        async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5, attempts=12):
+            with attempt:
+                gate, edges = await self._delegation_gate()
+                onward = onward_of(await self.delegations_in_force(moment), moment)
+                onward.update({p: d for p, (d, ends) in edges.items() if _dt(ends) and _dt(ends) > moment})
+                onward.pop(delegation.principal_id, None)
+                if now is not None and delegation.active(now):
+                    if closes_a_loop(delegation.principal_id, delegation.delegate_id, onward):
+                        raise DelegationRefused(DelegationProblem.LOOP)
+                kept = {p: e for p, e in edges.items() if _dt(e[1]) and _dt(e[1]) > moment}
+                kept[delegation.principal_id] = [delegation.delegate_id, _iso(delegation.ends_at)]
+                body = {"Body": json.dumps(kept), "UpdatedAt": _iso(moment)}
+                await self._api("settings").patch(str(gate.id), body, _etag(gate))  # 412: read again
         values = {
             "PrincipalId": delegation.principal_id,
             "DelegateId": delegation.delegate_id,
@@ -553,6 +584,22 @@ class SharePointStore:
             "Body": json.dumps(delegation_to_dict(delegation), ensure_ascii=False),
         }
         await self._api("delegations").upsert("PrincipalId", values)
+
+    async def _delegation_gate(self) -> tuple[ListItem, dict[str, list[str]]]:
+        """The `delegations-in-force` item (created the first time) and what it holds."""
+        api = self._api("settings")
+        item = await api.first("SettingKey", DELEGATION_GATE, self.SETTING_FIELDS)
+        if item is None:
+            values = {"SettingKey": DELEGATION_GATE, "Body": "{}", "UpdatedAt": _iso(datetime.now(UTC))}
+            await api.create_or_read(values, "SettingKey")
+            item = await api.first("SettingKey", DELEGATION_GATE, self.SETTING_FIELDS)
+            if item is None:
+                raise StoreUnavailable("the delegations item could not be created")
+        try:
+            edges = json.loads(str(_fields(item).get("Body") or "{}"))
+        except ValueError:
+            edges = {}
+        return item, {str(p): [str(e[0]), str(e[1])] for p, e in edges.items() if isinstance(e, list) and len(e) == 2}
 
     async def get_delegation(self, principal_id: str) -> Delegation | None:
         item = await self._api("delegations").first("PrincipalId", principal_id, self.DELEGATION_FIELDS)
@@ -894,15 +941,17 @@ class SharePointStore:
 
     # ---- health -------------------------------------------------------------------------
     def _remember_backlog(self, pending: list[ListItem]) -> None:
-        queued = [moment for item in pending if (moment := _dt(_fields(item).get("CreatedAt"))) is not None]
-        self._backlog = (time.monotonic(), OutboxBacklog(len(pending), min(queued) if queued else None))
+        rows = [(_dt(f.get("NotBefore")), _dt(f.get("CreatedAt")), int(f.get("Attempts") or 0))
+                for f in (_fields(item) for item in pending)]  # fmt: skip
+        self._backlog = (time.monotonic(), OutboxBacklog(len(pending), earliest_due(rows)))
 
     async def outbox_backlog(self) -> OutboxBacklog:
         """From the last idle poll if it is recent and this instance changed no outbox row since
         (an idle instance answers its health checks without asking Graph again)."""
         if self._backlog is not None and time.monotonic() - self._backlog[0] < max(self.idle_poll.total_seconds(), 1):
             return self._backlog[1]
-        items = await self._api("outbox").query("fields/State eq 'pending'", ["MessageId", "CreatedAt"])
+        items = await self._api("outbox").query("fields/State eq 'pending'",
+                                                ["MessageId", "CreatedAt", "NotBefore", "Attempts"])  # fmt: skip
         self._remember_backlog(items)
         return self._backlog[1]
 

@@ -23,9 +23,9 @@ from bot.adapters.pitch_day_serialization import (
     scorecard_to_dict,
 )
 from bot.adapters.sqlite_versioned import insert_new, update_versioned
-from bot.domain.panel import Panel, Scorecard
-from bot.domain.voting import Poll, Vote, VoteResult
-from bot.ports import OutboxMessage
+from bot.domain.panel import Panel, Scorecard, ScoringClosed
+from bot.domain.voting import Poll, Vote, VoteResult, VotingClosed, frozen_counts_hold
+from bot.ports import ConcurrencyConflict, OutboxMessage
 
 PITCH_DAY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS panels (
@@ -72,11 +72,20 @@ class SqlitePitchDayTables:
     _write_outbox: Callable
 
     async def _save_body(
-        self, table: str, key: str, body: dict, version: int | str, outbox: Sequence[OutboxMessage]
+        self,
+        table: str,
+        key: str,
+        body: dict,
+        version: int | str,
+        outbox: Sequence[OutboxMessage],
+        *,
+        check: Callable[[sqlite3.Connection], None] | None = None,
     ) -> int:
         text = json.dumps(body)
 
         def save(db: sqlite3.Connection) -> None:
+            if check is not None:
+                check(db)
             if not version:
                 insert_new(db, key, f"INSERT INTO {table} (challenge_id, version, body) VALUES (?, 1, ?)", (key, text))
             else:
@@ -103,6 +112,7 @@ class SqlitePitchDayTables:
         body = json.dumps(scorecard_to_dict(card))
 
         def save(db: sqlite3.Connection) -> None:
+            _require_scoring_open(db, card.challenge_id)
             if not card.version:
                 insert_new(
                     db,
@@ -140,7 +150,11 @@ class SqlitePitchDayTables:
 
     # ---- People's Choice ----------------------------------------------------------------
     async def save_poll(self, poll: Poll, outbox: Sequence[OutboxMessage] = ()) -> None:
-        poll.version = await self._save_body("polls", poll.challenge_id, poll_to_dict(poll), poll.version, outbox)
+        """A poll closed by this write carries the counts it froze: they must be the votes stored
+        when it commits (a vote cast since they were counted: ConcurrencyConflict, count again)."""
+        check = _frozen_counts_check(poll) if not poll.is_open else None
+        poll.version = await self._save_body("polls", poll.challenge_id, poll_to_dict(poll), poll.version, outbox,
+                                             check=check)  # fmt: skip
 
     async def get_poll(self, challenge_id: str) -> Poll | None:
         row = await self._fetchone("SELECT body, version FROM polls WHERE challenge_id = ?", (challenge_id,))
@@ -151,6 +165,8 @@ class SqlitePitchDayTables:
         key = (challenge_id, voter_id)
 
         def cast(db: sqlite3.Connection) -> VoteResult:
+            if not _voting_open(db, challenge_id):  # closed (or never opened) when this write runs
+                raise VotingClosed(challenge_id)
             row = db.execute("SELECT finalist_id FROM votes WHERE challenge_id = ? AND voter_id = ?", key).fetchone()
             previous = row["finalist_id"] if row else ""
             if previous != finalist_id:
@@ -181,3 +197,31 @@ class SqlitePitchDayTables:
 def _vote(row: sqlite3.Row) -> Vote:
     return Vote(row["challenge_id"], row["voter_id"], row["finalist_id"], datetime.fromisoformat(row["cast_at"]),
                 datetime.fromisoformat(row["changed_at"]), int(row["moves"]))  # fmt: skip
+
+
+def _require_scoring_open(db: sqlite3.Connection, challenge_id: str) -> None:
+    """Inside a scorecard's write: the panel's scoring must still be open (the chair may have
+    closed it since the card was read)."""
+    row = db.execute("SELECT json_extract(body, '$.scoringClosedAt') AS closed FROM panels WHERE challenge_id = ?",
+                     (challenge_id,)).fetchone()  # fmt: skip
+    if row is None or row["closed"]:
+        raise ScoringClosed(challenge_id)
+
+
+def _voting_open(db: sqlite3.Connection, challenge_id: str) -> bool:
+    query = "SELECT 1 FROM polls WHERE challenge_id = ? AND json_extract(body, '$.closedAt') IS NULL"
+    return db.execute(query, (challenge_id,)).fetchone() is not None
+
+
+def _frozen_counts_check(poll: Poll) -> Callable[[sqlite3.Connection], None]:
+    def check(db: sqlite3.Connection) -> None:
+        if not _voting_open(db, poll.challenge_id):
+            return  # closed before: this write only changes what the card shows
+        rows = db.execute(
+            "SELECT finalist_id, COUNT(*) AS n FROM votes WHERE challenge_id = ? GROUP BY finalist_id",
+            (poll.challenge_id,),
+        ).fetchall()
+        if not frozen_counts_hold(poll, {r["finalist_id"]: int(r["n"]) for r in rows}):
+            raise ConcurrencyConflict(f"{poll.challenge_id}: votes cast since they were counted")
+
+    return check

@@ -47,7 +47,13 @@ from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
 from bot.adapters.sqlite_tab_index import SqliteTabIndexReads, backfill_tab_index, index_idea
 from bot.adapters.sqlite_thread import SqliteThread, in_transaction
 from bot.adapters.sqlite_versioned import insert_new, update_versioned
-from bot.domain.delegation import Delegation
+from bot.domain.delegation import (
+    Delegation,
+    DelegationProblem,
+    DelegationRefused,
+    closes_a_loop,
+    onward_of,
+)
 from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, in_challenge_shortlist
 from bot.domain.model import Idea
 from bot.ports import (
@@ -57,7 +63,7 @@ from bot.ports import (
     StoredSetting,
     StoreUnavailable,
 )
-from bot.ports.store import full_recipients, pick_fairly
+from bot.ports.store import earliest_due, full_recipients, pick_fairly
 
 T = TypeVar("T")
 
@@ -185,6 +191,7 @@ class SqliteStore(
         # The digest's columns: added to a file written before them, and filled in from the bodies.
         await self._thread.run(add_digest_columns)
         await self._thread.run(backfill_digest_columns)
+        await self._thread.run(outbox_times_in_utc)
         await self._thread.run(lambda db: backfill_tab_index(db, idea_from_dict))
 
     async def close(self) -> None:
@@ -460,7 +467,7 @@ class SqliteStore(
         holding: Mapping[str, int] | None = None,
     ) -> list[OutboxMessage]:
         """Lease due messages so that two app instances never send the same one at once."""
-        lease_until, moment = _iso(now + timedelta(seconds=lease_seconds)), _iso(now)
+        lease_until, moment = _utc(now + timedelta(seconds=lease_seconds)), _utc(now)
         due = "state = 'pending' AND not_before <= ? AND (claimed_until IS NULL OR claimed_until <= ?)"
         full = full_recipients(per_recipient, holding)
         if full:  # people the caller holds enough of already: their later messages wait in the store
@@ -512,7 +519,7 @@ class SqliteStore(
     async def reschedule(self, message_id: str, not_before: datetime, attempts: int, error: str) -> None:
         await self._execute(
             "UPDATE outbox SET not_before = ?, attempts = ?, last_error = ?, claimed_until = NULL WHERE id = ?",
-            (_iso(not_before), attempts, error[:500], message_id),
+            (_utc(not_before), attempts, error[:500], message_id),
         )
 
     async def give_up(self, message_id: str, error: str) -> None:
@@ -524,7 +531,7 @@ class SqliteStore(
     async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
         if not message_ids:
             return
-        rows = [(_iso(until), message_id) for message_id in message_ids]
+        rows = [(_utc(until), message_id) for message_id in message_ids]
         await self._write(
             lambda db: db.executemany("UPDATE outbox SET claimed_until = ? WHERE id = ? AND state = 'pending'", rows)
         )
@@ -539,8 +546,12 @@ class SqliteStore(
 
     # ---- health -----------------------------------------------------------------------
     async def outbox_backlog(self) -> OutboxBacklog:
-        row = await self._fetchone("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'")
-        return OutboxBacklog(int(row[0]), datetime.fromisoformat(row[1]) if row[1] else None)
+        row = await self._fetchone(
+            "SELECT COUNT(*), MIN(CASE WHEN attempts = 0 THEN not_before END),"
+            " MIN(CASE WHEN attempts > 0 THEN created_at END) FROM outbox WHERE state = 'pending'"
+        )
+        untried, retried = (datetime.fromisoformat(v) if v else None for v in row[1:])
+        return OutboxBacklog(int(row[0]), earliest_due([(untried, None, 0), (None, retried, 1)]))
 
     async def probe_write(self, timeout_seconds: float = 2.0) -> bool:
         """A real write on a connection of its own, with a short busy timeout.
@@ -567,19 +578,30 @@ class SqliteStore(
         )
 
     # ---- acting approvers ------------------------------------------------------------------
-    async def save_delegation(self, delegation: Delegation) -> None:
-        """One delegation per approver: a new one replaces the old (ending it early is a save too)."""
-        await self._execute(
-            "INSERT INTO delegations (principal_id, delegate_id, ends_at, body) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(principal_id) DO UPDATE SET delegate_id = excluded.delegate_id, "
-            "ends_at = excluded.ends_at, body = excluded.body",
-            (
-                delegation.principal_id,
-                delegation.delegate_id,
-                _utc(delegation.ends_at),
-                json.dumps(delegation_to_dict(delegation)),
-            ),
-        )
+    async def save_delegation(self, delegation: Delegation, *, now: datetime | None = None) -> None:
+        """One delegation per approver: a new one replaces the old (ending it early is a save too).
+        The loop check runs inside the transaction (BEGIN IMMEDIATE), on what is stored then."""
+        row = (delegation.principal_id, delegation.delegate_id, _utc(delegation.ends_at),
+               json.dumps(delegation_to_dict(delegation)))  # fmt: skip
+
+        def save(db: sqlite3.Connection) -> None:
+            if now is not None and delegation.active(now):
+                stored = db.execute(
+                    "SELECT body FROM delegations WHERE ends_at > ? AND principal_id <> ?",
+                    (_utc(now), delegation.principal_id),
+                ).fetchall()
+                in_force = [delegation_from_dict(json.loads(r["body"])) for r in stored]
+                if closes_a_loop(delegation.principal_id, delegation.delegate_id,
+                                 onward_of({d.principal_id: d for d in in_force}, now)):  # fmt: skip
+                    raise DelegationRefused(DelegationProblem.LOOP)
+            db.execute(
+                "INSERT INTO delegations (principal_id, delegate_id, ends_at, body) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(principal_id) DO UPDATE SET delegate_id = excluded.delegate_id, "
+                "ends_at = excluded.ends_at, body = excluded.body",
+                row,
+            )
+
+        await self._write(save)
 
     async def get_delegation(self, principal_id: str) -> Delegation | None:
         row = await self._fetchone("SELECT body FROM delegations WHERE principal_id = ?", (principal_id,))
@@ -613,6 +635,20 @@ def _insert_decisions(db: sqlite3.Connection, rows: list[tuple]) -> None:
         db.executemany(DECISIONS_UPSERT, rows)
 
 
+def outbox_times_in_utc(db: sqlite3.Connection) -> None:
+    """Rows queued by an earlier version kept their local offset ("09:00:00-05:00"), which compares
+    as text against UTC hours too early: rewrite the pending ones in the one comparable form."""
+    rows = db.execute(
+        "SELECT id, not_before, claimed_until FROM outbox WHERE state = 'pending' AND (not_before NOT LIKE '%Z'"
+        " OR (claimed_until IS NOT NULL AND claimed_until NOT LIKE '%Z'))"
+    ).fetchall()
+    if rows:
+        fixed = [(_utc(datetime.fromisoformat(due)), _utc(datetime.fromisoformat(lease)) if lease else None, key)
+                 for key, due, lease in rows]  # fmt: skip
+        in_transaction(db, lambda d: d.executemany("UPDATE outbox SET not_before = ?, claimed_until = ? WHERE id = ?",
+                                                   fixed))  # fmt: skip
+
+
 def _outbox_rows(outbox: Sequence[OutboxMessage]) -> list[tuple]:
     return [
         (
@@ -622,7 +658,7 @@ def _outbox_rows(outbox: Sequence[OutboxMessage]) -> list[tuple]:
             m.idea_id,
             json.dumps(m.payload),
             _iso(m.created_at),
-            _iso(m.not_before),
+            _utc(m.not_before),  # compared as text with the clock: one zone, one format
             m.attempts,
         )
         for m in outbox

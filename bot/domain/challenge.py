@@ -9,14 +9,14 @@ at any time. Pure rules: no Teams, no storage, no clock (every operation takes `
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.pitch import PROGRAM_AREAS, clean_text
+from bot.domain.inputs import clean_text, parse_day, parse_number
+from bot.domain.pitch import PROGRAM_AREAS
 
 
 class ChallengePhase(enum.StrEnum):
@@ -184,7 +184,6 @@ class ChallengeDraft:
 # ---- the form's rules (the card declares the same ones) -----------------------------------
 NAME_MAX = 120
 QUESTION_MAX = 500
-_INT = re.compile(r"^\s*\d{1,3}\s*$")
 
 
 def draft_from_challenge(challenge: Challenge, tz: ZoneInfo) -> dict[str, str]:
@@ -233,8 +232,8 @@ def parse_challenge_form(
     if "sponsors" not in errors and any(s not in known_sponsors for s in sponsors):
         errors["sponsors"] = "invalid_choice"
 
-    opens_on = _date(text("opens_on", 10), "opens_on", errors)
-    closes_on = _date(text("closes_on", 10), "closes_on", errors)
+    opens_on = _day(text("opens_on", 10), "opens_on", errors, today)
+    closes_on = _day(text("closes_on", 10), "closes_on", errors, today)
     if opens_on and closes_on:
         if closes_on < opens_on:
             errors["closes_on"] = "before_open"
@@ -247,23 +246,20 @@ def parse_challenge_form(
 
     finalists = text("finalist_count", 3, required=False) or str(DEFAULT_FINALISTS)
     values["finalist_count"] = finalists
-    count = int(finalists) if _INT.match(finalists) else 0
-    if not 1 <= count <= MAX_FINALISTS:
-        errors["finalist_count"] = "out_of_range"
+    count = _number(finalists, "finalist_count", errors, 1, MAX_FINALISTS) or 0
 
     criteria: list[Criterion] = []
     for default in DEFAULT_CRITERIA:
         key = f"weight_{default.key}"
         raw = text(key, 3, required=False) or str(default.weight)
         values[key] = raw
-        if not _INT.match(raw) or int(raw) > 100:
-            errors[key] = "out_of_range"
-        else:
-            criteria.append(Criterion(default.key, int(raw)))
+        weight = _number(raw, key, errors, 0, 100)
+        if weight is not None:
+            criteria.append(Criterion(default.key, weight))
     if len(criteria) == len(DEFAULT_CRITERIA) and sum(c.weight for c in criteria) != 100:
         errors["weights"] = "weights_sum"
 
-    pitch_day = _date(text("pitch_day", 10, required=False), "pitch_day", errors, required=False)
+    pitch_day = _day(text("pitch_day", 10, required=False), "pitch_day", errors, today)
     if pitch_day and closes_on and pitch_day <= closes_on:
         errors["pitch_day"] = "before_close"
 
@@ -287,14 +283,20 @@ def parse_challenge_form(
     return draft, values, errors
 
 
-def _date(value: str, name: str, errors: dict[str, str], *, required: bool = True) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors.setdefault(name, "invalid_date")
-        return None
+def _day(value: str, name: str, errors: dict[str, str], today: date) -> date | None:
+    """A day on the form, by the one rule for dates (see bot/domain/inputs.py)."""
+    parsed = parse_day(value, today=today, required=False)
+    if parsed.error:
+        errors.setdefault(name, parsed.error)
+    return parsed.value
+
+
+def _number(value: str, name: str, errors: dict[str, str], low: int, high: int) -> int | None:
+    """A whole number on the form, by the one rule for numbers."""
+    parsed = parse_number(value, low=low, high=high)
+    if parsed.error:
+        errors.setdefault(name, "out_of_range" if parsed.error == "required" else parsed.error)
+    return parsed.value
 
 
 def open_challenge(challenges: Sequence[Challenge], now: datetime) -> Challenge | None:

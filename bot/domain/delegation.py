@@ -79,17 +79,8 @@ def new_delegation(
         raise DelegationRefused(DelegationProblem.IN_THE_PAST)
     if (last_day - today).days > MAX_DAYS:
         raise DelegationRefused(DelegationProblem.TOO_LONG)
-    # Would following the delegate's own delegations come back to the principal?
-    seen = {principal.id}
-    current = delegate.id
-    for _ in range(MAX_HOPS):
-        if current in seen:
-            raise DelegationRefused(DelegationProblem.LOOP)
-        seen.add(current)
-        onward = active.get(current)
-        if onward is None or not onward.active(now):
-            break
-        current = onward.delegate_id
+    if closes_a_loop(principal.id, delegate.id, onward_of(active, now)):
+        raise DelegationRefused(DelegationProblem.LOOP)
     return Delegation(
         principal_id=principal.id,
         principal_name=principal.name,
@@ -100,6 +91,30 @@ def new_delegation(
         created_at=now,
         last_day=last_day,
     )
+
+
+def onward_of(delegations: Mapping[str, Delegation], now: datetime) -> dict[str, str]:
+    """Principal id -> delegate id, for every delegation of `delegations` not ended at `now`: in
+    force, or starting a moment later (another instance's clock read a moment after this one's)."""
+    return {d.principal_id: d.delegate_id for d in delegations.values() if now < d.ends_at}
+
+
+def closes_a_loop(principal_id: str, delegate_id: str, onward: Mapping[str, str]) -> bool:
+    """Would `principal` -> `delegate`, followed on through `onward` (principal id -> delegate id of
+    the delegations in force, the principal's own aside), come back to the principal?
+
+    The stores run this inside the write that saves a delegation, against what is stored at that
+    moment, so two people naming each other at once on two instances cannot both succeed."""
+    seen = {principal_id}
+    current: str | None = delegate_id
+    for _ in range(MAX_HOPS):
+        if current in seen:
+            return True
+        seen.add(current)
+        current = onward.get(current)
+        if current is None:
+            return False
+    return False
 
 
 def acting_for(

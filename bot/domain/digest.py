@@ -35,6 +35,7 @@ class DigestRow:
     shortlisted: bool = False
     revision: int = 1
     step: int = 0
+    stage: str = ""  # where an approved idea is in its Den challenge now (a Stage value), if in one
 
 
 @dataclass

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.inputs import TextCheck as TextCheck  # the one text rule, importable from here too
+from bot.domain.inputs import check_text as check_text
 from bot.domain.model import Idea
-from bot.domain.pitch import RULES_BY_NAME, Pitch, clean_text
+from bot.domain.pitch import RULES_BY_NAME, Pitch
 
 COMMENT_MAX = 1000  # an approver's comment (return, reject, or a note with an approval)
 TYPED_TEXT_SHOWN_MAX = 60  # how much of an unrecognised typed message the bot quotes back
@@ -29,28 +31,6 @@ TEXT_LIMITS.update(dict.fromkeys(("reassignReason", "withdrawReason", "secondLoo
 
 DEFAULT_DAILY_PITCH_CAP = 10
 DEFAULT_DUPLICATE_WINDOW_DAYS = 30
-
-
-@dataclass(frozen=True)
-class TextCheck:
-    """A cleaned text and, if it breaks a rule, the error code (a suffix of `error.*` messages)."""
-
-    value: str
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-def check_text(value: object, limit: int, *, multiline: bool = True, required: bool = False) -> TextCheck:
-    """Clean what a card sent (only strings count: a number or an object is treated as empty)."""
-    cleaned = clean_text(value if isinstance(value, str) else None, multiline=multiline)
-    if not cleaned:
-        return TextCheck("", "required" if required else None)
-    if len(cleaned) > limit:
-        return TextCheck(cleaned, "too_long")
-    return TextCheck(cleaned)
 
 
 def echo_back(value: str, limit: int) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain import events
+from bot.domain.inputs import clean_text
 from bot.domain.pitch import Pitch, PitchVersion, changed_fields
 
 
@@ -62,6 +63,14 @@ class ApprovalStep:
     role: Role
     on_behalf_of_id: str = ""
     on_behalf_of_name: str = ""
+    # The holder's own level when the step was passed to someone outside it (reassigned, escalated):
+    # Amir, an ADM, holding a manager's step is shown as "(ADM)", never "(Manager)".
+    holder_role: Role | None = None
+
+    @property
+    def shown_role(self) -> Role:
+        """The level shown beside the holder's (or, when acting, their principal's) name."""
+        return self.holder_role or self.role
 
 
 @dataclass(frozen=True)
@@ -388,7 +397,7 @@ class Idea:
         now: datetime,
     ) -> list[events.Event]:
         """Record the current approver's decision, or raise why the click changes nothing."""
-        comment = comment.strip()
+        comment = clean_text(comment, multiline=True)
         if not self.is_open or step_index != self.current_step or revision != self.revision:
             raise StaleCard(self.id)
         step = self.chain[self.current_step]
@@ -527,7 +536,7 @@ class Idea:
         principal_name = old.on_behalf_of_name or old.approver_name
         if delegate.id in (old.approver_id, principal_id):
             raise NotAllowed(self.id)
-        step = ApprovalStep(delegate.id, delegate.name, old.role, principal_id, principal_name)
+        step = ApprovalStep(delegate.id, delegate.name, old.role, principal_id, principal_name, old.holder_role)
         return self._hand_to(
             HistoryKind.ACTING, step, reason=reason, now=now, from_id=principal_id, from_name=principal_name
         )
@@ -539,7 +548,7 @@ class Idea:
         old = self.chain[self.current_step]
         if not old.on_behalf_of_id:
             raise NotAllowed(self.id)
-        principal = ApprovalStep(old.on_behalf_of_id, old.on_behalf_of_name, old.role)
+        principal = ApprovalStep(old.on_behalf_of_id, old.on_behalf_of_name, old.role, holder_role=old.holder_role)
         return self._hand_to(HistoryKind.ACTING, principal, reason="back", now=now)
 
     def acting_reason(self) -> str:
@@ -554,7 +563,7 @@ class Idea:
 
     def reassign(self, *, actor_id: str, actor_name: str, to: Person, reason: str, now: datetime) -> list[events.Event]:
         """The current approver passes the step to a named colleague, with a reason."""
-        reason = reason.strip()
+        reason = clean_text(reason, multiline=True)
         if not self.is_open:
             raise StaleCard(self.id)
         if not self.may_decide(actor_id):
@@ -566,7 +575,7 @@ class Idea:
             raise OwnIdea(self.id)
         if to.id in (old.approver_id, actor_id):
             raise NotAllowed(self.id)
-        step = ApprovalStep(to.id, to.name, old.role)
+        step = ApprovalStep(to.id, to.name, old.role, holder_role=to.role)
         return self._hand_to(
             HistoryKind.REASSIGNED, step, reason=reason, now=now, actor_id=actor_id, actor_name=actor_name
         )
@@ -582,7 +591,7 @@ class Idea:
         if any(step.approver_id == to.id for step in self.chain[self.current_step + 1 :]):
             # The manager decides at a later step anyway: asking them twice helps nobody.
             return self.move_on(reason="no_decision", days=days, now=now)
-        step = ApprovalStep(to.id, to.name, old.role)
+        step = ApprovalStep(to.id, to.name, old.role, holder_role=to.role)
         return self._hand_to(HistoryKind.ESCALATED, step, reason="no_decision", days=days, now=now)
 
     def move_on(self, *, reason: str, now: datetime, days: int = 0) -> list[events.Event]:
@@ -625,7 +634,7 @@ class Idea:
                 actor_name=self.submitter.name,
                 step_index=self.current_step,
                 revision=self.revision,
-                reason=reason.strip(),
+                reason=clean_text(reason, multiline=True),
             )
         )
         self.status = IdeaStatus.WITHDRAWN
@@ -657,7 +666,7 @@ class Idea:
     ) -> list[events.Event]:
         """The submitter asks the next level up to look again, once. `above` is the rejecting
         approver's own manager, used when the rejection came at the last step."""
-        reason = reason.strip()
+        reason = clean_text(reason, multiline=True)
         if actor_id != self.submitter.id:
             raise NotYourStep(self.id)
         rejection = self._rejection()
@@ -706,7 +715,7 @@ class Idea:
 
     def comment(self, *, actor_id: str, actor_name: str, text: str, now: datetime) -> list[events.Event]:
         """Someone on the route (an informed level, or an approver) leaves a comment."""
-        text = text.strip()
+        text = clean_text(text, multiline=True)
         on_route = {i.person_id for i in self.informed} | {s.approver_id for s in self.chain}
         on_route |= {s.on_behalf_of_id for s in self.chain if s.on_behalf_of_id}
         if actor_id not in on_route or actor_id == self.submitter.id:

@@ -140,12 +140,12 @@ class DecisionFacts:
             revision=decision.revision,
             outcome=decision.outcome,
             approver_name=decision.approver_name,
-            role=idea.chain[decision.step_index].role,
+            role=idea.chain[decision.step_index].shown_role,
             comment=decision.comment,
             decided_at=decision.decided_at,
             final=final,
             next_name=following.approver_name if following else "",
-            next_role=following.role if following else None,
+            next_role=following.shown_role if following else None,
             on_behalf_name=decision.on_behalf_of_name if decision.on_behalf_of_id else "",
         )
 

@@ -14,6 +14,7 @@ Pure rules: no Teams, no storage, no clock (every operation takes `now`). Every 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,8 @@ from fractions import Fraction
 from typing import Any
 
 from bot.domain.challenge import Challenge, Criterion
+from bot.domain.inputs import check_text, parse_number
+from bot.domain.model import Idea
 
 SCORE_MIN, SCORE_MAX = 1, 5
 COMMENT_MAX = 1000
@@ -175,11 +178,29 @@ class Panel:
         return self.now_pitching
 
 
-def may_see_results(panel: Panel, challenge: Challenge, viewer_id: str, *, is_organiser: bool) -> bool:
-    """The chair, organisers and the challenge's sponsors; nobody before scoring closes."""
-    if not panel.scoring_closed:
+def may_see_results(
+    panel: Panel, challenge: Challenge, viewer_id: str, *, is_organiser: bool, in_the_running: bool = False
+) -> bool:
+    """The chair, organisers and the challenge's sponsors; nobody before scoring closes, and
+    nobody with an idea in the running (whatever their role) before the winners are chosen."""
+    if not panel.scoring_closed or (in_the_running and challenge.winners_chosen_at is None):
         return False
     return viewer_id == panel.chair_id or is_organiser or challenge.is_sponsor(viewer_id)
+
+
+def in_the_running(person_id: str, person_name: str, finalists: Iterable[Idea]) -> bool:
+    """Whether someone has an idea in the running: a finalist's submitter, or a co-author the
+    pitch names in its team ("who is involved"), matched on their whole name."""
+    if not person_id:
+        return False
+    name = " ".join(person_name.casefold().split())
+    for idea in finalists:
+        if idea.submitter.id == person_id:
+            return True
+        team = " ".join(idea.pitch.people.casefold().split())
+        if name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", team):
+            return True
+    return False
 
 
 @dataclass
@@ -275,17 +296,15 @@ def parse_scores(form: Mapping[str, Any], criteria: Sequence[Criterion]) -> tupl
     errors: dict[str, str] = {}
     scores: dict[str, int] = {}
     for criterion in criteria:
-        raw = str(form.get(f"score_{criterion.key}") or "").strip()
-        if not raw:
-            errors[criterion.key] = "required"
-        elif not raw.isdigit() or not SCORE_MIN <= int(raw) <= SCORE_MAX:
-            errors[criterion.key] = "out_of_range"
+        parsed = parse_number(form.get(f"score_{criterion.key}"), low=SCORE_MIN, high=SCORE_MAX)
+        if parsed.ok:
+            scores[criterion.key] = parsed.value
         else:
-            scores[criterion.key] = int(raw)
-    raw_comment = form.get("comment")
-    comment = raw_comment.strip() if isinstance(raw_comment, str) else ""
-    if len(comment) > COMMENT_MAX:
-        errors["comment"] = "too_long"
+            errors[criterion.key] = parsed.error or "required"
+    checked = check_text(form.get("comment"), COMMENT_MAX)
+    comment = checked.value
+    if not checked.ok:
+        errors["comment"] = checked.error or "too_long"
     if errors:
         raise InvalidScores(errors)
     return scores, comment

@@ -6,12 +6,12 @@ check, so the two can never disagree.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
+
+from bot.domain.inputs import clean_text
 
 BENEFICIARIES = ("clients", "staff", "both")
 COST_BANDS = ("under_10k", "10k_50k", "50k_250k", "over_250k", "unknown")
@@ -46,8 +46,6 @@ FIELD_RULES: tuple[FieldRule, ...] = (
     FieldRule("first_steps", required=True, max_length=1000, multiline=True),
 )
 RULES_BY_NAME = {rule.name: rule for rule in FIELD_RULES}
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -85,17 +83,6 @@ def changed_fields(before: Pitch, after: Pitch) -> list[str]:
     """The names of the fields that differ, in the form's order."""
     old, new = before.as_dict(), after.as_dict()
     return [rule.name for rule in FIELD_RULES if old.get(rule.name, "") != new.get(rule.name, "")]
-
-
-def clean_text(value: Any, *, multiline: bool) -> str:
-    """Normalise what a card sent: text only, no control characters, trimmed."""
-    if value is None:
-        return ""
-    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
-    if not multiline:
-        text = " ".join(text.split())
-    return text.strip()
 
 
 def parse_pitch(data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:

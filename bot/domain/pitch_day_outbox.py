@@ -23,9 +23,18 @@ PANEL_KINDS = frozenset(
 PITCH_DAY_KINDS = PANEL_KINDS | {MessageKind.PEOPLES_CHOICE_RESULT}
 
 
-def results_recipients(panel: Panel, challenge: Challenge, organiser_ids: Iterable[str] = ()) -> list[str]:
+def results_recipients(
+    panel: Panel, challenge: Challenge, organiser_ids: Iterable[str] = (), in_the_running: Iterable[str] = ()
+) -> list[str]:
     """The chair, the organisers we know by name (who opened the challenge, who named the panel,
-    and any configured by id) and the sponsor DMs; never the other judges or the finalists."""
+    and any configured by id) and the sponsor DMs; never the other judges or the finalists, nor
+    anyone among them with an idea in the running (`in_the_running`), whatever their role."""
+    excluded = set(in_the_running)
+    return list(dict.fromkeys(r for r in result_candidates(panel, challenge, organiser_ids) if r not in excluded))
+
+
+def result_candidates(panel: Panel, challenge: Challenge, organiser_ids: Iterable[str] = ()) -> list[str]:
+    """Everyone whose role gives them the results (before anyone is left out for a conflict)."""
     named = [panel.chair_id, challenge.created_by, panel.named_by, *organiser_ids, *challenge.sponsor_ids]
     return list(dict.fromkeys(r for r in named if r))
 
@@ -49,6 +58,17 @@ def panel_message_relevant(
     if kind == MessageKind.SCORECARD:
         return payload.get("finalistId") in finalist_ids
     if kind == MessageKind.PANEL_REMINDER:
-        same_time = panel.remind_at is not None and payload.get("remindAt") == panel.remind_at.isoformat()
-        return same_time and recipient_id in judges_to_remind(panel, finalist_ids, scorecards, now)
+        if panel.remind_at is None or _moment(payload.get("remindAt")) != panel.remind_at:
+            return False  # the reminder time changed: the reminder queued for the new time goes instead
+        # Leased means due (its row waits for the reminder time), whatever this instance's clock says.
+        due = max(now, panel.remind_at)
+        return recipient_id in judges_to_remind(panel, finalist_ids, scorecards, due)
     return kind == MessageKind.PANEL_NAMED
+
+
+def _moment(value: Any) -> datetime | None:
+    """A queued time, compared as a moment (its text may carry another offset than the panel's)."""
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None

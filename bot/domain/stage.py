@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.domain.challenge import Challenge, ChallengePhase, ChallengeRefused
+from bot.domain.inputs import check_text, clean_text, parse_number
 
 
 class Stage(enum.StrEnum):
@@ -53,6 +54,8 @@ ALLOWED: dict[Stage, frozenset[Stage]] = {
 
 STALLED_AFTER = timedelta(days=45)
 NOTE_MAX = 500
+REASON_MAX = 1000  # why the winners depart from the panel's ranking
+AMOUNT_MAX = 100_000_000  # whole dollars: more than any Den has funded, less than a typing slip
 CONDITIONS_MAX = 1000
 BRANCH_MAX = 120
 
@@ -106,6 +109,10 @@ class BeforePitchDay(StageRefused):
 
 class InvalidFunding(StageRefused):
     """Funding needs a positive amount and the branch that pays it."""
+
+
+class ReasonTooLong(StageRefused):
+    """The reason for departing from the panel's ranking is a short explanation."""
 
 
 class NoteRequired(StageRefused):
@@ -346,7 +353,9 @@ def choose_winners(
     finalists = [s for s in stages if s.challenge_id == challenge.id and s.stage == Stage.FINALIST]
     if not picked <= {s.idea_id for s in finalists}:
         raise StageStale(challenge.id)
-    reason = reason.strip()
+    reason = clean_text(reason, multiline=True)
+    if len(reason) > REASON_MAX:
+        raise ReasonTooLong(challenge.id)
     departs = bool(ranking) and picked != set(list(ranking)[: len(picked)])
     if departs and not reason:
         raise ReasonRequired(challenge.id)
@@ -380,7 +389,7 @@ def record_funding(
         raise AlreadyDone(stage.idea_id)
     if stage.stage != Stage.WINNER:
         raise StageStale(stage.idea_id)
-    branch, conditions = branch.strip(), conditions.strip()
+    branch, conditions = clean_text(branch, multiline=False), clean_text(conditions, multiline=True)
     if amount <= 0 or not branch or len(branch) > BRANCH_MAX or len(conditions) > CONDITIONS_MAX:
         raise InvalidFunding(stage.idea_id)
     stage.funding = Funding(amount, branch, conditions, actor_id, now)
@@ -396,7 +405,7 @@ def file_progress(
         raise NotOwner(stage.idea_id)
     if stage.stage != Stage.IMPLEMENTING:
         raise StageStale(stage.idea_id)
-    note = note.strip()
+    note = clean_text(note, multiline=True)
     if len(note) > NOTE_MAX:
         raise NoteTooLong(stage.idea_id)
     if status in (ProgressStatus.AT_RISK, ProgressStatus.BLOCKED) and not note:
@@ -418,3 +427,26 @@ def give_consent(stage: IdeaStage, *, actor_id: str, consent: bool) -> None:
     if stage.consent_to_name is consent:
         raise AlreadyDone(stage.idea_id)
     stage.consent_to_name = consent
+
+
+def funding_form_errors(amount: object, branch: object, conditions: object) -> dict[str, str]:
+    """The funding form's fields checked by the one rule for numbers and text: {field: error code}
+    (`required`, `invalid_number`, `out_of_range`, `too_long`), so the form shows each at its field."""
+    errors: dict[str, str] = {}
+    parsed = parse_number(amount, low=1, high=AMOUNT_MAX, money=True)
+    if not parsed.ok:
+        errors["amount"] = parsed.error or "invalid_number"
+    for name, value, limit, multiline, required in (
+        ("branch", branch, BRANCH_MAX, False, True),
+        ("conditions", conditions, CONDITIONS_MAX, True, False),
+    ):
+        checked = check_text(value, limit, multiline=multiline, required=required)
+        if not checked.ok:
+            errors[name] = checked.error or "invalid"
+    return errors
+
+
+def parse_amount(value: object) -> int:
+    """'$50,000', '50 000 $', '50000 CAD' -> 50000; anything else -> 0 (refused as invalid)."""
+    parsed = parse_number(value, low=1, high=AMOUNT_MAX, money=True)
+    return parsed.value if parsed.ok else 0

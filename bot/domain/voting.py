@@ -170,3 +170,11 @@ class VoteResult:
 def vote_key(challenge_id: str, voter_id: str) -> str:
     """A vote's unique key in the stores: one per person per challenge."""
     return f"{challenge_id}:{voter_id}"
+
+
+def frozen_counts_hold(poll: Poll, stored: Mapping[str, int]) -> bool:
+    """Do the counts a closing poll froze equal the votes stored (for its finalists)? The stores
+    check this in the write that closes voting: a vote cast since the count means count again."""
+    return {f: n for f, n in stored.items() if f in poll.finalist_ids and n} == {
+        f: n for f, n in poll.counts.items() if n
+    }

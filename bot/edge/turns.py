@@ -18,9 +18,11 @@ from http import HTTPStatus
 from typing import Any, Protocol
 
 from bot.i18n import Messages
+from bot.logs import error_reference, where_it_failed
 from bot.ports import ConversationRecord, StoreUnavailable
 from bot.services.ideas import IdeaService
 from cards import welcome_card
+from cards.bilingual import in_both
 from cards.common import CONTENT_TYPE
 from cards.size_guard import fit_for_teams
 from dialogs.main import MainDialog
@@ -158,7 +160,7 @@ class DenTurns:
             if bot_added or channel_data.get("eventType") in CHANNEL_EVENTS:
                 known = await self._dialog.on_channel_added(*channel)
                 if bot_added and known:
-                    await replies.text(Messages(activity.locale).t("den.channel.hello"))
+                    await replies.text(in_both(Messages(activity.locale), "den.channel.hello"))
             return
         if bot_added:
             await self._remember(activity, channel_data)
@@ -221,9 +223,21 @@ class DenTurns:
 
 
 async def on_turn_error(activity: Any, error: Exception, replies: Replies) -> Answer | None:
-    """A turn that failed: logged with ids only; the person reads a polite message in their language."""
-    log.error("turn failed", exc_info=error, extra={"activity_type": activity.type})
-    text = Messages(activity.locale).t("error.generic")
+    """A turn that failed: the person is told, in their language, that it failed and that nothing
+    was changed (each change is one write, and a failure before it writes nothing), with a
+    reference an administrator finds in the logs. The log carries ids and where it failed, never
+    the exception's text: that can quote what the person typed."""
+    reference = error_reference()
+    log.error(
+        "turn failed",
+        extra={
+            "activity_type": activity.type,
+            "error_reference": reference,
+            "error_type": type(error).__name__,
+            "where": where_it_failed(error),
+        },
+    )
+    text = Messages(activity.locale).t("error.generic", reference=reference)
     if activity.type == "invoke":
         return invoke_message(text)
     await replies.text(text)

@@ -1,4 +1,5 @@
-"""The one backoff rule every retry in the app follows: exponential, jittered, Retry-After honoured.
+"""The one backoff rule every retry in the app follows: the server's Retry-After when it gives one
+(capped), else exponential and jittered.
 
 The outbox, the digest's delivery, replies inside a turn, SharePoint's `$batch` and the re-read
 after a concurrent write all wait by this rule, each with its own first wait and longest wait.
@@ -28,8 +29,13 @@ class Backoff:
     retry_after_cap: float | None = None  # a server's Retry-After is honoured up to this (someone is waiting)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        backoff = min(self.longest, self.first * 2 ** max(0, attempt - 1)) * random.uniform(0.5, 1.0)
-        delay = max(backoff, retry_after or 0.0)
+        """The server's Retry-After when it gave one: exactly that long (up to the cap), with no
+        exponential backoff on top (which, after a few 429s of one second, meant minutes); else
+        the exponential backoff, jittered."""
+        if retry_after is not None and retry_after > 0:
+            cap = self.retry_after_cap if self.retry_after_cap is not None else self.longest
+            return min(retry_after, cap)
+        delay = min(self.longest, self.first * 2 ** max(0, attempt - 1)) * random.uniform(0.5, 1.0)
         return min(delay, self.retry_after_cap) if self.retry_after_cap is not None else delay
 
     def waiter(

@@ -145,13 +145,25 @@ class Outbox(Protocol):
 
 @dataclass(frozen=True)
 class OutboxBacklog:
-    """What the health check reports: notifications not yet delivered, and how long the oldest has waited."""
+    """What the health check reports: notifications not yet delivered, and since when the most
+    overdue of them has been due. A notification scheduled for later (a window's closing notice,
+    a judges' reminder) is not late: lateness counts from when a row is due (its send time; for a
+    row already tried and waiting to be retried, from when it was queued)."""
 
     pending: int
-    oldest_queued_at: datetime | None = None
+    oldest_due_at: datetime | None = None
 
     def oldest_age_seconds(self, now: datetime) -> float:
-        return max(0.0, (now - self.oldest_queued_at).total_seconds()) if self.oldest_queued_at else 0.0
+        """How late the most overdue notification is (0 when none is due yet)."""
+        return max(0.0, (now - self.oldest_due_at).total_seconds()) if self.oldest_due_at else 0.0
+
+
+def earliest_due(rows: Iterable[tuple[datetime | None, datetime | None, int]]) -> datetime | None:
+    """From (not before, queued at, attempts) of pending rows: since when the most overdue one has
+    been due. An untried row is due at its send time; a retried one has been due since it was queued."""
+    moments = [queued if attempts else due for due, queued, attempts in rows]
+    known = [m for m in moments if m is not None]
+    return min(known) if known else None
 
 
 class OutboxLeases(Protocol):
@@ -220,7 +232,12 @@ class Approvals(Protocol):
 class Delegations(Protocol):
     """Acting approvers: one delegation per approver (a new one replaces the old)."""
 
-    async def save_delegation(self, delegation: Delegation) -> None: ...
+    async def save_delegation(self, delegation: Delegation, *, now: datetime | None = None) -> None:
+        """Save (a new one replaces the approver's old one). With `now`: inside the write, against
+        the delegations stored at that moment, refuse one that would close a loop (raises
+        DelegationRefused(LOOP), writes nothing), so two instances cannot each accept one half."""
+        ...
+
     async def get_delegation(self, principal_id: str) -> Delegation | None: ...
     async def delegations_in_force(self, now: datetime) -> dict[str, Delegation]:
         """Principal id -> their delegation, for every delegation active at `now`."""

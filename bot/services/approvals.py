@@ -142,9 +142,9 @@ class ApprovalService:
                 calendar=self.calendar,
                 active=await self.store.delegations_in_force(now),
             )
+            await self.store.save_delegation(delegation, now=now)  # the loop check again, inside the write
         except DelegationRefused as refused:
             return DelegationResult(problem=refused.problem)
-        await self.store.save_delegation(delegation)
         self.assigner.forget_delegations()
         log.info("delegation set", extra={"principal_id": actor_id, "delegate_id": delegation.delegate_id})
         moved = 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import enum
 import json
 import logging
-import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -63,8 +62,6 @@ from bot.ports.retry import conflict_retry
 
 log = logging.getLogger(__name__)
 
-AMOUNT_MAX = 100_000_000
-_AMOUNT_NOISE = re.compile(r"[\s$,\u00a0\u202f]|CAD|\$", re.IGNORECASE)
 
 
 class ChallengeRecords(Challenges, Stages, Ideas, Outbox, Conversations, Panels, Votes, Protocol):
@@ -136,6 +133,7 @@ _REFUSALS: dict[type[ChallengeRefused], tuple[Status, str]] = {
     st.InvalidFunding: (Status.REFUSED, "invalid_funding"),
     st.NoteRequired: (Status.REFUSED, "note_required"),
     st.NoteTooLong: (Status.REFUSED, "note_too_long"),
+    st.ReasonTooLong: (Status.REFUSED, "reason_too_long"),
 }
 
 
@@ -155,15 +153,6 @@ def refusal(error: ChallengeRefused) -> tuple[Status, str]:
         if kind in _REFUSALS:
             return _REFUSALS[kind]
     return Status.REFUSED, "refused"
-
-
-def parse_amount(text: Any) -> int:
-    """'$50,000', '50 000', '50000 CAD' -> 50000; anything else -> 0 (refused as invalid)."""
-    cleaned = _AMOUNT_NOISE.sub("", str(text or ""))
-    if not cleaned.isdigit():
-        return 0
-    amount = int(cleaned)
-    return amount if 0 < amount <= AMOUNT_MAX else 0
 
 
 def approvers_of(idea: Idea) -> list[str]:
@@ -244,6 +233,7 @@ def window_messages(challenge: Challenge, now: datetime) -> list[OutboxMessage]:
 
 
 CONSENT_WINDOW = timedelta(days=1)
+FORM_REQUEST_WINDOW = timedelta(minutes=1)  # presses of "Pitch an idea" within it send one form
 
 
 def announcement(kind: MessageKind, challenge: Challenge, now: datetime) -> list[OutboxMessage]:
@@ -409,14 +399,20 @@ class ChallengeService:
         return PitchTarget(open_challenge(challenges, now))
 
     async def request_form(self, *, user_id: str, challenge_id: str) -> Status:
-        """'Pitch an idea' pressed in a channel: the form goes to the person's 1:1 chat."""
+        """'Pitch an idea' pressed in a channel: the form goes to the person's 1:1 chat, once per
+        FORM_REQUEST_WINDOW however many times they press it (on any instance): the message's
+        id is the person's, the challenge's and the window's, and the store keeps one message
+        per id. A press just after a window turned finds the previous window's form and sends
+        none. ALREADY: the form is already on its way (or there)."""
         now = self.clock()
+        key = challenge_id or "none"
+        slot = int(now.timestamp() // FORM_REQUEST_WINDOW.total_seconds())
+        this, previous = (message_id(MessageKind.PITCH_FORM, key, user_id, f"w{s}") for s in (slot, slot - 1))
+        existing = await self.store.existing_outbox_ids([this, previous])
+        if existing:
+            return Status.ALREADY
         message = OutboxMessage.due_now(
-            message_id(MessageKind.PITCH_FORM, challenge_id or "none", user_id, uuid.uuid4().hex[:8]),
-            recipient_id=user_id,
-            kind=MessageKind.PITCH_FORM,
-            idea_id=challenge_id,
-            now=now,
+            this, recipient_id=user_id, kind=MessageKind.PITCH_FORM, idea_id=challenge_id, now=now
         )
         await self.store.enqueue([message])
         self._on_outbox()
@@ -616,7 +612,7 @@ class ChallengeService:
                 challenge,
                 stage,
                 actor_id=actor_id,
-                amount=parse_amount(amount),
+                amount=st.parse_amount(amount),
                 branch=str(branch or ""),
                 conditions=str(conditions or ""),
                 now=now,

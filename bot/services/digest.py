@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -153,7 +153,25 @@ class DigestService:
         query = DigestQuery(week=week, now=self.clock(), calendar=self.calendar, rules=self.rules)
         figures = await self.store.digest_figures([dm.id for dm in dms], query)
         days = BusinessDays(self.calendar)
-        return {dm.id: digest_from_figures(dm, figures[dm.id], query, days) for dm in dms}
+        digests = {dm.id: digest_from_figures(dm, figures[dm.id], query, days) for dm in dms}
+        await self._with_challenge_stages(digests.values())
+        return digests
+
+    async def _with_challenge_stages(self, digests: Iterable[Digest]) -> None:
+        """Each approved idea listed (ten at most a digest) with its stage in its Den challenge now,
+        so one that has since become a finalist, won or been funded says so, and one not selected
+        offers no Shortlist. Read once per idea listed, whatever the number of DMs."""
+        stage_of = getattr(self.store, "get_stage", None)  # stores without the Den challenge have none
+        digests = list(digests)
+        listed = list(dict.fromkeys(line.idea_id for d in digests for line in d.approved))
+        if stage_of is None or not listed:
+            return
+        stages = {idea_id: await stage_of(idea_id) for idea_id in listed}
+        for digest in digests:
+            digest.approved = [
+                replace(line, stage=stages[line.idea_id].stage.value) if stages.get(line.idea_id) else line
+                for line in digest.approved
+            ]
 
     async def build_for(self, dm: Person, week: DigestWeek) -> Digest:
         return (await self.build_all(week, [dm]))[dm.id]

@@ -9,8 +9,9 @@ one at once) and sends them:
 - within Teams' limits: each send waits on the per-conversation windows and the per-tenant rate,
   counted so that no window as Teams measures it can overflow (`bot/ports/rate_limits.py`); a
   429's Retry-After pauses that conversation;
-- on a failure, rescheduled with exponential backoff and jitter (Retry-After honoured), the rest
-  of that person's queue with it, so their messages stay in order;
+- told to wait (429 or 503 with Retry-After): rescheduled after exactly that wait (capped), which
+  is not counted as a failed attempt; on a failure, rescheduled with exponential backoff and
+  jitter; either way the rest of that person's queue with it, so their messages stay in order;
 - a message that no longer applies (an approval request for a step already closed) is dropped
   and logged, not sent.
 
@@ -341,7 +342,11 @@ class OutboxDispatcher(BackgroundTask):
         self._sending.discard(message.id)
 
     async def _failed(self, message: OutboxMessage, failure: DeliveryFailed) -> datetime | None:
-        attempts = message.attempts + 1
+        # Told to wait (429 or 503 with Retry-After) is not a failed attempt: the message waits
+        # that long and is sent, however many times the connector says so (the health check's
+        # outbox age shows a backlog that waits too long).
+        throttled = bool(failure.retry_after) and not failure.permanent
+        attempts = message.attempts if throttled else message.attempts + 1
         if failure.permanent or attempts >= self._max_attempts:
             log.error(
                 "notification abandoned",

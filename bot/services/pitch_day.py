@@ -27,7 +27,7 @@ from bot.domain.challenge import Challenge
 from bot.domain.model import Idea
 from bot.domain.outbox import MessageKind, message_id
 from bot.domain.panel import Conflict, FinalistResult, Panel, Scorecard
-from bot.domain.pitch_day_outbox import panel_message_relevant, results_recipients
+from bot.domain.pitch_day_outbox import panel_message_relevant, result_candidates, results_recipients
 from bot.domain.stage import Stage
 from bot.domain.voting import Poll, Vote, VoteResult
 from bot.ports import (
@@ -151,8 +151,10 @@ class PitchDayService:
         posts: ChannelPosts | None = None,
         refresh_delay: float = 1.0,
         on_outbox: Callable[[], None] | None = None,
+        refresh_list: bool = True,
     ) -> None:
         self.store = store
+        self.refresh_list = refresh_list  # list voters on the card for Teams' per-user refresh
         self.directory = directory
         self.organisers = organisers
         self.clock = clock
@@ -185,6 +187,13 @@ class PitchDayService:
         return PitchDay(challenge, finalists, await self.store.get_panel(challenge_id),
                         await self.store.get_poll(challenge_id))  # fmt: skip
 
+    async def in_the_running(self, person_id: str, day: PitchDay) -> bool:
+        """Whether the person submitted a finalist or is named in a finalist's team."""
+        if any(i.submitter.id == person_id for i in day.finalists):
+            return True
+        person = await self.directory.get_person(person_id) if person_id else None
+        return person is not None and pn.in_the_running(person_id, person.name, day.finalists)
+
     async def names(self, ids: Iterable[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for user_id in dict.fromkeys(ids):
@@ -196,7 +205,10 @@ class PitchDayService:
         """Judges who have not scored by the morning after pitch day get one reminder."""
         if challenge.pitch_day is None:
             return None
-        return datetime.combine(challenge.pitch_day + timedelta(days=1), self.reminder_time, tzinfo=self.tz)
+        try:
+            return datetime.combine(challenge.pitch_day + timedelta(days=1), self.reminder_time, tzinfo=self.tz)
+        except OverflowError:  # a pitch day no form accepts any more (within ten years), stored before that rule
+            return None
 
     # ---- the panel ------------------------------------------------------------------------
     async def name_panel(
@@ -209,6 +221,10 @@ class PitchDayService:
                 day = await self.day(challenge_id)
                 if day is None:
                     return Outcome(Status.NOT_FOUND)
+                if is_organiser and await self.in_the_running(actor_id, day):
+                    return Outcome(Status.REFUSED, day, reason="in_the_running_panel")  # another organiser must
+                if any([await self.in_the_running(j, day) for j in known]):
+                    return Outcome(Status.INVALID, day, errors={"judges": "judge_in_the_running"})
                 now = self.clock()
                 try:
                     panel = Panel.name(challenge=day.challenge, judge_ids=judge_ids, chair_id=chair_id,
@@ -301,7 +317,11 @@ class PitchDayService:
                     return Outcome(Status.REFUSED, day, reason=reason_of(error, actor_id, challenge_id), card=stored)
                 if not changed:
                     return Outcome(Status.UNCHANGED, day, card=card)
-                await self.store.save_scorecard(card)
+                try:
+                    await self.store.save_scorecard(card)  # refused in the write if scoring closed meanwhile
+                except pn.ScoringClosed as error:
+                    day = await self.day(challenge_id) or day
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error, actor_id, challenge_id), card=stored)
         return Outcome(Status.RECORDED, day, card=card)
 
     async def close_scoring(self, *, actor_id: str, challenge_id: str) -> Outcome:
@@ -318,7 +338,9 @@ class PitchDayService:
                     return Outcome(Status.UNCHANGED, day, reason="scoring_closed")
                 except pn.PanelRefused as error:
                     return Outcome(Status.REFUSED, day, reason=reason_of(error, actor_id, challenge_id))
-                recipients = results_recipients(day.panel, day.challenge, self.organiser_ids)
+                candidates = result_candidates(day.panel, day.challenge, self.organiser_ids)
+                conflicted = [c for c in candidates if await self.in_the_running(c, day)]
+                recipients = results_recipients(day.panel, day.challenge, self.organiser_ids, conflicted)
                 messages = [
                     OutboxMessage.due_now(message_id(MessageKind.PANEL_RESULTS, challenge_id, r), recipient_id=r,
                                           kind=MessageKind.PANEL_RESULTS, idea_id=challenge_id, now=now)
@@ -334,8 +356,11 @@ class PitchDayService:
         if day is None or day.panel is None:
             return Outcome(Status.NOT_FOUND, day)
         organiser = await self.is_organiser(viewer_id)
-        if not pn.may_see_results(day.panel, day.challenge, viewer_id, is_organiser=organiser):
+        running = await self.in_the_running(viewer_id, day)
+        if not pn.may_see_results(day.panel, day.challenge, viewer_id, is_organiser=organiser, in_the_running=running):
             reason = "results_private" if day.panel.scoring_closed else "scoring_open"
+            if running and day.panel.scoring_closed:
+                reason = "in_the_running"
             return Outcome(Status.REFUSED, day, reason=reason)
         cards = await self.store.list_scorecards(challenge_id)
         ranked = pn.results(day.panel, day.challenge.criteria, day.finalist_ids, cards, quorum=self.quorum)
@@ -487,13 +512,13 @@ class PitchDayService:
         except vt.VotingRefused as error:
             vote = await self.store.get_vote(challenge_id, voter_id)
             return Outcome(Status.REFUSED, day, reason=reason_of(error, voter_id, challenge_id), vote=vote)
-        result = await self.store.cast_vote(challenge_id, voter_id, finalist_id, self.clock())
-        after = await self.store.get_poll(challenge_id)
-        if after is not None and not after.is_open:
-            # Closed while this click was on its way: the frozen count is the result; say so.
-            day.poll = after
-            return Outcome(Status.REFUSED, day, reason="voting_closed", vote=result.vote)
-        if poll.needs_refresh_entry(voter_mri):
+        try:  # refused in the write if voting closed while this click was on its way
+            result = await self.store.cast_vote(challenge_id, voter_id, finalist_id, self.clock())
+        except vt.VotingClosed:
+            day.poll = await self.store.get_poll(challenge_id) or poll
+            vote = await self.store.get_vote(challenge_id, voter_id)
+            return Outcome(Status.REFUSED, day, reason="voting_closed", vote=vote)
+        if self.refresh_list and poll.needs_refresh_entry(voter_mri):
             self._queue_refresh(challenge_id, voter_mri)
         status = Status.UNCHANGED if result.unchanged else Status.RECORDED
         return Outcome(status, day, vote=result.vote, vote_result=result)

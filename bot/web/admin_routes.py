@@ -1,4 +1,5 @@
-"""HTTP endpoints for timers outside the app (Azure Functions, Logic Apps): run the digest or the nudges.
+"""HTTP endpoints for timers outside the app (Azure Functions, Logic Apps): run the digest or the nudges;
+and, off production only, run what is due "as of" a later time to rehearse a Den.
 
 Protected by a shared secret (DEN_DIGEST_SECRET), sent as `Authorization: Bearer <secret>`;
 disabled (404) when no secret is configured.
@@ -9,12 +10,14 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from aiohttp import web
 
 from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
 from bot.services.nudges import Nudger
+from bot.services.rehearsal import ClockGoesForwardOnly, Rehearsal
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,24 @@ def _authorised(request: web.Request, secret: str) -> bool:
 
 
 RESEND_OFF = "re-sending a digest is off: set DEN_DIGEST_ON_REQUEST=on (meant for local trials)"
+REHEARSAL_OFF = "running what is due as of a later time is refused in production (authentication is on)"
+AS_OF_HELP = 'the body must be JSON with "asOf" (e.g. "2026-12-08T09:00", local time) or "days" (e.g. 1 or 0.5)'
+
+
+def _as_of(body: object, now: datetime, tz: tzinfo) -> datetime | None:
+    """The moment a rehearsal run asks for: "asOf" (ISO; without an offset, local time) or "days" ahead."""
+    if not isinstance(body, dict):
+        return None
+    if isinstance(body.get("days"), int | float) and not isinstance(body.get("days"), bool):
+        days = float(body["days"])
+        return now + timedelta(days=days) if 0 <= days <= 400 else None
+    if isinstance(body.get("asOf"), str):
+        try:
+            moment = datetime.fromisoformat(body["asOf"].strip())
+        except ValueError:
+            return None
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+    return None
 
 
 def admin_routes(
@@ -36,6 +57,8 @@ def admin_routes(
     *,
     allow_resend: bool = False,
     challenges: ChallengeService | None = None,
+    rehearsal: Rehearsal | None = None,
+    tz: tzinfo = UTC,
 ) -> None:
     """`allow_resend` (DEN_DIGEST_ON_REQUEST): the digest endpoint may send a week's digest again.
     `challenges`: the weekly run also queues each sponsor's challenge digest, the daily run the
@@ -86,5 +109,27 @@ def admin_routes(
             answer["followUps"] = follow_ups  # funded ideas' monthly check-ins (reported when there are some)
         return web.json_response(answer)
 
+    async def run_as_of(request: web.Request) -> web.Response:
+        """Off production: move this instance's clock forward to a time and run what is due then."""
+        refused = await guard(request)
+        if refused is not None:
+            return refused
+        if rehearsal is None:
+            return web.json_response({"error": REHEARSAL_OFF}, status=403)
+        try:
+            body = await request.json() if request.can_read_body else {}
+        except json.JSONDecodeError:
+            return web.json_response({"error": AS_OF_HELP}, status=400)
+        moment = _as_of(body, rehearsal.clock(), tz)
+        if moment is None:
+            return web.json_response({"error": AS_OF_HELP}, status=400)
+        try:
+            run = await rehearsal.run_as_of(moment)
+        except ClockGoesForwardOnly as error:
+            message = f"the clock only moves forward: this instance's time is already {error}"
+            return web.json_response({"error": message}, status=409)
+        return web.json_response(run.as_json(tz))
+
     app.router.add_post("/api/digest/run", run_digest)
+    app.router.add_post("/api/rehearsal/run", run_as_of)
     app.router.add_post("/api/nudges/run", run_nudges)

@@ -59,7 +59,7 @@ async def test_the_language_switch_is_remembered_and_each_reader_gets_their_own(
     assert "Approval chain" in texts(maya_card), "Maya reads English whatever language Sam writes in"
     assert maya_card["lang"] == "en"
     await teams.click(MAYA, action(maya_card, verbs.APPROVE), {"comment": ""})
-    update = await card_saying(connector, SAM, "Maya Singh (gestionnaire)")
+    update = await card_saying(connector, SAM, "Maya Singh, gestionnaire")
     assert "approved your idea" not in texts(update)
 
     before = len(cards_to(connector, SAM))

@@ -16,7 +16,7 @@ import io
 import json
 import uuid
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import TENANT_ID, VALID_PITCH
 from tests.support.running_app import FakeClock, RunningApp, settings_for_test
-from tests.support.teams_client import BOT_ID, BOT_NAME, TeamsClient, User, button, nodes, texts
+from tests.support.teams_client import BOT_ID, BOT_NAME, TeamsClient, User, bilingual_problems, button, nodes, texts
 from tests.support.timers import TIMERS_BY_REQUEST, run_timer
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -162,7 +162,8 @@ async def settle(app: RunningApp, clock: FakeClock, seconds: float = 30.0) -> No
 
     async def due() -> int:
         row = await app.store._fetchone(
-            "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND not_before <= ?", (clock().isoformat(),)
+            "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND not_before <= ?",
+            (clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),),  # as the store writes due times
         )
         return row[0]
 
@@ -178,6 +179,11 @@ async def settle(app: RunningApp, clock: FakeClock, seconds: float = 30.0) -> No
 def notes(connector: FakeConnector, user: User) -> list[str]:
     """What the bot told this person proactively (the outbox), by each message's summary, in order."""
     return [s.activity["summary"] for s in connector.to(user.conversation_id) if s.activity.get("summary")]
+
+
+def posted_as(sent, summary: str) -> bool:
+    """A channel post whose notification starts with `summary` (its English; the French follows)."""
+    return sent.activity.get("summary", "").startswith(summary)
 
 
 def last_card(connector: FakeConnector, user: User, summary: str) -> dict:
@@ -222,7 +228,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     bad = await teams.click(OLGA, button(form, verbs.CHALLENGE_OPEN), {**fields, "weight_cost": "60"})
     assert "The weights must add up to 100." in texts(bad.card)
     opened = await teams.click(OLGA, button(bad.card, verbs.CHALLENGE_OPEN), fields)
-    assert "Challenge opened." in texts(opened.card) and "Client impact 20 %" in texts(opened.card)
+    assert "Challenge opened." in texts(opened.card) and "Client impact 20%" in texts(opened.card)
     challenge_id = button(opened.card, verbs.CHALLENGE_CLOSE)["data"]["challengeId"]
     later = {
         **fields,
@@ -236,7 +242,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     # ---- the call for ideas is posted in the channel; one pitch starts from its button --------------
     await connector.wait_for(
         lambda c: (
-            any(s.activity.get("summary") == "Call for ideas: Tell us once" for s in c.in_channel(CHANNEL)) or None
+            any(posted_as(s, "Call for ideas: Tell us once") for s in c.in_channel(CHANNEL)) or None
         )
     )
     posted = next(s for s in connector.in_channel(CHANNEL) if s.activity.get("summary", "").startswith("Call"))
@@ -288,9 +294,9 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     clock.now = datetime(2026, 9, 15, 9, 0, tzinfo=TORONTO)
     await settle(app, clock)
     closed = [
-        s for s in connector.in_channel(CHANNEL) if s.activity.get("summary") == "Pitches are closed: Tell us once"
+        s for s in connector.in_channel(CHANNEL) if posted_as(s, "Pitches are closed: Tell us once")
     ]
-    assert len(closed) == 1 and "24 idea(s) were pitched" in texts(closed[0].cards[0])
+    assert len(closed) == 1 and "24 ideas were pitched" in texts(closed[0].cards[0])
     late = await teams.click(
         LATE,
         {"verb": verbs.PITCH_SUBMIT, "data": {"formId": str(uuid.uuid4()), "challengeId": challenge_id}},
@@ -331,7 +337,7 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     clock.advance(days=1)
     await settle(app, clock)
     announced = [
-        s for s in connector.in_channel(CHANNEL) if s.activity.get("summary") == "The finalists of Tell us once"
+        s for s in connector.in_channel(CHANNEL) if posted_as(s, "The finalists of Tell us once")
     ]
     shown = texts(announced[0].cards[0])
     assert len(announced) == 1 and "Staff 01" in shown and "Staff 02" not in shown and "Idea 02" in shown
@@ -435,6 +441,12 @@ async def test_a_whole_den_from_the_call_for_ideas_to_funded_and_followed_up_win
     await teams.say(STAFF[2], "my ideas")
     mine = connector.to(STAFF[2].conversation_id)[-1].cards[0]
     assert "Tell us once: Not selected (reached: Finalist)" in texts(mine)
+
+    # ---- the channel, read by both language communities, got every post in both languages ------------
+    posts = [s for s in connector.in_channel(CHANNEL) if s.cards and s.activity.get("summary")]
+    assert len(posts) >= 4  # the call for ideas, the closing, the finalists, the winners
+    problems = {s.activity["summary"]: bilingual_problems(s.cards[0], s.activity["summary"]) for s in posts}
+    assert {summary: found for summary, found in problems.items() if found} == {}
 
 
 def asked_to_decide(connector: FakeConnector, approver: User, idea_id: str) -> bool:

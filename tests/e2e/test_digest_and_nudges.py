@@ -300,7 +300,8 @@ async def test_a_dm_can_see_the_week_so_far_when_the_setting_allows_it(tmp_path,
         await teams.say(DANA, "digest")
         sent = await connector.wait_for(lambda c: c.to(DANA.conversation_id)[before:] or None)
         shown = texts(sent[-1].cards[0])
-        assert "Your Den this week" in shown and "Tell us once" in shown and "A quiet week" not in shown
+        # A Monday: the week so far is today, and the card says so plainly.
+        assert "Your Den today" in shown and "Tell us once" in shown and "A quiet week" not in shown
         assert button(sent[-1].cards[0], verbs.VIEW_IDEA)
         weekly = DigestWeek.ending_at(clock.now, TORONTO).key
         assert await running.store.claim_digest(DANA.aad_id, weekly, clock.now, 600), "the weekly one is not used up"

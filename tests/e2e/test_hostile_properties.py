@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.domain.inputs import is_clean
 from bot.domain.limits import REASON_MAX, TEXT_LIMITS
 from bot.domain.pitch import FIELD_RULES
 from cards import verbs
@@ -45,13 +46,13 @@ ALL_VERBS = sorted(
 class Harness:
     """The app, the connector and their loop, for synchronous Hypothesis tests."""
 
-    def __init__(self, tmp_path) -> None:
+    def __init__(self, tmp_path, **overrides) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.connector = FakeConnector()
         self.run(self.connector.start())
-        settings_ = settings_for_test(tmp_path / "den.sqlite3", daily_pitch_cap=100_000)
+        settings_ = settings_for_test(tmp_path / "den.sqlite3", daily_pitch_cap=100_000, **overrides)
         self.app: RunningApp = self.run(start_app(settings_))
         self.teams = TeamsClient(self.app.messages_url, self.connector.url, TENANT_ID)
         self.counter = itertools.count(1)
@@ -90,11 +91,13 @@ class Harness:
         for idea in self.run(self.app.store.list_by_submitter(user_id, 1000)):
             for rule in FIELD_RULES:
                 if rule.max_length:
-                    assert len(getattr(idea.pitch, rule.name)) <= rule.max_length, rule.name
+                    value = getattr(idea.pitch, rule.name)
+                    assert len(value) <= rule.max_length, rule.name
+                    assert is_clean(value, multiline=rule.multiline), (rule.name, value)  # issue #20
             for decision in idea.decisions:
-                assert len(decision.comment) <= TEXT_LIMITS["comment"]
+                assert len(decision.comment) <= TEXT_LIMITS["comment"] and is_clean(decision.comment)
             for entry in getattr(idea, "history", []):
-                assert len(entry.reason) <= REASON_MAX
+                assert len(entry.reason) <= REASON_MAX and is_clean(entry.reason)
 
     # ---- doing things ----------------------------------------------------------------------
     def click(self, user, verb: Any, data: Any) -> tuple[int, dict | None]:

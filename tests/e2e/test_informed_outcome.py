@@ -95,16 +95,16 @@ async def test_the_informed_manager_hears_the_approval_once_in_french(teams, con
     decided = await teams.click(DIANE, action(await card_to(connector, DIANE, ASKS), verbs.APPROVE), {"comment": ""})
     assert decided.status == 200
 
-    told = await card_to(connector, MAYA, f"{reference}\u00a0: approuvée pour le Den")
+    told = await card_to(connector, MAYA, f"{reference}\u00a0: approuvée pour Deputy's Den")
     assert told["lang"] == "fr"
     shown = texts(told)
-    assert "L’idée de Sam Chen dont vous étiez tenu informé ou informée est approuvée." in shown
+    assert "L’idée de Sam Chen dont vous receviez les avis est approuvée." in shown
     assert "Tell us \\*once\\*" in shown, "the title as typed, escaped for markdown"
     assert [a["verb"] for a in told["actions"]] == [verbs.VIEW_IDEA]
     # The ADM is informed by the approval itself: the card for information, not a second one.
     await card_to(connector, AMIR, f"For your information: {reference}")
     await quiet(connector)
-    assert summaries(connector, MAYA).count(f"{reference}\u00a0: approuvée pour le Den") == 1
+    assert summaries(connector, MAYA).count(f"{reference}\u00a0: approuvée pour Deputy's Den") == 1
     assert [s for s in summaries(connector, AMIR) if reference in s] == [f"For your information: {reference}"]
 
 

@@ -11,8 +11,8 @@ every step found by the text of the catalogue in that language; a screenshot of 
 goes to test-output/playground-browser/<locale>/. Agents Playground stamps every activity it
 sends with `locale: en-US` whatever the browser's language, so the French run is the path of a
 person whose Teams is in English: the browser stays in en-US, and each person presses *Français*
-on the welcome card (the choice is remembered). Dates then read in French too: every card carries
-its `lang`, which the Adaptive Cards renderer uses to write {{DATE}} and {{TIME}}. The fr-CA Teams
+on the welcome card (the choice is remembered). Dates then read in French too: the bot writes them in
+the reader's language (the client's {{DATE}} would follow the browser's en-US). The fr-CA Teams
 locale itself is tested over HTTP (tests/e2e/test_bilingual_and_views.py).
 """
 
@@ -21,15 +21,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from app import DEN_KEY
 from bot.i18n import Messages
 from bot.settings import ROOT
 from tests.support.people import DANA, MAYA, SAM, VALID_PITCH
 from tests.support.playground import playground
 from tests.support.running_app import settings_for_test, start_app
+from tests.unit.test_dates_on_cards import ENGLISH_MONTHS, FRENCH_MONTHS
 
 pytestmark = pytest.mark.playground
 
@@ -127,7 +129,7 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
             await shot(sam, shots, "2-pitch-form-filled")
             await sam.get_by_role("button", name=loose(m.t("form.submit"))).click()
             await sam.get_by_text(loose(m.t("receipt.title"))).wait_for()
-            now_with = m.t("receipt.now_with", name="Maya Singh", role=m.t("role.manager"))
+            now_with = m.t("receipt.now_with", name="Maya Singh", role=m.t("level.manager"))
             await sam.get_by_text(loose(now_with)).first.wait_for()
             await shot(sam, shots, "3-receipt")
 
@@ -143,24 +145,19 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
             await shot(maya, shots, "5-approver-decided")
 
             await sam.bring_to_front()
-            update = m.t("update.approved_step", name="Maya Singh", role=m.t("role.manager"), reference=reference)
+            update = m.t("update.approved_step", name="Maya Singh", role=m.t("level.manager"), reference=reference)
             await sam.get_by_text(loose(update)).wait_for(timeout=15_000)
             await sam.get_by_text(loose(m.t("chain.comment", comment=comment))).first.wait_for()
             await shot(sam, shots, "6-submitter-sees-decision")
 
-            weekday = r"(lun|mar|mer|jeu|ven|sam|dim)\." if m.language == "fr" else r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
-            pitched = sam.get_by_text(loose(m.t("details.submitted", name="Sam Chen", when=""))).last
-            # The renderer writes {{DATE()}} itself, in the card's language (the card says "fr"). Under
-            # load, the first card with a date on a page can be drawn before the renderer has its French
-            # date names, and stays so: the person opens the details again, which must read French.
-            for attempt in range(2):
-                await sam.get_by_role("button", name=loose(m.t("idea.view", reference=reference))).last.click()
-                await sam.get_by_text(loose(m.t("details.title", reference=reference))).nth(attempt).wait_for()
-                if re.search(weekday, await pitched.inner_text()):
-                    break
-            await expect(pitched, "the date is written in the card's language").to_have_text(
-                re.compile(weekday), timeout=15_000
-            )
+            await sam.get_by_role("button", name=loose(m.t("idea.view", reference=reference))).last.click()
+            await sam.get_by_text(loose(m.t("details.title", reference=reference))).wait_for()
+            pitched = await sam.get_by_text(loose(m.t("details.submitted", name="Sam Chen", when=""))).last.inner_text()
+            if m.language == "fr":  # « 7 décembre 2026 à 14 h 05 », written on the server, never the client's
+                written = rf"\d{{1,2}}(er)?\s({FRENCH_MONTHS})\s\d{{4}} à \d{{1,2}}\sh"
+            else:
+                written = rf"({ENGLISH_MONTHS}) \d{{1,2}}, \d{{4}} at"
+            assert re.search(written, pitched), f"the date is written in the reader's language: {pitched!r}"
             await shot(sam, shots, "7-idea-details")
             await sam.get_by_role("button", name=loose(m.t("welcome.my_ideas"))).last.click()
             await sam.get_by_text(loose(m.t("my_ideas.title"))).last.wait_for()
@@ -171,7 +168,9 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
             await welcome(dana, m)
             await dana.get_by_role("textbox").last.fill("digest")
             await dana.keyboard.press("Enter")
-            await dana.get_by_text(loose(m.t("digest.title"))).wait_for(timeout=15_000)
+            week = app.runner.app[DEN_KEY].digests.week_so_far()  # on its Monday, the week so far is today
+            title = "digest.title_today" if week.end - week.start <= timedelta(days=1) else "digest.title"
+            await dana.get_by_text(loose(m.t(title))).wait_for(timeout=15_000)
             await dana.get_by_role("button", name=loose(m.t("idea.view", reference=reference))).first.wait_for()
             await shot(dana, shots, "9-digest")
             await browser.close()

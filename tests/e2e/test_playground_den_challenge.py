@@ -375,12 +375,13 @@ async def walk_the_challenge(app, den, clock, teams, connector, context, pages, 
     await olga.get_by_role("button", name=m.t("pd.action.close_scoring_confirm"), exact=True).last.click()
     results = card(olga, m.t("pd.results.title", name=CHALLENGE))
     await results.wait_for(timeout=WAIT)
-    await results.get_by_text(re.compile(r"^#1 · .*" + re.escape(SAM_TITLE))).wait_for()
+    first = re.escape(m.ordinal("pd.results.rank", 1))
+    await results.get_by_text(re.compile(rf"^{first} · .*" + re.escape(SAM_TITLE))).wait_for()
     await results.scroll_into_view_if_needed()
     await shot(olga, "12-results-card")
     await dana.bring_to_front()
     sponsor_copy = card(dana, m.t("pd.results.title", name=CHALLENGE))
-    await sponsor_copy.get_by_text(re.compile(r"^#1 · .*" + re.escape(SAM_TITLE))).wait_for(timeout=WAIT)
+    await sponsor_copy.get_by_text(re.compile(rf"^{first} · .*" + re.escape(SAM_TITLE))).wait_for(timeout=WAIT)
     await shot(dana, "13-sponsor-results", focus=sponsor_copy.get_by_text(m.t("pd.results.title", name=CHALLENGE)))
     await olga.bring_to_front()
 
@@ -390,7 +391,8 @@ async def walk_the_challenge(app, den, clock, teams, connector, context, pages, 
     await go(olga, "General")
     poll = card(olga, m.t("pc.title", name=CHALLENGE))
     await poll.wait_for(timeout=WAIT)
-    await poll.get_by_role("button", name=m.t("pc.action.vote"), exact=True).first.click()
+    # the channel's card is in both languages: its buttons read "Vote · Voter"
+    await poll.get_by_role("button", name=loose(m.t("pc.action.vote"))).first.click()
     await olga.get_by_text(loose(m.t("pc.your_vote", title=SAM_TITLE))).last.wait_for(timeout=WAIT)
     await shot(olga, "14-peoples-choice-my-vote")
     vote = {"challengeId": challenge.id, "finalistId": sam_idea.id}
@@ -400,7 +402,7 @@ async def walk_the_challenge(app, den, clock, teams, connector, context, pages, 
         assert m.t("pc.voted") in texts(answer["value"]), answer
     await poll.get_by_role("button", name=m.t("pc.action.close"), exact=True).click()
     await poll.get_by_role("button", name=m.t("pc.action.close_confirm"), exact=True).click()
-    await olga.get_by_text(loose(m.t("pc.result.winner", title=SAM_TITLE, votes=3))).last.wait_for(timeout=WAIT)
+    await olga.get_by_text(loose(m.count("pc.result.winner", 3, title=SAM_TITLE))).last.wait_for(timeout=WAIT)
     await shot(olga, "15-peoples-choice-closed")
     stored_poll = await app.store.get_poll(challenge.id)
     assert not stored_poll.is_open and stored_poll.counts == {sam_idea.id: 3, noah_idea.id: 0}

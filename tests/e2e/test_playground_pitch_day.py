@@ -120,7 +120,7 @@ async def test_score_close_and_vote_in_the_playground_ui(tmp_path):
             await page.get_by_text(f"Your vote: {ideas[2].pitch.title}").wait_for()
             await poll_card.get_by_role("button", name="Close voting").click()
             await poll_card.get_by_role("button", name="Yes, close voting").click()
-            await page.get_by_text("People's Choice: Open data for grants, with 2 vote(s).").first.wait_for()
+            await page.get_by_text("People's Choice: Open data for grants, with 2 votes.").first.wait_for()
             await shot(page, "5-peoples-choice-closed")
             await browser.close()
         poll = await app.store.get_poll(challenge.id)

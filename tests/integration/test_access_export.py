@@ -16,7 +16,7 @@ from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.delegation import Delegation
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.notice import CollectionNotice
-from bot.domain.panel import Conflict, Scorecard
+from bot.domain.panel import Conflict, Panel, Scorecard
 from bot.domain.pitch import Pitch
 from bot.domain.stage import IdeaStage
 from bot.domain.voting import Poll
@@ -102,7 +102,8 @@ async def kims_records(store) -> dict[str, str]:
     lees.decide(actor_id=KIM.id, step_index=0, revision=1, outcome=Outcome.APPROVED, comment="Kim says go",
                 now=T0 + timedelta(days=1))  # fmt: skip
     await store.update(lees, [note("m3", LEE, "decision_update", "l1")])
-    # Pitch day: Kim and Diane judge Lee's idea; Kim and Lee vote.
+    # Pitch day: Kim and Diane judge Lee's idea (scores are taken only while the panel scores); Kim and Lee vote.
+    await store.save_panel(Panel("c1", [KIM.id, DIANE.id], DIANE.id, "olga", T0))
     await store.save_scorecard(Scorecard("c1", "l1", KIM.id, Conflict.NONE, T0, {"impact": 4, "cost": 3},
                                          "Kim's judging note", T0, T0))  # fmt: skip
     await store.save_scorecard(Scorecard("c1", "l1", DIANE.id, Conflict.NONE, T0, {"impact": 1}, "Diane's private note",

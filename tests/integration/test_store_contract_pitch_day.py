@@ -49,6 +49,8 @@ async def test_a_panel_is_stored_with_its_notifications_and_updated_conditionall
 async def test_scorecards_are_one_per_judge_and_finalist_and_change_conditionally(stores):
     mine, other = stores
     panel = a_panel()
+    await mine.save_panel(panel)
+    await mine.save_panel(Panel("c2", ["kim"], "kim", "olga", T0))
     card = Scorecard("c1", "f1", "kim")
     card.declare(panel=panel, actor_id="kim", conflict=Conflict.NONE, now=T0)
     await mine.save_scorecard(card)
@@ -87,14 +89,22 @@ async def test_a_poll_is_one_per_challenge_and_closes_conditionally(stores):
         await mine.save_poll(poll)
     fresh = await mine.get_poll("c1")
     assert fresh.is_open and fresh.refresh_ids == ["29:sam"] and fresh.card_id == "1700000000000"
+    for voter, finalist in (("ana", "f1"), ("bo", "f1"), ("cy", "f1"), ("di", "f2")):
+        await other.cast_vote("c1", voter, finalist, T0)
     fresh.close(actor_id="olga", is_organiser=True, counts={"f1": 3, "f2": 1}, now=T0)
     await mine.save_poll(fresh)
     got = await other.get_poll("c1")
     assert not got.is_open and got.counts == {"f1": 3, "f2": 1} and got.closed_by == "olga"
 
 
+async def open_polls(store, *challenge_ids: str) -> None:
+    for challenge_id in challenge_ids:
+        await store.save_poll(Poll(challenge_id, ["f1", "f2"], "olga", T0))
+
+
 async def test_one_vote_per_person_per_challenge_and_a_move_changes_that_one_vote(stores):
     mine, other = stores
+    await open_polls(mine, "c1", "c2")
     first = await mine.cast_vote("c1", "sam", "f1", T0)
     assert first.is_new and first.vote.finalist_id == "f1"
     again = await other.cast_vote("c1", "sam", "f1", T0 + timedelta(seconds=1))
@@ -113,6 +123,7 @@ async def test_one_vote_per_person_per_challenge_and_a_move_changes_that_one_vot
 
 async def test_concurrent_clicks_from_two_instances_never_make_two_votes(stores):
     mine, other = stores
+    await open_polls(other, "c1")
     voters = [f"v{n}" for n in range(12)]
     # Every voter double-clicks on both instances at once, for two different finalists.
     clicks = [s.cast_vote("c1", v, f, T0) for v in voters for s, f in ((mine, "f1"), (other, "f2"), (mine, "f1"))]

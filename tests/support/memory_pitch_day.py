@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from bot.domain.panel import Panel, Scorecard
-from bot.domain.voting import Poll, Vote, VoteResult
+from bot.domain.panel import Panel, Scorecard, ScoringClosed
+from bot.domain.voting import Poll, Vote, VoteResult, VotingClosed, frozen_counts_hold
 from bot.ports import ConcurrencyConflict, OutboxMessage
 
 
@@ -46,6 +46,9 @@ class MemoryPitchDayTables:
         return self._read("panels", challenge_id)
 
     async def save_scorecard(self, card: Scorecard, outbox: Sequence[OutboxMessage] = ()) -> None:
+        panel = self._pitch_day["panels"].get(card.challenge_id)
+        if panel is None or panel.scoring_closed:  # checked in the write, as the real stores do
+            raise ScoringClosed(card.challenge_id)
         self._save("scorecards", card.key, card, outbox)
 
     async def get_scorecard(self, challenge_id: str, finalist_id: str, judge_id: str) -> Scorecard | None:
@@ -57,6 +60,10 @@ class MemoryPitchDayTables:
         return sorted(cards, key=lambda c: (c.finalist_id, c.judge_id))
 
     async def save_poll(self, poll: Poll, outbox: Sequence[OutboxMessage] = ()) -> None:
+        stored = self._pitch_day["polls"].get(poll.challenge_id)
+        closing = not poll.is_open and stored is not None and stored.is_open
+        if closing and not frozen_counts_hold(poll, await self.count_votes(poll.challenge_id)):
+            raise ConcurrencyConflict(f"{poll.challenge_id}: votes cast since they were counted")
         self._save("polls", poll.challenge_id, poll, outbox)
 
     async def get_poll(self, challenge_id: str) -> Poll | None:
@@ -64,6 +71,9 @@ class MemoryPitchDayTables:
 
     async def cast_vote(self, challenge_id: str, voter_id: str, finalist_id: str, now: datetime) -> VoteResult:
         self._check()
+        poll = self._pitch_day["polls"].get(challenge_id)
+        if poll is None or not poll.is_open:  # checked in the write, as the real stores do
+            raise VotingClosed(challenge_id)
         votes = self._pitch_day["votes"]
         stored: Vote | None = votes.get((challenge_id, voter_id))
         if stored is None:

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.domain.delegation import Delegation
+from bot.domain.delegation import Delegation, DelegationProblem, DelegationRefused, closes_a_loop, onward_of
 from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, DigestScope, in_challenge_shortlist
 from bot.domain.model import Idea, IdeaStatus
 from bot.domain.stage import SHORTLISTED_OR_BEYOND
@@ -26,7 +26,7 @@ from bot.ports import (
     StoredSetting,
     StoreUnavailable,
 )
-from bot.ports.store import pick_fairly
+from bot.ports.store import earliest_due, pick_fairly
 from tests.support.memory_den import MemoryDenTables
 from tests.support.memory_pitch_day import MemoryPitchDayTables
 
@@ -137,8 +137,12 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         return sorted(found, key=lambda c: (c.sent_at, c.message_id))
 
     # ---- acting approvers ---------------------------------------------------------------
-    async def save_delegation(self, delegation: Delegation) -> None:
+    async def save_delegation(self, delegation: Delegation, *, now: datetime | None = None) -> None:
         self._check()
+        if now is not None and delegation.active(now):
+            others = {p: d for p, d in self.delegations.items() if p != delegation.principal_id}
+            if closes_a_loop(delegation.principal_id, delegation.delegate_id, onward_of(others, now)):
+                raise DelegationRefused(DelegationProblem.LOOP)
         self.delegations[delegation.principal_id] = delegation
 
     async def get_delegation(self, principal_id: str) -> Delegation | None:
@@ -250,8 +254,9 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
     # ---- health -------------------------------------------------------------------------
     async def outbox_backlog(self) -> OutboxBacklog:
         self._check()
-        pending = [q.message.created_at for q in self.outbox.values() if q.state == "pending"]
-        return OutboxBacklog(len(pending), min(pending) if pending else None)
+        pending = [q.message for q in self.outbox.values() if q.state == "pending"]
+        rows = [(m.not_before, m.created_at, m.attempts) for m in pending]
+        return OutboxBacklog(len(pending), earliest_due(rows))
 
     async def probe_write(self) -> bool:
         return not self.down

@@ -9,6 +9,7 @@ Fields follow what Teams (and Agents Playground) put on the wire: `from.aadObjec
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -176,3 +177,25 @@ def button(card: dict[str, Any], verb: str) -> dict[str, Any]:
         if node.get("type") == "Action.Execute" and node.get("verb") == verb:
             return node
     raise AssertionError(f"no {verb} button")
+
+
+def bilingual_problems(card: dict[str, Any], summary: str) -> list[str]:
+    """What keeps a channel post from being one card in both official languages: its notification
+    ("English · French") names both titles, each title is on the card, the second language sits in its
+    own part under a separator, and each button appears once."""
+    problems = []
+    titles = summary.split(" · ")
+    if len(titles) != 2 or titles[0] == titles[1]:
+        problems.append(f"the notification names one language: {summary!r}")
+    shown = texts(card)
+    problems += [f"{title!r} is not on the card" for title in titles if title not in shown]
+    second = card["body"][-1]
+    if second.get("type") != "Container" or not second.get("separator"):
+        problems.append("the second language is not a part of its own")
+    elif titles[-1] not in texts({"body": second["items"]}):
+        problems.append("the second part is not in the second language")
+    buttons = nodes([card["body"], card.get("actions", [])])  # not the refresh: it is no button
+    verbs = [(n.get("verb"), json.dumps(n.get("data"), sort_keys=True)) for n in buttons if n.get("verb")]
+    if len(verbs) != len(set(verbs)):
+        problems.append("a button appears twice")
+    return problems

@@ -177,7 +177,7 @@ def test_a_valid_form_gives_a_local_window_and_default_weights():
         ({"finalist_count": "0"}, "finalist_count", "out_of_range"),
         ({"finalist_count": "21"}, "finalist_count", "out_of_range"),
         ({"weight_cost": "40"}, "weights", "weights_sum"),
-        ({"weight_cost": "-5"}, "weight_cost", "out_of_range"),
+        ({"weight_cost": "-5"}, "weight_cost", "invalid_number"),
         ({"pitch_day": "2026-09-15"}, "pitch_day", "before_close"),
         ({"program_areas": "astrology"}, "program_areas", "invalid_choice"),
     ],

@@ -162,3 +162,32 @@ async def test_stop_finishes_the_sends_under_way_and_gives_back_the_rest(store):
     assert backlog.pending == 4
     after = dispatcher(store, SlowChannel(0.0))
     assert await after.drain_once() == 4, "the rest were given back, not left leased"
+
+
+def test_a_retry_after_is_waited_exactly_capped_with_no_backoff_on_top():
+    """Issue #20: after a few 429s with `Retry-After: 1` the wait had grown to minutes."""
+    backoff = Backoff(first=2.0, longest=600.0)
+    assert [backoff.delay(attempt, retry_after=1.0) for attempt in range(1, 26)] == [1.0] * 25
+    assert Backoff(first=2.0, longest=600.0, retry_after_cap=30.0).delay(3, retry_after=3600.0) == 30.0
+    assert Backoff(first=2.0, longest=60.0).delay(3, retry_after=3600.0) == 60.0, "no cap given: the longest wait"
+    assert 4.0 <= backoff.delay(3) <= 8.0, "without Retry-After: exponential, jittered"
+
+
+async def test_twenty_five_429s_in_a_row_are_waited_out_and_the_message_still_goes(store):
+    """Issue #20: told to wait 25 times in a row, a channel announcement was still pending after
+    8 attempts and 95 s. Being told to wait is not a failed attempt: the 26th try delivers it."""
+    channel = SlowChannel(0.0)
+    channel.refuse["channel"] = [DeliveryFailed("connector answered 429", retry_after=0.01) for _ in range(25)]
+    await store.enqueue([message(1, "channel")])
+    worker = OutboxDispatcher(
+        store, channel, render, clock=lambda: datetime.now(UTC), backoff=Backoff(first=2.0, longest=600.0),
+        poll_seconds=0.05, max_attempts=12, limiter=TeamsRateLimiter(per_tenant_per_second=1000,
+                                                                   per_conversation=((1.0, 1000),)),
+    )  # fmt: skip
+    worker.start()
+    try:
+        await until(lambda: channel.sent == [("channel", "idea-1:reminder:1")], seconds=30)
+    finally:
+        await worker.stop()
+    assert channel.refuse["channel"] == [] and len(channel.started) == 26
+    assert (await store.outbox_backlog()).pending == 0

@@ -125,7 +125,9 @@ def test_only_the_named_judge_scores_their_own_card():
 @pytest.mark.parametrize(
     ("values", "errors"),
     [({"score_client_impact": "6", "score_feasibility": "0", "score_cost": "x"},
-      {"client_impact": "out_of_range", "feasibility": "out_of_range", "cost": "out_of_range"}),
+      {"client_impact": "out_of_range", "feasibility": "out_of_range", "cost": "invalid_number"}),
+     ({"score_client_impact": "\u00b2", "score_feasibility": "9" * 5000, "score_cost": 3},  # issue #20: a crash before
+      {"client_impact": "invalid_number", "feasibility": "invalid_number"}),
      ({"score_client_impact": "3"}, {"feasibility": "required", "cost": "required"}),
      ({**form(3, 3, 3), "comment": "x" * 1001}, {"comment": "too_long"})],  # fmt: skip
 )

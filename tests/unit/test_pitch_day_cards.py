@@ -99,7 +99,7 @@ def test_a_judge_sees_only_their_own_scores_and_the_results_show_no_judge():
     assert "Note by maya" in texts(cards["scorecard_score"]) and "Note by diane" not in texts(cards["scorecard_score"])
     shown = texts(cards["results"])
     assert not any(f"Note by {j}" in shown or j in shown for j in JUDGES)
-    assert "#1 · DEN-2025-0002" in shown and "lowest 2.00, highest 4.00" in shown and "Below quorum" in shown
+    assert "1st place · DEN-2025-0002" in shown and "lowest 2.00, highest 4.00" in shown and "Below quorum" in shown
 
 
 def test_the_peoples_choice_card_refreshes_for_listed_voters_and_hides_counts_while_open():
@@ -113,5 +113,28 @@ def test_the_peoples_choice_card_refreshes_for_listed_voters_and_hides_counts_wh
     assert "cannot be undone" in texts(asks_first["card"]), "closing voting asks again on the card"
     assert not [n for n in nodes(open_card) if n.get("verb") == "pc.close"]  # the everyone view has no Close
     closed = texts(cards["peoples_choice_closed"])
-    assert "A tie for People's Choice: Tell us once · Shared intake desk, with 5 vote(s) each." in closed
-    assert "refresh" not in cards["peoples_choice_closed"] and "12 vote(s) in all." in closed
+    assert "A tie for People's Choice: Tell us once · Shared intake desk, with 5 votes each." in closed
+    assert "refresh" not in cards["peoples_choice_closed"] and "12 votes in all." in closed
+
+
+def test_buttons_that_send_no_input_are_not_stopped_by_the_cards_required_ones():
+    """A button whose action needs none of the card's inputs (recusing on a scorecard, ending an
+    acting approver arrangement) sends none: the client's required-input check must not stop it."""
+    from datetime import date
+
+    from bot.domain.delegation import Delegation
+    from cards import verbs
+    from cards.approval_routes import delegation_card
+
+    m = Messages("en-CA")
+    scorecard = pitch_day_cards()["scorecard_score"]
+    [recuse] = [n for n in nodes(scorecard) if n.get("verb") == "pd.declare"]
+    assert recuse["data"]["conflict"] == "recused" and recuse["associatedInputs"] == "none"
+    save = next(n for n in nodes(scorecard) if n.get("verb") == "pd.score")
+    assert "associatedInputs" not in save  # saving scores sends them, and they are required
+    current = Delegation("maya", "Maya Singh", "diane", "Diane Tremblay", T0, T0 + timedelta(days=3), T0,
+                         date(2026, 11, 19))  # fmt: skip
+    form = delegation_card(m, today=date(2026, 11, 16), current=current, people=[("diane", "Diane Tremblay")])
+    [end] = [n for n in nodes(form) if n.get("verb") == verbs.DELEGATE_END]
+    assert end["associatedInputs"] == "none"
+    assert any(n.get("isRequired") for n in nodes(form))

@@ -29,3 +29,15 @@ def test_every_module_the_tree_names_exists():
 def test_every_card_module_is_in_the_tree():
     modules = [p.stem for p in (ROOT / "cards").glob("*.py") if p.stem != "__init__"]
     assert [m for m in modules if not re.search(rf"\b{m}\b", TREE)] == []
+
+
+def test_the_page_table_lists_the_pages_make_run_starts():
+    """`make run` starts one Agents Playground page per person of the org file, in file order,
+    from DEN_PLAYGROUND_PORT (56150 by default): the README's table says the same, port by port."""
+    from bot.adapters.org_directory import OrgFileDirectory
+
+    people = [entry.person.name for entry in OrgFileDirectory.from_file(ROOT / "data" / "demo-org.json").people()]
+    table = README[README.index("| page | person |") :].split("\n\n")[0].splitlines()[2:]
+    rows = [(re.search(r":(\d{5})`", row).group(1), row.split("|")[2].split(",")[0].strip()) for row in table]
+    assert rows == [(str(56150 + n), name) for n, name in enumerate(people)]
+    assert "DEN_PLAYGROUND_PORT" in README and "DEN_ORG_FILE=" in README

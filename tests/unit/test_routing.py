@@ -59,7 +59,7 @@ def test_the_shipped_file_is_valid_and_small_ideas_inform_the_adm():
     route = rules.route(SAM, LINE, pitch("10k_50k"))
     assert ids(route.deciders) == ["maya", "diane"]
     assert ids(route.informed) == ["amir"] and route.informed[0].after_step == 2
-    assert route.rule == "small-ideas" and "$50,000" in route.why["en"] and "50 000 $" in route.why["fr"]
+    assert route.rule == "small-ideas" and "$50,000" in route.why["en"] and "50\u00a0000\u00a0$" in route.why["fr"]
     assert ids(rules.route(SAM, LINE, pitch("50k_250k")).deciders) == ["maya", "diane", "amir"]
 
 

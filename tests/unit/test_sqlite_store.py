@@ -182,3 +182,36 @@ async def test_a_failed_write_rolls_back_everything_it_wrote(stores):
         await second.update(stale, outbox_for(stale, raised, T0))
     assert not second._thread._connection.in_transaction
     assert await pending_outbox(second) == 1  # only the first approval request; none of the refused change's
+
+
+async def test_a_message_due_at_a_local_time_is_not_leased_hours_early(stores):
+    """A judges' reminder due at 16:30 in Toronto (21:30 UTC) was leased at 17:00 UTC, when its
+    text "16:30-05:00" compared below "17:00+00:00", then dropped as not yet due."""
+    from zoneinfo import ZoneInfo
+
+    from bot.ports import OutboxMessage
+
+    store, _ = stores
+    due = datetime(2026, 11, 20, 16, 30, tzinfo=ZoneInfo("America/Toronto"))
+    await store.enqueue([OutboxMessage("r1", "judge", "panel_reminder", "den-2026", created_at=T0, not_before=due)])
+    assert await store.claim_due(datetime(2026, 11, 20, 17, 0, tzinfo=UTC), 60, 10) == []
+    claimed = await store.claim_due(datetime(2026, 11, 20, 21, 30, tzinfo=UTC), 60, 10)
+    assert [m.id for m in claimed] == ["r1"] and claimed[0].not_before == due
+
+
+async def test_rows_queued_with_a_local_offset_by_an_earlier_version_are_rewritten_at_start(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    store = SqliteStore(path)
+    await store.open()
+    await store.close()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO outbox (id, recipient_id, kind, idea_id, payload, created_at, not_before, attempts)"
+                   " VALUES ('r1', 'judge', 'panel_reminder', 'c', '{}', ?, '2026-11-20T16:30:00-05:00', 0)",
+                   (T0.isoformat(),))  # fmt: skip
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        assert await store.claim_due(datetime(2026, 11, 20, 17, 0, tzinfo=UTC), 60, 10) == []
+        assert [m.id for m in await store.claim_due(datetime(2026, 11, 20, 21, 31, tzinfo=UTC), 60, 10)] == ["r1"]
+    finally:
+        await store.close()

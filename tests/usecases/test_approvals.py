@@ -71,7 +71,7 @@ async def test_my_approvals_lists_what_waits_oldest_first_with_its_buttons(den):
     refused = await den.dialog.on_action(turn(MAYA), verbs.REJECT, {**approve["data"], "comment1": "Not this one"})
     assert "add a comment" in texts(refused.card)
     rejected = await den.dialog.on_action(turn(MAYA), verbs.REJECT, {**approve["data"], "comment0": "Not this one"})
-    assert "You decided: Rejected" in texts(rejected.card)
+    assert "Decided: Rejected." in texts(rejected.card) and "Second" in texts(rejected.card)  # the list stays
     assert (await den.store.get(first.id)).status == IdeaStatus.REJECTED
     assert (await den.store.get(second.id)).status == IdeaStatus.IN_REVIEW
 

@@ -38,6 +38,7 @@ async def den():
 async def score_panel(store: MemoryStore, challenge, marks: dict[str, int], *, closed: bool = True) -> None:
     """Both judges give each finalist `marks[finalist]` on every criterion."""
     panel = Panel(challenge.id, JUDGES, JUDGES[0], OLGA_ID, T0 - timedelta(days=2))
+    await store.save_panel(panel)  # scores are taken only while the panel's scoring is open
     for judge in JUDGES:
         for finalist, mark in marks.items():
             card = Scorecard(challenge.id, finalist, judge)
@@ -47,7 +48,7 @@ async def score_panel(store: MemoryStore, challenge, marks: dict[str, int], *, c
             await store.save_scorecard(card)
     if closed:
         panel.close_scoring(actor_id=JUDGES[0], now=T0)
-    await store.save_panel(panel)
+        await store.save_panel(panel)
 
 
 async def test_picking_below_the_panels_first_needs_a_reason_which_is_then_recorded(den):

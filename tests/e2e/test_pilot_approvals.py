@@ -1,0 +1,120 @@
+"""The pilot rehearsal's approval defects, over HTTP: ending a delegation (the button, typed, in
+French) sends new ideas back to the approver; deciding from "my approvals" keeps the list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cards import verbs
+from tests.support.inbox import card_saying, cards_to
+from tests.support.people import DIANE, MAYA, PRIYA, SAM, VALID_PITCH
+from tests.support.running_app import FakeClock
+from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts
+from tests.support.timers import TIMERS_BY_REQUEST
+
+TORONTO = ZoneInfo("America/Toronto")
+MONDAY = datetime(2026, 11, 9, 9, 0, tzinfo=TORONTO)
+ASKS = "An idea needs your decision"
+ENDED = "Your acting approver arrangement has ended: new steps come to you again."
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(MONDAY)
+
+
+@pytest.fixture
+def app_settings() -> dict:
+    return TIMERS_BY_REQUEST
+
+
+@pytest.fixture
+async def teams(teams: TeamsClient) -> TeamsClient:
+    for person in (SAM, PRIYA, MAYA, DIANE):
+        await teams.install(person)
+    return teams
+
+
+async def pitch(teams: TeamsClient, user: User, n: int = 0) -> dict:
+    """A distinct pitch each time (so the duplicate check has nothing to say)."""
+    topic = ["letters", "forms", "kiosks", "maps"][n % 4]
+    fields = {**VALID_PITCH, "title": f"Idea number {n}: {topic} online", "solution": f"Solution {n}: a new way.",
+              "problem": f"Problem {n}: " + VALID_PITCH["problem"]}  # fmt: skip
+    result = await teams.click(user, {"verb": verbs.PITCH_SUBMIT, "data": {"formId": None}}, fields)
+    assert result.status == 200 and "Thanks, your idea is in!" in texts(result.card), texts(result.card)
+    return result.card
+
+
+async def latest_card(connector, user: User, phrase: str) -> dict:
+    return await card_saying(connector, user, phrase, count=len(cards_to(connector, user, phrase)) + 1)
+
+
+async def delegate_to_priya(teams: TeamsClient) -> dict:
+    form = (await teams.click(MAYA, {"verb": verbs.DELEGATE_OPEN, "data": {}})).card
+    saved = await teams.click(MAYA, action(form, verbs.DELEGATE_SET), {"delegateId": PRIYA.aad_id,
+                                                                      "lastDay": "2026-11-20"})  # fmt: skip
+    assert "Priya Patel acts for you until the end of" in texts(saved.card)
+    return saved.card
+
+
+async def test_an_approver_back_early_ends_the_delegation_and_new_ideas_come_to_them(teams, connector):
+    form = await delegate_to_priya(teams)
+    await pitch(teams, SAM, 1)
+    assert "you act for" in texts(await card_saying(connector, PRIYA, ASKS)).lower()
+
+    # The button sends none of the form's inputs: the required person and last day do not stop it.
+    end = action(form, verbs.DELEGATE_END)
+    assert end.get("associatedInputs") == "none"
+    ended = await teams.click(MAYA, end)
+    assert ENDED in texts(ended.card)
+    assert not any(node.get("verb") == verbs.DELEGATE_END for node in nodes(ended.card))
+    back_with_maya = await card_saying(connector, MAYA, ASKS)  # the waiting step came back
+    assert "Idea number 1" in texts(back_with_maya)
+
+    await pitch(teams, SAM, 2)
+    asked = await card_saying(connector, MAYA, "Idea number 2")
+    assert ASKS in texts(asked) and not cards_to(connector, PRIYA, "Idea number 2")
+
+    # Typed, in English and in French.
+    await delegate_to_priya(teams)
+    await teams.say(MAYA, "I'm back")
+    assert ENDED in texts(await card_saying(connector, MAYA, ENDED))
+    await delegate_to_priya(teams)
+    await teams.say(MAYA, "Je suis de retour", locale="fr-CA")
+    told = await card_saying(connector, MAYA, "a pris fin")
+    assert told.get("lang") == "fr"
+    await pitch(teams, SAM, 3)
+    assert button(await card_saying(connector, MAYA, "Idea number 3"), verbs.APPROVE)
+    assert not cards_to(connector, PRIYA, "Idea number 3")
+
+
+async def test_deciding_from_my_approvals_keeps_the_list(teams, connector):
+    for n in range(3):
+        await pitch(teams, SAM, n)
+    await card_saying(connector, MAYA, ASKS, count=3)
+    await teams.say(MAYA, "my approvals")
+    listed = await card_saying(connector, MAYA, "Waiting for your decision")
+    assert "3 waiting" in texts(listed)
+
+    approved = await teams.click(MAYA, button(listed, verbs.APPROVE), {"comment0": "Good"})
+    card = approved.card
+    assert "Decided: Approved. Sam Chen will be told." in texts(card)
+    assert "2 waiting" in texts(card)
+    assert [n["data"]["ideaId"] for n in nodes(card) if n.get("verb") == verbs.APPROVE] == [
+        n["data"]["ideaId"] for n in nodes(listed) if n.get("verb") == verbs.APPROVE
+    ][1:]
+
+    # A refusal (no comment for a return) says why under that idea; the list and the mark stay.
+    refused = await teams.click(MAYA, button(card, verbs.RETURN), {"comment0": ""})
+    assert "Please add a comment so Sam Chen knows what to change or why." in texts(refused.card)
+    assert "Decided: Approved." in texts(refused.card) and "2 waiting" in texts(refused.card)
+
+    returned = await teams.click(MAYA, button(refused.card, verbs.RETURN), {"comment0": "Say what it costs"})
+    assert texts(returned.card).count("Decided:") == 2 and "1 waiting" in texts(returned.card)
+    assert "Decided: Returned for changes." in texts(returned.card)
+    last = await teams.click(MAYA, button(returned.card, verbs.APPROVE), {"comment0": ""})
+    assert texts(last.card).count("Decided:") == 3 and "Nothing else is waiting for your decision." in texts(last.card)
+    assert ASKS in texts(await card_saying(connector, DIANE, ASKS, count=2))
