@@ -11,7 +11,7 @@ from cards import verbs
 from cards.common import card, good, heading, navigate, subtle, text
 
 # The sections of an access export the card counts, in the order it lists them.
-COUNTED = ("ideasPitched", "actionsOnOthersIdeas", "scoresGiven", "votesCast", "messagesSent")
+COUNTED = ("ideasPitched", "actionsOnOthersIdeas", "scoresGiven", "votesCast", "messagesSent", "connectionRequests")
 
 
 def my_information_card(m: Messages, counts: Mapping[str, int], *, reference: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.adapters.carried_lessons import forget_lessons
 from bot.adapters.graph_batch import BATCH_LIMIT
 from bot.adapters.graph_client import odata_string
 from bot.adapters.sharepoint_store import _fields as _fields_of
@@ -118,6 +119,12 @@ class SharePointRecords:
             for item_id, f in await self._rows("digests", ("DeliveryKey", "WeekKey", "State")):
                 rows.append((f["DeliveryKey"], week_start(f.get("WeekKey") or ""), f.get("State") == "sending",
                              "", "", [("digests", item_id)]))  # fmt: skip
+        elif record_class is RecordClass.LESSONS:  # in the idea's body (one per idea: the idea's key)
+            for item_id, f in await self._rows("ideas", ("IdeaId", "ChallengeId", "Body")):
+                lesson = json.loads(f.get("Body") or "{}").get("lesson")
+                if lesson:
+                    rows.append((f["IdeaId"], _moment(lesson.get("writtenAt")), False, f["IdeaId"],
+                                 f.get("ChallengeId") or "", [("ideas", item_id)]))  # fmt: skip
         elif record_class is RecordClass.DELIVERY_LOGS:
             for item_id, f in await self._rows("sent_cards", ("MessageId", "IdeaId", "SentAt")):
                 rows.append((f["MessageId"], _moment(f.get("SentAt")), False, f.get("IdeaId") or "", "",
@@ -134,7 +141,10 @@ class SharePointRecords:
 
     async def destroy_records(self, record_class: RecordClass, records: Sequence[StoredRecord]) -> int:
         """Delete each record's items (parallel $batches of 20). A record counts as destroyed when
-        every item of it is gone (deleted now, or already absent: 404)."""
+        every item of it is gone (deleted now, or already absent: 404). A lesson is taken out of its
+        idea instead (the idea stays). Connection requests are kept only by the embedded store."""
+        if record_class is RecordClass.LESSONS:
+            return await forget_lessons(self, records)
         work: list[tuple[str, str, str]] = []  # (record key, list, item id)
         for record in records:
             for handle in filter(None, record.handle.split(",")):

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from bot.adapters.carried_lessons import forget_lessons
 from bot.domain.retention import RecordClass, StoredRecord, week_start
 from bot.ports.records import EntryKind, MessageRecord, RegisterEntry
 
@@ -56,6 +57,15 @@ _LISTS: dict[RecordClass, str] = {
         "SELECT dm_id || '|' || week_key, updated_at, state = 'sending', week_key, '' FROM digest_deliveries"
     ),
     RecordClass.DELIVERY_LOGS: "SELECT message_id, sent_at, 0, idea_id, '' FROM sent_cards",
+    # a lesson lives in its idea's body; the idea's key, since there is one lesson per idea
+    RecordClass.LESSONS: (
+        "SELECT id, json_extract(body, '$.lesson.writtenAt'), 0, id, coalesce(json_extract(body, '$.challenge'), '')"
+        " FROM ideas WHERE json_extract(body, '$.lesson') IS NOT NULL"
+    ),
+    # counted from the answer; a request never answered, from when it was asked
+    RecordClass.CONNECTION_REQUESTS: (
+        "SELECT id, coalesce(json_extract(body, '$.answeredAt'), created_at), 0, idea_id, '' FROM connect_requests"
+    ),
 }
 _DESTROY: dict[RecordClass, tuple[str, ...]] = {
     RecordClass.IDEAS: (
@@ -82,6 +92,7 @@ _DESTROY: dict[RecordClass, tuple[str, ...]] = {
     RecordClass.NOTIFICATIONS: ("DELETE FROM outbox WHERE id = ? AND state != 'pending'",),
     RecordClass.DIGESTS: ("DELETE FROM digest_deliveries WHERE dm_id || '|' || week_key = ? AND state != 'sending'",),
     RecordClass.DELIVERY_LOGS: ("DELETE FROM sent_cards WHERE message_id = ?",),
+    RecordClass.CONNECTION_REQUESTS: ("DELETE FROM connect_requests WHERE id = ?",),
 }
 
 
@@ -126,7 +137,7 @@ class SqliteRecords:
     async def stored_records(self, record_class: RecordClass) -> list[StoredRecord]:
         sql = _LISTS.get(record_class)
         if sql is None:
-            return []  # a class this store keeps no records of (lessons, connection requests: the tab's)
+            return []
         rows = await self._fetchall(sql)
         found: dict[str, StoredRecord] = {}
         for key, moment, is_open, idea_id, challenge_id in rows:
@@ -137,6 +148,8 @@ class SqliteRecords:
         return list(found.values())
 
     async def destroy_records(self, record_class: RecordClass, records: Sequence[StoredRecord]) -> int:
+        if record_class is RecordClass.LESSONS:
+            return await forget_lessons(self, records)
         statements = _DESTROY.get(record_class, ())
         keys = sorted({r.key for r in records})
 

@@ -325,6 +325,10 @@ class Idea:
         self.lesson = Lesson(text[:LESSON_MAX], shared, now)
         self.updated_at = now
 
+    def forget_lesson(self) -> None:
+        """The lesson destroyed under the retention schedule (its own item); the idea stays as it was."""
+        self.lesson = None
+
     def decision_for(self, step_index: int, revision: int) -> Decision | None:
         for decision in self.decisions:
             if decision.step_index == step_index and decision.revision == revision:

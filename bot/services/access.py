@@ -12,7 +12,10 @@ What it holds, and no more than the person may see:
   reference and title for context, never the rest of someone else's idea);
 - scores they gave (their own scorecards only), votes they cast (while the votes are kept), messages
   sent to them (kind, idea, date, state), their acting arrangements, language choice, the conversation
-  the bot keeps with them, and the register's entries about them (corrections, earlier requests).
+  the bot keeps with them, and the register's entries about them (corrections, earlier requests);
+- requests to connect they made or were asked (the embedded store keeps them): the idea, the answer
+  and its dates; the other person's name only once the idea's owner accepted (as the cards show it),
+  before that only the asker's branch, which the owner was shown.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from bot.domain.connect import ConnectRequest
 from bot.domain.model import HistoryKind, Idea
 from bot.ports.records import EntryKind, RegisterEntry
 
@@ -68,6 +72,7 @@ class AccessService:
             "actingArrangements": await self._delegations(person_id),
             "preferences": {"language": await self.store.get_language(person_id)},
             "conversation": await self._conversation(person_id),
+            "connectionRequests": await self._connection_requests(person_id),
             "corrections": await self._register(EntryKind.CORRECTION, person_id),
             "accessRequests": await self._register(EntryKind.ACCESS, person_id),
         }
@@ -156,6 +161,12 @@ class AccessService:
         return {"conversationId": record.conversation_id, "locale": record.locale,
                 "updatedAt": _when(record.updated_at)}  # fmt: skip
 
+    async def _connection_requests(self, person_id: str) -> list[dict[str, Any]]:
+        if not hasattr(self.store, "connect_requests_for"):
+            return []  # a store without requests to connect (SharePoint)
+        found = sorted(await self.store.connect_requests_for(person_id, limit=None), key=lambda r: r.created_at)
+        return [_connection(r, person_id) for r in found]
+
     async def _register(self, kind: EntryKind, person_id: str) -> list[dict[str, Any]]:
         entries = await self.store.register_entries(kind)
         return [{"at": _when(e.at), **e.body} for e in entries if e.subject_id == person_id]
@@ -175,6 +186,23 @@ def _actions(idea: Idea, person_id: str) -> list[dict[str, Any]]:
         for h in idea.history if h.actor_id == person_id
     ]  # fmt: skip
     return sorted(done, key=lambda a: a["at"] or "")
+
+
+def _connection(request: ConnectRequest, person_id: str) -> dict[str, Any]:
+    """One request to connect as this person may see it: the other side named only once accepted."""
+    asked_by_them = request.asker.id == person_id
+    other = request.owner if asked_by_them else request.asker
+    return {
+        "role": "asked" if asked_by_them else "askedOfYou",
+        "idea": request.idea_reference,
+        "title": request.idea_title,
+        "answer": request.state.value,
+        "askedAt": _when(request.created_at),
+        "answeredAt": _when(request.answered_at),
+        "with": other.name if request.names_shown_to(person_id) else "",
+        # the owner was shown the asker's branch from the start; the asker learns the owner's on acceptance
+        "branch": other.branch if not asked_by_them or request.names_shown_to(person_id) else "",
+    }
 
 
 def _lesson(idea: Idea) -> dict[str, Any] | None:

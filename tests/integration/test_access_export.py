@@ -13,6 +13,7 @@ from bot.adapters.sharepoint_den import SharePointDenStore
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain import stage as st
 from bot.domain.challenge import Challenge, ChallengeDraft
+from bot.domain.connect import ConnectRequest
 from bot.domain.delegation import Delegation
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.notice import CollectionNotice
@@ -111,6 +112,22 @@ async def kims_records(store) -> dict[str, str]:
     await store.save_poll(Poll("c1", ["l1", "k1"], "olga", T0))
     await store.cast_vote("c1", KIM.id, "l1", T0 + timedelta(hours=1))
     await store.cast_vote("c1", LEE.id, "k1", T0 + timedelta(hours=1))
+    # Lessons learned: Kim's own, and Lee's (Kim never sees it).
+    for idea_id, who, lesson in (("k1", KIM, "What Kim learned"), ("l1", LEE, "Lee's private lesson")):
+        idea = await store.get(idea_id)
+        idea.record_lesson(actor_id=who.id, text=lesson, shared=False, now=T0 + timedelta(days=40))
+        await store.update(idea)
+    # Requests to connect (the embedded store keeps them): Kim asked Lee, who accepted; Maya asked Kim
+    # (no answer yet); Lee asked Diane (nothing of Kim's).
+    if hasattr(store, "add_connect_request"):
+        asked = ConnectRequest(ConnectRequest.id_for("l1", KIM.id), "l1", "DEN-2026-0002", "Lee's idea", LEE, KIM, T0)
+        asked.answer(actor_id=LEE.id, accept=True, now=T0 + timedelta(days=1))
+        await store.add_connect_request(asked)
+        later = T0 + timedelta(hours=1)
+        await store.add_connect_request(ConnectRequest(ConnectRequest.id_for("k1", MAYA.id), "k1", "DEN-2026-0001",
+                                                       "Kim's revised idea", KIM, MAYA, later))  # fmt: skip
+        await store.add_connect_request(ConnectRequest(ConnectRequest.id_for("x9", LEE.id), "x9", "DEN-2026-0009",
+                                                       "Diane's idea", DIANE, LEE, T0))  # fmt: skip
     # Kim's own settings: an acting approver, French, the chat with the bot.
     await store.save_delegation(Delegation(KIM.id, KIM.name, DIANE.id, DIANE.name, T0, T0 + timedelta(days=400),
                                            T0, date(2027, 10, 6)))  # fmt: skip
@@ -151,10 +168,18 @@ async def test_the_export_holds_everything_about_the_person_and_nothing_else(sto
     assert info["actingArrangements"][0]["by"] == "Diane Tremblay" and info["preferences"] == {"language": "fr"}
     assert info["conversation"]["locale"] == "fr-CA"
     assert "Ministry of Public and Business Service Delivery Act" in info["notice"]["authority"]
+    assert idea["lesson"]["text"] == "What Kim learned" and idea["lesson"]["shared"] is False
+    if hasattr(store, "add_connect_request"):
+        assert [(r["role"], r["idea"], r["answer"], r["with"]) for r in info["connectionRequests"]] == [
+            ("asked", "DEN-2026-0002", "accepted", "Lee Park"),
+            ("askedOfYou", "DEN-2026-0001", "pending", ""),  # Maya is not named until Kim accepts
+        ]
+    else:
+        assert info["connectionRequests"] == []  # SharePoint keeps no requests to connect
 
     exported = as_json(info)
     assert json.loads(exported) == info
-    for someone_elses in (SECRET, "Diane's private note", "m3", '"k1"', LEE.id):
+    for someone_elses in (SECRET, "Diane's private note", "m3", '"k1"', LEE.id, "Lee's private lesson", "Diane's idea"):
         assert someone_elses not in exported, someone_elses
     page = as_html(info)
     assert "Kim&#x27;s &lt;b&gt;first&lt;/b&gt; idea" in page and "<b>first</b>" not in page
@@ -168,6 +193,7 @@ async def test_someone_the_den_never_saw_gets_an_empty_export(store):
     assert info["person"]["id"] == "nobody@ministry.example" and info["ideasPitched"] == []
     assert info["actionsOnOthersIdeas"] == info["scoresGiven"] == info["votesCast"] == info["messagesSent"] == []
     assert info["conversation"] is None and info["preferences"] == {"language": None}
+    assert info["connectionRequests"] == []
 
 
 async def test_the_audit_trail_reads_the_same_records_on_either_store(store):

@@ -218,3 +218,32 @@ async def test_transitory_records_go_daily_only_under_a_standing_authorization(s
     later = RecordsService(mine, SCHEDULE, clock=lambda: NOW + timedelta(days=60))
     assert {p.summary.record_class for p in await later.routine()} == {RecordClass.DELIVERY_LOGS}
     assert await other.existing_outbox_ids(["m:3"]) == {"m:3"}, "revoked: nothing more goes under it"
+
+
+async def test_a_lesson_goes_under_its_own_item_and_its_idea_stays(stores):
+    """A lesson lives in its idea's record: disposing of it takes the words out of the idea (and out of
+    the tab's search index) on either store, and leaves the idea, kept under its own item, as it was."""
+    mine, other = stores
+    ids = await a_den_from_2018(mine)
+    turned_down = await mine.get(ids["turned_down"])
+    turned_down.record_lesson(actor_id="sam", text="Ask the branch first: budgets close in October", shared=True,
+                              now=CLOSES + timedelta(days=3))  # fmt: skip
+    await mine.update(turned_down)
+    recent = await mine.get(ids["recent"])
+    recent.record_lesson(actor_id="sam", text="Written last month", shared=False, now=NOW - timedelta(days=30))
+    await mine.update(recent)
+    records = service(mine)
+    due = await records.due_records(RecordClass.LESSONS, NOW)
+    assert [r.key for r in due] == [ids["turned_down"]]  # 7 years after it was written; last month's is not due
+    authorization = await records.authorize(RecordClass.LESSONS, by="Deputy Head", item="DEN-05")
+    plan = await records.dispose(authorization.key, by="Pat Admin")
+    assert plan.destroyed == 1
+    kept = await other.get(ids["turned_down"])
+    assert kept is not None and kept.lesson is None and kept.pitch == turned_down.pitch
+    assert (await other.get(ids["recent"])).lesson.text == "Written last month"
+    assert [r.key for r in await other.stored_records(RecordClass.LESSONS)] == [ids["recent"]]
+    if isinstance(other, SqliteStore):  # the tab no longer finds the lesson's words
+        found = await other._fetchall("SELECT rowid FROM tab_fts WHERE tab_fts MATCH 'budgets'")
+        assert found == []
+    [disposal] = await other.register_entries(EntryKind.DISPOSAL)
+    assert disposal.record_class == "lessons" and disposal.body["item"] == "DEN-05" and disposal.body["count"] == 1
