@@ -54,6 +54,7 @@ from bot.services.audit import as_json as audit_json
 from bot.services.records import DisposalRefused
 from bot.settings import Settings
 from bot.web.personal_information import as_html, as_json
+from cards.my_information import COUNTED
 
 PROG = "bot.admin.records"
 
@@ -228,8 +229,7 @@ async def _export(den, args: argparse.Namespace, out) -> int:
     await asyncio.to_thread(json_path.write_text, as_json(info), encoding="utf-8")
     await asyncio.to_thread(html_path.write_text, as_html(info), encoding="utf-8")
     await den.access.record_request(person_id, by=args.by or getpass.getuser(), channel="administrator")
-    counts = {key: len(info[key]) for key in ("ideasPitched", "actionsOnOthersIdeas", "scoresGiven", "votesCast",
-                                              "messagesSent")}  # fmt: skip
+    counts = {key: len(info[key]) for key in COUNTED}
     out(f"{name or person_id}: " + ", ".join(f"{n} {key}" for key, n in counts.items()))
     if not name and not any(counts.values()):
         out("Nobody by that id or UPN is in the directory, and the Den holds nothing under it.")

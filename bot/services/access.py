@@ -206,12 +206,11 @@ def _connection(request: ConnectRequest, person_id: str) -> dict[str, Any]:
 
 
 def _lesson(idea: Idea) -> dict[str, Any] | None:
-    """The lesson learned the submitter wrote (kept with the idea by the tab, issue #27), if any."""
-    lesson = getattr(idea, "lesson", None)
+    """The lesson learned the submitter wrote (kept in the idea's record), if any."""
+    lesson = idea.lesson
     if lesson is None:
         return None
-    return {"text": getattr(lesson, "text", ""), "shared": getattr(lesson, "shared", False),
-            "at": _when(getattr(lesson, "at", None))}  # fmt: skip
+    return {"text": lesson.text, "shared": lesson.shared, "at": _when(lesson.written_at)}
 
 
 def _stage(stage) -> dict[str, Any] | None:

@@ -114,7 +114,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "role": ("Who asked", "Qui a fait la demande"),
     "answer": ("Answer", "Réponse"),
     "askedAt": ("Asked on", "Demandée le"),
-    "answeredAt": ("Answered on", "Réponse le"),
+    "answeredAt": ("Answered on", "Date de la réponse"),
     "with": ("The other person", "L’autre personne"),
     "format": ("Format", "Format"),
     "name": ("Name", "Nom"),

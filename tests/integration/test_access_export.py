@@ -168,7 +168,7 @@ async def test_the_export_holds_everything_about_the_person_and_nothing_else(sto
     assert info["actingArrangements"][0]["by"] == "Diane Tremblay" and info["preferences"] == {"language": "fr"}
     assert info["conversation"]["locale"] == "fr-CA"
     assert "Ministry of Public and Business Service Delivery Act" in info["notice"]["authority"]
-    assert idea["lesson"]["text"] == "What Kim learned" and idea["lesson"]["shared"] is False
+    assert idea["lesson"] == {"text": "What Kim learned", "shared": False, "at": (T0 + timedelta(days=40)).isoformat()}
     if hasattr(store, "add_connect_request"):
         assert [(r["role"], r["idea"], r["answer"], r["with"]) for r in info["connectionRequests"]] == [
             ("asked", "DEN-2026-0002", "accepted", "Lee Park"),
