@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import aiohttp
 
+from app import DEN_KEY
 from bot.telemetry.setup import in_memory
 from cards import verbs
 from tests.e2e.test_telemetry import descends_from, pitch_and_approve
@@ -24,6 +25,7 @@ async def test_on_sharepoint_each_request_inside_a_batch_is_a_child_span_with_it
         sharepoint_settings(tmp_path, fake_graph, site), graph_credential=StaticCredential(), telemetry=telemetry
     )
     try:
+        assert app.runner.app[DEN_KEY].tab_index is not None, "the Den tab's index is kept with the store traced too"
         teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
         await pitch_and_approve(teams, connector)
     finally:
