@@ -61,6 +61,7 @@ from tests.support.teams_client import TeamsClient, User, nodes, texts
 
 pytestmark = pytest.mark.playground
 async_playwright = pytest.importorskip("playwright.async_api").async_playwright
+PlaywrightTimeout = pytest.importorskip("playwright.async_api").TimeoutError
 
 SHOTS = ROOT / "test-output" / "playground-den-challenge"
 SECRET = "den-timer-secret-for-tests"
@@ -400,8 +401,20 @@ async def walk_the_challenge(app, den, clock, teams, connector, context, pages, 
     for voter in (MAYA, DIANE):  # people on other clients: through the Playground's own API
         answer = await playground_click(olga_url, voter, verbs.VOTE, vote, f"team-id;messageid={card_id}", card_id)
         assert m.t("pc.voted") in texts(answer["value"]), answer
-    await poll.get_by_role("button", name=m.t("pc.action.close"), exact=True).click()
-    await poll.get_by_role("button", name=m.t("pc.action.close_confirm"), exact=True).click()
+    # Each new voter is listed on the channel's card, which the app updates in place a moment later: once
+    # that update is made, Olga's card no longer changes under her between Close and its confirmation. The
+    # Playground may still draw the update after her first click (the confirmation then goes with the old
+    # card): she presses Close again, as a person would.
+    await den.pitch_day.settle()
+    for attempt in range(3):
+        await poll.get_by_role("button", name=m.t("pc.action.close"), exact=True).click()
+        confirm = poll.get_by_role("button", name=m.t("pc.action.close_confirm"), exact=True)
+        try:
+            await confirm.click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     await olga.get_by_text(loose(m.count("pc.result.winner", 3, title=SAM_TITLE))).last.wait_for(timeout=WAIT)
     await shot(olga, "15-peoples-choice-closed")
     stored_poll = await app.store.get_poll(challenge.id)
