@@ -51,7 +51,7 @@ from bot.services.report_links import ReportLinks
 from bot.services.schedule import Timer, daily, weekly
 from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
-from bot.tab.wiring import tab_link_maker
+from bot.tab.wiring import tab_links_for
 from dialogs.approvals import ApprovalFlows
 from dialogs.connect import ConnectFlows
 from dialogs.connect_notifications import ConnectNotificationRenderer
@@ -326,8 +326,10 @@ def bootstrap(
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
     public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     report_links = ReportLinks(settings.link_secret, public_url, clock)
+    tab_links = tab_links_for(settings, public_url)
     renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges),
-                                    pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz)
+                                    pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz,
+                                    tab_links=tab_links)
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -443,7 +445,7 @@ def bootstrap(
             digest_on_request=settings.digest_on_request,
             challenges=challenges,
             pitch_day=pitch_day,
-            tab_link=tab_link_maker(settings),
+            tab_links=tab_links,
             connect=ConnectFlows(connect) if connect is not None else None,
             report_links=report_links,
         ),

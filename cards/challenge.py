@@ -18,6 +18,7 @@ from bot.domain.model import Idea, Person
 from bot.domain.panel import FinalistResult
 from bot.domain.pitch import PROGRAM_AREAS
 from bot.domain.stage import FUNNEL, NOTE_MAX, IdeaStage, ProgressStatus, Stage
+from bot.domain.visibility import is_public
 from bot.formatting import format_money, format_number, format_percent
 from bot.i18n import Messages
 from cards import verbs
@@ -35,6 +36,7 @@ from cards.common import (
     local_day,
     subtle,
     text,
+    view_idea,
     when,
 )
 from cards.idea import pitch_summary, reference_title
@@ -709,7 +711,10 @@ def announcement_card(
             if stage.consent_to_name
             else m.t("den.announce.anonymous", branch=plain(idea.submitter.branch or "—"))
         )
-        body.append(container([text(plain(idea.pitch.title), weight="Bolder"), subtle(who)], separator=True))
+        items = [text(plain(idea.pitch.title), weight="Bolder"), subtle(who)]
+        if is_public(idea):  # every member may open it: its page in the Den tab (cards/tab_links.py)
+            items.append({"type": "ActionSet", "actions": [view_idea(m, idea.id, idea.reference)]})
+        body.append(container(items, separator=True))
     if not winners and challenge.pitch_day:
         body.append(text(m.t("den.announce.pitch_day", day=local_day(m, challenge.pitch_day))))
     return card(m, body)

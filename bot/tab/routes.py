@@ -46,6 +46,7 @@ ASSETS: dict[str, Path] = {
     "teams-js.js": NODE / "@microsoft" / "teams-js" / "dist" / "umd" / "MicrosoftTeams.min.js",
 }
 CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+CANADIAN = {"fr": "fr-CA", "en": "en-CA"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -218,7 +219,9 @@ def query_from(params) -> TabQuery:
 def _locale(request: web.Request) -> str:
     """The Teams locale the page read from its context (else the browser's first language)."""
     value = request.headers.get("X-Den-Locale") or request.headers.get("Accept-Language", "en-CA").split(",")[0]
-    return value.strip()[:20] or "en-CA"
+    value = value.strip()[:20] or "en-CA"
+    # A bare language ("fr", from a browser or a card's link) is read as Canada's: « 14 h 30 », not 14:30.
+    return CANADIAN.get(value.lower(), value)
 
 
 def _html(body: str, status: int = 200) -> web.Response:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -14,6 +11,7 @@ from bot.adapters.org_directory import OrgFileDirectory
 from bot.tab.auth import DemoSignIn, EntraKeys, EntraTokenValidator, TabUser, TokenValidator
 from bot.tab.routes import TabRoutes
 from bot.tab.service import TabService
+from cards.tab_links import TabLinks
 
 if TYPE_CHECKING:
     from bot.bootstrap import Den
@@ -31,15 +29,10 @@ def demo_people(settings: Settings) -> list[TabUser]:
     return [*people, DEMO_GUEST]
 
 
-def tab_link_maker(settings: Settings) -> Callable[[str], str] | None:
+def tab_links_for(settings: Settings, public_url: str) -> TabLinks:
     """An idea's page in the Den tab: a Teams deep link to the personal tab (its sub-page names the idea),
-    or, with authentication off, the local tab's address. None when neither is known."""
-    if settings.teams_app_id:
-        base = f"https://teams.microsoft.com/l/entity/{quote(settings.teams_app_id)}/den"
-        return lambda idea_id: f"{base}?context=" + quote(json.dumps({"subEntityId": f"idea:{idea_id}"}))
-    if not settings.auth_enabled:
-        return lambda idea_id: f"http://localhost:{settings.port}/tab#/idea/{quote(idea_id)}"
-    return None
+    or, with authentication off, the tab's own page where the app is served (cards/tab_links.py)."""
+    return TabLinks(app_id=settings.teams_app_id, base_url=public_url, demo=not settings.auth_enabled)
 
 
 def validator_for(settings: Settings) -> TokenValidator:

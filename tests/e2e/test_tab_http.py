@@ -101,3 +101,13 @@ async def test_results_come_in_pages(tab):
     async with session.get("/tab/api/ideas", params={"q": "counter"}, headers=signed_in(SAM, "fr-CA")) as response:
         page = await response.text()
     assert "25 idées" in page and "Page 1 sur 2" in page and 'rel="next"' in page
+
+
+@pytest.mark.parametrize("language", ["fr", "fr-CA"])
+async def test_a_bare_french_writes_times_as_canadian_french_does(tab, language):
+    """A card's link (or a browser) may say only "fr": the page still writes « à 9 h », not « à 9:00 »."""
+    app, session = tab
+    idea = (await app.store.list_by_submitter(SAM.aad_id))[0]
+    async with session.get(f"/tab/api/ideas/{idea.id}", headers=signed_in(SAM, language)) as response:
+        page = await response.text()
+    assert re.search(r"à \d{1,2}\sh", page) and not re.search(r"à \d{1,2}:\d{2}", page)
