@@ -209,7 +209,7 @@ class Den:
     pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
     clock: Callable[[], datetime] = utc_now  # the app's clock (shifted forward only by a rehearsal)
     rehearsal: Rehearsal | None = None  # off production: run what is due "as of" a later time
-    connect: ConnectService | None = None  # similar ideas and asking to connect (the embedded store)
+    connect: ConnectService | None = None  # similar ideas and asking to connect
     report_links: ReportLinks | None = None  # the report's CSV download links
     tab_index: SharePointTabIndex | None = None  # the Den tab's index on SharePoint (from the delta query)
     tab_index_timer: Timer | None = None
@@ -420,8 +420,9 @@ def bootstrap(
         tab_index = SharePointTabIndex(store.ideas_items, settings.tab_index_path)
         tab_index_timer = Timer("tab-index-sync", tab_index.sync, after_now(settings.tab_index_poll_seconds), utc_now)
     connect = None
-    if hasattr(store, "add_connect_request") and hasattr(store, "similar_ideas"):  # the embedded store
-        connect = ConnectService(store, directory, clock=clock, on_outbox=dispatcher.kick)
+    index = tab_index if tab_index is not None else store  # shared ideas like a pitch: the tab's index
+    if hasattr(store, "add_connect_request") and hasattr(index, "similar_ideas"):
+        connect = ConnectService(store, directory, clock=clock, on_outbox=dispatcher.kick, index=index)
         renderer.connect = ConnectNotificationRenderer(connect)
     return Den(
         settings=settings,
