@@ -40,7 +40,7 @@ from cards.common import (
     when,
 )
 from cards.idea import pitch_summary, reference_title
-from cards.lesson import invite_action
+from cards.lesson import invite_action, invite_line
 from cards.safe_text import plain
 from cards.scorecard import score_text
 
@@ -689,7 +689,7 @@ def stage_update_card(
 
 def _furthest_before(stage: IdeaStage, seq: int) -> Stage:
     """How far the idea had got when this change happened (for 'not selected at ...')."""
-    reached = [c.to_stage for c in stage.history[:seq] if c.to_stage != Stage.NOT_SELECTED]
+    reached = [c.to_stage for c in stage.history[:seq] if c.to_stage in FUNNEL]
     return max(reached, key=FUNNEL.index) if reached else Stage.POOL
 
 
@@ -783,7 +783,13 @@ def progress_filed_card(m: Messages, idea: Idea, stage: IdeaStage) -> dict[str, 
         )
     if stage.stage == Stage.IMPLEMENTED:
         body.append(text(m.t("den.follow_up.done")))
-    return card(m, body)
+    actions: list[Element] = []
+    if stage.stage == Stage.STOPPED:
+        body.append(text(m.t("den.follow_up.stopped")))
+        if idea.lesson is None:  # the invitation to share what was learned, once
+            body.append(invite_line(m))
+            actions.append(invite_action(m, idea))
+    return card(m, body, actions)
 
 
 # ---- the funnel: digest and report ------------------------------------------------------------------

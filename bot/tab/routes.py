@@ -15,14 +15,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
-from bot.domain.model import LESSON_MAX
+from bot.domain.limits import REASON_MAX, check_text
+from bot.domain.model import LESSON_MAX, Idea
 from bot.domain.pitch import clean_text
 from bot.i18n import Messages
 from bot.ports import Preferences
 from bot.ports.tab import TabQuery
+from bot.services.ideas import ActionStatus
 from bot.settings import ROOT
 from bot.tab.auth import DemoSignIn, InvalidToken, TabUser, TokenValidator
-from bot.tab.pages import Reader, browse_page, idea_page, not_found_page, requests_page, sign_in_page
+from bot.tab.pages import (
+    Reader,
+    browse_page,
+    idea_page,
+    my_ideas_page,
+    not_found_page,
+    requests_page,
+    sign_in_page,
+)
 from bot.tab.service import TabService
 
 log = logging.getLogger("deputys_den.tab")
@@ -88,6 +98,8 @@ class TabRoutes:
         app.router.add_post("/tab/api/ideas/{idea_id}/sharing", self.signed_in(self.sharing))
         app.router.add_post("/tab/api/ideas/{idea_id}/connect", self.signed_in(self.ask_to_connect))
         app.router.add_post("/tab/api/ideas/{idea_id}/lesson", self.signed_in(self.lesson))
+        app.router.add_get("/tab/api/mine", self.signed_in(self.mine))
+        app.router.add_post("/tab/api/ideas/{idea_id}/withdraw", self.signed_in(self.withdraw))
         app.router.add_get("/tab/api/requests", self.signed_in(self.requests))
         app.router.add_post("/tab/api/requests/{request_id}/answer", self.signed_in(self.answer))
 
@@ -180,6 +192,27 @@ class TabRoutes:
         if not await self.service.ask_to_connect(viewer, request.match_info["idea_id"]):
             return _html(not_found_page(reader), status=404)
         return await self.idea(request, reader, saved="tab.connect.pending")
+
+    async def mine(
+        self, request: web.Request, reader: Reader, saved: str = "", withdrawn: Idea | None = None
+    ) -> web.StreamResponse:
+        viewer = await self.service.viewer(reader.user)
+        ideas = await self.service.mine(viewer)
+        return _html(my_ideas_page(reader, ideas, saved=saved, withdrawn=withdrawn))
+
+    async def withdraw(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        """The submitter's Withdraw from My ideas: as in the chat, then the invitation to share what
+        was learned. Someone else's idea answers as one that does not exist."""
+        checked = check_text((await request.post()).get("reason", ""), REASON_MAX, multiline=True)
+        if checked.error == "too_long":
+            return await self.mine(request, reader, saved="tab.withdraw.too_long")
+        viewer = await self.service.viewer(reader.user)
+        result = await self.service.withdraw(viewer, request.match_info["idea_id"], checked.value)
+        if result is None or result.status in (ActionStatus.NOT_YOURS, ActionStatus.NOT_FOUND):
+            return _html(not_found_page(reader), status=404)
+        if result.status != ActionStatus.RECORDED:
+            return await self.mine(request, reader, saved="withdraw.not_allowed")
+        return await self.mine(request, reader, saved="withdraw.done", withdrawn=result.idea)
 
     async def requests(self, request: web.Request, reader: Reader, saved: str = "") -> web.StreamResponse:
         viewer = await self.service.viewer(reader.user)

@@ -62,6 +62,7 @@ def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
     service = TabService(
         index, den.store, den.ideas.viewers, challenge_names=names, standings=standings,
         set_sharing=den.ideas.set_sharing, connect=den.connect, lessons=den.ideas,
+        withdraw=den.approvals.withdraw if den.approvals is not None else None,
     )
     validator = validator_for(settings)
     routes = TabRoutes(
