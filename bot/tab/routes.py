@@ -57,6 +57,10 @@ ASSETS: dict[str, Path] = {
 }
 CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 CANADIAN = {"fr": "fr-CA", "en": "en-CA"}
+# The shell and its files hold no data: a browser keeps them and asks each time whether they changed
+# (the ETag aiohttp gives every file; 304 and no body when not), so a new version is seen at once.
+# The pages under /tab/api/ carry people's data and are never stored (`no-store`, below).
+REVALIDATE = {"Cache-Control": "no-cache"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -109,7 +113,7 @@ class TabRoutes:
         path = STATIC / name
 
         async def serve(request: web.Request) -> web.StreamResponse:
-            return web.FileResponse(path, headers={"Content-Type": "text/html; charset=utf-8"})
+            return web.FileResponse(path, headers={"Content-Type": "text/html; charset=utf-8", **REVALIDATE})
 
         return serve
 
@@ -118,7 +122,7 @@ class TabRoutes:
         path = ASSETS.get(request.match_info["name"])
         if path is None or not path.is_file():
             raise web.HTTPNotFound()
-        headers = {"Content-Type": CONTENT_TYPES[path.suffix], "Cache-Control": "public, max-age=3600"}
+        headers = {"Content-Type": CONTENT_TYPES[path.suffix], **REVALIDATE}
         return web.FileResponse(path, headers=headers)
 
     # ---- signing in ---------------------------------------------------------------------------

@@ -111,3 +111,17 @@ async def test_a_bare_french_writes_times_as_canadian_french_does(tab, language)
     async with session.get(f"/tab/api/ideas/{idea.id}", headers=signed_in(SAM, language)) as response:
         page = await response.text()
     assert re.search(r"à \d{1,2}\sh", page) and not re.search(r"à \d{1,2}:\d{2}", page)
+
+
+async def test_the_shell_and_its_files_are_kept_and_revalidated_and_pages_never_stored(tab):
+    """A browser keeps the shell and its scripts and styles, asking each time whether they changed
+    (ETag, 304 without a body); pages with people's data are never stored."""
+    app, session = tab
+    for path in ("/tab", "/tab/assets/tab.js", "/tab/assets/teams-js.js"):
+        async with session.get(path) as first:
+            assert first.status == 200 and first.headers["Cache-Control"] == "no-cache", path
+            etag = first.headers["ETag"]
+        async with session.get(path, headers={"If-None-Match": etag}) as again:
+            assert again.status == 304 and await again.read() == b"", path
+    async with session.get("/tab/api/ideas", headers=signed_in(SAM)) as page:
+        assert page.headers["Cache-Control"] == "no-store"
