@@ -32,7 +32,11 @@ def demo_people(settings: Settings) -> list[TabUser]:
 def tab_links_for(settings: Settings, public_url: str) -> TabLinks:
     """An idea's page in the Den tab: a Teams deep link to the personal tab (its sub-page names the idea),
     or, with authentication off, the tab's own page where the app is served (cards/tab_links.py)."""
-    return TabLinks(app_id=settings.teams_app_id, base_url=public_url, demo=not settings.auth_enabled)
+    demo = not settings.auth_enabled
+    # In production the page's own address is known only from DEN_PUBLIC_URL: without it the deep link
+    # has no web fallback rather than one naming the server's local address.
+    base_url = settings.public_url or (public_url if demo else "")
+    return TabLinks(app_id=settings.teams_app_id, base_url=base_url, demo=demo)
 
 
 def validator_for(settings: Settings) -> TokenValidator:

@@ -137,3 +137,14 @@ def _stage(idea):
     from bot.domain.stage import IdeaStage, Stage
 
     return IdeaStage(idea_id=idea.id, challenge_id="c1", owner_id=idea.submitter.id, stage=Stage.WINNER)
+
+
+def test_in_production_the_web_fallback_is_the_public_address_or_none_at_all():
+    from bot.settings import Settings
+    from bot.tab.wiring import tab_links_for
+
+    signed = dict(app_id="bot-app-id", app_password="secret", teams_app_id=APP_ID)
+    without = tab_links_for(Settings(**signed), "http://0.0.0.0:3978").deep_link(IDEA_ID)
+    assert "webUrl" not in without and "0.0.0.0" not in without
+    public = tab_links_for(Settings(**signed, public_url="https://den.example.ca"), "").deep_link(IDEA_ID)
+    assert "webUrl=https%3A%2F%2Fden.example.ca%2Ftab%23%2Fidea%2F" in public
