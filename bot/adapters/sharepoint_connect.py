@@ -42,15 +42,16 @@ class SharePointConnectRequests:
         item = await self._api("connect_requests").first("RequestId", request_id, FIELDS)
         return _request(item) if item is not None else None
 
-    async def connect_requests_for(self, person_id: str) -> list[ConnectRequest]:
+    async def connect_requests_for(self, person_id: str, limit: int | None = LISTED_MAX) -> list[ConnectRequest]:
+        """Newest first; all of them with `limit=None` (an access request)."""
         api = self._api("connect_requests")
         found: dict[str, ConnectRequest] = {}
         for column in ("OwnerId", "AskerId"):
-            for item in await api.query(f"fields/{column} eq {odata_string(person_id)}", FIELDS, limit=LISTED_MAX):
+            for item in await api.query(f"fields/{column} eq {odata_string(person_id)}", FIELDS, limit=limit):
                 request = _request(item)
                 found[request.id] = request
-        newest_first = sorted(found.values(), key=lambda r: (r.created_at, r.id), reverse=True)
-        return newest_first[:LISTED_MAX]
+        newest_first = sorted(found.values(), key=lambda r: r.created_at, reverse=True)  # ties: as stored
+        return newest_first if limit is None else newest_first[:limit]
 
 
 def _values(request: ConnectRequest) -> dict[str, Any]:
