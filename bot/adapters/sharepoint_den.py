@@ -33,6 +33,7 @@ from bot.adapters.den_serialization import (
 from bot.adapters.graph_batch import BATCH_LIMIT, Outcome, Request
 from bot.adapters.graph_client import odata_string
 from bot.adapters.pending_writes import PendingRow
+from bot.adapters.sharepoint_connect import SharePointConnectRequests
 from bot.adapters.sharepoint_instances import SharePointInstances
 from bot.adapters.sharepoint_pitch_day import SharePointPitchDayLists
 from bot.adapters.sharepoint_records import SharePointRecords
@@ -52,10 +53,12 @@ def _version(body: dict[str, Any], item_id: str = "") -> str:
 
 
 class SharePointDenStore(
-    SharePointPitchDayLists, SharePointSentCards, SharePointRecords, SharePointInstances, SharePointStore
+    SharePointConnectRequests, SharePointPitchDayLists, SharePointSentCards, SharePointRecords, SharePointInstances,
+    SharePointStore,
 ):
-    """The SharePoint store with the Den challenge's lists (Challenges and Stages ports) and
-    pitch day's (Panels and Votes)."""
+    """The SharePoint store with the Den challenge's lists (Challenges and Stages ports), pitch day's
+    (Panels and Votes), the requests to connect (ConnectRequests), the records register and the
+    instances' heartbeats."""
 
     BODY_FIELDS = ("Body",)
 
