@@ -46,6 +46,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.approval_click
 	$(PY) -m bench.digest_build
 	$(PY) -m bench.den_report
+	$(PY) -m bench.dashboard
 	$(PY) -m bench.graph_round_trips
 	$(PY) -m bench.graph_idle_cost
 	$(PY) -m bench.vote_click

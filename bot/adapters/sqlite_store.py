@@ -30,6 +30,7 @@ from bot.adapters.serialization import (
     idea_to_dict,
 )
 from bot.adapters.sqlite_connect import CONNECT_SCHEMA, SqliteConnectTables
+from bot.adapters.sqlite_dashboard import SqliteDashboardReads
 from bot.adapters.sqlite_den import DEN_SCHEMA, SqliteDenTables
 from bot.adapters.sqlite_digest import (
     DECISIONS_UPSERT,
@@ -166,7 +167,10 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, SqliteTabIndexReads, SqliteConnectTables):
+class SqliteStore(
+    SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, SqliteTabIndexReads, SqliteConnectTables,
+    SqliteDashboardReads,
+):
     """IdeaStore over a local SQLite file (the default, so `make run` needs no tenant)."""
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:

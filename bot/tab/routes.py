@@ -22,7 +22,7 @@ from bot.ports import Preferences
 from bot.ports.tab import TabQuery
 from bot.settings import ROOT
 from bot.tab.auth import DemoSignIn, InvalidToken, TabUser, TokenValidator
-from bot.tab.pages import Reader, browse_page, idea_page, not_found_page, requests_page, sign_in_page
+from bot.tab.pages import Reader, Roles, browse_page, idea_page, not_found_page, requests_page, sign_in_page
 from bot.tab.service import TabService
 
 log = logging.getLogger("deputys_den.tab")
@@ -76,6 +76,8 @@ class TabRoutes:
         self.preferences = preferences
         self.default_tz = default_tz
         self.demo_people = demo_people if isinstance(validator, DemoSignIn) else None
+        # Which of the tab's sections the person's roles open (bot/tab/dashboard_routes.py sets it).
+        self.roles_of: Callable[[TabUser], Awaitable[Roles]] | None = None
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/tab", self.shell("index.html"))
@@ -136,7 +138,8 @@ class TabRoutes:
         locale = _locale(request)
         if chosen and not locale.lower().startswith(chosen):
             locale = "fr-CA" if chosen == "fr" else "en-CA"
-        return Reader(user, Messages(locale), tz, demo=self.demo_people is not None)
+        roles = await self.roles_of(user) if self.roles_of is not None else Roles()
+        return Reader(user, Messages(locale), tz, demo=self.demo_people is not None, roles=roles)
 
     # ---- pages --------------------------------------------------------------------------------
     async def ideas(self, request: web.Request, reader: Reader) -> web.StreamResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -11,7 +12,10 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.adapters.org_directory import OrgFileDirectory
+from bot.domain.calendar import WorkCalendar, parse_holidays
+from bot.services.dashboard import DashboardService
 from bot.tab.auth import DemoSignIn, EntraKeys, EntraTokenValidator, TabUser, TokenValidator
+from bot.tab.dashboard_routes import DashboardRoutes
 from bot.tab.routes import TabRoutes
 from bot.tab.service import TabService
 
@@ -79,3 +83,14 @@ def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
         demo_people=demo_people(settings) if not settings.auth_enabled else None,
     )
     routes.mount(app)
+    mount_dashboard(app, den, settings, routes, service)
+
+
+def mount_dashboard(app: web.Application, den: Den, settings: Settings, routes: TabRoutes, service: TabService) -> None:
+    """The dashboard (and the pages built on it) beside the tab's pages, on the same sign-in."""
+    follow_up = timedelta(days=settings.follow_up_days)
+    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
+    dashboards = DashboardService(
+        den.store, den.directory, calendar=calendar, clock=den.clock, follow_up_after=follow_up
+    )
+    DashboardRoutes(routes, service, dashboards).mount(app)

@@ -1,0 +1,48 @@
+"""The Den tab's dashboard (and the pages built on it), mounted beside the tab's own routes.
+
+Same sign-in, same reader (language, time zone), same page shell as every tab page
+(bot/tab/routes.py); a dashboard that is not the person's to see answers exactly as a page that
+does not exist (404).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.services.dashboard import DashboardService
+from bot.tab.auth import TabUser
+from bot.tab.dashboard_pages import dashboard_page
+from bot.tab.pages import Reader, Roles, not_found_page
+from bot.tab.routes import TabRoutes, _html
+from bot.tab.service import TabService
+
+
+class DashboardRoutes:
+    def __init__(self, tab: TabRoutes, service: TabService, dashboards: DashboardService) -> None:
+        self.tab = tab
+        self.service = service
+        self.dashboards = dashboards
+
+    def mount(self, app: web.Application) -> None:
+        self.tab.roles_of = self.roles_of
+        app.router.add_get("/tab/api/dashboard", self.tab.signed_in(self.dashboard))
+
+    async def roles_of(self, user: TabUser) -> Roles:
+        viewer = await self.service.viewer(user)
+        return Roles(dashboard=await self.dashboards.may_open(viewer), organiser=viewer.organiser and viewer.member)
+
+    async def dashboard(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        viewer = await self.service.viewer(reader.user)
+        view = await self.dashboards.view(
+            viewer, challenge_id=request.query.get("challenge", "")[:100], year=_number(request.query.get("year"))
+        )
+        if view is None:
+            return _html(not_found_page(reader), status=404)
+        return _html(dashboard_page(reader, view))
+
+
+def _number(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
