@@ -6,7 +6,7 @@ updates). Times the dashboard as the server builds it (the store reads, every fi
 rendered in French with its charts, tables and CSV files), repeated runs (min/median/max), against
 a yardstick measured in the same run: reading the same ideas' rows and parsing their JSON, nothing
 else. Counts the SQL statements one dashboard takes, for both sizes, on the store's connection and
-on the scan's own. Run: `make bench`. Aim: under 500 ms for 5,000 ideas, and a number of statements
+on the read's own. Run: `make bench`. Aim: under 500 ms for 5,000 ideas, and a number of statements
 that does not grow with the ideas.
 """
 
@@ -102,7 +102,7 @@ async def main() -> None:
             print(ratio.line())
             print(f"  {len(reads)} SQL reads ({len(statements)} statements in all), page {page_bytes / 1024:.0f} KiB")
         await den.close()
-    print("the number of reads is the same for both sizes: the challenges, one scan of the ideas, the challenge's "
+    print("the number of reads is the same for both sizes: the challenges, its ideas, their decisions, their "
           "stages")
 
 

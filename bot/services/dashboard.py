@@ -1,8 +1,9 @@
 """The Den dashboard's use case: one person's dashboard, for a challenge or for a year.
 
-Reads a fixed number of store queries whatever the number of ideas: the challenges, one scan of the
-ideas' digest projection (pages of one query), and the stage records of each challenge in scope
-(one query per challenge). The domain (bot/domain/dashboard.py) decides who may see what and
+Reads a fixed number of store queries whatever the number of ideas: the challenges, the ideas'
+digest projection (a challenge's alone where the store can narrow it, `scan_challenge`: two
+statements on the embedded store; else the digest's scan), and the stage records of each challenge
+in scope (one query per challenge). The domain (bot/domain/dashboard.py) decides who may see what and
 computes every figure.
 """
 

@@ -19,6 +19,7 @@ from bot.domain.stage import Stage
 from bot.formatting import format_date, format_money, format_number, format_percent
 from bot.i18n import Messages
 from bot.services.dashboard import DashboardView
+from bot.services.showcase import Showcase
 from bot.tab.charts import Bar, bar_chart, csv_href, csv_text
 from bot.tab.pages import Reader, _render
 
@@ -218,4 +219,13 @@ def dashboard_page(reader: Reader, view: DashboardView) -> str:
         staff=format_number(d.staff_pitched, m.locale),
         waiting=format_number(len(d.waiting), m.locale),
         slowest=d.slowest_level, level_name=level_name, days=lambda v: _days(v, m),
+    )
+
+
+def showcase_page(reader: Reader, showcase: Showcase) -> str:
+    m = reader.messages
+    return _render(
+        "showcase.html", reader, section="showcase", successes=showcase.successes, lessons=showcase.lessons,
+        money=lambda amount: format_money(amount, m.locale),
+        day=lambda moment: format_date(moment.astimezone(reader.tz).date(), m.locale),
     )

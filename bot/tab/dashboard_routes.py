@@ -10,22 +10,27 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.services.dashboard import DashboardService
+from bot.services.showcase import ShowcaseService
 from bot.tab.auth import TabUser
-from bot.tab.dashboard_pages import dashboard_page
+from bot.tab.dashboard_pages import dashboard_page, showcase_page
 from bot.tab.pages import Reader, Roles, not_found_page
 from bot.tab.routes import TabRoutes, _html
 from bot.tab.service import TabService
 
 
 class DashboardRoutes:
-    def __init__(self, tab: TabRoutes, service: TabService, dashboards: DashboardService) -> None:
+    def __init__(
+        self, tab: TabRoutes, service: TabService, dashboards: DashboardService, showcase: ShowcaseService
+    ) -> None:
         self.tab = tab
         self.service = service
         self.dashboards = dashboards
+        self.showcases = showcase
 
     def mount(self, app: web.Application) -> None:
         self.tab.roles_of = self.roles_of
         app.router.add_get("/tab/api/dashboard", self.tab.signed_in(self.dashboard))
+        app.router.add_get("/tab/api/showcase", self.tab.signed_in(self.showcase))
 
     async def roles_of(self, user: TabUser) -> Roles:
         viewer = await self.service.viewer(user)
@@ -39,6 +44,12 @@ class DashboardRoutes:
         if view is None:
             return _html(not_found_page(reader), status=404)
         return _html(dashboard_page(reader, view))
+
+    async def showcase(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        showcase = await self.showcases.showcase(await self.service.viewer(reader.user))
+        if showcase is None:
+            return _html(not_found_page(reader), status=404)
+        return _html(showcase_page(reader, showcase))
 
 
 def _number(value: str | None) -> int:

@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.domain.calendar import WorkCalendar, parse_holidays
 from bot.services.dashboard import DashboardService
+from bot.services.showcase import ShowcaseService
 from bot.tab.auth import DemoSignIn, EntraKeys, EntraTokenValidator, TabUser, TokenValidator
 from bot.tab.dashboard_routes import DashboardRoutes
 from bot.tab.routes import TabRoutes
@@ -93,4 +94,4 @@ def mount_dashboard(app: web.Application, den: Den, settings: Settings, routes: 
     dashboards = DashboardService(
         den.store, den.directory, calendar=calendar, clock=den.clock, follow_up_after=follow_up
     )
-    DashboardRoutes(routes, service, dashboards).mount(app)
+    DashboardRoutes(routes, service, dashboards, ShowcaseService(den.store, service.index)).mount(app)

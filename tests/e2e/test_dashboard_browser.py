@@ -1,8 +1,9 @@
 """The dashboard in a real browser (headless Chromium), in English and French and the three Teams themes:
 an organiser reaches it from the tab's navigation with the keyboard, picks a challenge, reads each chart's
 table and downloads its CSV; a deputy minister sees their ministry's year; staff have no link and a typed
-address shows "not found". axe-core finds no WCAG 2.1 AA violation; nothing is loaded from outside and no
-rule of the page's Content-Security-Policy is broken. Screenshots: test-output/tab/dashboard-<lang>-<theme>/."""
+address shows "not found"; staff open the showcase. axe-core finds no WCAG 2.1 AA violation; nothing is
+loaded from outside and no rule of the page's Content-Security-Policy is broken.
+Screenshots: test-output/tab/dashboard-<lang>-<theme>/."""
 
 from __future__ import annotations
 
@@ -92,5 +93,14 @@ async def test_the_dashboard_for_an_organiser_a_deputy_minister_and_staff(den, l
         await page_for(page, "#/dashboard")
         await page.get_by_role("heading", name=m.t("tab.not_found.title")).wait_for()
         await page.screenshot(path=str(folder / "3-staff-not-found.png"), full_page=True)
+
+        # Staff: the showcase, from the navigation, with the keyboard.
+        await page.get_by_role("link", name=m.t("dash.nav.showcase")).focus()
+        await page.keyboard.press("Enter")
+        await page_for(page, "#/showcase")
+        await page.get_by_role("heading", name=m.t("show.successes.title")).wait_for()
+        assert await page.get_by_role("heading", level=3).count() == 4  # two funded winners, two shared lessons
+        assert await axe_violations(page) == []
+        await page.screenshot(path=str(folder / "4-staff-showcase.png"), full_page=True)
         await browser.close()
     assert outside == [] and refused == [] and problems == []

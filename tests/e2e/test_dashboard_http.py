@@ -122,7 +122,7 @@ async def test_the_store_statements_do_not_grow_with_the_ideas(size):
     await store.close()
     assert view.dashboard.funnel[0].count == size
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(reads) == 3, reads  # the challenges, the scan, the challenge's stages
+    assert len(reads) == 4, reads  # the challenges, its ideas, their decisions, their stages
 
 
 class _NoDirectory:
@@ -131,3 +131,25 @@ class _NoDirectory:
 
     async def deputy_ministers(self):
         return []
+
+
+async def showcase(session, user_id: str, locale: str = "en-CA") -> tuple[int, str]:
+    headers = {"Authorization": f"Bearer demo:{user_id}", "X-Den-Locale": locale}
+    async with session.get("/tab/api/showcase", headers=headers) as response:
+        return response.status, unescape(await response.text())
+
+
+async def test_the_showcase_shows_every_member_the_winners_progress_and_the_shared_lessons(den):
+    _, session = den
+    status, html = await showcase(session, SAM.aad_id)
+    assert status == 200
+    assert "Tell us once: one address change" in html and "Plain-language letters" in html
+    assert "Latest update, November 27, 2026: On track" in html and "Funded $140,000 on October 24, 2026." in html
+    assert "By Person 0" in html and "Person 1" not in html  # named only with consent
+    assert "Pilot in two offices." not in html and 'href="#/idea/' in html  # notes only to those who may open it
+    assert "Start with one program" in html  # a lesson its submitter shared
+    status, french = await showcase(session, SAM.aad_id, "fr-CA")
+    assert "Financement de 140\u00a0000\u00a0$ accordé le 24 octobre 2026." in french
+    status, html = await showcase(session, OLGA_ID)
+    assert "Pilot in two offices." in html  # the organiser may open the idea, and read its owner's note
+    assert (await showcase(session, "demo-guest"))[0] == 404

@@ -70,6 +70,9 @@ async def seed_challenge(store, count: int = 14) -> tuple[Challenge, list[Idea]]
     await store.add_challenge(challenge)
     ideas = [pitched(n) for n in range(count)]
     for idea in ideas:
+        if idea.status.value == "rejected" and idea.lesson is None:  # what its submitter learned, shared
+            idea.record_lesson(actor_id=idea.submitter.id, text="Start with one program: six at once was too many.",
+                               shared=True, now=NOW - timedelta(days=30))
         await store.add(idea)
     approved = [i for i in ideas if i.status.value == "approved"]
     stages = {i.id: st.IdeaStage.enter_pool(idea_id=i.id, challenge_id=challenge.id, owner_id=i.submitter.id,
@@ -85,6 +88,7 @@ async def seed_challenge(store, count: int = 14) -> tuple[Challenge, list[Idea]]
     for n, idea_id in enumerate(winners):
         st.record_funding(challenge, stages[idea_id], actor_id=DANA.aad_id, amount=(25_000, 140_000)[n],
                           branch="Digital Branch", conditions="", now=after + timedelta(days=21))
+    st.give_consent(stages[winners[0]], actor_id=stages[winners[0]].owner_id, consent=True)  # may be named
     # The first winner reports every month; the second has not reported since its funding (overdue).
     st.file_progress(stages[winners[0]], actor_id=stages[winners[0]].owner_id, status=ProgressStatus.ON_TRACK,
                      note="Pilot in two offices.", now=NOW - timedelta(days=10))
