@@ -16,6 +16,7 @@ from bot.domain.calendar import WorkCalendar, parse_holidays
 from bot.services.dashboard import DashboardService
 from bot.services.showcase import ShowcaseService
 from bot.tab.auth import DemoSignIn, EntraKeys, EntraTokenValidator, TabUser, TokenValidator
+from bot.tab.console import ConsoleRoutes
 from bot.tab.dashboard_routes import DashboardRoutes
 from bot.tab.routes import TabRoutes
 from bot.tab.service import TabService
@@ -95,3 +96,21 @@ def mount_dashboard(app: web.Application, den: Den, settings: Settings, routes: 
         den.store, den.directory, calendar=calendar, clock=den.clock, follow_up_after=follow_up
     )
     DashboardRoutes(routes, service, dashboards, ShowcaseService(den.store, service.index)).mount(app)
+    if den.challenges is not None:
+        ConsoleRoutes(routes, den.challenges, den.pitch_day, people=people_to_choose(den),
+                      report_links=den.report_links).mount(app)
+
+
+def people_to_choose(den: Den):
+    """The people an organiser may name as judges in the console: everyone in the organisation file
+    (authentication off, or an org-file directory); with Entra ID, Teams' people picker on the panel
+    card names anyone in the tenant, and the console offers the deputy ministers."""
+    directory = den.directory
+
+    async def people() -> list[tuple[str, str]]:
+        listed = getattr(directory, "people", None)
+        if listed is not None:
+            return [(e.person.id, e.person.name) for e in listed() if e.person.name]
+        return [(p.id, p.name) for p in await directory.deputy_ministers()]
+
+    return people

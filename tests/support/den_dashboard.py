@@ -64,9 +64,11 @@ def pitched(n: int, *, line: tuple[str, ...] = (DANA.aad_id,), challenge: str = 
     return idea
 
 
-async def seed_challenge(store, count: int = 14) -> tuple[Challenge, list[Idea]]:
-    """The challenge and `count` ideas, with stages: shortlisted, finalists, winners, funding, updates."""
+async def seed_challenge(store, count: int = 14, *, winners: bool = True) -> tuple[Challenge, list[Idea]]:
+    """The challenge and `count` ideas, with stages: shortlisted, finalists, then (`winners`) winners,
+    funding and updates."""
     challenge = a_challenge()
+    challenge.peoples_choice = True
     await store.add_challenge(challenge)
     ideas = [pitched(n) for n in range(count)]
     for idea in ideas:
@@ -83,6 +85,9 @@ async def seed_challenge(store, count: int = 14) -> tuple[Challenge, list[Idea]]
     for idea_id in shortlist:
         st.shortlist(challenge, stages[idea_id], actor_id=DANA.aad_id, now=after)
     st.choose_finalists(challenge, stages.values(), shortlist[:3], actor_id=DANA.aad_id, now=after + timedelta(days=6))
+    if not winners:
+        await store.write_stages(challenge, list(stages.values()))
+        return challenge, ideas
     winners = shortlist[:2]
     st.choose_winners(challenge, stages.values(), winners, actor_id=DANA.aad_id, now=after + timedelta(days=20))
     for n, idea_id in enumerate(winners):
