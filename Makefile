@@ -47,6 +47,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.digest_build
 	$(PY) -m bench.den_report
 	$(PY) -m bench.dashboard
+	$(PY) -m bench.room_view
 	$(PY) -m bench.graph_round_trips
 	$(PY) -m bench.graph_idle_cost
 	$(PY) -m bench.vote_click

@@ -19,6 +19,7 @@ from bot.domain.stage import Stage
 from bot.formatting import format_date, format_money, format_number, format_percent
 from bot.i18n import Messages
 from bot.services.dashboard import DashboardView
+from bot.services.room import Room
 from bot.services.showcase import Showcase
 from bot.tab.charts import Bar, bar_chart, csv_href, csv_text
 from bot.tab.pages import Reader, _render
@@ -229,3 +230,19 @@ def showcase_page(reader: Reader, showcase: Showcase) -> str:
         money=lambda amount: format_money(amount, m.locale),
         day=lambda moment: format_date(moment.astimezone(reader.tz).date(), m.locale),
     )
+
+
+def _room_values(reader: Reader, room: Room) -> dict[str, Any]:
+    m = reader.messages
+    titles = {f.idea.id: f.idea.pitch.title for f in room.finalists}
+    return {"room": room, "titles": titles, "number": lambda n: format_number(n, m.locale),
+            "tied": lambda ids: ", ".join(titles.get(i, "") for i in ids)}
+
+
+def room_page(reader: Reader, room: Room) -> str:
+    """The projector's page; the shell asks every second whether it changed (`room_live` answers)."""
+    return _render("room.html", reader, section="room", **_room_values(reader, room))
+
+
+def room_live(reader: Reader, room: Room) -> str:
+    return _render("room_live.html", reader, **_room_values(reader, room))

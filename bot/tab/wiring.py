@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.domain.calendar import WorkCalendar, parse_holidays
 from bot.services.dashboard import DashboardService
+from bot.services.room import RoomService
 from bot.services.showcase import ShowcaseService
 from bot.tab.auth import DemoSignIn, EntraKeys, EntraTokenValidator, TabUser, TokenValidator
 from bot.tab.console import ConsoleRoutes
@@ -95,7 +96,8 @@ def mount_dashboard(app: web.Application, den: Den, settings: Settings, routes: 
     dashboards = DashboardService(
         den.store, den.directory, calendar=calendar, clock=den.clock, follow_up_after=follow_up
     )
-    DashboardRoutes(routes, service, dashboards, ShowcaseService(den.store, service.index)).mount(app)
+    showcase, rooms = ShowcaseService(den.store, service.index), RoomService(den.store)
+    DashboardRoutes(routes, service, dashboards, showcase, rooms).mount(app)
     if den.challenges is not None:
         ConsoleRoutes(routes, den.challenges, den.pitch_day, people=people_to_choose(den),
                       report_links=den.report_links).mount(app)
