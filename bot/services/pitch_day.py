@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import panel as pn
 from bot.domain import voting as vt
 from bot.domain.challenge import Challenge
+from bot.domain.inputs import parse_day, parse_time_of_day
 from bot.domain.model import Idea
 from bot.domain.outbox import MessageKind, message_id
 from bot.domain.panel import Conflict, FinalistResult, Panel, Scorecard
@@ -190,6 +191,17 @@ class PitchDayService:
             person = await self.directory.get_person(user_id)
             found[user_id] = person.name if person else ""
         return found
+
+    def reminder_at(self, day_text: Any, time_text: Any) -> tuple[datetime | None, bool]:
+        """The panel form's reminder date and time (the card's and the tab console's), by the one rule for
+        dates (within ten years) and times: (when, or None for the default; whether what was typed is invalid)."""
+        day = parse_day(day_text, today=self.clock().astimezone(self.tz).date(), required=False)
+        hour = parse_time_of_day(time_text, required=False)
+        if not day.ok or not hour.ok:
+            return None, True
+        if day.value is None:
+            return None, False
+        return datetime.combine(day.value, hour.value or self.reminder_time, tzinfo=self.tz), False
 
     def default_reminder(self, challenge: Challenge) -> datetime | None:
         """Judges who have not scored by the morning after pitch day get one reminder."""

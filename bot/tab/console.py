@@ -14,13 +14,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 
 from bot.domain.challenge import CRITERIA_KEYS, ChallengePhase, draft_from_challenge
-from bot.domain.inputs import parse_day, parse_time_of_day
 from bot.domain.pitch import PROGRAM_AREAS
 from bot.formatting import format_date
 from bot.services.challenge import ChallengeService
@@ -207,7 +206,7 @@ class ConsoleRoutes:
             return await self._page(reader, cid, Notice(m.t("console.stale"), refused=True))
         judges = [str(j) for j in form.getall("judges", []) if str(j).strip()]
         chair = str(form.get("chair", "")).strip()
-        remind_at, bad = self._remind_at(form)
+        remind_at, bad = self.pitch_day.reminder_at(form.get("remind_on"), form.get("remind_time"))
         values = {"judges": ",".join(judges), "chair": chair}
         if bad:
             return await self._page(reader, cid, Notice(m.t("console.fix_form"), refused=True),
@@ -220,18 +219,6 @@ class ConsoleRoutes:
         if result.status == DayStatus.RECORDED:
             return await self._page(reader, cid, Notice(m.t("console.panel_named")))
         return await self._page(reader, cid, self._day_refusal(m, result.reason or result.status.value))
-
-    def _remind_at(self, form: Mapping[str, Any]) -> tuple[datetime | None, bool]:
-        """The same reading of the reminder's date and time as the panel card's (bot/domain/inputs.py)."""
-        assert self.pitch_day is not None
-        today = self.pitch_day.clock().astimezone(self.pitch_day.tz).date()
-        day = parse_day(form.get("remind_on"), today=today, required=False)
-        hour = parse_time_of_day(form.get("remind_time"), required=False)
-        if not day.ok or not hour.ok:
-            return None, True
-        if day.value is None:
-            return None, False
-        return datetime.combine(day.value, hour.value or self.pitch_day.reminder_time, tzinfo=self.pitch_day.tz), False
 
     async def voting(self, request: web.Request, reader: Reader) -> web.StreamResponse:
         cid, form = request.match_info["cid"], await request.post()

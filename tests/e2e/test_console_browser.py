@@ -9,23 +9,18 @@ import pytest
 
 from bot.i18n import Messages
 from bot.settings import ROOT
-from tests.e2e.test_playground_browser import CHROMIUM, CHROMIUM_ARGS, async_playwright
-from tests.e2e.test_tab_browser import axe_violations, page_for, refused_by_csp
-from tests.support.den_dashboard import CHALLENGE_ID, NOW, OLGA_ID, seed_challenge
+from tests.e2e.test_tab_browser import axe_violations, page_for
+from tests.support.den_dashboard import CHALLENGE_ID, OLGA_ID, den_app
 from tests.support.people import DIANE, MAYA
-from tests.support.running_app import settings_for_test, start_app
+from tests.support.tab_browser import watched_tab
 
 SHOTS = ROOT / "test-output" / "tab"
 
 
 @pytest.fixture
 async def den(tmp_path):
-    settings = settings_for_test(tmp_path / "den.sqlite3", spool_path=str(tmp_path / "spool.sqlite3"),
-                                 organiser_ids=OLGA_ID)
-    app = await start_app(settings, clock=lambda: NOW)
-    await seed_challenge(app.store, winners=False)
-    yield app
-    await app.stop()
+    async with den_app(tmp_path, winners=False) as app:
+        yield app
 
 
 @pytest.mark.parametrize("theme", ["default", "dark", "contrast"])
@@ -34,12 +29,7 @@ async def test_the_console_for_an_organiser(den, locale, theme):
     m = Messages(locale)
     folder = SHOTS / f"console-{m.language}-{theme}"
     folder.mkdir(parents=True, exist_ok=True)
-    refused, problems = [], []
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = await browser.new_page(locale=locale, viewport={"width": 1200, "height": 900})
-        page.on("console", lambda msg: refused.append(msg.text) if refused_by_csp(msg.text) else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
+    async with watched_tab(den.url, locale=locale, width=1200) as page:
 
         await page.goto(f"{den.url}tab?theme={theme}&lang={locale}&as={OLGA_ID}#/ideas")
         await page_for(page, "#/ideas")
@@ -71,5 +61,3 @@ async def test_the_console_for_an_organiser(den, locale, theme):
         await page.get_by_role("heading", name=m.t("console.room.title")).wait_for()
         assert await axe_violations(page) == []
         await page.screenshot(path=str(folder / "3-pitch-day.png"), full_page=True)
-        await browser.close()
-    assert refused == [] and problems == []

@@ -16,27 +16,19 @@ import pytest
 from bot.domain.outbox import MessageKind
 from bot.i18n import Messages
 from bot.services.challenge import window_messages
-from tests.support.den_dashboard import CHALLENGE_ID, NOW, OLGA_ID, seed_challenge
+from tests.support.den_dashboard import CHALLENGE_ID, CHANNEL, NOW, OLGA_ID, den_app
 from tests.support.people import AMIR, DANA, DIANE, MAYA, SAM
-from tests.support.running_app import settings_for_test, start_app
 
 M = Messages("en-CA")
-CHANNEL = "19:den-general@thread.tacv2"
+
 ACTIONS = ("edit", "close", "panel", "voting", "room")
 
 
 @pytest.fixture
 async def den(tmp_path):
-    settings = settings_for_test(tmp_path / "den.sqlite3", spool_path=str(tmp_path / "spool.sqlite3"),
-                                 organiser_ids=OLGA_ID)
-    app = await start_app(settings, clock=lambda: NOW)
-    challenge, _ = await seed_challenge(app.store, winners=False)
-    challenge = await app.store.get_challenge(challenge.id)
-    challenge.channel_key = CHANNEL
-    await app.store.update_challenge(challenge)
-    async with aiohttp.ClientSession(base_url=app.url) as session:
-        yield app, session
-    await app.stop()
+    async with den_app(tmp_path, winners=False, channel=True) as app:
+        async with aiohttp.ClientSession(base_url=app.url) as session:
+            yield app, session
 
 
 async def call(session, user_id: str, path: str, form: dict | list | None = None) -> tuple[int, str]:

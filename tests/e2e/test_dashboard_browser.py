@@ -14,23 +14,18 @@ import pytest
 
 from bot.i18n import Messages
 from bot.settings import ROOT
-from tests.e2e.test_playground_browser import CHROMIUM, CHROMIUM_ARGS, async_playwright
-from tests.e2e.test_tab_browser import axe_violations, page_for, refused_by_csp
-from tests.support.den_dashboard import CHALLENGE_ID, NOW, OLGA_ID, seed_challenge
+from tests.e2e.test_tab_browser import axe_violations, page_for
+from tests.support.den_dashboard import CHALLENGE_ID, OLGA_ID, den_app
 from tests.support.people import DANA, SAM
-from tests.support.running_app import settings_for_test, start_app
+from tests.support.tab_browser import watched_tab
 
 SHOTS = ROOT / "test-output" / "tab"
 
 
 @pytest.fixture
 async def den(tmp_path):
-    settings = settings_for_test(tmp_path / "den.sqlite3", spool_path=str(tmp_path / "spool.sqlite3"),
-                                 organiser_ids=OLGA_ID)
-    app = await start_app(settings, clock=lambda: NOW)
-    await seed_challenge(app.store)
-    yield app
-    await app.stop()
+    async with den_app(tmp_path) as app:
+        yield app
 
 
 @pytest.mark.parametrize("theme", ["default", "dark", "contrast"])
@@ -39,16 +34,7 @@ async def test_the_dashboard_for_an_organiser_a_deputy_minister_and_staff(den, l
     m = Messages(locale)
     folder = SHOTS / f"dashboard-{m.language}-{theme}"
     folder.mkdir(parents=True, exist_ok=True)
-    outside, refused, problems = [], [], []
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = await browser.new_context(locale=locale, viewport={"width": 1280, "height": 900},
-                                            accept_downloads=True)
-        page = await context.new_page()
-        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((den.url, "data:")) else None)
-        page.on("console", lambda msg: refused.append(msg.text) if refused_by_csp(msg.text) else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-
+    async with watched_tab(den.url, locale=locale) as page:
         # The organiser: from the ideas page to the dashboard by the navigation, with the keyboard.
         await page.goto(f"{den.url}tab?theme={theme}&lang={locale}&as={OLGA_ID}#/ideas")
         await page_for(page, "#/ideas")
@@ -102,5 +88,3 @@ async def test_the_dashboard_for_an_organiser_a_deputy_minister_and_staff(den, l
         assert await page.get_by_role("heading", level=3).count() == 4  # two funded winners, two shared lessons
         assert await axe_violations(page) == []
         await page.screenshot(path=str(folder / "4-staff-showcase.png"), full_page=True)
-        await browser.close()
-    assert outside == [] and refused == [] and problems == []

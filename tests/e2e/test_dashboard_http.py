@@ -17,29 +17,24 @@ from bot.domain.calendar import WorkCalendar
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.visibility import Viewer
 from bot.services.dashboard import DashboardService
-from tests.support.den_dashboard import CHALLENGE_ID, CLOSES, NOW, OLGA_ID, OPENS, pitched, seed_challenge
+from tests.support.den_dashboard import CHALLENGE_ID, CLOSES, NOW, OLGA_ID, OPENS, den_app, pitched, seed_challenge
 from tests.support.people import DANA, SAM
-from tests.support.running_app import settings_for_test, start_app
 
 OTHER_CHALLENGE = "c-other-ministry"
 
 
 @pytest.fixture
 async def den(tmp_path):
-    settings = settings_for_test(tmp_path / "den.sqlite3", spool_path=str(tmp_path / "spool.sqlite3"),
-                                 organiser_ids=OLGA_ID)
-    app = await start_app(settings, clock=lambda: NOW)
-    await seed_challenge(app.store)
-    # A challenge another DM sponsors, with ideas from both ministries: Dana sees her ministry's share.
-    draft = ChallengeDraft("Another ministry's den", "How?", ("other-dm",), OPENS, CLOSES)
-    other = Challenge.open_new(challenge_id=OTHER_CHALLENGE, draft=draft, actor_id=OLGA_ID, is_organiser=True,
-                               now=OPENS - timedelta(days=1))
-    await app.store.add_challenge(other)
-    for n in range(30, 36):
-        await app.store.add(pitched(n, line=(DANA.aad_id,) if n < 32 else ("other-dm",), challenge=OTHER_CHALLENGE))
-    async with aiohttp.ClientSession(base_url=app.url) as session:
-        yield app, session
-    await app.stop()
+    async with den_app(tmp_path) as app:
+        # A challenge another DM sponsors, with ideas from both ministries: Dana sees her ministry's share.
+        draft = ChallengeDraft("Another ministry's den", "How?", ("other-dm",), OPENS, CLOSES)
+        other = Challenge.open_new(challenge_id=OTHER_CHALLENGE, draft=draft, actor_id=OLGA_ID, is_organiser=True,
+                                   now=OPENS - timedelta(days=1))
+        await app.store.add_challenge(other)
+        for n in range(30, 36):
+            await app.store.add(pitched(n, line=(DANA.aad_id,) if n < 32 else ("other-dm",), challenge=OTHER_CHALLENGE))
+        async with aiohttp.ClientSession(base_url=app.url) as session:
+            yield app, session
 
 
 async def page(session, user_id: str, locale: str = "en-CA", **query) -> tuple[int, str]:

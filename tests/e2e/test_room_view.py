@@ -12,35 +12,23 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot.domain.panel import Panel
 from bot.domain.voting import Poll
 from bot.i18n import Messages
 from bot.services.room import RoomService
 from bot.settings import ROOT
-from tests.e2e.test_playground_browser import CHROMIUM, CHROMIUM_ARGS, async_playwright
-from tests.e2e.test_tab_browser import axe_violations, page_for, refused_by_csp
-from tests.support.den_dashboard import CHALLENGE_ID, NOW, OLGA_ID, seed_challenge
-from tests.support.people import DIANE, MAYA, SAM
-from tests.support.running_app import settings_for_test, start_app
+from tests.e2e.test_tab_browser import axe_violations, page_for
+from tests.support.den_dashboard import CHALLENGE_ID, NOW, OLGA_ID, den_app
+from tests.support.people import DIANE, SAM
+from tests.support.tab_browser import watched_tab
 
 SHOTS = ROOT / "test-output" / "tab"
-CHANNEL = "19:den-general@thread.tacv2"
+
 
 
 @pytest.fixture
 async def den(tmp_path):
-    settings = settings_for_test(tmp_path / "den.sqlite3", spool_path=str(tmp_path / "spool.sqlite3"),
-                                 organiser_ids=OLGA_ID)
-    app = await start_app(settings, clock=lambda: NOW)
-    challenge, _ = await seed_challenge(app.store, winners=False)
-    challenge = await app.store.get_challenge(challenge.id)
-    challenge.channel_key = CHANNEL
-    await app.store.update_challenge(challenge)
-    panel = Panel.name(challenge=challenge, judge_ids=[MAYA.aad_id, DIANE.aad_id], chair_id=DIANE.aad_id,
-                       known_ids=[MAYA.aad_id, DIANE.aad_id], actor_id=OLGA_ID, is_organiser=True, now=NOW)
-    await app.store.save_panel(panel)
-    yield app
-    await app.stop()
+    async with den_app(tmp_path, winners=False, channel=True, panel=True) as app:
+        yield app
 
 
 async def finalists(store) -> list[str]:
@@ -118,12 +106,7 @@ async def test_the_projector_follows_the_room_without_reloading(den, locale, the
     m = Messages(locale)
     folder = SHOTS / f"room-{m.language}-{theme}"
     folder.mkdir(parents=True, exist_ok=True)
-    refused, problems = [], []
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = await browser.new_page(locale=locale, viewport={"width": 1280, "height": 720})
-        page.on("console", lambda msg: refused.append(msg.text) if refused_by_csp(msg.text) else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
+    async with watched_tab(den.url, locale=locale, height=720) as page:
         await page.goto(f"{den.url}tab?context=channel&theme={theme}&lang={locale}&as={SAM.aad_id}#/room")
         await page_for(page, "#/room")
         await page.get_by_text(m.t("room.soon")).wait_for()
@@ -138,5 +121,3 @@ async def test_the_projector_follows_the_room_without_reloading(den, locale, the
         assert await page.evaluate("window.notReloaded === true")  # updated in place
         assert await axe_violations(page) == []
         await page.screenshot(path=str(folder / "2-pitching-and-voting.png"))
-        await browser.close()
-    assert refused == [] and problems == []

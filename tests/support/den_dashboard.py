@@ -4,13 +4,17 @@ winners, funding and follow-ups (one overdue). Made with the domain itself and w
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.domain import stage as st
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.model import ApprovalStep, Idea, Outcome, Person, Role
+from bot.domain.panel import Panel
 from bot.domain.stage import ProgressStatus
 from tests.support.people import AMIR, DANA, DIANE, MAYA
+from tests.support.running_app import settings_for_test, start_app
 from tests.support.tab_ideas import a_pitch
 
 OLGA_ID = "c9e8f1a2-d3e5-46f7-8c13-8e9f0a1b2c09"  # the demo organiser
@@ -99,3 +103,28 @@ async def seed_challenge(store, count: int = 14, *, winners: bool = True) -> tup
                      note="Pilot in two offices.", now=NOW - timedelta(days=10))
     await store.write_stages(challenge, list(stages.values()))
     return challenge, ideas
+
+
+CHANNEL = "19:den-general@thread.tacv2"
+
+
+@asynccontextmanager
+async def den_app(tmp_path: Path, *, winners: bool = True, channel: bool = False, panel: bool = False):
+    """The real app on its own store, Olga Kowalski its organiser, the clock at NOW, the challenge seeded;
+    `channel`: posted to a team's channel; `panel`: Maya and Diane judge, Diane chairs."""
+    settings = settings_for_test(tmp_path / "den.sqlite3", spool_path=str(tmp_path / "spool.sqlite3"),
+                                 organiser_ids=OLGA_ID)
+    app = await start_app(settings, clock=lambda: NOW)
+    challenge, _ = await seed_challenge(app.store, winners=winners)
+    challenge = await app.store.get_challenge(challenge.id)
+    if channel:
+        challenge.channel_key = CHANNEL
+        await app.store.update_challenge(challenge)
+    if panel:
+        judges = [MAYA.aad_id, DIANE.aad_id]
+        await app.store.save_panel(Panel.name(challenge=challenge, judge_ids=judges, chair_id=DIANE.aad_id,
+                                              known_ids=judges, actor_id=OLGA_ID, is_organiser=True, now=NOW))
+    try:
+        yield app
+    finally:
+        await app.stop()
