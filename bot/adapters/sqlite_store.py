@@ -43,6 +43,7 @@ from bot.adapters.sqlite_digest import (
     shortlisted_sql,
 )
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
+from bot.adapters.sqlite_records import RECORDS_SCHEMA, SqliteRecords
 from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
 from bot.adapters.sqlite_tab_index import SqliteTabIndexReads, backfill_tab_index, index_idea
 from bot.adapters.sqlite_thread import SqliteThread, in_transaction
@@ -168,7 +169,7 @@ def _utc(value: datetime) -> str:
 
 
 class SqliteStore(
-    SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, SqliteTabIndexReads, SqliteConnectTables,
+    SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, SqliteRecords, SqliteTabIndexReads, SqliteConnectTables,
     SqliteDashboardReads,
 ):
     """IdeaStore over a local SQLite file (the default, so `make run` needs no tenant)."""
@@ -182,7 +183,7 @@ class SqliteStore(
         self._thread = SqliteThread(
             self._path,
             busy_timeout_ms=busy_timeout_ms,
-            schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA + SENT_CARDS_SCHEMA + CONNECT_SCHEMA,
+            schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA + SENT_CARDS_SCHEMA + RECORDS_SCHEMA + CONNECT_SCHEMA,
         )
         self._instance = f"{socket.gethostname()}:{os.getpid()}"  # the health probe's row
 
