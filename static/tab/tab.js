@@ -41,6 +41,7 @@
     const search = new URLSearchParams(query || "");
     if (path.startsWith("idea/")) return "/tab/api/ideas/" + encodeURIComponent(decodeURIComponent(path.slice(5)));
     if (path === "requests") return "/tab/api/requests";
+    if (path === "mine") return "/tab/api/mine";
     if (["dashboard", "showcase", "console", "room"].includes(path.split("/")[0])) {
       const text = search.toString();
       return "/tab/api/" + path + (text ? "?" + text : "");
