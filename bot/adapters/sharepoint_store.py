@@ -29,6 +29,7 @@ An idea's version is an opaque token: `<list item id>|<eTag>`.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import time
@@ -87,8 +88,9 @@ from bot.ports.store import earliest_due, pick_fairly
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500
+JUST_WRITTEN_SECONDS = 10.0  # an idea this instance wrote renders its notifications without a read
 HEALTH_MARKER = "health-probe"  # the counters row /healthz writes to prove the store takes writes
-HEALTH_WRITE_SECONDS = 120.0  # a successful health write stands this long, unless a failure is seen
+HEALTH_WRITE_SECONDS = 300.0  # a successful health write stands this long, unless a failure is seen
 UNAVAILABLE = {429, 500, 502, 503, 504}
 UNIQUE_KEYS = {"ideas": "IdeaId", "decisions": "DecisionKey", "outbox": "MessageId", "counters": "Name",
                "digests": "DeliveryKey", "conversations": "UserId",
@@ -395,6 +397,7 @@ class SharePointStore:
         self._item_ids: dict[str, str] = {}  # message id -> list item id, for rows this instance handled
         self._conversations: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
         self._languages: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
+        self._just_written: TTLCache = TTLCache(maxsize=2_000, ttl=JUST_WRITTEN_SECONDS)  # idea id -> Idea
         self._last_poll: datetime | None = None
         self._poll_now = True  # this instance wrote or rescheduled rows others could not know about
         self._wake_at: datetime | None = None
@@ -516,10 +519,22 @@ class SharePointStore:
                 raise ConcurrencyConflict(idea.id)
             idea.version = f"{existing.id}|{_etag(existing)}"  # it was written: the answer was not ours to see
         await self._settle_rows(rows, outcome)
+        self._remember_written_idea(idea)
 
     async def get(self, idea_id: str) -> Idea | None:
         item = await self._api("ideas").first("IdeaId", idea_id, self.IDEA_FIELDS)
         return self._idea_from(item) if item else None
+
+    def _remember_written_idea(self, idea: Idea) -> None:
+        self._just_written[idea.id] = copy.deepcopy(idea)
+
+    async def get_for_delivery(self, idea_id: str) -> Idea | None:
+        """The idea a notification is rendered from. The notifications a write queues are delivered by
+        this instance from memory within moments of it, so the idea this instance has just written
+        (JUST_WRITTEN_SECONDS) is what a read would return: one billed read less per notification.
+        Never used for a decision, which always reads the stored version."""
+        written = self._just_written.get(idea_id)
+        return copy.deepcopy(written) if written is not None else await self.get(idea_id)
 
     async def update(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
         """One sequential $batch: the idea (If-Match), then its new decisions, then its notifications."""
@@ -546,6 +561,7 @@ class SharePointStore:
             if mine is not None and _fields(mine).get("WriteToken") == token:
                 status, new_etag = 200, _etag(mine)
         if status == 412:
+            self._just_written.pop(idea.id, None)
             raise ConcurrencyConflict(idea.id)
         if status >= 400 or not status:
             raise StoreUnavailable(f"Graph answered {status} to the idea update")
@@ -556,6 +572,7 @@ class SharePointStore:
         else:
             fresh = await self.get(idea.id)
             idea.version = fresh.version if fresh else idea.version
+        self._remember_written_idea(idea)
 
     BY_CREATION = whole("CreatedAt", "date")  # how a query on a hot key of the ideas list is sliced
 
