@@ -23,7 +23,6 @@ from pathlib import Path
 
 from bot.bootstrap import bootstrap
 from bot.domain import stage as st
-from bot.domain.chain import build_chain
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.den_report import stages_of
 from bot.domain.model import Idea, Outcome, Person, Role
@@ -33,6 +32,7 @@ from bot.i18n import Messages
 from bot.ports import NoSending
 from bot.settings import Settings
 from cards.challenge import challenge_digest_card, report_card
+from tests.support.chains import build_chain
 
 NOW = datetime(2026, 12, 14, 14, 0, tzinfo=UTC)
 OPENS = NOW - timedelta(days=150)

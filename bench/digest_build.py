@@ -29,9 +29,9 @@ from bot.adapters.serialization import idea_to_dict
 from bot.adapters.sqlite_digest import DECISIONS_UPSERT, IDEA_COLUMN_NAMES, LINES_INSERT, digest_rows
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.calendar import DigestWeek
-from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome
 from bot.domain.pitch import BENEFICIARIES, COST_BANDS, PROGRAM_AREAS, Pitch
+from tests.support.chains import build_chain
 
 DMS = 30
 IDEAS = 100_000

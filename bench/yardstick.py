@@ -16,12 +16,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.i18n import Messages
 from cards.approval import decided_card
 from cards.common import CONTENT_TYPE
+from tests.support.chains import build_chain
 
 NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
 

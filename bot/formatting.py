@@ -75,7 +75,8 @@ def format_date(day: date, locale: str | None) -> str:
 
 
 def format_time(moment: datetime, locale: str | None, tz: tzinfo) -> str:
-    """A time of day in `tz`: '2:30 p.m.' (en-CA), '2:30 PM' (en-US), '14 h 30' and, on the hour, '14 h'."""
+    """A time of day in `tz`: '2:30 p.m.' (en-CA), '2:30 PM' (en-US), never cut before the p.m.;
+    '14 h 30' and, on the hour, '14 h'."""
     reader = babel_locale(locale)
     shown = _spaces(_babel_time(moment, format="short", tzinfo=tz, locale=reader))
     if reader.language == "fr":  # Canadian French: "9 h", "14 h 30", never "09 h 00"; never cut across lines

@@ -35,10 +35,6 @@ IDEA_READ = "idea.read"  # the full text of an idea whose card had to be shorten
 LANGUAGE = "language.set"
 
 
-# Buttons that open another view: the bot posts that view as a new card and leaves the card
-# they were on as it was (a receipt keeps its approval route).
-NAVIGATION_VERBS = {PITCH_OPEN, MY_IDEAS, HELP, VIEW_IDEA, REVISE_OPEN}
-
 # The Den challenge
 CHALLENGES = "challenge.list"
 CHALLENGE_NEW = "challenge.new"

@@ -41,6 +41,7 @@ from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.graph_pressure import RateLimitGauge
 from bot.adapters.provisioned_site import is_site_url, resolve_site_id
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
+from bot.admin.provisioner import Provisioner, explain
 
 OK, FAIL, WARN, INFO, SKIP = "ok", "FAIL", "warn", "info", "skipped"
 PROBE_LIST = LISTS_BY_KEY["counters"].name  # a small list with a unique column: Name
@@ -84,8 +85,6 @@ class Preflight:
         return self.client.sites.by_site_id(self.site_id).lists.by_list_id(PROBE_LIST).items
 
     async def run(self) -> list[Finding]:
-        from bot.admin.provision import Provisioner, explain
-
         try:
             self.site_id = await resolve_site_id(self.client, self.site)
         except (APIError, AzureError, LookupError) as error:
@@ -340,8 +339,6 @@ async def run_check(client: GraphServiceClient, site: str, *, user: str | None =
     try:
         findings = await Preflight(client, site, user=user).run()
     except AzureError as error:
-        from bot.admin.provision import explain
-
         out(explain(error, site))
         return 2
     for line in table(findings):

@@ -123,10 +123,6 @@ def scope_by_dm(dms: Iterable[Person], ideas: Iterable[Idea], *, whole_ministry:
     return grouped
 
 
-def _within(moment: datetime | None, start: datetime | None, end: datetime) -> bool:
-    return moment is not None and (start is None or moment >= start) and moment < end
-
-
 @dataclass(frozen=True, slots=True)
 class DigestDecision:
     step_index: int

@@ -335,11 +335,6 @@ class Idea:
         """Over for good (approved, not approved or withdrawn): no step is still to come."""
         return self.status in (IdeaStatus.APPROVED, IdeaStatus.REJECTED, IdeaStatus.WITHDRAWN)
 
-    @property
-    def revised_at(self) -> datetime:
-        """When the current revision was sent (the idea's creation for the first)."""
-        return self.earlier_pitches[-1].replaced_at if self.earlier_pitches else self.created_at
-
     def changes_in(self, revision: int) -> list[str]:
         """The fields revision `revision` changed compared with the one before (none for the first)."""
         versions = {v.revision: v.pitch for v in self.earlier_pitches} | {self.revision: self.pitch}

@@ -153,10 +153,6 @@ class Panel:
             return current
         return cls(challenge.id, judges, chair_id, actor_id, now, remind_at=remind_at)
 
-    def require_judge(self, user_id: str) -> None:
-        if not self.is_judge(user_id):
-            raise NotJudge(self.challenge_id)
-
     def close_scoring(self, *, actor_id: str, now: datetime, pitch_day_reached: bool = True) -> None:
         """The chair closes scoring, once pitch day has come (`pitch_day_reached`, the caller
         compares the local date with the challenge's)."""

@@ -11,6 +11,7 @@ from tests.support.edges import both_edges
 from tests.support.fake_connector import FakeConnector
 from tests.support.inbox import card_saying
 from tests.support.people import AMIR, DIANE, MAYA, PRIYA, SAM, VALID_PITCH
+from tests.support.settle import settled
 from tests.support.store_probes import pending_outbox
 from tests.support.teams_client import TeamsClient, User, action, input_values, texts
 
@@ -80,7 +81,7 @@ async def test_install_shows_welcome_card_with_the_three_choices_and_the_languag
     assert card["version"] == "1.5"
 
 
-async def test_invalid_pitch_comes_back_with_values_kept_and_a_message_per_field(teams, connector):
+async def test_invalid_pitch_comes_back_with_values_kept_and_a_message_per_field(teams, connector, app):
     await teams.install(SAM)
     await teams.say(SAM, "new idea")
     form = await connector.wait_for(lambda c: last_card_with(c, SAM, verbs.PITCH_SUBMIT))
@@ -98,7 +99,7 @@ async def test_invalid_pitch_comes_back_with_values_kept_and_a_message_per_field
     assert values["problem"] == "x" * 2001
     assert values["solution"] == VALID_PITCH["solution"]
     assert action(again, verbs.PITCH_SUBMIT)["data"]["formId"] == action(form, verbs.PITCH_SUBMIT)["data"]["formId"]
-    await asyncio.sleep(0.2)
+    await settled(app.store)
     assert not connector.to(MAYA.conversation_id) and not connector.created, "an invalid pitch reaches nobody"
 
 
@@ -148,7 +149,7 @@ async def teams_my_ideas(teams: TeamsClient, connector: FakeConnector, user: Use
     return texts(sent[-1].cards[0])
 
 
-async def test_reject_needs_a_comment_then_tells_the_submitter(teams, connector):
+async def test_reject_needs_a_comment_then_tells_the_submitter(teams, connector, app):
     await install_approvers(teams)
     await pitch(teams, connector)
     card = await approval_card_for(connector, MAYA)
@@ -161,11 +162,11 @@ async def test_reject_needs_a_comment_then_tells_the_submitter(teams, connector)
     assert "You decided: Rejected" in texts(result.card)
     shown = texts(await update_saying(connector, SAM, "Maya Singh (Manager) did not approve"))
     assert "Already covered by the 2025 plan." in shown
-    await asyncio.sleep(0.2)
+    await settled(app.store)
     assert last_card_with(connector, DIANE, verbs.APPROVE) is None
 
 
-async def test_return_then_resubmit_restarts_at_the_step_that_returned_it(teams, connector):
+async def test_return_then_resubmit_restarts_at_the_step_that_returned_it(teams, connector, app):
     await install_approvers(teams)
     await pitch(teams, connector)
     await teams.click(MAYA, action(await approval_card_for(connector, MAYA), verbs.APPROVE), {"comment": ""})
@@ -195,7 +196,7 @@ async def test_return_then_resubmit_restarts_at_the_step_that_returned_it(teams,
 
     again = await teams.click(SAM, resubmit, revised)
     assert "Your revised pitch is on its way" in texts(again.card), "a second resubmit click changes nothing"
-    await asyncio.sleep(0.2)
+    await settled(app.store)
     assert len([c for s in connector.to(DIANE.conversation_id) for c in s.cards if _asks_decision(c)]) == 2
 
 
@@ -230,7 +231,7 @@ async def test_double_click_records_exactly_one_decision(teams, connector, app):
     assert len(recorded) == 1
     assert all("already decided" in texts(r.card) for r in results if r not in recorded)
     await approval_card_for(connector, DIANE)
-    await asyncio.sleep(0.2)
+    await settled(app.store)
     assert len([c for s in connector.to(DIANE.conversation_id) for c in s.cards]) == 2  # welcome + one request
 
 
@@ -280,7 +281,7 @@ async def test_connector_throttling_delays_but_never_loses_the_notification(team
     card = await approval_card_for(connector, MAYA)
     assert action(card, verbs.APPROVE)
     assert connector.attempts - attempts_before == 4, "three failures, then the delivery"
-    await asyncio.sleep(0.1)
+    await settled(app.store)
     assert await pending_outbox(app.store) == 0
 
 

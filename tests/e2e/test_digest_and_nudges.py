@@ -17,6 +17,7 @@ from tests.support.fake_connector import FakeConnector
 from tests.support.inbox import cards_to
 from tests.support.people import DANA, DIANE, MAYA, PRIYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import FakeClock, RunningApp, settings_for_test, start_app
+from tests.support.settle import settled
 from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts
 from tests.support.timers import TIMERS_BY_REQUEST, post_timer, run_timer
 
@@ -198,7 +199,7 @@ async def test_shortlist_and_nudge_update_the_card_in_place(teams, connector, cl
     assert button(reminder, verbs.APPROVE), "the reminder carries the one-click buttons"
 
     await teams.click(DANA, button(card, verbs.DIGEST_NUDGE), {})  # a second nudge the same day
-    await asyncio.sleep(0.3)
+    await settled(app.store, clock)
     assert len(cards_to(connector, DIANE, "Reminder:")) == 1, "one reminder a day at most"
 
 

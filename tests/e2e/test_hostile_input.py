@@ -23,6 +23,7 @@ from tests.support.fake_connector import FakeConnector
 from tests.support.markdown_oracle import links_in, markup_in
 from tests.support.people import AUTHENTICATED, DANA, MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import FakeClock, settings_for_test, start_app
+from tests.support.settle import settled
 from tests.support.teams_client import TeamsClient, User, action, nodes, texts
 from tests.support.timers import TIMERS_BY_REQUEST, run_timer
 
@@ -165,7 +166,7 @@ async def test_an_activity_without_service_url_is_refused_at_once(teams, connect
     assert time.monotonic() - started < 1.0, "no attempt to reach the public Bot Framework host"
     activity["serviceUrl"] = "https://evil.example/"
     assert (await teams.post(activity))[0] == 403
-    await asyncio.sleep(0.2)
+    await settled(app.store)
     assert connector.sent == []
 
 
@@ -185,7 +186,7 @@ async def test_two_hundred_identical_pitches_reach_the_manager_once(teams, conne
     await teams.install(MAYA)
     answers = [await pitch(teams, SAM) for _ in range(200)]
     assert sum("Thanks, your idea is in!" in texts(a) for a in answers) == 1
-    await asyncio.sleep(0.3)
+    await settled(app.store)
     assert len(await app.store.list_by_submitter(SAM.aad_id)) == 1
     await approval_for(connector, MAYA)
     asks = [c for s in connector.to(MAYA.conversation_id) for c in s.cards if "An idea needs your decision" in texts(c)]

@@ -14,6 +14,7 @@ from tests.support.inbox import cards_to
 from tests.support.people import AMIR, DANA, DIANE, MAYA, SAM, TENANT_ID
 from tests.support.pitch_day import CHANNEL_KEY, OLGA_ID, T0, seed
 from tests.support.running_app import FakeClock, settings_for_test, start_app
+from tests.support.settle import settled
 from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts
 
 OLGA = User(OLGA_ID, "Olga Kowalski")
@@ -154,7 +155,7 @@ async def test_three_judges_score_five_finalists_and_the_chair_closes_scoring(ap
     assert "lowest 3.00, highest 5.00" in shown  # f2's spread
     assert "lowest 1.80, highest 2.20" not in shown  # judges' weighted scores of f5 are all 2.00
     # The results never reach the other judges, the finalists, or anyone else.
-    await asyncio.sleep(0.2)
+    await settled(app.store, clock)
     for other in (MAYA, AMIR, SAM):
         assert results_of(other) == []
     peek = await teams.click(MAYA, {"verb": verbs.RESULTS, "data": ref})

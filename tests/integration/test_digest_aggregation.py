@@ -21,11 +21,11 @@ from bot.adapters import sqlite_digest
 from bot.adapters.sqlite_den import DEN_SCHEMA
 from bot.adapters.sqlite_store import SCHEMA, SqliteStore
 from bot.domain.calendar import DigestWeek, WorkCalendar, parse_holidays
-from bot.domain.chain import build_chain
 from bot.domain.digest import DigestFigures, DigestQuery, DigestRules, DigestScope, digest_from_figures
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
 from bot.domain.pitch import PROGRAM_AREAS, Pitch
 from bot.domain.stage import SHORTLISTED_OR_BEYOND, IdeaStage, Stage
+from tests.support.chains import build_chain
 from tests.support.people import VALID_PITCH
 
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)

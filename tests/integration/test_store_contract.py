@@ -18,13 +18,13 @@ import pytest
 from bot.adapters.sharepoint_store import SharePointStore
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.calendar import DigestWeek, WorkCalendar
-from bot.domain.chain import build_chain
 from bot.domain.digest import Counts, DigestFigures, DigestIdea, DigestQuery, DigestRules
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.ports import ConcurrencyConflict, ConversationRecord, OutboxMessage
 from bot.services.ideas import outbox_for
 from tests.support.cast import DIANE, MAYA
+from tests.support.chains import build_chain
 from tests.support.graph_fixtures import graph_client, provisioned_site
 from tests.support.large_lists import fill_past_threshold
 from tests.support.memory_store import MemoryStore

@@ -16,11 +16,11 @@ from typing import Any
 
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.adapters.sqlite_store import SqliteStore
-from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome
 from bot.domain.pitch import Pitch
 from bot.ports import ConversationRecord
 from bot.services.ideas import IdeaService
+from tests.support.chains import build_chain
 from tests.support.teams_client import BOT_ID, BOT_NAME, User
 
 TENANT_ID = "8f3c2a1e-0d4b-4c6e-9a7f-1b2c3d4e5f60"

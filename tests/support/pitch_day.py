@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.domain.chain import build_chain
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.model import Idea, Person, Role
 from bot.domain.pitch import Pitch
 from bot.domain.stage import IdeaStage, Stage, StageChange
 from bot.ports import ConversationRecord, channel_recipient
+from tests.support.chains import build_chain
 from tests.support.people import VALID_PITCH
 
 T0 = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)

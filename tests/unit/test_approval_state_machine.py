@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain import events
-from bot.domain.chain import build_chain
 from bot.domain.model import (
     CommentRequired,
     Idea,
@@ -21,6 +20,7 @@ from bot.domain.model import (
 )
 from bot.domain.pitch import Pitch
 from tests.support.cast import AMIR, DANA, DIANE, MAYA, SAM
+from tests.support.chains import build_chain
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 PITCH = Pitch("Tell us once", "p", "s", "clients", "client_services", "unknown", "first steps")

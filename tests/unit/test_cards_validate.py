@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.outbox import DecisionFacts
 from bot.domain.pitch import Pitch
@@ -32,6 +31,7 @@ from cards.waiting import waiting_card
 from cards.welcome import Audience
 from tests.support.card_validator import card_problems, needs_node
 from tests.support.cast import SAM
+from tests.support.chains import build_chain
 from tests.support.people import VALID_PITCH
 from tests.unit.test_digest_content import digest_for_dana
 

@@ -10,7 +10,6 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from bot.domain import stage as st
-from bot.domain.chain import build_chain
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.den_report import build_report, stages_of
 from bot.domain.model import Idea, Outcome, Person
@@ -43,6 +42,7 @@ from cards.challenge import (
 from cards.details import idea_details_card
 from tests.support.card_validator import card_problems, needs_node
 from tests.support.cast import DANA, MAYA
+from tests.support.chains import build_chain
 from tests.support.people import VALID_PITCH
 
 TZ = ZoneInfo("America/Toronto")

@@ -63,9 +63,9 @@ def test_dates_and_times_as_each_language_writes_them():
     assert format_time(two_pm, "fr-CA", TORONTO) == "14\u00a0h"
     assert format_time(two_pm.replace(minute=30), "fr-CA", TORONTO) == "14\u00a0h\u00a030"
     assert format_time(two_pm.replace(hour=14), "fr-CA", TORONTO) == "9\u00a0h", "no leading zero"
-    assert format_time(two_pm, "en-CA", TORONTO) == "2:00 p.m."
+    assert format_time(two_pm, "en-CA", TORONTO) == "2:00\u00a0p.m.", "never cut from its hour"
     assert when(Messages("fr-CA", TORONTO), two_pm) == "17 décembre 2026 à 14\u00a0h"
-    assert when(Messages("en-US", TORONTO), two_pm) == "December 17, 2026 at 2:00 PM"
+    assert when(Messages("en-US", TORONTO), two_pm) == "December 17, 2026 at 2:00\u00a0PM"
     # the ministry's time zone decides the day: 23:30 in Toronto is already the next day in UTC
     late = datetime(2026, 12, 18, 4, 30, tzinfo=UTC)
     assert when(Messages("fr-CA", TORONTO), late) == "17 décembre 2026 à 23\u00a0h\u00a030"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.domain import stage as st
-from bot.domain.chain import build_chain
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.den_report import CSV_COLUMNS, build_report, stages_of
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.domain.stage import ProgressStatus, Stage
+from tests.support.chains import build_chain
 
 T0 = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
 CLOSES = datetime(2026, 10, 1, 4, 0, tzinfo=UTC)

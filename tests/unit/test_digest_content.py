@@ -8,13 +8,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.calendar import DigestWeek, WorkCalendar, parse_holidays
-from bot.domain.chain import build_chain
 from bot.domain.digest import DigestAccumulator, DigestRules, build_digest, scope_by_dm
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.i18n import Messages
 from cards.digest import digest_card
 from tests.support.cast import AMIR, DANA, DIANE, LINE, MAYA
+from tests.support.chains import build_chain
 from tests.support.people import VALID_PITCH
 
 TZ = ZoneInfo("America/Toronto")

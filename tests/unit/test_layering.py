@@ -159,3 +159,96 @@ def test_the_checker_catches_what_the_rule_forbids():
     assert sdk_imports_out_of_place("bot.agents_sdk.edge", {"msrest.exceptions"}) == ["msrest.exceptions"]
     assert sdk_imports_out_of_place("dialogs.main", {"microsoft_teams.api"}) == ["microsoft_teams.api"]
     assert sdk_imports_out_of_place("bot.agents_sdk.edge", {"microsoft_agents.hosting.core"}) == []
+
+
+def runtime_imports_of(path: Path) -> set[str]:
+    """The production modules `path` imports when it runs: type-only imports (under `if TYPE_CHECKING:`)
+    are left out, since they never execute; `from package import module` counts as the module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and getattr(block.test, "id", getattr(block.test, "attr", "")) == "TYPE_CHECKING"
+        for statement in block.body
+        for node in ast.walk(statement)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in MODULES)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                found.add(submodule if submodule in MODULES else node.module)
+    return found & set(MODULES)
+
+
+def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of two or more modules (Tarjan's algorithm, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    circles.append(sorted(group))
+    return circles
+
+
+def test_no_import_circles():
+    """A circle hides behind a late import until the day someone moves it; name the group instead."""
+    graph = {module: runtime_imports_of(path) - {module} for module, path in MODULES.items()}
+    assert import_circles(graph) == []
+
+
+def test_the_circle_finder_finds_circles():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}, "f": set()}
+    assert import_circles(graph) == [["a", "b", "c"]]
+    assert import_circles({"x": {"y"}, "y": set()}) == []
+
+
+def is_entry_point(module: str, path: Path) -> bool:
+    """Run rather than imported: app.py, scripts, packages, and the `python -m` commands."""
+    return (
+        module in ("app", "bot") or within(module, "scripts") or path.name in ("__init__.py", "__main__.py")
+        or 'if __name__ == "__main__"' in path.read_text(encoding="utf-8")
+    )
+
+
+def test_every_module_under_bot_dialogs_and_cards_is_used():
+    """A module that nothing imports and nobody runs is dead code (or a test helper in the wrong place)."""
+    imported = set().union(*(runtime_imports_of(path) | imports_of(path) for path in MODULES.values()))
+    unused = [m for m, path in MODULES.items() if m not in imported and not is_entry_point(m, path)]
+    assert unused == []

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.adapters.sqlite_store import SqliteStore
-from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.ports import ConcurrencyConflict
 from bot.services.ideas import outbox_for
 from tests.support.cast import SAM
+from tests.support.chains import build_chain
 from tests.support.people import VALID_PITCH
 from tests.support.store_probes import pending_outbox
 

@@ -1,4 +1,5 @@
-"""Building an approval chain from a line of management."""
+"""Building an approval chain from a line of management, for tests and benches (production asks the
+directory for the route: see bot/domain/routing.py)."""
 
 from __future__ import annotations
 
