@@ -17,12 +17,12 @@ import pytest
 from bot.adapters.sharepoint_den import SharePointDenStore
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
 from bot.adapters.sharepoint_store import ListViewThresholdExceeded
-from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Person
 from bot.domain.pitch import Pitch
 from bot.domain.stage import IdeaStage
 from bot.services.ideas import outbox_for
 from tests.support.cast import DIANE, MAYA
+from tests.support.chains import build_chain
 from tests.support.fake_graph import HONOR_NON_INDEXED, FakeGraph, Item
 from tests.support.graph_fixtures import graph_client, provisioned_site
 from tests.support.large_lists import fill_past_threshold

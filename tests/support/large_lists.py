@@ -18,11 +18,11 @@ from typing import Any
 from bot.adapters.den_serialization import stage_to_dict
 from bot.adapters.serialization import idea_to_dict
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
-from bot.domain.chain import build_chain
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.domain.stage import IdeaStage
 from bot.ports import ConversationRecord
+from tests.support.chains import build_chain
 from tests.support.fake_graph import FakeGraph, Item
 from tests.support.people import VALID_PITCH
 
