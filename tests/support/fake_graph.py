@@ -284,6 +284,7 @@ class FakeGraph:
     rate_limit_headers_sent: int = 0
     down: bool = False
     latency_seconds: float = 0.0  # added to every HTTP round trip, as SharePoint takes 100-300 ms to answer
+    spans: list[tuple[float, float]] = field(default_factory=list)  # each HTTP round trip's start and end
     threshold_refusals: list[str] = field(default_factory=list)  # why each refused query was refused
     user_agents: list[str] = field(default_factory=list)
     url: str = ""
@@ -399,8 +400,25 @@ class FakeGraph:
     async def _entry(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
         self.requests.append((request.method, path))
-        if self.latency_seconds:
-            await asyncio.sleep(self.latency_seconds)
+        started = time.monotonic()
+        try:
+            if self.latency_seconds:
+                await asyncio.sleep(self.latency_seconds)
+            return await self._answer(request, path)
+        finally:
+            self.spans.append((started, time.monotonic()))
+
+    def round_trips(self, since: int = 0) -> int:
+        """Sequential round trips among the requests since the `since`-th span: the longest chain of
+        requests each sent after the one before had answered (requests in flight together count
+        once). Give the server some latency so concurrent requests overlap."""
+        spans = sorted(self.spans[since:])
+        depth: list[int] = []
+        for n, (start, _) in enumerate(spans):
+            depth.append(1 + max((depth[m] for m in range(n) if spans[m][1] <= start), default=0))
+        return max(depth, default=0)
+
+    async def _answer(self, request: web.Request, path: str) -> web.Response:
         self.user_agents.append(request.headers.get("User-Agent", ""))
         if self.down:
             return odata_error(503, "serviceNotAvailable", "Service unavailable", {"Retry-After": "1"})
