@@ -179,14 +179,17 @@ class PitchDayService:
     async def day(self, challenge_id: str) -> PitchDay | None:
         if not challenge_id:  # a card without one (forged, or from another version): nothing to look up
             return None
-        challenge = await self.store.get_challenge(challenge_id)
+        # Read together, then the finalists together: two round trips to the store, not one per record.
+        challenge, stages, panel, poll = await asyncio.gather(
+            self.store.get_challenge(challenge_id), self.store.list_stages(challenge_id),
+            self.store.get_panel(challenge_id), self.store.get_poll(challenge_id),
+        )
         if challenge is None:
             return None
-        stages = [s for s in await self.store.list_stages(challenge_id) if s.reached(Stage.FINALIST)]
-        finalists = [i for i in [await self.store.get(s.idea_id) for s in stages] if i is not None]
+        chosen = [s for s in stages if s.reached(Stage.FINALIST)]
+        finalists = [i for i in await asyncio.gather(*(self.store.get(s.idea_id) for s in chosen)) if i is not None]
         finalists.sort(key=lambda i: i.reference)  # the pitching order: by reference
-        return PitchDay(challenge, finalists, await self.store.get_panel(challenge_id),
-                        await self.store.get_poll(challenge_id))  # fmt: skip
+        return PitchDay(challenge, finalists, panel, poll)
 
     async def in_the_running(self, person_id: str, day: PitchDay) -> bool:
         """Whether the person submitted a finalist or is named in a finalist's team."""
@@ -314,12 +317,13 @@ class PitchDayService:
     async def _change_card(self, actor_id: str, challenge_id: str, finalist_id: str, change) -> Outcome:
         async for attempt in conflict_retry():
             with attempt:
-                day = await self.day(challenge_id)
+                day, stored = await asyncio.gather(  # read together: one round trip less
+                    self.day(challenge_id), self.store.get_scorecard(challenge_id, finalist_id, actor_id)
+                )
                 if day is None or day.panel is None:
                     return Outcome(Status.NOT_FOUND, day)
                 if day.finalist(finalist_id) is None:
                     return Outcome(Status.REFUSED, day, reason="not_finalist")
-                stored = await self.store.get_scorecard(challenge_id, finalist_id, actor_id)
                 card = stored or Scorecard(challenge_id, finalist_id, actor_id)
                 try:
                     changed = change(card, day.panel, day, self.clock())
