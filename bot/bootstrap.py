@@ -8,6 +8,7 @@ can swap the clock, the Graph credential or the channel (cosmicpython's bootstra
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -22,6 +23,7 @@ from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.adapters.organisers import OrganiserRoster
 from bot.adapters.pending_writes import PendingWrites
+from bot.adapters.retention_file import RetentionFileError, load_retention_file, parse_retention
 from bot.adapters.routing_file import RoutingFileError, load_routing_file, parse_routing
 from bot.adapters.sharepoint_den import SharePointDenStore
 from bot.adapters.sharepoint_tab_index import SharePointTabIndex
@@ -31,12 +33,16 @@ from bot.domain.calendar import WorkCalendar, parse_holidays
 from bot.domain.digest import DigestRules
 from bot.domain.limits import PitchQuota
 from bot.domain.model import Role
+from bot.domain.notice import CollectionNotice
+from bot.domain.retention import RetentionSchedule
 from bot.domain.routing import RoutingRules
 from bot.ports import Availability, Channel, Directory, IdeaStore
 from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff
+from bot.services.access import AccessService
 from bot.services.approvals import ApprovalService
 from bot.services.assignment import StepAssigner
+from bot.services.audit import AuditService, RefusalTap
 from bot.services.challenge import ChallengeService
 from bot.services.connect import ConnectService
 from bot.services.digest import DigestService
@@ -46,6 +52,7 @@ from bot.services.live_cards import LiveCards
 from bot.services.nudges import Nudger
 from bot.services.outbox import OutboxDispatcher
 from bot.services.pitch_day import PitchDayService
+from bot.services.records import RecordsService
 from bot.services.rehearsal import Rehearsal, RehearsalClock
 from bot.services.report_links import ReportLinks
 from bot.services.schedule import Timer, daily, weekly
@@ -107,7 +114,6 @@ def build_store(settings: Settings, graph: GraphServiceClient | None) -> IdeaSto
             graph,
             settings.sharepoint_site,  # a URL is resolved to the site's id once, when the store opens
             click_budget_seconds=settings.click_budget_seconds,
-            retention_days=settings.sharepoint_retention_days,
             idle_poll_seconds=settings.sharepoint_idle_poll_seconds,
             page_size=settings.graph_page_size,
             pending=PendingWrites(settings.spool_path),
@@ -140,6 +146,49 @@ def stored_routes(text: str, settings: Settings) -> RoutingRules:
         message = f"The routing rules cannot be used: {error}. {fix}"
         raise SystemExit(message) from None
     return checked_against(routes, settings)
+
+
+RETENTION_KEY = "retention"  # the DenSettings item (or SQLite settings row) holding the schedule, as YAML
+STORED_SCHEDULE = "the stored retention schedule (DenSettings item 'retention')"
+
+
+def load_schedule(settings: Settings) -> RetentionSchedule:
+    """The retention schedule file; a mistake in it stops start-up with a message naming the line."""
+    try:
+        return load_retention_file(settings.retention_file)
+    except RetentionFileError as error:
+        message = f"The retention schedule cannot be used: {error}. Fix the file (DEN_RETENTION_FILE) and start again."
+        raise SystemExit(message) from None
+
+
+def stored_schedule(text: str) -> RetentionSchedule:
+    """A schedule an administrator uploaded to the records; a mistake stops start-up, naming the line."""
+    try:
+        return parse_retention(text, source=STORED_SCHEDULE)
+    except RetentionFileError as error:
+        fix = "Upload a corrected file with `python -m bot.admin.records --upload-schedule`."
+        raise SystemExit(f"The retention schedule cannot be used: {error}. {fix}") from None
+
+
+def collection_notice(settings: Settings) -> CollectionNotice:
+    """The notice of collection; with authentication on (production) it must be complete, or the app
+    refuses to start and names what to set."""
+    notice = CollectionNotice(
+        settings.notice_authority,
+        settings.notice_authority_fr,
+        settings.notice_purpose,
+        settings.notice_purpose_fr,
+        settings.notice_contact,
+        settings.notice_contact_fr,
+    )
+    missing = notice.missing()
+    if settings.auth_enabled and missing:
+        raise SystemExit(
+            "The notice of collection is not complete, so the app will not collect personal information: set "
+            + ", ".join(missing)
+            + " (the legal authority, the purpose and the contact official, in English and French; see the README)."
+        )
+    return notice
 
 
 def checked_against(routes: RoutingRules, settings: Settings) -> RoutingRules:
@@ -207,6 +256,11 @@ class Den:
     spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
     challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
     pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
+    records: RecordsService | None = None  # retention and disposal
+    access: AccessService | None = None  # what the Den holds about a person (access requests, My information)
+    notice: CollectionNotice = field(default_factory=CollectionNotice)  # the notice of collection
+    audit: AuditService | None = None  # the audit trail (decisions, stage changes, refusals, disposals...)
+    refusals: RefusalTap | None = None  # keeps each logged permission refusal in the records register
     clock: Callable[[], datetime] = utc_now  # the app's clock (shifted forward only by a rehearsal)
     rehearsal: Rehearsal | None = None  # off production: run what is due "as of" a later time
     connect: ConnectService | None = None  # similar ideas and asking to connect (the embedded store)
@@ -227,10 +281,13 @@ class Den:
         if self.rehearsal is not None:
             await self.rehearsal.load()  # a rehearsal's clock never goes back on a restart
         await self.use_stored_routes()
+        await self.use_stored_schedule()
         deliver_own_writes = getattr(self.store, "deliver_own_writes", None)
         if deliver_own_writes is not None:  # the SharePoint store: this instance delivers what it writes
             deliver_own_writes(self.dispatcher.kick)
         self.dispatcher.start()
+        if self.refusals is not None:
+            logging.getLogger("bot").addHandler(self.refusals)
         if self.tab_index is not None:
             await self.tab_index.open()
             if self.tab_index_timer is not None:
@@ -254,7 +311,18 @@ class Den:
         if self.renderer is not None:
             self.renderer.second_look = routes.second_look
 
+    async def use_stored_schedule(self) -> None:
+        """A retention schedule uploaded to the records (DenSettings item 'retention') wins over the file."""
+        if self.records is None or not hasattr(self.store, "get_setting"):
+            return
+        stored = await self.store.get_setting(RETENTION_KEY)
+        if stored is not None:
+            self.records.schedule = stored_schedule(stored.text)
+
     async def stop(self) -> None:
+        if self.refusals is not None:
+            logging.getLogger("bot").removeHandler(self.refusals)
+            await self.refusals.settle()
         for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else []),
                       *([self.tab_index_timer] if self.tab_index_timer else [])]:
             await timer.stop()
@@ -284,6 +352,8 @@ def bootstrap(
     store = build_store(settings, graph)
     directory = build_directory(settings, graph)
     routes = load_routes(settings)
+    schedule = load_schedule(settings)
+    notice = collection_notice(settings)
     calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
     assigner = StepAssigner(store, build_availability(settings, directory, graph, calendar), directory)
     spool = SubmissionSpool(settings.spool_path) if settings.store != "sqlite" else None
@@ -326,8 +396,9 @@ def bootstrap(
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
     public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     report_links = ReportLinks(settings.link_secret, public_url, clock)
-    renderer = NotificationRenderer(store, second_look=routes.second_look, den=DenNotificationRenderer(challenges),
-                                    pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz)
+    renderer = NotificationRenderer(store, second_look=routes.second_look,
+                                    den=DenNotificationRenderer(challenges, notice),
+                                    pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz)  # fmt: skip
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -358,6 +429,7 @@ def bootstrap(
         quota=PitchQuota(settings.daily_pitch_cap, timedelta(days=settings.duplicate_window_days)),
         routes=routes,
         assigner=assigner,
+        collection_notice=notice,
     )
     approvals = ApprovalService(
         store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick
@@ -374,6 +446,7 @@ def bootstrap(
         on_outbox=dispatcher.kick,
         escalate=approvals.daily_pass,
     )
+    access = AccessService(store, directory, clock=clock, notice=notice.both_languages)
     rules = DigestRules.from_settings(
         settings.stall_business_days, settings.challenge_start, calendar, settings.digest_scope
     )
@@ -390,6 +463,7 @@ def bootstrap(
         retry_after_cap=settings.retry_after_cap_seconds,
         limiter=limiter,
     )
+    records = RecordsService(store, schedule, clock=clock, report=challenges.report, on_outbox=dispatcher.kick)
     scheduled = [
         Timer("weekly-digest", digests.run, weekly(settings.digest_weekday, settings.digest_time, calendar.tz), clock),
         Timer("daily-nudges", nudger.run, daily(settings.nudge_time, calendar.tz), clock),
@@ -400,6 +474,8 @@ def bootstrap(
             weekly(settings.digest_weekday, settings.digest_time, calendar.tz),
             clock,
         ),
+        # transitory records due under a standing authorization (none without one)
+        Timer("records-disposal", records.routine, daily(settings.nudge_time, calendar.tz), clock),
     ]
     spool_timer = (
         Timer("file-spooled-pitches", ideas.file_spooled, every(settings.spool_retry_seconds), utc_now)
@@ -443,6 +519,7 @@ def bootstrap(
             digest_on_request=settings.digest_on_request,
             challenges=challenges,
             pitch_day=pitch_day,
+            access=access,
             tab_link=tab_link_maker(settings),
             connect=ConnectFlows(connect) if connect is not None else None,
             report_links=report_links,
@@ -452,6 +529,11 @@ def bootstrap(
         spool_timer=spool_timer,
         challenges=challenges,
         pitch_day=pitch_day,
+        records=records,
+        access=access,
+        notice=notice,
+        audit=AuditService(store, clock=clock),
+        refusals=RefusalTap(store, clock),
         connect=connect,
         report_links=report_links,
         tab_index=tab_index,

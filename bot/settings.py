@@ -140,8 +140,6 @@ class Settings:
     spool_retry_seconds: float = env("DEN_SPOOL_RETRY_SECONDS", default=30.0, check=_positive)
     # how long a click may wait on a throttled SharePoint before it answers "being recorded"
     click_budget_seconds: float = env("DEN_CLICK_BUDGET_SECONDS", default=3.0, check=_positive)
-    # delivered outbox rows and digest claims older than this are removed from SharePoint
-    sharepoint_retention_days: float = env("DEN_SHAREPOINT_RETENTION_DAYS", default=30.0, check=_positive)
     # how often an instance asks SharePoint for notifications other instances wrote
     sharepoint_idle_poll_seconds: float = env("DEN_SHAREPOINT_IDLE_POLL_SECONDS", default=60.0, check=_not_negative)
     # ---- notifications --------------------------------------------------------------------------
@@ -177,6 +175,8 @@ class Settings:
     link_secret: str = env("DEN_LINK_SECRET", default="")
     # ---- approval routes ------------------------------------------------------------------------
     routing_file: str = env("DEN_ROUTING_FILE", default=str(ROOT / "data" / "routing.yml"))  # "off": every level
+    # the records retention schedule (checked at start-up; on SharePoint an uploaded copy wins)
+    retention_file: str = env("DEN_RETENTION_FILE", default=str(ROOT / "data" / "retention.yml"))
     out_of_office: str = env("DEN_OUT_OF_OFFICE", default="", case="lower",  # empty: graph with Entra, else file
                              check=_one_of("", "off", "org-file", "graph"))
     # A DM may type `digest` for the week so far (local trials, demos); off in production by default.
@@ -196,6 +196,13 @@ class Settings:
     # Playground has no per-user refresh, so that update would replace the voter's confirmation
     # with everyone's view: `make run` turns the list off (the click's own answer shows the vote).
     vote_refresh_list: bool = env("DEN_VOTE_REFRESH_LIST", default=True)
+    # ---- the notice of collection (FIPPA s. 39(2)): required with authentication on ---------------
+    notice_authority: str = env("DEN_NOTICE_LEGAL_AUTHORITY", default="")  # the statute and section
+    notice_authority_fr: str = env("DEN_NOTICE_LEGAL_AUTHORITY_FR", default="")
+    notice_purpose: str = env("DEN_NOTICE_PURPOSE", default="")  # the principal purpose of the collection
+    notice_purpose_fr: str = env("DEN_NOTICE_PURPOSE_FR", default="")
+    notice_contact: str = env("DEN_NOTICE_CONTACT", default="")  # title, business address, telephone, email
+    notice_contact_fr: str = env("DEN_NOTICE_CONTACT_FR", default="")
     # ---- the Den tab ----------------------------------------------------------------------------
     # The tab's Application ID URI (api://<domain>/<app id>), accepted as its SSO tokens' audience
     # beside the app id itself; and the Entra ID authority whose published keys sign them.

@@ -87,6 +87,9 @@ def history_line(m: Messages, entry: HistoryEntry) -> str:
         return m.t(key, name=plain(entry.actor_name), reason=plain(entry.reason), when=at)
     if entry.kind == HistoryKind.INFORMED:
         return m.t("history.informed", name=plain(entry.to_name), when=at)
+    if entry.kind == HistoryKind.CORRECTED:
+        field = m.t(f"idea.label.{entry.to_name}") if m.has(f"idea.label.{entry.to_name}") else plain(entry.to_name)
+        return m.t("history.corrected", field=field, name=plain(entry.actor_name), reason=plain(entry.reason), when=at)
     return m.t("history.commented", name=plain(entry.actor_name), comment=plain(entry.reason), when=at)
 
 
@@ -94,7 +97,7 @@ def step_notes(m: Messages, idea: Idea, index: int) -> list[str]:
     """What happened at one step besides decisions: hand-overs, a second look, who was informed
     (comments are shown apart)."""
     shown = {HistoryKind.ACTING, HistoryKind.REASSIGNED, HistoryKind.ESCALATED, HistoryKind.MOVED_ON}
-    shown |= {HistoryKind.SECOND_LOOK, HistoryKind.INFORMED, HistoryKind.WITHDRAWN}
+    shown |= {HistoryKind.SECOND_LOOK, HistoryKind.INFORMED, HistoryKind.WITHDRAWN, HistoryKind.CORRECTED}
     return [history_line(m, h) for h in idea.history_for(index) if h.kind in shown]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.domain.notice import CollectionNotice
 from bot.domain.pitch import FIELD_RULES, FieldRule
 from bot.formatting import format_number
 from bot.i18n import Messages
@@ -64,6 +65,14 @@ def _input(m: Messages, rule: FieldRule, value: str, error: str | None) -> list[
     return items
 
 
+def notice_of_collection(m: Messages, collection: CollectionNotice | None) -> str:
+    """The notice under the form: the ministry's own (authority, purpose, contact) once it is set."""
+    parts = collection.in_language(m.language) if collection is not None else {}
+    if not all(parts.get(key) for key in ("authority", "purpose", "contact")):
+        return m.t("form.notice_of_collection")
+    return m.t("form.notice_of_collection.filled", **{key: plain(value) for key, value in parts.items()})
+
+
 def share_toggle(m: Messages, shared: bool) -> dict[str, Any]:
     """Consent to share the idea with the whole public service once approved for the Den: off unless ticked."""
     return {
@@ -89,6 +98,7 @@ def pitch_form_card(
     notice: str = "",
     confirm: str = "",
     challenge_id: str = "",
+    collection: CollectionNotice | None = None,
 ) -> dict[str, Any]:
     """`revise` = (idea id, revision, reference, approver name) for a returned idea.
 
@@ -97,6 +107,7 @@ def pitch_form_card(
     `preface` comes before the form (the approver's comment on a returned idea); `notice` is a
     problem with the whole form (e.g. the submitter is not in the directory), shown first.
     `challenge_id` is the Den challenge the pitch goes to (its question is in the preface).
+    `collection` is the ministry's notice of collection (legal authority, purpose, contact official).
     """
     values = values or {}
     errors = errors or {}
@@ -130,7 +141,7 @@ def pitch_form_card(
         body.extend(_input(m, rule, value, error_message(m, rule, code, value) if code else None))
     if not revise:
         body.append(share_toggle(m, values.get("share") == "true"))
-    body.append(subtle(m.t("form.notice_of_collection")) | {"spacing": "Large", "separator": True})
+    body.append(subtle(notice_of_collection(m, collection)) | {"spacing": "Large", "separator": True})
     actions = [action]
     if confirm and not revise:
         body.append(attention(notice) | {"spacing": "Large", "separator": True})

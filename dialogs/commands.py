@@ -17,6 +17,7 @@ class Command(enum.StrEnum):
     FRENCH = "french"  # the Français / English switch, typed
     ENGLISH = "english"
     CHALLENGES = "challenges"
+    MY_INFORMATION = "my_information"  # an access request: what the Den holds about me
     BACK = "back"  # an approver back early: their acting approver arrangement ends now
 
 
@@ -37,6 +38,8 @@ _PHRASES = {
     Command.DIGEST: ("digest", "my digest", "résumé", "mon résumé", "résumé hebdomadaire"),
     Command.FRENCH: ("français", "french", "en français", "in french"),
     Command.ENGLISH: ("english", "anglais", "en anglais", "in english"),
+    Command.MY_INFORMATION: ("my information", "my info", "my data", "my personal information", "access request")
+    + ("mes renseignements", "mes donnees", "mes renseignements personnels", "demande d acces"),
     Command.CHALLENGES: ("challenges", "challenge", "den", "the den", "défis", "défi", "defis", "les défis"),
 }
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from bot.domain.den_outbox import CHALLENGE_KINDS, STAGE_KINDS, challenge_message_relevant, stage_message_relevant
+from bot.domain.notice import CollectionNotice
 from bot.domain.outbox import MessageKind
 from bot.domain.stage import Stage
 from bot.i18n import Messages
@@ -34,8 +35,9 @@ Rendered = tuple[dict[str, Any], str] | None
 
 
 class DenNotificationRenderer:
-    def __init__(self, service: ChallengeService) -> None:
+    def __init__(self, service: ChallengeService, collection_notice: CollectionNotice | None = None) -> None:
         self._service = service
+        self.collection_notice = collection_notice  # shown under the pitch form a channel's button sends
 
     async def __call__(self, message: OutboxMessage, m: Messages) -> Rendered:
         kind = message.kind
@@ -100,6 +102,7 @@ class DenNotificationRenderer:
         challenge = target.challenge
         preface = challenge_preface(m, challenge, tz=service.tz) if challenge else None
         card = pitch_form_card(
-            m, form_id=str(uuid.uuid4()), preface=preface, challenge_id=challenge.id if challenge else ""
+            m, form_id=str(uuid.uuid4()), preface=preface, challenge_id=challenge.id if challenge else "",
+            collection=self.collection_notice,
         )
         return card, m.t("form.title")

@@ -14,6 +14,7 @@ from bot.domain.model import Outcome, Role
 from bot.domain.pitch import clean_text
 from bot.domain.stage import Standing
 from bot.ports import ConversationRecord, StoreUnavailable
+from bot.services.access import AccessService
 from bot.services.challenge import ChallengeService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
@@ -26,6 +27,7 @@ from cards.challenge import challenge_preface, pitch_privately_card
 from cards.common import in_language
 from cards.details import idea_details_card
 from cards.lesson import lesson_form_card, lesson_thanks_card
+from cards.my_information import COUNTED, my_information_card
 from cards.safe_text import plain
 from cards.welcome import Audience, welcome_card
 from dialogs import approval, digest, pitch, read
@@ -66,8 +68,10 @@ class MainDialog:
         tab_link: Callable[[str], str] | None = None,
         connect: ConnectFlows | None = None,
         report_links: ReportLinks | None = None,
+        access: AccessService | None = None,
     ) -> None:
         self._service = service
+        self._access = access
         self._connect = connect  # similar ideas and asking to connect (the embedded store keeps the requests)
         self._tab_link = tab_link  # an idea's page in the Den tab (a Teams deep link), when there is one
         self._clock = clock
@@ -162,10 +166,19 @@ class MainDialog:
             return await self._approvals.end_delegation(turn)
         if command == Command.DIGEST:
             return await self._digest_so_far(turn)
+        if command == Command.MY_INFORMATION and self._access is not None:
+            return Reply(card=await self._my_information(turn))
         if command in (Command.FRENCH, Command.ENGLISH):
             return await self._choose_language(turn, "fr" if command == Command.FRENCH else "en", typed=True)
         shown = plain((text or "").strip()[:TYPED_TEXT_SHOWN_MAX])  # quoted back as text, never as markdown
         return Reply(message=turn.messages.t("unknown.text", text=shown), follow_ups=[help_card(turn.messages)])
+
+    async def _my_information(self, turn: Turn) -> dict[str, Any]:
+        """An access request made in chat: what is held, counted, and the request recorded."""
+        info = await self._access.information_about(turn.user_id)
+        reference = await self._access.record_request(turn.user_id, by=turn.user_id, channel="chat")
+        counts = {key: len(info[key]) for key in COUNTED}
+        return my_information_card(turn.messages, counts, reference=reference)
 
     async def on_action(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         """A card button (Action.Execute): answer with the card that replaces it in place, or, for a
@@ -321,15 +334,18 @@ class MainDialog:
     async def _pitch_form(self, turn: Turn) -> dict[str, Any]:
         """The form, showing the open challenge's question when one is open."""
         if self._challenges is None:
-            return pitch.new_form(turn)
+            return pitch.new_form(turn, collection=self._service.collection_notice)
         try:
             target = await self._challenges.target_for_pitch()
         except StoreUnavailable:
-            return pitch.new_form(turn)  # the records are down: the pitch is spooled, as any other
+            # the records are down: the pitch is spooled, as any other
+            return pitch.new_form(turn, collection=self._service.collection_notice)
         if target.challenge is None:
-            return pitch.new_form(turn)
+            return pitch.new_form(turn, collection=self._service.collection_notice)
         preface = challenge_preface(turn.messages, target.challenge, tz=self._challenges.tz)
-        return pitch.new_form(turn, preface=preface, challenge_id=target.challenge.id)
+        return pitch.new_form(
+            turn, preface=preface, challenge_id=target.challenge.id, collection=self._service.collection_notice
+        )
 
     async def _pitch_privately(self, turn: Turn) -> dict[str, Any]:
         target = await self._challenges.target_for_pitch() if self._challenges is not None else None

@@ -33,6 +33,7 @@ from cards.approval_routes import (
 )
 from cards.bilingual import in_both_languages
 from cards.common import in_language, view_idea
+from cards.correction import corrected_card
 from cards.decision_update import decision_update_card
 from cards.idea import chain_view, pitch_summary
 from cards.lesson import invite_action
@@ -156,6 +157,8 @@ class NotificationRenderer:
             chain, summary = chain_view(m, idea, for_submitter=False), pitch_summary(m, idea, full=False)
             card = withdrawn_card(m, idea, summary=summary, chain=chain)
             return card, m.t("withdraw.approver_title", reference=idea.reference)
+        if message.kind == MessageKind.CORRECTED:
+            return corrected_card(m, idea, message.payload), m.t("correction.title", reference=idea.reference)
         if message.kind == MessageKind.COMMENT:
             number = int(message.payload.get("number", 0))
             if not 0 < number <= len(idea.history):

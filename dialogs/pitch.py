@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.domain.model import IdeaStatus
+from bot.domain.notice import CollectionNotice
 from bot.ports import StoreUnavailable
 from bot.services.challenge import ChallengeService
 from bot.services.ideas import CONFIRM_DUPLICATE, ActionStatus, IdeaService
@@ -20,8 +21,16 @@ from dialogs.connect import ConnectFlows
 from dialogs.turn import Reply, Turn, as_id, as_int, as_key
 
 
-def new_form(turn: Turn, *, preface: list[dict[str, Any]] | None = None, challenge_id: str = "") -> dict[str, Any]:
-    return pitch_form_card(turn.messages, form_id=str(uuid.uuid4()), preface=preface, challenge_id=challenge_id)
+def new_form(
+    turn: Turn,
+    *,
+    preface: list[dict[str, Any]] | None = None,
+    challenge_id: str = "",
+    collection: CollectionNotice | None = None,
+) -> dict[str, Any]:
+    return pitch_form_card(
+        turn.messages, form_id=str(uuid.uuid4()), preface=preface, challenge_id=challenge_id, collection=collection
+    )
 
 
 async def submit(
@@ -49,7 +58,8 @@ async def submit(
             challenge_id = target.challenge.id
             preface = challenge_preface(m, target.challenge, tz=challenges.tz)
         data = {**data, "challengeId": challenge_id}
-    again = {"preface": preface, "challenge_id": challenge_id}  # the form comes back for the same challenge
+    # the form comes back for the same challenge, with the ministry's notice of collection
+    again = {"preface": preface, "challenge_id": challenge_id, "collection": service.collection_notice}
     result = await service.submit_pitch(submitter_id=turn.user_id, submitter_name=turn.user_name, form=data)
     if result.errors:
         return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, errors=result.errors, **again))
@@ -72,7 +82,7 @@ async def submit(
         return Reply(card=spooled_card(m, result.values))
     if result.not_in_directory:
         notice = m.t("error.not_in_directory")
-        return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, notice=notice))
+        return Reply(card=pitch_form_card(m, form_id=form_id, values=result.values, notice=notice, **again))
     similar = []
     if connect is not None:  # shared ideas like this one, each with "Ask to connect"
         p = result.idea.pitch
@@ -119,6 +129,7 @@ async def resubmit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) ->
                 values=result.values,
                 errors=result.errors,
                 revise=(idea.id, revision, idea.reference, approver),
+                collection=service.collection_notice,
             )
         )
     if kind == ActionStatus.ALREADY_DECIDED and idea is not None:

@@ -34,6 +34,7 @@ from bot.adapters.graph_batch import BATCH_LIMIT, Outcome, Request
 from bot.adapters.graph_client import odata_string
 from bot.adapters.pending_writes import PendingRow
 from bot.adapters.sharepoint_pitch_day import SharePointPitchDayLists
+from bot.adapters.sharepoint_records import SharePointRecords
 from bot.adapters.sharepoint_sent_cards import SharePointSentCards
 from bot.adapters.sharepoint_store import UNIQUE_KEYS, SharePointStore, _dt, _etag, _fields, _iso
 from bot.domain.challenge import Challenge
@@ -49,7 +50,7 @@ def _version(body: dict[str, Any], item_id: str = "") -> str:
     return f"{body.get('id') or item_id}|{etag}"
 
 
-class SharePointDenStore(SharePointPitchDayLists, SharePointSentCards, SharePointStore):
+class SharePointDenStore(SharePointPitchDayLists, SharePointSentCards, SharePointRecords, SharePointStore):
     """The SharePoint store with the Den challenge's lists (Challenges and Stages ports) and
     pitch day's (Panels and Votes)."""
 

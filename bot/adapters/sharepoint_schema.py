@@ -307,4 +307,24 @@ LISTS = LISTS + (
         ),
     ),
 )
+# Records management (see bot/adapters/sharepoint_records.py): authorizations, disposals, corrections,
+# access requests and permission refusals. The Den never deletes from it: a disposal record outlives
+# the records it describes.
+REGISTER_KINDS = ["authorization", "disposal", "correction", "refusal", "access"]
+LISTS = LISTS + (
+    ListSpec(
+        "register",
+        "DenRecordsRegister",
+        "Deputy's Den: the records register (disposal authorizations and records, corrections, access, refusals).",
+        (
+            text("EntryKey", 200, indexed=True, unique=True),
+            Column("Kind", "choice", choices=tuple(REGISTER_KINDS), indexed=True),
+            Column("At", "dateTime", indexed=True),
+            text("By", 255),
+            text("RecordClass", 64),
+            text("SubjectId", 255, indexed=True),
+            Column("Body", "note"),
+        ),
+    ),
+)
 LISTS_BY_KEY = {spec.key: spec for spec in LISTS}

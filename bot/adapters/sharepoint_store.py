@@ -19,8 +19,9 @@ How it keeps the same guarantees as the SQLite store, relying only on what Micro
   the fields they need, escape quotes in `$filter` literals, and follow `@odata.nextLink`;
 - the outbox is cheap to watch: rows this instance writes are leased to it as they are written
   and delivered from memory; Graph is polled for others' rows only rarely (`idle_poll_seconds`),
-  or when something this instance wrote or rescheduled is due; delivered rows and old digest
-  claims are removed after `retention_days`, so the lists stay far below 5,000 items.
+  or when something this instance wrote or rescheduled is due. Delivered rows, old digest claims
+  and remembered cards are transitory records: they are destroyed under the retention schedule,
+  with a standing authorization (bot/services/records.py), which keeps the lists small.
 An idea's version is an opaque token: `<list item id>|<eTag>`.
 """
 
@@ -294,7 +295,6 @@ class SharePointStore:
         page_size: int = PAGE_SIZE,
         click_budget_seconds: float = 3.0,
         background_budget_seconds: float = 120.0,
-        retention_days: float = 30.0,
         idle_poll_seconds: float = 0.0,
         claim_on_write: bool = False,
         write_lease_seconds: float = 60.0,
@@ -308,7 +308,6 @@ class SharePointStore:
         self.page_size = page_size
         self.click_budget = click_budget_seconds
         self.background_budget = background_budget_seconds
-        self.retention = timedelta(days=retention_days)
         self.idle_poll = timedelta(seconds=idle_poll_seconds)
         self.claim_on_write = claim_on_write
         self.write_lease = timedelta(seconds=write_lease_seconds)
@@ -324,7 +323,6 @@ class SharePointStore:
         self._last_poll: datetime | None = None
         self._poll_now = True  # this instance wrote or rescheduled rows others could not know about
         self._wake_at: datetime | None = None
-        self._last_purge = 0.0
         self._backlog: tuple[float, OutboxBacklog] | None = None
         self._probe_ok_at: float | None = None
         self.health_write_seconds = HEALTH_WRITE_SECONDS
@@ -356,7 +354,7 @@ class SharePointStore:
 
     # ---- lifecycle --------------------------------------------------------------------
     async def open(self) -> None:
-        """Resolve the site (once), and start the background writer (rows owed, retention).
+        """Resolve the site (once), and start the background writer (rows owed).
         Lists are provisioned by the provisioning command, never here."""
         if not self.site_id:
             try:
@@ -752,13 +750,11 @@ class SharePointStore:
             self._wake.set()
             log.warning("rows owed to SharePoint, written in the background", extra={"rows": len(rows)})
 
-    # ---- background: owed rows, retention ---------------------------------------------
+    # ---- background: owed rows -----------------------------------------------------
     async def _maintain(self) -> None:
         while True:
             try:
                 await self.write_owed()
-                if time.monotonic() - self._last_purge >= 6 * 3600:
-                    await self.purge(datetime.now(UTC))
             except asyncio.CancelledError:
                 raise
             except Exception:  # Graph is down or refusing: try again at the next round
@@ -783,34 +779,6 @@ class SharePointStore:
             if (row.list_key, row.key_value) not in left:
                 await self.pending.done(row)
         return len(still)
-
-    async def purge(self, now: datetime) -> int:
-        """Remove delivered (or abandoned) outbox rows, digest claims and remembered sent cards older
-        than the retention."""
-        self._last_purge = time.monotonic()
-        if self.gauge.background_wait():
-            return 0
-        cutoff = now - self.retention
-        box = self._api("outbox")
-        old = await box.query(f"fields/NotBefore lt {odata_string(_iso(cutoff))}", ["MessageId", "State"],
-                              limit=BATCH_LIMIT * 25)
-        doomed = [(box, i.id) for i in old if _fields(i).get("State") in ("sent", "failed")]
-        digests = self._api("digests")
-        year, week, _ = cutoff.isocalendar()
-        claims = await digests.query(f"fields/WeekKey lt {odata_string(f'{year}-W{week:02d}')}", ["WeekKey"],
-                                     limit=BATCH_LIMIT * 25)
-        doomed += [(digests, i.id) for i in claims]
-        cards = self._api("sent_cards")  # cards posted that long ago are no longer replaced in place
-        sent = await cards.query(f"fields/SentAt lt {odata_string(_iso(cutoff))}", ["MessageId"],
-                                 limit=BATCH_LIMIT * 25)
-        doomed += [(cards, i.id) for i in sent]
-        for start in range(0, len(doomed), BATCH_LIMIT):
-            chunk = doomed[start : start + BATCH_LIMIT]
-            requests = [api.delete_request(f"x{n}", item_id) for n, (api, item_id) in enumerate(chunk)]
-            await self._batches.run(requests, sequential=False, deadline=self._deadline(self.background_budget))
-        if doomed:
-            log.info("old rows removed", extra={"rows": len(doomed)})
-        return len(doomed)
 
     # ---- outbox -------------------------------------------------------------------------
     async def enqueue(self, messages: Sequence[OutboxMessage]) -> None:

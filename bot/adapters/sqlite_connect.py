@@ -86,10 +86,10 @@ class SqliteConnectTables:
         await self._write(change)
         request.version = expected + 1
 
-    async def connect_requests_for(self, person_id: str) -> list[ConnectRequest]:
+    async def connect_requests_for(self, person_id: str, limit: int | None = 100) -> list[ConnectRequest]:
         rows = await self._fetchall(
             "SELECT body, version FROM connect_requests WHERE owner_id = ? OR asker_id = ?"
-            " ORDER BY created_at DESC LIMIT 100",
-            (person_id, person_id),
+            " ORDER BY created_at DESC LIMIT ?",
+            (person_id, person_id, -1 if limit is None else limit),
         )
         return [request_from_dict(json.loads(r["body"]), r["version"]) for r in rows]

@@ -42,6 +42,7 @@ from bot.adapters.sqlite_digest import (
     shortlisted_sql,
 )
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
+from bot.adapters.sqlite_records import RECORDS_SCHEMA, SqliteRecords
 from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
 from bot.adapters.sqlite_tab_index import SqliteTabIndexReads, backfill_tab_index, index_idea
 from bot.adapters.sqlite_thread import SqliteThread, in_transaction
@@ -166,7 +167,9 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, SqliteTabIndexReads, SqliteConnectTables):
+class SqliteStore(
+    SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, SqliteRecords, SqliteTabIndexReads, SqliteConnectTables
+):
     """IdeaStore over a local SQLite file (the default, so `make run` needs no tenant)."""
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
@@ -178,7 +181,7 @@ class SqliteStore(SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, Sqlite
         self._thread = SqliteThread(
             self._path,
             busy_timeout_ms=busy_timeout_ms,
-            schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA + SENT_CARDS_SCHEMA + CONNECT_SCHEMA,
+            schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA + SENT_CARDS_SCHEMA + RECORDS_SCHEMA + CONNECT_SCHEMA,
         )
         self._instance = f"{socket.gethostname()}:{os.getpid()}"  # the health probe's row
 

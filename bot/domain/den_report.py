@@ -242,6 +242,68 @@ def _count(values: Iterable[str]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+# ---- a report that outlives the records it was computed from ---------------------------------------
+def frozen_figures(report: ChallengeReport) -> dict:
+    """The report's figures as plain data, kept before any of the challenge's records are destroyed
+    under the retention schedule: a closed challenge's funnel must stay what it was."""
+    return {
+        "funnel": dict(report.funnel),
+        "medianDays": dict(report.median_days),
+        "byBranch": [list(p) for p in report.by_branch],
+        "byProgramArea": [list(p) for p in report.by_program_area],
+        "byLevel": [list(p) for p in report.by_level],
+        "funded": [
+            {
+                "ideaId": f.idea_id,
+                "reference": f.reference,
+                "title": f.title,
+                "ownerName": f.owner_name,
+                "amount": f.amount,
+                "branch": f.branch,
+                "stage": f.stage.value,
+                "latest": f.latest.value if f.latest else None,
+                "latestAt": f.latest_at.isoformat() if f.latest_at else None,
+            }
+            for f in report.funded
+        ],
+    }
+
+
+def with_frozen(report: ChallengeReport, figures: dict) -> ChallengeReport:
+    """The report with the figures kept at the first disposal; the CSV's rows are what remains."""
+    funded = [
+        FundedLine(
+            idea_id=f["ideaId"],
+            reference=f["reference"],
+            title=f["title"],
+            owner_name=f["ownerName"],
+            amount=int(f["amount"]),
+            branch=f["branch"],
+            stage=Stage(f["stage"]),
+            latest=ProgressStatus(f["latest"]) if f.get("latest") else None,
+            latest_at=datetime.fromisoformat(f["latestAt"]) if f.get("latestAt") else None,
+            stalled=False,  # a disposed-of challenge is long over
+        )
+        for f in figures.get("funded", [])
+    ]
+    return ChallengeReport(
+        challenge=report.challenge,
+        funnel={k: int(v) for k, v in figures["funnel"].items()},
+        median_days=dict(figures["medianDays"]),
+        by_branch=[(k, int(v)) for k, v in figures["byBranch"]],
+        by_program_area=[(k, int(v)) for k, v in figures["byProgramArea"]],
+        by_level=[(k, int(v)) for k, v in figures["byLevel"]],
+        funded=funded,
+        ideas=report.ideas,
+        stages=report.stages,
+    )
+
+
+def frozen_report_key(challenge_id: str) -> str:
+    """Where a challenge's kept figures are stored (a stored setting: SQLite settings, DenSettings)."""
+    return f"report:{challenge_id}"
+
+
 def _cell(value: str) -> str:
     """A cell as a spreadsheet opens it safely: typed text starting like a formula is kept as text."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -92,6 +92,7 @@ class HistoryKind(enum.StrEnum):
     SECOND_LOOK = "second_look"
     INFORMED = "informed"
     COMMENTED = "commented"
+    CORRECTED = "corrected"  # an administrator corrected the pitch at the submitter's request (FIPPA s. 47(2))
 
 
 HANDOVER_KINDS = frozenset(
@@ -323,6 +324,10 @@ class Idea:
             raise CommentRequired(self.id)
         self.lesson = Lesson(text[:LESSON_MAX], shared, now)
         self.updated_at = now
+
+    def forget_lesson(self) -> None:
+        """The lesson destroyed under the retention schedule (its own item); the idea stays as it was."""
+        self.lesson = None
 
     def decision_for(self, step_index: int, revision: int) -> Decision | None:
         for decision in self.decisions:

@@ -37,6 +37,7 @@ class MessageKind(enum.StrEnum):
     WITHDRAWN = "withdrawn"  # to the approver who held a step when the submitter withdrew the idea
     COMMENT = "comment"  # to the submitter: someone on the route commented
     SHORTLISTED = "shortlisted"  # to the submitter: a deputy minister shortlisted their idea for the Den
+    CORRECTED = "corrected"  # to the submitter: their pitch was corrected at their request (before and after)
     # Asking to connect (bot/domain/connect.py)
     CONNECT_ASKED = "connect_asked"  # to a shared idea's submitter: someone in <branch> would like to talk
     CONNECT_ANSWERED = "connect_answered"  # to who asked: accepted (with the name) or not this time
@@ -88,7 +89,7 @@ def still_relevant(kind: MessageKind, idea: Idea, step: object, revision: object
         return still_waiting_on(idea, step, revision)
     if kind == MessageKind.WITHDRAWN:
         return idea.status == IdeaStatus.WITHDRAWN
-    if kind in (MessageKind.INFORMED, MessageKind.COMMENT):
+    if kind in (MessageKind.INFORMED, MessageKind.COMMENT, MessageKind.CORRECTED):
         return True
     if kind == MessageKind.INFORMED_OUTCOME:
         # How it ended, while it still has: a rejection a second look reopened is not news any more.

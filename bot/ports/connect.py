@@ -20,6 +20,7 @@ class ConnectRequests(Protocol):
         """Write if the stored version is still `request.version`; else ConcurrencyConflict, nothing written."""
         ...
 
-    async def connect_requests_for(self, person_id: str) -> list[ConnectRequest]:
-        """Requests this person was asked (as an idea's owner) or made, newest first."""
+    async def connect_requests_for(self, person_id: str, limit: int | None = 100) -> list[ConnectRequest]:
+        """Requests this person was asked (as an idea's owner) or made, newest first (all of them
+        with `limit=None`: an access request)."""
         ...

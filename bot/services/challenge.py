@@ -10,6 +10,7 @@ needed and a restart loses nothing. Nothing here knows about Teams or cards.
 from __future__ import annotations
 
 import enum
+import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -31,7 +32,14 @@ from bot.domain.challenge import (
     open_challenge,
     parse_challenge_form,
 )
-from bot.domain.den_report import ChallengeReport, build_report, stage_entry, stages_of
+from bot.domain.den_report import (
+    ChallengeReport,
+    build_report,
+    frozen_report_key,
+    stage_entry,
+    stages_of,
+    with_frozen,
+)
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person
 from bot.domain.outbox import MessageKind, message_id
 from bot.domain.stage import IdeaStage, ProgressStatus, Stage, StageChanged, Standing
@@ -127,6 +135,17 @@ _REFUSALS: dict[type[ChallengeRefused], tuple[Status, str]] = {
     st.NoteTooLong: (Status.REFUSED, "note_too_long"),
     st.ReasonTooLong: (Status.REFUSED, "reason_too_long"),
 }
+
+
+def _not_organiser(
+    actor_id: str, action: str, challenge: Challenge | None = None, error: ChallengeRefused | None = None
+) -> ChallengeResult:
+    """A refusal of an organiser's action; one for lack of the right is logged with ids (the audit keeps it)."""
+    status = refusal(error)[0] if error is not None else Status.NOT_ORGANISER
+    if status == Status.NOT_ORGANISER:
+        log.warning("challenge action refused", extra={"actor_id": actor_id, "reason": f"not_organiser:{action}",
+                                                       "challenge_id": challenge.id if challenge else ""})  # fmt: skip
+    return ChallengeResult(status, challenge)
 
 
 def refusal(error: ChallengeRefused) -> tuple[Status, str]:
@@ -295,7 +314,7 @@ class ChallengeService:
 
     async def open(self, *, actor_id: str, form: Mapping[str, Any]) -> ChallengeResult:
         if not await self.is_organiser(actor_id):
-            return ChallengeResult(Status.NOT_ORGANISER)
+            return _not_organiser(actor_id, "open")
         draft, values, errors = await self._parse(form)
         channel, channel_error = await self._channel_key(form)
         values["channel"] = str(form.get("channel") or "")
@@ -332,7 +351,7 @@ class ChallengeService:
                 if challenge is None:
                     return ChallengeResult(Status.NOT_FOUND)
                 if not organiser:
-                    return ChallengeResult(Status.NOT_ORGANISER, challenge)
+                    return _not_organiser(actor_id, "edit", challenge)
                 if draft is None or errors:
                     return ChallengeResult(Status.INVALID, challenge, values, errors)
                 now = self.clock()
@@ -356,7 +375,7 @@ class ChallengeService:
                 try:
                     challenge.close_early(actor_id=actor_id, is_organiser=organiser, now=now)
                 except ChallengeRefused as refused:
-                    return ChallengeResult(refusal(refused)[0], challenge)
+                    return _not_organiser(actor_id, "close", challenge, refused)
                 await self.store.update_challenge(challenge, window_messages(challenge, now))
         log.info("challenge closed early", extra={"challenge_id": challenge.id})
         self._on_outbox()
@@ -453,7 +472,10 @@ class ChallengeService:
         if challenge is None:
             return None
         ideas = await self.store.list_challenge_summaries(challenge_id)  # a light read: thousands of ideas
-        return build_report(challenge, ideas, await self.store.list_stages(challenge_id), self.clock())
+        report = build_report(challenge, ideas, await self.store.list_stages(challenge_id), self.clock())
+        get_setting = getattr(self.store, "get_setting", None)  # the figures kept when records were disposed of
+        kept = await get_setting(frozen_report_key(challenge_id)) if get_setting else None
+        return with_frozen(report, json.loads(kept.text)) if kept is not None else report
 
     # ---- the sponsors' decisions -------------------------------------------------------------
     async def shortlist(self, *, actor_id: str, idea_id: str, undo: bool = False) -> StageResult:

@@ -30,6 +30,7 @@ from bot.domain.model import (
     Role,
     StaleCard,
 )
+from bot.domain.notice import CollectionNotice
 from bot.domain.outbox import DecisionFacts, MessageKind, handoff_message_id, message_id, request_facts, step_message_id
 from bot.domain.pitch import Pitch, validate_pitch
 from bot.domain.routing import RoutingRules
@@ -194,9 +195,11 @@ class IdeaService:
         routes: RoutingRules | None = None,
         assigner: StepAssigner | None = None,
         quota: PitchQuota = PitchQuota(),
+        collection_notice: CollectionNotice | None = None,
     ) -> None:
         self.store = store
         self.directory = directory
+        self.collection_notice = collection_notice  # the ministry's notice of collection, shown on the form
         self.clock = clock
         self.top_role = top_role
         self.spool = spool

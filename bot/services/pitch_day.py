@@ -83,11 +83,21 @@ _REASONS: dict[type[Exception], str] = {
 }
 
 
-def reason_of(error: Exception) -> str:
+# Refusals that say someone may not do this (not a rule of timing): logged with ids, so the audit
+# trail keeps them (bot/services/audit.py).
+PERMISSION_REASONS = frozenset({"not_organiser", "not_judge", "not_chair", "results_private", "not_organiser_voting"})
+
+
+def reason_of(error: Exception, actor_id: str = "", challenge_id: str = "") -> str:
+    reason = "refused"
     for kind in type(error).__mro__:
         if kind in _REASONS:
-            return _REASONS[kind]
-    return "refused"
+            reason = _REASONS[kind]
+            break
+    if reason in PERMISSION_REASONS:
+        log.warning("pitch day action refused", extra={"actor_id": actor_id, "reason": reason,
+                                                        "challenge_id": challenge_id})  # fmt: skip
+    return reason
 
 
 @dataclass
@@ -224,7 +234,7 @@ class PitchDayService:
                 except pn.InvalidPanel as error:
                     return Outcome(Status.INVALID, day, errors={"judges": error.code})
                 except pn.PanelRefused as error:
-                    return Outcome(Status.REFUSED, day, reason=reason_of(error))
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error, actor_id, challenge_id))
                 if not day.finalists:
                     return Outcome(Status.REFUSED, day, reason="no_finalists")
                 await self.store.save_panel(panel, self._panel_named(panel, day.finalist_ids, now))
@@ -304,14 +314,14 @@ class PitchDayService:
                 except pn.InvalidScores as error:
                     return Outcome(Status.INVALID, day, errors=error.errors, card=card)
                 except pn.PanelRefused as error:
-                    return Outcome(Status.REFUSED, day, reason=reason_of(error), card=stored)
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error, actor_id, challenge_id), card=stored)
                 if not changed:
                     return Outcome(Status.UNCHANGED, day, card=card)
                 try:
                     await self.store.save_scorecard(card)  # refused in the write if scoring closed meanwhile
                 except pn.ScoringClosed as error:
                     day = await self.day(challenge_id) or day
-                    return Outcome(Status.REFUSED, day, reason=reason_of(error), card=stored)
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error, actor_id, challenge_id), card=stored)
         return Outcome(Status.RECORDED, day, card=card)
 
     async def close_scoring(self, *, actor_id: str, challenge_id: str) -> Outcome:
@@ -327,7 +337,7 @@ class PitchDayService:
                 except pn.ScoringClosed:
                     return Outcome(Status.UNCHANGED, day, reason="scoring_closed")
                 except pn.PanelRefused as error:
-                    return Outcome(Status.REFUSED, day, reason=reason_of(error))
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error, actor_id, challenge_id))
                 candidates = result_candidates(day.panel, day.challenge, self.organiser_ids)
                 conflicted = [c for c in candidates if await self.in_the_running(c, day)]
                 recipients = results_recipients(day.panel, day.challenge, self.organiser_ids, conflicted)
@@ -388,7 +398,7 @@ class PitchDayService:
                 try:
                     day.panel.advance(actor_id=actor_id, finalist_count=len(day.finalists), step=step)
                 except pn.PanelRefused as error:
-                    return Outcome(Status.REFUSED, day, reason=reason_of(error))
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error, actor_id, challenge_id))
                 await self.store.save_panel(day.panel)
         panel = day.panel
         if not day.challenge.channel_key:
@@ -435,7 +445,7 @@ class PitchDayService:
                 except vt.VotingOpen:
                     return Outcome(Status.UNCHANGED, day, reason="voting_open")
                 except vt.VotingRefused as error:
-                    return Outcome(Status.REFUSED, day, reason=reason_of(error))
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error, actor_id, challenge_id))
                 if not poll.channel_key:
                     return Outcome(Status.REFUSED, day, reason="no_channel")
                 await self.store.save_poll(poll)
@@ -501,7 +511,7 @@ class PitchDayService:
             poll.check_vote(finalist_id)
         except vt.VotingRefused as error:
             vote = await self.store.get_vote(challenge_id, voter_id)
-            return Outcome(Status.REFUSED, day, reason=reason_of(error), vote=vote)
+            return Outcome(Status.REFUSED, day, reason=reason_of(error, voter_id, challenge_id), vote=vote)
         try:  # refused in the write if voting closed while this click was on its way
             result = await self.store.cast_vote(challenge_id, voter_id, finalist_id, self.clock())
         except vt.VotingClosed:
@@ -535,7 +545,7 @@ class PitchDayService:
                     counts = await self.store.count_votes(challenge_id) if is_organiser else {}
                     poll.close(actor_id=actor_id, is_organiser=is_organiser, counts=counts, now=self.clock())
                 except vt.VotingRefused as error:
-                    return Outcome(Status.REFUSED, day, reason=reason_of(error))
+                    return Outcome(Status.REFUSED, day, reason=reason_of(error, actor_id, challenge_id))
                 announce = OutboxMessage.due_now(
                     message_id(MessageKind.PEOPLES_CHOICE_RESULT, challenge_id),
                     recipient_id=channel_recipient(poll.channel_key),

@@ -4,13 +4,16 @@ in French at `/<page>-fr` (the two versions link to each other)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from html import escape
 from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 from aiohttp.web import Request, Response
 
+from bot.domain.notice import CollectionNotice
 from bot.ports import Health, Lifecycle
 from bot.settings import ROOT
 
@@ -81,7 +84,30 @@ def health_routes(
     app.router.add_get("/healthz", healthz)
 
 
-def page_routes(app: web.Application) -> None:
+def page_routes(app: web.Application, notice: CollectionNotice | None = None) -> None:
     for page in MANIFEST_PAGES:
         for name in (page, f"{page}-fr"):
-            app.router.add_get(f"/{name}", static_page(name))
+            serve = static_page(name)
+            if page == "privacy" and notice is not None:
+                serve = privacy_page(name, notice.in_language("fr" if name.endswith("-fr") else "en"))
+            app.router.add_get(f"/{name}", serve)
+
+
+_NOTICE_PART = re.compile(r'<span data-notice="(\w+)">.*?</span>', re.DOTALL)
+
+
+def privacy_page(name: str, parts: dict[str, str]):
+    """The privacy page with the ministry's notice of collection filled in from the settings (the
+    highlighted placeholders stay where a part is not set: a local run)."""
+    template = (ROOT / "static" / f"{name}.html").read_text(encoding="utf-8")
+
+    def fill(found: re.Match) -> str:
+        value = parts.get(found.group(1), "").strip()
+        return f'<span data-notice="{found.group(1)}">{escape(value)}</span>' if value else found.group(0)
+
+    body = _NOTICE_PART.sub(fill, template)
+
+    async def serve(request: Request) -> Response:
+        return web.Response(text=body, content_type="text/html", charset="utf-8")
+
+    return serve

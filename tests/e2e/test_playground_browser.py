@@ -52,6 +52,7 @@ if CHROMIUM is None:
         raise RuntimeError("Chromium is missing in CI: `make test` installs Debian's chromium where apt allows")
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 async_playwright = pytest.importorskip("playwright.async_api").async_playwright
+expect = pytest.importorskip("playwright.async_api").expect
 
 
 def loose(text: str) -> re.Pattern[str]:

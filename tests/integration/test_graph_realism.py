@@ -28,7 +28,6 @@ from tests.integration.test_sharepoint_app import seed_directory
 from tests.integration.test_store_contract import add
 from tests.support.graph_fixtures import SITE_HOST, SITE_PATH, graph_client, provisioned_site
 from tests.support.people import AMIR, DANA, DIANE, MAYA, PRIYA, SAM
-from tests.support.store_probes import digest_deliveries
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 IDEA_1 = "00000000-0000-4000-8000-000000000001"
@@ -214,25 +213,6 @@ async def test_a_digest_claim_holds_when_the_clash_is_not_a_409(fake_graph):
     fake_graph.behaviours.unique_clash_status = 400
     claims = await asyncio.gather(*(store.claim_digest("dana", "2026-W48", T0, 600) for _ in range(3)))
     assert sorted(claims) == [False, False, True]
-
-
-async def test_retention_removes_delivered_rows_and_old_digest_claims_only(fake_graph):
-    store = SharePointStore(graph_client(fake_graph), await provisioned_site(fake_graph), retention_days=30)
-    old, recent = T0 - timedelta(days=40), T0 - timedelta(days=2)
-    messages = [OutboxMessage(f"m:{n}", "maya", "reminder", "i", at, at, {}) for n, at in
-                enumerate([old, old, old, recent])]
-    await store.enqueue(messages)
-    for message in (messages[0], messages[3]):
-        await store.complete(message.id)
-    await store.give_up(messages[1].id, "gone")
-    assert await store.claim_digest("dana", "2026-W30", T0, 600)
-    assert await store.claim_digest("dana", "2026-W45", T0, 600)
-    fake_graph.reset_counts()
-    assert await store.purge(T0) == 3
-    assert fake_graph.count("POST", "$batch") == 1, "the deletions in one batch"
-    assert await store.existing_outbox_ids([m.id for m in messages]) == {"m:2", "m:3"}, "pending and recent stay"
-    assert set(await digest_deliveries(store, "2026-W45")) == {"dana"}
-    assert await digest_deliveries(store, "2026-W30") == {}
 
 
 async def test_an_idle_instance_rarely_asks_graph_for_the_outbox(fake_graph):

@@ -28,16 +28,3 @@ async def test_cards_are_kept_once_and_read_back_by_idea_and_person(stores):
     assert await second.cards_sent(IDEA, "diane") == [sent(2, recipient="diane")]
     assert await second.cards_sent(IDEA, "o'brien") == []
     assert await second.cards_sent("i'x", MAYA) == []
-
-
-async def test_sharepoint_retention_removes_cards_remembered_longer_ago_than_it_keeps(fake_graph):
-    from bot.adapters.sharepoint_den import SharePointDenStore
-    from tests.support.graph_fixtures import graph_client, provisioned_site
-
-    store = SharePointDenStore(graph_client(fake_graph), await provisioned_site(fake_graph), retention_days=30)
-    old = SentCard("m:old", IDEA, MAYA, "1:a", T0 - timedelta(days=40))
-    recent = SentCard("m:new", IDEA, MAYA, "1:b", T0 - timedelta(days=2))
-    for card in (old, recent):
-        await store.remember_card(card)
-    assert await store.purge(T0) == 1
-    assert await store.cards_sent(IDEA, MAYA) == [recent]

@@ -9,11 +9,21 @@ from tests.support.teams_client import User
 
 _ORG = json.loads(DEMO_ORG.read_text(encoding="utf-8"))
 TENANT_ID = _ORG["tenantId"]
+# The notice of collection a ministry completes before going live (required with authentication on).
+NOTICE = {
+    "notice_authority": "Ministry of Public and Business Service Delivery Act, s. 6",
+    "notice_authority_fr": "Loi sur le ministère des Services au public et aux entreprises, art. 6",
+    "notice_purpose": "To route staff ideas to the people who decide on them and run the Den challenge.",
+    "notice_purpose_fr": "Acheminer les idées du personnel aux personnes qui en décident et mener le défi.",
+    "notice_contact": "Manager, Innovation Office, 777 Bay St, Toronto, 416-555-0100, den@on.example",
+    "notice_contact_fr": "Gestionnaire, Bureau de l’innovation, 777, rue Bay, Toronto, 416-555-0100, den@on.example",
+}
 # Settings that turn authentication on: a bot registered in the demo tenant (no real secret).
 AUTHENTICATED = {
     "app_id": "6f1d2c3b-0000-4000-8000-000000000001",
     "app_password": "not-a-real-secret",
     "app_tenant_id": TENANT_ID,
+    **NOTICE,
 }
 _BY_NAME = {p["name"].split()[0]: User(p["id"], p["name"]) for p in _ORG["people"] if not p.get("vacant")}
 

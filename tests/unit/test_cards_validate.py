@@ -25,6 +25,7 @@ from cards.common import in_language
 from cards.decision_update import decision_update_card
 from cards.details import idea_details_card
 from cards.digest import digest_card
+from cards.my_information import my_information_card
 from cards.reminder import reminder_card
 from cards.status import shortlisted_card
 from cards.waiting import waiting_card
@@ -54,6 +55,9 @@ def all_cards(locale: str = "en-US") -> dict[str, dict]:
         "approval": approval_card(m, idea, viewer_id="maya"),
         "approval_other": approval_card(m, idea, viewer_id="priya", notice="Only Maya"),
         "my_ideas_empty": my_ideas_card(m, [], T0, limit=20),
+        "my_information": my_information_card(
+            m, {"ideasPitched": 2, "actionsOnOthersIdeas": 1, "scoresGiven": 0, "messagesSent": 14}, reference="ACC-1"
+        ),
     }
     idea.decide(actor_id="maya", step_index=0, revision=1, outcome=Outcome.RETURNED, comment="More data", now=T0)
     cards["returned"] = returned_card(m, idea, idea.decisions[-1], form_id="g")
