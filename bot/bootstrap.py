@@ -58,7 +58,7 @@ from bot.services.report_links import ReportLinks
 from bot.services.schedule import Timer, daily, weekly
 from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
-from bot.tab.wiring import tab_link_maker
+from bot.tab.wiring import tab_links_for
 from dialogs.approvals import ApprovalFlows
 from dialogs.connect import ConnectFlows
 from dialogs.connect_notifications import ConnectNotificationRenderer
@@ -263,7 +263,7 @@ class Den:
     refusals: RefusalTap | None = None  # keeps each logged permission refusal in the records register
     clock: Callable[[], datetime] = utc_now  # the app's clock (shifted forward only by a rehearsal)
     rehearsal: Rehearsal | None = None  # off production: run what is due "as of" a later time
-    connect: ConnectService | None = None  # similar ideas and asking to connect (the embedded store)
+    connect: ConnectService | None = None  # similar ideas and asking to connect
     report_links: ReportLinks | None = None  # the report's CSV download links
     tab_index: SharePointTabIndex | None = None  # the Den tab's index on SharePoint (from the delta query)
     tab_index_timer: Timer | None = None
@@ -396,9 +396,11 @@ def bootstrap(
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
     public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     report_links = ReportLinks(settings.link_secret, public_url, clock)
+    tab_links = tab_links_for(settings, public_url)
     renderer = NotificationRenderer(store, second_look=routes.second_look,
                                     den=DenNotificationRenderer(challenges, notice),
-                                    pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz)  # fmt: skip
+                                    pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz,
+                                    tab_links=tab_links)  # fmt: skip
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -494,8 +496,9 @@ def bootstrap(
         tab_index = SharePointTabIndex(store.ideas_items, settings.tab_index_path)
         tab_index_timer = Timer("tab-index-sync", tab_index.sync, after_now(settings.tab_index_poll_seconds), utc_now)
     connect = None
-    if hasattr(store, "add_connect_request") and hasattr(store, "similar_ideas"):  # the embedded store
-        connect = ConnectService(store, directory, clock=clock, on_outbox=dispatcher.kick)
+    index = tab_index if tab_index is not None else store  # shared ideas like a pitch: the tab's index
+    if hasattr(store, "add_connect_request") and hasattr(index, "similar_ideas"):
+        connect = ConnectService(store, directory, clock=clock, on_outbox=dispatcher.kick, index=index)
         renderer.connect = ConnectNotificationRenderer(connect)
     return Den(
         settings=settings,
@@ -520,7 +523,7 @@ def bootstrap(
             challenges=challenges,
             pitch_day=pitch_day,
             access=access,
-            tab_link=tab_link_maker(settings),
+            tab_links=tab_links,
             connect=ConnectFlows(connect) if connect is not None else None,
             report_links=report_links,
         ),

@@ -18,6 +18,7 @@ from bot.domain.model import Idea, Person
 from bot.domain.panel import FinalistResult
 from bot.domain.pitch import PROGRAM_AREAS
 from bot.domain.stage import FUNNEL, NOTE_MAX, IdeaStage, ProgressStatus, Stage
+from bot.domain.visibility import is_public
 from bot.formatting import format_money, format_number, format_percent
 from bot.i18n import Messages
 from cards import verbs
@@ -35,10 +36,11 @@ from cards.common import (
     local_day,
     subtle,
     text,
+    view_idea,
     when,
 )
 from cards.idea import pitch_summary, reference_title
-from cards.lesson import invite_action
+from cards.lesson import invite_action, invite_line
 from cards.safe_text import plain
 from cards.scorecard import score_text
 
@@ -687,7 +689,7 @@ def stage_update_card(
 
 def _furthest_before(stage: IdeaStage, seq: int) -> Stage:
     """How far the idea had got when this change happened (for 'not selected at ...')."""
-    reached = [c.to_stage for c in stage.history[:seq] if c.to_stage != Stage.NOT_SELECTED]
+    reached = [c.to_stage for c in stage.history[:seq] if c.to_stage in FUNNEL]
     return max(reached, key=FUNNEL.index) if reached else Stage.POOL
 
 
@@ -709,7 +711,10 @@ def announcement_card(
             if stage.consent_to_name
             else m.t("den.announce.anonymous", branch=plain(idea.submitter.branch or "—"))
         )
-        body.append(container([text(plain(idea.pitch.title), weight="Bolder"), subtle(who)], separator=True))
+        items = [text(plain(idea.pitch.title), weight="Bolder"), subtle(who)]
+        if is_public(idea):  # every member may open it: its page in the Den tab (cards/tab_links.py)
+            items.append({"type": "ActionSet", "actions": [view_idea(m, idea.id, idea.reference)]})
+        body.append(container(items, separator=True))
     if not winners and challenge.pitch_day:
         body.append(text(m.t("den.announce.pitch_day", day=local_day(m, challenge.pitch_day))))
     return card(m, body)
@@ -778,7 +783,13 @@ def progress_filed_card(m: Messages, idea: Idea, stage: IdeaStage) -> dict[str, 
         )
     if stage.stage == Stage.IMPLEMENTED:
         body.append(text(m.t("den.follow_up.done")))
-    return card(m, body)
+    actions: list[Element] = []
+    if stage.stage == Stage.STOPPED:
+        body.append(text(m.t("den.follow_up.stopped")))
+        if idea.lesson is None:  # the invitation to share what was learned, once
+            body.append(invite_line(m))
+            actions.append(invite_action(m, idea))
+    return card(m, body, actions)
 
 
 # ---- the funnel: digest and report ------------------------------------------------------------------

@@ -7,10 +7,11 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.domain.connect import ConnectRequest, ConnectState
+from bot.domain.model import Person
 from bot.i18n import Messages
 from bot.ports.tab import TabHit
 from cards import verbs
-from cards.common import Element, card, container, execute, heading, subtle, text
+from cards.common import Element, card, container, execute, heading, subtle, text, view_idea
 from cards.safe_text import plain
 
 
@@ -30,9 +31,10 @@ def similar_section(m: Messages, hits: list[TabHit]) -> list[Element]:
                     {
                         "type": "ActionSet",
                         "actions": [
+                            view_idea(m, hit.idea_id, hit.reference),
                             execute(
                                 m.t("connect.ask", reference=hit.reference), verbs.CONNECT_ASK, {"ideaId": hit.idea_id}
-                            )
+                            ),
                         ],
                     },
                 ],
@@ -77,45 +79,39 @@ def asked_card(m: Messages, request: ConnectRequest) -> dict[str, Any]:
         [
             execute(m.t("connect.accept"), verbs.CONNECT_ACCEPT, data, style="positive"),
             execute(m.t("connect.decline"), verbs.CONNECT_DECLINE, data),
+            *_view(m, request),
         ],
     )
 
 
 def answered_for_owner(m: Messages, request: ConnectRequest) -> dict[str, Any]:
+    """To the owner, once they answered: accepted (the asker's name and a chat), or declined."""
     if request.state == ConnectState.ACCEPTED:
-        asker = plain(request.asker.name)
-        body = [
-            heading(m.t("connect.accepted.title")),
-            text(
-                m.t(
-                    "connect.accepted.owner",
-                    name=asker,
-                    branch=plain(request.asker.branch),
-                    reference=request.idea_reference,
-                )
-            ),
-        ]
-        return card(m, body, _chat(m, asker, request.asker.email))
-    return card(m, [heading(m.t("connect.declined.title")), text(m.t("connect.declined.owner"))])
+        return _accepted(m, request, other=request.asker, said=m.t(
+            "connect.accepted.owner", name=plain(request.asker.name), branch=plain(request.asker.branch),
+            reference=request.idea_reference))
+    return card(m, [heading(m.t("connect.declined.title")), text(m.t("connect.declined.owner"))], _view(m, request))
 
 
 def answered_for_asker(m: Messages, request: ConnectRequest) -> dict[str, Any]:
+    """To the asker: accepted (the owner's name and a chat), or "not now" (no name, ever)."""
     if request.state == ConnectState.ACCEPTED:
-        owner = plain(request.owner.name)
-        body = [
-            heading(m.t("connect.accepted.title")),
-            text(
-                m.t(
-                    "connect.accepted.asker",
-                    name=owner,
-                    reference=request.idea_reference,
-                    title=plain(request.idea_title),
-                )
-            ),
-        ]
-        return card(m, body, _chat(m, owner, request.owner.email))
+        return _accepted(m, request, other=request.owner, said=m.t(
+            "connect.accepted.asker", name=plain(request.owner.name), reference=request.idea_reference,
+            title=plain(request.idea_title)))
     body = [
         heading(m.t("connect.not_now.title")),
         text(m.t("connect.not_now.body", reference=request.idea_reference, title=plain(request.idea_title))),
     ]
-    return card(m, body)
+    return card(m, body, _view(m, request))
+
+
+def _accepted(m: Messages, request: ConnectRequest, *, other: Person, said: str) -> dict[str, Any]:
+    """Both sides' card once the owner accepted: who the other person is, and a chat with them."""
+    return card(m, [heading(m.t("connect.accepted.title")), text(said)],
+                [*_chat(m, plain(other.name), other.email), *_view(m, request)])
+
+
+def _view(m: Messages, request: ConnectRequest) -> list[Element]:
+    """The idea the request is about, opened in the Den tab."""
+    return [view_idea(m, request.idea_id, request.idea_reference)]

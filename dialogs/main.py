@@ -29,6 +29,7 @@ from cards.details import idea_details_card
 from cards.lesson import lesson_form_card, lesson_thanks_card
 from cards.my_information import COUNTED, my_information_card
 from cards.safe_text import plain
+from cards.tab_links import TabLinks, with_tab_links
 from cards.welcome import Audience, welcome_card
 from dialogs import approval, digest, pitch, read
 from dialogs.approvals import ApprovalFlows, decision_comment
@@ -65,7 +66,7 @@ class MainDialog:
         digest_on_request: bool = False,
         challenges: ChallengeService | None = None,
         pitch_day: PitchDayService | None = None,
-        tab_link: Callable[[str], str] | None = None,
+        tab_links: TabLinks | None = None,
         connect: ConnectFlows | None = None,
         report_links: ReportLinks | None = None,
         access: AccessService | None = None,
@@ -73,7 +74,7 @@ class MainDialog:
         self._service = service
         self._access = access
         self._connect = connect  # similar ideas and asking to connect (the embedded store keeps the requests)
-        self._tab_link = tab_link  # an idea's page in the Den tab (a Teams deep link), when there is one
+        self._tab_links = tab_links or TabLinks()  # an idea's page in the Den tab (a Teams deep link)
         self._clock = clock
         self._digests = digests
         self._approvals = approvals
@@ -189,12 +190,17 @@ class MainDialog:
             return Reply(message=turn.messages.t("error.unknown_action"))
         return self._in_language(turn, await handler(turn, verb, data))
 
-    @staticmethod
-    def _in_language(turn: Turn, reply: Reply) -> Reply:
-        """Every card of a reply says which language it is written in (for screen readers)."""
+    def _in_language(self, turn: Turn, reply: Reply) -> Reply:
+        """Every card of a reply says which language it is written in (for screen readers), and its
+        View buttons open the idea in the Den tab (in a channel, only where that link exists)."""
         m = turn.messages
-        reply.card = in_language(reply.card, m) if reply.card is not None else None
-        reply.follow_ups = [in_language(card, m) for card in reply.follow_ups]
+        link = self._tab_links.for_reader(turn.user_id, m.language)
+
+        def finished(card: dict[str, Any]) -> dict[str, Any]:
+            return with_tab_links(in_language(card, m), link, keep_without=turn.is_personal)
+
+        reply.card = finished(reply.card) if reply.card is not None else None
+        reply.follow_ups = [finished(card) for card in reply.follow_ups]
         return reply
 
     # ---- the flows each verb leads to ---------------------------------------------------------
@@ -303,7 +309,8 @@ class MainDialog:
         if idea is None:
             return None
         standing = (await self._standings([idea])).get(idea.id)
-        link = self._tab_link(idea.id) if self._tab_link else ""
+        tab = self._tab_links.for_reader(turn.user_id, turn.messages.language)
+        link = tab(idea.id) if tab is not None else ""
         return idea_details_card(turn.messages, idea, standing, viewer_id=turn.user_id, tab_link=link)
 
     async def _revise_view(self, turn: Turn, data: Mapping[str, Any]) -> dict[str, Any] | None:

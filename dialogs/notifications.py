@@ -40,6 +40,7 @@ from cards.lesson import invite_action
 from cards.receipt import filed_card
 from cards.reminder import reminder_card
 from cards.status import shortlisted_card
+from cards.tab_links import TabLinks, with_tab_links
 from cards.waiting import waiting_card
 
 
@@ -65,8 +66,10 @@ class NotificationRenderer:
         pitch_day: DenRenderer | None = None,
         connect: DenRenderer | None = None,
         tz: tzinfo | None = None,
+        tab_links: TabLinks | None = None,
     ) -> None:
         self._store = store
+        self._tab_links = tab_links or TabLinks()  # the View buttons open the idea in the Den tab
         self._tz = tz  # the ministry's time zone: dates on cards are written in it
         self._den = den  # the Den challenge's messages (dialogs/den_notifications.py)
         self._pitch_day = pitch_day  # pitch day's (dialogs/pitch_day_notifications.py)
@@ -77,6 +80,15 @@ class NotificationRenderer:
         self._languages = Languages(store, clock=lambda: None)  # only reads here
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
+        rendered = await self._rendered(message)
+        if rendered is None:
+            return None
+        card, summary = rendered
+        channel = message.recipient_id.startswith(CHANNEL_PREFIX)
+        link = self._tab_links.for_reader("" if channel else message.recipient_id, str(card.get("lang", "")))
+        return with_tab_links(card, link, keep_without=not channel), summary
+
+    async def _rendered(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
         if message.recipient_id.startswith(CHANNEL_PREFIX):  # read by both language communities
             m = Messages(await self._languages.locale_for(message.recipient_id), self._tz)
             return await in_both_languages(m, lambda language: self._challenge_message(message, language))

@@ -33,6 +33,7 @@ from bot.adapters.den_serialization import (
 from bot.adapters.graph_batch import BATCH_LIMIT, Outcome, Request
 from bot.adapters.graph_client import odata_string
 from bot.adapters.pending_writes import PendingRow
+from bot.adapters.sharepoint_connect import SharePointConnectRequests
 from bot.adapters.sharepoint_pitch_day import SharePointPitchDayLists
 from bot.adapters.sharepoint_records import SharePointRecords
 from bot.adapters.sharepoint_sent_cards import SharePointSentCards
@@ -50,9 +51,11 @@ def _version(body: dict[str, Any], item_id: str = "") -> str:
     return f"{body.get('id') or item_id}|{etag}"
 
 
-class SharePointDenStore(SharePointPitchDayLists, SharePointSentCards, SharePointRecords, SharePointStore):
-    """The SharePoint store with the Den challenge's lists (Challenges and Stages ports) and
-    pitch day's (Panels and Votes)."""
+class SharePointDenStore(
+    SharePointConnectRequests, SharePointPitchDayLists, SharePointSentCards, SharePointRecords, SharePointStore
+):
+    """The SharePoint store with the Den challenge's lists (Challenges and Stages ports), pitch day's
+    (Panels and Votes), the requests to connect (ConnectRequests) and the records register."""
 
     BODY_FIELDS = ("Body",)
 

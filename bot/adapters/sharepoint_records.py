@@ -129,6 +129,11 @@ class SharePointRecords:
             for item_id, f in await self._rows("sent_cards", ("MessageId", "IdeaId", "SentAt")):
                 rows.append((f["MessageId"], _moment(f.get("SentAt")), False, f.get("IdeaId") or "", "",
                              [("sent_cards", item_id)]))  # fmt: skip
+        elif record_class is RecordClass.CONNECTION_REQUESTS:  # due from the answer, else from the asking
+            for item_id, f in await self._rows("connect_requests", ("RequestId", "IdeaId", "CreatedAt", "Body")):
+                answered = json.loads(f.get("Body") or "{}").get("answeredAt")
+                rows.append((f["RequestId"], _moment(answered or f.get("CreatedAt")), False, f.get("IdeaId") or "",
+                             "", [("connect_requests", item_id)]))  # fmt: skip
         merged: dict[str, StoredRecord] = {}
         handles: dict[str, list[str]] = defaultdict(list)
         for key, at, is_open, idea_id, challenge_id, items in rows:
@@ -142,7 +147,7 @@ class SharePointRecords:
     async def destroy_records(self, record_class: RecordClass, records: Sequence[StoredRecord]) -> int:
         """Delete each record's items (parallel $batches of 20). A record counts as destroyed when
         every item of it is gone (deleted now, or already absent: 404). A lesson is taken out of its
-        idea instead (the idea stays). Connection requests are kept only by the embedded store."""
+        idea instead (the idea stays)."""
         if record_class is RecordClass.LESSONS:
             return await forget_lessons(self, records)
         work: list[tuple[str, str, str]] = []  # (record key, list, item id)

@@ -17,10 +17,11 @@ OUTCOMES = ["approved", "returned", "rejected"]
 LEVELS = ["manager", "director", "adm", "dm"]
 OUTBOX_STATES = ["pending", "sent", "failed"]
 DIGEST_STATES = ["sending", "sent", "unreachable", "failed"]
-STAGES = ["pool", "shortlisted", "finalist", "winner", "implementing", "implemented", "not_selected"]
-PROGRESS = ["on_track", "at_risk", "blocked", "done"]
+STAGES = ["pool", "shortlisted", "finalist", "winner", "implementing", "implemented", "not_selected", "stopped"]
+PROGRESS = ["on_track", "at_risk", "blocked", "done", "stopped"]
 CONFLICTS = ["undeclared", "none", "recused"]
 LANGUAGES = ["en", "fr"]
+CONNECT_STATES = ["pending", "accepted", "declined"]
 
 
 @dataclass(frozen=True)
@@ -304,6 +305,25 @@ LISTS = LISTS + (
             text("RecipientId", 64),
             text("ActivityId", 255),
             Column("SentAt", "dateTime", indexed=True),  # the retention sweep filters on it
+        ),
+    ),
+)
+# Requests to connect about a similar shared idea (see bot/adapters/sharepoint_connect.py). Read by
+# RequestId, and a person's by OwnerId and by AskerId (two queries: no OR at the top of a filter).
+LISTS = LISTS + (
+    ListSpec(
+        "connect_requests",
+        "DenConnectRequests",
+        "Deputy's Den: requests to talk with the submitter of a similar shared idea, and their answers.",
+        (
+            text("RequestId", 200, indexed=True, unique=True),
+            text("IdeaId", 64, indexed=True),
+            text("OwnerId", 64, indexed=True),
+            text("AskerId", 64, indexed=True),
+            Column("ConnectState", "choice", choices=tuple(CONNECT_STATES)),
+            Column("CreatedAt", "dateTime", indexed=True),
+            Column("Body", "note"),
+            text("WriteToken", 64),
         ),
     ),
 )

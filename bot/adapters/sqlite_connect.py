@@ -6,47 +6,19 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import Any
 
-from bot.adapters.serialization import person_from_dict, person_to_dict
-from bot.adapters.sqlite_versioned import insert_new, update_versioned
-from bot.domain.connect import ConnectRequest, ConnectState
+from bot.adapters.connect_serialization import request_from_dict, request_to_dict
+from bot.adapters.sqlite_versioned import insert_new, update_versioned, versioned_table
+from bot.domain.connect import ConnectRequest
 from bot.ports import OutboxMessage
 
-CONNECT_SCHEMA = """
-CREATE TABLE IF NOT EXISTS connect_requests (
-    id TEXT PRIMARY KEY,
-    idea_id TEXT NOT NULL,
-    owner_id TEXT NOT NULL,
-    asker_id TEXT NOT NULL,
-    state TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    body TEXT NOT NULL
-);
+CONNECT_SCHEMA = versioned_table(
+    "connect_requests", "idea_id TEXT NOT NULL", "owner_id TEXT NOT NULL", "asker_id TEXT NOT NULL",
+    "state TEXT NOT NULL", "created_at TEXT NOT NULL",
+) + """
 CREATE INDEX IF NOT EXISTS connect_owner ON connect_requests (owner_id, created_at);
 CREATE INDEX IF NOT EXISTS connect_asker ON connect_requests (asker_id, created_at);
 """
-
-
-def request_to_dict(request: ConnectRequest) -> dict[str, Any]:
-    return {
-        "id": request.id, "ideaId": request.idea_id, "ideaReference": request.idea_reference,
-        "ideaTitle": request.idea_title, "owner": person_to_dict(request.owner), "asker": person_to_dict(request.asker),
-        "createdAt": request.created_at.isoformat(), "state": request.state.value,
-        "answeredAt": request.answered_at.isoformat() if request.answered_at else None,
-    }
-
-
-def request_from_dict(data: dict[str, Any], version: int) -> ConnectRequest:
-    answered = data.get("answeredAt")
-    return ConnectRequest(
-        id=data["id"], idea_id=data["ideaId"], idea_reference=data["ideaReference"], idea_title=data["ideaTitle"],
-        owner=person_from_dict(data["owner"]), asker=person_from_dict(data["asker"]),
-        created_at=datetime.fromisoformat(data["createdAt"]), state=ConnectState(data["state"]),
-        answered_at=datetime.fromisoformat(answered) if answered else None, version=version,
-    )
 
 
 class SqliteConnectTables:

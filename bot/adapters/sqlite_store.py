@@ -46,7 +46,7 @@ from bot.adapters.sqlite_records import RECORDS_SCHEMA, SqliteRecords
 from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
 from bot.adapters.sqlite_tab_index import SqliteTabIndexReads, backfill_tab_index, index_idea
 from bot.adapters.sqlite_thread import SqliteThread, in_transaction
-from bot.adapters.sqlite_versioned import insert_new, update_versioned
+from bot.adapters.sqlite_versioned import insert_new, update_versioned, versioned_table
 from bot.domain.delegation import (
     Delegation,
     DelegationProblem,
@@ -67,18 +67,10 @@ from bot.ports.store import earliest_due, full_recipients, pick_fairly
 
 T = TypeVar("T")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS ideas (
-    id TEXT PRIMARY KEY,
-    reference TEXT NOT NULL UNIQUE,
-    submitter_id TEXT NOT NULL,
-    holder_id TEXT NOT NULL,
-    status TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    body TEXT NOT NULL
-);
+SCHEMA = versioned_table(
+    "ideas", "reference TEXT NOT NULL UNIQUE", "submitter_id TEXT NOT NULL", "holder_id TEXT NOT NULL",
+    "status TEXT NOT NULL", "created_at TEXT NOT NULL", "updated_at TEXT NOT NULL",
+) + """
 CREATE INDEX IF NOT EXISTS ideas_submitter ON ideas (submitter_id, created_at);
 CREATE INDEX IF NOT EXISTS ideas_holder ON ideas (holder_id, status);
 CREATE INDEX IF NOT EXISTS ideas_status ON ideas (status, updated_at);

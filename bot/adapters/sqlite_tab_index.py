@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS tab_ideas (
     has_lesson INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tab_ideas_public ON tab_ideas (public, updated_at);
+-- The first page (newest first, no words): read in this order, it stops at the 20th visible idea
+-- instead of sorting every visible one (bench/tab_search.py: the first page).
+CREATE INDEX IF NOT EXISTS tab_ideas_updated ON tab_ideas (updated_at);
 CREATE INDEX IF NOT EXISTS tab_ideas_facets ON tab_ideas (public, challenge_id, stage, program_area, branch, year);
 CREATE TABLE IF NOT EXISTS tab_text (
     doc INTEGER PRIMARY KEY,
@@ -260,6 +263,36 @@ def missing_ideas(db: sqlite3.Connection, batch: int = 500) -> list[tuple[str, s
     ).fetchall()
 
 
+FACETS_KEPT = 512  # viewers whose filter choices an instance keeps, until the index next changes
+
+
+def data_version(db: sqlite3.Connection) -> tuple[int, int]:
+    """Changes to the file since this connection opened: its own writes (total_changes) and other
+    connections' commits (data_version), so a kept answer is dropped the moment anything is written."""
+    return db.total_changes, db.execute("PRAGMA data_version").fetchone()[0]
+
+
+class KeptFacets:
+    """Each viewer's filter choices as last computed, for as long as the file has not changed."""
+
+    def __init__(self) -> None:
+        self._version: tuple[int, int] | None = None
+        self._kept: dict[Viewer, TabFacets] = {}
+
+    def get(self, db: sqlite3.Connection, viewer: Viewer) -> TabFacets:
+        version = data_version(db)
+        if version != self._version:
+            self._kept.clear()
+            self._version = version
+        found = self._kept.get(viewer)
+        if found is None:
+            found = facets(db, viewer)
+            if len(self._kept) >= FACETS_KEPT:
+                self._kept.pop(next(iter(self._kept)))  # the oldest
+            self._kept[viewer] = found
+        return found
+
+
 class SqliteTabIndexReads:
     """The TabIndex port over a SqliteStore-like `_thread` (reads run on the connection's thread)."""
 
@@ -269,7 +302,15 @@ class SqliteTabIndexReads:
         return await self._thread.run(lambda db: search(db, viewer, query))
 
     async def tab_facets(self, viewer: Viewer) -> TabFacets:
-        return await self._thread.run(lambda db: facets(db, viewer))
+        """The filter choices a viewer may see: a scan of every idea they may see, so each viewer's
+        answer is kept until the file changes (every page of the tab shows them)."""
+        return await self._thread.run(lambda db: self._facets_kept(db, viewer))
+
+    def _facets_kept(self, db: sqlite3.Connection, viewer: Viewer) -> TabFacets:
+        kept = self.__dict__.get("_kept_facets")
+        if kept is None:  # made on first use: the mixin has no constructor of its own
+            kept = self._kept_facets = KeptFacets()
+        return kept.get(db, viewer)
 
     async def similar_ideas(self, text: str, *, exclude_id: str = "", limit: int = 3) -> list[TabHit]:
         return await self._thread.run(lambda db: similar(db, text, exclude_id, limit))

@@ -12,6 +12,13 @@ import sqlite3
 from bot.ports import ConcurrencyConflict
 
 
+def versioned_table(name: str, *columns: str) -> str:
+    """The CREATE TABLE of a record kept as a JSON body with a version (the If-Match token): its id,
+    the columns its queries filter and sort on (`columns`, each "name TYPE ..."), its version, its body."""
+    listed = "".join(f"    {column},\n" for column in ("id TEXT PRIMARY KEY", *columns))
+    return f"CREATE TABLE IF NOT EXISTS {name} (\n{listed}    version INTEGER NOT NULL,\n    body TEXT NOT NULL\n);\n"
+
+
 def insert_new(db: sqlite3.Connection, key: str, sql: str, params: tuple) -> None:
     """INSERT a record whose key must be free (a unique clash means another writer got there first)."""
     try:

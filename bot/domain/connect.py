@@ -36,7 +36,7 @@ class ConnectRequest:
     created_at: datetime
     state: ConnectState = ConnectState.PENDING
     answered_at: datetime | None = None
-    version: int = 0  # the store's concurrency token (0: not stored yet)
+    version: int | str = 0  # the store's concurrency token (0: not stored yet; SharePoint: item and eTag)
 
     @staticmethod
     def id_for(idea_id: str, asker_id: str) -> str:

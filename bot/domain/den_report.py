@@ -199,6 +199,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "pitched_at",
     *(f"{s.value}_at" for s in FUNNEL),
     "not_selected_at",
+    "stopped_at",
     "funding_amount",
     "funding_branch",
     "latest_progress",
@@ -219,7 +220,7 @@ def _row(idea: IdeaSummary, stage: IdeaStage | None) -> dict[str, str]:
         "furthest_stage": stage.furthest.value if stage else "",
         "pitched_at": _when(idea.created_at),
     }
-    for s in (*FUNNEL, Stage.NOT_SELECTED):
+    for s in (*FUNNEL, Stage.NOT_SELECTED, Stage.STOPPED):
         row[f"{s.value}_at"] = _when(stage.entered_at(s)) if stage else ""
     latest = stage.latest_update if stage else None
     row["funding_amount"] = str(stage.funding.amount) if stage and stage.funding else ""

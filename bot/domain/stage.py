@@ -28,9 +28,11 @@ class Stage(enum.StrEnum):
     IMPLEMENTING = "implementing"
     IMPLEMENTED = "implemented"
     NOT_SELECTED = "not_selected"
+    STOPPED = "stopped"  # funded, but its implementation stopped: it will not go ahead
 
 
-# The funnel, in order; NOT_SELECTED ends a path at any point before the winners.
+# The funnel, in order; NOT_SELECTED ends a path at any point before the winners, STOPPED one that
+# was funded and stopped before it was implemented.
 FUNNEL: tuple[Stage, ...] = (
     Stage.POOL,
     Stage.SHORTLISTED,
@@ -47,10 +49,13 @@ ALLOWED: dict[Stage, frozenset[Stage]] = {
     Stage.SHORTLISTED: frozenset({Stage.POOL, Stage.FINALIST, Stage.NOT_SELECTED}),  # POOL: undo
     Stage.FINALIST: frozenset({Stage.WINNER, Stage.NOT_SELECTED}),
     Stage.WINNER: frozenset({Stage.IMPLEMENTING}),  # funding recorded
-    Stage.IMPLEMENTING: frozenset({Stage.IMPLEMENTED}),  # the owner reports it done
+    Stage.IMPLEMENTING: frozenset({Stage.IMPLEMENTED, Stage.STOPPED}),  # the owner reports it done, or stopped
     Stage.IMPLEMENTED: frozenset(),
     Stage.NOT_SELECTED: frozenset(),
+    Stage.STOPPED: frozenset(),
 }
+# Where an idea ended without going ahead (so its submitter is invited to share what was learned).
+ENDED_SHORT: frozenset[Stage] = frozenset({Stage.NOT_SELECTED, Stage.STOPPED})
 
 STALLED_AFTER = timedelta(days=45)
 NOTE_MAX = 500
@@ -65,6 +70,7 @@ class ProgressStatus(enum.StrEnum):
     AT_RISK = "at_risk"
     BLOCKED = "blocked"
     DONE = "done"
+    STOPPED = "stopped"  # the implementation stopped: the follow-up ends, and a lesson is invited
 
 
 class StageRefused(ChallengeRefused):
@@ -210,7 +216,7 @@ class IdeaStage:
     @property
     def furthest(self) -> Stage:
         """How far the idea got (the last funnel stage it reached, even if not selected after)."""
-        reached = [c.to_stage for c in self.history if c.to_stage != Stage.NOT_SELECTED]
+        reached = [c.to_stage for c in self.history if c.to_stage in FUNNEL]
         return max(reached, key=FUNNEL.index) if reached else Stage.POOL
 
     def reached(self, stage: Stage) -> bool:
@@ -400,7 +406,8 @@ def record_funding(
 def file_progress(
     stage: IdeaStage, *, actor_id: str, status: ProgressStatus, note: str, now: datetime
 ) -> list[StageEvent]:
-    """A monthly implementation update; 'done' ends the follow-up."""
+    """A monthly implementation update; 'done' ends the follow-up, and so does 'stopped' (the
+    implementation will not go on: a note says why)."""
     if actor_id != stage.owner_id:
         raise NotOwner(stage.idea_id)
     if stage.stage != Stage.IMPLEMENTING:
@@ -408,13 +415,15 @@ def file_progress(
     note = clean_text(note, multiline=True)
     if len(note) > NOTE_MAX:
         raise NoteTooLong(stage.idea_id)
-    if status in (ProgressStatus.AT_RISK, ProgressStatus.BLOCKED) and not note:
+    if status in (ProgressStatus.AT_RISK, ProgressStatus.BLOCKED, ProgressStatus.STOPPED) and not note:
         raise NoteRequired(stage.idea_id)
     update = ProgressUpdate(len(stage.updates) + 1, status, note, now, actor_id)
     stage.updates.append(update)
     raised: list[StageEvent] = [ProgressFiled(stage.idea_id, update.seq)]
     if status == ProgressStatus.DONE:
         raised.append(stage._move(Stage.IMPLEMENTED, by=actor_id, now=now))
+    elif status == ProgressStatus.STOPPED:
+        raised.append(stage._move(Stage.STOPPED, by=actor_id, now=now, reason=note))
     return raised
 
 

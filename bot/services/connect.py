@@ -20,21 +20,24 @@ log = logging.getLogger("deputys_den.connect")
 SIMILAR_SHOWN = 3
 
 
-class ConnectStore(Ideas, ConnectRequests, TabIndex, Protocol):
-    """What connecting needs of a store: the ideas, the requests, and the index of shared ideas."""
+class ConnectStore(Ideas, ConnectRequests, Protocol):
+    """What connecting needs of a store: the ideas and the requests."""
 
 
 class ConnectService:
     def __init__(self, store: ConnectStore, directory: Directory, *, clock: Callable[[], datetime],
-                 on_outbox: Callable[[], None] = lambda: None) -> None:
+                 on_outbox: Callable[[], None] = lambda: None, index: TabIndex | None = None) -> None:
+        """`index`: where similar shared ideas are found (the embedded store's own tables, or on
+        SharePoint the instance's delta-fed index); by default the store itself."""
         self.store = store
+        self.index: TabIndex = index if index is not None else store  # type: ignore[assignment]
         self.directory = directory
         self.clock = clock
         self._on_outbox = on_outbox
 
     async def similar(self, text: str, *, asker_id: str, exclude_id: str = "") -> list[TabHit]:
         """Up to three shared ideas in the Den most like `text`, none of the asker's own."""
-        found = await self.store.similar_ideas(text, exclude_id=exclude_id, limit=SIMILAR_SHOWN + 5)
+        found = await self.index.similar_ideas(text, exclude_id=exclude_id, limit=SIMILAR_SHOWN + 5)
         return [hit for hit in found if hit.submitter_id != asker_id][:SIMILAR_SHOWN]
 
     async def ask(self, viewer: Viewer, idea_id: str) -> ConnectRequest | None:

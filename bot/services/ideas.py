@@ -34,6 +34,7 @@ from bot.domain.notice import CollectionNotice
 from bot.domain.outbox import DecisionFacts, MessageKind, handoff_message_id, message_id, request_facts, step_message_id
 from bot.domain.pitch import Pitch, validate_pitch
 from bot.domain.routing import RoutingRules
+from bot.domain.stage import ENDED_SHORT
 from bot.domain.visibility import Viewer, may_see
 from bot.ports import (
     ConcurrencyConflict,
@@ -373,12 +374,13 @@ class IdeaService:
         return idea
 
     async def ended_without_going_ahead(self, idea: Idea) -> bool:
-        """Not approved, withdrawn, or not selected in its challenge: a lesson may be written."""
+        """Not approved, withdrawn, not selected in its challenge, or funded and its implementation
+        stopped: a lesson may be written."""
         if idea.status in (IdeaStatus.REJECTED, IdeaStatus.WITHDRAWN):
             return True
         get_stage = getattr(self.store, "get_stage", None)
         stage = await get_stage(idea.id) if get_stage is not None and idea.status == IdeaStatus.APPROVED else None
-        return stage is not None and stage.stage.value == "not_selected"
+        return stage is not None and stage.stage in ENDED_SHORT
 
     async def record_lesson(self, *, actor_id: str, idea_id: str, text: str, shared: bool) -> Idea | None:
         """The submitter's lesson learned (optional, a few lines; shown with consent). None: not theirs,

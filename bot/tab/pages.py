@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from bot.domain.connect import ConnectRequest
+from bot.domain.limits import REASON_MAX
 from bot.domain.model import Idea
 from bot.domain.stage import Standing
 from bot.domain.visibility import is_public
@@ -118,6 +119,13 @@ def requests_page(reader: Reader, requests: list[ConnectRequest], *, saved: str 
     to_me = [r for r in requests if r.owner.id == mine]
     by_me = [r for r in requests if r.asker.id == mine and r.owner.id != mine]
     return _render("requests.html", reader, to_me=to_me, by_me=by_me, saved=saved, section="requests")
+
+
+def my_ideas_page(reader: Reader, ideas: list[Idea], *, saved: str = "", withdrawn: Idea | None = None) -> str:
+    """The reader's own ideas, newest first; those still in review can be withdrawn here. `withdrawn`:
+    the idea just withdrawn, whose submitter is invited (once) to share what was learned."""
+    return _render("my_ideas.html", reader, ideas=ideas, saved=saved, withdrawn=withdrawn, section="mine",
+                   reason_max=REASON_MAX)
 
 
 def not_found_page(reader: Reader) -> str:

@@ -15,14 +15,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
-from bot.domain.model import LESSON_MAX
+from bot.domain.limits import REASON_MAX, check_text
+from bot.domain.model import LESSON_MAX, Idea
 from bot.domain.pitch import clean_text
 from bot.i18n import Messages
 from bot.ports import Preferences
 from bot.ports.tab import TabQuery
+from bot.services.ideas import ActionStatus
 from bot.settings import ROOT
 from bot.tab.auth import DemoSignIn, InvalidToken, TabUser, TokenValidator
-from bot.tab.pages import Reader, browse_page, idea_page, not_found_page, requests_page, sign_in_page
+from bot.tab.pages import (
+    Reader,
+    browse_page,
+    idea_page,
+    my_ideas_page,
+    not_found_page,
+    requests_page,
+    sign_in_page,
+)
 from bot.tab.service import TabService
 
 log = logging.getLogger("deputys_den.tab")
@@ -46,6 +56,11 @@ ASSETS: dict[str, Path] = {
     "teams-js.js": NODE / "@microsoft" / "teams-js" / "dist" / "umd" / "MicrosoftTeams.min.js",
 }
 CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+CANADIAN = {"fr": "fr-CA", "en": "en-CA"}
+# The shell and its files hold no data: a browser keeps them and asks each time whether they changed
+# (the ETag aiohttp gives every file; 304 and no body when not), so a new version is seen at once.
+# The pages under /tab/api/ carry people's data and are never stored (`no-store`, below).
+REVALIDATE = {"Cache-Control": "no-cache"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -87,6 +102,8 @@ class TabRoutes:
         app.router.add_post("/tab/api/ideas/{idea_id}/sharing", self.signed_in(self.sharing))
         app.router.add_post("/tab/api/ideas/{idea_id}/connect", self.signed_in(self.ask_to_connect))
         app.router.add_post("/tab/api/ideas/{idea_id}/lesson", self.signed_in(self.lesson))
+        app.router.add_get("/tab/api/mine", self.signed_in(self.mine))
+        app.router.add_post("/tab/api/ideas/{idea_id}/withdraw", self.signed_in(self.withdraw))
         app.router.add_get("/tab/api/requests", self.signed_in(self.requests))
         app.router.add_post("/tab/api/requests/{request_id}/answer", self.signed_in(self.answer))
 
@@ -96,7 +113,7 @@ class TabRoutes:
         path = STATIC / name
 
         async def serve(request: web.Request) -> web.StreamResponse:
-            return web.FileResponse(path, headers={"Content-Type": "text/html; charset=utf-8"})
+            return web.FileResponse(path, headers={"Content-Type": "text/html; charset=utf-8", **REVALIDATE})
 
         return serve
 
@@ -105,7 +122,7 @@ class TabRoutes:
         path = ASSETS.get(request.match_info["name"])
         if path is None or not path.is_file():
             raise web.HTTPNotFound()
-        headers = {"Content-Type": CONTENT_TYPES[path.suffix], "Cache-Control": "public, max-age=3600"}
+        headers = {"Content-Type": CONTENT_TYPES[path.suffix], **REVALIDATE}
         return web.FileResponse(path, headers=headers)
 
     # ---- signing in ---------------------------------------------------------------------------
@@ -180,6 +197,27 @@ class TabRoutes:
             return _html(not_found_page(reader), status=404)
         return await self.idea(request, reader, saved="tab.connect.pending")
 
+    async def mine(
+        self, request: web.Request, reader: Reader, saved: str = "", withdrawn: Idea | None = None
+    ) -> web.StreamResponse:
+        viewer = await self.service.viewer(reader.user)
+        ideas = await self.service.mine(viewer)
+        return _html(my_ideas_page(reader, ideas, saved=saved, withdrawn=withdrawn))
+
+    async def withdraw(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        """The submitter's Withdraw from My ideas: as in the chat, then the invitation to share what
+        was learned. Someone else's idea answers as one that does not exist."""
+        checked = check_text((await request.post()).get("reason", ""), REASON_MAX, multiline=True)
+        if checked.error == "too_long":
+            return await self.mine(request, reader, saved="tab.withdraw.too_long")
+        viewer = await self.service.viewer(reader.user)
+        result = await self.service.withdraw(viewer, request.match_info["idea_id"], checked.value)
+        if result is None or result.status in (ActionStatus.NOT_YOURS, ActionStatus.NOT_FOUND):
+            return _html(not_found_page(reader), status=404)
+        if result.status != ActionStatus.RECORDED:
+            return await self.mine(request, reader, saved="withdraw.not_allowed")
+        return await self.mine(request, reader, saved="withdraw.done", withdrawn=result.idea)
+
     async def requests(self, request: web.Request, reader: Reader, saved: str = "") -> web.StreamResponse:
         viewer = await self.service.viewer(reader.user)
         return _html(requests_page(reader, await self.service.requests(viewer), saved=saved))
@@ -218,7 +256,9 @@ def query_from(params) -> TabQuery:
 def _locale(request: web.Request) -> str:
     """The Teams locale the page read from its context (else the browser's first language)."""
     value = request.headers.get("X-Den-Locale") or request.headers.get("Accept-Language", "en-CA").split(",")[0]
-    return value.strip()[:20] or "en-CA"
+    value = value.strip()[:20] or "en-CA"
+    # A bare language ("fr", from a browser or a card's link) is read as Canada's: « 14 h 30 », not 14:30.
+    return CANADIAN.get(value.lower(), value)
 
 
 def _html(body: str, status: int = 200) -> web.Response:

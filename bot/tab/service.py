@@ -22,6 +22,11 @@ from bot.services.viewers import ViewerResolver
 from bot.tab.auth import TabUser
 
 
+class WithdrawResult(Protocol):
+    status: str
+    idea: Idea | None
+
+
 class LessonKeeper(Protocol):
     async def ended_without_going_ahead(self, idea: Idea) -> bool: ...
     async def record_lesson(self, *, actor_id: str, idea_id: str, text: str, shared: bool) -> Idea | None: ...
@@ -46,6 +51,7 @@ class TabService:
         set_sharing: Callable[..., Awaitable[Idea | None]] | None = None,
         connect: ConnectService | None = None,
         lessons: LessonKeeper | None = None,
+        withdraw: Callable[..., Awaitable[WithdrawResult]] | None = None,
     ) -> None:
         self.index = index
         self.ideas = ideas
@@ -55,6 +61,7 @@ class TabService:
         self._set_sharing = set_sharing
         self.connect = connect
         self.lessons = lessons
+        self._withdraw = withdraw  # the same use case as the chat's Withdraw (bot/services/approvals.py)
 
     async def viewer(self, user: TabUser) -> Viewer:
         return await self.viewers.of(user.id, member=user.member)
@@ -114,3 +121,15 @@ class TabService:
         written = await self.lessons.record_lesson(actor_id=viewer.id, idea_id=idea_id, text=text, shared=shared)
         await self._noted(written)
         return written is not None
+
+    async def mine(self, viewer: Viewer) -> list[Idea]:
+        """The viewer's own ideas, newest first (as My ideas in the chat lists them)."""
+        return await self.ideas.list_by_submitter(viewer.id)
+
+    async def withdraw(self, viewer: Viewer, idea_id: str, reason: str) -> WithdrawResult | None:
+        """The submitter withdraws an idea still in review, as from the chat. None: no such use case."""
+        if self._withdraw is None:
+            return None
+        result = await self._withdraw(actor_id=viewer.id, idea_id=idea_id, reason=reason)
+        await self._noted(result.idea)
+        return result

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -14,6 +11,7 @@ from bot.adapters.org_directory import OrgFileDirectory
 from bot.tab.auth import DemoSignIn, EntraKeys, EntraTokenValidator, TabUser, TokenValidator
 from bot.tab.routes import TabRoutes
 from bot.tab.service import TabService
+from cards.tab_links import TabLinks
 
 if TYPE_CHECKING:
     from bot.bootstrap import Den
@@ -31,15 +29,14 @@ def demo_people(settings: Settings) -> list[TabUser]:
     return [*people, DEMO_GUEST]
 
 
-def tab_link_maker(settings: Settings) -> Callable[[str], str] | None:
+def tab_links_for(settings: Settings, public_url: str) -> TabLinks:
     """An idea's page in the Den tab: a Teams deep link to the personal tab (its sub-page names the idea),
-    or, with authentication off, the local tab's address. None when neither is known."""
-    if settings.teams_app_id:
-        base = f"https://teams.microsoft.com/l/entity/{quote(settings.teams_app_id)}/den"
-        return lambda idea_id: f"{base}?context=" + quote(json.dumps({"subEntityId": f"idea:{idea_id}"}))
-    if not settings.auth_enabled:
-        return lambda idea_id: f"http://localhost:{settings.port}/tab#/idea/{quote(idea_id)}"
-    return None
+    or, with authentication off, the tab's own page where the app is served (cards/tab_links.py)."""
+    demo = not settings.auth_enabled
+    # In production the page's own address is known only from DEN_PUBLIC_URL: without it the deep link
+    # has no web fallback rather than one naming the server's local address.
+    base_url = settings.public_url or (public_url if demo else "")
+    return TabLinks(app_id=settings.teams_app_id, base_url=base_url, demo=demo)
 
 
 def validator_for(settings: Settings) -> TokenValidator:
@@ -69,6 +66,7 @@ def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
     service = TabService(
         index, den.store, den.ideas.viewers, challenge_names=names, standings=standings,
         set_sharing=den.ideas.set_sharing, connect=den.connect, lessons=den.ideas,
+        withdraw=den.approvals.withdraw if den.approvals is not None else None,
     )
     validator = validator_for(settings)
     routes = TabRoutes(

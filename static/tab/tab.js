@@ -41,6 +41,7 @@
     const search = new URLSearchParams(query || "");
     if (path.startsWith("idea/")) return "/tab/api/ideas/" + encodeURIComponent(decodeURIComponent(path.slice(5)));
     if (path === "requests") return "/tab/api/requests";
+    if (path === "mine") return "/tab/api/mine";
     if (path === "lessons") search.set("lessons", "1");
     const text = search.toString();
     return "/tab/api/ideas" + (text ? "?" + text : "");

@@ -13,7 +13,7 @@ from tests.support.fake_connector import FakeConnector
 from tests.support.inbox import card_saying, cards_to
 from tests.support.people import AMIR, DIANE, MAYA, NOAH, OLIVIA, PRIYA, SAM, VALID_PITCH
 from tests.support.running_app import FakeClock
-from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts
+from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts, verbs_on
 from tests.support.timers import TIMERS_BY_REQUEST, run_timer
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -142,7 +142,7 @@ async def test_a_withdrawal_updates_the_approvers_card(teams, connector):
     assert "is withdrawn" in texts(withdrawn.card)
 
     notice = await card_saying(connector, MAYA, "withdrew this idea")
-    assert not deciding(notice) and [a["verb"] for a in notice["actions"]] == [verbs.VIEW_IDEA], "only View"
+    assert not deciding(notice) and verbs_on(notice) == [verbs.VIEW_IDEA], "only View"
     shown_again = await refresh(teams, MAYA, maya_card)
     assert "Sam Chen withdrew this idea. Nothing more is needed from you." in texts(shown_again)
     assert "Another team is on it" in texts(shown_again) and not deciding(shown_again)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import aiohttp
 import pytest
 
 from cards import verbs
@@ -83,7 +84,8 @@ async def approve_all(teams: TeamsClient, connector: FakeConnector, k: int, idea
         await teams.click(approver, decide_button(connector, approver, idea_id, verbs.APPROVE), {"comment": ""})
 
 
-async def test_my_ideas_and_details_follow_the_idea_through_the_challenge(app, teams, connector, clock):
+@pytest.mark.parametrize("ending", ["done", "stopped"])
+async def test_my_ideas_and_details_follow_the_idea_through_the_challenge(app, teams, connector, clock, ending):
     connector.add_to_team(CHANNEL)
     for someone in (DANA, AMIR, OLGA, PITCHER, TURNED_DOWN, manager_of(0), director_of(0)):
         await teams.install(someone)
@@ -154,6 +156,34 @@ async def test_my_ideas_and_details_follow_the_idea_through_the_challenge(app, t
     assert "Last implementation update: On track" in shown and "is due" not in shown
     fr = texts(await my_ideas(teams, connector, PITCHER, locale="fr-CA"))
     assert "Dernier état d’avancement\u00a0: En bonne voie" in fr
+    if ending == "stopped":
+        await stopped_with_a_lesson(app, teams, connector, follow_up, ideas[PITCHER])
+        return
     await teams.click(PITCHER, button(follow_up, verbs.DEN_PROGRESS), {"status": "done", "note": "Live everywhere"})
     seen = await details_of(teams, connector, PITCHER)
     assert "Tell us \\*once\\*: Implemented" in seen and "Implemented: reported done" in seen
+
+
+async def stopped_with_a_lesson(
+    app, teams: TeamsClient, connector: FakeConnector, follow_up: dict, idea_id: str
+) -> None:
+    """A funded idea whose implementation stopped: the note says why; the card thanks, invites a
+    lesson once; the lesson, shared, is on the idea's page and in the tab's Lessons learned."""
+    progress = button(follow_up, verbs.DEN_PROGRESS)
+    refused = await teams.click(PITCHER, progress, {"status": "stopped", "note": ""})
+    assert "Please add a note saying what puts it at risk, blocks it or stopped it." in texts(refused.card)
+    filed = await teams.click(PITCHER, progress, {"status": "stopped", "note": "The vendor left the market"})
+    shown = texts(filed.card)
+    assert "Stopped: it will not go ahead" in shown and "It is marked stopped: no more check-ins." in shown
+    invitation = button(filed.card, verbs.LESSON_OPEN)
+    assert (await teams.click(PITCHER, invitation)).status == 200
+    lesson = "Line up a second vendor before funding: one supplier was a single point of failure."
+    thanks = await teams.click(PITCHER, {"verb": verbs.LESSON_SAVE, "data": {"ideaId": idea_id}},
+                               {"lesson": lesson, "shareLesson": "true"})
+    assert "Thank you for sharing what you learned" in texts(thanks.card)
+    assert "Tell us \\*once\\*: Implementation stopped" in texts(await my_ideas(teams, connector, PITCHER))
+    async with aiohttp.ClientSession(base_url=app.url) as session:
+        for path in ("/tab/api/ideas?lessons=1&q=vendor", f"/tab/api/ideas/{idea_id}"):
+            async with session.get(path, headers={"Authorization": f"Bearer demo:{manager_of(2).aad_id}"}) as page:
+                assert page.status == 200, path
+                assert "second vendor" in (await page.text()).replace("<mark>", "").replace("</mark>", "")

@@ -18,7 +18,7 @@ from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.people import AMIR, DIANE, MAYA, SAM, TENANT_ID, VALID_PITCH
 from tests.support.running_app import RunningApp, settings_for_test, start_app
-from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts
+from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts, verbs_on
 
 ROUTING = """
 second_look: true
@@ -100,7 +100,7 @@ async def test_the_informed_manager_hears_the_approval_once_in_french(teams, con
     shown = texts(told)
     assert "L’idée de Sam Chen dont vous receviez les avis est approuvée." in shown
     assert "Tell us \\*once\\*" in shown, "the title as typed, escaped for markdown"
-    assert [a["verb"] for a in told["actions"]] == [verbs.VIEW_IDEA]
+    assert verbs_on(told) == [verbs.VIEW_IDEA]
     # The ADM is informed by the approval itself: the card for information, not a second one.
     await card_to(connector, AMIR, f"For your information: {reference}")
     await quiet(connector)

@@ -73,3 +73,44 @@ async def test_nobody_else_writes_the_lesson_and_an_idea_still_going_has_none(ap
     refused = await teams.click(PRIYA, {"verb": verbs.LESSON_SAVE, "data": {"ideaId": open_idea.id}},
                                 {"lesson": LESSON})
     assert (await only_idea_of(app, PRIYA)).lesson is None
+
+
+async def tab(app, who, path, form=None, locale="en-CA"):
+    headers = {"Authorization": f"Bearer demo:{who.aad_id}", "X-Den-Locale": locale}
+    async with aiohttp.ClientSession(base_url=app.url) as session:
+        if form is None:
+            async with session.get(path, headers=headers) as response:
+                return response.status, await response.text()
+        async with session.post(path, data=form, headers=headers) as response:
+            return response.status, await response.text()
+
+
+async def test_withdrawing_from_my_ideas_in_the_tab_invites_a_lesson_as_the_chat_does(app, teams, connector):
+    await teams.install(MAYA)
+    await pitch(teams, connector, SAM)
+    idea = await only_idea_of(app, SAM)
+    status, mine = await tab(app, SAM, "/tab/api/mine")
+    assert status == 200 and idea.pitch.title in mine and f"/tab/api/ideas/{idea.id}/withdraw" in mine
+    # Only its submitter withdraws it: anyone else is answered as for an idea that does not exist.
+    status, _ = await tab(app, MAYA, f"/tab/api/ideas/{idea.id}/withdraw", {"reason": "mine now"})
+    assert status == 404 and (await only_idea_of(app, SAM)).status.value == "in_review"
+    status, _ = await tab(app, SAM, f"/tab/api/ideas/{idea.id}/withdraw", {"reason": "x" * 501})
+    assert status == 200 and (await only_idea_of(app, SAM)).status.value == "in_review", "too long: nothing done"
+
+    status, page = await tab(app, SAM, f"/tab/api/ideas/{idea.id}/withdraw", {"reason": "Another team does it"},
+                             locale="fr-CA")
+    assert status == 200 and (await only_idea_of(app, SAM)).status.value == "withdrawn"
+    assert f"L’idée {idea.reference} a été retirée." in page
+    assert "Dire ce que vous avez appris" in page and "Ce que vous avez appris peut aider" in page
+    assert f'href="#/idea/{idea.id}"' in page and f"/tab/api/ideas/{idea.id}/withdraw" not in page
+    told = await connector.wait_for(lambda c: next(
+        (card for s in c.to(MAYA.conversation_id) for card in s.cards if "withdrew" in texts(card)), None))
+    assert idea.reference in texts(told)
+
+    status, page = await tab(app, SAM, f"/tab/api/ideas/{idea.id}")
+    assert 'data-post="/tab/api/ideas/' in page and "/lesson" in page, "the idea's page has the lesson form"
+    status, page = await tab(app, SAM, f"/tab/api/ideas/{idea.id}/lesson", {"lesson": LESSON, "share": "true"})
+    assert "Saved: thank you for sharing what you learned." in page
+    assert "Talk to the" in (await tab_titles(app, PRIYA, lessons="1", q="regional"))
+    status, mine = await tab(app, SAM, "/tab/api/mine")
+    assert "Write what you learned" not in mine, "invited once: the invitation was on the answer to the withdrawal"

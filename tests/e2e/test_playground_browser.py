@@ -150,15 +150,20 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
             await sam.get_by_text(loose(m.t("chain.comment", comment=comment))).first.wait_for()
             await shot(sam, shots, "6-submitter-sees-decision")
 
-            await sam.get_by_role("button", name=loose(m.t("idea.view", reference=reference))).last.click()
-            await sam.get_by_text(loose(m.t("details.title", reference=reference))).wait_for()
-            pitched = await sam.get_by_text(loose(m.t("details.submitted", name="Sam Chen", when=""))).last.inner_text()
+            # View opens the idea's page in the Den tab (no Teams app id here: the tab's own page, in a
+            # new window, signed in as Sam, in his language).
+            async with context.expect_page() as opened:
+                await sam.get_by_role("link", name=loose(m.t("idea.view", reference=reference))).last.click()
+            details = await opened.value
+            await details.get_by_role("heading", name=loose(m.t("details.title", reference=reference))).wait_for()
+            pitched = await details.get_by_text(loose(m.t("details.submitted", name="Sam Chen", when=""))).inner_text()
             if m.language == "fr":  # « 7 décembre 2026 à 14 h 05 », written on the server, never the client's
                 written = rf"\d{{1,2}}(er)?\s({FRENCH_MONTHS})\s\d{{4}} à \d{{1,2}}\sh"
             else:
                 written = rf"({ENGLISH_MONTHS}) \d{{1,2}}, \d{{4}} at"
             assert re.search(written, pitched), f"the date is written in the reader's language: {pitched!r}"
-            await shot(sam, shots, "7-idea-details")
+            await shot(details, shots, "7-idea-details")
+            await details.close()
             await sam.get_by_role("button", name=loose(m.t("welcome.my_ideas"))).last.click()
             await sam.get_by_text(loose(m.t("my_ideas.title"))).last.wait_for()
             await shot(sam, shots, "8-my-ideas")
@@ -171,7 +176,7 @@ async def test_pitch_and_approve_in_the_playground_ui(tmp_path, locale):
             week = app.runner.app[DEN_KEY].digests.week_so_far()  # on its Monday, the week so far is today
             title = "digest.title_today" if week.end - week.start <= timedelta(days=1) else "digest.title"
             await dana.get_by_text(loose(m.t(title))).wait_for(timeout=15_000)
-            await dana.get_by_role("button", name=loose(m.t("idea.view", reference=reference))).first.wait_for()
+            await dana.get_by_role("link", name=loose(m.t("idea.view", reference=reference))).first.wait_for()
             await shot(dana, shots, "9-digest")
             await browser.close()
     finally:

@@ -74,11 +74,31 @@ async def test_nobody_but_the_submitter_changes_the_consent(app, teams, connecto
     assert (await only_idea_of(app, SAM)).shared is True
 
 
-async def test_the_details_card_opens_the_idea_in_the_den_tab(app, teams, connector):
+async def test_view_opens_the_idea_in_the_den_tab_signed_in_as_the_reader(app, teams, connector):
+    """Authentication off and no Teams app id (a local trial): each View button is the tab's own page
+    for the idea, signed in as whoever the card was sent to, in their language; the page shows it."""
+    await teams.install(MAYA)
     receipt = await pitch(teams, connector, SAM)
     idea = await only_idea_of(app, SAM)
+    view = next(a for a in receipt["actions"] if a["type"] == "Action.OpenUrl")
+    assert view["title"] == f"View {idea.reference}"
+    assert view["url"] == f"{app.url}tab?as={SAM.aad_id}&lang=en#/idea/{idea.id}"
+    request = await connector.wait_for(lambda c: last_card_with(c, MAYA, verbs.APPROVE))
+    maya_view = next(a for a in nodes(request) if a.get("type") == "Action.OpenUrl")
+    assert maya_view["url"] == f"{app.url}tab?as={MAYA.aad_id}&lang=en#/idea/{idea.id}"
+    async with aiohttp.ClientSession() as session:
+        for link in (view["url"], maya_view["url"]):  # what the shell asks for that address
+            shell_url, route = link.split("#/")
+            reader = shell_url.split("as=")[1].split("&")[0]
+            async with session.get(shell_url) as shell:
+                assert shell.status == 200
+            async with session.get(f"{app.url}tab/api/{route.replace('idea/', 'ideas/')}",
+                                   headers={"Authorization": f"Bearer demo:{reader}"}) as page:
+                assert page.status == 200
+                assert idea.pitch.title in await page.text()
+    # The details card (the chat's own view) keeps its *Open in the Den tab*.
     await teams.click(SAM, button(receipt, verbs.VIEW_IDEA))
     card = await connector.wait_for(lambda c: last_card_with(c, SAM, verbs.MY_IDEAS))
     links = [a for a in card["actions"] if a["type"] == "Action.OpenUrl"]
     assert [a["title"] for a in links] == ["Open in the Den tab"]
-    assert links[0]["url"].endswith(f"/tab#/idea/{idea.id}")
+    assert links[0]["url"].endswith(f"/tab?as={SAM.aad_id}&lang=en#/idea/{idea.id}")

@@ -220,4 +220,25 @@ async def test_ask_to_connect_accept_and_write_a_lesson_in_the_tab(tab, locale, 
         assert "Weekend counter hours" in await page.locator("ol.results").inner_text()
         assert await axe_violations(page) == []
         await page.screenshot(path=str(folder / "11-lessons.png"), full_page=True)
+
+        # My ideas: Sam withdraws the one still in review, with the keyboard; he is invited, once, to
+        # say what he learned, and the link takes him to the idea's page with the form.
+        await page.goto(f"{base}&as={SAM.aad_id}#/mine")
+        await page.get_by_role("heading", name=m.t("tab.mine.title")).wait_for()
+        assert await axe_violations(page) == []
+        await page.screenshot(path=str(folder / "12-my-ideas.png"), full_page=True)
+        await page.locator("details.withdraw summary").first.focus()
+        await page.keyboard.press("Enter")  # the disclosure opens
+        await page.keyboard.press("Tab")
+        await page.keyboard.type("Another branch is already doing it.")
+        await page.keyboard.press("Tab")
+        await page.keyboard.press("Enter")
+        done = m.t("withdraw.done", reference="DEN-2026-0004")
+        await page.get_by_role("status").filter(has_text=done).wait_for()
+        assert (await tab.store.get("00000000-0000-4000-8000-000000000004")).status.value == "withdrawn"
+        await page.get_by_role("heading", name=m.t("lesson.invite")).wait_for()
+        assert await axe_violations(page) == []
+        await page.screenshot(path=str(folder / "13-withdrawn.png"), full_page=True)
+        await page.get_by_role("link", name=m.t("tab.mine.write_lesson", reference="DEN-2026-0004")).click()
+        await page.get_by_label(m.t("lesson.label")).wait_for()
         await browser.close()

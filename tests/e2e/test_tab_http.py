@@ -101,3 +101,27 @@ async def test_results_come_in_pages(tab):
     async with session.get("/tab/api/ideas", params={"q": "counter"}, headers=signed_in(SAM, "fr-CA")) as response:
         page = await response.text()
     assert "25 idées" in page and "Page 1 sur 2" in page and 'rel="next"' in page
+
+
+@pytest.mark.parametrize("language", ["fr", "fr-CA"])
+async def test_a_bare_french_writes_times_as_canadian_french_does(tab, language):
+    """A card's link (or a browser) may say only "fr": the page still writes « à 9 h », not « à 9:00 »."""
+    app, session = tab
+    idea = (await app.store.list_by_submitter(SAM.aad_id))[0]
+    async with session.get(f"/tab/api/ideas/{idea.id}", headers=signed_in(SAM, language)) as response:
+        page = await response.text()
+    assert re.search(r"à \d{1,2}\sh", page) and not re.search(r"à \d{1,2}:\d{2}", page)
+
+
+async def test_the_shell_and_its_files_are_kept_and_revalidated_and_pages_never_stored(tab):
+    """A browser keeps the shell and its scripts and styles, asking each time whether they changed
+    (ETag, 304 without a body); pages with people's data are never stored."""
+    app, session = tab
+    for path in ("/tab", "/tab/assets/tab.js", "/tab/assets/teams-js.js"):
+        async with session.get(path) as first:
+            assert first.status == 200 and first.headers["Cache-Control"] == "no-cache", path
+            etag = first.headers["ETag"]
+        async with session.get(path, headers={"If-None-Match": etag}) as again:
+            assert again.status == 304 and await again.read() == b"", path
+    async with session.get("/tab/api/ideas", headers=signed_in(SAM)) as page:
+        assert page.headers["Cache-Control"] == "no-store"

@@ -1,4 +1,4 @@
-"""Requests to connect (the tab's "Ask to connect", kept by the embedded store) under the retention
+"""Requests to connect (the tab's "Ask to connect", on both stores) under the retention
 schedule and in an access request: due a year after they were answered (or asked, if never answered),
 destroyed only under an authorization, with the disposal record; each side's export shows the request,
 naming the other person only once the owner accepted."""
@@ -25,8 +25,8 @@ KIM = Person("kim-id", "Kim Nguyen", branch="Service Design Branch")
 LEE = Person("lee-id", "Lee Park", branch="Benefits Branch")
 ROBIN = Person("robin-id", "Robin Roy", branch="Policy Branch")
 
-# Two SQLite store objects on one file: two app instances (tests/integration/conftest.py).
-pytestmark = pytest.mark.parametrize("stores", ["sqlite"], indirect=True)
+# Two store objects on the same records: two app instances (tests/integration/conftest.py).
+pytestmark = pytest.mark.parametrize("stores", ["sqlite", "sharepoint"], indirect=True)
 
 
 class People:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -296,3 +297,47 @@ async def test_routing_rules_uploaded_to_sharepoint_win_over_the_file(tmp_path, 
     next(iter(sp.items.values())).fields["Body"] = "default:\n  decide: [manager, drector]\n"
     with pytest.raises(SystemExit, match=r"DenSettings item 'routing'\), line 2: 'drector' is not a level"):
         await start(tmp_path / "b", fake_graph, site)
+
+
+async def test_ask_to_connect_and_accept_on_sharepoint_through_two_instances(tmp_path, fake_graph, site, connector):
+    """Priya asks from the tab on one instance; Sam's card comes; he accepts from the tab on the other;
+    only then does Priya's card name him. The requests are items of DenConnectRequests."""
+    import aiohttp
+
+    from tests.support.tab_ideas import a_pitch, an_idea
+
+    first = await start(tmp_path / "a", fake_graph, site, tab_index_poll_seconds=0.2)
+    second = await start(tmp_path / "b", fake_graph, site, tab_index_poll_seconds=0.2)
+    try:
+        teams = TeamsClient(first.messages_url, connector.url, TENANT_ID)
+        for person in (SAM, PRIYA):
+            await teams.install(person)
+        idea = an_idea(1, a_pitch("Licence renewals online", "Renewals take weeks."), approved=True, shared=True)
+        await first.store.add(idea)
+
+        def as_(user):
+            return {"Authorization": f"Bearer demo:{user.aad_id}"}
+
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{first.url}tab/api/ideas/{idea.id}/connect", headers=as_(PRIYA)) as asked:
+                assert asked.status == 200
+            card = await connector.wait_for(
+                lambda c: next((x for s in c.to(SAM.conversation_id) for x in s.cards
+                                if any(a.get("verb") == verbs.CONNECT_ACCEPT for a in x.get("actions", []))), None)
+            )
+            assert "Priya" not in json.dumps(card) and "Someone in another branch" in texts(card)  # no name yet
+            [stored] = items(fake_graph, site, "DenConnectRequests")
+            assert stored["ConnectState"] == "pending" and stored["OwnerId"] == SAM.aad_id
+            async with session.get(f"{second.url}tab/api/requests", headers=as_(SAM)) as page:
+                request_id = re.search(r'/tab/api/requests/([^"/]+)/answer', await page.text()).group(1)
+            async with session.post(f"{second.url}tab/api/requests/{request_id}/answer", data={"accept": "true"},
+                                    headers=as_(SAM)) as answered:
+                assert answered.status == 200
+        told = await connector.wait_for(
+            lambda c: next((x for s in c.to(PRIYA.conversation_id) for x in s.cards if "Sam Chen" in texts(x)), None)
+        )
+        assert "Licence renewals online" in texts(told)
+        assert [i["ConnectState"] for i in items(fake_graph, site, "DenConnectRequests")] == ["accepted"]
+    finally:
+        await first.stop()
+        await second.stop()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -67,10 +68,17 @@ async def start_app(
     settings: Settings, clock: Callable[[], datetime] | None = None, graph_credential=None
 ) -> RunningApp:
     kwargs = {"clock": clock} if clock else {}
+    # Port 0: the socket is bound first, so the app knows its own address (the links on its cards).
+    sock = None
+    if settings.port == 0:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.host, 0))
+        settings = replace(settings, port=sock.getsockname()[1])
     app = create_app(settings, graph_credential=graph_credential, **kwargs)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site = web.SockSite(runner, sock) if sock is not None else web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    port = settings.port
     return RunningApp(url=f"http://{settings.host}:{port}/", runner=runner, store=app[DEN_KEY].store)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import aiohttp
+
+from cards import verbs
 
 BOT_ID = "28:deputys-den-bot"
 BOT_NAME = "Deputy's Den"
@@ -138,12 +142,37 @@ class TeamsClient:
         return InvokeResult(status, body if isinstance(body, dict) else None)
 
 
+_TAB_IDEA = re.compile(r"(?:/tab(?:\?[^#]*)?#/idea/|subEntityId%22%3A%22idea%3A)([0-9A-Za-z-]+)")
+
+
+def tab_idea_id(candidate: dict[str, Any]) -> str:
+    """The idea a View link opens in the Den tab (cards/tab_links.py), or "" for any other button."""
+    found = _TAB_IDEA.search(str(candidate.get("url", ""))) if candidate.get("type") == "Action.OpenUrl" else None
+    return unquote(found.group(1)) if found else ""
+
+
+def as_clicked(candidate: dict[str, Any]) -> dict[str, Any]:
+    """A button as the tests click it. A View button is a link to the idea's page in the Den tab;
+    following it here asks the chat for the same idea's details card (what the button does where
+    there is no tab to open), so the flows after it stay testable in the chat."""
+    idea_id = tab_idea_id(candidate)
+    if idea_id:
+        return {"type": "Action.Execute", "title": candidate.get("title", ""), "verb": verbs.VIEW_IDEA,
+                "data": {"ideaId": idea_id}, "url": candidate["url"]}
+    return candidate
+
+
+def verbs_on(card: dict[str, Any]) -> list[str]:
+    """The verbs of a card's buttons, a View link to the tab counting as View."""
+    return [as_clicked(a).get("verb", a.get("type", "")) for a in card.get("actions", [])]
+
+
 def action(card: dict[str, Any], verb: str) -> dict[str, Any]:
     """The card's Action.Execute with that verb (fails the test if the card has none)."""
-    for candidate in card.get("actions", []):
+    for candidate in map(as_clicked, card.get("actions", [])):
         if candidate.get("verb") == verb:
             return candidate
-    raise AssertionError(f"no action with verb {verb!r} in card: {[a.get('verb') for a in card.get('actions', [])]}")
+    raise AssertionError(f"no action with verb {verb!r} in card: {verbs_on(card)}")
 
 
 def nodes(card: Any) -> Iterator[dict[str, Any]]:
@@ -173,7 +202,7 @@ def input_values(card: dict[str, Any]) -> dict[str, str]:
 
 def button(card: dict[str, Any], verb: str) -> dict[str, Any]:
     """The first Action.Execute with that verb anywhere in the card (body ActionSets included)."""
-    for node in nodes(card):
+    for node in map(as_clicked, nodes(card)):
         if node.get("type") == "Action.Execute" and node.get("verb") == verb:
             return node
     raise AssertionError(f"no {verb} button")

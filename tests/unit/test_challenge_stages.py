@@ -67,6 +67,7 @@ EXPECTED_MOVES = {
     ("finalist", "not_selected"),
     ("winner", "implementing"),
     ("implementing", "implemented"),
+    ("implementing", "stopped"),  # the owner reports its implementation stopped
 }
 
 
@@ -87,6 +88,7 @@ def test_every_pair_of_stages_is_allowed_or_refused_as_designed(source, target):
 
 def test_ended_stages_go_nowhere():
     assert ALLOWED[Stage.IMPLEMENTED] == frozenset() and ALLOWED[Stage.NOT_SELECTED] == frozenset()
+    assert ALLOWED[Stage.STOPPED] == frozenset()
 
 
 # ---- the challenge ------------------------------------------------------------------------
@@ -371,3 +373,19 @@ def test_consent_to_be_named_is_the_finalists_own():
         st.give_consent(ideas[0], actor_id=SAM, consent=True)
     st.give_consent(ideas[0], actor_id=SAM, consent=False)
     assert ideas[0].consent_to_name is False
+
+
+def test_a_funded_idea_whose_implementation_stopped_ends_there_with_its_reason():
+    made, idea = winner()
+    st.record_funding(made, idea, actor_id=DANA, amount=50_000, branch="Digital", conditions="", now=AFTER)
+    with pytest.raises(st.NoteRequired):  # saying why is what makes it worth learning from
+        st.file_progress(idea, actor_id=SAM, status=ProgressStatus.STOPPED, note="", now=AFTER)
+    month = AFTER + timedelta(days=30)
+    raised = st.file_progress(idea, actor_id=SAM, status=ProgressStatus.STOPPED, note="The vendor left", now=month)
+    assert idea.stage == Stage.STOPPED and raised[-1].to_stage == Stage.STOPPED
+    assert idea.history[-1].reason == "The vendor left"
+    assert idea.furthest == Stage.IMPLEMENTING, "how far it got: funded and implementing"
+    assert not idea.update_due(month + timedelta(days=90), timedelta(days=30)), "no more check-ins"
+    assert not idea.is_stalled(month + timedelta(days=400))
+    with pytest.raises(st.StageStale):
+        st.file_progress(idea, actor_id=SAM, status=ProgressStatus.ON_TRACK, note="", now=month)

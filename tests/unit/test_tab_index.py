@@ -63,3 +63,38 @@ async def test_an_index_of_an_older_shape_is_rebuilt_from_the_ideas(tmp_path):
         assert (await store.search_ideas(ANYONE, TabQuery(text="counter"))).total == 1
     finally:
         await store.close()
+
+
+async def test_filter_choices_kept_per_viewer_follow_every_write_on_any_instance(tmp_path):
+    """The choices are kept between pages, and dropped the moment the file changes: a write by this
+    instance, or by another one on the same file."""
+    path = tmp_path / "den.sqlite3"
+    first, second = SqliteStore(path), SqliteStore(path)
+    await first.open()
+    await second.open()
+    try:
+        await first.add(an_idea(1, a_pitch("Counter idea", area="policy"), approved=True, shared=True))
+        assert (await first.tab_facets(ANYONE)).program_areas == ["policy"]
+        assert (await first.tab_facets(ANYONE)).program_areas == ["policy"]  # kept: the same answer
+        await first.add(an_idea(2, a_pitch("Kiosk idea", area="digital_it"), approved=True, shared=True))
+        assert (await first.tab_facets(ANYONE)).program_areas == ["digital_it", "policy"]
+        await second.add(an_idea(3, a_pitch("Letters idea", area="client_services"), approved=True, shared=True))
+        assert (await first.tab_facets(ANYONE)).program_areas == ["client_services", "digital_it", "policy"]
+        assert (await first.tab_facets(Viewer(""))).program_areas == [], "each viewer their own"
+    finally:
+        await first.close()
+        await second.close()
+
+
+def test_the_newest_first_page_reads_the_ideas_in_order_and_stops(tmp_path):
+    """No words: the page walks the ideas newest first and stops at the page's end (no sort of all)."""
+    from bot.adapters.sqlite_tab_index import _COLUMNS, TAB_SCHEMA, VISIBLE, viewer_params
+
+    with sqlite3.connect(tmp_path / "plan.sqlite3") as db:
+        db.executescript(TAB_SCHEMA)
+        plan = db.execute(
+            f"EXPLAIN QUERY PLAN SELECT {_COLUMNS} FROM tab_ideas t WHERE {VISIBLE} ORDER BY t.updated_at DESC"
+            " LIMIT 20", viewer_params(ANYONE)
+        ).fetchall()
+    steps = " / ".join(row[3] for row in plan)
+    assert "USING INDEX tab_ideas_updated" in steps and "TEMP B-TREE FOR ORDER BY" not in steps, steps
