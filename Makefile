@@ -46,8 +46,12 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.approval_click
 	$(PY) -m bench.digest_build
 	$(PY) -m bench.den_report
+	$(PY) -m bench.dashboard
+	$(PY) -m bench.room_view
 	$(PY) -m bench.graph_round_trips
 	$(PY) -m bench.graph_idle_cost
+	$(PY) -m bench.idle_instance_cost
+	$(PY) -m bench.idea_lifecycle_cost
 	$(PY) -m bench.vote_click
 	$(PY) -m bench.tab_search
 	$(PY) -m bench.tab_index_cost

@@ -108,7 +108,8 @@ async def per_notification(graph: FakeGraph, site: str, *, before: bool) -> tupl
     ideas = []
     for n in range(CLICKS):
         result = await service.submit_pitch(submitter_id=SAM.aad_id, submitter_name=SAM.name,
-                                            form={**VALID_PITCH, "title": f"Idea {n}"})
+                                            form={**VALID_PITCH, "title": f"Idea {n}",
+                                                  "problem": f"Idea {n}: {VALID_PITCH['problem']}"})
         ideas.append(result.idea)
     dispatcher.start()
     await _until(lambda: all_sent(graph, site, CLICKS))

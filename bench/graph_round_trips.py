@@ -36,6 +36,7 @@ async def main() -> None:
         organisation="Test Ministry",
         directory="entra",
         dm_ids=DANA.aad_id,
+        daily_pitch_cap=0,  # (0: no cap) the bench files 120 ideas for one person
     )
     den = bootstrap(settings, clock=lambda: datetime.now(UTC), channel=NoSending(), graph_credential=StaticCredential())
     service = den.ideas  # the use cases alone: notifications are queued, and not sent, here
@@ -49,7 +50,8 @@ async def main() -> None:
     measure("submit a pitch (cold directory cache)", len(graph.requests), f"{graph.requests_summary()}")
 
     graph.reset_counts()
-    await service.submit_pitch(submitter_id=SAM.aad_id, submitter_name=SAM.name, form=VALID_PITCH)
+    second = {**VALID_PITCH, "title": "A second idea", "problem": f"A second idea: {VALID_PITCH['problem']}"}
+    await service.submit_pitch(submitter_id=SAM.aad_id, submitter_name=SAM.name, form=second)
     measure("submit a pitch (directory cached)", len(graph.requests), graph.requests_summary())
 
     graph.reset_counts()
@@ -62,9 +64,10 @@ async def main() -> None:
     measure("approval click, before the card answers", len(graph.requests), f"{graph.requests_summary()} (aim: <= 2)")
     print(f"  {'':<44} {elapsed:6.1f} ms on loopback")
 
-    for n in range(250):
+    for n in range(120):
         await service.submit_pitch(
-            submitter_id=SAM.aad_id, submitter_name=SAM.name, form={**VALID_PITCH, "title": f"Idea {n}"}
+            submitter_id=SAM.aad_id, submitter_name=SAM.name,
+            form={**VALID_PITCH, "title": f"Idea {n}", "problem": f"Idea {n}: {VALID_PITCH['problem']}"},
         )
     graph.reset_counts()
     ideas = await service.my_ideas(SAM.aad_id, limit=1000)

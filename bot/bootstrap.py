@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from azure.core.credentials_async import AsyncTokenCredential
@@ -477,7 +478,9 @@ def bootstrap(
             clock,
         ),
         # transitory records due under a standing authorization (none without one)
-        Timer("records-disposal", records.routine, daily(settings.nudge_time, calendar.tz), clock),
+        # checked hourly: the daily round once its moment has passed (a missed or unfinished round: at once)
+        Timer("records-disposal", partial(records.routine_when_due, daily(settings.nudge_time, calendar.tz)),
+              every(3600), clock),
     ]
     spool_timer = (
         Timer("file-spooled-pitches", ideas.file_spooled, every(settings.spool_retry_seconds), utc_now)

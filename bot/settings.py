@@ -141,7 +141,7 @@ class Settings:
     # how long a click may wait on a throttled SharePoint before it answers "being recorded"
     click_budget_seconds: float = env("DEN_CLICK_BUDGET_SECONDS", default=3.0, check=_positive)
     # how often an instance asks SharePoint for notifications other instances wrote
-    sharepoint_idle_poll_seconds: float = env("DEN_SHAREPOINT_IDLE_POLL_SECONDS", default=60.0, check=_not_negative)
+    sharepoint_idle_poll_seconds: float = env("DEN_SHAREPOINT_IDLE_POLL_SECONDS", default=180.0, check=_not_negative)
     # ---- notifications --------------------------------------------------------------------------
     notify_retry_base_seconds: float = env("DEN_NOTIFY_RETRY_BASE_SECONDS", default=2.0, check=_positive)
     notify_max_attempts: int = env("DEN_NOTIFY_MAX_ATTEMPTS", default=12, check=_positive)
@@ -212,7 +212,7 @@ class Settings:
     entra_authority: str = env("DEN_ENTRA_AUTHORITY", default="https://login.microsoftonline.com")
     # On SharePoint: the instance's local copy of the tab's index, and how often it asks for changes
     tab_index_path: str = env("DEN_TAB_INDEX_PATH", default=str(ROOT / "var" / "tab-index.sqlite3"))
-    tab_index_poll_seconds: float = env("DEN_TAB_INDEX_POLL_SECONDS", default=60.0, check=_positive)
+    tab_index_poll_seconds: float = env("DEN_TAB_INDEX_POLL_SECONDS", default=180.0, check=_positive)
     # ---- hostile input: connector hosts, request size, pitch floods, Retry-After ---------------------
     allowed_service_urls: str = env(
         "DEN_ALLOWED_SERVICE_URLS", default="https://smba.trafficmanager.net/", check=_service_urls

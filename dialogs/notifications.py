@@ -101,7 +101,9 @@ class NotificationRenderer:
         if message.kind in DEN_KINDS or message.kind in PITCH_DAY_KINDS:
             m = Messages(await self._languages.locale_for(message.recipient_id), self._tz)
             return await self._challenge_message(message, m)
-        idea = await self._store.get(message.idea_id)
+        # The SharePoint store renders from the idea it has just written, when it has (a read less).
+        read = getattr(self._store, "get_for_delivery", None) or self._store.get
+        idea = await read(message.idea_id)
         if idea is None:
             return None
         if self.before_request is not None and await self.before_request(message, idea):

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.domain.inputs import parse_day, parse_time_of_day
 from bot.services.pitch_day import Outcome, PitchDay, PitchDayService, Status
 from cards.peoples_choice import now_pitching_card
 from cards.scorecard import (
@@ -111,15 +110,7 @@ class PanelFlows:
         return Reply(card=card)
 
     def _remind_at(self, data: Mapping[str, Any]) -> tuple[datetime | None, bool]:
-        """The reminder's date and time, by the one rule for dates (within ten years) and times."""
-        day = parse_day(data.get("remind_on"), today=self.service.clock().astimezone(self.service.tz).date(),
-                        required=False)  # fmt: skip
-        hour = parse_time_of_day(data.get("remind_time"), required=False)
-        if not day.ok or not hour.ok:
-            return None, True
-        if day.value is None:
-            return None, False
-        return datetime.combine(day.value, hour.value or self.service.reminder_time, tzinfo=self.service.tz), False
+        return self.service.reminder_at(data.get("remind_on"), data.get("remind_time"))
 
     # ---- judges -------------------------------------------------------------------------------
     async def mine(self, turn: Turn, data: Mapping[str, Any]) -> Reply:

@@ -132,18 +132,23 @@ def stage_to_dict(s: IdeaStage) -> dict[str, Any]:
     }
 
 
+# Enum lookups by value, without Enum.__call__: a report or dashboard reads thousands of stage records.
+_STAGE = {s.value: s for s in Stage}
+_PROGRESS = {p.value: p for p in ProgressStatus}
+
+
 def stage_from_dict(d: dict[str, Any], *, version: int | str) -> IdeaStage:
     f = d.get("funding")
     return IdeaStage(
         idea_id=d["ideaId"],
         challenge_id=d["challengeId"],
         owner_id=d.get("ownerId", ""),
-        stage=Stage(d["stage"]),
+        stage=_STAGE[d["stage"]],
         history=[
             StageChange(
                 int(c["seq"]),
-                Stage(c["from"]) if c.get("from") else None,
-                Stage(c["to"]),
+                _STAGE[c["from"]] if c.get("from") else None,
+                _STAGE[c["to"]],
                 datetime.fromisoformat(c["at"]),
                 c.get("by", ""),
                 c.get("reason", ""),
@@ -158,7 +163,7 @@ def stage_from_dict(d: dict[str, Any], *, version: int | str) -> IdeaStage:
         updates=[
             ProgressUpdate(
                 int(u["seq"]),
-                ProgressStatus(u["status"]),
+                _PROGRESS[u["status"]],
                 u.get("note", ""),
                 datetime.fromisoformat(u["at"]),
                 u.get("by", ""),

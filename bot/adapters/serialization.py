@@ -182,6 +182,8 @@ def digest_idea_from_dict(data: dict[str, Any]) -> DigestIdea:
             )
             for d in data["decisions"]
         ),
+        challenge=data.get("challenge") or "",
+        submitter_level=submitter.get("role") or "staff",
     )
 
 

@@ -37,6 +37,7 @@ from bot.adapters.sharepoint_connect import SharePointConnectRequests
 from bot.adapters.sharepoint_pitch_day import SharePointPitchDayLists
 from bot.adapters.sharepoint_records import SharePointRecords
 from bot.adapters.sharepoint_sent_cards import SharePointSentCards
+from bot.adapters.sharepoint_slices import whole
 from bot.adapters.sharepoint_store import UNIQUE_KEYS, SharePointStore, _dt, _etag, _fields, _iso
 from bot.domain.challenge import Challenge
 from bot.domain.den_report import IdeaSummary
@@ -44,6 +45,8 @@ from bot.domain.model import Idea
 from bot.domain.stage import SHORTLISTED_OR_BEYOND, IdeaStage, Stage
 from bot.ports import ChannelInfo, ConcurrencyConflict, OutboxMessage, StoreBusy, StoreUnavailable
 from bot.ports.retry import conflict_retry
+
+BY_IDEA = whole("IdeaId", "id")  # a hot key of the stages list (a challenge, a stage) is read by idea id ranges
 
 
 def _version(body: dict[str, Any], item_id: str = "") -> str:
@@ -145,11 +148,15 @@ class SharePointDenStore(
         return self._stage_from(item) if item else None
 
     async def list_stages(self, challenge_id: str) -> list[IdeaStage]:
-        items = await self._api("stages").query(f"fields/ChallengeId eq {odata_string(challenge_id)}", ("Body",))
+        items = await self._api("stages").query(
+            f"fields/ChallengeId eq {odata_string(challenge_id)}", ("Body",), slices=BY_IDEA
+        )
         return [self._stage_from(i) for i in items]
 
     async def list_stages_in(self, stage: Stage) -> list[IdeaStage]:
-        items = await self._api("stages").query(f"fields/Stage eq {odata_string(stage.value)}", ("Body",))
+        items = await self._api("stages").query(
+            f"fields/Stage eq {odata_string(stage.value)}", ("Body",), slices=BY_IDEA
+        )
         return [self._stage_from(i) for i in items]
 
     async def _shortlisted_in_challenges(self) -> frozenset[str]:
@@ -157,7 +164,9 @@ class SharePointDenStore(
         threshold), reading only IdeaId: a handful of requests whatever the number of ideas."""
         found: set[str] = set()
         for stage in sorted(SHORTLISTED_OR_BEYOND):
-            items = await self._api("stages").query(f"fields/Stage eq {odata_string(stage.value)}", ("IdeaId",))
+            items = await self._api("stages").query(
+                f"fields/Stage eq {odata_string(stage.value)}", ("IdeaId",), slices=BY_IDEA
+            )
             found.update(str(_fields(item)["IdeaId"]) for item in items)
         return frozenset(found)
 
@@ -165,7 +174,9 @@ class SharePointDenStore(
         return await self._list_ideas(f"fields/ChallengeId eq {odata_string(challenge_id)}")
 
     async def list_challenge_summaries(self, challenge_id: str) -> list[IdeaSummary]:
-        items = await self._api("ideas").query(f"fields/ChallengeId eq {odata_string(challenge_id)}", ("Body",))
+        items = await self._api("ideas").query(
+            f"fields/ChallengeId eq {odata_string(challenge_id)}", ("Body",), slices=self.BY_CREATION
+        )
         return [summary_from_dict(json.loads(_fields(item)["Body"])) for item in items]
 
     def _stage_request(self, request_id: str, stage: IdeaStage) -> Request:

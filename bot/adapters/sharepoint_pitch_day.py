@@ -33,11 +33,14 @@ from bot.adapters.pitch_day_serialization import (
     scorecard_from_dict,
     scorecard_to_dict,
 )
+from bot.adapters.sharepoint_slices import whole
 from bot.adapters.sharepoint_store import _body_etag, _dt, _etag, _fields, _iso, _token
 from bot.domain.panel import Panel, Scorecard, ScoringClosed
 from bot.domain.voting import Poll, Vote, VoteResult, VotingClosed, frozen_counts_hold, vote_key
 from bot.ports import ConcurrencyConflict, OutboxMessage, StoreBusy, StoreUnavailable
 from bot.ports.retry import conflict_retry
+
+BY_VOTER = whole("VoterId", "id")  # a challenge's votes past the list view threshold: by voter id ranges
 
 VOTING, SCORING = "voting", "scoring"
 GATE_SETTLE_SECONDS = 0.5  # after closing a gate, how long the writes already past it may take to land
@@ -268,7 +271,9 @@ class SharePointPitchDayLists:
         return _vote_from(item) if item else None
 
     async def count_votes(self, challenge_id: str) -> dict[str, int]:
-        items = await self._api("votes").query(f"fields/ChallengeId eq {odata_string(challenge_id)}", ("FinalistId",))
+        items = await self._api("votes").query(
+            f"fields/ChallengeId eq {odata_string(challenge_id)}", ("FinalistId",), slices=BY_VOTER
+        )
         counts: dict[str, int] = {}
         for item in items:
             finalist = str(_fields(item).get("FinalistId") or "")

@@ -15,8 +15,10 @@ How it keeps the same guarantees as the SQLite store, relying only on what Micro
   is written. Requests throttled inside the batch are sent again after their own `Retry-After`
   while the click's time budget allows; past it, an unwritten idea raises StoreBusy, and rows
   still owed after a written idea are kept on disk (PendingWrites) and written in the background;
-- queries filter on an indexed column first (one per query: no OR of conditions), select only
-  the fields they need, escape quotes in `$filter` literals, and follow `@odata.nextLink`;
+- queries filter on an indexed column first (no OR of conditions: SharePoint refuses it past the
+  list view threshold), select only the fields they need, escape quotes in `$filter` literals,
+  and follow `@odata.nextLink`; a query on a hot key refused past the threshold is read again
+  range by range of another indexed column (sharepoint_slices);
 - the outbox is cheap to watch: rows this instance writes are leased to it as they are written
   and delivered from memory; Graph is polled for others' rows only rarely (`idle_poll_seconds`),
   or when something this instance wrote or rescheduled is due. Delivered rows, old digest claims
@@ -28,6 +30,7 @@ An idea's version is an opaque token: `<list item id>|<eTag>`.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import time
@@ -61,6 +64,7 @@ from bot.adapters.serialization import (
     idea_to_dict,
 )
 from bot.adapters.sharepoint_schema import LISTS_BY_KEY
+from bot.adapters.sharepoint_slices import Range, whole
 from bot.domain.delegation import (
     Delegation,
     DelegationProblem,
@@ -85,8 +89,9 @@ from bot.ports.store import earliest_due, pick_fairly
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500
+JUST_WRITTEN_SECONDS = 10.0  # an idea this instance wrote renders its notifications without a read
 HEALTH_MARKER = "health-probe"  # the counters row /healthz writes to prove the store takes writes
-HEALTH_WRITE_SECONDS = 120.0  # a successful health write stands this long, unless a failure is seen
+HEALTH_WRITE_SECONDS = 300.0  # a successful health write stands this long, unless a failure is seen
 UNAVAILABLE = {429, 500, 502, 503, 504}
 UNIQUE_KEYS = {"ideas": "IdeaId", "decisions": "DecisionKey", "outbox": "MessageId", "counters": "Name",
                "digests": "DeliveryKey", "conversations": "UserId",
@@ -110,8 +115,22 @@ def _status(error: BaseException) -> int | None:
     return getattr(error, "response_status_code", None)
 
 
+class ListViewThresholdExceeded(StoreUnavailable):
+    """SharePoint refused a query past the list view threshold: no indexed clause narrowed it enough."""
+
+
+def _exceeds_threshold(error: APIError) -> bool:
+    """SharePoint's SPQueryThrottledException as Graph passes it on (500), or Graph's own refusal of a
+    query that "uses too many resources" (400): the status alone says neither."""
+    main = getattr(error, "error", None)
+    text = f"{getattr(main, 'code', '') or ''} {getattr(main, 'message', '') or ''}".lower()
+    return any(mark in text for mark in ("spquerythrottledexception", "list view threshold", "too many resources"))
+
+
 def _graph_call(error: APIError) -> Exception:
     status = _status(error)
+    if _exceeds_threshold(error):
+        return ListViewThresholdExceeded(f"Graph answered {status}: past the list view threshold")
     if status == 412 or status == 409:
         return ConcurrencyConflict(str(status))
     if status in UNAVAILABLE or status is None:
@@ -122,6 +141,8 @@ def _graph_call(error: APIError) -> Exception:
 def _token() -> str:
     return uuid.uuid4().hex
 
+
+_RANGE_DONE: list[ListItem] = []  # pages() yields this object between the ranges of a sliced query
 
 DELEGATION_GATE = "delegations-in-force"  # the DenSettings item every delegation write changes first
 
@@ -137,21 +158,76 @@ class _ListApi:
         self.items = client.sites.by_site_id(site_id).lists.by_list_id(list_name).items
 
     async def query(
-        self, filter_: str | None, fields: Iterable[str], *, top: int | None = None, limit: int | None = None
+        self,
+        filter_: str | None,
+        fields: Iterable[str],
+        *,
+        top: int | None = None,
+        limit: int | None = None,
+        slices: Range | None = None,
+        newest_first: bool = False,
+        enough: int | None = None,
     ) -> list[ListItem]:
-        """Every item the filter finds (or the first `limit`: no page past them is fetched)."""
+        """Every item the filter finds (or the first `limit`: no page past them is fetched).
+
+        With `slices`, a query refused past the list view threshold is run again range by range
+        of that column (see sharepoint_slices); with `enough`, no further range is read once that
+        many items are found (whole ranges only: `newest_first` visits the latest dates first)."""
         found: list[ListItem] = []
-        async with aclosing(self.pages(filter_, fields, top=top)) as pages:
+        async with aclosing(self.pages(filter_, fields, top=top, slices=slices, newest_first=newest_first)) as pages:
             async for items in pages:
+                if items is _RANGE_DONE:
+                    if enough is not None and len(found) >= enough:
+                        break
+                    continue
                 found.extend(items)
                 if limit is not None and len(found) >= limit:
                     break
         return found[:limit] if limit is not None else found
 
     async def pages(
+        self,
+        filter_: str | None,
+        fields: Iterable[str],
+        *,
+        top: int | None = None,
+        slices: Range | None = None,
+        newest_first: bool = False,
+    ) -> AsyncIterator[list[ListItem]]:
+        """The query, one page of items at a time (for scans that must not hold them all). With
+        `slices`, past the threshold, range by range (`_RANGE_DONE` marks the end of each range)."""
+        read = False
+        try:
+            async with aclosing(self._pages(filter_, fields, top=top)) as pages:
+                async for items in pages:
+                    read = True
+                    yield items
+            return
+        except ListViewThresholdExceeded:
+            if slices is None or read:
+                raise
+        now = datetime.now(UTC)
+        waiting = list(slices.split(now))
+        refused = 1
+        while waiting:
+            part = waiting.pop() if newest_first else waiting.pop(0)
+            try:
+                async with aclosing(self._pages(part.narrowing(filter_), fields, top=top)) as pages:
+                    async for items in pages:
+                        yield items
+                yield _RANGE_DONE
+            except ListViewThresholdExceeded:
+                smaller = part.split(now)
+                if not smaller:
+                    raise
+                refused += 1
+                waiting = waiting + smaller if newest_first else smaller + waiting
+        log.info("a query past the list view threshold was read in ranges",
+                 extra={"list": self.list_name, "column": slices.column, "refused": refused})
+
+    async def _pages(
         self, filter_: str | None, fields: Iterable[str], *, top: int | None = None
     ) -> AsyncIterator[list[ListItem]]:
-        """The query, one page of items at a time (for scans that must not hold them all)."""
         params = ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters(
             expand=[f"fields($select={','.join(fields)})"], filter=filter_, top=top or self.page_size
         )
@@ -320,6 +396,7 @@ class SharePointStore:
         self._item_ids: dict[str, str] = {}  # message id -> list item id, for rows this instance handled
         self._conversations: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
         self._languages: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
+        self._just_written: TTLCache = TTLCache(maxsize=2_000, ttl=JUST_WRITTEN_SECONDS)  # idea id -> Idea
         self._last_poll: datetime | None = None
         self._poll_now = True  # this instance wrote or rescheduled rows others could not know about
         self._wake_at: datetime | None = None
@@ -440,10 +517,22 @@ class SharePointStore:
                 raise ConcurrencyConflict(idea.id)
             idea.version = f"{existing.id}|{_etag(existing)}"  # it was written: the answer was not ours to see
         await self._settle_rows(rows, outcome)
+        self._remember_written_idea(idea)
 
     async def get(self, idea_id: str) -> Idea | None:
         item = await self._api("ideas").first("IdeaId", idea_id, self.IDEA_FIELDS)
         return self._idea_from(item) if item else None
+
+    def _remember_written_idea(self, idea: Idea) -> None:
+        self._just_written[idea.id] = copy.deepcopy(idea)
+
+    async def get_for_delivery(self, idea_id: str) -> Idea | None:
+        """The idea a notification is rendered from. The notifications a write queues are delivered by
+        this instance from memory within moments of it, so the idea this instance has just written
+        (JUST_WRITTEN_SECONDS) is what a read would return: one billed read less per notification.
+        Never used for a decision, which always reads the stored version."""
+        written = self._just_written.get(idea_id)
+        return copy.deepcopy(written) if written is not None else await self.get(idea_id)
 
     async def update(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
         """One sequential $batch: the idea (If-Match), then its new decisions, then its notifications."""
@@ -470,6 +559,7 @@ class SharePointStore:
             if mine is not None and _fields(mine).get("WriteToken") == token:
                 status, new_etag = 200, _etag(mine)
         if status == 412:
+            self._just_written.pop(idea.id, None)
             raise ConcurrencyConflict(idea.id)
         if status >= 400 or not status:
             raise StoreUnavailable(f"Graph answered {status} to the idea update")
@@ -480,13 +570,22 @@ class SharePointStore:
         else:
             fresh = await self.get(idea.id)
             idea.version = fresh.version if fresh else idea.version
+        self._remember_written_idea(idea)
 
-    async def _list_ideas(self, filter_: str | None, limit: int | None = None) -> list[Idea]:
-        items = await self._api("ideas").query(filter_, self.IDEA_FIELDS, limit=limit)
+    BY_CREATION = whole("CreatedAt", "date")  # how a query on a hot key of the ideas list is sliced
+
+    async def _list_ideas(
+        self, filter_: str | None, limit: int | None = None, *, slices: Range | None = BY_CREATION, **how: Any
+    ) -> list[Idea]:
+        items = await self._api("ideas").query(filter_, self.IDEA_FIELDS, limit=limit, slices=slices, **how)
         return [self._idea_from(item) for item in items]
 
     async def list_by_submitter(self, user_id: str, limit: int = 50) -> list[Idea]:
-        ideas = await self._list_ideas(f"fields/SubmitterId eq {odata_string(user_id)}")
+        """A person's ideas, newest first. Someone with more ideas than the list view threshold has
+        them read by creation date, latest first, until `limit` are found."""
+        ideas = await self._list_ideas(
+            f"fields/SubmitterId eq {odata_string(user_id)}", newest_first=True, enough=limit
+        )
         ideas.sort(key=lambda i: i.created_at, reverse=True)
         return ideas[:limit]
 
@@ -498,23 +597,38 @@ class SharePointStore:
 
     async def list_for_digest(self, since: datetime | None) -> list[Idea]:
         """Open ideas, and those changed since `since`: two single-column indexed queries, merged
-        (an OR of conditions has no documented behaviour on lists past the threshold)."""
+        (SharePoint refuses an OR at the top of a query on a list past the threshold)."""
         if since is None:
             return await self._list_ideas(None)
         found = {i.id: i for i in await self._list_ideas("fields/Status eq 'in_review'")}
-        for idea in await self._list_ideas(f"fields/UpdatedAt ge {odata_string(_iso(since))}"):
+        changed = f"fields/UpdatedAt ge {odata_string(_iso(since))}"
+        for idea in await self._list_ideas(changed, slices=whole("UpdatedAt", "date", lo=since)):
             found.setdefault(idea.id, idea)
         return list(found.values())
 
     async def scan_for_digest(self, since: datetime | None, page_size: int = 2000) -> AsyncIterator[list[DigestIdea]]:
-        """Graph's pages as they come, each projected and let go before the next is fetched."""
-        filter_ = None
-        if since is not None:
-            filter_ = f"fields/Status eq 'in_review' or fields/UpdatedAt ge {odata_string(_iso(since))}"
+        """Graph's pages as they come, each projected and let go before the next is fetched. Since
+        `since`: the ideas changed since then, then those still open changed before (two indexed
+        queries, no OR: SharePoint refuses one on a list past the threshold)."""
+        top = min(page_size, PAGE_SIZE)
+        ideas = self._api("ideas")
+        if since is None:
+            scans = [ideas.pages(None, self.IDEA_FIELDS, top=top)]
+        else:
+            moment = odata_string(_iso(since))
+            scans = [
+                ideas.pages(f"fields/UpdatedAt ge {moment}", self.IDEA_FIELDS, top=top,
+                            slices=whole("UpdatedAt", "date", lo=since)),
+                ideas.pages(f"fields/Status eq 'in_review' and fields/UpdatedAt lt {moment}", self.IDEA_FIELDS,
+                            top=top, slices=self.BY_CREATION),
+            ]
         shortlisted = await self._shortlisted_in_challenges()
-        async for items in self._api("ideas").pages(filter_, self.IDEA_FIELDS, top=min(page_size, PAGE_SIZE)):
-            page = [digest_idea_from_dict(json.loads(_fields(item)["Body"])) for item in items]
-            yield in_challenge_shortlist(page, shortlisted)
+        for scan in scans:
+            async with aclosing(scan) as pages:
+                async for items in pages:
+                    if items:
+                        page = [digest_idea_from_dict(json.loads(_fields(item)["Body"])) for item in items]
+                        yield in_challenge_shortlist(page, shortlisted)
 
     async def _shortlisted_in_challenges(self) -> frozenset[str]:
         """The ids of ideas shortlisted (or further on) in a Den challenge: none without the Den's lists."""

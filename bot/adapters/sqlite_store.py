@@ -30,6 +30,7 @@ from bot.adapters.serialization import (
     idea_to_dict,
 )
 from bot.adapters.sqlite_connect import CONNECT_SCHEMA, SqliteConnectTables
+from bot.adapters.sqlite_dashboard import SqliteDashboardReads
 from bot.adapters.sqlite_den import DEN_SCHEMA, SqliteDenTables
 from bot.adapters.sqlite_digest import (
     DECISIONS_UPSERT,
@@ -160,7 +161,8 @@ def _utc(value: datetime) -> str:
 
 
 class SqliteStore(
-    SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, SqliteRecords, SqliteTabIndexReads, SqliteConnectTables
+    SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, SqliteRecords, SqliteTabIndexReads, SqliteConnectTables,
+    SqliteDashboardReads,
 ):
     """IdeaStore over a local SQLite file (the default, so `make run` needs no tenant)."""
 

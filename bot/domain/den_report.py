@@ -26,6 +26,7 @@ _REACHED = {
     "shortlisted": Stage.SHORTLISTED,
     "finalist": Stage.FINALIST,
     "winner": Stage.WINNER,
+    "implementing": Stage.IMPLEMENTING,  # funded: the dashboard shows this step, the report's funnel skips it
     "implemented": Stage.IMPLEMENTED,
 }
 # Time at each stage: "in_review" is the approval chain (pitched to approved).
@@ -130,19 +131,38 @@ class ChallengeReport:
         return [_row(idea, self.stages.get(idea.id)) for idea in sorted(self.ideas, key=lambda i: i.reference)]
 
 
-def build_report(
-    challenge: Challenge, ideas: Sequence[Idea | IdeaSummary], stored: Iterable[IdeaStage], now: datetime
-) -> ChallengeReport:
-    summaries = (i if isinstance(i, IdeaSummary) else IdeaSummary.of(i) for i in ideas)
-    mine = [i for i in summaries if i.challenge == challenge.id]
-    stages = stages_of(mine, (s for s in stored if s.challenge_id == challenge.id))
+@dataclass
+class ReportFigures:
+    """The figures of a set of ideas (a challenge's, or a dashboard's scope): the one computation the
+    report, its CSV, the sponsor's challenge digest and the Den tab's dashboard share."""
 
-    funnel = {"pitched": len(mine)}
+    funnel: dict[str, int]
+    median_days: dict[str, float | None]
+    by_branch: list[tuple[str, int]]
+    by_program_area: list[tuple[str, int]]
+    by_level: list[tuple[str, int]]
+    funded: list[FundedLine]
+    stages: dict[str, IdeaStage]
+
+
+def funnel_counts(pitched: int, stages: Iterable[IdeaStage]) -> dict[str, int]:
+    """How many ideas reached each step (`_REACHED`), after the pitches."""
+    furthest = Counter(FUNNEL.index(s.furthest) for s in stages)  # reached(stage): furthest at or beyond it
+    funnel = {"pitched": pitched}
     for step, stage in _REACHED.items():
-        funnel[step] = sum(1 for s in stages.values() if s.reached(stage))
+        at = FUNNEL.index(stage)
+        funnel[step] = sum(count for index, count in furthest.items() if index >= at)
+    return funnel
+
+
+def report_figures(ideas: Sequence[IdeaSummary], stored: Iterable[IdeaStage], now: datetime) -> ReportFigures:
+    """`ideas`: the ideas counted; `stored`: their stage records (others are ignored)."""
+    wanted = {i.id for i in ideas}
+    stages = stages_of(ideas, (s for s in stored if s.idea_id in wanted))
+    funnel = funnel_counts(len(ideas), stages.values())
 
     durations: dict[str, list[float]] = {name: [] for name in TIMED_STAGES}
-    for idea in mine:
+    for idea in ideas:
         stage = stages.get(idea.id)
         if stage is not None:
             durations["in_review"].append(_days(idea.created_at, stage.history[0].at))
@@ -151,7 +171,7 @@ def build_report(
                     durations[before.to_stage.value].append(_days(before.at, after.at))
 
     funded: list[FundedLine] = []
-    ideas_by_id = {i.id: i for i in mine}
+    ideas_by_id = {i.id: i for i in ideas}
     for stage in stages.values():
         if stage.funding is None:
             continue
@@ -172,17 +192,33 @@ def build_report(
             )
         )
     funded.sort(key=lambda f: f.reference)
-
-    return ChallengeReport(
-        challenge=challenge,
+    return ReportFigures(
         funnel=funnel,
         median_days={k: round(statistics.median(v), 1) if v else None for k, v in durations.items()},
-        by_branch=_count(i.branch for i in mine),
-        by_program_area=_count(i.program_area for i in mine),
-        by_level=_count(i.level for i in mine),
+        by_branch=_count(i.branch for i in ideas),
+        by_program_area=_count(i.program_area for i in ideas),
+        by_level=_count(i.level for i in ideas),
         funded=funded,
-        ideas=mine,
         stages=stages,
+    )
+
+
+def build_report(
+    challenge: Challenge, ideas: Sequence[Idea | IdeaSummary], stored: Iterable[IdeaStage], now: datetime
+) -> ChallengeReport:
+    summaries = (i if isinstance(i, IdeaSummary) else IdeaSummary.of(i) for i in ideas)
+    mine = [i for i in summaries if i.challenge == challenge.id]
+    figures = report_figures(mine, (s for s in stored if s.challenge_id == challenge.id), now)
+    return ChallengeReport(
+        challenge=challenge,
+        funnel=figures.funnel,
+        median_days=figures.median_days,
+        by_branch=figures.by_branch,
+        by_program_area=figures.by_program_area,
+        by_level=figures.by_level,
+        funded=figures.funded,
+        ideas=mine,
+        stages=figures.stages,
     )
 
 

@@ -157,6 +157,8 @@ class DigestIdea:
     shortlisted: bool  # by the old flag on the idea, or in its challenge (`in_challenge_shortlist`)
     line_ids: tuple[str, ...]
     decisions: tuple[DigestDecision, ...]
+    challenge: str = ""  # the Den challenge it was pitched to (the dashboard's scope), if any
+    submitter_level: str = ""  # the submitter's level (a Role value), for participation by level
 
     @property
     def is_open(self) -> bool:
@@ -187,6 +189,8 @@ class DigestIdea:
                 DigestDecision(d.step_index, d.outcome, d.decided_at, d.requested_at, idea.chain[d.step_index].role)
                 for d in idea.decisions
             ),
+            challenge=idea.challenge,
+            submitter_level=idea.submitter.role.value,
         )
 
 

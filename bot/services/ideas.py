@@ -7,6 +7,7 @@ its messages, and a message is never sent for a change that did not happen.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 import uuid
@@ -224,10 +225,10 @@ class IdeaService:
             return SubmitResult(values=values, errors=errors)
         form = {**form, "formId": _idea_id_from(form.get("formId"))}
         try:
-            refused = await self._flood_check(submitter_id, form, pitch, values)
+            existing, refused = await self._flood_check(submitter_id, form, pitch, values)
             if refused is not None:
                 return refused
-            return await self._file(submitter_id, submitter_name, form, pitch, values)
+            return await self._file(submitter_id, submitter_name, form, pitch, values, existing=existing)
         except StoreUnavailable:
             if self.spool is None:
                 raise
@@ -237,24 +238,27 @@ class IdeaService:
 
     async def _flood_check(
         self, submitter_id: str, form: Mapping[str, Any], pitch: Pitch, values: dict[str, str]
-    ) -> SubmitResult | None:
+    ) -> tuple[Idea | None, SubmitResult | None]:
         """Today's cap, then a recent pitch with the same title or problem (unless confirmed).
+        Returns (the idea already filed from this form, if any; the refusal, if any).
 
-        A retried submit of a form already filed is neither: `_file` returns that idea again.
+        A retried submit of a form already filed is neither: `_file` returns that idea again. The
+        form's idea and the person's recent pitches are read together (one round trip, not two).
         """
-        existing = await self.store.get(form["formId"])
+        existing, recent = await asyncio.gather(
+            self.store.get(form["formId"]), self.store.list_by_submitter(submitter_id, self.quota.lookback)
+        )
         if existing is not None and existing.submitter.id == submitter_id:
-            return None
+            return existing, None
         now = self.clock()
-        recent = await self.store.list_by_submitter(submitter_id, self.quota.lookback)
         if self.quota.over_daily_cap(recent, now):
             log.warning("pitch refused: daily cap reached", extra={"submitter_id": submitter_id})
-            return SubmitResult(values=values, over_daily_cap=True)
+            return existing, SubmitResult(values=values, over_daily_cap=True)
         if form.get("confirm") != CONFIRM_DUPLICATE:
             earlier = self.quota.earlier_duplicate(pitch, recent, now)
             if earlier is not None:
-                return SubmitResult(values=values, duplicate_of=earlier)
-        return None
+                return existing, SubmitResult(values=values, duplicate_of=earlier)
+        return existing, None
 
     async def file_spooled(self) -> int:
         """File the pitches accepted during an outage; each one's submitter then gets the receipt.
@@ -286,10 +290,14 @@ class IdeaService:
         return filed
 
     async def _file(
-        self, submitter_id: str, submitter_name: str, form: Mapping[str, Any], pitch, values: dict[str, str]
+        self, submitter_id: str, submitter_name: str, form: Mapping[str, Any], pitch, values: dict[str, str],
+        *, existing: Idea | None | bool = True,
     ) -> SubmitResult:
+        """File a valid pitch. `existing`: the idea the form already filed, as just read (None: none);
+        True (not read yet): it is read here."""
         idea_id = _idea_id_from(form.get("formId"))
-        existing = await self.store.get(idea_id)
+        if existing is True:
+            existing = await self.store.get(idea_id)
         if existing is not None:
             if existing.submitter.id == submitter_id:
                 return SubmitResult(idea=existing, values=values)  # a retried or double submit

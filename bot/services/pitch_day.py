@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import panel as pn
 from bot.domain import voting as vt
 from bot.domain.challenge import Challenge
+from bot.domain.inputs import parse_day, parse_time_of_day
 from bot.domain.model import Idea
 from bot.domain.outbox import MessageKind, message_id
 from bot.domain.panel import Conflict, FinalistResult, Panel, Scorecard
@@ -178,14 +179,17 @@ class PitchDayService:
     async def day(self, challenge_id: str) -> PitchDay | None:
         if not challenge_id:  # a card without one (forged, or from another version): nothing to look up
             return None
-        challenge = await self.store.get_challenge(challenge_id)
+        # Read together, then the finalists together: two round trips to the store, not one per record.
+        challenge, stages, panel, poll = await asyncio.gather(
+            self.store.get_challenge(challenge_id), self.store.list_stages(challenge_id),
+            self.store.get_panel(challenge_id), self.store.get_poll(challenge_id),
+        )
         if challenge is None:
             return None
-        stages = [s for s in await self.store.list_stages(challenge_id) if s.reached(Stage.FINALIST)]
-        finalists = [i for i in [await self.store.get(s.idea_id) for s in stages] if i is not None]
+        chosen = [s for s in stages if s.reached(Stage.FINALIST)]
+        finalists = [i for i in await asyncio.gather(*(self.store.get(s.idea_id) for s in chosen)) if i is not None]
         finalists.sort(key=lambda i: i.reference)  # the pitching order: by reference
-        return PitchDay(challenge, finalists, await self.store.get_panel(challenge_id),
-                        await self.store.get_poll(challenge_id))  # fmt: skip
+        return PitchDay(challenge, finalists, panel, poll)
 
     async def in_the_running(self, person_id: str, day: PitchDay) -> bool:
         """Whether the person submitted a finalist or is named in a finalist's team."""
@@ -200,6 +204,17 @@ class PitchDayService:
             person = await self.directory.get_person(user_id)
             found[user_id] = person.name if person else ""
         return found
+
+    def reminder_at(self, day_text: Any, time_text: Any) -> tuple[datetime | None, bool]:
+        """The panel form's reminder date and time (the card's and the tab console's), by the one rule for
+        dates (within ten years) and times: (when, or None for the default; whether what was typed is invalid)."""
+        day = parse_day(day_text, today=self.clock().astimezone(self.tz).date(), required=False)
+        hour = parse_time_of_day(time_text, required=False)
+        if not day.ok or not hour.ok:
+            return None, True
+        if day.value is None:
+            return None, False
+        return datetime.combine(day.value, hour.value or self.reminder_time, tzinfo=self.tz), False
 
     def default_reminder(self, challenge: Challenge) -> datetime | None:
         """Judges who have not scored by the morning after pitch day get one reminder."""
@@ -302,12 +317,13 @@ class PitchDayService:
     async def _change_card(self, actor_id: str, challenge_id: str, finalist_id: str, change) -> Outcome:
         async for attempt in conflict_retry():
             with attempt:
-                day = await self.day(challenge_id)
+                day, stored = await asyncio.gather(  # read together: one round trip less
+                    self.day(challenge_id), self.store.get_scorecard(challenge_id, finalist_id, actor_id)
+                )
                 if day is None or day.panel is None:
                     return Outcome(Status.NOT_FOUND, day)
                 if day.finalist(finalist_id) is None:
                     return Outcome(Status.REFUSED, day, reason="not_finalist")
-                stored = await self.store.get_scorecard(challenge_id, finalist_id, actor_id)
                 card = stored or Scorecard(challenge_id, finalist_id, actor_id)
                 try:
                     changed = change(card, day.panel, day, self.clock())

@@ -22,7 +22,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.correction import CorrectionRefused, correct_pitch
 from bot.domain.den_report import frozen_figures, frozen_report_key
@@ -44,6 +44,7 @@ from bot.ports.retry import conflict_retry
 from bot.ports.store import OutboxMessage, StoredSetting
 
 log = logging.getLogger(__name__)
+ROUND_KEY = "retention-round"  # the stored setting: when the daily disposal round last finished every class
 
 # Classes whose destruction must first keep a challenge's report figures.
 REPORTED = frozenset({RecordClass.IDEAS, RecordClass.STAGE_HISTORY, RecordClass.FUNDING})
@@ -83,6 +84,8 @@ class RecordsService:
         self.schedule = schedule
         self.clock = clock
         self.report = report  # ChallengeService.report: the figures kept before a challenge's records go
+        self.unfinished: set[RecordClass] = set()  # classes the last round could not finish
+        self._last_round: datetime | None = None  # when a round last finished every class
 
     # ---- what is due --------------------------------------------------------------------------
     async def due_records(self, record_class: RecordClass, at: datetime) -> list[StoredRecord]:
@@ -256,17 +259,44 @@ class RecordsService:
 
     async def routine(self) -> list[DisposalPlan]:
         """The daily round: transitory records due under a standing authorization are destroyed, each
-        class's disposal recorded (nothing without a standing authorization in force)."""
+        class's disposal recorded (nothing without a standing authorization in force). Each class on its
+        own: one that fails (its list refused, Graph down) is noted in `unfinished` and never stops the
+        others."""
         done = []
+        self.unfinished = set()
         for record_class in TRANSITORY:
-            authorization = await self.standing_authorization(record_class)
-            if authorization is None:
-                continue
-            records = await self.due_records(record_class, self.clock())
-            if records:
-                plan = DisposalPlan(authorization, summarize(record_class, self.schedule.rule(record_class), records),
-                                    records)  # fmt: skip
-                done.append(await self._carry_out(plan, "Deputy's Den (standing authorization)"))
+            try:
+                authorization = await self.standing_authorization(record_class)
+                if authorization is None:
+                    continue
+                records = await self.due_records(record_class, self.clock())
+                if records:
+                    rule = self.schedule.rule(record_class)
+                    plan = DisposalPlan(authorization, summarize(record_class, rule, records), records)
+                    done.append(await self._carry_out(plan, "Deputy's Den (standing authorization)"))
+            except Exception:
+                self.unfinished.add(record_class)
+                log.warning("a class's disposal failed; it is tried again at the next check",
+                            extra={"record_class": record_class.value}, exc_info=True)  # fmt: skip
+        return done
+
+    async def routine_when_due(self, daily_at: Callable[[datetime], datetime]) -> list[DisposalPlan] | None:
+        """Checked every hour: the daily round runs once the day's moment (`daily_at`) has passed since
+        the last round that finished every class, kept with the records (setting ROUND_KEY), so a
+        round missed while no instance was running runs at the next check, whatever the host's
+        uptime; a round that left a class unfinished runs again at the next check. None: not due."""
+        now = self.clock()
+        if self._last_round is None and hasattr(self.store, "get_setting"):
+            stored = await self.store.get_setting(ROUND_KEY)
+            self._last_round = _parsed(stored.text) if stored is not None else None
+        latest_moment = daily_at(now) - timedelta(days=1)
+        if not self.unfinished and self._last_round is not None and self._last_round >= latest_moment:
+            return None
+        done = await self.routine()
+        if not self.unfinished:
+            self._last_round = now
+            if hasattr(self.store, "put_setting"):
+                await self.store.put_setting(StoredSetting(ROUND_KEY, _iso(now) or "", now, "Deputy's Den"))
         return done
 
     # ---- corrections -----------------------------------------------------------------------------
@@ -361,3 +391,9 @@ def _as_idea(record: StoredRecord, idea: StoredRecord | None) -> StoredRecord:
         return replace(record, open=False, parent_gone=True)  # its idea went under the same rule: due
     return replace(record, event_at=idea.event_at, open=idea.open, challenge_id=idea.challenge_id)
 
+
+def _parsed(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -39,6 +39,14 @@ _ENV.globals.update(highlighted=highlighted, excerpt=excerpt)
 
 
 @dataclass(frozen=True)
+class Roles:
+    """The parts of the tab the reader's roles open (the navigation shows only those)."""
+
+    dashboard: bool = False
+    organiser: bool = False
+
+
+@dataclass(frozen=True)
 class Reader:
     """Who reads the page, and how: their language (catalogue), time zone, and whether sign-in is a demo."""
 
@@ -46,10 +54,13 @@ class Reader:
     messages: Messages
     tz: tzinfo
     demo: bool = False
+    roles: Roles = Roles()
 
 
 def _render(template: str, reader: Reader, **values: Any) -> str:
-    return _ENV.get_template(template).render(m=reader.messages, user=reader.user, demo=reader.demo, **values)
+    return _ENV.get_template(template).render(
+        m=reader.messages, user=reader.user, demo=reader.demo, roles=reader.roles, **values
+    )
 
 
 def results_line(m: Messages, total: int, query: TabQuery | None = None) -> str:

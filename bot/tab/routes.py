@@ -26,6 +26,7 @@ from bot.settings import ROOT
 from bot.tab.auth import DemoSignIn, InvalidToken, TabUser, TokenValidator
 from bot.tab.pages import (
     Reader,
+    Roles,
     browse_page,
     idea_page,
     my_ideas_page,
@@ -91,6 +92,8 @@ class TabRoutes:
         self.preferences = preferences
         self.default_tz = default_tz
         self.demo_people = demo_people if isinstance(validator, DemoSignIn) else None
+        # Which of the tab's sections the person's roles open (bot/tab/dashboard_routes.py sets it).
+        self.roles_of: Callable[[TabUser], Awaitable[Roles]] | None = None
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/tab", self.shell("index.html"))
@@ -153,7 +156,8 @@ class TabRoutes:
         locale = _locale(request)
         if chosen and not locale.lower().startswith(chosen):
             locale = "fr-CA" if chosen == "fr" else "en-CA"
-        return Reader(user, Messages(locale), tz, demo=self.demo_people is not None)
+        roles = await self.roles_of(user) if self.roles_of is not None else Roles()
+        return Reader(user, Messages(locale), tz, demo=self.demo_people is not None, roles=roles)
 
     # ---- pages --------------------------------------------------------------------------------
     async def ideas(self, request: web.Request, reader: Reader) -> web.StreamResponse:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.adapters.org_directory import OrgFileDirectory
+from bot.domain.calendar import WorkCalendar, parse_holidays
+from bot.services.dashboard import DashboardService
+from bot.services.room import RoomService
+from bot.services.showcase import ShowcaseService
 from bot.tab.auth import DemoSignIn, EntraKeys, EntraTokenValidator, TabUser, TokenValidator
+from bot.tab.console import ConsoleRoutes
+from bot.tab.dashboard_routes import DashboardRoutes
 from bot.tab.routes import TabRoutes
 from bot.tab.service import TabService
 from cards.tab_links import TabLinks
@@ -77,3 +84,33 @@ def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
         demo_people=demo_people(settings) if not settings.auth_enabled else None,
     )
     routes.mount(app)
+    mount_dashboard(app, den, settings, routes, service)
+
+
+def mount_dashboard(app: web.Application, den: Den, settings: Settings, routes: TabRoutes, service: TabService) -> None:
+    """The dashboard (and the pages built on it) beside the tab's pages, on the same sign-in."""
+    follow_up = timedelta(days=settings.follow_up_days)
+    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
+    dashboards = DashboardService(
+        den.store, den.directory, calendar=calendar, clock=den.clock, follow_up_after=follow_up
+    )
+    showcase, rooms = ShowcaseService(den.store, service.index), RoomService(den.store)
+    DashboardRoutes(routes, service, dashboards, showcase, rooms).mount(app)
+    if den.challenges is not None:
+        ConsoleRoutes(routes, den.challenges, den.pitch_day, people=people_to_choose(den),
+                      report_links=den.report_links).mount(app)
+
+
+def people_to_choose(den: Den):
+    """The people an organiser may name as judges in the console: everyone in the organisation file
+    (authentication off, or an org-file directory); with Entra ID, Teams' people picker on the panel
+    card names anyone in the tenant, and the console offers the deputy ministers."""
+    directory = den.directory
+
+    async def people() -> list[tuple[str, str]]:
+        listed = getattr(directory, "people", None)
+        if listed is not None:
+            return [(e.person.id, e.person.name) for e in listed() if e.person.name]
+        return [(p.id, p.name) for p in await directory.deputy_ministers()]
+
+    return people

@@ -8,12 +8,13 @@
   document.documentElement.dataset.theme = context.app.theme || "default";
   teams.pages.config.registerOnSaveHandler((save) => {
     const base = window.location.origin;
+    const room = document.getElementById("show-room").checked; // the pitch-day room view, for a projector
     teams.pages.config
       .setConfig({
-        entityId: "den-channel",
-        suggestedDisplayName: "Deputy's Den",
-        contentUrl: base + "/tab?context=channel",
-        websiteUrl: base + "/tab",
+        entityId: room ? "den-room" : "den-channel",
+        suggestedDisplayName: room ? "Pitch day" : "Deputy's Den",
+        contentUrl: base + "/tab?context=channel" + (room ? "#/room" : ""),
+        websiteUrl: base + "/tab" + (room ? "#/room" : ""),
       })
       .then(() => save.notifySuccess(), (error) => save.notifyFailure(String(error)));
   });

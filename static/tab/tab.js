@@ -42,6 +42,10 @@
     if (path.startsWith("idea/")) return "/tab/api/ideas/" + encodeURIComponent(decodeURIComponent(path.slice(5)));
     if (path === "requests") return "/tab/api/requests";
     if (path === "mine") return "/tab/api/mine";
+    if (["dashboard", "showcase", "console", "room"].includes(path.split("/")[0])) {
+      const text = search.toString();
+      return "/tab/api/" + path + (text ? "?" + text : "");
+    }
     if (path === "lessons") search.set("lessons", "1");
     const text = search.toString();
     return "/tab/api/ideas" + (text ? "?" + text : "");
@@ -191,6 +195,33 @@
     }
   });
 
+  // The pitch-day room view (a projector's channel tab): ask every second whether the room changed;
+  // the server answers 204 (nothing new) or what to show now, which replaces the live part in place.
+  const ROOM_POLL_MS = 1000;
+  let roomTimer = null;
+
+  async function pollRoom() {
+    roomTimer = null;
+    const room = app.querySelector("[data-room]");
+    if (!room || !window.location.hash.startsWith("#/room")) return;
+    const query = new URLSearchParams({ challenge: room.dataset.room, since: room.dataset.roomToken || "" });
+    try {
+      const response = await request("/tab/api/room/state?" + query.toString());
+      if (response.status === 200 && app.contains(room)) {
+        room.dataset.roomToken = response.headers.get("X-Room-Token") || "";
+        room.querySelector(".room-live").innerHTML = await response.text();
+      }
+    } catch (error) {
+      /* the next poll tries again */
+    }
+    watchRoom();
+  }
+
+  function watchRoom() {
+    if (roomTimer === null && app.querySelector("[data-room]")) roomTimer = setTimeout(pollRoom, ROOM_POLL_MS);
+  }
+
+  new MutationObserver(watchRoom).observe(app, { childList: true });
   window.addEventListener("hashchange", load);
 
   (async function start() {

@@ -9,6 +9,7 @@ from bot.adapters.sharepoint_den import SharePointDenStore
 from bot.adapters.sqlite_store import SqliteStore
 from tests.support.fake_graph import FakeGraph
 from tests.support.graph_fixtures import graph_client, provisioned_site
+from tests.support.large_lists import fill_past_threshold
 from tests.support.memory_store import MemoryStore
 
 
@@ -20,9 +21,10 @@ async def fake_graph():
     await graph.stop()
 
 
-@pytest.fixture(params=["sqlite", "sharepoint", "memory"])
+@pytest.fixture(params=["sqlite", "sharepoint", "sharepoint-large", "memory"])
 async def stores(request, tmp_path, fake_graph):
-    """Two store objects on the same records: two app instances."""
+    """Two store objects on the same records: two app instances ("sharepoint-large": on lists filled
+    past a low list view threshold, see tests/support/large_lists.py)."""
     if request.param == "memory":
         shared = MemoryStore()  # the use-case tests' store: one object stands for both instances
         made = [shared, shared]
@@ -30,6 +32,8 @@ async def stores(request, tmp_path, fake_graph):
         made = [SqliteStore(tmp_path / "den.sqlite3") for _ in range(2)]
     else:
         site = await provisioned_site(fake_graph)
+        if request.param == "sharepoint-large":
+            fill_past_threshold(fake_graph, site)
         made = [SharePointDenStore(graph_client(fake_graph), site, page_size=50) for _ in range(2)]
     for store in made:
         await store.open()

@@ -8,6 +8,14 @@ to talk to it over HTTP:
 - eTags of the form `"{guid},{version}"`, bumped on every update;
 - `$filter` on `fields/X` refused with 400 for a column that is not indexed, unless the
   request sends `Prefer: HonorNonIndexedQueriesWarningMayFailRandomly`;
+- the list view threshold (`Behaviours.list_view_threshold`, 5,000 as SharePoint Online applies it,
+  set low in tests): on a list holding more items than that, a query is refused (by default 500,
+  `-2147024860, Microsoft.SharePoint.SPQueryThrottledException`, "The attempted operation is
+  prohibited because it exceeds the list view threshold.") when its `$filter` has an `or` at the
+  top, when its first clause is not on an indexed column, or when that clause (every clause of the
+  filter's top-level `and` on the same column: a range) matches more items than the threshold, or
+  when it orders by a column that is not indexed; the Prefer header does not lift it. A query
+  without a filter pages through the list's own index (its item ids) and is never refused;
 - `enforceUniqueValues` columns refuse a duplicate; Microsoft documents no status for it, so
   the status is a behaviour (409 by default; 400 and 500 are what other clients report);
 - paging: 200 items a page by default (`$top` up to 5,000), `@odata.nextLink` with a skip token;
@@ -28,6 +36,7 @@ Every request is counted, so tests and benchmarks can measure round trips.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -59,6 +68,8 @@ class Behaviours:
     manager_expand_status: int = 403
     inner_throttle_every: int | None = None  # every Nth request inside a $batch answers 429 (its own Retry-After)
     inner_retry_after: str = "1"
+    list_view_threshold: int = 5000  # a list holding more items refuses queries no index narrows below it
+    threshold_status: int = 500  # SharePoint's SPQueryThrottledException as Graph passes it on (400 also seen)
     site_role: str = "fullcontrol"  # the Sites.Selected role granted: fullcontrol | manage | write | read | none
     strict_site_paths: bool = True  # a site address percent-encoded ("host%3A%2Fpath") is refused
 
@@ -272,6 +283,9 @@ class FakeGraph:
     throttled: int = 0
     rate_limit_headers_sent: int = 0
     down: bool = False
+    latency_seconds: float = 0.0  # added to every HTTP round trip, as SharePoint takes 100-300 ms to answer
+    spans: list[tuple[float, float]] = field(default_factory=list)  # each HTTP round trip's start and end
+    threshold_refusals: list[str] = field(default_factory=list)  # why each refused query was refused
     user_agents: list[str] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
@@ -386,6 +400,25 @@ class FakeGraph:
     async def _entry(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
         self.requests.append((request.method, path))
+        started = time.monotonic()
+        try:
+            if self.latency_seconds:
+                await asyncio.sleep(self.latency_seconds)
+            return await self._answer(request, path)
+        finally:
+            self.spans.append((started, time.monotonic()))
+
+    def round_trips(self, since: int = 0) -> int:
+        """Sequential round trips among the requests since the `since`-th span: the longest chain of
+        requests each sent after the one before had answered (requests in flight together count
+        once). Give the server some latency so concurrent requests overlap."""
+        spans = sorted(self.spans[since:])
+        depth: list[int] = []
+        for n, (start, _) in enumerate(spans):
+            depth.append(1 + max((depth[m] for m in range(n) if spans[m][1] <= start), default=0))
+        return max(depth, default=0)
+
+    async def _answer(self, request: web.Request, path: str) -> web.Response:
         self.user_agents.append(request.headers.get("User-Agent", ""))
         if self.down:
             return odata_error(503, "serviceNotAvailable", "Service unavailable", {"Retry-After": "1"})
@@ -696,7 +729,11 @@ class FakeGraph:
                         f"the 'Prefer: {HONOR_NON_INDEXED}' header to allow this, but be warned that such queries "
                         "may fail on large lists.",
                     )
+            self._within_threshold(sp, parsed)
             items = [i for i in items if parsed.matches(i.fields)]
+        order = query.get("$orderby", "").strip()
+        if order:
+            items = self._ordered(sp, items, order)
         top = min(int(query.get("$top", DEFAULT_PAGE)), MAX_PAGE)
         skip = int(query.get("$skiptoken", "0") or 0)
         page = items[skip : skip + top]
@@ -708,6 +745,49 @@ class FakeGraph:
             encoded = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in params.items())
             payload["@odata.nextLink"] = f"{self.url}/sites/{_site_of(self, sp)}/lists/{sp.id}/items?{encoded}"
         return 200, payload, {}
+
+    def _refuse_threshold(self, why: str) -> GraphError:
+        self.threshold_refusals.append(why)
+        status = self.behaviours.threshold_status
+        if status == 400:
+            return GraphError(400, "notSupported", "The request is unprocessable because it uses too many resources")
+        return GraphError(
+            status, "-2147024860, Microsoft.SharePoint.SPQueryThrottledException",
+            "The attempted operation is prohibited because it exceeds the list view threshold.",
+        )
+
+    def _within_threshold(self, sp: SpList, parsed: _Filter) -> None:
+        """SharePoint's rule past the list view threshold: the first clause must be an indexed column
+        that narrows the list below the threshold (the Prefer header does not lift it)."""
+        if len(sp.items) <= self.behaviours.list_view_threshold:
+            return
+        if parsed.tree[0] == "or":
+            raise self._refuse_threshold("an or at the top")
+        conjuncts = _conjuncts(parsed.tree)
+        first = conjuncts[0]
+        if first[0] not in _Filter.OPS or first[1][0] != "field":
+            raise self._refuse_threshold("the first clause is not a column's comparison")
+        column = first[1][1]
+        if not sp.columns.get(column, {}).get("indexed"):
+            raise self._refuse_threshold("the first clause is not indexed")
+        same = [c for c in conjuncts if c[0] in _Filter.OPS and c[1] == ("field", column)]
+        narrowed = sum(1 for i in sp.items.values() if all(parsed._eval(c, i.fields) for c in same))
+        if narrowed > self.behaviours.list_view_threshold:
+            raise self._refuse_threshold("the indexed clause does not narrow below the threshold")
+
+    def _ordered(self, sp: SpList, items: list[Item], order: str) -> list[Item]:
+        name, _, direction = order.partition(" ")
+        column = name[len("fields/") :] if name.startswith("fields/") else name
+        if column != "id" and column not in sp.columns:
+            raise GraphError(400, "invalidRequest", f"Field '{column}' is not recognized")
+        indexed = column == "id" or sp.columns[column].get("indexed")
+        if not indexed and len(sp.items) > self.behaviours.list_view_threshold:
+            raise self._refuse_threshold("ordered by a column that is not indexed")
+
+        def key(item: Item):
+            value = int(item.id) if column == "id" else item.fields.get(column)
+            return (value is not None, value if value is not None else 0)
+        return sorted(items, key=key, reverse=direction.strip().lower() == "desc")
 
     # ---- users -----------------------------------------------------------------------------
     def _users(self, method, parts, query, headers):
@@ -745,6 +825,13 @@ class FakeGraph:
                 node = node["manager"]
                 depth += 1
         return 200, user, {}
+
+
+def _conjuncts(node) -> list:
+    """The clauses of a filter's top-level `and`, left to right."""
+    if node[0] == "and":
+        return _conjuncts(node[1]) + _conjuncts(node[2])
+    return [node]
 
 
 def _selected(expand: str) -> set[str] | None:

@@ -71,6 +71,7 @@ def test_funnel_times_participation_and_funded_ideas():
         "shortlisted": 4,
         "finalist": 2,
         "winner": 1,
+        "implementing": 1,
         "implemented": 0,
     }
     assert report.median_days["in_review"] == 2.0 and report.median_days["pool"] == 2.0

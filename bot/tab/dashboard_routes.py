@@ -1,0 +1,88 @@
+"""The Den tab's dashboard (and the pages built on it), mounted beside the tab's own routes.
+
+Same sign-in, same reader (language, time zone), same page shell as every tab page
+(bot/tab/routes.py); a dashboard that is not the person's to see answers exactly as a page that
+does not exist (404).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.services.dashboard import DashboardService
+from bot.services.room import RoomService
+from bot.services.showcase import ShowcaseService
+from bot.tab.auth import TabUser
+from bot.tab.dashboard_pages import dashboard_page, room_live, room_page, showcase_page
+from bot.tab.pages import Reader, Roles, not_found_page
+from bot.tab.routes import TabRoutes, _html
+from bot.tab.service import TabService
+
+
+class DashboardRoutes:
+    def __init__(
+        self, tab: TabRoutes, service: TabService, dashboards: DashboardService, showcase: ShowcaseService,
+        rooms: RoomService,
+    ) -> None:
+        self.rooms = rooms
+        self.tab = tab
+        self.service = service
+        self.dashboards = dashboards
+        self.showcases = showcase
+
+    def mount(self, app: web.Application) -> None:
+        self.tab.roles_of = self.roles_of
+        app.router.add_get("/tab/api/dashboard", self.tab.signed_in(self.dashboard))
+        app.router.add_get("/tab/api/showcase", self.tab.signed_in(self.showcase))
+        app.router.add_get("/tab/api/room", self.tab.signed_in(self.room))
+        app.router.add_get("/tab/api/room/state", self.tab.signed_in(self.room_state))
+
+    async def roles_of(self, user: TabUser) -> Roles:
+        viewer = await self.service.viewer(user)
+        return Roles(dashboard=await self.dashboards.may_open(viewer), organiser=viewer.organiser and viewer.member)
+
+    async def dashboard(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        viewer = await self.service.viewer(reader.user)
+        view = await self.dashboards.view(
+            viewer, challenge_id=request.query.get("challenge", "")[:100], year=_number(request.query.get("year"))
+        )
+        if view is None:
+            return _html(not_found_page(reader), status=404)
+        return _html(dashboard_page(reader, view))
+
+    async def showcase(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        showcase = await self.showcases.showcase(await self.service.viewer(reader.user))
+        if showcase is None:
+            return _html(not_found_page(reader), status=404)
+        return _html(showcase_page(reader, showcase))
+
+    async def _room(self, request: web.Request, reader: Reader):
+        if not reader.user.member:
+            return None
+        challenge_id = request.query.get("challenge", "")[:100] or await self.rooms.current_challenge()
+        return await self.rooms.room(challenge_id)
+
+    async def room(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        """The pitch-day room view (a channel tab on the room's projector), for every member."""
+        room = await self._room(request, reader)
+        if room is None:
+            return _html(not_found_page(reader), status=404)
+        return _html(room_page(reader, room))
+
+    async def room_state(self, request: web.Request, reader: Reader) -> web.StreamResponse:
+        """Asked every second by each screen: 204 when nothing changed since its token, else what to show."""
+        room = await self._room(request, reader)
+        if room is None:
+            return web.Response(status=404)
+        if request.query.get("since") == room.token:
+            return web.Response(status=204)
+        response = _html(room_live(reader, room))
+        response.headers["X-Room-Token"] = room.token
+        return response
+
+
+def _number(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
