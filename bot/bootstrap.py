@@ -195,7 +195,8 @@ def collection_notice(settings: Settings) -> CollectionNotice:
         raise SystemExit(
             "The notice of collection is not complete, so the app will not collect personal information: set "
             + ", ".join(missing)
-            + " (the legal authority, the purpose and the contact official, in English and French; see the README)."
+            + " (the legal authority, the purpose and the contact official, in English and French;"
+            " see docs/administration.md)."
         )
     return notice
 

@@ -284,6 +284,48 @@ class Settings:
         return {spec.name: spec.metadata["env"] for spec in fields(cls)}
 
 
+
+# What an operator sets for a deployment (the README's table *Settings an operator sets*); every other
+# setting is a tuning knob with a good default (docs/settings-reference.md). A test keeps both in step.
+OPERATOR_SETTINGS = frozenset({
+    "notice_contact_fr",
+    "notice_purpose_fr",
+    "notice_authority_fr",
+    "graph_managed_identity",
+    "graph_certificate_path",
+    "host",
+    "agents_auth_type",
+    "app_id",
+    "app_password",
+    "app_tenant_id",
+    "app_type",
+    "digest_secret",
+    "directory",
+    "dm_ids",
+    "graph_client_id",
+    "graph_client_secret",
+    "holidays",
+    "link_secret",
+    "notice_authority",
+    "notice_contact",
+    "notice_purpose",
+    "org_file",
+    "organisation",
+    "organiser_group_id",
+    "organiser_ids",
+    "port",
+    "public_url",
+    "retention_file",
+    "routing_file",
+    "sharepoint_site",
+    "store",
+    "tab_resource",
+    "teams_app_id",
+    "teams_edge",
+    "timezone",
+})
+
+
 def _parse(variable: str, raw: str, kind: Any, metadata: Any) -> Any:
     text = raw.lower() if metadata["case"] == "lower" else raw.upper() if metadata["case"] == "upper" else raw
     try:
