@@ -103,7 +103,8 @@ def pitch_form_card(
     """`revise` = (idea id, revision, reference, approver name) for a returned idea.
 
     `confirm` makes the button "Send it anyway", carrying that answer (e.g. to a repeat pitch), with
-    Cancel beside it; the notice then sits just above those two buttons, where the person decides.
+    Cancel beside it; the notice then sits just above those two buttons, where the person decides
+    (as it does on a revision's form: e.g. "nothing has changed", just above its button).
     `preface` comes before the form (the approver's comment on a returned idea); `notice` is a
     problem with the whole form (e.g. the submitter is not in the directory), shown first.
     `challenge_id` is the Den challenge the pitch goes to (its question is in the preface).
@@ -130,7 +131,7 @@ def pitch_form_card(
         title = m.t("pitch.send_anyway") if confirm else m.t("form.submit")
         action = execute(title, verbs.PITCH_SUBMIT, data, style="positive")
         check = execute(m.t("form.check_similar"), verbs.PITCH_SIMILAR, data)
-    if notice and not confirm:
+    if notice and not confirm and not revise:
         body.insert(0, attention(notice))
     body = [*(preface or []), *body]
     if errors:
@@ -143,8 +144,9 @@ def pitch_form_card(
         body.append(share_toggle(m, values.get("share") == "true"))
     body.append(subtle(notice_of_collection(m, collection)) | {"spacing": "Large", "separator": True})
     actions = [action]
-    if confirm and not revise:
+    if notice and (confirm or revise):  # e.g. a revision that changed nothing: said where they pressed
         body.append(attention(notice) | {"spacing": "Large", "separator": True})
+    if confirm and not revise:
         # Cancel sends nothing typed, so a field left empty never blocks it.
         cancel = execute(m.t("pitch.cancel"), verbs.PITCH_CANCEL, {"formId": form_id})
         actions.append(cancel | {"associatedInputs": "none"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bot.domain.model import Decision, Idea, IdeaStatus
@@ -35,8 +36,17 @@ def idea_status_card(
     return card(m, body, actions)
 
 
-def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) -> dict[str, Any]:
-    """The comment, then the pitch as a form filled in with what was sent, ready to revise."""
+def returned_card(
+    m: Messages,
+    idea: Idea,
+    decision: Decision,
+    *,
+    form_id: str,
+    values: Mapping[str, str] | None = None,
+    notice: str = "",
+) -> dict[str, Any]:
+    """The comment, then the pitch as a form filled in with what was sent, ready to revise.
+    `values`: what the person typed, when the form comes back to them (with `notice`, why)."""
     role = level(m, idea.chain[decision.step_index].shown_role)
     header = [
         text(
@@ -49,9 +59,10 @@ def returned_card(m: Messages, idea: Idea, decision: Decision, *, form_id: str) 
     return pitch_form_card(
         m,
         form_id=form_id,
-        values=idea.pitch.as_dict(),
+        values=idea.pitch.as_dict() if values is None else values,
         revise=(idea.id, idea.revision, idea.reference, decision.approver_name),
         preface=header,
+        notice=notice,
     )
 
 

@@ -120,6 +120,12 @@ async def resubmit(service: IdeaService, turn: Turn, data: Mapping[str, Any]) ->
         # one-line note, and the receipt is posted as a new card where the person is reading.
         sent = notice_card(m, m.t("resubmit.sent_below", reference=idea.reference, where=where_now(m, idea)))
         return Reply(card=sent, follow_ups=[receipt_card(m, idea, resubmitted=True)])
+    if kind == ActionStatus.UNCHANGED and idea is not None and idea.decisions:
+        # Nothing was sent: the form comes back as it was, with what they typed and why, at the button.
+        returned = idea.decisions[-1]
+        notice = m.t("resubmit.unchanged", name=plain(returned.approver_name))
+        return Reply(card=returned_card(m, idea, returned, form_id=str(uuid.uuid4()), values=result.values,
+                                        notice=notice))  # fmt: skip
     if kind == ActionStatus.INVALID and idea is not None:
         approver = idea.chain[idea.current_step].approver_name if idea.chain else ""
         return Reply(

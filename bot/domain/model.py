@@ -162,6 +162,11 @@ class NotAllowed(DecisionRefused):
     """The action does not apply to the idea in its current state (e.g. resubmitting an approved idea)."""
 
 
+class NothingChanged(DecisionRefused):
+    """A revision identical to the pitch that was returned: sending it again would ask the approver
+    to read the same words twice."""
+
+
 class OwnIdea(DecisionRefused):
     """Nobody approves their own idea, directly, as a delegate or by being handed the step."""
 
@@ -745,6 +750,8 @@ class Idea:
             raise NotAllowed(self.id)
         if revision != self.revision:
             raise StaleCard(self.id)
+        if pitch == self.pitch:
+            raise NothingChanged(self.id)
         self.earlier_pitches.append(PitchVersion(self.revision, self.pitch, now))
         self.pitch = pitch
         self.revision += 1

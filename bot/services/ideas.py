@@ -25,6 +25,7 @@ from bot.domain.model import (
     Idea,
     IdeaStatus,
     NotAllowed,
+    NothingChanged,
     NotYourStep,
     Outcome,
     Person,
@@ -80,6 +81,7 @@ class ActionStatus(enum.StrEnum):
     ALREADY_USED = "already_used"  # a second look is asked for once
     UNKNOWN_PERSON = "unknown_person"  # not in the directory
     SWITCHED_OFF = "switched_off"  # the administrators turned this off
+    UNCHANGED = "unchanged"  # a revision that changes nothing is not sent
 
 
 @dataclass
@@ -361,6 +363,8 @@ class IdeaService:
                     raised = idea.resubmit(actor_id=actor_id, pitch=pitch, revision=revision, now=now)
                 except NotYourStep:
                     return ActionStatus.NOT_YOURS, SubmitResult(idea=idea, values=values)
+                except NothingChanged:
+                    return ActionStatus.UNCHANGED, SubmitResult(idea=idea, values=values)
                 except (NotAllowed, StaleCard):
                     already = idea.revision == revision + 1 and actor_id == idea.submitter.id
                     kind = ActionStatus.ALREADY_DECIDED if already else ActionStatus.NOT_ALLOWED

@@ -200,6 +200,33 @@ async def test_return_then_resubmit_restarts_at_the_step_that_returned_it(teams,
     assert len([c for s in connector.to(DIANE.conversation_id) for c in s.cards if _asks_decision(c)]) == 2
 
 
+async def test_a_revision_that_changes_nothing_is_not_sent_and_the_form_keeps_what_was_typed(teams, connector, app):
+    await install_approvers(teams)
+    await pitch(teams, connector)
+    card = await approval_card_for(connector, MAYA)
+    await teams.click(MAYA, action(card, verbs.RETURN), {"comment": "Add the pilot's cost."})
+    update = await update_saying(connector, SAM, "Maya Singh (Manager) asked for changes")
+    values = input_values(update)
+
+    same = {**values, "title": f"  {values['title']}  "}  # only spaces around it: nothing really changed
+    answer = await teams.click(SAM, action(update, verbs.PITCH_RESUBMIT), same)
+    shown = texts(answer.card)
+    assert "Nothing has changed since this pitch went to Maya Singh, so it was not sent again." in shown
+    assert "Add the pilot's cost." in shown, "the approver's comment stays above the form"
+    kept = input_values(answer.card)
+    assert {k: kept[k] for k in VALID_PITCH} == {k: v.strip() for k, v in VALID_PITCH.items()}, "nothing typed is lost"
+    assert action(answer.card, verbs.PITCH_RESUBMIT)["data"]["revision"] == 1, "the same form, ready to send"
+    idea = await app.store.get(action(card, verbs.APPROVE)["data"]["ideaId"])
+    assert idea.status.value == "returned" and idea.revision == 1 and not idea.earlier_pitches
+    await settled(app.store)
+    assert len([c for s in connector.to(MAYA.conversation_id) for c in s.cards if _asks_decision(c)]) == 1
+
+    changed = {**kept, "first_steps": "Pilot costs $30k over 3 months."}
+    sent = await teams.click(SAM, action(answer.card, verbs.PITCH_RESUBMIT), changed)
+    assert "Its receipt is below." in texts(sent.card), "a real change is sent as before"
+    assert "Pilot costs $30k over 3 months." in texts(await approval_card_for(connector, MAYA, count=2))
+
+
 async def test_someone_else_clicking_changes_nothing_and_is_told_why(teams, connector, app):
     await install_approvers(teams)
     await pitch(teams, connector)
