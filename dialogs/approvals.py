@@ -103,10 +103,13 @@ class ApprovalFlows:
         return await self.my_approvals(turn, decided_ids=[idea_id, *earlier])
 
     async def open_approval(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
+        """"Open" in my approvals: the idea's own card is posted below, and the list stays as it is
+        (with any comment typed in it), so the approver keeps their place and goes back to it."""
         idea = await self.service.store.get(as_key(data.get("ideaId")))
         if idea is None or not idea.involves(turn.user_id):  # nobody reads an idea they have no part in
             return Reply(message=turn.messages.t("approval.not_found"))
-        return Reply(card=self.card_for(turn, idea))
+        opened = turn.messages.t("my_approvals.opened_below", reference=idea.reference)
+        return Reply(message=opened, follow_ups=[self.card_for(turn, idea)])
 
     # ---- an old card, shown again -----------------------------------------------------------
     def card_for(self, turn: Turn, idea: Idea, *, view: str = "approval") -> dict[str, Any]:

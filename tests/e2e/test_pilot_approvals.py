@@ -1,5 +1,6 @@
 """The pilot rehearsal's approval defects, over HTTP: ending a delegation (the button, typed, in
-French) sends new ideas back to the approver; deciding from "my approvals" keeps the list."""
+French) sends new ideas back to the approver; deciding from "my approvals" keeps the list, and so
+does opening one idea from it."""
 
 from __future__ import annotations
 
@@ -118,3 +119,30 @@ async def test_deciding_from_my_approvals_keeps_the_list(teams, connector):
     last = await teams.click(MAYA, button(returned.card, verbs.APPROVE), {"comment0": ""})
     assert texts(last.card).count("Decided:") == 3 and "Nothing else is waiting for your decision." in texts(last.card)
     assert ASKS in texts(await card_saying(connector, DIANE, ASKS, count=2))
+
+
+async def test_opening_one_idea_from_my_approvals_keeps_the_list_and_posts_the_idea_below(teams, connector):
+    for n in range(2):
+        await pitch(teams, SAM, n)
+    await card_saying(connector, MAYA, ASKS, count=2)
+    await teams.say(MAYA, "my approvals")
+    listed = await card_saying(connector, MAYA, "Waiting for your decision")
+    second = [n for n in nodes(listed) if n.get("verb") == verbs.OPEN_APPROVAL][1]
+
+    before = len(cards_to(connector, MAYA, "Idea number 1"))  # the request and the list name it
+    opened = await teams.click(MAYA, second, {"comment0": "typed, not sent"})
+    # A message, not a card: the list is not replaced, so the approver keeps their place and what they typed.
+    assert opened.message == "DEN-2026-0002 is open below. Your list stays here."
+    below = await card_saying(connector, MAYA, "Idea number 1", count=before + 1)
+    assert "Waiting for your decision" not in texts(below)
+    assert button(below, verbs.APPROVE)["data"]["ideaId"] == second["data"]["ideaId"]
+    assert "Solution 1: a new way." in texts(below), "the idea itself, in full"
+
+    # Deciding it on its own card, then from the list: the list, still there, carries on.
+    await teams.click(MAYA, button(below, verbs.APPROVE), {"comment": ""})
+    from_list = await teams.click(MAYA, button(listed, verbs.APPROVE), {"comment0": ""})
+    assert "Waiting for your decision" in texts(from_list.card) and "Nothing else is waiting" in texts(from_list.card)
+
+    await teams.say(MAYA, "mes approbations", locale="fr-CA")
+    french = await card_saying(connector, MAYA, "Rien n’attend votre décision")
+    assert french.get("lang") == "fr"
