@@ -103,7 +103,7 @@ class ApprovalFlows:
         return await self.my_approvals(turn, decided_ids=[idea_id, *earlier])
 
     async def open_approval(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        """"Open" in my approvals: the idea's own card is posted below, and the list stays as it is
+        """My approvals' Open: the idea's own card is posted below, and the list stays as it is
         (with any comment typed in it), so the approver keeps their place and goes back to it."""
         idea = await self.service.store.get(as_key(data.get("ideaId")))
         if idea is None or not idea.involves(turn.user_id):  # nobody reads an idea they have no part in
