@@ -417,10 +417,10 @@ def bootstrap(
         on_outbox=kick,
         refresh_list=settings.vote_refresh_list,
     )
-    pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
     public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     report_links = ReportLinks(settings.link_secret, public_url, clock)
     tab_links = tab_links_for(settings, public_url)
+    pitch_day.renderer = ChannelCards(pitch_day, tab_links)  # the channel cards it posts and updates
     renderer = NotificationRenderer(store, second_look=routes.second_look,
                                     den=DenNotificationRenderer(challenges, notice),
                                     pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz,

@@ -17,15 +17,19 @@ from bot.ports import channel_recipient
 from bot.services.pitch_day import Outcome, PitchDay, PitchDayService, Status
 from cards.bilingual import bilingual, other_language
 from cards.peoples_choice import now_pitching_card, peoples_choice_card
+from cards.tab_links import TabLinks, with_tab_links
 from dialogs.panel import PanelFlows, refused
 from dialogs.turn import Reply, Turn, as_key
 
 
 class ChannelCards:
-    """The channel's cards, in the language the channel was registered with."""
+    """The channel's cards, in the language the channel was registered with, and the other one; their
+    View buttons open the finalist in the Den tab (dropped where the tab cannot be reached: a details
+    card posted in a channel would be read by everyone there)."""
 
-    def __init__(self, service: PitchDayService) -> None:
+    def __init__(self, service: PitchDayService, tab_links: TabLinks | None = None) -> None:
         self._service = service
+        self._tab_links = tab_links or TabLinks()
 
     async def _messages(self, day: PitchDay) -> Messages:
         record = await self._service.store.get_conversation(channel_recipient(day.challenge.channel_key))
@@ -35,13 +39,18 @@ class ChannelCards:
         def render(m: Messages) -> tuple[dict[str, Any], str]:
             return peoples_choice_card(m, day.challenge, day.finalists, poll), m.t("pc.title", name=day.challenge.name)
 
-        return _both(await self._messages(day), render)
+        return self._linked(_both(await self._messages(day), render))
 
     async def room_card(self, day: PitchDay, panel: Panel) -> tuple[dict[str, Any], str]:
         def render(m: Messages) -> tuple[dict[str, Any], str]:
             return now_pitching_card(m, day.challenge, day.finalists, panel), m.t("room.title", name=day.challenge.name)
 
-        return _both(await self._messages(day), render)
+        return self._linked(_both(await self._messages(day), render))
+
+    def _linked(self, rendered: tuple[dict[str, Any], str]) -> tuple[dict[str, Any], str]:
+        card, summary = rendered
+        link = self._tab_links.for_reader("", str(card.get("lang", "")))  # a channel: no one reader
+        return with_tab_links(card, link, keep_without=False), summary
 
 
 def _both(m: Messages, render: Callable[[Messages], tuple[dict[str, Any], str]]) -> tuple[dict[str, Any], str]:

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from types import SimpleNamespace
+from urllib.parse import unquote
 
 import pytest
 
+from bot.domain.model import IdeaStatus
 from bot.domain.panel import Conflict, Panel, Scorecard, results
 from bot.domain.voting import Poll
 from bot.i18n import Messages
+from bot.services.pitch_day import PitchDay
+from cards import verbs
 from cards.peoples_choice import now_pitching_card, peoples_choice_card, peoples_choice_result_card
 from cards.scorecard import (
     my_scorecards_card,
@@ -21,6 +26,8 @@ from cards.scorecard import (
     results_card,
     scorecard_card,
 )
+from cards.tab_links import TabLinks
+from dialogs.voting import ChannelCards
 from tests.support.card_validator import card_problems, needs_node
 from tests.support.pitch_day import OLGA_ID, T0, a_challenge, finalist_ideas
 from tests.support.teams_client import nodes, texts
@@ -138,3 +145,59 @@ def test_buttons_that_send_no_input_are_not_stopped_by_the_cards_required_ones()
     [end] = [n for n in nodes(form) if n.get("verb") == verbs.DELEGATE_END]
     assert end["associatedInputs"] == "none"
     assert any(n.get("isRequired") for n in nodes(form))
+
+
+def _public(idea):
+    """An idea its submitter shares, approved for the Den: every member of the channel may open it."""
+    idea.status, idea.shared = IdeaStatus.APPROVED, True
+    return idea
+
+
+def _views(card: dict) -> list[str]:
+    return [n["data"]["ideaId"] for n in nodes(card) if n.get("verb") == verbs.VIEW_IDEA]
+
+
+@pytest.mark.parametrize("locale", ["en-CA", "fr-CA"])
+def test_peoples_choice_and_now_pitching_cards_offer_view_for_each_shared_finalist(locale):
+    m = Messages(locale)
+    challenge = a_challenge()
+    ideas = finalist_ideas(challenge, 3)
+    shared, private = _public(ideas[0]), ideas[1]
+    poll = Poll(challenge.id, [i.id for i in ideas], OLGA_ID, T0)
+    panel = Panel(challenge.id, JUDGES, "diane", OLGA_ID, T0, remind_at=T0 + timedelta(days=5))
+    panel.now_pitching = 0
+    open_card = peoples_choice_card(m, challenge, ideas, poll)
+    mine = peoples_choice_card(m, challenge, ideas, poll, my_vote=shared.id, personal=True)
+    room = now_pitching_card(m, challenge, ideas, panel)
+    poll.close(actor_id=OLGA_ID, is_organiser=True, counts={shared.id: 3, private.id: 1}, now=T0)
+    closed = peoples_choice_result_card(m, challenge, ideas, poll)
+    made = {"open": open_card, "mine": mine, "room": room, "closed": closed}
+    for name, card in made.items():
+        assert _views(card) == [shared.id], f"{name}: only the finalist every member may open has View"
+    assert not card_problems(made)
+    view = "View DEN-2025-0001" if locale == "en-CA" else "Consulter DEN-2025-0001"
+    assert view in [n.get("title") for n in nodes(open_card)]
+
+
+async def test_the_channel_cards_view_buttons_open_the_finalist_in_the_den_tab():
+    challenge = a_challenge()
+    ideas = finalist_ideas(challenge, 2)
+    _public(ideas[0])
+    poll = Poll(challenge.id, [i.id for i in ideas], OLGA_ID, T0)
+    panel = Panel(challenge.id, JUDGES, "diane", OLGA_ID, T0, remind_at=T0 + timedelta(days=5))
+    panel.now_pitching = 0
+
+    class Store:
+        async def get_conversation(self, recipient_id):
+            return None
+
+    service = SimpleNamespace(store=Store(), tz=None)
+    day = PitchDay(challenge, ideas, panel, poll)
+    linked = ChannelCards(service, TabLinks(app_id="11111111-2222-3333-4444-555555555555"))
+    for card, _ in (await linked.poll_card(day, poll), await linked.room_card(day, panel)):
+        urls = [n["url"] for n in nodes(card) if n.get("type") == "Action.OpenUrl"]
+        assert len(urls) == 1 and urls[0].startswith("https://teams.microsoft.com/l/entity/")
+        assert ideas[0].id in unquote(urls[0]) and not _views(card)
+    unlinked = ChannelCards(service)  # no tab to open: a details card in a channel would be read by all
+    card, _ = await unlinked.room_card(day, panel)
+    assert not _views(card) and not [n for n in nodes(card) if n.get("type") == "Action.OpenUrl"]
