@@ -116,13 +116,14 @@ def idea_page(
     can_ask: bool = False,
     may_write_lesson: bool = False,
 ) -> str:
-    """`saved`: the catalogue key of what the person just changed (said in a status message);
+    """`saved`: the catalogue key of what the person just changed (said in a status message; it may
+    name the idea's reference); the submitter of an idea still in review may withdraw it here.
     `asked`: the reader's own request to talk about the idea; `can_ask`: whether they may make one."""
     card = idea_details_card(reader.messages, idea, standing, viewer_id=reader.user.id)
     body = CardHtml(reader.messages.locale, reader.tz).render(card)
     askable = can_ask and is_public(idea) and idea.submitter.id != reader.user.id
     return _render("idea.html", reader, idea=idea, card=Markup(body), section="ideas", saved=saved, asked=asked,
-                   askable=askable, may_write_lesson=may_write_lesson)
+                   askable=askable, may_write_lesson=may_write_lesson, reason_max=REASON_MAX)
 
 
 def requests_page(reader: Reader, requests: list[ConnectRequest], *, saved: str = "") -> str:

@@ -209,18 +209,27 @@ class TabRoutes:
         return _html(my_ideas_page(reader, ideas, saved=saved, withdrawn=withdrawn))
 
     async def withdraw(self, request: web.Request, reader: Reader) -> web.StreamResponse:
-        """The submitter's Withdraw from My ideas: as in the chat, then the invitation to share what
-        was learned. Someone else's idea answers as one that does not exist."""
-        checked = check_text((await request.post()).get("reason", ""), REASON_MAX, multiline=True)
+        """The submitter's Withdraw from My ideas or from the idea's page: as in the chat, then (on My
+        ideas) the invitation to share what was learned, or (on its page, which then offers the lesson
+        form) the idea as it is now. Someone else's idea answers as one that does not exist."""
+        form = await request.post()
+        on_its_page = form.get("back") == "idea"
+
+        async def answer(saved: str, withdrawn: Idea | None = None) -> web.StreamResponse:
+            if on_its_page:
+                return await self.idea(request, reader, saved=saved)
+            return await self.mine(request, reader, saved=saved, withdrawn=withdrawn)
+
+        checked = check_text(form.get("reason", ""), REASON_MAX, multiline=True)
         if checked.error == "too_long":
-            return await self.mine(request, reader, saved="tab.withdraw.too_long")
+            return await answer("tab.withdraw.too_long")
         viewer = await self.service.viewer(reader.user)
         result = await self.service.withdraw(viewer, request.match_info["idea_id"], checked.value)
         if result is None or result.status in (ActionStatus.NOT_YOURS, ActionStatus.NOT_FOUND):
             return _html(not_found_page(reader), status=404)
         if result.status != ActionStatus.RECORDED:
-            return await self.mine(request, reader, saved="withdraw.not_allowed")
-        return await self.mine(request, reader, saved="withdraw.done", withdrawn=result.idea)
+            return await answer("withdraw.not_allowed")
+        return await answer("withdraw.done", withdrawn=result.idea)
 
     async def requests(self, request: web.Request, reader: Reader, saved: str = "") -> web.StreamResponse:
         viewer = await self.service.viewer(reader.user)

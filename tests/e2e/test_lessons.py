@@ -114,3 +114,26 @@ async def test_withdrawing_from_my_ideas_in_the_tab_invites_a_lesson_as_the_chat
     assert "Talk to the" in (await tab_titles(app, PRIYA, lessons="1", q="regional"))
     status, mine = await tab(app, SAM, "/tab/api/mine")
     assert "Write what you learned" not in mine, "invited once: the invitation was on the answer to the withdrawal"
+
+
+async def test_the_idea_page_in_the_tab_offers_its_submitter_the_same_withdraw(app, teams, connector):
+    await teams.install(MAYA)
+    await pitch(teams, connector, SAM)
+    idea = await only_idea_of(app, SAM)
+    withdraw = f'data-post="/tab/api/ideas/{idea.id}/withdraw"'
+    status, page = await tab(app, SAM, f"/tab/api/ideas/{idea.id}", locale="fr-CA")
+    assert status == 200 and withdraw in page and 'name="back" value="idea"' in page
+    assert "Retirer de l’examen" in page and "Retirer cette idée? Son examen prendra fin" in page, "asks again"
+    status, page = await tab(app, MAYA, f"/tab/api/ideas/{idea.id}")
+    assert status == 200 and withdraw not in page, "only its submitter is offered it"
+
+    status, page = await tab(app, SAM, f"/tab/api/ideas/{idea.id}/withdraw",
+                             {"reason": "Another team does it", "back": "idea"})
+    assert status == 200 and (await only_idea_of(app, SAM)).status.value == "withdrawn"
+    assert f"{idea.reference} is withdrawn. Whoever held it has been told." in page
+    assert withdraw not in page and f"/tab/api/ideas/{idea.id}/lesson" in page, "its page again, with the lesson form"
+    told = await connector.wait_for(lambda c: next(
+        (card for s in c.to(MAYA.conversation_id) for card in s.cards if "withdrew" in texts(card)), None))
+    assert idea.reference in texts(told)
+    status, page = await tab(app, SAM, f"/tab/api/ideas/{idea.id}/withdraw", {"back": "idea"})
+    assert status == 200 and "already been decided or withdrawn" in page, "a second try changes nothing"
