@@ -482,7 +482,8 @@ def bootstrap(
         directory,
         channel,
         nudger,
-        digest_renderer(report_url=settings.report_url, stall_days=rules.stall_after_business_days, tz=calendar.tz),
+        digest_renderer(report_url=settings.report_url, stall_days=rules.stall_after_business_days, tz=calendar.tz,
+                        branch_names=getattr(directory, "french_branch_names", None)),  # fmt: skip
         clock=clock,
         calendar=calendar,
         rules=rules,

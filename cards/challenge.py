@@ -445,6 +445,7 @@ def pool_card(
         if stage.stage == Stage.WINNER and stage.funding is None:
             actions.append(execute(m.t("den.action.fund"), verbs.DEN_FUND_FORM, {"ideaId": idea.id}, style="positive"))
         area = m.t(f"choice.program_area.{idea.pitch.program_area}")
+        where = plain(idea.submitter.branch_in(m.language) or idea.submitter.name)
         body.append(
             container(
                 [
@@ -452,7 +453,7 @@ def pool_card(
                         reference_title(m, idea.reference, idea.pitch.title),
                         weight="Bolder",
                     ),
-                    subtle(f"{stage_label(m, stage)} · {plain(idea.submitter.branch or idea.submitter.name)} · {area}"),
+                    subtle(f"{stage_label(m, stage)} · {where} · {area}"),
                     {"type": "ActionSet", "actions": actions},
                 ],
                 separator=True,
@@ -573,7 +574,7 @@ def idea_view_card(
         facts(
             [
                 (m.t("den.label.submitter"), plain(idea.submitter.name)),
-                (m.t("den.label.branch"), plain(idea.submitter.branch)),
+                (m.t("den.label.branch"), plain(idea.submitter.branch_in(m.language))),
             ]
         )
     )
@@ -709,7 +710,7 @@ def announcement_card(
         who = (
             idea.submitter.name
             if stage.consent_to_name
-            else m.t("den.announce.anonymous", branch=plain(idea.submitter.branch or "—"))
+            else m.t("den.announce.anonymous", branch=plain(idea.submitter.branch_in(m.language) or "—"))
         )
         items = [text(plain(idea.pitch.title), weight="Bolder"), subtle(who)]
         if is_public(idea):  # every member may open it: its page in the Den tab (cards/tab_links.py)

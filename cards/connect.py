@@ -63,7 +63,7 @@ def asked_card(m: Messages, request: ConnectRequest) -> dict[str, Any]:
         text(
             m.t(
                 "connect.asked.body",
-                branch=plain(request.asker.branch) or m.t("connect.someone_branch"),
+                branch=plain(request.asker.branch_in(m.language)) or m.t("connect.someone_branch"),
                 reference=request.idea_reference,
                 title=plain(request.idea_title),
             )
@@ -88,7 +88,7 @@ def answered_for_owner(m: Messages, request: ConnectRequest) -> dict[str, Any]:
     """To the owner, once they answered: accepted (the asker's name and a chat), or declined."""
     if request.state == ConnectState.ACCEPTED:
         return _accepted(m, request, other=request.asker, said=m.t(
-            "connect.accepted.owner", name=plain(request.asker.name), branch=plain(request.asker.branch),
+            "connect.accepted.owner", name=plain(request.asker.name), branch=plain(request.asker.branch_in(m.language)),
             reference=request.idea_reference))
     return card(m, [heading(m.t("connect.declined.title")), text(m.t("connect.declined.owner"))], _view(m, request))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -107,8 +108,17 @@ def _pending_text(m: Messages, line: DigestRow) -> str:
 
 
 def digest_card(
-    m: Messages, digest: Digest, *, nudged: set[str] = frozenset(), report_url: str = "", stall_days: int = 5
+    m: Messages,
+    digest: Digest,
+    *,
+    nudged: set[str] = frozenset(),
+    report_url: str = "",
+    stall_days: int = 5,
+    branch_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
+    """`branch_names`: each branch's French name by its English one, as the directory gives them (a
+    French digest shows them; a branch without one keeps its English name)."""
+    french = (branch_names or {}) if m.language == "fr" else {}
     first, last = digest.week.start.date(), (digest.week.end - timedelta(days=1)).date()  # the end is exclusive
     one_day = first == last  # the week so far, asked for on its Monday: say "today", not "Dec 7 to Dec 7"
     if one_day:
@@ -192,7 +202,7 @@ def digest_card(
     if digest.participation_by_branch:
         items = [text(m.t("digest.participation"), weight="Bolder"), subtle(m.t("digest.by_branch"))]
         items += [
-            text(m.t("digest.participation_line", name=name, count=count), spacing="None")
+            text(m.t("digest.participation_line", name=plain(french.get(name, name)), count=count), spacing="None")
             for name, count in digest.participation_by_branch
         ]
         items.append(subtle(m.t("digest.by_area")))

@@ -20,12 +20,17 @@ from cards.safe_text import plain
 from dialogs.turn import Reply, Turn, as_id
 
 
-def digest_renderer(*, report_url: str, stall_days: int, tz: tzinfo | None = None):
-    """The DigestService's renderer: the DM's card in their language, and its notification summary."""
+def digest_renderer(
+    *, report_url: str, stall_days: int, tz: tzinfo | None = None, branch_names: Mapping[str, str] | None = None
+):
+    """The DigestService's renderer: the DM's card in their language, and its notification summary.
+    `branch_names`: the branches' French names by their English ones, from the directory."""
 
     def render(digest: Digest, locale: str | None, nudged: set[str]) -> tuple[dict[str, Any], str]:
         m = Messages(locale, tz)
-        card = digest_card(m, digest, nudged=nudged, report_url=report_url, stall_days=stall_days)
+        card = digest_card(
+            m, digest, nudged=nudged, report_url=report_url, stall_days=stall_days, branch_names=branch_names
+        )
         return in_language(card, m), m.t("digest.summary")
 
     return render

@@ -1,7 +1,9 @@
 """The directory from a local org file: the default for the embedded mode and for demos.
 
 The file lists people with their manager's id; a position marked `"vacant": true` keeps the
-line of management intact while nobody fills it (the chain skips it).
+line of management intact while nobody fills it (the chain skips it). Each person's `branch` may
+have its French name beside it (`branchFr`), which French cards show; given once for a branch, it
+serves everyone in that branch.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class OrgFileDirectory:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OrgFileDirectory:
         entries: dict[str, OrgEntry] = {}
+        french = {raw["branch"]: raw["branchFr"] for raw in data["people"] if raw.get("branch") and raw.get("branchFr")}
         for raw in data["people"]:
             person = Person(
                 id=raw["id"],
@@ -51,6 +54,7 @@ class OrgFileDirectory:
                 job_title=raw.get("jobTitle", ""),
                 email=raw.get("email", ""),
                 branch=raw.get("branch", ""),
+                branch_fr=raw.get("branchFr") or french.get(raw.get("branch", ""), ""),
             )
             entries[person.id] = OrgEntry(
                 person=person,
@@ -63,6 +67,11 @@ class OrgFileDirectory:
             )
         groups = {g["id"]: frozenset(g.get("members") or []) for g in data.get("groups") or []}
         return cls(entries, data.get("tenantId", ""), groups)
+
+    @property
+    def french_branch_names(self) -> dict[str, str]:
+        """Each branch's French name by its English one, where the file gives it (for figures by branch)."""
+        return {e.person.branch: e.person.branch_fr for e in self._entries.values() if e.person.branch_fr}
 
     def entry(self, user_id: str) -> OrgEntry | None:
         return self._entries.get(user_id)

@@ -35,6 +35,7 @@ def person_to_dict(person: Person) -> dict[str, Any]:
         "jobTitle": person.job_title,
         "email": person.email,
         "branch": person.branch,
+        **({"branchFr": person.branch_fr} if person.branch_fr else {}),
     }
 
 
@@ -46,6 +47,7 @@ def person_from_dict(data: dict[str, Any]) -> Person:
         job_title=data.get("jobTitle", ""),
         email=data.get("email", ""),
         branch=data.get("branch", ""),
+        branch_fr=data.get("branchFr", ""),
     )
 
 

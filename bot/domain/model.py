@@ -40,7 +40,8 @@ class Role(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Person:
-    """Someone in the directory. `id` is the Entra ID (AAD) object id."""
+    """Someone in the directory. `id` is the Entra ID (AAD) object id. `branch` is their branch as the
+    directory names it (in English); `branch_fr` its French name, where the directory has one."""
 
     id: str
     name: str
@@ -48,6 +49,11 @@ class Person:
     job_title: str = ""
     email: str = ""
     branch: str = ""
+    branch_fr: str = ""
+
+    def branch_in(self, language: str) -> str:
+        """The branch's name in the reader's language: French where the directory gives it, else English."""
+        return self.branch_fr if language == "fr" and self.branch_fr else self.branch
 
 
 @dataclass(frozen=True)

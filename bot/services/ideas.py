@@ -12,7 +12,7 @@ import enum
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -28,7 +28,6 @@ from bot.domain.model import (
     NothingChanged,
     NotYourStep,
     Outcome,
-    Person,
     Role,
     StaleCard,
 )
@@ -311,7 +310,7 @@ class IdeaService:
         if submitter is None:
             return SubmitResult(values=values, not_in_directory=True)
         if submitter_name and not submitter.name:
-            submitter = Person(submitter.id, submitter_name, submitter.role, submitter.job_title, submitter.email)
+            submitter = replace(submitter, name=submitter_name)
         line = await self.directory.line_of_management(submitter_id)
         route = self.routes.route(submitter, line, pitch)
         chain = route.deciders
