@@ -124,15 +124,17 @@ def route_why(m: Messages, idea: Idea) -> list[Element]:
 
 
 def informed_line(m: Messages, idea: Idea) -> list[Element]:
-    """Who the route only keeps informed."""
-    if not idea.informed:
-        return []
-    roles = [m.t("chain.step", name=plain(i.person_name), role=level(m, i.role)) for i in idea.informed]
-    return [subtle(m.t("route.informed", names=", ".join(roles)))]
-
-
-def route_view(m: Messages, idea: Idea) -> list[Element]:
-    return route_why(m, idea) + informed_line(m, idea)
+    """Who the route only keeps informed: once each, and never someone who holds or decided a step
+    (an idea passed to an informed level makes them a decider, not a bystander)."""
+    deciders = {s.approver_id for s in idea.chain} | {d.approver_id for d in idea.decisions}
+    seen: set[str] = set()
+    roles: list[str] = []
+    for i in idea.informed:
+        if i.person_id in deciders or i.person_id in seen:
+            continue
+        seen.add(i.person_id)
+        roles.append(m.t("chain.step", name=plain(i.person_name), role=level(m, i.role)))
+    return [subtle(m.t("route.informed", names=", ".join(roles)))] if roles else []
 
 
 def handover_notice(m: Messages, idea: Idea, viewer_id: str) -> str:
@@ -288,9 +290,9 @@ def informed_card(
     if notice:
         body.append(good(notice))
     body.append(text(m.t("informed.body", name=plain(idea.submitter.name))))
-    body += route_view(m, idea)
+    body += route_why(m, idea)
     body += summary
-    body.append(chain)
+    body.append(chain)  # the chain ends with who is kept informed
     body += comments_view(m, idea)
     actions: list[Element] = []
     if idea.status != IdeaStatus.WITHDRAWN:
