@@ -431,22 +431,32 @@ def delegation_card(
     people: list[tuple[str, str]] | None = None,
     notice: str = "",
     problem: str = "",
+    handed_over: int | None = None,
 ) -> dict[str, Any]:
-    """'Someone acts for me until <date>': set it, or end the one in force."""
+    """'Someone acts for me until <date>': set it, or end the one in force.
+
+    `handed_over` is given just after saving: the arrangement in force is then the one confirmation
+    (in green), followed by how many waiting steps went to the colleague when there were any."""
     body: list[Element] = [heading(m.t("delegate.title"))]
     if notice:
         body.append(good(notice))
+    in_force = (
+        m.t("delegate.current", name=plain(current.delegate_name), day=local_day(m, current.last_day))
+        if current is not None
+        else ""
+    )
+    just_saved = handed_over is not None and current is not None
+    if just_saved:
+        body.append(good(in_force))
+        if handed_over:
+            body.append(text(m.count("delegate.handed_over", handed_over)))
     if problem:
         body.append(attention(problem))
     body.append(text(m.t("delegate.body")))
     actions: list[Element] = []
+    if current is not None and not just_saved:
+        body.append(text(in_force, weight="Bolder"))
     if current is not None:
-        body.append(
-            text(
-                m.t("delegate.current", name=plain(current.delegate_name), day=local_day(m, current.last_day)),
-                weight="Bolder",
-            )
-        )
         # Ending sends none of the form's inputs, so the required person and date do not stop it.
         actions.append(execute(m.t("delegate.end"), verbs.DELEGATE_END, {}) | {"associatedInputs": "none"})
     body.append(people_picker(m, "delegateId", m.t("delegate.who"), people))

@@ -19,7 +19,7 @@ T0 = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
 MAYA = Person("maya", "Maya Singh", Role.MANAGER)
 DIANE = Person("diane", "Diane Tremblay", Role.DIRECTOR)
 AMIR = Person("amir", "Amir Haddad", Role.ADM)
-SMALL = Rule("small", (Role.MANAGER, Role.DIRECTOR), (Role.ADM,), why={"en": "Under $50,000.", "fr": "Moins de 50 000 $."})
+SMALL = Rule("small", (Role.MANAGER, Role.DIRECTOR), (Role.ADM,), why={"en": "Under $50,000."})
 PITCH = Pitch("Tell us once", "p", "s", "clients", "client_services", "under_10k", "first steps")
 
 
