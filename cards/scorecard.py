@@ -68,7 +68,7 @@ def pitch_day_card(
     today: date | None = None,
 ) -> dict[str, Any]:
     """What an organiser, the chair, a judge or a sponsor can do about pitch day, as it stands.
-    `today` (the local date): scoring closes on pitch day or later. Closing scoring or voting, which
+    `today` (the local date): scoring closes, and voting opens, on pitch day or later. Closing scoring or voting, which
     cannot be undone, first says so on the card and asks again."""
     body: list[Element] = [heading(m.t("pd.title", name=challenge.name))]
     if notice:
@@ -96,7 +96,8 @@ def pitch_day_card(
     voting: list[Element] = []
     if organiser and challenge.peoples_choice and finalists:
         if poll is None:
-            voting.append(execute(m.t("pc.action.open"), verbs.VOTING_OPEN, ref))
+            if challenge.pitch_day_reached(today):  # voting opens once the finalists have pitched
+                voting.append(execute(m.t("pc.action.open"), verbs.VOTING_OPEN, ref))
         elif poll.is_open:
             close = execute(m.t("pc.action.close_confirm"), verbs.VOTING_CLOSE, ref, style="destructive")
             voting.append(confirm_first(m.t("pc.action.close"), m.t("pc.close.are_you_sure"), close))
