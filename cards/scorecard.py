@@ -133,13 +133,18 @@ def panel_form_card(
     values: Mapping[str, str],
     errors: Mapping[str, str] | None = None,
     known: Sequence[tuple[str, str]] = (),
+    below_quorum: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """Organisers name the judges and the chair with Teams' people picker (anyone in the tenant,
-    guests included); the bot checks each one against the directory."""
+    guests included); the bot checks each one against the directory. `below_quorum` (judges named,
+    quorum): fewer judges than the results need, said at the field, with a button to save anyway."""
     errors = errors or {}
     body: list[Element] = [heading(m.t("pd.form.title", name=challenge.name)), text(m.t("pd.form.intro"))]
     if errors:
         body.append(attention(m.t(f"pd.form.error.{errors.get('judges', 'invalid')}")))
+    if below_quorum is not None:
+        named, quorum = below_quorum
+        body.append(attention(m.count("pd.form.warning.below_quorum", named, quorum=quorum)))
     people = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
     choices = [{"title": name or person_id, "value": person_id} for person_id, name in known]
     body.append({"type": "Input.ChoiceSet", "id": "judges", "label": m.t("pd.form.judges"), "isMultiSelect": True,
@@ -153,7 +158,11 @@ def panel_form_card(
     body.append({"type": "Input.Time", "id": "remind_time", "label": m.t("pd.form.remind_time"),
                  "value": values.get("remind_time", "")})  # fmt: skip
     body.append(subtle(m.t("pd.form.remind_help")))
-    return card(m, body, [execute(m.t("pd.action.save_panel"), verbs.PANEL_NAME, _ref(challenge), style="positive")])
+    actions = [execute(m.t("pd.action.save_panel"), verbs.PANEL_NAME, _ref(challenge), style="positive")]
+    if below_quorum is not None:
+        actions.append(execute(m.t("pd.action.save_panel_anyway"), verbs.PANEL_NAME,
+                               _ref(challenge, belowQuorumConfirmed=True)))  # fmt: skip
+    return card(m, body, actions)
 
 
 def panel_named_card(m: Messages, challenge: Challenge, panel: Panel, finalists: Sequence[Idea], *,
