@@ -115,7 +115,7 @@
       response = await request(apiPath(hash));
     } catch (error) {
       return showMessage("The Den cannot be reached right now. Try again in a moment.",
-        "Deputy’s Den est injoignable pour le moment. Réessayez dans un instant.");
+        "Deputy's Den est injoignable pour le moment. Réessayez dans un instant.");
     }
     if (response.status === 401) {
       if (!state.teams) {
@@ -140,7 +140,7 @@
       if (button) button.disabled = false;
       app.removeAttribute("aria-busy");
       return showMessage("The Den cannot be reached right now. Nothing was changed; try again in a moment.",
-        "Deputy’s Den est injoignable pour le moment. Rien n’a été modifié ; réessayez dans un instant.");
+        "Deputy's Den est injoignable pour le moment. Rien n’a été modifié; réessayez dans un instant.");
     }
     if (response.status === 401) return load();
     state.first = true; // stay where the person is: the status message says what changed
