@@ -53,6 +53,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.idle_instance_cost
 	$(PY) -m bench.idea_lifecycle_cost
 	$(PY) -m bench.vote_click
+	$(PY) -m bench.telemetry_cost
 	$(PY) -m bench.tab_search
 	$(PY) -m bench.tab_index_cost
 

@@ -18,6 +18,8 @@ from bot.ports.service_urls import ServiceUrlAllowList
 from bot.settings import Settings
 from bot.tab.routes import tab_headers
 from bot.tab.wiring import mount_tab
+from bot.telemetry import Telemetry
+from bot.telemetry.setup import configure_from_env
 from bot.web.admin_routes import admin_routes
 from bot.web.pages import health_routes, page_routes
 from bot.web.report_download import report_download_route
@@ -33,8 +35,9 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     graph_credential: AsyncTokenCredential | None = None,
+    telemetry: Telemetry | None = None,
 ) -> web.Application:
-    den = bootstrap(settings, clock=clock, graph_credential=graph_credential)
+    den = bootstrap(settings, clock=clock, graph_credential=graph_credential, telemetry=telemetry)
 
     async def start(app: web.Application) -> None:
         await den.start()
@@ -65,6 +68,7 @@ def create_app(
         clock=den.clock,
         outbox_max_age_seconds=settings.health_outbox_max_age_seconds,
         in_flight=lambda: den.dispatcher.in_flight,
+        graph_store=settings.store == "sharepoint",
     )
     admin_routes(
         app,
@@ -97,7 +101,11 @@ def main() -> None:
             "teams_edge": settings.teams_edge,
         },
     )
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    telemetry = configure_from_env()  # Application Insights, OTLP, or nothing (bot/telemetry/setup.py)
+    try:
+        web.run_app(create_app(settings, telemetry=telemetry), host=settings.host, port=settings.port, print=None)
+    finally:
+        telemetry.shutdown()  # what is still buffered is exported before the process ends
 
 
 if __name__ == "__main__":

@@ -35,8 +35,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.harness import Figure, Server, free_port, percentile, python, start_server, verdict
-from bot.ports.service_urls import LOCAL_SERVICE_URLS
+from bench.harness import Figure, Server, den_env, free_port, percentile, python, start_server, verdict
 from cards import verbs
 from tests.support.bulk import BenchOrg, seed_ideas
 from tests.support.teams_client import TeamsClient, User
@@ -146,18 +145,7 @@ async def main() -> None:
                 f"Deputy's Den on {edge}",
                 python("app.py"),
                 port=den_port,
-                env={
-                    "PORT": str(den_port),
-                    "DEN_HOST": "127.0.0.1",
-                    "DEN_SQLITE_PATH": str(edge_db),
-                    "DEN_ORG_FILE": str(org_file),
-                    "DEN_LOG_LEVEL": "WARNING",
-                    "DEN_OUTBOX_POLL_SECONDS": "0.5",
-                    "DEN_DIGEST_SCHEDULE": "off",
-                    "DEN_TEAMS_EDGE": edge,
-                    "MicrosoftAppId": "",
-                    "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
-                },
+                env=den_env(den_port, edge_db, org_file, DEN_TEAMS_EDGE=edge),
             )
         den, delivery_db = dens["botbuilder"], Path(folder) / "den-botbuilder.sqlite3"
         yard_port = free_port()

@@ -96,6 +96,25 @@ async def start_server(
     raise SystemExit(f"{name} did not start")
 
 
+def den_env(port: int, db: Path, org_file: Path, **more: str) -> dict[str, str]:
+    """The settings a benchmarked Den runs with: SQLite `db`, the org file, quiet logs, no timers,
+    authentication off, sending to the connector stand-in on loopback; `more`: other settings."""
+    from bot.ports.service_urls import LOCAL_SERVICE_URLS
+
+    return {
+        "PORT": str(port),
+        "DEN_HOST": "127.0.0.1",
+        "DEN_SQLITE_PATH": str(db),
+        "DEN_ORG_FILE": str(org_file),
+        "DEN_LOG_LEVEL": "WARNING",
+        "DEN_OUTBOX_POLL_SECONDS": "0.5",
+        "DEN_DIGEST_SCHEDULE": "off",
+        "MicrosoftAppId": "",
+        "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,
+        **more,
+    }
+
+
 def python(*args: str) -> list[str]:
     return [sys.executable, *args]
 

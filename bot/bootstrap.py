@@ -9,6 +9,8 @@ can swap the clock, the Graph credential or the channel (cosmicpython's bootstra
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -51,15 +53,19 @@ from bot.services.ideas import IdeaService
 from bot.services.limited_posts import RateLimitedPosts
 from bot.services.live_cards import LiveCards
 from bot.services.nudges import Nudger
-from bot.services.outbox import OutboxDispatcher
+from bot.services.outbox import OutboxDispatcher, unobserved
 from bot.services.pitch_day import PitchDayService
 from bot.services.records import RecordsService
 from bot.services.rehearsal import Rehearsal, RehearsalClock
 from bot.services.report_links import ReportLinks
 from bot.services.schedule import Timer, daily, weekly
+from bot.services.tenant_budget import TenantBudget
 from bot.services.viewers import ViewerResolver
 from bot.settings import Settings
 from bot.tab.wiring import tab_links_for
+from bot.telemetry import Telemetry
+from bot.telemetry.outbox import BacklogWatch, DeliveryObserver
+from bot.telemetry.store import traced_store
 from dialogs.approvals import ApprovalFlows
 from dialogs.connect import ConnectFlows
 from dialogs.connect_notifications import ConnectNotificationRenderer
@@ -96,9 +102,11 @@ def graph_settings(settings: Settings) -> GraphSettings:
     )
 
 
-def graph_client_from(settings: Settings, credential: AsyncTokenCredential | None = None) -> GraphServiceClient:
+def graph_client_from(
+    settings: Settings, credential: AsyncTokenCredential | None = None, telemetry: Telemetry | None = None
+) -> GraphServiceClient:
     graph = graph_settings(settings)
-    return make_graph_client(graph, credential or make_credential(graph))
+    return make_graph_client(graph, credential or make_credential(graph), telemetry=telemetry)
 
 
 def needs_graph(settings: Settings) -> bool:
@@ -187,7 +195,8 @@ def collection_notice(settings: Settings) -> CollectionNotice:
         raise SystemExit(
             "The notice of collection is not complete, so the app will not collect personal information: set "
             + ", ".join(missing)
-            + " (the legal authority, the purpose and the contact official, in English and French; see the README)."
+            + " (the legal authority, the purpose and the contact official, in English and French;"
+            " see docs/administration.md)."
         )
     return notice
 
@@ -264,6 +273,9 @@ class Den:
     refusals: RefusalTap | None = None  # keeps each logged permission refusal in the records register
     clock: Callable[[], datetime] = utc_now  # the app's clock (shifted forward only by a rehearsal)
     rehearsal: Rehearsal | None = None  # off production: run what is due "as of" a later time
+    telemetry: Telemetry = field(default_factory=Telemetry.off)
+    budget: TenantBudget | None = None  # this instance's share of the tenant's Teams budget
+    backlog_watch: BacklogWatch | None = None  # the outbox gauges, with telemetry on
     connect: ConnectService | None = None  # similar ideas and asking to connect
     report_links: ReportLinks | None = None  # the report's CSV download links
     tab_index: SharePointTabIndex | None = None  # the Den tab's index on SharePoint (from the delta query)
@@ -285,8 +297,12 @@ class Den:
         await self.use_stored_schedule()
         deliver_own_writes = getattr(self.store, "deliver_own_writes", None)
         if deliver_own_writes is not None:  # the SharePoint store: this instance delivers what it writes
-            deliver_own_writes(self.dispatcher.kick)
+            deliver_own_writes(self.dispatcher.kick, self.dispatcher.may_send)
+        if self.budget is not None:
+            await self.budget.start_first()  # the share is known before anything is sent
         self.dispatcher.start()
+        if self.backlog_watch is not None:
+            self.backlog_watch.start()
         if self.refusals is not None:
             logging.getLogger("bot").addHandler(self.refusals)
         if self.tab_index is not None:
@@ -330,6 +346,10 @@ class Den:
         if self.tab_index is not None:
             await self.tab_index.close()
         await self.dispatcher.stop()
+        if self.budget is not None:
+            await self.budget.stop()  # after the last send: its share is free for the others
+        if self.backlog_watch is not None:
+            await self.backlog_watch.stop()
         if self.pitch_day is not None:
             await self.pitch_day.settle()  # a pending People's Choice refresh-list update
         if self.edge is not None:
@@ -343,14 +363,17 @@ def bootstrap(
     clock: Callable[[], datetime] = utc_now,
     graph_credential: AsyncTokenCredential | None = None,
     channel: Channel | None = None,
+    telemetry: Telemetry | None = None,
 ) -> Den:
-    """Build the application. Without a `channel`, it talks to Teams through the edge DEN_TEAMS_EDGE names."""
+    """Build the application. Without a `channel`, it talks to Teams through the edge DEN_TEAMS_EDGE names.
+    `telemetry` (off by default): traces and metrics, bot/telemetry/setup.py says where they go."""
     # Off production (authentication off) an administrator may move the clock forward to rehearse
     # a whole Den (bot/services/rehearsal.py); in production the clock is the one given, unshifted.
     rehearsal_clock = None if settings.auth_enabled else RehearsalClock(clock)
     clock = rehearsal_clock or clock
-    graph = graph_client_from(settings, graph_credential) if needs_graph(settings) else None
-    store = build_store(settings, graph)
+    telemetry = telemetry or Telemetry.off()
+    graph = graph_client_from(settings, graph_credential, telemetry) if needs_graph(settings) else None
+    store = traced_store(build_store(settings, graph), telemetry)
     directory = build_directory(settings, graph)
     routes = load_routes(settings)
     schedule = load_schedule(settings)
@@ -363,7 +386,7 @@ def bootstrap(
     if channel is None:
         from bot.edge.choice import build_edge  # the only road to an SDK, taken only by the app
 
-        edge = build_edge(settings, store)
+        edge = build_edge(settings, store, telemetry)
         channel = edge.channel
 
     kick = Kick()
@@ -421,6 +444,7 @@ def bootstrap(
         # instead of a new withdrawn notice beside them.
         after_send=live_cards.after_send if live_cards else None,
         in_place=live_cards.in_place if live_cards else None,
+        observe=DeliveryObserver(telemetry) if telemetry.enabled else unobserved,
     )
     ideas = IdeaService(
         store,
@@ -467,6 +491,7 @@ def bootstrap(
         retry_after_cap=settings.retry_after_cap_seconds,
         limiter=limiter,
     )
+    count_outcomes(telemetry, ideas, digests)
     records = RecordsService(store, schedule, clock=clock, report=challenges.report, on_outbox=dispatcher.kick)
     scheduled = [
         Timer("weekly-digest", digests.run, weekly(settings.digest_weekday, settings.digest_time, calendar.tz), clock),
@@ -496,7 +521,7 @@ def bootstrap(
                 "escalated": nudged.escalated, "followUps": follow_ups}  # fmt: skip
 
     tab_index = tab_index_timer = None
-    if isinstance(store, SharePointDenStore):
+    if isinstance(getattr(store, "inner", store), SharePointDenStore):  # the store itself, traced or not
         tab_index = SharePointTabIndex(store.ideas_items, settings.tab_index_path)
         tab_index_timer = Timer("tab-index-sync", tab_index.sync, after_now(settings.tab_index_poll_seconds), utc_now)
     connect = None
@@ -536,6 +561,9 @@ def bootstrap(
         spool_timer=spool_timer,
         challenges=challenges,
         pitch_day=pitch_day,
+        telemetry=telemetry,
+        budget=tenant_budget(settings, store, limiter, telemetry),
+        backlog_watch=BacklogWatch(telemetry, store.outbox_backlog, clock) if telemetry.enabled else None,
         records=records,
         access=access,
         notice=notice,
@@ -546,6 +574,66 @@ def bootstrap(
         tab_index=tab_index,
         tab_index_timer=tab_index_timer,
     )
+
+
+def instance_id(settings: Settings) -> str:
+    """This instance's name in the heartbeats: the host's name for it where it gives one (stable
+    across restarts), else host:port:pid (see `gone_from_this_host`)."""
+    return (
+        settings.instance_id
+        or os.environ.get("WEBSITE_INSTANCE_ID", "")
+        or os.environ.get("CONTAINER_APP_REPLICA_NAME", "")
+        or f"{socket.gethostname()}:{settings.port}:{os.getpid()}"
+    )[:100]
+
+
+def gone_from_this_host(instance: str) -> bool:
+    """An instance named host:port:pid on this host whose process no longer exists (killed, say):
+    its heartbeat need not go stale before the others share out its part."""
+    host, _, rest = instance.partition(":")
+    pid = rest.rpartition(":")[2]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def tenant_budget(
+    settings: Settings, store: object, limiter: TeamsRateLimiter, telemetry: Telemetry
+) -> TenantBudget | None:
+    """The heartbeat that gives this instance its share of the tenant's Teams budget (stores that keep them)."""
+    if not hasattr(store, "heartbeat"):
+        return None
+    gauges = telemetry.gauges
+
+    def report(share: float, instances: int) -> None:
+        gauges.teams_budget_share, gauges.instances, gauges.read = share, instances, True
+
+    return TenantBudget(
+        store,  # type: ignore[arg-type]
+        limiter,
+        instance_id=instance_id(settings),
+        budget=settings.teams_messages_per_second,
+        clock=utc_now,  # wall time: the beats of other processes are compared with it
+        every_seconds=settings.instance_heartbeat_seconds,
+        on_change=report,
+        gone=gone_from_this_host,
+    )
+
+
+def count_outcomes(telemetry: Telemetry, ideas: IdeaService, digests: DigestService) -> None:
+    """Decisions and digest deliveries counted by outcome (only with telemetry on)."""
+    if not telemetry.enabled:
+        return
+    ideas.on_decision = lambda outcome, status: telemetry.decisions.add(
+        1, {"den.decision.outcome": outcome, "den.decision.status": status}
+    )
+    digests.on_outcome = lambda outcome: telemetry.digests.add(1, {"den.digest.outcome": outcome})
 
 
 def after_now(seconds: float) -> Callable[[datetime], datetime]:

@@ -146,8 +146,13 @@ class Settings:
     notify_retry_base_seconds: float = env("DEN_NOTIFY_RETRY_BASE_SECONDS", default=2.0, check=_positive)
     notify_max_attempts: int = env("DEN_NOTIFY_MAX_ATTEMPTS", default=12, check=_positive)
     outbox_poll_seconds: float = env("DEN_OUTBOX_POLL_SECONDS", default=5.0, check=_positive)
-    # Teams allows 50 proactive messages a second per app per tenant, all instances together.
+    # Teams allows 50 proactive messages a second per app per tenant, all instances together: the
+    # instances share it (a heartbeat in the store, bot/services/tenant_budget.py).
     teams_messages_per_second: float = env("DEN_TEAMS_MESSAGES_PER_SECOND", default=50.0, check=_positive)
+    instance_heartbeat_seconds: float = env("DEN_INSTANCE_HEARTBEAT_SECONDS", default=60.0, check=_positive)
+    # this instance's name in the heartbeats; empty: App Service's WEBSITE_INSTANCE_ID, Container Apps'
+    # CONTAINER_APP_REPLICA_NAME, else host:port (a restart on the same host and port takes its place back)
+    instance_id: str = env("DEN_INSTANCE_ID", default="")
     outbox_max_in_flight: int = env("DEN_OUTBOX_MAX_IN_FLIGHT", default=64, check=_positive)
     outbox_lease_seconds: float = env("DEN_OUTBOX_LEASE_SECONDS", default=60.0, check=_positive)
     shutdown_drain_seconds: float = env("DEN_SHUTDOWN_DRAIN_SECONDS", default=20.0, check=_not_negative)
@@ -277,6 +282,48 @@ class Settings:
     def variables(cls) -> dict[str, tuple[str, ...]]:
         """Each setting's environment variable(s), for documentation and tests."""
         return {spec.name: spec.metadata["env"] for spec in fields(cls)}
+
+
+
+# What an operator sets for a deployment (the README's table *Settings an operator sets*); every other
+# setting is a tuning knob with a good default (docs/settings-reference.md). A test keeps both in step.
+OPERATOR_SETTINGS = frozenset({
+    "notice_contact_fr",
+    "notice_purpose_fr",
+    "notice_authority_fr",
+    "graph_managed_identity",
+    "graph_certificate_path",
+    "host",
+    "agents_auth_type",
+    "app_id",
+    "app_password",
+    "app_tenant_id",
+    "app_type",
+    "digest_secret",
+    "directory",
+    "dm_ids",
+    "graph_client_id",
+    "graph_client_secret",
+    "holidays",
+    "link_secret",
+    "notice_authority",
+    "notice_contact",
+    "notice_purpose",
+    "org_file",
+    "organisation",
+    "organiser_group_id",
+    "organiser_ids",
+    "port",
+    "public_url",
+    "retention_file",
+    "routing_file",
+    "sharepoint_site",
+    "store",
+    "tab_resource",
+    "teams_app_id",
+    "teams_edge",
+    "timezone",
+})
 
 
 def _parse(variable: str, raw: str, kind: Any, metadata: Any) -> Any:

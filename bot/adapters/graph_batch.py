@@ -32,6 +32,7 @@ from msgraph import GraphServiceClient
 from bot.adapters.graph_pressure import RateLimitGauge, retry_after_seconds
 from bot.ports import StoreUnavailable
 from bot.ports.retry import Backoff, retrying
+from bot.telemetry.graph import batch_request_spans
 
 BATCH_LIMIT = 20
 THROTTLED = {429, 503, 504}  # worth sending again (after Retry-After): the request was not carried out
@@ -85,6 +86,7 @@ class BatchRunner:
         sleep: Callable[[float], Any] = asyncio.sleep,
     ) -> None:
         self._client = client
+        self._telemetry = getattr(client, "den_telemetry", None)  # set by make_graph_client when it is on
         self._gauge = gauge or RateLimitGauge()
         self._clock = clock
         self._sleep = sleep
@@ -93,6 +95,16 @@ class BatchRunner:
         """Send `requests` (up to 20), retrying inner throttling while the deadline allows."""
         if len(requests) > BATCH_LIMIT:
             raise ValueError(f"a $batch holds at most {BATCH_LIMIT} requests")
+        if self._telemetry is not None and self._telemetry.enabled:
+            attributes = {"den.graph.batch_size": len(requests), "den.graph.sequential": sequential}
+            with self._telemetry.tracer.start_as_current_span("graph $batch", attributes=attributes) as span:
+                outcome = await self._run(requests, sequential=sequential, deadline=deadline)
+                span.set_attribute("den.graph.round_trips", outcome.round_trips)
+                span.set_attribute("den.graph.leftover", len(outcome.leftover))
+                return outcome
+        return await self._run(requests, sequential=sequential, deadline=deadline)
+
+    async def _run(self, requests: list[Request], *, sequential: bool, deadline: float) -> Outcome:
         outcome = Outcome()
         pending = list(requests)
         wait = DEFAULT_WAIT
@@ -145,6 +157,7 @@ class BatchRunner:
         info.headers.try_add("Accept", "application/json")
         info.content = json.dumps(body).encode()
         raw = b""
+        started_ns = time.time_ns()
         async for attempt in retrying(
             ENVELOPE_BACKOFF, attempts=3, retry_if=lambda failure: isinstance(failure, StoreUnavailable)
         ):
@@ -158,4 +171,6 @@ class BatchRunner:
                         raise StoreUnavailable(f"Graph answered {status} to a $batch") from error
                     raise
         answer = json.loads(raw or b"{}")
-        return {str(r.get("id")): r for r in answer.get("responses") or []}
+        answered = {str(r.get("id")): r for r in answer.get("responses") or []}
+        batch_request_spans(self._telemetry, started_ns, [(r.id, r.method, r.url) for r in requests], answered)
+        return answered

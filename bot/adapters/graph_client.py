@@ -20,11 +20,14 @@ from azure.core.credentials_async import AsyncTokenCredential
 from kiota_abstractions.headers_collection import HeadersCollection
 from kiota_authentication_azure.azure_identity_authentication_provider import AzureIdentityAuthenticationProvider
 from kiota_http.middleware.options import RetryHandlerOption
+from kiota_http.observability_options import ObservabilityOptions
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph_core import GraphClientFactory
 
 from bot import __version__
 from bot.adapters.graph_pressure import RateLimitGauge
+from bot.telemetry import Telemetry
+from bot.telemetry.graph import TracedTransport
 
 GRAPH_DEFAULT_BASE_URL = "https://graph.microsoft.com/v1.0"
 
@@ -71,16 +74,22 @@ def make_credential(settings: GraphSettings) -> AsyncTokenCredential:
 
 
 def make_graph_client(
-    settings: GraphSettings, credential: AsyncTokenCredential, gauge: RateLimitGauge | None = None
+    settings: GraphSettings,
+    credential: AsyncTokenCredential,
+    gauge: RateLimitGauge | None = None,
+    telemetry: Telemetry | None = None,
 ) -> GraphServiceClient:
     host = urlsplit(settings.base_url).hostname or "graph.microsoft.com"
     auth = AzureIdentityAuthenticationProvider(credential, scopes=[settings.scope], allowed_hosts=[host])
     gauge = gauge or RateLimitGauge()
+    traced = telemetry is not None and telemetry.enabled
     http_client = httpx.AsyncClient(
         headers={"User-Agent": settings.user_agent},
         timeout=settings.timeout_seconds,
         http2=False,
         event_hooks={"response": [gauge.httpx_hook()]},
+        # Each request (each retry too) in a span, under the SDK's middleware.
+        transport=TracedTransport(httpx.AsyncHTTPTransport(), telemetry) if traced else None,
     )
     http_client = GraphClientFactory.create_with_default_middleware(
         client=http_client,
@@ -88,8 +97,12 @@ def make_graph_client(
     )
     adapter = GraphRequestAdapter(auth, http_client)
     adapter.base_url = settings.base_url.rstrip("/")
+    # The SDK's own spans (under a global tracer provider, as Azure Monitor's distro sets) carry no URL:
+    # a query's filter holds people's ids and keys.
+    adapter.observability_options = ObservabilityOptions(include_euii_attributes=False)
     client = GraphServiceClient(request_adapter=adapter)
     client.rate_limit_gauge = gauge  # one reading per tenant connection, shared by its users
+    client.den_telemetry = telemetry if traced else None  # the $batch runner's spans for the requests inside
     return client
 
 

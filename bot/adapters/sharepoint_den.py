@@ -34,6 +34,7 @@ from bot.adapters.graph_batch import BATCH_LIMIT, Outcome, Request
 from bot.adapters.graph_client import odata_string
 from bot.adapters.pending_writes import PendingRow
 from bot.adapters.sharepoint_connect import SharePointConnectRequests
+from bot.adapters.sharepoint_instances import SharePointInstances
 from bot.adapters.sharepoint_pitch_day import SharePointPitchDayLists
 from bot.adapters.sharepoint_records import SharePointRecords
 from bot.adapters.sharepoint_sent_cards import SharePointSentCards
@@ -55,10 +56,12 @@ def _version(body: dict[str, Any], item_id: str = "") -> str:
 
 
 class SharePointDenStore(
-    SharePointConnectRequests, SharePointPitchDayLists, SharePointSentCards, SharePointRecords, SharePointStore
+    SharePointConnectRequests, SharePointPitchDayLists, SharePointSentCards, SharePointRecords, SharePointInstances,
+    SharePointStore,
 ):
     """The SharePoint store with the Den challenge's lists (Challenges and Stages ports), pitch day's
-    (Panels and Votes), the requests to connect (ConnectRequests) and the records register."""
+    (Panels and Votes), the requests to connect (ConnectRequests), the records register and the
+    instances' heartbeats."""
 
     BODY_FIELDS = ("Body",)
 

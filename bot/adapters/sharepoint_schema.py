@@ -103,6 +103,7 @@ LISTS: tuple[ListSpec, ...] = (
             Column("Attempts", "number"),
             text("LastError", 255),
             Column("CreatedAt", "dateTime"),
+            Column("DueAt", "dateTime"),  # when it became due: the health check's lateness counts from it
         ),
     ),
     ListSpec(
@@ -306,6 +307,16 @@ LISTS = LISTS + (
             text("ActivityId", 255),
             Column("SentAt", "dateTime", indexed=True),  # the retention sweep filters on it
         ),
+    ),
+)
+# The instances' heartbeats (bot/adapters/sharepoint_instances.py): one item, a column per slot,
+# so a beat is one PATCH answered with every instance's last beat.
+LISTS = LISTS + (
+    ListSpec(
+        "instances",
+        "DenInstances",
+        "Deputy's Den: the app's instances and their share of the Teams budget (one item, 'roster').",
+        (text("Name", 64, indexed=True, unique=True), *(text(f"Slot{n:02d}", 255) for n in range(1, 17))),
     ),
 )
 # Requests to connect about a similar shared idea (see bot/adapters/sharepoint_connect.py). Read by

@@ -84,7 +84,7 @@ from bot.ports import (
     StoreUnavailable,
 )
 from bot.ports.retry import conflict_retry
-from bot.ports.store import earliest_due, pick_fairly
+from bot.ports.store import due_since, pick_fairly
 
 log = logging.getLogger(__name__)
 
@@ -361,7 +361,7 @@ class SharePointStore:
 
     IDEA_FIELDS = ("IdeaId", "Body")
     OUTBOX_FIELDS = ("MessageId", "RecipientId", "Kind", "IdeaId", "Payload", "NotBefore", "Attempts", "LastError",
-                     "CreatedAt")
+                     "CreatedAt", "DueAt")
 
     def __init__(
         self,
@@ -386,6 +386,7 @@ class SharePointStore:
         self.background_budget = background_budget_seconds
         self.idle_poll = timedelta(seconds=idle_poll_seconds)
         self.claim_on_write = claim_on_write
+        self._can_send: Callable[[], bool] = lambda: True
         self.write_lease = timedelta(seconds=write_lease_seconds)
         self.gauge = gauge or getattr(client, "rate_limit_gauge", None) or RateLimitGauge()
         self.pending = pending or PendingWrites()
@@ -400,7 +401,7 @@ class SharePointStore:
         self._last_poll: datetime | None = None
         self._poll_now = True  # this instance wrote or rescheduled rows others could not know about
         self._wake_at: datetime | None = None
-        self._backlog: tuple[float, OutboxBacklog] | None = None
+        self._backlog: tuple[float, list[datetime]] | None = None  # when read, each pending row's due time
         self._probe_ok_at: float | None = None
         self.health_write_seconds = HEALTH_WRITE_SECONDS
         self._probe_item_id: str | None = None
@@ -409,11 +410,17 @@ class SharePointStore:
         if self.site_id:
             self._build_lists()
 
-    def deliver_own_writes(self, kick) -> None:
+    def deliver_own_writes(self, kick, can_send: Callable[[], bool] = lambda: True) -> None:
         """This instance runs an outbox dispatcher: rows it writes are written already leased to
-        it and delivered from memory; `kick` wakes the dispatcher when rows are written later."""
+        it and delivered from memory; `kick` wakes the dispatcher when rows are written later.
+        While `can_send()` says no (no share of the Teams budget yet), rows are written unleased,
+        for any instance to deliver."""
         self.claim_on_write = True
         self.on_outbox_written = kick
+        self._can_send = can_send
+
+    def _leases_own_writes(self) -> bool:
+        return self.claim_on_write and self._can_send()
 
     def _build_lists(self) -> None:
         self._lists = {key: _ListApi(self.client, self.site_id, spec.name, self.page_size)
@@ -787,7 +794,7 @@ class SharePointStore:
         requests = []
         for n, row in enumerate(rows):
             fields = row.fields
-            if lease and self.claim_on_write and row.list_key == "outbox":
+            if lease and self._leases_own_writes() and row.list_key == "outbox":
                 due = _dt(fields.get("NotBefore")) or datetime.now(UTC)
                 fields = {**fields, "NotBefore": _iso(due + self.write_lease)}
             requests.append(self._api(row.list_key).create_request(f"r{n}", fields))
@@ -816,11 +823,11 @@ class SharePointStore:
             if not item_id:
                 continue
             self._item_ids[row.key_value] = item_id
-            if self.claim_on_write and lease_held:
+            if lease_held and self._leases_own_writes():
                 self._local[row.key_value] = _LocalRow(_outbox_from_values(row.fields, leased=True), item_id)
         if outbox:
             self._backlog = None
-            self._poll_now = self._poll_now or not (self.claim_on_write and lease_held)
+            self._poll_now = self._poll_now or not (lease_held and self._leases_own_writes())
             self.on_outbox_written()
 
     async def _ensure_rows(self, rows: list[PendingRow], deadline: float, *, lease_held: bool) -> list[PendingRow]:
@@ -1054,20 +1061,17 @@ class SharePointStore:
             self._poll_now = True  # given back: due at once, for this instance or another
 
     # ---- health -------------------------------------------------------------------------
-    def _remember_backlog(self, pending: list[ListItem]) -> None:
-        rows = [(_dt(f.get("NotBefore")), _dt(f.get("CreatedAt")), int(f.get("Attempts") or 0))
-                for f in (_fields(item) for item in pending)]  # fmt: skip
-        self._backlog = (time.monotonic(), OutboxBacklog(len(pending), earliest_due(rows)))
+    BACKLOG_FIELDS = ("MessageId", "CreatedAt", "DueAt", "NotBefore", "Attempts")
 
-    async def outbox_backlog(self) -> OutboxBacklog:
+    def _remember_backlog(self, pending: list[ListItem]) -> None:
+        self._backlog = (time.monotonic(), [_due_at(_fields(item)) for item in pending])
+
+    async def outbox_backlog(self, now: datetime | None = None) -> OutboxBacklog:
         """From the last idle poll if it is recent and this instance changed no outbox row since
         (an idle instance answers its health checks without asking Graph again)."""
-        if self._backlog is not None and time.monotonic() - self._backlog[0] < max(self.idle_poll.total_seconds(), 1):
-            return self._backlog[1]
-        items = await self._api("outbox").query("fields/State eq 'pending'",
-                                                ["MessageId", "CreatedAt", "NotBefore", "Attempts"])  # fmt: skip
-        self._remember_backlog(items)
-        return self._backlog[1]
+        if self._backlog is None or time.monotonic() - self._backlog[0] >= max(self.idle_poll.total_seconds(), 1):
+            self._remember_backlog(await self._api("outbox").query("fields/State eq 'pending'", self.BACKLOG_FIELDS))
+        return OutboxBacklog.of(self._backlog[1], now or datetime.now(UTC))
 
     async def probe_write(self) -> bool:
         """Write the health marker (a row of the counters list), as any change would be written.
@@ -1169,7 +1173,19 @@ def _outbox_values(message: OutboxMessage, leased_until: datetime | None = None)
         "Attempts": message.attempts,
         "LastError": message.last_error[:255],
         "CreatedAt": _iso(message.created_at),
+        "DueAt": _iso(due_since(message.created_at, message.not_before)),
     }
+
+
+def _due_at(f: dict[str, Any]) -> datetime:
+    """A pending row's due time; a row written before DueAt: its NotBefore if never retried (at
+    worst a lease's end, moments after its creation), else its creation (a retry moved NotBefore)."""
+    created = _dt(f.get("CreatedAt")) or datetime.now(UTC)
+    due = _dt(f.get("DueAt"))
+    if due is not None:
+        return due
+    not_before = _dt(f.get("NotBefore"))
+    return due_since(created, not_before) if not_before and not int(float(f.get("Attempts") or 0)) else created
 
 
 def _outbox_from_values(f: dict[str, Any], *, leased: bool = False) -> OutboxMessage:

@@ -42,6 +42,7 @@ from bot.adapters.sqlite_digest import (
     digest_rows,
     shortlisted_sql,
 )
+from bot.adapters.sqlite_instances import INSTANCES_SCHEMA, SqliteInstances
 from bot.adapters.sqlite_pitch_day import PITCH_DAY_SCHEMA, SqlitePitchDayTables
 from bot.adapters.sqlite_records import RECORDS_SCHEMA, SqliteRecords
 from bot.adapters.sqlite_sent_cards import SENT_CARDS_SCHEMA, SqliteSentCards
@@ -64,7 +65,7 @@ from bot.ports import (
     StoredSetting,
     StoreUnavailable,
 )
-from bot.ports.store import earliest_due, full_recipients, pick_fairly
+from bot.ports.store import due_since, full_recipients, pick_fairly
 
 T = TypeVar("T")
 
@@ -106,6 +107,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     payload TEXT NOT NULL,
     created_at TEXT NOT NULL,
     not_before TEXT NOT NULL,
+    due_at TEXT,  -- when it became due (UTC, comparable as text): what the health check's lateness counts from
     claimed_until TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT NOT NULL DEFAULT '',
@@ -162,6 +164,7 @@ def _utc(value: datetime) -> str:
 
 class SqliteStore(
     SqliteDenTables, SqlitePitchDayTables, SqliteSentCards, SqliteRecords, SqliteTabIndexReads, SqliteConnectTables,
+    SqliteInstances,
     SqliteDashboardReads,
 ):
     """IdeaStore over a local SQLite file (the default, so `make run` needs no tenant)."""
@@ -175,7 +178,8 @@ class SqliteStore(
         self._thread = SqliteThread(
             self._path,
             busy_timeout_ms=busy_timeout_ms,
-            schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA + SENT_CARDS_SCHEMA + RECORDS_SCHEMA + CONNECT_SCHEMA,
+            schema=SCHEMA + DEN_SCHEMA + PITCH_DAY_SCHEMA + SENT_CARDS_SCHEMA + RECORDS_SCHEMA + CONNECT_SCHEMA
+            + INSTANCES_SCHEMA,
         )
         self._instance = f"{socket.gethostname()}:{os.getpid()}"  # the health probe's row
 
@@ -186,6 +190,7 @@ class SqliteStore(
         await self._thread.run(add_digest_columns)
         await self._thread.run(backfill_digest_columns)
         await self._thread.run(outbox_times_in_utc)
+        await self._thread.run(add_outbox_due_column)
         await self._thread.run(lambda db: backfill_tab_index(db, idea_from_dict))
 
     async def close(self) -> None:
@@ -539,13 +544,14 @@ class SqliteStore(
         )
 
     # ---- health -----------------------------------------------------------------------
-    async def outbox_backlog(self) -> OutboxBacklog:
+    async def outbox_backlog(self, now: datetime | None = None) -> OutboxBacklog:
+        at = _utc(now or datetime.now(UTC))
         row = await self._fetchone(
-            "SELECT COUNT(*), MIN(CASE WHEN attempts = 0 THEN not_before END),"
-            " MIN(CASE WHEN attempts > 0 THEN created_at END) FROM outbox WHERE state = 'pending'"
+            "SELECT COUNT(*), COUNT(CASE WHEN due_at <= ? THEN 1 END), MIN(CASE WHEN due_at <= ? THEN due_at END) "
+            "FROM outbox WHERE state = 'pending'",
+            (at, at),
         )
-        untried, retried = (datetime.fromisoformat(v) if v else None for v in row[1:])
-        return OutboxBacklog(int(row[0]), earliest_due([(untried, None, 0), (None, retried, 1)]))
+        return OutboxBacklog(int(row[0]), int(row[1]), datetime.fromisoformat(row[2]) if row[2] else None)
 
     async def probe_write(self, timeout_seconds: float = 2.0) -> bool:
         """A real write on a connection of its own, with a short busy timeout.
@@ -653,6 +659,7 @@ def _outbox_rows(outbox: Sequence[OutboxMessage]) -> list[tuple]:
             json.dumps(m.payload),
             _iso(m.created_at),
             _utc(m.not_before),  # compared as text with the clock: one zone, one format
+            _utc(due_since(m.created_at, m.not_before)),
             m.attempts,
         )
         for m in outbox
@@ -663,10 +670,35 @@ def _insert_outbox(db: sqlite3.Connection, rows: list[tuple]) -> None:
     if rows:
         db.executemany(
             # OR IGNORE: message ids are deterministic, so a message queued twice is one message.
-            "INSERT OR IGNORE INTO outbox (id, recipient_id, kind, idea_id, payload, created_at, not_before, attempts)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO outbox"
+            " (id, recipient_id, kind, idea_id, payload, created_at, not_before, due_at, attempts)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+
+
+def add_outbox_due_column(db: sqlite3.Connection) -> None:
+    """A file written before `outbox.due_at` gains it, filled in for the rows still pending: their
+    scheduled time if never retried (a lease here is `claimed_until`, so `not_before` is still the
+    one they were queued with), else when they were queued (a retry moved `not_before`)."""
+    if "due_at" in {row[1] for row in db.execute("PRAGMA table_info(outbox)")}:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if "due_at" not in {row[1] for row in db.execute("PRAGMA table_info(outbox)")}:
+            db.execute("ALTER TABLE outbox ADD COLUMN due_at TEXT")
+            rows = db.execute("SELECT id, created_at, not_before, attempts FROM outbox WHERE state = 'pending'")
+            filled = [(_utc(_legacy_due(*row[1:])), row[0]) for row in rows.fetchall()]
+            db.executemany("UPDATE outbox SET due_at = ? WHERE id = ?", filled)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _legacy_due(created_at: str, not_before: str, attempts: int) -> datetime:
+    created = datetime.fromisoformat(created_at)
+    return due_since(created, datetime.fromisoformat(not_before)) if attempts == 0 else created
 
 
 def _projected(rows: Sequence[Sequence[Any]]) -> list[DigestIdea]:

@@ -91,7 +91,7 @@ def kind_of(existing: ColumnDefinition) -> str:
 NEEDS_FULLCONTROL = (
     "Graph refused to {what} (403): the app's role on this site is probably `write`, which reads and "
     "writes items but cannot create lists or columns; grant `fullcontrol` to provision, then set it back "
-    "to `write` for running the app (see the README, Microsoft Graph permissions)."
+    "to `write` for running the app (see docs/administration.md, Microsoft Graph permissions)."
 )
 
 
@@ -105,7 +105,7 @@ def explain(error: BaseException, site: str, what: str = "read the site") -> str
             return NEEDS_FULLCONTROL.format(what=what)
         return (
             f"Graph refused to read the site {site!r} (403): grant the app a role on it (Sites.Selected: "
-            "`fullcontrol` to provision, `write` to run; see the README)."
+            "`fullcontrol` to provision, `write` to run; see docs/administration.md)."
         )
     if status == 401:
         return f"Graph refused the app's token (401) for {site!r}: check the tenant, the client id and admin consent."

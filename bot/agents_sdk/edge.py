@@ -38,10 +38,20 @@ from pydantic import ValidationError
 
 from bot.edge.channel import TeamsChannel, send_in_turn
 from bot.edge.connector import ConnectorSender, ConnectorToken
-from bot.edge.turns import CARD_ACTION, FORBIDDEN, Answer, DenTurns, on_turn_error, refused_tenant, tenant_of
+from bot.edge.turns import (
+    CARD_ACTION,
+    FORBIDDEN,
+    Answer,
+    DenTurns,
+    on_turn_error,
+    refused_tenant,
+    tenant_of,
+    traced_messages,
+)
 from bot.ports import Conversations
 from bot.ports.service_urls import ServiceUrlAllowList
 from bot.settings import Settings
+from bot.telemetry import Telemetry
 from bot.web.request_guard import READ_ACTIVITY, Unreadable
 from cards.common import CONTENT_TYPE
 
@@ -195,8 +205,10 @@ class AgentsEdge:
         configuration: AgentAuthConfiguration,
         channel: TeamsChannel,
         sender: ConnectorSender,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.settings = settings
+        self.telemetry = telemetry if telemetry is not None and telemetry.enabled else None  # a trace per activity
         self.connections = connections
         self.configuration = configuration
         self.adapter = CloudAdapter(connection_manager=connections)
@@ -206,7 +218,7 @@ class AgentsEdge:
         self.sender = sender
 
     @classmethod
-    def build(cls, settings: Settings, conversations: Conversations) -> AgentsEdge:
+    def build(cls, settings: Settings, conversations: Conversations, telemetry: Telemetry | None = None) -> AgentsEdge:
         quiet_sdk_logs(settings)
         configuration = auth_configuration(settings)
         connections = MsalConnectionManager(connections_configurations={SERVICE_CONNECTION: configuration})
@@ -218,10 +230,10 @@ class AgentsEdge:
                 return await provider.get_access_token(BOT_CONNECTOR, [f"{BOT_CONNECTOR}/.default"])
 
             token = ConnectorToken(fetch)
-        sender = ConnectorSender(token)
+        sender = ConnectorSender(token, telemetry=telemetry)
         allow_list = ServiceUrlAllowList.from_setting(settings.allowed_service_urls)
         channel = TeamsChannel(sender, conversations, app_id=settings.app_id, allow_list=allow_list)
-        return cls(settings, connections, configuration, channel, sender)
+        return cls(settings, connections, configuration, channel, sender, telemetry)
 
     @staticmethod
     def read_activity(body: dict) -> Activity:
@@ -253,7 +265,7 @@ class AgentsEdge:
                 return web.json_response(None, status=501)
             return web.json_response(invoke.body, status=int(invoke.status or 501))
 
-        app.router.add_post("/api/messages", messages)
+        app.router.add_post("/api/messages", traced_messages(self.telemetry, messages))
 
 
 def _service_url_matches(claims: ClaimsIdentity, activity: Activity) -> bool:

@@ -23,6 +23,8 @@ from bot.i18n import Messages
 from bot.ports import CHANNEL_PREFIX, ConversationRecord, Conversations, DeliveryFailed, PreparedSend
 from bot.ports.retry import Backoff, retrying
 from bot.ports.service_urls import ServiceUrlAllowList
+from bot.telemetry.connector import connector_call
+from bot.telemetry.turns import current_turn
 from cards.common import CONTENT_TYPE
 from cards.size_guard import fit_for_teams
 
@@ -38,11 +40,7 @@ def classify(exc: BaseException) -> DeliveryFailed:
     ClientResponseError, carrying the `status` and `headers` itself."""
     if isinstance(exc, DeliveryFailed):
         return exc
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None) or getattr(response, "status", None)
-    headers = getattr(response, "headers", {}) or {}
-    if status is None and isinstance(exc, aiohttp.ClientResponseError):
-        status, headers = exc.status, exc.headers or {}
+    status, headers = answer_of(exc)
     if status is None:
         if isinstance(exc, (aiohttp.ClientError, TimeoutError, ConnectionError, OSError)):
             return DeliveryFailed(f"connector unreachable: {type(exc).__name__}")
@@ -50,6 +48,16 @@ def classify(exc: BaseException) -> DeliveryFailed:
     retry_after = _seconds(headers.get("Retry-After"))
     permanent = status not in RETRYABLE_STATUSES and 400 <= status < 500
     return DeliveryFailed(f"connector answered {status}", retry_after=retry_after, permanent=permanent)
+
+
+def answer_of(exc: BaseException) -> tuple[int | None, Any]:
+    """The connector's HTTP status and headers an SDK's error carries (None: it never answered)."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    headers = getattr(response, "headers", {}) or {}
+    if status is None and isinstance(exc, aiohttp.ClientResponseError):
+        status, headers = exc.status, exc.headers or {}
+    return status, headers
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -72,7 +80,26 @@ async def send_in_turn(send: Callable[[], Awaitable[Any]]) -> None:
     """
     async for attempt in retrying(IN_TURN_BACKOFF, attempts=4, retry_if=_is_transient, retry_after_of=_retry_after):
         with attempt:
+            await _traced_reply(send)
+
+
+async def _traced_reply(send: Callable[[], Awaitable[Any]]) -> None:
+    """One send, in a span under the turn's when telemetry is on (the same on either SDK's edge)."""
+    turn = current_turn()
+    if turn is None:
+        await send()
+        return
+    with connector_call(turn.telemetry, "send", "POST") as call:
+        try:
             await send()
+        except Exception as error:
+            status, headers = answer_of(error)
+            if status is None:
+                call.unreachable(error)
+            else:
+                call.answered(status, headers)
+            raise
+        call.answered(200)
 
 
 def _seconds(value: Any) -> float | None:

@@ -36,11 +36,13 @@ class TeamsEdge(Protocol):
     async def close(self) -> None: ...
 
 
-def build_edge(settings: Settings, conversations: Conversations) -> TeamsEdge:
+def build_edge(settings: Settings, conversations: Conversations, telemetry: Any = None) -> TeamsEdge:
+    """`telemetry`: either edge traces each activity, its replies and its Bot Connector requests the
+    same way (bot/edge/turns.py, bot/edge/channel.py, bot/edge/connector.py)."""
     if settings.teams_edge == "agents":
         from bot.agents_sdk.edge import AgentsEdge
 
-        return AgentsEdge.build(settings, conversations)
+        return AgentsEdge.build(settings, conversations, telemetry)
     from bot.teams.edge import BotbuilderEdge
 
-    return BotbuilderEdge.build(settings, conversations)
+    return BotbuilderEdge.build(settings, conversations, telemetry)

@@ -23,6 +23,8 @@ from typing import Any
 import aiohttp
 
 from bot.ports import DeliveryFailed
+from bot.telemetry import Telemetry
+from bot.telemetry.connector import ConnectorCall, connector_call, operation_of
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +86,10 @@ class ConnectorSender:
         *,
         timeout_seconds: float = 30.0,
         connections: int = 64,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._token = token
+        self._telemetry = telemetry if telemetry is not None and telemetry.enabled else None
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
@@ -121,6 +125,13 @@ class ConnectorSender:
 
     async def send(self, request: ConnectorRequest) -> dict[str, Any]:
         """Make one prepared request; its body was written beforehand, so this is the round trip alone."""
+        if self._telemetry is None:
+            return await self._send(request, None)
+        operation = operation_of(request.method, request.url)
+        with connector_call(self._telemetry, operation, request.method) as call:
+            return await self._send(request, call)
+
+    async def _send(self, request: ConnectorRequest, call: ConnectorCall | None) -> dict[str, Any]:
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if self._token is not None:
             headers["Authorization"] = f"Bearer {await self._bearer()}"
@@ -129,12 +140,16 @@ class ConnectorSender:
                 request.method, request.url, data=request.body, headers=headers
             ) as response:
                 text = await response.text()
+                if call is not None:
+                    call.answered(response.status, response.headers)
                 if response.status >= 300:
                     if response.status == 401 and self._token is not None:
                         self._token.forget()
                     raise refusal(response.status, response.headers.get("Retry-After"))
                 return json.loads(text) if text else {}
         except (aiohttp.ClientError, TimeoutError, ConnectionError, OSError) as exc:
+            if call is not None:
+                call.unreachable(exc)
             raise DeliveryFailed(f"connector unreachable: {type(exc).__name__}") from exc
 
 

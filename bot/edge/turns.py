@@ -8,20 +8,31 @@ Channel data is passed as the plain JSON object Teams sent, because the Agents S
 extension turns it into its own model during the turn. What the bot stores (a conversation
 record) and answers (an invoke body) is plain data too, so an instance can switch edges and keep
 every stored conversation. Kept thin on purpose, as in Microsoft's samples: no business rule here.
+
+Telemetry is the same on both edges too: each edge's POST /api/messages handler is wrapped by
+`traced_messages` (one trace per activity, bot/telemetry/turns.py), the replies a turn sends are
+traced where both edges send them (bot/edge/channel.py), and `on_turn_error` marks the trace failed.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Protocol
+
+from aiohttp import web
 
 from bot.i18n import Messages
 from bot.logs import error_reference, where_it_failed
 from bot.ports import ConversationRecord, StoreUnavailable
 from bot.services.ideas import IdeaService
-from cards import welcome_card
+from bot.telemetry import Telemetry, TurnFacts
+from bot.telemetry.privacy import guid_or_empty, known, word
+from bot.telemetry.turns import mark_current_turn_failed, turn_span
+from bot.web.request_guard import READ_ACTIVITY
+from cards import verbs, welcome_card
 from cards.bilingual import in_both
 from cards.common import CONTENT_TYPE
 from cards.size_guard import fit_for_teams
@@ -227,6 +238,7 @@ async def on_turn_error(activity: Any, error: Exception, replies: Replies) -> An
     was changed (each change is one write, and a failure before it writes nothing), with a
     reference an administrator finds in the logs. The log carries ids and where it failed, never
     the exception's text: that can quote what the person typed."""
+    mark_current_turn_failed(error)  # the SDK answered politely; the trace still says the turn failed
     reference = error_reference()
     log.error(
         "turn failed",
@@ -247,3 +259,42 @@ async def on_turn_error(activity: Any, error: Exception, replies: Replies) -> An
 def refused_tenant(tenant_id: str) -> None:
     log.warning("activity from another tenant refused", extra={"tenant_id": tenant_id or "(none)"})
 
+
+
+# ---- telemetry: one trace per activity, on either edge ----------------------------------------------
+VERBS = frozenset(v for k, v in vars(verbs).items() if k.isupper() and isinstance(v, str))
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def turn_facts(activity: Any) -> TurnFacts:
+    """What a trace may say about this activity (either SDK's model): its type, invoke name, and for a
+    card click its verb (one of the app's) and the idea's id. Nothing the person typed."""
+    if activity is None:
+        return TurnFacts("unknown")
+    facts = TurnFacts(word(activity.type), word(activity.name) if activity.name else "")
+    value = as_dict(activity.value)
+    action = as_dict(value.get("action"))
+    if activity.type == "invoke" and action:
+        data = as_dict(action.get("data"))
+        facts = TurnFacts(facts.activity_type, facts.name, known(action.get("verb"), VERBS),
+                          guid_or_empty(data.get("ideaId")))  # fmt: skip
+    return facts
+
+
+def traced_messages(telemetry: Telemetry | None, handle: Handler) -> Handler:
+    """`handle` (an edge's POST /api/messages) in a turn span when telemetry is on; as it is when off,
+    so an app without telemetry pays nothing per turn."""
+    if telemetry is None or not telemetry.enabled:
+        return handle
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        with turn_span(telemetry, turn_facts(request.get(READ_ACTIVITY)), request.headers) as turn:
+            try:
+                response = await handle(request)
+            except web.HTTPException as answered:  # aiohttp's answers raised as exceptions (401, 400...)
+                turn.answered(answered.status)
+                raise
+            turn.answered(response.status if response is not None else 200)
+            return response
+
+    return messages

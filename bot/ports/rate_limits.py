@@ -20,20 +20,27 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 
+from bot.domain.budget import whole_messages
+
 # (window seconds, most sends allowed in it)
 PER_CONVERSATION: tuple[tuple[float, int], ...] = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
 PER_TENANT_PER_SECOND = 50
 BUSY_POLL_SECONDS = 0.005  # how often to look again when the sends under way fill a window
+PAUSED_POLL_SECONDS = 0.25  # how often to look again while a window allows nothing (a share of 0)
 
 
 class SlidingWindows:
     """Sends of one key (a conversation, or the whole tenant), checked against several windows."""
 
     def __init__(self, windows: Sequence[tuple[float, int]]) -> None:
-        self.windows = tuple(windows)
         self._done: deque[float] = deque()  # when each counted send finished (or arrived), in order
-        self._longest = max(seconds for seconds, _ in self.windows)
+        self.set_windows(windows)
         self.under_way = 0
+
+    def set_windows(self, windows: Sequence[tuple[float, int]]) -> None:
+        """New limits; the sends already counted count against them at once."""
+        self.windows = tuple(windows)
+        self._longest = max(seconds for seconds, _ in self.windows)
 
     def _forget(self, now: float) -> None:
         while self._done and self._done[0] <= now - self._longest:
@@ -44,6 +51,9 @@ class SlidingWindows:
         self._forget(now)
         wait = 0.0
         for seconds, limit in self.windows:
+            if limit <= 0:
+                wait = max(wait, PAUSED_POLL_SECONDS)
+                continue
             # Every send under way may land in any window; the new ones take `requests` places.
             room = limit - self.under_way - (requests - 1)
             if room <= 0:
@@ -76,7 +86,8 @@ class TeamsRateLimiter:
     """Holds each send until it fits its conversation's windows and the tenant's rate.
 
     One instance per app process. The tenant figure is per app per tenant across all of the
-    app's instances, so with several instances each gets its share (a setting).
+    app's instances, so with several instances each takes its share (`set_tenant_rate`, kept up to
+    date by bot/services/tenant_budget.py from the instances' heartbeats in the store).
     """
 
     def __init__(
@@ -91,6 +102,14 @@ class TeamsRateLimiter:
         self._conversations: dict[str, SlidingWindows] = {}
         self._paused_until: dict[str, float] = {}
         self._clock = clock
+
+    def set_tenant_rate(self, per_second: float) -> None:
+        """This instance's share of the tenant's budget, in whole messages a second (0: none for now)."""
+        self._tenant.set_windows([(1.0, whole_messages(per_second))])
+
+    @property
+    def tenant_rate(self) -> int:
+        return self._tenant.windows[0][1]
 
     def pause(self, key: str, seconds: float) -> None:
         """The connector said Retry-After for this conversation: send nothing to it until then."""

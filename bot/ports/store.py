@@ -145,25 +145,38 @@ class Outbox(Protocol):
 
 @dataclass(frozen=True)
 class OutboxBacklog:
-    """What the health check reports: notifications not yet delivered, and since when the most
-    overdue of them has been due. A notification scheduled for later (a window's closing notice,
-    a judges' reminder) is not late: lateness counts from when a row is due (its send time; for a
-    row already tried and waiting to be retried, from when it was queued)."""
+    """What the health check reports: notifications not yet delivered, how many of them are due,
+    and since when the oldest due one has been due.
+
+    A notification scheduled for later (a window's closing notice, a judges' reminder) is pending
+    but not due, and never late: lateness counts from the moment a message became due (when it was
+    queued, or the time it was scheduled for), whatever retries or leases did to it since.
+    """
 
     pending: int
+    due: int = 0
     oldest_due_at: datetime | None = None
 
-    def oldest_age_seconds(self, now: datetime) -> float:
-        """How late the most overdue notification is (0 when none is due yet)."""
+    @property
+    def scheduled(self) -> int:
+        """Pending, but not due yet."""
+        return self.pending - self.due
+
+    def oldest_due_age_seconds(self, now: datetime) -> float:
+        """How late the oldest due, undelivered notification is (0 when none is due)."""
         return max(0.0, (now - self.oldest_due_at).total_seconds()) if self.oldest_due_at else 0.0
 
+    @classmethod
+    def of(cls, due_times: Sequence[datetime], now: datetime) -> OutboxBacklog:
+        """The backlog of these pending messages' due times, as of `now`."""
+        due = [moment for moment in due_times if moment <= now]
+        return cls(len(due_times), len(due), min(due) if due else None)
 
-def earliest_due(rows: Iterable[tuple[datetime | None, datetime | None, int]]) -> datetime | None:
-    """From (not before, queued at, attempts) of pending rows: since when the most overdue one has
-    been due. An untried row is due at its send time; a retried one has been due since it was queued."""
-    moments = [queued if attempts else due for due, queued, attempts in rows]
-    known = [m for m in moments if m is not None]
-    return min(known) if known else None
+
+def due_since(created_at: datetime, not_before: datetime) -> datetime:
+    """When a message queued at `created_at` for `not_before` becomes due: what its lateness counts
+    from, kept with the row when it is queued (retries and leases move its not-before, not this)."""
+    return max(created_at, not_before)
 
 
 class OutboxLeases(Protocol):
@@ -202,7 +215,9 @@ class Health(Protocol):
         """Write a small marker and report whether it was stored (within a couple of seconds)."""
         ...
 
-    async def outbox_backlog(self) -> OutboxBacklog: ...
+    async def outbox_backlog(self, now: datetime | None = None) -> OutboxBacklog:
+        """The undelivered notifications as of `now` (the current time when None)."""
+        ...
 
 
 class Conversations(Protocol):

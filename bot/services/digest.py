@@ -141,6 +141,7 @@ class DigestService:
         # The same windows as the outbox's (one limiter per instance), so digests and notifications
         # together stay within Teams' per-tenant rate.
         self._limiter = limiter or TeamsRateLimiter()
+        self.on_outcome: Callable[[str], None] = lambda outcome: None  # each DM's outcome (telemetry counts them)
 
     # ---- building -------------------------------------------------------------------------
     def current_week(self) -> DigestWeek:
@@ -235,6 +236,7 @@ class DigestService:
         )
         result.deliveries.extend(outcomes)
         for outcome in outcomes:
+            self.on_outcome(outcome.outcome)
             level = logging.WARNING if outcome.outcome in ("unreachable", "failed") else logging.INFO
             log.log(
                 level,

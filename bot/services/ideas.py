@@ -210,6 +210,8 @@ class IdeaService:
         self.assigner = assigner
         self.quota = quota
         self._on_outbox = on_outbox or (lambda: None)
+        # Told of each decision click's outcome and status (telemetry counts them; nothing by default).
+        self.on_decision: Callable[[str, str], None] = lambda outcome, status: None
         self.viewers: ViewerResolver | None = None  # organisers and sponsors (set by the bootstrap)
 
     # ---- people and conversations ------------------------------------------------------
@@ -416,8 +418,10 @@ class IdeaService:
             return DecisionResult(status, idea, comment_error=checked.error or "")
         comment = checked.value
         try:
-            return await self._decide_now(actor_id=actor_id, idea_id=idea_id, step_index=step_index,
-                                          revision=revision, outcome=outcome, comment=comment)
+            result = await self._decide_now(actor_id=actor_id, idea_id=idea_id, step_index=step_index,
+                                            revision=revision, outcome=outcome, comment=comment)
+            self.on_decision(outcome.value, result.status.value)
+            return result
         except StoreBusy:
             if self.decision_spool is None:
                 raise
@@ -425,6 +429,7 @@ class IdeaService:
             await self.decision_spool.put_decision(spooled)
             log.warning("decision kept to record in the background: the store is throttling",
                         extra={"idea_id": idea_id, "step": step_index, "revision": revision})
+            self.on_decision(outcome.value, ActionStatus.BEING_RECORDED.value)
             return DecisionResult(ActionStatus.BEING_RECORDED)
 
     async def record_spooled_decisions(self) -> int:

@@ -26,9 +26,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -51,6 +54,21 @@ to remember an approval request's id so the card can later be replaced in place.
 
 
 _Ready = tuple[PreparedSend, dict[str, Any], str]  # a send prepared, with the card and summary it carries
+
+
+@dataclass
+class DeliveryNote:
+    """How one delivery attempt ended, for whoever observes it (telemetry): sent, dropped, retry or failed."""
+
+    outcome: str = ""
+
+
+DeliveryObserver = Callable[[OutboxMessage], AbstractContextManager[DeliveryNote]]
+"""Wraps each delivery attempt (telemetry's linked span); told its outcome through the note."""
+
+
+def unobserved(message: OutboxMessage) -> AbstractContextManager[DeliveryNote]:
+    return contextlib.nullcontext(DeliveryNote())
 
 
 class OutboxStore(Outbox, OutboxLeases, Protocol):
@@ -83,8 +101,10 @@ class OutboxDispatcher(BackgroundTask):
         held_per_person: int = 8,
         after_send: AfterSend | None = None,
         in_place: InPlace | None = None,
+        observe: DeliveryObserver = unobserved,
     ) -> None:
         self._store = store
+        self._observe = observe
         self._after_send = after_send
         self._in_place = in_place
         self._channel = channel
@@ -122,6 +142,10 @@ class OutboxDispatcher(BackgroundTask):
     def kick(self) -> None:
         """Something was just queued: deliver now rather than at the next poll."""
         self._wake.set()
+
+    def may_send(self) -> bool:
+        """Whether this instance has a share of the tenant's Teams budget now."""
+        return bool(self._limiter.tenant_rate)
 
     @property
     def in_flight(self) -> int:
@@ -178,6 +202,12 @@ class OutboxDispatcher(BackgroundTask):
             # Cleared before the claim, not after: a wake-up that comes while the claim is under way
             # (a send recorded, room made) must start another claim, not be lost until the next poll.
             self._wake.clear()
+            if not self.may_send():
+                # No share of the tenant's budget yet (a new instance): lease nothing, so the other
+                # instances deliver what is due meanwhile.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+                continue
             try:
                 claimed = await self.claim_once()
             except asyncio.CancelledError:
@@ -255,6 +285,13 @@ class OutboxDispatcher(BackgroundTask):
 
     async def _deliver(self, message: OutboxMessage) -> datetime | None:
         """Render, wait for the rate limits, send, record. Returns when it will be retried, if it failed."""
+        with self._observe(message) as note:
+            retry_at = await self._deliver_observed(message, note)
+            if not note.outcome:
+                note.outcome = "retry" if retry_at is not None else "failed"
+            return retry_at
+
+    async def _deliver_observed(self, message: OutboxMessage, note: DeliveryNote) -> datetime | None:
         try:
             preparation = self._preparations.pop(message.id, None)
             ready = await (preparation if preparation is not None else self._prepare(message))
@@ -263,6 +300,7 @@ class OutboxDispatcher(BackgroundTask):
                     "notification dropped: no longer applies",
                     extra={"message_id": message.id, "kind": str(message.kind), "idea_id": message.idea_id},
                 )
+                note.outcome = "dropped"
                 self._record_done(message)
                 return None
             prepared, card, summary = ready
@@ -284,6 +322,7 @@ class OutboxDispatcher(BackgroundTask):
         except Exception as exc:  # unexpected: treat as transient, keep the message
             log.exception("notification crashed", extra={"message_id": message.id})
             return await self._failed(message, DeliveryFailed(type(exc).__name__))
+        note.outcome = "sent"
         self._record_done(message)
         log.info("notification sent", extra={"message_id": message.id, "kind": str(message.kind)})
         if self._after_send is not None:
@@ -319,7 +358,10 @@ class OutboxDispatcher(BackgroundTask):
         The message stays held (its lease renewed) until that write is done."""
         self._done.append(message)
         if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._record_completions(), name="outbox-recorder")
+            # In a context of its own: the write records many deliveries, it belongs to none of their traces.
+            self._recorder = asyncio.create_task(
+                self._record_completions(), name="outbox-recorder", context=contextvars.Context()
+            )
 
     async def _record_completions(self) -> None:
         while self._done:

@@ -22,7 +22,7 @@ from msrest.exceptions import DeserializationError
 
 from bot.edge.channel import TeamsChannel
 from bot.edge.connector import ConnectorSender, ConnectorToken
-from bot.edge.turns import DenTurns
+from bot.edge.turns import DenTurns, traced_messages
 from bot.edge.turns import on_turn_error as den_turn_error
 from bot.ports import Conversations
 from bot.ports.service_urls import ServiceUrlAllowList
@@ -30,6 +30,7 @@ from bot.settings import Settings
 from bot.teams.handler import DenBot, TurnReplies, invoke_response
 from bot.teams.lean import LeanCloudAdapter, fix_msrest_retry_scan
 from bot.teams.tenant_guard import TenantGuard
+from bot.telemetry import Telemetry
 from bot.web.request_guard import READ_ACTIVITY, Unreadable
 
 log = logging.getLogger("deputys_den")
@@ -110,13 +111,15 @@ def token_from_app_credentials(
     return fetch
 
 
-def connector_sender(settings: Settings, adapter: LeanCloudAdapter) -> ConnectorSender:
+def connector_sender(
+    settings: Settings, adapter: LeanCloudAdapter, telemetry: Telemetry | None = None
+) -> ConnectorSender:
     """One HTTP session for every proactive message; with authentication on, the app's own token."""
     token = None
     if settings.auth_enabled:
         claims = adapter.create_claims_identity(settings.app_id)
         token = ConnectorToken(token_from_app_credentials(adapter.bot_framework_authentication, claims))
-    return ConnectorSender(token)
+    return ConnectorSender(token, telemetry=telemetry)
 
 
 class BotbuilderEdge:
@@ -132,14 +135,19 @@ class BotbuilderEdge:
         self.auth_required = auth_required
         self.channel = channel
         self.sender = sender
+        self.telemetry: Telemetry | None = None  # a trace per activity (bot/edge/turns.py), when on
 
     @classmethod
-    def build(cls, settings: Settings, conversations: Conversations) -> BotbuilderEdge:
+    def build(
+        cls, settings: Settings, conversations: Conversations, telemetry: Telemetry | None = None
+    ) -> BotbuilderEdge:
         adapter = bot_adapter(settings)
-        sender = connector_sender(settings, adapter)
+        sender = connector_sender(settings, adapter, telemetry)
         allow_list = ServiceUrlAllowList.from_setting(settings.allowed_service_urls)
         channel = TeamsChannel(sender, conversations, app_id=settings.app_id, allow_list=allow_list)
-        return cls(adapter, channel, sender, auth_required=settings.auth_enabled)
+        edge = cls(adapter, channel, sender, auth_required=settings.auth_enabled)
+        edge.telemetry = telemetry if telemetry is not None and telemetry.enabled else None
+        return edge
 
     @staticmethod
     def read_activity(body: dict) -> Activity:
@@ -154,11 +162,11 @@ class BotbuilderEdge:
         """POST /api/messages, through the lean CloudAdapter."""
         bot = DenBot(turns)
 
-        async def messages(request: Request) -> Response:
+        async def process(request: Request) -> Response:
             if self.auth_required and not request.headers.get("Authorization"):
                 # botbuilder 4.17.1 answers this itself, except with a login authority of the app's
                 # own (its "parameterized" authentication), where it fails with AttributeError: 500.
                 raise web.HTTPUnauthorized()
             return await self.adapter.process(request, bot, activity=request.get(READ_ACTIVITY))
 
-        app.router.add_post("/api/messages", messages)
+        app.router.add_post("/api/messages", traced_messages(self.telemetry, process))

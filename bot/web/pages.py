@@ -1,5 +1,5 @@
-"""The health check (/healthz) and the static pages the Teams manifest links to (about, privacy, terms), each also
-in French at `/<page>-fr` (the two versions link to each other)."""
+"""The probes (/livez, /readyz and /healthz) and the static pages the Teams manifest links to (about,
+privacy, terms), each also in French at `/<page>-fr` (the two versions link to each other)."""
 
 from __future__ import annotations
 
@@ -42,12 +42,17 @@ def health_routes(
     outbox_max_age_seconds: float = 900.0,
     in_flight: Callable[[], int] = lambda: 0,
     timeout_seconds: float = 5.0,
+    graph_store: bool = False,
 ) -> None:
-    """GET /healthz: 200 when the store takes a write and the outbox keeps up, else 503.
+    """The probes: GET /livez (the process answers), GET /readyz (it can do its work), GET /healthz (the same
+    as /readyz, kept for deployments that already point at it).
 
-    Unhealthy when the store cannot be written (a real write, not a read), or when a notification
-    has been due and undelivered for longer than `outbox_max_age_seconds` (one scheduled for later
-    is not late). The backlog is reported either way, for whoever watches the app.
+    Not ready when the store cannot be written (a real write, not a read; on SharePoint that write
+    goes through Graph, so it also says whether Graph answers), or when a notification has been due
+    and undelivered for longer than `outbox_max_age_seconds`. One scheduled for later is not late:
+    its lateness counts from when it became due. The backlog is reported either way, for whoever
+    watches the app. Liveness asks nothing of the store: an outage of Graph or a locked database
+    must take an instance out of rotation, never get it restarted.
     """
     now_of = clock or (lambda: datetime.now(UTC))
 
@@ -57,20 +62,24 @@ def health_routes(
         except Exception:
             return fallback
 
-    async def healthz(request: Request) -> Response:
+    async def readiness(request: Request) -> Response:
         writable = await within(store.probe_write(), False)
-        backlog = await within(store.outbox_backlog(), None)
+        now = now_of()
+        backlog = await within(store.outbox_backlog(now), None)
         body: dict[str, Any] = {"store": "ok" if writable else "not writable"}
+        if graph_store:
+            body["graph"] = "ok" if writable else "not answering"
         stalled = backlog is None
         if backlog is not None:
-            now = now_of()
-            age = backlog.oldest_age_seconds(now)
+            age = backlog.oldest_due_age_seconds(now)
             moved_at = getattr(now_of, "moved_at", None)  # a rehearsal moved the clock: due since then
             if moved_at is not None:
                 age = min(age, max(0.0, (now - moved_at).total_seconds()))
             stalled = age > outbox_max_age_seconds
             body["outbox"] = {
                 "pending": backlog.pending,
+                "due": backlog.due,
+                "scheduled": backlog.scheduled,
                 "inFlight": in_flight(),
                 "oldestAgeSeconds": round(age, 1),
                 "maxAgeSeconds": outbox_max_age_seconds,
@@ -81,7 +90,12 @@ def health_routes(
         healthy = writable and not stalled
         return web.json_response({"status": "ok" if healthy else "unhealthy", **body}, status=200 if healthy else 503)
 
-    app.router.add_get("/healthz", healthz)
+    async def liveness(request: Request) -> Response:
+        return web.json_response({"status": "ok"})
+
+    app.router.add_get("/livez", liveness)
+    app.router.add_get("/readyz", readiness)
+    app.router.add_get("/healthz", readiness)
 
 
 def page_routes(app: web.Application, notice: CollectionNotice | None = None) -> None:

@@ -47,7 +47,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def start_den(db: Path, org_file: Path, teams_edge: str) -> tuple[subprocess.Popen, int]:
+async def start_den(
+    db: Path, org_file: Path, teams_edge: str = "botbuilder", **more: str
+) -> tuple[subprocess.Popen, int]:
+    """`python app.py` on the store `db`, sending to the connector stand-in; `more`: other settings."""
     port = free_port()
     env = {
         **os.environ,
@@ -63,6 +66,7 @@ async def start_den(db: Path, org_file: Path, teams_edge: str) -> tuple[subproce
         "MicrosoftAppId": "",
         "DEN_TEAMS_EDGE": teams_edge,
         "DEN_ALLOWED_SERVICE_URLS": LOCAL_SERVICE_URLS,  # the connector stand-in on loopback
+        **more,
     }
     process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, cwd=ROOT)  # noqa: ASYNC220
     deadline = time.monotonic() + 90  # a busy machine's cold start (the Agents SDK edge imports more)

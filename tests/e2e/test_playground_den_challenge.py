@@ -189,6 +189,9 @@ async def test_a_den_challenge_from_the_call_for_ideas_to_the_follow_up_in_the_p
         outbox_poll_seconds=0.2,
         digest_secret=SECRET,
         digest_schedule=False,
+        # As under `make run`: Agents Playground has no per-user view, so listing voters for Teams' refresh
+        # had the Playground redraw the channel's card under Olga's clicks (Close, then its confirmation).
+        vote_refresh_list=False,
     )
     app = await start_app(settings, clock)
     den = app.runner.app[DEN_KEY]

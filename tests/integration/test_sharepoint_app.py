@@ -48,6 +48,10 @@ def sharepoint_settings(tmp_path, fake_graph, site, **overrides):
         spool_path=str(tmp_path / "spool.sqlite3"),
         spool_retry_seconds=0.2,
         outbox_poll_seconds=0.1,
+        # Two instances share the tenant's Teams budget: one started after another sends nothing until the
+        # first lowers its share at its next heartbeat (a minute in production; tests/e2e/test_shared_budget.py
+        # covers that). These tests are about the lists: beats every half second.
+        instance_heartbeat_seconds=0.5,
     )
     return settings_for_test(tmp_path / "unused.sqlite3", **{**values, **overrides})
 

@@ -222,27 +222,41 @@ async def test_a_claim_takes_each_persons_earliest_messages_up_to_a_cap_counting
     assert sorted(m.id for m in third) == ["i2:reminder:2", "i3:reminder:3", "i4:reminder:4", "i7:reminder:7"]
 
 
-async def test_the_outbox_backlog_counts_what_is_undelivered_and_the_oldest_one(store):
-    assert (await store.outbox_backlog()).pending == 0
+async def test_the_outbox_backlog_counts_what_is_undelivered_and_the_oldest_due_one(store):
+    assert (await store.outbox_backlog(T0)).pending == 0
     await add(store, 1, created=T0)
     await add(store, 2, created=T0 + timedelta(minutes=5))
-    backlog = await store.outbox_backlog()
-    assert backlog.pending == 2 and backlog.oldest_due_at == T0
-    assert backlog.oldest_age_seconds(T0 + timedelta(minutes=10)) == 600
+    backlog = await store.outbox_backlog(T0 + timedelta(minutes=10))
+    assert backlog.pending == backlog.due == 2 and backlog.oldest_due_at == T0
+    assert backlog.oldest_due_age_seconds(T0 + timedelta(minutes=10)) == 600
     first = min(await store.claim_due(T0 + timedelta(minutes=6), 60, 10), key=lambda m: m.created_at)
     await store.complete(first.id)
-    backlog = await store.outbox_backlog()
-    # The other one is leased (in flight): at most a minute late (SharePoint's lease moves its send time).
-    assert backlog.pending == 1 and backlog.oldest_age_seconds(T0 + timedelta(minutes=6)) <= 60
+    backlog = await store.outbox_backlog(T0 + timedelta(minutes=10))
+    assert backlog.pending == 1 and backlog.oldest_due_at == T0 + timedelta(minutes=5)
 
 
-async def test_a_notification_scheduled_for_later_is_not_late(store):
-    """Lateness counts from when a row is due: a reminder queued now for next week is not stalled."""
-    later = T0 + timedelta(days=7)
-    await store.enqueue([OutboxMessage("r1", "judge", "panel_reminder", "c", created_at=T0, not_before=later)])
-    backlog = await store.outbox_backlog()
-    assert backlog.pending == 1 and backlog.oldest_age_seconds(T0 + timedelta(days=6)) == 0
-    assert backlog.oldest_age_seconds(later + timedelta(minutes=20)) == 1200
+async def test_a_notification_scheduled_for_later_is_not_late_until_it_is_due(store):
+    next_week = T0 + timedelta(days=7)
+    await store.enqueue([
+        OutboxMessage("c1:window_closed", "channel", "window_closed", "c1", T0, next_week, {}),
+    ])  # fmt: skip
+    two_days_on = await store.outbox_backlog(T0 + timedelta(days=2))
+    assert (two_days_on.pending, two_days_on.due, two_days_on.scheduled) == (1, 0, 1)
+    assert two_days_on.oldest_due_age_seconds(T0 + timedelta(days=2)) == 0, "queued two days ago, due next week"
+    an_hour_late = next_week + timedelta(hours=1)
+    backlog = await store.outbox_backlog(an_hour_late)
+    assert (backlog.due, backlog.oldest_due_at) == (1, next_week), "late from when it became due, not from queuing"
+    assert backlog.oldest_due_age_seconds(an_hour_late) == 3600
+
+
+async def test_retries_and_leases_do_not_reset_a_due_notifications_lateness(store):
+    await store.enqueue([OutboxMessage("i1:reminder:1", "maya", "reminder", "i1", T0, T0, {"days": 3})])
+    [claimed] = await store.claim_due(T0 + timedelta(minutes=1), 60, 10)  # leased (SharePoint moves NotBefore)
+    await store.reschedule(claimed.id, T0 + timedelta(minutes=30), 1, "429")  # Teams throttled it: retry later
+    at = T0 + timedelta(minutes=20)
+    backlog = await store.outbox_backlog(at)
+    assert (backlog.pending, backlog.due, backlog.oldest_due_at) == (1, 1, T0), "still due since T0, still undelivered"
+    assert backlog.oldest_due_age_seconds(at) == 1200
 
 
 async def test_the_digest_scan_pages_light_projections_of_the_stored_ideas(store):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
+from bot.domain.budget import InstanceBeat
 from bot.domain.delegation import Delegation, DelegationProblem, DelegationRefused, closes_a_loop, onward_of
 from bot.domain.digest import DigestFigures, DigestIdea, DigestQuery, DigestScope, in_challenge_shortlist
 from bot.domain.model import Idea, IdeaStatus
@@ -26,7 +27,7 @@ from bot.ports import (
     StoredSetting,
     StoreUnavailable,
 )
-from bot.ports.store import earliest_due, pick_fairly
+from bot.ports.store import due_since, pick_fairly
 from tests.support.memory_den import MemoryDenTables
 from tests.support.memory_pitch_day import MemoryPitchDayTables
 
@@ -36,6 +37,10 @@ class _Queued:
     message: OutboxMessage
     state: str = "pending"  # pending | sent | failed
     claimed_until: datetime | None = None
+    due_at: datetime = field(init=False)  # when it became due (retries move message.not_before, not this)
+
+    def __post_init__(self) -> None:
+        self.due_at = due_since(self.message.created_at, self.message.not_before)
 
 
 @dataclass
@@ -56,6 +61,7 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         self.languages: dict[str, str] = {}
         self.settings: dict[str, StoredSetting] = {}
         self.sent_cards: dict[str, SentCard] = {}
+        self.instances: dict[str, InstanceBeat] = {}
         self.down = False
         self._lock = asyncio.Lock()
         self._init_den()
@@ -252,14 +258,24 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         return scope.figures()
 
     # ---- health -------------------------------------------------------------------------
-    async def outbox_backlog(self) -> OutboxBacklog:
+    async def outbox_backlog(self, now: datetime | None = None) -> OutboxBacklog:
         self._check()
-        pending = [q.message for q in self.outbox.values() if q.state == "pending"]
-        rows = [(m.not_before, m.created_at, m.attempts) for m in pending]
-        return OutboxBacklog(len(pending), earliest_due(rows))
+        pending = [q.due_at for q in self.outbox.values() if q.state == "pending"]
+        return OutboxBacklog.of(pending, now or datetime.now(UTC))
 
     async def probe_write(self) -> bool:
         return not self.down
+
+    # ---- instances' heartbeats ------------------------------------------------------------
+    async def heartbeat(self, instance_id: str, now: datetime, decide) -> tuple[float, list[InstanceBeat]]:
+        self._check()
+        share = decide([b for b in self.instances.values() if b.instance_id != instance_id])
+        self.instances[instance_id] = InstanceBeat(instance_id, now, share)
+        return share, list(self.instances.values())
+
+    async def leave(self, instance_id: str) -> None:
+        self._check()
+        self.instances.pop(instance_id, None)
 
     # ---- conversations ------------------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:

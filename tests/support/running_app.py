@@ -65,7 +65,7 @@ class FakeClock:
 
 
 async def start_app(
-    settings: Settings, clock: Callable[[], datetime] | None = None, graph_credential=None
+    settings: Settings, clock: Callable[[], datetime] | None = None, graph_credential=None, telemetry=None
 ) -> RunningApp:
     kwargs = {"clock": clock} if clock else {}
     # Port 0: the socket is bound first, so the app knows its own address (the links on its cards).
@@ -75,7 +75,7 @@ async def start_app(
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((settings.host, 0))
         settings = replace(settings, port=sock.getsockname()[1])
-    app = create_app(settings, graph_credential=graph_credential, **kwargs)
+    app = create_app(settings, graph_credential=graph_credential, telemetry=telemetry, **kwargs)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.SockSite(runner, sock) if sock is not None else web.TCPSite(runner, settings.host, settings.port)

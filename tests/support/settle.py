@@ -20,8 +20,8 @@ async def settled(store, now: Callable[[], datetime] | None = None, timeout_seco
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_seconds
     while True:
-        backlog: OutboxBacklog = await store.outbox_backlog()
-        if backlog.oldest_due_at is None or backlog.oldest_due_at > clock():
+        backlog: OutboxBacklog = await store.outbox_backlog(clock())  # due as of the app's clock
+        if backlog.due == 0:
             return
         if loop.time() > deadline:
             raise AssertionError(f"the outbox did not settle in {timeout_seconds} s: {backlog}")

@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, int]] = [
     ("bot.i18n", 1),  # the message catalogue: a leaf, imports nothing of ours
     ("bot.formatting", 1),  # dates, numbers, money per locale: needs only the catalogue's languages
     ("bot.logs", 1),
+    ("bot.telemetry", 1),  # OpenTelemetry: spans, metrics, the exporters; ids and the app's own words only
     ("bot.search_text", 1),  # words as search finds them (folded, stemmed): what the indexes and pages share
     ("bot.settings", 1),
     ("bot.services", 2),

@@ -7,7 +7,7 @@ import re
 from bot.settings import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-TREE = README[README.index("## How it works") :].split("```")[1]
+TREE = README[README.index("## Where things are") :].split("```")[1]
 
 
 def test_every_top_level_part_of_bot_is_in_the_tree():

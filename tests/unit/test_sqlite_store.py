@@ -11,7 +11,7 @@ import pytest
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
-from bot.ports import ConcurrencyConflict
+from bot.ports import ConcurrencyConflict, OutboxMessage
 from bot.services.ideas import outbox_for
 from tests.support.cast import SAM
 from tests.support.chains import build_chain
@@ -215,3 +215,28 @@ async def test_rows_queued_with_a_local_offset_by_an_earlier_version_are_rewritt
         assert [m.id for m in await store.claim_due(datetime(2026, 11, 20, 21, 31, tzinfo=UTC), 60, 10)] == ["r1"]
     finally:
         await store.close()
+async def test_a_file_from_before_due_times_gains_them_and_keeps_scheduled_notices_from_counting_late(tmp_path):
+    path = tmp_path / "den.sqlite3"
+    store = SqliteStore(path)
+    await store.open()
+    next_week, later = T0 + timedelta(days=7), T0 + timedelta(minutes=30)
+    await store.enqueue([
+        OutboxMessage("c1:window_closed", "channel", "window_closed", "c1", T0, next_week, {}),
+        OutboxMessage("i1:reminder:1", "maya", "reminder", "i1", T0, T0, {}),
+        OutboxMessage("i2:reminder:1", "maya", "reminder", "i2", T0, T0, {}),
+    ])  # fmt: skip
+    await store.reschedule("i2:reminder:1", later, 1, "429")  # retried: its not-before moved on
+    await store.close()
+    old = sqlite3.connect(path)
+    old.execute("ALTER TABLE outbox DROP COLUMN due_at")  # as the file was written before the column
+    old.commit()
+    old.close()
+
+    reopened = SqliteStore(path)
+    await reopened.open()
+    try:
+        backlog = await reopened.outbox_backlog(T0 + timedelta(days=2))
+        assert (backlog.pending, backlog.due, backlog.oldest_due_at) == (3, 2, T0)
+        assert (await reopened.outbox_backlog(next_week)).due == 3
+    finally:
+        await reopened.close()
