@@ -13,24 +13,18 @@ that does not grow with the ideas.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import sqlite3
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.den_report import NOW, SIZES, org, seed, yardstick
+from bench.den_report import NOW, SIZES, seeded_den, yardstick
 from bench.harness import Figure, verdict
-from bot.bootstrap import bootstrap
 from bot.domain.calendar import WorkCalendar
 from bot.domain.visibility import Viewer
 from bot.i18n import Messages
-from bot.ports import NoSending
 from bot.services.dashboard import DashboardService
-from bot.settings import Settings
 from bot.tab.auth import TabUser
 from bot.tab.dashboard_pages import dashboard_page
 from bot.tab.pages import Reader
@@ -60,18 +54,7 @@ def counting_connect(counted: list[str]):
 
 
 async def main() -> None:
-    rng = random.Random(7)
-    with tempfile.TemporaryDirectory() as folder:
-        org_file = Path(folder) / "org.json"
-        org_file.write_text(json.dumps(org()), encoding="utf-8")
-        settings = Settings(sqlite_path=str(Path(folder) / "bench.sqlite3"), org_file=str(org_file))
-        den = bootstrap(settings, clock=lambda: NOW, channel=NoSending())
-        await den.open()
-        started = time.perf_counter()
-        for size in SIZES:
-            await seed(den, f"c{size}", size, rng)
-        print(f"seeded {sum(SIZES):,} ideas with their approval and stage history in "
-              f"{time.perf_counter() - started:.1f} s")
+    async with seeded_den(random.Random(7)) as den:
         service = DashboardService(den.store, den.directory, calendar=WorkCalendar.of("America/Toronto"),
                                    clock=lambda: NOW)
         print(f"  {'':<46} {'min':>9} / {'median':>9} / {'max':>9}")
@@ -101,7 +84,6 @@ async def main() -> None:
             print(timed.line(f"aim: under {AIM_SECONDS * 1000:.0f} ms: {verdict(timed.median < AIM_SECONDS * 1000)}"))
             print(ratio.line())
             print(f"  {len(reads)} SQL reads ({len(statements)} statements in all), page {page_bytes / 1024:.0f} KiB")
-        await den.close()
     print("the number of reads is the same for both sizes: the challenges, its ideas, their decisions, their "
           "stages")
 

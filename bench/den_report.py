@@ -18,10 +18,12 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.bootstrap import bootstrap
+from bot.bootstrap import Den, bootstrap
 from bot.domain import stage as st
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.den_report import stages_of
@@ -139,8 +141,10 @@ async def yardstick(den, challenge_id: str) -> None:
         json.loads(row[0])
 
 
-async def main() -> None:
-    rng = random.Random(7)
+@asynccontextmanager
+async def seeded_den(rng: random.Random) -> AsyncIterator[Den]:
+    """A Den on a temporary SQLite file with one challenge of each size in SIZES (ideas with their
+    approval and stage history), closed and removed afterwards: the report and dashboard benches share it."""
     with tempfile.TemporaryDirectory() as folder:
         org_file = Path(folder) / "org.json"
         org_file.write_text(json.dumps(org()), encoding="utf-8")
@@ -150,8 +154,16 @@ async def main() -> None:
         started = time.perf_counter()
         for size in SIZES:
             await seed(den, f"c{size}", size, rng)
-        print(f"seeded {sum(SIZES):,} ideas with their stage history in {time.perf_counter() - started:.1f} s")
+        print(f"seeded {sum(SIZES):,} ideas with their approval and stage history in "
+              f"{time.perf_counter() - started:.1f} s")
+        try:
+            yield den
+        finally:
+            await den.close()
 
+
+async def main() -> None:
+    async with seeded_den(random.Random(7)) as den:
         for size in SIZES:
             challenge_id = f"c{size}"
             statements: list[str] = []
@@ -173,7 +185,6 @@ async def main() -> None:
                 f"{ratio:.1f}x the time to read and parse the ideas alone; "
                 f"{len(statements)} store queries; largest card {largest / 1024:.1f} KiB"
             )
-        await den.close()
     print(
         "the number of queries is the same for both sizes: one for the challenge, one for its ideas, one for "
         "their stages"
