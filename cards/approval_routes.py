@@ -350,13 +350,16 @@ def my_approvals_card(
     decided: list[Idea] | None = None,
     problems: dict[str, str] | None = None,
     comments: dict[str, str] | None = None,
+    opened: str = "",
 ) -> dict[str, Any]:
     """Everything waiting for the approver, oldest first, each with its one-click buttons.
-    `waiting_days(idea)` gives business days waiting. Each idea has its own comment box.
+    `waiting_days(idea)` gives business days waiting. Each idea has its own comment box, named by
+    the idea (comment_field), so what was typed finds its idea again whatever the list holds now.
 
-    A decision taken from this list keeps the list: the ideas decided from it (`decided`) are
-    marked at the top with their outcome, the rest stay actionable, and a click that recorded
-    nothing says why under its idea (`problems`, with what was typed kept in `comments`)."""
+    A click in this list keeps the list: the ideas decided from it (`decided`) are marked at the top
+    with their outcome, the rest stay actionable with what was typed in them (`comments`), a click
+    that recorded nothing says why under its idea (`problems`), and the idea just opened (`opened`,
+    posted below as its own card) says so under it."""
     decided, problems, comments = decided or [], problems or {}, comments or {}
     body: list[Element] = [heading(m.t("my_approvals.title"))]
     for idea in decided:
@@ -366,9 +369,10 @@ def my_approvals_card(
         return card(m, body, [execute(m.t("welcome.my_ideas"), verbs.MY_IDEAS)])
     body.append(subtle(m.t("my_approvals.count", count=len(ideas))))
     marked = [i.id for i in decided]
-    for n, idea in enumerate(ideas):
+    for idea in ideas:
         step = idea.current_approver
-        data = {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision, "commentField": f"comment{n}",
+        field = comment_field(idea.id)
+        data = {"ideaId": idea.id, "step": idea.current_step, "revision": idea.revision, "commentField": field,
                 "list": MY_APPROVALS_LIST, "decided": marked}  # fmt: skip
         lines = [
             text(m.t("my_approvals.item", reference=idea.reference, title=plain(idea.pitch.title)), weight="Bolder"),
@@ -382,7 +386,7 @@ def my_approvals_card(
             lines.append(subtle(m.t("my_approvals.acting", principal=plain(step.on_behalf_of_name))))
         comment_box: Element = {
             "type": "Input.Text",
-            "id": f"comment{n}",
+            "id": field,
             "label": m.t("approval.comment"),
             "isMultiline": False,
             "maxLength": 1000,
@@ -392,6 +396,8 @@ def my_approvals_card(
         lines.append(comment_box)
         if problems.get(idea.id):
             lines.append(attention(problems[idea.id]))
+        if opened == idea.id:
+            lines.append(good(m.t("my_approvals.opened_below", reference=idea.reference)))
         lines.append(
             {
                 "type": "ActionSet",
@@ -399,7 +405,8 @@ def my_approvals_card(
                     execute(m.t("approval.approve"), verbs.APPROVE, data, style="positive"),
                     execute(m.t("approval.return"), verbs.RETURN, data),
                     execute(m.t("approval.reject"), verbs.REJECT, data, style="destructive"),
-                    execute(m.t("my_approvals.open"), verbs.OPEN_APPROVAL, {"ideaId": idea.id}),
+                    execute(m.t("my_approvals.open"), verbs.OPEN_APPROVAL,
+                            {"ideaId": idea.id, "list": MY_APPROVALS_LIST, "decided": marked}),  # fmt: skip
                 ],
             }
         )
@@ -408,6 +415,12 @@ def my_approvals_card(
 
 
 MY_APPROVALS_LIST = "mine"  # in a decision button's data: the click came from "my approvals"
+COMMENT_FIELD = "comment-"  # my approvals' comment boxes: this, then the idea's id
+
+
+def comment_field(idea_id: str) -> str:
+    """The id of an idea's comment box in my approvals."""
+    return f"{COMMENT_FIELD}{idea_id}"
 
 
 def _decided_in_list(m: Messages, idea: Idea, viewer_id: str) -> list[Element]:

@@ -12,13 +12,15 @@ from typing import Any, Protocol
 
 from bot.domain.calendar import WorkCalendar
 from bot.domain.inputs import parse_day
-from bot.domain.limits import REASON_MAX, check_text
+from bot.domain.limits import COMMENT_MAX, REASON_MAX, check_text
 from bot.domain.model import Idea, IdeaStatus
 from bot.i18n import Messages
 from bot.services.approvals import ApprovalResult, ApprovalService
 from bot.services.ideas import ActionStatus
 from cards import approval_card, idea_status_card
 from cards.approval_routes import (
+    COMMENT_FIELD,
+    MY_APPROVALS_LIST,
     delegation_card,
     informed_card,
     my_approvals_card,
@@ -27,7 +29,7 @@ from cards.approval_routes import (
 )
 from cards.idea import chain_view, pitch_summary
 from cards.lesson import invite_action
-from dialogs.turn import Reply, Turn, as_int, as_key, as_text
+from dialogs.turn import Reply, Turn, as_id, as_int, as_key, as_text
 
 MY_APPROVALS_LIMIT = 20
 
@@ -76,8 +78,10 @@ class ApprovalFlows:
         decided_ids: Sequence[str] = (),
         problems: Mapping[str, str] | None = None,
         comments: Mapping[str, str] | None = None,
+        opened: str = "",
     ) -> Reply:
-        """The list; after a decision taken from it, the same list with the decided ideas marked."""
+        """The list; after a click in it, the same list with the decided ideas marked (and the one
+        just opened said so), each other idea keeping what was typed in its comment box."""
         ideas = await self.service.my_approvals(turn.user_id, MY_APPROVALS_LIMIT)
         now = self.clock()
         waiting = {i.id for i in ideas}
@@ -89,17 +93,19 @@ class ApprovalFlows:
 
         return Reply(card=my_approvals_card(turn.messages, ideas, now, waiting_days=days, viewer_id=turn.user_id,
                                             decided=decided, problems=dict(problems or {}),
-                                            comments=dict(comments or {})))  # fmt: skip
+                                            comments=dict(comments or {}), opened=opened))  # fmt: skip
 
     async def decided_from_list(self, turn: Turn, problem: str, data: Mapping[str, Any]) -> Reply:
         """A decision clicked in "my approvals": the list again, this idea marked if it is decided,
         or the reason nothing was recorded under it (with the comment typed kept)."""
         idea_id = str(data.get("ideaId") or "")
-        earlier = [str(i) for i in data.get("decided") or [] if isinstance(i, str)][:MY_APPROVALS_LIMIT]
+        earlier = decided_earlier(data)
+        comments = typed_comments(data)
         if problem:
             return await self.my_approvals(turn, decided_ids=earlier, problems={idea_id: problem},
-                                           comments={idea_id: decision_comment(data)})  # fmt: skip
-        return await self.my_approvals(turn, decided_ids=[idea_id, *earlier])
+                                           comments={**comments, idea_id: decision_comment(data)})  # fmt: skip
+        comments.pop(idea_id, None)
+        return await self.my_approvals(turn, decided_ids=[idea_id, *earlier], comments=comments)
 
     async def open_approval(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         """My approvals' Open: the idea's own card is posted below, and the list stays as it is
@@ -107,6 +113,10 @@ class ApprovalFlows:
         idea = await self.service.store.get(as_key(data.get("ideaId")))
         if idea is None or not idea.involves(turn.user_id):  # nobody reads an idea they have no part in
             return Reply(message=turn.messages.t("approval.not_found"))
+        if data.get("list") == MY_APPROVALS_LIST:  # the list again, as it was, saying which idea is below
+            listed = await self.my_approvals(turn, decided_ids=decided_earlier(data), comments=typed_comments(data),
+                                             opened=idea.id)  # fmt: skip
+            return Reply(card=listed.card, follow_ups=[self.card_for(turn, idea)])
         opened = turn.messages.t("my_approvals.opened_below", reference=idea.reference)
         return Reply(message=opened, follow_ups=[self.card_for(turn, idea)])
 
@@ -274,6 +284,23 @@ class ApprovalFlows:
         m = turn.messages
         ended = await self.service.end_delegation(actor_id=turn.user_id)
         return await self.delegation_form(turn, notice=m.t("delegate.ended" if ended else "delegate.nothing_to_end"))
+
+
+def decided_earlier(data: Mapping[str, Any]) -> list[str]:
+    """The ideas a my-approvals list marks as decided from it, as its buttons carry them."""
+    return [str(i) for i in data.get("decided") or [] if isinstance(i, str)][:MY_APPROVALS_LIMIT]
+
+
+def typed_comments(data: Mapping[str, Any]) -> dict[str, str]:
+    """What was typed in my approvals' comment boxes (each named by its idea), by idea id: a click in
+    the list sends every box, and the list that comes back keeps them."""
+    typed: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(key, str) and key.startswith(COMMENT_FIELD) and isinstance(value, str) and value.strip():
+            idea_id = as_id(key.removeprefix(COMMENT_FIELD))
+            if idea_id and len(typed) < MY_APPROVALS_LIMIT:
+                typed[idea_id] = value[:COMMENT_MAX]
+    return typed
 
 
 def decision_comment(data: Mapping[str, Any]) -> str:

@@ -13,7 +13,7 @@ from cards import verbs
 from tests.support.inbox import card_saying, cards_to
 from tests.support.people import DIANE, MAYA, PRIYA, SAM, VALID_PITCH
 from tests.support.running_app import FakeClock
-from tests.support.teams_client import TeamsClient, User, action, button, nodes, texts
+from tests.support.teams_client import TeamsClient, User, action, button, input_values, nodes, texts
 from tests.support.timers import TIMERS_BY_REQUEST
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -92,6 +92,11 @@ async def test_an_approver_back_early_ends_the_delegation_and_new_ideas_come_to_
     assert not cards_to(connector, PRIYA, "Idea number 3")
 
 
+def box(card: dict, n: int = 0) -> str:
+    """The comment box of the n-th idea waiting in a my-approvals list (each is named by its idea)."""
+    return [b for b in nodes(card) if b.get("verb") == verbs.APPROVE][n]["data"]["commentField"]
+
+
 async def test_deciding_from_my_approvals_keeps_the_list(teams, connector):
     for n in range(3):
         await pitch(teams, SAM, n)
@@ -100,23 +105,24 @@ async def test_deciding_from_my_approvals_keeps_the_list(teams, connector):
     listed = await card_saying(connector, MAYA, "Waiting for your decision")
     assert "3 waiting" in texts(listed)
 
-    approved = await teams.click(MAYA, button(listed, verbs.APPROVE), {"comment0": "Good"})
+    approved = await teams.click(MAYA, button(listed, verbs.APPROVE), {box(listed): "Good", box(listed, 2): "Later"})
     card = approved.card
     assert "Decided: Approved. Sam Chen will be told." in texts(card)
     assert "2 waiting" in texts(card)
     assert [n["data"]["ideaId"] for n in nodes(card) if n.get("verb") == verbs.APPROVE] == [
         n["data"]["ideaId"] for n in nodes(listed) if n.get("verb") == verbs.APPROVE
     ][1:]
+    assert input_values(card)[box(listed, 2)] == "Later", "what was typed under another idea is kept"
 
     # A refusal (no comment for a return) says why under that idea; the list and the mark stay.
-    refused = await teams.click(MAYA, button(card, verbs.RETURN), {"comment0": ""})
+    refused = await teams.click(MAYA, button(card, verbs.RETURN), {box(card): ""})
     assert "Please add a comment so Sam Chen knows what to change or why." in texts(refused.card)
     assert "Decided: Approved." in texts(refused.card) and "2 waiting" in texts(refused.card)
 
-    returned = await teams.click(MAYA, button(refused.card, verbs.RETURN), {"comment0": "Say what it costs"})
+    returned = await teams.click(MAYA, button(refused.card, verbs.RETURN), {box(refused.card): "Say what it costs"})
     assert texts(returned.card).count("Decided:") == 2 and "1 waiting" in texts(returned.card)
     assert "Decided: Returned for changes." in texts(returned.card)
-    last = await teams.click(MAYA, button(returned.card, verbs.APPROVE), {"comment0": ""})
+    last = await teams.click(MAYA, button(returned.card, verbs.APPROVE), {box(returned.card): ""})
     assert texts(last.card).count("Decided:") == 3 and "Nothing else is waiting for your decision." in texts(last.card)
     assert ASKS in texts(await card_saying(connector, DIANE, ASKS, count=2))
 
@@ -130,9 +136,14 @@ async def test_opening_one_idea_from_my_approvals_keeps_the_list_and_posts_the_i
     second = [n for n in nodes(listed) if n.get("verb") == verbs.OPEN_APPROVAL][1]
 
     before = len(cards_to(connector, MAYA, "Idea number 1"))  # the request and the list name it
-    opened = await teams.click(MAYA, second, {"comment0": "typed, not sent"})
-    # A message, not a card: the list is not replaced, so the approver keeps their place and what they typed.
-    assert opened.message == "DEN-2026-0002 is open below. Your list stays here."
+    opened = await teams.click(MAYA, second, {box(listed): "typed, not sent", box(listed, 1): ""})
+    kept = opened.card  # the list again, as it was: the approver keeps their place and what they typed
+    assert "Waiting for your decision" in texts(kept) and "2 waiting" in texts(kept)
+    assert input_values(kept)[box(listed)] == "typed, not sent"
+    assert "DEN-2026-0002 is open below, on its own card." in texts(kept)
+    assert [n["data"]["ideaId"] for n in nodes(kept) if n.get("verb") == verbs.APPROVE] == [
+        n["data"]["ideaId"] for n in nodes(listed) if n.get("verb") == verbs.APPROVE
+    ]
     below = await card_saying(connector, MAYA, "Idea number 1", count=before + 1)
     assert "Waiting for your decision" not in texts(below)
     assert button(below, verbs.APPROVE)["data"]["ideaId"] == second["data"]["ideaId"]
@@ -140,8 +151,12 @@ async def test_opening_one_idea_from_my_approvals_keeps_the_list_and_posts_the_i
 
     # Deciding it on its own card, then from the list: the list, still there, carries on.
     await teams.click(MAYA, button(below, verbs.APPROVE), {"comment": ""})
-    from_list = await teams.click(MAYA, button(listed, verbs.APPROVE), {"comment0": ""})
+    from_list = await teams.click(MAYA, button(kept, verbs.APPROVE), {box(kept): ""})
     assert "Waiting for your decision" in texts(from_list.card) and "Nothing else is waiting" in texts(from_list.card)
+
+    # An Open on a list posted before this change (no list in its data) keeps the card as it is.
+    old = await teams.click(MAYA, {"verb": verbs.OPEN_APPROVAL, "data": {"ideaId": second["data"]["ideaId"]}})
+    assert old.message == "DEN-2026-0002 is open below, on its own card."
 
     await teams.say(MAYA, "mes approbations", locale="fr-CA")
     french = await card_saying(connector, MAYA, "Rien n’attend votre décision")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -132,7 +133,9 @@ def route_cards(m: Messages) -> dict[str, dict]:
     cards["rejected_second_look"] = idea_status_card(m, idea, headline=m.t("status.rejected"))
     idea.ask_second_look(actor_id="sam", reason="Please", now=T0)
     cards["approval_second_look"] = approval_card(m, idea, viewer_id="diane")
-    cards["my_approvals"] = my_approvals_card(m, [idea, idea], T0, waiting_days=lambda _: 3)
+    other = copy.copy(idea)
+    other.id = f"{idea.id}-2"  # a second idea waiting: each has its own comment box
+    cards["my_approvals"] = my_approvals_card(m, [idea, other], T0, waiting_days=lambda _: 3)
     cards["my_approvals_none"] = my_approvals_card(m, [], T0, waiting_days=lambda _: 0)
     idea.withdraw(actor_id="sam", reason="Later", now=T0)
     cards["withdrawn"] = withdrawn_card(m, idea, summary=summary, chain=chain_view(m, idea))

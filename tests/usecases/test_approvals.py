@@ -14,7 +14,7 @@ from bot.services.ideas import ActionStatus
 from cards import verbs
 from dialogs.turn import Turn
 from tests.support.people import AMIR, DANA, DIANE, MAYA, NOAH, OLIVIA, SAM, VALID_PITCH
-from tests.support.teams_client import texts
+from tests.support.teams_client import input_values, texts
 
 
 def turn(user) -> Turn:
@@ -68,9 +68,12 @@ async def test_my_approvals_lists_what_waits_oldest_first_with_its_buttons(den):
     assert [i.id for i in await den.approvals.my_approvals(MAYA.aad_id)] == [first.id, second.id]
     # A decision from the list uses that idea's own comment box.
     approve = [n for n in reply.card["body"][2]["items"][-1]["actions"] if n["verb"] == verbs.REJECT][0]
-    refused = await den.dialog.on_action(turn(MAYA), verbs.REJECT, {**approve["data"], "comment1": "Not this one"})
+    other_box, own_box = f"comment-{second.id}", f"comment-{first.id}"
+    assert approve["data"]["commentField"] == own_box
+    refused = await den.dialog.on_action(turn(MAYA), verbs.REJECT, {**approve["data"], other_box: "Not this one"})
     assert "add a comment" in texts(refused.card)
-    rejected = await den.dialog.on_action(turn(MAYA), verbs.REJECT, {**approve["data"], "comment0": "Not this one"})
+    assert input_values(refused.card)[other_box] == "Not this one", "what was typed under the other idea stays"
+    rejected = await den.dialog.on_action(turn(MAYA), verbs.REJECT, {**approve["data"], own_box: "Not this one"})
     assert "Decided: Rejected." in texts(rejected.card) and "Second" in texts(rejected.card)  # the list stays
     assert (await den.store.get(first.id)).status == IdeaStatus.REJECTED
     assert (await den.store.get(second.id)).status == IdeaStatus.IN_REVIEW
