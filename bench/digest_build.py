@@ -31,7 +31,7 @@ from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.calendar import DigestWeek
 from bot.domain.model import Idea, Outcome
 from bot.domain.pitch import BENEFICIARIES, COST_BANDS, PROGRAM_AREAS, Pitch
-from tests.support.chains import build_chain
+from tests.support.chains import build_chain, revised
 
 DMS = 30
 IDEAS = 100_000
@@ -113,7 +113,7 @@ def ideas(directory: OrgFileDirectory, staff: list[str], rng: random.Random):
             if outcome == Outcome.RETURNED:
                 moment += timedelta(days=rng.uniform(0.5, 3))
                 if moment < NOW:
-                    idea.resubmit(actor_id=submitter.id, pitch=idea.pitch, revision=idea.revision, now=moment)
+                    idea.resubmit(actor_id=submitter.id, pitch=revised(idea.pitch), revision=idea.revision, now=moment)
         yield idea
 
 

@@ -189,7 +189,8 @@ async def test_ask_to_connect_accept_and_write_a_lesson_in_the_tab(tab, locale, 
         await page.goto(f"{base}&as={PRIYA.aad_id}#/requests")
         await page.get_by_role("heading", name=m.t("tab.requests.title")).wait_for()
         before = await page.locator("main").inner_text()
-        assert "Client Services Branch" in before and SAM.name not in before
+        branch = "Direction des services à la clientèle" if m.language == "fr" else "Client Services Branch"
+        assert branch in before and SAM.name not in before, "his branch, in the reader's language"
         assert await axe_violations(page) == []
         await page.screenshot(path=str(folder / "8-request.png"), full_page=True)
         await page.get_by_role("button", name=re.compile("^" + re.escape(m.t("connect.accept")))).focus()

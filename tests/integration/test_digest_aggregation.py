@@ -25,7 +25,7 @@ from bot.domain.digest import DigestFigures, DigestQuery, DigestRules, DigestSco
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
 from bot.domain.pitch import PROGRAM_AREAS, Pitch
 from bot.domain.stage import SHORTLISTED_OR_BEYOND, IdeaStage, Stage
-from tests.support.chains import build_chain
+from tests.support.chains import build_chain, revised
 from tests.support.people import VALID_PITCH
 
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)
@@ -86,7 +86,7 @@ async def seed(store: SqliteStore, count: int = 360, seed_value: int = 9) -> Non
                 if roll < 0.2:
                     idea.withdraw(actor_id=submitter.id, reason="no", now=moment)
                 else:
-                    idea.resubmit(actor_id=submitter.id, pitch=idea.pitch, revision=idea.revision, now=moment)
+                    idea.resubmit(actor_id=submitter.id, pitch=revised(idea.pitch), revision=idea.revision, now=moment)
             elif idea.status == IdeaStatus.APPROVED:
                 if roll < 0.5:
                     idea.shortlist(dm_id=line[3].id, now=moment)

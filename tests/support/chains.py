@@ -1,11 +1,13 @@
 """Building an approval chain from a line of management, for tests and benches (production asks the
-directory for the route: see bot/domain/routing.py)."""
+directory for the route: see bot/domain/routing.py); and a revised pitch, for their histories."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from bot.domain.model import ApprovalStep, Person, Role
+from bot.domain.pitch import Pitch
 
 APPROVER_ROLES = (Role.MANAGER, Role.DIRECTOR, Role.ADM, Role.DM)
 
@@ -34,3 +36,9 @@ def build_chain(
         if person.role == top_role or len(steps) >= max_steps:
             break
     return steps
+
+
+def revised(pitch: Pitch) -> Pitch:
+    """A returned pitch as its submitter sends it back: something changed (a revision that changes
+    nothing is not sent)."""
+    return replace(pitch, first_steps=f"{pitch.first_steps} Revised.")
