@@ -32,22 +32,28 @@ from tests.support.teams_client import TeamsClient, User
 
 OLGA = User(OLGA_ID, "Olga Kowalski")
 JUDGES = (MAYA, DIANE, AMIR)
-LATENCY = 0.08
+LATENCY = 0.15
 TRACE = False
 AIM, WITH_DIRECTORY = 2, 3
-ALLOWED = {  # verb -> most round trips before the card answers (3 finalists, 3 judges)
+HEARTBEAT = "/lists/DenInstances/"  # each instance's heartbeat, on its own timer: not the click's
+ALLOWED = {  # verb -> most round trips before the card answers (3 finalists, 3 judges); was, when #22 was filed
     "pitch (directory cached)": 6,  # 5: a challenge, the form's idea + recent pitches, the counter (2), the write
     "approve": AIM,
-    "name the panel": 12,  # was 21 here (52 with five finalists, when the issue was filed)
-    "declare no conflict": 4,  # was 9
-    "score": 4,  # was 9
-    "close scoring": 10,  # was 18
-    "open voting": 13,  # was 27
-    "vote": 6,  # was 10
-    "close voting": 20,  # was 43
+    # 3 on an instance's first pitch-day click (its finalists' pitches read, then kept a minute), 2 after;
+    # the judges' directory look-ups go with the reads (was 21 here, 52 with five finalists)
+    "name the panel": WITH_DIRECTORY,
+    "declare no conflict": AIM,  # was 9
+    "score": AIM,  # was 9
+    "close scoring": AIM,  # was 18: the scoring gate is deleted in the panel's own batch
+    "open voting": AIM,  # was 27: the voting gate is made in the poll's own batch
+    "vote": AIM,  # was 10: the poll kept a few seconds per instance, a first vote created without a read
+    # 4: the day and the votes read together, the voting gate deleted, the votes in flight let land
+    # and counted again (so the frozen counts are exact), the poll written (was 43)
+    "close voting": 5,
 }
 # A verb above the aim is allowed one round trip more than measured: under a heavy load two
-# requests sent together may, rarely, not overlap and count as two.
+# requests sent together may, rarely, not overlap and count as two. The latency is high enough
+# that requests sent together overlap even on a busy machine.
 
 @pytest.fixture
 async def den(tmp_path, fake_graph: FakeGraph):
@@ -69,7 +75,7 @@ class Measured:
     async def click(self, label: str, user: User, payload: dict, inputs: dict | None = None):
         mark = len(self.graph.spans)
         answer = await self.teams.click(user, payload, inputs or {})
-        self.figures[label] = max(self.figures.get(label, 0), self.graph.round_trips(mark))
+        self.figures[label] = max(self.figures.get(label, 0), self.graph.round_trips(mark, ignore=HEARTBEAT))
         if TRACE:  # what the click asked Graph, in order
             print(label, [f"{m} {p.split('/lists/')[-1][:30]}" for m, p in self.graph.requests[mark:]])
         return answer
@@ -115,6 +121,7 @@ async def test_every_click_answers_within_its_round_trips(den, fake_graph: FakeG
     await measured.click("open voting", OLGA, {"verb": verbs.VOTING_OPEN, "data": ref})
     for voter in (SAM, MAYA, DANA):
         await measured.click("vote", voter, {"verb": verbs.VOTE, "data": {**ref, "finalistId": finalists[0].id}})
+    await the_app.pitch_day.settle()  # the votes' refresh-list update, a second after them: not the close's
     await measured.click("close voting", OLGA, {"verb": verbs.VOTING_CLOSE, "data": ref})
 
     print("\nGraph round trips before the card answers (SharePoint store, Entra ID directory):")
