@@ -188,6 +188,7 @@ class PitchDayService:
         self._refresh_delay = refresh_delay
         self._ballots: dict[str, _Ballot] = {}
         self._pitches: dict[str, tuple[float, Idea]] = {}  # finalists' pitches: (kept until, idea)
+        self._finalist_ids: dict[str, list[str]] = {}  # each challenge's finalists as last read
         self._ballot_locks: dict[str, asyncio.Lock] = {}
         self._pending_refresh: dict[str, set[str]] = {}
         self._refreshing: dict[str, asyncio.Task] = {}
@@ -201,29 +202,42 @@ class PitchDayService:
         """The challenge, its finalists, panel and poll (and, asked for, the panel's scorecards).
 
         One round trip to the store: the records are read together, and the finalists' pitches,
-        which do not change while a pitch day runs, come from this instance's copy when it is
-        less than a minute old (the stages, read every time, say who the finalists are)."""
+        which do not change while a pitch day runs, come from this instance's copy while it is less
+        than a minute old; an older copy is read again with the records (the stages, read every
+        time, say who the finalists are: one new since is read after them)."""
         if not challenge_id:  # a card without one (forged, or from another version): nothing to look up
             return None
-        challenge, stages, panel, poll, cards = await asyncio.gather(
+        now = time_now()
+        stale = [i for i in self._finalist_ids.get(challenge_id, ()) if self._pitch_stale(i, now)]
+        challenge, stages, panel, poll, cards, *pitches = await asyncio.gather(
             self.store.get_challenge(challenge_id), self.store.list_stages(challenge_id),
             self.store.get_panel(challenge_id), self.store.get_poll(challenge_id),
             self.store.list_scorecards(challenge_id) if with_cards else asyncio.sleep(0, []),
+            *(self.store.get(i) for i in stale),
         )
+        self._keep_pitches(pitches, now)
         if challenge is None:
             return None
         chosen = [s.idea_id for s in stages if s.reached(Stage.FINALIST)]
+        self._finalist_ids[challenge_id] = chosen
         finalists = await self._finalists(chosen)
         finalists.sort(key=lambda i: i.reference)  # the pitching order: by reference
         return PitchDay(challenge, finalists, panel, poll, cards if with_cards else None)
 
+    def _pitch_stale(self, idea_id: str, now: float) -> bool:
+        kept = self._pitches.get(idea_id)
+        return kept is None or kept[0] < now
+
+    def _keep_pitches(self, ideas: Iterable[Idea | None], now: float) -> None:
+        for idea in ideas:
+            if idea is not None:
+                self._pitches[idea.id] = (now + BALLOT_SECONDS, idea)
+
     async def _finalists(self, idea_ids: Sequence[str]) -> list[Idea]:
         """The finalists' pitches: kept a minute per instance, the missing ones read together."""
         now = time_now()
-        missing = [i for i in idea_ids if (kept := self._pitches.get(i)) is None or kept[0] < now]
-        for idea in await asyncio.gather(*(self.store.get(i) for i in missing)):
-            if idea is not None:
-                self._pitches[idea.id] = (now + BALLOT_SECONDS, idea)
+        missing = [i for i in idea_ids if self._pitch_stale(i, now)]
+        self._keep_pitches(await asyncio.gather(*(self.store.get(i) for i in missing)), now)
         return [self._pitches[i][1] for i in idea_ids if i in self._pitches]
 
     async def in_the_running(self, person_id: str, day: PitchDay) -> bool:

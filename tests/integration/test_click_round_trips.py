@@ -34,7 +34,7 @@ from tests.support.teams_client import TeamsClient, User
 
 OLGA = User(OLGA_ID, "Olga Kowalski")
 JUDGES = (MAYA, DIANE, AMIR)
-LATENCY = 0.15
+LATENCY = 0.3
 TRACE = False
 AIM, WITH_DIRECTORY = 2, 3
 HEARTBEAT = "/lists/DenInstances/"  # each instance's heartbeat, on its own timer: not the click's
