@@ -144,13 +144,8 @@ class AccessService:
         }
 
     async def _delegations(self, person_id: str) -> list[dict[str, Any]]:
-        found = []
-        own = await self.store.get_delegation(person_id)
-        if own is not None:
-            found.append(own)
-        for delegation in (await self.store.delegations_in_force(self.clock())).values():
-            if delegation.delegate_id == person_id and delegation not in found:
-                found.append(delegation)
+        """Every arrangement kept where they are the approver or the one acting: in force, ended or to come."""
+        found = await self.store.delegations_involving(person_id)
         return [{"for": d.principal_name, "by": d.delegate_name, "from": _when(d.starts_at), "lastDay": str(d.last_day)}
                 for d in found]  # fmt: skip
 
