@@ -15,6 +15,7 @@ import pytest
 
 from bot.admin.records import parse, run
 from bot.ports.records import EntryKind
+from bot.services.access import AccessService
 from tests.support.people import PRIYA, SAM
 from tests.support.running_app import FakeClock, settings_for_test, start_app
 from tests.support.tab_ideas import PRIYA_PERSON, a_pitch, an_idea
@@ -51,10 +52,13 @@ async def my_page(session, user, locale="en-CA") -> tuple[str, dict[str, str]]:
 
 
 async def test_a_person_downloads_their_own_information_and_nobody_elses(den, tmp_path):
-    app, session, _, settings = den
+    app, session, clock, settings = den
     async with session.get("/tab/api/information") as response:
         assert response.status == 401 and await response.read() == b""
 
+    asked = await AccessService(app.store, None, clock=clock).record_request(SAM.aad_id, by=SAM.aad_id,
+                                                                              channel="chat")  # fmt: skip
+    clock.advance(minutes=1)
     page, links = await my_page(session, SAM)
     assert "My information" in page and "2 ideas you pitched" in page and "No scores given as a judge" in page
     assert set(links) == {"html", "json"}
@@ -76,6 +80,11 @@ async def test_a_person_downloads_their_own_information_and_nobody_elses(den, tm
     assert written.name == re.search(r'filename="([^"]+)"', response.headers["Content-Disposition"]).group(1)
     skip = {"generatedAt", "accessRequests"}
     assert {k: v for k, v in exported.items() if k not in skip} == {k: v for k, v in mine.items() if k not in skip}
+
+    # Sam asked in chat, then downloaded it himself: his request reads as answered.
+    lines: list[str] = []
+    assert await run(parse(["--requests"]), settings, out=lines.append) == 0
+    assert [line for line in lines if asked in line][0].endswith("the person downloaded it from the Den tab")
 
     # Priya, in French: her page, and the readable copy in French first.
     page, links = await my_page(session, PRIYA, "fr-CA")
