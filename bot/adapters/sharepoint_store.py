@@ -301,14 +301,18 @@ class _ListApi:
                 elif differs(_fields(existing)):
                     await self.patch(existing.id, values, _etag(existing))
 
-    async def patch(self, item_id: str, values: dict[str, Any], etag: str = "*") -> None:
+    async def patch(self, item_id: str, values: dict[str, Any], etag: str = "*") -> str | None:
+        """Update an item's fields (If-Match `etag`); returns its new eTag when Graph gives it."""
         try:
-            await self.items.by_list_item_id(item_id).fields.patch(
+            written = await self.items.by_list_item_id(item_id).fields.patch(
                 FieldValueSet(additional_data=values),
                 request_configuration=RequestConfiguration(headers=fresh_headers(If_Match=etag)),
             )
         except APIError as error:
             raise _graph_call(error) from error
+        extra = written.additional_data if written is not None and written.additional_data else {}
+        etag = extra.get("@odata.etag")
+        return str(etag) if etag else None
 
     @property
     def path(self) -> str:
@@ -398,6 +402,7 @@ class SharePointStore:
         self._conversations: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
         self._languages: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
         self._just_written: TTLCache = TTLCache(maxsize=2_000, ttl=JUST_WRITTEN_SECONDS)  # idea id -> Idea
+        self._counter_items: dict[str, tuple[str, str, int]] = {}  # counter name -> (item id, eTag, value)
         self._last_poll: datetime | None = None
         self._poll_now = True  # this instance wrote or rescheduled rows others could not know about
         self._wake_at: datetime | None = None
@@ -486,22 +491,42 @@ class SharePointStore:
         return idea_from_dict(json.loads(_fields(item)["Body"]), version=f"{item.id}|{_etag(item)}")
 
     async def next_reference(self, year: int) -> str:
+        """The year's next reference. The counter's item and eTag this instance last wrote are kept:
+        the next reference is one conditional PATCH (If-Match), with no read first; if another
+        instance counted meanwhile, the PATCH answers 412 and the counter is read again."""
         counters = self._api("counters")
         name = f"reference-{year}"
         async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
             with attempt:
+                known = self._counter_items.pop(name, None)
+                if known is not None:
+                    item_id, etag, value = known
+                    try:
+                        written = await counters.patch(item_id, {"Value": value + 1}, etag)
+                    except ConcurrencyConflict:
+                        written = None  # another instance counted since: read it again, below
+                    if written is not None:
+                        self._remember_counter(name, item_id, written, value + 1)
+                        return f"DEN-{year}-{value + 1:04d}"
                 item = await counters.first("Name", name, ["Name", "Value"])
                 if item is None:
                     token = _token()
-                    _, ours = await counters.create_or_read({"Name": name, "Value": 1, "WriteToken": token}, "Name",
-                                                            token)
+                    made, ours = await counters.create_or_read({"Name": name, "Value": 1, "WriteToken": token},
+                                                               "Name", token)
                     if not ours:
                         raise ConcurrencyConflict(name)  # another instance made it first: count from theirs
+                    self._remember_counter(name, made.id, _etag(made) if made.e_tag else None, 1)
                     return f"DEN-{year}-0001"
                 value = int(float(_fields(item).get("Value") or 0)) + 1
-                await counters.patch(item.id, {"Value": value}, _etag(item))
+                written = await counters.patch(item.id, {"Value": value}, _etag(item))
+                self._remember_counter(name, item.id, written, value)
                 return f"DEN-{year}-{value:04d}"
         raise AssertionError("unreachable")
+
+    def _remember_counter(self, name: str, item_id: str | None, etag: str | None, value: int) -> None:
+        """Keep a counter this instance just wrote (its new eTag), for the next conditional PATCH."""
+        if item_id and etag and etag != "*":
+            self._counter_items[name] = (item_id, etag, value)
 
     async def add(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
         """One sequential $batch: the idea (its IdeaId is unique), then its notifications."""

@@ -208,6 +208,21 @@ async def test_racing_first_references_of_a_year_stay_unique_when_the_clash_is_a
     assert sorted(refs) == [f"DEN-2031-{n:04d}" for n in range(1, 5)]
 
 
+async def test_a_reference_is_one_conditional_write_and_another_instance_counting_between_is_never_repeated(
+    fake_graph,
+):
+    store = SharePointStore(graph_client(fake_graph), await provisioned_site(fake_graph))
+    other = SharePointStore(graph_client(fake_graph), store.site_id)
+    assert await store.next_reference(2032) == "DEN-2032-0001"
+    fake_graph.reset_counts()
+    assert await store.next_reference(2032) == "DEN-2032-0002"
+    assert fake_graph.requests == [("PATCH", fake_graph.requests[0][1])], "the counter kept: no read first"
+    assert await other.next_reference(2032) == "DEN-2032-0003"
+    # The counter this instance kept is now stale: its PATCH is refused (412), it reads and counts on.
+    refs = await asyncio.gather(*(s.next_reference(2032) for s in (store, other, store, other, store)))
+    assert sorted(refs) == [f"DEN-2032-{n:04d}" for n in range(4, 9)]
+
+
 async def test_a_digest_claim_holds_when_the_clash_is_not_a_409(fake_graph):
     store = SharePointStore(graph_client(fake_graph), await provisioned_site(fake_graph))
     fake_graph.behaviours.unique_clash_status = 400
