@@ -18,6 +18,7 @@ way, so each keeps a row of its own), and only messages about the same idea, due
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -132,6 +133,9 @@ class Group:
     item_id: str
     members: list[OutboxMessage]
     done: set[str] = field(default_factory=set)
+    # Held while the row's `done` is written: each write starts from the one before (two members
+    # recorded at once, one sent and one moved out, must not each write `done` without the other).
+    writing: asyncio.Lock = field(default_factory=asyncio.Lock, compare=False, repr=False)
 
     @classmethod
     def from_row(cls, fields: dict[str, Any], item_id: str) -> Group:

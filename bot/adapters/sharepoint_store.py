@@ -30,6 +30,7 @@ An idea's version is an opaque token: `<list item id>|<eTag>`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import logging
@@ -1088,7 +1089,6 @@ class SharePointStore:
         """The items this instance claimed are updated in parallel $batches of 20 (a group row once,
         with every member recorded now), the rest one by one."""
         self._backlog = None
-        box = self._api("outbox")
         by_group: dict[str, list[str]] = {}
         work: list[tuple[str, dict[str, Any], str | None]] = []  # (item id, fields, a single message's id)
         for message_id in message_ids:
@@ -1096,7 +1096,27 @@ class SharePointStore:
                 by_group.setdefault(self._member_of[message_id], []).append(message_id)
             elif message_id in self._item_ids:
                 work.append((self._item_ids[message_id], {"State": "sent"}, message_id))
-        work += [(item_id, self._groups[item_id].recording(ids), None) for item_id, ids in by_group.items()]
+        groups = {item_id: self._groups[item_id] for item_id in by_group}
+        async with contextlib.AsyncExitStack() as held:
+            for item_id in sorted(groups):  # always in the same order: no two writers wait on each other
+                await held.enter_async_context(groups[item_id].writing)
+            work += [(item_id, groups[item_id].recording(ids), None) for item_id, ids in by_group.items()]
+            group_failed = await self._record_sent(work, {item_id: (groups[item_id], by_group[item_id])
+                                                          for item_id in groups})  # fmt: skip
+        batched = {message_id for _, _, message_id in work if message_id is not None}
+        grouped = {message_id for ids in by_group.values() for message_id in ids}
+        for message_id in message_ids:
+            if message_id in grouped:
+                continue
+            if message_id not in batched or message_id in self._item_ids:
+                await self.complete(message_id)  # not claimed here, or its request in the batch failed
+        if group_failed:
+            raise StoreUnavailable("a group of notifications could not be recorded as sent")
+
+    async def _record_sent(self, work: list[tuple[str, dict[str, Any], str | None]],
+                           groups: dict[str, tuple[Group, list[str]]]) -> bool:
+        """The "sent" updates, in parallel $batches of 20; returns whether a group's failed."""
+        box = self._api("outbox")
         group_failed = False
         for start in range(0, len(work), BATCH_LIMIT):
             chunk = work[start : start + BATCH_LIMIT]
@@ -1109,16 +1129,8 @@ class SharePointStore:
                 elif message_id is not None:
                     self._item_ids.pop(message_id, None)
                 else:
-                    self._group_recorded(self._groups[item_id], by_group[item_id])
-        batched = {message_id for _, _, message_id in work if message_id is not None}
-        grouped = {message_id for ids in by_group.values() for message_id in ids}
-        for message_id in message_ids:
-            if message_id in grouped:
-                continue
-            if message_id not in batched or message_id in self._item_ids:
-                await self.complete(message_id)  # not claimed here, or its request in the batch failed
-        if group_failed:
-            raise StoreUnavailable("a group of notifications could not be recorded as sent")
+                    self._group_recorded(*groups[item_id])
+        return group_failed
 
     # ---- group rows (outbox_groups): several messages, one row --------------------------------
     def _hold_group(self, group: Group) -> list[OutboxMessage]:
@@ -1141,6 +1153,10 @@ class SharePointStore:
         """A member to retry later (or given up) gets a row of its own, with `changes`, written before
         the group records it as done: a crash between the two can repeat it, never lose it."""
         group = self._groups[self._member_of[message_id]]
+        async with group.writing:
+            await self._move_out_held(group, message_id, changes)
+
+    async def _move_out_held(self, group: Group, message_id: str, changes: dict[str, Any]) -> None:
         message = group.member(message_id)
         assert message is not None
         box = self._api("outbox")

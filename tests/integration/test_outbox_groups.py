@@ -6,6 +6,7 @@ Real msgraph-sdk against the local Graph server; instances are store objects on 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.adapters.outbox_groups import GROUP_KIND
@@ -127,3 +128,16 @@ async def test_a_group_given_back_on_stop_is_claimed_whole_by_another_instance_a
     await stopping.release([m.id for m in claimed], later)
     taken = await other.claim_due(later + timedelta(seconds=1), LEASE, 10)
     assert sorted(m.id for m in taken) == sorted([TOLD, ASKED])
+
+
+async def test_one_member_recorded_sent_while_the_other_moves_out_both_stay_recorded(fake_graph):
+    writer, deliverer, later = await instances(fake_graph, 3)
+    await decided(writer)
+    now = T0 + timedelta(minutes=1)
+    await deliverer.claim_due(now, LEASE, 10)
+    fake_graph.latency_seconds = 0.05  # both writes in flight together, as two lanes of the dispatcher make them
+    await asyncio.gather(deliverer.complete_many([TOLD]),
+                         deliverer.reschedule(ASKED, now + timedelta(hours=1), 1, "connector answered 503"))
+    [group] = [f for f in outbox_rows(fake_graph, writer) if f["Kind"] == GROUP_KIND]
+    assert group["State"] == "sent", "neither write undid the other's"
+    assert [m.id for m in await later.claim_due(now + timedelta(hours=2), LEASE, 10)] == [ASKED]
