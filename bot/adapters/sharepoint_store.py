@@ -724,8 +724,10 @@ class SharePointStore:
         moment = now or delegation.created_at
         async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5, attempts=12):
             with attempt:
-                gate, edges = await self._delegation_gate()
-                onward = onward_of(await self.delegations_in_force(moment), moment)
+                (gate, edges), in_force = await asyncio.gather(  # read together
+                    self._delegation_gate(), self.delegations_in_force(moment)
+                )
+                onward = onward_of(in_force, moment)
                 onward.update({p: d for p, (d, ends) in edges.items() if _dt(ends) and _dt(ends) > moment})
                 onward.pop(delegation.principal_id, None)
                 if now is not None and delegation.active(now):
@@ -769,6 +771,13 @@ class SharePointStore:
         )
         found = [delegation_from_dict(json.loads(_fields(item)["Body"])) for item in items]
         return {d.principal_id: d for d in found if d.active(now)}
+
+    async def delegations_involving(self, person_id: str) -> list[Delegation]:
+        """DelegateId is not indexed and no OR may lead a filter: the list (one item per approver, so
+        small) is read a page at a time, without a filter, and sorted out here."""
+        items = await self._api("delegations").query(None, self.DELEGATION_FIELDS)
+        found = [delegation_from_dict(json.loads(_fields(item)["Body"])) for item in items]
+        return sorted((d for d in found if person_id in (d.principal_id, d.delegate_id)), key=lambda d: d.ends_at)
 
     # ---- conversation references --------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:
