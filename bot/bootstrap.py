@@ -32,7 +32,7 @@ from bot.adapters.sharepoint_den import SharePointDenStore
 from bot.adapters.sharepoint_tab_index import SharePointTabIndex
 from bot.adapters.spool import SubmissionSpool
 from bot.adapters.sqlite_store import SqliteStore
-from bot.domain.calendar import WorkCalendar, parse_holidays
+from bot.domain.calendar import WorkCalendar
 from bot.domain.digest import DigestRules
 from bot.domain.limits import PitchQuota
 from bot.domain.model import Role
@@ -378,7 +378,7 @@ def bootstrap(
     routes = load_routes(settings)
     schedule = load_schedule(settings)
     notice = collection_notice(settings)
-    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
+    calendar = WorkCalendar.of(settings.timezone, settings.holidays)
     assigner = StepAssigner(store, build_availability(settings, directory, graph, calendar), directory)
     spool = SubmissionSpool(settings.spool_path) if settings.store != "sqlite" else None
 
@@ -390,7 +390,7 @@ def bootstrap(
         channel = edge.channel
 
     kick = Kick()
-    organisers = OrganiserRoster.from_settings(
+    organisers = OrganiserRoster(
         settings.organiser_ids, settings.organiser_group_id, directory if hasattr(directory, "is_member") else None
     )
     challenges = ChallengeService(
@@ -412,7 +412,7 @@ def bootstrap(
         tz=calendar.tz,
         quorum=settings.panel_quorum,
         reminder_time=time.fromisoformat(settings.panel_reminder_time),
-        organiser_ids=settings.organiser_ids.split(","),
+        organiser_ids=settings.organiser_ids,
         posts=RateLimitedPosts(channel, limiter) if hasattr(channel, "post_card") else None,
         on_outbox=kick,
         refresh_list=settings.vote_refresh_list,
@@ -546,7 +546,7 @@ def bootstrap(
             clock,
             digests,
             ApprovalFlows(approvals, clock, calendar, _picker_people(directory)),
-            organiser_ids=frozenset(i.strip() for i in settings.organiser_ids.split(",") if i.strip()),
+            organiser_ids=settings.organiser_ids,
             digest_on_request=settings.digest_on_request,
             challenges=challenges,
             pitch_day=pitch_day,

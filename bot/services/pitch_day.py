@@ -162,7 +162,7 @@ class PitchDayService:
         self.tz = tz
         self.quorum = quorum
         self.reminder_time = reminder_time
-        self.organiser_ids = [i.strip() for i in organiser_ids if i.strip()]
+        self.organiser_ids = sorted(organiser_ids)  # in a stable order: the results' recipients follow it
         self.posts = posts
         self.renderer: ChannelCardRenderer | None = None  # set by the dialogs layer
         self._refresh_delay = refresh_delay

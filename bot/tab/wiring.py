@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.adapters.org_directory import OrgFileDirectory
-from bot.domain.calendar import WorkCalendar, parse_holidays
+from bot.domain.calendar import WorkCalendar
 from bot.services.dashboard import DashboardService
 from bot.services.room import RoomService
 from bot.services.showcase import ShowcaseService
@@ -90,7 +90,7 @@ def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
 def mount_dashboard(app: web.Application, den: Den, settings: Settings, routes: TabRoutes, service: TabService) -> None:
     """The dashboard (and the pages built on it) beside the tab's pages, on the same sign-in."""
     follow_up = timedelta(days=settings.follow_up_days)
-    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
+    calendar = WorkCalendar.of(settings.timezone, settings.holidays)
     dashboards = DashboardService(
         den.store, den.directory, calendar=calendar, clock=den.clock, follow_up_after=follow_up
     )

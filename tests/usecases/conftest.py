@@ -118,7 +118,7 @@ def den() -> UseCases:
         retry_base_seconds=0.01,
     )
     challenges = ChallengeService(
-        store, directory, OrganiserRoster.from_settings("", ORGANISERS, directory), clock=clock, tz=calendar.tz
+        store, directory, OrganiserRoster((), ORGANISERS, directory), clock=clock, tz=calendar.tz
     )
     pitch_day = PitchDayService(store, directory, OrganiserRoster(), clock=clock, tz=calendar.tz)
     dialog = MainDialog(ideas, clock, digests, ApprovalFlows(approvals, clock, calendar), challenges=challenges,
