@@ -80,8 +80,7 @@ def create_app(
         rehearsal=den.rehearsal,
         tz=ZoneInfo(settings.timezone),
     )
-    if den.challenges is not None and den.report_links is not None:
-        report_download_route(app, den.challenges, den.report_links)
+    report_download_route(app, den.challenges, den.report_links)
     page_routes(app, den.notice)
     mount_tab(app, den, settings)
     app.on_startup.append(start)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.panel import Panel
 from bot.domain.voting import Poll
 from bot.i18n import Messages
-from bot.ports import channel_recipient
+from bot.ports import Conversations, channel_recipient
 from bot.services.pitch_day import Outcome, PitchDay, PitchDayService, Status
 from cards.bilingual import bilingual, other_language
 from cards.peoples_choice import now_pitching_card, peoples_choice_card
@@ -24,12 +25,13 @@ from dialogs.turn import Reply, Turn, as_key
 class ChannelCards:
     """The channel's cards, in the language the channel was registered with."""
 
-    def __init__(self, service: PitchDayService) -> None:
-        self._service = service
+    def __init__(self, conversations: Conversations, tz: ZoneInfo) -> None:
+        self._conversations = conversations  # the channel's record, with the language it was registered in
+        self._tz = tz
 
     async def _messages(self, day: PitchDay) -> Messages:
-        record = await self._service.store.get_conversation(channel_recipient(day.challenge.channel_key))
-        return Messages(record.locale if record else None, self._service.tz)
+        record = await self._conversations.get_conversation(channel_recipient(day.challenge.channel_key))
+        return Messages(record.locale if record else None, self._tz)
 
     async def poll_card(self, day: PitchDay, poll: Poll) -> tuple[dict[str, Any], str]:
         def render(m: Messages) -> tuple[dict[str, Any], str]:

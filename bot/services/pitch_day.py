@@ -15,7 +15,7 @@ import asyncio
 import enum
 import logging
 import time as time_module
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
@@ -149,7 +149,8 @@ class PitchDayService:
         quorum: int = pn.DEFAULT_QUORUM,
         reminder_time: time = time(9, 0),
         organiser_ids: Iterable[str] = (),
-        posts: ChannelPosts | None = None,
+        posts: ChannelPosts,
+        cards: ChannelCardRenderer,
         refresh_delay: float = 1.0,
         on_outbox: Callable[[], None] | None = None,
         refresh_list: bool = True,
@@ -163,8 +164,8 @@ class PitchDayService:
         self.quorum = quorum
         self.reminder_time = reminder_time
         self.organiser_ids = sorted(organiser_ids)  # in a stable order: the results' recipients follow it
-        self.posts = posts
-        self.renderer: ChannelCardRenderer | None = None  # set by the dialogs layer
+        self.posts = posts  # the team's channel: post a card, then update it in place
+        self.cards = cards  # the channel's cards as things stand (the dialogs layer writes them)
         self._refresh_delay = refresh_delay
         self._ballots: dict[str, tuple[float, Challenge, list[Idea]]] = {}
         self._ballot_locks: dict[str, asyncio.Lock] = {}
@@ -420,10 +421,7 @@ class PitchDayService:
         if not day.challenge.channel_key:
             return Outcome(Status.RECORDED, day, reason="no_channel")
         recipient = channel_recipient(day.challenge.channel_key)
-        rendered = await self._render(lambda r: r.room_card(day, panel))
-        if rendered is None or self.posts is None:
-            return Outcome(Status.RECORDED, day)
-        card, summary = rendered
+        card, summary = await self.cards.room_card(day, panel)
         try:
             if panel.room_card_id:
                 await self.posts.update_card(recipient, panel.room_card_id, card, summary=summary)
@@ -443,9 +441,6 @@ class PitchDayService:
                     return
                 panel.room_card_id = card_id
                 await self.store.save_panel(panel)
-
-    async def _render(self, build: Callable[[ChannelCardRenderer], Awaitable[tuple[dict[str, Any], str]]]):
-        return await build(self.renderer) if self.renderer is not None else None
 
     # ---- People's Choice ------------------------------------------------------------------
     async def open_voting(self, *, actor_id: str, challenge_id: str) -> Outcome:
@@ -471,10 +466,7 @@ class PitchDayService:
 
     async def _post_poll_card(self, day: PitchDay, poll: Poll) -> str:
         """Post (or re-post) the People's Choice card in the channel; '' or why it failed."""
-        rendered = await self._render(lambda r: r.poll_card(day, poll))
-        if rendered is None or self.posts is None:
-            return ""
-        card, summary = rendered
+        card, summary = await self.cards.poll_card(day, poll)
         try:
             card_id = await self.posts.post_card(channel_recipient(poll.channel_key), card, summary=summary)
         except DeliveryFailed as failure:
@@ -575,12 +567,9 @@ class PitchDayService:
         return Outcome(Status.RECORDED, day)
 
     async def _update_poll_card(self, day: PitchDay, poll: Poll) -> None:
-        if not poll.card_id or self.posts is None:
+        if not poll.card_id:
             return
-        rendered = await self._render(lambda r: r.poll_card(day, poll))
-        if rendered is None:
-            return
-        card, summary = rendered
+        card, summary = await self.cards.poll_card(day, poll)
         try:
             await self.posts.update_card(channel_recipient(poll.channel_key), poll.card_id, card, summary=summary)
         except DeliveryFailed as failure:
