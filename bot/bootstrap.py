@@ -506,6 +506,7 @@ def assemble(settings: Settings, adapters: Adapters) -> Den:
         tz=calendar.tz,
         tab_links=tab_links,
     )
+    live_cards = LiveCards(store, posts, clock=clock)
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -518,8 +519,10 @@ def assemble(settings: Settings, adapters: Adapters) -> Den:
         max_in_flight=settings.outbox_max_in_flight,
         limiter=limiter,
         drain_seconds=settings.shutdown_drain_seconds,
-        # A withdrawn idea's approval requests and reminders are replaced in place (Teams' update).
-        after_send=LiveCards(store, posts, clock=clock).after_send,
+        # A withdrawn idea's approval requests and reminders are replaced in place (Teams' update),
+        # instead of a new withdrawn notice beside them.
+        after_send=live_cards.after_send,
+        in_place=live_cards.in_place,
         observe=DeliveryObserver(telemetry) if telemetry.enabled else unobserved,
         wake=wake,
     )
