@@ -53,6 +53,7 @@ from bot.services.connect import ConnectService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
 from bot.services.in_force import InForce
+from bot.services.information_links import InformationLinks
 from bot.services.limited_posts import RateLimitedPosts
 from bot.services.live_cards import LiveCards
 from bot.services.nudges import Nudger
@@ -69,6 +70,7 @@ from bot.tab.wiring import tab_links_for
 from bot.telemetry import Telemetry
 from bot.telemetry.outbox import BacklogWatch, DeliveryObserver
 from bot.telemetry.store import traced_store
+from cards.tab_links import TabLinks
 from dialogs.approvals import ApprovalFlows
 from dialogs.connect import ConnectFlows
 from dialogs.connect_notifications import ConnectNotificationRenderer
@@ -343,6 +345,8 @@ class Den:
     audit: AuditService  # the audit trail (decisions, stage changes, refusals, disposals...)
     refusals: RefusalTap  # keeps each logged permission refusal in the records register
     report_links: ReportLinks  # the report's CSV download links
+    information_links: InformationLinks  # a person's own information, from the tab
+    tab_links: TabLinks  # the Den tab's pages from outside it (Teams deep links)
     notice: CollectionNotice  # the notice of collection
     budget: TenantBudget  # this instance's share of the tenant's Teams budget
     dialog: MainDialog
@@ -474,6 +478,7 @@ def assemble(settings: Settings, adapters: Adapters) -> Den:
     )
     public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     report_links = ReportLinks(settings.link_secret, public_url, clock)
+    information_links = InformationLinks(settings.link_secret, public_url, clock)
     tab_links = tab_links_for(settings, public_url)
     ideas = IdeaService(
         store,
@@ -610,6 +615,8 @@ def assemble(settings: Settings, adapters: Adapters) -> Den:
         audit=AuditService(store, clock=clock),
         refusals=RefusalTap(store, clock),
         report_links=report_links,
+        information_links=information_links,
+        tab_links=tab_links,
         notice=notice,
         budget=tenant_budget(settings, store, limiter, telemetry),
         dialog=MainDialog(

@@ -733,6 +733,13 @@ class SharePointStore:
         found = [delegation_from_dict(json.loads(_fields(item)["Body"])) for item in items]
         return {d.principal_id: d for d in found if d.active(now)}
 
+    async def delegations_involving(self, person_id: str) -> list[Delegation]:
+        """DelegateId is not indexed and no OR may lead a filter: the list (one item per approver, so
+        small) is read a page at a time, without a filter, and sorted out here."""
+        items = await self._api("delegations").query(None, self.DELEGATION_FIELDS)
+        found = [delegation_from_dict(json.loads(_fields(item)["Body"])) for item in items]
+        return sorted((d for d in found if person_id in (d.principal_id, d.delegate_id)), key=lambda d: d.ends_at)
+
     # ---- conversation references --------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:
         api = self._api("conversations")

@@ -16,6 +16,7 @@ from bot.services.showcase import ShowcaseService
 from bot.tab.auth import DemoSignIn, EntraKeys, EntraTokenValidator, TabUser, TokenValidator
 from bot.tab.console import ConsoleRoutes
 from bot.tab.dashboard_routes import DashboardRoutes
+from bot.tab.information import InformationRoutes
 from bot.tab.routes import TabRoutes
 from bot.tab.service import TabService
 from cards.tab_links import TabLinks
@@ -84,6 +85,7 @@ def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
     )
     routes.mount(app)
     mount_dashboard(app, den, settings, routes, service)
+    InformationRoutes(routes, den.access, den.information_links, den.notice).mount(app)
 
 
 def mount_dashboard(app: web.Application, den: Den, settings: Settings, routes: TabRoutes, service: TabService) -> None:
