@@ -687,8 +687,10 @@ class SharePointStore:
         moment = now or delegation.created_at
         async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5, attempts=12):
             with attempt:
-                gate, edges = await self._delegation_gate()
-                onward = onward_of(await self.delegations_in_force(moment), moment)
+                (gate, edges), in_force = await asyncio.gather(  # read together
+                    self._delegation_gate(), self.delegations_in_force(moment)
+                )
+                onward = onward_of(in_force, moment)
                 onward.update({p: d for p, (d, ends) in edges.items() if _dt(ends) and _dt(ends) > moment})
                 onward.pop(delegation.principal_id, None)
                 if now is not None and delegation.active(now):
