@@ -17,6 +17,7 @@ from typing import Any
 from bot.adapters.carried_lessons import forget_lessons
 from bot.adapters.graph_batch import BATCH_LIMIT
 from bot.adapters.graph_client import odata_string
+from bot.adapters.outbox_groups import GROUP_KIND, members_of_row
 from bot.adapters.sharepoint_store import _fields as _fields_of
 from bot.domain.retention import RecordClass, StoredRecord, people_records, week_start
 from bot.ports.records import EntryKind, MessageRecord, RegisterEntry
@@ -199,11 +200,19 @@ class SharePointRecords:
     async def messages_to(self, person_id: str) -> list[MessageRecord]:
         """RecipientId is not indexed (no click needs it): the outbox, which keeps only recent rows, is
         read a page at a time without a filter and sorted here."""
-        rows = await self._rows("outbox", ("MessageId", "RecipientId", "Kind", "IdeaId", "CreatedAt", "State"))
+        rows = await self._rows("outbox", ("MessageId", "RecipientId", "Kind", "IdeaId", "CreatedAt", "State",
+                                           "Payload"))  # fmt: skip
         found = [
             MessageRecord(f["MessageId"], f.get("Kind") or "", f.get("IdeaId") or "",
                           _moment(f.get("CreatedAt")) or datetime.now(UTC), f.get("State") or "")
             for _, f in rows
-            if f.get("RecipientId") == person_id
+            if f.get("RecipientId") == person_id and f.get("Kind") != GROUP_KIND
         ]  # fmt: skip
+        alone = {f.get("MessageId") for _, f in rows}  # a member moved to a row of its own is listed there
+        for _, f in rows:  # the messages a group row holds (bot/adapters/outbox_groups.py), each its own
+            for message, done in members_of_row(f):
+                if message.recipient_id == person_id and message.id not in alone:
+                    state = "sent" if done and f.get("State") != "failed" else f.get("State") or ""
+                    found.append(MessageRecord(message.id, str(message.kind), message.idea_id, message.created_at,
+                                               state))  # fmt: skip
         return sorted(found, key=lambda m: (m.created_at, m.id))
