@@ -81,11 +81,9 @@ def create_app(
         rehearsal=den.rehearsal,
         tz=ZoneInfo(settings.timezone),
     )
-    if den.challenges is not None and den.report_links is not None:
-        report_download_route(app, den.challenges, den.report_links)
-    if den.access is not None and den.information_links is not None:
-        information_download_routes(app, den.access, den.information_links)
-    information = den.tab_links.information() if den.tab_links is not None and den.tab_links.app_id else ""
+    report_download_route(app, den.challenges, den.report_links)
+    information_download_routes(app, den.access, den.information_links)
+    information = den.tab_links.information() if den.tab_links.app_id else ""
     page_routes(app, den.notice, information)
     mount_tab(app, den, settings)
     app.on_startup.append(start)

@@ -97,7 +97,7 @@ async def per_notification(graph: FakeGraph, site: str, *, before: bool) -> tupl
                                   poll_seconds=POLL_SECONDS)
     if not before:
         store.deliver_own_writes(dispatcher.kick)
-    service = IdeaService(store, GraphDirectory(client, RoleRules.parse(dm_ids=DANA.aad_id)),
+    service = IdeaService(store, GraphDirectory(client, RoleRules.parse(dm_ids=frozenset({DANA.aad_id}))),
                           clock=lambda: datetime.now(UTC), on_outbox=dispatcher.kick)
     for person in (SAM, MAYA, DIANE):
         from bot.ports import ConversationRecord

@@ -35,7 +35,7 @@ async def main() -> None:
         graph_page_size=100,
         organisation="Test Ministry",
         directory="entra",
-        dm_ids=DANA.aad_id,
+        dm_ids=frozenset({DANA.aad_id}),
         daily_pitch_cap=0,  # (0: no cap) the bench files 120 ideas for one person
     )
     den = bootstrap(settings, clock=lambda: datetime.now(UTC), channel=NoSending(), graph_credential=StaticCredential())

@@ -95,7 +95,7 @@ async def started_den(graph: FakeGraph, folder: str, run: int):
     writes), with the four people's conversations stored."""
     site = await provisioned_site(graph)
     settings = Settings(store="sharepoint", sharepoint_site=site, graph_base_url=graph.url, directory="entra",
-                        organisation="Test Ministry", dm_ids=DANA.aad_id, digest_schedule=False,
+                        organisation="Test Ministry", dm_ids=frozenset({DANA.aad_id}), digest_schedule=False,
                         outbox_poll_seconds=0.05, tab_index_poll_seconds=3600,  # the tab's delta: idle cost
                         tab_index_path=str(Path(folder) / f"tab-{run}.sqlite3"),
                         spool_path=str(Path(folder) / "spool"))

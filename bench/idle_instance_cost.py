@@ -43,7 +43,7 @@ async def per_minute(graph: FakeGraph, tmp: Path, run: str, *, before: bool) -> 
     tab_poll = BEFORE["tab_index_poll_seconds"] if before else defaults.tab_index_poll_seconds
     health = BEFORE["health_write"] if before else HEALTH_WRITE_SECONDS
     settings = Settings(store="sharepoint", sharepoint_site=site, graph_base_url=graph.url, directory="entra",
-                        organisation="Test Ministry", dm_ids=DANA.aad_id, digest_schedule=False,
+                        organisation="Test Ministry", dm_ids=frozenset({DANA.aad_id}), digest_schedule=False,
                         sharepoint_idle_poll_seconds=idle_poll / SPEED, tab_index_poll_seconds=tab_poll / SPEED,
                         outbox_poll_seconds=defaults.outbox_poll_seconds / SPEED,
                         tab_index_path=str(tmp / f"tab-{run}.sqlite3"), spool_path=str(tmp / f"spool-{run}"))

@@ -79,8 +79,8 @@ async def open_burst(tmp: Path, graph: FakeGraph, connector: FakeConnector, sess
     site = await provisioned_site(graph)
     for name in ("one", "two"):  # each instance its own spool
         (tmp / name).mkdir(parents=True, exist_ok=True)
-    first = await start(tmp / "one", graph, site, organiser_ids=OLGA_ID, outbox_poll_seconds=1.0)
-    second = await start(tmp / "two", graph, site, organiser_ids=OLGA_ID, outbox_poll_seconds=1.0)
+    first = await start(tmp / "one", graph, site, organiser_ids=frozenset({OLGA_ID}), outbox_poll_seconds=1.0)
+    second = await start(tmp / "two", graph, site, organiser_ids=frozenset({OLGA_ID}), outbox_poll_seconds=1.0)
     connector.add_to_team(CHANNEL_KEY)
     challenge, _ = await seed(first.store, connector_url=connector.url, count=5)
     one = TeamsClient(first.messages_url, connector.url, TENANT_ID, session=session)

@@ -8,6 +8,7 @@ can swap the clock, the Graph credential or the channel (cosmicpython's bootstra
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -32,16 +33,17 @@ from bot.adapters.sharepoint_den import SharePointDenStore
 from bot.adapters.sharepoint_tab_index import SharePointTabIndex
 from bot.adapters.spool import SubmissionSpool
 from bot.adapters.sqlite_store import SqliteStore
-from bot.domain.calendar import WorkCalendar, parse_holidays
+from bot.domain.calendar import WorkCalendar
 from bot.domain.digest import DigestRules
 from bot.domain.limits import PitchQuota
 from bot.domain.model import Role
 from bot.domain.notice import CollectionNotice
 from bot.domain.retention import RetentionSchedule
 from bot.domain.routing import RoutingRules
-from bot.ports import Availability, Channel, Directory, IdeaStore
+from bot.ports import Availability, Directory, IdeaStore, TeamsChat
 from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff
+from bot.ports.tab import TabIndex
 from bot.services.access import AccessService
 from bot.services.approvals import ApprovalService
 from bot.services.assignment import StepAssigner
@@ -50,6 +52,7 @@ from bot.services.challenge import ChallengeService
 from bot.services.connect import ConnectService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
+from bot.services.in_force import InForce
 from bot.services.information_links import InformationLinks
 from bot.services.limited_posts import RateLimitedPosts
 from bot.services.live_cards import LiveCards
@@ -247,6 +250,76 @@ def _picker_people(directory: Directory) -> Callable[[], list[tuple[str, str]]]:
     return lambda: []
 
 
+def outbox_wake() -> asyncio.Event:
+    """Set when a message is queued: made before the services that queue and the dispatcher that
+    renders their messages, and given to both at construction."""
+    return asyncio.Event()
+
+
+# ---- what the settings choose -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Adapters:
+    """The outside world as the settings choose it: records, directory, Teams, the clock. A test builds
+    its own (an in-memory store, a recording channel, a clock it moves) and `assemble` does the rest."""
+
+    store: IdeaStore
+    directory: Directory  # also who is in a group (organisers by group)
+    availability: Availability  # who is away
+    channel: TeamsChat
+    clock: Callable[[], datetime] = utc_now  # the app's clock (a rehearsal's, off production)
+    telemetry: Telemetry = field(default_factory=Telemetry.off)
+    rehearsal_clock: RehearsalClock | None = None  # off production: the clock a rehearsal moves forward
+    edge: TeamsEdge | None = None  # the SDK that receives /api/messages, when the app talks to Teams
+    spool: SubmissionSpool | None = None  # pitches and decisions kept through a records outage (SharePoint)
+    # the ideas the Den tab searches and connect finds similar ones in (None: neither, e.g. a test's store)
+    index: TabIndex | None = None
+    tab_index: SharePointTabIndex | None = None  # SharePoint: the tab's index, fed by the delta query
+    # SharePoint: the store delivers this instance's own writes from memory (wake, may this instance send)
+    deliver_own_writes: Callable[[Callable[[], None], Callable[[], bool]], None] | None = None
+
+
+def build_adapters(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    graph_credential: AsyncTokenCredential | None = None,
+    channel: TeamsChat | None = None,
+    telemetry: Telemetry | None = None,
+) -> Adapters:
+    """The adapters the settings name. Without a `channel`, Teams through the edge DEN_TEAMS_EDGE names."""
+    # Off production (authentication off) an administrator may move the clock forward to rehearse
+    # a whole Den (bot/services/rehearsal.py); in production the clock is the one given, unshifted.
+    rehearsal_clock = None if settings.auth_enabled else RehearsalClock(clock)
+    telemetry = telemetry or Telemetry.off()
+    graph = graph_client_from(settings, graph_credential, telemetry) if needs_graph(settings) else None
+    built = build_store(settings, graph)
+    store = traced_store(built, telemetry)
+    directory = build_directory(settings, graph)
+    calendar = WorkCalendar.of(settings.timezone, settings.holidays)
+    edge = None
+    if channel is None:
+        from bot.edge.choice import build_edge  # the only road to an SDK, taken only by the app
+
+        edge = build_edge(settings, store, telemetry)
+        channel = edge.channel
+    sharepoint = isinstance(built, SharePointDenStore)
+    tab_index = SharePointTabIndex(built.ideas_items, settings.tab_index_path) if sharepoint else None
+    return Adapters(
+        store=store,
+        directory=directory,
+        availability=build_availability(settings, directory, graph, calendar),
+        channel=channel,
+        clock=rehearsal_clock or clock,
+        telemetry=telemetry,
+        rehearsal_clock=rehearsal_clock,
+        edge=edge,
+        spool=SubmissionSpool(settings.spool_path) if sharepoint else None,
+        index=tab_index if sharepoint else store,  # type: ignore[arg-type]
+        tab_index=tab_index,
+        deliver_own_writes=built.deliver_own_writes if sharepoint else None,
+    )
+
+
 # ---- the assembled application --------------------------------------------------------------
 @dataclass
 class Den:
@@ -255,35 +328,39 @@ class Den:
     settings: Settings
     store: IdeaStore
     directory: Directory
-    channel: Channel
+    channel: TeamsChat
+    clock: Callable[[], datetime]  # the app's clock (shifted forward only by a rehearsal)
+    telemetry: Telemetry
+    routes: InForce[RoutingRules]  # the file's, or the copy uploaded to the records (read at start)
+    schedule: InForce[RetentionSchedule]  # the same for the retention schedule
     ideas: IdeaService
+    approvals: ApprovalService
     dispatcher: OutboxDispatcher
     nudger: Nudger
     digests: DigestService
+    challenges: ChallengeService  # the Den challenge (its timers are in `scheduled`)
+    pitch_day: PitchDayService  # the panel, the room and People's Choice
+    records: RecordsService  # retention and disposal
+    access: AccessService  # what the Den holds about a person (access requests, My information)
+    audit: AuditService  # the audit trail (decisions, stage changes, refusals, disposals...)
+    refusals: RefusalTap  # keeps each logged permission refusal in the records register
+    report_links: ReportLinks  # the report's CSV download links
+    information_links: InformationLinks  # a person's own information, from the tab
+    tab_links: TabLinks  # the Den tab's pages from outside it (Teams deep links)
+    notice: CollectionNotice  # the notice of collection
+    budget: TenantBudget  # this instance's share of the tenant's Teams budget
     dialog: MainDialog
-    approvals: ApprovalService | None = None
-    renderer: NotificationRenderer | None = None
+    scheduled: list[Timer]  # the digest, nudges, follow-ups and disposal (started if DEN_DIGEST_SCHEDULE)
+    # What only some settings give:
     edge: TeamsEdge | None = None  # the SDK that receives /api/messages, when the app talks to Teams
-    scheduled: list[Timer] = field(default_factory=list)  # the digest and nudges, if DEN_DIGEST_SCHEDULE
-    spool_timer: Timer | None = None  # files pitches spooled during a Graph outage
-    challenges: ChallengeService | None = None  # the Den challenge (its timers are in `scheduled`)
-    pitch_day: PitchDayService | None = None  # the panel, the room and People's Choice
-    records: RecordsService | None = None  # retention and disposal
-    access: AccessService | None = None  # what the Den holds about a person (access requests, My information)
-    notice: CollectionNotice = field(default_factory=CollectionNotice)  # the notice of collection
-    audit: AuditService | None = None  # the audit trail (decisions, stage changes, refusals, disposals...)
-    refusals: RefusalTap | None = None  # keeps each logged permission refusal in the records register
-    clock: Callable[[], datetime] = utc_now  # the app's clock (shifted forward only by a rehearsal)
     rehearsal: Rehearsal | None = None  # off production: run what is due "as of" a later time
-    telemetry: Telemetry = field(default_factory=Telemetry.off)
-    budget: TenantBudget | None = None  # this instance's share of the tenant's Teams budget
-    backlog_watch: BacklogWatch | None = None  # the outbox gauges, with telemetry on
-    connect: ConnectService | None = None  # similar ideas and asking to connect
-    report_links: ReportLinks | None = None  # the report's CSV download links
-    information_links: InformationLinks | None = None  # a person's own information, from the tab
-    tab_links: TabLinks | None = None  # the Den tab's pages from outside it (Teams deep links)
+    index: TabIndex | None = None  # the ideas the Den tab searches (SQLite's own tables, or SharePoint's copy)
+    connect: ConnectService | None = None  # similar ideas and asking to connect, where the records index them
+    spool_timer: Timer | None = None  # files pitches spooled during a Graph outage (SharePoint)
     tab_index: SharePointTabIndex | None = None  # the Den tab's index on SharePoint (from the delta query)
     tab_index_timer: Timer | None = None
+    backlog_watch: BacklogWatch | None = None  # the outbox gauges, with telemetry on
+    deliver_own_writes: Callable[[Callable[[], None], Callable[[], bool]], None] | None = None  # SharePoint
 
     async def open(self) -> None:
         """Connect to the store (commands that only read stop here)."""
@@ -297,18 +374,15 @@ class Den:
         await self.open()
         if self.rehearsal is not None:
             await self.rehearsal.load()  # a rehearsal's clock never goes back on a restart
-        await self.use_stored_routes()
-        await self.use_stored_schedule()
-        deliver_own_writes = getattr(self.store, "deliver_own_writes", None)
-        if deliver_own_writes is not None:  # the SharePoint store: this instance delivers what it writes
-            deliver_own_writes(self.dispatcher.kick, self.dispatcher.may_send)
-        if self.budget is not None:
-            await self.budget.start_first()  # the share is known before anything is sent
+        await self.routes.load()  # rules uploaded to the records win over the files
+        await self.schedule.load()
+        if self.deliver_own_writes is not None:  # the SharePoint store: this instance delivers what it writes
+            self.deliver_own_writes(self.dispatcher.kick, self.dispatcher.may_send)
+        await self.budget.start_first()  # the share is known before anything is sent
         self.dispatcher.start()
         if self.backlog_watch is not None:
             self.backlog_watch.start()
-        if self.refusals is not None:
-            logging.getLogger("bot").addHandler(self.refusals)
+        logging.getLogger("bot").addHandler(self.refusals)
         if self.tab_index is not None:
             await self.tab_index.open()
             if self.tab_index_timer is not None:
@@ -319,43 +393,19 @@ class Den:
             for timer in self.scheduled:
                 timer.start()
 
-    async def use_stored_routes(self) -> None:
-        """Routing rules uploaded to the records (on SharePoint, the DenSettings list) win over the file."""
-        if self.settings.routing_file.strip().lower() in ("off", "none") or self.approvals is None:
-            return
-        stored = await self.store.get_setting(ROUTING_KEY)
-        if stored is None:
-            return
-        routes = stored_routes(stored.text, self.settings)
-        self.ideas.routes = routes
-        self.approvals.routes = routes
-        if self.renderer is not None:
-            self.renderer.second_look = routes.second_look
-
-    async def use_stored_schedule(self) -> None:
-        """A retention schedule uploaded to the records (DenSettings item 'retention') wins over the file."""
-        if self.records is None or not hasattr(self.store, "get_setting"):
-            return
-        stored = await self.store.get_setting(RETENTION_KEY)
-        if stored is not None:
-            self.records.schedule = stored_schedule(stored.text)
-
     async def stop(self) -> None:
-        if self.refusals is not None:
-            logging.getLogger("bot").removeHandler(self.refusals)
-            await self.refusals.settle()
+        logging.getLogger("bot").removeHandler(self.refusals)
+        await self.refusals.settle()
         for timer in [*self.scheduled, *([self.spool_timer] if self.spool_timer else []),
                       *([self.tab_index_timer] if self.tab_index_timer else [])]:
             await timer.stop()
         if self.tab_index is not None:
             await self.tab_index.close()
         await self.dispatcher.stop()
-        if self.budget is not None:
-            await self.budget.stop()  # after the last send: its share is free for the others
+        await self.budget.stop()  # after the last send: its share is free for the others
         if self.backlog_watch is not None:
             await self.backlog_watch.stop()
-        if self.pitch_day is not None:
-            await self.pitch_day.settle()  # a pending People's Choice refresh-list update
+        await self.pitch_day.settle()  # a pending People's Choice refresh-list update
         if self.edge is not None:
             await self.edge.close()
         await self.close()
@@ -366,48 +416,58 @@ def bootstrap(
     *,
     clock: Callable[[], datetime] = utc_now,
     graph_credential: AsyncTokenCredential | None = None,
-    channel: Channel | None = None,
+    channel: TeamsChat | None = None,
     telemetry: Telemetry | None = None,
 ) -> Den:
     """Build the application. Without a `channel`, it talks to Teams through the edge DEN_TEAMS_EDGE names.
     `telemetry` (off by default): traces and metrics, bot/telemetry/setup.py says where they go."""
-    # Off production (authentication off) an administrator may move the clock forward to rehearse
-    # a whole Den (bot/services/rehearsal.py); in production the clock is the one given, unshifted.
-    rehearsal_clock = None if settings.auth_enabled else RehearsalClock(clock)
-    clock = rehearsal_clock or clock
-    telemetry = telemetry or Telemetry.off()
-    graph = graph_client_from(settings, graph_credential, telemetry) if needs_graph(settings) else None
-    store = traced_store(build_store(settings, graph), telemetry)
-    directory = build_directory(settings, graph)
-    routes = load_routes(settings)
-    schedule = load_schedule(settings)
+    adapters = build_adapters(
+        settings, clock=clock, graph_credential=graph_credential, channel=channel, telemetry=telemetry
+    )
+    return assemble(settings, adapters)
+
+
+def rules_in_force(settings: Settings, store: IdeaStore) -> tuple[InForce[RoutingRules], InForce[RetentionSchedule]]:
+    """The routing rules and retention schedule from their files (checked now), which a copy uploaded to
+    the records replaces when the app starts (DenSettings items 'routing' and 'retention')."""
+
+    async def stored_routing() -> RoutingRules | None:
+        stored = await store.get_setting(ROUTING_KEY)
+        return stored_routes(stored.text, settings) if stored is not None else None
+
+    async def stored_retention() -> RetentionSchedule | None:
+        stored = await store.get_setting(RETENTION_KEY)
+        return stored_schedule(stored.text) if stored is not None else None
+
+    routing_off = settings.routing_file.strip().lower() in ("off", "none")
+    routes = InForce(load_routes(settings)) if routing_off else InForce(load_routes(settings), stored_routing)
+    return routes, InForce(load_schedule(settings), stored_retention)
+
+
+def assemble(settings: Settings, adapters: Adapters) -> Den:
+    """The services from the adapters, each given what it uses when it is built: nothing is set on an
+    object afterwards (a test in tests/unit/test_layering.py checks this file for it)."""
+    store, directory, channel, clock, telemetry = (
+        adapters.store, adapters.directory, adapters.channel, adapters.clock, adapters.telemetry
+    )
+    routes, schedule = rules_in_force(settings, store)
     notice = collection_notice(settings)
-    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
-    assigner = StepAssigner(store, build_availability(settings, directory, graph, calendar), directory)
-    spool = SubmissionSpool(settings.spool_path) if settings.store != "sqlite" else None
-
-    edge = None
-    if channel is None:
-        from bot.edge.choice import build_edge  # the only road to an SDK, taken only by the app
-
-        edge = build_edge(settings, store, telemetry)
-        channel = edge.channel
-
-    kick = Kick()
-    organisers = OrganiserRoster.from_settings(
-        settings.organiser_ids, settings.organiser_group_id, directory if hasattr(directory, "is_member") else None
-    )
-    challenges = ChallengeService(
-        store,
-        directory,
-        organisers,
-        clock=clock,
-        tz=calendar.tz,
-        follow_up_days=settings.follow_up_days,
-        on_outbox=kick,
-    )
+    calendar = WorkCalendar.of(settings.timezone, settings.holidays)
+    wake = outbox_wake()  # every service that queues a message rings it; the dispatcher waits on it
+    queued = wake.set
     # One limiter per instance: notifications, digests, channel posts and in-place updates share it.
     limiter = TeamsRateLimiter(per_tenant_per_second=settings.teams_messages_per_second)
+    posts = RateLimitedPosts(channel, limiter)
+    assigner = StepAssigner(store, adapters.availability, directory)
+    organisers = OrganiserRoster(settings.organiser_ids, settings.organiser_group_id, directory)
+    challenges = ChallengeService(store, directory, organisers, clock=clock, tz=calendar.tz,
+                                  follow_up_days=settings.follow_up_days, on_outbox=queued)  # fmt: skip
+    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    report_links = ReportLinks(settings.link_secret, public_url, clock)
+    information_links = InformationLinks(settings.link_secret, public_url, clock)
+    tab_links = tab_links_for(settings, public_url)
+    # the branches' French names, where the org file gives them (Entra ID's department has one name)
+    french_branches = directory.french_branch_names if isinstance(directory, OrgFileDirectory) else None
     pitch_day = PitchDayService(
         store,
         directory,
@@ -416,23 +476,44 @@ def bootstrap(
         tz=calendar.tz,
         quorum=settings.panel_quorum,
         reminder_time=time.fromisoformat(settings.panel_reminder_time),
-        organiser_ids=settings.organiser_ids.split(","),
-        posts=RateLimitedPosts(channel, limiter) if hasattr(channel, "post_card") else None,
-        on_outbox=kick,
+        organiser_ids=settings.organiser_ids,
+        posts=posts,
+        cards=ChannelCards(store, calendar.tz, tab_links),  # the channel cards it posts and updates
+        on_outbox=queued,
         refresh_list=settings.vote_refresh_list,
     )
-    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
-    report_links = ReportLinks(settings.link_secret, public_url, clock)
-    information_links = InformationLinks(settings.link_secret, public_url, clock)
-    tab_links = tab_links_for(settings, public_url)
-    pitch_day.renderer = ChannelCards(pitch_day, tab_links)  # the channel cards it posts and updates
-    renderer = NotificationRenderer(store, second_look=routes.second_look,
-                                    den=DenNotificationRenderer(challenges, notice),
-                                    pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz,
-                                    tab_links=tab_links)  # fmt: skip
-    live_cards = (
-        LiveCards(store, RateLimitedPosts(channel, limiter), clock=clock) if hasattr(channel, "update_card") else None
+    ideas = IdeaService(
+        store,
+        directory,
+        clock=clock,
+        top_role=Role(settings.chain_top_role),
+        on_outbox=queued,
+        spool=adapters.spool,
+        decision_spool=adapters.spool,
+        quota=PitchQuota(settings.daily_pitch_cap, timedelta(days=settings.duplicate_window_days)),
+        routes=routes,
+        assigner=assigner,
+        collection_notice=notice,
+        viewers=ViewerResolver(organisers, store),
+        on_decision=decisions_counted(telemetry),
     )
+    approvals = ApprovalService(
+        store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=queued
+    )
+    connect = None
+    if adapters.index is not None:
+        connect = ConnectService(store, directory, clock=clock, on_outbox=queued, index=adapters.index)
+    renderer = NotificationRenderer(
+        store,
+        second_look=lambda: routes.now().second_look,
+        before_request=approvals.settle_before_delivery,  # a step handed on before its request is sent
+        den=DenNotificationRenderer(challenges, notice),
+        pitch_day=PitchDayNotificationRenderer(pitch_day),
+        connect=ConnectNotificationRenderer(connect) if connect is not None else None,
+        tz=calendar.tz,
+        tab_links=tab_links,
+    )
+    live_cards = LiveCards(store, posts, clock=clock)
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -447,36 +528,18 @@ def bootstrap(
         drain_seconds=settings.shutdown_drain_seconds,
         # A withdrawn idea's approval requests and reminders are replaced in place (Teams' update),
         # instead of a new withdrawn notice beside them.
-        after_send=live_cards.after_send if live_cards else None,
-        in_place=live_cards.in_place if live_cards else None,
+        after_send=live_cards.after_send,
+        in_place=live_cards.in_place,
         observe=DeliveryObserver(telemetry) if telemetry.enabled else unobserved,
+        wake=wake,
     )
-    ideas = IdeaService(
-        store,
-        directory,
-        clock=clock,
-        top_role=Role(settings.chain_top_role),
-        on_outbox=dispatcher.kick,
-        spool=spool,
-        decision_spool=spool,
-        quota=PitchQuota(settings.daily_pitch_cap, timedelta(days=settings.duplicate_window_days)),
-        routes=routes,
-        assigner=assigner,
-        collection_notice=notice,
-    )
-    approvals = ApprovalService(
-        store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick
-    )
-    ideas.viewers = ViewerResolver(organisers, store)
-    kick.to(dispatcher.kick)
-    renderer.before_request = approvals.settle_before_delivery
     nudger = Nudger(
         store,
         clock=clock,
         calendar=calendar,
         remind_after_business_days=settings.remind_after_business_days,
         tell_submitter_after_business_days=settings.tell_submitter_after_business_days,
-        on_outbox=dispatcher.kick,
+        on_outbox=queued,
         escalate=approvals.daily_pass,
     )
     access = AccessService(store, directory, clock=clock, notice=notice.both_languages)
@@ -489,16 +552,16 @@ def bootstrap(
         channel,
         nudger,
         digest_renderer(report_url=settings.report_url, stall_days=rules.stall_after_business_days, tz=calendar.tz,
-                        branch_names=getattr(directory, "french_branch_names", None)),  # fmt: skip
+                        branch_names=french_branches),  # fmt: skip
         clock=clock,
         calendar=calendar,
         rules=rules,
         retry_base_seconds=settings.notify_retry_base_seconds,
         retry_after_cap=settings.retry_after_cap_seconds,
         limiter=limiter,
+        on_outcome=digests_counted(telemetry),
     )
-    count_outcomes(telemetry, ideas, digests)
-    records = RecordsService(store, schedule, clock=clock, report=challenges.report, on_outbox=dispatcher.kick)
+    records = RecordsService(store, schedule, clock=clock, report=challenges.report, on_outbox=queued)
     scheduled = [
         Timer("weekly-digest", digests.run, weekly(settings.digest_weekday, settings.digest_time, calendar.tz), clock),
         Timer("daily-nudges", nudger.run, daily(settings.nudge_time, calendar.tz), clock),
@@ -516,9 +579,10 @@ def bootstrap(
     ]
     spool_timer = (
         Timer("file-spooled-pitches", ideas.file_spooled, every(settings.spool_retry_seconds), utc_now)
-        if spool is not None
+        if adapters.spool is not None
         else None
     )
+
     async def rehearsal_passes() -> dict[str, int]:
         nudged = await nudger.run()
         follow_ups = await challenges.queue_follow_ups()
@@ -526,61 +590,62 @@ def bootstrap(
         return {"reminders": nudged.reminders, "submittersTold": nudged.submitters_told,
                 "escalated": nudged.escalated, "followUps": follow_ups}  # fmt: skip
 
-    tab_index = tab_index_timer = None
-    if isinstance(getattr(store, "inner", store), SharePointDenStore):  # the store itself, traced or not
-        tab_index = SharePointTabIndex(store.ideas_items, settings.tab_index_path)
-        tab_index_timer = Timer("tab-index-sync", tab_index.sync, after_now(settings.tab_index_poll_seconds), utc_now)
-    connect = None
-    index = tab_index if tab_index is not None else store  # shared ideas like a pitch: the tab's index
-    if hasattr(store, "add_connect_request") and hasattr(index, "similar_ideas"):
-        connect = ConnectService(store, directory, clock=clock, on_outbox=dispatcher.kick, index=index)
-        renderer.connect = ConnectNotificationRenderer(connect)
+    tab_index = adapters.tab_index
+    tab_index_timer = (
+        Timer("tab-index-sync", tab_index.sync, after_now(settings.tab_index_poll_seconds), utc_now)
+        if tab_index is not None
+        else None
+    )
+    rehearsal_clock = adapters.rehearsal_clock
     return Den(
         settings=settings,
         store=store,
-        clock=clock,
-        rehearsal=Rehearsal(rehearsal_clock, store, rehearsal_passes) if rehearsal_clock is not None else None,
         directory=directory,
         channel=channel,
+        clock=clock,
+        telemetry=telemetry,
+        routes=routes,
+        schedule=schedule,
         ideas=ideas,
+        approvals=approvals,
         dispatcher=dispatcher,
         nudger=nudger,
         digests=digests,
-        approvals=approvals,
-        renderer=renderer,
+        challenges=challenges,
+        pitch_day=pitch_day,
+        records=records,
+        access=access,
+        audit=AuditService(store, clock=clock),
+        refusals=RefusalTap(store, clock),
+        report_links=report_links,
+        information_links=information_links,
+        tab_links=tab_links,
+        notice=notice,
+        budget=tenant_budget(settings, store, limiter, telemetry),
         dialog=MainDialog(
             ideas,
             clock,
             digests,
             ApprovalFlows(approvals, clock, calendar, _picker_people(directory)),
-            organiser_ids=frozenset(i.strip() for i in settings.organiser_ids.split(",") if i.strip()),
-            digest_on_request=settings.digest_on_request,
             challenges=challenges,
             pitch_day=pitch_day,
             access=access,
+            report_links=report_links,
             tab_links=tab_links,
             connect=ConnectFlows(connect) if connect is not None else None,
-            report_links=report_links,
+            organiser_ids=settings.organiser_ids,
+            digest_on_request=settings.digest_on_request,
         ),
-        edge=edge,
         scheduled=scheduled,
-        spool_timer=spool_timer,
-        challenges=challenges,
-        pitch_day=pitch_day,
-        telemetry=telemetry,
-        budget=tenant_budget(settings, store, limiter, telemetry),
-        backlog_watch=BacklogWatch(telemetry, store.outbox_backlog, clock) if telemetry.enabled else None,
-        records=records,
-        access=access,
-        notice=notice,
-        audit=AuditService(store, clock=clock),
-        refusals=RefusalTap(store, clock),
+        edge=adapters.edge,
+        rehearsal=Rehearsal(rehearsal_clock, store, rehearsal_passes) if rehearsal_clock is not None else None,
+        index=adapters.index,
         connect=connect,
-        report_links=report_links,
-        information_links=information_links,
-        tab_links=tab_links,
+        spool_timer=spool_timer,
         tab_index=tab_index,
         tab_index_timer=tab_index_timer,
+        backlog_watch=BacklogWatch(telemetry, store.outbox_backlog, clock) if telemetry.enabled else None,
+        deliver_own_writes=adapters.deliver_own_writes,
     )
 
 
@@ -612,14 +677,12 @@ def gone_from_this_host(instance: str) -> bool:
 
 
 def tenant_budget(
-    settings: Settings, store: object, limiter: TeamsRateLimiter, telemetry: Telemetry
-) -> TenantBudget | None:
-    """The heartbeat that gives this instance its share of the tenant's Teams budget (stores that keep them)."""
-    if not hasattr(store, "heartbeat"):
-        return None
+    settings: Settings, store: IdeaStore, limiter: TeamsRateLimiter, telemetry: Telemetry
+) -> TenantBudget:
+    """The heartbeat that gives this instance its share of the tenant's Teams budget."""
     gauges = telemetry.gauges
 
-    def report(share: float, instances: int) -> None:
+    def report(share: float, instances: int) -> None:  # at each heartbeat, not at assembly
         gauges.teams_budget_share, gauges.instances, gauges.read = share, instances, True
 
     return TenantBudget(
@@ -634,14 +697,20 @@ def tenant_budget(
     )
 
 
-def count_outcomes(telemetry: Telemetry, ideas: IdeaService, digests: DigestService) -> None:
-    """Decisions and digest deliveries counted by outcome (only with telemetry on)."""
+def decisions_counted(telemetry: Telemetry) -> Callable[[str, str], None] | None:
+    """Decisions counted by outcome and status (only with telemetry on)."""
     if not telemetry.enabled:
-        return
-    ideas.on_decision = lambda outcome, status: telemetry.decisions.add(
+        return None
+    return lambda outcome, status: telemetry.decisions.add(
         1, {"den.decision.outcome": outcome, "den.decision.status": status}
     )
-    digests.on_outcome = lambda outcome: telemetry.digests.add(1, {"den.digest.outcome": outcome})
+
+
+def digests_counted(telemetry: Telemetry) -> Callable[[str], None] | None:
+    """Digest deliveries counted by outcome (only with telemetry on)."""
+    if not telemetry.enabled:
+        return None
+    return lambda outcome: telemetry.digests.add(1, {"den.digest.outcome": outcome})
 
 
 def after_now(seconds: float) -> Callable[[datetime], datetime]:
@@ -655,16 +724,3 @@ def after_now(seconds: float) -> Callable[[datetime], datetime]:
         return now + timedelta(seconds=seconds)
 
     return next_at
-
-
-class Kick:
-    """The dispatcher's wake-up, for services built before the dispatcher (which renders their messages)."""
-
-    def __init__(self) -> None:
-        self._kick: Callable[[], None] = lambda: None
-
-    def to(self, kick: Callable[[], None]) -> None:
-        self._kick = kick
-
-    def __call__(self) -> None:
-        self._kick()

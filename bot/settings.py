@@ -50,9 +50,21 @@ def _time_zone(value: str) -> None:
         raise ValueError("use an IANA time zone such as America/Toronto") from error
 
 
-def _dates(value: str) -> None:
-    for part in filter(None, (p.strip() for p in value.split(","))):
-        date.fromisoformat(part)
+def _ids(text: str) -> frozenset[str]:
+    """'a, b,,c' -> {'a', 'b', 'c'}: a comma-separated list of object ids, blanks ignored."""
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
+
+
+def _dates(text: str) -> tuple[date, ...]:
+    """'2026-12-25, 2026-12-28' -> the dates, in order; blanks ignored."""
+    try:
+        return tuple(date.fromisoformat(part.strip()) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError("use comma-separated dates such as 2026-12-25, 2026-12-28") from None
+
+
+# Settings whose value is a list: the text is parsed into its type here, once, at start-up.
+_LISTS: dict[str, Callable[[str], Any]] = {"frozenset[str]": _ids, "tuple[date, ...]": _dates}
 
 
 def _date(value: str) -> None:
@@ -133,7 +145,7 @@ class Settings:
     graph_max_retries: int = env("DEN_GRAPH_MAX_RETRIES", default=5, check=_not_negative)
     graph_page_size: int = env("DEN_GRAPH_PAGE_SIZE", default=500, check=_positive)
     organisation: str = env("DEN_ORGANISATION", default="Ministry")
-    dm_ids: str = env("DEN_DM_IDS", default="")
+    dm_ids: frozenset[str] = env("DEN_DM_IDS", default=frozenset())  # deputy ministers named by object id
     role_patterns: str = env("DEN_ROLE_PATTERNS", default="")
     directory_cache_seconds: int = env("DEN_DIRECTORY_CACHE_SECONDS", default=3600, check=_not_negative)
     spool_path: str = env("DEN_SPOOL_PATH", default=str(ROOT / "var" / "spool.sqlite3"))
@@ -159,7 +171,7 @@ class Settings:
     health_outbox_max_age_seconds: float = env("DEN_HEALTH_OUTBOX_MAX_AGE_SECONDS", default=900.0, check=_positive)
     # ---- calendar, digest and nudges ------------------------------------------------------------
     timezone: str = env("DEN_TIMEZONE", default="America/Toronto", check=_time_zone)
-    holidays: str = env("DEN_HOLIDAYS", default="", check=_dates)
+    holidays: tuple[date, ...] = env("DEN_HOLIDAYS", default=())
     digest_schedule: bool = env("DEN_DIGEST_SCHEDULE", default=True)
     digest_weekday: str = env("DEN_DIGEST_WEEKDAY", default="monday", case="lower", check=_one_of(*WEEKDAYS))
     digest_time: str = env("DEN_DIGEST_TIME", default="08:00", check=_clock_time)
@@ -187,7 +199,8 @@ class Settings:
     # A DM may type `digest` for the week so far (local trials, demos); off in production by default.
     digest_on_request: bool = env("DEN_DIGEST_ON_REQUEST", default=False)
     # ---- people ---------------------------------------------------------------------------------
-    organiser_ids: str = env("DEN_ORGANISER_IDS", default="")  # Den organisers' object ids: their own welcome
+    # Den organisers' object ids: their own welcome
+    organiser_ids: frozenset[str] = env("DEN_ORGANISER_IDS", default=frozenset())
     # and/or the Entra group whose members are Den organisers (they open, edit and close challenges)
     organiser_group_id: str = env("DEN_ORGANISER_GROUP_ID", default="")
     # ---- the Den challenge ----------------------------------------------------------------------
@@ -226,6 +239,11 @@ class Settings:
     daily_pitch_cap: int = env("DEN_DAILY_PITCH_CAP", default=10, check=_not_negative)
     duplicate_window_days: int = env("DEN_DUPLICATE_WINDOW_DAYS", default=30, check=_not_negative)
     retry_after_cap_seconds: float = env("DEN_RETRY_AFTER_CAP_SECONDS", default=60.0, check=_positive)
+
+    def __post_init__(self) -> None:
+        for spec in fields(self):  # a list given as text (Settings(organiser_ids="a,b")) would match substrings
+            if spec.type in _LISTS and not isinstance(getattr(self, spec.name), (frozenset, tuple)):
+                raise TypeError(f"Settings.{spec.name} is a {spec.type}, not text: parse it with Settings.from_env")
 
     # Names ConfigurationBotFrameworkAuthentication reads. Empty APP_ID: authentication off.
     @property
@@ -337,6 +355,8 @@ def _parse(variable: str, raw: str, kind: Any, metadata: Any) -> Any:
             value = int(text)
         elif kind in ("float", float):
             value = float(text)
+        elif kind in _LISTS:
+            value = _LISTS[kind](text)
         else:
             value = text
         if metadata["check"] is not None:

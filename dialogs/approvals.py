@@ -130,7 +130,7 @@ class ApprovalFlows:
         if idea.status == IdeaStatus.WITHDRAWN and turn.user_id != idea.submitter.id:
             return withdrawn_card(m, idea, summary=summary, chain=chain)
         if turn.user_id == idea.submitter.id:
-            return idea_status_card(m, idea, second_look=self.service.routes.second_look)
+            return idea_status_card(m, idea, second_look=self.service.routes.now().second_look)
         return approval_card(m, idea, viewer_id=turn.user_id)
 
     async def refresh(self, turn: Turn, data: Mapping[str, Any]) -> Reply:

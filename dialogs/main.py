@@ -8,7 +8,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from bot.domain.calendar import WorkCalendar
 from bot.domain.limits import TYPED_TEXT_SHOWN_MAX
 from bot.domain.model import Outcome, Role
 from bot.domain.pitch import clean_text
@@ -58,33 +57,34 @@ class MainDialog:
         self,
         service: IdeaService,
         clock: Callable[[], datetime],
-        digests: DigestService | None = None,
-        approvals: ApprovalFlows | None = None,
+        digests: DigestService,
+        approvals: ApprovalFlows,
         *,
+        challenges: ChallengeService,
+        pitch_day: PitchDayService,
+        access: AccessService,
+        report_links: ReportLinks,
+        tab_links: TabLinks,
+        connect: ConnectFlows | None,
         languages: Languages | None = None,
         organiser_ids: frozenset[str] = frozenset(),
         digest_on_request: bool = False,
-        challenges: ChallengeService | None = None,
-        pitch_day: PitchDayService | None = None,
-        tab_links: TabLinks | None = None,
-        connect: ConnectFlows | None = None,
-        report_links: ReportLinks | None = None,
-        access: AccessService | None = None,
     ) -> None:
         self._service = service
         self._access = access
-        self._connect = connect  # similar ideas and asking to connect (the embedded store keeps the requests)
-        self._tab_links = tab_links or TabLinks()  # an idea's page in the Den tab (a Teams deep link)
+        # similar ideas and asking to connect: None where the records have no index of shared ideas
+        self._connect = connect
+        self._tab_links = tab_links  # an idea's page in the Den tab (a Teams deep link)
         self._clock = clock
         self._digests = digests
         self._approvals = approvals
         self._languages = languages or Languages(service.store, clock)
-        self._calendar = digests.calendar if digests is not None else WorkCalendar.of()
+        self._calendar = digests.calendar
         self._organisers = organiser_ids
         self._digest_on_request = digest_on_request
         self._challenges = challenges
-        self._den = ChallengeFlows(challenges, report_links) if challenges is not None else None
-        self._pitch_day = PitchDayFlows(pitch_day) if pitch_day is not None else None
+        self._den = ChallengeFlows(challenges, report_links)
+        self._pitch_day = PitchDayFlows(pitch_day)
         # Buttons that open another view: the view is posted as a new card and the card the button
         # was on stays as it was (a receipt keeps its route; a digest stays a digest).
         self._views: dict[str, View] = {
@@ -106,18 +106,14 @@ class MainDialog:
             verbs.IDEA_SHARE: self._share,
             verbs.LESSON_OPEN: self._lesson_form,
             verbs.LESSON_SAVE: self._lesson_save,
+            **dict.fromkeys((verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE), self._digest_button),
+            **approval_routes(approvals),
+            verbs.WITHDRAW: self._withdraw,
+            **challenge_routes(self._den),
+            verbs.CHALLENGES: self._challenges_button,
+            verbs.DIGEST_OPEN: self._digest_button_open,
+            **pitch_day_routes(self._pitch_day),
         }
-        if digests is not None:
-            self._routes.update(dict.fromkeys((verbs.DIGEST_SHORTLIST, verbs.DIGEST_NUDGE), self._digest_button))
-        if approvals is not None:
-            self._routes.update(approval_routes(approvals))
-            self._routes[verbs.WITHDRAW] = self._withdraw
-        if self._den is not None:
-            self._routes.update(challenge_routes(self._den))
-            self._routes[verbs.CHALLENGES] = self._challenges_button
-        self._routes[verbs.DIGEST_OPEN] = self._digest_button_open
-        if self._pitch_day is not None:
-            self._routes.update(pitch_day_routes(self._pitch_day))
         if connect is not None:
             self._routes.update(connect.routes())
         else:  # a store that keeps no requests to connect: the buttons say so rather than "unknown"
@@ -143,10 +139,8 @@ class MainDialog:
         manager, director or ADM, or a step waits with them (passed to them, or acting for someone)."""
         person = await self._service.directory.get_person(user_id)
         by_role = _AUDIENCE.get(person.role, Audience.STAFF) if person is not None else Audience.STAFF
-        approver = by_role == Audience.APPROVER or (
-            self._approvals is not None and await self._approvals.service.decides_steps(user_id)
-        )
-        if user_id in self._organisers or (self._challenges and await self._challenges.is_organiser(user_id)):
+        approver = by_role == Audience.APPROVER or await self._approvals.service.decides_steps(user_id)
+        if user_id in self._organisers or await self._challenges.is_organiser(user_id):
             return Audience.ORGANISER, approver
         return by_role, approver
 
@@ -163,21 +157,21 @@ class MainDialog:
         command = recognise(text)
         if command == Command.PITCH:
             return Reply(card=await self._pitch_form(turn))
-        if command == Command.CHALLENGES and self._den is not None:
+        if command == Command.CHALLENGES:
             return await self._den.list(turn)
         if command == Command.MY_IDEAS:
             return Reply(card=await self._my_ideas(turn))
         if command == Command.HELP:
             return Reply(card=help_card(turn.messages))
-        if command == Command.MY_APPROVALS and self._approvals is not None:
+        if command == Command.MY_APPROVALS:
             return await self._approvals.my_approvals(turn)
-        if command == Command.DELEGATE and self._approvals is not None:
+        if command == Command.DELEGATE:
             return await self._approvals.delegation_form(turn)
-        if command == Command.BACK and self._approvals is not None:
+        if command == Command.BACK:
             return await self._approvals.end_delegation(turn)
         if command == Command.DIGEST:
             return await self._digest_so_far(turn)
-        if command == Command.MY_INFORMATION and self._access is not None:
+        if command == Command.MY_INFORMATION:
             return Reply(card=await self._my_information(turn))
         if command in (Command.FRENCH, Command.ENGLISH):
             return await self._choose_language(turn, "fr" if command == Command.FRENCH else "en", typed=True)
@@ -235,7 +229,7 @@ class MainDialog:
 
     async def _decide(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         outcome = Outcome(verbs.DECISION_VERBS[verb])
-        if data.get("list") == MY_APPROVALS_LIST and self._approvals is not None:  # the list stays a list
+        if data.get("list") == MY_APPROVALS_LIST:  # the list stays a list
             result = await approval.record(self._service, turn, outcome, data)
             problem = approval.problem_in_list(turn.messages, result, outcome, decision_comment(data))
             return await self._approvals.decided_from_list(turn, problem, data)
@@ -344,15 +338,11 @@ class MainDialog:
     # ---- the Den challenge --------------------------------------------------------------------
     async def on_channel_added(self, record: ConversationRecord, team_name: str, channel_name: str) -> bool:
         """The bot is in a team's channel: remember it (calls for ideas go there). False if no Den."""
-        if self._challenges is None:
-            return False
         await self._challenges.register_channel(record, team_name, channel_name)
         return True
 
     async def _pitch_form(self, turn: Turn) -> dict[str, Any]:
         """The form, showing the open challenge's question when one is open."""
-        if self._challenges is None:
-            return pitch.new_form(turn, collection=self._service.collection_notice)
         try:
             target = await self._challenges.target_for_pitch()
         except StoreUnavailable:
@@ -366,23 +356,23 @@ class MainDialog:
         )
 
     async def _pitch_privately(self, turn: Turn) -> dict[str, Any]:
-        target = await self._challenges.target_for_pitch() if self._challenges is not None else None
-        challenge_id = target.challenge.id if target and target.challenge else ""
+        target = await self._challenges.target_for_pitch()
+        challenge_id = target.challenge.id if target.challenge else ""
         return pitch_privately_card(turn.messages, challenge_id)
 
     async def _standings(self, ideas: list) -> dict[str, Standing]:
         """For ideas pitched to a challenge: where each stands in it."""
-        return await self._challenges.standings(ideas) if self._challenges is not None else {}
+        return await self._challenges.standings(ideas)
 
     async def _digest_so_far(self, turn: Turn) -> Reply:
         """A DM's digest for the week so far, in their chat, when DEN_DIGEST_ON_REQUEST allows it."""
-        dm = await self._digests.deputy_minister(turn.user_id) if self._digests is not None else None
+        dm = await self._digests.deputy_minister(turn.user_id)
         if dm is None:
             return Reply(message=turn.messages.t("digest.only_dms"), follow_ups=[help_card(turn.messages)])
         if not self._digest_on_request:
             return Reply(message=turn.messages.t("digest.on_mondays"))
         card = await self._digests.for_chat(dm, turn.locale)
-        return Reply(card=card, follow_ups=await self._den.sponsor_digests(turn) if self._den is not None else [])
+        return Reply(card=card, follow_ups=await self._den.sponsor_digests(turn))
 
     async def _choose_language(self, turn: Turn, language: str, *, typed: bool) -> Reply:
         """The Français / English switch: remembered, then the welcome again in the new language."""

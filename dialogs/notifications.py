@@ -60,7 +60,7 @@ class NotificationRenderer:
         self,
         store: NotificationRecords,
         *,
-        second_look: bool = True,
+        second_look: Callable[[], bool] = lambda: True,
         before_request: Callable[[OutboxMessage, Idea], Awaitable[bool]] | None = None,
         den: DenRenderer | None = None,
         pitch_day: DenRenderer | None = None,
@@ -73,10 +73,10 @@ class NotificationRenderer:
         self._tz = tz  # the ministry's time zone: dates on cards are written in it
         self._den = den  # the Den challenge's messages (dialogs/den_notifications.py)
         self._pitch_day = pitch_day  # pitch day's (dialogs/pitch_day_notifications.py)
-        self.connect = connect  # asking to connect (dialogs/connect_notifications.py), set by the bootstrap
+        self._connect = connect  # asking to connect (dialogs/connect_notifications.py)
         # Hands a step on (acting approver, someone away) before its request is sent; True: handed on.
-        self.before_request = before_request
-        self.second_look = second_look  # whether a rejection card offers a second look (the routing rules say)
+        self._before_request = before_request
+        self._second_look = second_look  # whether a rejection card offers a second look (the routing rules in force)
         self._languages = Languages(store, clock=lambda: None)  # only reads here
 
     async def __call__(self, message: OutboxMessage) -> tuple[dict[str, Any], str] | None:
@@ -93,9 +93,9 @@ class NotificationRenderer:
             m = Messages(await self._languages.locale_for(message.recipient_id), self._tz)
             return await in_both_languages(m, lambda language: self._challenge_message(message, language))
         if message.kind in (MessageKind.CONNECT_ASKED, MessageKind.CONNECT_ANSWERED):
-            if self.connect is None:
+            if self._connect is None:
                 return None
-            return await self.connect(
+            return await self._connect(
                 message, Messages(await self._languages.locale_for(message.recipient_id), self._tz)
             )
         if message.kind in DEN_KINDS or message.kind in PITCH_DAY_KINDS:
@@ -106,7 +106,7 @@ class NotificationRenderer:
         idea = await read(message.idea_id)
         if idea is None:
             return None
-        if self.before_request is not None and await self.before_request(message, idea):
+        if self._before_request is not None and await self._before_request(message, idea):
             return None  # the step went to someone else, whose own request is now queued
         step, revision = message.payload.get("step"), message.payload.get("revision")
         if not still_relevant(message.kind, idea, step, revision, message.recipient_id):
@@ -154,7 +154,7 @@ class NotificationRenderer:
             if idea.status in (IdeaStatus.IN_REVIEW, IdeaStatus.RETURNED):
                 actions.append(withdraw_action(m, idea))
             rejected_now = fact.outcome == Outcome.REJECTED and idea.status == IdeaStatus.REJECTED
-            if self.second_look and rejected_now and not idea.second_look_used:
+            if self._second_look() and rejected_now and not idea.second_look_used:
                 actions.append(second_look_action(m, idea))
             if rejected_now and idea.lesson is None:
                 actions.append(invite_action(m, idea))  # the invitation to share what was learned, once

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.panel import Panel
 from bot.domain.voting import Poll
 from bot.i18n import Messages
-from bot.ports import channel_recipient
+from bot.ports import Conversations, channel_recipient
 from bot.services.pitch_day import Outcome, PitchDay, PitchDayService, Status
 from cards.bilingual import bilingual, other_language
 from cards.peoples_choice import now_pitching_card, peoples_choice_card
@@ -27,13 +28,14 @@ class ChannelCards:
     View buttons open the finalist in the Den tab (dropped where the tab cannot be reached: a details
     card posted in a channel would be read by everyone there)."""
 
-    def __init__(self, service: PitchDayService, tab_links: TabLinks | None = None) -> None:
-        self._service = service
+    def __init__(self, conversations: Conversations, tz: ZoneInfo, tab_links: TabLinks | None = None) -> None:
+        self._conversations = conversations  # the channel's record, with the language it was registered in
+        self._tz = tz
         self._tab_links = tab_links or TabLinks()
 
     async def _messages(self, day: PitchDay) -> Messages:
-        record = await self._service.store.get_conversation(channel_recipient(day.challenge.channel_key))
-        return Messages(record.locale if record else None, self._service.tz)
+        record = await self._conversations.get_conversation(channel_recipient(day.challenge.channel_key))
+        return Messages(record.locale if record else None, self._tz)
 
     async def poll_card(self, day: PitchDay, poll: Poll) -> tuple[dict[str, Any], str]:
         def render(m: Messages) -> tuple[dict[str, Any], str]:

@@ -54,7 +54,7 @@ class RoleRules:
     dm_ids: frozenset[str] = frozenset()
 
     @classmethod
-    def parse(cls, text: str = "", dm_ids: str = "") -> RoleRules:
+    def parse(cls, text: str = "", dm_ids: frozenset[str] = frozenset()) -> RoleRules:
         """`text`: 'adm=assistant deputy|ADM;director=director' overrides the defaults by role."""
         raw = {role: pattern for role, pattern in DEFAULT_PATTERNS.items()}
         for part in filter(None, (p.strip() for p in text.split(";"))):
@@ -62,8 +62,7 @@ class RoleRules:
             raw[Role(name.strip().lower())] = pattern.strip()
         ordered = [Role.DM, Role.ADM, Role.DIRECTOR, Role.MANAGER]
         compiled = {role: re.compile(raw[role], re.IGNORECASE) for role in ordered if raw.get(role)}
-        ids = frozenset(i.strip() for i in dm_ids.split(",") if i.strip())
-        return cls(compiled, ids)
+        return cls(compiled, dm_ids)
 
     def role_of(self, user_id: str, job_title: str | None) -> Role:
         if user_id in self.dm_ids:

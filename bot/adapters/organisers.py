@@ -10,13 +10,9 @@ from bot.ports import GroupMembership
 
 class OrganiserRoster:
     def __init__(self, ids: Iterable[str] = (), group_id: str = "", groups: GroupMembership | None = None) -> None:
-        self._ids = frozenset(i.strip() for i in ids if i.strip())
-        self._group_id = group_id.strip()
+        self._ids = frozenset(ids)
+        self._group_id = group_id
         self._groups = groups
-
-    @classmethod
-    def from_settings(cls, organiser_ids: str, group_id: str, groups: GroupMembership | None) -> OrganiserRoster:
-        return cls(organiser_ids.split(","), group_id, groups)
 
     async def is_organiser(self, user_id: str) -> bool:
         if not user_id:

@@ -96,7 +96,7 @@ async def run(
         if args.check_schedule:
             return 0
     async with opened_den(settings, graph_credential=graph_credential) as den:
-        await den.use_stored_schedule()
+        await den.schedule.load()  # an uploaded schedule wins over the file
         records = den.records
         if args.upload_schedule:
             who = args.by or getpass.getuser()

@@ -76,7 +76,7 @@ async def run(
         stored = await den.store.get_setting(ROUTING_KEY)
         if stored is None:
             out(f"No rules are stored with the records: the app uses {settings.routing_file}.")
-            routes = den.approvals.routes
+            routes = den.approvals.routes.now()
         else:
             out(f"Stored with the records by {stored.updated_by or 'someone'} at {stored.updated_at.isoformat()}:")
             try:

@@ -40,11 +40,6 @@ class WorkCalendar:
         return days
 
 
-def parse_holidays(text: str) -> list[date]:
-    """'2026-12-25, 2026-12-28' -> dates. Blank entries are ignored."""
-    return [date.fromisoformat(part.strip()) for part in text.split(",") if part.strip()]
-
-
 @dataclass(frozen=True)
 class DigestWeek:
     """The week a digest reports on: the seven days before the run's local date (Mon..Sun for a Monday run)."""

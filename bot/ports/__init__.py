@@ -21,6 +21,7 @@ from bot.ports.channel import (
     NoSending,
     PreparedSend,
     PreparedSends,
+    TeamsChat,
     prepare_send,
 )
 from bot.ports.directory import Directory
@@ -98,5 +99,6 @@ __all__ = [
     "StoredSetting",
     "Votes",
     "channel_recipient",
+    "TeamsChat",
     "prepare_send",
 ]

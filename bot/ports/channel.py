@@ -68,6 +68,10 @@ class ChannelPosts(Protocol):
         ...
 
 
+class TeamsChat(Channel, ChannelPosts, Protocol):
+    """What the app needs of Teams: send to a person, post in a team's channel, update what it posted."""
+
+
 class NoSending:
     """A channel that refuses to send, loudly: for previews and commands that must send nothing."""
 

@@ -36,6 +36,7 @@ from bot.ports import Approvals, Delegations, Directory, Ideas, Outbox, OutboxMe
 from bot.ports.retry import conflict_retry
 from bot.services.assignment import StepAssigner
 from bot.services.ideas import ActionStatus, outbox_for
+from bot.services.in_force import InForce
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class ApprovalService:
         *,
         clock: Callable[[], datetime],
         calendar: WorkCalendar,
-        routes: RoutingRules,
+        routes: InForce[RoutingRules],
         on_outbox: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
@@ -258,7 +259,7 @@ class ApprovalService:
         return result
 
     async def second_look(self, *, actor_id: str, idea_id: str, reason: str) -> ApprovalResult:
-        if not self.routes.second_look:
+        if not self.routes.now().second_look:
             return ApprovalResult(ActionStatus.SWITCHED_OFF, await self.store.get(idea_id))
         idea = await self.store.get(idea_id)
         above = None
@@ -281,7 +282,7 @@ class ApprovalService:
     # ---- escalation (after the nudger's reminders) -----------------------------------------------
     async def escalate_waiting(self) -> int:
         """Escalate every step waiting past the policy's business days. Returns how many moved."""
-        policy = self.routes.escalation
+        policy = self.routes.now().escalation
         now = self.clock()
         if not policy.enabled or not self.calendar.is_business_day(self.calendar.local_date(now)):
             return 0

@@ -126,6 +126,7 @@ class DigestService:
         retry_after_cap: float = 60.0,
         lease_seconds: float = 600.0,
         limiter: TeamsRateLimiter | None = None,
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.directory = directory
@@ -141,7 +142,7 @@ class DigestService:
         # The same windows as the outbox's (one limiter per instance), so digests and notifications
         # together stay within Teams' per-tenant rate.
         self._limiter = limiter or TeamsRateLimiter()
-        self.on_outcome: Callable[[str], None] = lambda outcome: None  # each DM's outcome (telemetry counts them)
+        self.on_outcome = on_outcome or (lambda outcome: None)  # each DM's outcome (telemetry counts them)
 
     # ---- building -------------------------------------------------------------------------
     def current_week(self) -> DigestWeek:

@@ -53,6 +53,7 @@ from bot.ports import (
 )
 from bot.ports.retry import conflict_retry
 from bot.services.assignment import StepAssigner
+from bot.services.in_force import InForce
 from bot.services.viewers import ViewerResolver
 
 log = logging.getLogger(__name__)
@@ -194,10 +195,12 @@ class IdeaService:
         on_outbox: Callable[[], None] | None = None,
         spool: Spool | None = None,
         decision_spool: DecisionSpool | None = None,
-        routes: RoutingRules | None = None,
+        routes: InForce[RoutingRules] | None = None,
         assigner: StepAssigner | None = None,
         quota: PitchQuota = PitchQuota(),
         collection_notice: CollectionNotice | None = None,
+        viewers: ViewerResolver | None = None,
+        on_decision: Callable[[str, str], None] | None = None,
     ) -> None:
         self.store = store
         self.directory = directory
@@ -206,13 +209,13 @@ class IdeaService:
         self.top_role = top_role
         self.spool = spool
         self.decision_spool = decision_spool
-        self.routes = routes or RoutingRules.every_level_up_to(top_role)
+        self.routes = routes or InForce(RoutingRules.every_level_up_to(top_role))
         self.assigner = assigner
         self.quota = quota
         self._on_outbox = on_outbox or (lambda: None)
         # Told of each decision click's outcome and status (telemetry counts them; nothing by default).
-        self.on_decision: Callable[[str, str], None] = lambda outcome, status: None
-        self.viewers: ViewerResolver | None = None  # organisers and sponsors (set by the bootstrap)
+        self.on_decision = on_decision or (lambda outcome, status: None)
+        self.viewers = viewers  # organisers and sponsors see more than their line of management
 
     # ---- people and conversations ------------------------------------------------------
     async def remember_conversation(self, record: ConversationRecord) -> None:
@@ -312,7 +315,7 @@ class IdeaService:
         if submitter_name and not submitter.name:
             submitter = replace(submitter, name=submitter_name)
         line = await self.directory.line_of_management(submitter_id)
-        route = self.routes.route(submitter, line, pitch)
+        route = self.routes.now().route(submitter, line, pitch)
         chain = route.deciders
 
         now = self.clock()

@@ -102,6 +102,7 @@ class OutboxDispatcher(BackgroundTask):
         after_send: AfterSend | None = None,
         in_place: InPlace | None = None,
         observe: DeliveryObserver = unobserved,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self._store = store
         self._observe = observe
@@ -120,7 +121,9 @@ class OutboxDispatcher(BackgroundTask):
         self._held_per_person = held_per_person
         self._limiter = limiter or TeamsRateLimiter()
         self._drain_seconds = drain_seconds
-        self._wake = asyncio.Event()
+        # Set when something is queued: made before the services that queue (whose messages this
+        # dispatcher renders) and shared with them as their `on_outbox`, so neither waits for the other.
+        self._wake = wake or asyncio.Event()
         self._held: dict[str, OutboxMessage] = {}  # leased by this instance, outcome not yet recorded
         self._sending: set[str] = set()  # held messages whose send has started
         self._lanes: dict[str, deque[OutboxMessage]] = {}  # per recipient, in queued order

@@ -16,7 +16,7 @@ import copy
 import enum
 import logging
 import time as time_module
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
@@ -169,7 +169,8 @@ class PitchDayService:
         quorum: int = pn.DEFAULT_QUORUM,
         reminder_time: time = time(9, 0),
         organiser_ids: Iterable[str] = (),
-        posts: ChannelPosts | None = None,
+        posts: ChannelPosts,
+        cards: ChannelCardRenderer,
         refresh_delay: float = 1.0,
         on_outbox: Callable[[], None] | None = None,
         refresh_list: bool = True,
@@ -182,9 +183,9 @@ class PitchDayService:
         self.tz = tz
         self.quorum = quorum
         self.reminder_time = reminder_time
-        self.organiser_ids = [i.strip() for i in organiser_ids if i.strip()]
-        self.posts = posts
-        self.renderer: ChannelCardRenderer | None = None  # set by the dialogs layer
+        self.organiser_ids = sorted(organiser_ids)  # in a stable order: the results' recipients follow it
+        self.posts = posts  # the team's channel: post a card, then update it in place
+        self.cards = cards  # the channel's cards as things stand (the dialogs layer writes them)
         self._refresh_delay = refresh_delay
         self._ballots: dict[str, _Ballot] = {}
         self._pitches: dict[str, tuple[float, Idea]] = {}  # finalists' pitches: (kept until, idea)
@@ -476,10 +477,7 @@ class PitchDayService:
         if not day.challenge.channel_key:
             return Outcome(Status.RECORDED, day, reason="no_channel")
         recipient = channel_recipient(day.challenge.channel_key)
-        rendered = await self._render(lambda r: r.room_card(day, panel))
-        if rendered is None or self.posts is None:
-            return Outcome(Status.RECORDED, day)
-        card, summary = rendered
+        card, summary = await self.cards.room_card(day, panel)
         try:
             if panel.room_card_id:
                 await self.posts.update_card(recipient, panel.room_card_id, card, summary=summary)
@@ -499,9 +497,6 @@ class PitchDayService:
                     return
                 panel.room_card_id = card_id
                 await self.store.save_panel(panel)
-
-    async def _render(self, build: Callable[[ChannelCardRenderer], Awaitable[tuple[dict[str, Any], str]]]):
-        return await build(self.renderer) if self.renderer is not None else None
 
     # ---- People's Choice ------------------------------------------------------------------
     async def open_voting(self, *, actor_id: str, challenge_id: str) -> Outcome:
@@ -530,10 +525,7 @@ class PitchDayService:
 
     async def _post_poll_card(self, day: PitchDay, poll: Poll) -> str:
         """Post (or re-post) the People's Choice card in the channel; '' or why it failed."""
-        rendered = await self._render(lambda r: r.poll_card(day, poll))
-        if rendered is None or self.posts is None:
-            return ""
-        card, summary = rendered
+        card, summary = await self.cards.poll_card(day, poll)
         try:
             card_id = await self.posts.post_card(channel_recipient(poll.channel_key), card, summary=summary)
         except DeliveryFailed as failure:
@@ -648,12 +640,9 @@ class PitchDayService:
         return Outcome(Status.RECORDED, day)
 
     async def _update_poll_card(self, day: PitchDay, poll: Poll) -> None:
-        if not poll.card_id or self.posts is None:
+        if not poll.card_id:
             return
-        rendered = await self._render(lambda r: r.poll_card(day, poll))
-        if rendered is None:
-            return
-        card, summary = rendered
+        card, summary = await self.cards.poll_card(day, poll)
         try:
             await self.posts.update_card(channel_recipient(poll.channel_key), poll.card_id, card, summary=summary)
         except DeliveryFailed as failure:

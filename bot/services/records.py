@@ -42,6 +42,7 @@ from bot.domain.retention import (
 from bot.ports.records import EntryKind, RegisterEntry
 from bot.ports.retry import conflict_retry
 from bot.ports.store import OutboxMessage, StoredSetting
+from bot.services.in_force import InForce
 
 log = logging.getLogger(__name__)
 ROUND_KEY = "retention-round"  # the stored setting: when the daily disposal round last finished every class
@@ -73,7 +74,7 @@ class RecordsService:
     def __init__(
         self,
         store,
-        schedule: RetentionSchedule,
+        schedule: InForce[RetentionSchedule],
         *,
         clock: Callable[[], datetime],
         report: Callable | None = None,
@@ -81,11 +82,16 @@ class RecordsService:
     ) -> None:
         self.on_outbox = on_outbox  # wakes the dispatcher: a correction tells the person at once
         self.store = store  # RecordsStore + StoredSettings + Challenges + Votes
-        self.schedule = schedule
+        self._schedule = schedule  # the file's, or the copy uploaded to the records
         self.clock = clock
         self.report = report  # ChallengeService.report: the figures kept before a challenge's records go
         self.unfinished: set[RecordClass] = set()  # classes the last round could not finish
         self._last_round: datetime | None = None  # when a round last finished every class
+
+    @property
+    def schedule(self) -> RetentionSchedule:
+        """The retention schedule in force."""
+        return self._schedule.now()
 
     # ---- what is due --------------------------------------------------------------------------
     async def due_records(self, record_class: RecordClass, at: datetime) -> list[StoredRecord]:

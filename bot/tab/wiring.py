@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.adapters.org_directory import OrgFileDirectory
-from bot.domain.calendar import WorkCalendar, parse_holidays
+from bot.domain.calendar import WorkCalendar
 from bot.services.dashboard import DashboardService
 from bot.services.room import RoomService
 from bot.services.showcase import ShowcaseService
@@ -59,8 +59,8 @@ def validator_for(settings: Settings) -> TokenValidator:
 
 def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
     """The tab, over the embedded store's own index or, on SharePoint, the instance's delta-fed one."""
-    index = den.tab_index if den.tab_index is not None else den.store
-    if not hasattr(index, "search_ideas"):
+    index = den.index
+    if index is None:
         return
     challenges = den.challenges
 
@@ -68,13 +68,12 @@ def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
         return {c.id: c.name for c in await den.store.list_challenges()}
 
     async def standings(ideas):
-        return await challenges.standings(ideas) if challenges is not None else {}
+        return await challenges.standings(ideas)
 
-    assert den.ideas.viewers is not None  # the bootstrap sets it
     service = TabService(
         index, den.store, den.ideas.viewers, challenge_names=names, standings=standings,
         set_sharing=den.ideas.set_sharing, connect=den.connect, lessons=den.ideas,
-        withdraw=den.approvals.withdraw if den.approvals is not None else None,
+        withdraw=den.approvals.withdraw,
     )
     validator = validator_for(settings)
     routes = TabRoutes(
@@ -86,22 +85,20 @@ def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
     )
     routes.mount(app)
     mount_dashboard(app, den, settings, routes, service)
-    if den.access is not None and den.information_links is not None:
-        InformationRoutes(routes, den.access, den.information_links, den.notice).mount(app)
+    InformationRoutes(routes, den.access, den.information_links, den.notice).mount(app)
 
 
 def mount_dashboard(app: web.Application, den: Den, settings: Settings, routes: TabRoutes, service: TabService) -> None:
     """The dashboard (and the pages built on it) beside the tab's pages, on the same sign-in."""
     follow_up = timedelta(days=settings.follow_up_days)
-    calendar = WorkCalendar.of(settings.timezone, parse_holidays(settings.holidays))
+    calendar = WorkCalendar.of(settings.timezone, settings.holidays)
     dashboards = DashboardService(
         den.store, den.directory, calendar=calendar, clock=den.clock, follow_up_after=follow_up
     )
     showcase, rooms = ShowcaseService(den.store, service.index), RoomService(den.store)
     DashboardRoutes(routes, service, dashboards, showcase, rooms).mount(app)
-    if den.challenges is not None:
-        ConsoleRoutes(routes, den.challenges, den.pitch_day, people=people_to_choose(den),
-                      report_links=den.report_links).mount(app)
+    ConsoleRoutes(routes, den.challenges, den.pitch_day, people=people_to_choose(den),
+                  report_links=den.report_links).mount(app)
 
 
 def people_to_choose(den: Den):

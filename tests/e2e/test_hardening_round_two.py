@@ -38,7 +38,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app_settings() -> dict:
-    return {"organiser_ids": OLGA_ID}
+    return {"organiser_ids": frozenset({OLGA_ID})}
 
 
 def score_ids(card: dict) -> list[str]:

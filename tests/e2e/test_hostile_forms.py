@@ -64,7 +64,7 @@ class FormsHarness(Harness):
     """The hostile-input harness, with the organiser named and a fresh challenge on demand."""
 
     def __init__(self, tmp_path) -> None:
-        super().__init__(tmp_path, organiser_ids=OLGA_ID)
+        super().__init__(tmp_path, organiser_ids=frozenset({OLGA_ID}))
         self.challenges = itertools.count(1)
 
     def fresh_challenge(self) -> tuple[str, list[str]]:

@@ -31,7 +31,7 @@ def vote_buttons(card: dict) -> dict[str, dict]:
 
 async def test_two_hundred_voters_through_two_instances_and_thirty_move(tmp_path, connector):
     db = tmp_path / "den.sqlite3"
-    settings = settings_for_test(db, organiser_ids=OLGA_ID)
+    settings = settings_for_test(db, organiser_ids=frozenset({OLGA_ID}))
     clocks = FakeClock(T0), FakeClock(T0)
     first = await start_app(settings, clock=clocks[0])
     second = await start_app(settings, clock=clocks[1])

@@ -44,7 +44,7 @@ async def seed_with_olga_in_the_running(store, connector_url: str):
 
 async def test_an_organiser_in_the_running_never_sees_results_and_the_reminder_comes_at_its_time(tmp_path, connector):
     clock = FakeClock(NOON_ON_PITCH_DAY)
-    settings = settings_for_test(tmp_path / "den.sqlite3", organiser_ids=f"{OLGA_ID},{AMIR.aad_id}")
+    settings = settings_for_test(tmp_path / "den.sqlite3", organiser_ids=frozenset({OLGA_ID, AMIR.aad_id}))
     app = await start_app(settings, clock=clock)
     try:
         challenge, ideas = await seed_with_olga_in_the_running(app.store, connector.url)

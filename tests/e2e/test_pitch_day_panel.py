@@ -28,7 +28,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app_settings() -> dict:
-    return {"organiser_ids": OLGA_ID}
+    return {"organiser_ids": frozenset({OLGA_ID})}
 
 
 def scorecards(connector, judge: User) -> dict[str, dict]:
@@ -168,7 +168,7 @@ async def test_three_judges_score_five_finalists_and_the_chair_closes_scoring(ap
 
 async def test_one_reminder_reaches_judges_with_scoring_left_and_the_chair_moves_the_room(tmp_path, connector):
     clock = FakeClock(T0)
-    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", organiser_ids=OLGA_ID), clock=clock)
+    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", organiser_ids=frozenset({OLGA_ID})), clock=clock)
     try:
         connector.add_to_team(CHANNEL_KEY)
         challenge, ideas = await seed(app.store, connector_url=connector.url, count=2)

@@ -70,7 +70,7 @@ async def name_an_acting_approver(page, m: Messages) -> None:
 
 async def test_end_a_delegation_shortlist_from_the_digest_and_see_my_vote_in_the_playground_ui(tmp_path, connector):
     settings = settings_for_test(tmp_path / "den.sqlite3", outbox_poll_seconds=0.2, digest_on_request=True,
-                                 organiser_ids=DANA.aad_id, vote_refresh_list=False)  # fmt: skip
+                                 organiser_ids=frozenset({DANA.aad_id}), vote_refresh_list=False)  # fmt: skip
     app = await start_app(settings)
     den = app.runner.app[DEN_KEY]
     shutil.rmtree(SHOTS, ignore_errors=True)

@@ -41,7 +41,7 @@ def form(challenge, value: int) -> dict[str, str]:
 
 
 async def test_score_close_and_vote_in_the_playground_ui(tmp_path):
-    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", organiser_ids=DIANE.aad_id,
+    app = await start_app(settings_for_test(tmp_path / "den.sqlite3", organiser_ids=frozenset({DIANE.aad_id}),
                                             outbox_poll_seconds=0.2))  # fmt: skip
     service = app.runner.app[DEN_KEY].pitch_day
     shutil.rmtree(SHOTS, ignore_errors=True)

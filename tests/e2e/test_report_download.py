@@ -28,7 +28,11 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app_settings() -> dict:
-    return {"organiser_ids": OLGA_ID, "public_url": PUBLIC, "link_secret": "a-long-random-key-for-the-test-only"}
+    return {
+        "organiser_ids": frozenset({OLGA_ID}),
+        "public_url": PUBLIC,
+        "link_secret": "a-long-random-key-for-the-test-only",
+    }
 
 
 async def download_link(teams: TeamsClient, user: User, challenge_id: str) -> str:

@@ -77,7 +77,9 @@ async def den(tmp_path, fake_graph: FakeGraph):
         fake_graph.add_user(person.aad_id, person.name, "Innovation lead", "olga@ministry.example")
     site = await provisioned_site(fake_graph)
     clock = FakeClock(datetime(2026, 11, 16, 14, 0, tzinfo=UTC))
-    settings = sharepoint_settings(tmp_path, fake_graph, site, organiser_ids=OLGA_ID, digest_schedule=False)
+    settings = sharepoint_settings(
+        tmp_path, fake_graph, site, organiser_ids=frozenset({OLGA_ID}), digest_schedule=False
+    )
     app = await start_app(settings, clock=clock, graph_credential=StaticCredential())
     yield app, clock
     await app.runner.cleanup()

@@ -15,12 +15,13 @@ from bot.domain.model import Person
 from bot.domain.retention import RecordClass
 from bot.ports.records import EntryKind
 from bot.services.access import AccessService
+from bot.services.in_force import InForce
 from bot.services.records import DisposalRefused, RecordsService
 from bot.settings import ROOT
 from bot.web.personal_information import as_html, as_json
 
 NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
-SCHEDULE = load_retention_file(ROOT / "data" / "retention.yml")
+SCHEDULE = InForce(load_retention_file(ROOT / "data" / "retention.yml"))  # the file's, none uploaded
 KIM = Person("kim-id", "Kim Nguyen", branch="Service Design Branch")
 LEE = Person("lee-id", "Lee Park", branch="Benefits Branch")
 ROBIN = Person("robin-id", "Robin Roy", branch="Policy Branch")

@@ -20,11 +20,12 @@ import pytest
 from bot.adapters import sqlite_digest
 from bot.adapters.sqlite_den import DEN_SCHEMA
 from bot.adapters.sqlite_store import SCHEMA, SqliteStore
-from bot.domain.calendar import DigestWeek, WorkCalendar, parse_holidays
+from bot.domain.calendar import DigestWeek, WorkCalendar
 from bot.domain.digest import DigestFigures, DigestQuery, DigestRules, DigestScope, digest_from_figures
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
 from bot.domain.pitch import PROGRAM_AREAS, Pitch
 from bot.domain.stage import SHORTLISTED_OR_BEYOND, IdeaStage, Stage
+from bot.settings import Settings
 from tests.support.chains import build_chain, revised
 from tests.support.people import VALID_PITCH
 
@@ -129,11 +130,16 @@ async def enter_challenge(store: SqliteStore, idea: Idea, n: int, approved_at: d
     await store.update_stage(stage)
 
 
+def dates(text: str) -> tuple[date, ...]:
+    """Holidays as DEN_HOLIDAYS gives them."""
+    return Settings.from_env({"DEN_HOLIDAYS": text}).holidays
+
+
 CALENDARS = [
-    WorkCalendar.of("America/Toronto", parse_holidays("2026-10-12, 2026-11-11, 2026-12-25, 2026-09-07")),
-    WorkCalendar.of("America/St_Johns", parse_holidays("2026-07-01, 2026-11-11")),
+    WorkCalendar.of("America/Toronto", dates("2026-10-12, 2026-11-11, 2026-12-25, 2026-09-07")),
+    WorkCalendar.of("America/St_Johns", dates("2026-07-01, 2026-11-11")),
     WorkCalendar.of("America/Vancouver"),
-    WorkCalendar.of("Asia/Kolkata", parse_holidays("2026-10-02, 2026-11-08")),  # a Sunday holiday counts for nothing
+    WorkCalendar.of("Asia/Kolkata", dates("2026-10-02, 2026-11-08")),  # a Sunday holiday counts for nothing
     WorkCalendar.of("Australia/Lord_Howe"),  # half-hour DST
 ]
 

@@ -17,7 +17,9 @@ from tests.support.people import AMIR, DANA, SAM, VALID_PITCH
 
 
 async def test_list_names_the_entra_deputy_ministers_not_the_org_files(tmp_path, fake_graph, site):  # noqa: F811
-    settings = sharepoint_settings(tmp_path, fake_graph, site, dm_ids=AMIR.aad_id, org_file=str(tmp_path / "none"))
+    settings = sharepoint_settings(
+        tmp_path, fake_graph, site, dm_ids=frozenset({AMIR.aad_id}), org_file=str(tmp_path / "none")
+    )
     lines: list[str] = []
     assert await run(parse(["--list"]), settings, graph_credential=StaticCredential(), out=lines.append) == 0
     assert lines == [f"{AMIR.aad_id}\t{AMIR.name}"]  # Entra ID's DM; the demo org file would say Dana

@@ -281,7 +281,7 @@ async def test_a_refused_manager_expand_falls_back_to_walking_one_level_at_a_tim
     seed_directory(fake_graph)
     fake_graph.behaviours.manager_expand_refused = True
     fake_graph.behaviours.manager_expand_status = refusal
-    directory = GraphDirectory(graph_client(fake_graph), RoleRules.parse(dm_ids=DANA.aad_id))
+    directory = GraphDirectory(graph_client(fake_graph), RoleRules.parse(dm_ids=frozenset({DANA.aad_id})))
     line = await directory.line_of_management(SAM.aad_id)
     assert [p.id for p in line] == [MAYA.aad_id, DIANE.aad_id, AMIR.aad_id, DANA.aad_id]
     assert directory.expand_refused == refusal

@@ -91,7 +91,10 @@ async def test_the_chain_and_roles_come_from_entra_id_and_are_cached(fake_graph)
     seed_directory(fake_graph)
     clock = [0.0]
     directory = GraphDirectory(
-        graph_client(fake_graph), RoleRules.parse(dm_ids=DANA.aad_id), cache_seconds=60, timer=lambda: clock[0]
+        graph_client(fake_graph),
+        RoleRules.parse(dm_ids=frozenset({DANA.aad_id})),
+        cache_seconds=60,
+        timer=lambda: clock[0],
     )
     line = await directory.line_of_management(SAM.aad_id)
     assert [(p.id, p.role) for p in line] == [
@@ -109,7 +112,7 @@ async def test_the_chain_and_roles_come_from_entra_id_and_are_cached(fake_graph)
 
 
 def test_role_patterns_are_configurable():
-    rules = RoleRules.parse("adm=associate deputy|ADM;director=executive director", dm_ids="dm-1")
+    rules = RoleRules.parse("adm=associate deputy|ADM;director=executive director", dm_ids=frozenset({"dm-1"}))
     assert rules.role_of("x", "Associate Deputy Minister, Policy") == Role.ADM
     assert rules.role_of("x", "Executive Director, Digital") == Role.DIRECTOR
     assert rules.role_of("x", "Director, Finance") == Role.STAFF

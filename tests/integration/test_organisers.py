@@ -8,6 +8,7 @@ import json
 from bot.adapters.graph_directory import GraphDirectory, RoleRules
 from bot.adapters.org_directory import OrgFileDirectory
 from bot.adapters.organisers import OrganiserRoster
+from bot.settings import Settings
 from tests.integration.test_sharepoint_app import seed_directory
 from tests.support.graph_fixtures import graph_client
 from tests.support.people import DANA, MAYA, SAM
@@ -21,8 +22,8 @@ async def test_organisers_by_entra_group_nested_groups_included_and_cached(fake_
     seed_directory(fake_graph)
     fake_graph.add_group(ORGANISERS, MAYA.aad_id, INNOVATION_OFFICE)
     fake_graph.add_group(INNOVATION_OFFICE, SAM.aad_id)
-    directory = GraphDirectory(graph_client(fake_graph), RoleRules.parse(dm_ids=DANA.aad_id))
-    roster = OrganiserRoster.from_settings("", ORGANISERS, directory)
+    directory = GraphDirectory(graph_client(fake_graph), RoleRules.parse(dm_ids=frozenset({DANA.aad_id})))
+    roster = OrganiserRoster((), ORGANISERS, directory)
     assert await roster.is_organiser(MAYA.aad_id) and await roster.is_organiser(SAM.aad_id)
     assert not await roster.is_organiser(DANA.aad_id)
     assert not await roster.is_organiser("00000000-0000-0000-0000-000000000000"), "unknown user: not an organiser"
@@ -32,7 +33,8 @@ async def test_organisers_by_entra_group_nested_groups_included_and_cached(fake_
 
 
 async def test_organisers_by_id_need_no_directory():
-    roster = OrganiserRoster.from_settings(f" {DANA.aad_id} , x ", "", None)
+    """DEN_ORGANISER_IDS, parsed once at start-up (spaces and blanks dropped), names them alone."""
+    roster = OrganiserRoster(Settings.from_env({"DEN_ORGANISER_IDS": f" {DANA.aad_id} , x ,"}).organiser_ids)
     assert await roster.is_organiser(DANA.aad_id) and await roster.is_organiser("x")
     assert not await roster.is_organiser(SAM.aad_id) and not await roster.is_organiser("")
 
@@ -40,6 +42,6 @@ async def test_organisers_by_id_need_no_directory():
 async def test_the_demo_org_names_its_organiser_in_the_innovation_office():
     data = json.loads(DEMO_ORG.read_text(encoding="utf-8"))
     group = next(g for g in data["groups"] if g["name"] == "Den organisers")
-    roster = OrganiserRoster.from_settings("", group["id"], OrgFileDirectory.from_dict(data))
+    roster = OrganiserRoster((), group["id"], OrgFileDirectory.from_dict(data))
     organisers = [p for p in data["people"] if await roster.is_organiser(p["id"])]
     assert [(p["name"], p["branch"]) for p in organisers] == [("Olga Kowalski", "Innovation Office")]

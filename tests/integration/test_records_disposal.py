@@ -26,6 +26,7 @@ from bot.domain.voting import Poll
 from bot.ports import ConversationRecord, OutboxMessage, SentCard
 from bot.ports.records import EntryKind
 from bot.services.challenge import ChallengeService
+from bot.services.in_force import InForce
 from bot.services.records import DisposalRefused, RecordsService
 from bot.settings import ROOT
 from tests.integration.test_store_contract import new_idea
@@ -34,7 +35,7 @@ NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 OLD = datetime(2018, 9, 3, 14, 0, tzinfo=UTC)
 CLOSES = datetime(2018, 10, 1, 4, 0, tzinfo=UTC)
 VOTING_CLOSED = datetime(2018, 10, 20, 20, 0, tzinfo=UTC)
-SCHEDULE = load_retention_file(ROOT / "data" / "retention.yml")
+SCHEDULE = InForce(load_retention_file(ROOT / "data" / "retention.yml"))  # the file's, none uploaded
 
 
 # The Den and pitch-day contracts' two store instances (tests/integration/conftest.py), on the stores that

@@ -13,13 +13,14 @@ import pytest
 from bot.adapters.retention_file import load_retention_file
 from bot.domain.retention import RecordClass
 from bot.ports import OutboxMessage, SentCard, StoreUnavailable
+from bot.services.in_force import InForce
 from bot.services.records import RecordsService
 from bot.services.schedule import daily
 from bot.settings import ROOT
 from tests.support.large_lists import THRESHOLD
 
 NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)  # 10:00 in Toronto, after the day's 09:00 round
-SCHEDULE = load_retention_file(ROOT / "data" / "retention.yml")
+SCHEDULE = InForce(load_retention_file(ROOT / "data" / "retention.yml"))  # the file's, none uploaded
 NINE = daily("09:00", ZoneInfo("America/Toronto"))
 TRANSITORY = (RecordClass.NOTIFICATIONS, RecordClass.DIGESTS, RecordClass.DELIVERY_LOGS)
 

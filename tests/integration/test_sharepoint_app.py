@@ -44,7 +44,7 @@ def sharepoint_settings(tmp_path, fake_graph, site, **overrides):
         sharepoint_site=site,
         graph_base_url=fake_graph.url,
         directory="entra",
-        dm_ids=DANA.aad_id,
+        dm_ids=frozenset({DANA.aad_id}),
         spool_path=str(tmp_path / "spool.sqlite3"),
         spool_retry_seconds=0.2,
         outbox_poll_seconds=0.1,

@@ -36,7 +36,9 @@ async def test_a_challenge_opened_ahead_of_its_window_is_announced_when_it_opens
     connector,
 ):
     clock = FakeClock(datetime(2026, 11, 23, 10, 0, tzinfo=TORONTO))  # a Monday
-    settings = sharepoint_settings(tmp_path, fake_graph, site, organiser_ids=OLGA.aad_id, outbox_poll_seconds=0.05)
+    settings = sharepoint_settings(
+        tmp_path, fake_graph, site, organiser_ids=frozenset({OLGA.aad_id}), outbox_poll_seconds=0.05
+    )
     app = await start_app(settings, clock, graph_credential=StaticCredential())
     try:
         connector.add_to_team(CHANNEL)

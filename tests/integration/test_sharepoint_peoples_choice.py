@@ -21,8 +21,8 @@ IN_THREAD = {"conversation": {"conversationType": "channel", "tenantId": TENANT_
 
 
 async def test_two_instances_on_sharepoint_keep_one_vote_per_person(tmp_path, fake_graph, site, connector):  # noqa: F811
-    first = await start(tmp_path, fake_graph, site, organiser_ids=OLGA_ID, outbox_poll_seconds=1.0)
-    second = await start(tmp_path, fake_graph, site, organiser_ids=OLGA_ID, outbox_poll_seconds=1.0)
+    first = await start(tmp_path, fake_graph, site, organiser_ids=frozenset({OLGA_ID}), outbox_poll_seconds=1.0)
+    second = await start(tmp_path, fake_graph, site, organiser_ids=frozenset({OLGA_ID}), outbox_poll_seconds=1.0)
     try:
         connector.add_to_team(CHANNEL_KEY)
         challenge, ideas = await seed(first.store, connector_url=connector.url, count=3)

@@ -113,7 +113,7 @@ async def den_app(tmp_path: Path, *, winners: bool = True, channel: bool = False
     """The real app on its own store, Olga Kowalski its organiser, the clock at NOW, the challenge seeded;
     `channel`: posted to a team's channel; `panel`: Maya and Diane judge, Diane chairs."""
     settings = settings_for_test(tmp_path / "den.sqlite3", spool_path=str(tmp_path / "spool.sqlite3"),
-                                 organiser_ids=OLGA_ID)
+                                 organiser_ids=frozenset({OLGA_ID}))
     app = await start_app(settings, clock=lambda: NOW)
     challenge, _ = await seed_challenge(app.store, winners=winners)
     challenge = await app.store.get_challenge(challenge.id)

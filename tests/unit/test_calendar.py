@@ -1,7 +1,7 @@
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.domain.calendar import DigestWeek, WorkCalendar, next_weekly_run, parse_holidays
+from bot.domain.calendar import DigestWeek, WorkCalendar, next_weekly_run
 
 TORONTO = ZoneInfo("America/Toronto")
 
@@ -19,7 +19,7 @@ def test_business_days_skip_the_weekend():
 
 
 def test_business_days_skip_holidays_too():
-    calendar = WorkCalendar.of(holidays=parse_holidays("2026-12-25, 2026-12-28,"))
+    calendar = WorkCalendar.of(holidays=[date(2026, 12, 25), date(2026, 12, 28)])
     # Thu 24 Dec -> Tue 29 Dec: Fri 25 and Mon 28 are holidays, Sat/Sun the weekend: only Tue 29 counts.
     assert calendar.business_days_between(at("2026-12-24"), at("2026-12-29")) == 1
     assert not calendar.is_business_day(date(2026, 12, 25))

@@ -7,11 +7,12 @@ import random
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.calendar import DigestWeek, WorkCalendar, parse_holidays
+from bot.domain.calendar import DigestWeek, WorkCalendar
 from bot.domain.digest import DigestAccumulator, DigestRules, build_digest, scope_by_dm
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.i18n import Messages
+from bot.settings import Settings
 from cards.digest import digest_card
 from tests.support.cast import AMIR, DANA, DIANE, LINE, MAYA
 from tests.support.chains import build_chain
@@ -154,8 +155,9 @@ def test_the_scope_can_be_the_whole_ministry():
 
 def test_the_digests_quick_business_day_count_agrees_with_the_calendar():
     rng = random.Random(7)
+    holidays = Settings.from_env({"DEN_HOLIDAYS": "2026-10-12, 2026-11-11, 2026-12-25, 2026-12-26"}).holidays
     for zone in ("America/Toronto", "America/St_Johns", "America/Vancouver"):
-        calendar = WorkCalendar.of(zone, parse_holidays("2026-10-12, 2026-11-11, 2026-12-25, 2026-12-26"))
+        calendar = WorkCalendar.of(zone, holidays)
         now = datetime(2026, 12, 30, 12, 0, tzinfo=ZoneInfo("UTC"))
         quick = DigestAccumulator(
             week=DigestWeek.ending_at(now, calendar.tz), now=now, calendar=calendar, rules=DigestRules()

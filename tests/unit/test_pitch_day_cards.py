@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from types import SimpleNamespace
 from urllib.parse import unquote
 
 import pytest
@@ -191,13 +190,12 @@ async def test_the_channel_cards_view_buttons_open_the_finalist_in_the_den_tab()
         async def get_conversation(self, recipient_id):
             return None
 
-    service = SimpleNamespace(store=Store(), tz=None)
     day = PitchDay(challenge, ideas, panel, poll)
-    linked = ChannelCards(service, TabLinks(app_id="11111111-2222-3333-4444-555555555555"))
+    linked = ChannelCards(Store(), None, TabLinks(app_id="11111111-2222-3333-4444-555555555555"))
     for card, _ in (await linked.poll_card(day, poll), await linked.room_card(day, panel)):
         urls = [n["url"] for n in nodes(card) if n.get("type") == "Action.OpenUrl"]
         assert len(urls) == 1 and urls[0].startswith("https://teams.microsoft.com/l/entity/")
         assert ideas[0].id in unquote(urls[0]) and not _views(card)
-    unlinked = ChannelCards(service)  # no tab to open: a details card in a channel would be read by all
+    unlinked = ChannelCards(Store(), None)  # no tab to open: a details card in a channel would be read by all
     card, _ = await unlinked.room_card(day, panel)
     assert not _views(card) and not [n for n in nodes(card) if n.get("type") == "Action.OpenUrl"]

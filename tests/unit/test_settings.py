@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.settings import OPERATOR_SETTINGS, ROOT, BadSetting, Settings
@@ -27,6 +29,18 @@ def test_values_are_typed_and_normalised():
     assert settings.store == "sharepoint" and settings.port == 8080 and settings.notify_retry_base_seconds == 0.5
     assert settings.digest_schedule is False and settings.graph_managed_identity is True
     assert settings.log_level == "DEBUG" and settings.digest_weekday == "friday"
+
+
+def test_lists_are_parsed_once_into_their_type():
+    """Ids and dates arrive typed: nobody downstream splits text again (spaces and blanks dropped)."""
+    settings = Settings.from_env(
+        {"DEN_ORGANISER_IDS": " olga , amir,,", "DEN_DM_IDS": "dana", "DEN_HOLIDAYS": "2026-12-25, 2026-12-28,"}
+    )
+    assert settings.organiser_ids == frozenset({"olga", "amir"}) and settings.dm_ids == frozenset({"dana"})
+    assert settings.holidays == (date(2026, 12, 25), date(2026, 12, 28))
+    assert Settings().organiser_ids == frozenset() and Settings().holidays == ()
+    with pytest.raises(TypeError, match="organiser_ids"):  # text where a set belongs would match substrings
+        Settings(organiser_ids="olga,amir")
 
 
 def test_port_prefers_the_hosts_variable_and_graph_falls_back_to_the_bot_app():

@@ -1,33 +1,22 @@
-"""The use cases wired by hand on the in-memory store: no HTTP, no Bot Framework, a clock the test moves."""
+"""The use cases on the application's own assembly (`bot.bootstrap.assemble`), as cosmicpython's
+`bootstrap_test_app`: the in-memory store, a channel that records what it is given, a clock the
+test moves. No HTTP, no Bot Framework; every service is wired exactly as the app wires it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.adapters.availability import OrgFileAvailability
 from bot.adapters.org_directory import OrgFileDirectory
-from bot.adapters.organisers import OrganiserRoster
-from bot.adapters.routing_file import load_routing_file
-from bot.domain.calendar import WorkCalendar
-from bot.domain.digest import DigestRules
-from bot.ports import DeliveryFailed, SpooledPitch
-from bot.ports.retry import Backoff
-from bot.services.approvals import ApprovalService
-from bot.services.assignment import StepAssigner
-from bot.services.challenge import ChallengeService
-from bot.services.digest import DigestService
-from bot.services.ideas import IdeaService
-from bot.services.nudges import Nudger
-from bot.services.outbox import OutboxDispatcher
-from bot.services.pitch_day import PitchDayService
-from dialogs.approvals import ApprovalFlows
-from dialogs.digest import digest_renderer
-from dialogs.main import MainDialog
-from dialogs.notifications import NotificationRenderer
+from bot.adapters.spool import SubmissionSpool
+from bot.bootstrap import Adapters, Den, assemble
+from bot.ports import DeliveryFailed
+from bot.settings import Settings
 from tests.support.memory_store import MemoryStore
 from tests.support.running_app import DEMO_ORG, ROUTING_FILE, FakeClock
 
@@ -37,90 +26,70 @@ ORGANISERS = "0d3e9a51-6b2c-4f7e-8a19-3c5d7e9f1b08"  # the demo org's "Den organ
 
 @dataclass
 class RecordingChannel:
-    """Records each card it is asked to deliver; `failures` are raised first, one per send."""
+    """Records each card it is asked to deliver, post or update; `failures` are raised first, one per send."""
 
     sent: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
     failures: list[DeliveryFailed] = field(default_factory=list)
+    updated: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
-    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> None:
+    async def send_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> str:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((recipient_id, card, summary))
+        return f"activity-{len(self.sent)}"
+
+    async def post_card(self, recipient_id: str, card: dict[str, Any], *, summary: str) -> str:
+        return await self.send_card(recipient_id, card, summary=summary)
+
+    async def update_card(self, recipient_id: str, message_id: str, card: dict[str, Any], *, summary: str) -> None:
+        self.updated.append((recipient_id, message_id, card))
 
     def to(self, recipient_id: str) -> list[tuple[dict[str, Any], str]]:
         return [(card, summary) for who, card, summary in self.sent if who == recipient_id]
 
 
-class MemorySpool:
-    def __init__(self) -> None:
-        self.pitches: dict[str, SpooledPitch] = {}
-
-    async def put(self, pitch: SpooledPitch) -> None:
-        self.pitches[pitch.form_id] = pitch
-
-    async def waiting(self) -> list[SpooledPitch]:
-        return list(self.pitches.values())
-
-    async def remove(self, form_id: str) -> None:
-        self.pitches.pop(form_id, None)
-
-
 @dataclass
 class UseCases:
+    """The assembled Den, with the test's own adapters at hand."""
+
+    app: Den
     clock: FakeClock
     store: MemoryStore
     channel: RecordingChannel
-    spool: MemorySpool
-    ideas: IdeaService
-    dispatcher: OutboxDispatcher
-    nudger: Nudger
-    digests: DigestService
-    dialog: MainDialog
-    approvals: ApprovalService
+    spool: SubmissionSpool
+
+    def __getattr__(self, name: str) -> Any:  # den.ideas, den.dialog, den.approvals...: the app's own
+        return getattr(self.app, name)
 
     async def deliver(self) -> int:
         """Run the outbox until nothing is due now."""
         total = 0
-        while attempted := await self.dispatcher.drain_once():
+        while attempted := await self.app.dispatcher.drain_once():
             total += attempted
         return total
 
 
+def use_case_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = dict(
+        org_file=str(DEMO_ORG), routing_file=str(ROUTING_FILE), organiser_group_id=ORGANISERS, notify_max_attempts=3
+    )
+    return Settings(**{**values, **overrides})
+
+
+def adapters_for_test(settings: Settings, clock: FakeClock, store: MemoryStore, channel: RecordingChannel,
+                  spool: SubmissionSpool) -> Adapters:  # fmt: skip
+    directory = OrgFileDirectory.from_file(settings.org_file)
+    availability = OrgFileAvailability(directory, ZoneInfo(settings.timezone))
+    return Adapters(store=store, directory=directory, availability=availability, channel=channel, clock=clock,
+                    spool=spool)  # fmt: skip
+
+
 @pytest.fixture
-def den() -> UseCases:
-    clock = FakeClock(MONDAY)
-    store, channel, spool = MemoryStore(), RecordingChannel(), MemorySpool()
-    directory = OrgFileDirectory.from_file(DEMO_ORG)
-    calendar = WorkCalendar.of("America/Toronto")
-    dispatcher = OutboxDispatcher(
-        store, channel, renderer := NotificationRenderer(store), clock=clock, backoff=Backoff(first=2.0), max_attempts=3
-    )
-    routes = load_routing_file(ROUTING_FILE)
-    assigner = StepAssigner(store, OrgFileAvailability(directory, calendar.tz), directory)
-    ideas = IdeaService(
-        store, directory, clock=clock, spool=spool, on_outbox=dispatcher.kick, routes=routes, assigner=assigner
-    )
-    approvals = ApprovalService(
-        store, directory, assigner, clock=clock, calendar=calendar, routes=routes, on_outbox=dispatcher.kick
-    )
-    renderer.before_request = approvals.settle_before_delivery
-    nudger = Nudger(store, clock=clock, calendar=calendar, on_outbox=dispatcher.kick, escalate=approvals.daily_pass)
-    rules = DigestRules()
-    digests = DigestService(
-        store,
-        directory,
-        channel,
-        nudger,
-        digest_renderer(report_url="", stall_days=rules.stall_after_business_days),
-        clock=clock,
-        calendar=calendar,
-        rules=rules,
-        retry_base_seconds=0.01,
-    )
-    challenges = ChallengeService(
-        store, directory, OrganiserRoster.from_settings("", ORGANISERS, directory), clock=clock, tz=calendar.tz
-    )
-    pitch_day = PitchDayService(store, directory, OrganiserRoster(), clock=clock, tz=calendar.tz)
-    dialog = MainDialog(ideas, clock, digests, ApprovalFlows(approvals, clock, calendar), challenges=challenges,
-                        pitch_day=pitch_day)
-    return UseCases(clock, store, channel, spool, ideas, dispatcher, nudger, digests, dialog, approvals)
+async def den(tmp_path) -> UseCases:
+    settings = use_case_settings()
+    clock, store, channel = FakeClock(MONDAY), MemoryStore(), RecordingChannel()
+    spool = SubmissionSpool(str(tmp_path / "spool.sqlite3"))
+    app = assemble(settings, adapters_for_test(settings, clock, store, channel, spool))
+    await app.open()
+    await app.budget.beat()  # the first heartbeat, as at start-up: this instance's share of the Teams budget
+    return UseCases(app, clock, store, channel, spool)

@@ -4,16 +4,17 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import date
 
+from bot.bootstrap import ROUTING_KEY
 from bot.domain.model import HistoryKind, IdeaStatus, Outcome
 from bot.domain.routing import EscalationAction, EscalationPolicy
-from bot.ports import Absence
+from bot.ports import Absence, StoredSetting
 from bot.services.ideas import ActionStatus
 from cards import verbs
 from dialogs.turn import Turn
 from tests.support.people import AMIR, DANA, DIANE, MAYA, NOAH, OLIVIA, SAM, VALID_PITCH
+from tests.support.running_app import ROUTING_FILE
 from tests.support.teams_client import input_values, texts
 
 
@@ -80,9 +81,12 @@ async def test_my_approvals_lists_what_waits_oldest_first_with_its_buttons(den):
 
 
 async def test_escalation_that_moves_on_records_the_silence(den):
-    den.approvals.routes = replace(
-        den.approvals.routes, escalation=EscalationPolicy(after_business_days=5, action=EscalationAction.MOVE_ON)
-    )
+    # An administrator uploads rules that move on after 5 business days; they win when the app starts.
+    text = ROUTING_FILE.read_text(encoding="utf-8")
+    text = text.replace("after_business_days: 10", "after_business_days: 5")
+    text = text.replace("action: manager", "action: move_on")
+    await den.store.put_setting(StoredSetting(ROUTING_KEY, text, den.clock(), "an administrator"))
+    assert (await den.routes.load()).escalation == EscalationPolicy(5, EscalationAction.MOVE_ON)
     idea = await filed(den)
     den.clock.advance(days=7)  # next Monday: 5 business days
     assert (await den.nudger.run()).escalated == 1

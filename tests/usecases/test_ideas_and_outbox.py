@@ -93,7 +93,7 @@ async def test_a_throttled_send_is_rescheduled_and_a_permanent_failure_given_up(
 async def test_a_pitch_during_an_outage_is_spooled_then_filed_once_with_a_receipt(den):
     den.store.down = True
     result = await pitch(den)
-    assert result.spooled and result.idea is None and len(den.spool.pitches) == 1
+    assert result.spooled and result.idea is None and len(await den.spool.waiting()) == 1
     assert await den.ideas.file_spooled() == 0  # still down: kept
     den.store.down = False
     assert await den.ideas.file_spooled() == 1

@@ -110,7 +110,9 @@ async def test_main_dialog_pitch_then_approve_in_one_click(den):
     approve = action(ask, verbs.APPROVE)
     decided = await den.dialog.on_action(turn(MAYA), verbs.APPROVE, {**approve["data"], "comment": ""})
     assert "Approved" in texts(decided.card)
-    assert [a["verb"] for a in decided.card["actions"]] == [verbs.VIEW_IDEA], "no decision buttons left"
+    # no decision buttons left: only View, which (as the app is wired) opens the idea in the Den tab
+    [view] = decided.card["actions"]
+    assert view["type"] == "Action.OpenUrl" and view["url"].endswith(f"#/idea/{approve['data']['ideaId']}")
     mine = await den.dialog.on_text(turn(SAM), "my ideas")
     assert VALID_PITCH["title"] in texts(mine.card) and "Diane Tremblay" in texts(mine.card)
 
