@@ -399,6 +399,7 @@ def bootstrap(
         organisers,
         clock=clock,
         tz=calendar.tz,
+        calendar=calendar,
         follow_up_days=settings.follow_up_days,
         on_outbox=kick,
     )

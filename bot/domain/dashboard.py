@@ -5,11 +5,12 @@ challenge whole, and each deputy minister sees their own ministry's ideas (those
 of management runs through them, as their digest does). Anyone else, a guest included, sees nothing and
 is answered "not found".
 
-The figures are the report's own (`bot/domain/den_report.report_figures`: funnel, participation,
-funded ideas) and the digest's own (`bot/domain/digest`: business days, the time each approval
-level took as a histogram and its median, who holds what waits), computed over the ideas in scope;
+The figures are the report's own (`bot/domain/den_report.report_figures`: funnel, time at each stage
+in business days, participation, funded ideas) and the digest's own (`bot/domain/digest`: business
+days, the time each approval level took as a histogram and its median, who holds what waits),
+computed over the ideas in scope;
 the dashboard adds what neither shows: the shares of the funnel, the slowest case beside each median,
-time at each stage in business days, participation by week, and overdue follow-ups.
+participation by week, and overdue follow-ups.
 """
 
 from __future__ import annotations
@@ -190,7 +191,7 @@ def build_dashboard(
     days = _Days(days)
     mine: list[DigestIdea] = [i for i in ideas if scope.counts(i, tz)]
     summaries = [summary_of(i) for i in mine]
-    figures = report_figures(summaries, stored, now)
+    figures = report_figures(summaries, stored, now, days=days)
     stages = figures.stages
 
     pitched = figures.funnel["pitched"]
@@ -201,14 +202,8 @@ def build_dashboard(
         funnel.append(FunnelStep(step, count, _share(count, pitched), _share(count, previous)))
         previous = count
 
-    at_stage: dict[str, Counter[int]] = defaultdict(Counter)
     at_level: dict[Role, Counter[int]] = defaultdict(Counter)
     for idea in mine:
-        stage = stages.get(idea.id)
-        if stage is not None:
-            at_stage["in_review"][days.between(idea.created_at, stage.history[0].at)] += 1
-            for before, after in zip(stage.history, stage.history[1:], strict=False):
-                at_stage[before.to_stage.value][days.between(before.at, after.at)] += 1
         for decision in idea.decisions:
             if decision.requested_at is not None:
                 at_level[decision.role][days.between(decision.requested_at, decision.decided_at)] += 1
@@ -224,7 +219,7 @@ def build_dashboard(
         scope=scope,
         generated_at=now,
         funnel=funnel,
-        stage_times=[_timing(key, at_stage[key]) for key in TIMED_STAGES],
+        stage_times=[_timing(key, figures.stage_days[key]) for key in TIMED_STAGES],
         level_times=[_timing(role.value, at_level[role]) for role in TIMING_ORDER if at_level[role]],
         waiting=[digest_line(i, now, days) for i in open_ideas],
         by_branch=figures.by_branch,
