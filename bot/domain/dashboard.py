@@ -156,22 +156,6 @@ def _timing(key: str, values: Counter[int]) -> Timing:
     return Timing(key, round(median_of(values), 1), max(values), cases)
 
 
-class _Days(BusinessDays):
-    """Business days with each moment's local date remembered: a dashboard asks for the same moments
-    (each stage change ends one stay and starts the next) tens of thousands of times."""
-
-    def __init__(self, days: BusinessDays) -> None:
-        super().__init__(days.calendar)
-        self._dates, self._day_numbers = days._dates, days._day_numbers
-        self._moments: dict[datetime, date] = {}
-
-    def local_date(self, moment: datetime) -> date:
-        day = self._moments.get(moment)
-        if day is None:
-            day = self._moments[moment] = super().local_date(moment)
-        return day
-
-
 def week_of(day: date) -> date:
     """The Monday that starts the day's week."""
     return day - timedelta(days=day.weekday())
@@ -188,7 +172,6 @@ def build_dashboard(
 ) -> Dashboard:
     """`ideas`: any ideas (those outside the scope are left out here); `stored`: their stage records."""
     tz = days.calendar.tz
-    days = _Days(days)
     mine: list[DigestIdea] = [i for i in ideas if scope.counts(i, tz)]
     summaries = [summary_of(i) for i in mine]
     figures = report_figures(summaries, stored, now, days=days)
