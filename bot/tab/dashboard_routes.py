@@ -18,6 +18,8 @@ from bot.tab.pages import Reader, Roles, not_found_page
 from bot.tab.routes import TabRoutes, _html
 from bot.tab.service import TabService
 
+ROOM_WAIT_SECONDS = 20.0  # the longest a screen's question is held (well under proxies' idle timeouts)
+
 
 class DashboardRoutes:
     def __init__(
@@ -70,15 +72,32 @@ class DashboardRoutes:
         return _html(room_page(reader, room))
 
     async def room_state(self, request: web.Request, reader: Reader) -> web.StreamResponse:
-        """Asked every second by each screen: 204 when nothing changed since its token, else what to show."""
+        """Asked by each screen: what to show, or 204 when nothing changed since its token. With `wait`
+        (seconds, at most ROOM_WAIT_SECONDS), an unchanged room holds the answer until it changes."""
         room = await self._room(request, reader)
         if room is None:
             return web.Response(status=404)
-        if request.query.get("since") == room.token:
+        since = request.query.get("since", "")
+        wait = min(_seconds(request.query.get("wait")), ROOM_WAIT_SECONDS)
+        if since == room.token and wait > 0:
+            def gone() -> bool:  # the screen went away: stop holding its answer
+                return request.transport is None or request.transport.is_closing()
+
+            room = await self.rooms.changed_since(room.challenge.id, since, wait=wait, gone=gone)
+            if room is None:
+                return web.Response(status=404)
+        if since == room.token:
             return web.Response(status=204)
         response = _html(room_live(reader, room))
         response.headers["X-Room-Token"] = room.token
         return response
+
+
+def _seconds(value: str | None) -> float:
+    try:
+        return max(0.0, float(value or 0))
+    except ValueError:
+        return 0.0
 
 
 def _number(value: str | None) -> int:
