@@ -426,6 +426,9 @@ def bootstrap(
                                     den=DenNotificationRenderer(challenges, notice),
                                     pitch_day=PitchDayNotificationRenderer(pitch_day), tz=calendar.tz,
                                     tab_links=tab_links)  # fmt: skip
+    live_cards = (
+        LiveCards(store, RateLimitedPosts(channel, limiter), clock=clock) if hasattr(channel, "update_card") else None
+    )
     dispatcher = OutboxDispatcher(
         store,
         channel,
@@ -438,12 +441,10 @@ def bootstrap(
         max_in_flight=settings.outbox_max_in_flight,
         limiter=limiter,
         drain_seconds=settings.shutdown_drain_seconds,
-        # A withdrawn idea's approval requests and reminders are replaced in place (Teams' update).
-        after_send=(
-            LiveCards(store, RateLimitedPosts(channel, limiter), clock=clock).after_send
-            if hasattr(channel, "update_card")
-            else None
-        ),
+        # A withdrawn idea's approval requests and reminders are replaced in place (Teams' update),
+        # instead of a new withdrawn notice beside them.
+        after_send=live_cards.after_send if live_cards else None,
+        in_place=live_cards.in_place if live_cards else None,
         observe=DeliveryObserver(telemetry) if telemetry.enabled else unobserved,
     )
     ideas = IdeaService(

@@ -124,15 +124,17 @@ def route_why(m: Messages, idea: Idea) -> list[Element]:
 
 
 def informed_line(m: Messages, idea: Idea) -> list[Element]:
-    """Who the route only keeps informed."""
-    if not idea.informed:
-        return []
-    roles = [m.t("chain.step", name=plain(i.person_name), role=level(m, i.role)) for i in idea.informed]
-    return [subtle(m.t("route.informed", names=", ".join(roles)))]
-
-
-def route_view(m: Messages, idea: Idea) -> list[Element]:
-    return route_why(m, idea) + informed_line(m, idea)
+    """Who the route only keeps informed: once each, and never someone who holds or decided a step
+    (an idea passed to an informed level makes them a decider, not a bystander)."""
+    deciders = {s.approver_id for s in idea.chain} | {d.approver_id for d in idea.decisions}
+    seen: set[str] = set()
+    roles: list[str] = []
+    for i in idea.informed:
+        if i.person_id in deciders or i.person_id in seen:
+            continue
+        seen.add(i.person_id)
+        roles.append(m.t("chain.step", name=plain(i.person_name), role=level(m, i.role)))
+    return [subtle(m.t("route.informed", names=", ".join(roles)))] if roles else []
 
 
 def handover_notice(m: Messages, idea: Idea, viewer_id: str) -> str:
@@ -288,9 +290,9 @@ def informed_card(
     if notice:
         body.append(good(notice))
     body.append(text(m.t("informed.body", name=plain(idea.submitter.name))))
-    body += route_view(m, idea)
+    body += route_why(m, idea)
     body += summary
-    body.append(chain)
+    body.append(chain)  # the chain ends with who is kept informed
     body += comments_view(m, idea)
     actions: list[Element] = []
     if idea.status != IdeaStatus.WITHDRAWN:
@@ -429,22 +431,32 @@ def delegation_card(
     people: list[tuple[str, str]] | None = None,
     notice: str = "",
     problem: str = "",
+    handed_over: int | None = None,
 ) -> dict[str, Any]:
-    """'Someone acts for me until <date>': set it, or end the one in force."""
+    """'Someone acts for me until <date>': set it, or end the one in force.
+
+    `handed_over` is given just after saving: the arrangement in force is then the one confirmation
+    (in green), followed by how many waiting steps went to the colleague when there were any."""
     body: list[Element] = [heading(m.t("delegate.title"))]
     if notice:
         body.append(good(notice))
+    in_force = (
+        m.t("delegate.current", name=plain(current.delegate_name), day=local_day(m, current.last_day))
+        if current is not None
+        else ""
+    )
+    just_saved = handed_over is not None and current is not None
+    if just_saved:
+        body.append(good(in_force))
+        if handed_over:
+            body.append(text(m.count("delegate.handed_over", handed_over)))
     if problem:
         body.append(attention(problem))
     body.append(text(m.t("delegate.body")))
     actions: list[Element] = []
+    if current is not None and not just_saved:
+        body.append(text(in_force, weight="Bolder"))
     if current is not None:
-        body.append(
-            text(
-                m.t("delegate.current", name=plain(current.delegate_name), day=local_day(m, current.last_day)),
-                weight="Bolder",
-            )
-        )
         # Ending sends none of the form's inputs, so the required person and date do not stop it.
         actions.append(execute(m.t("delegate.end"), verbs.DELEGATE_END, {}) | {"associatedInputs": "none"})
     body.append(people_picker(m, "delegateId", m.t("delegate.who"), people))

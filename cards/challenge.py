@@ -58,6 +58,23 @@ def _last_day(m: Messages, challenge: Challenge, tz) -> str:
     return local_day(m, (challenge.closes_at.astimezone(tz) - timedelta(seconds=1)).date())
 
 
+def _window(m: Messages, challenge: Challenge, tz) -> str:
+    """The pitch window as planned, or, once an organiser closed it early, when it really closed."""
+    opens = _day(m, challenge.opens_at, tz)
+    if challenge.closed_early_at is None:
+        return m.t("den.window", opens=opens, closes=_last_day(m, challenge, tz))
+    closed = _day(m, challenge.closed_early_at, tz)
+    return m.t("den.window_closed_early", opens=opens, closed=closed, planned=_last_day(m, challenge, tz))
+
+
+def _list_line(m: Messages, challenge: Challenge, now: datetime, tz) -> str:
+    opens = _day(m, challenge.opens_at, tz)
+    if challenge.closed_early_at is not None:
+        return m.t("den.list.line_closed_early", opens=opens, closed=_day(m, challenge.closed_early_at, tz))
+    phase = m.t(f"den.phase.{challenge.phase(now).value}")
+    return m.t("den.list.line", phase=phase, opens=opens, closes=_last_day(m, challenge, tz))
+
+
 def _error(m: Messages, errors: Mapping[str, str], name: str) -> list[Element]:
     code = errors.get(name)
     return [field_error(m.t(f"den.form.error.{code}"))] if code else []
@@ -231,10 +248,7 @@ def challenge_facts(m: Messages, challenge: Challenge, tz, sponsor_names: Mappin
         facts(
             [
                 (m.t("den.label.sponsors"), ", ".join(sponsor_names.get(s) or s for s in challenge.sponsor_ids)),
-                (
-                    m.t("den.label.window"),
-                    m.t("den.window", opens=_day(m, challenge.opens_at, tz), closes=_last_day(m, challenge, tz)),
-                ),
+                (m.t("den.label.window"), _window(m, challenge, tz)),
                 (m.t("den.label.program_areas"), areas),
                 (m.t("den.label.finalists"), str(challenge.finalist_count)),
                 (m.t("den.label.criteria"), criteria),
@@ -287,13 +301,7 @@ def challenges_card(
     if not challenges:
         body.append(text(m.t("den.list.empty")))
     for challenge in list(challenges)[-LIST_ROWS:]:
-        phase = challenge.phase(now)
-        line = m.t(
-            "den.list.line",
-            phase=m.t(f"den.phase.{phase.value}"),
-            opens=_day(m, challenge.opens_at, tz),
-            closes=_last_day(m, challenge, tz),
-        )
+        line = _list_line(m, challenge, now, tz)
         body.append(
             container(
                 [

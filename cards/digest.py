@@ -184,9 +184,10 @@ def digest_card(
                 )
             )
         slowest = digest.slowest
-        duration = business_days(m, slowest.median_days)
-        level = m.t(f"level.step.{slowest.role.value}")
-        items.append(text(m.t("digest.slowest", role=level, duration=duration), weight="Bolder"))
+        if slowest is not None:
+            duration = business_days(m, slowest.median_days)
+            level = m.t(f"level.step.{slowest.role.value}")
+            items.append(text(m.t("digest.slowest", role=level, duration=duration), weight="Bolder"))
         body.append(container(items, separator=True, spacing="Medium"))
 
     if digest.participation_by_branch:

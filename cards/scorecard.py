@@ -68,7 +68,7 @@ def pitch_day_card(
     today: date | None = None,
 ) -> dict[str, Any]:
     """What an organiser, the chair, a judge or a sponsor can do about pitch day, as it stands.
-    `today` (the local date): scoring closes on pitch day or later. Closing scoring or voting, which
+    `today` (the local date): scoring closes, and voting opens, on pitch day or later. Closing scoring or voting, which
     cannot be undone, first says so on the card and asks again."""
     body: list[Element] = [heading(m.t("pd.title", name=challenge.name))]
     if notice:
@@ -96,7 +96,8 @@ def pitch_day_card(
     voting: list[Element] = []
     if organiser and challenge.peoples_choice and finalists:
         if poll is None:
-            voting.append(execute(m.t("pc.action.open"), verbs.VOTING_OPEN, ref))
+            if challenge.pitch_day_reached(today):  # voting opens once the finalists have pitched
+                voting.append(execute(m.t("pc.action.open"), verbs.VOTING_OPEN, ref))
         elif poll.is_open:
             close = execute(m.t("pc.action.close_confirm"), verbs.VOTING_CLOSE, ref, style="destructive")
             voting.append(confirm_first(m.t("pc.action.close"), m.t("pc.close.are_you_sure"), close))
@@ -132,13 +133,18 @@ def panel_form_card(
     values: Mapping[str, str],
     errors: Mapping[str, str] | None = None,
     known: Sequence[tuple[str, str]] = (),
+    below_quorum: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """Organisers name the judges and the chair with Teams' people picker (anyone in the tenant,
-    guests included); the bot checks each one against the directory."""
+    guests included); the bot checks each one against the directory. `below_quorum` (judges named,
+    quorum): fewer judges than the results need, said at the field, with a button to save anyway."""
     errors = errors or {}
     body: list[Element] = [heading(m.t("pd.form.title", name=challenge.name)), text(m.t("pd.form.intro"))]
     if errors:
         body.append(attention(m.t(f"pd.form.error.{errors.get('judges', 'invalid')}")))
+    if below_quorum is not None:
+        named, quorum = below_quorum
+        body.append(attention(m.count("pd.form.warning.below_quorum", named, quorum=quorum)))
     people = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
     choices = [{"title": name or person_id, "value": person_id} for person_id, name in known]
     body.append({"type": "Input.ChoiceSet", "id": "judges", "label": m.t("pd.form.judges"), "isMultiSelect": True,
@@ -152,7 +158,11 @@ def panel_form_card(
     body.append({"type": "Input.Time", "id": "remind_time", "label": m.t("pd.form.remind_time"),
                  "value": values.get("remind_time", "")})  # fmt: skip
     body.append(subtle(m.t("pd.form.remind_help")))
-    return card(m, body, [execute(m.t("pd.action.save_panel"), verbs.PANEL_NAME, _ref(challenge), style="positive")])
+    actions = [execute(m.t("pd.action.save_panel"), verbs.PANEL_NAME, _ref(challenge), style="positive")]
+    if below_quorum is not None:
+        actions.append(execute(m.t("pd.action.save_panel_anyway"), verbs.PANEL_NAME,
+                               _ref(challenge, belowQuorumConfirmed=True)))  # fmt: skip
+    return card(m, body, actions)
 
 
 def panel_named_card(m: Messages, challenge: Challenge, panel: Panel, finalists: Sequence[Idea], *,

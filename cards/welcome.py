@@ -25,9 +25,18 @@ def language_switch(m: Messages) -> dict[str, Any]:
     return execute(m.t("language.switch"), verbs.LANGUAGE, {"language": other})
 
 
+def approver_actions(m: Messages) -> list[dict[str, Any]]:
+    """What an approver opens: the ideas waiting for their decision, and who acts for them."""
+    return [
+        execute(m.t("welcome.my_approvals"), verbs.MY_APPROVALS),
+        execute(m.t("welcome.delegate"), verbs.DELEGATE_OPEN),
+    ]
+
+
 def _menu(m: Messages, audience: Audience = Audience.STAFF) -> list[dict[str, Any]]:
     """Pitch and My ideas for everyone; what this person does first in the Den next (an organiser's
-    challenges, a deputy minister's digest); then Help and the other language."""
+    challenges, a deputy minister's digest); then Help and the other language (five at most: Teams
+    shows no more in a card's actions)."""
     first = {
         Audience.ORGANISER: [execute(m.t("welcome.challenges"), verbs.CHALLENGES)],
         Audience.DM: [execute(m.t("welcome.digest"), verbs.DIGEST_OPEN)],
@@ -41,16 +50,18 @@ def _menu(m: Messages, audience: Audience = Audience.STAFF) -> list[dict[str, An
     ]
 
 
-def welcome_card(m: Messages, audience: Audience = Audience.STAFF) -> dict[str, Any]:
-    body = [heading(m.t("welcome.title")), text(m.t(f"welcome.body.{audience.value}"))]
+def welcome_card(m: Messages, audience: Audience = Audience.STAFF, *, approver: bool = False) -> dict[str, Any]:
+    """`approver`: they decide approval steps whatever their audience (a manager, an organiser who is
+    also a director, a colleague a step was passed to): their approvals and acting approver, in the body
+    as on the help card, since the card's own actions are full."""
+    body: list[dict[str, Any]] = [heading(m.t("welcome.title")), text(m.t(f"welcome.body.{audience.value}"))]
+    if approver or audience == Audience.APPROVER:
+        body.append({"type": "ActionSet", "actions": approver_actions(m)})
     return card(m, body, _menu(m, audience))
 
 
 def help_card(m: Messages) -> dict[str, Any]:
-    approvers = [
-        execute(m.t("welcome.my_approvals"), verbs.MY_APPROVALS),
-        execute(m.t("welcome.delegate"), verbs.DELEGATE_OPEN),
-    ]
+    approvers = approver_actions(m)
     return card(
         m,
         [

@@ -25,7 +25,6 @@ from cards.approval_routes import (
     step_holder,
     withdrawn_card,
 )
-from cards.common import local_day
 from cards.idea import chain_view, pitch_summary
 from cards.lesson import invite_action
 from dialogs.turn import Reply, Turn, as_int, as_key, as_text
@@ -237,12 +236,20 @@ class ApprovalFlows:
         return Reply(card=approval_card(m, idea, viewer_id=turn.user_id, notice=m.t("approval.stale")))
 
     # ---- acting approvers -----------------------------------------------------------------------
-    async def delegation_form(self, turn: Turn, *, notice: str = "", problem: str = "") -> Reply:
+    async def delegation_form(
+        self, turn: Turn, *, notice: str = "", problem: str = "", handed_over: int | None = None
+    ) -> Reply:
         current = await self.service.delegation_of(turn.user_id)
         today = self.calendar.local_date(self.clock())
         return Reply(
             card=delegation_card(
-                turn.messages, today=today, current=current, people=self.people(), notice=notice, problem=problem
+                turn.messages,
+                today=today,
+                current=current,
+                people=self.people(),
+                notice=notice,
+                problem=problem,
+                handed_over=handed_over,
             )
         )
 
@@ -258,11 +265,7 @@ class ApprovalFlows:
         if result.problem is not None or result.delegation is None:
             problem = result.problem.value if result.problem else "not_in_directory"
             return await self.delegation_form(turn, problem=m.t(f"delegate.problem.{problem}"))
-        d = result.delegation
-        notice = m.t(
-            "delegate.saved", name=d.delegate_name, day=local_day(m, d.last_day), count=result.steps_handed_over
-        )
-        return await self.delegation_form(turn, notice=notice)
+        return await self.delegation_form(turn, handed_over=result.steps_handed_over)
 
     async def end_delegation(self, turn: Turn) -> Reply:
         m = turn.messages

@@ -132,13 +132,23 @@ class MainDialog:
     async def welcome(self, turn: Turn) -> dict[str, Any]:
         """The first card someone sees: what the Den is for them (staff, approver, DM, organiser)."""
         turn = await self.localise(turn)
-        return in_language(welcome_card(turn.messages, await self._audience(turn.user_id)), turn.messages)
+        return await self._welcome_card(turn)
 
-    async def _audience(self, user_id: str) -> Audience:
-        if user_id in self._organisers or (self._challenges and await self._challenges.is_organiser(user_id)):
-            return Audience.ORGANISER
+    async def _welcome_card(self, turn: Turn) -> dict[str, Any]:
+        audience, approver = await self._audience(turn.user_id)
+        return in_language(welcome_card(turn.messages, audience, approver=approver), turn.messages)
+
+    async def _audience(self, user_id: str) -> tuple[Audience, bool]:
+        """Who the welcome speaks to, and whether they decide approval steps: their directory role is
+        manager, director or ADM, or a step waits with them (passed to them, or acting for someone)."""
         person = await self._service.directory.get_person(user_id)
-        return _AUDIENCE.get(person.role, Audience.STAFF) if person is not None else Audience.STAFF
+        by_role = _AUDIENCE.get(person.role, Audience.STAFF) if person is not None else Audience.STAFF
+        approver = by_role == Audience.APPROVER or (
+            self._approvals is not None and await self._approvals.service.decides_steps(user_id)
+        )
+        if user_id in self._organisers or (self._challenges and await self._challenges.is_organiser(user_id)):
+            return Audience.ORGANISER, approver
+        return by_role, approver
 
     # ---- entry points -------------------------------------------------------------------------
     async def on_text(self, turn: Turn, text: str | None) -> Reply:
@@ -377,7 +387,7 @@ class MainDialog:
         """The Français / English switch: remembered, then the welcome again in the new language."""
         await self._languages.choose(turn.user_id, language)
         turn = await self.localise(turn)
-        welcome = in_language(welcome_card(turn.messages, await self._audience(turn.user_id)), turn.messages)
+        welcome = await self._welcome_card(turn)
         if typed:
             return Reply(message=turn.messages.t("language.chosen"), card=welcome)
         return Reply(message=turn.messages.t("language.chosen"), follow_ups=[welcome])

@@ -61,12 +61,9 @@ class PanelFlows:
     # ---- organisers: the panel ------------------------------------------------------------
     async def form(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         day = await self.service.day(as_key(data.get("challengeId")))
-        if day is None:
-            return Reply(message=turn.messages.t("pd.refused.not_found"))
-        if not await self.service.is_organiser(turn.user_id):
-            return refused(turn, "not_organiser")
-        if await self.service.in_the_running(turn.user_id, day):
-            return refused(turn, "in_the_running_panel")
+        refusal = await self._may_not_name(turn, day)
+        if refusal is not None or day is None:
+            return refusal or Reply(message=turn.messages.t("pd.refused.not_found"))
         panel = day.panel
         remind = (panel.remind_at if panel else None) or self.service.default_reminder(day.challenge)
         local = remind.astimezone(self.service.tz) if remind else None
@@ -78,6 +75,16 @@ class PanelFlows:
         }
         known = await self._known(turn, day, panel.judge_ids if panel else [])
         return Reply(card=panel_form_card(turn.messages, day.challenge, values=values, known=known))
+
+    async def _may_not_name(self, turn: Turn, day: PitchDay | None) -> Reply | None:
+        """Why this person may not name the panel, if they may not."""
+        if day is None:
+            return Reply(message=turn.messages.t("pd.refused.not_found"))
+        if not await self.service.is_organiser(turn.user_id):
+            return refused(turn, "not_organiser")
+        if await self.service.in_the_running(turn.user_id, day):
+            return refused(turn, "in_the_running_panel")
+        return None
 
     async def _known(self, turn: Turn, day: PitchDay, ids: list[str]) -> list[tuple[str, str]]:
         """The static choices beside Teams' people picker: the judges so far, the sponsors and the
@@ -92,6 +99,10 @@ class PanelFlows:
         values = {k: as_text(data.get(k)) for k in ("judges", "chair", "remind_on", "remind_time")}
         if bad_time:
             return await self._form_again(turn, challenge_id, values, "bad_time")
+        if judges and len(judges) < self.service.quorum and data.get("belowQuorumConfirmed") is not True:
+            # A warning she can confirm: a small panel may be on purpose, but its results will say so.
+            refusal = await self._may_not_name(turn, await self.service.day(challenge_id))
+            return refusal or await self._form_again(turn, challenge_id, values, "", below_quorum=len(judges))
         result = await self.service.name_panel(actor_id=turn.user_id, challenge_id=challenge_id, judge_ids=judges,
                                                chair_id=chair, remind_at=remind_at)  # fmt: skip
         if result.status == Status.INVALID:
@@ -101,12 +112,16 @@ class PanelFlows:
         notice = turn.messages.t("pd.named.done", count=len(result.day.panel.judge_ids))
         return Reply(card=await self._console(turn, result.day, notice))
 
-    async def _form_again(self, turn: Turn, challenge_id: str, values: dict[str, str], code: str) -> Reply:
+    async def _form_again(
+        self, turn: Turn, challenge_id: str, values: dict[str, str], code: str, *, below_quorum: int | None = None
+    ) -> Reply:
         day = await self.service.day(challenge_id)
         if day is None:
             return Reply(message=turn.messages.t("pd.refused.not_found"))
         known = await self._known(turn, day, _ids(values.get("judges")))
-        card = panel_form_card(turn.messages, day.challenge, values=values, errors={"judges": code}, known=known)
+        warning = (below_quorum, self.service.quorum) if below_quorum is not None else None
+        card = panel_form_card(turn.messages, day.challenge, values=values, errors={"judges": code} if code else {},
+                               known=known, below_quorum=warning)  # fmt: skip
         return Reply(card=card)
 
     def _remind_at(self, data: Mapping[str, Any]) -> tuple[datetime | None, bool]:

@@ -29,7 +29,15 @@ from bot.domain.den_report import (
     ReportFigures,
     report_figures,
 )
-from bot.domain.digest import TIMING_ORDER, BusinessDays, DigestIdea, DigestRow, digest_line, median_of
+from bot.domain.digest import (
+    TIMING_ORDER,
+    BusinessDays,
+    DigestIdea,
+    DigestRow,
+    digest_line,
+    median_of,
+    slowest_of,
+)
 from bot.domain.model import Role
 from bot.domain.stage import IdeaStage
 from bot.domain.visibility import Viewer
@@ -141,8 +149,7 @@ class Dashboard:
 
     @property
     def slowest_level(self) -> Timing | None:
-        timed = [t for t in self.level_times if t.median is not None]
-        return max(timed, key=lambda t: t.median or 0) if timed else None
+        return slowest_of(self.level_times, lambda t: t.median)
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from typing import TypeVar
 
 from bot.domain.calendar import DigestWeek, WorkCalendar
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person, Role
@@ -59,6 +60,15 @@ class LevelTiming:
     decisions: int
 
 
+T = TypeVar("T")
+
+
+def slowest_of(timings: list[T], median: Callable[[T], float | None]) -> T | None:
+    """The timing with the longest median, if that median is a business day or more."""
+    timed = [t for t in timings if (median(t) or 0) >= 1]
+    return max(timed, key=lambda t: median(t) or 0) if timed else None
+
+
 @dataclass
 class Digest:
     dm: Person
@@ -79,7 +89,9 @@ class Digest:
 
     @property
     def slowest(self) -> LevelTiming | None:
-        return max(self.timings, key=lambda t: t.median_days) if self.timings else None
+        """The level that took longest, or None when every level decided within a business day
+        (naming a "slowest" level that took less than a day would point at a problem there is not)."""
+        return slowest_of(self.timings, lambda t: t.median_days)
 
     @property
     def quiet_week(self) -> bool:

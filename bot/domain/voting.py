@@ -40,6 +40,10 @@ class VotingClosed(VotingRefused):
     """Voting has closed: votes no longer change."""
 
 
+class BeforePitchDay(VotingRefused):
+    """Voting opens on pitch day, once the finalists have pitched: not from an early card."""
+
+
 class VotingOpen(VotingRefused):
     """Voting is already open (a second Open click)."""
 
@@ -78,13 +82,17 @@ class Poll:
         is_organiser: bool,
         now: datetime,
         current: Poll | None = None,
+        pitch_day_reached: bool = True,
     ) -> Poll:
+        """`pitch_day_reached`: the caller compares the challenge's pitch day with the local date."""
         if not is_organiser:
             raise NotOrganiser(challenge.id)
         if current is not None:
             raise VotingOpen(challenge.id) if current.is_open else VotingClosed(challenge.id)
         if not challenge.peoples_choice or not finalist_ids:
             raise NotRunning(challenge.id)
+        if not pitch_day_reached:
+            raise BeforePitchDay(challenge.id)
         return cls(challenge.id, list(finalist_ids), actor_id, now, channel_key=challenge.channel_key)
 
     def check_vote(self, finalist_id: str) -> None:

@@ -120,6 +120,13 @@ class ApprovalService:
         waiting = [i for i in ideas if i.may_decide(user_id)]
         return sorted(waiting, key=lambda i: i.waiting_since)[:limit]
 
+    async def decides_steps(self, user_id: str) -> bool:
+        """Whether the person takes part in approvals whatever their directory role: a step waits
+        with them (passed to them, or held while acting for someone), or someone acts for them."""
+        if await self.store.list_by_holder(user_id, limit=1):
+            return True
+        return await self.store.get_delegation(user_id) is not None
+
     # ---- acting approvers ---------------------------------------------------------------------
     async def delegation_of(self, user_id: str) -> Delegation | None:
         """The person's delegation, if one is in force now."""

@@ -47,6 +47,8 @@ Rendered = tuple[dict[str, Any], str] | None
 Renderer = Callable[[OutboxMessage], Awaitable[Rendered]]
 """The card and summary for a message, or None when it no longer applies (dropped, not sent)."""
 AfterSend = Callable[[OutboxMessage, dict[str, Any], str, str], Awaitable[None]]
+# Instead of a new message: update the cards already in the person's chat with this one (True: done).
+InPlace = Callable[[OutboxMessage, dict[str, Any], str], Awaitable[bool]]
 """Told of each message sent (message, card, summary, the posted message's id or ""): for example,
 to remember an approval request's id so the card can later be replaced in place."""
 
@@ -98,11 +100,13 @@ class OutboxDispatcher(BackgroundTask):
         record_linger_seconds: float = 0.05,
         held_per_person: int = 8,
         after_send: AfterSend | None = None,
+        in_place: InPlace | None = None,
         observe: DeliveryObserver = unobserved,
     ) -> None:
         self._store = store
         self._observe = observe
         self._after_send = after_send
+        self._in_place = in_place
         self._channel = channel
         self._render = render
         self._clock = clock
@@ -300,6 +304,10 @@ class OutboxDispatcher(BackgroundTask):
                 self._record_done(message)
                 return None
             prepared, card, summary = ready
+            if await self._updated_in_place(message, card, summary):
+                self._record_done(message)
+                log.info("notification shown in place", extra={"message_id": message.id, "kind": str(message.kind)})
+                return None
             async with self._limiter.slot(message.recipient_id, prepared.requests):
                 if self._stopping:
                     raise _Stopping
@@ -323,6 +331,16 @@ class OutboxDispatcher(BackgroundTask):
             except Exception:  # what follows a send never undoes it, nor stops this person's queue
                 log.exception("after-send step failed", extra={"message_id": message.id})
         return None
+
+    async def _updated_in_place(self, message: OutboxMessage, card: dict[str, Any], summary: str) -> bool:
+        """Whether the cards already in the person's chat now say it, so a new message would repeat it."""
+        if self._in_place is None:
+            return False
+        try:
+            return await self._in_place(message, card, summary)
+        except Exception:  # an update that fails falls back to a new message, which loses nothing
+            log.exception("in-place update failed", extra={"message_id": message.id})
+            return False
 
     async def _prepare(self, message: OutboxMessage) -> _Ready | None:
         """Render the card (None: it no longer applies) and prepare its send: records read, card

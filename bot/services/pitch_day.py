@@ -80,6 +80,7 @@ _REASONS: dict[type[Exception], str] = {
     vt.NotRunning: "not_running",
     vt.VotingClosed: "voting_closed",
     vt.VotingOpen: "voting_open",
+    vt.BeforePitchDay: "voting_before_pitch_day",
     vt.NotFinalist: "not_finalist",
 }
 
@@ -455,9 +456,12 @@ class PitchDayService:
                 day = await self.day(challenge_id)
                 if day is None:
                     return Outcome(Status.NOT_FOUND)
+                now = self.clock()
+                reached = day.challenge.pitch_day_reached(now.astimezone(self.tz).date())
                 try:
                     poll = Poll.open(challenge=day.challenge, finalist_ids=day.finalist_ids, actor_id=actor_id,
-                                     is_organiser=is_organiser, now=self.clock(), current=day.poll)  # fmt: skip
+                                     is_organiser=is_organiser, now=now, current=day.poll,
+                                     pitch_day_reached=reached)  # fmt: skip
                 except vt.VotingOpen:
                     return Outcome(Status.UNCHANGED, day, reason="voting_open")
                 except vt.VotingRefused as error:

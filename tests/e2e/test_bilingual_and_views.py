@@ -9,8 +9,8 @@ import pytest
 from cards import verbs
 from tests.support.fake_connector import FakeConnector
 from tests.support.inbox import card_saying, cards_to
-from tests.support.people import AMIR, DANA, DIANE, MAYA, SAM, VALID_PITCH
-from tests.support.teams_client import TeamsClient, User, action, button, input_values, texts
+from tests.support.people import AMIR, DANA, DIANE, MAYA, PRIYA, SAM, VALID_PITCH
+from tests.support.teams_client import TeamsClient, User, action, button, input_values, nodes, texts
 
 
 async def next_card(connector: FakeConnector, user: User, before: int) -> dict:
@@ -151,3 +151,42 @@ async def test_each_role_gets_its_own_welcome(teams, connector, person, phrase):
     welcome = await card_saying(connector, person, "Welcome to Deputy's Den")
     assert phrase in texts(welcome)
     assert button(welcome, verbs.LANGUAGE)["title"] == "Français"
+
+
+APPROVER_VERBS = [verbs.MY_APPROVALS, verbs.DELEGATE_OPEN]
+
+
+def verbs_on(card: dict) -> list[str]:
+    """Every button's verb, in the card's actions or in its body."""
+    return [node["verb"] for node in nodes(card) if node.get("type") == "Action.Execute" and "verb" in node]
+
+
+@pytest.mark.parametrize(("person", "approver"), [(MAYA, True), (AMIR, True), (SAM, False), (DANA, False)])
+async def test_approvers_welcome_offers_my_approvals_and_an_acting_approver(teams, connector, person, approver):
+    """A walk found Maya's welcome with no My approvals nor Someone acts for me (in either language)."""
+    await teams.install(person)
+    welcome = await card_saying(connector, person, "Welcome to Deputy's Den")
+    assert all(v in verbs_on(welcome) for v in APPROVER_VERBS) == approver
+    assert any(v in verbs_on(welcome) for v in APPROVER_VERBS) == approver
+    switched = await teams.click(person, action(welcome, verbs.LANGUAGE))
+    french = await card_saying(connector, person, "Bienvenue")
+    assert switched.status == 200 and all(v in verbs_on(french) for v in APPROVER_VERBS) == approver
+    if approver:
+        assert "Mes approbations" in texts(french)
+
+
+async def test_a_colleague_a_step_was_passed_to_gets_the_approver_buttons_too(teams, connector):
+    await teams.install(MAYA)
+    await pitch(teams, SAM)
+    asked = await card_saying(connector, MAYA, "An idea needs your decision")
+    await teams.install(PRIYA)
+    before = await card_saying(connector, PRIYA, "Welcome to Deputy's Den")
+    assert not any(v in verbs_on(before) for v in APPROVER_VERBS), "staff, holding nothing yet"
+    passed = await teams.click(
+        MAYA, button(asked, verbs.REASSIGN), {"reassignTo": PRIYA.aad_id, "reassignReason": "Priya runs it"}
+    )
+    assert passed.status == 200
+    await card_saying(connector, PRIYA, "An idea needs your decision")
+    await teams.install(PRIYA)
+    after = await card_saying(connector, PRIYA, "Welcome to Deputy's Den", count=2)
+    assert all(v in verbs_on(after) for v in APPROVER_VERBS)

@@ -51,8 +51,9 @@ async def a_judge_s_scorecard(app, connector, teams) -> tuple[dict, str]:
     for person in (MAYA, OLGA):
         await teams.install(person)
     ref = {"challengeId": challenge.id}
-    named = await teams.click(OLGA, {"verb": verbs.PANEL_NAME, "data": ref}, {"judges": MAYA.aad_id,
-                                                                                "chair": MAYA.aad_id})  # fmt: skip
+    small = {**ref, "belowQuorumConfirmed": True}  # one judge, on purpose
+    named = await teams.click(OLGA, {"verb": verbs.PANEL_NAME, "data": small}, {"judges": MAYA.aad_id,
+                                                                               "chair": MAYA.aad_id})  # fmt: skip
     assert "The panel is named" in texts(named.card)
     finalist = ideas[0].id
     declared = await teams.click(MAYA, {"verb": verbs.DECLARE, "data": {**ref, "finalistId": finalist,
@@ -142,7 +143,8 @@ async def test_naming_the_panel_of_a_challenge_whose_pitch_day_is_9999_12_31_wor
     stored.pitch_day = date(9999, 12, 31)
     await app.store.update_challenge(stored)
     await teams.install(OLGA)
-    named = await teams.click(OLGA, {"verb": verbs.PANEL_NAME, "data": {"challengeId": challenge.id}},
+    small = {"challengeId": challenge.id, "belowQuorumConfirmed": True}  # one judge, on purpose
+    named = await teams.click(OLGA, {"verb": verbs.PANEL_NAME, "data": small},
                               {"judges": MAYA.aad_id, "chair": MAYA.aad_id})  # fmt: skip
     assert named.status == 200 and "The panel is named" in texts(named.card), named
     assert (await app.store.get_panel(challenge.id)).remind_at is None

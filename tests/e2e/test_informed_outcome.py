@@ -122,7 +122,7 @@ async def test_the_informed_manager_hears_a_rejection_with_its_reason(teams, con
     assert summaries(connector, MAYA).count(f"{reference}: not approved") == 1
 
 
-async def test_the_informed_manager_hears_a_withdrawal_and_the_holder_gets_only_their_card(teams, connector):
+async def test_the_informed_manager_hears_a_withdrawal_and_the_holders_card_is_updated_in_place(teams, connector):
     receipt, reference = await pitch(teams, SAM, "Tell us once")
     await card_to(connector, MAYA, f"For your information: {reference}")
     await card_to(connector, DIANE, ASKS)
@@ -136,5 +136,6 @@ async def test_the_informed_manager_hears_a_withdrawal_and_the_holder_gets_only_
     assert "Another team has it" in texts(told)
     await quiet(connector)
     assert summaries(connector, MAYA).count(f"{reference}: withdrawn") == 1
-    assert summaries(connector, DIANE).count(f"{reference}: withdrawn") == 1, "the holder's own withdrawn card"
-    assert "Sam Chen withdrew this idea." in texts(await card_to(connector, DIANE, f"{reference}: withdrawn"))
+    assert summaries(connector, DIANE).count(f"{reference}: withdrawn") == 0, "her request says it, no second card"
+    replaced = [s for s in connector.to(DIANE.conversation_id) if s.method == "PUT"]
+    assert len(replaced) == 1 and "Sam Chen withdrew this idea." in texts(replaced[0].cards[0]), "in place"

@@ -9,6 +9,8 @@ import asyncio
 import random
 import uuid
 from collections import Counter
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from app import DEN_KEY
 from bot.domain.voting import REFRESH_LIMIT
@@ -30,14 +32,28 @@ def vote_buttons(card: dict) -> dict[str, dict]:
 async def test_two_hundred_voters_through_two_instances_and_thirty_move(tmp_path, connector):
     db = tmp_path / "den.sqlite3"
     settings = settings_for_test(db, organiser_ids=OLGA_ID)
-    first = await start_app(settings, clock=FakeClock(T0))
-    second = await start_app(settings, clock=FakeClock(T0))
+    clocks = FakeClock(T0), FakeClock(T0)
+    first = await start_app(settings, clock=clocks[0])
+    second = await start_app(settings, clock=clocks[1])
     try:
         connector.add_to_team(CHANNEL_KEY)
         challenge, ideas = await seed(first.store, connector_url=connector.url)
         one = TeamsClient(first.messages_url, connector.url, TENANT_ID)
         two = TeamsClient(second.messages_url, connector.url, TENANT_ID)
         ref = {"challengeId": challenge.id}
+
+        # Before pitch day the console offers no Open, and an old card's Open is refused politely.
+        console = await one.click(OLGA, {"verb": verbs.PITCH_DAY, "data": ref})
+        assert not any(n.get("verb") == verbs.VOTING_OPEN for n in nodes(console.card))
+        early = await one.click(OLGA, {"verb": verbs.VOTING_OPEN, "data": ref})
+        assert early.message == "People's Choice voting opens on pitch day, once the finalists have pitched."
+        early_fr = await one.click(OLGA, {"verb": verbs.VOTING_OPEN, "data": ref}, locale="fr-CA")
+        assert early_fr.message.startswith("Le vote du Prix du public s’ouvre à la journée des présentations")
+        assert not any(s.cards for s in connector.in_channel(CHANNEL_KEY)), "nothing was posted"
+        for clock in clocks:  # pitch day comes
+            clock.now = datetime.combine(challenge.pitch_day, time(10), tzinfo=ZoneInfo("America/Toronto"))
+        console = await one.click(OLGA, {"verb": verbs.PITCH_DAY, "data": ref})
+        assert any(n.get("verb") == verbs.VOTING_OPEN for n in nodes(console.card))
 
         # Only organisers open voting; anyone else is told why and nothing is posted.
         refused = await one.click(SAM, {"verb": verbs.VOTING_OPEN, "data": ref})

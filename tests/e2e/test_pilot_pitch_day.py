@@ -63,10 +63,10 @@ async def test_an_organiser_in_the_running_never_sees_results_and_the_reminder_c
 
         # Amir, the other organiser, names it; Diane is in a finalist's team, so she cannot judge.
         form = {"chair": MAYA.aad_id, "remind_on": "2026-11-20", "remind_time": "16:30"}
-        with_diane = await teams.click(AMIR, {"verb": verbs.PANEL_NAME, "data": ref},
+        with_diane = await teams.click(AMIR, {"verb": verbs.PANEL_NAME, "data": {**ref, "belowQuorumConfirmed": True}},
                                        {**form, "judges": f"{MAYA.aad_id},{DIANE.aad_id}"})  # fmt: skip
         assert "One of the judges has an idea among the finalists" in texts(with_diane.card)
-        named = await teams.click(AMIR, {"verb": verbs.PANEL_NAME, "data": ref},
+        named = await teams.click(AMIR, {"verb": verbs.PANEL_NAME, "data": {**ref, "belowQuorumConfirmed": True}},
                                   {**form, "judges": f"{MAYA.aad_id},{SAM.aad_id}"})  # fmt: skip
         assert "The panel is named" in texts(named.card)
         # The scorecards went out in the same pass that would have leased the reminder early.

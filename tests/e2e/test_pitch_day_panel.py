@@ -221,3 +221,29 @@ async def test_one_reminder_reaches_judges_with_scoring_left_and_the_chair_moves
         assert "Finalist 2 of 2" in texts(update.cards[0])
     finally:
         await app.stop()
+
+
+async def test_naming_fewer_judges_than_the_quorum_warns_at_the_field_and_can_be_confirmed(app, connector):
+    """A walk found a panel of 2 accepted without a word, and the results then below quorum."""
+    challenge, _ = await seed(app.store, connector_url=connector.url)
+    teams = TeamsClient(app.messages_url, connector.url, TENANT_ID)
+    for person in (MAYA, DIANE, OLGA):
+        await teams.install(person)
+    console = await teams.click(OLGA, {"verb": verbs.PITCH_DAY, "data": {"challengeId": challenge.id}})
+    form = await teams.click(OLGA, action(console.card, verbs.PANEL_FORM))
+    two = {"judges": f"{MAYA.aad_id},{DIANE.aad_id}", "chair": DIANE.aad_id, "remind_on": "", "remind_time": ""}
+
+    warned = await teams.click(OLGA, action(form.card, verbs.PANEL_NAME), two)
+    shown = texts(warned.card)
+    assert "You named 2 judges, but the results count a finalist only when at least 3 judges score it" in shown
+    assert shown.index("You named 2 judges") < shown.index("Judges\n"), "said before the field, above it"
+    assert await app.store.get_panel(challenge.id) is None, "nothing saved yet"
+    assert f"{MAYA.aad_id},{DIANE.aad_id}" in str(warned.card), "what she chose is kept"
+    french = await teams.click(OLGA, action(form.card, verbs.PANEL_NAME), two, locale="fr-CA")
+    assert "Vous avez nommé 2 membres du jury" in texts(french.card)
+
+    anyway = [a for a in warned.card["actions"] if a.get("data", {}).get("belowQuorumConfirmed")]
+    assert [a["title"] for a in anyway] == ["Save this panel anyway"]
+    named = await teams.click(OLGA, anyway[0], two)
+    assert "The panel is named: 2 judges are being told." in texts(named.card)
+    assert (await app.store.get_panel(challenge.id)).judge_ids == [MAYA.aad_id, DIANE.aad_id]

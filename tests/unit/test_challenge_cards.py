@@ -46,6 +46,7 @@ from tests.support.card_validator import card_problems, needs_node
 from tests.support.cast import DANA, MAYA
 from tests.support.chains import build_chain
 from tests.support.people import VALID_PITCH
+from tests.support.teams_client import texts
 
 DAYS = BusinessDays(WorkCalendar.of("America/Toronto"))
 TZ = ZoneInfo("America/Toronto")
@@ -230,3 +231,25 @@ def test_a_french_reader_sees_no_english_on_any_challenge_card():
             leaks[name] = found
     assert leaks == {}
     assert "Proposer une idée" in "\n".join(_texts(all_cards("fr-CA")["call"]))
+
+
+def test_a_challenge_closed_early_says_when_it_really_closed():
+    """A walk found "Closed to new pitches. Sep 1 to Sep 30" for a window the organiser closed early."""
+    challenge, _, _ = scenario(n=0)
+    early = T0 + timedelta(days=5)  # September 7, in Toronto
+    challenge.close_early(actor_id="olga", is_organiser=True, now=early)
+    for locale, closed, planned in (
+        ("en-US", "closed early on September 7, 2026", "September 30, 2026"),
+        ("fr-CA", "fermé plus tôt que prévu, le 7 septembre 2026", "30 septembre 2026"),
+    ):
+        m = Messages(locale)
+        listed = texts(challenges_card(m, [challenge], now=early, tz=TZ, organiser=True, user_id="olga"))
+        assert closed in listed and planned not in listed
+        shown = texts(
+            challenge_card(m, challenge, now=early, tz=TZ, sponsor_names={}, organiser=True, sponsor=False)
+        )
+        assert m.t("den.window_closed_early", opens="", closed="", planned="").split("(")[1][:8] in shown
+        assert planned in shown and ("September 7, 2026" in shown or "7 septembre 2026" in shown)
+    still_open, _, _ = scenario(n=0)
+    assert "closed early" not in texts(challenges_card(Messages("en"), [still_open], now=T0, tz=TZ,
+                                                       organiser=True, user_id="olga"))

@@ -164,3 +164,18 @@ def test_the_digests_quick_business_day_count_agrees_with_the_calendar():
             start = datetime(2026, 9, 1, tzinfo=ZoneInfo("UTC")) + timedelta(minutes=rng.randrange(0, 170_000))
             end = start + timedelta(minutes=rng.randrange(0, 40_000))
             assert quick._business_days(start, end) == calendar.business_days_between(start, end), (zone, start, end)
+
+
+def test_no_slowest_level_is_named_when_every_level_decided_within_a_business_day():
+    """A walk found "Slowest level: Manager (less than a business day)": no level was slow."""
+    quick = idea(1, RUN - timedelta(days=3))
+    decide(quick, Outcome.APPROVED, RUN - timedelta(days=3, hours=-2))  # the manager, two hours later
+    digest = digest_for_dana([quick])
+    assert [t.role for t in digest.timings] == [Role.MANAGER] and digest.timings[0].median_days < 1
+    assert digest.slowest is None
+    for language in ("en", "fr"):
+        m = Messages(language)
+        slowest = m.t("digest.slowest", role="@", duration="@").split("@")[0]
+        shown = json.dumps(digest_card(m, digest), ensure_ascii=False)
+        assert m.t("level.step.manager") in shown and slowest not in shown
+    assert digest_for_dana().slowest.role == Role.ADM, "a level that took days is still named"

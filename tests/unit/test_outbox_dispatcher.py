@@ -14,9 +14,10 @@ import pytest
 
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain.outbox import MessageKind
-from bot.ports import DeliveryFailed, OutboxMessage
+from bot.ports import DeliveryFailed, OutboxMessage, SentCard
 from bot.ports.rate_limits import TeamsRateLimiter
 from bot.ports.retry import Backoff
+from bot.services.live_cards import LiveCards
 from bot.services.outbox import OutboxDispatcher
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
@@ -190,4 +191,42 @@ async def test_twenty_five_429s_in_a_row_are_waited_out_and_the_message_still_go
     finally:
         await worker.stop()
     assert channel.refuse["channel"] == [] and len(channel.started) == 26
+    assert (await store.outbox_backlog()).pending == 0
+
+
+class UpdatingChannel(SlowChannel):
+    """Also updates cards in place, as Teams does; `refuse_updates` makes every update fail."""
+
+    def __init__(self) -> None:
+        super().__init__(seconds=0)
+        self.updated: list[tuple[str, str]] = []
+        self.refuse_updates = False
+
+    async def update_card(self, recipient_id: str, activity_id: str, card: dict[str, Any], *, summary: str) -> None:
+        if self.refuse_updates:
+            raise DeliveryFailed("forbidden")
+        self.updated.append((recipient_id, activity_id))
+
+
+def withdrawn(idea_id: str, recipient: str) -> OutboxMessage:
+    return OutboxMessage.due_now(
+        f"{idea_id}:withdrawn", recipient_id=recipient, kind=MessageKind.WITHDRAWN, idea_id=idea_id, now=T0
+    )
+
+
+@pytest.mark.parametrize("refuse_updates", [False, True])
+async def test_a_withdrawal_updates_the_live_card_in_place_instead_of_sending_a_second_one(store, refuse_updates):
+    """A walk found two identical "withdrawn" cards: the request replaced in place, and a new notice."""
+    channel = UpdatingChannel()
+    channel.refuse_updates = refuse_updates
+    await store.remember_card(SentCard("idea-1:request", "idea-1", "maya", "activity-1", T0))
+    live = LiveCards(store, channel, clock=lambda: T0)
+    worker = dispatcher(store, channel, after_send=live.after_send, in_place=live.in_place)
+    await store.enqueue([withdrawn("idea-1", "maya"), withdrawn("idea-2", "diane")])
+    assert await worker.drain_once() == 2
+    assert ("diane", "idea-2:withdrawn") in channel.sent, "no live card to update: the notice is sent"
+    if refuse_updates:  # the update failed: the notice goes as a new message, nothing is lost
+        assert channel.updated == [] and ("maya", "idea-1:withdrawn") in channel.sent
+    else:
+        assert channel.updated == [("maya", "activity-1")] and ("maya", "idea-1:withdrawn") not in channel.sent
     assert (await store.outbox_backlog()).pending == 0

@@ -84,3 +84,13 @@ def test_a_vote_result_says_whether_it_was_new_moved_or_unchanged():
     vote = v.Vote("c1", "sam", "f2", T0, T0)
     assert v.VoteResult(vote, "").is_new and v.VoteResult(vote, "f1").moved and v.VoteResult(vote, "f2").unchanged
     assert v.vote_key("c1", "sam") == "c1:sam"
+
+
+def test_voting_opens_from_pitch_day_only():
+    """A walk found Open People's Choice voting offered three weeks before pitch day."""
+    with pytest.raises(v.BeforePitchDay):
+        Poll.open(challenge=challenge(), finalist_ids=["f1"], actor_id="olga", is_organiser=True, now=T0,
+                  pitch_day_reached=False)  # fmt: skip
+    poll = Poll.open(challenge=challenge(), finalist_ids=["f1"], actor_id="olga", is_organiser=True, now=T0,
+                     pitch_day_reached=True)  # fmt: skip
+    assert poll.is_open
