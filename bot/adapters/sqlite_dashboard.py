@@ -33,10 +33,9 @@ _IDEAS = (
     " json_extract(i.body, '$.currentStep'))) END"
     " FROM ideas i WHERE {where}"
 )
-# No ORDER BY (a sort of every decision in a temporary b-tree): each idea's few are sorted in Python.
 _DECISIONS = (
-    "SELECT d.idea_id, d.revision, d.step_index, d.outcome, d.decided_ts, d.requested_ts, d.role FROM decisions d"
-    " JOIN ideas i ON i.id = d.idea_id WHERE {where}"
+    "SELECT d.idea_id, d.step_index, d.outcome, d.decided_ts, d.requested_ts, d.role FROM decisions d"
+    " JOIN ideas i ON i.id = d.idea_id WHERE {where} ORDER BY d.idea_id, d.decided_ts, d.revision, d.step_index"
 )
 _STATUS = {s.value: s for s in IdeaStatus}
 _OUTCOME = {o.value: o for o in Outcome}
@@ -49,17 +48,16 @@ def _moment(ts: float | None) -> datetime | None:
 
 def projections(db: sqlite3.Connection, where: str, params: tuple) -> list[DigestIdea]:
     """The digest's projection of the ideas `where` selects (`i` is the ideas table), in two statements."""
-    decisions: dict[str, list[tuple]] = defaultdict(list)
-    for idea_id, revision, step, outcome, decided, requested, role in db.execute(
-        _DECISIONS.format(where=where), params
-    ):
-        decisions[idea_id].append((decided, revision, step, outcome, requested, role))
+    decisions: dict[str, list[DigestDecision]] = defaultdict(list)
+    for idea_id, step, outcome, decided, requested, role in db.execute(_DECISIONS.format(where=where), params):
+        decisions[idea_id].append(
+            DigestDecision(step, _OUTCOME[outcome], _moment(decided), _moment(requested), _ROLE[role])
+        )
     found = []
     for row in db.execute(_IDEAS.format(where=where), params):
         (idea_id, status, created, since, submitter, branch, area, chain_length, holder_role, shortlisted,
          extracted, holder_name) = row
         reference, title, name, level, revision, current, line_ids, challenge = json.loads(extracted)
-        made = decisions.get(idea_id, ())
         found.append(
             DigestIdea(
                 id=idea_id, reference=reference or "", title=title or "", submitter_id=submitter,
@@ -69,19 +67,11 @@ def projections(db: sqlite3.Connection, where: str, params: tuple) -> list[Diges
                 holder_name=holder_name or "",
                 holder_role=_ROLE[holder_role] if holder_role else None, shortlisted=bool(shortlisted),
                 line_ids=tuple(line_ids or ()),
-                decisions=tuple(
-                    DigestDecision(step, _OUTCOME[outcome], _moment(decided), _moment(requested), _ROLE[role])
-                    for decided, _, step, outcome, requested, role in sorted(made, key=_decision_order)
-                ),
+                decisions=tuple(decisions.get(idea_id, ())),
                 challenge=challenge or "", submitter_level=level or "staff",
             )
         )
     return found
-
-
-def _decision_order(row: tuple) -> tuple:
-    decided, revision, step = row[0], row[1], row[2]
-    return decided, revision, step
 
 
 def challenge_projections(db: sqlite3.Connection, challenge_id: str) -> list[DigestIdea]:

@@ -25,7 +25,6 @@ from bot.domain.den_report import (
     _REACHED,
     TIMED_STAGES,
     FundedLine,
-    IdeaSummary,
     ReportFigures,
     report_figures,
 )
@@ -86,25 +85,6 @@ def dashboard_scope(
     if is_dm:
         return DashboardScope(challenge_id, year, ministry_of=viewer.id)
     return None
-
-
-def summary_of(idea: DigestIdea) -> IdeaSummary:
-    """The report's projection of an idea, from the digest's (one scan feeds both computations)."""
-    last = idea.decisions[-1] if idea.decisions else None
-    return IdeaSummary(
-        id=idea.id,
-        reference=idea.reference,
-        title=idea.title,
-        challenge=idea.challenge,
-        submitter_id=idea.submitter_id,
-        submitter_name=idea.submitter_name,
-        branch=idea.submitter_branch,
-        level=idea.submitter_level or "staff",
-        program_area=idea.program_area,
-        status=idea.status,
-        created_at=idea.created_at,
-        last_decided_at=last.decided_at if last else None,
-    )
 
 
 @dataclass(frozen=True)
@@ -180,8 +160,7 @@ def build_dashboard(
     """`ideas`: any ideas (those outside the scope are left out here); `stored`: their stage records."""
     tz = days.calendar.tz
     mine: list[DigestIdea] = [i for i in ideas if scope.counts(i, tz)]
-    summaries = [summary_of(i) for i in mine]
-    figures = report_figures(summaries, stored, now, days=days)
+    figures = report_figures(mine, stored, now, days=days)  # the digest's projections, counted as they are
     stages = figures.stages
 
     pitched = figures.funnel["pitched"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.challenge import Challenge
-from bot.domain.digest import BusinessDays, median_of
+from bot.domain.digest import BusinessDays, DigestIdea, median_of
 from bot.domain.model import Idea, IdeaStatus
 from bot.domain.stage import FUNNEL, IdeaStage, ProgressStatus, Stage
 
@@ -72,10 +72,38 @@ class IdeaSummary:
             last_decided_by=last.approver_id if last else "",
         )
 
+    @classmethod
+    def of_digest(cls, idea: DigestIdea) -> IdeaSummary:
+        """From the digest's projection (the dashboard's read)."""
+        last = idea.decisions[-1] if idea.decisions else None
+        return cls(
+            id=idea.id,
+            reference=idea.reference,
+            title=idea.title,
+            challenge=idea.challenge,
+            submitter_id=idea.submitter_id,
+            submitter_name=idea.submitter_name,
+            branch=idea.branch,
+            level=idea.level,
+            program_area=idea.program_area,
+            status=idea.status,
+            created_at=idea.created_at,
+            last_decided_at=last.decided_at if last else None,
+        )
 
-def stage_entry(idea: Idea | IdeaSummary) -> IdeaStage | None:
+
+# What the report's figures read of an idea: an IdeaSummary, or the digest's projection of it.
+Counted = IdeaSummary | DigestIdea
+
+
+def stage_entry(idea: Idea | Counted) -> IdeaStage | None:
     """An approved idea is in the pool from its final approval, with no stored record yet."""
-    summary = idea if isinstance(idea, IdeaSummary) else IdeaSummary.of(idea)
+    if isinstance(idea, IdeaSummary):
+        summary = idea
+    elif isinstance(idea, DigestIdea):
+        summary = IdeaSummary.of_digest(idea)
+    else:
+        summary = IdeaSummary.of(idea)
     if summary.status != IdeaStatus.APPROVED or not summary.challenge:
         return None
     return IdeaStage.enter_pool(
@@ -87,7 +115,7 @@ def stage_entry(idea: Idea | IdeaSummary) -> IdeaStage | None:
     )
 
 
-def stages_of(ideas: Iterable[Idea | IdeaSummary], stored: Iterable[IdeaStage]) -> dict[str, IdeaStage]:
+def stages_of(ideas: Iterable[Idea | Counted], stored: Iterable[IdeaStage]) -> dict[str, IdeaStage]:
     """Every approved idea's stage: the stored record, or its pool entry when it has none."""
     by_id = {s.idea_id: s for s in stored}
     for idea in ideas:
@@ -159,7 +187,7 @@ def funnel_counts(pitched: int, stages: Iterable[IdeaStage]) -> dict[str, int]:
 
 
 def stage_stays(
-    ideas: Iterable[IdeaSummary], stages: dict[str, IdeaStage], days: BusinessDays
+    ideas: Iterable[Counted], stages: dict[str, IdeaStage], days: BusinessDays
 ) -> dict[str, Counter[int]]:
     """How many business days each idea stayed at each stage it has left (TIMED_STAGES), counted:
     approval from the pitch to entering the pool, then each stage until the next one."""
@@ -176,7 +204,7 @@ def stage_stays(
 
 
 def report_figures(
-    ideas: Sequence[IdeaSummary], stored: Iterable[IdeaStage], now: datetime, *, days: BusinessDays
+    ideas: Sequence[Counted], stored: Iterable[IdeaStage], now: datetime, *, days: BusinessDays
 ) -> ReportFigures:
     """`ideas`: the ideas counted; `stored`: their stage records (others are ignored); `days`: the
     ministry's business days (its time zone and holidays)."""

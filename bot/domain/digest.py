@@ -176,6 +176,16 @@ class DigestIdea:
     def is_open(self) -> bool:
         return self.status == IdeaStatus.IN_REVIEW
 
+    # The report's names for the same facts (bot/domain/den_report.IdeaSummary), so the report's
+    # computation counts these ideas as they are (the dashboard: no copy of thousands of ideas).
+    @property
+    def branch(self) -> str:
+        return self.submitter_branch
+
+    @property
+    def level(self) -> str:
+        return self.submitter_level or "staff"
+
     @classmethod
     def of(cls, idea: Idea) -> DigestIdea:
         step = idea.current_approver
