@@ -202,12 +202,13 @@ class GraphDirectory:
     async def search_people(self, text: str, limit: int = 10) -> list[Person]:
         """`GET /users?$search="displayName:<text>" OR "mail:<text>"` (Entra ID's people search: each
         word of the name and the address matched by its start; it needs `ConsistencyLevel: eventual`).
-        Guests are left out: a panel is the ministry's staff. Found people are cached as looked-up ones."""
+        Guests are found too, as the panel card's people picker finds them (a panel may have a guest
+        judge). Found people are cached as looked-up ones."""
         words = " ".join(text.replace('"', " ").replace("\\", " ").split())
         if len(words) < 2:
             return []
         params = UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
-            search=f'"displayName:{words}" OR "mail:{words}"', select=[*SELECT, "userType"], top=limit,
+            search=f'"displayName:{words}" OR "mail:{words}"', select=SELECT, top=limit,
             orderby=["displayName"], count=True,
         )
         try:
@@ -217,7 +218,7 @@ class GraphDirectory:
             raise StoreUnavailable(f"Graph answered {error.response_status_code} to a people search") from error
         people = []
         for user in (found.value if found and found.value else []):
-            if user.id and user.display_name and (user.user_type or "Member") != "Guest":
+            if user.id and user.display_name:
                 person = self._person(user)
                 self._people.setdefault(person.id, person)
                 people.append(person)
