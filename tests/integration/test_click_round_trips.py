@@ -16,6 +16,8 @@ with `-s` shows where each stands.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -66,7 +68,19 @@ class Measured:
     def __init__(self, graph: FakeGraph, teams: TeamsClient) -> None:
         self.graph, self.teams, self.figures = graph, teams, {}
 
+    async def settled(self) -> None:
+        """Until the background work of earlier clicks (the notifications they queued, delivered
+        through Graph) has gone quiet: no request in flight and none started for a latency period.
+        On a busy machine it runs late and its requests would be counted as the next click's."""
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            seen = len(self.graph.requests)
+            await asyncio.sleep(LATENCY * 2)
+            if not self.graph.in_flight and len(self.graph.requests) == seen:
+                return
+
     async def click(self, label: str, user: User, payload: dict, inputs: dict | None = None):
+        await self.settled()
         mark = len(self.graph.spans)
         answer = await self.teams.click(user, payload, inputs or {})
         self.figures[label] = max(self.figures.get(label, 0), self.graph.round_trips(mark))

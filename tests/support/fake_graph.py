@@ -286,6 +286,7 @@ class FakeGraph:
     latency_seconds: float = 0.0  # added to every HTTP round trip, as SharePoint takes 100-300 ms to answer
     spans: list[tuple[float, float]] = field(default_factory=list)  # each HTTP round trip's start and end
     threshold_refusals: list[str] = field(default_factory=list)  # why each refused query was refused
+    in_flight: int = 0  # requests being answered now
     user_agents: list[str] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
@@ -401,11 +402,13 @@ class FakeGraph:
         path = "/" + request.match_info["tail"]
         self.requests.append((request.method, path))
         started = time.monotonic()
+        self.in_flight += 1
         try:
             if self.latency_seconds:
                 await asyncio.sleep(self.latency_seconds)
             return await self._answer(request, path)
         finally:
+            self.in_flight -= 1
             self.spans.append((started, time.monotonic()))
 
     def round_trips(self, since: int = 0) -> int:
