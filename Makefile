@@ -51,6 +51,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.graph_round_trips
 	$(PY) -m bench.graph_idle_cost
 	$(PY) -m bench.idle_instance_cost
+	$(PY) -m bench.peoples_choice_burst
 	$(PY) -m bench.idea_lifecycle_cost
 	$(PY) -m bench.vote_click
 	$(PY) -m bench.telemetry_cost

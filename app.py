@@ -21,6 +21,7 @@ from bot.tab.wiring import mount_tab
 from bot.telemetry import Telemetry
 from bot.telemetry.setup import configure_from_env
 from bot.web.admin_routes import admin_routes
+from bot.web.information_download import information_download_routes
 from bot.web.pages import health_routes, page_routes
 from bot.web.report_download import report_download_route
 from bot.web.request_guard import GuardSettings, request_guard
@@ -82,7 +83,10 @@ def create_app(
     )
     if den.challenges is not None and den.report_links is not None:
         report_download_route(app, den.challenges, den.report_links)
-    page_routes(app, den.notice)
+    if den.access is not None and den.information_links is not None:
+        information_download_routes(app, den.access, den.information_links)
+    information = den.tab_links.information() if den.tab_links is not None and den.tab_links.app_id else ""
+    page_routes(app, den.notice, information)
     mount_tab(app, den, settings)
     app.on_startup.append(start)
     app.on_cleanup.append(stop)

@@ -50,6 +50,7 @@ from bot.services.challenge import ChallengeService
 from bot.services.connect import ConnectService
 from bot.services.digest import DigestService
 from bot.services.ideas import IdeaService
+from bot.services.information_links import InformationLinks
 from bot.services.limited_posts import RateLimitedPosts
 from bot.services.live_cards import LiveCards
 from bot.services.nudges import Nudger
@@ -66,6 +67,7 @@ from bot.tab.wiring import tab_links_for
 from bot.telemetry import Telemetry
 from bot.telemetry.outbox import BacklogWatch, DeliveryObserver
 from bot.telemetry.store import traced_store
+from cards.tab_links import TabLinks
 from dialogs.approvals import ApprovalFlows
 from dialogs.connect import ConnectFlows
 from dialogs.connect_notifications import ConnectNotificationRenderer
@@ -278,6 +280,8 @@ class Den:
     backlog_watch: BacklogWatch | None = None  # the outbox gauges, with telemetry on
     connect: ConnectService | None = None  # similar ideas and asking to connect
     report_links: ReportLinks | None = None  # the report's CSV download links
+    information_links: InformationLinks | None = None  # a person's own information, from the tab
+    tab_links: TabLinks | None = None  # the Den tab's pages from outside it (Teams deep links)
     tab_index: SharePointTabIndex | None = None  # the Den tab's index on SharePoint (from the delta query)
     tab_index_timer: Timer | None = None
 
@@ -421,6 +425,7 @@ def bootstrap(
     pitch_day.renderer = ChannelCards(pitch_day)  # the channel cards it posts and updates
     public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     report_links = ReportLinks(settings.link_secret, public_url, clock)
+    information_links = InformationLinks(settings.link_secret, public_url, clock)
     tab_links = tab_links_for(settings, public_url)
     renderer = NotificationRenderer(store, second_look=routes.second_look,
                                     den=DenNotificationRenderer(challenges, notice),
@@ -572,6 +577,8 @@ def bootstrap(
         refusals=RefusalTap(store, clock),
         connect=connect,
         report_links=report_links,
+        information_links=information_links,
+        tab_links=tab_links,
         tab_index=tab_index,
         tab_index_timer=tab_index_timer,
     )

@@ -14,8 +14,15 @@ from cards.common import card, good, heading, navigate, subtle, text
 COUNTED = ("ideasPitched", "actionsOnOthersIdeas", "scoresGiven", "votesCast", "messagesSent", "connectionRequests")
 
 
-def my_information_card(m: Messages, counts: Mapping[str, int], *, reference: str) -> dict[str, Any]:
+def my_information_card(
+    m: Messages, counts: Mapping[str, int], *, reference: str, download: str = ""
+) -> dict[str, Any]:
+    """`download`: the Den tab's "My information" page (a Teams deep link), where the same copy is ready
+    at once; without one (no tab to reach) the card says only that the administrators send it."""
     lines = [text(m.count(f"my_information.{key}", counts.get(key, 0))) for key in COUNTED]
+    actions = [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS), navigate(m.t("welcome.help"), verbs.HELP)]
+    if download:
+        actions.insert(0, {"type": "Action.OpenUrl", "title": m.t("my_information.download_button"), "url": download})
     return card(
         m,
         [
@@ -24,6 +31,7 @@ def my_information_card(m: Messages, counts: Mapping[str, int], *, reference: st
             *lines,
             good(m.t("my_information.recorded", reference=reference)),
             subtle(m.t("my_information.how")),
+            *([subtle(m.t("my_information.download"))] if download else []),
         ],
-        [navigate(m.t("welcome.my_ideas"), verbs.MY_IDEAS), navigate(m.t("welcome.help"), verbs.HELP)],
+        actions,
     )

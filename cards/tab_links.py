@@ -46,17 +46,30 @@ class TabLinks:
 
     def page(self, idea_id: str, *, reader_id: str = "", locale: str = "") -> str:
         """The tab's own page for the idea (outside Teams); in a demo, signed in as the reader."""
+        return self._page(f"idea/{quote(idea_id, safe='')}", reader_id, locale)
+
+    def _page(self, route: str, reader_id: str = "", locale: str = "") -> str:
         params = {"as": reader_id, "lang": locale} if self.demo else {}
         kept = {k: v for k, v in params.items() if v}
         query = f"?{urlencode(kept)}" if kept else ""
-        return f"{self.base_url.rstrip('/')}/tab{query}#/idea/{quote(idea_id, safe='')}"
+        return f"{self.base_url.rstrip('/')}/tab{query}#/{route}"
 
     def deep_link(self, idea_id: str) -> str:
         """The Teams deep link to the idea in the personal tab (with the page as the web fallback)."""
-        context = json.dumps({"subEntityId": f"idea:{idea_id}"}, separators=(",", ":"))
+        return self._deep_link(f"idea:{idea_id}", self.page(idea_id))
+
+    def _deep_link(self, sub_entity: str, page: str) -> str:
+        context = json.dumps({"subEntityId": sub_entity}, separators=(",", ":"))
         link = f"https://teams.microsoft.com/l/entity/{quote(self.app_id, safe='')}/{PERSONAL_TAB_ENTITY}?"
-        fallback = f"webUrl={quote(self.page(idea_id), safe='')}&" if self.base_url else ""
+        fallback = f"webUrl={quote(page, safe='')}&" if self.base_url else ""
         return f"{link}{fallback}context={quote(context, safe='')}"
+
+    def information(self, *, reader_id: str = "", locale: str = "") -> str:
+        """The tab's "My information" page: the Teams deep link to it (sub-page `information`), or in a
+        demo the tab's own page, signed in as the reader; "" where the tab cannot be reached."""
+        if self.app_id:
+            return self._deep_link("information", self._page("information"))
+        return self._page("information", reader_id, locale) if self.enabled else ""
 
     def for_reader(self, reader_id: str = "", locale: str = "") -> Callable[[str], str] | None:
         """idea id -> link, for one reader; None when the tab cannot be reached from a card."""

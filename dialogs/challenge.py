@@ -10,9 +10,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.domain.challenge import ChallengePhase, draft_from_challenge
+from bot.domain.challenge import Challenge, ChallengePhase, draft_from_challenge
 from bot.domain.stage import Stage, funding_form_errors
-from bot.services.challenge import ChallengeService, StageResult, Status
+from bot.services.challenge import ChallengeService, PoolEntry, StageResult, Status
 from bot.services.report_links import ReportLinks
 from cards.challenge import (
     Choosing,
@@ -190,7 +190,19 @@ class ChallengeFlows:
         if not challenge.is_sponsor(turn.user_id):
             return _refused(turn, "not_sponsor")
         finalist_ids = [r.idea.id for r in rows if r.stage.stage == Stage.FINALIST]
-        panel, votes = await self.service.pitch_day_results(challenge, finalist_ids) if finalist_ids else ({}, None)
+        figures = await self.service.pitch_day_results(challenge, finalist_ids) if finalist_ids else None
+        return self._pool_card(turn, challenge, rows, headline, figures=figures, picked=picked, reason=reason,
+                               problem=problem)  # fmt: skip
+
+    def _pool_card(
+        self, turn: Turn, challenge: Challenge, rows: Sequence[PoolEntry], headline: str, *, figures=None,
+        picked: Sequence[str] = (), reason: str = "", problem: str = "",
+    ) -> Reply:  # fmt: skip
+        """The sponsor's pool card from what was read (the panel's results and votes beside the finalists)."""
+        if not challenge.is_sponsor(turn.user_id):
+            return _refused(turn, "not_sponsor")
+        has_finalists = any(r.stage.stage == Stage.FINALIST for r in rows)
+        panel, votes = figures if figures is not None and has_finalists else ({}, None)
         choosing = Choosing(today=self.service.today(), picked=picked, reason=reason, problem=problem, panel=panel,
                             votes=votes)  # fmt: skip
         card = pool_card(turn.messages, challenge, [(r.idea, r.stage) for r in rows], now=self.service.clock(),
@@ -198,7 +210,7 @@ class ChallengeFlows:
         return Reply(card=card)
 
     async def view(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        idea, stage, challenge = await self.service.view(as_key(data.get("ideaId")))
+        idea, stage, challenge = await self.service.view(as_key(data.get("ideaId")), as_key(data.get("challengeId")))
         if idea is None or challenge is None:
             return _refused(turn, "not_found")
         if not challenge.is_sponsor(turn.user_id):
@@ -207,6 +219,9 @@ class ChallengeFlows:
         return Reply(card=idea_view_card(turn.messages, idea, stage, challenge, names))
 
     async def _after(self, turn: Turn, result: StageResult, recorded_key: str) -> Reply:
+        if result.status == Status.RECORDED and result.pool is not None and result.challenge is not None:
+            return self._pool_card(turn, result.challenge, result.pool, turn.messages.t(recorded_key),
+                                   figures=result.pitch_day)  # as the click left it: nothing read again
         if result.status == Status.RECORDED:
             challenge_id = result.challenge.id if result.challenge else ""
             return await self.pool(turn, {"challengeId": challenge_id}, turn.messages.t(recorded_key))
@@ -221,7 +236,8 @@ class ChallengeFlows:
         return _refused(turn, result.reason or "refused")
 
     async def shortlist(self, turn: Turn, data: Mapping[str, Any], *, undo: bool = False) -> Reply:
-        result = await self.service.shortlist(actor_id=turn.user_id, idea_id=as_key(data.get("ideaId")), undo=undo)
+        result = await self.service.shortlist(actor_id=turn.user_id, idea_id=as_key(data.get("ideaId")), undo=undo,
+                                              challenge_id=as_key(data.get("challengeId")))  # fmt: skip
         return await self._after(turn, result, "den.recorded.unshortlisted" if undo else "den.recorded.shortlisted")
 
     async def finalists(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
@@ -254,7 +270,7 @@ class ChallengeFlows:
         return await self._after(turn, result, "den.recorded.winners")
 
     async def fund_form(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
-        idea, stage, challenge = await self.service.view(as_key(data.get("ideaId")))
+        idea, stage, challenge = await self.service.view(as_key(data.get("ideaId")), as_key(data.get("challengeId")))
         if idea is None or challenge is None or stage is None:
             return _refused(turn, "not_found")
         if not challenge.is_sponsor(turn.user_id):
@@ -266,7 +282,7 @@ class ChallengeFlows:
     async def fund(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         errors = funding_form_errors(data.get("amount"), data.get("branch"), data.get("conditions"))
         if errors:  # each at its field, with what was typed
-            idea, _, challenge = await self.service.view(as_key(data.get("ideaId")))
+            idea, _, challenge = await self.service.view(as_key(data.get("ideaId")), as_key(data.get("challengeId")))
             if idea is not None and challenge is not None and challenge.is_sponsor(turn.user_id):
                 values = {k: as_text(data.get(k)) for k in ("amount", "branch", "conditions")}
                 notice = turn.messages.t("form.errors_summary")
@@ -277,6 +293,7 @@ class ChallengeFlows:
             amount=data.get("amount"),
             branch=as_text(data.get("branch")),
             conditions=as_text(data.get("conditions")),
+            challenge_id=as_key(data.get("challengeId")),
         )
         if result.status == Status.REFUSED and result.idea is not None:
             values = {k: as_text(data.get(k)) for k in ("amount", "branch", "conditions")}
@@ -288,7 +305,8 @@ class ChallengeFlows:
     async def consent(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         consent = str(data.get("consent")).lower() == "true"
         result = await self.service.give_consent(
-            actor_id=turn.user_id, idea_id=as_key(data.get("ideaId")), consent=consent
+            actor_id=turn.user_id, idea_id=as_key(data.get("ideaId")), consent=consent,
+            challenge_id=as_key(data.get("challengeId")),
         )
         if result.status in (Status.RECORDED, Status.ALREADY) and result.stage and result.challenge:
             return Reply(card=consent_card(turn.messages, result.idea, result.stage, result.challenge))

@@ -189,7 +189,8 @@ class MainDialog:
         info = await self._access.information_about(turn.user_id)
         reference = await self._access.record_request(turn.user_id, by=turn.user_id, channel="chat")
         counts = {key: len(info[key]) for key in COUNTED}
-        return my_information_card(turn.messages, counts, reference=reference)
+        download = self._tab_links.information(reader_id=turn.user_id, locale=turn.messages.language)
+        return my_information_card(turn.messages, counts, reference=reference, download=download)
 
     async def on_action(self, turn: Turn, verb: str, data: Mapping[str, Any]) -> Reply:
         """A card button (Action.Execute): answer with the card that replaces it in place, or, for a

@@ -42,18 +42,18 @@ class PanelFlows:
         self.service = service
 
     async def show(self, turn: Turn, data: Mapping[str, Any], notice: str = "") -> Reply:
-        day = await self.service.day(as_key(data.get("challengeId")))
+        day = await self.service.day(as_key(data.get("challengeId")), with_cards=True)
         if day is None:
             return Reply(message=turn.messages.t("pd.refused.not_found"))
-        return Reply(card=await self._console(turn, day, notice))
+        return Reply(card=await self.console(turn, day, notice))
 
-    async def _console(self, turn: Turn, day: PitchDay, notice: str = "") -> dict[str, Any]:
+    async def console(self, turn: Turn, day: PitchDay, notice: str = "") -> dict[str, Any]:
         organiser = await self.service.is_organiser(turn.user_id)
         if organiser and not notice and await self.service.in_the_running(turn.user_id, day):
             notice = turn.messages.t("pd.refused.in_the_running_panel")  # said before they try
         panel = day.panel
         names = await self.service.names(panel.judge_ids if panel else [])
-        _, done = await self.service.progress(day.challenge.id) if panel else (None, None)
+        _, done = await self.service.progress(day) if panel else (None, None)
         today = self.service.clock().astimezone(self.service.tz).date()
         return pitch_day_card(turn.messages, day.challenge, day.finalists, panel, day.poll, viewer_id=turn.user_id,
                               organiser=organiser, names=names, done=done, notice=notice, today=today)  # fmt: skip
@@ -110,7 +110,7 @@ class PanelFlows:
         if result.status != Status.RECORDED or result.day is None:
             return self._refusal(turn, result)
         notice = turn.messages.t("pd.named.done", count=len(result.day.panel.judge_ids))
-        return Reply(card=await self._console(turn, result.day, notice))
+        return Reply(card=await self.console(turn, result.day, notice))
 
     async def _form_again(
         self, turn: Turn, challenge_id: str, values: dict[str, str], code: str, *, below_quorum: int | None = None
@@ -184,7 +184,7 @@ class PanelFlows:
         if result.status == Status.REFUSED or result.day is None:
             return self._refusal(turn, result)
         key = "pd.scoring.closed_now" if result.status == Status.RECORDED else "pd.refused.scoring_closed"
-        return Reply(card=await self._console(turn, result.day, turn.messages.t(key)))
+        return Reply(card=await self.console(turn, result.day, turn.messages.t(key)))
 
     async def results(self, turn: Turn, data: Mapping[str, Any]) -> Reply:
         result = await self.service.results(viewer_id=turn.user_id, challenge_id=as_key(data.get("challengeId")))
@@ -204,7 +204,7 @@ class PanelFlows:
         if not turn.is_personal:  # clicked on the channel's card: answer with the card as it now is
             return Reply(card=now_pitching_card(turn.messages, day.challenge, day.finalists, day.panel))
         notice = turn.messages.t("room.moved") if not result.reason else turn.messages.t(f"pd.refused.{result.reason}")
-        return Reply(card=await self._console(turn, day, notice))
+        return Reply(card=await self.console(turn, day, notice))
 
     @staticmethod
     def _refusal(turn: Turn, result: Outcome) -> Reply:

@@ -101,7 +101,7 @@ class VotingFlows:
         if result.status == Status.REFUSED or result.day is None:
             return refused(turn, result.reason or "not_found")
         if not turn.is_personal:  # on the channel's card: the result, as everyone now sees it
-            return await self._view(turn, challenge_id)
+            return await self._view(turn, challenge_id, outcome=result if result.day.poll else None)
         return await self._after(turn, result, "pc.closed")
 
     async def _after(self, turn: Turn, result, done_key: str) -> Reply:
@@ -116,4 +116,4 @@ class VotingFlows:
             notice = m.t(f"pd.refused.{result.reason}") if result.reason else ""
         else:
             notice = m.t(done_key)
-        return await self._panel.show(turn, {"challengeId": result.day.challenge.id}, notice)
+        return Reply(card=await self._panel.console(turn, result.day, notice))  # as the click left it: no re-read

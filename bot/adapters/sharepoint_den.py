@@ -242,6 +242,14 @@ class SharePointDenStore(
             )
         return rows
 
+    def _owner_rows(self, stage: IdeaStage) -> list[tuple[str, dict[str, Any]]]:
+        """The rows an owner's write adds: the change it made (done, stopped) and their update. The
+        funding and its change, written with the sponsor's decision (owed on disk if they could not
+        be), are not sent again: in a batch a duplicate would stop every row after it."""
+        rows = self._fact_rows(stage)
+        moved = bool(stage.history) and stage.history[-1].to_stage in (Stage.IMPLEMENTED, Stage.STOPPED)
+        return [(key, values) for key, values in rows if key == "progress" or (moved and key == "stage_history")]
+
     async def write_stages(
         self, challenge: Challenge, stages: Sequence[IdeaStage], outbox: Sequence[OutboxMessage] = ()
     ) -> None:
@@ -266,10 +274,20 @@ class SharePointDenStore(
         each written once whatever happens now. Returns the gate item's new version."""
         stage_ids = {f"s{n}": stage for n, stage in enumerate(stages)}
         first_writes = {id(stage) for stage in stages if not stage.version}  # never stored: no history rows yet
-        requests = [gate] + [self._stage_request(rid, stage) for rid, stage in stage_ids.items()]
-        outcome = await self._batches.run(
-            requests[:BATCH_LIMIT], sequential=True, deadline=self._deadline(self.click_budget)
-        )
+        requests = ([gate] + [self._stage_request(rid, stage) for rid, stage in stage_ids.items()])[:BATCH_LIMIT]
+        rows = self._outbox_rows(outbox) + [
+            PendingRow(key, str(values[UNIQUE_KEYS[key]]), values)
+            for stage in stages
+            for key, values in self._fact_rows(stage, first_write=id(stage) in first_writes)
+        ]
+        if gate_stage is not None:
+            owner = self._owner_rows(gate_stage)
+            rows += [PendingRow(key, str(values[UNIQUE_KEYS[key]]), values) for key, values in owner]
+        # The rows beside the change go after it in the same batch, as many as it holds: written only
+        # if the change is; any it could not hold (or refused after it) are written after the batch.
+        room = max(0, min(BATCH_LIMIT - len(requests), BATCH_LIMIT - 1))
+        requests += self._row_requests(rows[:room], lease=True)
+        outcome = await self._batches.run(requests, sequential=True, deadline=self._deadline(self.click_budget))
         if any(r.id == "gate" for r in outcome.leftover):
             raise StoreBusy("the stage change was throttled past the time budget", outcome.retry_after)
         status = outcome.status.get("gate", 0)
@@ -286,12 +304,7 @@ class SharePointDenStore(
                 stage.version = _version(outcome.body[rid], str(stage.version).partition("|")[0])
             else:
                 await self._rewrite_stage(stage)
-        rows = [
-            PendingRow(key, str(values[UNIQUE_KEYS[key]]), values)
-            for stage in [*stages, *([gate_stage] if gate_stage else [])]
-            for key, values in self._fact_rows(stage, first_write=id(stage) in first_writes)
-        ]
-        await self._settle_rows(rows + self._outbox_rows(outbox), Outcome())
+        await self._settle_rows(rows, outcome if room else Outcome())
         return gate_version
 
     async def _rewrite_stage(self, stage: IdeaStage) -> None:

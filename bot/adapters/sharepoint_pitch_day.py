@@ -70,11 +70,13 @@ class SharePointPitchDayLists:
         *,
         gate: Request | None = None,
         closed: Exception | None = None,
+        opens: str = "",
     ) -> str:
         """Create (no version) or conditionally update one record, then its notifications, in one
         sequential $batch (nothing after the record is written if it is refused). A create whose
         answer failed is settled by reading its unique key back (ours, by its WriteToken, or a
-        duplicate). Returns the record's new version."""
+        duplicate). `opens` names a gate item made last in the same batch (when it fits; else
+        `_gate` makes it on first use). Returns the record's new version."""
         api = self._api(key)
         item_id, _, etag = str(version or "").partition("|")
         token = "" if item_id else _token()
@@ -84,7 +86,9 @@ class SharePointPitchDayLists:
             first = api.create_request("record", {**values, "WriteToken": token})
         rows = self._outbox_rows(outbox)
         ahead = [gate] if gate is not None else []
-        requests = [*ahead, first, *self._row_requests(rows[: BATCH_LIMIT - 1 - len(ahead)], lease=True)]
+        room = BATCH_LIMIT - 1 - len(ahead)
+        after = [self._gate_request(opens)] if opens and len(rows) < room else []
+        requests = [*ahead, first, *self._row_requests(rows[: room - len(after)], lease=True), *after]
         outcome = await self._batches.run(requests, sequential=True, deadline=self._deadline(self.click_budget))
         if any(r.id in ("gate", "record") for r in outcome.leftover):
             raise StoreBusy(f"the {key} write was throttled past the time budget", outcome.retry_after)
@@ -107,8 +111,18 @@ class SharePointPitchDayLists:
             if _fields(existing).get("WriteToken") != token:
                 raise ConcurrencyConflict(f"{key}: {values[unique]} exists")
             new_version = f"{existing.id}|{_etag(existing)}"  # written after all: its answer was lost
-        await self._settle_rows(rows, outcome)
+        if after and outcome.ok("opens"):
+            self._gate_ids()[opens] = str(outcome.body["opens"].get("id") or "")
+        await self._settle_rows(rows, outcome)  # those the batch did not hold are written now
         return new_version
+
+    def _gate_ids(self) -> dict[str, str]:
+        """Gate item ids this instance knows: `<kind>-open:<challenge>` -> list item id."""
+        return self.__dict__.setdefault("_gate_item_ids", {})
+
+    def _gate_request(self, key: str) -> Request:
+        values = {"SettingKey": key, "Body": "", "UpdatedAt": _iso(datetime.now(UTC))}
+        return self._api("settings").create_request("opens", values)
 
     # ---- the panel ------------------------------------------------------------------------
     async def save_panel(self, panel: Panel, outbox: Sequence[OutboxMessage] = ()) -> None:
@@ -116,12 +130,20 @@ class SharePointPitchDayLists:
         deleted by the write that closes scoring, before the panel says so."""
         values = {"ChallengeId": panel.challenge_id, "ChairId": panel.chair_id,
                   "Body": json.dumps(panel_to_dict(panel), ensure_ascii=False)}  # fmt: skip
-        if panel.scoring_closed:
+        key = f"{SCORING}-open:{panel.challenge_id}"
+        opens = key if not panel.version and not panel.scoring_closed else ""
+        gate_id = self._gate_ids().get(key) if panel.scoring_closed else None
+        if gate_id:  # closing, the gate known: deleted first in the panel's own batch
+            delete = self._api("settings").delete_request("gate", gate_id)
+            try:
+                panel.version = await self._save_record("panels", "ChallengeId", values, panel.version, outbox,
+                                                        gate=delete, closed=_GateGone())  # fmt: skip
+                return
+            except _GateGone:  # deleted already (an earlier attempt, another instance): write the panel alone
+                self._gate_ids().pop(key, None)
+        elif panel.scoring_closed:
             await self._close_gate(SCORING, panel.challenge_id)
-        created = not panel.version
-        panel.version = await self._save_record("panels", "ChallengeId", values, panel.version, outbox)
-        if created and not panel.scoring_closed:
-            await self._gate(SCORING, panel.challenge_id, still_open=self._scoring_open)
+        panel.version = await self._save_record("panels", "ChallengeId", values, panel.version, outbox, opens=opens)
 
     async def get_panel(self, challenge_id: str) -> Panel | None:
         item = await self._api("panels").first("ChallengeId", challenge_id, ("ChallengeId", "Body"))
@@ -165,10 +187,8 @@ class SharePointPitchDayLists:
             stored = await self.count_votes(poll.challenge_id)
             if not frozen_counts_hold(poll, stored):
                 raise ConcurrencyConflict(f"{poll.challenge_id}: votes cast since they were counted")
-        created = not poll.version
-        poll.version = await self._save_record("polls", "ChallengeId", values, poll.version, outbox)
-        if created and poll.is_open:
-            await self._gate(VOTING, poll.challenge_id, still_open=self._voting_open)
+        opens = f"{VOTING}-open:{poll.challenge_id}" if not poll.version and poll.is_open else ""
+        poll.version = await self._save_record("polls", "ChallengeId", values, poll.version, outbox, opens=opens)
 
     async def get_poll(self, challenge_id: str) -> Poll | None:
         item = await self._api("polls").first("ChallengeId", challenge_id, ("ChallengeId", "Body"))
@@ -182,22 +202,23 @@ class SharePointPitchDayLists:
         gate = await self._gate(VOTING, challenge_id, still_open=self._voting_open)
         if gate is None:
             raise VotingClosed(challenge_id)
+        item: ListItem | None = None
         async for attempt in conflict_retry(attempts=CAST_ATTEMPTS):
             with attempt:
-                item = await api.first("VoteKey", key, VOTE_FIELDS)
-                if item is None:
+                if item is None:  # most votes are a first vote: created at once, without reading first
                     token = _token()
                     values = {"VoteKey": key, "ChallengeId": challenge_id, "VoterId": voter_id,
                               "FinalistId": finalist_id, "CastAt": _iso(now), "ChangedAt": _iso(now),
                               "Moves": 0, "WriteToken": token}  # fmt: skip
                     status = await self._behind_gate(gate, api.create_request("vote", values), challenge_id)
-                    if status >= 300:  # a clash (status undocumented) or a failure: read the key back
-                        existing = await api.first("VoteKey", key, ["VoteKey", "WriteToken"])
-                        if existing is None:
-                            raise StoreUnavailable(f"Graph answered {status} to a new vote")
-                        if _fields(existing).get("WriteToken") != token:
-                            raise ConcurrencyConflict(key)  # a concurrent click created it: read again
-                    return VoteResult(Vote(challenge_id, voter_id, finalist_id, now, now, 0), "")
+                    if status < 300:
+                        return VoteResult(Vote(challenge_id, voter_id, finalist_id, now, now, 0), "")
+                    # A clash (status undocumented) or a failure: read the key back.
+                    item = await api.first("VoteKey", key, [*VOTE_FIELDS, "WriteToken"])
+                    if item is None:
+                        raise StoreUnavailable(f"Graph answered {status} to a new vote")
+                    if _fields(item).get("WriteToken") == token:  # written after all: its answer was lost
+                        return VoteResult(Vote(challenge_id, voter_id, finalist_id, now, now, 0), "")
                 stored = _vote_from(item)
                 if stored.finalist_id == finalist_id:
                     return VoteResult(stored, finalist_id)
@@ -205,7 +226,8 @@ class SharePointPitchDayLists:
                 status = await self._behind_gate(gate, api.patch_request("vote", str(item.id), moved, _etag(item)),
                                                  challenge_id)  # fmt: skip
                 if status in (409, 412):
-                    raise ConcurrencyConflict(key)  # changed meanwhile: read again
+                    item = await api.first("VoteKey", key, VOTE_FIELDS)  # changed meanwhile: read again
+                    raise ConcurrencyConflict(key)
                 if status >= 300:
                     raise StoreUnavailable(f"Graph answered {status} to a vote's move")
                 return VoteResult(
@@ -239,7 +261,7 @@ class SharePointPitchDayLists:
 
         The gate is made with the poll (or panel); one opened before gates existed gets it here,
         after which the record is read again: if it closed meanwhile, the gate goes again."""
-        ids: dict[str, str] = self.__dict__.setdefault("_gate_ids", {})
+        ids = self._gate_ids()
         key, api = f"{kind}-open:{challenge_id}", self._api("settings")
         if key not in ids:
             item = await api.first("SettingKey", key, ["SettingKey"])
@@ -256,11 +278,14 @@ class SharePointPitchDayLists:
 
     async def _close_gate(self, kind: str, challenge_id: str) -> bool:
         """Delete the gate item; True if there was one (this write is the one that closes)."""
-        api = self._api("settings")
-        item = await api.first("SettingKey", f"{kind}-open:{challenge_id}", ["SettingKey"])
-        if item is None:
-            return False
-        outcome = await self._batches.run([api.delete_request("close", str(item.id))], sequential=True,
+        api, key = self._api("settings"), f"{kind}-open:{challenge_id}"
+        item_id = self._gate_ids().pop(key, None)
+        if not item_id:
+            item = await api.first("SettingKey", key, ["SettingKey"])
+            if item is None:
+                return False
+            item_id = str(item.id)
+        outcome = await self._batches.run([api.delete_request("close", item_id)], sequential=True,
                                           deadline=self._deadline(self.click_budget))  # fmt: skip
         if outcome.status.get("close") not in (200, 204, 404):
             raise StoreUnavailable(f"Graph answered {outcome.status.get('close')} to closing a gate")
@@ -279,6 +304,10 @@ class SharePointPitchDayLists:
             finalist = str(_fields(item).get("FinalistId") or "")
             counts[finalist] = counts.get(finalist, 0) + 1
         return counts
+
+
+class _GateGone(Exception):
+    """The gate a closing write meant to delete first was already gone."""
 
 
 def _version(item: ListItem) -> str:

@@ -10,17 +10,20 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters.carried_lessons import forget_lessons
 from bot.adapters.graph_batch import BATCH_LIMIT
 from bot.adapters.graph_client import odata_string
+from bot.adapters.outbox_groups import GROUP_KIND, members_of_row
 from bot.adapters.sharepoint_store import _fields as _fields_of
-from bot.domain.retention import RecordClass, StoredRecord, week_start
+from bot.domain.retention import RecordClass, StoredRecord, people_records, week_start
 from bot.ports.records import EntryKind, MessageRecord, RegisterEntry
 
 CLOSED = {"approved", "rejected", "withdrawn"}
+PEOPLE_LISTS = {RecordClass.CONTACTS: "conversations", RecordClass.PREFERENCES: "preferences"}
 REGISTER_FIELDS = ("EntryKey", "Kind", "At", "By", "RecordClass", "SubjectId", "Body")
 
 
@@ -44,6 +47,8 @@ class SharePointRecords:
     _api: Callable
     _batches: Any
     _deadline: Callable
+    _conversations: Any
+    _languages: Any
     background_budget: float
 
     # ---- the register -----------------------------------------------------------------------------
@@ -134,6 +139,12 @@ class SharePointRecords:
                 answered = json.loads(f.get("Body") or "{}").get("answeredAt")
                 rows.append((f["RequestId"], _moment(answered or f.get("CreatedAt")), False, f.get("IdeaId") or "",
                              "", [("connect_requests", item_id)]))  # fmt: skip
+        elif record_class is RecordClass.ACTING_ARRANGEMENTS:  # due from its end (one item per approver)
+            for item_id, f in await self._rows("delegations", ("PrincipalId", "EndsAt")):
+                rows.append((f"{f['PrincipalId']}|{f.get('EndsAt') or ''}", _moment(f.get("EndsAt")), False, "", "",
+                             [("delegations", item_id)]))  # fmt: skip
+        elif record_class in PEOPLE_LISTS:
+            return await self._people_records(record_class)
         merged: dict[str, StoredRecord] = {}
         handles: dict[str, list[str]] = defaultdict(list)
         for key, at, is_open, idea_id, challenge_id, items in rows:
@@ -143,6 +154,21 @@ class SharePointRecords:
             StoredRecord(r.record_class, r.key, r.event_at, r.open, r.idea_id, r.challenge_id, ",".join(handles[key]))
             for key, r in merged.items()
         ]
+
+    async def _people_records(self, record_class: RecordClass) -> list[StoredRecord]:
+        """Contacts and language choices, counted from the person's last contact (bot/domain/retention.py)."""
+        chats = {f["UserId"]: (item_id, _moment(f.get("UpdatedAt"))) for item_id, f in
+                 await self._rows("conversations", ("UserId", "UpdatedAt"))}  # fmt: skip
+        chosen = {f["UserId"]: (item_id, _moment(f.get("UpdatedAt"))) for item_id, f in
+                  await self._rows("preferences", ("UserId", "UpdatedAt"))}  # fmt: skip
+        messages = [(f.get("RecipientId") or "", _moment(f.get("CreatedAt")), f.get("State") == "pending")
+                    for _, f in await self._rows("outbox", ("RecipientId", "CreatedAt", "State"))]  # fmt: skip
+        own = chats if record_class is RecordClass.CONTACTS else chosen
+        people = [(user_id, [chats.get(user_id, ("", None))[1], chosen.get(user_id, ("", None))[1]])
+                  for user_id in own]  # fmt: skip
+        list_key = PEOPLE_LISTS[record_class]
+        found = people_records(record_class, people, messages)
+        return [replace(r, handle=f"{list_key}/{own[r.key][0]}") for r in found]
 
     async def destroy_records(self, record_class: RecordClass, records: Sequence[StoredRecord]) -> int:
         """Delete each record's items (parallel $batches of 20). A record counts as destroyed when
@@ -166,16 +192,27 @@ class SharePointRecords:
                 status = outcome.status.get(f"d{n}", 0)
                 if not (200 <= status < 300 or status == 404):
                     failed.add(key)
+        cache = {RecordClass.CONTACTS: self._conversations, RecordClass.PREFERENCES: self._languages}.get(record_class)
+        for record in records if cache is not None else ():
+            cache.pop(record.key, None)  # this instance forgets them at once (others within their cache time)
         return len({r.key for r in records} - failed)
 
     async def messages_to(self, person_id: str) -> list[MessageRecord]:
         """RecipientId is not indexed (no click needs it): the outbox, which keeps only recent rows, is
         read a page at a time without a filter and sorted here."""
-        rows = await self._rows("outbox", ("MessageId", "RecipientId", "Kind", "IdeaId", "CreatedAt", "State"))
+        rows = await self._rows("outbox", ("MessageId", "RecipientId", "Kind", "IdeaId", "CreatedAt", "State",
+                                           "Payload"))  # fmt: skip
         found = [
             MessageRecord(f["MessageId"], f.get("Kind") or "", f.get("IdeaId") or "",
                           _moment(f.get("CreatedAt")) or datetime.now(UTC), f.get("State") or "")
             for _, f in rows
-            if f.get("RecipientId") == person_id
+            if f.get("RecipientId") == person_id and f.get("Kind") != GROUP_KIND
         ]  # fmt: skip
+        alone = {f.get("MessageId") for _, f in rows}  # a member moved to a row of its own is listed there
+        for _, f in rows:  # the messages a group row holds (bot/adapters/outbox_groups.py), each its own
+            for message, done in members_of_row(f):
+                if message.recipient_id == person_id and message.id not in alone:
+                    state = "sent" if done and f.get("State") != "failed" else f.get("State") or ""
+                    found.append(MessageRecord(message.id, str(message.kind), message.idea_id, message.created_at,
+                                               state))  # fmt: skip
         return sorted(found, key=lambda m: (m.created_at, m.id))

@@ -30,6 +30,7 @@ An idea's version is an opaque token: `<list item id>|<eTag>`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import logging
@@ -55,6 +56,15 @@ from msgraph.generated.sites.item.lists.item.items.items_request_builder import 
 from bot.adapters.graph_batch import BATCH_LIMIT, THROTTLED, BatchRunner, Request
 from bot.adapters.graph_client import fresh_headers, odata_string
 from bot.adapters.graph_pressure import RateLimitGauge
+from bot.adapters.outbox_groups import (
+    GROUP_KIND,
+    Group,
+    group_key,
+    group_values,
+    groupable_id,
+    groups_of,
+    members_of_row,
+)
 from bot.adapters.pending_writes import PendingRow, PendingWrites
 from bot.adapters.provisioned_site import is_site_url, resolve_site_id
 from bot.adapters.serialization import (
@@ -330,14 +340,18 @@ class _ListApi:
                 elif differs(_fields(existing)):
                     await self.patch(existing.id, values, _etag(existing))
 
-    async def patch(self, item_id: str, values: dict[str, Any], etag: str = "*") -> None:
+    async def patch(self, item_id: str, values: dict[str, Any], etag: str = "*") -> str | None:
+        """Update an item's fields (If-Match `etag`); returns its new eTag when Graph gives it."""
         try:
-            await self.items.by_list_item_id(item_id).fields.patch(
+            written = await self.items.by_list_item_id(item_id).fields.patch(
                 FieldValueSet(additional_data=values),
                 request_configuration=RequestConfiguration(headers=fresh_headers(If_Match=etag)),
             )
         except APIError as error:
             raise _graph_call(error) from error
+        extra = written.additional_data if written is not None and written.additional_data else {}
+        etag = extra.get("@odata.etag")
+        return str(etag) if etag else None
 
     @property
     def path(self) -> str:
@@ -424,9 +438,12 @@ class SharePointStore:
         self._lists: dict[str, _ListApi] = {}
         self._local: dict[str, _LocalRow] = {}  # message id -> row leased to this instance on write
         self._item_ids: dict[str, str] = {}  # message id -> list item id, for rows this instance handled
+        self._groups: dict[str, Group] = {}  # item id -> a group row (outbox_groups) this instance holds
+        self._member_of: dict[str, str] = {}  # message id -> the item id of the group row holding it
         self._conversations: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
         self._languages: TTLCache = TTLCache(maxsize=10_000, ttl=conversation_cache_seconds)
         self._just_written: TTLCache = TTLCache(maxsize=2_000, ttl=JUST_WRITTEN_SECONDS)  # idea id -> Idea
+        self._counter_items: dict[str, tuple[str, str, int]] = {}  # counter name -> (item id, eTag, value)
         self._last_poll: datetime | None = None
         self._poll_now = True  # this instance wrote or rescheduled rows others could not know about
         self._wake_at: datetime | None = None
@@ -515,29 +532,49 @@ class SharePointStore:
         return idea_from_dict(json.loads(_fields(item)["Body"]), version=f"{item.id}|{_etag(item)}")
 
     async def next_reference(self, year: int) -> str:
+        """The year's next reference. The counter's item and eTag this instance last wrote are kept:
+        the next reference is one conditional PATCH (If-Match), with no read first; if another
+        instance counted meanwhile, the PATCH answers 412 and the counter is read again."""
         counters = self._api("counters")
         name = f"reference-{year}"
         async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5):
             with attempt:
+                known = self._counter_items.pop(name, None)
+                if known is not None:
+                    item_id, etag, value = known
+                    try:
+                        written = await counters.patch(item_id, {"Value": value + 1}, etag)
+                    except ConcurrencyConflict:
+                        written = None  # another instance counted since: read it again, below
+                    if written is not None:
+                        self._remember_counter(name, item_id, written, value + 1)
+                        return f"DEN-{year}-{value + 1:04d}"
                 item = await counters.first("Name", name, ["Name", "Value"])
                 if item is None:
                     token = _token()
-                    _, ours = await counters.create_or_read({"Name": name, "Value": 1, "WriteToken": token}, "Name",
-                                                            token)
+                    made, ours = await counters.create_or_read({"Name": name, "Value": 1, "WriteToken": token},
+                                                               "Name", token)
                     if not ours:
                         raise ConcurrencyConflict(name)  # another instance made it first: count from theirs
+                    self._remember_counter(name, made.id, _etag(made) if made.e_tag else None, 1)
                     return f"DEN-{year}-0001"
                 value = int(float(_fields(item).get("Value") or 0)) + 1
-                await counters.patch(item.id, {"Value": value}, _etag(item))
+                written = await counters.patch(item.id, {"Value": value}, _etag(item))
+                self._remember_counter(name, item.id, written, value)
                 return f"DEN-{year}-{value:04d}"
         raise AssertionError("unreachable")
+
+    def _remember_counter(self, name: str, item_id: str | None, etag: str | None, value: int) -> None:
+        """Keep a counter this instance just wrote (its new eTag), for the next conditional PATCH."""
+        if item_id and etag and etag != "*":
+            self._counter_items[name] = (item_id, etag, value)
 
     async def add(self, idea: Idea, outbox: Sequence[OutboxMessage] = ()) -> None:
         """One sequential $batch: the idea (its IdeaId is unique), then its notifications."""
         ideas = self._api("ideas")
         token = _token()
         requests = [ideas.create_request("idea", {**self._idea_values(idea), "WriteToken": token})]
-        rows = self._outbox_rows(outbox)
+        rows = self._grouped_outbox_rows(outbox)
         requests += self._row_requests(rows[: BATCH_LIMIT - 1], lease=True)
         outcome = await self._batches.run(requests, sequential=True, deadline=self._deadline(self.click_budget))
         if any(r.id == "idea" for r in outcome.leftover):
@@ -578,7 +615,7 @@ class SharePointStore:
         new_decisions = [d for d in idea.decisions if idea.updated_at and d.decided_at == idea.updated_at]
         rows = [PendingRow("decisions", values["DecisionKey"], values)
                 for values in (_decision_values(idea, d) for d in new_decisions)]
-        rows += self._outbox_rows(outbox)
+        rows += self._grouped_outbox_rows(outbox)
         token = _token()
         values = {**self._idea_values(idea), "WriteToken": token}
         requests = [self._api("ideas").patch_request("idea", item_id, values, etag)]
@@ -737,8 +774,10 @@ class SharePointStore:
         moment = now or delegation.created_at
         async for attempt in conflict_retry(first_wait=0.02, longest_wait=0.5, attempts=12):
             with attempt:
-                gate, edges = await self._delegation_gate()
-                onward = onward_of(await self.delegations_in_force(moment), moment)
+                (gate, edges), in_force = await asyncio.gather(  # read together
+                    self._delegation_gate(), self.delegations_in_force(moment)
+                )
+                onward = onward_of(in_force, moment)
                 onward.update({p: d for p, (d, ends) in edges.items() if _dt(ends) and _dt(ends) > moment})
                 onward.pop(delegation.principal_id, None)
                 if now is not None and delegation.active(now):
@@ -782,6 +821,13 @@ class SharePointStore:
         )
         found = [delegation_from_dict(json.loads(_fields(item)["Body"])) for item in items]
         return {d.principal_id: d for d in found if d.active(now)}
+
+    async def delegations_involving(self, person_id: str) -> list[Delegation]:
+        """DelegateId is not indexed and no OR may lead a filter: the list (one item per approver, so
+        small) is read a page at a time, without a filter, and sorted out here."""
+        items = await self._api("delegations").query(None, self.DELEGATION_FIELDS)
+        found = [delegation_from_dict(json.loads(_fields(item)["Body"])) for item in items]
+        return sorted((d for d in found if person_id in (d.principal_id, d.delegate_id)), key=lambda d: d.ends_at)
 
     # ---- conversation references --------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> None:
@@ -838,6 +884,17 @@ class SharePointStore:
     def _outbox_rows(self, messages: Sequence[OutboxMessage]) -> list[PendingRow]:
         return [PendingRow("outbox", m.id, _outbox_values(m)) for m in messages]
 
+    def _grouped_outbox_rows(self, messages: Sequence[OutboxMessage]) -> list[PendingRow]:
+        """An action's notifications, those about its idea due together in one row (outbox_groups):
+        one create and one "sent" update for them all, each billed once."""
+        rows = []
+        for members in groups_of(messages):
+            if len(members) == 1:
+                rows += self._outbox_rows(members)
+            else:
+                rows.append(PendingRow("outbox", group_key(members), group_values(members)))
+        return rows
+
     def _row_requests(self, rows: Sequence[PendingRow], *, lease: bool = False) -> list[Request]:
         """Create requests for rows. With `lease` (and this instance delivering what it writes),
         outbox rows are written already leased to this instance: NotBefore is the lease's end."""
@@ -874,7 +931,11 @@ class SharePointStore:
                 continue
             self._item_ids[row.key_value] = item_id
             if lease_held and self._leases_own_writes():
-                self._local[row.key_value] = _LocalRow(_outbox_from_values(row.fields, leased=True), item_id)
+                if row.fields.get("Kind") == GROUP_KIND:
+                    for message in self._hold_group(Group.from_row(row.fields, item_id)):
+                        self._local[message.id] = _LocalRow(message, item_id)
+                else:
+                    self._local[row.key_value] = _LocalRow(_outbox_from_values(row.fields, leased=True), item_id)
         if outbox:
             self._backlog = None
             self._poll_now = self._poll_now or not (lease_held and self._leases_own_writes())
@@ -970,6 +1031,18 @@ class SharePointStore:
                     raise StoreUnavailable(f"Graph answered {outcome.status.get(f'q{n}')} to an outbox lookup")
                 if outcome.body[f"q{n}"].get("value"):
                     found.add(message_id)
+        return found | await self._grouped_ids([i for i in ids if i not in found and groupable_id(i)])
+
+    async def _grouped_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these ids are members of a group row: the rows of each one's idea (IdeaId is
+        indexed; an idea has a few rows), read once per idea. Only ids of kinds a group may hold
+        are asked (reminders, waiting notes and forms keep rows of their own), so the daily
+        reminder pass costs nothing more."""
+        wanted, found = set(ids), set()
+        for idea_id in dict.fromkeys(i.split(":", 1)[0] for i in ids):
+            rows = await self._api("outbox").query(f"fields/IdeaId eq {odata_string(idea_id)}",
+                                                   ["MessageId", "Kind", "Payload"])  # fmt: skip
+            found |= {m.id for row in rows for m, _ in members_of_row(_fields(row))} & wanted
         return found
 
     def _poll_due(self, now: datetime) -> bool:
@@ -1024,10 +1097,18 @@ class SharePointStore:
         outcome = await self._batches.run(requests, sequential=False, deadline=self._deadline(self.click_budget))
         claimed: list[OutboxMessage] = []
         for n, item in enumerate(items[:BATCH_LIMIT]):
-            if outcome.ok(f"c{n}"):
-                message = _outbox_from_values(_fields(item))
-                self._item_ids[message.id] = item.id
-                claimed.append(message)
+            if not outcome.ok(f"c{n}"):
+                continue
+            fields = _fields(item)
+            if fields.get("Kind") == GROUP_KIND:
+                members = self._hold_group(Group.from_row(fields, item.id))
+                if not members:  # every member was recorded, the row not yet marked: mark it now
+                    await box.patch(item.id, {"State": "sent"})
+                claimed += members
+                continue
+            message = _outbox_from_values(fields)
+            self._item_ids[message.id] = item.id
+            claimed.append(message)
         if read >= limit:
             self._poll_now = True  # there may be more: the dispatcher asks again at once
         return claimed
@@ -1054,6 +1135,9 @@ class SharePointStore:
         return item.id if item else None
 
     async def complete(self, message_id: str) -> None:
+        if message_id in self._member_of:
+            await self.complete_many([message_id])
+            return
         self._backlog = None
         item_id = await self._outbox_item_id(message_id)
         if item_id is not None:
@@ -1061,52 +1145,139 @@ class SharePointStore:
         self._item_ids.pop(message_id, None)
 
     async def complete_many(self, message_ids: Sequence[str]) -> None:
-        """The items this instance claimed are updated in $batches of 20, the rest one by one."""
+        """The items this instance claimed are updated in parallel $batches of 20 (a group row once,
+        with every member recorded now), the rest one by one."""
         self._backlog = None
-        box = self._api("outbox")
-        known = [(m, self._item_ids[m]) for m in message_ids if m in self._item_ids]
-        for start in range(0, len(known), BATCH_LIMIT):
-            chunk = known[start : start + BATCH_LIMIT]
-            requests = [
-                Request(f"s{n}", "PATCH", f"{box.path}/{quote(item_id)}/fields", {"State": "sent"})
-                for n, (_, item_id) in enumerate(chunk)
-            ]
-            outcome = await self._batches.run(requests, sequential=False, deadline=self._deadline(self.click_budget))
-            for n, (message_id, _) in enumerate(chunk):
-                if outcome.ok(f"s{n}"):
-                    self._item_ids.pop(message_id, None)
-        batched = {message_id for message_id, _ in known}
+        by_group: dict[str, list[str]] = {}
+        work: list[tuple[str, dict[str, Any], str | None]] = []  # (item id, fields, a single message's id)
         for message_id in message_ids:
+            if message_id in self._member_of:
+                by_group.setdefault(self._member_of[message_id], []).append(message_id)
+            elif message_id in self._item_ids:
+                work.append((self._item_ids[message_id], {"State": "sent"}, message_id))
+        groups = {item_id: self._groups[item_id] for item_id in by_group}
+        async with contextlib.AsyncExitStack() as held:
+            for item_id in sorted(groups):  # always in the same order: no two writers wait on each other
+                await held.enter_async_context(groups[item_id].writing)
+            work += [(item_id, groups[item_id].recording(ids), None) for item_id, ids in by_group.items()]
+            group_failed = await self._record_sent(work, {item_id: (groups[item_id], by_group[item_id])
+                                                          for item_id in groups})  # fmt: skip
+        batched = {message_id for _, _, message_id in work if message_id is not None}
+        grouped = {message_id for ids in by_group.values() for message_id in ids}
+        for message_id in message_ids:
+            if message_id in grouped:
+                continue
             if message_id not in batched or message_id in self._item_ids:
                 await self.complete(message_id)  # not claimed here, or its request in the batch failed
+        if group_failed:
+            raise StoreUnavailable("a group of notifications could not be recorded as sent")
+
+    async def _record_sent(self, work: list[tuple[str, dict[str, Any], str | None]],
+                           groups: dict[str, tuple[Group, list[str]]]) -> bool:
+        """The "sent" updates, in parallel $batches of 20; returns whether a group's failed."""
+        box = self._api("outbox")
+        group_failed = False
+        for start in range(0, len(work), BATCH_LIMIT):
+            chunk = work[start : start + BATCH_LIMIT]
+            requests = [Request(f"s{n}", "PATCH", f"{box.path}/{quote(item_id)}/fields", fields)
+                        for n, (item_id, fields, _) in enumerate(chunk)]  # fmt: skip
+            outcome = await self._batches.run(requests, sequential=False, deadline=self._deadline(self.click_budget))
+            for n, (item_id, _, message_id) in enumerate(chunk):
+                if not outcome.ok(f"s{n}"):
+                    group_failed = group_failed or message_id is None
+                elif message_id is not None:
+                    self._item_ids.pop(message_id, None)
+                else:
+                    self._group_recorded(*groups[item_id])
+        return group_failed
+
+    # ---- group rows (outbox_groups): several messages, one row --------------------------------
+    def _hold_group(self, group: Group) -> list[OutboxMessage]:
+        """Hold a group row this instance wrote or claimed; returns its members still to deliver."""
+        outstanding = group.outstanding()
+        if outstanding:
+            self._groups[group.item_id] = group
+            for message in outstanding:
+                self._member_of[message.id] = group.item_id
+        return outstanding
+
+    def _group_recorded(self, group: Group, message_ids: Sequence[str]) -> None:
+        group.done |= set(message_ids)
+        for message_id in message_ids:
+            self._member_of.pop(message_id, None)
+        if not any(self._member_of.get(m.id) == group.item_id for m in group.members):
+            self._groups.pop(group.item_id, None)
+
+    async def _move_out_of_group(self, message_id: str, changes: dict[str, Any]) -> None:
+        """A member to retry later (or given up) gets a row of its own, with `changes`, written before
+        the group records it as done: a crash between the two can repeat it, never lose it."""
+        group = self._groups[self._member_of[message_id]]
+        async with group.writing:
+            await self._move_out_held(group, message_id, changes)
+
+    async def _move_out_held(self, group: Group, message_id: str, changes: dict[str, Any]) -> None:
+        message = group.member(message_id)
+        assert message is not None
+        box = self._api("outbox")
+        values = {**_outbox_values(message), **changes}
+        requests = [box.create_request("alone", values),
+                    box.patch_request("group", group.item_id, group.recording([message_id]), "*")]  # fmt: skip
+        outcome = await self._batches.run(requests, sequential=True, deadline=self._deadline(self.click_budget))
+        if outcome.ok("alone"):
+            alone_id = str(outcome.body["alone"].get("id") or "")
+        else:  # written by an earlier attempt whose answer was lost, or not written at all
+            existing = await box.first("MessageId", message_id, ["MessageId"])
+            if existing is None:
+                raise StoreUnavailable(f"Graph answered {outcome.status.get('alone')} moving a notification")
+            alone_id = str(existing.id)
+            await box.patch(alone_id, changes)
+        if not outcome.ok("group"):
+            await box.patch(group.item_id, group.recording([message_id]))
+        self._item_ids[message_id] = alone_id
+        self._group_recorded(group, [message_id])
 
     async def reschedule(self, message_id: str, not_before: datetime, attempts: int, error: str) -> None:
-        item_id = await self._outbox_item_id(message_id)
-        if item_id is not None:
-            values = {"NotBefore": _iso(not_before), "Attempts": attempts, "LastError": error[:255]}
+        values = {"NotBefore": _iso(not_before), "Attempts": attempts, "LastError": error[:255]}
+        if message_id in self._member_of:
+            await self._move_out_of_group(message_id, values)
+        else:
+            item_id = await self._outbox_item_id(message_id)
+            if item_id is None:
+                return
             await self._api("outbox").patch(item_id, values)
-            self._wake_at = not_before if self._wake_at is None else min(self._wake_at, not_before)
+        self._wake_at = not_before if self._wake_at is None else min(self._wake_at, not_before)
 
     async def give_up(self, message_id: str, error: str) -> None:
         self._backlog = None
+        if message_id in self._member_of:
+            await self._move_out_of_group(message_id, {"State": "failed", "LastError": error[:255]})
+            self._item_ids.pop(message_id, None)
+            return
         item_id = await self._outbox_item_id(message_id)
         if item_id is not None:
             await self._api("outbox").patch(item_id, {"State": "failed", "LastError": error[:255]})
         self._item_ids.pop(message_id, None)
 
     async def renew_leases(self, message_ids: Sequence[str], until: datetime) -> None:
-        """A lease here is NotBefore moved past now (see claim_due): move it further."""
+        """A lease here is NotBefore moved past now (see claim_due): move it further (a group's row once)."""
+        renewed: set[str] = set()
         for message_id in message_ids:
-            item_id = await self._outbox_item_id(message_id)
-            if item_id is not None:
+            item_id = self._member_of.get(message_id) or await self._outbox_item_id(message_id)
+            if item_id is not None and item_id not in renewed:
+                renewed.add(item_id)
                 await self._api("outbox").patch(item_id, {"NotBefore": _iso(until)})
 
     async def release(self, message_ids: Sequence[str], now: datetime) -> None:
+        released: set[str] = set()
         for message_id in message_ids:
             self._local.pop(message_id, None)
-            item_id = await self._outbox_item_id(message_id)
-            if item_id is not None:
+            item_id = self._member_of.pop(message_id, None) or await self._outbox_item_id(message_id)
+            if item_id is not None and item_id not in released:
+                released.add(item_id)
                 await self._api("outbox").patch(item_id, {"NotBefore": _iso(now)})
+        for item_id in released & set(self._groups):
+            if item_id not in self._member_of.values():
+                del self._groups[item_id]  # claimed again, from its row, by whichever instance
         if message_ids:
             self._poll_now = True  # given back: due at once, for this instance or another
 

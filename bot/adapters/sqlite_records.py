@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.adapters.carried_lessons import forget_lessons
-from bot.domain.retention import RecordClass, StoredRecord, week_start
+from bot.domain.retention import RecordClass, StoredRecord, people_records, week_start
 from bot.ports.records import EntryKind, MessageRecord, RegisterEntry
 
 RECORDS_SCHEMA = """
@@ -66,6 +66,16 @@ _LISTS: dict[RecordClass, str] = {
     RecordClass.CONNECTION_REQUESTS: (
         "SELECT id, coalesce(json_extract(body, '$.answeredAt'), created_at), 0, idea_id, '' FROM connect_requests"
     ),
+    # counted from the end; the key names the end too, so a new arrangement the approver makes meanwhile stays
+    RecordClass.ACTING_ARRANGEMENTS: "SELECT principal_id || '|' || ends_at, ends_at, 0, '', '' FROM delegations",
+}
+# A person's contact and language choice count from their last contact with the Den: the latest of the
+# chat recorded, the language chosen and a message sent to them. A message still to send keeps both.
+_PEOPLE: dict[RecordClass, str] = {
+    RecordClass.CONTACTS: "SELECT c.user_id, c.updated_at, p.updated_at FROM conversations c"
+    " LEFT JOIN preferences p ON p.user_id = c.user_id",
+    RecordClass.PREFERENCES: "SELECT p.user_id, c.updated_at, p.updated_at FROM preferences p"
+    " LEFT JOIN conversations c ON c.user_id = p.user_id",
 }
 _DESTROY: dict[RecordClass, tuple[str, ...]] = {
     RecordClass.IDEAS: (
@@ -93,6 +103,9 @@ _DESTROY: dict[RecordClass, tuple[str, ...]] = {
     RecordClass.DIGESTS: ("DELETE FROM digest_deliveries WHERE dm_id || '|' || week_key = ? AND state != 'sending'",),
     RecordClass.DELIVERY_LOGS: ("DELETE FROM sent_cards WHERE message_id = ?",),
     RecordClass.CONNECTION_REQUESTS: ("DELETE FROM connect_requests WHERE id = ?",),
+    RecordClass.CONTACTS: ("DELETE FROM conversations WHERE user_id = ?",),
+    RecordClass.PREFERENCES: ("DELETE FROM preferences WHERE user_id = ?",),
+    RecordClass.ACTING_ARRANGEMENTS: ("DELETE FROM delegations WHERE principal_id || '|' || ends_at = ?",),
 }
 
 
@@ -135,6 +148,8 @@ class SqliteRecords:
         ]  # fmt: skip
 
     async def stored_records(self, record_class: RecordClass) -> list[StoredRecord]:
+        if record_class in _PEOPLE:
+            return await self._people_records(record_class)
         sql = _LISTS.get(record_class)
         if sql is None:
             return []
@@ -146,6 +161,12 @@ class SqliteRecords:
                 idea_id = ""
             found.setdefault(key, StoredRecord(record_class, key, at, bool(is_open), idea_id, challenge_id))
         return list(found.values())
+
+    async def _people_records(self, record_class: RecordClass) -> list[StoredRecord]:
+        rows = await self._fetchall(_PEOPLE[record_class])
+        messages = await self._fetchall("SELECT recipient_id, created_at, state FROM outbox")
+        return people_records(record_class, [(r[0], [_moment(r[1]), _moment(r[2])]) for r in rows],
+                              [(m[0], _moment(m[1]), m[2] == "pending") for m in messages])  # fmt: skip
 
     async def destroy_records(self, record_class: RecordClass, records: Sequence[StoredRecord]) -> int:
         if record_class is RecordClass.LESSONS:

@@ -612,6 +612,13 @@ class SqliteStore(
         found = [delegation_from_dict(json.loads(r["body"])) for r in rows]
         return {d.principal_id: d for d in found if d.active(now)}
 
+    async def delegations_involving(self, person_id: str) -> list[Delegation]:
+        rows = await self._fetchall(
+            "SELECT body FROM delegations WHERE principal_id = ? OR delegate_id = ? ORDER BY ends_at",
+            (person_id, person_id),
+        )
+        return [delegation_from_dict(json.loads(r["body"])) for r in rows]
+
     # ---- one hand-off per operation ------------------------------------------------------
     async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` in one transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on failure) on the

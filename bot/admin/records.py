@@ -53,7 +53,7 @@ from bot.services.audit import as_csv as audit_csv
 from bot.services.audit import as_json as audit_json
 from bot.services.records import DisposalRefused
 from bot.settings import Settings
-from bot.web.personal_information import as_html, as_json
+from bot.web.personal_information import as_html, as_json, file_stem
 from cards.my_information import COUNTED
 
 PROG = "bot.admin.records"
@@ -118,6 +118,8 @@ async def run(
         if args.requests:
             for asked, answered in await den.access.requests():
                 state = f"answered {answered.at:%Y-%m-%d} by {answered.by}" if answered else "OPEN"
+                if answered and answered.body.get("channel") == "tab":
+                    state = f"answered {answered.at:%Y-%m-%d}: the person downloaded it from the Den tab"
                 out(f"{asked.body.get('reference', asked.key)}  {asked.at.isoformat(timespec='seconds')}  "
                     f"{asked.subject_id}  {state}")  # fmt: skip
             return 0
@@ -222,12 +224,13 @@ async def _export(den, args: argparse.Namespace, out) -> int:
     """Write what the Den holds about the person: <dir>/<id>-<date>.json and .html; record the request."""
     person_id, name, _ = await den.access.find_person(args.person)
     info = await den.access.information_about(args.person)
-    stem = f"information-{_safe(person_id)}-{info['generatedAt'][:10]}"
+    stem = file_stem(info)
     folder = Path(args.out or ".")
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     json_path, html_path = folder / f"{stem}.json", folder / f"{stem}.html"
     await asyncio.to_thread(json_path.write_text, as_json(info), encoding="utf-8")
-    await asyncio.to_thread(html_path.write_text, as_html(info), encoding="utf-8")
+    language = (info.get("preferences") or {}).get("language") or "en"  # the person's own first
+    await asyncio.to_thread(html_path.write_text, as_html(info, language), encoding="utf-8")
     await den.access.record_request(person_id, by=args.by or getpass.getuser(), channel="administrator")
     counts = {key: len(info[key]) for key in COUNTED}
     out(f"{name or person_id}: " + ", ".join(f"{n} {key}" for key, n in counts.items()))
@@ -235,10 +238,6 @@ async def _export(den, args: argparse.Namespace, out) -> int:
         out("Nobody by that id or UPN is in the directory, and the Den holds nothing under it.")
     out(f"Wrote {json_path} and {html_path}")
     return 0
-
-
-def _safe(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:80]
 
 
 def _when(text: str | None) -> datetime | None:

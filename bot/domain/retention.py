@@ -29,6 +29,9 @@ class RecordClass(enum.StrEnum):
     NOTIFICATIONS = "notifications"  # messages sent (the outbox's delivered and abandoned rows)
     DIGESTS = "digests"  # the weekly digests sent (one claim per deputy minister per week)
     DELIVERY_LOGS = "delivery_logs"  # the Teams message ids of cards sent, kept to update them in place
+    CONTACTS = "contacts"  # how the Den reaches each person in Teams (the chat's conversation reference)
+    PREFERENCES = "preferences"  # a person's language choice
+    ACTING_ARRANGEMENTS = "acting_arrangements"  # an approver's acting approver and until when (delegations)
 
 
 class Event(enum.StrEnum):
@@ -40,6 +43,10 @@ class Event(enum.StrEnum):
     SENT = "sent"  # the message, digest or card went out (or was given up)
     WRITTEN = "written"  # a lesson was written
     ANSWERED = "answered"  # a connection request was accepted or declined
+    # the person's last contact with the Den: the latest of their chat with the bot being recorded (at
+    # installation, and on the embedded store at every message), their language choice, and a message sent to them
+    LAST_CONTACT = "last_contact"
+    ENDED = "ended"  # an acting arrangement ended (its last day passed, or the approver ended it)
 
 
 EVENTS: dict[RecordClass, tuple[Event, ...]] = {
@@ -54,6 +61,9 @@ EVENTS: dict[RecordClass, tuple[Event, ...]] = {
     RecordClass.NOTIFICATIONS: (Event.SENT,),
     RecordClass.DIGESTS: (Event.SENT,),
     RecordClass.DELIVERY_LOGS: (Event.SENT,),
+    RecordClass.CONTACTS: (Event.LAST_CONTACT,),
+    RecordClass.PREFERENCES: (Event.LAST_CONTACT,),
+    RecordClass.ACTING_ARRANGEMENTS: (Event.ENDED,),
 }
 
 # A class whose records are also carried inside another class's record is kept as that class is: an
@@ -166,6 +176,29 @@ def is_due(rule: RetentionRule, record: StoredRecord, now: datetime) -> bool:
     if record.open:
         return False
     return record.parent_gone or (record.event_at is not None and rule.due_at(record.event_at) <= now)
+
+
+def people_records(
+    record_class: RecordClass,
+    people: list[tuple[str, list[datetime | None]]],
+    messages: list[tuple[str, datetime | None, bool]],
+) -> list[StoredRecord]:
+    """A person's records counted from their last contact with the Den (contacts, language choice):
+    `people` gives each person's own dates (their chat recorded, their language chosen), `messages`
+    (recipient, written, still to send) the messages kept for them. The latest date counts; a message
+    still to send keeps the record open (it is needed to deliver it, in the person's language)."""
+    latest: dict[str, datetime] = {}
+    waiting: set[str] = set()
+    for recipient, at, pending in messages:
+        if at is not None and (recipient not in latest or at > latest[recipient]):
+            latest[recipient] = at
+        if pending:
+            waiting.add(recipient)
+    found = []
+    for person_id, moments in people:
+        known = [m for m in (*moments, latest.get(person_id)) if m is not None]
+        found.append(StoredRecord(record_class, person_id, max(known) if known else None, person_id in waiting))
+    return found
 
 
 def week_start(week_key: str) -> datetime | None:

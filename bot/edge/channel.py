@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -263,6 +264,7 @@ class TeamsChannel:
             bot_name=template.bot_name,
             user_channel_id=recipient_id,
             locale=template.locale,
+            updated_at=datetime.now(UTC),  # what the retention schedule counts a contact from (with later messages)
         )
         await self._store.save_conversation(record)
         return record

@@ -258,6 +258,11 @@ class Delegations(Protocol):
         """Principal id -> their delegation, for every delegation active at `now`."""
         ...
 
+    async def delegations_involving(self, person_id: str) -> list[Delegation]:
+        """Every acting arrangement kept (in force, ended or to come) where the person is the approver or
+        the one acting (an access request shows them all)."""
+        ...
+
 
 @dataclass(frozen=True)
 class StoredSetting:

@@ -2,8 +2,9 @@
 
 `AccessService.information_about(person_id)` is the one function every way of asking uses: the
 administrators' command (`python -m bot.admin.records --person <id or UPN> --export`), the person's own
-`my information` command in chat, and the Den tab's "My information" page (issue #27) — each renders
-the same dictionary as JSON and as a bilingual HTML page (bot/web/personal_information.py).
+`my information` command in chat, and the Den tab's "My information" page (bot/tab/information.py, its
+downloads bot/web/information_download.py) — each renders the same dictionary as JSON and as a bilingual
+HTML page (bot/web/personal_information.py).
 
 What it holds, and no more than the person may see:
 - the ideas they pitched, whole: every revision, the route, the decisions and comments others made on
@@ -104,9 +105,10 @@ class AccessService:
         return reference
 
     async def requests(self) -> list[tuple[RegisterEntry, RegisterEntry | None]]:
-        """Requests made in chat, each with the administrator's export that answered it (None: open)."""
+        """Requests made in chat, each with what answered it (None: open): an administrator's export, or
+        the person's own download from the Den tab's "My information" after they asked."""
         entries = await self.store.register_entries(EntryKind.ACCESS)
-        answers = [e for e in entries if e.body.get("channel") == "administrator"]
+        answers = [e for e in entries if e.body.get("channel") in ("administrator", "tab")]
         asked = [e for e in entries if e.body.get("channel") == "chat"]
         return [(e, next((a for a in answers if a.subject_id == e.subject_id and a.at >= e.at), None)) for e in asked]
 
@@ -144,13 +146,8 @@ class AccessService:
         }
 
     async def _delegations(self, person_id: str) -> list[dict[str, Any]]:
-        found = []
-        own = await self.store.get_delegation(person_id)
-        if own is not None:
-            found.append(own)
-        for delegation in (await self.store.delegations_in_force(self.clock())).values():
-            if delegation.delegate_id == person_id and delegation not in found:
-                found.append(delegation)
+        """Every arrangement kept where they are the approver or the one acting: in force, ended or to come."""
+        found = await self.store.delegations_involving(person_id)
         return [{"for": d.principal_name, "by": d.delegate_name, "from": _when(d.starts_at), "lastDay": str(d.last_day)}
                 for d in found]  # fmt: skip
 

@@ -8,6 +8,7 @@ use cases. Every hand-over, withdrawal and second look lands in the idea's histo
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 from collections.abc import Callable
@@ -88,11 +89,12 @@ class ApprovalService:
         self._on_outbox = on_outbox or (lambda: None)
 
     # ---- the one way every change here is made --------------------------------------------
-    async def _change(self, idea_id: str, change: Change | None) -> ApprovalResult:
-        """Apply `change` (None: only hand the current step to whoever should act on it now)."""
+    async def _change(self, idea_id: str, change: Change | None, read: Idea | None = None) -> ApprovalResult:
+        """Apply `change` (None: only hand the current step to whoever should act on it now). `read`:
+        the idea as just read beside something else (a conflict reads it again)."""
         async for attempt in conflict_retry():
             with attempt:
-                idea = await self.store.get(idea_id)
+                idea, read = read or await self.store.get(idea_id), None
                 if idea is None:
                     return ApprovalResult(ActionStatus.NOT_FOUND)
                 now = self.clock()
@@ -135,11 +137,13 @@ class ApprovalService:
 
     async def delegate(self, *, actor_id: str, delegate_id: str, last_day: date) -> DelegationResult:
         """`actor` names someone to act for them until the end of `last_day`; their waiting steps move now."""
-        principal = await self.directory.get_person(actor_id)
+        now = self.clock()
+        principal, delegate, active = await asyncio.gather(  # looked up together
+            self.directory.get_person(actor_id), self.directory.get_person(delegate_id) if delegate_id else _none(),
+            self.store.delegations_in_force(now),
+        )
         if principal is None:
             return DelegationResult(problem=DelegationProblem.NOT_IN_DIRECTORY)
-        delegate = await self.directory.get_person(delegate_id) if delegate_id else None
-        now = self.clock()
         try:
             delegation = new_delegation(
                 principal=principal,
@@ -147,7 +151,7 @@ class ApprovalService:
                 last_day=last_day,
                 now=now,
                 calendar=self.calendar,
-                active=await self.store.delegations_in_force(now),
+                active=active,
             )
             await self.store.save_delegation(delegation, now=now)  # the loop check again, inside the write
         except DelegationRefused as refused:
@@ -229,11 +233,12 @@ class ApprovalService:
     async def reassign(
         self, *, actor_id: str, idea_id: str, step_index: int, revision: int, to_id: str, reason: str
     ) -> ApprovalResult:
-        actor = await self.directory.get_person(actor_id)
-        target = await self.directory.get_person(to_id) if to_id else None
+        actor, target, read = await asyncio.gather(  # the people looked up while the idea is read
+            self.directory.get_person(actor_id), self.directory.get_person(to_id) if to_id else _none(),
+            self.store.get(idea_id),
+        )
         if target is None:
-            idea = await self.store.get(idea_id)
-            return ApprovalResult(ActionStatus.UNKNOWN_PERSON if idea else ActionStatus.NOT_FOUND, idea)
+            return ApprovalResult(ActionStatus.UNKNOWN_PERSON if read else ActionStatus.NOT_FOUND, read)
 
         def change(idea: Idea, now: datetime) -> list[events.Event]:
             if idea.current_step != step_index or idea.revision != revision:
@@ -241,7 +246,7 @@ class ApprovalService:
             name = actor.name if actor else ""
             return idea.reassign(actor_id=actor_id, actor_name=name, to=target, reason=reason, now=now)
 
-        result = await self._change(idea_id, change)
+        result = await self._change(idea_id, change, read)
         if result.status == ActionStatus.RECORDED:
             log.info("step reassigned", extra={"idea_id": idea_id, "step": step_index})
         return result
@@ -301,3 +306,8 @@ class ApprovalService:
                 escalated += 1
                 log.info("step escalated", extra={"idea_id": idea.id, "days": days, "action": policy.action.value})
         return escalated
+
+
+async def _none() -> None:
+    """Nothing to look up (an empty field), in a gather beside what is."""
+    return None

@@ -9,6 +9,7 @@ needed and a restart loses nothing. Nothing here knows about Teams or cards.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import json
 import logging
@@ -101,6 +102,8 @@ class StageResult:
     idea: Idea | None = None
     reason: str = ""  # a message-catalogue key suffix saying why, when refused
     errors: dict[str, str] = field(default_factory=dict)
+    pool: list[PoolEntry] | None = None  # the sponsor's pool as this click left it (None: not read)
+    pitch_day: PitchDayFigures | None = None  # the panel's results and the votes, read with it
 
 
 @dataclass
@@ -116,6 +119,16 @@ class PitchTarget:
 class PoolEntry:
     idea: Idea
     stage: IdeaStage
+
+
+PitchDayFigures = tuple[dict[str, pn.FinalistResult], dict[str, int] | None]
+
+
+def pool_rows(ideas: Sequence[Idea], stages: Mapping[str, IdeaStage]) -> list[PoolEntry]:
+    """The pool card's rows: every approved idea with its stage, the shortlisted first, then by reference."""
+    rows = [PoolEntry(i, stages[i.id]) for i in ideas if i.id in stages]
+    rows.sort(key=lambda r: (r.stage.stage != Stage.SHORTLISTED, r.idea.reference))
+    return rows
 
 
 _REFUSALS: dict[type[ChallengeRefused], tuple[Status, str]] = {
@@ -424,26 +437,37 @@ class ChallengeService:
 
     # ---- reading the pool --------------------------------------------------------------------
     async def entries(self, challenge_id: str) -> tuple[list[Idea], dict[str, IdeaStage]]:
-        """Every idea pitched to the challenge and every approved one's stage: two queries."""
-        ideas = await self.store.list_challenge_ideas(challenge_id)
-        stages = stages_of(ideas, await self.store.list_stages(challenge_id))
-        return ideas, stages
+        """Every idea pitched to the challenge and every approved one's stage: two queries, together."""
+        ideas, stored = await asyncio.gather(
+            self.store.list_challenge_ideas(challenge_id), self.store.list_stages(challenge_id)
+        )
+        return ideas, stages_of(ideas, stored)
 
     async def pool(self, challenge_id: str) -> tuple[Challenge | None, list[PoolEntry]]:
-        challenge = await self.store.get_challenge(challenge_id)
+        challenge, (ideas, stages) = await asyncio.gather(
+            self.store.get_challenge(challenge_id), self.entries(challenge_id)
+        )
         if challenge is None:
             return None, []
-        ideas, stages = await self.entries(challenge_id)
-        rows = [PoolEntry(i, stages[i.id]) for i in ideas if i.id in stages]
-        rows.sort(key=lambda r: (r.stage.stage != Stage.SHORTLISTED, r.idea.reference))
-        return challenge, rows
+        return challenge, pool_rows(ideas, stages)
 
-    async def view(self, idea_id: str) -> tuple[Idea | None, IdeaStage | None, Challenge | None]:
-        idea = await self.store.get(idea_id)
+    async def view(
+        self, idea_id: str, challenge_id: str = "", *, with_challenge: bool = True
+    ) -> tuple[Idea | None, IdeaStage | None, Challenge | None]:
+        """An idea, its stage and its challenge, read together. `challenge_id` (from the card) lets the
+        challenge be read with them; without it, or if the idea is in another, it is read after."""
+        hinted = challenge_id if with_challenge else ""
+        idea, stored, challenge = await asyncio.gather(
+            self.store.get(idea_id), self.store.get_stage(idea_id),
+            self.store.get_challenge(hinted) if hinted else _nothing(),
+        )
         if idea is None:
             return None, None, None
-        stage = await self.store.get_stage(idea_id) or stage_entry(idea)
-        challenge = await self.store.get_challenge(idea.challenge) if idea.challenge else None
+        stage = stored or stage_entry(idea)
+        if with_challenge and idea.challenge and (challenge is None or challenge.id != idea.challenge):
+            challenge = await self.store.get_challenge(idea.challenge)
+        elif not idea.challenge:
+            challenge = None
         return idea, stage, challenge
 
     async def stages_for(self, ideas: Sequence[Idea]) -> dict[str, IdeaStage]:
@@ -483,10 +507,13 @@ class ChallengeService:
         return with_frozen(report, json.loads(kept.text)) if kept is not None else report
 
     # ---- the sponsors' decisions -------------------------------------------------------------
-    async def shortlist(self, *, actor_id: str, idea_id: str, undo: bool = False) -> StageResult:
+    async def shortlist(
+        self, *, actor_id: str, idea_id: str, undo: bool = False, challenge_id: str = ""
+    ) -> StageResult:
         action = st.undo_shortlist if undo else st.shortlist
         result = await self._move_stage(
-            idea_id, actor_id, lambda challenge, stage, now: action(challenge, stage, actor_id=actor_id, now=now)
+            idea_id, actor_id, lambda challenge, stage, now: action(challenge, stage, actor_id=actor_id, now=now),
+            challenge_id=challenge_id,
         )
         if result.status == Status.RECORDED and result.stage is not None:
             log.info("stage changed", extra={"idea_id": idea_id, "stage": result.stage.stage.value})
@@ -543,10 +570,12 @@ class ChallengeService:
     ) -> StageResult:
         async for attempt in conflict_retry():
             with attempt:
-                challenge = await self.store.get_challenge(challenge_id)
+                challenge, (ideas, stages), (panel, cards, poll) = await asyncio.gather(
+                    self.store.get_challenge(challenge_id), self.entries(challenge_id),
+                    self._pitch_day_records(challenge_id),
+                )  # one round trip: the answer (the pool card) is built from them too
                 if challenge is None:
                     return StageResult(Status.NOT_FOUND)
-                ideas, stages = await self.entries(challenge_id)
                 now = self.clock()
                 try:
                     if finalists:
@@ -560,7 +589,7 @@ class ChallengeService:
                             picks,
                             actor_id=actor_id,
                             now=now,
-                            ranking=ranking or await self._panel_ranking(challenge, stages.values(), picks),
+                            ranking=ranking or self._panel_ranking(challenge, stages.values(), picks, panel, cards),
                             reason=reason,
                             today=now.astimezone(self.tz).date(),
                         )
@@ -573,7 +602,10 @@ class ChallengeService:
                 await self.store.write_stages(challenge, changed, outbox)
         log.info("finalists chosen" if finalists else "winners chosen", extra={"challenge_id": challenge_id})
         self._on_outbox()
-        return StageResult(Status.RECORDED, challenge)
+        rows = pool_rows(ideas, stages)
+        figures = self._figures(challenge, [r.idea.id for r in rows if r.stage.stage == Stage.FINALIST], panel, cards,
+                                poll)  # fmt: skip
+        return StageResult(Status.RECORDED, challenge, pool=rows, pitch_day=figures)
 
     async def pitch_day_results(
         self, challenge: Challenge, finalist_ids: Sequence[str]
@@ -581,36 +613,47 @@ class ChallengeService:
         """What the sponsor sees beside each finalist when choosing winners: the panel's result once the
         chair has closed scoring (else none), and the People's Choice votes once voting has closed
         (else None). Both are final by then, so nothing shown can still change."""
-        panel = await self.store.get_panel(challenge.id)
+        panel, cards, poll = await self._pitch_day_records(challenge.id)
+        return self._figures(challenge, finalist_ids, panel, cards, poll)
+
+    async def _pitch_day_records(self, challenge_id: str) -> tuple[Any, list[Any], Any]:
+        """The panel, its scorecards and the poll, read together (scorecards whether or not scoring
+        is closed, the poll whether or not the challenge has People's Choice: one round trip, not three)."""
+        panel, cards, poll = await asyncio.gather(
+            self.store.get_panel(challenge_id), self.store.list_scorecards(challenge_id),
+            self.store.get_poll(challenge_id),
+        )
+        return panel, cards, poll
+
+    @staticmethod
+    def _figures(challenge: Challenge, finalist_ids: Sequence[str], panel, cards, poll) -> PitchDayFigures:
         ranked: dict[str, pn.FinalistResult] = {}
         if panel is not None and panel.scoring_closed:
-            cards = await self.store.list_scorecards(challenge.id)
             ranked = {r.finalist_id: r for r in pn.results(panel, challenge.criteria, finalist_ids, cards)}
-        poll = await self.store.get_poll(challenge.id) if challenge.peoples_choice else None
-        votes = dict(poll.counts) if poll is not None and not poll.is_open else None
+        shown = poll if challenge.peoples_choice else None
+        votes = dict(shown.counts) if shown is not None and not shown.is_open else None
         return ranked, votes
 
     def today(self) -> date:
         """The date in the ministry's time zone (pitch day is a local date)."""
         return self.clock().astimezone(self.tz).date()
 
-    async def _panel_ranking(
-        self, challenge: Challenge, stages: Iterable[IdeaStage], picks: Sequence[str]
+    @staticmethod
+    def _panel_ranking(
+        challenge: Challenge, stages: Iterable[IdeaStage], picks: Sequence[str], panel, cards
     ) -> list[str]:
         """The panel's order of the finalists, best first, once the chair has closed scoring (else
         none: winners need no reason). Among tied finalists the picked ones come first, so picking
         any of a tie for the top places is not a departure from the ranking."""
-        panel = await self.store.get_panel(challenge.id)
         if panel is None or not panel.scoring_closed:
             return []
         finalist_ids = [s.idea_id for s in stages if s.challenge_id == challenge.id and s.stage == Stage.FINALIST]
-        cards = await self.store.list_scorecards(challenge.id)
         ranked = [r for r in pn.results(panel, challenge.criteria, finalist_ids, cards) if r.rank is not None]
         picked = set(picks)
         return [r.finalist_id for r in sorted(ranked, key=lambda r: (r.rank, r.finalist_id not in picked))]
 
     async def record_funding(
-        self, *, actor_id: str, idea_id: str, amount: Any, branch: str, conditions: str
+        self, *, actor_id: str, idea_id: str, amount: Any, branch: str, conditions: str, challenge_id: str = ""
     ) -> StageResult:
         def fund(challenge: Challenge, stage: IdeaStage, now: datetime) -> list[st.StageEvent]:
             return st.record_funding(
@@ -623,7 +666,7 @@ class ChallengeService:
                 now=now,
             )
 
-        result = await self._move_stage(idea_id, actor_id, fund)
+        result = await self._move_stage(idea_id, actor_id, fund, challenge_id=challenge_id, with_results=True)
         if result.status == Status.RECORDED:
             log.info("funding recorded", extra={"idea_id": idea_id})
         return result
@@ -639,17 +682,18 @@ class ChallengeService:
             actor_id,
             lambda _, stage, now: st.file_progress(stage, actor_id=actor_id, status=progress, note=note, now=now),
             by_owner=True,
+            owner_sees_challenge=False,
         )
         if result.status == Status.RECORDED:
             log.info("progress filed", extra={"idea_id": idea_id, "status": progress.value})
         return result
 
-    async def give_consent(self, *, actor_id: str, idea_id: str, consent: bool) -> StageResult:
+    async def give_consent(self, *, actor_id: str, idea_id: str, consent: bool, challenge_id: str = "") -> StageResult:
         def answer(_: Challenge | None, stage: IdeaStage, now: datetime) -> list[st.StageEvent]:
             st.give_consent(stage, actor_id=actor_id, consent=consent)
             return []
 
-        return await self._move_stage(idea_id, actor_id, answer, by_owner=True)
+        return await self._move_stage(idea_id, actor_id, answer, by_owner=True, challenge_id=challenge_id)
 
     async def _move_stage(
         self,
@@ -658,13 +702,23 @@ class ChallengeService:
         move: Callable[[Any, IdeaStage, datetime], Sequence[object]],  # (challenge, stage, now) -> events
         *,
         by_owner: bool = False,
+        challenge_id: str = "",
+        with_results: bool = False,
+        owner_sees_challenge: bool = True,
     ) -> StageResult:
         """One person's move on one idea's stage, retried on a conflict and written with the notices
         it raises. A sponsor's move (the default) passes the challenge's gate, so two clicks on two
         instances make one change; an owner's changes only their own stage, which must be stored."""
+        pool: tuple[list[Idea], dict[str, IdeaStage]] | None = None
+        records = None
         async for attempt in conflict_retry():
             with attempt:
-                idea, stage, challenge = await self.view(idea_id)
+                if by_owner:  # their own stage (the challenge only if the answer shows it)
+                    idea, stage, challenge = await self.view(idea_id, challenge_id, with_challenge=owner_sees_challenge)
+                elif challenge_id:  # the card says which: the sponsor's pool, read at once, holds the idea
+                    idea, stage, challenge, pool, records = await self._in_pool(idea_id, challenge_id, with_results)
+                else:
+                    idea, stage, challenge = await self.view(idea_id)
                 missing = stage is not None and stage.version == 0 if by_owner else challenge is None
                 if idea is None or stage is None or missing:
                     return StageResult(Status.NOT_FOUND, challenge, stage, idea)
@@ -681,7 +735,27 @@ class ChallengeService:
                     await self.store.write_stages(challenge, [stage], outbox)
         if outbox:
             self._on_outbox()
-        return StageResult(Status.RECORDED, challenge, stage, idea)
+        result = StageResult(Status.RECORDED, challenge, stage, idea)
+        if pool is not None and challenge is not None:
+            ideas, stages = pool
+            result.pool = pool_rows(ideas, {**stages, stage.idea_id: stage})  # as this click left it
+            finalist_ids = [r.idea.id for r in result.pool if r.stage.stage == Stage.FINALIST]
+            result.pitch_day = self._figures(challenge, finalist_ids, *records) if records else ({}, None)
+        return result
+
+    async def _in_pool(self, idea_id: str, challenge_id: str, with_results: bool):
+        """A sponsor's move: the challenge, its pool (the idea and its stage among them) and, after the
+        finalists, the panel's results and votes, read together for the decision and the answer. An idea
+        not in that challenge's pool (a card from elsewhere) is read on its own, and no pool is kept."""
+        challenge, (ideas, stages), records = await asyncio.gather(
+            self.store.get_challenge(challenge_id), self.entries(challenge_id),
+            self._pitch_day_records(challenge_id) if with_results else _nothing(),
+        )
+        idea = next((i for i in ideas if i.id == idea_id), None)
+        if challenge is None or idea is None:
+            viewed = await self.view(idea_id)
+            return (*viewed, None, None)
+        return idea, stages.get(idea_id) or stage_entry(idea), challenge, (ideas, stages), records
 
     # ---- scheduled passes --------------------------------------------------------------------
     async def queue_follow_ups(self) -> int:
@@ -753,3 +827,8 @@ def _id_from(form_id: Any) -> str:
         return str(uuid.UUID(str(form_id)))
     except (ValueError, TypeError):
         return str(uuid.uuid4())
+
+
+async def _nothing() -> None:
+    """Nothing to read, in a gather beside what is."""
+    return None

@@ -7,7 +7,6 @@ its messages, and a message is never sent for a change that did not happen.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import logging
 import uuid
@@ -244,13 +243,14 @@ class IdeaService:
         """Today's cap, then a recent pitch with the same title or problem (unless confirmed).
         Returns (the idea already filed from this form, if any; the refusal, if any).
 
-        A retried submit of a form already filed is neither: `_file` returns that idea again. The
-        form's idea and the person's recent pitches are read together (one round trip, not two).
+        A retried submit of a form already filed is neither: `_file` returns that idea again. One
+        read: a form's idea is its submitter's, so it is among their latest pitches; one filed
+        longer ago (the person pitched `lookback` times since) is found when `_file` writes it
+        again and the unique idea id refuses the copy.
         """
-        existing, recent = await asyncio.gather(
-            self.store.get(form["formId"]), self.store.list_by_submitter(submitter_id, self.quota.lookback)
-        )
-        if existing is not None and existing.submitter.id == submitter_id:
+        recent = await self.store.list_by_submitter(submitter_id, self.quota.lookback)
+        existing = next((idea for idea in recent if idea.id == form["formId"]), None)
+        if existing is not None:
             return existing, None
         now = self.clock()
         if self.quota.over_daily_cap(recent, now):
@@ -335,10 +335,14 @@ class IdeaService:
         try:
             await self.store.add(idea, outbox_for(idea, raised, now))
         except ConcurrencyConflict:
-            # The same form arrived twice at once and the other copy was stored first.
+            # The same form arrived twice at once and the other copy was stored first (or the form's
+            # idea was filed before the person's latest pitches read: see _flood_check).
             stored = await self.store.get(idea_id)
-            if stored is None or stored.submitter.id != submitter_id:
+            if stored is None:
                 raise
+            if stored.submitter.id != submitter_id:  # a form naming someone else's idea: a new one
+                return await self._file(submitter_id, submitter_name, {**form, "formId": str(uuid.uuid4())}, pitch,
+                                        values, existing=None)
             return SubmitResult(idea=stored, values=values)
         log.info("idea submitted", extra={"idea_id": idea.id, "reference": idea.reference, "steps": len(chain)})
         self._on_outbox()

@@ -12,6 +12,7 @@ cards come from a renderer the dialogs layer provides.
 from __future__ import annotations
 
 import asyncio
+import copy
 import enum
 import logging
 import time as time_module
@@ -51,6 +52,7 @@ from bot.ports.retry import conflict_retry
 log = logging.getLogger(__name__)
 
 BALLOT_SECONDS = 60.0
+POLL_SECONDS = 5.0  # an open poll as a vote's card shows it (its refresh list, whether it is open)
 time_now = time_module.monotonic
 
 
@@ -110,6 +112,7 @@ class PitchDay:
     finalists: list[Idea]
     panel: Panel | None
     poll: Poll | None
+    cards: list[Scorecard] | None = None  # the panel's scorecards, when asked for
 
     def finalist(self, idea_id: str) -> Idea | None:
         return next((i for i in self.finalists if i.id == idea_id), None)
@@ -129,6 +132,22 @@ class Outcome:
     results: list[FinalistResult] = field(default_factory=list)
     vote: Vote | None = None
     vote_result: VoteResult | None = None
+
+
+@dataclass(frozen=True)
+class _Ballot:
+    """What a voting card shows, kept by one instance: the challenge and finalists until `until`,
+    the poll (while open) for POLL_SECONDS after `read_at`."""
+
+    until: float
+    challenge: Challenge
+    finalists: list[Idea]
+    poll: Poll
+    read_at: float
+
+    @property
+    def poll_until(self) -> float:
+        return self.read_at + POLL_SECONDS if self.poll.is_open else self.read_at
 
 
 class ChannelCardRenderer(Protocol):
@@ -167,7 +186,9 @@ class PitchDayService:
         self.posts = posts
         self.renderer: ChannelCardRenderer | None = None  # set by the dialogs layer
         self._refresh_delay = refresh_delay
-        self._ballots: dict[str, tuple[float, Challenge, list[Idea]]] = {}
+        self._ballots: dict[str, _Ballot] = {}
+        self._pitches: dict[str, tuple[float, Idea]] = {}  # finalists' pitches: (kept until, idea)
+        self._finalist_ids: dict[str, list[str]] = {}  # each challenge's finalists as last read
         self._ballot_locks: dict[str, asyncio.Lock] = {}
         self._pending_refresh: dict[str, set[str]] = {}
         self._refreshing: dict[str, asyncio.Task] = {}
@@ -177,20 +198,47 @@ class PitchDayService:
     async def is_organiser(self, user_id: str) -> bool:
         return await self.organisers.is_organiser(user_id)
 
-    async def day(self, challenge_id: str) -> PitchDay | None:
+    async def day(self, challenge_id: str, *, with_cards: bool = False) -> PitchDay | None:
+        """The challenge, its finalists, panel and poll (and, asked for, the panel's scorecards).
+
+        One round trip to the store: the records are read together, and the finalists' pitches,
+        which do not change while a pitch day runs, come from this instance's copy while it is less
+        than a minute old; an older copy is read again with the records (the stages, read every
+        time, say who the finalists are: one new since is read after them)."""
         if not challenge_id:  # a card without one (forged, or from another version): nothing to look up
             return None
-        # Read together, then the finalists together: two round trips to the store, not one per record.
-        challenge, stages, panel, poll = await asyncio.gather(
+        now = time_now()
+        stale = [i for i in self._finalist_ids.get(challenge_id, ()) if self._pitch_stale(i, now)]
+        challenge, stages, panel, poll, cards, *pitches = await asyncio.gather(
             self.store.get_challenge(challenge_id), self.store.list_stages(challenge_id),
             self.store.get_panel(challenge_id), self.store.get_poll(challenge_id),
+            self.store.list_scorecards(challenge_id) if with_cards else asyncio.sleep(0, []),
+            *(self.store.get(i) for i in stale),
         )
+        self._keep_pitches(pitches, now)
         if challenge is None:
             return None
-        chosen = [s for s in stages if s.reached(Stage.FINALIST)]
-        finalists = [i for i in await asyncio.gather(*(self.store.get(s.idea_id) for s in chosen)) if i is not None]
+        chosen = [s.idea_id for s in stages if s.reached(Stage.FINALIST)]
+        self._finalist_ids[challenge_id] = chosen
+        finalists = await self._finalists(chosen)
         finalists.sort(key=lambda i: i.reference)  # the pitching order: by reference
-        return PitchDay(challenge, finalists, panel, poll)
+        return PitchDay(challenge, finalists, panel, poll, cards if with_cards else None)
+
+    def _pitch_stale(self, idea_id: str, now: float) -> bool:
+        kept = self._pitches.get(idea_id)
+        return kept is None or kept[0] < now
+
+    def _keep_pitches(self, ideas: Iterable[Idea | None], now: float) -> None:
+        for idea in ideas:
+            if idea is not None:
+                self._pitches[idea.id] = (now + BALLOT_SECONDS, idea)
+
+    async def _finalists(self, idea_ids: Sequence[str]) -> list[Idea]:
+        """The finalists' pitches: kept a minute per instance, the missing ones read together."""
+        now = time_now()
+        missing = [i for i in idea_ids if self._pitch_stale(i, now)]
+        self._keep_pitches(await asyncio.gather(*(self.store.get(i) for i in missing)), now)
+        return [self._pitches[i][1] for i in idea_ids if i in self._pitches]
 
     async def in_the_running(self, person_id: str, day: PitchDay) -> bool:
         """Whether the person submitted a finalist or is named in a finalist's team."""
@@ -200,11 +248,9 @@ class PitchDayService:
         return person is not None and pn.in_the_running(person_id, person.name, day.finalists)
 
     async def names(self, ids: Iterable[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for user_id in dict.fromkeys(ids):
-            person = await self.directory.get_person(user_id)
-            found[user_id] = person.name if person else ""
-        return found
+        unique = list(dict.fromkeys(ids))
+        people = await asyncio.gather(*(self.directory.get_person(i) for i in unique))  # looked up together
+        return {user_id: person.name if person else "" for user_id, person in zip(unique, people, strict=True)}
 
     def reminder_at(self, day_text: Any, time_text: Any) -> tuple[datetime | None, bool]:
         """The panel form's reminder date and time (the card's and the tab console's), by the one rule for
@@ -230,16 +276,21 @@ class PitchDayService:
     async def name_panel(
         self, *, actor_id: str, challenge_id: str, judge_ids: Sequence[str], chair_id: str, remind_at: datetime | None
     ) -> Outcome:
-        is_organiser = await self.is_organiser(actor_id)
-        known = [j for j in dict.fromkeys(judge_ids) if j and await self.directory.get_person(j) is not None]
+        ids = [j for j in dict.fromkeys(judge_ids) if j]
+        # The organiser, the judges (and whether the organiser is in the running) and the day, read together.
+        is_organiser, people, first = await asyncio.gather(
+            self.is_organiser(actor_id), asyncio.gather(*(self.directory.get_person(p) for p in [*ids, actor_id])),
+            self.day(challenge_id, with_cards=True),
+        )
+        known = [j for j, person in zip(ids, people, strict=False) if person is not None]
         async for attempt in conflict_retry():
             with attempt:
-                day = await self.day(challenge_id)
+                day, first = first or await self.day(challenge_id, with_cards=True), None
                 if day is None:
                     return Outcome(Status.NOT_FOUND)
                 if is_organiser and await self.in_the_running(actor_id, day):
                     return Outcome(Status.REFUSED, day, reason="in_the_running_panel")  # another organiser must
-                if any([await self.in_the_running(j, day) for j in known]):
+                if any(await asyncio.gather(*(self.in_the_running(j, day) for j in known))):
                     return Outcome(Status.INVALID, day, errors={"judges": "judge_in_the_running"})
                 now = self.clock()
                 try:
@@ -344,7 +395,7 @@ class PitchDayService:
     async def close_scoring(self, *, actor_id: str, challenge_id: str) -> Outcome:
         async for attempt in conflict_retry():
             with attempt:
-                day = await self.day(challenge_id)
+                day = await self.day(challenge_id, with_cards=True)
                 if day is None or day.panel is None:
                     return Outcome(Status.NOT_FOUND, day)
                 now = self.clock()
@@ -356,7 +407,8 @@ class PitchDayService:
                 except pn.PanelRefused as error:
                     return Outcome(Status.REFUSED, day, reason=reason_of(error, actor_id, challenge_id))
                 candidates = result_candidates(day.panel, day.challenge, self.organiser_ids)
-                conflicted = [c for c in candidates if await self.in_the_running(c, day)]
+                running = await asyncio.gather(*(self.in_the_running(c, day) for c in candidates))
+                conflicted = [c for c, is_running in zip(candidates, running, strict=True) if is_running]
                 recipients = results_recipients(day.panel, day.challenge, self.organiser_ids, conflicted)
                 messages = [
                     OutboxMessage.due_now(message_id(MessageKind.PANEL_RESULTS, challenge_id, r), recipient_id=r,
@@ -383,13 +435,16 @@ class PitchDayService:
         ranked = pn.results(day.panel, day.challenge.criteria, day.finalist_ids, cards, quorum=self.quorum)
         return Outcome(Status.RECORDED, day, results=ranked)
 
-    async def progress(self, challenge_id: str) -> tuple[PitchDay | None, dict[str, int]]:
-        """How many finalists each judge has finished (scored or recused): counts, never scores."""
-        day = await self.day(challenge_id)
+    async def progress(self, challenge_id: str | PitchDay) -> tuple[PitchDay | None, dict[str, int]]:
+        """How many finalists each judge has finished (scored or recused): counts, never scores.
+        Given a pitch day read with its cards, nothing is read again."""
+        day = challenge_id if isinstance(challenge_id, PitchDay) else await self.day(challenge_id, with_cards=True)
         if day is None or day.panel is None:
             return day, {}
+        if day.cards is None:
+            day.cards = await self.store.list_scorecards(day.challenge.id)
         done: dict[str, int] = dict.fromkeys(day.panel.judge_ids, 0)
-        for card in await self.store.list_scorecards(challenge_id):
+        for card in day.cards:
             if card.judge_id in done and card.finalist_id in day.finalist_ids and card.is_done:
                 done[card.judge_id] += 1
         return day, done
@@ -453,7 +508,7 @@ class PitchDayService:
         is_organiser = await self.is_organiser(actor_id)
         async for attempt in conflict_retry():
             with attempt:
-                day = await self.day(challenge_id)
+                day = await self.day(challenge_id, with_cards=True)
                 if day is None:
                     return Outcome(Status.NOT_FOUND)
                 now = self.clock()
@@ -484,9 +539,10 @@ class PitchDayService:
         except DeliveryFailed as failure:
             log.warning("the People's Choice card could not be posted", extra={"reason": failure.reason})
             return "channel_unreachable"
+        known: Poll | None = copy.deepcopy(poll)  # as this click wrote it: re-read only if it changed since
         async for attempt in conflict_retry():
             with attempt:
-                stored = await self.store.get_poll(poll.challenge_id)
+                stored, known = known or await self.store.get_poll(poll.challenge_id), None
                 if stored is None:
                     return ""
                 stored.card_id = card_id
@@ -504,23 +560,32 @@ class PitchDayService:
         return Outcome(Status.RECORDED, day, reason=await self._post_poll_card(day, day.poll))
 
     async def _ballot(self, challenge_id: str) -> PitchDay | None:
-        """The challenge and its finalists as a voting card shows them, with the poll read now.
+        """The challenge, its finalists and the poll as a voting card shows them.
 
         Hundreds of people vote within seconds, so what cannot change while voting is open (a
         challenge that has closed its window, its finalists' approved pitches) is kept for a
-        minute per app instance; the poll and each vote are always read from the store."""
-        poll = await self.store.get_poll(challenge_id) if challenge_id else None
-        if poll is None:
+        minute per app instance, and an open poll for a few seconds: a vote's write is refused
+        by the store once voting has closed (its gate), whatever this copy says, and each vote
+        is read from the store."""
+        if not challenge_id:
             return None
         async with self._ballot_locks.setdefault(challenge_id, asyncio.Lock()):  # one read for a burst of clicks
-            cached = self._ballots.get(challenge_id)
-            if cached is None or cached[0] < time_now() or not poll.is_open:
+            cached, now = self._ballots.get(challenge_id), time_now()
+            if cached is None or cached.until < now:
                 day = await self.day(challenge_id)
-                if day is None:
+                if day is None or day.poll is None:
                     return None
-                cached = (time_now() + BALLOT_SECONDS, day.challenge, day.finalists)
-                self._ballots[challenge_id] = cached
-        return PitchDay(cached[1], cached[2], None, poll)
+                cached = _Ballot(now + BALLOT_SECONDS, day.challenge, day.finalists, day.poll, now)
+            elif cached.poll_until < now:
+                poll = await self.store.get_poll(challenge_id)
+                if poll is None:
+                    return None
+                cached = _Ballot(cached.until, cached.challenge, cached.finalists, poll, now)
+            self._ballots[challenge_id] = cached
+        return PitchDay(cached.challenge, cached.finalists, None, copy.deepcopy(cached.poll))
+
+    def _forget_ballot(self, challenge_id: str) -> None:
+        self._ballots.pop(challenge_id, None)
 
     async def vote(self, *, voter_id: str, voter_mri: str, challenge_id: str, finalist_id: str) -> Outcome:
         day = await self._ballot(challenge_id)
@@ -535,6 +600,7 @@ class PitchDayService:
         try:  # refused in the write if voting closed while this click was on its way
             result = await self.store.cast_vote(challenge_id, voter_id, finalist_id, self.clock())
         except vt.VotingClosed:
+            self._forget_ballot(challenge_id)
             day.poll = await self.store.get_poll(challenge_id) or poll
             vote = await self.store.get_vote(challenge_id, voter_id)
             return Outcome(Status.REFUSED, day, reason="voting_closed", vote=vote)
@@ -555,14 +621,16 @@ class PitchDayService:
         is_organiser = await self.is_organiser(actor_id)
         async for attempt in conflict_retry():
             with attempt:
-                day = await self.day(challenge_id)
+                day, counts = await asyncio.gather(  # the votes counted while the day is read
+                    self.day(challenge_id, with_cards=True),
+                    self.store.count_votes(challenge_id) if is_organiser else asyncio.sleep(0, {}),
+                )
                 if day is None or day.poll is None:
                     return Outcome(Status.NOT_FOUND, day)
                 poll = day.poll
                 if not poll.is_open and is_organiser:
                     return Outcome(Status.UNCHANGED, day, reason="voting_closed")
                 try:
-                    counts = await self.store.count_votes(challenge_id) if is_organiser else {}
                     poll.close(actor_id=actor_id, is_organiser=is_organiser, counts=counts, now=self.clock())
                 except vt.VotingRefused as error:
                     return Outcome(Status.REFUSED, day, reason=reason_of(error, actor_id, challenge_id))
@@ -574,6 +642,7 @@ class PitchDayService:
                     now=self.clock(),
                 )
                 await self.store.save_poll(poll, [announce])
+                self._forget_ballot(challenge_id)
         self._on_outbox()
         await self._update_poll_card(day, poll)
         return Outcome(Status.RECORDED, day)

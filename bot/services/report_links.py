@@ -38,10 +38,11 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-class ReportLinks:
-    """Signs and checks report links. `key`: the app's link key (DEN_LINK_SECRET); with none set, a
-    random one for this process (links then work only on the instance that made them, until it restarts).
-    `base_url`: where people reach the app (DEN_PUBLIC_URL)."""
+class SignedLinks:
+    """Signs and checks the claims a download link carries, with an expiry. `key`: the app's link key
+    (DEN_LINK_SECRET); with none set, a random one for this process (links then work only on the
+    instance that made them, until it restarts). `base_url`: where people reach the app (DEN_PUBLIC_URL).
+    Each kind of link names its purpose in its claims, so one kind's link is never taken for another's."""
 
     def __init__(self, key: str, base_url: str, clock: Callable[[], datetime], minutes: int = LINK_MINUTES) -> None:
         self._key = (key or secrets.token_hex(32)).encode("utf-8")
@@ -49,27 +50,41 @@ class ReportLinks:
         self._clock = clock
         self.minutes = minutes
 
-    def link(self, user_id: str, challenge_id: str) -> str:
-        return f"{self._base}{DOWNLOAD_PATH}?t={self.token(user_id, challenge_id)}"
-
-    def token(self, user_id: str, challenge_id: str) -> str:
+    def _token(self, claims: dict[str, str]) -> str:
         expires = int((self._clock() + timedelta(minutes=self.minutes)).timestamp())
-        body = _b64(json.dumps({"u": user_id, "c": challenge_id, "e": expires}, separators=(",", ":")).encode())
+        body = _b64(json.dumps({**claims, "e": expires}, separators=(",", ":")).encode())
         return f"{body}.{self._sign(body)}"
 
-    def check(self, token: str) -> ReportGrant | None:
-        """The grant a link carries, or None: not ours, changed, malformed or expired."""
+    def _claims(self, token: str) -> dict[str, str] | None:
+        """The claims a link carries, or None: not ours, changed, malformed or expired."""
         body, _, signature = (token or "").partition(".")
         if not body or not hmac.compare_digest(signature, self._sign(body)):
             return None
         try:
             claims = json.loads(_unb64(body))
-            user_id, challenge_id, expires = str(claims["u"]), str(claims["c"]), int(claims["e"])
-        except (ValueError, KeyError, TypeError):
+            expires = int(claims.pop("e"))
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
-        if self._clock().timestamp() > expires or not user_id or not challenge_id:
+        if self._clock().timestamp() > expires:
             return None
-        return ReportGrant(user_id, challenge_id)
+        return {str(k): str(v) for k, v in claims.items()}
 
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._key, body.encode("ascii", "replace"), hashlib.sha256).digest())
+
+
+class ReportLinks(SignedLinks):
+    """Signs and checks report links (see SignedLinks for the key and the base address)."""
+
+    def link(self, user_id: str, challenge_id: str) -> str:
+        return f"{self._base}{DOWNLOAD_PATH}?t={self.token(user_id, challenge_id)}"
+
+    def token(self, user_id: str, challenge_id: str) -> str:
+        return self._token({"u": user_id, "c": challenge_id})
+
+    def check(self, token: str) -> ReportGrant | None:
+        """The grant a link carries, or None: not ours, changed, malformed or expired."""
+        claims = self._claims(token)
+        if claims is None or "p" in claims or not claims.get("u") or not claims.get("c"):
+            return None
+        return ReportGrant(claims["u"], claims["c"])

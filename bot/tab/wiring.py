@@ -17,6 +17,7 @@ from bot.services.showcase import ShowcaseService
 from bot.tab.auth import DemoSignIn, EntraKeys, EntraTokenValidator, TabUser, TokenValidator
 from bot.tab.console import ConsoleRoutes
 from bot.tab.dashboard_routes import DashboardRoutes
+from bot.tab.information import InformationRoutes
 from bot.tab.routes import TabRoutes
 from bot.tab.service import TabService
 from cards.tab_links import TabLinks
@@ -87,6 +88,8 @@ def mount_tab(app: web.Application, den: Den, settings: Settings) -> None:
     )
     routes.mount(app)
     mount_dashboard(app, den, settings, routes, service)
+    if den.access is not None and den.information_links is not None:
+        InformationRoutes(routes, den.access, den.information_links, den.notice).mount(app)
 
 
 def mount_dashboard(app: web.Application, den: Den, settings: Settings, routes: TabRoutes, service: TabService) -> None:

@@ -98,21 +98,26 @@ def health_routes(
     app.router.add_get("/healthz", readiness)
 
 
-def page_routes(app: web.Application, notice: CollectionNotice | None = None) -> None:
+def page_routes(app: web.Application, notice: CollectionNotice | None = None, information_link: str = "") -> None:
+    """`information_link`: the Den tab's "My information" (a Teams deep link), for the privacy pages'
+    access paragraph; without one the link stays the tab's own page on this app."""
     for page in MANIFEST_PAGES:
         for name in (page, f"{page}-fr"):
             serve = static_page(name)
             if page == "privacy" and notice is not None:
-                serve = privacy_page(name, notice.in_language("fr" if name.endswith("-fr") else "en"))
+                parts = notice.in_language("fr" if name.endswith("-fr") else "en")
+                serve = privacy_page(name, parts, information_link)
             app.router.add_get(f"/{name}", serve)
 
 
 _NOTICE_PART = re.compile(r'<span data-notice="(\w+)">.*?</span>', re.DOTALL)
+_INFORMATION_LINK = re.compile(r'<a data-link="information" href="[^"]*">')
 
 
-def privacy_page(name: str, parts: dict[str, str]):
+def privacy_page(name: str, parts: dict[str, str], information_link: str = ""):
     """The privacy page with the ministry's notice of collection filled in from the settings (the
-    highlighted placeholders stay where a part is not set: a local run)."""
+    highlighted placeholders stay where a part is not set: a local run), and its link to the tab's
+    "My information" where the app knows the Teams app's deep link."""
     template = (ROOT / "static" / f"{name}.html").read_text(encoding="utf-8")
 
     def fill(found: re.Match) -> str:
@@ -120,6 +125,8 @@ def privacy_page(name: str, parts: dict[str, str]):
         return f'<span data-notice="{found.group(1)}">{escape(value)}</span>' if value else found.group(0)
 
     body = _NOTICE_PART.sub(fill, template)
+    if information_link:
+        body = _INFORMATION_LINK.sub(f'<a data-link="information" href="{escape(information_link)}">', body)
 
     async def serve(request: Request) -> Response:
         return web.Response(text=body, content_type="text/html", charset="utf-8")

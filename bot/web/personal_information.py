@@ -141,7 +141,9 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
                  "undeclared": ("Not declared yet", "Pas encore déclaré")},
     "language": {"fr": ("French", "Français"), "en": ("English", "Anglais")},
     "channel": {"chat": ("In the chat with the bot", "Dans la conversation avec Deputy's Den"),
-                "administrator": ("By the Den administrators", "Par l’équipe d’administration")},
+                "administrator": ("By the Den administrators", "Par l’équipe d’administration"),
+                "tab": ("Downloaded from My information in the Den tab",
+                        "Téléchargée à partir de Mes renseignements, dans l’onglet de Deputy's Den")},
     "kind": {
         "approval_request": ("Approval request", "Demande d’approbation"),
         "decision_update": ("Decision on your idea", "Décision sur votre idée"),
@@ -202,23 +204,31 @@ def as_json(info: dict[str, Any]) -> str:
     return json.dumps(info, ensure_ascii=False, indent=2) + "\n"
 
 
-def both(key: str, table: dict[str, tuple[str, str]] = LABELS) -> str:
-    """A label in English, then in French, each marked with its language."""
+def _pair(en: str, fr: str, first: str, sep: str = " ") -> str:
+    """Both languages, each marked with its own; the reader's (`first`) first, the other after a slash."""
+    shown = [("en", en), ("fr", fr)] if first != "fr" else [("fr", fr), ("en", en)]
+    (lead, lead_text), (other, other_text) = shown
+    return (f'<span lang="{lead}">{escape(lead_text)}</span>{sep}'
+            f'<span class="other" lang="{other}">/ {escape(other_text)}</span>')  # fmt: skip
+
+
+def both(key: str, table: dict[str, tuple[str, str]] = LABELS, first: str = "en") -> str:
+    """A label in both languages, each marked with its language, the reader's first."""
     en, fr = table.get(key, (key, key))
-    return f'<span lang="en">{escape(en)}</span> <span class="fr" lang="fr">/ {escape(fr)}</span>'
+    return _pair(en, fr, first)
 
 
-def _code(key: str, value: str) -> str | None:
+def _code(key: str, value: str, first: str) -> str | None:
     """A code in both languages, or None if `key` holds no code."""
     if key == "action" and value.startswith("decision:"):
         key, value = "outcome", value.split(":", 1)[1]
     if key in CATALOGUE_KEYS:
         name = CATALOGUE_KEYS[key].format(value)
         if EN.has(name):
-            return f'<span lang="en">{escape(EN.t(name))}</span> / <span lang="fr">{escape(FR.t(name))}</span>'
+            return _pair(EN.t(name), FR.t(name), first)
     if key in CODES or key == "action":
         en, fr = CODES["kind" if key == "action" else key].get(value, (value, value))
-        return f'<span lang="en">{escape(en)}</span> / <span lang="fr">{escape(fr)}</span>'
+        return _pair(en, fr, first)
     return None
 
 
@@ -227,9 +237,9 @@ def _moment(text: str) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment.tzinfo else text
 
 
-def _value(value: Any, key: str = "") -> str:
+def _value(value: Any, key: str = "", first: str = "en") -> str:
     if isinstance(value, str) and value and key:
-        coded = _code(key, value)
+        coded = _code(key, value, first)
         if coded is not None:
             return coded
     if isinstance(value, str) and _MOMENT.match(value):
@@ -237,53 +247,53 @@ def _value(value: Any, key: str = "") -> str:
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
-        return '<span lang="en">yes</span> / <span lang="fr">oui</span>' if value else (
-            '<span lang="en">no</span> / <span lang="fr">non</span>'
-        )
+        return _pair("yes", "oui", first) if value else _pair("no", "non", first)
     if isinstance(value, dict):
         return "<br>".join(f"{escape(str(k))}: {escape(str(v))}" for k, v in value.items())
     return escape(str(value)).replace("\n", "<br>")
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
+def _table(rows: list[dict[str, Any]], first: str) -> str:
     if not rows:
-        return f"<p>{both('none')}</p>"
+        return f"<p>{both('none', first=first)}</p>"
     columns = [k for k in rows[0] if not isinstance(rows[0][k], list)]
-    head = "".join(f'<th scope="col">{both(c, FIELDS)}</th>' for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{_value(r.get(c), c)}</td>" for c in columns) + "</tr>" for r in rows)
+    head = "".join(f'<th scope="col">{both(c, FIELDS, first)}</th>' for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_value(r.get(c), c, first)}</td>" for c in columns) + "</tr>" for r in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _pairs(data: dict[str, Any] | None) -> str:
+def _pairs(data: dict[str, Any] | None, first: str) -> str:
     if not data:
-        return f"<p>{both('none')}</p>"
-    items = "".join(f"<dt>{both(k, FIELDS)}</dt><dd>{_value(v, k)}</dd>" for k, v in data.items())
+        return f"<p>{both('none', first=first)}</p>"
+    items = "".join(f"<dt>{both(k, FIELDS, first)}</dt><dd>{_value(v, k, first)}</dd>" for k, v in data.items())
     return f"<dl>{items}</dl>"
 
 
-def _idea(idea: dict[str, Any]) -> str:
+def _idea(idea: dict[str, Any], first: str) -> str:
     heading = f"{escape(idea['reference'])} — {escape(idea['title'])}"
     summary = {k: idea[k] for k in ("status", "createdAt", "challenge", "revision", "shared") if k in idea}
-    parts = [f"<section class='idea'><h3>{heading}</h3>", _pairs(summary)]
-    parts += [f"<h4>{both('pitch')}</h4>", _pairs(idea["pitch"])]
+    parts = [f"<section class='idea'><h3>{heading}</h3>", _pairs(summary, first)]
+    parts += [f"<h4>{both('pitch', first=first)}</h4>", _pairs(idea["pitch"], first)]
     if idea["earlierRevisions"]:
-        parts.append(f"<h4>{both('earlierRevisions')}</h4>")
+        parts.append(f"<h4>{both('earlierRevisions', first=first)}</h4>")
         for earlier in idea["earlierRevisions"]:
             dated = {"revision": earlier["revision"], "replacedAt": earlier["replacedAt"]}
-            parts.append(_pairs({**dated, **earlier["pitch"]}))
-    parts += [f"<h4>{both('route')}</h4>", _table(idea["route"])]
-    parts += [f"<h4>{both('decisions')}</h4>", _table(idea["decisions"])]
-    parts += [f"<h4>{both('history')}</h4>", _table(idea["history"])]
+            parts.append(_pairs({**dated, **earlier["pitch"]}, first))
+    parts += [f"<h4>{both('route', first=first)}</h4>", _table(idea["route"], first)]
+    parts += [f"<h4>{both('decisions', first=first)}</h4>", _table(idea["decisions"], first)]
+    parts += [f"<h4>{both('history', first=first)}</h4>", _table(idea["history"], first)]
     if idea.get("stage"):
         stage = idea["stage"]
         now = {"stage": stage["stage"], "consentToName": stage["consentToName"]}
-        parts += [f"<h4>{both('stage')}</h4>", _pairs(now)]
-        parts.append(_table(stage["changes"]))
+        parts += [f"<h4>{both('stage', first=first)}</h4>", _pairs(now, first)]
+        parts.append(_table(stage["changes"], first))
         if stage.get("funding"):
-            parts.append(_pairs(stage["funding"]))
-        parts.append(_table(stage["updates"]))
+            parts.append(_pairs(stage["funding"], first))
+        parts.append(_table(stage["updates"], first))
     if idea.get("lesson"):
-        parts += [f"<h4>{both('lesson', FIELDS)}</h4>", _pairs(idea["lesson"])]
+        parts += [f"<h4>{both('lesson', FIELDS, first)}</h4>", _pairs(idea["lesson"], first)]
     parts.append("</section>")
     return "".join(parts)
 
@@ -293,7 +303,7 @@ body { font-family: "Segoe UI", system-ui, sans-serif; margin: 2rem auto; max-wi
        line-height: 1.45; padding: 0 1rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 2px solid #1a1a1a; }
 h3 { font-size: 1.1rem; margin-top: 1.6rem; } h4 { font-size: 1rem; margin: 1rem 0 .3rem; }
-.fr { color: #404040; }
+.other { color: #404040; }
 table { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; font-size: .92rem; }
 th, td { border: 1px solid #767676; padding: .3rem .45rem; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
@@ -304,32 +314,44 @@ dt { font-weight: 600; } dd { margin: 0; }
 """
 
 
-def as_html(info: dict[str, Any]) -> str:
+def file_stem(info: dict[str, Any]) -> str:
+    """The files' name, without the extension: the same for the administrators' export and the tab's."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in info["person"]["id"])[:80]
+    return f"information-{safe}-{(info.get('generatedAt') or '')[:10]}"
+
+
+def as_html(info: dict[str, Any], language: str = "en") -> str:
+    """The readable page: every label in English and French, the person's `language` first (and the
+    page's own `lang`), the other after it."""
+    first = "fr" if language == "fr" else "en"
+    order = (0, 1) if first == "en" else (1, 0)
+    title = [LABELS["title"][n] for n in order]
+    intro = [(("en", "fr")[n], LABELS["intro"][n], ' class="other"' if n == order[1] else "") for n in order]
     person = info["person"]
     notice = info.get("notice") or {}
     parts = [
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        f'<!DOCTYPE html><html lang="{first}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(LABELS['title'][0])} / {escape(LABELS['title'][1])}</title>",
+        f"<title>{escape(title[0])} / {escape(title[1])}</title>",
         f"<style>{STYLE}</style></head><body><main>",
-        f"<h1>{both('title')}</h1>",
-        f'<p lang="en">{escape(LABELS["intro"][0])}</p><p class="fr" lang="fr">{escape(LABELS["intro"][1])}</p>',
-        _pairs({"name": person.get("name"), "email": person.get("email"), "id": person.get("id")}),
-        f"<p><strong>{both('generated')}</strong> {_value(info.get('generatedAt') or '')}</p>",
+        f"<h1>{both('title', first=first)}</h1>",
+        "".join(f'<p lang="{lang}"{css}>{escape(words)}</p>' for lang, words, css in intro),
+        _pairs({"name": person.get("name"), "email": person.get("email"), "id": person.get("id")}, first),
+        f"<p><strong>{both('generated', first=first)}</strong> {_value(info.get('generatedAt') or '')}</p>",
     ]
     if notice:
-        parts.append(f"<h2>{both('notice')}</h2><dl>")
+        parts.append(f"<h2>{both('notice', first=first)}</h2><dl>")
         for key in ("authority", "purpose", "contact"):
-            parts.append(f"<dt>{both(key)}</dt><dd>{_value(notice.get(key))}</dd>")
+            parts.append(f"<dt>{both(key, first=first)}</dt><dd>{_value(notice.get(key))}</dd>")
         parts.append("</dl>")
     for section in SECTIONS:
-        parts.append(f'<h2 id="{section}">{both(section)}</h2>')
+        parts.append(f'<h2 id="{section}">{both(section, first=first)}</h2>')
         data = info.get(section)
         if section == "ideasPitched":
-            parts.append("".join(_idea(i) for i in data) if data else f"<p>{both('none')}</p>")
+            parts.append("".join(_idea(i, first) for i in data) if data else f"<p>{both('none', first=first)}</p>")
         elif isinstance(data, list):
-            parts.append(_table(data))
+            parts.append(_table(data, first))
         else:
-            parts.append(_pairs(data))
+            parts.append(_pairs(data, first))
     parts.append("</main></body></html>\n")
     return "".join(parts)

@@ -26,6 +26,7 @@
     if (subPage && subPage.startsWith("idea:") && !window.location.hash) {
       window.location.hash = "#/idea/" + encodeURIComponent(subPage.slice(5));
     }
+    if (subPage === "information" && !window.location.hash) window.location.hash = "#/information";
     return teams;
   }
 
@@ -42,6 +43,7 @@
     if (path.startsWith("idea/")) return "/tab/api/ideas/" + encodeURIComponent(decodeURIComponent(path.slice(5)));
     if (path === "requests") return "/tab/api/requests";
     if (path === "mine") return "/tab/api/mine";
+    if (path === "information") return "/tab/api/information";
     if (["dashboard", "showcase", "console", "room"].includes(path.split("/")[0])) {
       const text = search.toString();
       return "/tab/api/" + path + (text ? "?" + text : "");

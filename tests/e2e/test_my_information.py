@@ -19,8 +19,13 @@ async def test_my_information_counts_what_is_held_and_records_the_request(teams,
     await pitch(teams, SAM, title="A second idea, about forms", problem="Forms ask twice for the same address.")
     before = len(cards_to(connector, SAM))
     await teams.say(SAM, "my information")
-    shown = texts(await next_card(connector, SAM, before))
+    card = await next_card(connector, SAM, before)
+    shown = texts(card)
     assert "Your information in Deputy's Den" in shown and "2 ideas you pitched" in shown
+    # the same copy is ready at once in the Den tab (here, authentication off: the tab's page, as Sam)
+    [download] = [a for a in card["actions"] if a["type"] == "Action.OpenUrl"]
+    assert download["title"] == "Download it now"
+    assert download["url"].endswith(f"/tab?as={SAM.aad_id}&lang=en#/information")
     assert "No scores given as a judge" in shown and "Your request for a full copy is recorded (reference ACC-" in shown
 
     before = len(cards_to(connector, MAYA))

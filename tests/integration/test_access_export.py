@@ -131,6 +131,10 @@ async def kims_records(store) -> dict[str, str]:
     # Kim's own settings: an acting approver, French, the chat with the bot.
     await store.save_delegation(Delegation(KIM.id, KIM.name, DIANE.id, DIANE.name, T0, T0 + timedelta(days=400),
                                            T0, date(2027, 10, 6)))  # fmt: skip
+    # An arrangement that ended: Kim acted for Maya last summer (kept until the schedule's period passes).
+    summer = T0 - timedelta(days=60)
+    await store.save_delegation(Delegation(MAYA.id, MAYA.name, KIM.id, KIM.name, summer, summer + timedelta(days=14),
+                                           summer, date(2026, 7, 17)))  # fmt: skip
     await store.set_language(KIM.id, "fr", T0)
     await store.save_conversation(ConversationRecord(KIM.id, KIM.name, "a:kim-chat", "https://smba.trafficmanager.net/",
                                                      "t", "msteams", "b", "Den", "29:kim", "fr-CA", T0))  # fmt: skip
@@ -165,7 +169,11 @@ async def test_the_export_holds_everything_about_the_person_and_nothing_else(sto
     assert [(v["challenge"], v["finalist"]) for v in info["votesCast"]] == [("Tell us once", "DEN-2026-0002")]
     assert [(m["kind"], m["idea"]) for m in info["messagesSent"]] == [("filed_receipt", "DEN-2026-0001"),
                                                                      ("approval_request", "DEN-2026-0002")]  # fmt: skip
-    assert info["actingArrangements"][0]["by"] == "Diane Tremblay" and info["preferences"] == {"language": "fr"}
+    assert [(a["for"], a["by"], a["lastDay"]) for a in info["actingArrangements"]] == [
+        ("Maya Singh", "Kim Nguyen", "2026-07-17"),  # ended: Kim acted for Maya
+        ("Kim Nguyen", "Diane Tremblay", "2027-10-06"),  # in force: Diane acts for Kim
+    ]
+    assert info["preferences"] == {"language": "fr"}
     assert info["conversation"]["locale"] == "fr-CA"
     assert "Ministry of Public and Business Service Delivery Act" in info["notice"]["authority"]
     assert idea["lesson"] == {"text": "What Kim learned", "shared": False, "at": (T0 + timedelta(days=40)).isoformat()}

@@ -10,6 +10,7 @@ the `write` role unable to create lists; RateLimit headers past 80% of the quota
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -129,7 +130,11 @@ async def test_a_decision_is_one_sequential_batch_after_one_read(fake_graph):
     await store.update(idea, outbox)
     assert [m for m, _ in fake_graph.requests] == ["GET", "POST"], "two round trips"
     [batch] = fake_graph.batches
-    assert len(batch) == 4 and "dependsOn" not in batch[0]
+    # The idea, its decision, and the two notifications (Sam told, Diane asked) in one row of the outbox.
+    assert len(batch) == 3 and "dependsOn" not in batch[0]
+    [group] = [r["body"]["fields"] for r in batch if "DenOutbox" in r["url"]]
+    assert sorted(m["kind"] for m in json.loads(group["Payload"])["messages"]) == ["approval_request",
+                                                                                   "decision_update"]
     assert all(r["dependsOn"] == [batch[n]["id"]] for n, r in enumerate(batch[1:])), "fully sequential"
 
 
@@ -175,15 +180,16 @@ async def test_rows_throttled_past_the_budget_after_the_idea_are_written_in_the_
     assert time.monotonic() - started < 1.5, "the click answers: the decision itself is written"
     assert (await store.get(IDEA_1)).current_step == 1
     waiting = await PendingWrites(tmp_path / "spool.sqlite3").waiting()
-    [owed] = waiting  # the first notification was throttled twice; the second went in on the retry
-    assert owed.key_value in {f"{IDEA_1}:approval_request:1:1", f"{IDEA_1}:decision_update:1:0"}, "kept on disk"
+    [owed] = waiting  # the decision's two notifications, one row (throttled twice), kept on disk
+    told = {f"{IDEA_1}:approval_request:1:1", f"{IDEA_1}:decision_update:1:0"}
+    assert {m["id"] for m in json.loads(owed.fields["Payload"])["messages"]} == told, "kept on disk"
     await asyncio.sleep(2)
     assert await store.write_owed() == 0
     assert await store.write_owed() == 0, "written once"
     rows = [i.fields["MessageId"] for sp in fake_graph.sites[store.site_id].values() if sp.name == "DenOutbox"
             for i in sp.items.values()]
-    assert sorted(rows) == sorted([f"{IDEA_1}:approval_request:1:0", f"{IDEA_1}:approval_request:1:1",
-                                   f"{IDEA_1}:decision_update:1:0"])
+    assert sorted(rows) == sorted([f"{IDEA_1}:approval_request:1:0", owed.key_value])
+    assert await store.existing_outbox_ids(sorted(told)) == told
     assert [r.key_value for r in await pending.waiting()] == []
 
 
@@ -206,6 +212,21 @@ async def test_racing_first_references_of_a_year_stay_unique_when_the_clash_is_a
     fake_graph.behaviours.unique_clash_status = 500
     refs = await asyncio.gather(*(s.next_reference(2031) for s in (store, other, store, other)))
     assert sorted(refs) == [f"DEN-2031-{n:04d}" for n in range(1, 5)]
+
+
+async def test_a_reference_is_one_conditional_write_and_another_instance_counting_between_is_never_repeated(
+    fake_graph,
+):
+    store = SharePointStore(graph_client(fake_graph), await provisioned_site(fake_graph))
+    other = SharePointStore(graph_client(fake_graph), store.site_id)
+    assert await store.next_reference(2032) == "DEN-2032-0001"
+    fake_graph.reset_counts()
+    assert await store.next_reference(2032) == "DEN-2032-0002"
+    assert fake_graph.requests == [("PATCH", fake_graph.requests[0][1])], "the counter kept: no read first"
+    assert await other.next_reference(2032) == "DEN-2032-0003"
+    # The counter this instance kept is now stale: its PATCH is refused (412), it reads and counts on.
+    refs = await asyncio.gather(*(s.next_reference(2032) for s in (store, other, store, other, store)))
+    assert sorted(refs) == [f"DEN-2032-{n:04d}" for n in range(4, 9)]
 
 
 async def test_a_digest_claim_holds_when_the_clash_is_not_a_409(fake_graph):

@@ -18,11 +18,12 @@ from bot.adapters.retention_file import load_retention_file
 from bot.adapters.sqlite_store import SqliteStore
 from bot.domain import stage as st
 from bot.domain.challenge import Challenge, ChallengeDraft
+from bot.domain.delegation import Delegation
 from bot.domain.model import Outcome
 from bot.domain.retention import RecordClass
 from bot.domain.stage import IdeaStage
 from bot.domain.voting import Poll
-from bot.ports import OutboxMessage, SentCard
+from bot.ports import ConversationRecord, OutboxMessage, SentCard
 from bot.ports.records import EntryKind
 from bot.services.challenge import ChallengeService
 from bot.services.records import DisposalRefused, RecordsService
@@ -247,3 +248,47 @@ async def test_a_lesson_goes_under_its_own_item_and_its_idea_stays(stores):
         assert found == []
     [disposal] = await other.register_entries(EntryKind.DISPOSAL)
     assert disposal.record_class == "lessons" and disposal.body["item"] == "DEN-05" and disposal.body["count"] == 1
+
+
+async def test_contacts_language_choices_and_acting_arrangements_go_under_their_own_items(stores):
+    """A person's chat reference and language choice count from their last contact with the Den (the
+    latest of the chat recorded, the choice made and a message sent to them); a message still to send
+    keeps both. An acting arrangement counts from its end; one in force, or made since, stays."""
+    mine, other = stores
+    gone, back, waiting = NOW - timedelta(days=800), NOW - timedelta(days=30), NOW - timedelta(days=900)
+    for person, at in (("left", gone), ("returns", gone), ("waits", waiting)):
+        chat = ConversationRecord(person, "", f"a:{person}", "https://smba.trafficmanager.net/", "t", "msteams",
+                                  "b", "Den", f"29:{person}", "fr-CA", at)  # fmt: skip
+        await mine.save_conversation(chat)
+        await mine.set_language(person, "fr", at)
+    await mine.set_language("chose-lately", "en", back)
+    tomorrow = NOW + timedelta(days=1)
+    await mine.enqueue([OutboxMessage("m:returns", "returns", "reminder", "i", back, back, {}),
+                        OutboxMessage("m:waits", "waits", "reminder", "i", waiting, tomorrow, {})])  # fmt: skip
+    ended = Delegation("maya", "Maya Singh", "olivia", "Olivia Grant", OLD, OLD + timedelta(days=14), OLD,
+                       (OLD + timedelta(days=13)).date())  # fmt: skip
+    in_force = Delegation("diane", "Diane Tremblay", "amir", "Amir Haddad", waiting, NOW + timedelta(days=5),
+                          waiting, (NOW + timedelta(days=4)).date())  # fmt: skip
+    await mine.save_delegation(ended)
+    await mine.save_delegation(in_force)
+    records = service(mine)
+    due = {c: sorted(r.key.split("|")[0] for r in await records.due_records(c, NOW))
+           for c in (RecordClass.CONTACTS, RecordClass.PREFERENCES, RecordClass.ACTING_ARRANGEMENTS)}  # fmt: skip
+    # "returns" was sent a message last month; "waits" has one still to send; "chose-lately" chose last month
+    assert due == {RecordClass.CONTACTS: ["left"], RecordClass.PREFERENCES: ["left"],
+                   RecordClass.ACTING_ARRANGEMENTS: ["maya"]}  # fmt: skip
+    with pytest.raises(DisposalRefused, match="DEN-08"):
+        await records.authorize(RecordClass.ACTING_ARRANGEMENTS, by="Deputy Head", item="DEN-08")
+    for record_class, item in ((RecordClass.CONTACTS, "DEN-08"), (RecordClass.PREFERENCES, "DEN-08"),
+                               (RecordClass.ACTING_ARRANGEMENTS, "DEN-09")):  # fmt: skip
+        authorization = await records.authorize(record_class, by="Deputy Head", item=item)
+        assert (await records.dispose(authorization.key, by="Pat Admin", dry_run=True)).destroyed == 0
+        assert (await records.dispose(authorization.key, by="Pat Admin")).destroyed == 1
+    assert await other.get_conversation("left") is None and await other.get_language("left") is None
+    assert (await other.get_conversation("returns")).conversation_id == "a:returns"
+    assert await other.get_language("waits") == "fr" and await other.get_conversation("waits") is not None
+    assert await other.get_language("chose-lately") == "en"
+    assert await other.get_delegation("maya") is None and await other.get_delegation("diane") == in_force
+    assert sorted(d.record_class for d in await other.register_entries(EntryKind.DISPOSAL)) == [
+        "acting_arrangements", "contacts", "preferences"]
+    assert by_class(await records.due())[RecordClass.ACTING_ARRANGEMENTS] == 0

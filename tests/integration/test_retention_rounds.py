@@ -81,3 +81,16 @@ async def test_the_round_destroys_what_is_due_on_lists_past_the_threshold(stores
     assert not records.unfinished and fake_graph.threshold_refusals == []
     assert await other.existing_outbox_ids(["m:old"]) == set()
     assert await other.stored_records(RecordClass.DELIVERY_LOGS) == []
+
+
+@pytest.mark.parametrize("stores", ["sharepoint-large"], indirect=True)
+async def test_every_class_is_read_for_disposal_on_lists_past_the_threshold(stores, fake_graph):
+    """Every sweep's reading, whatever the class, works on lists past the threshold (none is refused),
+    and finds the lists' past records (more than the threshold in each list that grows with use)."""
+    mine, _ = stores
+    fake_graph.threshold_refusals.clear()
+    found = {record_class: await mine.stored_records(record_class) for record_class in RecordClass}
+    assert fake_graph.threshold_refusals == []
+    grown = (RecordClass.IDEAS, RecordClass.DECISIONS, RecordClass.STAGE_HISTORY, RecordClass.VOTES,
+             RecordClass.SCORECARDS, *TRANSITORY)  # fmt: skip
+    assert all(len(found[c]) > THRESHOLD for c in grown), {c: len(found[c]) for c in grown}

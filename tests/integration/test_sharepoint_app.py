@@ -112,7 +112,11 @@ async def test_pitch_and_approval_are_recorded_in_sharepoint(tmp_path, fake_grap
         assert idea["IdeaTitle"] == 'Kids\' "Tell us once"' and idea["HolderId"] == DIANE.aad_id
         [decision] = items(fake_graph, site, "DenDecisions")
         assert decision["Outcome"] == "approved" and decision["Level"] == "manager"
-        assert {o["Kind"] for o in items(fake_graph, site, "DenOutbox")} == {"approval_request", "decision_update"}
+        kinds = [o["Kind"] for o in items(fake_graph, site, "DenOutbox")]  # Maya asked; then her decision's two
+        [group] = [o for o in items(fake_graph, site, "DenOutbox") if o["Kind"] == "group"]
+        assert sorted(kinds) == ["approval_request", "group"]
+        assert sorted(m["kind"] for m in json.loads(group["Payload"])["messages"]) == ["approval_request",
+                                                                                       "decision_update"]
         assert {c["UserId"] for c in items(fake_graph, site, "DenConversations")} >= {SAM.aad_id, MAYA.aad_id}
     finally:
         await app.stop()

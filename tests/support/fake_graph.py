@@ -285,8 +285,8 @@ class FakeGraph:
     down: bool = False
     latency_seconds: float = 0.0  # added to every HTTP round trip, as SharePoint takes 100-300 ms to answer
     spans: list[tuple[float, float]] = field(default_factory=list)  # each HTTP round trip's start and end
+    span_paths: list[str] = field(default_factory=list)  # the path each span asked, in the same order
     threshold_refusals: list[str] = field(default_factory=list)  # why each refused query was refused
-    in_flight: int = 0  # requests being answered now
     user_agents: list[str] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
@@ -402,20 +402,21 @@ class FakeGraph:
         path = "/" + request.match_info["tail"]
         self.requests.append((request.method, path))
         started = time.monotonic()
-        self.in_flight += 1
         try:
             if self.latency_seconds:
                 await asyncio.sleep(self.latency_seconds)
             return await self._answer(request, path)
         finally:
-            self.in_flight -= 1
+            self.span_paths.append(path)  # beside its span: what it asked
             self.spans.append((started, time.monotonic()))
 
-    def round_trips(self, since: int = 0) -> int:
+    def round_trips(self, since: int = 0, *, ignore: str = "") -> int:
         """Sequential round trips among the requests since the `since`-th span: the longest chain of
         requests each sent after the one before had answered (requests in flight together count
-        once). Give the server some latency so concurrent requests overlap."""
-        spans = sorted(self.spans[since:])
+        once); requests whose path holds `ignore` (another timer's) left out. Give the server some
+        latency so concurrent requests overlap."""
+        pairs = zip(self.spans[since:], self.span_paths[since:], strict=True)
+        spans = sorted(span for span, path in pairs if not (ignore and ignore in path))
         depth: list[int] = []
         for n, (start, _) in enumerate(spans):
             depth.append(1 + max((depth[m] for m in range(n) if spans[m][1] <= start), default=0))

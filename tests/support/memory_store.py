@@ -159,6 +159,11 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         self._check()
         return {p: d for p, d in self.delegations.items() if d.active(now)}
 
+    async def delegations_involving(self, person_id: str) -> list[Delegation]:
+        self._check()
+        found = [d for d in self.delegations.values() if person_id in (d.principal_id, d.delegate_id)]
+        return sorted(found, key=lambda d: d.ends_at)
+
     async def list_for_digest(self, since: datetime | None) -> list[Idea]:
         return [
             i

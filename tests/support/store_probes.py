@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from bot.adapters.graph_client import odata_string
+from bot.adapters.outbox_groups import GROUP_KIND, members_of_row
 from bot.adapters.serialization import idea_from_dict
 from bot.adapters.sharepoint_store import SharePointStore, _fields
 from bot.adapters.sqlite_store import SqliteStore
@@ -21,8 +22,10 @@ async def pending_outbox(store) -> int:
     if isinstance(store, SqliteStore):
         row = await store._fetchone("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
         return int(row[0])
-    if isinstance(store, SharePointStore):
-        return len(await store._api("outbox").query("fields/State eq 'pending'", ["MessageId"]))
+    if isinstance(store, SharePointStore):  # a group row (outbox_groups) counts its members not yet recorded
+        rows = [_fields(i) for i in await store._api("outbox").query("fields/State eq 'pending'",
+                                                                     ["MessageId", "Kind", "Payload"])]
+        return sum(sum(not done for _, done in members_of_row(f)) if f.get("Kind") == GROUP_KIND else 1 for f in rows)
     if isinstance(store, MemoryStore):
         return sum(1 for q in store.outbox.values() if q.state == "pending")
     raise TypeError(type(store).__name__)

@@ -8,7 +8,7 @@ from bot.domain.model import IdeaStatus, Outcome
 from bot.domain.outbox import MessageKind, step_message_id
 from bot.ports import DeliveryFailed
 from bot.services.ideas import ActionStatus
-from tests.support.people import AMIR, DIANE, MAYA, SAM, VALID_PITCH
+from tests.support.people import AMIR, DIANE, MAYA, PRIYA, SAM, VALID_PITCH
 from tests.support.store_probes import pending_outbox
 from tests.support.teams_client import texts
 
@@ -41,6 +41,13 @@ async def test_the_same_form_sent_twice_is_one_idea(den):
     first = await den.ideas.submit_pitch(submitter_id=SAM.aad_id, submitter_name=SAM.name, form=form)
     second = await den.ideas.submit_pitch(submitter_id=SAM.aad_id, submitter_name=SAM.name, form=form)
     assert first.idea.id == second.idea.id and len(den.store.ideas) == 1
+
+
+async def test_a_form_naming_someone_elses_idea_files_a_new_idea_and_leaves_theirs(den):
+    sams = (await pitch(den)).idea
+    priyas = (await pitch(den, {"formId": sams.id, "title": "Priya's own idea"}, who=PRIYA)).idea
+    assert priyas is not None and priyas.id != sams.id and priyas.submitter.id == PRIYA.aad_id
+    assert (await den.store.get(sams.id)).submitter.id == SAM.aad_id and len(den.store.ideas) == 2
 
 
 async def test_decisions_only_the_holder_once_and_the_next_step_is_asked(den):
