@@ -86,15 +86,13 @@ def idea_for(n: int, challenge_id: str, rng: random.Random) -> Idea:
     return idea
 
 
-async def seed(den, challenge_id: str, size: int, rng: random.Random) -> None:
+def history(challenge_id: str, size: int, rng: random.Random) -> tuple[Challenge, list[Idea], list[st.IdeaStage]]:
+    """A closed challenge of `size` ideas, each with its approval and stage history (made by the domain)."""
     draft = ChallengeDraft(f"Challenge of {size:,}", "How?", ("dm",), OPENS, CLOSES)
     challenge = Challenge.open_new(
         challenge_id=challenge_id, draft=draft, actor_id="olga", is_organiser=True, now=OPENS
     )
-    await den.store.add_challenge(challenge)
     ideas = [idea_for(n, challenge_id, rng) for n in range(size)]
-    for idea in ideas:
-        await den.store.add(idea)
     stages = stages_of(ideas, [])
     pool = sorted(stages)
     shortlisted, finalists, winners = pool[: size // 12], pool[: size // 250], pool[: max(1, size // 1000)]
@@ -123,7 +121,15 @@ async def seed(den, challenge_id: str, size: int, rng: random.Random) -> None:
                 note="n",
                 now=moment + timedelta(days=61 + 30 * month),
             )
-    await den.store.write_stages(challenge, list(stages.values()))
+    return challenge, ideas, list(stages.values())
+
+
+async def seed(den, challenge_id: str, size: int, rng: random.Random) -> None:
+    challenge, ideas, stages = history(challenge_id, size, rng)
+    await den.store.add_challenge(challenge)
+    for idea in ideas:
+        await den.store.add(idea)
+    await den.store.write_stages(challenge, stages)
 
 
 async def build(den, challenge_id: str) -> tuple[int, int]:

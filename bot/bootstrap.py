@@ -460,7 +460,7 @@ def assemble(settings: Settings, adapters: Adapters) -> Den:
     posts = RateLimitedPosts(channel, limiter)
     assigner = StepAssigner(store, adapters.availability, directory)
     organisers = OrganiserRoster(settings.organiser_ids, settings.organiser_group_id, directory)
-    challenges = ChallengeService(store, directory, organisers, clock=clock, tz=calendar.tz,
+    challenges = ChallengeService(store, directory, organisers, clock=clock, tz=calendar.tz, calendar=calendar,
                                   follow_up_days=settings.follow_up_days, on_outbox=queued)  # fmt: skip
     public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     report_links = ReportLinks(settings.link_secret, public_url, clock)

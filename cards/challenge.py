@@ -19,12 +19,13 @@ from bot.domain.panel import FinalistResult
 from bot.domain.pitch import PROGRAM_AREAS
 from bot.domain.stage import FUNNEL, NOTE_MAX, IdeaStage, ProgressStatus, Stage
 from bot.domain.visibility import is_public
-from bot.formatting import format_money, format_number, format_percent
+from bot.formatting import format_money, format_percent
 from bot.i18n import Messages
 from cards import verbs
 from cards.common import (
     Element,
     attention,
+    business_days,
     card,
     confirm_first,
     container,
@@ -856,7 +857,7 @@ def report_card(m: Messages, report: ChallengeReport, *, csv_url: str = "", csv_
     times = []
     for name in TIMED_STAGES:
         days = report.median_days.get(name)
-        shown = m.count("den.days", days, shown=format_number(days, m.locale)) if days is not None else "—"
+        shown = business_days(m, days) if days is not None else "—"
         times.append((m.t(f"den.stage.{name}"), shown))
     body.append(facts(times))
     for title, pairs, label in (

@@ -28,6 +28,7 @@ from msgraph.generated.users.item.check_member_groups.check_member_groups_post_r
 )
 from msgraph.generated.users.item.manager.manager_request_builder import ManagerRequestBuilder
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 
 from bot.adapters.graph_client import fresh_headers
 from bot.domain.model import Person, Role
@@ -196,6 +197,31 @@ class GraphDirectory:
         self._managers[user_id] = person
         self._people.setdefault(person.id, person)
         return person
+
+    async def search_people(self, text: str, limit: int = 10) -> list[Person]:
+        """`GET /users?$search="displayName:<text>" OR "mail:<text>"` (Entra ID's people search: each
+        word of the name and the address matched by its start; it needs `ConsistencyLevel: eventual`).
+        Guests are found too, as the panel card's people picker finds them (a panel may have a guest
+        judge). Found people are cached as looked-up ones."""
+        words = " ".join(text.replace('"', " ").replace("\\", " ").split())
+        if len(words) < 2:
+            return []
+        params = UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
+            search=f'"displayName:{words}" OR "mail:{words}"', select=SELECT, top=limit,
+            orderby=["displayName"], count=True,
+        )
+        try:
+            found = await self._client.users.get(request_configuration=RequestConfiguration(
+                query_parameters=params, headers=fresh_headers(ConsistencyLevel="eventual")))
+        except APIError as error:
+            raise StoreUnavailable(f"Graph answered {error.response_status_code} to a people search") from error
+        people = []
+        for user in (found.value if found and found.value else []):
+            if user.id and user.display_name:
+                person = self._person(user)
+                self._people.setdefault(person.id, person)
+                people.append(person)
+        return people[:limit]
 
     async def deputy_ministers(self) -> list[Person]:
         people = [await self.get_person(user_id) for user_id in sorted(self._rules.dm_ids)]

@@ -83,6 +83,20 @@ class OrgFileDirectory:
     async def deputy_ministers(self) -> list[Person]:
         return [e.person for e in self.people() if e.person.role == Role.DM]
 
+    async def search_people(self, text: str, limit: int = 10) -> list[Person]:
+        wanted = " ".join(text.lower().split())
+        if len(wanted) < 2:
+            return []
+        found = []
+        for entry in self.people():
+            person = entry.person
+            words = person.name.lower().split()
+            name = person.name.lower()
+            if any(w.startswith(wanted) for w in words) or name.startswith(wanted) or \
+                    person.email.lower().startswith(wanted):
+                found.append(person)
+        return sorted(found, key=lambda p: p.name.lower())[:limit]
+
     async def get_person(self, user_id: str) -> Person | None:
         """By id, or by email (as Graph finds a user by user principal name)."""
         entry = self._entries.get(user_id)

@@ -29,7 +29,7 @@ def as_csv(report: ChallengeReport) -> str:
 def as_text(report: ChallengeReport) -> list[str]:
     lines = [f"{report.challenge.name} ({report.challenge.id})", "", "Funnel:"]
     lines += [f"  {step:<12} {report.funnel[step]:>6}" for step in FUNNEL_STEPS]
-    lines += ["", "Median days at each stage:"]
+    lines += ["", "Median business days at each stage:"]
     for name in TIMED_STAGES:
         days = report.median_days.get(name)
         lines.append(f"  {name:<12} {'-' if days is None else days:>6}")

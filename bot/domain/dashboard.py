@@ -5,11 +5,12 @@ challenge whole, and each deputy minister sees their own ministry's ideas (those
 of management runs through them, as their digest does). Anyone else, a guest included, sees nothing and
 is answered "not found".
 
-The figures are the report's own (`bot/domain/den_report.report_figures`: funnel, participation,
-funded ideas) and the digest's own (`bot/domain/digest`: business days, the time each approval
-level took as a histogram and its median, who holds what waits), computed over the ideas in scope;
+The figures are the report's own (`bot/domain/den_report.report_figures`: funnel, time at each stage
+in business days, participation, funded ideas) and the digest's own (`bot/domain/digest`: business
+days, the time each approval level took as a histogram and its median, who holds what waits),
+computed over the ideas in scope;
 the dashboard adds what neither shows: the shares of the funnel, the slowest case beside each median,
-time at each stage in business days, participation by week, and overdue follow-ups.
+participation by week, and overdue follow-ups.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from bot.domain.den_report import (
     _REACHED,
     TIMED_STAGES,
     FundedLine,
-    IdeaSummary,
     ReportFigures,
     report_figures,
 )
@@ -87,25 +87,6 @@ def dashboard_scope(
     return None
 
 
-def summary_of(idea: DigestIdea) -> IdeaSummary:
-    """The report's projection of an idea, from the digest's (one scan feeds both computations)."""
-    last = idea.decisions[-1] if idea.decisions else None
-    return IdeaSummary(
-        id=idea.id,
-        reference=idea.reference,
-        title=idea.title,
-        challenge=idea.challenge,
-        submitter_id=idea.submitter_id,
-        submitter_name=idea.submitter_name,
-        branch=idea.submitter_branch,
-        level=idea.submitter_level or "staff",
-        program_area=idea.program_area,
-        status=idea.status,
-        created_at=idea.created_at,
-        last_decided_at=last.decided_at if last else None,
-    )
-
-
 @dataclass(frozen=True)
 class FunnelStep:
     step: str
@@ -162,22 +143,6 @@ def _timing(key: str, values: Counter[int]) -> Timing:
     return Timing(key, round(median_of(values), 1), max(values), cases)
 
 
-class _Days(BusinessDays):
-    """Business days with each moment's local date remembered: a dashboard asks for the same moments
-    (each stage change ends one stay and starts the next) tens of thousands of times."""
-
-    def __init__(self, days: BusinessDays) -> None:
-        super().__init__(days.calendar)
-        self._dates, self._day_numbers = days._dates, days._day_numbers
-        self._moments: dict[datetime, date] = {}
-
-    def local_date(self, moment: datetime) -> date:
-        day = self._moments.get(moment)
-        if day is None:
-            day = self._moments[moment] = super().local_date(moment)
-        return day
-
-
 def week_of(day: date) -> date:
     """The Monday that starts the day's week."""
     return day - timedelta(days=day.weekday())
@@ -194,10 +159,8 @@ def build_dashboard(
 ) -> Dashboard:
     """`ideas`: any ideas (those outside the scope are left out here); `stored`: their stage records."""
     tz = days.calendar.tz
-    days = _Days(days)
     mine: list[DigestIdea] = [i for i in ideas if scope.counts(i, tz)]
-    summaries = [summary_of(i) for i in mine]
-    figures = report_figures(summaries, stored, now)
+    figures = report_figures(mine, stored, now, days=days)  # the digest's projections, counted as they are
     stages = figures.stages
 
     pitched = figures.funnel["pitched"]
@@ -208,14 +171,8 @@ def build_dashboard(
         funnel.append(FunnelStep(step, count, _share(count, pitched), _share(count, previous)))
         previous = count
 
-    at_stage: dict[str, Counter[int]] = defaultdict(Counter)
     at_level: dict[Role, Counter[int]] = defaultdict(Counter)
     for idea in mine:
-        stage = stages.get(idea.id)
-        if stage is not None:
-            at_stage["in_review"][days.between(idea.created_at, stage.history[0].at)] += 1
-            for before, after in zip(stage.history, stage.history[1:], strict=False):
-                at_stage[before.to_stage.value][days.between(before.at, after.at)] += 1
         for decision in idea.decisions:
             if decision.requested_at is not None:
                 at_level[decision.role][days.between(decision.requested_at, decision.decided_at)] += 1
@@ -231,7 +188,7 @@ def build_dashboard(
         scope=scope,
         generated_at=now,
         funnel=funnel,
-        stage_times=[_timing(key, at_stage[key]) for key in TIMED_STAGES],
+        stage_times=[_timing(key, figures.stage_days[key]) for key in TIMED_STAGES],
         level_times=[_timing(role.value, at_level[role]) for role in TIMING_ORDER if at_level[role]],
         waiting=[digest_line(i, now, days) for i in open_ideas],
         by_branch=figures.by_branch,

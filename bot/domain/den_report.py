@@ -1,21 +1,23 @@
 """A challenge's report: the funnel, time at each stage, who took part, and the funded ideas.
 
 Pure: it takes the challenge, its ideas and their stage records (read in a fixed number of
-store queries, however many ideas there are) and the moment, and computes everything in memory.
-The same figures feed the report card, the CSV export and the sponsor's weekly digest.
+store queries, however many ideas there are), the moment and the ministry's business days, and
+computes everything in memory. The same figures feed the report card, the CSV export, the
+sponsor's weekly digest and the Den tab's dashboard. Time at each stage is counted in business
+days (weekends and the ministry's holidays left out), as the digest counts each level's time.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import statistics
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.challenge import Challenge
+from bot.domain.digest import BusinessDays, DigestIdea, median_of
 from bot.domain.model import Idea, IdeaStatus
 from bot.domain.stage import FUNNEL, IdeaStage, ProgressStatus, Stage
 
@@ -70,10 +72,38 @@ class IdeaSummary:
             last_decided_by=last.approver_id if last else "",
         )
 
+    @classmethod
+    def of_digest(cls, idea: DigestIdea) -> IdeaSummary:
+        """From the digest's projection (the dashboard's read)."""
+        last = idea.decisions[-1] if idea.decisions else None
+        return cls(
+            id=idea.id,
+            reference=idea.reference,
+            title=idea.title,
+            challenge=idea.challenge,
+            submitter_id=idea.submitter_id,
+            submitter_name=idea.submitter_name,
+            branch=idea.branch,
+            level=idea.level,
+            program_area=idea.program_area,
+            status=idea.status,
+            created_at=idea.created_at,
+            last_decided_at=last.decided_at if last else None,
+        )
 
-def stage_entry(idea: Idea | IdeaSummary) -> IdeaStage | None:
+
+# What the report's figures read of an idea: an IdeaSummary, or the digest's projection of it.
+Counted = IdeaSummary | DigestIdea
+
+
+def stage_entry(idea: Idea | Counted) -> IdeaStage | None:
     """An approved idea is in the pool from its final approval, with no stored record yet."""
-    summary = idea if isinstance(idea, IdeaSummary) else IdeaSummary.of(idea)
+    if isinstance(idea, IdeaSummary):
+        summary = idea
+    elif isinstance(idea, DigestIdea):
+        summary = IdeaSummary.of_digest(idea)
+    else:
+        summary = IdeaSummary.of(idea)
     if summary.status != IdeaStatus.APPROVED or not summary.challenge:
         return None
     return IdeaStage.enter_pool(
@@ -85,7 +115,7 @@ def stage_entry(idea: Idea | IdeaSummary) -> IdeaStage | None:
     )
 
 
-def stages_of(ideas: Iterable[Idea | IdeaSummary], stored: Iterable[IdeaStage]) -> dict[str, IdeaStage]:
+def stages_of(ideas: Iterable[Idea | Counted], stored: Iterable[IdeaStage]) -> dict[str, IdeaStage]:
     """Every approved idea's stage: the stored record, or its pool entry when it has none."""
     by_id = {s.idea_id: s for s in stored}
     for idea in ideas:
@@ -114,7 +144,7 @@ class FundedLine:
 class ChallengeReport:
     challenge: Challenge
     funnel: dict[str, int]
-    median_days: dict[str, float | None]
+    median_days: dict[str, float | None]  # business days
     by_branch: list[tuple[str, int]]
     by_program_area: list[tuple[str, int]]
     by_level: list[tuple[str, int]]
@@ -137,12 +167,13 @@ class ReportFigures:
     report, its CSV, the sponsor's challenge digest and the Den tab's dashboard share."""
 
     funnel: dict[str, int]
-    median_days: dict[str, float | None]
+    median_days: dict[str, float | None]  # business days
     by_branch: list[tuple[str, int]]
     by_program_area: list[tuple[str, int]]
     by_level: list[tuple[str, int]]
     funded: list[FundedLine]
     stages: dict[str, IdeaStage]
+    stage_days: dict[str, Counter[int]] = field(default_factory=dict)  # each stay's business days, counted
 
 
 def funnel_counts(pitched: int, stages: Iterable[IdeaStage]) -> dict[str, int]:
@@ -155,20 +186,32 @@ def funnel_counts(pitched: int, stages: Iterable[IdeaStage]) -> dict[str, int]:
     return funnel
 
 
-def report_figures(ideas: Sequence[IdeaSummary], stored: Iterable[IdeaStage], now: datetime) -> ReportFigures:
-    """`ideas`: the ideas counted; `stored`: their stage records (others are ignored)."""
+def stage_stays(
+    ideas: Iterable[Counted], stages: dict[str, IdeaStage], days: BusinessDays
+) -> dict[str, Counter[int]]:
+    """How many business days each idea stayed at each stage it has left (TIMED_STAGES), counted:
+    approval from the pitch to entering the pool, then each stage until the next one."""
+    stays: dict[str, Counter[int]] = defaultdict(Counter)
+    for idea in ideas:
+        stage = stages.get(idea.id)
+        if stage is None:
+            continue
+        history = stage.history
+        stays["in_review"][days.between(idea.created_at, history[0].at)] += 1
+        for before, after in zip(history, history[1:], strict=False):
+            stays[before.to_stage.value][days.between(before.at, after.at)] += 1
+    return {name: stays[name] for name in TIMED_STAGES}
+
+
+def report_figures(
+    ideas: Sequence[Counted], stored: Iterable[IdeaStage], now: datetime, *, days: BusinessDays
+) -> ReportFigures:
+    """`ideas`: the ideas counted; `stored`: their stage records (others are ignored); `days`: the
+    ministry's business days (its time zone and holidays)."""
     wanted = {i.id for i in ideas}
     stages = stages_of(ideas, (s for s in stored if s.idea_id in wanted))
     funnel = funnel_counts(len(ideas), stages.values())
-
-    durations: dict[str, list[float]] = {name: [] for name in TIMED_STAGES}
-    for idea in ideas:
-        stage = stages.get(idea.id)
-        if stage is not None:
-            durations["in_review"].append(_days(idea.created_at, stage.history[0].at))
-            for before, after in zip(stage.history, stage.history[1:], strict=False):
-                if before.to_stage.value in durations:
-                    durations[before.to_stage.value].append(_days(before.at, after.at))
+    stays = stage_stays(ideas, stages, days)
 
     funded: list[FundedLine] = []
     ideas_by_id = {i.id: i for i in ideas}
@@ -194,21 +237,27 @@ def report_figures(ideas: Sequence[IdeaSummary], stored: Iterable[IdeaStage], no
     funded.sort(key=lambda f: f.reference)
     return ReportFigures(
         funnel=funnel,
-        median_days={k: round(statistics.median(v), 1) if v else None for k, v in durations.items()},
+        median_days={k: round(median_of(v), 1) if v else None for k, v in stays.items()},
         by_branch=_count(i.branch for i in ideas),
         by_program_area=_count(i.program_area for i in ideas),
         by_level=_count(i.level for i in ideas),
         funded=funded,
         stages=stages,
+        stage_days=stays,
     )
 
 
 def build_report(
-    challenge: Challenge, ideas: Sequence[Idea | IdeaSummary], stored: Iterable[IdeaStage], now: datetime
+    challenge: Challenge,
+    ideas: Sequence[Idea | IdeaSummary],
+    stored: Iterable[IdeaStage],
+    now: datetime,
+    *,
+    days: BusinessDays,
 ) -> ChallengeReport:
     summaries = (i if isinstance(i, IdeaSummary) else IdeaSummary.of(i) for i in ideas)
     mine = [i for i in summaries if i.challenge == challenge.id]
-    figures = report_figures(mine, (s for s in stored if s.challenge_id == challenge.id), now)
+    figures = report_figures(mine, (s for s in stored if s.challenge_id == challenge.id), now, days=days)
     return ChallengeReport(
         challenge=challenge,
         funnel=figures.funnel,
@@ -268,10 +317,6 @@ def _row(idea: IdeaSummary, stage: IdeaStage | None) -> dict[str, str]:
 
 def _when(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else ""
-
-
-def _days(start: datetime, end: datetime) -> float:
-    return max(0.0, (end - start).total_seconds() / 86400)
 
 
 def _count(values: Iterable[str]) -> list[tuple[str, int]]:

@@ -14,3 +14,8 @@ class Directory(Protocol):
     async def line_of_management(self, user_id: str) -> list[Person | None]:
         """The person's managers, nearest first; None marks a vacant position."""
         ...
+
+    async def search_people(self, text: str, limit: int = 10) -> list[Person]:
+        """Members of the organisation whose name (a word of it) or email starts with `text`, as a
+        people picker finds them; none for fewer than two characters."""
+        ...

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import panel as pn
 from bot.domain import stage as st
+from bot.domain.calendar import WorkCalendar
 from bot.domain.challenge import (
     AlreadyClosed,
     AlreadyOpen,
@@ -41,6 +42,7 @@ from bot.domain.den_report import (
     stages_of,
     with_frozen,
 )
+from bot.domain.digest import BusinessDays
 from bot.domain.model import Idea, IdeaStatus, Outcome, Person
 from bot.domain.outbox import MessageKind, message_id
 from bot.domain.stage import IdeaStage, ProgressStatus, Stage, StageChanged, Standing
@@ -268,6 +270,7 @@ class ChallengeService:
         *,
         clock: Callable[[], datetime],
         tz: ZoneInfo,
+        calendar: WorkCalendar | None = None,
         follow_up_days: int = 30,
         on_outbox: Callable[[], None] | None = None,
     ) -> None:
@@ -276,6 +279,7 @@ class ChallengeService:
         self.organisers = organisers
         self.clock = clock
         self.tz = tz
+        self.calendar = calendar or WorkCalendar(tz)  # the report's business days: the dashboard's and digest's
         self.follow_up_after = timedelta(days=follow_up_days)
         self._on_outbox = on_outbox or (lambda: None)
 
@@ -496,7 +500,8 @@ class ChallengeService:
         if challenge is None:
             return None
         ideas = await self.store.list_challenge_summaries(challenge_id)  # a light read: thousands of ideas
-        report = build_report(challenge, ideas, await self.store.list_stages(challenge_id), self.clock())
+        report = build_report(challenge, ideas, await self.store.list_stages(challenge_id), self.clock(),
+                              days=BusinessDays(self.calendar))
         get_setting = getattr(self.store, "get_setting", None)  # the figures kept when records were disposed of
         kept = await get_setting(frozen_report_key(challenge_id)) if get_setting else None
         return with_frozen(report, json.loads(kept.text)) if kept is not None else report

@@ -12,7 +12,7 @@ to read or to act, answers as a page that does not exist (404).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -30,7 +30,10 @@ from bot.services.report_links import ReportLinks
 from bot.tab.pages import Reader, _render, not_found_page
 from bot.tab.routes import TabRoutes, _html
 
-People = Callable[[], Awaitable[list[tuple[str, str]]]]
+# The people the panel form offers: (search text, ids to keep offering) -> [(id, name)], then how
+# many the search found (bot/tab/wiring.py: the directory port's people search).
+People = Callable[[str, Iterable[str]], Awaitable[tuple[list[tuple[str, str]], int]]]
+SEARCH_MAX = 100
 
 
 @dataclass
@@ -104,10 +107,13 @@ class ConsoleRoutes:
 
     # ---- one challenge ----------------------------------------------------------------------
     async def challenge_page(self, request: web.Request, reader: Reader) -> web.StreamResponse:
-        return await self._page(reader, request.match_info["cid"])
+        """The challenge's page; `people`: a search of the directory for judges to name."""
+        search = " ".join(request.query.get("people", "").split())[:SEARCH_MAX]
+        return await self._page(reader, request.match_info["cid"], search=search)
 
     async def _page(self, reader: Reader, challenge_id: str, notice: Notice | None = None,
-                    form: FormState | None = None, panel_form: FormState | None = None) -> web.StreamResponse:
+                    form: FormState | None = None, panel_form: FormState | None = None,
+                    search: str = "") -> web.StreamResponse:
         challenge = await self.challenges.get(challenge_id)
         if challenge is None:
             return _html(not_found_page(reader), status=404)
@@ -122,8 +128,9 @@ class ConsoleRoutes:
             values["channel"] = challenge.channel_key
             edit = await self._form(reader, form or FormState(values))
         pitch = self._pitch_day(reader, day, panel_form) if day is not None and day.finalists else None
-        if pitch is not None:
-            pitch["people"] = await self.people()
+        if pitch is not None:  # the judges and chair on the page stay offered, whoever found them
+            pitch["people"], pitch["found"] = await self.people(search, [*pitch["judges"], pitch["chair"]])
+            pitch["search"] = search
         csv = self.report_links.link(reader.user.id, challenge.id) if self.report_links is not None else ""
         names = await self.challenges.names(challenge.sponsor_ids)
         return _html(_render(

@@ -18,6 +18,8 @@ from bot.tab.pages import Reader, Roles, not_found_page
 from bot.tab.routes import TabRoutes, _html
 from bot.tab.service import TabService
 
+ROOM_WAIT_SECONDS = 20.0  # the longest a screen's question is held (well under proxies' idle timeouts)
+
 
 class DashboardRoutes:
     def __init__(
@@ -25,6 +27,7 @@ class DashboardRoutes:
         rooms: RoomService,
     ) -> None:
         self.rooms = rooms
+        self._live: dict[tuple[str, str], str] = {}
         self.tab = tab
         self.service = service
         self.dashboards = dashboards
@@ -35,7 +38,7 @@ class DashboardRoutes:
         app.router.add_get("/tab/api/dashboard", self.tab.signed_in(self.dashboard))
         app.router.add_get("/tab/api/showcase", self.tab.signed_in(self.showcase))
         app.router.add_get("/tab/api/room", self.tab.signed_in(self.room))
-        app.router.add_get("/tab/api/room/state", self.tab.signed_in(self.room_state))
+        app.router.add_get("/tab/api/room/state", self.tab.signed_in(self.room_state, roles=False))
 
     async def roles_of(self, user: TabUser) -> Roles:
         viewer = await self.service.viewer(user)
@@ -69,16 +72,47 @@ class DashboardRoutes:
             return _html(not_found_page(reader), status=404)
         return _html(room_page(reader, room))
 
+    def _room_live(self, reader: Reader, room) -> str:
+        """The live part as the room now stands, drawn once per version and language: every waiting
+        screen is answered at the same moment when the room changes, so each answer must cost little."""
+        key = (room.token, reader.messages.locale)
+        html = self._live.get(key)
+        if html is None:
+            if len(self._live) >= LIVE_KEPT:
+                self._live.clear()
+            html = self._live[key] = room_live(reader, room)
+        return html
+
     async def room_state(self, request: web.Request, reader: Reader) -> web.StreamResponse:
-        """Asked every second by each screen: 204 when nothing changed since its token, else what to show."""
+        """Asked by each screen: what to show, or 204 when nothing changed since its token. With `wait`
+        (seconds, at most ROOM_WAIT_SECONDS), an unchanged room holds the answer until it changes."""
         room = await self._room(request, reader)
         if room is None:
             return web.Response(status=404)
-        if request.query.get("since") == room.token:
+        since = request.query.get("since", "")
+        wait = min(_seconds(request.query.get("wait")), ROOM_WAIT_SECONDS)
+        if since == room.token and wait > 0:
+            def gone() -> bool:  # the screen went away: stop holding its answer
+                return request.transport is None or request.transport.is_closing()
+
+            room = await self.rooms.changed_since(room.challenge.id, since, wait=wait, gone=gone)
+            if room is None:
+                return web.Response(status=404)
+        if since == room.token:
             return web.Response(status=204)
-        response = _html(room_live(reader, room))
+        response = _html(self._room_live(reader, room))
         response.headers["X-Room-Token"] = room.token
         return response
+
+
+LIVE_KEPT = 64  # rendered room views kept (a few rooms, each in two languages, a few versions)
+
+
+def _seconds(value: str | None) -> float:
+    try:
+        return max(0.0, float(value or 0))
+    except ValueError:
+        return 0.0
 
 
 def _number(value: str | None) -> int:

@@ -135,18 +135,23 @@ class TabRoutes:
             raise web.HTTPNotFound()
         return _html(sign_in_page(Messages(_locale(request)), self.demo_people))
 
-    def signed_in(self, handler: Callable[[web.Request, Reader], Awaitable[web.StreamResponse]]) -> Handler:
+    def signed_in(
+        self, handler: Callable[[web.Request, Reader], Awaitable[web.StreamResponse]], *, roles: bool = True
+    ) -> Handler:
+        """`roles=False`: for an answer that shows no navigation (the room's live part, asked again and
+        again by every screen), the reader's roles are not looked up."""
+
         async def check(request: web.Request) -> web.StreamResponse:
             try:
                 user = await self.validator.validate(request.headers.get("Authorization", ""))
             except InvalidToken as refused:
                 log.info("tab request refused", extra={"reason": str(refused)})
                 return web.Response(status=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-            return await handler(request, await self._reader(request, user))
+            return await handler(request, await self._reader(request, user, roles=roles))
 
         return check
 
-    async def _reader(self, request: web.Request, user: TabUser) -> Reader:
+    async def _reader(self, request: web.Request, user: TabUser, *, roles: bool = True) -> Reader:
         chosen = await self.preferences.get_language(user.id)
         tz = self.default_tz
         try:
@@ -156,8 +161,8 @@ class TabRoutes:
         locale = _locale(request)
         if chosen and not locale.lower().startswith(chosen):
             locale = "fr-CA" if chosen == "fr" else "en-CA"
-        roles = await self.roles_of(user) if self.roles_of is not None else Roles()
-        return Reader(user, Messages(locale), tz, demo=self.demo_people is not None, roles=roles)
+        found = await self.roles_of(user) if roles and self.roles_of is not None else Roles()
+        return Reader(user, Messages(locale), tz, demo=self.demo_people is not None, roles=found)
 
     # ---- pages --------------------------------------------------------------------------------
     async def ideas(self, request: web.Request, reader: Reader) -> web.StreamResponse:

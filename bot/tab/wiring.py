@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from bot.bootstrap import Den
     from bot.settings import Settings
 
+SEARCH_LIMIT = 15  # people a judge search offers at most
 DEMO_GUEST = TabUser("demo-guest", "Alex Guest (external guest)", "", member=False)
 
 
@@ -103,14 +105,20 @@ def mount_dashboard(app: web.Application, den: Den, settings: Settings, routes: 
 
 def people_to_choose(den: Den):
     """The people an organiser may name as judges in the console: everyone in the organisation file
-    (authentication off, or an org-file directory); with Entra ID, Teams' people picker on the panel
-    card names anyone in the tenant, and the console offers the deputy ministers."""
+    (authentication off, or an org-file directory), or the deputy ministers with Entra ID; and anyone
+    the organiser finds with the directory's people search (as the panel card's people picker finds
+    anyone in the tenant), and the judges already named. Found people come first."""
     directory = den.directory
 
-    async def people() -> list[tuple[str, str]]:
+    async def people(search: str, keep: Iterable[str]) -> tuple[list[tuple[str, str]], int]:
         listed = getattr(directory, "people", None)
-        if listed is not None:
-            return [(e.person.id, e.person.name) for e in listed() if e.person.name]
-        return [(p.id, p.name) for p in await directory.deputy_ministers()]
+        base = [e.person for e in listed()] if listed is not None else await directory.deputy_ministers()
+        found = await directory.search_people(search, limit=SEARCH_LIMIT) if search else []
+        kept = [await directory.get_person(i) for i in dict.fromkeys(keep) if i]
+        offered: dict[str, str] = {}
+        for person in [*found, *(k for k in kept if k is not None), *base]:
+            if person.name:
+                offered.setdefault(person.id, person.name)
+        return list(offered.items()), len(found)
 
     return people

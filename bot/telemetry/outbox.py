@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
-from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+from opentelemetry import trace
+from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 from bot.ports import OutboxMessage
 from bot.telemetry.core import Telemetry
@@ -25,15 +26,26 @@ from bot.telemetry.privacy import guid_or_empty, word
 from bot.telemetry.store import TRACE_KEY
 
 log = logging.getLogger(__name__)
+_ROOT = otel_context.Context()  # a delivery starts a trace of its own, whatever runs around it
+
+
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_QUEUED_BY = {"den.link": "queued_by"}
 
 
 def queued_by(message: OutboxMessage) -> list[Link]:
-    """A link to the span of the turn that queued `message`, if it was queued inside one."""
+    """A link to the span of the turn that queued `message`, if it was queued inside one. The W3C
+    `traceparent` the turn stamped (version 00, as `stamp` writes it) is read directly: the
+    propagator's extract builds a whole context to reach the same two ids."""
     parent = message.payload.get(TRACE_KEY)
-    if not isinstance(parent, str):
+    found = _TRACEPARENT.match(parent) if isinstance(parent, str) else None
+    if found is None:
         return []
-    context = trace.get_current_span(propagate.extract({TRACE_KEY: parent})).get_span_context()
-    return [Link(context, {"den.link": "queued_by"})] if context.is_valid else []
+    trace_id, span_id = int(found.group(1), 16), int(found.group(2), 16)
+    if not trace_id or not span_id:
+        return []
+    context = SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(int(found.group(3), 16)))
+    return [Link(context, _QUEUED_BY)]
 
 
 class _Note:
@@ -56,19 +68,22 @@ class DeliveryObserver:
         if idea_id:
             attributes["den.idea_id"] = idea_id
         note = _Note()
-        with self._telemetry.tracer.start_as_current_span(
-            f"outbox.deliver {kind}", context=otel_context.Context(), kind=SpanKind.CONSUMER,
-            links=queued_by(message), attributes=attributes,
-            record_exception=False, set_status_on_exception=False,
-        ) as span:  # fmt: skip
-            try:
-                yield note
-            finally:
-                outcome = note.outcome or "stopped"
+        span = self._telemetry.tracer.start_span(
+            f"outbox.deliver {kind}", context=_ROOT, kind=SpanKind.CONSUMER, links=queued_by(message),
+            attributes=attributes, record_exception=False, set_status_on_exception=False,
+        )
+        token = otel_context.attach(trace.set_span_in_context(span, _ROOT))
+        try:
+            yield note
+        finally:
+            otel_context.detach(token)
+            outcome = note.outcome or "stopped"
+            if span.is_recording():
                 span.set_attribute("den.outcome", outcome)
                 if outcome in ("retry", "failed"):
                     span.set_status(Status(StatusCode.ERROR))
-                self._telemetry.deliveries.add(1, {"den.outbox.kind": kind, "den.outcome": outcome})
+            span.end()
+            self._telemetry.deliveries.add(1, {"den.outbox.kind": kind, "den.outcome": outcome})
 
 
 class BacklogWatch:

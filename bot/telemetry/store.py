@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from bot.ports import OutboxMessage
@@ -28,11 +28,11 @@ TRACE_KEY = "traceparent"  # the payload key holding the queuing turn's trace co
 
 
 def stamp(messages: Sequence[OutboxMessage]) -> None:
-    """Keep the current trace context with each message (a message already stamped keeps its own)."""
-    carrier: dict[str, str] = {}
-    propagate.inject(carrier)
-    parent = carrier.get(TRACE_KEY)
-    if parent:
+    """Keep the current span's context with each message (a message already stamped keeps its own),
+    as a W3C `traceparent` (version 00), written directly rather than through a propagator."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        parent = f"00-{context.trace_id:032x}-{context.span_id:016x}-{int(context.trace_flags):02x}"
         for message in messages:
             message.payload.setdefault(TRACE_KEY, parent)
 

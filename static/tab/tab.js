@@ -197,30 +197,40 @@
     }
   });
 
-  // The pitch-day room view (a projector's channel tab): ask every second whether the room changed;
-  // the server answers 204 (nothing new) or what to show now, which replaces the live part in place.
-  const ROOM_POLL_MS = 1000;
+  // The pitch-day room view (a projector's channel tab): ask whether the room changed since what it
+  // shows; the server holds the question until it has (or ROOM_WAIT_S have passed: 204), then answers
+  // what to show now, which replaces the live part in place. The next question goes at once; after a
+  // failure, a second later.
+  const ROOM_WAIT_S = 20;
+  const ROOM_RETRY_MS = 1000;
   let roomTimer = null;
 
   async function pollRoom() {
     roomTimer = null;
     const room = app.querySelector("[data-room]");
     if (!room || !window.location.hash.startsWith("#/room")) return;
-    const query = new URLSearchParams({ challenge: room.dataset.room, since: room.dataset.roomToken || "" });
+    const query = new URLSearchParams({
+      challenge: room.dataset.room, since: room.dataset.roomToken || "", wait: String(ROOM_WAIT_S),
+    });
+    let delay = 0;
     try {
       const response = await request("/tab/api/room/state?" + query.toString());
       if (response.status === 200 && app.contains(room)) {
         room.dataset.roomToken = response.headers.get("X-Room-Token") || "";
         room.querySelector(".room-live").innerHTML = await response.text();
+      } else if (response.status !== 204) {
+        delay = ROOM_RETRY_MS;
       }
     } catch (error) {
-      /* the next poll tries again */
+      delay = ROOM_RETRY_MS; /* the next question tries again */
     }
-    watchRoom();
+    watchRoom(delay);
   }
 
-  function watchRoom() {
-    if (roomTimer === null && app.querySelector("[data-room]")) roomTimer = setTimeout(pollRoom, ROOM_POLL_MS);
+  function watchRoom(delay) {
+    if (roomTimer === null && app.querySelector("[data-room]")) {
+      roomTimer = setTimeout(pollRoom, typeof delay === "number" ? delay : ROOM_RETRY_MS);
+    }
   }
 
   new MutationObserver(watchRoom).observe(app, { childList: true });

@@ -1,6 +1,7 @@
 """The organiser console in a real browser (headless Chromium), in English and French and the three Teams
 themes: the organiser reaches it from the tab's navigation, sends the new-challenge form empty and reads
-what to fix beside each field, opens a challenge on its pitch day and names the panel with the keyboard.
+what to fix beside each field, opens a challenge on its pitch day, finds a judge with the people search and
+names the panel with the keyboard.
 axe-core finds no WCAG 2.1 AA violation on any page. Screenshots: test-output/tab/console-<lang>-<theme>/."""
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ async def test_the_console_for_an_organiser(den, locale, theme):
         await page.goto(f"{den.url}tab?theme={theme}&lang={locale}&as={OLGA_ID}#/console/{CHALLENGE_ID}")
         await page_for(page, f"#/console/{CHALLENGE_ID}")
         await page.get_by_role("heading", name=m.t("console.panel.title")).wait_for()
+        # Anyone in the directory may be named: the people search lists whom it finds first.
+        await page.get_by_label(m.t("console.panel.find")).fill("Maya")
+        await page.get_by_role("button", name=m.t("console.panel.find_button")).click()
+        await page.get_by_text(m.count("console.panel.found", 1, search="Maya")).wait_for()
+        assert await axe_violations(page) == []
+        await page.screenshot(path=str(folder / "3-people-found.png"), full_page=True)
         for person in (MAYA, DIANE):
             await page.get_by_label(person.name, exact=True).first.check()
         await page.get_by_label(m.t("pd.form.chair")).select_option(DIANE.aad_id)

@@ -143,3 +143,28 @@ async def test_the_panel_the_room_and_peoples_choice_from_the_console(den):
     status, html = await call(session, OLGA_ID, f"{page}/voting", {"poll_state": "open", "action": "close"})
     poll = await app.store.get_poll(CHALLENGE_ID)
     assert M.t("pc.closed") in html and poll.closed_by == OLGA_ID and poll.counts[poll.finalist_ids[0]] == 1
+
+
+async def test_an_organiser_finds_anyone_in_the_directory_and_names_them_a_judge(den):
+    """The panel's judges are not only the people listed: a search of the directory (the people picker's,
+    through the directory port) offers anyone, in English and in French; the found person, once named,
+    stays offered on the page (and a search that finds nobody says so)."""
+    app, session = den
+    page = f"/tab/api/console/{CHALLENGE_ID}"
+    status, html = await call(session, OLGA_ID, f"{page}?people=sam")
+    assert status == 200 and M.count("console.panel.found", 1, search="sam") in html
+    form = html.split('data-post="/tab/api/console/' + CHALLENGE_ID + '/panel"')[1]
+    first = re.search(r'name="judges" value="([^"]+)"', form).group(1)
+    assert first == SAM.aad_id  # found: listed first
+    status, html = await call(session, OLGA_ID, f"{page}?people=zz-nobody")
+    assert M.t("console.panel.found_none", search="zz-nobody") in html
+    headers = {"Authorization": f"Bearer demo:{OLGA_ID}", "X-Den-Locale": "fr-CA"}
+    async with session.get(f"{page}?people=Sam", headers=headers) as response:
+        french = unescape(await response.text())
+    assert Messages("fr-CA").count("console.panel.found", 1, search="Sam") in french
+    panel_form = [("panel_version", "none"), ("judges", SAM.aad_id), ("judges", DIANE.aad_id), ("chair", DIANE.aad_id)]
+    status, html = await call(session, OLGA_ID, f"{page}/panel", panel_form)
+    assert M.t("console.panel_named") in html
+    assert set((await app.store.get_panel(CHALLENGE_ID)).judge_ids) == {SAM.aad_id, DIANE.aad_id}
+    status, html = await call(session, OLGA_ID, page)
+    assert re.search(rf'name="judges" value="{SAM.aad_id}" checked', html)  # the named judge stays offered

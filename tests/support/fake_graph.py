@@ -795,6 +795,8 @@ class FakeGraph:
 
     # ---- users -----------------------------------------------------------------------------
     def _users(self, method, parts, query, headers):
+        if len(parts) == 1 and method == "GET" and "$search" in query:
+            return self._search_users(query, headers)
         if len(parts) < 2 or parts[1] not in self.users:
             raise GraphError(404, "Request_ResourceNotFound", "Resource does not exist")
         user_id = parts[1]
@@ -829,6 +831,31 @@ class FakeGraph:
                 node = node["manager"]
                 depth += 1
         return 200, user, {}
+
+
+    def _search_users(self, query, headers):
+        """Entra ID's `$search` on users: `"property:text"` clauses joined by OR (or AND), each matching
+        a word of the property by its start, case-insensitive; refused without `ConsistencyLevel:
+        eventual`, as Graph refuses it."""
+        if headers.get("consistencylevel", "").lower() != "eventual":
+            raise GraphError(400, "Request_UnsupportedQuery",
+                             "Request with $search query parameter only works through MSGraph with a special "
+                             "request header: 'ConsistencyLevel: eventual'")
+        clauses = re.findall(r'"(\w+):([^"]*)"', query["$search"])
+        if not clauses:
+            raise GraphError(400, "Request_UnsupportedQuery", "Syntax error: invalid $search")
+
+        def matches(user: dict[str, Any]) -> bool:
+            for prop, text in clauses:
+                value = str(user.get(prop) or "").lower()
+                words = re.split(r"[\s.@_-]+", value)
+                if any(w.startswith(text.lower()) for w in words) or value.startswith(text.lower()):
+                    return True
+            return False
+
+        found = sorted((u for u in self.users.values() if matches(u)), key=lambda u: u.get("displayName", ""))
+        top = int(query.get("$top", "100"))
+        return 200, {"value": [{"@odata.type": "#microsoft.graph.user", **u} for u in found[:top]]}, {}
 
 
 def _conjuncts(node) -> list:

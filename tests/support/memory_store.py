@@ -255,6 +255,14 @@ class MemoryStore(MemoryDenTables, MemoryPitchDayTables):
         for start in range(0, len(ideas), page_size):
             yield ideas[start : start + page_size]
 
+    async def scan_challenge(self, challenge_id: str) -> AsyncIterator[list[DigestIdea]]:
+        async for page in self.scan_for_digest(None):
+            yield [i for i in page if i.challenge == challenge_id]
+
+    async def scan_created(self, start: datetime, end: datetime) -> AsyncIterator[list[DigestIdea]]:
+        async for page in self.scan_for_digest(None):
+            yield [i for i in page if start <= i.created_at < end]
+
     async def digest_figures(self, dm_ids: Sequence[str], query: DigestQuery) -> dict[str, DigestFigures]:
         """Built in Python from the scan, a page at a time (the reference the SQL is tested against)."""
         scope = DigestScope(dm_ids, query)

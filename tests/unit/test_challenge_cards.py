@@ -10,8 +10,10 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from bot.domain import stage as st
+from bot.domain.calendar import WorkCalendar
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.den_report import build_report, stages_of
+from bot.domain.digest import BusinessDays
 from bot.domain.model import Idea, Outcome, Person
 from bot.domain.panel import FinalistResult
 from bot.domain.pitch import Pitch
@@ -46,6 +48,7 @@ from tests.support.chains import build_chain
 from tests.support.people import VALID_PITCH
 from tests.support.teams_client import texts
 
+DAYS = BusinessDays(WorkCalendar.of("America/Toronto"))
 TZ = ZoneInfo("America/Toronto")
 T0 = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
 CLOSES = datetime(2026, 10, 1, 4, 0, tzinfo=UTC)
@@ -158,7 +161,7 @@ def all_cards(locale: str = "en-US") -> dict[str, dict]:
         m, ideas[0], stages["i0"], notice="A note is needed", values={"status": "blocked"}
     )
     cards["progress_filed"] = progress_filed_card(m, ideas[0], stages["i0"])
-    report = build_report(challenge, ideas, stages.values(), AFTER + timedelta(days=60))
+    report = build_report(challenge, ideas, stages.values(), AFTER + timedelta(days=60), days=DAYS)
     cards["digest"] = challenge_digest_card(m, report)
     cards["report"] = report_card(m, report, csv_url="https://den.example/den/report.csv?t=abc", csv_minutes=15)
     standings = {
@@ -184,7 +187,7 @@ def test_a_big_pool_and_report_stay_well_under_the_teams_size_limit():
     pool = pool_card(m, challenge, [(i, stages[i.id]) for i in ideas], now=T0)
     assert len(json.dumps(pool).encode()) < 24 * 1024
     assert "…and 370 more." in json.dumps(pool, ensure_ascii=False)
-    report = report_card(m, build_report(challenge, ideas, stages.values(), T0))
+    report = report_card(m, build_report(challenge, ideas, stages.values(), T0, days=DAYS))
     assert len(json.dumps(report).encode()) < 24 * 1024
 
 

@@ -47,8 +47,10 @@ def dashboard_of(scope, ideas, stages):
 
 def test_the_funnel_participation_and_funded_ideas_are_the_reports():
     challenge, ideas, stages = seeded()
-    report = build_report(challenge, ideas, stages, NOW)
+    report = build_report(challenge, ideas, stages, NOW, days=BusinessDays(CALENDAR))
     dashboard = dashboard_of(DashboardScope(CHALLENGE_ID), ideas, stages)
+    assert {t.key: t.median for t in dashboard.stage_times} == report.median_days  # business days, both
+    assert next(t for t in dashboard.stage_times if t.key == "in_review").median is not None
     assert [s.step for s in dashboard.funnel] == list(DASHBOARD_STEPS)
     assert {s.step: s.count for s in dashboard.funnel} == report.funnel
     assert dashboard.funnel[0].count == 18 and dashboard.funnel[0].share == 1
@@ -88,6 +90,9 @@ def test_median_and_slowest_count_business_days():
     assert (timing.median, timing.slowest, timing.cases) == (median_of(manager), max(manager), sum(manager.values()))
     in_review = next(t for t in dashboard.stage_times if t.key == "in_review")
     assert in_review.cases == sum(1 for i in ideas if i.status.value == "approved")
+    approval = Counter(days.between(i.created_at, i.decisions[-1].decided_at) for i in ideas
+                       if i.status.value == "approved")
+    assert (in_review.median, in_review.slowest) == (median_of(approval), max(approval))
     assert next(t for t in dashboard.stage_times if t.key == "implementing").cases == 0  # none has moved on yet
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.domain import stage as st
+from bot.domain.calendar import WorkCalendar
 from bot.domain.challenge import Challenge, ChallengeDraft
 from bot.domain.den_report import CSV_COLUMNS, build_report, stages_of
+from bot.domain.digest import BusinessDays
 from bot.domain.model import Idea, Outcome, Person, Role
 from bot.domain.pitch import Pitch
 from bot.domain.stage import ProgressStatus, Stage
 from tests.support.chains import build_chain
 
-T0 = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
+T0 = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)  # a Wednesday
+DAYS = BusinessDays(WorkCalendar.of("America/Toronto"))
 CLOSES = datetime(2026, 10, 1, 4, 0, tzinfo=UTC)
 MAYA = Person("maya", "Maya Singh", Role.MANAGER, branch="Service Ontario")
 DANA = "dana"
@@ -64,7 +67,7 @@ def test_funnel_times_participation_and_funded_ideas():
     )
 
     now = after + timedelta(days=11 + 46)
-    report = build_report(challenge, ideas, stages.values(), now)
+    report = build_report(challenge, ideas, stages.values(), now, days=DAYS)
     assert report.funnel == {
         "pitched": 8,
         "approved": 6,
@@ -74,7 +77,9 @@ def test_funnel_times_participation_and_funded_ideas():
         "implementing": 1,
         "implemented": 0,
     }
-    assert report.median_days["in_review"] == 2.0 and report.median_days["pool"] == 2.0
+    # business days: pitched on a Wednesday, approved on the Friday (2); in the pool from that Friday
+    # to the Sunday it was shortlisted: 2 calendar days, 0 business days
+    assert report.median_days["in_review"] == 2 and report.median_days["pool"] == 0
     assert report.by_branch == [("Digital", 6), ("Policy", 2)]
     assert dict(report.by_program_area) == {"client_services": 4, "policy": 4} and report.by_level == [("staff", 8)]
     (funded,) = report.funded
@@ -86,5 +91,5 @@ def test_funnel_times_participation_and_funded_ideas():
     assert report.rows()[6]["stage"] == "" and report.rows()[6]["approval_status"] == "rejected"
 
     st.file_progress(stages["i0"], actor_id="s0", status=ProgressStatus.DONE, note="", now=now)
-    report = build_report(challenge, ideas, stages.values(), now)
+    report = build_report(challenge, ideas, stages.values(), now, days=DAYS)
     assert report.funnel["implemented"] == 1 and report.stalled == [] and report.funded[0].stage == Stage.IMPLEMENTED

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain import stage as st
+from bot.domain.calendar import WorkCalendar
 from bot.domain.den_report import build_report
+from bot.domain.digest import BusinessDays
 from bot.domain.model import Outcome, Role
 from bot.domain.panel import Conflict, Panel, Scorecard
 from bot.domain.voting import Poll
@@ -21,6 +23,7 @@ from tests.support.pitch_day import OLGA_ID, T0, a_challenge, finalist_ideas
 from tests.support.teams_client import nodes, texts
 from tests.unit.test_challenge_cards import AFTER, TZ, all_cards, scenario
 
+DAYS = BusinessDays(WorkCalendar.of("America/Toronto"))
 M = Messages("en-CA")
 
 
@@ -158,7 +161,7 @@ def test_the_report_offers_a_download_link_not_a_python_command():
 
 def _report():
     challenge, ideas, stages = scenario(3)
-    return build_report(challenge, ideas, stages.values(), AFTER)
+    return build_report(challenge, ideas, stages.values(), AFTER, days=DAYS)
 
 
 
