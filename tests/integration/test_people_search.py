@@ -20,7 +20,7 @@ def directory_on(fake_graph) -> GraphDirectory:
     fake_graph.add_user(MAYA, "Maya Singh", "Manager, Client Services", "maya.singh@ministry.example")
     fake_graph.add_user(GUEST, "Sam Guest", "", "sam@partner.example")
     fake_graph.users[GUEST]["userType"] = "Guest"
-    return GraphDirectory(graph_client(fake_graph), RoleRules.parse(dm_ids=DM))
+    return GraphDirectory(graph_client(fake_graph), RoleRules.parse(dm_ids=frozenset({DM})))
 
 
 async def test_a_search_finds_people_by_a_word_of_their_name_or_their_address(fake_graph):
